@@ -1,0 +1,238 @@
+"""Intake end to end: submissions/s from channel to case created (gRPC SubmitCase and HTTP agent entry),
+and CSV import rows/s for a large asset file — with intake and cases each in its own process on the
+local PostgreSQL and RabbitMQ.
+
+    uv run python bench/bench_intake.py [--submissions 400] [--concurrency 16] [--assets 100000]
+
+"Case created" means the receipt carries the case number cases allocated (intake answers with it
+when the first delivery succeeds within its wait; otherwise the bench polls the receipt).
+Prints figures; asserts nothing about time."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+import grpc
+import httpx
+
+sys.path.insert(0, str(Path(__file__).parent))
+from aftercare.intake.v1 import intake_pb2 as pb
+from aftercare.intake.v1 import intake_pb2_grpc
+from aftercare_platform.auth.tokens import mint_token
+from aftercare_platform.settings import ServiceSettings
+from aftercare_platform.testing.infra import create_database, drop_database, start_servers
+from machine import describe, percentile
+
+COMPANY = "BENCH"
+SITES = 50
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def ready(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def spawn(package: str, env: dict[str, str], http_port: int, log: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as out:
+        process = subprocess.Popen([sys.executable, "-m", package], env=env, stdout=subprocess.DEVNULL, stderr=out)
+    deadline = time.monotonic() + 120
+    while not ready(http_port):
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"{package} did not start: {log.read_text()[-2000:]}")
+        time.sleep(0.2)
+    return process
+
+
+def auth(subject: str, role: str, **claims: object) -> list[tuple[str, str]]:
+    return [("authorization", f"Bearer {mint_token(ServiceSettings(), subject, role, **claims)}")]  # type: ignore[arg-type]
+
+
+async def register(stub: intake_pb2_grpc.IntakeServiceStub) -> None:
+    agent = auth("bench-agent", "agent")
+    await stub.CreateCompany(pb.CreateCompanyRequest(company=pb.Company(company_id=COMPANY, name="Bench Ltd",
+                                                                        region="east")), metadata=agent)
+    await stub.CreateContract(pb.CreateContractRequest(contract=pb.Contract(
+        contract_id="BENCH-C1", company_id=COMPANY, sla_policy="default", start_on="2025-01-01",
+        acceptance_on="2025-06-01")), metadata=agent)
+    for n in range(SITES):
+        await stub.CreateSite(pb.CreateSiteRequest(site=pb.Site(
+            site_id=f"BENCH-S{n}", company_id=COMPANY, name=f"Site {n}", address=f"{n} Bench Road", region="east")),
+            metadata=agent)
+    await stub.CreateContact(pb.CreateContactRequest(contact=pb.Contact(
+        contact_id="BENCH-K1", company_id=COMPANY, name="Li Lei", phone="13800138000", email="li@bench.example")),
+        metadata=agent)
+
+
+async def wait_all_created(stub: intake_pb2_grpc.IntakeServiceStub, receipts: dict[str, float],
+                           numbers: dict[str, float]) -> None:
+    """Poll the receipts still without a case number; record when each got one."""
+    agent = auth("bench-agent", "agent")
+    while len(numbers) < len(receipts):
+        for receipt_id in [r for r in receipts if r not in numbers]:
+            reply = await stub.GetReceipt(pb.GetReceiptRequest(receipt_id=receipt_id), metadata=agent)
+            if reply.receipt.case_number:
+                numbers[receipt_id] = time.perf_counter()
+        await asyncio.sleep(0.05)
+
+
+def report(channel: str, count: int, concurrency: int, seconds: float, latencies: list[float]) -> None:
+    values = sorted(latencies)
+    print(f"  {channel:<24} {count} submissions, {concurrency} concurrent → {count / seconds:,.1f} submissions/s "
+          f"end to end ({seconds:.1f} s); channel → case created p50 {percentile(values, .5) * 1000:.0f} ms, "
+          f"p99 {percentile(values, .99) * 1000:.0f} ms")
+
+
+async def bench_grpc(stub: intake_pb2_grpc.IntakeServiceStub, count: int, concurrency: int, tag: str = "grpc",
+                     quiet: bool = False) -> None:
+    partner = auth("bench-partner", "partner", companies=[COMPANY])
+    gate = asyncio.Semaphore(concurrency)
+    sent: dict[str, float] = {}
+    created: dict[str, float] = {}
+
+    async def one(n: int) -> None:
+        async with gate:
+            started = time.perf_counter()
+            reply = await stub.SubmitCase(pb.SubmitCaseRequest(
+                partner_request_id=f"{tag}-{n}", description=f"bench ticket {n}: terminal {n} cannot log in",
+                error_codes=[f"G-{n}"], hints=pb.ReportHints(company=COMPANY)), metadata=partner)
+            sent[reply.receipt.receipt_id] = started
+            if reply.receipt.case_number:
+                created[reply.receipt.receipt_id] = time.perf_counter()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one(n) for n in range(count)))
+    await wait_all_created(stub, sent, created)
+    if not quiet:
+        report("gRPC SubmitCase", count, concurrency, time.perf_counter() - started,
+               [created[r] - sent[r] for r in sent])
+
+
+async def bench_http(stub: intake_pb2_grpc.IntakeServiceStub, http_port: int, count: int, concurrency: int) -> None:
+    headers = dict(auth("bench-agent", "agent"))
+    gate = asyncio.Semaphore(concurrency)
+    sent: dict[str, float] = {}
+    created: dict[str, float] = {}
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{http_port}", timeout=120, limits=limits) as http:
+
+        async def one(n: int) -> None:
+            async with gate:
+                started = time.perf_counter()
+                reply = await http.post("/v1/intake/agent-entries", headers=headers, json={
+                    "description": f"bench call {n}: printer {n} jams", "error_codes": [f"H-{n}"],
+                    "reporter": {"phone": "13800138000"}, "hints": {"company": COMPANY}})
+                reply.raise_for_status()
+                body = reply.json()
+                sent[body["receipt_id"]] = started
+                if body["case_number"]:
+                    created[body["receipt_id"]] = time.perf_counter()
+
+        started = time.perf_counter()
+        await asyncio.gather(*(one(n) for n in range(count)))
+    await wait_all_created(stub, sent, created)
+    report("HTTP agent entry", count, concurrency, time.perf_counter() - started,
+           [created[r] - sent[r] for r in sent])
+
+
+def asset_csv(count: int) -> bytes:
+    out = io.StringIO()
+    out.write("serial_number,manufacturer,model,site_id,contract_id,installed_on,accepted_on\n")
+    for n in range(count):
+        out.write(f"SN-{n:07d},Hikvision,DS-2CD{n % 7},BENCH-S{n % SITES},BENCH-C1,2025-05-01,2025-06-01\n")
+    return out.getvalue().encode()
+
+
+async def bench_import(stub: intake_pb2_grpc.IntakeServiceStub, http_port: int, count: int) -> None:
+    agent = auth("bench-agent", "agent")
+    data = asset_csv(count)
+    header, _, body = data.partition(b"\n")
+    lines = body.splitlines(keepends=True)
+    chunk = 5_000
+    started = time.perf_counter()
+    imported = 0
+    for first in range(0, len(lines), chunk):
+        reply = await stub.ImportRegistry(pb.ImportRegistryRequest(
+            kind=pb.REGISTRY_KIND_ASSETS, csv=header + b"\n" + b"".join(lines[first:first + chunk]),
+            first_row=first + 2), metadata=agent)
+        imported += reply.rows_imported
+    seconds = time.perf_counter() - started
+    print(f"  CSV import (gRPC, {chunk:,}-row chunks as the CLI sends them): {imported:,} new assets in "
+          f"{seconds:.1f} s → {imported / seconds:,.0f} rows/s")
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{http_port}", timeout=600) as http:
+        started = time.perf_counter()
+        reply = await http.post("/v1/intake/registry/assets/import", headers=dict(agent), content=data)
+        reply.raise_for_status()
+        seconds = time.perf_counter() - started
+    print(f"  CSV import (HTTP, one {len(data) / 1e6:.1f} MB file, every row an update): "
+          f"{reply.json()['rows_imported']:,} rows in {seconds:.1f} s → {count / seconds:,.0f} rows/s")
+
+
+async def run(admin_url: str, amqp_url: str, args: argparse.Namespace) -> None:
+    name, url = await create_database(admin_url, "aftercare_bench")
+    workdir = Path(tempfile.mkdtemp(prefix="bench-intake-"))
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        cases_http, cases_grpc, intake_http, intake_grpc = free_port(), free_port(), free_port(), free_port()
+        base = {**os.environ, "AFTERCARE_DATABASE_URL": url, "AFTERCARE_AMQP_URL": amqp_url,
+                "AFTERCARE_HTTP_HOST": "127.0.0.1", "AFTERCARE_GRPC_HOST": "127.0.0.1",
+                "AFTERCARE_LOG_LEVEL": "WARNING"}
+        base.pop("AFTERCARE_SERVICE_NAME", None)
+        processes.append(spawn("cases", {**base, "AFTERCARE_HTTP_PORT": str(cases_http),
+                                         "AFTERCARE_GRPC_PORT": str(cases_grpc)}, cases_http, workdir / "cases.log"))
+        processes.append(spawn("intake", {
+            **base, "AFTERCARE_HTTP_PORT": str(intake_http), "AFTERCARE_GRPC_PORT": str(intake_grpc),
+            "AFTERCARE_SMTP_PORT": str(free_port()), "AFTERCARE_CASES_GRPC_TARGET": f"127.0.0.1:{cases_grpc}",
+            "AFTERCARE_ATTACHMENT_DIR": str(workdir / "attachments"), "AFTERCARE_MAX_REQUEST_BYTES": str(64 << 20),
+        }, intake_http, workdir / "intake.log"))
+        options = [("grpc.max_send_message_length", 64 << 20)]
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{intake_grpc}", options=options) as channel:
+            stub = intake_pb2_grpc.IntakeServiceStub(channel)
+            await register(stub)
+            await bench_grpc(stub, 20, 4, "warm-up", quiet=True)  # both services' connections and caches
+            await bench_grpc(stub, args.submissions, args.concurrency)
+            await bench_http(stub, intake_http, args.submissions, args.concurrency)
+            await bench_import(stub, intake_http, args.assets)
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        await drop_database(admin_url, name)
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--submissions", type=int, default=400)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--assets", type=int, default=100_000)
+    args = parser.parse_args()
+    print(f"intake → cases end to end on {describe()}")
+    with ExitStack() as stack:
+        servers = start_servers(stack)
+        await run(servers.pg_admin_url, servers.amqp_url, args)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("AFTERCARE_LOG_LEVEL", "WARNING")
+    asyncio.run(main())

@@ -1,0 +1,1 @@
+pytest_plugins = ["aftercare_platform.testing.pytest_plugin"]

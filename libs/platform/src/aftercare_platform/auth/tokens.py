@@ -1,0 +1,154 @@
+"""Bearer tokens: minting development JWTs and verifying any JWT into a Principal."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Mapping
+from datetime import timedelta
+from typing import Any
+
+import jwt
+
+from aftercare_platform.auth.principal import Principal, Role
+from aftercare_platform.clock import Clock, SystemClock
+from aftercare_platform.errors import Unauthenticated
+from aftercare_platform.settings import ServiceSettings
+
+DEVELOPMENT_ALGORITHM = "HS256"
+# asymmetric only with an identity provider: accepting HS256 there would allow key-confusion forgeries
+IDENTITY_PROVIDER_ALGORITHMS = ("RS256", "ES256")
+REQUIRED_CLAIMS = ("exp", "iat", "iss", "aud", "sub", "role")
+
+
+def mint_token(
+    settings: ServiceSettings,
+    subject: str,
+    role: Role | str,
+    company: str | None = None,
+    regions: Iterable[str] = (),
+    ttl: float = 3600,
+    *,
+    name: str | None = None,
+    companies: Iterable[str] = (),
+    clock: Clock | None = None,
+) -> str:
+    """A development token signed with the shared secret (identity providers mint real ones)."""
+    issued_at = (clock or SystemClock()).now()
+    claims: dict[str, Any] = {
+        "sub": subject,
+        "role": Role(role).value,
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "iat": int(issued_at.timestamp()),
+        "exp": int((issued_at + timedelta(seconds=ttl)).timestamp()),
+        "regions": sorted(set(regions)),
+    }
+    if company:
+        claims["company"] = company
+    if name:
+        claims["name"] = name
+    if companies:
+        claims["companies"] = sorted(set(companies))
+    return jwt.encode(claims, settings.jwt_secret, algorithm=DEVELOPMENT_ALGORITHM)
+
+
+class Authenticator:
+    """Verifies bearer tokens: HS256 with the shared secret, or RS256/ES256 keys from a JWKS URL."""
+
+    def __init__(self, settings: ServiceSettings, *, leeway_seconds: float = 30.0) -> None:
+        self._secret = settings.jwt_secret
+        self._issuer = settings.jwt_issuer
+        self._audience = settings.jwt_audience
+        self._leeway = leeway_seconds
+        self._jwks = jwt.PyJWKClient(settings.jwks_url, cache_keys=True) if settings.jwks_url else None
+
+    @property
+    def uses_identity_provider(self) -> bool:
+        return self._jwks is not None
+
+    async def authenticate(self, token: str) -> Principal:
+        if self._jwks is not None:
+            # fetching (rarely: keys are cached) the JWKS is blocking I/O, so keep it off the event loop
+            return await asyncio.to_thread(self.verify, token)
+        return self.verify(token)
+
+    async def authenticate_header(self, authorization: str | None) -> Principal:
+        return await self.authenticate(bearer_token(authorization))
+
+    def verify(self, token: str) -> Principal:
+        key, algorithms = self._key_for(token)
+        try:
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=list(algorithms),
+                audience=self._audience,
+                issuer=self._issuer,
+                leeway=self._leeway,
+                options={"require": list(REQUIRED_CLAIMS)},
+            )
+        except jwt.ExpiredSignatureError:
+            raise Unauthenticated("token has expired") from None
+        except jwt.InvalidAudienceError:
+            raise Unauthenticated("token is not meant for this audience") from None
+        except jwt.InvalidIssuerError:
+            raise Unauthenticated("token was issued by an unknown issuer") from None
+        except jwt.InvalidSignatureError:
+            raise Unauthenticated("token signature is invalid") from None
+        except jwt.MissingRequiredClaimError as missing:
+            raise Unauthenticated(f"token lacks the {missing.claim!r} claim") from None
+        except jwt.InvalidAlgorithmError:
+            raise Unauthenticated("token is signed with an algorithm this service does not accept") from None
+        except jwt.ImmatureSignatureError:
+            raise Unauthenticated("token is not valid yet") from None
+        except jwt.DecodeError:
+            raise Unauthenticated("token is malformed") from None
+        except jwt.InvalidTokenError as invalid:
+            raise Unauthenticated(f"token is invalid: {invalid}") from None
+        return principal_from_claims(claims)
+
+    def _key_for(self, token: str) -> tuple[Any, tuple[str, ...]]:
+        if self._jwks is None:
+            return self._secret, (DEVELOPMENT_ALGORITHM,)
+        try:
+            return self._jwks.get_signing_key_from_jwt(token).key, IDENTITY_PROVIDER_ALGORITHMS
+        except jwt.PyJWKClientConnectionError:
+            raise Unauthenticated("the identity provider's keys cannot be fetched") from None
+        except jwt.PyJWKClientError:
+            raise Unauthenticated("token is signed with a key the identity provider does not publish") from None
+        except jwt.DecodeError:
+            raise Unauthenticated("token is malformed") from None
+
+
+def bearer_token(authorization: str | None) -> str:
+    if not authorization:
+        raise Unauthenticated("missing bearer token")
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("authorization must be 'Bearer <token>'")
+    return token.strip()
+
+
+def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
+    try:
+        role = Role(claims["role"])
+    except ValueError:
+        raise Unauthenticated(f"token names an unknown role {claims['role']!r}") from None
+    company = claims.get("company")
+    if company is not None and not isinstance(company, str):
+        raise Unauthenticated("token claim 'company' must be a string")
+    return Principal(
+        subject=str(claims["sub"]),
+        role=role,
+        company_id=company or None,
+        regions=_string_set(claims, "regions"),
+        name=str(claims.get("name") or claims["sub"]),
+        companies=_string_set(claims, "companies"),
+    )
+
+
+def _string_set(claims: Mapping[str, Any], claim: str) -> frozenset[str]:
+    value = claims.get(claim) or []
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise Unauthenticated(f"token claim {claim!r} must be a list of strings")
+    return frozenset(value)

@@ -1,0 +1,159 @@
+"""`aftercare run` (what `make run` calls): every installed service, in its own process on
+PostgreSQL and RabbitMQ when both answer, otherwise all in one process in embedded mode."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from enum import StrEnum
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from aftercare_platform.service.definition import ServiceDefinition
+from aftercare_platform.service.registry import installed_services
+from aftercare_platform.settings import ServiceSettings
+
+_console = Console(stderr=True)
+
+
+class Mode(StrEnum):
+    auto = "auto"
+    distributed = "distributed"
+    embedded = "embedded"
+
+
+def _answers(url: str, default_port: int) -> bool:
+    parts = urlsplit(url.replace("+asyncpg", ""))
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or default_port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def _resolve_mode(mode: Mode, settings: ServiceSettings) -> Mode:
+    if mode is not Mode.auto:
+        return mode
+    if settings.is_sqlite or settings.uses_in_process_bus:
+        return Mode.embedded
+    reachable = _answers(settings.database_url, 5432) and _answers(settings.amqp_url, 5672)
+    return Mode.distributed if reachable else Mode.embedded
+
+
+async def _ensure_database(database_url: str) -> None:
+    """`make run` on a fresh PostgreSQL: create the platform's database if it is not there."""
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url)
+    admin = url.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    connection = await asyncpg.connect(admin)
+    try:
+        if not await connection.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", url.database):
+            await connection.execute(f'CREATE DATABASE "{url.database}"')
+            _console.print(f"created database {url.database}")
+    finally:
+        await connection.close()
+
+
+def _ready(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _table(rows: list[tuple[ServiceDefinition, ServiceSettings, str]], title: str) -> Table:
+    table = Table(title=title)
+    for column in ("service", "http", "grpc", "health", "state"):
+        table.add_column(column)
+    for definition, settings, state in rows:
+        table.add_row(definition.name, f":{settings.http_port}", f":{settings.grpc_port}",
+                      f"http://127.0.0.1:{settings.http_port}/readyz", state)
+    return table
+
+
+def _run_distributed(definitions: list[ServiceDefinition], log_dir: Path) -> int:
+    asyncio.run(_ensure_database(ServiceSettings().database_url))
+    log_dir.mkdir(parents=True, exist_ok=True)
+    for definition in definitions:
+        subprocess.run([sys.executable, "-m", definition.package, "migrate"], check=True)
+    env = {**os.environ, "AFTERCARE_MIGRATE_ON_START": "false"}
+    children: dict[str, subprocess.Popen[bytes]] = {}
+    rows = []
+    for definition in definitions:
+        log_file = (log_dir / f"{definition.name}.log").open("ab")
+        children[definition.name] = subprocess.Popen(
+            [sys.executable, "-m", definition.package], env=env, stdout=log_file, stderr=subprocess.STDOUT,
+            start_new_session=True,  # Ctrl-C reaches the launcher only; it stops the children in order
+        )
+        rows.append((definition, definition.settings()))
+    deadline = time.monotonic() + 60
+    states = {d.name: "starting" for d in definitions}
+    while time.monotonic() < deadline and any(s == "starting" for s in states.values()):
+        for definition, settings in rows:
+            if children[definition.name].poll() is not None:
+                states[definition.name] = f"exited {children[definition.name].returncode}"
+            elif states[definition.name] == "starting" and _ready(settings.http_port):
+                states[definition.name] = "ready"
+        time.sleep(0.3)
+    _console.print(_table([(d, s, states[d.name]) for d, s in rows], "Aftercare (distributed: PostgreSQL + RabbitMQ)"))
+    _console.print(f"logs in {log_dir}/<service>.log · Ctrl-C stops every service gracefully")
+    stop = {"requested": False}
+
+    def request_stop(*_: object) -> None:
+        stop["requested"] = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    while not stop["requested"] and all(child.poll() is None for child in children.values()):
+        time.sleep(0.3)
+    for name, child in children.items():
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+        else:
+            _console.print(f"[red]{name} exited with {child.returncode}[/] (see {log_dir}/{name}.log)")
+    failed = 0
+    for name, child in children.items():
+        try:
+            child.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            failed += 1
+        _console.print(f"{name} stopped ({child.returncode})")
+    return 1 if failed or not stop["requested"] else 0
+
+
+def run_command(
+    mode: Mode = typer.Option(Mode.auto, envvar="AFTERCARE_MODE", help="auto picks distributed when both answer"),
+    data_dir: Path = typer.Option(Path("var/embedded"), help="embedded mode's SQLite files"),
+    log_dir: Path = typer.Option(Path("var/log"), help="distributed mode's per-service logs"),
+) -> None:
+    """Start every installed service; Ctrl-C stops them gracefully."""
+    definitions = installed_services()
+    if not definitions:
+        _console.print("[red]no Aftercare services are installed (run make install)[/]")
+        raise typer.Exit(1)
+    settings = ServiceSettings()
+    chosen = _resolve_mode(mode, settings)
+    names = ", ".join(d.name for d in definitions)
+    if chosen is Mode.distributed:
+        _console.print(f"[bold]DISTRIBUTED MODE[/]: {names} as separate processes on "
+                       f"{urlsplit(settings.database_url).hostname} PostgreSQL and RabbitMQ")
+        raise typer.Exit(_run_distributed(definitions, log_dir))
+    _console.print(f"[bold yellow]EMBEDDED MODE[/]: {names} in one process, SQLite in {data_dir}, in-process bus "
+                   "(no PostgreSQL/RabbitMQ reachable, or AFTERCARE_MODE=embedded)")
+    _console.print(_table([(d, d.settings(), "starting") for d in definitions], "Aftercare (embedded)"))
+    from aftercare_platform.embedded.runner import run_embedded
+
+    asyncio.run(run_embedded(definitions, data_dir))

@@ -1,0 +1,169 @@
+"""One transaction per handler: state changes, outbox rows and the inbox mark commit together."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any, cast
+
+from google.protobuf.message import Message
+from opentelemetry import propagate
+from sqlalchemy import CursorResult, insert, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from aftercare_platform.bus.envelope import CloudEvent, payload_to_dict
+from aftercare_platform.clock import Clock
+from aftercare_platform.outbox.tables import PlatformTables
+
+
+def partition_of(aggregate_id: str, partitions: int) -> int:
+    """Stable across processes and restarts (unlike hash())."""
+    return zlib.crc32(aggregate_id.encode()) % partitions
+
+
+def outbox_row(event: CloudEvent, aggregate_id: str, partitions: int, headers: dict[str, str]) -> dict[str, Any]:
+    """The outbox row of one event: what the relay reads (also for writers that batch rows themselves)."""
+    return {
+        "event_id": event.id,
+        "event_type": event.type,
+        "aggregate_id": aggregate_id,
+        "partition": partition_of(aggregate_id, partitions),
+        "routing_key": event.routing_key,
+        "envelope": event.to_dict(),
+        "headers": headers,
+        "created_at": event.time,
+    }
+
+
+class UnitOfWork:
+    def __init__(self, database: Database) -> None:
+        self._db = database
+        self.session = AsyncSession(database.engine, expire_on_commit=False)
+        self._pending: list[CloudEvent] = []
+        self._aggregates: list[str] = []
+        self.committed = False
+
+    @property
+    def clock(self) -> Clock:
+        return self._db.clock
+
+    def emit(
+        self,
+        event_type: str,
+        *,
+        subject: str,
+        data: Message | dict[str, Any],
+        region: str,
+        aggregate_id: str | None = None,
+    ) -> CloudEvent:
+        """Record an event to publish once this transaction commits (and only then)."""
+        event = CloudEvent(
+            type=event_type,
+            source=f"/services/{self._db.service_name}",
+            subject=subject,
+            region=region,
+            data=payload_to_dict(data),
+            time=self._db.clock.now(),
+        )
+        event.routing_key  # noqa: B018  (validates type and region now, not in the relay)
+        self._pending.append(event)
+        self._aggregates.append(aggregate_id or subject)
+        return event
+
+    async def claim_inbox(self, consumer: str, event: CloudEvent) -> bool:
+        """True the first time `consumer` sees this event id; False on a redelivery."""
+        table = self._db.tables.inbox
+        dialect_insert = postgresql.insert if self._db.engine.dialect.name == "postgresql" else sqlite.insert
+        statement = (
+            dialect_insert(table)
+            .values(consumer=consumer, event_id=event.id, event_type=event.type, handled_at=self._db.clock.now())
+            .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
+        )
+        result = cast(CursorResult[Any], await self.session.execute(statement))
+        return bool(result.rowcount)
+
+    async def _write_outbox(self) -> None:
+        if not self._pending:
+            return
+        headers: dict[str, str] = {}
+        propagate.inject(headers)
+        rows = [
+            outbox_row(event, aggregate, self._db.partitions, headers)
+            for event, aggregate in zip(self._pending, self._aggregates, strict=True)
+        ]
+        # one executemany, pipelined in a single round trip: rows go in list (emit) order, which is the id
+        # order the relay publishes in; unlike a multi-row VALUES it compiles once, so large batches stay cheap
+        await self.session.execute(insert(self._db.tables.outbox), rows)
+        if self._db.engine.dialect.name == "postgresql":
+            await self.session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": self._db.notify_channel})
+
+    async def commit(self) -> None:
+        await self._write_outbox()
+        await self.session.commit()
+        self.committed = True
+        if self._pending and self._db.after_commit is not None:
+            self._db.after_commit()
+        self._pending.clear()
+        self._aggregates.clear()
+
+    async def rollback(self) -> None:
+        self._pending.clear()
+        self._aggregates.clear()
+        await self.session.rollback()
+
+    async def __aenter__(self) -> UnitOfWork:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        try:
+            if exc_type is None:
+                await self.commit()
+            else:
+                await self.rollback()
+        finally:
+            await self.session.close()
+
+
+class Database:
+    """A service's database: its engine, its schema, its outbox and inbox."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        schema: str,
+        service_name: str,
+        tables: PlatformTables,
+        clock: Clock,
+        partitions: int = 16,
+    ) -> None:
+        self.engine = engine
+        self.schema = schema
+        self.service_name = service_name
+        self.tables = tables
+        self.clock = clock
+        self.partitions = partitions
+        # embedded mode wakes the relay in-process; PostgreSQL uses NOTIFY instead
+        self.after_commit: Callable[[], None] | None = None
+
+    @property
+    def notify_channel(self) -> str:
+        return f"aftercare_outbox_{self.schema}"
+
+    def unit_of_work(self) -> UnitOfWork:
+        return UnitOfWork(self)
+
+    async def ping(self) -> bool:
+        try:
+            async with self.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+            return True
+        except Exception:
+            return False
+
+    async def close(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,209 @@
+"""The outbox relay: claims unsent rows, publishes them with confirms, marks them sent.
+
+Rows are split into partitions by aggregate. A relay drains a partition only while holding its
+advisory lock, in id order, so any number of replicas run at once without duplicating or
+reordering one aggregate's events."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import random
+import signal
+import zlib
+from collections import defaultdict
+from datetime import timedelta
+from typing import Any
+
+from opentelemetry import metrics, propagate, trace
+from opentelemetry.trace import SpanKind
+from sqlalchemy import delete, select, text, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from aftercare_platform.bus.ports import Broker, OutgoingMessage, PublishFailed
+from aftercare_platform.db.unit_of_work import Database
+from aftercare_platform.outbox.listener import PgListener
+
+log = logging.getLogger(__name__)
+_tracer = trace.get_tracer("aftercare.outbox")
+_meter = metrics.get_meter("aftercare.outbox")
+_published = _meter.create_counter("aftercare_outbox_published", description="outbox events confirmed by the broker")
+_failures = _meter.create_counter("aftercare_outbox_publish_failures", description="publish attempts not confirmed")
+
+SENT_RETENTION = timedelta(days=7)
+
+
+class OutboxRelay:
+    """A Component. `drain_once()` is public so tests and tools can run one pass."""
+
+    def __init__(
+        self,
+        database: Database,
+        broker: Broker,
+        *,
+        batch_size: int = 200,
+        poll_interval: float = 5.0,
+        crash_after_publish: bool = False,
+    ) -> None:
+        self.name = "outbox-relay"
+        self._db = database
+        self._broker = broker
+        self._batch = batch_size
+        self._poll = poll_interval
+        # fault injection for the "killed between publish and mark sent" test; never set in production
+        self._crash_after_publish = crash_after_publish
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._task: asyncio.Task[None] | None = None
+        self._listener: PgListener | None = None
+        self._lock_key = zlib.crc32(f"outbox:{database.schema}".encode()) & 0x7FFFFFFF
+        self._last_prune = database.clock.now()
+
+    async def start(self) -> None:
+        if self._db.engine.dialect.name == "postgresql":
+            url = self._db.engine.url.render_as_string(hide_password=False)
+            self._listener = PgListener(url, self._db.notify_channel, self._wake)
+            await self._listener.start()
+        else:
+            self._db.after_commit = self._wake.set
+        self._task = asyncio.create_task(self._run(), name=self.name)
+
+    async def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+        if self._task is not None:
+            await self._task
+        if self._listener is not None:
+            await self._listener.stop()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def _run(self) -> None:
+        backoff = 0.1
+        while not self._stopping:
+            self._wake.clear()
+            try:
+                published = await self.drain_once()
+                backoff = 0.1
+            except Exception as error:
+                log.warning("outbox relay pass failed (%s); retrying in %.1fs", error, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+                continue
+            if published:
+                continue
+            await self._maybe_prune()
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
+            except TimeoutError:
+                pass
+
+    async def drain_once(self) -> int:
+        """Publish what is unsent now; returns how many events the broker confirmed."""
+        outbox = self._db.tables.outbox
+        async with self._db.engine.connect() as connection:
+            result = await connection.execute(select(outbox.c.partition).where(outbox.c.sent_at.is_(None)).distinct())
+            partitions = [row[0] for row in result]
+        random.shuffle(partitions)
+        total = 0
+        for partition in partitions:
+            total += await self._drain_partition(partition)
+        return total
+
+    async def _drain_partition(self, partition: int) -> int:
+        outbox = self._db.tables.outbox
+        published = 0
+        async with self._db.engine.connect() as connection, connection.begin():
+            if not await self._lock_partition(connection, partition):
+                return 0
+            rows = (
+                await connection.execute(
+                    select(outbox.c.id, outbox.c.event_id, outbox.c.aggregate_id, outbox.c.routing_key,
+                           outbox.c.envelope, outbox.c.headers)
+                    .where(outbox.c.partition == partition, outbox.c.sent_at.is_(None))
+                    .order_by(outbox.c.id)
+                    .limit(self._batch)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
+            if not rows:
+                return 0
+            confirmed, failed = await self._publish_rows(list(rows))
+            if self._crash_after_publish and confirmed:
+                os.kill(os.getpid(), signal.SIGKILL)
+            if confirmed:
+                await connection.execute(
+                    update(outbox).where(outbox.c.id.in_(confirmed)).values(sent_at=self._db.clock.now())
+                )
+                published = len(confirmed)
+            for row_id, error in failed.items():
+                await connection.execute(
+                    update(outbox).where(outbox.c.id == row_id)
+                    .values(attempts=outbox.c.attempts + 1, last_error=error[:2000])
+                )
+        _published.add(published)
+        if failed:
+            _failures.add(len(failed))
+            raise PublishFailed(next(iter(failed.values())))
+        return published
+
+    async def _lock_partition(self, connection: AsyncConnection, partition: int) -> bool:
+        if connection.dialect.name != "postgresql":
+            return True
+        locked = await connection.execute(
+            text("SELECT pg_try_advisory_xact_lock(:key, :partition)"),
+            {"key": self._lock_key, "partition": partition},
+        )
+        return bool(locked.scalar())
+
+    async def _publish_rows(self, rows: list[Any]) -> tuple[list[int], dict[int, str]]:
+        """One aggregate's events go out one after another; different aggregates concurrently."""
+        by_aggregate: dict[str, list[Any]] = defaultdict(list)
+        for row in rows:
+            by_aggregate[row.aggregate_id].append(row)
+        confirmed: list[int] = []
+        failed: dict[int, str] = {}
+
+        async def publish_in_order(aggregate_rows: list[Any]) -> None:
+            for row in aggregate_rows:
+                try:
+                    await self._publish_row(row)
+                except PublishFailed as error:
+                    failed[row.id] = str(error)
+                    return  # later events of this aggregate must wait for this one
+                confirmed.append(row.id)
+
+        await asyncio.gather(*(publish_in_order(group) for group in by_aggregate.values()))
+        return confirmed, failed
+
+    async def _publish_row(self, row: Any) -> None:
+        envelope = row.envelope if isinstance(row.envelope, dict) else json.loads(row.envelope)
+        stored_headers = row.headers if isinstance(row.headers, dict) else json.loads(row.headers)
+        with _tracer.start_as_current_span(
+            f"{row.routing_key} publish",
+            context=propagate.extract(stored_headers),
+            kind=SpanKind.PRODUCER,
+            attributes={"messaging.system": "rabbitmq", "messaging.message.id": str(row.event_id)},
+        ):
+            headers: dict[str, str] = {}
+            propagate.inject(headers)
+            await self._broker.publish(
+                OutgoingMessage(
+                    body=json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode(),
+                    message_id=str(row.event_id),
+                    routing_key=row.routing_key,
+                    headers=headers,
+                )
+            )
+
+    async def _maybe_prune(self) -> None:
+        now = self._db.clock.now()
+        if now - self._last_prune < timedelta(hours=1):
+            return
+        self._last_prune = now
+        outbox = self._db.tables.outbox
+        async with self._db.engine.begin() as connection:
+            await connection.execute(delete(outbox).where(outbox.c.sent_at < now - SENT_RETENTION))

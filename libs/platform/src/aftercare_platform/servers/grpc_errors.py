@@ -1,0 +1,136 @@
+"""Domain errors become gRPC statuses with google.rpc details; anything else becomes a bare INTERNAL."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
+
+import grpc
+from google.protobuf import any_pb2
+from google.rpc import error_details_pb2, status_pb2
+
+from aftercare_platform import errors
+from aftercare_platform.errors import DomainError, FieldViolation
+from aftercare_platform.servers.grpc_handlers import Behavior, wrap_handler
+from aftercare_platform.telemetry.propagation import current_trace_id
+
+log = logging.getLogger(__name__)
+
+STATUS_DETAILS_KEY = "grpc-status-details-bin"
+ERROR_DOMAIN = "aftercare.dev"
+
+# the reverse direction, for callers turning a remote status back into a DomainError
+_ERROR_BY_STATUS: dict[grpc.StatusCode, type[DomainError]] = {
+    grpc.StatusCode.INVALID_ARGUMENT: errors.InvalidArgument,
+    grpc.StatusCode.NOT_FOUND: errors.NotFound,
+    grpc.StatusCode.ALREADY_EXISTS: errors.AlreadyExists,
+    grpc.StatusCode.FAILED_PRECONDITION: errors.FailedPrecondition,
+    grpc.StatusCode.UNAUTHENTICATED: errors.Unauthenticated,
+    grpc.StatusCode.PERMISSION_DENIED: errors.PermissionDenied,
+    grpc.StatusCode.RESOURCE_EXHAUSTED: errors.ResourceExhausted,
+    grpc.StatusCode.UNAVAILABLE: errors.Unavailable,
+}
+
+
+def status_details(error: DomainError) -> bytes:
+    """A serialized google.rpc.Status: ErrorInfo names the error, BadRequest lists the fields."""
+    info = error_details_pb2.ErrorInfo(
+        reason=error.code,
+        domain=ERROR_DOMAIN,
+        metadata={key: str(value) for key, value in error.extra.items() if isinstance(value, str | int | float)},
+    )
+    details = [_packed(info)]
+    if error.violations:
+        details.append(_packed(error_details_pb2.BadRequest(field_violations=[
+            error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description)
+            for v in error.violations
+        ])))
+    status = status_pb2.Status(code=error.grpc_status.value[0], message=error.detail, details=details)
+    return bytes(status.SerializeToString())
+
+
+def domain_error_from_status(code: grpc.StatusCode, message: str,
+                             trailing_metadata: Iterable[tuple[str, Any]] | None) -> DomainError | None:
+    """Rebuild the DomainError a server sent (to re-raise it at our own edge); None if it was not one."""
+    error_class = _ERROR_BY_STATUS.get(code)
+    if error_class is None:
+        return None
+    status = _status_from_metadata(trailing_metadata)
+    reason, violations, extra = None, [], {}
+    for detail in status.details if status else ():
+        if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
+            info = error_details_pb2.ErrorInfo()
+            detail.Unpack(info)
+            reason, extra = info.reason, dict(info.metadata)
+        elif detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
+            bad_request = error_details_pb2.BadRequest()
+            detail.Unpack(bad_request)
+            violations = [FieldViolation(v.field, v.description) for v in bad_request.field_violations]
+    error = error_class(message, violations=violations, **extra)
+    if reason:
+        error.code = reason
+    return error
+
+
+def domain_error_from_rpc_error(rpc_error: grpc.aio.AioRpcError) -> DomainError | None:
+    return domain_error_from_status(rpc_error.code(), rpc_error.details() or "", rpc_error.trailing_metadata())
+
+
+class ErrorMappingInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
+    """The one place a handler's exceptions become statuses; stack traces go to the log, never the wire."""
+
+    async def intercept_service(self, continuation: Any, handler_call_details: Any) -> Any:
+        handler = await continuation(handler_call_details)
+        method = handler_call_details.method
+
+        def wrap_single(behavior: Behavior) -> Behavior:
+            async def single(request: Any, context: Any) -> Any:
+                try:
+                    return await behavior(request, context)
+                except Exception as error:
+                    await _abort_for(error, context, method)
+
+            return single
+
+        def wrap_stream(behavior: Behavior) -> Behavior:
+            async def stream(request: Any, context: Any) -> AsyncIterator[Any]:
+                try:
+                    async for response in behavior(request, context):
+                        yield response
+                except Exception as error:
+                    await _abort_for(error, context, method)
+
+            return stream
+
+        return wrap_handler(handler, wrap_single, wrap_stream)
+
+
+async def _abort_for(error: Exception, context: Any, method: str) -> None:
+    if isinstance(error, grpc.aio.AbortError):
+        # the handler (or an inner interceptor) already chose the status
+        raise error
+    if isinstance(error, DomainError):
+        log.info("rpc refused", extra={"rpc_method": method, "error_code": error.code,
+                                       "grpc_status": error.grpc_status.name})
+        await context.abort(error.grpc_status, error.detail,
+                            trailing_metadata=((STATUS_DETAILS_KEY, status_details(error)),))
+    trace_id = current_trace_id()
+    log.exception("rpc failed unexpectedly", extra={"rpc_method": method})
+    reference = f" (trace {trace_id})" if trace_id else ""
+    await context.abort(grpc.StatusCode.INTERNAL, f"internal error{reference}")
+
+
+def _packed(message: Any) -> any_pb2.Any:
+    packed = any_pb2.Any()
+    packed.Pack(message)
+    return packed
+
+
+def _status_from_metadata(trailing_metadata: Iterable[tuple[str, Any]] | None) -> status_pb2.Status | None:
+    for key, value in trailing_metadata or ():
+        if key == STATUS_DETAILS_KEY:
+            status = status_pb2.Status()
+            status.ParseFromString(value)
+            return status
+    return None

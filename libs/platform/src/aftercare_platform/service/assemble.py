@@ -1,0 +1,104 @@
+"""Turns a ServiceDefinition into running parts: database, broker, relay, consumers, servers."""
+
+from __future__ import annotations
+
+import logging
+
+from aftercare_platform.auth.tokens import Authenticator
+from aftercare_platform.bus.amqp import AmqpBroker
+from aftercare_platform.bus.consumer import EventConsumer
+from aftercare_platform.bus.in_process import InProcessBroker
+from aftercare_platform.bus.ports import Broker
+from aftercare_platform.clock import Clock, SystemClock
+from aftercare_platform.db.engine import create_engine
+from aftercare_platform.db.migrations import upgrade
+from aftercare_platform.db.unit_of_work import Database
+from aftercare_platform.lifecycle import Component
+from aftercare_platform.outbox.relay import OutboxRelay
+from aftercare_platform.outbox.tables import INBOX, OUTBOX, PlatformTables
+from aftercare_platform.servers.grpc import GrpcServer, build_grpc_server
+from aftercare_platform.servers.http import HttpServer, build_http_app
+from aftercare_platform.service.definition import Infrastructure, ServiceDefinition, ServiceParts
+from aftercare_platform.settings import ServiceSettings
+from aftercare_platform.telemetry.setup import Telemetry
+
+log = logging.getLogger(__name__)
+
+
+def platform_tables_of(definition: ServiceDefinition) -> PlatformTables:
+    tables, schema = definition.metadata.tables, definition.schema
+    try:
+        return PlatformTables(outbox=tables[f"{schema}.{OUTBOX}"], inbox=tables[f"{schema}.{INBOX}"])
+    except KeyError as missing:
+        raise RuntimeError(
+            f"{definition.name}: its metadata must include the outbox and inbox (define_platform_tables)"
+        ) from missing
+
+
+def open_database(definition: ServiceDefinition, settings: ServiceSettings, clock: Clock) -> Database:
+    engine = create_engine(settings.database_url, definition.schema)
+    return Database(engine, schema=definition.schema, service_name=definition.name,
+                    tables=platform_tables_of(definition), clock=clock, partitions=settings.relay_partitions)
+
+
+async def migrate(definition: ServiceDefinition, settings: ServiceSettings) -> None:
+    engine = create_engine(settings.database_url, definition.schema)
+    try:
+        await upgrade(engine, definition.migrations, definition.schema)
+    finally:
+        await engine.dispose()
+
+
+async def open_infrastructure(
+    definition: ServiceDefinition,
+    settings: ServiceSettings,
+    *,
+    telemetry: Telemetry | None,
+    clock: Clock | None = None,
+    broker: Broker | None = None,
+) -> Infrastructure:
+    clock = clock or SystemClock()
+    chosen: Broker
+    if broker is not None:
+        chosen = broker
+    else:
+        chosen = (InProcessBroker() if settings.uses_in_process_bus
+                  else AmqpBroker(settings.amqp_url, connection_name=f"{definition.name}@{settings.region}"))
+        await chosen.connect()
+    return Infrastructure(settings=settings, clock=clock, database=open_database(definition, settings, clock),
+                          broker=chosen, authenticator=Authenticator(settings), telemetry=telemetry)
+
+
+class AssembledService:
+    """Everything one service runs, in the order the runner starts and stops it."""
+
+    def __init__(self, definition: ServiceDefinition, infra: Infrastructure, parts: ServiceParts) -> None:
+        settings = infra.settings
+        self.definition, self.infra, self.parts = definition, infra, parts
+        self.relay = OutboxRelay(infra.database, infra.broker, batch_size=settings.relay_batch_size)
+        self.consumers: list[Component] = [
+            EventConsumer(infra.broker, infra.database, subscription, prefetch=settings.prefetch,
+                          delivery_limit=settings.delivery_limit, attempts=settings.handler_retries)
+            for subscription in parts.subscriptions
+        ]
+        self.grpc: GrpcServer | None = None
+        if parts.grpc_servicers:
+            self.grpc = build_grpc_server(
+                settings, servicers=parts.grpc_servicers, service_names=parts.grpc_service_names,
+                authenticator=infra.authenticator, telemetry=infra.telemetry,
+                public_methods=parts.public_grpc_methods,
+            )
+        app = build_http_app(
+            settings, routers=parts.http_routers, authenticator=infra.authenticator, telemetry=infra.telemetry,
+            readiness_checks={"database": infra.database.ping, "broker": infra.broker.ping},
+        )
+        self.http = HttpServer(app, settings)
+
+    @property
+    def background(self) -> list[Component]:
+        return [self.relay, *self.parts.background]
+
+
+async def assemble(definition: ServiceDefinition, infra: Infrastructure) -> AssembledService:
+    parts = await definition.build(infra)
+    return AssembledService(definition, infra, parts)

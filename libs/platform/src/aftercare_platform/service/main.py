@@ -1,0 +1,50 @@
+"""`python -m <service>` runs it; `python -m <service> migrate` only applies its migrations."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+from aftercare_platform.servers.runner import RunnerParts, ServiceRunner
+from aftercare_platform.service.assemble import AssembledService, assemble, migrate, open_infrastructure
+from aftercare_platform.service.definition import ServiceDefinition
+from aftercare_platform.settings import ServiceSettings
+from aftercare_platform.telemetry.logs import configure_logging
+from aftercare_platform.telemetry.setup import Telemetry
+
+
+def runner_parts(service: AssembledService) -> RunnerParts:
+    infra = service.infra
+    return RunnerParts(
+        grpc=service.grpc,
+        http=service.http,
+        consumers=service.consumers,
+        background=service.background,
+        # closed in reverse: the service's own, then the broker, then the database
+        closers=[infra.database.close, infra.broker.close, *service.parts.closers],
+    )
+
+
+async def build_service(definition: ServiceDefinition, settings: ServiceSettings,
+                        telemetry: Telemetry | None) -> AssembledService:
+    if settings.migrate_on_start:
+        await migrate(definition, settings)
+    infra = await open_infrastructure(definition, settings, telemetry=telemetry)
+    return await assemble(definition, infra)
+
+
+def service_main(definition: ServiceDefinition, argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    settings = definition.settings()
+    configure_logging(settings)
+    if args[:1] == ["migrate"]:
+        asyncio.run(migrate(definition, settings))
+        print(f"{definition.name}: migrations applied to schema {definition.schema}")
+        return
+    if args:
+        raise SystemExit(f"usage: python -m {definition.package} [migrate]")
+
+    async def build(telemetry: Telemetry) -> RunnerParts:
+        return runner_parts(await build_service(definition, settings, telemetry))
+
+    asyncio.run(ServiceRunner(settings, drain_seconds=settings.drain_seconds).run(build))

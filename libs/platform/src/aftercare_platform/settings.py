@@ -1,0 +1,50 @@
+"""Configuration from the environment: every service subclasses ServiceSettings."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "AFTERCARE_"
+
+
+class ServiceSettings(BaseSettings):
+    """What every Aftercare service reads from `AFTERCARE_*` variables."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", frozen=True)
+
+    service_name: str = "aftercare"
+    region: str = Field(default="east", pattern=r"^[a-z][a-z0-9-]{1,31}$")
+    # postgresql+asyncpg://… for PostgreSQL, sqlite+aiosqlite:///… for embedded mode
+    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/aftercare"
+    # empty selects the in-process bus (embedded mode)
+    amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
+    http_host: str = "0.0.0.0"
+    http_port: int = 8000
+    grpc_host: str = "0.0.0.0"
+    grpc_port: int = 50050
+    prefetch: int = Field(default=32, ge=1, le=10_000)
+    delivery_limit: int = Field(default=5, ge=1)
+    handler_retries: int = Field(default=3, ge=1)
+    relay_batch_size: int = Field(default=200, ge=1)
+    relay_partitions: int = Field(default=16, ge=1, le=1024)
+    jwt_secret: str = "aftercare-development-secret-change-me"
+    jwt_issuer: str = "aftercare"
+    jwt_audience: str = "aftercare"
+    jwks_url: str | None = None
+    otlp_endpoint: str | None = None
+    log_level: str = "INFO"
+    log_json: bool = True
+    shutdown_grace_seconds: float = 10.0
+    # dev and `make run` migrate at start; Kubernetes runs `python -m <service> migrate` in an init container
+    migrate_on_start: bool = True
+    # how long to stay up but not-ready after SIGTERM so load balancers stop sending work
+    drain_seconds: float = 0.0
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def uses_in_process_bus(self) -> bool:
+        return not self.amqp_url

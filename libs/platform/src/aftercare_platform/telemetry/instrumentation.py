@@ -1,0 +1,58 @@
+"""OpenTelemetry for gRPC (server and client interceptors) and FastAPI, bound to a service's providers."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+from fastapi import FastAPI
+from opentelemetry import trace
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from opentelemetry.instrumentation.grpc import aio_client_interceptors, filters
+from opentelemetry.instrumentation.grpc._aio_server import OpenTelemetryAioServerInterceptor
+
+from aftercare_platform.telemetry.setup import Telemetry
+
+# probes and scrapes every few seconds would bury the real traffic
+UNTRACED_GRPC_SERVICE_PREFIXES = ("grpc.health.", "grpc.reflection.")
+UNTRACED_HTTP_PATHS = "/healthz,/readyz,/metrics"
+
+
+def _traced_rpc() -> Any:
+    return filters.negate(filters.any_of(*(filters.service_prefix(p) for p in UNTRACED_GRPC_SERVICE_PREFIXES)))
+
+
+class _ServerSpanInterceptor(OpenTelemetryAioServerInterceptor):  # type: ignore[misc]
+    """OpenTelemetry's aio server interceptor, also for streams written with `await context.write()`.
+
+    Upstream drives every server stream with `async for`, which breaks handlers that write instead
+    of yield (as grpc's own health Watch does); those are awaited like a unary call instead.
+    """
+
+    def _intercept_aio_server_stream(self, behavior: Any, handler_call_details: Any) -> Any:
+        if inspect.isasyncgenfunction(behavior):
+            return super()._intercept_aio_server_stream(behavior, handler_call_details)  # type: ignore[no-untyped-call]
+        return self._intercept_aio_server_unary(behavior, handler_call_details)  # type: ignore[no-untyped-call]
+
+
+def grpc_server_interceptor(telemetry: Telemetry | None) -> Any:
+    """A SERVER span per RPC, parented on the caller's trace from the metadata."""
+    tracer = trace.get_tracer("opentelemetry.instrumentation.grpc", tracer_provider=(
+        telemetry.tracer_provider if telemetry else None))
+    return _ServerSpanInterceptor(tracer, filter_=_traced_rpc())  # type: ignore[no-untyped-call]
+
+
+def grpc_client_interceptors(telemetry: Telemetry | None) -> list[Any]:
+    """CLIENT spans and trace propagation for calls to other services."""
+    provider = telemetry.tracer_provider if telemetry else None
+    interceptors = aio_client_interceptors(tracer_provider=provider, filter_=_traced_rpc())  # type: ignore[no-untyped-call]
+    return list(interceptors)
+
+
+def instrument_fastapi(app: FastAPI, telemetry: Telemetry | None) -> None:
+    FastAPIInstrumentor.instrument_app(
+        app,
+        tracer_provider=telemetry.tracer_provider if telemetry else None,
+        meter_provider=telemetry.meter_provider if telemetry else None,
+        excluded_urls=UNTRACED_HTTP_PATHS,
+    )

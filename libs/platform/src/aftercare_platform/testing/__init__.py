@@ -1,0 +1,1 @@
+"""Test support: real PostgreSQL and RabbitMQ for integration tests (never skipped)."""

@@ -1,0 +1,5 @@
+from aftercare_platform.db.migrations import run_env
+from aftercare_platform.testing.probe_service.service import metadata
+from alembic import context
+
+run_env(context, metadata)

@@ -1,0 +1,63 @@
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from aftercare_platform.testing.waiting import eventually  # noqa: F401  (re-exported for the tests here)
+
+PROCS = Path(__file__).parent / "procs"
+
+
+class Proc:
+    def __init__(self, process: asyncio.subprocess.Process, name: str) -> None:
+        self.process, self.name = process, name
+
+    async def wait_ready(self, within: float = 60) -> None:
+        assert self.process.stdout is not None
+        line = await asyncio.wait_for(self.process.stdout.readline(), within)
+        if b"ready" not in line:
+            err = await self.process.stderr.read() if self.process.stderr else b""
+            raise AssertionError(f"{self.name} did not start: {line!r} {err.decode()[-3000:]}")
+
+    async def kill(self) -> None:
+        if self.process.returncode is None:
+            self.process.kill()
+        await self.process.wait()
+
+
+@pytest.fixture
+async def spawn():
+    started: list[Proc] = []
+
+    async def _spawn(script: str, *args: str) -> Proc:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, str(PROCS / script), *args,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env={**os.environ},
+        )
+        proc = Proc(process, script)
+        started.append(proc)
+        return proc
+
+    yield _spawn
+    for proc in started:
+        await proc.kill()
+
+
+class Topic:
+    """A fresh event aggregate per test: its events, bindings and queues touch nothing else on the broker."""
+
+    def __init__(self) -> None:
+        import uuid
+
+        self.aggregate = "bt" + uuid.uuid4().hex[:10]
+        self.event = f"aftercare.{self.aggregate}.happened.v1"
+        self.binding = f"{self.aggregate}.#"
+
+    def queue(self, purpose: str) -> str:
+        return f"{self.aggregate}.{purpose}"
+
+
+@pytest.fixture
+def topic() -> Topic:
+    return Topic()

@@ -1,0 +1,105 @@
+"""The outbox → broker → consumer path on real PostgreSQL and RabbitMQ."""
+
+import signal
+
+from aftercare_platform.outbox.relay import OutboxRelay
+from aftercare_platform.testing.harness import open_broker, open_database
+from sqlalchemy import func, select
+
+from .conftest import eventually
+
+
+async def count(db, table, *where) -> int:
+    async with db.engine.connect() as connection:
+        return int((await connection.execute(select(func.count()).select_from(table).where(*where))).scalar_one())
+
+
+async def test_event_has_one_effect_in_another_process_despite_relay_kill_and_redelivery(
+    database_url, amqp_url, spawn, topic
+):
+    schema, queue = "bus_once", topic.queue("exactly-once")
+    db, effects = await open_database(database_url, schema, partitions=4)
+    consumer = await spawn("consumer_proc.py", database_url, schema, amqp_url, queue, topic.binding,
+                           "kill-before-first-ack")
+    await consumer.wait_ready()
+    async with db.unit_of_work() as uow:
+        ids = [uow.emit(topic.event, subject=f"agg-{i}", data={"n": i}, region="east").id for i in range(40)]
+
+    # the relay publishes one partition's batch and is killed before marking it sent
+    crashing = await spawn("relay_proc.py", database_url, schema, amqp_url, "crash-after-publish")
+    assert await crashing.process.wait() == -signal.SIGKILL
+    assert await count(db, db.tables.outbox, db.tables.outbox.c.sent_at.is_(None)) == 40
+    # the consumer commits its first effect and is killed before acking: the broker redelivers
+    assert await consumer.process.wait() == -signal.SIGKILL
+    assert await count(db, effects) >= 1  # prefetch lets a few commit before the first ack
+
+    relay = await spawn("relay_proc.py", database_url, schema, amqp_url)
+    await relay.wait_ready()
+    consumer = await spawn("consumer_proc.py", database_url, schema, amqp_url, queue, topic.binding)
+    await consumer.wait_ready()
+
+    async def all_sent_and_handled() -> bool:
+        return (await count(db, db.tables.outbox, db.tables.outbox.c.sent_at.is_(None)) == 0
+                and await count(db, db.tables.inbox) == 40)
+
+    await eventually(all_sent_and_handled, what="every event sent and handled")
+    broker = await open_broker(amqp_url)
+    await eventually(lambda: _drained(broker, queue), what="queue drained of duplicates")
+    async with db.engine.connect() as connection:
+        handled = (await connection.execute(select(effects.c.event_id))).scalars().all()
+    assert sorted(handled) == sorted(ids)
+    await broker.close()
+    await db.close()
+
+
+async def _drained(broker, queue) -> bool:
+    return await broker.queue_depth(queue) == 0
+
+
+async def test_rolled_back_transaction_publishes_nothing(database_url, amqp_url, topic):
+    db, _ = await open_database(database_url, "bus_rollback")
+    broker = await open_broker(amqp_url)
+    await broker.declare_work_queue(topic.queue("rollback"), [topic.binding], 5)
+    try:
+        async with db.unit_of_work() as uow:
+            uow.emit(topic.event, subject="agg-1", data={}, region="east")
+            raise RuntimeError("the handler fails after emitting")
+    except RuntimeError:
+        pass
+    assert await count(db, db.tables.outbox) == 0
+    assert await OutboxRelay(db, broker).drain_once() == 0
+    assert await broker.queue_depth(topic.queue("rollback")) == 0
+    await broker.close()
+    await db.close()
+
+
+async def test_one_aggregates_events_keep_their_order_with_two_relays(database_url, amqp_url, topic):
+    db, _ = await open_database(database_url, "bus_order", partitions=4)
+    broker = await open_broker(amqp_url)
+    queue = topic.queue("order")
+    await broker.declare_work_queue(queue, [topic.binding], 5)
+    for batch in range(10):
+        async with db.unit_of_work() as uow:
+            for i in range(30):
+                uow.emit(topic.event, subject=f"agg-{i % 3}", data={"seq": batch * 30 + i}, region="east")
+    first, second = OutboxRelay(db, broker, batch_size=7), OutboxRelay(db, broker, batch_size=5)
+    await first.start()
+    await second.start()
+    await eventually(lambda: _depth_is(broker, queue, 300), what="300 events on the queue")
+    await first.stop()
+    await second.stop()
+    seen: dict[str, list[int]] = {}
+    import json
+    while (delivery := await broker.get(queue)) is not None:
+        body = json.loads(delivery.body)
+        seen.setdefault(body["subject"], []).append(body["data"]["seq"])
+        await delivery.ack()
+    assert sum(len(v) for v in seen.values()) == 300  # none duplicated
+    for subject, sequence in seen.items():
+        assert sequence == sorted(sequence), f"{subject} reordered"
+    await broker.close()
+    await db.close()
+
+
+async def _depth_is(broker, queue, n) -> bool:
+    return await broker.queue_depth(queue) >= n

@@ -1,0 +1,1 @@
+"""Aftercare cases service: owns the case, its number, timeline and lifecycle."""

@@ -1,0 +1,1 @@
+"""Adapters: translation to and from the outside (proto messages, database rows, the bus)."""

@@ -1,0 +1,233 @@
+"""Domain values <-> aftercare.cases.v1 messages.
+
+Domain payloads use the proto field names and the domain's enum values
+(`in_progress`, `P1`, `engineer`); a proto enum value is the enum's name in
+UPPER_SNAKE plus the domain value upper-cased (`CASE_STATUS_IN_PROGRESS`,
+`PRIORITY_P1`, `ACTOR_ROLE_ENGINEER`), so the mapping is mechanical and driven by
+the message descriptors.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, TypeVar, cast
+
+from aftercare.cases.v1 import cases_pb2, events_pb2
+from google.protobuf import json_format
+from google.protobuf.descriptor import Descriptor, EnumDescriptor
+from google.protobuf.message import Message
+
+from cases.domain.case import Case
+from cases.domain.decisions import DomainEvent
+from cases.domain.lifecycle import allowed_actions
+from cases.domain.timeline import TimelineEntry, canonical_json, canonical_time
+from cases.domain.vocabulary import parse_enum
+
+M = TypeVar("M", bound=Message)
+E = TypeVar("E", bound=StrEnum)
+
+EVENT_MESSAGES: Mapping[str, type[Message]] = {
+    "created": events_pb2.CaseCreated,
+    "assigned": events_pb2.CaseAssigned,
+    "acknowledged": events_pb2.CaseAcknowledged,
+    "priority_changed": events_pb2.CasePriorityChanged,
+    "escalated": events_pb2.CaseEscalated,
+    "vendor_escalation_confirmed": events_pb2.CaseVendorEscalationConfirmed,
+    "waiting_for_customer": events_pb2.CaseWaitingForCustomer,
+    "resumed": events_pb2.CaseResumed,
+    "activity_recorded": events_pb2.CaseActivityRecorded,
+    "diagnosis_reported": events_pb2.CaseDiagnosisReported,
+    "note_added": events_pb2.CaseNoteAdded,
+    "entry_corrected": events_pb2.CaseEntryCorrected,
+    "complaint_filed": events_pb2.CaseComplaintFiled,
+    "resolved": events_pb2.CaseResolved,
+    "confirmed": events_pb2.CaseConfirmed,
+    "rejected": events_pb2.CaseRejected,
+    "closed": events_pb2.CaseClosed,
+    "reopened": events_pb2.CaseReopened,
+    "cancelled": events_pb2.CaseCancelled,
+}
+
+
+@functools.cache
+def enum_prefix(enum: EnumDescriptor) -> str:
+    """`CaseStatus` -> `CASE_STATUS_`."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", enum.name).upper() + "_"
+
+
+def to_proto_enum_name(enum: EnumDescriptor, value: str) -> str:
+    name = enum_prefix(enum) + value.upper()
+    if name not in enum.values_by_name:
+        raise ValueError(f"{value!r} has no {enum.full_name} value {name}")
+    return name
+
+
+def from_proto_enum(domain: type[E], enum: EnumDescriptor, number: int, field: str) -> E | None:
+    """The domain member for a proto enum number; None for *_UNSPECIFIED; InvalidArgument naming
+    `field` for a number this server does not know."""
+    if number == 0:
+        return None
+    value = enum.values_by_number.get(number)
+    name = value.name.removeprefix(enum_prefix(enum)) if value else str(number)
+    return parse_enum(domain, name, field)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _enum_number(enum: EnumDescriptor, value: str) -> int:
+    return int(enum.values_by_name[to_proto_enum_name(enum, value)].number)
+
+
+def _fill(message: Message, payload: Mapping[str, Any]) -> None:
+    """Set `message`'s fields from a domain payload, walking the descriptor (json_format.ParseDict
+    did the same through JSON text, ten times slower; the list of cases is the hot path)."""
+    descriptor = cast(Descriptor, message.DESCRIPTOR)
+    for key, value in payload.items():
+        if value is None:
+            continue
+        field = descriptor.fields_by_name.get(key)
+        if field is None:
+            raise ValueError(f"{descriptor.full_name} has no field {key!r}: the contract must hold it")
+        nested, enum = field.message_type, field.enum_type
+        target = getattr(message, key) if nested is not None or field.is_repeated else None
+        if enum is not None:
+            if field.is_repeated:
+                target.extend(_enum_number(enum, v) for v in value)  # type: ignore[union-attr]
+            else:
+                setattr(message, key, _enum_number(enum, value))
+        elif nested is None:
+            if field.is_repeated:
+                target.extend(value)  # type: ignore[union-attr]
+            else:
+                setattr(message, key, value)
+        elif nested.full_name == "google.protobuf.Timestamp":
+            since = datetime.fromisoformat(value) - _EPOCH
+            target.seconds = since.days * 86_400 + since.seconds  # type: ignore[union-attr]
+            target.nanos = since.microseconds * 1_000  # type: ignore[union-attr]
+        elif nested.full_name == "google.protobuf.Struct" or nested.GetOptions().map_entry:
+            target.update(value)  # type: ignore[union-attr]
+        elif field.is_repeated:
+            for item in value:
+                _fill(target.add(), item)  # type: ignore[union-attr]
+        else:
+            _fill(cast(Message, target), value)
+
+
+def to_message(payload: Mapping[str, Any], message: M) -> M:
+    """Fill `message` from a domain payload; an unknown key is an error (the contract must hold it)."""
+    _fill(message, payload)
+    return message
+
+
+def event_message(event: DomainEvent) -> Message:
+    return to_message(event.payload, EVENT_MESSAGES[event.name]())
+
+
+def event_data(event: DomainEvent) -> dict[str, Any]:
+    """The CloudEvent `data`: the payload message in its canonical proto3 JSON mapping."""
+    return json_format.MessageToDict(event_message(event))
+
+
+def case_message(case: Case) -> cases_pb2.Case:
+    """The case as the API returns it, with the actions its status allows now."""
+    return to_message(case_payload(case), cases_pb2.Case())
+
+
+def case_payload(case: Case) -> dict[str, Any]:
+    """The case with the proto's field names and the domain's values (the HTTP API's JSON)."""
+    return {
+        "case_id": case.id,
+        "case_number": case.number,
+        "region": case.region,
+        "company_id": case.company_id,
+        "contract_id": case.contract_id,
+        "caller": _present(vars(case.caller)),
+        "asset": _present(vars(case.asset)),
+        "description": case.description,
+        "error_codes": list(case.error_codes),
+        "category": case.category.value,
+        "kind": case.kind.value,
+        "priority": case.priority.value,
+        "customer_severity": case.customer_severity.value if case.customer_severity else None,
+        "channel": case.channel.value,
+        "status": case.status.value,
+        "tier": case.tier.value,
+        "assignee_id": case.assignee,
+        "rma": case.rma,
+        "vendor_escalation_confirmed_by_id": case.vendor_escalation_confirmed_by,
+        "entitlement": case.entitlement.value,
+        "flags": vars(case.flags),
+        "created_at": _time(case.created_at),
+        "updated_at": _time(case.updated_at),
+        "acknowledged_at": _time(case.acknowledged_at),
+        "diagnosed_at": _time(case.diagnosed_at),
+        "resolved_at": _time(case.resolved_at),
+        "closed_at": _time(case.closed_at),
+        "cancelled_at": _time(case.cancelled_at),
+        "fault_report": case.fault_report.as_payload() if case.fault_report else None,
+        "complaints": [
+            {
+                "sequence": c.sequence,
+                "about": c.about.value,
+                "text": c.text,
+                "filed_by_id": c.filed_by,
+                "filed_at": _time(c.filed_at),
+                "engineer_id": c.engineer,
+                "handled_by_id": c.handled_by,
+                "handled_at": _time(c.handled_at),
+            }
+            for c in case.complaints
+        ],
+        "open_loaner_serials": list(case.open_loaners),
+        "cancellation": (
+            {
+                "reason": case.cancellation.reason.value,
+                "text": case.cancellation.text,
+                "duplicate_of": case.cancellation.duplicate_of,
+            }
+            if case.cancellation
+            else None
+        ),
+        "reopen_count": case.reopen_count,
+        "version": case.version,
+        "allowed_actions": [a.value for a in allowed_actions(case.status)],
+    }
+
+
+def timeline_entry_message(entry: TimelineEntry) -> cases_pb2.TimelineEntry:
+    """An entry as the API returns it, with `payload_json` so a client can recompute the hash."""
+    fields = timeline_entry_payload(entry)
+    payload = fields.pop("payload")
+    message = to_message(fields, cases_pb2.TimelineEntry())
+    message.payload.update(payload)
+    return message
+
+
+def timeline_entry_payload(entry: TimelineEntry) -> dict[str, Any]:
+    """An entry with the proto's field names and the domain's values (the HTTP API's JSON)."""
+    return {
+        "case_id": entry.case_id,
+        "position": entry.position,
+        "occurred_at": canonical_time(entry.at),
+        "actor": dict(entry.actor),
+        "kind": entry.kind,
+        "visibility": entry.visibility.value,
+        "corrects_position": entry.corrects_position,
+        "previous_hash": entry.previous_hash,
+        "hash": entry.hash,
+        "payload_json": canonical_json(entry.payload),
+        "payload": dict(entry.payload),
+    }
+
+
+def _present(fields: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in fields.items() if v is not None}
+
+
+def _time(instant: datetime | None) -> str | None:
+    return canonical_time(instant) if instant is not None else None

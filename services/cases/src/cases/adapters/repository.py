@@ -1,0 +1,203 @@
+"""Cases, their timelines, numbers and request ids in SQL. Thin: no rule is decided here."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, cast
+
+from aftercare_platform.errors import FailedPrecondition
+from sqlalchemy import CursorResult, Select, and_, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from cases.adapters.case_codec import case_columns, case_from_document
+from cases.adapters.tables import case_number_sequences, cases, create_requests, timeline
+from cases.domain.case import Case
+from cases.domain.references import CaseRef
+from cases.domain.timeline import ChainHead, TimelineEntry, canonical_json
+from cases.domain.vocabulary import Visibility
+
+Executor = AsyncSession | AsyncConnection
+# timeline kinds whose `text` SearchCases finds ("notes")
+SEARCHED_KINDS = frozenset({"note_added", "correction"})
+
+
+@dataclass(frozen=True)
+class StoredCase:
+    case: Case
+    head: ChainHead
+
+
+@dataclass(frozen=True)
+class RequestClaim:
+    """A CreateCase request id: fresh (this transaction owns it) or the case an earlier one created."""
+
+    case_id: str
+    fingerprint: str
+    fresh: bool
+
+
+def _upsert(dialect: str) -> Any:
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
+def _dialect(session: AsyncSession) -> str:
+    return session.bind.dialect.name
+
+
+def _case_by(ref: CaseRef) -> Select[Any]:
+    query = select(cases.c.document, cases.c.head_position, cases.c.head_hash)
+    if ref.case_id is not None:
+        return query.where(cases.c.id == ref.case_id)
+    return query.where(cases.c.number == ref.number)
+
+
+async def find_case(executor: Executor, ref: CaseRef, *, for_update: bool = False) -> StoredCase | None:
+    """The case and its chain head; with `for_update` the row stays locked until the transaction ends."""
+    query = _case_by(ref)
+    if for_update:
+        query = query.with_for_update()
+    row = (await executor.execute(query)).first()
+    if row is None:
+        return None
+    case = case_from_document(row.document)
+    return StoredCase(case, ChainHead(case.id, int(row.head_position), str(row.head_hash)))
+
+
+async def next_sequence(session: AsyncSession, region: str, day: date) -> int:
+    """The next number of (region, day). The row stays locked until commit, so concurrent creators
+    queue on it and a rolled-back creation gives its number back: no duplicates, no gaps."""
+    table = case_number_sequences
+    statement = (
+        _upsert(_dialect(session))(table)
+        .values(region=region, day=day, last=1)
+        .on_conflict_do_update(index_elements=[table.c.region, table.c.day], set_={"last": table.c.last + 1})
+        .returning(table.c.last)
+    )
+    return int((await session.execute(statement)).scalar_one())
+
+
+async def claim_request(
+    session: AsyncSession, *, requester: str, request_id: str, fingerprint: str, case_id: str, at: datetime
+) -> RequestClaim:
+    """Record `request_id` for `case_id`, or find the case it already names. A concurrent claim of the
+    same id waits here until the other transaction ends (PostgreSQL's unique index does that)."""
+    table = create_requests
+    statement = (
+        _upsert(_dialect(session))(table)
+        .values(requester=requester, request_id=request_id, fingerprint=fingerprint, case_id=case_id, created_at=at)
+        .on_conflict_do_nothing(index_elements=[table.c.requester, table.c.request_id])
+    )
+    result = cast(CursorResult[Any], await session.execute(statement))
+    if result.rowcount:
+        return RequestClaim(case_id, fingerprint, fresh=True)
+    row = (
+        await session.execute(
+            select(table.c.case_id, table.c.fingerprint).where(
+                table.c.requester == requester, table.c.request_id == request_id
+            )
+        )
+    ).one()
+    return RequestClaim(str(row.case_id), str(row.fingerprint), fresh=False)
+
+
+def search_texts(case: Case | None, entries: Sequence[TimelineEntry]) -> tuple[str, str]:
+    """The words a change adds to SearchCases' public and internal text."""
+    public: list[str] = [] if case is None else [case.number, case.description, *case.error_codes]
+    internal: list[str] = []
+    for entry in entries:
+        text = entry.payload.get("text")
+        if entry.kind in SEARCHED_KINDS and isinstance(text, str):
+            (public if entry.is_public else internal).append(text)
+    return " ".join(public), " ".join(internal)
+
+
+async def insert_case(session: AsyncSession, case: Case, entries: Sequence[TimelineEntry], head: ChainHead) -> None:
+    public, internal = search_texts(case, entries)
+    values = case_columns(case) | {
+        "head_position": head.position,
+        "head_hash": head.hash,
+        "search_text": public,
+        "internal_text": internal,
+    }
+    await session.execute(insert(cases), values)
+    await append_entries(session, entries)
+
+
+async def update_case(
+    session: AsyncSession, case: Case, *, expected_version: int, entries: Sequence[TimelineEntry], head: ChainHead
+) -> None:
+    """Save `case` if the row is still at `expected_version` (the row lock makes that the rule;
+    the check guards a writer that did not take it)."""
+    public, internal = search_texts(None, entries)
+    values: dict[str, Any] = case_columns(case) | {"head_position": head.position, "head_hash": head.hash}
+    if public:
+        values["search_text"] = cases.c.search_text + " " + public
+    if internal:
+        values["internal_text"] = cases.c.internal_text + " " + internal
+    del values["id"], values["number"]
+    statement = update(cases).where(and_(cases.c.id == case.id, cases.c.version == expected_version)).values(values)
+    result = cast(CursorResult[Any], await session.execute(statement))
+    if result.rowcount != 1:
+        raise FailedPrecondition(
+            f"case {case.number} was changed by someone else meanwhile; read it again and retry",
+            current_version=expected_version,
+        )
+    await append_entries(session, entries)
+
+
+async def append_entries(session: AsyncSession, entries: Sequence[TimelineEntry]) -> None:
+    if entries:
+        await session.execute(insert(timeline), [entry_row(e) for e in entries])
+
+
+def entry_row(entry: TimelineEntry) -> dict[str, Any]:
+    return {
+        "case_id": entry.case_id,
+        "position": entry.position,
+        "at": entry.at,
+        "actor": canonical_json(entry.actor),
+        "kind": entry.kind,
+        "visibility": entry.visibility.value,
+        "payload": canonical_json(entry.payload),
+        "corrects_position": entry.corrects_position,
+        "previous_hash": entry.previous_hash,
+        "hash": entry.hash,
+    }
+
+
+def entry_from_row(row: Any) -> TimelineEntry:
+    return TimelineEntry(
+        case_id=row.case_id,
+        position=int(row.position),
+        at=row.at,
+        actor=json.loads(row.actor),
+        kind=row.kind,
+        visibility=Visibility(row.visibility),
+        payload=json.loads(row.payload),
+        corrects_position=int(row.corrects_position) if row.corrects_position is not None else None,
+        previous_hash=row.previous_hash,
+        hash=row.hash,
+    )
+
+
+async def read_entries(
+    executor: Executor, case_id: str, *, after: int = 0, limit: int | None = None, public_only: bool = False
+) -> list[TimelineEntry]:
+    """Entries after position `after`, in order; `public_only` for customers and partners."""
+    query = select(timeline).where(timeline.c.case_id == case_id, timeline.c.position > after)
+    if public_only:
+        query = query.where(timeline.c.visibility == Visibility.PUBLIC.value)
+    query = query.order_by(timeline.c.position)
+    if limit is not None:
+        query = query.limit(limit)
+    return [entry_from_row(row) for row in (await executor.execute(query))]
+
+
+async def read_entry(executor: Executor, case_id: str, position: int) -> TimelineEntry | None:
+    query = select(timeline).where(timeline.c.case_id == case_id, timeline.c.position == position)
+    row = (await executor.execute(query)).first()
+    return entry_from_row(row) if row is not None else None

@@ -1,0 +1,127 @@
+"""Opening a case: the only command that starts from nothing."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from aftercare_platform.errors import InvalidArgument, PermissionDenied
+
+from cases.domain import decisions
+from cases.domain.actors import Actor
+from cases.domain.case import Asset, Caller, Case, CaseFlags
+from cases.domain.case_numbers import parse_case_number, region_code
+from cases.domain.decisions import Decision
+from cases.domain.permissions import Command, require_role
+from cases.domain.text import ERROR_CODES_MAX, LONG_TEXT_MAX, optional_text, require_aware, required_text, text_list
+from cases.domain.vocabulary import Category, Channel, Entitlement, Kind, Priority, Status, Tier
+
+REGION_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,31}$")  # aftercare.common.v1.Region.code
+
+
+@dataclass(frozen=True)
+class NewCase:
+    """What the caller reported, as intake or an agent hands it over."""
+
+    region: str
+    company_id: str | None
+    contract_id: str | None
+    caller: Caller
+    description: str
+    category: Category
+    kind: Kind
+    priority: Priority
+    asset: Asset = field(default_factory=Asset)
+    error_codes: tuple[str, ...] = ()
+    customer_severity: Priority | None = None
+    channel: Channel = Channel.HOTLINE
+    entitlement: Entitlement = Entitlement.UNKNOWN
+    unidentified: bool = False
+    not_entitled: bool = False
+
+    def validated(self) -> NewCase:
+        """The report trimmed and checked; InvalidArgument naming the first bad field."""
+        region = required_text("region", self.region).lower()
+        if not REGION_PATTERN.match(region):
+            raise InvalidArgument.for_field("region", f"{self.region!r} is not a region code like 'east'")
+        region_code(region)  # a region we can number
+        company_id = optional_text("company_id", self.company_id)
+        if company_id is None and not self.unidentified:
+            raise InvalidArgument.for_field("company_id", "is required unless the caller is unidentified")
+        caller = self.caller.validated()
+        if caller.phone is None and caller.email is None:
+            raise InvalidArgument.for_field("caller.phone", "a phone or an email is required to answer the caller")
+        return replace(
+            self,
+            region=region,
+            company_id=company_id,
+            contract_id=optional_text("contract_id", self.contract_id),
+            caller=caller,
+            asset=self.asset.validated(),
+            description=required_text("description", self.description, LONG_TEXT_MAX),
+            error_codes=text_list("error_codes", self.error_codes, max_items=ERROR_CODES_MAX),
+            not_entitled=self.not_entitled or self.entitlement is Entitlement.BILLABLE,
+        )
+
+
+def open_case(new: NewCase, *, case_id: str, number: str, actor: Actor, at: datetime) -> Decision:
+    """A new case at the desk, status `new`. The repository allocated `case_id` and `number`."""
+    require_aware("at", at)
+    require_role(actor, Command.OPEN)
+    report = new.validated()
+    if not actor.reaches_company(report.company_id) or not actor.reaches_region(report.region):
+        raise PermissionDenied("this key may not open cases for that company or region")
+    parsed = parse_case_number(number, "number")
+    if parsed.region_code != region_code(report.region):
+        raise InvalidArgument.for_field("number", f"{number} is not numbered in region {report.region}")
+    case = Case(
+        id=required_text("case_id", case_id),
+        number=str(parsed),
+        region=report.region,
+        company_id=report.company_id,
+        contract_id=report.contract_id,
+        caller=report.caller,
+        asset=report.asset,
+        description=report.description,
+        error_codes=report.error_codes,
+        category=report.category,
+        kind=report.kind,
+        priority=report.priority,
+        customer_severity=report.customer_severity,
+        channel=report.channel,
+        status=Status.NEW,
+        tier=Tier.DESK,
+        created_at=at,
+        updated_at=at,
+        entitlement=report.entitlement,
+        flags=CaseFlags(unidentified=report.unidentified, not_entitled=report.not_entitled),
+    )
+    details: dict[str, Any] = {
+        "caller": {k: v for k, v in vars(case.caller).items() if v is not None},
+        "asset": {k: v for k, v in vars(case.asset).items() if v is not None},
+        "description": case.description,
+        "error_codes": list(case.error_codes),
+        "customer_severity": case.customer_severity.value if case.customer_severity else None,
+        "channel": case.channel.value,
+        "entitlement": case.entitlement.value,
+        "unidentified": case.flags.unidentified,
+        "not_entitled": case.flags.not_entitled,
+    }
+    return Decision(
+        case=case,
+        events=(decisions.event("created", case, actor, at, **details),),
+        entries=(
+            decisions.entry(
+                "created",
+                actor,
+                at,
+                number=case.number,
+                category=case.category.value,
+                kind=case.kind.value,
+                priority=case.priority.value,
+                **details,
+            ),
+        ),
+    )

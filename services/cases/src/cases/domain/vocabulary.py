@@ -1,0 +1,148 @@
+"""The closed vocabularies of a case: status, category, kind, priority, tier and friends.
+
+Values are lower-case words (priorities `P1`..`P4`); the proto enums carry the same
+names upper-cased behind their prefix (`STATUS_IN_PROGRESS`, `PRIORITY_P1`), so the
+mapping at the edge is mechanical.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TypeVar
+
+from aftercare_platform.errors import InvalidArgument
+
+
+class Status(StrEnum):
+    NEW = "new"
+    ASSIGNED = "assigned"
+    IN_PROGRESS = "in_progress"
+    WAITING_CUSTOMER = "waiting_customer"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    # a resting status: the survey (or an agent) reopened a closed case and the
+    # engineer has not answered the customer yet; `acknowledge` moves it to in_progress
+    REOPENED = "reopened"
+    CANCELLED = "cancelled"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self is Status.CANCELLED
+
+    @property
+    def clocks_paused(self) -> bool:
+        return self is Status.WAITING_CUSTOMER
+
+
+class Category(StrEnum):
+    A = "A"  # daily question or fault
+    B = "B"  # infrastructure: network, OS, hardware environment
+    C = "C"  # upgrade / patch
+    D = "D"  # software bug
+    E = "E"  # third-party software
+    F = "F"  # change request
+    G = "G"  # service feedback
+
+    @property
+    def description(self) -> str:
+        return _CATEGORY_DESCRIPTIONS[self]
+
+
+_CATEGORY_DESCRIPTIONS = {
+    Category.A: "daily question or fault",
+    Category.B: "infrastructure (network, OS, hardware environment)",
+    Category.C: "upgrade / patch",
+    Category.D: "software bug",
+    Category.E: "third-party software",
+    Category.F: "change request",
+    Category.G: "service feedback",
+}
+
+
+class Kind(StrEnum):
+    CONSULTATION = "consultation"  # answered at once
+    DEFECT = "defect"  # needs diagnosis and a fix
+
+
+class Priority(StrEnum):
+    P1 = "P1"  # critical
+    P2 = "P2"  # major
+    P3 = "P3"  # general
+    P4 = "P4"  # non-fault
+
+    @property
+    def rank(self) -> int:
+        """1 for P1 (most urgent) .. 4 for P4; the sort key."""
+        return int(self.value[1])
+
+    def raised(self) -> Priority:
+        """One step more urgent; P1 stays P1."""
+        return Priority(f"P{max(1, self.rank - 1)}")
+
+
+class Tier(StrEnum):
+    DESK = "desk"
+    ENGINEER = "engineer"
+    EXPERT_PANEL = "expert_panel"
+    ORIGINAL_VENDOR = "original_vendor"
+
+    @property
+    def rank(self) -> int:
+        return _TIER_ORDER.index(self)
+
+    def next(self) -> Tier | None:
+        """The tier above, or None at the top (the original vendor)."""
+        i = self.rank + 1
+        return _TIER_ORDER[i] if i < len(_TIER_ORDER) else None
+
+
+_TIER_ORDER = (Tier.DESK, Tier.ENGINEER, Tier.EXPERT_PANEL, Tier.ORIGINAL_VENDOR)
+
+
+class Visibility(StrEnum):
+    PUBLIC = "public"  # the customer sees it
+    INTERNAL = "internal"  # staff only; never reaches a customer token or a customer-visible event
+
+
+class Channel(StrEnum):
+    HOTLINE = "hotline"
+    EMAIL = "email"
+    WEB = "web"
+    SMS = "sms"
+    FAX = "fax"
+    PARTNER = "partner"
+    MONITORING = "monitoring"
+    INSPECTION = "inspection"
+
+
+class Entitlement(StrEnum):
+    UNKNOWN = "unknown"
+    IN_WARRANTY = "in_warranty"  # free
+    UNDER_CONTRACT = "under_contract"  # free under a maintenance contract
+    BILLABLE = "billable"
+
+
+class ComplaintAbout(StrEnum):
+    FIX = "fix"  # slow or ineffective fix: raises the priority one step
+    ENGINEER = "engineer"  # goes to the supervisor, who may replace the engineer
+
+
+class CancelReason(StrEnum):
+    DUPLICATE = "duplicate"
+    NOT_OURS = "not_ours"
+    WITHDRAWN = "withdrawn"  # the customer no longer needs it
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def parse_enum(enum: type[E], value: object, field: str) -> E:
+    """`value` as a member of `enum` (by value, case-insensitively), else InvalidArgument naming `field`."""
+    if isinstance(value, enum):
+        return value
+    if isinstance(value, str):
+        for member in enum:
+            if member.value.lower() == value.strip().lower():
+                return member
+    allowed = ", ".join(m.value for m in enum)
+    raise InvalidArgument.for_field(field, f"unknown value {value!r}; one of: {allowed}")

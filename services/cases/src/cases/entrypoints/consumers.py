@@ -1,0 +1,168 @@
+"""The events cases consumes: other services' facts, appended to the case's timeline.
+
+`cases.sla-events` binds `sla.#`: each `aftercare.sla.<verb>.v1` becomes one timeline entry of kind
+`sla.<verb>` (`sla.warning`, `sla.breached`, `sla.met`, `sla.breach_withdrawn`), written by the
+system actor `service:sla-timer`, in the consumer's unit of work so the inbox claim and the entry
+commit together (a redelivered event is absorbed by the inbox: still one entry).
+
+Decisions:
+- Every SLA fact is INTERNAL (staff only), `sla.met` included: deadlines, business time and breach
+  actions are how the desk is measured, not what the customer is told; the customer sees the work
+  itself (acknowledged, on site, resolved). Staff tokens read them through GetTimeline/WatchCase.
+- An event naming a case cases never had raises PermanentError: the message is parked on the dead
+  letter queue at once (no retries), where an operator sees it. sla-timer starts clocks only from
+  this service's own case events, so that is a broken contract or a foreign environment, never a
+  race worth waiting for. A payload that does not parse is parked the same way.
+- Another `aftercare.sla.*` type (one added later) is acknowledged and skipped with a log line.
+- The entry's time is when cases recorded it (timeline order); the event's own time is
+  `occurred_at` in the payload.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC
+from typing import Any
+
+from aftercare.cases.v1 import cases_pb2
+from aftercare.sla.v1 import events_pb2, sla_pb2
+from aftercare_platform.bus.consumer import EventSubscription, PermanentError
+from aftercare_platform.bus.envelope import CloudEvent
+from aftercare_platform.db.unit_of_work import UnitOfWork
+from google.protobuf import json_format
+from google.protobuf.duration_pb2 import Duration
+from google.protobuf.message import Message
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from cases.domain.vocabulary import Visibility
+from cases.handlers import CaseHandlers
+
+log = logging.getLogger(__name__)
+
+SLA_QUEUE = "cases.sla-events"
+SLA_BINDINGS = ["sla.#"]
+SLA_SOURCE = "sla-timer"
+
+
+@dataclass(frozen=True)
+class FactType:
+    kind: str
+    message: type[Message]
+    details: Callable[[Any], dict[str, Any]]
+    visibility: Visibility = Visibility.INTERNAL
+
+
+def _seconds(duration: Duration) -> int:
+    return int(duration.seconds)
+
+
+def _instant(stamp: Timestamp) -> str | None:
+    if stamp.seconds == 0 and stamp.nanos == 0:
+        return None
+    return stamp.ToDatetime(tzinfo=UTC).isoformat(timespec="microseconds")
+
+
+def _enum_word(enum: Any, number: int, prefix: str) -> str:
+    """`CLOCK_KIND_FIRST_RESPONSE` -> `first_response`."""
+    name: str = enum.Name(number) if number in enum.values() else f"{prefix}{number}"
+    return name.removeprefix(prefix).lower()
+
+
+def _actions(actions: Any) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for action in actions:
+        item: dict[str, Any] = {"kind": _enum_word(sla_pb2.ActionKind, action.kind, "ACTION_KIND_")}
+        if action.roles:
+            item["roles"] = [_enum_word(sla_pb2.NotifyRole, r, "NOTIFY_ROLE_") for r in action.roles]
+        if action.channels:
+            item["channels"] = [_enum_word(sla_pb2.NotifyChannel, c, "NOTIFY_CHANNEL_") for c in action.channels]
+        if action.tiers:
+            item["tiers"] = int(action.tiers)
+        out.append(item)
+    return out
+
+
+def _clock(message: Any) -> dict[str, Any]:
+    """Fields 1-14, the description of the clock every SLA payload starts with."""
+    priority = message.priority
+    return {
+        "clock_kind": _enum_word(sla_pb2.ClockKind, message.clock_kind, "CLOCK_KIND_"),
+        "priority": _enum_word(cases_pb2.Priority, priority, "PRIORITY_").upper() if priority else None,
+        "policy": message.policy or None,
+        "cycle": int(message.cycle),
+        "target_seconds": _seconds(message.target),
+        "calendar": message.calendar or None,
+        "deadline": _instant(message.deadline),
+        "business_elapsed_seconds": _seconds(message.business_elapsed),
+        "occurred_at": _instant(message.occurred_at),
+    }
+
+
+def _warning(m: events_pb2.SlaWarning) -> dict[str, Any]:
+    return {
+        "warning_index": int(m.warning_index),
+        "warning_label": m.warning_label or None,
+        "warning_offset_seconds": _seconds(m.warning_offset),
+        "due_time": _instant(m.due_time),
+        "actions": _actions(m.actions),
+    }
+
+
+def _breached(m: events_pb2.SlaBreached) -> dict[str, Any]:
+    return {"due_time": _instant(m.due_time), "actions": _actions(m.actions), "found_on_stop": m.found_on_stop}
+
+
+def _met(m: events_pb2.SlaMet) -> dict[str, Any]:
+    return {
+        "started_time": _instant(m.started_time),
+        "stopped_time": _instant(m.stopped_time),
+        "reason": m.reason or None,
+        "warnings_withdrawn": int(m.warnings_withdrawn),
+    }
+
+
+def _withdrawn(m: events_pb2.SlaBreachWithdrawn) -> dict[str, Any]:
+    return {"due_time": _instant(m.due_time), "fired_time": _instant(m.fired_time), "reason": m.reason or None}
+
+
+SLA_FACTS: dict[str, FactType] = {
+    "aftercare.sla.warning.v1": FactType("sla.warning", events_pb2.SlaWarning, _warning),
+    "aftercare.sla.breached.v1": FactType("sla.breached", events_pb2.SlaBreached, _breached),
+    "aftercare.sla.met.v1": FactType("sla.met", events_pb2.SlaMet, _met),
+    "aftercare.sla.breach_withdrawn.v1": FactType("sla.breach_withdrawn", events_pb2.SlaBreachWithdrawn, _withdrawn),
+}
+
+
+def sla_fact_payload(event: CloudEvent, fact: FactType) -> tuple[str, dict[str, Any]]:
+    """The case id and the entry payload of an SLA event; PermanentError when it does not parse."""
+    try:
+        message: Any = event.data_as(fact.message)
+    except json_format.ParseError as bad:
+        raise PermanentError(f"{event.type} {event.id}: data does not parse: {bad}") from bad
+    case_id = message.case_id or event.subject
+    if not case_id:
+        raise PermanentError(f"{event.type} {event.id} names no case")
+    payload = {**_clock(message), **fact.details(message), "event_id": event.id}
+    return case_id, {k: v for k, v in payload.items() if v is not None}
+
+
+def sla_events(handlers: CaseHandlers) -> EventSubscription:
+    async def on_sla_event(event: CloudEvent, uow: UnitOfWork) -> None:
+        fact = SLA_FACTS.get(event.type)
+        if fact is None:
+            log.info("skipping %s %s: not a fact the timeline records", event.type, event.id)
+            return
+        case_id, payload = sla_fact_payload(event, fact)
+        outcome = await handlers.record_fact(
+            uow, case_id, source=SLA_SOURCE, kind=fact.kind, payload=payload, visibility=fact.visibility
+        )
+        if outcome is None:
+            raise PermanentError(f"{event.type} {event.id} names case {case_id}, which cases never had")
+
+    return EventSubscription(SLA_QUEUE, SLA_BINDINGS, on_sla_event)
+
+
+def subscriptions(handlers: CaseHandlers) -> list[EventSubscription]:
+    return [sla_events(handlers)]

@@ -1,0 +1,174 @@
+"""aftercare.cases.v1 request messages -> domain values; a bad field is InvalidArgument naming it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from aftercare.cases.v1 import cases_pb2
+from aftercare.common.v1 import common_pb2
+from aftercare_platform.errors import InvalidArgument
+from google.protobuf.descriptor import EnumDescriptor
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from cases.adapters.proto_mapping import from_proto_enum
+from cases.domain.activities import Activity, ActivityKind
+from cases.domain.case import Asset, Caller, FaultReport
+from cases.domain.commands import NewCase
+from cases.domain.queries import CaseFilter, Sort, SortDirection, SortField, TimeRange, page_size
+from cases.domain.references import CaseRef
+from cases.domain.vocabulary import (
+    CancelReason,
+    Category,
+    Channel,
+    ComplaintAbout,
+    Entitlement,
+    Kind,
+    Priority,
+    Status,
+    Tier,
+    Visibility,
+)
+
+E = TypeVar("E", bound=StrEnum)
+
+ENUMS: dict[type[StrEnum], EnumDescriptor] = {
+    Status: cases_pb2.CaseStatus.DESCRIPTOR,
+    Category: cases_pb2.Category.DESCRIPTOR,
+    Kind: cases_pb2.CaseKind.DESCRIPTOR,
+    Priority: cases_pb2.Priority.DESCRIPTOR,
+    Tier: cases_pb2.Tier.DESCRIPTOR,
+    Visibility: cases_pb2.Visibility.DESCRIPTOR,
+    Channel: cases_pb2.Channel.DESCRIPTOR,
+    Entitlement: cases_pb2.Entitlement.DESCRIPTOR,
+    ActivityKind: cases_pb2.ActivityKind.DESCRIPTOR,
+    SortField: cases_pb2.CaseSortField.DESCRIPTOR,
+    SortDirection: cases_pb2.SortDirection.DESCRIPTOR,
+    ComplaintAbout: cases_pb2.ComplaintAbout.DESCRIPTOR,
+    CancelReason: cases_pb2.CancelReason.DESCRIPTOR,
+}
+
+
+def optional_enum(domain: type[E], number: int, field: str, descriptor: EnumDescriptor | None = None) -> E | None:
+    """None for *_UNSPECIFIED; InvalidArgument naming `field` for a number this server does not know."""
+    return from_proto_enum(domain, descriptor or ENUMS[domain], number, field)
+
+
+def required_enum(domain: type[E], number: int, field: str, descriptor: EnumDescriptor | None = None) -> E:
+    value = optional_enum(domain, number, field, descriptor)
+    if value is None:
+        allowed = ", ".join(m.value for m in domain)
+        raise InvalidArgument.for_field(field, f"is required; one of: {allowed}")
+    return value
+
+
+def case_ref(request: Any) -> CaseRef:
+    """The case a per-case request names, by `case_id` or `case_number`."""
+    which = request.WhichOneof("case_ref")
+    if which == "case_number":
+        return CaseRef.by_number(request.case_number, "case_number")
+    return CaseRef.by_id(request.case_id if which == "case_id" else "", "case_id")
+
+
+def timestamp(message: Any, name: str, field: str) -> datetime | None:
+    if not message.HasField(name):
+        return None
+    value: Timestamp = getattr(message, name)
+    try:
+        return value.ToDatetime(tzinfo=UTC)
+    except (ValueError, OverflowError):
+        raise InvalidArgument.for_field(field, "is not a valid time") from None
+
+
+def new_case(request: cases_pb2.CreateCaseRequest) -> NewCase:
+    return NewCase(
+        region=request.region,
+        company_id=request.company_id or None,
+        contract_id=request.contract_id or None,
+        caller=Caller(
+            name=request.caller.name,
+            phone=request.caller.phone or None,
+            email=request.caller.email or None,
+            address=request.caller.address or None,
+        ),
+        asset=Asset(
+            serial_number=request.asset.serial_number or None,
+            manufacturer=request.asset.manufacturer or None,
+            model=request.asset.model or None,
+            site=request.asset.site or None,
+        ),
+        description=request.description,
+        error_codes=tuple(request.error_codes),
+        category=required_enum(Category, request.category, "category"),
+        kind=required_enum(Kind, request.kind, "kind"),
+        priority=required_enum(Priority, request.priority, "priority"),
+        customer_severity=optional_enum(Priority, request.customer_severity, "customer_severity"),
+        channel=optional_enum(Channel, request.channel, "channel") or Channel.PARTNER,
+        entitlement=optional_enum(Entitlement, request.entitlement, "entitlement") or Entitlement.UNKNOWN,
+        unidentified=request.unidentified,
+        not_entitled=request.not_entitled,
+    )
+
+
+def case_filter(message: cases_pb2.CaseFilter, prefix: str = "filter.") -> CaseFilter:
+    def each(domain: type[E], numbers: Any, name: str) -> frozenset[E]:
+        return frozenset(required_enum(domain, n, f"{prefix}{name}") for n in numbers)
+
+    return CaseFilter(
+        company_ids=frozenset(message.company_ids),
+        statuses=each(Status, message.statuses, "statuses"),
+        priorities=each(Priority, message.priorities, "priorities"),
+        categories=each(Category, message.categories, "categories"),
+        kinds=each(Kind, message.kinds, "kinds"),
+        tiers=each(Tier, message.tiers, "tiers"),
+        regions=frozenset(message.regions),
+        assignee_ids=frozenset(message.assignee_ids),
+        asset_manufacturer=message.asset_manufacturer or None,
+        created=time_range(message, "created", f"{prefix}created"),
+        closed=time_range(message, "closed", f"{prefix}closed"),
+    )
+
+
+def time_range(message: Any, name: str, field: str) -> TimeRange | None:
+    if not message.HasField(name):
+        return None
+    span: common_pb2.TimeRange = getattr(message, name)
+    return TimeRange(
+        start=timestamp(span, "start_time", f"{field}.start_time"),
+        end=timestamp(span, "end_time", f"{field}.end_time"),
+    )
+
+
+def sort(field_number: int, direction_number: int) -> Sort:
+    return Sort(
+        field=optional_enum(SortField, field_number, "sort_field") or SortField.CREATED_AT,
+        direction=optional_enum(SortDirection, direction_number, "sort_direction") or SortDirection.DESCENDING,
+    )
+
+
+def page(message: common_pb2.PageRequest) -> tuple[int, str]:
+    return page_size(message.page_size), message.page_token
+
+
+def activity(message: cases_pb2.Activity) -> Activity:
+    return Activity(
+        kind=required_enum(ActivityKind, message.kind, "activity.kind"),
+        summary=message.summary,
+        occurred_at=timestamp(message, "occurred_at", "activity.occurred_at"),
+        visibility=optional_enum(Visibility, message.visibility, "activity.visibility") or Visibility.PUBLIC,
+        site=message.site or None,
+        permission_given=message.permission_given,
+        command_log=tuple(message.command_log),
+        rma_number=message.rma_number or None,
+        rma_step=message.rma_step or None,
+        device_serial=message.device_serial or None,
+        device_class=message.device_class or None,
+    )
+
+
+def fault_report(request: cases_pb2.ResolveRequest) -> FaultReport:
+    if not request.HasField("fault_report"):
+        raise InvalidArgument.for_field("fault_report", "is required: cause, method, result and prevention")
+    report = request.fault_report
+    return FaultReport(cause=report.cause, method=report.method, result=report.result, prevention=report.prevention)

@@ -1,0 +1,166 @@
+"""One function per command: load (row locked), decide (the domain command), save (the case at its
+version, the sealed timeline entries), emit (every domain event to the outbox) — one transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from aftercare_platform.db.unit_of_work import Database, UnitOfWork
+from aftercare_platform.errors import FailedPrecondition, FieldViolation, InvalidArgument, NotFound
+from sqlalchemy import text
+
+from cases.adapters import repository
+from cases.adapters.proto_mapping import event_message
+from cases.adapters.timeline_signals import TimelineSignals
+from cases.domain import commands
+from cases.domain.actors import Actor, system_actor
+from cases.domain.case import Case
+from cases.domain.case_numbers import REGION_TIME_ZONES, format_case_number, local_day, region_time_zone
+from cases.domain.commands import NewCase
+from cases.domain.decisions import Decision
+from cases.domain.permissions import Command, require_role
+from cases.domain.references import CaseRef
+from cases.domain.text import SHORT_TEXT_MAX, without_nul
+from cases.domain.timeline import ChainHead, TimelineEntry, canonical_json, seal
+from cases.domain.visibility import entry_visible_to
+from cases.domain.vocabulary import Visibility
+from cases.loading import load_visible
+
+# (case, actor, at, **arguments) -> Decision: every command in cases.domain.commands
+CaseCommand = Callable[..., Decision]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    case: Case
+    entries: tuple[TimelineEntry, ...] = ()
+
+
+@dataclass(frozen=True)
+class Created:
+    case: Case
+    created: bool  # False: the request id was seen before and this is the case it created
+
+
+class CaseHandlers:
+    def __init__(
+        self, database: Database, signals: TimelineSignals, *, region_time_zones: Mapping[str, str] | None = None
+    ) -> None:
+        self._db = database
+        self._signals = signals
+        self._zones = {**REGION_TIME_ZONES, **(region_time_zones or {})}
+
+    async def create_case(self, actor: Actor, request_id: str, report: NewCase) -> Created:
+        """Open a case, numbered in its region's local day; the same request id again gives the same case."""
+        require_role(actor, Command.OPEN)
+        key = _request_id(request_id)
+        report = report.validated()
+        fingerprint = hashlib.sha256(canonical_json(asdict(report)).encode()).hexdigest()
+        async with self._db.unit_of_work() as uow:
+            now = uow.clock.now()
+            claim = await repository.claim_request(
+                uow.session, requester=actor.subject, request_id=key, fingerprint=fingerprint,
+                case_id=str(uuid.uuid4()), at=now,
+            )
+            if not claim.fresh:
+                return await self._replayed(uow, actor, key, claim, fingerprint)
+            day = local_day(region_time_zone(report.region, self._zones), now)
+            sequence = await repository.next_sequence(uow.session, report.region, day)
+            number = format_case_number(report.region, day, sequence)
+            decision = commands.open_case(report, case_id=claim.case_id, number=number, actor=actor, at=now)
+            entries, head = seal(ChainHead.genesis(claim.case_id), decision.entries)
+            await repository.insert_case(uow.session, decision.case, entries, head)
+            await self._emit(uow, decision)
+        self._signals.appended(decision.case.id)
+        return Created(decision.case, created=True)
+
+    async def _replayed(
+        self, uow: UnitOfWork, actor: Actor, key: str, claim: repository.RequestClaim, fingerprint: str
+    ) -> Created:
+        if claim.fingerprint != fingerprint:
+            raise FailedPrecondition(
+                f"request_id {key!r} already opened another case with a different report; use a new request id",
+                violations=[FieldViolation("request_id", "was already used for a different report")],
+                request_id=key,
+            )
+        stored = await load_visible(uow.session, actor, CaseRef(case_id=claim.case_id))
+        return Created(stored.case, created=False)
+
+    async def execute(self, actor: Actor, ref: CaseRef, command: CaseCommand, /, **arguments: Any) -> Outcome:
+        """Run `command` on the case `ref` names, as `actor`, at the clock's now."""
+        async with self._db.unit_of_work() as uow:
+            stored = await load_visible(uow.session, actor, ref, for_update=True)
+            decision = command(stored.case, actor, uow.clock.now(), **arguments)
+            entries = await self._save(uow, stored, decision)
+        self._signals.appended(stored.case.id)
+        return Outcome(decision.case, entries)
+
+    async def correct_entry(self, actor: Actor, ref: CaseRef, position: int, text: str) -> Outcome:
+        """A correction is a new entry naming the one it corrects; nothing is edited."""
+        if position < 1:
+            raise InvalidArgument.for_field("position", f"timeline positions start at 1, got {position}")
+        async with self._db.unit_of_work() as uow:
+            stored = await load_visible(uow.session, actor, ref, for_update=True)
+            original = await repository.read_entry(uow.session, stored.case.id, position)
+            if original is None or not entry_visible_to(actor, original):
+                raise NotFound(f"case {ref.text} has no timeline entry {position}", position=position)
+            decision = commands.correct_entry(stored.case, actor, uow.clock.now(), original=original, text=text)
+            entries = await self._save(uow, stored, decision)
+        self._signals.appended(stored.case.id)
+        return Outcome(decision.case, entries)
+
+    async def record_fact(
+        self,
+        uow: UnitOfWork,
+        case_id: str,
+        *,
+        source: str,
+        kind: str,
+        payload: Mapping[str, Any],
+        visibility: Visibility = Visibility.INTERNAL,
+    ) -> Outcome | None:
+        """Another service's fact (`source`, e.g. "sla-timer") on the case's timeline, in the caller's
+        unit of work: a consumer's, so its inbox claim and the appended entry commit together.
+        None when there is no such case (the caller decides whether that is an error)."""
+        stored = await repository.find_case(uow.session, CaseRef(case_id=case_id), for_update=True)
+        if stored is None:
+            return None
+        decision = commands.record_fact(
+            stored.case, system_actor(source), uow.clock.now(), kind=kind, payload=payload, visibility=visibility
+        )
+        # on PostgreSQL _emit's NOTIFY wakes WatchCase streams at commit; elsewhere their poll finds it
+        entries = await self._save(uow, stored, decision)
+        return Outcome(decision.case, entries)
+
+    async def _save(self, uow: UnitOfWork, stored: repository.StoredCase, decision: Decision) -> tuple[
+        TimelineEntry, ...
+    ]:
+        entries, head = seal(stored.head, decision.entries)
+        await repository.update_case(
+            uow.session, decision.case, expected_version=stored.case.version, entries=entries, head=head
+        )
+        await self._emit(uow, decision)
+        return tuple(entries)
+
+    async def _emit(self, uow: UnitOfWork, decision: Decision) -> None:
+        for event in decision.events:
+            uow.emit(event.type, subject=event.subject, data=event_message(event), region=decision.case.region)
+        if decision.entries and self._db.engine.dialect.name == "postgresql":
+            # other replicas' WatchCase streams wake on this when the transaction commits
+            await uow.session.execute(
+                text("SELECT pg_notify(:channel, :case_id)"),
+                {"channel": self._signals.channel, "case_id": decision.case.id},
+            )
+
+
+def _request_id(request_id: str) -> str:
+    key = (request_id or "").strip()
+    if not key:
+        raise InvalidArgument.for_field("request_id", "is required: a client-chosen key (e.g. a UUID) per report")
+    if len(key) > SHORT_TEXT_MAX:
+        raise InvalidArgument.for_field("request_id", f"at most {SHORT_TEXT_MAX} characters, got {len(key)}")
+    return without_nul("request_id", key)

@@ -1,0 +1,124 @@
+"""What a caller may read of cases: one case, pages of cases, a timeline, a live watch, a verification.
+Every read is scoped to the asker: what it may not see does not exist for it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from aftercare_platform.db.unit_of_work import Database
+from aftercare_platform.errors import InvalidArgument
+
+from cases.adapters import repository
+from cases.adapters.listing import TextMatch, find_cases, text_match_for
+from cases.adapters.timeline_signals import TimelineSignals
+from cases.domain.actors import Actor
+from cases.domain.case import Case
+from cases.domain.cursor import CursorCodec
+from cases.domain.queries import CaseQuery, scoped_to
+from cases.domain.references import CaseRef
+from cases.domain.timeline import TimelineEntry, VerificationResult, verify_chain
+from cases.domain.visibility import sees_internal
+from cases.loading import load_visible
+
+WATCH_BATCH = 200
+
+
+@dataclass(frozen=True)
+class CasePage:
+    cases: list[Case]
+    next_page_token: str
+
+
+@dataclass(frozen=True)
+class TimelinePage:
+    entries: list[TimelineEntry]
+    next_page_token: str
+
+
+class CaseReads:
+    def __init__(
+        self, database: Database, signals: TimelineSignals, cursors: CursorCodec, *, watch_poll_seconds: float = 1.0
+    ) -> None:
+        self._db = database
+        self._signals = signals
+        self._cursors = cursors
+        self._poll = watch_poll_seconds
+        self._text_match: TextMatch | None = None
+
+    async def get(self, actor: Actor, ref: CaseRef) -> Case:
+        async with self._db.engine.connect() as connection:
+            return (await load_visible(connection, actor, ref)).case
+
+    async def find(self, actor: Actor, query: CaseQuery, page_token: str = "") -> CasePage:
+        """ListCases (and SearchCases when `query.filter.text` is set), scoped to what `actor` may see."""
+        wanted = scoped_to(query.filter.validated(), actor)
+        scoped = CaseQuery(filter=wanted, sort=query.sort, page_size=query.page_size)
+        after = self._cursors.decode(page_token, sort=query.sort, wanted=wanted) if page_token else None
+        async with self._db.engine.connect() as connection:
+            if self._text_match is None:
+                self._text_match = await text_match_for(connection)
+            found, more = await find_cases(
+                connection, scoped, after=after, internal_text=sees_internal(actor), match=self._text_match
+            )
+        token = ""
+        if more and found:
+            last = found[-1]
+            token = self._cursors.cursor_after(query.sort.key(last), last.id, query.sort, wanted)
+        return CasePage(found, token)
+
+    async def timeline(self, actor: Actor, ref: CaseRef, *, after: int, page_size: int) -> TimelinePage:
+        """The entries `actor` may read after position `after`; the page token is the last position."""
+        _position("after_position", after)
+        async with self._db.engine.connect() as connection:
+            stored = await load_visible(connection, actor, ref)
+            entries = await repository.read_entries(
+                connection, stored.case.id, after=after, limit=page_size + 1, public_only=not sees_internal(actor)
+            )
+        page = entries[:page_size]
+        token = str(page[-1].position) if len(entries) > page_size else ""
+        return TimelinePage(page, token)
+
+    async def watch(self, actor: Actor, ref: CaseRef, *, after: int) -> AsyncIterator[TimelineEntry]:
+        """Every entry `actor` may read after `after`, then each new one as it is appended, until the
+        caller goes away or the service stops. Resume after a disconnect from the last position received."""
+        _position("after_position", after)
+        async with self._db.engine.connect() as connection:
+            case_id = (await load_visible(connection, actor, ref)).case.id
+        public_only = not sees_internal(actor)
+        watch = self._signals.watch(case_id)
+        try:
+            while not self._signals.closed:
+                watch.clear()  # before reading: an append during the read wakes the wait below
+                async with self._db.engine.connect() as connection:
+                    batch = await repository.read_entries(
+                        connection, case_id, after=after, limit=WATCH_BATCH, public_only=public_only
+                    )
+                for entry in batch:
+                    yield entry
+                    after = entry.position
+                if len(batch) < WATCH_BATCH:
+                    await watch.wait(self._poll)
+        finally:
+            watch.close()
+
+    async def verify(self, actor: Actor, ref: CaseRef) -> VerificationResult:
+        """Recompute the whole chain from the database and compare it with the head the case row keeps."""
+        async with self._db.engine.connect() as connection:
+            stored = await load_visible(connection, actor, ref)
+            entries = await repository.read_entries(connection, stored.case.id)
+        return verify_chain(entries, case_id=stored.case.id, expected_head=stored.head.hash)
+
+
+def _position(field: str, value: int) -> None:
+    if value < 0:
+        raise InvalidArgument.for_field(field, f"must not be negative, got {value}")
+
+
+def timeline_page_start(after_position: int, page_token: str) -> int:
+    """Where a timeline page starts: the page token (a position) when given, else `after_position`."""
+    if not page_token:
+        return after_position
+    if not page_token.isdigit() or len(page_token) > 18:
+        raise InvalidArgument.for_field("page.page_token", "is not a timeline page token")
+    return int(page_token)

@@ -1,0 +1,18 @@
+"""The cases service's configuration, read once from `AFTERCARE_*` variables."""
+
+from __future__ import annotations
+
+from aftercare_platform.settings import ServiceSettings
+from pydantic import Field
+
+
+class CasesSettings(ServiceSettings):
+    service_name: str = "cases"
+    http_port: int = 8002
+    grpc_port: int = 50052
+    # signs ListCases / SearchCases page tokens, so a client cannot forge or edit one
+    page_token_secret: str = "aftercare-development-page-tokens-change-me"
+    # region -> IANA zone a case number is dated in; regions not named here use Asia/Shanghai
+    region_time_zones: dict[str, str] = Field(default_factory=dict)
+    # WatchCase re-reads the timeline at least this often, even without a notification
+    watch_poll_seconds: float = Field(default=1.0, gt=0, le=60)

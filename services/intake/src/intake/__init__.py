@@ -1,0 +1,1 @@
+"""Aftercare intake service: every channel normalised into one intake request."""

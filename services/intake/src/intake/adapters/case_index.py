@@ -1,0 +1,121 @@
+"""What intake knows of cases (from its own deliveries and from case events): open cases per asset,
+and the vendor-fault downtime of resolved P1 cases."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from intake.adapters import sql
+from intake.adapters.tables import downtime, known_cases, submissions
+from intake.domain.downtime import DowntimeInterval
+from intake.domain.duplicates import OpenCase
+from intake.domain.routing import pending_case_ref
+
+OPEN_STATUSES = ("new", "assigned", "in_progress", "waiting_customer", "reopened")
+
+
+@dataclass(frozen=True)
+class KnownCase:
+    case_id: str
+    case_number: str
+    company_id: str | None
+    contract_id: str | None
+    asset_key: str | None
+    description: str
+    error_codes: tuple[str, ...]
+    priority: str | None
+    status: str
+    opened_at: datetime
+    event_at: datetime
+    alarm_code: str | None = None
+
+
+async def record_case(session: AsyncSession, case: KnownCase) -> None:
+    """Insert, or update the status of, a known case; an older event never overwrites a newer one."""
+    row: dict[str, Any] = {
+        "case_id": case.case_id, "case_number": case.case_number, "company_id": case.company_id,
+        "contract_id": case.contract_id, "asset_key": case.asset_key, "description": case.description,
+        "error_codes": list(case.error_codes), "alarm_code": case.alarm_code, "priority": case.priority,
+        "status": case.status, "opened_at": case.opened_at, "last_event_at": case.event_at,
+    }
+    inserted = await session.execute(sql.insert_ignoring_conflict(session, known_cases, row, ["case_id"]))
+    if getattr(inserted, "rowcount", 0):
+        return
+    changes: dict[str, Any] = {"status": case.status, "priority": case.priority, "last_event_at": case.event_at}
+    await session.execute(update(known_cases).where(
+        known_cases.c.case_id == case.case_id, known_cases.c.last_event_at <= case.event_at).values(**changes))
+    if case.alarm_code:  # intake's own delivery knows the alarm code the event does not carry
+        await session.execute(update(known_cases).where(known_cases.c.case_id == case.case_id)
+                              .values(alarm_code=case.alarm_code))
+
+
+async def find_case(session: AsyncSession, case_id: str) -> KnownCase | None:
+    row = (await session.execute(select(known_cases).where(known_cases.c.case_id == case_id))).mappings().first()
+    if row is None:
+        return None
+    return KnownCase(row["case_id"], row["case_number"], row["company_id"], row["contract_id"], row["asset_key"],
+                     row["description"], tuple(row["error_codes"] or ()), row["priority"], row["status"],
+                     row["opened_at"], row["last_event_at"], row["alarm_code"])
+
+
+async def open_cases_for(session: AsyncSession, asset_key: str) -> list[OpenCase]:
+    """Open cases of the asset, and the new cases still being opened for it (by their receipts).
+
+    Pending receipts are read first: a delivery moves a receipt from pending to known_cases in one
+    transaction, so reading in that order (each statement its own snapshot) never misses it."""
+    found: list[OpenCase] = []
+    pending = await session.execute(select(submissions).where(
+        submissions.c.asset_key == asset_key, submissions.c.outcome == "new_case", submissions.c.state == "pending"))
+    for row in pending.mappings():
+        request, plan = row["request"], row["plan"]
+        found.append(OpenCase(pending_case_ref(row["receipt_id"]), asset_key, row["received_at"],
+                              str(request.get("description", "")), tuple(plan.get("error_codes", ())),
+                              row["alarm_code"]))
+    known = await session.execute(select(known_cases).where(
+        known_cases.c.asset_key == asset_key, known_cases.c.status.in_(OPEN_STATUSES)))
+    found += [OpenCase(row["case_number"], row["asset_key"], row["opened_at"], row["description"],
+                       tuple(row["error_codes"] or ()), row["alarm_code"]) for row in known.mappings()]
+    return found
+
+
+async def record_resolution(session: AsyncSession, *, case_id: str, case_number: str, contract_id: str | None,
+                            restored_at: datetime) -> None:
+    """A P1 case was resolved: its downtime runs from its opening (if known yet) to now."""
+    known = await find_case(session, case_id)
+    row = {"case_id": case_id, "case_number": case_number,
+           "asset_key": known.asset_key if known else None,
+           "contract_id": (known.contract_id if known else None) or contract_id,
+           "opened_at": known.opened_at if known else None, "restored_at": restored_at}
+    await session.execute(sql.upsert(session, downtime, [row], ["case_id"]))
+
+
+async def complete_downtime(session: AsyncSession, case: KnownCase) -> None:
+    """A case.created seen after its resolution: the downtime row learns when the case opened."""
+    await session.execute(update(downtime).where(downtime.c.case_id == case.case_id, downtime.c.opened_at.is_(None))
+                          .values(opened_at=case.opened_at, asset_key=case.asset_key,
+                                  contract_id=case.contract_id))
+
+
+async def downtime_for(session: AsyncSession, *, asset_key: str | None, contract_id: str | None,
+                       whole_contract: bool) -> Sequence[DowntimeInterval]:
+    """Downtime of the asset, and of its contract's whole system (P1 cases naming no asset); for a
+    whole-system warranty (`whole_contract`), of every asset of the contract."""
+    conditions: list[ColumnElement[bool]] = []
+    if asset_key:
+        conditions.append(downtime.c.asset_key == asset_key)
+    if contract_id:
+        of_contract = downtime.c.contract_id == contract_id
+        conditions.append(of_contract if whole_contract or not asset_key
+                          else and_(of_contract, downtime.c.asset_key.is_(None)))
+    if not conditions:
+        return []
+    rows = (await session.execute(select(downtime).where(or_(*conditions), downtime.c.opened_at.is_not(None))
+                                  .order_by(downtime.c.opened_at))).mappings().all()
+    return [DowntimeInterval(row["opened_at"], row["restored_at"], row["case_number"])
+            for row in rows if row["restored_at"] >= row["opened_at"]]

@@ -1,0 +1,146 @@
+"""How intake reaches the cases service: a port (`CasesGateway`) and its gRPC adapter.
+
+Errors are sorted for the deliverer: `CasesUnavailable` (try again later: cases down, slow,
+overloaded, or this service misconfigured), `CaseGone` (a note's case does not exist or takes no
+more notes), `CasesRefused` (the report itself is refused: retrying cannot help)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import grpc
+from aftercare.cases.v1 import cases_pb2 as pb
+from aftercare.cases.v1 import cases_pb2_grpc
+from aftercare_platform.servers.grpc_client import SystemTokenSource, create_channel
+from aftercare_platform.settings import ServiceSettings
+from aftercare_platform.telemetry.setup import Telemetry
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+from intake.domain.case_plan import CasePlan
+
+
+@dataclass(frozen=True)
+class OpenedCase:
+    case_id: str
+    case_number: str
+    created: bool = True
+    created_at: datetime | None = None
+
+
+class CasesUnavailable(Exception):
+    """Cases did not answer (or not usefully): the submission stays pending and is retried."""
+
+
+class CasesRefused(Exception):
+    """Cases refused the request for good (an invalid report)."""
+
+
+class CaseGone(Exception):
+    """The case a note is for does not exist (or cannot take notes any more)."""
+
+
+class CasesGateway(Protocol):
+    async def create_case(self, request_id: str, plan: CasePlan) -> OpenedCase: ...
+
+    async def add_note(self, case_number: str, text: str) -> OpenedCase: ...
+
+
+def _enum(descriptor: Any, prefix: str, value: str | None) -> int:
+    if not value:
+        return 0
+    return int(descriptor.values_by_name[f"{prefix}_{value.upper()}"].number)
+
+
+def create_case_request(request_id: str, plan: CasePlan) -> pb.CreateCaseRequest:
+    return pb.CreateCaseRequest(
+        request_id=request_id,
+        region=plan.region,
+        company_id=plan.company_id or "",
+        contract_id=plan.contract_id or "",
+        caller=pb.Caller(name=plan.caller.name, phone=plan.caller.phone or "", email=plan.caller.email or ""),
+        asset=pb.Asset(**plan.asset),
+        description=plan.description,
+        error_codes=list(plan.error_codes),
+        category=_enum(pb.Category.DESCRIPTOR, "CATEGORY", plan.category),  # type: ignore[arg-type]
+        kind=_enum(pb.CaseKind.DESCRIPTOR, "CASE_KIND", plan.kind),  # type: ignore[arg-type]
+        priority=_enum(pb.Priority.DESCRIPTOR, "PRIORITY", plan.priority),  # type: ignore[arg-type]
+        customer_severity=_enum(pb.Priority.DESCRIPTOR, "PRIORITY", plan.customer_severity),  # type: ignore[arg-type]
+        channel=_enum(pb.Channel.DESCRIPTOR, "CHANNEL", plan.channel),  # type: ignore[arg-type]
+        entitlement=_enum(pb.Entitlement.DESCRIPTOR, "ENTITLEMENT", plan.entitlement),  # type: ignore[arg-type]
+        unidentified=plan.unidentified,
+        not_entitled=plan.not_entitled,
+    )
+
+
+_TRANSIENT = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.RESOURCE_EXHAUSTED,
+              grpc.StatusCode.ABORTED, grpc.StatusCode.INTERNAL, grpc.StatusCode.UNKNOWN,
+              grpc.StatusCode.CANCELLED, grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED,
+              grpc.StatusCode.UNIMPLEMENTED}
+
+
+def _describe(error: grpc.aio.AioRpcError) -> str:
+    return f"{error.code().name}: {error.details()}"
+
+
+class GrpcCasesGateway:
+    """CreateCase / AddNote over gRPC with this service's system token; a blip is retried at once
+    (tenacity, a few tries), an outage is left to the durable retry of the deliverer."""
+
+    def __init__(self, settings: ServiceSettings, *, target: str, timeout: float, reconnect_max_seconds: float,
+                 telemetry: Telemetry | None = None) -> None:
+        backoff_ms = int(reconnect_max_seconds * 1000)
+        self._channel = create_channel(target, telemetry=telemetry, token=SystemTokenSource(settings), options=[
+            ("grpc.initial_reconnect_backoff_ms", min(200, backoff_ms)),
+            ("grpc.min_reconnect_backoff_ms", min(200, backoff_ms)),
+            ("grpc.max_reconnect_backoff_ms", backoff_ms),
+        ])
+        self._stub = cases_pb2_grpc.CaseServiceStub(self._channel)
+        self._timeout = timeout
+
+    async def _call(self, method: Any, request: Any) -> Any:
+        retrying = AsyncRetrying(stop=stop_after_attempt(2), wait=wait_exponential(multiplier=0.05, max=0.2),
+                                 retry=retry_if_exception_type(_Blip), reraise=True)
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    try:
+                        return await method(request, timeout=self._timeout)
+                    except grpc.aio.AioRpcError as error:
+                        if error.code() in (grpc.StatusCode.ABORTED,):
+                            raise _Blip(_describe(error)) from error  # a concurrent change on the case
+                        raise
+        except _Blip as blip:
+            raise CasesUnavailable(str(blip)) from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def create_case(self, request_id: str, plan: CasePlan) -> OpenedCase:
+        try:
+            response = await self._call(self._stub.CreateCase, create_case_request(request_id, plan))
+        except grpc.aio.AioRpcError as error:
+            if error.code() in _TRANSIENT:
+                raise CasesUnavailable(_describe(error)) from None
+            raise CasesRefused(_describe(error)) from None
+        case = response.case
+        created_at = case.created_at.ToDatetime(tzinfo=UTC) if case.HasField("created_at") else None
+        return OpenedCase(case.case_id, case.case_number, response.created, created_at)
+
+    async def add_note(self, case_number: str, text: str) -> OpenedCase:
+        request = pb.AddNoteRequest(case_number=case_number, text=text, visibility=pb.VISIBILITY_PUBLIC)
+        try:
+            response = await self._call(self._stub.AddNote, request)
+        except grpc.aio.AioRpcError as error:
+            if error.code() in _TRANSIENT:
+                raise CasesUnavailable(_describe(error)) from None
+            if error.code() in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.FAILED_PRECONDITION):
+                raise CaseGone(_describe(error)) from None
+            raise CasesRefused(_describe(error)) from None
+        return OpenedCase(response.case.case_id, response.case.case_number)
+
+    async def close(self) -> None:
+        await self._channel.close()
+
+
+class _Blip(Exception):
+    pass

@@ -1,0 +1,125 @@
+"""Durable submissions: the receipt, the normalised request and its plan, delivery state and leases."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from intake.adapters import sql
+from intake.adapters.tables import request_keys, submissions
+
+
+class State(StrEnum):
+    PENDING = "pending"
+    SUBMITTED = "submitted"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Submission:
+    receipt_id: str
+    channel: str
+    outcome: str
+    state: State
+    request: dict[str, Any]
+    plan: dict[str, Any]
+    target_case_number: str | None
+    target_receipt_id: str | None
+    asset_key: str | None
+    alarm_code: str | None
+    partner_id: str | None
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None
+    case_id: str | None
+    case_number: str | None
+    received_at: datetime
+    submitted_at: datetime | None
+
+    @classmethod
+    def of(cls, row: Mapping[Any, Any]) -> Submission:
+        values = {name: row[name] for name in cls.__dataclass_fields__}
+        values["state"] = State(values["state"])
+        return cls(**values)
+
+
+async def insert(session: AsyncSession, row: dict[str, Any]) -> None:
+    await session.execute(submissions.insert().values(**row))
+
+
+async def get(session: AsyncSession, receipt_id: str) -> Submission | None:
+    row = (await session.execute(select(submissions).where(submissions.c.receipt_id == receipt_id))).mappings().first()
+    return Submission.of(row) if row is not None else None
+
+
+async def receipt_for_key(session: AsyncSession, scope: str, key: str) -> str | None:
+    found = await session.execute(select(request_keys.c.receipt_id).where(
+        request_keys.c.scope == scope, request_keys.c.key == key))
+    return found.scalar_one_or_none()
+
+
+async def claim_key(session: AsyncSession, scope: str, key: str, receipt_id: str, at: datetime) -> bool:
+    """Record an idempotency key for this receipt; False when another receipt holds it already."""
+    row = {"scope": scope, "key": key, "receipt_id": receipt_id, "created_at": at}
+    result = await session.execute(sql.insert_ignoring_conflict(session, request_keys, row, ["scope", "key"]))
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def claim_due(session: AsyncSession, *, now: datetime, lease_until: datetime, limit: int) -> list[Submission]:
+    """Lease up to `limit` pending submissions that are due; a note waits until the case it adds to is opened."""
+    parent = submissions.alias("parent")
+    free = or_(submissions.c.claimed_until.is_(None), submissions.c.claimed_until < now)
+    parent_settled = or_(
+        submissions.c.target_receipt_id.is_(None),
+        exists().where(parent.c.receipt_id == submissions.c.target_receipt_id, parent.c.state != State.PENDING.value),
+    )
+    due = (select(submissions.c.receipt_id)
+           .where(submissions.c.state == State.PENDING.value, submissions.c.next_attempt_at <= now, free,
+                  parent_settled)
+           .order_by(submissions.c.next_attempt_at).limit(limit))
+    ids = list((await session.execute(due)).scalars())
+    if not ids:
+        return []
+    claimed = await session.execute(
+        update(submissions)
+        .where(submissions.c.receipt_id.in_(ids), submissions.c.state == State.PENDING.value, free)
+        .values(claimed_until=lease_until)
+        .returning(*submissions.c))
+    return [Submission.of(row) for row in claimed.mappings()]
+
+
+async def mark_submitted(session: AsyncSession, receipt_id: str, *, case_id: str, case_number: str,
+                         at: datetime, attempts: int) -> None:
+    await session.execute(update(submissions).where(submissions.c.receipt_id == receipt_id).values(
+        state=State.SUBMITTED.value, case_id=case_id, case_number=case_number, submitted_at=at,
+        attempts=attempts, claimed_until=None, last_error=None))
+
+
+async def mark_retry(session: AsyncSession, receipt_id: str, *, attempts: int, next_attempt_at: datetime,
+                     error: str | None) -> None:
+    await session.execute(update(submissions).where(submissions.c.receipt_id == receipt_id).values(
+        attempts=attempts, next_attempt_at=next_attempt_at, claimed_until=None, last_error=error))
+
+
+async def mark_failed(session: AsyncSession, receipt_id: str, *, attempts: int, error: str) -> None:
+    await session.execute(update(submissions).where(submissions.c.receipt_id == receipt_id).values(
+        state=State.FAILED.value, attempts=attempts, claimed_until=None, last_error=error))
+
+
+async def replan(session: AsyncSession, receipt_id: str, *, outcome: str, plan: dict[str, Any]) -> None:
+    """A note whose case is gone becomes a new case (same receipt, so CreateCase stays idempotent)."""
+    await session.execute(update(submissions).where(submissions.c.receipt_id == receipt_id).values(
+        outcome=outcome, plan=plan, target_case_number=None, target_receipt_id=None))
+
+
+async def settle_target(session: AsyncSession, receipt_id: str, case_number: str) -> None:
+    """Notes waiting on this receipt's case now know its number."""
+    await session.execute(update(submissions).where(
+        and_(submissions.c.target_receipt_id == receipt_id, submissions.c.state == State.PENDING.value))
+        .values(target_case_number=case_number))

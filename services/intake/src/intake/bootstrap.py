@@ -1,0 +1,91 @@
+"""The one place that builds the intake service's adapters and wires them to its entry points."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from aftercare.intake.v1 import intake_pb2_grpc
+from aftercare_platform.lifecycle import Component
+from aftercare_platform.service.definition import Infrastructure, ServiceDefinition, ServiceParts
+
+from intake.adapters.attachment_storage import FileSystemAttachmentStorage
+from intake.adapters.cases_gateway import CasesGateway, GrpcCasesGateway
+from intake.adapters.rate_limit import RateLimiter
+from intake.adapters.tables import metadata
+from intake.domain.duplicates import DuplicateRule
+from intake.entrypoints.grpc_api import SERVICE_NAME, IntakeServicer
+from intake.entrypoints.http_api import HttpLimits, intake_router
+from intake.entrypoints.requests import AttachmentLimits
+from intake.entrypoints.smtp_listener import InboundMailHandler, SmtpListener
+from intake.handlers.case_events import case_events_subscription
+from intake.handlers.delivery import CaseDeliverer
+from intake.handlers.pipeline import IntakePipeline
+from intake.handlers.registry import RegistryHandlers
+from intake.parsing.mime_parts import EmailLimits
+from intake.settings import IntakeSettings
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+
+def settings_of(infra: Infrastructure) -> IntakeSettings:
+    settings = infra.settings
+    return settings if isinstance(settings, IntakeSettings) else IntakeSettings(**settings.model_dump())
+
+
+async def build(infra: Infrastructure, gateway: CasesGateway | None = None) -> ServiceParts:
+    """The service's parts; tests may hand in their own `gateway` to cases."""
+    settings = settings_of(infra)
+    database, clock, region = infra.database, infra.clock, settings.region
+    grpc_gateway = None
+    if gateway is None:
+        grpc_gateway = GrpcCasesGateway(settings, target=settings.cases_grpc_target,
+                                        timeout=settings.cases_call_timeout_seconds,
+                                        reconnect_max_seconds=settings.cases_reconnect_max_seconds,
+                                        telemetry=infra.telemetry)
+        gateway = grpc_gateway
+    deliverer = CaseDeliverer(
+        database, gateway, clock, region=region, concurrency=settings.delivery_concurrency,
+        initial_backoff=settings.delivery_initial_backoff_seconds, max_backoff=settings.delivery_max_backoff_seconds,
+        poll_seconds=settings.delivery_poll_seconds, lease_seconds=settings.cases_call_timeout_seconds * 3)
+    storage = FileSystemAttachmentStorage(settings.attachment_dir)
+    pipeline = IntakePipeline(database, storage, deliverer, region=region,
+                              duplicate_rule=DuplicateRule(window=timedelta(hours=settings.duplicate_window_hours)),
+                              submit_wait_seconds=settings.submit_wait_seconds)
+    registry = RegistryHandlers(database, region)
+    attachment_limits = AttachmentLimits(settings.max_attachments, settings.max_attachment_bytes)
+    servicer = IntakeServicer(database, pipeline, registry, clock, limits=attachment_limits, region=region)
+    limiter = RateLimiter(clock, per_minute=settings.web_form_per_minute, burst=settings.web_form_burst)
+    http_limits = HttpLimits(settings.max_request_bytes, settings.web_form_max_request_bytes, attachment_limits,
+                             settings.sms_webhook_token)
+
+    def register(server: Any) -> None:
+        intake_pb2_grpc.add_IntakeServiceServicer_to_server(servicer, server)
+
+    background: list[Component] = [deliverer]
+    if settings.smtp_port:
+        mail_limits = EmailLimits(max_message_bytes=settings.smtp_max_message_bytes,
+                                  max_attachment_bytes=settings.max_attachment_bytes,
+                                  max_attachments=settings.max_attachments)
+        handler = InboundMailHandler(database, pipeline, clock, limits=mail_limits, region=region)
+        background.append(SmtpListener(handler, host=settings.smtp_host, port=settings.smtp_port,
+                                       max_message_bytes=settings.smtp_max_message_bytes))
+    return ServiceParts(
+        grpc_servicers=[register],
+        grpc_service_names=[SERVICE_NAME],
+        http_routers=[intake_router(database, pipeline, registry, clock, limiter, http_limits, region)],
+        subscriptions=[case_events_subscription()],
+        background=background,
+        closers=[grpc_gateway.close] if grpc_gateway else [],
+    )
+
+
+definition = ServiceDefinition(
+    name="intake",
+    package="intake",
+    settings_class=IntakeSettings,
+    metadata=metadata,
+    migrations=MIGRATIONS,
+    build=build,
+)

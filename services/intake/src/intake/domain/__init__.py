@@ -1,0 +1,1 @@
+"""Intake rules and shapes, free of I/O: the intake request, warranty, duplicates, priority."""

@@ -1,0 +1,189 @@
+"""Intake over HTTP: agent entry, the public web form (rate limited), the SMS webhook, receipts,
+coverage, the registry and CSV imports. Thin: bodies are read and parsed here, decided in handlers."""
+
+from __future__ import annotations
+
+import hmac
+import json
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any
+
+from aftercare_platform.auth.access import require_role
+from aftercare_platform.auth.fastapi import require_principal
+from aftercare_platform.auth.principal import Principal
+from aftercare_platform.clock import Clock
+from aftercare_platform.db.unit_of_work import Database
+from aftercare_platform.errors import PROBLEM_TYPE_BASE, InvalidArgument, Unauthenticated
+from aftercare_platform.servers.http_problems import problem_response
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from intake.adapters.proto_mapping import record_values
+from intake.adapters.rate_limit import RateLimiter
+from intake.domain.intake_request import IntakeRequest
+from intake.domain.vocabulary import Channel
+from intake.entrypoints.grpc_mapping import day
+from intake.entrypoints.http_bodies import AgentEntryBody, ReportBody, parse_json, read_body, receipt_json
+from intake.entrypoints.requests import AGENTS, AttachmentLimits, decode_base64, report_fields, uploads
+from intake.handlers import rejections
+from intake.handlers.coverage import check_coverage
+from intake.handlers.pipeline import IntakePipeline, Submitted
+from intake.handlers.receipts import get_receipt
+from intake.handlers.registry import ID_FIELD, RegistryHandlers
+from intake.handlers.registry_import import decode_csv, import_csv
+from intake.parsing.csv_import import ImportKind
+from intake.parsing.sms_fields import SmsRejected
+from intake.parsing.sms_parser import parse_sms_webhook
+
+
+@dataclass(frozen=True)
+class HttpLimits:
+    max_request_bytes: int
+    web_form_max_request_bytes: int
+    attachments: AttachmentLimits
+    sms_webhook_token: str
+
+
+def _fields(body: ReportBody) -> dict[str, Any]:
+    return report_fields(reporter=body.reporter.model_dump(), hints=body.hints.model_dump(), summary=body.summary,
+                         description=body.description, error_codes=body.error_codes, category=body.category,
+                         kind=body.kind, severity=body.severity, quoted_case_number=body.quoted_case_number)
+
+
+def _files(body: ReportBody, limits: AttachmentLimits) -> list[Any]:
+    items = [(a.filename, a.content_type or "", decode_base64(a.content_base64, f"attachments[{i}].content_base64"))
+             for i, a in enumerate(body.attachments)]
+    return uploads(items, limits)
+
+
+def _answer(done: Submitted, *, full: bool) -> JSONResponse:
+    code = HTTPStatus.CREATED if done.receipt.case_number else HTTPStatus.ACCEPTED
+    return JSONResponse(receipt_json(done.receipt, full=full), status_code=HTTPStatus.OK if done.replayed else code)
+
+
+def intake_router(database: Database, pipeline: IntakePipeline, registry: RegistryHandlers, clock: Clock,
+                  limiter: RateLimiter, limits: HttpLimits, region: str) -> APIRouter:
+    router = APIRouter(prefix="/v1/intake", tags=["intake"])
+
+    @router.post("/agent-entries", status_code=201)
+    async def agent_entry(request: Request, principal: Principal = Depends(require_principal)) -> Response:
+        """The desk types in a hotline call (or a fax, its scan attached)."""
+        require_role(principal, *AGENTS)
+        body = parse_json(await read_body(request, limits.max_request_bytes), AgentEntryBody)
+        intake_request = IntakeRequest.create(channel=Channel(body.channel), received_at=clock.now(),
+                                              partner_id=principal.subject, partner_request_id=body.request_id,
+                                              **_fields(body))
+        return _answer(await pipeline.submit(intake_request, _files(body, limits.attachments)), full=True)
+
+    @router.post("/web-form", status_code=201)
+    async def web_form(request: Request) -> Response:
+        """The customers' form: no login, limited per client address and in size."""
+        client = request.client.host if request.client else "unknown"
+        allowed, retry_after = limiter.allow(client)
+        if not allowed:
+            return problem_response(HTTPStatus.TOO_MANY_REQUESTS, {
+                "type": PROBLEM_TYPE_BASE + "rate-limited", "title": "Too many requests",
+                "status": int(HTTPStatus.TOO_MANY_REQUESTS), "instance": request.url.path,
+                "detail": f"too many reports from {client}; try again in {retry_after:.0f} s",
+            }, headers={"Retry-After": str(max(1, round(retry_after)))})
+        body = parse_json(await read_body(request, limits.web_form_max_request_bytes), ReportBody)
+        intake_request = IntakeRequest.create(channel=Channel.WEB_FORM, received_at=clock.now(), **_fields(body))
+        return _answer(await pipeline.submit(intake_request, _files(body, limits.attachments)), full=False)
+
+    @router.post("/sms", status_code=200)
+    async def sms_webhook(request: Request, token: str = Query(default="")) -> Response:
+        """An SMS gateway's inbound-message callback (JSON or form; from, to, text, id)."""
+        expected = limits.sms_webhook_token
+        given = request.headers.get("x-webhook-token") or token
+        if expected and not hmac.compare_digest(given.encode(), expected.encode()):
+            raise Unauthenticated("the webhook token is missing or wrong")
+        raw = await read_body(request, 64 * 1024)
+        received_at = clock.now()
+        try:
+            sms = parse_sms_webhook(raw, received_at=received_at)
+        except SmsRejected as rejected:
+            await rejections.record(database, rejections.Rejection(
+                Channel.SMS, rejected.reason.value, rejected.detail, received_at, field=rejected.field), region)
+            raise
+        done = await pipeline.submit(sms.request, wait=False)
+        return JSONResponse(receipt_json(done.receipt, full=False))
+
+    @router.get("/receipts/{receipt_id}")
+    async def receipt(receipt_id: str, request: Request) -> Response:
+        """Anyone holding a receipt id may follow it; a token shows who and what was identified."""
+        header = request.headers.get("authorization")
+        principal = None
+        if header:
+            principal = await require_principal(request)
+        found = await get_receipt(database, receipt_id, principal)
+        return JSONResponse(receipt_json(found, full=principal is not None))
+
+    @router.get("/coverage")
+    async def coverage(serial_number: str = "", manufacturer: str = "", contract_id: str = "", date: str = "",
+                       principal: Principal = Depends(require_principal)) -> dict[str, Any]:
+        answer = await check_coverage(database, serial_number=serial_number or None,
+                                      manufacturer=manufacturer or None, contract_id=contract_id or None,
+                                      on_date=day(date, "date"))
+        found = answer.coverage
+        return {
+            "date": answer.on_date.isoformat(), "covered": found.covered,
+            "until": found.until.isoformat() if found.until else None,
+            "base_until": found.base_until.isoformat() if found.base_until else None,
+            "extension_days": found.extension_days, "reason": found.reason,
+            "entitlement": answer.entitlement.entitlement.value,
+            "downtime": [{"case_number": i.case_number, "opened_at": i.opened_at.isoformat(),
+                          "restored_at": i.restored_at.isoformat()} for i in answer.downtime],
+        }
+
+    @router.post("/registry/{kind}/import")
+    async def import_registry(kind: ImportKind, request: Request, first_row: int = 2,
+                              principal: Principal = Depends(require_principal)) -> dict[str, Any]:
+        """A CSV file (header row first): good rows kept, bad rows reported."""
+        text = decode_csv(await read_body(request, limits.max_request_bytes * 4))
+        report = await import_csv(database, principal, kind, text, first_row=first_row, region=region)
+        return {"rows_read": report.rows_read, "rows_imported": report.rows_imported,
+                "rows_rejected": report.rows_rejected,
+                "errors": [{"row": e.row, "field": e.field, "reason": e.reason} for e in report.errors]}
+
+    @router.post("/registry/{kind}", status_code=201)
+    async def create_record(kind: ImportKind, request: Request,
+                            principal: Principal = Depends(require_principal)) -> dict[str, str]:
+        values = _record_body(await read_body(request, limits.max_request_bytes))
+        return record_values(await registry.create(principal, kind, values))
+
+    @router.put("/registry/{kind}/{key}")
+    async def update_record(kind: ImportKind, key: str, request: Request,
+                            principal: Principal = Depends(require_principal)) -> dict[str, str]:
+        values = _record_body(await read_body(request, limits.max_request_bytes))
+        id_field = ID_FIELD.get(kind, "serial_number")
+        values[id_field] = values.get(id_field) or key
+        return record_values(await registry.update(principal, kind, values))
+
+    @router.get("/registry/{kind}/{key}")
+    async def get_record(kind: ImportKind, key: str, manufacturer: str = "",
+                         principal: Principal = Depends(require_principal)) -> dict[str, str]:
+        if kind is ImportKind.ASSETS:
+            return record_values(await registry.get_asset(principal, key, manufacturer or None))
+        return record_values(await registry.get(principal, kind, key))
+
+    @router.get("/registry/{kind}")
+    async def list_records(kind: ImportKind, company_id: str = "", site_id: str = "", contract_id: str = "",
+                           page_size: int = 0, page_token: str = "",
+                           principal: Principal = Depends(require_principal)) -> dict[str, Any]:
+        where = {"company_id": company_id} if kind is not ImportKind.ASSETS and kind is not ImportKind.COMPANIES \
+            else {"site_id": site_id, "contract_id": contract_id} if kind is ImportKind.ASSETS else {}
+        records, token = await registry.list(principal, kind, where, page_size=page_size, page_token=page_token)
+        return {"items": [record_values(r) for r in records], "next_page_token": token}
+
+    return router
+
+
+def _record_body(raw: bytes) -> dict[str, str | None]:
+    try:
+        data = json.loads(raw or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidArgument.for_field("body", "is not JSON") from None
+    if not isinstance(data, dict):
+        raise InvalidArgument.for_field("body", "must be a JSON object")
+    return {str(k): (None if v is None or v == "" else str(v)) for k, v in data.items()}

@@ -1,0 +1,64 @@
+"""CheckCoverage: is this asset (or a contract's whole system) covered on a day, and why."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from aftercare_platform.db.unit_of_work import Database
+from aftercare_platform.errors import InvalidArgument, NotFound
+from sqlalchemy import select
+
+from intake.adapters import case_index, registry_repository
+from intake.adapters.registry_rows import CONTRACT, SITE, asset_of
+from intake.adapters.tables import assets
+from intake.domain.downtime import DowntimeInterval
+from intake.domain.registry import Asset, Contract
+from intake.domain.warranty import CHINA_TIME, Coverage, EntitlementDecision, coverage, entitlement
+
+
+@dataclass(frozen=True)
+class CoverageAnswer:
+    on_date: date
+    coverage: Coverage
+    entitlement: EntitlementDecision
+    downtime: Sequence[DowntimeInterval]
+
+
+def _pick(found: list[Asset], serial: str, manufacturer: str | None) -> Asset:
+    if manufacturer:
+        found = [asset for asset in found if asset.manufacturer.casefold() == manufacturer.casefold()]
+    if not found:
+        raise NotFound(f"asset {serial} is not registered", serial_number=serial)
+    if len(found) > 1:
+        raise InvalidArgument.for_field("manufacturer", f"serial number {serial} is registered by "
+                                        f"{len(found)} manufacturers: name the manufacturer")
+    return found[0]
+
+
+async def check_coverage(database: Database, *, serial_number: str | None, manufacturer: str | None,
+                         contract_id: str | None, on_date: date | None) -> CoverageAnswer:
+    if not serial_number and not contract_id:
+        raise InvalidArgument.for_field("serial_number", "name the asset (serial number) or a contract_id")
+    async with database.unit_of_work() as uow:
+        session = uow.session
+        asset: Asset | None = None
+        if serial_number:
+            rows = (await session.execute(select(assets).where(assets.c.serial_number == serial_number))).mappings()
+            asset = _pick([asset_of(row) for row in rows], serial_number, manufacturer)
+        contract: Contract | None = None
+        wanted_contract = (asset.contract_id if asset else None) or contract_id
+        if wanted_contract:
+            contract = await registry_repository.get(session, CONTRACT, wanted_contract)
+            if contract is None and contract_id and not asset:
+                raise NotFound(f"contract {contract_id} not found", contract_id=contract_id)
+        site = await registry_repository.get(session, SITE, asset.site_id) if asset and asset.site_id else None
+        zone = ZoneInfo(site.time_zone) if site else CHINA_TIME
+        downtime = await case_index.downtime_for(
+            session, asset_key=asset.key if asset else None,
+            contract_id=contract.contract_id if contract else None, whole_contract=asset is None)
+        day = on_date or uow.clock.now().astimezone(zone).date()
+    return CoverageAnswer(day, coverage(asset, contract, downtime, day, zone),
+                          entitlement(asset, contract, downtime, day, zone), downtime)

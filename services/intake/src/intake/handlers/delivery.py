@@ -1,0 +1,210 @@
+"""The deliverer: a background Component handing pending submissions to cases.
+
+Each submission is leased (so replicas never deliver one twice at once), sent (CreateCase with the
+receipt id as request id, so a retry after a lost answer opens nothing new; or AddNote), and marked
+submitted in the same transaction that records the case for duplicate and alarm folding. While
+cases is unreachable the submission waits with exponential backoff and is never dropped; a lease
+left by a crashed replica expires and the row is delivered again."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Awaitable
+from datetime import timedelta
+
+from aftercare_platform.clock import Clock
+from aftercare_platform.db.unit_of_work import Database
+
+from intake.adapters import case_index, submissions
+from intake.adapters.case_index import KnownCase
+from intake.adapters.cases_gateway import CaseGone, CasesGateway, CasesRefused, CasesUnavailable, OpenedCase
+from intake.adapters.submissions import Submission
+from intake.domain.case_plan import CasePlan
+from intake.domain.delivery_backoff import retry_delay
+from intake.domain.routing import Outcome
+from intake.domain.vocabulary import Channel
+from intake.handlers import rejections
+from intake.handlers.rejections import Rejection
+
+log = logging.getLogger(__name__)
+
+
+class CaseDeliverer:
+    name = "case-delivery"
+
+    def __init__(self, database: Database, gateway: CasesGateway, clock: Clock, *, region: str,
+                 concurrency: int = 16, initial_backoff: float = 0.5, max_backoff: float = 30.0,
+                 poll_seconds: float = 1.0, lease_seconds: float = 60.0) -> None:
+        self._db = database
+        self._gateway = gateway
+        self._clock = clock
+        self._region = region
+        self._concurrency = concurrency
+        self._initial = initial_backoff
+        self._cap = max_backoff
+        self._poll = poll_seconds
+        self._lease = timedelta(seconds=lease_seconds)
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._task: asyncio.Task[None] | None = None
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._waiters: dict[str, list[asyncio.Future[None]]] = {}
+
+    # ---- the Component --------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._stopping = False
+        self._task = asyncio.create_task(self._pump(), name="intake-delivery")
+
+    async def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+        if self._task is not None:
+            await self._task
+            self._task = None
+        if self._in_flight:
+            await asyncio.gather(*self._in_flight, return_exceptions=True)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def attempt_now(self, receipt_id: str, wait_seconds: float) -> None:
+        """Wait (at most `wait_seconds`) for the first delivery attempt of this receipt, whatever its result."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.setdefault(receipt_id, []).append(future)
+        self.wake()
+        try:
+            await asyncio.wait_for(future, wait_seconds)
+        except TimeoutError:
+            pass
+        finally:
+            waiting = self._waiters.get(receipt_id, [])
+            if future in waiting:
+                waiting.remove(future)
+            if not waiting:
+                self._waiters.pop(receipt_id, None)
+
+    async def deliver_due(self) -> int:
+        """Deliver what is due now and wait for it (what the pump does continuously; tests and tools
+        call it to step delivery deterministically). Returns how many submissions were attempted."""
+        claimed = await self._claim(self._concurrency)
+        await asyncio.gather(*(self._deliver(submission) for submission in claimed))
+        return len(claimed)
+
+    # ---- the pump -------------------------------------------------------------------------
+
+    async def _pump(self) -> None:
+        while not self._stopping:
+            self._wake.clear()
+            free = self._concurrency - len(self._in_flight)
+            if free > 0:
+                try:
+                    for submission in await self._claim(free):
+                        task = asyncio.create_task(self._deliver(submission))
+                        self._in_flight.add(task)
+                        task.add_done_callback(self._done)
+                except Exception:
+                    log.exception("claiming pending submissions failed; trying again shortly")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._poll)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._in_flight.discard(task)
+        self._wake.set()
+
+    async def _claim(self, limit: int) -> list[Submission]:
+        async with self._db.unit_of_work() as uow:
+            now = uow.clock.now()
+            return await submissions.claim_due(uow.session, now=now, lease_until=now + self._lease, limit=limit)
+
+    def _settled(self, receipt_id: str) -> None:
+        for future in self._waiters.pop(receipt_id, []):
+            if not future.done():
+                future.set_result(None)
+
+    # ---- one submission -------------------------------------------------------------------
+
+    async def _deliver(self, submission: Submission) -> None:
+        attempts = submission.attempts + 1
+        plan = CasePlan.from_json(submission.plan)
+        try:
+            opened, plan = await self._send(submission, plan)
+        except CasesUnavailable as down:
+            delay = retry_delay(attempts, initial=self._initial, cap=self._cap, jitter=random.random())
+            await self._guarded(self._retry(submission, attempts, delay, str(down)))
+        except CasesRefused as refused:
+            log.warning("cases refused receipt %s for good: %s", submission.receipt_id, refused)
+            await self._guarded(self._fail(submission, attempts, str(refused)))
+        except Exception as unexpected:
+            log.exception("delivering receipt %s failed unexpectedly", submission.receipt_id)
+            delay = retry_delay(attempts, initial=self._initial, cap=self._cap)
+            await self._guarded(self._retry(submission, attempts, delay, f"{type(unexpected).__name__}: {unexpected}"))
+        else:
+            await self._guarded(self._succeed(submission, plan, opened, attempts))
+        finally:
+            self._settled(submission.receipt_id)
+
+    async def _send(self, submission: Submission, plan: CasePlan) -> tuple[OpenedCase, CasePlan]:
+        if submission.outcome == Outcome.NEW_CASE.value:
+            return await self._gateway.create_case(submission.receipt_id, plan), plan
+        target = submission.target_case_number or await self._parent_case_number(submission)
+        if target is None:  # it was to go on a case that could not be opened: it becomes that case
+            plan = await self._as_new_case(submission, plan, "The report this adds to could not be opened as a case.")
+            return await self._gateway.create_case(submission.receipt_id, plan), plan
+        try:
+            return await self._gateway.add_note(target, plan.note_text), plan
+        except CaseGone as gone:
+            plan = await self._as_new_case(submission, plan, f"Case {target} could not take this note ({gone}).")
+            return await self._gateway.create_case(submission.receipt_id, plan), plan
+
+    async def _parent_case_number(self, submission: Submission) -> str | None:
+        """The number of the case the receipt this note waited for opened (None if it failed)."""
+        if submission.target_receipt_id is None:
+            return None
+        async with self._db.unit_of_work() as uow:
+            parent = await submissions.get(uow.session, submission.target_receipt_id)
+        return parent.case_number if parent is not None else None
+
+    async def _as_new_case(self, submission: Submission, plan: CasePlan, why: str) -> CasePlan:
+        new_plan = plan.as_new_case(why)
+        async with self._db.unit_of_work() as uow:
+            await submissions.replan(uow.session, submission.receipt_id, outcome=Outcome.NEW_CASE.value,
+                                     plan=new_plan.to_json())
+        return new_plan
+
+    async def _succeed(self, submission: Submission, plan: CasePlan, opened: OpenedCase, attempts: int) -> None:
+        async with self._db.unit_of_work() as uow:
+            now = uow.clock.now()
+            await submissions.mark_submitted(uow.session, submission.receipt_id, case_id=opened.case_id,
+                                             case_number=opened.case_number, at=now, attempts=attempts)
+            if not plan.note_text:  # it opened a case: remember it, and tell the notes waiting for it
+                opened_at = opened.created_at or now
+                await case_index.record_case(uow.session, KnownCase(
+                    case_id=opened.case_id, case_number=opened.case_number, company_id=plan.company_id,
+                    contract_id=plan.contract_id, asset_key=submission.asset_key,
+                    description=str(submission.request.get("description", "")), error_codes=plan.error_codes,
+                    priority=plan.priority, status="new", opened_at=opened_at, event_at=opened_at,
+                    alarm_code=submission.alarm_code))
+                await submissions.settle_target(uow.session, submission.receipt_id, opened.case_number)
+
+    async def _retry(self, submission: Submission, attempts: int, delay: float, error: str) -> None:
+        async with self._db.unit_of_work() as uow:
+            await submissions.mark_retry(uow.session, submission.receipt_id, attempts=attempts,
+                                         next_attempt_at=uow.clock.now() + timedelta(seconds=delay), error=error)
+
+    async def _fail(self, submission: Submission, attempts: int, error: str) -> None:
+        async with self._db.unit_of_work() as uow:
+            await submissions.mark_failed(uow.session, submission.receipt_id, attempts=attempts, error=error)
+            await rejections.record_in(uow, Rejection(
+                channel=Channel(submission.channel), reason="cases_refused", detail=error,
+                received_at=submission.received_at, channel_message_id=submission.receipt_id), self._region)
+
+    async def _guarded(self, step: Awaitable[None]) -> None:
+        """A database error here leaves the lease to expire: the row is delivered again later."""
+        try:
+            await step
+        except Exception:
+            log.exception("recording a delivery outcome failed; the lease will expire and it is retried")

@@ -1,0 +1,170 @@
+"""The intake pipeline: every channel's request goes through here, in one transaction.
+
+identify (contact → company → site, asset → contract) → entitlement (warranty with the downtime
+extension) → route (quoted case / repeated alarm / duplicate / new) → priority suggestion → the
+durable submission row, written with its idempotency key. After commit the deliverer hands it
+to cases; a synchronous channel waits briefly so it can answer with the case number."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from aftercare_platform.db.unit_of_work import Database, UnitOfWork
+from aftercare_platform.errors import InvalidArgument, PermissionDenied
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from intake.adapters import case_index, sql, submissions
+from intake.adapters.attachment_storage import AttachmentStorage
+from intake.adapters.candidates import load_candidates
+from intake.adapters.submissions import State
+from intake.domain.case_plan import Caller, caller_for, plan_case
+from intake.domain.duplicates import DuplicateRule
+from intake.domain.identification import Identification, identify
+from intake.domain.intake_request import AttachmentRef, IntakeRequest
+from intake.domain.priority import PrioritySuggestion, suggest_priority
+from intake.domain.routing import Outcome, Route, route
+from intake.domain.warranty import CHINA_TIME, EntitlementDecision, entitlement
+from intake.handlers.receipts import Receipt, load
+
+
+class DeliveryTrigger(Protocol):
+    def wake(self) -> None: ...
+
+    async def attempt_now(self, receipt_id: str, wait_seconds: float) -> None: ...
+
+
+@dataclass(frozen=True)
+class Upload:
+    """Attachment bytes as a channel received them."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Submitted:
+    receipt: Receipt
+    replayed: bool  # the idempotency key was seen before: this is the first submission's receipt
+
+
+def idempotency_key(request: IntakeRequest) -> tuple[str, str] | None:
+    """(scope, key) that makes a retransmission the same submission; None when the channel has none."""
+    key = request.partner_request_id or request.channel_message_id
+    return (f"{request.channel.value}:{request.partner_id or ''}", key) if key else None
+
+
+def _identification(found: Identification, entitled: EntitlementDecision, suggestion: PrioritySuggestion,
+                    routed: Route) -> dict[str, Any]:
+    return {
+        "company_id": found.company.company_id if found.company else None,
+        "contact_id": found.contact.contact_id if found.contact else None,
+        "contract_id": found.contract.contract_id if found.contract else None,
+        "site_id": found.site.site_id if found.site else None,
+        "asset_serial_number": found.asset.serial_number if found.asset else None,
+        "asset_manufacturer": found.asset.manufacturer if found.asset else None,
+        "region": found.region,
+        "unidentified": found.unidentified,
+        "not_entitled": entitled.entitlement.value != "in_warranty",
+        "entitlement": entitled.entitlement.value,
+        "entitlement_reason": entitled.reason,
+        "suggested_priority": suggestion.priority.value,
+        "priority_reason": suggestion.reason,
+        "folded_reason": routed.reason if routed.outcome is not Outcome.NEW_CASE else None,
+        "notes": list(found.notes),
+    }
+
+
+class IntakePipeline:
+    def __init__(self, database: Database, storage: AttachmentStorage, delivery: DeliveryTrigger, *,
+                 region: str, duplicate_rule: DuplicateRule, submit_wait_seconds: float) -> None:
+        self._db = database
+        self._storage = storage
+        self._delivery = delivery
+        self._region = region
+        self._rule = duplicate_rule
+        self._wait = submit_wait_seconds
+
+    async def _store(self, request: IntakeRequest, uploads: Sequence[Upload]) -> IntakeRequest:
+        if not uploads:
+            return request
+        refs: list[AttachmentRef] = []
+        for upload in uploads:
+            key = await self._storage.put(upload.data)
+            ref = AttachmentRef.model_validate({
+                "filename": upload.filename or "attachment", "content_type": upload.content_type or
+                "application/octet-stream", "size_bytes": len(upload.data),
+                "sha256": key.rsplit("/", 1)[-1], "storage_key": key})
+            refs.append(ref)
+        return request.with_attachments(tuple(refs))
+
+    async def submit(self, request: IntakeRequest, uploads: Sequence[Upload] = (), *, wait: bool = True,
+                     company_scope: frozenset[str] | None = None) -> Submitted:
+        """`company_scope`: a partner key's companies; a report it makes about another company is refused."""
+        key = idempotency_key(request)
+        # a replay stores its attachments again: content-addressed, so that is one copy still
+        request = await self._store(request, uploads)
+        receipt_id = str(uuid.uuid4())
+        async with self._db.unit_of_work() as uow:
+            if key is not None and not await submissions.claim_key(uow.session, *key, receipt_id, uow.clock.now()):
+                await uow.rollback()
+                seen = await self._seen(key)
+                if seen is None:  # pragma: no cover - the key's holder committed, so it is there
+                    raise RuntimeError(f"idempotency key {key} held by no receipt")
+                return Submitted(seen, replayed=True)
+            await self._decide(uow, request, receipt_id, company_scope)
+        self._delivery.wake()
+        if wait and self._wait > 0:
+            await self._delivery.attempt_now(receipt_id, self._wait)
+        receipt = await load(self._db, receipt_id)
+        assert receipt is not None
+        return Submitted(receipt, replayed=False)
+
+    async def _seen(self, key: tuple[str, str]) -> Receipt | None:
+        async with AsyncSession(self._db.engine) as session:
+            receipt_id = await submissions.receipt_for_key(session, *key)
+        return await load(self._db, receipt_id) if receipt_id else None
+
+    async def _decide(self, uow: UnitOfWork, request: IntakeRequest, receipt_id: str,
+                      company_scope: frozenset[str] | None) -> None:
+        session = uow.session
+        candidates = await load_candidates(session, request)
+        found = identify(request, candidates, self._region)
+        if company_scope is not None and found.company is not None and "*" not in company_scope \
+                and found.company.company_id not in company_scope:
+            raise PermissionDenied(f"this key may not report for company {found.company.company_id}")
+        open_cases = []
+        if found.asset_key is not None:
+            await sql.lock_key(session, found.asset_key)  # concurrent repeats of one alarm make one case
+            open_cases = await case_index.open_cases_for(session, found.asset_key)
+        routed = route(request, found.asset_key, open_cases, self._rule)
+        zone = ZoneInfo(found.site.time_zone) if found.site else CHINA_TIME
+        downtime = await case_index.downtime_for(
+            session, asset_key=found.asset.key if found.asset else None,
+            contract_id=found.contract.contract_id if found.contract else None, whole_contract=found.asset is None)
+        entitled = entitlement(found.asset, found.contract, downtime, request.received_at.astimezone(zone).date(), zone)
+        suggestion = suggest_priority(request.category, request.kind, request.stated_severity)
+        company_contacts = candidates.company_contacts.get(found.company.company_id, ()) if found.company else ()
+        try:
+            caller = caller_for(request, found, company_contacts)
+        except InvalidArgument:
+            if not routed.outcome.adds_note:
+                raise
+            caller = Caller()
+        plan = plan_case(request, found, entitled, suggestion, routed, caller)
+        now = uow.clock.now()
+        await submissions.insert(session, {
+            "receipt_id": receipt_id, "channel": request.channel.value, "outcome": routed.outcome.value,
+            "state": State.PENDING.value, "request": request.model_dump(mode="json"), "plan": plan.to_json(),
+            "identification": _identification(found, entitled, suggestion, routed),
+            "target_case_number": routed.target_case_number, "target_receipt_id": routed.target_receipt_id,
+            "asset_key": found.asset_key, "alarm_code": request.alarm_code, "partner_id": request.partner_id,
+            "attempts": 0, "next_attempt_at": now - timedelta(seconds=1), "claimed_until": None,
+            "last_error": None, "case_id": None, "case_number": None, "received_at": request.received_at,
+            "submitted_at": None,
+        })

@@ -1,0 +1,155 @@
+"""Taking a parsed MIME tree apart: the body text (plain preferred, HTML converted) and attachments."""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email import policy
+from email.message import Message
+
+from intake.domain.intake_request import AttachmentRef
+from intake.parsing.charsets import decode_bytes, decode_header_value
+from intake.parsing.email_rejected import EmailRejected, EmailRejectReason
+from intake.parsing.html_text import html_to_text
+
+
+@dataclass(frozen=True)
+class EmailLimits:
+    max_message_bytes: int = 25 * 1024 * 1024
+    max_attachment_bytes: int = 10 * 1024 * 1024
+    max_attachments: int = 20
+    max_parts: int = 200
+    max_depth: int = 12
+
+
+@dataclass(frozen=True)
+class EmailAttachment:
+    """An attachment as it came in; the pipeline stores `data` and references it from the case."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+    def ref(self, storage_key: str | None = None) -> AttachmentRef:
+        return AttachmentRef(
+            filename=self.filename,
+            content_type=self.content_type,
+            size_bytes=len(self.data),
+            sha256=hashlib.sha256(self.data).hexdigest(),
+            storage_key=storage_key,
+        )
+
+
+@dataclass
+class MimeContent:
+    body: str = ""
+    body_from_html: bool = False
+    attachments: list[EmailAttachment] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _leaves(message: Message, limits: EmailLimits) -> Iterator[Message]:
+    """Leaf parts, depth first; an attached message (message/rfc822) is one leaf, not opened."""
+    count = 0
+    stack: list[tuple[Message, int]] = [(message, 0)]
+    while stack:
+        part, depth = stack.pop()
+        count += 1
+        if count > limits.max_parts:
+            raise EmailRejected(EmailRejectReason.TOO_MANY_PARTS, f"more than {limits.max_parts} MIME parts")
+        if depth > limits.max_depth:
+            raise EmailRejected(EmailRejectReason.TOO_MANY_PARTS, f"MIME parts nested deeper than {limits.max_depth}")
+        payload = part.get_payload()
+        if part.get_content_maintype() == "multipart" and isinstance(payload, list):
+            stack.extend((child, depth + 1) for child in reversed(payload) if isinstance(child, Message))
+        else:
+            yield part
+
+
+def _leaf_bytes(part: Message) -> bytes:
+    payload = part.get_payload()
+    if isinstance(payload, list):  # message/rfc822 and friends: keep the whole attached message
+        chunks = []
+        for inner in payload:
+            try:
+                chunks.append(inner.as_bytes(policy=policy.SMTP) if isinstance(inner, Message) else str(inner).encode())
+            except Exception:  # a broken inner message still becomes bytes, just less faithfully
+                chunks.append(str(inner).encode("utf-8", errors="replace"))
+        return b"".join(chunks)
+    data = part.get_payload(decode=True)
+    if isinstance(data, bytes):
+        return data
+    return str(payload or "").encode("utf-8", errors="surrogateescape")
+
+
+def _filename(part: Message) -> str | None:
+    try:
+        name = part.get_filename()
+    except Exception:  # a mangled RFC 2231 parameter; treat as unnamed
+        return None
+    if not name:
+        return None
+    text, _ = decode_header_value(str(name))
+    return text.strip() or None
+
+
+def _charset(part: Message) -> str | None:
+    try:
+        return part.get_content_charset()
+    except Exception:
+        return None
+
+
+def _is_attachment(part: Message, filename: str | None) -> bool:
+    if filename:
+        return True
+    try:
+        return part.get_content_disposition() == "attachment"
+    except Exception:
+        return False
+
+
+def _default_name(content_type: str, index: int) -> str:
+    extension = mimetypes.guess_extension(content_type) or ".bin"
+    if content_type == "message/rfc822":
+        extension = ".eml"
+    return f"part-{index}{extension}"
+
+
+def split_parts(message: Message, limits: EmailLimits) -> MimeContent:
+    """Body text and attachments of `message`; raises only `EmailRejected` (for limits)."""
+    content = MimeContent()
+    plain: list[str] = []
+    html: list[str] = []
+    for index, part in enumerate(_leaves(message, limits), start=1):
+        content_type = part.get_content_type()
+        filename = _filename(part)
+        if content_type.startswith("multipart/"):  # a multipart without a usable boundary: read it as text
+            content.warnings.append(f"part {index}: {content_type} without parts, read as text")
+            content_type = "text/plain"
+        if content_type in ("text/plain", "text/html") and not _is_attachment(part, filename):
+            decoded = decode_bytes(_leaf_bytes(part), _charset(part))
+            if decoded.warning:
+                content.warnings.append(f"part {index} ({content_type}): {decoded.warning}")
+            (plain if content_type == "text/plain" else html).append(decoded.text)
+            continue
+        data = _leaf_bytes(part)
+        if len(data) > limits.max_attachment_bytes:
+            raise EmailRejected(
+                EmailRejectReason.ATTACHMENT_TOO_LARGE,
+                f"attachment {filename or index} is {len(data)} bytes, over {limits.max_attachment_bytes}",
+            )
+        content.attachments.append(EmailAttachment(filename or _default_name(content_type, index), content_type, data))
+        if len(content.attachments) > limits.max_attachments:
+            raise EmailRejected(
+                EmailRejectReason.TOO_MANY_ATTACHMENTS, f"more than {limits.max_attachments} attachments"
+            )
+    plain_text = "\n\n".join(text.strip() for text in plain if text.strip())
+    if plain_text:
+        content.body = plain_text
+    elif html:
+        content.body = "\n\n".join(filter(None, (html_to_text(markup) for markup in html)))
+        content.body_from_html = True
+    return content

@@ -1,0 +1,50 @@
+"""The intake service's configuration, read once from `AFTERCARE_*` variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aftercare_platform.settings import ServiceSettings
+from pydantic import Field
+
+
+class IntakeSettings(ServiceSettings):
+    service_name: str = "intake"
+    http_port: int = 8001
+    grpc_port: int = 50051
+
+    # where intake hands reports over (aftercare.cases.v1.CaseService)
+    cases_grpc_target: str = "127.0.0.1:50052"
+    cases_call_timeout_seconds: float = Field(default=10.0, gt=0)
+    # the gRPC channel's reconnect backoff cap: how soon a restarted cases is noticed
+    cases_reconnect_max_seconds: float = Field(default=2.0, gt=0)
+
+    # the inbound SMTP listener (the support address's MX points here); port 0 disables it
+    smtp_host: str = "0.0.0.0"
+    smtp_port: int = Field(default=2525, ge=0, le=65535)
+    smtp_max_message_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
+
+    # attachments: a filesystem directory (the storage interface allows object storage later)
+    attachment_dir: Path = Path("var/intake/attachments")
+    max_attachment_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
+    max_attachments: int = Field(default=20, ge=0)
+
+    # the public web form: per client IP, a bucket of `web_form_burst` refilled at `web_form_per_minute`
+    web_form_per_minute: float = Field(default=10.0, gt=0)
+    web_form_burst: int = Field(default=5, ge=1)
+    # request bodies larger than this are refused with 413 before they are read (web form, SMS, agent entry)
+    max_request_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
+    web_form_max_request_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
+    # if set, SMS gateways must send it as `X-Webhook-Token` (or `?token=`)
+    sms_webhook_token: str = ""
+
+    # delivery to cases: durable, retried with exponential backoff up to this cap
+    delivery_concurrency: int = Field(default=16, ge=1, le=512)
+    delivery_initial_backoff_seconds: float = Field(default=0.5, gt=0)
+    delivery_max_backoff_seconds: float = Field(default=30.0, gt=0)
+    delivery_poll_seconds: float = Field(default=1.0, gt=0)
+    # a synchronous channel waits this long for the first delivery, to answer with the case number
+    submit_wait_seconds: float = Field(default=5.0, ge=0)
+
+    # duplicates: same asset and symptom within this many hours is noted on the open case
+    duplicate_window_hours: float = Field(default=24.0, gt=0)

@@ -1,0 +1,86 @@
+"""The intake handlers on an embedded SQLite database (the service's own migrations), a fake cases
+gateway and a fake clock: no network, no waiting."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from aftercare_platform.auth.principal import Principal, Role
+from aftercare_platform.clock import FakeClock
+from aftercare_platform.db.unit_of_work import Database
+from aftercare_platform.service.assemble import migrate, open_database
+from intake.adapters.attachment_storage import InMemoryAttachmentStorage
+from intake.adapters.cases_gateway import CaseGone, CasesRefused, CasesUnavailable, OpenedCase
+from intake.bootstrap import definition
+from intake.domain.case_plan import CasePlan
+from intake.domain.duplicates import DuplicateRule
+from intake.handlers.delivery import CaseDeliverer
+from intake.handlers.pipeline import IntakePipeline
+from intake.handlers.registry import RegistryHandlers
+
+NOW = datetime(2026, 11, 21, 2, 0, tzinfo=UTC)
+AGENT = Principal("agent-1", Role.AGENT)
+
+
+@dataclass
+class FakeCases:
+    """CreateCase idempotent on the request id, AddNote on known numbers; can be down or refuse."""
+
+    up: bool = True
+    refuse: bool = False
+    created: dict[str, tuple[OpenedCase, CasePlan]] = field(default_factory=dict)
+    notes: list[tuple[str, str]] = field(default_factory=list)
+    calls: int = 0
+
+    async def create_case(self, request_id: str, plan: CasePlan) -> OpenedCase:
+        self.calls += 1
+        if not self.up:
+            raise CasesUnavailable("UNAVAILABLE: connection refused")
+        if self.refuse:
+            raise CasesRefused("INVALID_ARGUMENT: description: too long")
+        if request_id in self.created:
+            return OpenedCase(self.created[request_id][0].case_id, self.created[request_id][0].case_number, False)
+        number = f"EA-20261121-{len(self.created) + 1:06d}"
+        opened = OpenedCase(f"case-{len(self.created) + 1}", number, True, NOW)
+        self.created[request_id] = (opened, plan)
+        return opened
+
+    async def add_note(self, case_number: str, text: str) -> OpenedCase:
+        self.calls += 1
+        if not self.up:
+            raise CasesUnavailable("UNAVAILABLE: connection refused")
+        for opened, _ in self.created.values():
+            if opened.case_number == case_number:
+                self.notes.append((case_number, text))
+                return opened
+        raise CaseGone(f"NOT_FOUND: case {case_number} not found")
+
+
+@dataclass
+class Service:
+    database: Database
+    clock: FakeClock
+    cases: FakeCases
+    deliverer: CaseDeliverer
+    pipeline: IntakePipeline
+    registry: RegistryHandlers
+
+
+@pytest.fixture
+async def service(tmp_path: Path) -> AsyncIterator[Service]:
+    settings = definition.settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'aftercare.sqlite3'}", amqp_url="")
+    await migrate(definition, settings)
+    clock = FakeClock(NOW)
+    database = open_database(definition, settings, clock)
+    cases = FakeCases()
+    deliverer = CaseDeliverer(database, cases, clock, region="east", initial_backoff=1, max_backoff=8)
+    pipeline = IntakePipeline(database, InMemoryAttachmentStorage(), deliverer, region="east",
+                              duplicate_rule=DuplicateRule(), submit_wait_seconds=0)
+    try:
+        yield Service(database, clock, cases, deliverer, pipeline, RegistryHandlers(database, "east"))
+    finally:
+        await database.close()

@@ -1,0 +1,147 @@
+"""The pipeline keeps every submission durably and the deliverer hands it to cases: idempotent on the
+receipt id, backing off while cases is down, folding alarms into one case, never losing a report."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from aftercare_platform.auth.principal import Principal, Role
+from aftercare_platform.errors import PermissionDenied
+from intake.adapters import submissions
+from intake.domain.intake_request import IntakeRequest
+from intake.domain.vocabulary import Channel
+from intake.parsing.csv_import import ImportKind
+from sqlalchemy import select
+
+from .conftest import AGENT, NOW, Service
+
+PARTNER = Principal("nms", Role.PARTNER, companies=frozenset({"ACME"}))
+
+
+async def register(service: Service) -> None:
+    values = {
+        ImportKind.COMPANIES: {"company_id": "ACME", "name": "ACME Ltd", "region": "east"},
+        ImportKind.SITES: {"site_id": "S-1", "company_id": "ACME", "name": "Gate 3", "address": "1 Road",
+                           "region": "east"},
+        ImportKind.CONTACTS: {"contact_id": "K-1", "company_id": "ACME", "name": "Li Lei", "phone": "13800138000",
+                              "site_id": "S-1"},
+        ImportKind.CONTRACTS: {"contract_id": "C-1", "company_id": "ACME", "sla_policy": "default",
+                               "start_on": "2025-01-01", "acceptance_on": "2025-06-01"},
+        ImportKind.ASSETS: {"serial_number": "CAM-1", "manufacturer": "Hikvision", "site_id": "S-1",
+                            "contract_id": "C-1"},
+    }
+    for kind, fields in values.items():
+        await service.registry.create(AGENT, kind, fields)
+
+
+def partner_report(request_id: str, description: str = "fan failure", **fields: object) -> IntakeRequest:
+    return IntakeRequest.create(channel=Channel.PARTNER, received_at=NOW, partner_id="nms",
+                                partner_request_id=request_id, description=description,
+                                hints={"serial_number": "CAM-1"}, **fields)
+
+
+def alarm(n: int) -> IntakeRequest:
+    return IntakeRequest.create(channel=Channel.ALARM, received_at=NOW, partner_id="nms", alarm_code="VIDEO-LOSS",
+                                channel_message_id=f"alarm-{n}", description=f"video loss {n}",
+                                hints={"serial_number": "CAM-1"})
+
+
+async def events(service: Service) -> list[str]:
+    async with service.database.engine.connect() as connection:
+        table = service.database.tables.outbox
+        return list((await connection.execute(select(table.c.event_type).order_by(table.c.id))).scalars())
+
+
+async def test_a_report_is_kept_while_cases_is_down_and_delivered_once_it_is_back(service: Service) -> None:
+    await register(service)
+    service.cases.up = False
+    done = await service.pipeline.submit(partner_report("NMS-1"))
+    assert done.receipt.state == "pending" and done.receipt.case_number is None
+    assert done.receipt.identification["company_id"] == "ACME"
+    assert await service.deliverer.deliver_due() == 1
+    async with service.database.unit_of_work() as uow:
+        kept = await submissions.get(uow.session, done.receipt.receipt_id)
+    assert kept is not None and kept.attempts == 1 and "UNAVAILABLE" in (kept.last_error or "")
+    assert kept.next_attempt_at > NOW
+    assert await service.deliverer.deliver_due() == 0  # not due yet: backing off
+    service.cases.up = True
+    service.clock.advance(timedelta(seconds=2))
+    assert await service.deliverer.deliver_due() == 1
+    opened, plan = service.cases.created[done.receipt.receipt_id]  # the receipt id is CreateCase's request id
+    assert plan.company_id == "ACME" and plan.caller.phone == "+8613800138000"
+    async with service.database.unit_of_work() as uow:
+        delivered = await submissions.get(uow.session, done.receipt.receipt_id)
+    assert delivered is not None and delivered.state == "submitted" and delivered.case_number == opened.case_number
+
+
+async def test_the_same_partner_request_id_is_one_submission(service: Service) -> None:
+    await register(service)
+    first = await service.pipeline.submit(partner_report("NMS-2"))
+    again = await service.pipeline.submit(partner_report("NMS-2", "sent again"))
+    assert again.replayed and again.receipt.receipt_id == first.receipt.receipt_id
+    other = await service.pipeline.submit(IntakeRequest.create(
+        channel=Channel.PARTNER, received_at=NOW, partner_id="itsm", partner_request_id="NMS-2",
+        description="another partner's own id", reporter={"phone": "13800138000"}))
+    assert not other.replayed  # request ids are per partner
+
+
+async def test_twenty_alarms_before_any_delivery_make_one_case_and_nineteen_notes(service: Service) -> None:
+    await register(service)
+    outcomes = [(await service.pipeline.submit(alarm(n))).receipt.outcome for n in range(20)]
+    assert outcomes == ["new_case"] + ["alarm_folded"] * 19
+    assert await service.deliverer.deliver_due() == 1  # the notes wait for their case to exist
+    assert await service.deliverer.deliver_due() == 16  # the deliverer's concurrency
+    assert await service.deliverer.deliver_due() == 3
+    assert len(service.cases.created) == 1
+    (opened, _), = service.cases.created.values()
+    assert [number for number, _ in service.cases.notes] == [opened.case_number] * 19
+    assert (await service.pipeline.submit(alarm(99))).receipt.outcome == "alarm_folded"  # still open
+
+
+async def test_a_note_for_a_case_that_does_not_exist_opens_a_case_saying_so(service: Service) -> None:
+    await register(service)
+    quoted = IntakeRequest.create(channel=Channel.SMS, received_at=NOW, description="EA-20250101-000009 again",
+                                  reporter={"phone": "13800138000"}, quoted_case_number="EA-20250101-000009")
+    done = await service.pipeline.submit(quoted)
+    assert done.receipt.outcome == "note_on_quoted_case"
+    await service.deliverer.deliver_due()
+    (_, plan), = service.cases.created.values()
+    assert plan.description.startswith("Case EA-20250101-000009 could not take this note")
+    assert "SMS from" in plan.description
+
+
+async def test_a_report_cases_refuses_for_good_fails_and_is_announced(service: Service) -> None:
+    await register(service)
+    service.cases.refuse = True
+    done = await service.pipeline.submit(partner_report("NMS-3"))
+    await service.deliverer.deliver_due()
+    async with service.database.unit_of_work() as uow:
+        failed = await submissions.get(uow.session, done.receipt.receipt_id)
+    assert failed is not None and failed.state == "failed"
+    assert "aftercare.intake.rejected.v1" in await events(service)
+
+
+async def test_a_lease_keeps_a_second_deliverer_off_until_it_expires(service: Service) -> None:
+    await register(service)
+    await service.pipeline.submit(partner_report("NMS-4"))
+    async with service.database.unit_of_work() as uow:
+        first = await submissions.claim_due(uow.session, now=NOW, lease_until=NOW + timedelta(seconds=30), limit=5)
+    async with service.database.unit_of_work() as uow:
+        second = await submissions.claim_due(uow.session, now=NOW, lease_until=NOW + timedelta(seconds=30), limit=5)
+    assert len(first) == 1 and second == []
+    service.clock.advance(timedelta(seconds=31))  # the first deliverer died holding it
+    assert await service.deliverer.deliver_due() == 1
+    assert len(service.cases.created) == 1
+
+
+async def test_a_partner_key_may_not_report_for_another_company(service: Service) -> None:
+    await register(service)
+    await service.registry.create(AGENT, ImportKind.COMPANIES, {"company_id": "OTHER", "name": "Other"})
+    report = IntakeRequest.create(channel=Channel.PARTNER, received_at=NOW, partner_id="nms",
+                                  partner_request_id="NMS-5", description="x", hints={"company": "OTHER"},
+                                  reporter={"phone": "13900000000"})
+    with pytest.raises(PermissionDenied):
+        await service.pipeline.submit(report, company_scope=PARTNER.companies)
+    ok = await service.pipeline.submit(partner_report("NMS-6"), company_scope=PARTNER.companies)
+    assert ok.receipt.identification["company_id"] == "ACME"

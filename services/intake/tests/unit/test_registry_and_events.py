@@ -1,0 +1,146 @@
+"""The registry's writes and their events, the CSV import's per-row report, and what case events
+teach intake (open cases, downtime) — applied twice, with one effect."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from aftercare.cases.v1 import cases_pb2, events_pb2
+from aftercare_platform.auth.principal import Principal, Role
+from aftercare_platform.bus.envelope import CloudEvent
+from aftercare_platform.errors import AlreadyExists, InvalidArgument, NotFound, PermissionDenied
+from google.protobuf.json_format import MessageToDict
+from intake.adapters import case_index
+from intake.domain.identification import asset_key
+from intake.handlers.case_events import on_case_event
+from intake.handlers.coverage import check_coverage
+from intake.handlers.registry_import import import_csv
+from intake.parsing.csv_import import ImportKind
+from sqlalchemy import select
+
+from .conftest import AGENT, NOW, Service
+
+CUSTOMER = Principal("li", Role.CUSTOMER, company_id="ACME")
+
+
+async def events(service: Service) -> list[str]:
+    async with service.database.engine.connect() as connection:
+        table = service.database.tables.outbox
+        return list((await connection.execute(select(table.c.event_type).order_by(table.c.id))).scalars())
+
+
+async def test_registry_writes_check_fields_and_references_and_announce_contracts_and_assets(
+        service: Service) -> None:
+    registry = service.registry
+    company = await registry.create(AGENT, ImportKind.COMPANIES, {"company_id": None, "name": "Auto Id"})
+    assert len(company.company_id) == 36  # allocated
+    with pytest.raises(InvalidArgument) as bad:
+        await registry.create(AGENT, ImportKind.CONTRACTS, {"contract_id": "C-1", "company_id": "NOPE",
+                                                            "sla_policy": "gold", "start_on": "2026/02/30"})
+    assert [v.field for v in bad.value.violations] == ["contract.start_on"]
+    with pytest.raises(InvalidArgument) as missing:
+        await registry.create(AGENT, ImportKind.CONTRACTS, {"contract_id": "C-1", "company_id": "NOPE",
+                                                            "sla_policy": "gold", "start_on": "2026-02-01"})
+    assert missing.value.violations[0].field == "contract.company_id"
+    await registry.create(AGENT, ImportKind.CONTRACTS, {"contract_id": "C-1", "company_id": company.company_id,
+                                                        "sla_policy": "gold", "start_on": "2026-02-01"})
+    with pytest.raises(AlreadyExists):
+        await registry.create(AGENT, ImportKind.CONTRACTS, {"contract_id": "C-1", "company_id": company.company_id,
+                                                            "sla_policy": "gold", "start_on": "2026-02-01"})
+    updated = await registry.update(AGENT, ImportKind.CONTRACTS, {
+        "contract_id": "C-1", "company_id": company.company_id, "sla_policy": "platinum", "start_on": "2026-02-01",
+        "warranty_months": "36"})
+    assert updated.warranty_months == 36  # type: ignore[union-attr]
+    await registry.create(AGENT, ImportKind.ASSETS, {"serial_number": "SN-1", "manufacturer": "Dahua",
+                                                     "contract_id": "C-1"})
+    assert await events(service) == ["aftercare.contract.created.v1", "aftercare.contract.updated.v1",
+                                      "aftercare.asset.created.v1"]
+    with pytest.raises(InvalidArgument) as unknown:
+        await registry.create(AGENT, ImportKind.COMPANIES, {"company_id": "X", "name": "X", "colour": "red"})
+    assert unknown.value.violations[0].field == "company.colour"
+    with pytest.raises(PermissionDenied):
+        await registry.create(CUSTOMER, ImportKind.COMPANIES, {"company_id": "Y", "name": "Y"})
+    with pytest.raises(NotFound):  # another company's record looks absent to a customer
+        await registry.get(CUSTOMER, ImportKind.CONTRACTS, "C-1")
+
+
+async def test_a_csv_import_keeps_good_rows_and_reports_bad_ones_with_their_file_row(service: Service) -> None:
+    await service.registry.create(AGENT, ImportKind.COMPANIES, {"company_id": "ACME", "name": "ACME"})
+    await service.registry.create(AGENT, ImportKind.SITES, {"site_id": "S-1", "company_id": "ACME", "name": "G",
+                                                            "address": "Road", "region": "east"})
+    text = ("serial_number,manufacturer,site_id,accepted_on\n"
+            "SN-1,Hikvision,S-1,2025-06-01\n"
+            "SN-2,Hikvision,S-404,\n"
+            "SN-3,,S-1,\n"
+            "SN-1,HIKVISION,S-1,\n"
+            "SN-4,Dahua,,2025-13-01\n")
+    report = await import_csv(service.database, AGENT, ImportKind.ASSETS, text, first_row=102, region="east")
+    assert (report.rows_read, report.rows_imported, report.rows_rejected) == (5, 1, 4)
+    assert [(e.row, e.field) for e in report.errors] == [
+        (103, "site_id"), (104, "manufacturer"), (105, "serial_number"), (106, "accepted_on")]
+    assert "S-404 is not registered" in report.errors[0].reason
+    assert (await events(service))[-1] == "aftercare.asset.imported.v1"
+    again = await import_csv(service.database, AGENT, ImportKind.ASSETS,
+                             "serial_number,manufacturer,model\nSN-1,Hikvision,new model\n", region="east")
+    assert again.rows_imported == 1  # an import updates by key
+    asset = await service.registry.get_asset(AGENT, "SN-1", None)
+    assert asset.model == "new model" and asset.site_id is None
+
+
+def case_event(event_type: str, message: object, event_id: str | None = None) -> CloudEvent:
+    data = MessageToDict(message)  # type: ignore[arg-type]
+    event = CloudEvent(type=event_type, source="/services/cases", subject="case-1", region="east", data=data)
+    return CloudEvent(**{**event.__dict__, "id": event_id or event.id})
+
+
+def lifecycle(opened_days_after: int, down_days: float) -> tuple[CloudEvent, CloudEvent]:
+    opened = NOW - timedelta(days=400 - opened_days_after)
+    snapshot = {"case_id": "case-1", "case_number": "EA-20251017-000001", "region": "east", "company_id": "ACME",
+                "contract_id": "C-1", "priority": cases_pb2.PRIORITY_P1}
+    created = events_pb2.CaseCreated(**snapshot, status=cases_pb2.CASE_STATUS_NEW, description="all down",
+                                     asset=cases_pb2.Asset(serial_number="CAM-1", manufacturer="Hikvision"))
+    created.occurred_at.FromDatetime(opened)
+    resolved = events_pb2.CaseResolved(**snapshot, status=cases_pb2.CASE_STATUS_RESOLVED)
+    resolved.occurred_at.FromDatetime(opened + timedelta(days=down_days))
+    return (case_event("aftercare.case.created.v1", created), case_event("aftercare.case.resolved.v1", resolved))
+
+
+@pytest.mark.parametrize("resolved_first", [False, True])
+async def test_a_resolved_p1_case_is_downtime_whatever_the_order_and_however_often_delivered(
+        service: Service, resolved_first: bool) -> None:
+    created, resolved = lifecycle(0, 10)
+    order = [resolved, created, resolved, created] if resolved_first else [created, resolved, created, resolved]
+    for event in order:
+        async with service.database.unit_of_work() as uow:
+            await on_case_event(event, uow)
+    async with service.database.unit_of_work() as uow:
+        key = asset_key("Hikvision", "CAM-1")
+        spans = await case_index.downtime_for(uow.session, asset_key=key, contract_id="C-1", whole_contract=False)
+        known = await case_index.find_case(uow.session, "case-1")
+        still_open = await case_index.open_cases_for(uow.session, key)
+    assert [(s.restored_at - s.opened_at) for s in spans] == [timedelta(days=10)]
+    assert known is not None and known.status == "resolved" and still_open == []
+
+
+async def test_coverage_counts_the_downtime_of_the_asset(service: Service) -> None:
+    await service.registry.create(AGENT, ImportKind.COMPANIES, {"company_id": "ACME", "name": "ACME"})
+    accepted = NOW.date() - timedelta(days=731)
+    await service.registry.create(AGENT, ImportKind.CONTRACTS, {
+        "contract_id": "C-1", "company_id": "ACME", "sla_policy": "gold", "start_on": "2024-01-01",
+        "acceptance_on": accepted.isoformat()})
+    await service.registry.create(AGENT, ImportKind.ASSETS, {"serial_number": "CAM-1", "manufacturer": "Hikvision",
+                                                             "contract_id": "C-1"})
+    before = await check_coverage(service.database, serial_number="CAM-1", manufacturer=None, contract_id=None,
+                                  on_date=None)
+    assert not before.coverage.covered
+    for event in lifecycle(50, 10):
+        async with service.database.unit_of_work() as uow:
+            await on_case_event(event, uow)
+    after = await check_coverage(service.database, serial_number="CAM-1", manufacturer=None, contract_id=None,
+                                 on_date=None)
+    assert after.coverage.covered and after.coverage.extension_days == 10
+    assert after.on_date == NOW.date() and isinstance(after.coverage.until, date)
+    with pytest.raises(NotFound):
+        await check_coverage(service.database, serial_number="NOPE", manufacturer=None, contract_id=None,
+                             on_date=None)

@@ -1,0 +1,1 @@
+"""Aftercare sla-timer: SLA policies on business calendars, clocks, warnings and breaches."""

@@ -1,0 +1,99 @@
+"""What sla-timer knows of each case (from the events' snapshots) and which policy each contract selects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sla_timer.adapters.case_snapshot import CaseSnapshot
+from sla_timer.adapters.tables import cases, contract_policies
+from sla_timer.domain.vocabulary import Priority
+
+
+@dataclass(frozen=True)
+class CaseInfo:
+    case_id: str
+    case_number: str
+    region: str
+    company_id: str
+    contract_id: str
+    priority: Priority | None
+
+
+def _insert(session: AsyncSession):  # type: ignore[no-untyped-def]
+    return postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+
+
+def _info(row: object) -> CaseInfo:
+    priority = getattr(row, "priority", None)
+    return CaseInfo(
+        case_id=row.case_id,  # type: ignore[attr-defined]
+        case_number=row.case_number,  # type: ignore[attr-defined]
+        region=row.region,  # type: ignore[attr-defined]
+        company_id=row.company_id,  # type: ignore[attr-defined]
+        contract_id=row.contract_id,  # type: ignore[attr-defined]
+        priority=Priority(priority) if priority else None,
+    )
+
+
+async def remember_case(session: AsyncSession, snapshot: CaseSnapshot, now: datetime) -> CaseInfo:
+    """Keep the newest snapshot (an older event never overwrites a newer one) and lock the case's row,
+    so the events of one case are applied one at a time whichever replica handles them."""
+    values = {
+        "case_id": snapshot.case_id,
+        "case_number": snapshot.case_number,
+        "region": snapshot.region,
+        "company_id": snapshot.company_id,
+        "contract_id": snapshot.contract_id,
+        "priority": snapshot.priority.value if snapshot.priority else None,
+        "snapshot_at": snapshot.occurred_at,
+        "updated_at": now,
+    }
+    statement = _insert(session)(cases).values(**values)
+    newer = {k: statement.excluded[k] for k in values if k not in ("case_id", "priority")}
+    # a snapshot without a priority (some dispatch events) keeps the one known
+    newer["priority"] = statement.excluded.priority if snapshot.priority else cases.c.priority
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[cases.c.case_id], set_=newer, where=cases.c.snapshot_at <= statement.excluded.snapshot_at
+        )
+    )
+    row = (await session.execute(select(cases).where(cases.c.case_id == snapshot.case_id).with_for_update())).one()
+    return _info(row)
+
+
+async def find_case(session: AsyncSession, *, case_id: str = "", case_number: str = "") -> CaseInfo | None:
+    condition = cases.c.case_id == case_id if case_id else cases.c.case_number == case_number
+    row = (await session.execute(select(cases).where(condition).limit(1))).first()
+    return _info(row) if row is not None else None
+
+
+async def contract_policy(session: AsyncSession, contract_id: str) -> str | None:
+    if not contract_id:
+        return None
+    found = await session.execute(
+        select(contract_policies.c.policy_name).where(contract_policies.c.contract_id == contract_id)
+    )
+    return found.scalar_one_or_none()
+
+
+async def remember_contract_policy(
+    session: AsyncSession, contract_id: str, policy_name: str, occurred_at: datetime, now: datetime
+) -> None:
+    values = {"contract_id": contract_id, "policy_name": policy_name, "occurred_at": occurred_at, "updated_at": now}
+    statement = _insert(session)(contract_policies).values(**values)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[contract_policies.c.contract_id],
+            set_={
+                "policy_name": statement.excluded.policy_name,
+                "occurred_at": statement.excluded.occurred_at,
+                "updated_at": statement.excluded.updated_at,
+            },
+            where=contract_policies.c.occurred_at <= statement.excluded.occurred_at,
+        )
+    )

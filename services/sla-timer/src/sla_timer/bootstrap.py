@@ -1,0 +1,95 @@
+"""The one place that builds the sla-timer's adapters and wires them to its entry points."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from aftercare.sla.v1 import sla_pb2_grpc
+from aftercare_platform.lifecycle import Component
+from aftercare_platform.service.definition import Infrastructure, ServiceDefinition, ServiceParts
+
+from sla_timer.adapters.deadline_signal import DeadlineSignal
+from sla_timer.adapters.policy_store import PolicyStore
+from sla_timer.adapters.tables import metadata
+from sla_timer.entrypoints.consumers import subscriptions
+from sla_timer.entrypoints.firing_scheduler import FiringScheduler
+from sla_timer.entrypoints.firing_thread import FiringThread
+from sla_timer.entrypoints.grpc_api import SERVICE_NAME, SlaServicer
+from sla_timer.entrypoints.http_api import sla_router
+from sla_timer.firing import DueClockFirer
+from sla_timer.handlers import SlaHandlers
+from sla_timer.policy_admin import PolicyAdmin
+from sla_timer.reads import SlaReads
+from sla_timer.settings import SlaTimerSettings
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+
+def policies_from_service_loop(firer: DueClockFirer) -> None:
+    """Called on the service's loop: a firing thread re-reads the policy set through it (its engine)."""
+    service_loop = asyncio.get_running_loop()
+    read = firer.refresh_policies
+
+    async def refresh() -> None:
+        await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(read(), service_loop))
+
+    firer.refresh_policies = refresh
+
+
+async def build(infra: Infrastructure) -> ServiceParts:
+    settings = infra.settings
+    if not isinstance(settings, SlaTimerSettings):
+        settings = SlaTimerSettings(**settings.model_dump())
+    database = infra.database
+    policies = PolicyStore()
+    await policies.seed_defaults(database)
+    async with database.unit_of_work() as uow:
+        await policies.current(uow.session)
+    postgres = database.engine.dialect.name == "postgresql"
+    signal = DeadlineSignal(database.engine.url.render_as_string(hide_password=False) if postgres else None)
+    look_ahead = timedelta(seconds=settings.look_ahead_seconds)
+    handlers = SlaHandlers(policies, signal, look_ahead=look_ahead)
+    background: list[Component] = []
+    if settings.firing_enabled:
+        firer = DueClockFirer(
+            database, policies, infra.clock, outbox_notify_interval=settings.outbox_notify_interval_ms / 1000
+        )
+        scheduler = FiringScheduler(
+            firer,
+            signal,
+            infra.clock,
+            look_ahead=look_ahead,
+            look_ahead_limit=settings.look_ahead_limit,
+            batch_size=settings.claim_batch_size,
+            lead=timedelta(milliseconds=settings.claim_lead_ms),
+        )
+        if settings.firing_thread and firer.has_own_connection:
+            background.append(FiringThread(scheduler, on_service_loop=lambda: policies_from_service_loop(firer)))
+        else:
+            background.append(scheduler)
+    reads, admin = SlaReads(database, policies), PolicyAdmin(database, policies)
+    servicer = SlaServicer(reads, admin)
+
+    def register(server: Any) -> None:
+        sla_pb2_grpc.add_SlaServiceServicer_to_server(servicer, server)
+
+    return ServiceParts(
+        grpc_servicers=[register],
+        grpc_service_names=[SERVICE_NAME],
+        http_routers=[sla_router(reads, admin)],
+        subscriptions=subscriptions(handlers),
+        background=background,
+    )
+
+
+definition = ServiceDefinition(
+    name="sla-timer",
+    package="sla_timer",
+    settings_class=SlaTimerSettings,
+    metadata=metadata,
+    migrations=MIGRATIONS,
+    build=build,
+)

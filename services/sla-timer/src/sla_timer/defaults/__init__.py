@@ -1,0 +1,1 @@
+"""The policy set shipped with the service (YAML data), loaded at first start."""

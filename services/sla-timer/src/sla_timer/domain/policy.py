@@ -1,0 +1,142 @@
+"""SLA policies as data: per priority and clock kind, a target on a calendar, warnings and breach actions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+
+from sla_timer.domain.calendar import Calendar
+from sla_timer.domain.durations import format_duration
+from sla_timer.domain.errors import UnknownCalendar, UnknownPolicy
+from sla_timer.domain.vocabulary import ActionKind, Channel, ClockKind, Priority, Role
+
+
+@dataclass(frozen=True)
+class Action:
+    """What to do when a warning or breach fires: notify roles, reassign the case, escalate a tier."""
+
+    kind: ActionKind
+    roles: tuple[Role, ...] = ()
+    channels: tuple[Channel, ...] = ()
+    tiers: int = 0
+
+    @classmethod
+    def notify(cls, *roles: Role, channels: tuple[Channel, ...] = (Channel.SMS, Channel.EMAIL)) -> Action:
+        return cls(ActionKind.NOTIFY, roles=tuple(roles), channels=channels)
+
+    @classmethod
+    def reassign(cls) -> Action:
+        return cls(ActionKind.REASSIGN)
+
+    @classmethod
+    def escalate(cls, tiers: int = 1) -> Action:
+        return cls(ActionKind.ESCALATE, tiers=tiers)
+
+    def describe(self) -> str:
+        if self.kind is ActionKind.NOTIFY:
+            return f"notify {', '.join(self.roles)} by {' and '.join(self.channels)}"
+        if self.kind is ActionKind.ESCALATE:
+            return f"escalate {self.tiers} tier" + ("s" if self.tiers != 1 else "")
+        return "reassign the case"
+
+
+@dataclass(frozen=True)
+class WarningRule:
+    """A warning before the deadline: after a business duration, or at a percentage of the target."""
+
+    after: timedelta | None = None
+    percent: Decimal | None = None
+    actions: tuple[Action, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.percent is not None and not isinstance(self.percent, Decimal):
+            object.__setattr__(self, "percent", Decimal(str(self.percent)))
+
+    def offset(self, target: timedelta) -> timedelta:
+        """Business time since the clock started at which this warning is due (whole seconds)."""
+        if self.after is not None:
+            return self.after
+        assert self.percent is not None
+        micros = target // timedelta(microseconds=1)
+        seconds = int(Decimal(micros) * self.percent / Decimal(100) / Decimal(1_000_000))
+        return timedelta(seconds=seconds)
+
+    @property
+    def label(self) -> str:
+        if self.after is not None:
+            return format_duration(self.after)
+        return f"{self.percent.normalize():f}%" if self.percent is not None else "?"
+
+
+@dataclass(frozen=True)
+class ClockTarget:
+    """One row of a policy: how long a clock may run on which calendar, and what happens on the way."""
+
+    target: timedelta
+    calendar: str
+    warnings: tuple[WarningRule, ...] = ()
+    breach_actions: tuple[Action, ...] = ()
+
+    def warning_offsets(self) -> tuple[timedelta, ...]:
+        return tuple(w.offset(self.target) for w in self.warnings)
+
+
+@dataclass(frozen=True)
+class Policy:
+    name: str
+    targets: Mapping[Priority, Mapping[ClockKind, ClockTarget]]
+    description: str = ""
+
+    def target_for(self, priority: Priority, kind: ClockKind) -> ClockTarget | None:
+        """The row for (priority, kind), or None when this policy promises nothing for it."""
+        return self.targets.get(priority, {}).get(kind)
+
+    def rows(self) -> list[tuple[Priority, ClockKind, ClockTarget]]:
+        return [
+            (priority, kind, self.targets[priority][kind])
+            for priority in Priority
+            if priority in self.targets
+            for kind in ClockKind
+            if kind in self.targets[priority]
+        ]
+
+
+DEFAULT_POLICY = "default"
+
+
+@dataclass(frozen=True)
+class PolicySet:
+    """Every calendar and policy the service knows; contracts pick a policy by name."""
+
+    calendars: Mapping[str, Calendar]
+    policies: Mapping[str, Policy]
+    default_policy: str = DEFAULT_POLICY
+    # data the set was read from (e.g. "defaults"), informative only
+    source: str = field(default="", compare=False)
+
+    def calendar(self, name: str) -> Calendar:
+        try:
+            return self.calendars[name]
+        except KeyError:
+            raise UnknownCalendar(f"no calendar named {name!r}", calendar=name) from None
+
+    def policy(self, name: str) -> Policy:
+        try:
+            return self.policies[name]
+        except KeyError:
+            raise UnknownPolicy(f"no policy named {name!r}", policy=name) from None
+
+    def policy_for_contract(self, name: str | None) -> Policy:
+        """The contract's policy by name, falling back to the default when it names none or an unknown one."""
+        if name and name in self.policies:
+            return self.policies[name]
+        return self.policy(self.default_policy)
+
+    def validate(self) -> PolicySet:
+        """Raise InvalidArgument naming every offending field; return self when valid."""
+        from sla_timer.domain.validation import validate_policy_set
+
+        validate_policy_set(self)
+        return self

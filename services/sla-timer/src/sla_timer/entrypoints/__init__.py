@@ -1,0 +1,1 @@
+"""The sla-timer's entry points: event consumer, firing scheduler, gRPC and HTTP."""

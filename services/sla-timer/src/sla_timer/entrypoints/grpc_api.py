@@ -1,0 +1,132 @@
+"""aftercare.sla.v1.SlaService: thin translation between the wire and the reads and policy admin."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aftercare.sla.v1 import sla_pb2 as pb
+from aftercare.sla.v1 import sla_pb2_grpc
+from aftercare_platform.auth.context import current_principal
+from aftercare_platform.errors import InvalidArgument
+
+from sla_timer.adapters.compliance import Report, ReportFilter
+from sla_timer.adapters.explanation_messages import case_sla_message
+from sla_timer.adapters.policy_messages import (
+    calendar_document,
+    calendar_message,
+    policy_document,
+    policy_message,
+    restate_calendar_error,
+    restate_policy_error,
+)
+from sla_timer.adapters.proto_vocabulary import kind_from, kind_message, priority_from, priority_message
+from sla_timer.policy_admin import PolicyAdmin
+from sla_timer.reads import SlaReads
+
+SERVICE_NAME = pb.DESCRIPTOR.services_by_name["SlaService"].full_name
+
+
+def report_filter(request: pb.GetComplianceReportRequest) -> ReportFilter:
+    for name, month in (("from_month", request.from_month), ("to_month", request.to_month)):
+        if month and (len(month) != 7 or month[4] != "-" or not (month[:4] + month[5:]).isdigit()):
+            raise InvalidArgument.for_field(name, f"{month!r} is not a month like 2026-11")
+    return ReportFilter(
+        company_ids=frozenset(request.company_ids),
+        regions=frozenset(request.regions),
+        priorities=frozenset(priority_from(p, f"priorities[{i}]") for i, p in enumerate(request.priorities)),
+        kinds=frozenset(kind_from(k, f"clock_kinds[{i}]") for i, k in enumerate(request.clock_kinds)),
+        from_month=request.from_month,
+        to_month=request.to_month,
+    )
+
+
+def report_message(report: Report) -> pb.GetComplianceReportResponse:
+    return pb.GetComplianceReportResponse(
+        rows=[
+            pb.ComplianceRow(
+                company_id=r.company_id,
+                region=r.region,
+                priority=priority_message(r.priority),  # type: ignore[arg-type]
+                clock_kind=kind_message(r.kind),  # type: ignore[arg-type]
+                month=r.month,
+                met=r.met,
+                breached=r.breached,
+                compliance_percent=r.compliance_percent,
+            )
+            for r in report.rows
+        ],
+        met=report.met,
+        breached=report.breached,
+        compliance_percent=report.compliance_percent,
+    )
+
+
+class SlaServicer(sla_pb2_grpc.SlaServiceServicer):
+    def __init__(self, reads: SlaReads, admin: PolicyAdmin) -> None:
+        self._reads = reads
+        self._admin = admin
+
+    async def GetCaseSla(self, request: pb.GetCaseSlaRequest, context: Any) -> pb.GetCaseSlaResponse:
+        found = await self._reads.case_sla(
+            current_principal(), case_id=request.case_id, case_number=request.case_number
+        )
+        return pb.GetCaseSlaResponse(case_sla=case_sla_message(found.case, found.policy, found.clocks, found.as_of))
+
+    async def ListPolicies(self, request: pb.ListPoliciesRequest, context: Any) -> pb.ListPoliciesResponse:
+        current = await self._admin.current(current_principal())
+        return pb.ListPoliciesResponse(
+            policies=[
+                policy_message(p, is_default=p.name == current.default_policy)
+                for _, p in sorted(current.policies.items())
+            ],
+            default_policy=current.default_policy,
+        )
+
+    async def GetPolicy(self, request: pb.GetPolicyRequest, context: Any) -> pb.GetPolicyResponse:
+        policy, is_default = await self._admin.policy(current_principal(), request.name)
+        return pb.GetPolicyResponse(policy=policy_message(policy, is_default=is_default))
+
+    async def PutPolicy(self, request: pb.PutPolicyRequest, context: Any) -> pb.PutPolicyResponse:
+        name, document, order = policy_document(request.policy)
+        policy, created = await self._admin.put_policy(
+            current_principal(), name, document, lambda error: restate_policy_error(error, name, order)
+        )
+        return pb.PutPolicyResponse(policy=policy_message(policy, is_default=False), created=created)
+
+    async def DeletePolicy(self, request: pb.DeletePolicyRequest, context: Any) -> pb.DeletePolicyResponse:
+        await self._admin.delete_policy(current_principal(), request.name)
+        return pb.DeletePolicyResponse()
+
+    async def ListCalendars(self, request: pb.ListCalendarsRequest, context: Any) -> pb.ListCalendarsResponse:
+        current = await self._admin.current(current_principal())
+        return pb.ListCalendarsResponse(calendars=[calendar_message(c) for _, c in sorted(current.calendars.items())])
+
+    async def GetCalendar(self, request: pb.GetCalendarRequest, context: Any) -> pb.GetCalendarResponse:
+        return pb.GetCalendarResponse(
+            calendar=calendar_message(await self._admin.calendar(current_principal(), request.name))
+        )
+
+    async def PutCalendar(self, request: pb.PutCalendarRequest, context: Any) -> pb.PutCalendarResponse:
+        name, document = calendar_document(request.calendar)
+        calendar, created = await self._admin.put_calendar(
+            current_principal(), name, document, lambda error: restate_calendar_error(error, name)
+        )
+        return pb.PutCalendarResponse(calendar=calendar_message(calendar), created=created)
+
+    async def DeleteCalendar(self, request: pb.DeleteCalendarRequest, context: Any) -> pb.DeleteCalendarResponse:
+        await self._admin.delete_calendar(current_principal(), request.name)
+        return pb.DeleteCalendarResponse()
+
+    async def ImportPolicySet(self, request: pb.ImportPolicySetRequest, context: Any) -> pb.ImportPolicySetResponse:
+        imported = await self._admin.import_yaml(current_principal(), request.yaml, replace=request.replace)
+        return pb.ImportPolicySetResponse(
+            calendars=len(imported.calendars), policies=len(imported.policies), default_policy=imported.default_policy
+        )
+
+    async def ExportPolicySet(self, request: pb.ExportPolicySetRequest, context: Any) -> pb.ExportPolicySetResponse:
+        return pb.ExportPolicySetResponse(yaml=await self._admin.export_yaml(current_principal()))
+
+    async def GetComplianceReport(
+        self, request: pb.GetComplianceReportRequest, context: Any
+    ) -> pb.GetComplianceReportResponse:
+        return report_message(await self._reads.compliance(current_principal(), report_filter(request)))

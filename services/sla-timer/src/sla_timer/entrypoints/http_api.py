@@ -1,0 +1,207 @@
+"""The SLA REST API: the gRPC operations as resources, bodies in the proto JSON mapping.
+
+    GET    /v1/cases/{case_id_or_number}/sla       every clock of a case explained
+    GET    /v1/policies                            PUT|GET|DELETE /v1/policies/{name}
+    GET    /v1/calendars                           PUT|GET|DELETE /v1/calendars/{name}
+    GET    /v1/policy-set                          the whole set as YAML (export)
+    POST   /v1/policy-set?replace=false            import YAML (merged, or replacing the set)
+    GET    /v1/compliance                          met/breached per company, region, priority, clock, month
+    GET    /v1/compliance.csv                      the same as CSV
+
+Errors are RFC 9457 problems; another company's case is 404, as one never heard of."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from typing import Annotated, Any
+
+from aftercare.sla.v1 import sla_pb2 as pb
+from aftercare_platform.auth.fastapi import require_principal
+from aftercare_platform.auth.principal import Principal
+from aftercare_platform.errors import InvalidArgument
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
+from google.protobuf import json_format
+from google.protobuf.message import Message
+
+from sla_timer.adapters.compliance import ReportFilter
+from sla_timer.adapters.explanation_messages import case_sla_message
+from sla_timer.adapters.policy_messages import (
+    calendar_document,
+    calendar_message,
+    policy_document,
+    policy_message,
+    restate_calendar_error,
+    restate_policy_error,
+)
+from sla_timer.adapters.proto_vocabulary import kind_message, priority_message
+from sla_timer.domain.vocabulary import ClockKind, Priority
+from sla_timer.entrypoints.grpc_api import report_filter, report_message
+from sla_timer.policy_admin import PolicyAdmin
+from sla_timer.reads import SlaReads
+
+PrincipalDep = Annotated[Principal, Depends(require_principal)]
+CASE_NUMBER = re.compile(r"^[A-Z]{2,8}-\d{8}-\d{6}$")
+YAML = "application/yaml"
+CSV_COLUMNS = ("company_id", "region", "priority", "clock_kind", "month", "met", "breached", "compliance_percent")
+
+
+def _json(message: Message) -> dict[str, Any]:
+    return json_format.MessageToDict(message, preserving_proto_field_name=True)
+
+
+def _parse(body: dict[str, Any], message: Message, field: str) -> Any:
+    try:
+        json_format.ParseDict(body, message)
+    except json_format.ParseError as bad:
+        raise InvalidArgument.for_field(field, str(bad)) from None
+    return message
+
+
+def _report_request(
+    company_id: list[str] | None,
+    region: list[str] | None,
+    priority: list[Priority] | None,
+    clock_kind: list[ClockKind] | None,
+    from_month: str,
+    to_month: str,
+) -> ReportFilter:
+    request = pb.GetComplianceReportRequest(
+        company_ids=company_id or [],
+        regions=region or [],
+        priorities=[priority_message(p) for p in priority or []],  # type: ignore[misc]
+        clock_kinds=[kind_message(k) for k in clock_kind or []],  # type: ignore[misc]
+        from_month=from_month,
+        to_month=to_month,
+    )
+    return report_filter(request)
+
+
+class ReportQuery:
+    def __init__(
+        self,
+        company_id: Annotated[list[str] | None, Query()] = None,
+        region: Annotated[list[str] | None, Query()] = None,
+        priority: Annotated[list[Priority] | None, Query()] = None,
+        clock_kind: Annotated[list[ClockKind] | None, Query()] = None,
+        from_month: Annotated[str, Query(description="YYYY-MM, inclusive")] = "",
+        to_month: Annotated[str, Query(description="YYYY-MM, inclusive")] = "",
+    ) -> None:
+        self.filter = _report_request(company_id, region, priority, clock_kind, from_month, to_month)
+
+
+def sla_router(reads: SlaReads, admin: PolicyAdmin) -> APIRouter:
+    router = APIRouter(prefix="/v1", tags=["sla"])
+
+    @router.get("/cases/{case_ref}/sla")
+    async def get_case_sla(case_ref: str, principal: PrincipalDep) -> dict[str, Any]:
+        by_number = bool(CASE_NUMBER.match(case_ref))
+        found = await reads.case_sla(
+            principal, case_id="" if by_number else case_ref, case_number=case_ref if by_number else ""
+        )
+        return _json(case_sla_message(found.case, found.policy, found.clocks, found.as_of))
+
+    @router.get("/policies")
+    async def list_policies(principal: PrincipalDep) -> dict[str, Any]:
+        current = await admin.current(principal)
+        return {
+            "policies": [
+                _json(policy_message(p, is_default=n == current.default_policy))
+                for n, p in sorted(current.policies.items())
+            ],
+            "default_policy": current.default_policy,
+        }
+
+    @router.get("/policies/{name}")
+    async def get_policy(name: str, principal: PrincipalDep) -> dict[str, Any]:
+        policy, is_default = await admin.policy(principal, name)
+        return _json(policy_message(policy, is_default=is_default))
+
+    @router.put("/policies/{name}")
+    async def put_policy(
+        name: str, principal: PrincipalDep, body: Annotated[dict[str, Any], Body()], response: Response
+    ) -> dict[str, Any]:
+        message = _parse({**body, "name": name}, pb.Policy(), "policy")
+        policy_name, document, order = policy_document(message)
+        policy, created = await admin.put_policy(
+            principal, policy_name, document, lambda error: restate_policy_error(error, policy_name, order)
+        )
+        response.status_code = 201 if created else 200
+        return _json(policy_message(policy, is_default=False))
+
+    @router.delete("/policies/{name}", status_code=204)
+    async def delete_policy(name: str, principal: PrincipalDep) -> Response:
+        await admin.delete_policy(principal, name)
+        return Response(status_code=204)
+
+    @router.get("/calendars")
+    async def list_calendars(principal: PrincipalDep) -> dict[str, Any]:
+        current = await admin.current(principal)
+        return {"calendars": [_json(calendar_message(c)) for _, c in sorted(current.calendars.items())]}
+
+    @router.get("/calendars/{name}")
+    async def get_calendar(name: str, principal: PrincipalDep) -> dict[str, Any]:
+        return _json(calendar_message(await admin.calendar(principal, name)))
+
+    @router.put("/calendars/{name}")
+    async def put_calendar(
+        name: str, principal: PrincipalDep, body: Annotated[dict[str, Any], Body()], response: Response
+    ) -> dict[str, Any]:
+        message = _parse({**body, "name": name}, pb.Calendar(), "calendar")
+        calendar_name, document = calendar_document(message)
+        calendar, created = await admin.put_calendar(
+            principal, calendar_name, document, lambda error: restate_calendar_error(error, calendar_name)
+        )
+        response.status_code = 201 if created else 200
+        return _json(calendar_message(calendar))
+
+    @router.delete("/calendars/{name}", status_code=204)
+    async def delete_calendar(name: str, principal: PrincipalDep) -> Response:
+        await admin.delete_calendar(principal, name)
+        return Response(status_code=204)
+
+    @router.get("/policy-set")
+    async def export_policy_set(principal: PrincipalDep) -> Response:
+        return Response(await admin.export_yaml(principal), media_type=YAML)
+
+    @router.post("/policy-set")
+    async def import_policy_set(request: Request, principal: PrincipalDep, replace: bool = False) -> dict[str, Any]:
+        text = (await request.body()).decode("utf-8", errors="replace")
+        imported = await admin.import_yaml(principal, text, replace=replace)
+        return {
+            "calendars": len(imported.calendars),
+            "policies": len(imported.policies),
+            "default_policy": imported.default_policy,
+        }
+
+    @router.get("/compliance")
+    async def compliance(principal: PrincipalDep, query: Annotated[ReportQuery, Depends()]) -> dict[str, Any]:
+        return _json(report_message(await reads.compliance(principal, query.filter)))
+
+    @router.get("/compliance.csv")
+    async def compliance_csv(principal: PrincipalDep, query: Annotated[ReportQuery, Depends()]) -> Response:
+        report = await reads.compliance(principal, query.filter)
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(CSV_COLUMNS)
+        for row in report.rows:
+            writer.writerow(
+                (
+                    row.company_id,
+                    row.region,
+                    row.priority.value,
+                    row.kind.value,
+                    row.month,
+                    row.met,
+                    row.breached,
+                    f"{row.compliance_percent:.2f}",
+                )
+            )
+        return Response(
+            out.getvalue(),
+            media_type="text/csv",
+            headers={"content-disposition": 'attachment; filename="sla-compliance.csv"'},
+        )
+
+    return router

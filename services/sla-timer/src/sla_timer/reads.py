@@ -1,0 +1,55 @@
+"""What GetCaseSla and the compliance report read, with who may see what."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from aftercare_platform.auth.access import ensure_access, scope_of
+from aftercare_platform.auth.principal import Principal
+from aftercare_platform.db.unit_of_work import Database
+from aftercare_platform.errors import InvalidArgument, NotFound
+
+from sla_timer.adapters.case_repository import CaseInfo, contract_policy, find_case
+from sla_timer.adapters.clock_repository import load_case_clocks
+from sla_timer.adapters.compliance import Report, ReportFilter, compliance_report
+from sla_timer.adapters.policy_store import PolicyStore
+from sla_timer.domain.explain import ClockExplanation, explain
+from sla_timer.domain.vocabulary import ClockKind
+
+
+@dataclass(frozen=True)
+class CaseSla:
+    case: CaseInfo
+    policy: str
+    clocks: list[ClockExplanation]
+    as_of: datetime
+
+
+class SlaReads:
+    def __init__(self, database: Database, policies: PolicyStore) -> None:
+        self._db = database
+        self._policies = policies
+
+    async def case_sla(self, principal: Principal, *, case_id: str = "", case_number: str = "") -> CaseSla:
+        if not case_id and not case_number:
+            raise InvalidArgument.for_field("case_id", "name the case by case_id or case_number")
+        async with self._db.unit_of_work() as uow:
+            case = await find_case(uow.session, case_id=case_id, case_number=case_number)
+            if case is None:
+                raise NotFound("case not found")
+            # another company's case looks exactly like one never heard of
+            ensure_access(principal, case.company_id, case.region, resource="case")
+            policy_set = await self._policies.current(uow.session)
+            policy = policy_set.policy_for_contract(await contract_policy(uow.session, case.contract_id))
+            clocks = await load_case_clocks(uow.session, case.case_id, lock=False)
+            now = uow.clock.now()
+            explained = [explain(clocks[k], now=now, calendars=policy_set.calendars) for k in ClockKind if k in clocks]
+        return CaseSla(case, policy.name, explained, now)
+
+    async def compliance(self, principal: Principal, wanted: ReportFilter) -> Report:
+        scope = scope_of(principal)
+        if scope.is_empty:
+            return Report()
+        async with self._db.unit_of_work() as uow:
+            return await compliance_report(uow.session, wanted, scope)
