@@ -1,6 +1,8 @@
 # Aftercare — the verbs. `make run` starts the platform, `make test` runs everything CI runs.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
+# pip --user puts uv in ~/.local/bin, which a fresh machine's PATH may lack: every recipe and script sees it
+export PATH := $(HOME)/.local/bin:$(PATH)
 UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 export UV_LINK_MODE ?= copy
 
