@@ -28,6 +28,9 @@ class ServiceSettings(BaseSettings):
     handler_retries: int = Field(default=3, ge=1)
     relay_batch_size: int = Field(default=200, ge=1)
     relay_partitions: int = Field(default=16, ge=1, le=1024)
+    # false: this process leaves its outbox to a relay of its own (`aftercare relay <service>`, a sidecar),
+    # so publishing never takes the GIL from a busy service (sla-timer's firing loop)
+    relay_in_process: bool = True
     jwt_secret: str = "aftercare-development-secret-change-me"
     jwt_issuer: str = "aftercare"
     jwt_audience: str = "aftercare"

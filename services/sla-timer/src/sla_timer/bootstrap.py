@@ -55,7 +55,11 @@ async def build(infra: Infrastructure) -> ServiceParts:
     background: list[Component] = []
     if settings.firing_enabled:
         firer = DueClockFirer(
-            database, policies, infra.clock, outbox_notify_interval=settings.outbox_notify_interval_ms / 1000
+            database,
+            policies,
+            infra.clock,
+            outbox_notify_interval=settings.outbox_notify_interval_ms / 1000,
+            lanes=settings.firing_lanes,
         )
         scheduler = FiringScheduler(
             firer,

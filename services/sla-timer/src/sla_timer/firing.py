@@ -23,7 +23,7 @@ from aftercare_platform.db.unit_of_work import Database
 from sla_timer.adapters.clock_repository import DueClock, claim_due, next_due_instants, save_fired
 from sla_timer.adapters.compliance import Where, record_facts
 from sla_timer.adapters.fired_log import FiredEntry, record_fired
-from sla_timer.adapters.pg_firing import PgFiring
+from sla_timer.adapters.pg_firing import PgFiring, RelayNudge
 from sla_timer.adapters.policy_store import PolicyStore
 from sla_timer.adapters.sla_events import CaseRef, fired_events
 from sla_timer.domain.clock import fire_due
@@ -95,17 +95,27 @@ class ClaimedBatch:
 
 class DueClockFirer:
     def __init__(
-        self, database: Database, policies: PolicyStore, clock: Clock, *, outbox_notify_interval: float = 0.1
+        self,
+        database: Database,
+        policies: PolicyStore,
+        clock: Clock,
+        *,
+        outbox_notify_interval: float = 0.1,
+        lanes: int = 1,
     ) -> None:
         self._db = database
         self._policies = policies
         self._clock = clock
         self._policies_read_at = float("-inf")
-        self._pg = (
-            PgFiring(database, notify_interval=outbox_notify_interval)
+        self._nudge = RelayNudge(outbox_notify_interval)
+        # on PostgreSQL, one connection per lane: a backlog is drained by the lanes together, one lane's
+        # Python work overlapping another's statement in the database
+        self._lanes = (
+            [PgFiring(database, self._nudge) for _ in range(lanes)]
             if database.engine.dialect.name == "postgresql"
-            else None
+            else []
         )
+        self._pg = self._lanes[0] if self._lanes else None
         # how the policy set is re-read: on this loop, or handed to the service's loop by FiringThread
         self.refresh_policies: Callable[[], Coroutine[Any, Any, None]] = self._read_policies
 
@@ -115,11 +125,16 @@ class DueClockFirer:
         return self._pg is not None
 
     @property
+    def lanes(self) -> int:
+        """How many batches may be claimed and fired at once (one where there is a single connection)."""
+        return max(1, len(self._lanes))
+
+    @property
     def notify_owed_in(self) -> float | None:
         """Seconds until the relay must be told of quietly written events (None: nothing owed)."""
-        if self._pg is None or self._pg.notify_owed_at is None:
+        if self._nudge.owed_at is None:
             return None
-        return max(0.0, self._pg.notify_owed_at - time.monotonic())
+        return max(0.0, self._nudge.owed_at - time.monotonic())
 
     async def notify_if_owed(self) -> None:
         if self._pg is not None:
@@ -136,8 +151,8 @@ class DueClockFirer:
             return await next_due_instants(connection, horizon, limit)
 
     async def close(self) -> None:
-        if self._pg is not None:
-            await self._pg.close()
+        for lane in self._lanes:
+            await lane.close()
 
     async def _calendars(self) -> Calendars:
         if time.monotonic() - self._policies_read_at > POLICY_REFRESH_SECONDS:
@@ -158,11 +173,11 @@ class DueClockFirer:
         return event
 
     @asynccontextmanager
-    async def claim(self, horizon: datetime, limit: int) -> AsyncIterator[ClaimedBatch]:
+    async def claim(self, horizon: datetime, limit: int, *, lane: int = 0) -> AsyncIterator[ClaimedBatch]:
         """Hold up to `limit` clocks due by `horizon`, earliest first; commits what was fired on leaving."""
         calendars = await self._calendars()
-        if self._pg is not None:
-            pg = self._pg
+        if self._lanes:
+            pg = self._lanes[lane]
             async with pg.claim(horizon, limit) as (claimed, connection):
 
                 async def fire_on_postgres() -> int:

@@ -17,6 +17,8 @@ class SlaTimerSettings(ServiceSettings):
     claim_batch_size: int = Field(default=500, ge=1, le=10_000)
     # how long before an instant the due clocks are claimed and decoded (they stay locked until fired)
     claim_lead_ms: float = Field(default=15.0, ge=0, le=1000)
+    # connections that drain a backlog of due clocks together (one's Python work overlaps another's SQL)
+    firing_lanes: int = Field(default=2, ge=1, le=16)
     # on PostgreSQL, run the firing loop on an event loop of its own thread (see entrypoints/firing_thread.py)
     firing_thread: bool = True
     # a firing loop busy committing wakes the outbox relay at most this often; measured on 250 firings/s:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import builtins
-import json
 import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+import orjson
 from google.protobuf import json_format
 from google.protobuf.message import Message
 
@@ -71,7 +71,7 @@ class CloudEvent:
         }
 
     def to_json(self) -> bytes:
-        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":")).encode()
+        return orjson.dumps(self.to_dict())
 
     def data_as(self, message_class: builtins.type[M]) -> M:
         """Parse `data` into its proto payload message (unknown fields ignored: payloads only grow)."""
@@ -108,7 +108,7 @@ class CloudEvent:
     @classmethod
     def from_json(cls, raw: bytes) -> CloudEvent:
         try:
-            body = json.loads(raw)
+            body = orjson.loads(raw)
         except (ValueError, UnicodeDecodeError) as bad:
             raise PoisonMessage(f"body is not JSON: {bad}") from bad
         if not isinstance(body, dict):

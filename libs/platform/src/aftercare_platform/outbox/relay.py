@@ -17,6 +17,7 @@ from collections import defaultdict
 from datetime import timedelta
 from typing import Any
 
+import orjson
 from opentelemetry import metrics, propagate, trace
 from opentelemetry.trace import SpanKind
 from sqlalchemy import delete, select, text, update
@@ -33,6 +34,11 @@ _published = _meter.create_counter("aftercare_outbox_published", description="ou
 _failures = _meter.create_counter("aftercare_outbox_publish_failures", description="publish attempts not confirmed")
 
 SENT_RETENTION = timedelta(days=7)
+
+
+def _envelope_body(envelope: Any) -> bytes:
+    """The stored envelope as the message body (compact UTF-8 JSON; PostgreSQL hands jsonb back as text)."""
+    return orjson.dumps(orjson.loads(envelope) if isinstance(envelope, str) else envelope)
 
 
 class OutboxRelay:
@@ -180,7 +186,6 @@ class OutboxRelay:
         return confirmed, failed
 
     async def _publish_row(self, row: Any) -> None:
-        envelope = row.envelope if isinstance(row.envelope, dict) else json.loads(row.envelope)
         stored_headers = row.headers if isinstance(row.headers, dict) else json.loads(row.headers)
         with _tracer.start_as_current_span(
             f"{row.routing_key} publish",
@@ -192,7 +197,7 @@ class OutboxRelay:
             propagate.inject(headers)
             await self._broker.publish(
                 OutgoingMessage(
-                    body=json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode(),
+                    body=_envelope_body(row.envelope),
                     message_id=str(row.event_id),
                     routing_key=row.routing_key,
                     headers=headers,

@@ -96,7 +96,8 @@ class AssembledService:
 
     @property
     def background(self) -> list[Component]:
-        return [self.relay, *self.parts.background]
+        relay = [self.relay] if self.infra.settings.relay_in_process else []
+        return [*relay, *self.parts.background]
 
 
 async def assemble(definition: ServiceDefinition, infra: Infrastructure) -> AssembledService:

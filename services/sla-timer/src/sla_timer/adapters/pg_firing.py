@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 import asyncpg
+import orjson
 from aftercare_platform.bus.envelope import CloudEvent
 from aftercare_platform.db.unit_of_work import Database, outbox_row
 from aftercare_platform.outbox.listener import asyncpg_dsn
@@ -81,25 +82,42 @@ ORDER BY next_due_at LIMIT $2
 FIRST_DUE = f'SELECT min(next_due_at) FROM "{SCHEMA}".clocks'
 
 
-class PgFiring:
-    """Holds one connection for the firing loop; reconnects after any failure."""
+class RelayNudge:
+    """When the outbox relay was last woken, shared by every firing connection of a replica."""
 
-    def __init__(self, database: Database, *, notify_interval: float) -> None:
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self.notified_at = float("-inf")
+        # when outbox rows committed without a NOTIFY must be told of at the latest (monotonic), or None
+        self.owed_at: float | None = None
+
+    def due_now(self) -> bool:
+        return time.monotonic() >= self.notified_at + self.interval
+
+    def told(self) -> None:
+        self.notified_at, self.owed_at = time.monotonic(), None
+
+    def owe(self) -> None:
+        if self.owed_at is None:
+            self.owed_at = self.notified_at + self.interval
+
+
+class PgFiring:
+    """Holds one connection for firing; reconnects after any failure."""
+
+    def __init__(self, database: Database, nudge: RelayNudge) -> None:
         self._db = database
         self._dsn = asyncpg_dsn(database.engine.url.render_as_string(hide_password=False))
         self._connection: Any = None
-        self._notify_interval = notify_interval
-        self._notified_at = float("-inf")
-        # when outbox rows committed without a NOTIFY must be told of at the latest (monotonic), or None
-        self.notify_owed_at: float | None = None
+        self._nudge = nudge
 
     async def notify_if_owed(self) -> None:
         """Tell the relay of rows written quietly, once their interval is over (outside any transaction)."""
-        if self.notify_owed_at is None or time.monotonic() < self.notify_owed_at:
+        if self._nudge.owed_at is None or time.monotonic() < self._nudge.owed_at:
             return
         connection = await self._connect()
         await connection.execute("SELECT pg_notify($1, '')", self._db.notify_channel)
-        self._notified_at, self.notify_owed_at = time.monotonic(), None
+        self._nudge.told()
 
     async def close(self) -> None:
         if self._connection is not None and not self._connection.is_closed():
@@ -132,7 +150,7 @@ class PgFiring:
         await transaction.start()
         try:
             rows = await connection.fetch(CLAIM, horizon, limit)
-            documents = [json.loads(r["state"]) for r in rows]
+            documents = [orjson.loads(r["state"]) for r in rows]
             claimed = [
                 DueClock(clock_from_dict(d), r["case_number"], r["region"], r["company_id"], d)
                 for r, d in zip(rows, documents, strict=True)
@@ -172,13 +190,13 @@ class PgFiring:
         header_text = json.dumps(headers)
         # an event's aggregate is its case: the relay keeps one case's events in order
         outbox = [outbox_row(e, e.subject, self._db.partitions, headers) for e in events]
-        tell = time.monotonic() >= self._notified_at + self._notify_interval
+        tell = self._nudge.due_now()
         await connection.execute(
             WRITE_AND_NOTIFY if tell else WRITE_QUIETLY,
             now,
             [c.case_id for c in saved],
             [c.kind.value for c in saved],
-            [json.dumps(d, separators=(",", ":")) for d in documents],
+            [orjson.dumps(d).decode() for d in documents],
             [c.status.value for c in saved],
             [c.next_due_at for c in saved],
             [c.version for c in saved],
@@ -195,13 +213,13 @@ class PgFiring:
             [r["aggregate_id"] for r in outbox],
             [r["partition"] for r in outbox],
             [r["routing_key"] for r in outbox],
-            [json.dumps(r["envelope"], separators=(",", ":"), ensure_ascii=False) for r in outbox],
+            [orjson.dumps(r["envelope"]).decode() for r in outbox],
             [header_text] * len(outbox),
             [r["created_at"] for r in outbox],
             self._db.notify_channel,
         )
         # the NOTIFY goes out on commit; a commit that fails only makes the relay look once for nothing
         if tell:
-            self._notified_at, self.notify_owed_at = time.monotonic(), None
-        elif outbox and self.notify_owed_at is None:
-            self.notify_owed_at = self._notified_at + self._notify_interval
+            self._nudge.told()
+        elif outbox:
+            self._nudge.owe()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sla_timer.domain.clock_model import (
@@ -93,11 +94,13 @@ def _action(data: dict[str, Any]) -> Action:
     )
 
 
+@lru_cache(maxsize=1024)
 def _actions_out(actions: tuple[Action, ...]) -> list[dict[str, Any]]:
+    # shared between documents: they are only serialised, never changed (the firing loop's hot path)
     return [action_to_dict(a) for a in actions]
 
 
-def _firing_out(f: Firing) -> dict[str, Any]:
+def firing_to_dict(f: Firing) -> dict[str, Any]:
     return {
         "item": f.item,
         "label": f.label,
@@ -149,7 +152,7 @@ def clock_to_dict(clock: SlaClock) -> dict[str, Any]:
             for r in clock.revisions
         ],
         "pauses": [{"start": _t(p.start), "end": _t(p.end), "reason": p.reason} for p in clock.pauses],
-        "firings": [_firing_out(f) for f in clock.firings],
+        "firings": [firing_to_dict(f) for f in clock.firings],
         "skipped": [{"item": s.item, "label": s.label, "reason": s.reason} for s in clock.skipped],
         "upcoming": [{"item": d.item, "label": d.label, "due_at": _t(d.due_at)} for d in clock.upcoming],
         "business_elapsed_at_stop_us": _us(clock.business_elapsed_at_stop),
@@ -162,7 +165,7 @@ def clock_to_dict(clock: SlaClock) -> dict[str, Any]:
                 "stopped_at": _t(c.stopped_at),
                 "status": c.status.value,
                 "business_elapsed_us": _us(c.business_elapsed),
-                "firings": [_firing_out(f) for f in c.firings],
+                "firings": [firing_to_dict(f) for f in c.firings],
             }
             for c in clock.history
         ],
@@ -175,7 +178,7 @@ def fired_clock_to_dict(before: dict[str, Any], fired: tuple[Firing, ...], after
     appends the firings, takes them off the head of `upcoming` and bumps the version (the firing loop's
     hot path: re-encoding the whole clock cost as much as the rest of firing it)."""
     document = dict(before)
-    document["firings"] = [*before["firings"], *(_firing_out(f) for f in fired)]
+    document["firings"] = [*before["firings"], *(firing_to_dict(f) for f in fired)]
     document["upcoming"] = before["upcoming"][len(fired) :]
     document["version"] = after.version
     return document

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from aftercare_platform.clock import Clock
 
 from sla_timer.adapters.deadline_signal import DeadlineSignal
-from sla_timer.firing import DueClockFirer
+from sla_timer.firing import ClaimedBatch, DueClockFirer
 
 log = logging.getLogger(__name__)
 # how soon to look again at due rows another transaction holds (a replica firing them, a handler changing them)
@@ -93,17 +93,36 @@ class FiringScheduler:
             return
         horizon = max(instant, now)
         async with self._firer.claim(horizon, self._batch) as batch:
-            claimed, last_due = len(batch), batch.last_due
-            if claimed:
-                if last_due is not None:
-                    await self._sleep_until(last_due, interruptible=False)
-                await batch.fire()
+            claimed = await self._fire_when_due(batch)
         if claimed >= self._batch:
-            return  # more may be due by the same horizon: claim again at once
+            await self._drain(horizon)  # a backlog: more are due by the same horizon
         self._forget_until(horizon)
         if not claimed and horizon <= now:
             # the look-ahead saw them due, yet none could be claimed: held elsewhere; look again soon
             self._refresh_at = now + RETRY_LOCKED
+
+    async def _fire_when_due(self, batch: ClaimedBatch) -> int:
+        """Wait until the last of the claimed clocks is due (never early), then fire them; how many were claimed."""
+        if batch:
+            last_due = batch.last_due
+            if last_due is not None:
+                await self._sleep_until(last_due, interruptible=False)
+            await batch.fire()
+        return len(batch)
+
+    async def _drain(self, horizon: datetime) -> None:
+        """Every lane claims and fires batches due by `horizon` until one comes back short."""
+
+        async def lane_loop(lane: int) -> None:
+            while not self._stopping:
+                async with self._firer.claim(horizon, self._batch, lane=lane) as batch:
+                    claimed = await self._fire_when_due(batch)
+                if claimed < self._batch:
+                    return
+
+        async with asyncio.TaskGroup() as lanes:
+            for lane in range(self._firer.lanes):
+                lanes.create_task(lane_loop(lane))
 
     async def _refresh_if_needed(self) -> None:
         now = self._clock.now()
