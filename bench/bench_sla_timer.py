@@ -39,10 +39,12 @@ from aftercare_platform.clock import SystemClock
 from aftercare_platform.service.assemble import migrate, open_database
 from aftercare_platform.testing.infra import create_database, drop_database, start_servers
 from machine import describe, percentile
+from sla_timer.adapters.firing_plan import firing_plan
 from sla_timer.adapters.policy_store import PolicyStore
+from sla_timer.adapters.sla_events import CaseRef, json_time
 from sla_timer.bootstrap import definition
 from sla_timer.domain.clock import start_clock
-from sla_timer.domain.clock_codec import clock_to_dict
+from sla_timer.domain.clock_codec import clock_from_dict, clock_to_dict
 from sla_timer.domain.policy_yaml import load_policy_set
 from sla_timer.domain.vocabulary import ClockKind, Priority
 
@@ -77,9 +79,11 @@ COLUMNS = (
     "region",
     "company_id",
     "updated_at",
+    "plan",
 )
 REF = datetime(2030, 1, 1, tzinfo=UTC)  # the template clock's start; replaced row by row
 REF_CASE = "00000000-0000-4000-8000-000000000000"
+REF_NUMBER = "EAST-20300101-000000"
 SERVICE_SETTINGS: dict[str, str] = {}
 
 
@@ -107,7 +111,8 @@ async def prepare(url: str, amqp: str) -> None:
         await database.close()
 
 
-def _template() -> str:
+def _template() -> tuple[str, str]:
+    """A running clock's document and its firing plan (what the consumer writes), to copy row by row."""
     policy_set = load_policy_set(BENCH_POLICY)
     target = policy_set.policy("bench").target_for(Priority.P1, ClockKind.FIRST_RESPONSE)
     clock = start_clock(
@@ -120,21 +125,31 @@ def _template() -> str:
         target=target,
         calendars=policy_set.calendars,
     ).clock
-    return json.dumps(clock_to_dict(clock), separators=(",", ":"))
+    plan = firing_plan(clock, CaseRef(REF_NUMBER, "east", "company-a"), policy_set.calendars)
+    return json.dumps(clock_to_dict(clock), separators=(",", ":")), json.dumps(plan, separators=(",", ":"))
 
 
 def clock_rows(due_instants: Iterator[datetime], prefix: str) -> Iterator[tuple[object, ...]]:
     """Rows of running clocks whose breach is due at each instant (the state is the domain's own JSON)."""
-    template, ref_start, ref_due = _template(), REF.isoformat(), (REF + TARGET).isoformat()
+    (template, plan_template), ref_start, ref_due = _template(), REF.isoformat(), (REF + TARGET).isoformat()
     for n, due in enumerate(due_instants):
-        case_id = str(uuid.uuid4())
+        case_id, case_number = str(uuid.uuid4()), f"{prefix}-{n:08d}"
+
+        def fill(text: str) -> str:
+            return text.replace(REF_CASE, case_id).replace(ref_due, due.isoformat()).replace(REF_NUMBER, case_number)
+
         started = due - TARGET
-        state = (
-            template.replace(REF_CASE, case_id)
-            .replace(ref_due, due.isoformat())
-            .replace(ref_start, started.isoformat())
+        state = fill(template).replace(ref_start, started.isoformat())
+        plan = (
+            fill(plan_template)
+            .replace(json_time(REF + TARGET), json_time(due))
+            .replace(f'"month":"{REF:%Y-%m}"', f'"month":"{due:%Y-%m}"')  # the bench calendar is in UTC
         )
-        yield (case_id, "FIRST_RESPONSE", "RUNNING", state, due, 1, f"{prefix}-{n:08d}", "east", "company-a", started)
+        if n == 0:  # the copied text must be what the service itself would write
+            policy_set = load_policy_set(BENCH_POLICY)
+            clock = clock_from_dict(json.loads(state))
+            assert json.loads(plan) == firing_plan(clock, CaseRef(case_number, "east", "company-a"), policy_set.calendars)
+        yield (case_id, "FIRST_RESPONSE", "RUNNING", state, due, 1, case_number, "east", "company-a", started, plan)
 
 
 async def seed(url: str, rows: Iterator[tuple[object, ...]], chunk: int = 50_000) -> int:

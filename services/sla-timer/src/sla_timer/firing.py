@@ -27,7 +27,6 @@ from sla_timer.adapters.pg_firing import PgFiring, RelayNudge
 from sla_timer.adapters.policy_store import PolicyStore
 from sla_timer.adapters.sla_events import CaseRef, fired_events
 from sla_timer.domain.clock import fire_due
-from sla_timer.domain.clock_codec import clock_to_dict, fired_clock_to_dict
 from sla_timer.domain.clock_model import SlaClock
 from sla_timer.domain.clock_timeline import Calendars
 
@@ -42,8 +41,6 @@ class FiredBatch:
     """What firing a batch writes, all in one transaction."""
 
     saved: list[SlaClock] = field(default_factory=list)
-    # their JSON documents, in the same order
-    documents: list[dict[str, Any]] = field(default_factory=list)
     log: list[FiredEntry] = field(default_factory=list)
     breached: list[tuple[Where, SlaClock]] = field(default_factory=list)
     events: list[CloudEvent] = field(default_factory=list)
@@ -54,11 +51,6 @@ def fire_claimed(claimed: list[DueClock], fired_at: datetime, calendars: Calenda
     for due in claimed:
         result = fire_due(due.clock, now=fired_at, calendars=calendars)
         batch.saved.append(result.clock)
-        batch.documents.append(
-            fired_clock_to_dict(due.document, result.fired, result.clock)
-            if result.fired
-            else clock_to_dict(result.clock)
-        )
         if not result.fired:
             continue
         ref = CaseRef(due.case_number, due.region, due.company_id)
@@ -75,17 +67,17 @@ def fire_claimed(claimed: list[DueClock], fired_at: datetime, calendars: Calenda
 class ClaimedBatch:
     """Due (or nearly due) clocks held by a transaction until it commits."""
 
-    def __init__(self, claimed: list[DueClock], fire: Callable[[], Any]) -> None:
-        self.claimed = claimed
+    def __init__(self, due_instants: list[datetime | None], fire: Callable[[], Any]) -> None:
+        self._due = due_instants
         self._fire = fire
 
     def __len__(self) -> int:
-        return len(self.claimed)
+        return len(self._due)
 
     @property
     def last_due(self) -> datetime | None:
         """When the last of them comes due: firing them all waits for it (never early)."""
-        dues = [d.clock.next_due_at for d in self.claimed if d.clock.next_due_at is not None]
+        dues = [d for d in self._due if d is not None]
         return max(dues) if dues else None
 
     async def fire(self) -> int:
@@ -160,17 +152,9 @@ class DueClockFirer:
             self._policies_read_at = time.monotonic()
         return self._policies.cached.calendars
 
-    def _new_event(self, event_type: str, subject: str, payload: dict[str, Any], region: str) -> CloudEvent:
-        event = CloudEvent(
-            type=event_type,
-            source=f"/services/{self._db.service_name}",
-            subject=subject,
-            region=region,
-            data=payload,
-            time=self._clock.now(),
-        )
-        event.routing_key  # noqa: B018  (validates type and region now, not in the relay)
-        return event
+    @property
+    def _source(self) -> str:
+        return f"/services/{self._db.service_name}"
 
     @asynccontextmanager
     async def claim(self, horizon: datetime, limit: int, *, lane: int = 0) -> AsyncIterator[ClaimedBatch]:
@@ -178,25 +162,14 @@ class DueClockFirer:
         calendars = await self._calendars()
         if self._lanes:
             pg = self._lanes[lane]
-            async with pg.claim(horizon, limit) as (claimed, connection):
+            async with pg.claim(horizon, limit) as (held, connection):
 
                 async def fire_on_postgres() -> int:
                     # stamped now, once the rows are held and their instant has come: never before they were due
                     fired_at = self._clock.now()
-                    done = fire_claimed(claimed, fired_at, calendars, self._new_event)
-                    await pg.write(
-                        connection,
-                        done.saved,
-                        done.documents,
-                        done.log,
-                        done.breached,
-                        done.events,
-                        calendars,
-                        fired_at,
-                    )
-                    return len(done.log)
+                    return await pg.fire(connection, held, fired_at, source=self._source, calendars=calendars)
 
-                yield ClaimedBatch(claimed, fire_on_postgres)
+                yield ClaimedBatch([h.due_at for h in held], fire_on_postgres)
             return
         async with self._db.unit_of_work() as uow:
             held = await claim_due(uow.session, horizon, limit)
@@ -211,7 +184,7 @@ class DueClockFirer:
                 await record_facts(uow.session, done.breached, calendars, fired_at)
                 return len(done.log)
 
-            yield ClaimedBatch(held, fire_in_unit_of_work)
+            yield ClaimedBatch([d.clock.next_due_at for d in held], fire_in_unit_of_work)
 
     async def fire_batch(self, now: datetime, limit: int) -> int:
         """Claim what is due at `now` and fire it at once; returns how many rows were claimed."""

@@ -59,7 +59,7 @@ class SlaHandlers:
             existing, commands, case_id=case.case_id, policy=policy, calendars=policy_set.calendars, now=now
         )
         changed = outcome.changed()
-        await save_case_clocks(session, case, changed, now)
+        await save_case_clocks(session, case, changed, now, policy_set.calendars)
         where = Where(case.company_id, case.region)
         await record_facts(session, [(where, clock) for clock in changed.values()], policy_set.calendars, now)
         ref = CaseRef(case.case_number, case.region, case.company_id)

@@ -43,19 +43,3 @@ def test_a_clock_with_a_full_history_round_trips(defaults: PolicySet) -> None:
     assert again == clock
     assert again.version == clock.version
     assert elapsed(again, T0 + 300 * M, cals) == 100 * M
-
-
-def test_a_fired_clock_is_encoded_from_its_document_exactly_as_in_full(defaults: PolicySet) -> None:
-    from sla_timer.domain.clock_codec import fired_clock_to_dict
-
-    policy = defaults.policy("plan-001-engineer-response")
-    target = policy.target_for(Priority.P1, ClockKind.FIRST_RESPONSE)
-    clock = start_clock(
-        None, case_id="case-7", kind=ClockKind.FIRST_RESPONSE, at=T0, priority=Priority.P1, policy=policy.name,
-        target=target, calendars=defaults.calendars,
-    ).clock  # fmt: skip
-    for minutes in (31, 31, 50, 61):
-        before = json.loads(json.dumps(clock_to_dict(clock)))
-        result = fire_due(clock, now=T0 + minutes * M, calendars=defaults.calendars)
-        assert fired_clock_to_dict(before, result.fired, result.clock) == clock_to_dict(result.clock)
-        clock = result.clock

@@ -41,6 +41,11 @@ def payload_to_dict(data: Message | dict[str, Any]) -> dict[str, Any]:
     return dict(data)
 
 
+def rfc3339(instant: datetime) -> str:
+    """An envelope's `time`: UTC with a "Z" (also for writers that build envelopes in SQL)."""
+    return instant.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
 @dataclass(frozen=True)
 class CloudEvent:
     type: str
@@ -64,7 +69,7 @@ class CloudEvent:
             "source": self.source,
             "type": self.type,
             "subject": self.subject,
-            "time": self.time.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+            "time": rfc3339(self.time),
             "datacontenttype": self.datacontenttype,
             "region": self.region,
             "data": self.data,

@@ -6,18 +6,21 @@ one statement on PostgreSQL."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, text, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from sla_timer.adapters.case_repository import CaseInfo
-from sla_timer.adapters.tables import SCHEMA, clocks
+from sla_timer.adapters.firing_plan import firing_plan
+from sla_timer.adapters.sla_events import CaseRef
+from sla_timer.adapters.tables import clocks
+from sla_timer.domain.calendar import Calendar
+from sla_timer.domain.clock import replay_firings
 from sla_timer.domain.clock_codec import clock_from_dict, clock_to_dict
 from sla_timer.domain.clock_model import SlaClock
 from sla_timer.domain.vocabulary import ClockKind
@@ -31,38 +34,61 @@ class DueClock:
     case_number: str
     region: str
     company_id: str
-    # the clock's JSON document as read (firing writes it back with only what firing changed)
-    document: dict[str, Any]
 
 
 def _row_values(clock: SlaClock, now: datetime) -> dict[str, Any]:
     return {
         "status": clock.status.value,
         "state": clock_to_dict(clock),
+        # the document now holds every firing: none is left recorded beside it
+        "fired_times": None,
         "next_due_at": clock.next_due_at,
         "version": clock.version,
         "updated_at": now,
     }
 
 
+def clock_of_row(state: dict[str, Any], fired_times: Sequence[datetime] | None, version: int) -> SlaClock:
+    """A clock as stored: its document, the firings PostgreSQL recorded beside it since, the row's version."""
+    clock = clock_from_dict(state)
+    if fired_times:
+        clock = replay_firings(clock, fired_times, calendars={})
+    return replace(clock, version=version)
+
+
 async def load_case_clocks(session: AsyncSession, case_id: str, *, lock: bool) -> dict[ClockKind, SlaClock]:
     """A case's clocks; `lock` holds them (in kind order) against the firing loop until commit."""
-    query = select(clocks.c.kind, clocks.c.state).where(clocks.c.case_id == case_id).order_by(clocks.c.kind)
+    query = (
+        select(clocks.c.kind, clocks.c.state, clocks.c.fired_times, clocks.c.version)
+        .where(clocks.c.case_id == case_id)
+        .order_by(clocks.c.kind)
+    )
     if lock:
         query = query.with_for_update()
     rows = (await session.execute(query)).all()
-    return {ClockKind(row.kind): clock_from_dict(row.state) for row in rows}
+    return {ClockKind(row.kind): clock_of_row(row.state, row.fired_times, row.version) for row in rows}
 
 
 async def save_case_clocks(
-    session: AsyncSession, case: CaseInfo, changed: Mapping[ClockKind, SlaClock], now: datetime
+    session: AsyncSession,
+    case: CaseInfo,
+    changed: Mapping[ClockKind, SlaClock],
+    now: datetime,
+    calendars: Mapping[str, Calendar],
 ) -> None:
-    """Insert or update the changed clocks of one case (its row lock is held by the caller)."""
+    """Insert or update the changed clocks of one case (its row lock is held by the caller).
+
+    On PostgreSQL each clock's firing plan is prepared here, so the firing loop has no Python to run."""
     if not changed:
         return
-    dialect_insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+    on_postgres = session.bind.dialect.name == "postgresql"
+    dialect_insert = postgresql.insert if on_postgres else sqlite.insert
+    ref = CaseRef(case.case_number, case.region, case.company_id)
     for kind, clock in changed.items():
         values = _row_values(clock, now)
+        if on_postgres:
+            values["plan"] = firing_plan(clock, ref, calendars)
+            values["fired_times"] = []
         statement = dialect_insert(clocks).values(
             case_id=case.case_id,
             kind=kind.value,
@@ -82,44 +108,28 @@ async def save_case_clocks(
 async def claim_due(session: AsyncSession, now: datetime, limit: int) -> list[DueClock]:
     """Lock up to `limit` clocks due at or before `now`, earliest first, skipping those another replica holds."""
     query = (
-        select(clocks.c.state, clocks.c.case_number, clocks.c.region, clocks.c.company_id)
+        select(
+            clocks.c.state,
+            clocks.c.fired_times,
+            clocks.c.version,
+            clocks.c.case_number,
+            clocks.c.region,
+            clocks.c.company_id,
+        )
         .where(clocks.c.next_due_at <= now)
         .order_by(clocks.c.next_due_at)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
     rows = (await session.execute(query)).all()
-    return [DueClock(clock_from_dict(r.state), r.case_number, r.region, r.company_id, r.state) for r in rows]
-
-
-_SAVE_FIRED = text(
-    f"""UPDATE "{SCHEMA}".clocks AS c
-    SET state = u.state::json, status = u.status, next_due_at = u.next_due_at, version = u.version,
-        updated_at = :now
-    FROM unnest(CAST(:case_ids AS text[]), CAST(:kinds AS text[]), CAST(:states AS text[]),
-                CAST(:statuses AS text[]), CAST(:next_due AS timestamptz[]), CAST(:versions AS bigint[]))
-         AS u(case_id, kind, state, status, next_due_at, version)
-    WHERE c.case_id = u.case_id AND c.kind = u.kind"""
-)
+    return [
+        DueClock(clock_of_row(r.state, r.fired_times, r.version), r.case_number, r.region, r.company_id) for r in rows
+    ]
 
 
 async def save_fired(session: AsyncSession, fired_clocks: Sequence[SlaClock], now: datetime) -> None:
-    """Write back a batch of fired clocks: one statement on PostgreSQL, one per row elsewhere."""
+    """Write back a batch of fired clocks (embedded mode: PostgreSQL fires in one statement, pg_firing.py)."""
     if not fired_clocks:
-        return
-    if session.bind.dialect.name == "postgresql":
-        await session.execute(
-            _SAVE_FIRED,
-            {
-                "now": now,
-                "case_ids": [c.case_id for c in fired_clocks],
-                "kinds": [c.kind.value for c in fired_clocks],
-                "states": [json.dumps(clock_to_dict(c), separators=(",", ":")) for c in fired_clocks],
-                "statuses": [c.status.value for c in fired_clocks],
-                "next_due": [c.next_due_at for c in fired_clocks],
-                "versions": [c.version for c in fired_clocks],
-            },
-        )
         return
     statement = (
         update(clocks)
@@ -127,6 +137,7 @@ async def save_fired(session: AsyncSession, fired_clocks: Sequence[SlaClock], no
         .values(
             status=bindparam("status"),
             state=bindparam("state"),
+            fired_times=bindparam("fired_times"),
             next_due_at=bindparam("next_due_at"),
             version=bindparam("version"),
             updated_at=bindparam("updated_at"),

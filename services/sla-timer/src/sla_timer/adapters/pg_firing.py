@@ -1,78 +1,110 @@
 """The firing transaction on PostgreSQL, on a connection of its own (asyncpg, no ORM layer):
 
-BEGIN -> claim (FOR UPDATE SKIP LOCKED) -> at the instant, one statement writing the clocks, the fired
-log, a fact per breach and the events' outbox rows (the platform's row format and NOTIFY) -> COMMIT.
-Four round trips a batch: SQLAlchemy's cost per statement was most of what a small batch cost."""
+BEGIN -> claim (FOR UPDATE SKIP LOCKED: keys and due instants only) -> at the instant, ONE statement that
+fires the batch from each clock's prepared plan (adapters/firing_plan.py), stamping the firing time in:
+the clocks' documents and next due instants, the fired log, a fact per breach, the events' outbox rows
+(the platform's row format) and NOTIFY -> COMMIT. No Python runs per clock; the database does it all
+in one pass. A clock whose plan was never prepared gets it in the same transaction first."""
 
 from __future__ import annotations
 
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import asyncpg
 import orjson
-from aftercare_platform.bus.envelope import CloudEvent
-from aftercare_platform.db.unit_of_work import Database, outbox_row
+from aftercare_platform.bus.envelope import rfc3339
+from aftercare_platform.db.unit_of_work import Database, partition_of
 from aftercare_platform.outbox.listener import asyncpg_dsn
 from opentelemetry import propagate
 
-from sla_timer.adapters.clock_repository import DueClock
-from sla_timer.adapters.compliance import FACT_TYPES, KEY, Where, fact_of
-from sla_timer.adapters.fired_log import FiredEntry
+from sla_timer.adapters.compliance import FACT_TYPES, KEY
+from sla_timer.adapters.firing_plan import STAMPED_PAYLOAD_FIELD, firing_plan
+from sla_timer.adapters.sla_events import CaseRef, json_time
 from sla_timer.adapters.tables import SCHEMA
 from sla_timer.domain.calendar import Calendar
 from sla_timer.domain.clock_codec import clock_from_dict
-from sla_timer.domain.clock_model import SlaClock
 
 log = logging.getLogger(__name__)
 
 CLAIM = f"""
-SELECT state, case_number, region, company_id FROM "{SCHEMA}".clocks
+SELECT case_id, kind, next_due_at, plan IS NULL AS unplanned FROM "{SCHEMA}".clocks
 WHERE next_due_at <= $1 ORDER BY next_due_at LIMIT $2 FOR UPDATE SKIP LOCKED
 """
-_FACTS = tuple(FACT_TYPES)
-_FACT_ARRAYS = ", ".join(f"${15 + i}::{FACT_TYPES[n]}[]" for i, n in enumerate(_FACTS))
-_OUTBOX_FIRST = 15 + len(_FACTS)
-_OUTBOX_ARRAYS = ", ".join(
-    f"${_OUTBOX_FIRST + i}::{t}[]"
-    for i, t in enumerate(("uuid", "text", "text", "smallint", "text", "jsonb", "jsonb", "timestamptz"))
+UNPLANNED = f"""
+SELECT c.state, c.case_number, c.region, c.company_id FROM "{SCHEMA}".clocks AS c
+JOIN unnest($1::text[], $2::text[]) AS k(case_id, kind) ON c.case_id = k.case_id AND c.kind = k.kind
+"""
+SAVE_PLANS = f"""
+UPDATE "{SCHEMA}".clocks AS c SET plan = u.plan::jsonb
+FROM unnest($1::text[], $2::text[], $3::text[]) AS u(case_id, kind, plan)
+WHERE c.case_id = u.case_id AND c.kind = u.kind
+"""
+_FACT_VALUES = ", ".join(
+    f"(f->>'{name}')::{kind}" if kind != "text" else f"f->>'{name}'" for name, kind in FACT_TYPES.items()
 )
-_WRITE = f"""
-WITH saved AS (
+# $1 fired at, $2/$3/$4 the claimed keys and their outbox partitions, $5 occurredAt as the payload writes it,
+# $6 the envelope's time, $7 its source, $8 the trace headers
+_FIRE = f"""
+WITH claimed AS (
+    SELECT c.case_id, c.kind, c.region, c.plan, k.partition, coalesce(cardinality(c.fired_times), 0) AS done
+    FROM unnest($2::text[], $3::text[], $4::smallint[]) AS k(case_id, kind, partition)
+    JOIN "{SCHEMA}".clocks AS c ON c.case_id = k.case_id AND c.kind = k.kind
+), items AS (
+    SELECT cl.case_id, cl.kind, cl.region, cl.partition, p.entry, gen_random_uuid() AS event_id
+    FROM claimed AS cl CROSS JOIN LATERAL jsonb_array_elements(cl.plan) WITH ORDINALITY AS p(entry, ord)
+    WHERE p.ord > cl.done AND (p.entry->>'due_at')::timestamptz <= $1
+), per_clock AS (
+    -- every claimed clock, also one with nothing due by its plan: its next due instant is set from the plan
+    -- again, so a row never stays due with nothing to fire
+    SELECT cl.case_id, cl.kind, count(i.entry)::int AS n
+    FROM claimed AS cl LEFT JOIN items AS i ON i.case_id = cl.case_id AND i.kind = cl.kind
+    GROUP BY cl.case_id, cl.kind
+), saved AS (
     UPDATE "{SCHEMA}".clocks AS c
-    SET state = u.state::json, status = u.status, next_due_at = u.next_due_at, version = u.version, updated_at = $1
-    FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::bigint[])
-         AS u(case_id, kind, state, status, next_due_at, version)
-    WHERE c.case_id = u.case_id AND c.kind = u.kind
+    SET fired_times = coalesce(c.fired_times, '{{}}') || array_fill($1::timestamptz, ARRAY[f.n]),
+        next_due_at = (c.plan->(coalesce(cardinality(c.fired_times), 0) + f.n)->>'due_at')::timestamptz,
+        version = c.version + (f.n > 0)::int,
+        updated_at = $1
+    FROM per_clock AS f
+    WHERE c.case_id = f.case_id AND c.kind = f.kind
     RETURNING 1
 ), logged AS (
     INSERT INTO "{SCHEMA}".fired (case_id, kind, cycle, item, due_at, fired_at, event_id)
-    SELECT * FROM unnest($8::text[], $9::text[], $10::int[], $11::text[], $12::timestamptz[], $13::timestamptz[],
-                         $14::text[])
+    SELECT case_id, kind, (entry->>'cycle')::int, entry->>'item', (entry->>'due_at')::timestamptz, $1, event_id::text
+    FROM items
     RETURNING 1
 ), facts AS (
-    INSERT INTO "{SCHEMA}".compliance_facts ({", ".join(_FACTS)}, updated_at)
-    SELECT f.*, $1 FROM unnest({_FACT_ARRAYS}) AS f
+    INSERT INTO "{SCHEMA}".compliance_facts ({", ".join(FACT_TYPES)}, updated_at)
+    SELECT {_FACT_VALUES}, $1
+    FROM (SELECT entry->'fact' AS f FROM items WHERE jsonb_typeof(entry->'fact') = 'object') AS breaches
     ON CONFLICT (case_id, kind, cycle) DO UPDATE SET
-        {", ".join(f"{n} = excluded.{n}" for n in (*_FACTS, "updated_at") if n not in KEY)}
+        {", ".join(f"{n} = excluded.{n}" for n in (*FACT_TYPES, "updated_at") if n not in KEY)}
     RETURNING 1
 ), outboxed AS (
     INSERT INTO "{SCHEMA}".outbox (event_id, event_type, aggregate_id, partition, routing_key, envelope, headers,
                                    created_at)
-    SELECT * FROM unnest({_OUTBOX_ARRAYS})
+    SELECT event_id, entry->>'type', case_id, partition, entry->>'routing_key',
+           jsonb_build_object('specversion', '1.0', 'id', event_id::text, 'source', $7::text,
+                              'type', entry->>'type', 'subject', case_id, 'time', $6::text,
+                              'datacontenttype', 'application/json', 'region', region,
+                              'data', (entry->'data') || jsonb_build_object('{STAMPED_PAYLOAD_FIELD}', $5::text)),
+           $8::jsonb, $1
+    FROM items
     RETURNING 1
 )
-SELECT {{tell}}
+SELECT (SELECT count(*) FROM items){{tell}}
 """
 # the relay is woken by NOTIFY; a busy firing loop tells it at most every so often, so it drains
 # large batches instead of chasing every commit (which cost the firing loop its timing, and the relay speed)
-WRITE_AND_NOTIFY = _WRITE.replace("{tell}", f"pg_notify(${_OUTBOX_FIRST + 8}, '')")
-WRITE_QUIETLY = _WRITE.replace("{tell}", f"${_OUTBOX_FIRST + 8}::text")
+FIRE_AND_NOTIFY = _FIRE.replace("{tell}", ", pg_notify($9, '')")
+FIRE_QUIETLY = _FIRE.replace("{tell}", "")
 
 
 NEXT_DUE = f"""
@@ -80,6 +112,16 @@ SELECT next_due_at FROM "{SCHEMA}".clocks WHERE next_due_at IS NOT NULL AND next
 ORDER BY next_due_at LIMIT $2
 """
 FIRST_DUE = f'SELECT min(next_due_at) FROM "{SCHEMA}".clocks'
+
+
+@dataclass(frozen=True)
+class HeldClock:
+    """A claimed clock row: its key and when it comes due."""
+
+    case_id: str
+    kind: str
+    due_at: datetime
+    unplanned: bool
 
 
 class RelayNudge:
@@ -143,19 +185,14 @@ class PgFiring:
         return [later] if later is not None else []
 
     @asynccontextmanager
-    async def claim(self, horizon: datetime, limit: int) -> AsyncIterator[tuple[list[DueClock], Any]]:
+    async def claim(self, horizon: datetime, limit: int) -> AsyncIterator[tuple[list[HeldClock], Any]]:
         """Hold up to `limit` clocks due by `horizon` in a transaction that commits on leaving."""
         connection = await self._connect()
         transaction = connection.transaction()
         await transaction.start()
         try:
             rows = await connection.fetch(CLAIM, horizon, limit)
-            documents = [orjson.loads(r["state"]) for r in rows]
-            claimed = [
-                DueClock(clock_from_dict(d), r["case_number"], r["region"], r["company_id"], d)
-                for r, d in zip(rows, documents, strict=True)
-            ]
-            yield claimed, connection
+            yield [HeldClock(r["case_id"], r["kind"], r["next_due_at"], r["unplanned"]) for r in rows], connection
         except BaseException:
             try:
                 await transaction.rollback()
@@ -169,57 +206,52 @@ class PgFiring:
                 await self.close()
                 raise
 
-    async def write(
+    async def fire(
         self,
         connection: Any,
-        saved: Sequence[SlaClock],
-        documents: Sequence[dict[str, Any]],
-        fired: Sequence[FiredEntry],
-        breached: Sequence[tuple[Where, SlaClock]],
-        events: Sequence[CloudEvent],
-        calendars: Mapping[str, Calendar],
+        held: list[HeldClock],
         now: datetime,
-    ) -> None:
-        facts: list[dict[str, Any]] = []
-        for where, clock in breached:
-            fact = fact_of(clock, calendars)
-            if fact is not None:
-                facts.append({**fact, "company_id": where.company_id, "region": where.region})
+        *,
+        source: str,
+        calendars: Mapping[str, Calendar],
+    ) -> int:
+        """Fire what is due at `now` among the held clocks; how many warnings and breaches fired."""
+        unplanned = [h for h in held if h.unplanned]
+        if unplanned:
+            await self._prepare_plans(connection, unplanned, calendars)
         headers: dict[str, str] = {}
         propagate.inject(headers)
-        header_text = json.dumps(headers)
-        # an event's aggregate is its case: the relay keeps one case's events in order
-        outbox = [outbox_row(e, e.subject, self._db.partitions, headers) for e in events]
         tell = self._nudge.due_now()
-        await connection.execute(
-            WRITE_AND_NOTIFY if tell else WRITE_QUIETLY,
+        fired = await connection.fetchval(
+            FIRE_AND_NOTIFY if tell else FIRE_QUIETLY,
             now,
-            [c.case_id for c in saved],
-            [c.kind.value for c in saved],
-            [orjson.dumps(d).decode() for d in documents],
-            [c.status.value for c in saved],
-            [c.next_due_at for c in saved],
-            [c.version for c in saved],
-            [e.clock.case_id for e in fired],
-            [e.clock.kind.value for e in fired],
-            [e.clock.cycle for e in fired],
-            [e.firing.item for e in fired],
-            [e.firing.due_at for e in fired],
-            [e.firing.fired_at for e in fired],
-            [e.event_id for e in fired],
-            *([fact[name] for fact in facts] for name in _FACTS),
-            [r["event_id"] for r in outbox],
-            [r["event_type"] for r in outbox],
-            [r["aggregate_id"] for r in outbox],
-            [r["partition"] for r in outbox],
-            [r["routing_key"] for r in outbox],
-            [orjson.dumps(r["envelope"]).decode() for r in outbox],
-            [header_text] * len(outbox),
-            [r["created_at"] for r in outbox],
-            self._db.notify_channel,
+            [h.case_id for h in held],
+            [h.kind for h in held],
+            # an event's aggregate is its case: the relay keeps one case's events in order
+            [partition_of(h.case_id, self._db.partitions) for h in held],
+            json_time(now),
+            rfc3339(now),
+            source,
+            json.dumps(headers),
+            *([self._db.notify_channel] if tell else []),
         )
         # the NOTIFY goes out on commit; a commit that fails only makes the relay look once for nothing
         if tell:
             self._nudge.told()
-        elif outbox:
+        elif fired:
             self._nudge.owe()
+        return int(fired)
+
+    async def _prepare_plans(
+        self, connection: Any, held: list[HeldClock], calendars: Mapping[str, Calendar]
+    ) -> None:
+        """Clocks written before plans existed (or by embedded mode) get theirs now, in the firing transaction."""
+        rows = await connection.fetch(UNPLANNED, [h.case_id for h in held], [h.kind for h in held])
+        if not rows:
+            return
+        plans = []
+        for row in rows:
+            clock = clock_from_dict(orjson.loads(row["state"]))
+            case = CaseRef(row["case_number"], row["region"], row["company_id"])
+            plans.append((clock.case_id, clock.kind.value, orjson.dumps(firing_plan(clock, case, calendars)).decode()))
+        await connection.execute(SAVE_PLANS, *(list(column) for column in zip(*plans, strict=True)))

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     UniqueConstraint,
 )
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TIMESTAMP
 
 SCHEMA = "sla_timer"
 metadata = MetaData(schema=SCHEMA)
@@ -87,6 +88,12 @@ clocks = Table(
     Column("kind", String(24), nullable=False),
     Column("status", String(16), nullable=False),
     Column("state", JSON, nullable=False),
+    # what firing each upcoming item writes (adapters/firing_plan.py); NULL: not prepared (the firing loop
+    # prepares it), always NULL on embedded SQLite, which fires in Python
+    Column("plan", JSON().with_variant(JSONB(), "postgresql"), nullable=True),
+    # when each item fired since `state` was written, in due order (PostgreSQL's firing statement records
+    # only this; readers replay it onto the document: clock_repository.clock_of_row); NULL or empty: none
+    Column("fired_times", JSON().with_variant(ARRAY(TIMESTAMP(timezone=True)), "postgresql"), nullable=True),
     # the next warning or breach to fire; NULL when nothing is pending (closed or paused)
     Column("next_due_at", UtcDateTime, nullable=True),
     Column("version", BigInteger, nullable=False),

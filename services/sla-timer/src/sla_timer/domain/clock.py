@@ -22,8 +22,10 @@ where it matters):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
+from itertools import groupby
 
 from sla_timer.domain.clock_close import cancel_clock, end_clock, stop_clock
 from sla_timer.domain.clock_model import (
@@ -49,6 +51,7 @@ __all__ = [
     "fire_due",
     "not_started",
     "pause_clock",
+    "replay_firings",
     "resume_clock",
     "start_clock",
     "stop_clock",
@@ -272,6 +275,23 @@ def fire_due(clock: SlaClock, *, now: datetime, calendars: Calendars) -> FireRes
         clock, firings=(*clock.firings, *fired), upcoming=clock.upcoming[count:], version=clock.version + 1
     )
     return FireResult(clock=updated, fired=fired, next_due_at=updated.next_due_at)
+
+
+def replay_firings(clock: SlaClock, fired_at: Sequence[datetime], calendars: Calendars) -> SlaClock:
+    """The clock after firings recorded outside its document, one instant per item fired in due order.
+
+    PostgreSQL's firing statement records only when each of the clock's next items fired; the items fired
+    at one instant are what fire_due fires at that instant, so replaying fire_due rebuilds the clock exactly."""
+    for instant, items in groupby(fired_at):
+        expected = len(list(items))
+        result = fire_due(clock, now=instant, calendars=calendars)
+        if len(result.fired) != expected:
+            raise ValueError(
+                f"clock {clock.case_id}/{clock.kind.value}: {expected} firing(s) recorded at {instant.isoformat()}, "
+                f"but {len(result.fired)} were due then"
+            )
+        clock = result.clock
+    return clock
 
 
 def _actions_of(clock: SlaClock, due: DueItem) -> tuple[Action, ...]:

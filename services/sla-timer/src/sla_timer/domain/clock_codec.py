@@ -173,17 +173,6 @@ def clock_to_dict(clock: SlaClock) -> dict[str, Any]:
     }
 
 
-def fired_clock_to_dict(before: dict[str, Any], fired: tuple[Firing, ...], after: SlaClock) -> dict[str, Any]:
-    """clock_to_dict(after) for a clock fire_due just fired, built from its document `before`: firing only
-    appends the firings, takes them off the head of `upcoming` and bumps the version (the firing loop's
-    hot path: re-encoding the whole clock cost as much as the rest of firing it)."""
-    document = dict(before)
-    document["firings"] = [*before["firings"], *(firing_to_dict(f) for f in fired)]
-    document["upcoming"] = before["upcoming"][len(fired) :]
-    document["version"] = after.version
-    return document
-
-
 def clock_from_dict(data: dict[str, Any]) -> SlaClock:
     elapsed_us = data.get("business_elapsed_at_stop_us")
     upcoming = tuple(DueItem(d["item"], d["label"], datetime.fromisoformat(d["due_at"])) for d in data["upcoming"])
