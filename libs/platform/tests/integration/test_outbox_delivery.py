@@ -103,3 +103,35 @@ async def test_one_aggregates_events_keep_their_order_with_two_relays(database_u
 
 async def _depth_is(broker, queue, n) -> bool:
     return await broker.queue_depth(queue) >= n
+
+
+async def test_a_relay_publishes_nothing_while_its_service_holds_it_back(database_url, amqp_url, topic):
+    import asyncio
+
+    db, _ = await open_database(database_url, "bus_yield")
+    broker = await open_broker(amqp_url)
+    queue = topic.queue("yield")
+    await broker.declare_work_queue(queue, [topic.binding], 5)
+    async with db.unit_of_work() as uow:
+        uow.emit(topic.event, subject="agg-1", data={"n": 1}, region="east")
+    free = asyncio.Event()
+    held = []
+
+    async def hold_while_busy() -> None:
+        held.append(True)
+        await free.wait()
+
+    relay = OutboxRelay(db, broker, yield_to=hold_while_busy)
+    draining = asyncio.create_task(relay.drain_once())
+    await eventually(lambda: asyncio.sleep(0, result=bool(held)), within=10, what="the relay to ask first")
+    await asyncio.sleep(0.3)
+    assert not draining.done() and await broker.queue_depth(queue) == 0  # held back: nothing published
+    free.set()
+    assert await draining == 1
+    await eventually(lambda: _depth_is(broker, queue, 1), within=10, what="the event to be published")
+    await broker.close()
+    await db.close()
+
+
+async def _depth_is(broker, queue, depth) -> bool:
+    return await broker.queue_depth(queue) == depth

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,7 @@ async def build(infra: Infrastructure) -> ServiceParts:
     look_ahead = timedelta(seconds=settings.look_ahead_seconds)
     handlers = SlaHandlers(policies, signal, look_ahead=look_ahead)
     background: list[Component] = []
+    relay_yields_to = None
     if settings.firing_enabled:
         firer = DueClockFirer(
             database,
@@ -70,6 +72,8 @@ async def build(infra: Infrastructure) -> ServiceParts:
             batch_size=settings.claim_batch_size,
             lead=timedelta(milliseconds=settings.claim_lead_ms),
         )
+        if settings.relay_yield_max_seconds > 0:
+            relay_yields_to = partial(scheduler.hold_while_draining, settings.relay_yield_max_seconds)
         if settings.firing_thread and firer.has_own_connection:
             background.append(FiringThread(scheduler, on_service_loop=lambda: policies_from_service_loop(firer)))
         else:
@@ -86,6 +90,7 @@ async def build(infra: Infrastructure) -> ServiceParts:
         http_routers=[sla_router(reads, admin)],
         subscriptions=subscriptions(handlers),
         background=background,
+        relay_yields_to=relay_yields_to,
     )
 
 

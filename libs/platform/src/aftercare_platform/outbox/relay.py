@@ -14,6 +14,7 @@ import random
 import signal
 import zlib
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -52,6 +53,7 @@ class OutboxRelay:
         batch_size: int = 200,
         poll_interval: float = 5.0,
         crash_after_publish: bool = False,
+        yield_to: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.name = "outbox-relay"
         self._db = database
@@ -60,6 +62,7 @@ class OutboxRelay:
         self._poll = poll_interval
         # fault injection for the "killed between publish and mark sent" test; never set in production
         self._crash_after_publish = crash_after_publish
+        self._yield_to = yield_to
         self._wake = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
@@ -116,6 +119,8 @@ class OutboxRelay:
         random.shuffle(partitions)
         total = 0
         for partition in partitions:
+            if self._yield_to is not None:
+                await self._yield_to()
             total += await self._drain_partition(partition)
         return total
 

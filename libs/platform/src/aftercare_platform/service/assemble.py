@@ -75,7 +75,8 @@ class AssembledService:
     def __init__(self, definition: ServiceDefinition, infra: Infrastructure, parts: ServiceParts) -> None:
         settings = infra.settings
         self.definition, self.infra, self.parts = definition, infra, parts
-        self.relay = OutboxRelay(infra.database, infra.broker, batch_size=settings.relay_batch_size)
+        self.relay = OutboxRelay(infra.database, infra.broker, batch_size=settings.relay_batch_size,
+                                 yield_to=parts.relay_yields_to)
         self.consumers: list[Component] = [
             EventConsumer(infra.broker, infra.database, subscription, prefetch=settings.prefetch,
                           delivery_limit=settings.delivery_limit, attempts=settings.handler_retries)

@@ -45,6 +45,9 @@ class ServiceParts:
     subscriptions: list[EventSubscription] = field(default_factory=list)
     background: list[Component] = field(default_factory=list)
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    # awaited by the outbox relay before each batch: a service whose foreground work must come first (a burst
+    # of due SLA deadlines) holds publishing back while it lasts; the events wait safely in the outbox
+    relay_yields_to: Callable[[], Awaitable[None]] | None = None
 
 
 @dataclass(frozen=True)

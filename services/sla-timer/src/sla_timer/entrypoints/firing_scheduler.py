@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
 from datetime import datetime, timedelta
 
@@ -24,6 +25,7 @@ from sla_timer.firing import ClaimedBatch, DueClockFirer
 log = logging.getLogger(__name__)
 # how soon to look again at due rows another transaction holds (a replica firing them, a handler changing them)
 RETRY_LOCKED = timedelta(milliseconds=10)
+HOLD_POLL_SECONDS = 0.02
 
 
 class FiringScheduler:
@@ -52,6 +54,8 @@ class FiringScheduler:
         self._ahead: deque[datetime] = deque()
         self._refresh_at: datetime | None = None
         self._hint: datetime | None = None
+        # True while a backlog is drained (read from the service's loop: a plain attribute is enough)
+        self.draining = False
 
     async def start(self) -> None:
         await self._signal.start(asyncio.get_running_loop())
@@ -120,9 +124,21 @@ class FiringScheduler:
                 if claimed < self._batch:
                     return
 
-        async with asyncio.TaskGroup() as lanes:
-            for lane in range(self._firer.lanes):
-                lanes.create_task(lane_loop(lane))
+        self.draining = True
+        try:
+            async with asyncio.TaskGroup() as lanes:
+                for lane in range(self._firer.lanes):
+                    lanes.create_task(lane_loop(lane))
+        finally:
+            self.draining = False
+
+    async def hold_while_draining(self, at_most: float) -> None:
+        """For the outbox relay: wait while a backlog is fired (on time first, published right after), but
+        never more than `at_most` seconds at a time, so a firing loop that never catches up cannot starve it."""
+        deadline = time.monotonic() + at_most
+        # polled: the flag is set on the firing thread's loop, an asyncio.Event belongs to one loop
+        while self.draining and time.monotonic() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(HOLD_POLL_SECONDS)
 
     async def _refresh_if_needed(self) -> None:
         now = self._clock.now()
