@@ -135,7 +135,7 @@ def clock_rows(due_instants: Iterator[datetime], prefix: str) -> Iterator[tuple[
     for n, due in enumerate(due_instants):
         case_id, case_number = str(uuid.uuid4()), f"{prefix}-{n:08d}"
 
-        def fill(text: str) -> str:
+        def fill(text: str, case_id: str = case_id, due: datetime = due, case_number: str = case_number) -> str:
             return text.replace(REF_CASE, case_id).replace(ref_due, due.isoformat()).replace(REF_NUMBER, case_number)
 
         started = due - TARGET
@@ -148,7 +148,8 @@ def clock_rows(due_instants: Iterator[datetime], prefix: str) -> Iterator[tuple[
         if n == 0:  # the copied text must be what the service itself would write
             policy_set = load_policy_set(BENCH_POLICY)
             clock = clock_from_dict(json.loads(state))
-            assert json.loads(plan) == firing_plan(clock, CaseRef(case_number, "east", "company-a"), policy_set.calendars)
+            ref = CaseRef(case_number, "east", "company-a")
+            assert json.loads(plan) == firing_plan(clock, ref, policy_set.calendars)
         yield (case_id, "FIRST_RESPONSE", "RUNNING", state, due, 1, case_number, "east", "company-a", started, plan)
 
 
