@@ -4,6 +4,7 @@ version, the sealed timeline entries), emit (every domain event to the outbox) â
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
@@ -90,14 +91,50 @@ class CaseHandlers:
         stored = await load_visible(uow.session, actor, CaseRef(case_id=claim.case_id))
         return Created(stored.case, created=False)
 
-    async def execute(self, actor: Actor, ref: CaseRef, command: CaseCommand, /, **arguments: Any) -> Outcome:
-        """Run `command` on the case `ref` names, as `actor`, at the clock's now."""
+    async def execute(
+        self, actor: Actor, ref: CaseRef, command: CaseCommand, /, *, request_id: str = "", **arguments: Any
+    ) -> Outcome:
+        """Run `command` on the case `ref` names, as `actor`, at the clock's now.
+
+        With a `request_id` the command is applied once: the same caller sending it again (a retry after a
+        lost answer) gets the entries it added the first time; the same id for anything else is refused."""
         async with self._db.unit_of_work() as uow:
             stored = await load_visible(uow.session, actor, ref, for_update=True)
-            decision = command(stored.case, actor, uow.clock.now(), **arguments)
+            key = fingerprint = ""
+            if request_id:
+                key = _request_id(request_id)
+                # the case's row lock is held: a concurrent retry of the same request waits and then finds it
+                fingerprint = _command_fingerprint(stored.case.id, command, arguments)
+                earlier = await repository.find_command_request(uow.session, requester=actor.subject, request_id=key)
+                if earlier is not None:
+                    return await self._replayed_command(uow, stored, key, earlier, fingerprint)
+            now = uow.clock.now()
+            decision = command(stored.case, actor, now, **arguments)
             entries = await self._save(uow, stored, decision)
+            if key:
+                done = repository.CommandRequest(stored.case.id, fingerprint, tuple(e.position for e in entries))
+                await repository.record_command_request(
+                    uow.session, requester=actor.subject, request_id=key, request=done, at=now
+                )
         self._signals.appended(stored.case.id)
         return Outcome(decision.case, entries)
+
+    async def _replayed_command(
+        self,
+        uow: UnitOfWork,
+        stored: repository.StoredCase,
+        key: str,
+        earlier: repository.CommandRequest,
+        fingerprint: str,
+    ) -> Outcome:
+        if earlier.fingerprint != fingerprint:
+            raise FailedPrecondition(
+                f"request_id {key!r} was already used for another change; use a new request id",
+                violations=[FieldViolation("request_id", "was already used for another change")],
+                request_id=key,
+            )
+        entries = [await repository.read_entry(uow.session, earlier.case_id, p) for p in earlier.positions]
+        return Outcome(stored.case, tuple(e for e in entries if e is not None))
 
     async def correct_entry(self, actor: Actor, ref: CaseRef, position: int, text: str) -> Outcome:
         """A correction is a new entry naming the one it corrects; nothing is edited."""
@@ -155,6 +192,11 @@ class CaseHandlers:
                 text("SELECT pg_notify(:channel, :case_id)"),
                 {"channel": self._signals.channel, "case_id": decision.case.id},
             )
+
+
+def _command_fingerprint(case_id: str, command: CaseCommand, arguments: Mapping[str, Any]) -> str:
+    document = {"case": case_id, "command": getattr(command, "__name__", repr(command)), "arguments": arguments}
+    return hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _request_id(request_id: str) -> str:

@@ -62,3 +62,40 @@ async def test_a_failed_creation_gives_its_number_back(cases):
     second = await cases.stub.CreateCase(create_request("ok-2"), metadata=metadata)
     sequences = [parse_case_number(r.case.case_number).sequence for r in (first, second)]
     assert sequences == [1, 2]
+
+
+async def test_a_note_sent_again_with_its_request_id_is_added_once(cases):
+    from aftercare.cases.v1 import cases_pb2 as pb
+
+    agent = cases.auth(*AGENT)
+    case = (await cases.stub.CreateCase(create_request("for-notes"), metadata=agent)).case
+
+    def note(key: str, text: str = "the customer called back", **ref: str) -> pb.AddNoteRequest:
+        return pb.AddNoteRequest(**(ref or {"case_id": case.case_id}), text=text, request_id=key)
+
+    # a retry racing the first attempt, and a retry much later by case number: one note
+    first, racing = await asyncio.gather(
+        cases.stub.AddNote(note("note-1"), metadata=agent), cases.stub.AddNote(note("note-1"), metadata=agent)
+    )
+    later = await cases.stub.AddNote(note("note-1", case_number=case.case_number), metadata=agent)
+    assert first.entry.position == racing.entry.position == later.entry.position
+    assert first.entry.hash == later.entry.hash
+
+    with pytest.raises(grpc.aio.AioRpcError) as reused:
+        await cases.stub.AddNote(note("note-1", text="something else"), metadata=agent)
+    assert reused.value.code() == grpc.StatusCode.FAILED_PRECONDITION and "request_id" in reused.value.details()
+
+    # the key belongs to its caller; without a key every note is a new one
+    other = await cases.stub.AddNote(note("note-1"), metadata=cases.auth("agent-2", "agent"))
+    plain = [await cases.stub.AddNote(note(""), metadata=agent) for _ in range(2)]
+    over_http = [
+        (await cases.http.post(f"/v1/cases/{case.case_number}/notes", headers=cases.headers(*AGENT),
+                               json={"text": "sent over HTTP", "request_id": "http-1"})).json()
+        for _ in range(2)
+    ]  # fmt: skip
+    assert over_http[0] == over_http[1]
+
+    timeline = (await cases.stub.GetTimeline(pb.GetTimelineRequest(case_id=case.case_id), metadata=agent)).entries
+    notes = [e for e in timeline if e.kind == "note_added"]
+    assert len(notes) == 1 + 1 + 2 + 1  # note-1 once, agent-2's note-1, two plain notes, http-1 once
+    assert len({e.position for e in [first.entry, other.entry, *(p.entry for p in plain)]}) == 4

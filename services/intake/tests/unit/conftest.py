@@ -34,6 +34,7 @@ class FakeCases:
     refuse: bool = False
     created: dict[str, tuple[OpenedCase, CasePlan]] = field(default_factory=dict)
     notes: list[tuple[str, str]] = field(default_factory=list)
+    note_requests: set[str] = field(default_factory=set)
     calls: int = 0
 
     async def create_case(self, request_id: str, plan: CasePlan) -> OpenedCase:
@@ -49,13 +50,15 @@ class FakeCases:
         self.created[request_id] = (opened, plan)
         return opened
 
-    async def add_note(self, case_number: str, text: str) -> OpenedCase:
+    async def add_note(self, request_id: str, case_number: str, text: str) -> OpenedCase:
         self.calls += 1
         if not self.up:
             raise CasesUnavailable("UNAVAILABLE: connection refused")
         for opened, _ in self.created.values():
             if opened.case_number == case_number:
-                self.notes.append((case_number, text))
+                if request_id not in self.note_requests:  # as cases does: one note per request id
+                    self.note_requests.add(request_id)
+                    self.notes.append((case_number, text))
                 return opened
         raise CaseGone(f"NOT_FOUND: case {case_number} not found")
 

@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from cases.adapters.case_codec import case_columns, case_from_document
-from cases.adapters.tables import case_number_sequences, cases, create_requests, timeline
+from cases.adapters.tables import case_number_sequences, cases, command_requests, create_requests, timeline
 from cases.domain.case import Case
 from cases.domain.references import CaseRef
 from cases.domain.timeline import ChainHead, TimelineEntry, canonical_json
@@ -102,6 +102,43 @@ async def claim_request(
         )
     ).one()
     return RequestClaim(str(row.case_id), str(row.fingerprint), fresh=False)
+
+
+@dataclass(frozen=True)
+class CommandRequest:
+    case_id: str
+    fingerprint: str
+    positions: tuple[int, ...]
+
+
+async def find_command_request(session: AsyncSession, *, requester: str, request_id: str) -> CommandRequest | None:
+    """What a command sent earlier with this request id did (the caller holds the case's row lock)."""
+    table = command_requests
+    row = (
+        await session.execute(
+            select(table.c.case_id, table.c.fingerprint, table.c.positions).where(
+                table.c.requester == requester, table.c.request_id == request_id
+            )
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    return CommandRequest(str(row.case_id), str(row.fingerprint), tuple(int(p) for p in row.positions))
+
+
+async def record_command_request(
+    session: AsyncSession, *, requester: str, request_id: str, request: CommandRequest, at: datetime
+) -> None:
+    await session.execute(
+        insert(command_requests).values(
+            requester=requester,
+            request_id=request_id,
+            case_id=request.case_id,
+            fingerprint=request.fingerprint,
+            positions=list(request.positions),
+            created_at=at,
+        )
+    )
 
 
 def search_texts(case: Case | None, entries: Sequence[TimelineEntry]) -> tuple[str, str]:

@@ -104,6 +104,19 @@ case_number_sequences = Table(
 )
 
 # CreateCase idempotency: a requester's request id and the case it created
+# a command sent with a client's request id, and the timeline positions it added: a retry replays them
+command_requests = Table(
+    "command_requests",
+    metadata,
+    Column("requester", String(NAME), nullable=False),
+    Column("request_id", String(NAME), nullable=False),
+    Column("case_id", String(ID), nullable=False),
+    Column("fingerprint", String(64), nullable=False),  # of the case, the command and its arguments
+    Column("positions", JsonDocument, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("requester", "request_id", name="pk_command_requests"),
+)
+
 create_requests = Table(
     "create_requests",
     metadata,

@@ -161,7 +161,9 @@ class CaseServicer(cases_pb2_grpc.CaseServiceServicer):
 
     async def AddNote(self, request: pb.AddNoteRequest, context: Any) -> pb.AddNoteResponse:
         visibility = read.optional_enum(Visibility, request.visibility, "visibility") or Visibility.PUBLIC
-        outcome = await self._run(request, commands.add_note, text=request.text, visibility=visibility)
+        outcome = await self._run(
+            request, commands.add_note, request_id=request.request_id, text=request.text, visibility=visibility
+        )
         return pb.AddNoteResponse(case=case_message(outcome.case), entry=timeline_entry_message(outcome.entries[0]))
 
     async def CorrectTimelineEntry(

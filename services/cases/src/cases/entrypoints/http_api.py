@@ -167,7 +167,11 @@ def case_router(handlers: CaseHandlers, reads: CaseReads) -> APIRouter:
 
     @router.post("/cases/{case}/notes", status_code=201, response_model=m.EntryResponse)
     async def add_note(case: CaseParam, body: m.NoteBody, actor: ActorDep) -> dict[str, Any]:
-        return with_entry(await run(actor, case, commands.add_note, text=body.text, visibility=body.visibility))
+        return with_entry(
+            await run(
+                actor, case, commands.add_note, request_id=body.request_id, text=body.text, visibility=body.visibility
+            )
+        )
 
     @router.post("/cases/{case}/activities", status_code=201, response_model=m.EntryResponse)
     async def record_activity(case: CaseParam, body: m.ActivityBody, actor: ActorDep) -> dict[str, Any]:

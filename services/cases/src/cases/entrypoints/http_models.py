@@ -64,6 +64,9 @@ class CreateCaseBody(Body):
 class NoteBody(Body):
     text: str
     visibility: Visibility = Visibility.PUBLIC
+    request_id: str = Field(
+        default="", description="Optional client-chosen key: the same note sent again with it is added once."
+    )
 
 
 class CorrectionBody(Body):

@@ -1,7 +1,8 @@
 """The deliverer: a background Component handing pending submissions to cases.
 
 Each submission is leased (so replicas never deliver one twice at once), sent (CreateCase with the
-receipt id as request id, so a retry after a lost answer opens nothing new; or AddNote), and marked
+receipt id as request id, so a retry after a lost answer opens nothing new; or AddNote, with the same
+request id, so a retried note is added once), and marked
 submitted in the same transaction that records the case for duplicate and alarm folding. While
 cases is unreachable the submission waits with exponential backoff and is never dropped; a lease
 left by a crashed replica expires and the row is delivered again."""
@@ -155,7 +156,7 @@ class CaseDeliverer:
             plan = await self._as_new_case(submission, plan, "The report this adds to could not be opened as a case.")
             return await self._gateway.create_case(submission.receipt_id, plan), plan
         try:
-            return await self._gateway.add_note(target, plan.note_text), plan
+            return await self._gateway.add_note(submission.receipt_id, target, plan.note_text), plan
         except CaseGone as gone:
             plan = await self._as_new_case(submission, plan, f"Case {target} could not take this note ({gone}).")
             return await self._gateway.create_case(submission.receipt_id, plan), plan

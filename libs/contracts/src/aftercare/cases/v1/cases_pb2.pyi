@@ -1785,11 +1785,16 @@ class AddNoteRequest(_message.Message):
     CASE_NUMBER_FIELD_NUMBER: _builtins.int
     TEXT_FIELD_NUMBER: _builtins.int
     VISIBILITY_FIELD_NUMBER: _builtins.int
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
     case_id: _builtins.str
     case_number: _builtins.str
     text: _builtins.str
     visibility: Global___Visibility.ValueType
     """Unspecified means public. Internal notes are for staff only."""
+    request_id: _builtins.str
+    """Optional client-chosen key: the same caller sending the same note again with the same key gets the
+    first entry back and adds nothing (a retry after a lost answer); the key with another note is refused.
+    """
     def __init__(
         self,
         *,
@@ -1797,10 +1802,11 @@ class AddNoteRequest(_message.Message):
         case_number: _builtins.str = ...,
         text: _builtins.str = ...,
         visibility: Global___Visibility.ValueType = ...,
+        request_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id", "case_number", b"case_number", "case_ref", b"case_ref"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id", "case_number", b"case_number", "case_ref", b"case_ref", "text", b"text", "visibility", b"visibility"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id", "case_number", b"case_number", "case_ref", b"case_ref", "request_id", b"request_id", "text", b"text", "visibility", b"visibility"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType_case_ref: _TypeAlias = _typing.Literal["case_id", "case_number"]  # noqa: Y015
     _WhichOneofArgType_case_ref: _TypeAlias = _typing.Literal["case_ref", b"case_ref"]  # noqa: Y015
