@@ -82,12 +82,7 @@ class CaseHandlers:
     async def _replayed(
         self, uow: UnitOfWork, actor: Actor, key: str, claim: repository.RequestClaim, fingerprint: str
     ) -> Created:
-        if claim.fingerprint != fingerprint:
-            raise FailedPrecondition(
-                f"request_id {key!r} already opened another case with a different report; use a new request id",
-                violations=[FieldViolation("request_id", "was already used for a different report")],
-                request_id=key,
-            )
+        _same_request(key, claim.fingerprint, fingerprint, "opened another case with a different report")
         stored = await load_visible(uow.session, actor, CaseRef(case_id=claim.case_id))
         return Created(stored.case, created=False)
 
@@ -127,12 +122,7 @@ class CaseHandlers:
         earlier: repository.CommandRequest,
         fingerprint: str,
     ) -> Outcome:
-        if earlier.fingerprint != fingerprint:
-            raise FailedPrecondition(
-                f"request_id {key!r} was already used for another change; use a new request id",
-                violations=[FieldViolation("request_id", "was already used for another change")],
-                request_id=key,
-            )
+        _same_request(key, earlier.fingerprint, fingerprint, "was already used for another change")
         entries = [await repository.read_entry(uow.session, earlier.case_id, p) for p in earlier.positions]
         return Outcome(stored.case, tuple(e for e in entries if e is not None))
 
@@ -192,6 +182,16 @@ class CaseHandlers:
                 text("SELECT pg_notify(:channel, :case_id)"),
                 {"channel": self._signals.channel, "case_id": decision.case.id},
             )
+
+
+def _same_request(key: str, recorded: str, fingerprint: str, what_it_did: str) -> None:
+    """A request id sent again must carry the same request: anything else is refused, naming the field."""
+    if recorded != fingerprint:
+        raise FailedPrecondition(
+            f"request_id {key!r} {what_it_did}; use a new request id",
+            violations=[FieldViolation("request_id", what_it_did)],
+            request_id=key,
+        )
 
 
 def _command_fingerprint(case_id: str, command: CaseCommand, arguments: Mapping[str, Any]) -> str:
