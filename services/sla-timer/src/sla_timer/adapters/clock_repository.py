@@ -88,7 +88,6 @@ async def save_case_clocks(
         values = _row_values(clock, now)
         if on_postgres:
             values["plan"] = firing_plan(clock, ref, calendars)
-            values["fired_times"] = []
         statement = dialect_insert(clocks).values(
             case_id=case.case_id,
             kind=kind.value,

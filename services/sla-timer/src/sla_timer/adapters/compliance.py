@@ -113,12 +113,15 @@ FACT_TYPES = {
 }
 _ALL_TYPES = {**FACT_TYPES, "updated_at": "timestamptz"}
 _FACT_COLUMNS = tuple(_ALL_TYPES)
-# the batch as arrays in one statement (the firing loop records a fact per breach)
+# how every batch writer of facts (here, and the firing statement in pg_firing.py) ends its INSERT
+FACT_UPSERT = "ON CONFLICT (case_id, kind, cycle) DO UPDATE SET " + ", ".join(
+    f"{n} = excluded.{n}" for n in _FACT_COLUMNS if n not in KEY
+)
+# the batch as arrays in one statement (a handler's changed clocks; embedded firing)
 _UPSERT_MANY = text(
     f"""INSERT INTO "{SCHEMA}".compliance_facts ({", ".join(_FACT_COLUMNS)})
     SELECT * FROM unnest({", ".join(f"CAST(:{n} AS {t}[])" for n, t in _ALL_TYPES.items())})
-    ON CONFLICT (case_id, kind, cycle) DO UPDATE SET
-    {", ".join(f"{n} = excluded.{n}" for n in _FACT_COLUMNS if n not in KEY)}"""
+    {FACT_UPSERT}"""
 )
 
 

@@ -24,12 +24,12 @@ from aftercare_platform.db.unit_of_work import Database, partition_of
 from aftercare_platform.outbox.listener import asyncpg_dsn
 from opentelemetry import propagate
 
-from sla_timer.adapters.compliance import FACT_TYPES, KEY
+from sla_timer.adapters.clock_repository import clock_of_row
+from sla_timer.adapters.compliance import FACT_TYPES, FACT_UPSERT
 from sla_timer.adapters.firing_plan import STAMPED_PAYLOAD_FIELD, firing_plan
 from sla_timer.adapters.sla_events import CaseRef, json_time
 from sla_timer.adapters.tables import SCHEMA
 from sla_timer.domain.calendar import Calendar
-from sla_timer.domain.clock_codec import clock_from_dict
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ SELECT case_id, kind, next_due_at, plan IS NULL AS unplanned FROM "{SCHEMA}".clo
 WHERE next_due_at <= $1 ORDER BY next_due_at LIMIT $2 FOR UPDATE SKIP LOCKED
 """
 UNPLANNED = f"""
-SELECT c.state, c.case_number, c.region, c.company_id FROM "{SCHEMA}".clocks AS c
+SELECT c.state, c.fired_times, c.version, c.case_number, c.region, c.company_id FROM "{SCHEMA}".clocks AS c
 JOIN unnest($1::text[], $2::text[]) AS k(case_id, kind) ON c.case_id = k.case_id AND c.kind = k.kind
 """
 SAVE_PLANS = f"""
@@ -84,8 +84,7 @@ WITH claimed AS (
     INSERT INTO "{SCHEMA}".compliance_facts ({", ".join(FACT_TYPES)}, updated_at)
     SELECT {_FACT_VALUES}, $1
     FROM (SELECT entry->'fact' AS f FROM items WHERE jsonb_typeof(entry->'fact') = 'object') AS breaches
-    ON CONFLICT (case_id, kind, cycle) DO UPDATE SET
-        {", ".join(f"{n} = excluded.{n}" for n in (*FACT_TYPES, "updated_at") if n not in KEY)}
+    {FACT_UPSERT}
     RETURNING 1
 ), outboxed AS (
     INSERT INTO "{SCHEMA}".outbox (event_id, event_type, aggregate_id, partition, routing_key, envelope, headers,
@@ -251,7 +250,7 @@ class PgFiring:
             return
         plans = []
         for row in rows:
-            clock = clock_from_dict(orjson.loads(row["state"]))
+            clock = clock_of_row(orjson.loads(row["state"]), row["fired_times"], row["version"])
             case = CaseRef(row["case_number"], row["region"], row["company_id"])
             plans.append((clock.case_id, clock.kind.value, orjson.dumps(firing_plan(clock, case, calendars)).decode()))
         await connection.execute(SAVE_PLANS, *(list(column) for column in zip(*plans, strict=True)))
