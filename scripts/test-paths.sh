@@ -6,7 +6,7 @@ kind=${1:?unit or integration}
 paths=()
 for d in libs/*/tests/"$kind" services/*/tests/"$kind"; do [[ -d $d ]] && paths+=("$d"); done
 if [[ $kind == unit ]]; then
-  for d in libs/contracts/tests; do [[ -d $d ]] && paths+=("$d"); done
+  for d in libs/contracts/tests tests/unit; do [[ -d $d ]] && paths+=("$d"); done
 else
   [[ -d tests/integration ]] && paths+=(tests/integration)
 fi

@@ -10,8 +10,8 @@ import grpc
 from google.protobuf import any_pb2
 from google.rpc import error_details_pb2, status_pb2
 
-from aftercare_platform import errors
 from aftercare_platform.errors import DomainError, FieldViolation
+from aftercare_platform.servers.error_statuses import kind_for_grpc_status, statuses_of
 from aftercare_platform.servers.grpc_handlers import Behavior, wrap_handler
 from aftercare_platform.telemetry.propagation import current_trace_id
 
@@ -19,19 +19,6 @@ log = logging.getLogger(__name__)
 
 STATUS_DETAILS_KEY = "grpc-status-details-bin"
 ERROR_DOMAIN = "aftercare.dev"
-
-# the reverse direction, for callers turning a remote status back into a DomainError
-_ERROR_BY_STATUS: dict[grpc.StatusCode, type[DomainError]] = {
-    grpc.StatusCode.INVALID_ARGUMENT: errors.InvalidArgument,
-    grpc.StatusCode.NOT_FOUND: errors.NotFound,
-    grpc.StatusCode.ALREADY_EXISTS: errors.AlreadyExists,
-    grpc.StatusCode.FAILED_PRECONDITION: errors.FailedPrecondition,
-    grpc.StatusCode.UNAUTHENTICATED: errors.Unauthenticated,
-    grpc.StatusCode.PERMISSION_DENIED: errors.PermissionDenied,
-    grpc.StatusCode.RESOURCE_EXHAUSTED: errors.ResourceExhausted,
-    grpc.StatusCode.UNAVAILABLE: errors.Unavailable,
-}
-
 
 def status_details(error: DomainError) -> bytes:
     """A serialized google.rpc.Status: ErrorInfo names the error, BadRequest lists the fields."""
@@ -46,14 +33,14 @@ def status_details(error: DomainError) -> bytes:
             error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description)
             for v in error.violations
         ])))
-    status = status_pb2.Status(code=error.grpc_status.value[0], message=error.detail, details=details)
+    status = status_pb2.Status(code=statuses_of(error).grpc.value[0], message=error.detail, details=details)
     return bytes(status.SerializeToString())
 
 
 def domain_error_from_status(code: grpc.StatusCode, message: str,
                              trailing_metadata: Iterable[tuple[str, Any]] | None) -> DomainError | None:
     """Rebuild the DomainError a server sent (to re-raise it at our own edge); None if it was not one."""
-    error_class = _ERROR_BY_STATUS.get(code)
+    error_class = kind_for_grpc_status(code)
     if error_class is None:
         return None
     status = _status_from_metadata(trailing_metadata)
@@ -111,9 +98,10 @@ async def _abort_for(error: Exception, context: Any, method: str) -> None:
         # the handler (or an inner interceptor) already chose the status
         raise error
     if isinstance(error, DomainError):
+        grpc_status = statuses_of(error).grpc
         log.info("rpc refused", extra={"rpc_method": method, "error_code": error.code,
-                                       "grpc_status": error.grpc_status.name})
-        await context.abort(error.grpc_status, error.detail,
+                                       "grpc_status": grpc_status.name})
+        await context.abort(grpc_status, error.detail,
                             trailing_metadata=((STATUS_DETAILS_KEY, status_details(error)),))
     trace_id = current_trace_id()
     log.exception("rpc failed unexpectedly", extra={"rpc_method": method})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
@@ -12,12 +13,48 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from aftercare_platform.errors import PROBLEM_TYPE_BASE, DomainError, Unauthenticated, problem_for
+from aftercare_platform.errors import DomainError, Unauthenticated
+from aftercare_platform.servers.error_statuses import PROBLEM_TYPE_BASE, problem_type_of, statuses_of
 from aftercare_platform.telemetry.propagation import current_trace_id
 
 log = logging.getLogger(__name__)
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+@dataclass
+class Problem:
+    """An RFC 9457 problem body."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[dict[str, str]] = field(default_factory=list)
+    extra: dict[str, object] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, object]:
+        body: dict[str, object] = {
+            "type": self.type,
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+        }
+        if self.errors:
+            body["errors"] = self.errors
+        body.update(self.extra)
+        return body
+
+
+def problem_for(error: DomainError) -> Problem:
+    return Problem(
+        type=problem_type_of(error),
+        title=error.title,
+        status=int(statuses_of(error).http),
+        detail=error.detail,
+        errors=[{"field": v.field, "description": v.description} for v in error.violations],
+        extra={k: v for k, v in error.extra.items() if isinstance(v, str | int | float | bool | list)},
+    )
 
 
 class ProblemResponse(JSONResponse):
@@ -34,9 +71,10 @@ def problem_response(status: int, body: dict[str, Any], headers: dict[str, str] 
 
 async def domain_error_problem(request: Request, error: Exception) -> ProblemResponse:
     assert isinstance(error, DomainError)
-    body = problem_for(error).as_dict() | {"instance": request.url.path}
+    problem = problem_for(error)
+    body = problem.as_dict() | {"instance": request.url.path}
     headers = {"WWW-Authenticate": 'Bearer error="invalid_token"'} if isinstance(error, Unauthenticated) else None
-    return problem_response(int(error.http_status), body, headers)
+    return problem_response(problem.status, body, headers)
 
 
 async def validation_problem(request: Request, error: Exception) -> ProblemResponse:

@@ -14,7 +14,8 @@ from aftercare_platform.auth.fastapi import require_principal
 from aftercare_platform.auth.principal import Principal
 from aftercare_platform.clock import Clock
 from aftercare_platform.db.unit_of_work import Database
-from aftercare_platform.errors import PROBLEM_TYPE_BASE, InvalidArgument, Unauthenticated
+from aftercare_platform.errors import InvalidArgument, Unauthenticated
+from aftercare_platform.servers.error_statuses import PROBLEM_TYPE_BASE
 from aftercare_platform.servers.http_problems import problem_response
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse

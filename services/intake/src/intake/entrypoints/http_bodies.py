@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-from http import HTTPStatus
 from typing import Any, Literal, TypeVar
 
-import grpc
-from aftercare_platform.errors import DomainError, InvalidArgument
+from aftercare_platform.errors import InvalidArgument, PayloadTooLarge
 from fastapi import Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -15,12 +13,6 @@ from intake.domain.intake_request import invalid_argument_from
 from intake.handlers.receipts import Receipt
 
 M = TypeVar("M", bound=BaseModel)
-
-
-class PayloadTooLarge(DomainError):
-    grpc_status = grpc.StatusCode.RESOURCE_EXHAUSTED
-    http_status = HTTPStatus.REQUEST_ENTITY_TOO_LARGE
-    code = "payload-too-large"
 
 
 async def read_body(request: Request, limit: int) -> bytes:
