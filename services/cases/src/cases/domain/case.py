@@ -161,9 +161,5 @@ class Case:
     reopen_count: int = 0
     version: int = 1
 
-    @property
-    def open_complaints(self) -> tuple[Complaint, ...]:
-        return tuple(c for c in self.complaints if c.is_open)
-
     def complaint(self, sequence: int) -> Complaint | None:
         return next((c for c in self.complaints if c.sequence == sequence), None)

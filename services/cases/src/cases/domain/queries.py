@@ -42,11 +42,6 @@ class TimeRange:
             raise InvalidArgument.for_field(f"{field}.end_time", "must be after start_time")
         return self
 
-    def contains(self, instant: datetime | None) -> bool:
-        if instant is None:
-            return False
-        return (self.start is None or instant >= self.start) and (self.end is None or instant < self.end)
-
     def as_key(self) -> list[str | None]:
         return [canonical_time(b) if b else None for b in (self.start, self.end)]
 
@@ -112,31 +107,6 @@ class CaseFilter:
         )
         canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return hashlib.sha256(canonical.encode()).hexdigest()[:32]
-
-    def matches(self, case: Case) -> bool:
-        """The filter as a predicate (the in-memory repository, and a check for SQL's results)."""
-        checks = (
-            not self.matches_nothing,
-            not self.company_ids or case.company_id in self.company_ids,
-            not self.statuses or case.status in self.statuses,
-            not self.priorities or case.priority in self.priorities,
-            not self.categories or case.category in self.categories,
-            not self.kinds or case.kind in self.kinds,
-            not self.tiers or case.tier in self.tiers,
-            not self.regions or case.region in self.regions,
-            not self.assignee_ids or case.assignee in self.assignee_ids,
-            self.asset_manufacturer is None
-            or (case.asset.manufacturer or "").lower() == self.asset_manufacturer.lower(),
-            self.created is None or self.created.contains(case.created_at),
-            self.closed is None or self.closed.contains(case.closed_at),
-            self.text is None or _mentions(case, self.text),
-        )
-        return all(checks)
-
-
-def _mentions(case: Case, text: str) -> bool:
-    haystack = " ".join((case.number, case.description, *case.error_codes)).lower()
-    return all(word in haystack for word in text.lower().split())
 
 
 def scoped_to(wanted: CaseFilter, actor: Actor) -> CaseFilter:

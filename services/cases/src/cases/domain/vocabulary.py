@@ -26,10 +26,6 @@ class Status(StrEnum):
     CANCELLED = "cancelled"
 
     @property
-    def is_terminal(self) -> bool:
-        return self is Status.CANCELLED
-
-    @property
     def clocks_paused(self) -> bool:
         return self is Status.WAITING_CUSTOMER
 

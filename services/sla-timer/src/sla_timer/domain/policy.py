@@ -34,13 +34,6 @@ class Action:
     def escalate(cls, tiers: int = 1) -> Action:
         return cls(ActionKind.ESCALATE, tiers=tiers)
 
-    def describe(self) -> str:
-        if self.kind is ActionKind.NOTIFY:
-            return f"notify {', '.join(self.roles)} by {' and '.join(self.channels)}"
-        if self.kind is ActionKind.ESCALATE:
-            return f"escalate {self.tiers} tier" + ("s" if self.tiers != 1 else "")
-        return "reassign the case"
-
 
 @dataclass(frozen=True)
 class WarningRule:

@@ -127,7 +127,3 @@ def raise_if_any(violations: list[FieldViolation], what: str) -> None:
 
 def validate_policy_set(policy_set: PolicySet) -> None:
     raise_if_any(policy_set_violations(policy_set), "policy set")
-
-
-def validate_calendar(calendar: Calendar) -> None:
-    raise_if_any(calendar_violations(calendar), f"calendar {calendar.name!r}")
