@@ -4,6 +4,8 @@ The contracts are written from what is on disk (`services/*/src/<package>` and t
 service that lands is covered without anyone editing a contract. Rules:
 - a service's `domain` imports no I/O library, none of the platform's I/O parts, and none of its
   own outer layers (directly or through another module);
+- inside a service, a role imports only the roles below it:
+  bootstrap > entrypoints > handlers | reads (independent) > adapters > domain;
 - services never import each other;
 - the platform never imports a service.
 
@@ -24,6 +26,8 @@ DOMAIN_FORBIDDEN_LIBRARIES = ("sqlalchemy", "grpc", "aio_pika", "asyncpg", "fast
 DOMAIN_FORBIDDEN_PLATFORM_PARTS = ("db", "bus", "outbox", "servers")
 # a service's own layers outside the domain
 DOMAIN_FORBIDDEN_OWN_LAYERS = ("adapters", "handlers", "entrypoints", "reads", "bootstrap")
+# a service's roles, top to bottom (docs/conventions-notes.md); parentheses: a service may lack one
+ROLE_LAYERS = ("(bootstrap)", "(entrypoints)", "(handlers) | (reads)", "(adapters)", "(domain)")
 
 PLATFORM_PACKAGE = "aftercare_platform"
 
@@ -86,6 +90,9 @@ def contracts(tree: Tree) -> str:
         forbidden += [f"{service.name}.{part}" for part in DOMAIN_FORBIDDEN_OWN_LAYERS if service.has(part)]
         contract(f"{service.name}-domain", f"{service.name}.domain is pure", "forbidden",
                  source_modules=[f"{service.name}.domain"], forbidden_modules=forbidden)
+    if tree.services:
+        contract("service-roles", "a service's roles import only the roles below them", "layers",
+                 containers=[service.name for service in tree.services], layers=list(ROLE_LAYERS))
     if len(tree.services) > 1:
         contract("services-independent", "services never import each other", "independence",
                  modules=[service.name for service in tree.services])
