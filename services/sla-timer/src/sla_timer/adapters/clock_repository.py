@@ -16,12 +16,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from sla_timer.adapters.case_repository import CaseInfo
+from sla_timer.adapters.clock_codec import clock_from_dict, clock_to_dict
 from sla_timer.adapters.firing_plan import firing_plan
 from sla_timer.adapters.sla_events import CaseRef
 from sla_timer.adapters.tables import clocks
 from sla_timer.domain.calendar import Calendar
 from sla_timer.domain.clock import replay_firings
-from sla_timer.domain.clock_codec import clock_from_dict, clock_to_dict
 from sla_timer.domain.clock_model import SlaClock
 from sla_timer.domain.vocabulary import ClockKind
 

@@ -16,5 +16,4 @@ commands        ClockOp, ClockCommand
 event_plan      plan_for_event, event_time: event type -> clock commands
 case_clocks     apply_commands: commands -> transitions of one case's clocks
 explain         explain(clock): what GetCaseSla shows, with a "why" sentence
-clock_codec     SlaClock <-> JSON-ready dict
 """
