@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -91,3 +92,18 @@ def test_a_service_that_lands_is_covered_without_editing_a_contract(tmp_path: Pa
 def test_this_repository_keeps_every_rule() -> None:
     result = run_check(REPO)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_scaffolded_service_keeps_every_rule(tmp_path: Path) -> None:
+    from aftercare_platform.scaffold.render import new_service
+
+    root = tmp_path / "repo"
+    shutil.copytree(REPO / "deploy", root / "deploy")
+    (root / "proto").mkdir()
+    shutil.copy(REPO / "proto" / "buf.yaml", root / "proto" / "buf.yaml")
+    (root / "libs" / "platform").mkdir(parents=True)
+    (root / "libs" / "platform" / "src").symlink_to(REPO / "libs" / "platform" / "src")
+    new_service(root, "layer-probe", http_port=18_998, grpc_port=58_998)
+    result = run_check(root)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "layer_probe.domain is pure KEPT" in result.stdout, result.stdout
