@@ -90,11 +90,11 @@ def snapshot_message(event: CloudEvent) -> Any:
     return message
 
 
-def case_snapshot(event: CloudEvent) -> CaseSnapshot:
+def case_snapshot(event: CloudEvent, *, require_case: bool = True) -> CaseSnapshot:
     """The snapshot of a case or dispatch event; InvalidArgument naming the field when it does not
-    parse or names no case."""
+    parse or (unless `require_case` is False: case_id "") names no case."""
     message = snapshot_message(event)
-    if not message.case_id:
+    if require_case and not message.case_id:
         raise InvalidArgument.for_field("data.case_id", f"{event.type} names no case")
     fields = message.DESCRIPTOR.fields_by_name
     occurred = message.occurred_at.ToDatetime(tzinfo=UTC) if message.HasField("occurred_at") else event.time
