@@ -14,10 +14,10 @@ import logging
 from datetime import timedelta
 
 from aftercare_platform.bus.envelope import CloudEvent
+from aftercare_platform.contracts.case_snapshot import case_snapshot, is_about_a_case
 from aftercare_platform.db.unit_of_work import UnitOfWork
 
 from sla_timer.adapters.case_repository import contract_policy, remember_case, remember_contract_policy
-from sla_timer.adapters.case_snapshot import is_about_a_case, snapshot_of
 from sla_timer.adapters.clock_repository import load_case_clocks, save_case_clocks
 from sla_timer.adapters.compliance import Where, record_facts
 from sla_timer.adapters.deadline_signal import DeadlineSignal
@@ -26,6 +26,7 @@ from sla_timer.adapters.policy_store import PolicyStore
 from sla_timer.adapters.sla_events import BREACHED, CaseRef, transition_events
 from sla_timer.domain.case_clocks import apply_commands
 from sla_timer.domain.event_plan import HANDLED_EVENT_TYPES, event_time, plan_for_event
+from sla_timer.domain.vocabulary import Priority
 
 log = logging.getLogger(__name__)
 CONTRACT_EVENTS = "aftercare.contract."
@@ -45,11 +46,12 @@ class SlaHandlers:
 
     async def on_case_event(self, event: CloudEvent, uow: UnitOfWork) -> None:
         session, now = uow.session, uow.clock.now()
-        snapshot = snapshot_of(event)
+        snapshot = case_snapshot(event)
         case = await remember_case(session, snapshot, now)
         if event.type not in HANDLED_EVENT_TYPES:
             return
-        commands = plan_for_event(event.type, occurred_at=snapshot.occurred_at, priority=snapshot.priority)
+        priority = Priority(snapshot.priority) if snapshot.priority else None
+        commands = plan_for_event(event.type, occurred_at=snapshot.occurred_at, priority=priority)
         if not commands:
             return
         policy_set = await self._policies.current(session)
