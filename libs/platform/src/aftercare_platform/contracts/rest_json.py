@@ -47,7 +47,7 @@ def _to_long(field: FieldDescriptor, value: Any, path: str) -> Any:
     return EnumMap.words(field.enum_type).proto_name(value, path)
 
 
-def _walk(descriptor: Descriptor, body: Any, convert: Any, path: str) -> None:
+def _walk(descriptor: Any, body: Any, convert: Any, path: str) -> None:
     """Apply `convert` to every enum value of `body` (a JSON object of `descriptor`), in place."""
     if not isinstance(body, dict):
         return

@@ -57,8 +57,8 @@ def _report_request(
     request = pb.GetComplianceReportRequest(
         company_ids=company_id or [],
         regions=region or [],
-        priorities=PRIORITIES.numbers(priority or []),  # type: ignore[misc]
-        clock_kinds=CLOCK_KINDS.numbers(clock_kind or []),  # type: ignore[misc]
+        priorities=PRIORITIES.numbers(priority or []),  # type: ignore[arg-type]
+        clock_kinds=CLOCK_KINDS.numbers(clock_kind or []),  # type: ignore[arg-type]
         from_month=from_month,
         to_month=to_month,
     )
