@@ -21,22 +21,12 @@ EVERY_ENUM: list[EnumDescriptor] = [
 ]
 
 
-class Priority(StrEnum):
-    P1 = "P1"
-    P2 = "P2"
-    P3 = "P3"
-    P4 = "P4"
-
-
-class Status(StrEnum):
-    NEW = "new"
-    ASSIGNED = "assigned"
-    IN_PROGRESS = "in_progress"
-    WAITING_CUSTOMER = "waiting_customer"
-    RESOLVED = "resolved"
-    CLOSED = "closed"
-    REOPENED = "reopened"
-    CANCELLED = "cancelled"
+# domain enums as a service writes them: the short forms of the proto's values
+Priority = StrEnum("Priority", {f"P{n}": f"P{n}" for n in range(1, 5)})  # type: ignore[misc]
+Status = StrEnum(  # type: ignore[misc]
+    "Status",
+    {w.upper(): w for w in ("new assigned in_progress waiting_customer resolved closed reopened cancelled").split()},
+)
 
 
 PRIORITIES = EnumMap(cases_pb2.Priority, Priority)

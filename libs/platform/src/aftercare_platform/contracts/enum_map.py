@@ -103,10 +103,7 @@ class EnumMap(Generic[E]):
 
     def member(self, number: int, field: str) -> E:
         """The member for a proto number; InvalidArgument naming `field` when unspecified or unknown."""
-        found = self.optional(number, field)
-        if found is None:
-            raise InvalidArgument.for_field(field, f"is required; one of: {self.allowed()}")
-        return found
+        return self._required(self.optional(number, field), field)
 
     def members(self, numbers: Any, field: str) -> list[E]:
         """Every member of a repeated enum field (none may be unspecified)."""
@@ -126,7 +123,9 @@ class EnumMap(Generic[E]):
         return found
 
     def parse(self, text: object, field: str) -> E:
-        found = self.parse_optional(text, field)
+        return self._required(self.parse_optional(text, field), field)
+
+    def _required(self, found: E | None, field: str) -> E:
         if found is None:
             raise InvalidArgument.for_field(field, f"is required; one of: {self.allowed()}")
         return found
