@@ -21,6 +21,7 @@ from google.protobuf import json_format
 from google.protobuf.descriptor import Descriptor
 from google.protobuf.message import Message
 
+from cases.domain import vocabulary as v
 from cases.domain.activities import ActivityKind
 from cases.domain.actors import Role
 from cases.domain.case import Case
@@ -28,18 +29,6 @@ from cases.domain.decisions import DomainEvent
 from cases.domain.lifecycle import Action, allowed_actions
 from cases.domain.queries import SortDirection, SortField
 from cases.domain.timeline import TimelineEntry, canonical_json, canonical_time
-from cases.domain.vocabulary import (
-    CancelReason,
-    Category,
-    Channel,
-    ComplaintAbout,
-    Entitlement,
-    Kind,
-    Priority,
-    Status,
-    Tier,
-    Visibility,
-)
 
 M = TypeVar("M", bound=Message)
 E = TypeVar("E", bound=StrEnum)
@@ -50,16 +39,16 @@ EVENT_MESSAGES: Mapping[str, type[Message]] = CASE_EVENTS
 ENUM_MAPS: Mapping[type[StrEnum], EnumMap[Any]] = {
     m.domain: m
     for m in (
-        EnumMap(cases_pb2.CaseStatus, Status),
-        EnumMap(cases_pb2.Category, Category),
-        EnumMap(cases_pb2.CaseKind, Kind),
-        EnumMap(cases_pb2.Priority, Priority),
-        EnumMap(cases_pb2.Tier, Tier),
-        EnumMap(cases_pb2.Visibility, Visibility),
-        EnumMap(cases_pb2.Channel, Channel),
-        EnumMap(cases_pb2.Entitlement, Entitlement),
-        EnumMap(cases_pb2.ComplaintAbout, ComplaintAbout),
-        EnumMap(cases_pb2.CancelReason, CancelReason),
+        EnumMap(cases_pb2.CaseStatus, v.Status),
+        EnumMap(cases_pb2.Category, v.Category),
+        EnumMap(cases_pb2.CaseKind, v.Kind),
+        EnumMap(cases_pb2.Priority, v.Priority),
+        EnumMap(cases_pb2.Tier, v.Tier),
+        EnumMap(cases_pb2.Visibility, v.Visibility),
+        EnumMap(cases_pb2.Channel, v.Channel),
+        EnumMap(cases_pb2.Entitlement, v.Entitlement),
+        EnumMap(cases_pb2.ComplaintAbout, v.ComplaintAbout),
+        EnumMap(cases_pb2.CancelReason, v.CancelReason),
         EnumMap(cases_pb2.ActivityKind, ActivityKind),
         EnumMap(cases_pb2.CaseAction, Action),
         EnumMap(cases_pb2.CaseSortField, SortField),
