@@ -135,3 +135,20 @@ def test_an_event_without_a_case_snapshot_is_refused() -> None:
     with pytest.raises(InvalidArgument) as refused:
         case_snapshot(CloudEvent("aftercare.contract.created.v1", "/t", "k", "east", {}))
     assert refused.value.violations[0].field == "type"
+
+
+def test_a_service_registers_its_own_event_types() -> None:
+    from aftercare_platform.contracts import event_types
+
+    try:
+        event_types.register("aftercare.probe_test.pinged.v1", sla_events.SlaMet)
+        event_types.register("aftercare.probe_test.pinged.v1", sla_events.SlaMet)  # importing twice is fine
+        assert message_class("aftercare.probe_test.pinged.v1") is sla_events.SlaMet
+        with pytest.raises(ValueError, match="already carries"):
+            event_types.register("aftercare.probe_test.pinged.v1", sla_events.SlaBreached)
+    finally:
+        event_types._REGISTERED.pop("aftercare.probe_test.pinged.v1", None)
+    with pytest.raises(ValueError, match="is not aftercare"):
+        event_types.register("probe.pinged", sla_events.SlaMet)
+    with pytest.raises(TypeError):
+        EVENT_MESSAGES["aftercare.x.y.v1"] = sla_events.SlaMet  # type: ignore[index]

@@ -2,13 +2,16 @@
 
 A type is `aftercare.<aggregate>.<verb>.v<N>`; the registry holds every type whose payload a
 `proto/aftercare/*/v1/events.proto` defines (a unit test holds it to the `// aftercare....v1:`
-comments there). A service that adds an event adds its row here.
+comments there). A service whose payloads live elsewhere registers them with `register` (a new service, when its event
+adapter is imported).
 """
 
 from __future__ import annotations
 
 import builtins
+import re
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import TypeVar
 
 from aftercare.cases.v1 import events_pb2 as case_events
@@ -22,6 +25,7 @@ from aftercare_platform.bus.envelope import CloudEvent
 from aftercare_platform.errors import InvalidArgument
 
 M = TypeVar("M", bound=Message)
+_TYPE = re.compile(r"^aftercare\.[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*\.v\d+$")
 
 CASE_EVENTS: Mapping[str, type[Message]] = {
     "created": case_events.CaseCreated,
@@ -45,7 +49,7 @@ CASE_EVENTS: Mapping[str, type[Message]] = {
     "cancelled": case_events.CaseCancelled,
 }
 
-EVENT_MESSAGES: Mapping[str, type[Message]] = {
+_REGISTERED: dict[str, type[Message]] = {
     **{f"aftercare.case.{verb}.v1": message for verb, message in CASE_EVENTS.items()},
     "aftercare.sla.warning.v1": sla_events.SlaWarning,
     "aftercare.sla.breached.v1": sla_events.SlaBreached,
@@ -64,6 +68,18 @@ EVENT_MESSAGES: Mapping[str, type[Message]] = {
     "aftercare.rma.fixed.v1": dispatch_events.RmaFixed,
     "aftercare.loaner.delivered.v1": dispatch_events.LoanerDelivered,
 }
+# read-only: a service adds its own types with `register`
+EVENT_MESSAGES: Mapping[str, type[Message]] = MappingProxyType(_REGISTERED)
+
+
+def register(event_type: str, message: type[Message]) -> None:
+    """Add a type whose payload is defined outside the events.proto files above (a new service
+    registers its events when its adapters are imported); the same pair again is a no-op."""
+    if not _TYPE.match(event_type):
+        raise ValueError(f"event type {event_type!r} is not aftercare.<aggregate>.<verb>.v<N>")
+    known = _REGISTERED.setdefault(event_type, message)
+    if known is not message:
+        raise ValueError(f"{event_type} already carries {known.DESCRIPTOR.full_name}")
 
 
 def case_event_type(verb: str) -> str:
