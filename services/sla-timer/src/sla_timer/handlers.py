@@ -11,13 +11,15 @@ Rules for events the domain cannot place (documented in the README):
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import UTC, timedelta
+from typing import Any
 
 from aftercare_platform.bus.envelope import CloudEvent
+from aftercare_platform.contracts.case_snapshot import case_snapshot, is_about_a_case
+from aftercare_platform.contracts.event_types import message_class, parse_data
 from aftercare_platform.db.unit_of_work import UnitOfWork
 
 from sla_timer.adapters.case_repository import contract_policy, remember_case, remember_contract_policy
-from sla_timer.adapters.case_snapshot import is_about_a_case, snapshot_of
 from sla_timer.adapters.clock_repository import load_case_clocks, save_case_clocks
 from sla_timer.adapters.compliance import Where, record_facts
 from sla_timer.adapters.deadline_signal import DeadlineSignal
@@ -25,7 +27,8 @@ from sla_timer.adapters.fired_log import FiredEntry, record_fired
 from sla_timer.adapters.policy_store import PolicyStore
 from sla_timer.adapters.sla_events import BREACHED, CaseRef, transition_events
 from sla_timer.domain.case_clocks import apply_commands
-from sla_timer.domain.event_plan import HANDLED_EVENT_TYPES, event_time, plan_for_event
+from sla_timer.domain.event_plan import HANDLED_EVENT_TYPES, plan_for_event
+from sla_timer.domain.vocabulary import Priority
 
 log = logging.getLogger(__name__)
 CONTRACT_EVENTS = "aftercare.contract."
@@ -45,11 +48,12 @@ class SlaHandlers:
 
     async def on_case_event(self, event: CloudEvent, uow: UnitOfWork) -> None:
         session, now = uow.session, uow.clock.now()
-        snapshot = snapshot_of(event)
+        snapshot = case_snapshot(event)
         case = await remember_case(session, snapshot, now)
         if event.type not in HANDLED_EVENT_TYPES:
             return
-        commands = plan_for_event(event.type, occurred_at=snapshot.occurred_at, priority=snapshot.priority)
+        priority = Priority(snapshot.priority) if snapshot.priority else None
+        commands = plan_for_event(event.type, occurred_at=snapshot.occurred_at, priority=priority)
         if not commands:
             return
         policy_set = await self._policies.current(session)
@@ -82,20 +86,20 @@ class SlaHandlers:
             await self._signal.announce(session, min(due))
 
     async def on_contract_event(self, event: CloudEvent, uow: UnitOfWork) -> None:
-        """`aftercare.contract.*`: remember the SLA policy each contract selects.
-
-        Intake's payloads carry one `contract` (created/updated) or a `contracts` list (imported)."""
-        data = event.data
-        contracts = [data.get("contract") or {}, *(data.get("contracts") or [])]
-        occurred_at = event_time(
-            {"time": event.time.isoformat(), "data": {"occurred_at": data.get("occurredAt") or data.get("occurred_at")}}
-        )
+        """`aftercare.contract.*`: remember the SLA policy each contract selects."""
+        if message_class(event.type) is None:
+            log.info("skipping %s %s: a contract event this build does not know", event.type, event.id)
+            return
+        message: Any = parse_data(event)
+        # created/updated carry one `contract`, imported a `contracts` list
+        contracts = list(message.contracts) if "contracts" in message.DESCRIPTOR.fields_by_name else [message.contract]
+        occurred_at = message.occurred_at.ToDatetime(tzinfo=UTC) if message.HasField("occurred_at") else event.time
         remembered = 0
-        for contract in (c for c in contracts if isinstance(c, dict)):
-            contract_id = str(contract.get("contractId") or contract.get("contract_id") or "")
-            policy_name = str(contract.get("slaPolicy") or contract.get("sla_policy") or "")
-            if contract_id and policy_name:
-                await remember_contract_policy(uow.session, contract_id, policy_name, occurred_at, uow.clock.now())
+        for contract in contracts:
+            if contract.contract_id and contract.sla_policy:
+                await remember_contract_policy(
+                    uow.session, contract.contract_id, contract.sla_policy, occurred_at, uow.clock.now()
+                )
                 remembered += 1
         if not remembered:
             log.info("%s %s names no contract with an SLA policy; nothing to remember", event.type, event.id)

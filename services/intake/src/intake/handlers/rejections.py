@@ -10,6 +10,7 @@ from aftercare.intake.v1 import events_pb2, intake_pb2
 from aftercare_platform.db.unit_of_work import Database, UnitOfWork
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from intake.adapters.proto_mapping import CHANNELS
 from intake.adapters.tables import rejections
 from intake.domain.vocabulary import Channel
 
@@ -28,7 +29,7 @@ class Rejection:
 
 
 def channel_number(channel: Channel) -> intake_pb2.IntakeChannel.ValueType:
-    return intake_pb2.IntakeChannel.Value(f"INTAKE_CHANNEL_{channel.value.upper()}")
+    return CHANNELS.number(channel)  # type: ignore[return-value]
 
 
 async def record_in(uow: UnitOfWork, rejection: Rejection, region: str) -> str:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from aftercare_platform.contracts.case_snapshot import CaseSnapshot
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sla_timer.adapters.case_snapshot import CaseSnapshot
 from sla_timer.adapters.tables import cases, contract_policies
 from sla_timer.domain.vocabulary import Priority
 
@@ -49,7 +49,7 @@ async def remember_case(session: AsyncSession, snapshot: CaseSnapshot, now: date
         "region": snapshot.region,
         "company_id": snapshot.company_id,
         "contract_id": snapshot.contract_id,
-        "priority": snapshot.priority.value if snapshot.priority else None,
+        "priority": snapshot.priority,
         "snapshot_at": snapshot.occurred_at,
         "updated_at": now,
     }

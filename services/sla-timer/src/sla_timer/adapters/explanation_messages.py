@@ -5,27 +5,21 @@ from __future__ import annotations
 from datetime import datetime
 
 from aftercare.sla.v1 import sla_pb2
+from aftercare_platform.contracts import EnumMap
 
 from sla_timer.adapters.case_repository import CaseInfo
-from sla_timer.adapters.proto_vocabulary import duration, kind_message, priority_message, status_message, timestamp
+from sla_timer.adapters.proto_vocabulary import CLOCK_KINDS, CLOCK_STATUSES, PRIORITIES, duration, timestamp
 from sla_timer.domain.clock_model import CycleSummary, Firing, Pause
 from sla_timer.domain.explain import ClockExplanation, ItemExplanation
-from sla_timer.domain.vocabulary import ClockKind, Priority
 
-_STATES = {
-    "pending": sla_pb2.ITEM_STATE_PENDING,
-    "fired": sla_pb2.ITEM_STATE_FIRED,
-    "withdrawn": sla_pb2.ITEM_STATE_WITHDRAWN,
-    "skipped": sla_pb2.ITEM_STATE_SKIPPED,
-    "unreachable": sla_pb2.ITEM_STATE_UNREACHABLE,
-}
+ITEM_STATES = EnumMap.words(sla_pb2.ItemState)
 
 
 def _item(item: ItemExplanation) -> sla_pb2.ItemExplanation:
     message = sla_pb2.ItemExplanation(
         item=item.item,
         label=item.label,
-        state=_STATES.get(item.state, sla_pb2.ITEM_STATE_UNSPECIFIED),
+        state=ITEM_STATES.number(item.state, "state"),  # type: ignore[arg-type]
         note=item.note,
     )
     if item.due_at is not None:
@@ -61,7 +55,7 @@ def _cycle(cycle: CycleSummary) -> sla_pb2.CycleSummary:
     message = sla_pb2.CycleSummary(
         cycle=cycle.cycle,
         started_time=timestamp(cycle.started_at),
-        status=status_message(cycle.status),  # type: ignore[arg-type]
+        status=CLOCK_STATUSES.number(cycle.status),  # type: ignore[arg-type]
         business_elapsed=duration(cycle.business_elapsed),
         firings=[_firing(f) for f in cycle.firings],
     )
@@ -72,11 +66,11 @@ def _cycle(cycle: CycleSummary) -> sla_pb2.CycleSummary:
 
 def clock_explanation_message(explained: ClockExplanation) -> sla_pb2.ClockExplanation:
     message = sla_pb2.ClockExplanation(
-        clock_kind=kind_message(ClockKind(explained.kind)),  # type: ignore[arg-type]
+        clock_kind=CLOCK_KINDS.number(explained.kind),  # type: ignore[arg-type]
         cycle=explained.cycle,
-        status=status_message(explained.status),  # type: ignore[arg-type]
+        status=CLOCK_STATUSES.number(explained.status),  # type: ignore[arg-type]
         policy=explained.policy or "",
-        priority=priority_message(Priority(explained.priority) if explained.priority else None),  # type: ignore[arg-type]
+        priority=PRIORITIES.number(explained.priority),  # type: ignore[arg-type]
         calendar=explained.calendar or "",
         time_zone=explained.time_zone or "",
         business_elapsed=duration(explained.business_elapsed),

@@ -14,24 +14,18 @@ from aftercare.sla.v1 import sla_pb2
 from aftercare_platform.errors import DomainError, FieldViolation, InvalidArgument
 
 from sla_timer.adapters.proto_vocabulary import (
+    CLOCK_KINDS,
+    PRIORITIES,
     action_document,
     action_message,
     duration,
-    kind_from,
-    kind_message,
-    priority_from,
-    priority_message,
 )
 from sla_timer.domain.calendar import WEEKDAYS, Calendar
 from sla_timer.domain.durations import format_duration
 from sla_timer.domain.policy import Policy, WarningRule
 
-_DAYS = {
-    sla_pb2.Weekday.Value(f"WEEKDAY_{name}"): short
-    for name, short in zip(
-        ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"), WEEKDAYS, strict=True
-    )
-}
+# Weekday MONDAY..SUNDAY (numbers 1..7) <-> the calendar YAML's mon..sun
+_DAYS = {v.number: short for v, short in zip(sla_pb2.Weekday.DESCRIPTOR.values[1:], WEEKDAYS, strict=True)}
 _DAY_VALUES = {short: value for value, short in _DAYS.items()}
 
 
@@ -54,8 +48,8 @@ def policy_message(policy: Policy, *, is_default: bool) -> sla_pb2.Policy:
         is_default=is_default,
         targets=[
             sla_pb2.ClockTarget(
-                priority=priority_message(priority),  # type: ignore[arg-type]
-                clock_kind=kind_message(kind),  # type: ignore[arg-type]
+                priority=PRIORITIES.number(priority),  # type: ignore[arg-type]
+                clock_kind=CLOCK_KINDS.number(kind),  # type: ignore[arg-type]
                 target=duration(target.target),
                 calendar=target.calendar,
                 warnings=[_warning_message(w) for w in target.warnings],
@@ -104,8 +98,8 @@ def policy_document(message: sla_pb2.Policy) -> tuple[str, dict[str, Any], list[
     order: list[tuple[str, str]] = []
     for index, row in enumerate(message.targets):
         here = f"policy.targets[{index}]"
-        priority = priority_from(row.priority, f"{here}.priority").value
-        kind = kind_from(row.clock_kind, f"{here}.clock_kind").value
+        priority = PRIORITIES.member(row.priority, f"{here}.priority").value
+        kind = CLOCK_KINDS.member(row.clock_kind, f"{here}.clock_kind").value
         if kind in targets.get(priority, {}):
             first = order.index((priority, kind))
             raise InvalidArgument.for_field(here, f"{priority} {kind} is already given by policy.targets[{first}]")
