@@ -14,9 +14,9 @@ from google.protobuf.json_format import MessageToDict
 from intake.adapters import case_index
 from intake.domain.identification import asset_key
 from intake.handlers.case_events import on_case_event
-from intake.handlers.coverage import check_coverage
 from intake.handlers.registry_import import import_csv
 from intake.parsing.csv_import import ImportKind
+from intake.reads import check_coverage
 from sqlalchemy import select
 
 from .conftest import AGENT, NOW, Service

@@ -19,10 +19,10 @@ from intake.adapters.proto_mapping import (
     SEVERITIES,
     timestamp,
 )
+from intake.adapters.receipts import Receipt
 from intake.domain.vocabulary import CaseKind, Category, Channel, StatedSeverity
-from intake.handlers.coverage import CoverageAnswer
-from intake.handlers.receipts import Receipt
 from intake.parsing.csv_import import ImportKind
+from intake.reads import CoverageAnswer
 
 
 def category(number: int) -> Category | None:

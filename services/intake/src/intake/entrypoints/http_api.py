@@ -22,20 +22,20 @@ from fastapi.responses import JSONResponse
 
 from intake.adapters.proto_mapping import record_values
 from intake.adapters.rate_limit import RateLimiter
+from intake.adapters.receipts import get_receipt
 from intake.domain.intake_request import IntakeRequest
 from intake.domain.vocabulary import Channel
 from intake.entrypoints.grpc_mapping import day
 from intake.entrypoints.http_bodies import AgentEntryBody, ReportBody, parse_json, read_body, receipt_json
 from intake.entrypoints.requests import AGENTS, AttachmentLimits, decode_base64, report_fields, uploads
 from intake.handlers import rejections
-from intake.handlers.coverage import check_coverage
 from intake.handlers.pipeline import IntakePipeline, Submitted
-from intake.handlers.receipts import get_receipt
 from intake.handlers.registry import ID_FIELD, RegistryHandlers
 from intake.handlers.registry_import import decode_csv, import_csv
 from intake.parsing.csv_import import ImportKind
 from intake.parsing.sms_fields import SmsRejected
 from intake.parsing.sms_parser import parse_sms_webhook
+from intake.reads import check_coverage
 
 
 @dataclass(frozen=True)

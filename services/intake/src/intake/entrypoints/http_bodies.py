@@ -9,8 +9,8 @@ from aftercare_platform.errors import InvalidArgument, PayloadTooLarge
 from fastapi import Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from intake.adapters.receipts import Receipt
 from intake.domain.intake_request import invalid_argument_from
-from intake.handlers.receipts import Receipt
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from intake.adapters import case_index, sql, submissions
 from intake.adapters.attachment_storage import AttachmentStorage
 from intake.adapters.candidates import load_candidates
+from intake.adapters.receipts import Receipt, load
 from intake.adapters.submissions import State
 from intake.domain.case_plan import Caller, caller_for, plan_case
 from intake.domain.duplicates import DuplicateRule
@@ -29,7 +30,6 @@ from intake.domain.intake_request import AttachmentRef, IntakeRequest
 from intake.domain.priority import PrioritySuggestion, suggest_priority
 from intake.domain.routing import Outcome, Route, route
 from intake.domain.warranty import CHINA_TIME, EntitlementDecision, entitlement
-from intake.handlers.receipts import Receipt, load
 
 
 class DeliveryTrigger(Protocol):

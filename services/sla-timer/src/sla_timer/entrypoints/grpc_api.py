@@ -10,8 +10,9 @@ from aftercare_platform.auth.context import current_principal
 from aftercare_platform.errors import InvalidArgument
 
 from sla_timer.adapters.compliance import Report, ReportFilter
-from sla_timer.adapters.explanation_messages import case_sla_message
-from sla_timer.adapters.policy_messages import (
+from sla_timer.adapters.proto_vocabulary import CLOCK_KINDS, PRIORITIES
+from sla_timer.entrypoints.explanation_messages import case_sla_message
+from sla_timer.entrypoints.policy_messages import (
     calendar_document,
     calendar_message,
     policy_document,
@@ -19,7 +20,6 @@ from sla_timer.adapters.policy_messages import (
     restate_calendar_error,
     restate_policy_error,
 )
-from sla_timer.adapters.proto_vocabulary import CLOCK_KINDS, PRIORITIES
 from sla_timer.policy_admin import PolicyAdmin
 from sla_timer.reads import SlaReads
 

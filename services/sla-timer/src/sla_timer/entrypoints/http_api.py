@@ -25,8 +25,11 @@ from aftercare_platform.contracts.rest_json import from_rest, to_rest
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
 
 from sla_timer.adapters.compliance import ReportFilter
-from sla_timer.adapters.explanation_messages import case_sla_message
-from sla_timer.adapters.policy_messages import (
+from sla_timer.adapters.proto_vocabulary import CLOCK_KINDS, PRIORITIES
+from sla_timer.domain.vocabulary import ClockKind, Priority
+from sla_timer.entrypoints.explanation_messages import case_sla_message
+from sla_timer.entrypoints.grpc_api import report_filter, report_message
+from sla_timer.entrypoints.policy_messages import (
     calendar_document,
     calendar_message,
     policy_document,
@@ -34,9 +37,6 @@ from sla_timer.adapters.policy_messages import (
     restate_calendar_error,
     restate_policy_error,
 )
-from sla_timer.adapters.proto_vocabulary import CLOCK_KINDS, PRIORITIES
-from sla_timer.domain.vocabulary import ClockKind, Priority
-from sla_timer.entrypoints.grpc_api import report_filter, report_message
 from sla_timer.policy_admin import PolicyAdmin
 from sla_timer.reads import SlaReads
 
