@@ -13,11 +13,11 @@ from intake.adapters.cases_gateway import CasesGateway, GrpcCasesGateway
 from intake.adapters.rate_limit import RateLimiter
 from intake.adapters.tables import metadata
 from intake.domain.duplicates import DuplicateRule
+from intake.entrypoints.consumers import subscriptions
 from intake.entrypoints.grpc_api import IntakeServicer
 from intake.entrypoints.http_api import HttpLimits, intake_router
 from intake.entrypoints.requests import AttachmentLimits
 from intake.entrypoints.smtp_listener import InboundMailHandler, SmtpListener
-from intake.handlers.case_events import case_events_subscription
 from intake.handlers.delivery import CaseDeliverer
 from intake.handlers.pipeline import IntakePipeline
 from intake.handlers.registry import RegistryHandlers
@@ -62,7 +62,7 @@ async def build(infra: Infrastructure[IntakeSettings], gateway: CasesGateway | N
     return ServiceParts(
         grpc_servicers=[GrpcServicer(intake_pb2_grpc.add_IntakeServiceServicer_to_server, servicer)],
         http_routers=[intake_router(database, pipeline, registry, clock, limiter, http_limits, region)],
-        subscriptions=[case_events_subscription()],
+        subscriptions=subscriptions(),
         background=background,
         closers=[grpc_gateway.close] if grpc_gateway else [],
     )

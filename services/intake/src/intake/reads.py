@@ -1,4 +1,6 @@
-"""CheckCoverage: is this asset (or a contract's whole system) covered on a day, and why."""
+"""What a caller may read of intake, and nothing it writes: a receipt (GetReceipt) and coverage (CheckCoverage).
+
+The registry's reads stay with its handlers (`handlers/registry.py`), which share their access rules."""
 
 from __future__ import annotations
 
@@ -7,11 +9,13 @@ from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
 
+from aftercare_platform.auth.principal import Principal, Role
 from aftercare_platform.db.unit_of_work import Database
 from aftercare_platform.errors import InvalidArgument, NotFound
 from sqlalchemy import select
 
 from intake.adapters import case_index, registry_repository
+from intake.adapters.receipts import Receipt, load
 from intake.adapters.registry_rows import CONTRACT, SITE, asset_of
 from intake.adapters.tables import assets
 from intake.domain.downtime import DowntimeInterval
@@ -62,3 +66,21 @@ async def check_coverage(database: Database, *, serial_number: str | None, manuf
         day = on_date or uow.clock.now().astimezone(zone).date()
     return CoverageAnswer(day, coverage(asset, contract, downtime, day, zone),
                           entitlement(asset, contract, downtime, day, zone), downtime)
+
+
+async def get_receipt(database: Database, receipt_id: str, principal: Principal | None) -> Receipt:
+    """Staff see every receipt, a partner its own; anyone holding the (unguessable) id sees it when
+    `principal` is None, which is how the public web form follows up."""
+    key = (receipt_id or "").strip()
+    if not key or len(key) > 36:
+        raise InvalidArgument.for_field("receipt_id", "is required: the id a submission was answered with")
+    receipt = await load(database, key)
+    if receipt is None:
+        raise NotFound(f"receipt {key} not found", receipt_id=key)
+    if principal is not None and not principal.is_staff:
+        own = principal.role is Role.PARTNER and receipt.partner_id == principal.subject
+        company = receipt.identification.get("company_id")
+        customer = principal.role is Role.CUSTOMER and company and company == principal.company_id
+        if not (own or customer):
+            raise NotFound(f"receipt {key} not found", receipt_id=key)
+    return receipt

@@ -13,7 +13,7 @@ from aftercare_platform.errors import AlreadyExists, InvalidArgument, NotFound, 
 from google.protobuf.json_format import MessageToDict
 from intake.adapters import case_index
 from intake.domain.identification import asset_key
-from intake.handlers.case_events import on_case_event
+from intake.entrypoints.consumers import on_case_event
 from intake.handlers.registry_import import import_csv
 from intake.parsing.csv_import import ImportKind
 from intake.reads import check_coverage

@@ -10,13 +10,10 @@ Rules for events the domain cannot place (documented in the README):
 
 from __future__ import annotations
 
-import logging
-from datetime import UTC, timedelta
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from aftercare_platform.bus.envelope import CloudEvent
-from aftercare_platform.contracts.case_snapshot import case_snapshot, is_about_a_case
-from aftercare_platform.contracts.event_types import message_class, parse_data
+from aftercare_platform.contracts.case_snapshot import CaseSnapshot
 from aftercare_platform.db.unit_of_work import UnitOfWork
 
 from sla_timer.adapters.case_repository import contract_policy, remember_case, remember_contract_policy
@@ -30,8 +27,14 @@ from sla_timer.domain.case_clocks import apply_commands
 from sla_timer.domain.event_plan import HANDLED_EVENT_TYPES, plan_for_event
 from sla_timer.domain.vocabulary import Priority
 
-log = logging.getLogger(__name__)
-CONTRACT_EVENTS = "aftercare.contract."
+
+@dataclass(frozen=True)
+class ContractPolicy:
+    """A contract event's word on which SLA policy a contract selects, from when."""
+
+    contract_id: str
+    policy_name: str
+    occurred_at: datetime
 
 
 class SlaHandlers:
@@ -40,20 +43,14 @@ class SlaHandlers:
         self._signal = signal
         self._look_ahead = look_ahead
 
-    async def on_event(self, event: CloudEvent, uow: UnitOfWork) -> None:
-        if event.type.startswith(CONTRACT_EVENTS):
-            await self.on_contract_event(event, uow)
-        elif is_about_a_case(event.type):
-            await self.on_case_event(event, uow)
-
-    async def on_case_event(self, event: CloudEvent, uow: UnitOfWork) -> None:
+    async def on_case_event(self, uow: UnitOfWork, event_type: str, snapshot: CaseSnapshot) -> None:
+        """A case or dispatch event (`event_type`), as the snapshot of its case it carries."""
         session, now = uow.session, uow.clock.now()
-        snapshot = case_snapshot(event)
         case = await remember_case(session, snapshot, now)
-        if event.type not in HANDLED_EVENT_TYPES:
+        if event_type not in HANDLED_EVENT_TYPES:
             return
         priority = Priority(snapshot.priority) if snapshot.priority else None
-        commands = plan_for_event(event.type, occurred_at=snapshot.occurred_at, priority=priority)
+        commands = plan_for_event(event_type, occurred_at=snapshot.occurred_at, priority=priority)
         if not commands:
             return
         policy_set = await self._policies.current(session)
@@ -85,21 +82,8 @@ class SlaHandlers:
         if due and min(due) <= now + self._look_ahead:
             await self._signal.announce(session, min(due))
 
-    async def on_contract_event(self, event: CloudEvent, uow: UnitOfWork) -> None:
+    async def on_contract_policies(self, uow: UnitOfWork, policies: list[ContractPolicy]) -> None:
         """`aftercare.contract.*`: remember the SLA policy each contract selects."""
-        if message_class(event.type) is None:
-            log.info("skipping %s %s: a contract event this build does not know", event.type, event.id)
-            return
-        message: Any = parse_data(event)
-        # created/updated carry one `contract`, imported a `contracts` list
-        contracts = list(message.contracts) if "contracts" in message.DESCRIPTOR.fields_by_name else [message.contract]
-        occurred_at = message.occurred_at.ToDatetime(tzinfo=UTC) if message.HasField("occurred_at") else event.time
-        remembered = 0
-        for contract in contracts:
-            if contract.contract_id and contract.sla_policy:
-                await remember_contract_policy(
-                    uow.session, contract.contract_id, contract.sla_policy, occurred_at, uow.clock.now()
-                )
-                remembered += 1
-        if not remembered:
-            log.info("%s %s names no contract with an SLA policy; nothing to remember", event.type, event.id)
+        for contract in policies:
+            await remember_contract_policy(uow.session, contract.contract_id, contract.policy_name,
+                                           contract.occurred_at, uow.clock.now())

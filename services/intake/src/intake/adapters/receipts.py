@@ -1,4 +1,6 @@
-"""A receipt as callers see it: the submission's state, its case number once known, and why."""
+"""A receipt as callers see it: the submission's state, its case number once known, and why.
+
+Loaded here because the pipeline answers with one too; who may read one is `intake.reads`."""
 
 from __future__ import annotations
 
@@ -6,9 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from aftercare_platform.auth.principal import Principal, Role
 from aftercare_platform.db.unit_of_work import Database
-from aftercare_platform.errors import InvalidArgument, NotFound
 from sqlalchemy import select
 
 from intake.adapters.submissions import Submission
@@ -48,21 +48,3 @@ async def load(database: Database, receipt_id: str) -> Receipt | None:
     if row is None:
         return None
     return Receipt.of(Submission.of(row), dict(row["identification"] or {}))
-
-
-async def get_receipt(database: Database, receipt_id: str, principal: Principal | None) -> Receipt:
-    """Staff see every receipt, a partner its own; anyone holding the (unguessable) id sees it when
-    `principal` is None, which is how the public web form follows up."""
-    key = (receipt_id or "").strip()
-    if not key or len(key) > 36:
-        raise InvalidArgument.for_field("receipt_id", "is required: the id a submission was answered with")
-    receipt = await load(database, key)
-    if receipt is None:
-        raise NotFound(f"receipt {key} not found", receipt_id=key)
-    if principal is not None and not principal.is_staff:
-        own = principal.role is Role.PARTNER and receipt.partner_id == principal.subject
-        company = receipt.identification.get("company_id")
-        customer = principal.role is Role.CUSTOMER and company and company == principal.company_id
-        if not (own or customer):
-            raise NotFound(f"receipt {key} not found", receipt_id=key)
-    return receipt

@@ -15,7 +15,6 @@ from aftercare_platform.db.unit_of_work import Database
 from google.protobuf.json_format import MessageToDict
 
 from intake.adapters.proto_mapping import message_values, record_message
-from intake.adapters.receipts import get_receipt
 from intake.entrypoints import grpc_mapping as read
 from intake.entrypoints.requests import (
     AttachmentLimits,
@@ -29,7 +28,7 @@ from intake.handlers.pipeline import IntakePipeline, Submitted
 from intake.handlers.registry import RegistryHandlers
 from intake.handlers.registry_import import decode_csv, import_csv
 from intake.parsing.csv_import import ImportKind
-from intake.reads import check_coverage
+from intake.reads import check_coverage, get_receipt
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["IntakeService"].full_name
 C, K, T, S, A = ImportKind.COMPANIES, ImportKind.CONTACTS, ImportKind.CONTRACTS, ImportKind.SITES, ImportKind.ASSETS

@@ -22,7 +22,6 @@ from fastapi.responses import JSONResponse
 
 from intake.adapters.proto_mapping import record_values
 from intake.adapters.rate_limit import RateLimiter
-from intake.adapters.receipts import get_receipt
 from intake.domain.intake_request import IntakeRequest
 from intake.domain.vocabulary import Channel
 from intake.entrypoints.grpc_mapping import day
@@ -35,7 +34,7 @@ from intake.handlers.registry_import import decode_csv, import_csv
 from intake.parsing.csv_import import ImportKind
 from intake.parsing.sms_fields import SmsRejected
 from intake.parsing.sms_parser import parse_sms_webhook
-from intake.reads import check_coverage
+from intake.reads import check_coverage, get_receipt
 
 
 @dataclass(frozen=True)
