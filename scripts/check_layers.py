@@ -6,6 +6,7 @@ service that lands is covered without anyone editing a contract. Rules:
   own outer layers (directly or through another module);
 - inside a service, a role imports only the roles below it:
   bootstrap > entrypoints > handlers | reads (independent) > adapters > domain;
+- handlers and reads never see the bus (consumers in entrypoints read events into typed values);
 - services never import each other;
 - the platform never imports a service.
 
@@ -73,9 +74,12 @@ def contracts(tree: Tree) -> str:
         "",
     ]
 
-    def contract(key: str, name: str, kind: str, **fields: list[str]) -> None:
+    def contract(key: str, name: str, kind: str, **fields: str | list[str]) -> None:
         lines.extend([f"[importlinter:contract:{key}]", f"name = {name}", f"type = {kind}"])
         for field, values in fields.items():
+            if isinstance(values, str):
+                lines.append(f"{field} = {values}")
+                continue
             lines.append(f"{field} =")
             lines.extend(f"    {value}" for value in values)
         lines.append("")
@@ -90,6 +94,13 @@ def contracts(tree: Tree) -> str:
         forbidden += [f"{service.name}.{part}" for part in DOMAIN_FORBIDDEN_OWN_LAYERS if service.has(part)]
         contract(f"{service.name}-domain", f"{service.name}.domain is pure", "forbidden",
                  source_modules=[f"{service.name}.domain"], forbidden_modules=forbidden)
+    readers = [f"{service.name}.{role}" for service in tree.services for role in ("handlers", "reads")
+               if service.has(role)]
+    if readers and tree.platform and tree.platform.has("bus"):
+        contract("handlers-off-the-bus", "handlers and reads never see the bus", "forbidden",
+                 source_modules=readers, forbidden_modules=[f"{PLATFORM_PACKAGE}.bus"],
+                 # the unit of work they use emits through the outbox, which knows the envelope
+                 allow_indirect_imports="True")
     if tree.services:
         contract("service-roles", "a service's roles import only the roles below them", "layers",
                  containers=[service.name for service in tree.services], layers=list(ROLE_LAYERS))
