@@ -189,7 +189,7 @@ async def test_the_sla_api_answers_short_forms() -> None:
 def test_the_intake_api_answers_short_forms() -> None:
     from intake.adapters.proto_mapping import CHANNELS, PRIORITIES, RECEIPT_OUTCOMES, RECEIPT_STATES
     from intake.adapters.receipts import Receipt
-    from intake.entrypoints.http_bodies import receipt_json
+    from intake.entrypoints.http_models import receipt_json
 
     receipt = Receipt(receipt_id="r-1", channel="web_form", state="submitted", outcome="new_case", case_id="c-1",
                       case_number="EA-20261121-000001", received_at=T0, submitted_at=T0, attempts=1,
