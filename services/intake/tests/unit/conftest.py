@@ -12,6 +12,7 @@ import pytest
 from aftercare_platform.auth.principal import Principal, Role
 from aftercare_platform.clock import FakeClock
 from aftercare_platform.db.unit_of_work import Database
+from aftercare_platform.paging import PageTokens
 from aftercare_platform.service.assemble import migrate, open_database
 from intake.adapters.attachment_storage import InMemoryAttachmentStorage
 from intake.adapters.cases_gateway import CaseGone, CasesRefused, CasesUnavailable, OpenedCase
@@ -84,6 +85,7 @@ async def service(tmp_path: Path) -> AsyncIterator[Service]:
     pipeline = IntakePipeline(database, InMemoryAttachmentStorage(), deliverer, region="east",
                               duplicate_rule=DuplicateRule(), submit_wait_seconds=0)
     try:
-        yield Service(database, clock, cases, deliverer, pipeline, RegistryHandlers(database, "east"))
+        registry = RegistryHandlers(database, "east", PageTokens("unit-test-page-tokens"))
+        yield Service(database, clock, cases, deliverer, pipeline, registry)
     finally:
         await database.close()

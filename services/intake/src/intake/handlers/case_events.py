@@ -11,10 +11,11 @@ from typing import Any
 from aftercare.cases.v1 import cases_pb2, events_pb2
 from aftercare_platform.bus.consumer import EventSubscription
 from aftercare_platform.bus.envelope import CloudEvent
+from aftercare_platform.db.statements import transaction_lock
 from aftercare_platform.db.unit_of_work import UnitOfWork
 from google.protobuf import json_format
 
-from intake.adapters import case_index, sql
+from intake.adapters import case_index
 from intake.adapters.case_index import KnownCase
 from intake.domain.identification import asset_key
 
@@ -54,7 +55,7 @@ async def on_case_event(event: CloudEvent, uow: UnitOfWork) -> None:
     priority = priority.upper() if priority else None
     session = uow.session
     # events of one case may be handled concurrently: one at a time per case, so each sees the other's effect
-    await sql.lock_key(session, f"case:{snapshot.case_id}")
+    await transaction_lock(session, f"case:{snapshot.case_id}")
     if event.type == CREATED:
         serial = snapshot.asset.serial_number
         known = KnownCase(
