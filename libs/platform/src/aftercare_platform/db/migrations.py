@@ -12,6 +12,7 @@ from sqlalchemy import MetaData, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from aftercare_platform.db.statements import is_postgres
 from aftercare_platform.outbox.tables import define_platform_tables
 
 # one service's migrations at a time, whatever the number of replicas starting together
@@ -28,7 +29,7 @@ def alembic_config(script_location: Path, schema: str) -> Config:
 async def upgrade(engine: AsyncEngine, script_location: Path, schema: str, revision: str = "head") -> None:
     """Create the schema if needed and bring it to `revision`."""
     async with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
+        if is_postgres(engine):
             await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
             await connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
         await connection.run_sync(_upgrade_sync, script_location, schema, revision)
@@ -52,7 +53,7 @@ def run_env(context: EnvironmentContext | Any, target_metadata: MetaData) -> Non
         target_metadata=target_metadata,
         version_table_schema=schema,
         include_schemas=True,
-        render_as_batch=connection.dialect.name == "sqlite",
+        render_as_batch=not is_postgres(connection),
     )
     with context.begin_transaction():
         context.run_migrations()
