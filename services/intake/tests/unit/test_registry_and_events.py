@@ -17,17 +17,10 @@ from intake.handlers.case_events import on_case_event
 from intake.handlers.coverage import check_coverage
 from intake.handlers.registry_import import import_csv
 from intake.parsing.csv_import import ImportKind
-from sqlalchemy import select
 
-from .conftest import AGENT, NOW, Service
+from .conftest import AGENT, NOW, Service, events
 
 CUSTOMER = Principal("li", Role.CUSTOMER, company_id="ACME")
-
-
-async def events(service: Service) -> list[str]:
-    async with service.database.engine.connect() as connection:
-        table = service.database.tables.outbox
-        return list((await connection.execute(select(table.c.event_type).order_by(table.c.id))).scalars())
 
 
 async def test_registry_writes_check_fields_and_references_and_announce_contracts_and_assets(
