@@ -172,19 +172,19 @@ class DueClockFirer:
                 yield ClaimedBatch([h.due_at for h in held], fire_on_postgres)
             return
         async with self._db.unit_of_work() as uow:
-            held = await claim_due(uow.session, horizon, limit)
+            claimed = await claim_due(uow.session, horizon, limit)
 
             async def fire_in_unit_of_work() -> int:
                 fired_at = uow.clock.now()
                 done = fire_claimed(
-                    held, fired_at, calendars, lambda t, s, p, r: uow.emit(t, subject=s, data=p, region=r)
+                    claimed, fired_at, calendars, lambda t, s, p, r: uow.emit(t, subject=s, data=p, region=r)
                 )
                 await save_fired(uow.session, done.saved, fired_at)
                 await record_fired(uow.session, done.log)
                 await record_facts(uow.session, done.breached, calendars, fired_at)
                 return len(done.log)
 
-            yield ClaimedBatch([d.clock.next_due_at for d in held], fire_in_unit_of_work)
+            yield ClaimedBatch([d.clock.next_due_at for d in claimed], fire_in_unit_of_work)
 
     async def fire_batch(self, now: datetime, limit: int) -> int:
         """Claim what is due at `now` and fire it at once; returns how many rows were claimed."""

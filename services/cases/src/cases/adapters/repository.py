@@ -76,9 +76,9 @@ async def claim_request(
     """Record `request_id` for `case_id`, or find the case it already names. A concurrent claim of the
     same id waits here until the other transaction ends (PostgreSQL's unique index does that)."""
     table = create_requests
-    row = {"requester": requester, "request_id": request_id, "fingerprint": fingerprint, "case_id": case_id,
-           "created_at": at}
-    statement = insert_ignore(session, table, ["requester", "request_id"], row)
+    claim = {"requester": requester, "request_id": request_id, "fingerprint": fingerprint, "case_id": case_id,
+             "created_at": at}
+    statement = insert_ignore(session, table, ["requester", "request_id"], claim)
     result = cast(CursorResult[Any], await session.execute(statement))
     if result.rowcount:
         return RequestClaim(case_id, fingerprint, fresh=True)
