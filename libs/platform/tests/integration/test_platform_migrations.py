@@ -38,11 +38,9 @@ def upgrade() -> None:
 '''
 
 
-@pytest.fixture(params=["postgresql", "sqlite"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "postgresql":
-        return str(request.getfixturevalue("database_url"))
-    return f"sqlite+aiosqlite:///{tmp_path / 'migrations.sqlite3'}"
+@pytest.fixture
+def url(any_database_url: str) -> str:
+    return any_database_url
 
 
 @pytest.fixture

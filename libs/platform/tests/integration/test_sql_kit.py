@@ -4,7 +4,6 @@ through a dropped connection, and the outbox INSERT fragment against what `uow.e
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 from typing import Any, cast
 
 import pytest
@@ -37,16 +36,9 @@ KV = Table(
 )
 
 
-@pytest.fixture(params=["postgresql", "sqlite"])
-def kit_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "postgresql":
-        return str(request.getfixturevalue("database_url"))
-    return f"sqlite+aiosqlite:///{tmp_path / 'kit.sqlite3'}"
-
-
 @pytest.fixture
-async def db(kit_url: str):
-    database, _ = await open_database(kit_url, "kit", clock=FakeClock())
+async def db(any_database_url: str):
+    database, _ = await open_database(any_database_url, "kit", clock=FakeClock())
     yield database
     await database.close()
 

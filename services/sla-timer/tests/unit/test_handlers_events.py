@@ -32,12 +32,6 @@ NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 CASE_ID = "case-1"
 # first response in 10 minutes, warned at 5 and 8; nothing else promised at P1
 MINUTES_POLICY = """
-default_policy: minutes
-calendars:
-  always:
-    time_zone: UTC
-    weekly: {mon: ["00:00-24:00"], tue: ["00:00-24:00"], wed: ["00:00-24:00"], thu: ["00:00-24:00"],
-             fri: ["00:00-24:00"], sat: ["00:00-24:00"], sun: ["00:00-24:00"]}
 policies:
   minutes:
     description: a first response in ten minutes
@@ -51,8 +45,11 @@ policies:
             - {after: 8m, actions: [{type: notify, roles: [supervisor], channels: [email]}]}
           breach_actions:
             - {type: escalate, tiers: 1}
+default_policy: minutes
+calendars:
+  always: {time_zone: UTC, weekly: {mon: &day ["00:00-24:00"], tue: *day, wed: *day, thu: *day, fri: *day,
+                                    sat: *day, sun: *day}}
 """
-
 
 @dataclass
 class Sla:
