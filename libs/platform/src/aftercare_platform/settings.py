@@ -32,6 +32,8 @@ class ServiceSettings(BaseSettings):
     # so publishing never takes the GIL from a busy service (sla-timer's firing loop)
     relay_in_process: bool = True
     jwt_secret: str = "aftercare-development-secret-change-me"
+    # signs List/Search page tokens (aftercare_platform.paging), so a client cannot forge or edit one
+    page_token_secret: str = "aftercare-development-page-tokens-change-me"
     jwt_issuer: str = "aftercare"
     jwt_audience: str = "aftercare"
     jwks_url: str | None = None

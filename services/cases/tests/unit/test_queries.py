@@ -10,10 +10,11 @@ from types import SimpleNamespace
 
 import pytest
 from aftercare_platform.errors import InvalidArgument
+from aftercare_platform.paging import page_size
 from cases.domain.actors import Actor, Role
 from cases.domain.case import Case
 from cases.domain.cursor import Cursor, CursorCodec
-from cases.domain.queries import CaseFilter, Sort, SortDirection, SortField, TimeRange, page_size, scoped_to
+from cases.domain.queries import CaseFilter, Sort, SortDirection, SortField, TimeRange, scoped_to
 from cases.domain.vocabulary import Status
 
 SECRET = b"test-secret"

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from aftercare.intake.v1 import intake_pb2_grpc
 from aftercare_platform.lifecycle import Component
+from aftercare_platform.paging import PageTokens
 from aftercare_platform.service.definition import GrpcServicer, Infrastructure, ServiceDefinition, ServiceParts
 
 from intake.adapters.attachment_storage import FileSystemAttachmentStorage
@@ -44,7 +45,7 @@ async def build(infra: Infrastructure[IntakeSettings], gateway: CasesGateway | N
     pipeline = IntakePipeline(database, storage, deliverer, region=region,
                               duplicate_rule=DuplicateRule(window=timedelta(hours=settings.duplicate_window_hours)),
                               submit_wait_seconds=settings.submit_wait_seconds)
-    registry = RegistryHandlers(database, region)
+    registry = RegistryHandlers(database, region, PageTokens(settings.page_token_secret))
     attachment_limits = AttachmentLimits(settings.max_attachments, settings.max_attachment_bytes)
     servicer = IntakeServicer(database, pipeline, registry, clock, limits=attachment_limits, region=region)
     limiter = RateLimiter(clock, per_minute=settings.web_form_per_minute, burst=settings.web_form_burst)

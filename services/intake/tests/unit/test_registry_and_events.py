@@ -17,17 +17,10 @@ from intake.entrypoints.consumers import on_case_event
 from intake.handlers.registry_import import import_csv
 from intake.parsing.csv_import import ImportKind
 from intake.reads import check_coverage
-from sqlalchemy import select
 
-from .conftest import AGENT, NOW, Service
+from .conftest import AGENT, NOW, Service, events
 
 CUSTOMER = Principal("li", Role.CUSTOMER, company_id="ACME")
-
-
-async def events(service: Service) -> list[str]:
-    async with service.database.engine.connect() as connection:
-        table = service.database.tables.outbox
-        return list((await connection.execute(select(table.c.event_type).order_by(table.c.id))).scalars())
 
 
 async def test_registry_writes_check_fields_and_references_and_announce_contracts_and_assets(
@@ -144,3 +137,19 @@ async def test_coverage_counts_the_downtime_of_the_asset(service: Service) -> No
     with pytest.raises(NotFound):
         await check_coverage(service.database, serial_number="NOPE", manufacturer=None, contract_id=None,
                              on_date=None)
+
+
+async def test_registry_lists_page_with_signed_tokens_bound_to_their_kind(service: Service) -> None:
+    registry = service.registry
+    for n in range(3):
+        await registry.create(AGENT, ImportKind.COMPANIES, {"company_id": f"CO-{n}", "name": f"Company {n}"})
+    first, token = await registry.list(AGENT, ImportKind.COMPANIES, {}, page_size=2, page_token="")
+    rest, last = await registry.list(AGENT, ImportKind.COMPANIES, {}, page_size=2, page_token=token)
+    assert [c.company_id for c in first + rest] == ["CO-0", "CO-1", "CO-2"] and last == ""
+    edited = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    for bad in (edited, "Q08tMQ", token + "x"):  # edited, unsigned (the old form), extended
+        with pytest.raises(InvalidArgument) as refused:
+            await registry.list(AGENT, ImportKind.COMPANIES, {}, page_size=2, page_token=bad)
+        assert refused.value.violations[0].field == "page.page_token"
+    with pytest.raises(InvalidArgument, match="not issued for a list of contacts"):
+        await registry.list(AGENT, ImportKind.CONTACTS, {"company_id": "CO-0"}, page_size=2, page_token=token)

@@ -9,7 +9,6 @@ On PostgreSQL the transaction runs on the loop's own connection (adapters/pg_fir
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from typing import Any
 
 from aftercare_platform.bus.envelope import CloudEvent
 from aftercare_platform.clock import Clock
+from aftercare_platform.db.statements import is_postgres
 from aftercare_platform.db.unit_of_work import Database
 
 from sla_timer.adapters.clock_repository import DueClock, claim_due, next_due_instants, save_fired
@@ -99,12 +99,12 @@ class DueClockFirer:
         self._policies = policies
         self._clock = clock
         self._policies_read_at = float("-inf")
-        self._nudge = RelayNudge(outbox_notify_interval)
+        self._nudge = RelayNudge(outbox_notify_interval, clock)
         # on PostgreSQL, one connection per lane: a backlog is drained by the lanes together, one lane's
         # Python work overlapping another's statement in the database
         self._lanes = (
             [PgFiring(database, self._nudge) for _ in range(lanes)]
-            if database.engine.dialect.name == "postgresql"
+            if is_postgres(database.engine)
             else []
         )
         self._pg = self._lanes[0] if self._lanes else None
@@ -126,7 +126,7 @@ class DueClockFirer:
         """Seconds until the relay must be told of quietly written events (None: nothing owed)."""
         if self._nudge.owed_at is None:
             return None
-        return max(0.0, self._nudge.owed_at - time.monotonic())
+        return max(0.0, self._nudge.owed_at - self._nudge.seconds())
 
     async def notify_if_owed(self) -> None:
         if self._pg is not None:
@@ -147,9 +147,9 @@ class DueClockFirer:
             await lane.close()
 
     async def _calendars(self) -> Calendars:
-        if time.monotonic() - self._policies_read_at > POLICY_REFRESH_SECONDS:
+        if self._nudge.seconds() - self._policies_read_at > POLICY_REFRESH_SECONDS:
             await self.refresh_policies()
-            self._policies_read_at = time.monotonic()
+            self._policies_read_at = self._nudge.seconds()
         return self._policies.cached.calendars
 
     @property

@@ -80,7 +80,7 @@ class SlaHandlers:
         # every clock held, changed or not: one the firing loop skipped while we held it may be due now
         due = [c.next_due_at for c in outcome.clocks.values() if c.next_due_at is not None]
         if due and min(due) <= now + self._look_ahead:
-            await self._signal.announce(session, min(due))
+            await self._signal.announce(uow, min(due))
 
     async def on_contract_policies(self, uow: UnitOfWork, policies: list[ContractPolicy]) -> None:
         """`aftercare.contract.*`: remember the SLA policy each contract selects."""

@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from aftercare_platform.errors import InvalidArgument
+from aftercare_platform.paging import PAGE_SIZE_DEFAULT
 
 from cases.domain.actors import ANY, Actor, Role
 from cases.domain.case import Case
@@ -21,8 +22,6 @@ from cases.domain.text import SHORT_TEXT_MAX, optional_text
 from cases.domain.timeline import canonical_time
 from cases.domain.vocabulary import Category, Kind, Priority, Status, Tier
 
-PAGE_SIZE_DEFAULT = 50
-PAGE_SIZE_MAX = 200
 SEARCH_TEXT_MAX = 500
 FILTER_VALUES_MAX = 100  # values in one repeated filter field
 
@@ -160,14 +159,6 @@ class Sort:
         if self.field is SortField.PRIORITY:
             return case.priority.rank
         return case.number
-
-
-def page_size(requested: int | None, field_name: str = "page.page_size") -> int:
-    if requested is None or requested == 0:
-        return PAGE_SIZE_DEFAULT
-    if requested < 0:
-        raise InvalidArgument.for_field(field_name, f"must not be negative, got {requested}")
-    return min(requested, PAGE_SIZE_MAX)
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,13 @@ from aftercare.cases.v1 import cases_pb2_grpc
 from aftercare.common.v1 import common_pb2
 from aftercare_platform.auth.context import current_principal
 from aftercare_platform.errors import InvalidArgument
+from aftercare_platform.paging import page_size
 
 from cases.adapters.proto_mapping import case_message, timeline_entry_message
 from cases.domain import commands
 from cases.domain.actors import Actor
 from cases.domain.case import Case
-from cases.domain.queries import CaseQuery, page_size
+from cases.domain.queries import CaseQuery
 from cases.domain.vocabulary import CancelReason, ComplaintAbout, Priority, Tier, Visibility
 from cases.entrypoints import grpc_requests as read
 from cases.entrypoints.principals import actor_of

@@ -9,13 +9,14 @@ from typing import Any, TypeVar
 from aftercare.cases.v1 import cases_pb2
 from aftercare.common.v1 import common_pb2
 from aftercare_platform.errors import InvalidArgument
+from aftercare_platform.paging import page_size
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from cases.adapters.proto_mapping import enum_map
 from cases.domain.activities import Activity, ActivityKind
 from cases.domain.case import Asset, Caller, FaultReport
 from cases.domain.commands import NewCase
-from cases.domain.queries import CaseFilter, Sort, SortDirection, SortField, TimeRange, page_size
+from cases.domain.queries import CaseFilter, Sort, SortDirection, SortField, TimeRange
 from cases.domain.references import CaseRef
 from cases.domain.vocabulary import (
     Category,

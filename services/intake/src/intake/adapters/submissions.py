@@ -8,10 +8,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from aftercare_platform.db.statements import insert_ignore
 from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake.adapters import sql
 from intake.adapters.tables import request_keys, submissions
 
 
@@ -67,7 +67,7 @@ async def receipt_for_key(session: AsyncSession, scope: str, key: str) -> str | 
 async def claim_key(session: AsyncSession, scope: str, key: str, receipt_id: str, at: datetime) -> bool:
     """Record an idempotency key for this receipt; False when another receipt holds it already."""
     row = {"scope": scope, "key": key, "receipt_id": receipt_id, "created_at": at}
-    result = await session.execute(sql.insert_ignoring_conflict(session, request_keys, row, ["scope", "key"]))
+    result = await session.execute(insert_ignore(session, request_keys, ["scope", "key"], row))
     return bool(getattr(result, "rowcount", 0))
 
 

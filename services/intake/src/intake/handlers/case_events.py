@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from aftercare_platform.contracts.case_snapshot import CaseSnapshot
+from aftercare_platform.db.statements import transaction_lock
 from aftercare_platform.db.unit_of_work import UnitOfWork
 
-from intake.adapters import case_index, sql
+from intake.adapters import case_index
 from intake.adapters.case_index import KnownCase
 from intake.domain.identification import asset_key
 
@@ -40,7 +41,7 @@ async def learn(uow: UnitOfWork, news: CaseNews) -> None:
     at, status, priority = snapshot.occurred_at, snapshot.status or "new", snapshot.priority
     session = uow.session
     # events of one case may be handled concurrently: one at a time per case, so each sees the other's effect
-    await sql.lock_key(session, f"case:{snapshot.case_id}")
+    await transaction_lock(session, f"case:{snapshot.case_id}")
     if news.opening is not None:
         opening = news.opening
         serial = opening.serial_number

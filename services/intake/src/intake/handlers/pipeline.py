@@ -14,11 +14,12 @@ from datetime import timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from aftercare_platform.db.statements import transaction_lock
 from aftercare_platform.db.unit_of_work import Database, UnitOfWork
 from aftercare_platform.errors import InvalidArgument, PermissionDenied
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake.adapters import case_index, sql, submissions
+from intake.adapters import case_index, submissions
 from intake.adapters.attachment_storage import AttachmentStorage
 from intake.adapters.candidates import load_candidates
 from intake.adapters.receipts import Receipt, load
@@ -140,7 +141,7 @@ class IntakePipeline:
             raise PermissionDenied(f"this key may not report for company {found.company.company_id}")
         open_cases = []
         if found.asset_key is not None:
-            await sql.lock_key(session, found.asset_key)  # concurrent repeats of one alarm make one case
+            await transaction_lock(session, found.asset_key)  # concurrent repeats of one alarm make one case
             open_cases = await case_index.open_cases_for(session, found.asset_key)
         routed = route(request, found.asset_key, open_cases, self._rule)
         zone = ZoneInfo(found.site.time_zone) if found.site else CHINA_TIME

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections import deque
 from datetime import datetime, timedelta
 
@@ -135,10 +134,10 @@ class FiringScheduler:
     async def hold_while_draining(self, at_most: float) -> None:
         """For the outbox relay: wait while a backlog is fired (on time first, published right after), but
         never more than `at_most` seconds at a time, so a firing loop that never catches up cannot starve it."""
-        deadline = time.monotonic() + at_most
+        deadline = self._clock.now() + timedelta(seconds=at_most)
         # polled: the flag is set on the firing thread's loop, an asyncio.Event belongs to one loop
-        while self.draining and time.monotonic() < deadline:  # noqa: ASYNC110
-            await asyncio.sleep(HOLD_POLL_SECONDS)
+        while self.draining and self._clock.now() < deadline:
+            await self._clock.sleep(HOLD_POLL_SECONDS)
 
     async def _refresh_if_needed(self) -> None:
         now = self._clock.now()
