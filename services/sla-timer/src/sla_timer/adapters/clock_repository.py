@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from aftercare_platform.calendar import Calendar
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -19,7 +20,6 @@ from sla_timer.adapters.case_repository import CaseInfo
 from sla_timer.adapters.firing_plan import firing_plan
 from sla_timer.adapters.sla_events import CaseRef
 from sla_timer.adapters.tables import clocks
-from sla_timer.domain.calendar import Calendar
 from sla_timer.domain.clock import replay_firings
 from sla_timer.domain.clock_codec import clock_from_dict, clock_to_dict
 from sla_timer.domain.clock_model import SlaClock

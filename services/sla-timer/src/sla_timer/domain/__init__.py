@@ -2,8 +2,7 @@
 
 vocabulary      Priority, ClockKind, Role, Channel, ActionKind
 durations       "5m" / "1h30m" / "PT2H" <-> timedelta
-holiday_source  statutory days off and swapped working days (python-holidays), cached per year
-calendar        Calendar, Window: business-time add/between, DST-safe, bounded search
+(calendars: aftercare_platform.calendar, shared with dispatch and inspection)
 policy          Action, WarningRule, ClockTarget, Policy, PolicySet
 validation      every problem of a calendar or policy set, named by field
 policy_yaml     YAML import/export of calendars and policies
@@ -19,7 +18,8 @@ explain         explain(clock): what GetCaseSla shows, with a "why" sentence
 clock_codec     SlaClock <-> JSON-ready dict
 """
 
-from sla_timer.domain.calendar import Calendar, Window
+from aftercare_platform.calendar import Calendar, Window
+
 from sla_timer.domain.case_clocks import Applied, CaseClocksOutcome, CasePriorityUnknown, apply_commands
 from sla_timer.domain.clock import (
     cancel_clock,
