@@ -110,14 +110,14 @@ class CaseServicer(cases_pb2_grpc.CaseServiceServicer):
 
     async def Assign(self, request: pb.AssignRequest, context: Any) -> pb.AssignResponse:
         tier = read.optional_enum(Tier, request.tier, "tier")
-        case = await self._case(request, commands.assign, assignee=request.assignee_id, tier=tier,
-                                reason=request.reason)
+        case = await self._case(request, commands.assign, request_id=request.request_id,
+                                assignee=request.assignee_id, tier=tier, reason=request.reason)
         return pb.AssignResponse(case=case)
 
     async def Reassign(self, request: pb.ReassignRequest, context: Any) -> pb.ReassignResponse:
         complaint = request.complaint_sequence if request.HasField("complaint_sequence") else None
-        case = await self._case(request, commands.reassign, assignee=request.assignee_id, reason=request.reason,
-                                complaint_sequence=complaint)
+        case = await self._case(request, commands.reassign, request_id=request.request_id,
+                                assignee=request.assignee_id, reason=request.reason, complaint_sequence=complaint)
         return pb.ReassignResponse(case=case)
 
     async def TakeOver(self, request: pb.TakeOverRequest, context: Any) -> pb.TakeOverResponse:
@@ -132,7 +132,8 @@ class CaseServicer(cases_pb2_grpc.CaseServiceServicer):
 
     async def Escalate(self, request: pb.EscalateRequest, context: Any) -> pb.EscalateResponse:
         tier = read.optional_enum(Tier, request.to_tier, "to_tier")
-        case = await self._case(request, commands.escalate, reason=request.reason, to_tier=tier, to_rma=request.to_rma)
+        case = await self._case(request, commands.escalate, request_id=request.request_id, reason=request.reason,
+                                to_tier=tier, to_rma=request.to_rma)
         return pb.EscalateResponse(case=case)
 
     async def ConfirmVendorEscalation(
