@@ -36,7 +36,8 @@ class Loaner:
 
     @property
     def transfer_due_at(self) -> datetime:
-        return self.repair_started_at + TRANSFER_AFTER
+        due: datetime = self.repair_started_at + TRANSFER_AFTER
+        return due
 
     @property
     def remind_at(self) -> datetime:

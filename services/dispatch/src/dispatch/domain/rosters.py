@@ -111,7 +111,10 @@ class Roster:
             raise InvalidArgument.for_field("time_zone", f"{self.time_zone!r} is not an IANA time zone") from None
         if any(layer.days is not DayFilter.ALL for layer in self.layers) and self.calendar is None:
             raise InvalidArgument.for_field("calendar", "layers that count working days need the roster's calendar")
-        for name, spans in (("overrides", self.overrides), ("swaps", self.swaps), ("absences", self.absences)):
+        kinds: tuple[tuple[str, tuple[Override | Swap | Absence, ...]], ...] = (
+            ("overrides", self.overrides), ("swaps", self.swaps), ("absences", self.absences)
+        )
+        for name, spans in kinds:
             for index, span in enumerate(spans):
                 _check_span(f"{name}[{index}]", span.start, span.end)
 
@@ -179,8 +182,8 @@ def on_duty(roster: Roster, at: datetime) -> DutyAnswer:
     notes: list[str] = []
     whole = [o for o in roster.overrides if not o.layer and o.start <= moment < o.end]
     if whole:
-        slots = tuple(DutySlot(o.engineer_id, roster.id, "override", o.start, o.end) for o in whole)
-        return DutyAnswer(roster.id, moment, slots, ("an override replaces the rotation",))
+        replaced = tuple(DutySlot(o.engineer_id, roster.id, "override", o.start, o.end) for o in whole)
+        return DutyAnswer(roster.id, moment, replaced, ("an override replaces the rotation",))
     slots: list[DutySlot] = []
     for layer in roster.layers:
         layer_override = [o for o in roster.overrides if o.layer == layer.name and o.start <= moment < o.end]
@@ -232,7 +235,8 @@ def coverage_gaps(roster: Roster, start: datetime, end: datetime) -> list[Gap]:
     points = {begin}
     for shift in shifts(roster, begin, finish):
         points.update((shift.start, shift.end))
-    for span in (*roster.overrides, *roster.swaps, *roster.absences):
+    spans: tuple[Override | Swap | Absence, ...] = (*roster.overrides, *roster.swaps, *roster.absences)
+    for span in spans:
         points.update((span.start, span.end))
     ordered = sorted(p for p in points if begin <= p < finish)
     gaps: list[Gap] = []

@@ -1,0 +1,104 @@
+"""How dispatch acts on cases: GetCase, Assign, Reassign, Escalate over gRPC with its system token.
+
+Every change carries a request id (the decision's key), so a retry after a lost answer or a
+redelivered event changes the case once. `CasesUnavailable`: try again (the consumer retries);
+`CasesRefused`: the case cannot take it (closed, already changed): recorded, not retried."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import grpc
+from aftercare.cases.v1 import cases_pb2 as pb
+from aftercare.cases.v1 import cases_pb2_grpc
+from aftercare_platform.servers.grpc_client import SystemTokenSource, create_channel
+from aftercare_platform.settings import ServiceSettings
+from aftercare_platform.telemetry.setup import Telemetry
+
+
+class CasesUnavailable(Exception):
+    """Cases did not answer usefully: the event is retried."""
+
+
+class CasesRefused(Exception):
+    """Cases refused the change for good (the case is closed, gone, or no longer allows it)."""
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    case_id: str
+    case_number: str
+    region: str
+    company_id: str
+    site: str
+    category: str
+    manufacturer: str
+    product: str
+    status: str
+    assignee_id: str
+
+
+class CasesPort(Protocol):
+    async def get_case(self, case_id: str) -> CaseFacts: ...
+
+    async def assign(self, case_id: str, assignee_id: str, reason: str, request_id: str) -> None: ...
+
+    async def reassign(self, case_id: str, assignee_id: str, reason: str, request_id: str) -> None: ...
+
+    async def escalate(self, case_id: str, reason: str, request_id: str) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+_REFUSED = {grpc.StatusCode.NOT_FOUND, grpc.StatusCode.FAILED_PRECONDITION, grpc.StatusCode.INVALID_ARGUMENT,
+            grpc.StatusCode.OUT_OF_RANGE}
+
+
+def facts_of(case: pb.Case) -> CaseFacts:
+    return CaseFacts(
+        case_id=case.case_id, case_number=case.case_number, region=case.region, company_id=case.company_id,
+        site=case.asset.site, category=pb.Category.Name(case.category).removeprefix("CATEGORY_")
+        if case.category else "", manufacturer=case.asset.manufacturer, product=case.asset.model,
+        status=pb.CaseStatus.Name(case.status).removeprefix("CASE_STATUS_").lower(), assignee_id=case.assignee_id,
+    )  # fmt: skip
+
+
+class GrpcCases:
+    def __init__(self, settings: ServiceSettings, *, target: str, timeout: float, reconnect_max_seconds: float,
+                 telemetry: Telemetry | None = None) -> None:
+        backoff_ms = int(reconnect_max_seconds * 1000)
+        self._channel = create_channel(target, telemetry=telemetry, token=SystemTokenSource(settings), options=[
+            ("grpc.initial_reconnect_backoff_ms", min(200, backoff_ms)),
+            ("grpc.min_reconnect_backoff_ms", min(200, backoff_ms)),
+            ("grpc.max_reconnect_backoff_ms", backoff_ms),
+        ])
+        self._stub = cases_pb2_grpc.CaseServiceStub(self._channel)
+        self._timeout = timeout
+
+    async def _call(self, method: Any, request: Any) -> Any:
+        try:
+            return await method(request, timeout=self._timeout)
+        except grpc.aio.AioRpcError as error:
+            described = f"{error.code().name}: {error.details()}"
+            if error.code() in _REFUSED:
+                raise CasesRefused(described) from None
+            raise CasesUnavailable(described) from None
+
+    async def get_case(self, case_id: str) -> CaseFacts:
+        return facts_of((await self._call(self._stub.GetCase, pb.GetCaseRequest(case_id=case_id))).case)
+
+    async def assign(self, case_id: str, assignee_id: str, reason: str, request_id: str) -> None:
+        await self._call(self._stub.Assign, pb.AssignRequest(
+            case_id=case_id, assignee_id=assignee_id, tier=pb.TIER_ENGINEER, reason=reason, request_id=request_id))
+
+    async def reassign(self, case_id: str, assignee_id: str, reason: str, request_id: str) -> None:
+        await self._call(self._stub.Reassign, pb.ReassignRequest(
+            case_id=case_id, assignee_id=assignee_id, reason=reason, request_id=request_id))
+
+    async def escalate(self, case_id: str, reason: str, request_id: str) -> None:
+        await self._call(self._stub.Escalate, pb.EscalateRequest(case_id=case_id, reason=reason,
+                                                                 request_id=request_id))
+
+    async def close(self) -> None:
+        await self._channel.close()

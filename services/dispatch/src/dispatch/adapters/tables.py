@@ -1,0 +1,77 @@
+"""The dispatch schema: engineers, teams and rosters (as their contract's JSON), dispatch's view of the
+open cases (whose load is whose), and every routing decision with its explanation."""
+
+from __future__ import annotations
+
+from aftercare_platform.db.types import JsonDocument, UtcDateTime
+from aftercare_platform.outbox.tables import define_platform_tables
+from sqlalchemy import Boolean, Column, Index, MetaData, String, Table, Text
+
+SCHEMA = "dispatch"
+ID = 200
+
+metadata = MetaData(schema=SCHEMA)
+define_platform_tables(metadata)
+
+engineers = Table(
+    "engineers",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("subject", String(ID), nullable=False),
+    Column("document", JsonDocument, nullable=False),  # aftercare.dispatch.v1.Engineer, proto3 JSON
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+teams = Table(
+    "teams",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("region", String(32), nullable=False),
+    Column("document", JsonDocument, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+rosters = Table(
+    "rosters",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("region", String(32), nullable=False),
+    Column("team", String(ID), nullable=False),
+    Column("document", JsonDocument, nullable=False),  # aftercare.dispatch.v1.Roster, proto3 JSON
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_rosters_region", "region"),
+)
+
+# what dispatch knows of each case: where it is and who holds it (an engineer's load is its open cases here)
+case_view = Table(
+    "case_view",
+    metadata,
+    Column("case_id", String(ID), primary_key=True),
+    Column("case_number", String(32), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("company_id", String(ID), nullable=False),
+    Column("assignee_id", String(ID)),
+    Column("open", Boolean, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_case_view_assignee", "assignee_id", "open"),
+)
+
+# one row per decision, keyed so that the same SLA firing (or case) is decided once
+decisions = Table(
+    "decisions",
+    metadata,
+    Column("key", String(400), primary_key=True),
+    Column("case_id", String(ID), nullable=False),
+    Column("purpose", String(20), nullable=False),  # route | replace | escalate | notify
+    Column("chosen", String(ID)),
+    Column("previous", String(ID)),
+    Column("rule", String(80), nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("candidates", JsonDocument, nullable=False),
+    Column("decided_at", UtcDateTime, nullable=False),
+    Column("day", String(10), nullable=False),  # the region's local date, for fairness over the day
+    Column("state", String(20), nullable=False),  # pending | done | refused | skipped | queued
+    Column("outcome", Text, nullable=False),
+    Index("ix_decisions_case", "case_id", "decided_at"),
+    Index("ix_decisions_chosen_day", "chosen", "day"),
+)

@@ -1,0 +1,110 @@
+"""aftercare.dispatch.v1.DispatchService: thin translation between the wire and the handlers."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from aftercare.dispatch.v1 import dispatch_pb2 as pb
+from aftercare.dispatch.v1 import dispatch_pb2_grpc
+from aftercare_platform.auth.context import current_principal
+from aftercare_platform.errors import InvalidArgument
+
+from dispatch.adapters import proto_mapping as mapping
+from dispatch.domain.rosters import coverage_gaps, shifts
+from dispatch.entrypoints.access import require_manager, require_region, require_staff
+from dispatch.handlers import DispatchHandlers
+
+SERVICE_NAME = pb.DESCRIPTOR.services_by_name["DispatchService"].full_name
+
+
+def _staff() -> None:
+    require_staff(current_principal())
+
+
+def _manager() -> None:
+    require_manager(current_principal())
+
+
+def _required(value: str, field: str) -> str:
+    if not value.strip():
+        raise InvalidArgument.for_field(field, "is required")
+    return value.strip()
+
+
+class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
+    def __init__(self, handlers: DispatchHandlers) -> None:
+        self._handlers = handlers
+
+    async def PutEngineer(self, request: pb.PutEngineerRequest, context: Any) -> pb.PutEngineerResponse:
+        _manager()
+        engineer = await self._handlers.put_engineer(request.engineer)
+        return pb.PutEngineerResponse(engineer=mapping.engineer_to_proto(engineer))
+
+    async def GetEngineer(self, request: pb.GetEngineerRequest, context: Any) -> pb.GetEngineerResponse:
+        _staff()
+        engineer = await self._handlers.engineer(_required(request.engineer_id, "engineer_id"))
+        return pb.GetEngineerResponse(engineer=mapping.engineer_to_proto(engineer))
+
+    async def ListEngineers(self, request: pb.ListEngineersRequest, context: Any) -> pb.ListEngineersResponse:
+        _staff()
+        require_region(current_principal(), request.region)
+        found = await self._handlers.engineers(request.region)
+        return pb.ListEngineersResponse(engineers=[mapping.engineer_to_proto(e) for e in found])
+
+    async def PutTeam(self, request: pb.PutTeamRequest, context: Any) -> pb.PutTeamResponse:
+        _manager()
+        return pb.PutTeamResponse(team=await self._handlers.put_team(request.team))
+
+    async def ListTeams(self, request: pb.ListTeamsRequest, context: Any) -> pb.ListTeamsResponse:
+        _staff()
+        return pb.ListTeamsResponse(teams=await self._handlers.teams(request.region))
+
+    async def PutRoster(self, request: pb.PutRosterRequest, context: Any) -> pb.PutRosterResponse:
+        _manager()
+        return pb.PutRosterResponse(roster=await self._handlers.put_roster(request.roster))
+
+    async def GetRoster(self, request: pb.GetRosterRequest, context: Any) -> pb.GetRosterResponse:
+        _staff()
+        return pb.GetRosterResponse(roster=await self._handlers.roster_message(_required(request.roster_id,
+                                                                                          "roster_id")))
+
+    async def ListRosters(self, request: pb.ListRostersRequest, context: Any) -> pb.ListRostersResponse:
+        _staff()
+        require_region(current_principal(), request.region)
+        return pb.ListRostersResponse(rosters=await self._handlers.roster_messages(request.region))
+
+    async def WhoIsOnDuty(self, request: pb.WhoIsOnDutyRequest, context: Any) -> pb.WhoIsOnDutyResponse:
+        _staff()
+        region = _required(request.region, "region")
+        require_region(current_principal(), region)
+        at = mapping.instant(request.at_time, "at_time", required=False)
+        moment, answers = await self._handlers.who_is_on_duty(region, request.team, at)
+        engineer_ids = list(dict.fromkeys(e for a in answers for e in a.engineer_ids))
+        rosters = [mapping.duty_to_proto(a) for a in answers]
+        return pb.WhoIsOnDutyResponse(at_time=mapping.stamp(moment), rosters=rosters, engineer_ids=engineer_ids)
+
+    async def GetCoverage(self, request: pb.GetCoverageRequest, context: Any) -> pb.GetCoverageResponse:
+        _staff()
+        roster = await self._handlers.roster(_required(request.roster_id, "roster_id"))
+        start, end = _span(request)
+        return pb.GetCoverageResponse(gaps=[mapping.gap_to_proto(g) for g in coverage_gaps(roster, start, end)])
+
+    async def ListShifts(self, request: pb.ListShiftsRequest, context: Any) -> pb.ListShiftsResponse:
+        _staff()
+        roster = await self._handlers.roster(_required(request.roster_id, "roster_id"))
+        start, end = _span(request)
+        return pb.ListShiftsResponse(shifts=[mapping.shift_to_proto(s) for s in shifts(roster, start, end)])
+
+    async def ExplainAssignment(
+        self, request: pb.ExplainAssignmentRequest, context: Any
+    ) -> pb.ExplainAssignmentResponse:
+        _staff()
+        found = await self._handlers.explain(_required(request.case_id, "case_id"))
+        return pb.ExplainAssignmentResponse(decisions=[mapping.decision_to_proto(d) for d in found])
+
+
+def _span(request: Any) -> tuple[Any, Any]:
+    start = mapping.required_instant(request.start_time, "start_time")
+    end = mapping.instant(request.end_time, "end_time", required=False) or start + timedelta(days=7)
+    return start, end
