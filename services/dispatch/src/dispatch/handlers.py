@@ -30,7 +30,7 @@ from dispatch.adapters.tables import teams as teams_table
 from dispatch.domain.people import Engineer
 from dispatch.domain.rosters import DutyAnswer, Roster, on_duty, who_is_on_duty
 from dispatch.domain.routing import CaseToRoute, DutyView, route
-from dispatch.domain.sla_actions import Firing, SlaAction, supervisors_on_duty
+from dispatch.domain.sla_actions import Firing, SlaAction, supervisors_on_duty, without_assignee
 from dispatch.domain.vocabulary import EngineerTier
 
 log = logging.getLogger(__name__)
@@ -256,7 +256,8 @@ class DispatchHandlers:
                     await store.note_case(uow, case_id=facts.case_id, case_number=facts.case_number,
                                           region=facts.region, company_id=facts.company_id,
                                           assignee_id=facts.assignee_id or None, open_=True, at=now)
-                    stored = await self._route(uow, _to_route(facts), now, key, "replace", facts.assignee_id or None)
+                    case = without_assignee(_to_route(facts), facts.assignee_id)
+                    stored = await self._route(uow, case, now, key, "replace", facts.assignee_id or None)
         if stored.state != "pending":
             return
         if facts is None:

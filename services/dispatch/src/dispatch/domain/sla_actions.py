@@ -62,9 +62,14 @@ def plan_replacement(
     at: datetime,
 ) -> Replacement:
     """Route the case again without its current assignee: the replacement, never a second assignee."""
-    excluded = case.exclude | ({current_assignee} if current_assignee else set())
-    again = replace(case, exclude=frozenset(excluded))
+    again = without_assignee(case, current_assignee)
     return Replacement(case.case_id, current_assignee, route(again, engineers, duty, workload, at))
+
+
+def without_assignee(case: CaseToRoute, current_assignee: str) -> CaseToRoute:
+    """The case to route for a replacement: whoever holds it now is not a candidate."""
+    excluded = case.exclude | ({current_assignee} if current_assignee else set())
+    return replace(case, exclude=frozenset(excluded))
 
 
 def apply_replacement(workload: Workload, replacement: Replacement, at: datetime, day: str) -> None:
