@@ -15,7 +15,6 @@ from dispatch.domain.rosters import coverage_gaps, shifts
 from dispatch.entrypoints.access import require_manager, require_region, require_staff
 from dispatch.handlers import DispatchHandlers
 
-SERVICE_NAME = pb.DESCRIPTOR.services_by_name["DispatchService"].full_name
 
 
 def _staff() -> None:
