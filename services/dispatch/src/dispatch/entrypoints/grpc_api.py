@@ -16,7 +16,6 @@ from dispatch.entrypoints.access import require_manager, require_region, require
 from dispatch.handlers import DispatchHandlers
 
 
-
 def _staff() -> None:
     require_staff(current_principal())
 
