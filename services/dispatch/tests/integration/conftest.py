@@ -132,7 +132,10 @@ async def stack(database_url: str, amqp_url: str, tmp_path: Path) -> AsyncIterat
     }
     cases = ServiceProcess("cases", common, tmp_path)
     sla = ServiceProcess("sla_timer", common, tmp_path)
-    dispatch_settings = {**common, "cases_grpc_target": cases.target, "cases_reconnect_max_seconds": "0.5"}
+    # a consumer holds two connections per message (its inbox and the decision): keep well under the pool,
+    # and the shared PostgreSQL's connection limit
+    dispatch_settings = {**common, "cases_grpc_target": cases.target, "cases_reconnect_max_seconds": "0.5",
+                         "prefetch": "8"}
     dispatchers = [ServiceProcess("dispatch", dispatch_settings, tmp_path / f"replica-{i}") for i in (1, 2)]
     for replica in dispatchers:
         replica.log.parent.mkdir(parents=True, exist_ok=True)
