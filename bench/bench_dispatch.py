@@ -106,7 +106,8 @@ def main() -> None:
         latencies.append(time.perf_counter() - started)
     latencies.sort()
     print(f"WhoIsOnDuty (one region, {args.rosters // len(REGIONS)} rosters): "
-          f"p50 {percentile(latencies, 0.5) * 1e3:.2f} ms  p99 {percentile(latencies, 0.99) * 1e3:.2f} ms  max {latencies[-1] * 1e3:.2f} ms")
+          f"p50 {percentile(latencies, 0.5) * 1e3:.2f} ms  p99 {percentile(latencies, 0.99) * 1e3:.2f} ms  "
+          f"max {latencies[-1] * 1e3:.2f} ms")
 
     # routing: a burst of cases over the regions, each decision seeing the ones before it
     workload = Workload()
