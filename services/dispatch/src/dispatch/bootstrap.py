@@ -12,6 +12,7 @@ from dispatch.entrypoints.grpc_api import DispatchServicer
 from dispatch.entrypoints.http_api import dispatch_router
 from dispatch.handlers import DispatchHandlers
 from dispatch.settings import DispatchSettings
+from dispatch.visit_handlers import VisitHandlers
 
 
 async def build(infra: Infrastructure[DispatchSettings]) -> ServiceParts:
@@ -23,7 +24,7 @@ async def build(infra: Infrastructure[DispatchSettings]) -> ServiceParts:
     handlers = DispatchHandlers(infra.database, cases, time_zone=settings.default_time_zone)
     return ServiceParts(
         grpc_servicers=[GrpcServicer(dispatch_pb2_grpc.add_DispatchServiceServicer_to_server,
-                                     DispatchServicer(handlers))],
+                                     DispatchServicer(handlers, VisitHandlers(infra.database, cases)))],
         http_routers=[dispatch_router(handlers)],
         subscriptions=subscriptions(handlers),
         closers=[cases.close],

@@ -34,7 +34,7 @@ SETTINGS = ServiceSettings()
 REGION = "east"
 POLICY = "dispatch-seconds"
 # a P1 case must be answered in 12 s; at 4 s without an answer the assignee is replaced (the 45-minute
-# rule, in seconds), at 8 s the supervisor is told
+# rule, in seconds), at 8 s the supervisor is told; an engineer must be on site 6 s after a visit is requested
 SECONDS_POLICY = f"""
 default_policy: {POLICY}
 calendars:
@@ -55,6 +55,9 @@ policies:
             - {{after: 8s, actions: [{{type: notify, roles: [assignee, supervisor], channels: [sms]}}]}}
           breach_actions:
             - {{type: notify, roles: [supervisor], channels: [sms, email]}}
+        ON_SITE:
+          target: 6s
+          calendar: always
 """
 CHANNEL_OPTIONS = [("grpc.initial_reconnect_backoff_ms", 200), ("grpc.max_reconnect_backoff_ms", 1000)]
 
@@ -69,7 +72,7 @@ SUPERVISOR = auth("sup-1", "supervisor")
 
 
 class DispatchTap(EventTap):
-    BINDINGS = ("case.#", "sla.#", "dispatch.#")
+    BINDINGS = ("case.#", "sla.#", "dispatch.#", "visit.#")
 
 
 @dataclass

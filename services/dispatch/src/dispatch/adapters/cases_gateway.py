@@ -37,6 +37,8 @@ class CaseFacts:
     product: str
     status: str
     assignee_id: str
+    contract_id: str = ""
+    priority: int = 0  # aftercare.cases.v1.Priority, passed on as it is
 
 
 class CasesPort(Protocol):
@@ -61,6 +63,7 @@ def facts_of(case: pb.Case) -> CaseFacts:
         site=case.asset.site, category=pb.Category.Name(case.category).removeprefix("CATEGORY_")
         if case.category else "", manufacturer=case.asset.manufacturer, product=case.asset.model,
         status=pb.CaseStatus.Name(case.status).removeprefix("CASE_STATUS_").lower(), assignee_id=case.assignee_id,
+        contract_id=case.contract_id, priority=int(case.priority),
     )  # fmt: skip
 
 

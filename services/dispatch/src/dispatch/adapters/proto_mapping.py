@@ -33,6 +33,7 @@ from dispatch.domain.rosters import (
 )
 from dispatch.domain.routing import CaseToRoute
 from dispatch.domain.sla_actions import Firing, SlaAction
+from dispatch.domain.visits import Visit, VisitStatus
 from dispatch.domain.vocabulary import DayFilter, EngineerTier, TeamKind
 
 E = TypeVar("E", bound=StrEnum)
@@ -307,4 +308,32 @@ def decision_to_proto(d: StoredDecision) -> pb.Decision:
         decision_key=d.key, case_id=d.case_id, purpose=d.purpose, chosen_engineer_id=d.chosen or "",
         previous_engineer_id=d.previous or "", rule=d.rule, summary=d.summary, candidates=candidates,
         decided_time=stamp(d.decided_at), state=d.state, outcome=d.outcome,
+    )  # fmt: skip
+
+
+# ---- visits ---------------------------------------------------------------------------------------
+
+
+def visit_to_proto(v: Visit) -> pb.Visit:
+    return pb.Visit(
+        visit_id=v.id, case_id=v.case_id, site=v.site, reason=v.reason,
+        status=enum_to_proto(pb.VisitStatus, v.status, "VISIT_STATUS_"), engineer_id=v.engineer_id,
+        requested_time=stamp(v.requested_at), planned_time=stamp(v.planned_for), parts=list(v.parts),
+        en_route_time=stamp(v.en_route_at), checked_in_time=stamp(v.checked_in_at),
+        check_in_received_time=stamp(v.check_in_received_at), checked_out_time=stamp(v.checked_out_at),
+        report=v.report,
+    )  # fmt: skip
+
+
+def visit_from_document(doc: dict[str, Any]) -> Visit:
+    m = json_format.ParseDict(doc, pb.Visit(), ignore_unknown_fields=True)
+    return Visit(
+        id=m.visit_id, case_id=m.case_id, site=m.site, reason=m.reason,
+        requested_at=required_instant(m.requested_time, "requested_time"),
+        status=enum_from_proto(VisitStatus, pb.VisitStatus, m.status, "VISIT_STATUS_", "status"),
+        engineer_id=m.engineer_id, planned_for=instant(m.planned_time, "planned_time", required=False),
+        parts=tuple(m.parts), en_route_at=instant(m.en_route_time, "en_route_time", required=False),
+        checked_in_at=instant(m.checked_in_time, "checked_in_time", required=False),
+        check_in_received_at=instant(m.check_in_received_time, "check_in_received_time", required=False),
+        checked_out_at=instant(m.checked_out_time, "checked_out_time", required=False), report=m.report,
     )  # fmt: skip

@@ -11,7 +11,7 @@ from aftercare_platform.db.unit_of_work import UnitOfWork
 from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from dispatch.adapters.tables import case_view, decisions, engineers, rosters, teams
+from dispatch.adapters.tables import case_view, decisions, engineers, rosters, teams, visits
 from dispatch.domain.routing import Candidate, Load, RoutingDecision, Workload
 
 
@@ -182,3 +182,19 @@ async def case_view_row(uow: UnitOfWork, case_id: str) -> CaseViewRow | None:
         return None
     return CaseViewRow(row["case_id"], row["case_number"], row["region"], row["company_id"], row["assignee_id"],
                        bool(row["open"]))
+
+
+# ---- visits -------------------------------------------------------------------------------------
+
+
+async def put_visit(uow: UnitOfWork, visit_id: str, case_id: str, status: str, doc: dict[str, Any],
+                    snapshot: dict[str, Any], at: datetime) -> None:
+    await put_document(uow, visits, visit_id, {"case_id": case_id, "status": status, "document": doc,
+                                               "case_snapshot": snapshot, "updated_at": at})
+
+
+async def get_visit(uow: UnitOfWork, visit_id: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The visit's document and its case snapshot, locked for the change that follows (PostgreSQL)."""
+    query = select(visits.c.document, visits.c.case_snapshot).where(visits.c.id == visit_id).with_for_update()
+    row = (await uow.session.execute(query)).first()
+    return None if row is None else (dict(row.document), dict(row.case_snapshot))

@@ -75,3 +75,17 @@ decisions = Table(
     Index("ix_decisions_case", "case_id", "decided_at"),
     Index("ix_decisions_chosen_day", "chosen", "day"),
 )
+
+# field visits; the document is the contract's Visit (proto3 JSON)
+visits = Table(
+    "visits",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("case_id", String(ID), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("document", JsonDocument, nullable=False),
+    # the case as the visit's events describe it: number, region, company, contract, priority
+    Column("case_snapshot", JsonDocument, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_visits_case", "case_id"),
+)

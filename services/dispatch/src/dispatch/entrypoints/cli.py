@@ -4,13 +4,14 @@
     aftercare duty shifts east-duty --start 2026-02-14T00:00:00+08:00 [--end …]
     aftercare duty gaps east-duty --start … [--end …]
     aftercare duty why <case-id>
+    aftercare duty check-in <visit-id> [--at 2026-12-03T09:41:00+08:00]   (the device's own time; default now)
 
 The token comes from --token or AFTERCARE_TOKEN (`aftercare token mint …`), the server from --target.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
@@ -122,3 +123,18 @@ def why(ctx: typer.Context, case_id: Annotated[str, typer.Argument()]) -> None:
                    f"[{d.state}]  {d.summary}")
         for c in d.candidates:
             typer.echo(f"    {c.engineer_id:<16} " + ("eligible" if c.eligible else "; ".join(c.failed)))
+
+
+@app.command("check-in")
+def check_in(
+    ctx: typer.Context,
+    visit_id: Annotated[str, typer.Argument()],
+    at: Annotated[str, typer.Option(help="When you arrived, ISO with offset; default now.")] = "",
+) -> None:
+    """Check in on site: the on-site clock stops at --at, however late this reaches the server."""
+    connection: Connection = ctx.obj
+    arrived = _instant(at, "--at") if at else datetime.now(UTC)
+    with connection.stub() as stub:
+        visit = connection.call(stub.CheckIn, pb.CheckInRequest(visit_id=visit_id, occurred_at=stamp(arrived))).visit
+    typer.echo(f"visit {visit.visit_id} on site since {_when(visit.checked_in_time)} "
+               f"(heard at {_when(visit.check_in_received_time)})")

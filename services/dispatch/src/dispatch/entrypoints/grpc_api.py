@@ -14,6 +14,7 @@ from dispatch.adapters import proto_mapping as mapping
 from dispatch.domain.rosters import coverage_gaps, shifts
 from dispatch.entrypoints.access import require_manager, require_region, require_staff
 from dispatch.handlers import DispatchHandlers
+from dispatch.visit_handlers import VisitHandlers
 
 
 def _staff() -> None:
@@ -31,8 +32,9 @@ def _required(value: str, field: str) -> str:
 
 
 class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
-    def __init__(self, handlers: DispatchHandlers) -> None:
+    def __init__(self, handlers: DispatchHandlers, visits: VisitHandlers) -> None:
         self._handlers = handlers
+        self._visits = visits
 
     async def PutEngineer(self, request: pb.PutEngineerRequest, context: Any) -> pb.PutEngineerResponse:
         _manager()
@@ -100,6 +102,46 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
         _staff()
         found = await self._handlers.explain(_required(request.case_id, "case_id"))
         return pb.ExplainAssignmentResponse(decisions=[mapping.decision_to_proto(d) for d in found])
+
+
+    # ---- field visits ------------------------------------------------------------------------------
+
+    async def RequestVisit(self, request: pb.RequestVisitRequest, context: Any) -> pb.RequestVisitResponse:
+        _staff()
+        visit = await self._visits.request(current_principal(), case_id=_required(request.case_id, "case_id"),
+                                           site=request.site, reason=request.reason)
+        return pb.RequestVisitResponse(visit=mapping.visit_to_proto(visit))
+
+    async def PlanVisit(self, request: pb.PlanVisitRequest, context: Any) -> pb.PlanVisitResponse:
+        _staff()
+        visit = await self._visits.plan(
+            current_principal(), _required(request.visit_id, "visit_id"), engineer_id=request.engineer_id,
+            planned_for=mapping.required_instant(request.planned_time, "planned_time"), parts=tuple(request.parts))
+        return pb.PlanVisitResponse(visit=mapping.visit_to_proto(visit))
+
+    async def StartVisitTravel(
+        self, request: pb.StartVisitTravelRequest, context: Any
+    ) -> pb.StartVisitTravelResponse:
+        _staff()
+        visit = await self._visits.start_travel(current_principal(), _required(request.visit_id, "visit_id"))
+        return pb.StartVisitTravelResponse(visit=mapping.visit_to_proto(visit))
+
+    async def CheckIn(self, request: pb.CheckInRequest, context: Any) -> pb.CheckInResponse:
+        _staff()
+        visit = await self._visits.check_in(current_principal(), _required(request.visit_id, "visit_id"),
+                                            mapping.required_instant(request.occurred_at, "occurred_at"))
+        return pb.CheckInResponse(visit=mapping.visit_to_proto(visit))
+
+    async def CheckOut(self, request: pb.CheckOutRequest, context: Any) -> pb.CheckOutResponse:
+        _staff()
+        visit = await self._visits.check_out(current_principal(), _required(request.visit_id, "visit_id"),
+                                             request.report)
+        return pb.CheckOutResponse(visit=mapping.visit_to_proto(visit))
+
+    async def GetVisit(self, request: pb.GetVisitRequest, context: Any) -> pb.GetVisitResponse:
+        _staff()
+        visit = await self._visits.get(_required(request.visit_id, "visit_id"))
+        return pb.GetVisitResponse(visit=mapping.visit_to_proto(visit))
 
 
 def _span(request: Any) -> tuple[Any, Any]:

@@ -102,6 +102,29 @@ DAY_FILTER_NON_WORKING: DayFilter.ValueType  # 3
 """Weekends and public holidays."""
 Global___DayFilter: _TypeAlias = DayFilter  # noqa: Y015
 
+class _VisitStatus:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _VisitStatusEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_VisitStatus.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    VISIT_STATUS_UNSPECIFIED: _VisitStatus.ValueType  # 0
+    VISIT_STATUS_REQUESTED: _VisitStatus.ValueType  # 1
+    VISIT_STATUS_PLANNED: _VisitStatus.ValueType  # 2
+    VISIT_STATUS_EN_ROUTE: _VisitStatus.ValueType  # 3
+    VISIT_STATUS_ON_SITE: _VisitStatus.ValueType  # 4
+    VISIT_STATUS_CHECKED_OUT: _VisitStatus.ValueType  # 5
+
+class VisitStatus(_VisitStatus, metaclass=_VisitStatusEnumTypeWrapper): ...
+
+VISIT_STATUS_UNSPECIFIED: VisitStatus.ValueType  # 0
+VISIT_STATUS_REQUESTED: VisitStatus.ValueType  # 1
+VISIT_STATUS_PLANNED: VisitStatus.ValueType  # 2
+VISIT_STATUS_EN_ROUTE: VisitStatus.ValueType  # 3
+VISIT_STATUS_ON_SITE: VisitStatus.ValueType  # 4
+VISIT_STATUS_CHECKED_OUT: VisitStatus.ValueType  # 5
+Global___VisitStatus: _TypeAlias = VisitStatus  # noqa: Y015
+
 @_typing.final
 class Engineer(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
@@ -1197,3 +1220,333 @@ class ExplainAssignmentResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ExplainAssignmentResponse: _TypeAlias = ExplainAssignmentResponse  # noqa: Y015
+
+@_typing.final
+class Visit(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    VISIT_ID_FIELD_NUMBER: _builtins.int
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    SITE_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    ENGINEER_ID_FIELD_NUMBER: _builtins.int
+    REQUESTED_TIME_FIELD_NUMBER: _builtins.int
+    PLANNED_TIME_FIELD_NUMBER: _builtins.int
+    PARTS_FIELD_NUMBER: _builtins.int
+    EN_ROUTE_TIME_FIELD_NUMBER: _builtins.int
+    CHECKED_IN_TIME_FIELD_NUMBER: _builtins.int
+    CHECK_IN_RECEIVED_TIME_FIELD_NUMBER: _builtins.int
+    CHECKED_OUT_TIME_FIELD_NUMBER: _builtins.int
+    REPORT_FIELD_NUMBER: _builtins.int
+    visit_id: _builtins.str
+    case_id: _builtins.str
+    site: _builtins.str
+    reason: _builtins.str
+    status: Global___VisitStatus.ValueType
+    engineer_id: _builtins.str
+    report: _builtins.str
+    @_builtins.property
+    def requested_time(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def planned_time(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def parts(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    @_builtins.property
+    def en_route_time(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def checked_in_time(self) -> _timestamp_pb2.Timestamp:
+        """The device's own time of the check-in."""
+
+    @_builtins.property
+    def check_in_received_time(self) -> _timestamp_pb2.Timestamp:
+        """When the server heard of it (later when the phone was offline)."""
+
+    @_builtins.property
+    def checked_out_time(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        visit_id: _builtins.str = ...,
+        case_id: _builtins.str = ...,
+        site: _builtins.str = ...,
+        reason: _builtins.str = ...,
+        status: Global___VisitStatus.ValueType = ...,
+        engineer_id: _builtins.str = ...,
+        requested_time: _timestamp_pb2.Timestamp | None = ...,
+        planned_time: _timestamp_pb2.Timestamp | None = ...,
+        parts: _abc.Iterable[_builtins.str] | None = ...,
+        en_route_time: _timestamp_pb2.Timestamp | None = ...,
+        checked_in_time: _timestamp_pb2.Timestamp | None = ...,
+        check_in_received_time: _timestamp_pb2.Timestamp | None = ...,
+        checked_out_time: _timestamp_pb2.Timestamp | None = ...,
+        report: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["check_in_received_time", b"check_in_received_time", "checked_in_time", b"checked_in_time", "checked_out_time", b"checked_out_time", "en_route_time", b"en_route_time", "planned_time", b"planned_time", "requested_time", b"requested_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id", "check_in_received_time", b"check_in_received_time", "checked_in_time", b"checked_in_time", "checked_out_time", b"checked_out_time", "en_route_time", b"en_route_time", "engineer_id", b"engineer_id", "parts", b"parts", "planned_time", b"planned_time", "reason", b"reason", "report", b"report", "requested_time", b"requested_time", "site", b"site", "status", b"status", "visit_id", b"visit_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Visit: _TypeAlias = Visit  # noqa: Y015
+
+@_typing.final
+class RequestVisitRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    SITE_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    case_id: _builtins.str
+    site: _builtins.str
+    reason: _builtins.str
+    def __init__(
+        self,
+        *,
+        case_id: _builtins.str = ...,
+        site: _builtins.str = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id", "reason", b"reason", "site", b"site"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RequestVisitRequest: _TypeAlias = RequestVisitRequest  # noqa: Y015
+
+@_typing.final
+class RequestVisitResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    VISIT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def visit(self) -> Global___Visit: ...
+    def __init__(
+        self,
+        *,
+        visit: Global___Visit | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["visit", b"visit"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["visit", b"visit"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RequestVisitResponse: _TypeAlias = RequestVisitResponse  # noqa: Y015
+
+@_typing.final
+class PlanVisitRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    VISIT_ID_FIELD_NUMBER: _builtins.int
+    ENGINEER_ID_FIELD_NUMBER: _builtins.int
+    PLANNED_TIME_FIELD_NUMBER: _builtins.int
+    PARTS_FIELD_NUMBER: _builtins.int
+    visit_id: _builtins.str
+    engineer_id: _builtins.str
+    @_builtins.property
+    def planned_time(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def parts(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    def __init__(
+        self,
+        *,
+        visit_id: _builtins.str = ...,
+        engineer_id: _builtins.str = ...,
+        planned_time: _timestamp_pb2.Timestamp | None = ...,
+        parts: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["planned_time", b"planned_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["engineer_id", b"engineer_id", "parts", b"parts", "planned_time", b"planned_time", "visit_id", b"visit_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PlanVisitRequest: _TypeAlias = PlanVisitRequest  # noqa: Y015
+
+@_typing.final
+class PlanVisitResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    VISIT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def visit(self) -> Global___Visit: ...
+    def __init__(
+        self,
+        *,
+        visit: Global___Visit | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["visit", b"visit"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["visit", b"visit"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PlanVisitResponse: _TypeAlias = PlanVisitResponse  # noqa: Y015
+
+@_typing.final
+class StartVisitTravelRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    VISIT_ID_FIELD_NUMBER: _builtins.int
+    visit_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        visit_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["visit_id", b"visit_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___StartVisitTravelRequest: _TypeAlias = StartVisitTravelRequest  # noqa: Y015
+
+@_typing.final
+class StartVisitTravelResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    VISIT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def visit(self) -> Global___Visit: ...
+    def __init__(
+        self,
+        *,
+        visit: Global___Visit | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["visit", b"visit"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["visit", b"visit"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___StartVisitTravelResponse: _TypeAlias = StartVisitTravelResponse  # noqa: Y015
+
+@_typing.final
+class CheckInRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    VISIT_ID_FIELD_NUMBER: _builtins.int
+    OCCURRED_AT_FIELD_NUMBER: _builtins.int
+    visit_id: _builtins.str
+    @_builtins.property
+    def occurred_at(self) -> _timestamp_pb2.Timestamp:
+        """Required: the device's own time of arrival."""
+
+    def __init__(
+        self,
+        *,
+        visit_id: _builtins.str = ...,
+        occurred_at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["occurred_at", b"occurred_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["occurred_at", b"occurred_at", "visit_id", b"visit_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CheckInRequest: _TypeAlias = CheckInRequest  # noqa: Y015
+
+@_typing.final
+class CheckInResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    VISIT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def visit(self) -> Global___Visit: ...
+    def __init__(
+        self,
+        *,
+        visit: Global___Visit | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["visit", b"visit"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["visit", b"visit"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CheckInResponse: _TypeAlias = CheckInResponse  # noqa: Y015
+
+@_typing.final
+class CheckOutRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    VISIT_ID_FIELD_NUMBER: _builtins.int
+    REPORT_FIELD_NUMBER: _builtins.int
+    visit_id: _builtins.str
+    report: _builtins.str
+    """Required: the fault-handling report handed over."""
+    def __init__(
+        self,
+        *,
+        visit_id: _builtins.str = ...,
+        report: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["report", b"report", "visit_id", b"visit_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CheckOutRequest: _TypeAlias = CheckOutRequest  # noqa: Y015
+
+@_typing.final
+class CheckOutResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    VISIT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def visit(self) -> Global___Visit: ...
+    def __init__(
+        self,
+        *,
+        visit: Global___Visit | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["visit", b"visit"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["visit", b"visit"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CheckOutResponse: _TypeAlias = CheckOutResponse  # noqa: Y015
+
+@_typing.final
+class GetVisitRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    VISIT_ID_FIELD_NUMBER: _builtins.int
+    visit_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        visit_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["visit_id", b"visit_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetVisitRequest: _TypeAlias = GetVisitRequest  # noqa: Y015
+
+@_typing.final
+class GetVisitResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    VISIT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def visit(self) -> Global___Visit: ...
+    def __init__(
+        self,
+        *,
+        visit: Global___Visit | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["visit", b"visit"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["visit", b"visit"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetVisitResponse: _TypeAlias = GetVisitResponse  # noqa: Y015

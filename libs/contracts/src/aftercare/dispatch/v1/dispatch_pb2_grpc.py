@@ -94,6 +94,36 @@ class DispatchServiceStub:
                 request_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.ExplainAssignmentRequest.SerializeToString,
                 response_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.ExplainAssignmentResponse.FromString,
                 _registered_method=True)
+        self.RequestVisit = channel.unary_unary(
+                '/aftercare.dispatch.v1.DispatchService/RequestVisit',
+                request_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.RequestVisitRequest.SerializeToString,
+                response_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.RequestVisitResponse.FromString,
+                _registered_method=True)
+        self.PlanVisit = channel.unary_unary(
+                '/aftercare.dispatch.v1.DispatchService/PlanVisit',
+                request_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.PlanVisitRequest.SerializeToString,
+                response_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.PlanVisitResponse.FromString,
+                _registered_method=True)
+        self.StartVisitTravel = channel.unary_unary(
+                '/aftercare.dispatch.v1.DispatchService/StartVisitTravel',
+                request_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.StartVisitTravelRequest.SerializeToString,
+                response_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.StartVisitTravelResponse.FromString,
+                _registered_method=True)
+        self.CheckIn = channel.unary_unary(
+                '/aftercare.dispatch.v1.DispatchService/CheckIn',
+                request_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.CheckInRequest.SerializeToString,
+                response_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.CheckInResponse.FromString,
+                _registered_method=True)
+        self.CheckOut = channel.unary_unary(
+                '/aftercare.dispatch.v1.DispatchService/CheckOut',
+                request_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.CheckOutRequest.SerializeToString,
+                response_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.CheckOutResponse.FromString,
+                _registered_method=True)
+        self.GetVisit = channel.unary_unary(
+                '/aftercare.dispatch.v1.DispatchService/GetVisit',
+                request_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetVisitRequest.SerializeToString,
+                response_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetVisitResponse.FromString,
+                _registered_method=True)
 
 
 class DispatchServiceServicer:
@@ -178,6 +208,46 @@ class DispatchServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RequestVisit(self, request, context):
+        """Someone must go on site: starts the on-site clock (aftercare.visit.requested.v1).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PlanVisit(self, request, context):
+        """Who goes, when, with which parts.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def StartVisitTravel(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CheckIn(self, request, context):
+        """On site at the device's own time, however late it arrives: stops the on-site clock then.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CheckOut(self, request, context):
+        """Done, with the fault-handling report handed over.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetVisit(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DispatchServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -240,6 +310,36 @@ def add_DispatchServiceServicer_to_server(servicer, server):
                     servicer.ExplainAssignment,
                     request_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.ExplainAssignmentRequest.FromString,
                     response_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.ExplainAssignmentResponse.SerializeToString,
+            ),
+            'RequestVisit': grpc.unary_unary_rpc_method_handler(
+                    servicer.RequestVisit,
+                    request_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.RequestVisitRequest.FromString,
+                    response_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.RequestVisitResponse.SerializeToString,
+            ),
+            'PlanVisit': grpc.unary_unary_rpc_method_handler(
+                    servicer.PlanVisit,
+                    request_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.PlanVisitRequest.FromString,
+                    response_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.PlanVisitResponse.SerializeToString,
+            ),
+            'StartVisitTravel': grpc.unary_unary_rpc_method_handler(
+                    servicer.StartVisitTravel,
+                    request_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.StartVisitTravelRequest.FromString,
+                    response_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.StartVisitTravelResponse.SerializeToString,
+            ),
+            'CheckIn': grpc.unary_unary_rpc_method_handler(
+                    servicer.CheckIn,
+                    request_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.CheckInRequest.FromString,
+                    response_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.CheckInResponse.SerializeToString,
+            ),
+            'CheckOut': grpc.unary_unary_rpc_method_handler(
+                    servicer.CheckOut,
+                    request_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.CheckOutRequest.FromString,
+                    response_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.CheckOutResponse.SerializeToString,
+            ),
+            'GetVisit': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetVisit,
+                    request_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetVisitRequest.FromString,
+                    response_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetVisitResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -566,6 +666,168 @@ class DispatchService:
             '/aftercare.dispatch.v1.DispatchService/ExplainAssignment',
             aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.ExplainAssignmentRequest.SerializeToString,
             aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.ExplainAssignmentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RequestVisit(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aftercare.dispatch.v1.DispatchService/RequestVisit',
+            aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.RequestVisitRequest.SerializeToString,
+            aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.RequestVisitResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PlanVisit(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aftercare.dispatch.v1.DispatchService/PlanVisit',
+            aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.PlanVisitRequest.SerializeToString,
+            aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.PlanVisitResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StartVisitTravel(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aftercare.dispatch.v1.DispatchService/StartVisitTravel',
+            aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.StartVisitTravelRequest.SerializeToString,
+            aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.StartVisitTravelResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CheckIn(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aftercare.dispatch.v1.DispatchService/CheckIn',
+            aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.CheckInRequest.SerializeToString,
+            aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.CheckInResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CheckOut(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aftercare.dispatch.v1.DispatchService/CheckOut',
+            aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.CheckOutRequest.SerializeToString,
+            aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.CheckOutResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetVisit(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aftercare.dispatch.v1.DispatchService/GetVisit',
+            aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetVisitRequest.SerializeToString,
+            aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetVisitResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -56,6 +56,16 @@ class DispatchServiceStub:
     """A roster's shifts as worked (swaps applied) and its overrides."""
     ExplainAssignment: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.ExplainAssignmentRequest, _dispatch_pb2.ExplainAssignmentResponse]
     """Why a case went to whom: every routing decision dispatch made for it."""
+    RequestVisit: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.RequestVisitRequest, _dispatch_pb2.RequestVisitResponse]
+    """Someone must go on site: starts the on-site clock (aftercare.visit.requested.v1)."""
+    PlanVisit: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.PlanVisitRequest, _dispatch_pb2.PlanVisitResponse]
+    """Who goes, when, with which parts."""
+    StartVisitTravel: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.StartVisitTravelRequest, _dispatch_pb2.StartVisitTravelResponse]
+    CheckIn: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.CheckInRequest, _dispatch_pb2.CheckInResponse]
+    """On site at the device's own time, however late it arrives: stops the on-site clock then."""
+    CheckOut: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.CheckOutRequest, _dispatch_pb2.CheckOutResponse]
+    """Done, with the fault-handling report handed over."""
+    GetVisit: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.GetVisitRequest, _dispatch_pb2.GetVisitResponse]
 
 @_typing.type_check_only
 class DispatchServiceAsyncStub(DispatchServiceStub):
@@ -79,6 +89,16 @@ class DispatchServiceAsyncStub(DispatchServiceStub):
     """A roster's shifts as worked (swaps applied) and its overrides."""
     ExplainAssignment: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.ExplainAssignmentRequest, _dispatch_pb2.ExplainAssignmentResponse]  # type: ignore[assignment]
     """Why a case went to whom: every routing decision dispatch made for it."""
+    RequestVisit: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.RequestVisitRequest, _dispatch_pb2.RequestVisitResponse]  # type: ignore[assignment]
+    """Someone must go on site: starts the on-site clock (aftercare.visit.requested.v1)."""
+    PlanVisit: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.PlanVisitRequest, _dispatch_pb2.PlanVisitResponse]  # type: ignore[assignment]
+    """Who goes, when, with which parts."""
+    StartVisitTravel: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.StartVisitTravelRequest, _dispatch_pb2.StartVisitTravelResponse]  # type: ignore[assignment]
+    CheckIn: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.CheckInRequest, _dispatch_pb2.CheckInResponse]  # type: ignore[assignment]
+    """On site at the device's own time, however late it arrives: stops the on-site clock then."""
+    CheckOut: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.CheckOutRequest, _dispatch_pb2.CheckOutResponse]  # type: ignore[assignment]
+    """Done, with the fault-handling report handed over."""
+    GetVisit: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.GetVisitRequest, _dispatch_pb2.GetVisitResponse]  # type: ignore[assignment]
 
 class DispatchServiceServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -171,5 +191,51 @@ class DispatchServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_dispatch_pb2.ExplainAssignmentResponse, _abc.Awaitable[_dispatch_pb2.ExplainAssignmentResponse]]:
         """Why a case went to whom: every routing decision dispatch made for it."""
+
+    @_abc_1.abstractmethod
+    def RequestVisit(
+        self,
+        request: _dispatch_pb2.RequestVisitRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dispatch_pb2.RequestVisitResponse, _abc.Awaitable[_dispatch_pb2.RequestVisitResponse]]:
+        """Someone must go on site: starts the on-site clock (aftercare.visit.requested.v1)."""
+
+    @_abc_1.abstractmethod
+    def PlanVisit(
+        self,
+        request: _dispatch_pb2.PlanVisitRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dispatch_pb2.PlanVisitResponse, _abc.Awaitable[_dispatch_pb2.PlanVisitResponse]]:
+        """Who goes, when, with which parts."""
+
+    @_abc_1.abstractmethod
+    def StartVisitTravel(
+        self,
+        request: _dispatch_pb2.StartVisitTravelRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dispatch_pb2.StartVisitTravelResponse, _abc.Awaitable[_dispatch_pb2.StartVisitTravelResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def CheckIn(
+        self,
+        request: _dispatch_pb2.CheckInRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dispatch_pb2.CheckInResponse, _abc.Awaitable[_dispatch_pb2.CheckInResponse]]:
+        """On site at the device's own time, however late it arrives: stops the on-site clock then."""
+
+    @_abc_1.abstractmethod
+    def CheckOut(
+        self,
+        request: _dispatch_pb2.CheckOutRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dispatch_pb2.CheckOutResponse, _abc.Awaitable[_dispatch_pb2.CheckOutResponse]]:
+        """Done, with the fault-handling report handed over."""
+
+    @_abc_1.abstractmethod
+    def GetVisit(
+        self,
+        request: _dispatch_pb2.GetVisitRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dispatch_pb2.GetVisitResponse, _abc.Awaitable[_dispatch_pb2.GetVisitResponse]]: ...
 
 def add_DispatchServiceServicer_to_server(servicer: DispatchServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -631,3 +631,120 @@ class RoleMembers(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___RoleMembers: _TypeAlias = RoleMembers  # noqa: Y015
+
+@_typing.final
+class VisitPlanned(_message.Message):
+    """aftercare.visit.planned.v1: a visit has its engineer, time and parts."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    CASE_NUMBER_FIELD_NUMBER: _builtins.int
+    REGION_FIELD_NUMBER: _builtins.int
+    COMPANY_ID_FIELD_NUMBER: _builtins.int
+    CONTRACT_ID_FIELD_NUMBER: _builtins.int
+    PRIORITY_FIELD_NUMBER: _builtins.int
+    OCCURRED_AT_FIELD_NUMBER: _builtins.int
+    ACTOR_FIELD_NUMBER: _builtins.int
+    VISIT_ID_FIELD_NUMBER: _builtins.int
+    ENGINEER_ID_FIELD_NUMBER: _builtins.int
+    SITE_ID_FIELD_NUMBER: _builtins.int
+    PLANNED_TIME_FIELD_NUMBER: _builtins.int
+    PARTS_FIELD_NUMBER: _builtins.int
+    case_id: _builtins.str
+    case_number: _builtins.str
+    region: _builtins.str
+    company_id: _builtins.str
+    contract_id: _builtins.str
+    priority: _cases_pb2.Priority.ValueType
+    visit_id: _builtins.str
+    engineer_id: _builtins.str
+    site_id: _builtins.str
+    @_builtins.property
+    def occurred_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def actor(self) -> _common_pb2.Actor: ...
+    @_builtins.property
+    def planned_time(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def parts(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    def __init__(
+        self,
+        *,
+        case_id: _builtins.str = ...,
+        case_number: _builtins.str = ...,
+        region: _builtins.str = ...,
+        company_id: _builtins.str = ...,
+        contract_id: _builtins.str = ...,
+        priority: _cases_pb2.Priority.ValueType = ...,
+        occurred_at: _timestamp_pb2.Timestamp | None = ...,
+        actor: _common_pb2.Actor | None = ...,
+        visit_id: _builtins.str = ...,
+        engineer_id: _builtins.str = ...,
+        site_id: _builtins.str = ...,
+        planned_time: _timestamp_pb2.Timestamp | None = ...,
+        parts: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "occurred_at", b"occurred_at", "planned_time", b"planned_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "case_id", b"case_id", "case_number", b"case_number", "company_id", b"company_id", "contract_id", b"contract_id", "engineer_id", b"engineer_id", "occurred_at", b"occurred_at", "parts", b"parts", "planned_time", b"planned_time", "priority", b"priority", "region", b"region", "site_id", b"site_id", "visit_id", b"visit_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___VisitPlanned: _TypeAlias = VisitPlanned  # noqa: Y015
+
+@_typing.final
+class VisitCheckedOut(_message.Message):
+    """aftercare.visit.checked_out.v1: the engineer left site with the fault-handling report handed over."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    CASE_NUMBER_FIELD_NUMBER: _builtins.int
+    REGION_FIELD_NUMBER: _builtins.int
+    COMPANY_ID_FIELD_NUMBER: _builtins.int
+    CONTRACT_ID_FIELD_NUMBER: _builtins.int
+    PRIORITY_FIELD_NUMBER: _builtins.int
+    OCCURRED_AT_FIELD_NUMBER: _builtins.int
+    ACTOR_FIELD_NUMBER: _builtins.int
+    VISIT_ID_FIELD_NUMBER: _builtins.int
+    ENGINEER_ID_FIELD_NUMBER: _builtins.int
+    SITE_ID_FIELD_NUMBER: _builtins.int
+    REPORT_FIELD_NUMBER: _builtins.int
+    case_id: _builtins.str
+    case_number: _builtins.str
+    region: _builtins.str
+    company_id: _builtins.str
+    contract_id: _builtins.str
+    priority: _cases_pb2.Priority.ValueType
+    visit_id: _builtins.str
+    engineer_id: _builtins.str
+    site_id: _builtins.str
+    report: _builtins.str
+    @_builtins.property
+    def occurred_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def actor(self) -> _common_pb2.Actor: ...
+    def __init__(
+        self,
+        *,
+        case_id: _builtins.str = ...,
+        case_number: _builtins.str = ...,
+        region: _builtins.str = ...,
+        company_id: _builtins.str = ...,
+        contract_id: _builtins.str = ...,
+        priority: _cases_pb2.Priority.ValueType = ...,
+        occurred_at: _timestamp_pb2.Timestamp | None = ...,
+        actor: _common_pb2.Actor | None = ...,
+        visit_id: _builtins.str = ...,
+        engineer_id: _builtins.str = ...,
+        site_id: _builtins.str = ...,
+        report: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "occurred_at", b"occurred_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "case_id", b"case_id", "case_number", b"case_number", "company_id", b"company_id", "contract_id", b"contract_id", "engineer_id", b"engineer_id", "occurred_at", b"occurred_at", "priority", b"priority", "region", b"region", "report", b"report", "site_id", b"site_id", "visit_id", b"visit_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___VisitCheckedOut: _TypeAlias = VisitCheckedOut  # noqa: Y015

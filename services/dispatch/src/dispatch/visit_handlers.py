@@ -1,0 +1,131 @@
+"""Field visits as a use case: load, decide (domain/visits.py), save, emit `aftercare.visit.*`.
+
+Every visit event starts with the case snapshot (number, region, company, contract, priority) taken
+from cases when the visit was requested, so sla-timer runs the on-site clock without calling back;
+`visit.checked_in` carries the device's own time as `occurred_at`, so a late check-in stops the
+clock when the engineer arrived, not when the phone came back online."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from aftercare.common.v1 import common_pb2
+from aftercare.dispatch.v1 import events_pb2 as ev
+from aftercare_platform.auth.principal import Principal, Role
+from aftercare_platform.db.unit_of_work import Database, UnitOfWork
+from aftercare_platform.errors import NotFound, PermissionDenied
+
+from dispatch.adapters import proto_mapping as mapping
+from dispatch.adapters import store
+from dispatch.adapters.cases_gateway import CasesPort, CasesRefused
+from dispatch.adapters.tables import engineers as engineers_table
+from dispatch.domain import visits as rules
+from dispatch.domain.visits import Visit
+
+
+def _actor(principal: Principal) -> common_pb2.Actor:
+    role = common_pb2.ActorRole.Value(f"ACTOR_ROLE_{principal.role.value.upper()}")
+    return common_pb2.Actor(subject_id=principal.subject, role=role, company_id=principal.company_id or "",
+                            display_name=principal.name)
+
+
+class VisitHandlers:
+    def __init__(self, database: Database, cases: CasesPort) -> None:
+        self._db = database
+        self._cases = cases
+
+    async def request(self, principal: Principal, *, case_id: str, site: str, reason: str) -> Visit:
+        try:
+            facts = await self._cases.get_case(case_id)
+        except CasesRefused:
+            raise NotFound(f"no case {case_id!r}", case_id=case_id) from None
+        async with self._db.unit_of_work() as uow:
+            now = uow.clock.now()
+            visit = rules.request_visit(visit_id=str(uuid.uuid4()), case_id=facts.case_id, case_status=facts.status,
+                                        site=site or facts.site, reason=reason, at=now)
+            snapshot = {"case_number": facts.case_number, "region": facts.region, "company_id": facts.company_id,
+                        "contract_id": facts.contract_id, "priority": facts.priority}
+            await self._save(uow, visit, snapshot)
+            uow.emit("aftercare.visit.requested.v1", subject=visit.case_id, region=facts.region,
+                     data=ev.VisitRequested(**self._head(visit, snapshot, now, principal), visit_id=visit.id,
+                                            site_id=visit.site, reason=visit.reason))
+        return visit
+
+    async def get(self, visit_id: str) -> Visit:
+        async with self._db.unit_of_work() as uow:
+            visit, _ = await self._load(uow, visit_id)
+        return visit
+
+    async def plan(self, principal: Principal, visit_id: str, *, engineer_id: str, planned_for: datetime,
+                   parts: tuple[str, ...]) -> Visit:
+        async with self._db.unit_of_work() as uow:
+            visit, snapshot = await self._load(uow, visit_id)
+            visit = rules.plan_visit(visit, engineer_id=engineer_id, planned_for=planned_for, parts=parts)
+            await self._save(uow, visit, snapshot)
+            uow.emit("aftercare.visit.planned.v1", subject=visit.case_id, region=snapshot["region"],
+                     data=ev.VisitPlanned(**self._head(visit, snapshot, uow.clock.now(), principal),
+                                          visit_id=visit.id, engineer_id=visit.engineer_id, site_id=visit.site,
+                                          planned_time=mapping.stamp(planned_for), parts=list(parts)))
+        return visit
+
+    async def start_travel(self, principal: Principal, visit_id: str) -> Visit:
+        async with self._db.unit_of_work() as uow:
+            visit, snapshot = await self._load(uow, visit_id)
+            await self._own(uow, principal, visit)
+            visit = rules.start_travel(visit, uow.clock.now())
+            await self._save(uow, visit, snapshot)
+        return visit
+
+    async def check_in(self, principal: Principal, visit_id: str, device_time: datetime) -> Visit:
+        async with self._db.unit_of_work() as uow:
+            visit, snapshot = await self._load(uow, visit_id)
+            await self._own(uow, principal, visit)
+            visit = rules.check_in(visit, device_time=device_time, received_at=uow.clock.now())
+            await self._save(uow, visit, snapshot)
+            # occurred_at is the device's time: the on-site clock stops there
+            uow.emit("aftercare.visit.checked_in.v1", subject=visit.case_id, region=snapshot["region"],
+                     data=ev.VisitCheckedIn(**self._head(visit, snapshot, device_time, principal),
+                                            visit_id=visit.id, engineer_id=visit.engineer_id, site_id=visit.site))
+        return visit
+
+    async def check_out(self, principal: Principal, visit_id: str, report: str) -> Visit:
+        async with self._db.unit_of_work() as uow:
+            visit, snapshot = await self._load(uow, visit_id)
+            await self._own(uow, principal, visit)
+            now = uow.clock.now()
+            visit = rules.check_out(visit, at=now, report=report)
+            await self._save(uow, visit, snapshot)
+            uow.emit("aftercare.visit.checked_out.v1", subject=visit.case_id, region=snapshot["region"],
+                     data=ev.VisitCheckedOut(**self._head(visit, snapshot, now, principal), visit_id=visit.id,
+                                             engineer_id=visit.engineer_id, site_id=visit.site, report=visit.report))
+        return visit
+
+    # ---- helpers ------------------------------------------------------------------------------
+
+    async def _load(self, uow: UnitOfWork, visit_id: str) -> tuple[Visit, dict[str, Any]]:
+        found = await store.get_visit(uow, visit_id)
+        if found is None:
+            raise NotFound(f"no visit {visit_id!r}", visit_id=visit_id)
+        doc, snapshot = found
+        return mapping.visit_from_document(doc), snapshot
+
+    async def _save(self, uow: UnitOfWork, visit: Visit, snapshot: dict[str, Any]) -> None:
+        doc = mapping.document(mapping.visit_to_proto(visit))
+        await store.put_visit(uow, visit.id, visit.case_id, visit.status.value, doc, snapshot, uow.clock.now())
+
+    async def _own(self, uow: UnitOfWork, principal: Principal, visit: Visit) -> None:
+        """An engineer moves only their own visit; the desk, supervisors and admins any."""
+        if principal.role is not Role.ENGINEER or not visit.engineer_id:
+            return
+        doc = await store.get_document(uow, engineers_table, visit.engineer_id)
+        subject = (doc or {}).get("subject", visit.engineer_id)
+        if principal.subject not in (subject, visit.engineer_id):
+            raise PermissionDenied(f"visit {visit.id} is {visit.engineer_id}'s, not {principal.subject}'s")
+
+    @staticmethod
+    def _head(visit: Visit, snapshot: dict[str, Any], at: datetime, principal: Principal) -> dict[str, Any]:
+        return {"case_id": visit.case_id, "case_number": snapshot["case_number"], "region": snapshot["region"],
+                "company_id": snapshot["company_id"], "contract_id": snapshot["contract_id"],
+                "priority": snapshot["priority"], "occurred_at": mapping.stamp(at), "actor": _actor(principal)}
