@@ -54,6 +54,9 @@ class DispatchHandlers:
         # decisions commit on their own before cases is told; SQLite (embedded) has one writer at a time
         self._separate_decisions = database.engine.dialect.name == "postgresql"
 
+    def now(self) -> datetime:
+        return self._db.clock.now()
+
     # ---- people and rosters -------------------------------------------------------------------
 
     async def put_engineer(self, message: pb.Engineer) -> Engineer:
