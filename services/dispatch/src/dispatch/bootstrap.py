@@ -10,7 +10,9 @@ from dispatch.adapters.tables import metadata
 from dispatch.entrypoints.consumers import subscriptions
 from dispatch.entrypoints.grpc_api import DispatchServicer
 from dispatch.entrypoints.http_api import dispatch_router
+from dispatch.entrypoints.loaner_sweep import LoanerSweep
 from dispatch.handlers import DispatchHandlers
+from dispatch.loaner_handlers import LoanerHandlers
 from dispatch.settings import DispatchSettings
 from dispatch.visit_handlers import VisitHandlers
 
@@ -22,11 +24,13 @@ async def build(infra: Infrastructure[DispatchSettings]) -> ServiceParts:
         reconnect_max_seconds=settings.cases_reconnect_max_seconds, telemetry=infra.telemetry,
     )  # fmt: skip
     handlers = DispatchHandlers(infra.database, cases, time_zone=settings.default_time_zone)
+    loaners = LoanerHandlers(infra.database, cases)
+    servicer = DispatchServicer(handlers, VisitHandlers(infra.database, cases), loaners)
     return ServiceParts(
-        grpc_servicers=[GrpcServicer(dispatch_pb2_grpc.add_DispatchServiceServicer_to_server,
-                                     DispatchServicer(handlers, VisitHandlers(infra.database, cases)))],
+        grpc_servicers=[GrpcServicer(dispatch_pb2_grpc.add_DispatchServiceServicer_to_server, servicer)],
         http_routers=[dispatch_router(handlers)],
         subscriptions=subscriptions(handlers),
+        background=[LoanerSweep(loaners, infra.clock, settings.loaner_sweep_seconds)],
         closers=[cases.close],
     )
 

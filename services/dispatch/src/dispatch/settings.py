@@ -16,3 +16,5 @@ class DispatchSettings(ServiceSettings):
     cases_reconnect_max_seconds: float = Field(default=2.0, gt=0)
     # the day `assigned today` counts in (fairness over the day), when a region names no zone
     default_time_zone: str = "Asia/Shanghai"
+    # how often the loaner sweep looks for reminders and 3-month transfers that came due
+    loaner_sweep_seconds: float = Field(default=60.0, gt=0)

@@ -11,7 +11,6 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from aftercare.common.v1 import common_pb2
 from aftercare.dispatch.v1 import events_pb2 as ev
 from aftercare_platform.auth.principal import Principal, Role
 from aftercare_platform.db.unit_of_work import Database, UnitOfWork
@@ -19,16 +18,11 @@ from aftercare_platform.errors import NotFound, PermissionDenied
 
 from dispatch.adapters import proto_mapping as mapping
 from dispatch.adapters import store
+from dispatch.adapters.case_snapshot import actor_message, event_head, snapshot_of
 from dispatch.adapters.cases_gateway import CasesPort, CasesRefused
 from dispatch.adapters.tables import engineers as engineers_table
 from dispatch.domain import visits as rules
 from dispatch.domain.visits import Visit
-
-
-def _actor(principal: Principal) -> common_pb2.Actor:
-    role = common_pb2.ActorRole.Value(f"ACTOR_ROLE_{principal.role.value.upper()}")
-    return common_pb2.Actor(subject_id=principal.subject, role=role, company_id=principal.company_id or "",
-                            display_name=principal.name)
 
 
 class VisitHandlers:
@@ -45,8 +39,7 @@ class VisitHandlers:
             now = uow.clock.now()
             visit = rules.request_visit(visit_id=str(uuid.uuid4()), case_id=facts.case_id, case_status=facts.status,
                                         site=site or facts.site, reason=reason, at=now)
-            snapshot = {"case_number": facts.case_number, "region": facts.region, "company_id": facts.company_id,
-                        "contract_id": facts.contract_id, "priority": facts.priority}
+            snapshot = snapshot_of(facts)
             await self._save(uow, visit, snapshot)
             uow.emit("aftercare.visit.requested.v1", subject=visit.case_id, region=facts.region,
                      data=ev.VisitRequested(**self._head(visit, snapshot, now, principal), visit_id=visit.id,
@@ -126,6 +119,4 @@ class VisitHandlers:
 
     @staticmethod
     def _head(visit: Visit, snapshot: dict[str, Any], at: datetime, principal: Principal) -> dict[str, Any]:
-        return {"case_id": visit.case_id, "case_number": snapshot["case_number"], "region": snapshot["region"],
-                "company_id": snapshot["company_id"], "contract_id": snapshot["contract_id"],
-                "priority": snapshot["priority"], "occurred_at": mapping.stamp(at), "actor": _actor(principal)}
+        return event_head(visit.case_id, snapshot, at, actor_message(principal))

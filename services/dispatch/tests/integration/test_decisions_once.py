@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from aftercare.dispatch.v1 import dispatch_pb2 as pb
-from aftercare_platform.clock import SystemClock
+from aftercare_platform.clock import FakeClock
 from aftercare_platform.db.unit_of_work import Database
 from aftercare_platform.errors import InvalidArgument
 from aftercare_platform.service.assemble import migrate, open_database
@@ -50,6 +51,13 @@ class RecordingCases:
     async def escalate(self, case_id: str, reason: str, request_id: str) -> None:
         await self._change("escalate", "", request_id)
 
+    async def record_loaner(self, case_id: str, *, issued: bool, serial: str, device_class: str, summary: str,
+                            request_id: str) -> None:
+        await self._change("loaner_issued" if issued else "loaner_returned", serial, request_id)
+
+    async def add_note(self, case_id: str, text: str, request_id: str) -> None:
+        await self._change("note", text, request_id)
+
     async def close(self) -> None:
         return None
 
@@ -58,8 +66,14 @@ class Crash(Exception):
     """The process died before the consumer's transaction committed."""
 
 
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(datetime(2026, 11, 30, 8, tzinfo=UTC))
+
+
 @pytest.fixture(params=["postgresql", "sqlite"])
-async def database(request: pytest.FixtureRequest, servers: Servers, tmp_path: Path) -> AsyncIterator[Database]:
+async def database(request: pytest.FixtureRequest, servers: Servers, tmp_path: Path,
+                   clock: FakeClock) -> AsyncIterator[Database]:
     name = ""
     if request.param == "postgresql":
         name, url = await create_database(servers.pg_admin_url)
@@ -67,7 +81,7 @@ async def database(request: pytest.FixtureRequest, servers: Servers, tmp_path: P
         url = f"sqlite+aiosqlite:///{tmp_path / 'dispatch.sqlite3'}"
     settings = definition.settings(database_url=url, amqp_url="")
     await migrate(definition, settings)
-    opened = open_database(definition, settings, SystemClock())
+    opened = open_database(definition, settings, clock)
     yield opened
     await opened.close()
     if name:

@@ -10,6 +10,7 @@ from dispatch.domain.loaners import (
     LoanerStatus,
     issue_loaner,
     loaner_actions,
+    mark_reminded,
     return_loaner,
     transfer_to_customer,
 )
@@ -50,6 +51,8 @@ def test_an_earlier_due_back_date_is_reminded_two_days_before() -> None:
     issued = loaner(due_back=datetime(2026, 12, 20, tzinfo=UTC))
     assert loaner_actions(issued, datetime(2026, 12, 17, 23, tzinfo=UTC)) == []
     assert loaner_actions(issued, datetime(2026, 12, 18, tzinfo=UTC)) == ["remind_due_back"]
+    reminded = mark_reminded(issued, datetime(2026, 12, 18, tzinfo=UTC))
+    assert loaner_actions(reminded, datetime(2026, 12, 19, tzinfo=UTC)) == []  # once
 
 
 def test_a_returned_loaner_is_not_transferred() -> None:

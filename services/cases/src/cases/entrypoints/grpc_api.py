@@ -156,7 +156,8 @@ class CaseServicer(cases_pb2_grpc.CaseServiceServicer):
     async def RecordActivity(self, request: pb.RecordActivityRequest, context: Any) -> pb.RecordActivityResponse:
         if not request.HasField("activity"):
             raise InvalidArgument.for_field("activity", "is required")
-        outcome = await self._run(request, commands.record_activity, activity=read.activity(request.activity))
+        outcome = await self._run(request, commands.record_activity, request_id=request.request_id,
+                                  activity=read.activity(request.activity))
         return pb.RecordActivityResponse(case=case_message(outcome.case),
                                          entry=timeline_entry_message(outcome.entries[0]))
 

@@ -50,6 +50,11 @@ class CasesPort(Protocol):
 
     async def escalate(self, case_id: str, reason: str, request_id: str) -> None: ...
 
+    async def record_loaner(self, case_id: str, *, issued: bool, serial: str, device_class: str, summary: str,
+                            request_id: str) -> None: ...
+
+    async def add_note(self, case_id: str, text: str, request_id: str) -> None: ...
+
     async def close(self) -> None: ...
 
 
@@ -102,6 +107,18 @@ class GrpcCases:
     async def escalate(self, case_id: str, reason: str, request_id: str) -> None:
         await self._call(self._stub.Escalate, pb.EscalateRequest(case_id=case_id, reason=reason,
                                                                  request_id=request_id))
+
+    async def record_loaner(self, case_id: str, *, issued: bool, serial: str, device_class: str, summary: str,
+                            request_id: str) -> None:
+        kind = pb.ACTIVITY_KIND_LOANER_ISSUED if issued else pb.ACTIVITY_KIND_LOANER_RETURNED
+        activity = pb.Activity(kind=kind, summary=summary, device_serial=serial, device_class=device_class,
+                               visibility=pb.VISIBILITY_PUBLIC)
+        await self._call(self._stub.RecordActivity, pb.RecordActivityRequest(case_id=case_id, activity=activity,
+                                                                             request_id=request_id))
+
+    async def add_note(self, case_id: str, text: str, request_id: str) -> None:
+        await self._call(self._stub.AddNote, pb.AddNoteRequest(case_id=case_id, text=text,
+                                                               visibility=pb.VISIBILITY_PUBLIC, request_id=request_id))
 
     async def close(self) -> None:
         await self._channel.close()

@@ -20,6 +20,7 @@ from google.protobuf.duration_pb2 import Duration
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from dispatch.adapters.store import StoredDecision
+from dispatch.domain.loaners import Loaner, LoanerStatus
 from dispatch.domain.people import Engineer, Skills, Team
 from dispatch.domain.rosters import (
     Absence,
@@ -336,4 +337,38 @@ def visit_from_document(doc: dict[str, Any]) -> Visit:
         checked_in_at=instant(m.checked_in_time, "checked_in_time", required=False),
         check_in_received_at=instant(m.check_in_received_time, "check_in_received_time", required=False),
         checked_out_at=instant(m.checked_out_time, "checked_out_time", required=False), report=m.report,
+    )  # fmt: skip
+
+
+# ---- loaners --------------------------------------------------------------------------------------
+
+
+def loaner_to_proto(loaner: Loaner) -> pb.Loaner:
+    return pb.Loaner(
+        loaner_id=loaner.id, case_id=loaner.case_id, serial_number=loaner.serial_number,
+        device_class=loaner.device_class, repair_started_time=stamp(loaner.repair_started_at),
+        issued_time=stamp(loaner.issued_at), due_back_time=stamp(loaner.due_back),
+        status=enum_to_proto(pb.LoanerStatus, loaner.status, "LOANER_STATUS_"), closed_time=stamp(loaner.closed_at),
+        transfer_due_time=stamp(loaner.transfer_due_at),
+    )  # fmt: skip
+
+
+def loaner_document(loaner: Loaner) -> dict[str, Any]:
+    doc = document(loaner_to_proto(loaner))
+    if loaner.reminded_at is not None:  # not part of the contract: dispatch's own bookkeeping
+        doc["reminded_at"] = loaner.reminded_at.isoformat()
+    return doc
+
+
+def loaner_from_document(doc: dict[str, Any]) -> Loaner:
+    m = json_format.ParseDict(doc, pb.Loaner(), ignore_unknown_fields=True)
+    reminded = doc.get("reminded_at")
+    return Loaner(
+        id=m.loaner_id, case_id=m.case_id, serial_number=m.serial_number, device_class=m.device_class,
+        repair_started_at=required_instant(m.repair_started_time, "repair_started_time"),
+        issued_at=required_instant(m.issued_time, "issued_time"),
+        due_back=required_instant(m.due_back_time, "due_back_time"),
+        status=enum_from_proto(LoanerStatus, pb.LoanerStatus, m.status, "LOANER_STATUS_", "status"),
+        closed_at=instant(m.closed_time, "closed_time", required=False),
+        reminded_at=datetime.fromisoformat(reminded) if reminded else None,
     )  # fmt: skip

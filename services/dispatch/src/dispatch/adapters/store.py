@@ -11,7 +11,7 @@ from aftercare_platform.db.unit_of_work import UnitOfWork
 from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from dispatch.adapters.tables import case_view, decisions, engineers, rosters, teams, visits
+from dispatch.adapters.tables import case_view, decisions, engineers, loaners, rosters, teams, visits
 from dispatch.domain.routing import Candidate, Load, RoutingDecision, Workload
 
 
@@ -198,3 +198,27 @@ async def get_visit(uow: UnitOfWork, visit_id: str) -> tuple[dict[str, Any], dic
     query = select(visits.c.document, visits.c.case_snapshot).where(visits.c.id == visit_id).with_for_update()
     row = (await uow.session.execute(query)).first()
     return None if row is None else (dict(row.document), dict(row.case_snapshot))
+
+
+# ---- loaners ------------------------------------------------------------------------------------
+
+
+async def put_loaner(uow: UnitOfWork, loaner_id: str, case_id: str, status: str, next_action_at: datetime | None,
+                     doc: dict[str, Any], snapshot: dict[str, Any], at: datetime) -> None:
+    await put_document(uow, loaners, loaner_id, {"case_id": case_id, "status": status,
+                                                 "next_action_at": next_action_at, "document": doc,
+                                                 "case_snapshot": snapshot, "updated_at": at})
+
+
+async def get_loaner(uow: UnitOfWork, loaner_id: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    query = select(loaners.c.document, loaners.c.case_snapshot).where(loaners.c.id == loaner_id).with_for_update()
+    row = (await uow.session.execute(query)).first()
+    return None if row is None else (dict(row.document), dict(row.case_snapshot))
+
+
+async def due_loaners(uow: UnitOfWork, now: datetime, limit: int) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """Loaners with something due, locked; another replica's sweep skips them (PostgreSQL)."""
+    query = (select(loaners.c.document, loaners.c.case_snapshot)
+             .where(loaners.c.next_action_at.is_not(None), loaners.c.next_action_at <= now)
+             .order_by(loaners.c.next_action_at).limit(limit).with_for_update(skip_locked=True))
+    return [(dict(r.document), dict(r.case_snapshot)) for r in await uow.session.execute(query)]

@@ -89,3 +89,18 @@ visits = Table(
     Column("updated_at", UtcDateTime, nullable=False),
     Index("ix_visits_case", "case_id"),
 )
+
+# loaner devices out with customers; the document is the contract's Loaner (proto3 JSON)
+loaners = Table(
+    "loaners",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("case_id", String(ID), nullable=False),
+    Column("status", String(20), nullable=False),
+    # when the sweep next has something to do for it (a reminder, the transfer); null once closed
+    Column("next_action_at", UtcDateTime),
+    Column("document", JsonDocument, nullable=False),
+    Column("case_snapshot", JsonDocument, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_loaners_next_action", "next_action_at"),
+)

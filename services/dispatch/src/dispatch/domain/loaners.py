@@ -33,6 +33,7 @@ class Loaner:
     due_back: datetime
     status: LoanerStatus = LoanerStatus.ISSUED
     closed_at: datetime | None = None
+    reminded_at: datetime | None = None  # the reminder goes once
 
     @property
     def transfer_due_at(self) -> datetime:
@@ -73,9 +74,13 @@ def loaner_actions(loaner: Loaner, now: datetime) -> list[str]:
         return []
     if now >= loaner.transfer_due_at:
         return ["transfer_to_customer"]
-    if now >= loaner.remind_at:
+    if now >= loaner.remind_at and loaner.reminded_at is None:
         return ["remind_due_back"]
     return []
+
+
+def mark_reminded(loaner: Loaner, at: datetime) -> Loaner:
+    return replace(loaner, reminded_at=at)
 
 
 def return_loaner(loaner: Loaner, at: datetime) -> Loaner:

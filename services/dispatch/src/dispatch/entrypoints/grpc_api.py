@@ -14,6 +14,7 @@ from dispatch.adapters import proto_mapping as mapping
 from dispatch.domain.rosters import coverage_gaps, shifts
 from dispatch.entrypoints.access import require_manager, require_region, require_staff
 from dispatch.handlers import DispatchHandlers
+from dispatch.loaner_handlers import LoanerHandlers
 from dispatch.visit_handlers import VisitHandlers
 
 
@@ -32,9 +33,10 @@ def _required(value: str, field: str) -> str:
 
 
 class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
-    def __init__(self, handlers: DispatchHandlers, visits: VisitHandlers) -> None:
+    def __init__(self, handlers: DispatchHandlers, visits: VisitHandlers, loaners: LoanerHandlers) -> None:
         self._handlers = handlers
         self._visits = visits
+        self._loaners = loaners
 
     async def PutEngineer(self, request: pb.PutEngineerRequest, context: Any) -> pb.PutEngineerResponse:
         _manager()
@@ -142,6 +144,30 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
         _staff()
         visit = await self._visits.get(_required(request.visit_id, "visit_id"))
         return pb.GetVisitResponse(visit=mapping.visit_to_proto(visit))
+
+
+    # ---- loaners -----------------------------------------------------------------------------------
+
+    async def IssueLoaner(self, request: pb.IssueLoanerRequest, context: Any) -> pb.IssueLoanerResponse:
+        _staff()
+        loaner = await self._loaners.issue(
+            current_principal(), case_id=_required(request.case_id, "case_id"),
+            serial_number=_required(request.serial_number, "serial_number"), device_class=request.device_class,
+            faulty_class=request.faulty_class,
+            repair_started_at=mapping.required_instant(request.repair_started_time, "repair_started_time"),
+            due_back=mapping.instant(request.due_back_time, "due_back_time", required=False),
+            manufacturer=request.manufacturer, site=request.site)
+        return pb.IssueLoanerResponse(loaner=mapping.loaner_to_proto(loaner))
+
+    async def ReturnLoaner(self, request: pb.ReturnLoanerRequest, context: Any) -> pb.ReturnLoanerResponse:
+        _staff()
+        loaner = await self._loaners.give_back(current_principal(), _required(request.loaner_id, "loaner_id"))
+        return pb.ReturnLoanerResponse(loaner=mapping.loaner_to_proto(loaner))
+
+    async def GetLoaner(self, request: pb.GetLoanerRequest, context: Any) -> pb.GetLoanerResponse:
+        _staff()
+        loaner = await self._loaners.get(_required(request.loaner_id, "loaner_id"))
+        return pb.GetLoanerResponse(loaner=mapping.loaner_to_proto(loaner))
 
 
 def _span(request: Any) -> tuple[Any, Any]:

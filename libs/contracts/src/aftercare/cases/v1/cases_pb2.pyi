@@ -1746,8 +1746,11 @@ class RecordActivityRequest(_message.Message):
     CASE_ID_FIELD_NUMBER: _builtins.int
     CASE_NUMBER_FIELD_NUMBER: _builtins.int
     ACTIVITY_FIELD_NUMBER: _builtins.int
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
     case_id: _builtins.str
     case_number: _builtins.str
+    request_id: _builtins.str
+    """Optional idempotency key, as on AssignRequest."""
     @_builtins.property
     def activity(self) -> Global___Activity: ...
     def __init__(
@@ -1756,10 +1759,11 @@ class RecordActivityRequest(_message.Message):
         case_id: _builtins.str = ...,
         case_number: _builtins.str = ...,
         activity: Global___Activity | None = ...,
+        request_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["activity", b"activity", "case_id", b"case_id", "case_number", b"case_number", "case_ref", b"case_ref"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["activity", b"activity", "case_id", b"case_id", "case_number", b"case_number", "case_ref", b"case_ref"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["activity", b"activity", "case_id", b"case_id", "case_number", b"case_number", "case_ref", b"case_ref", "request_id", b"request_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType_case_ref: _TypeAlias = _typing.Literal["case_id", "case_number"]  # noqa: Y015
     _WhichOneofArgType_case_ref: _TypeAlias = _typing.Literal["case_ref", b"case_ref"]  # noqa: Y015

@@ -125,6 +125,27 @@ VISIT_STATUS_ON_SITE: VisitStatus.ValueType  # 4
 VISIT_STATUS_CHECKED_OUT: VisitStatus.ValueType  # 5
 Global___VisitStatus: _TypeAlias = VisitStatus  # noqa: Y015
 
+class _LoanerStatus:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _LoanerStatusEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_LoanerStatus.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    LOANER_STATUS_UNSPECIFIED: _LoanerStatus.ValueType  # 0
+    LOANER_STATUS_ISSUED: _LoanerStatus.ValueType  # 1
+    LOANER_STATUS_RETURNED: _LoanerStatus.ValueType  # 2
+    LOANER_STATUS_TRANSFERRED: _LoanerStatus.ValueType  # 3
+    """Three months unrepaired: the loaner stays with the customer."""
+
+class LoanerStatus(_LoanerStatus, metaclass=_LoanerStatusEnumTypeWrapper): ...
+
+LOANER_STATUS_UNSPECIFIED: LoanerStatus.ValueType  # 0
+LOANER_STATUS_ISSUED: LoanerStatus.ValueType  # 1
+LOANER_STATUS_RETURNED: LoanerStatus.ValueType  # 2
+LOANER_STATUS_TRANSFERRED: LoanerStatus.ValueType  # 3
+"""Three months unrepaired: the loaner stays with the customer."""
+Global___LoanerStatus: _TypeAlias = LoanerStatus  # noqa: Y015
+
 @_typing.final
 class Engineer(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
@@ -1550,3 +1571,199 @@ class GetVisitResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___GetVisitResponse: _TypeAlias = GetVisitResponse  # noqa: Y015
+
+@_typing.final
+class Loaner(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LOANER_ID_FIELD_NUMBER: _builtins.int
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    SERIAL_NUMBER_FIELD_NUMBER: _builtins.int
+    DEVICE_CLASS_FIELD_NUMBER: _builtins.int
+    REPAIR_STARTED_TIME_FIELD_NUMBER: _builtins.int
+    ISSUED_TIME_FIELD_NUMBER: _builtins.int
+    DUE_BACK_TIME_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    CLOSED_TIME_FIELD_NUMBER: _builtins.int
+    TRANSFER_DUE_TIME_FIELD_NUMBER: _builtins.int
+    loaner_id: _builtins.str
+    case_id: _builtins.str
+    serial_number: _builtins.str
+    device_class: _builtins.int
+    """Higher is better; at least the faulty device's class."""
+    status: Global___LoanerStatus.ValueType
+    @_builtins.property
+    def repair_started_time(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def issued_time(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def due_back_time(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def closed_time(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def transfer_due_time(self) -> _timestamp_pb2.Timestamp:
+        """When it passes to the customer if the fault is still not fixed: 3 calendar months after the repair started."""
+
+    def __init__(
+        self,
+        *,
+        loaner_id: _builtins.str = ...,
+        case_id: _builtins.str = ...,
+        serial_number: _builtins.str = ...,
+        device_class: _builtins.int = ...,
+        repair_started_time: _timestamp_pb2.Timestamp | None = ...,
+        issued_time: _timestamp_pb2.Timestamp | None = ...,
+        due_back_time: _timestamp_pb2.Timestamp | None = ...,
+        status: Global___LoanerStatus.ValueType = ...,
+        closed_time: _timestamp_pb2.Timestamp | None = ...,
+        transfer_due_time: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["closed_time", b"closed_time", "due_back_time", b"due_back_time", "issued_time", b"issued_time", "repair_started_time", b"repair_started_time", "transfer_due_time", b"transfer_due_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id", "closed_time", b"closed_time", "device_class", b"device_class", "due_back_time", b"due_back_time", "issued_time", b"issued_time", "loaner_id", b"loaner_id", "repair_started_time", b"repair_started_time", "serial_number", b"serial_number", "status", b"status", "transfer_due_time", b"transfer_due_time"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Loaner: _TypeAlias = Loaner  # noqa: Y015
+
+@_typing.final
+class IssueLoanerRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    SERIAL_NUMBER_FIELD_NUMBER: _builtins.int
+    DEVICE_CLASS_FIELD_NUMBER: _builtins.int
+    FAULTY_CLASS_FIELD_NUMBER: _builtins.int
+    REPAIR_STARTED_TIME_FIELD_NUMBER: _builtins.int
+    DUE_BACK_TIME_FIELD_NUMBER: _builtins.int
+    MANUFACTURER_FIELD_NUMBER: _builtins.int
+    SITE_FIELD_NUMBER: _builtins.int
+    case_id: _builtins.str
+    serial_number: _builtins.str
+    device_class: _builtins.int
+    faulty_class: _builtins.int
+    manufacturer: _builtins.str
+    site: _builtins.str
+    @_builtins.property
+    def repair_started_time(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def due_back_time(self) -> _timestamp_pb2.Timestamp:
+        """Unset: when it would pass to the customer."""
+
+    def __init__(
+        self,
+        *,
+        case_id: _builtins.str = ...,
+        serial_number: _builtins.str = ...,
+        device_class: _builtins.int = ...,
+        faulty_class: _builtins.int = ...,
+        repair_started_time: _timestamp_pb2.Timestamp | None = ...,
+        due_back_time: _timestamp_pb2.Timestamp | None = ...,
+        manufacturer: _builtins.str = ...,
+        site: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["due_back_time", b"due_back_time", "repair_started_time", b"repair_started_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id", "device_class", b"device_class", "due_back_time", b"due_back_time", "faulty_class", b"faulty_class", "manufacturer", b"manufacturer", "repair_started_time", b"repair_started_time", "serial_number", b"serial_number", "site", b"site"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___IssueLoanerRequest: _TypeAlias = IssueLoanerRequest  # noqa: Y015
+
+@_typing.final
+class IssueLoanerResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LOANER_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def loaner(self) -> Global___Loaner: ...
+    def __init__(
+        self,
+        *,
+        loaner: Global___Loaner | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["loaner", b"loaner"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["loaner", b"loaner"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___IssueLoanerResponse: _TypeAlias = IssueLoanerResponse  # noqa: Y015
+
+@_typing.final
+class ReturnLoanerRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LOANER_ID_FIELD_NUMBER: _builtins.int
+    loaner_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        loaner_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["loaner_id", b"loaner_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReturnLoanerRequest: _TypeAlias = ReturnLoanerRequest  # noqa: Y015
+
+@_typing.final
+class ReturnLoanerResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LOANER_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def loaner(self) -> Global___Loaner: ...
+    def __init__(
+        self,
+        *,
+        loaner: Global___Loaner | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["loaner", b"loaner"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["loaner", b"loaner"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReturnLoanerResponse: _TypeAlias = ReturnLoanerResponse  # noqa: Y015
+
+@_typing.final
+class GetLoanerRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LOANER_ID_FIELD_NUMBER: _builtins.int
+    loaner_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        loaner_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["loaner_id", b"loaner_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetLoanerRequest: _TypeAlias = GetLoanerRequest  # noqa: Y015
+
+@_typing.final
+class GetLoanerResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LOANER_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def loaner(self) -> Global___Loaner: ...
+    def __init__(
+        self,
+        *,
+        loaner: Global___Loaner | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["loaner", b"loaner"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["loaner", b"loaner"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetLoanerResponse: _TypeAlias = GetLoanerResponse  # noqa: Y015

@@ -124,6 +124,21 @@ class DispatchServiceStub:
                 request_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetVisitRequest.SerializeToString,
                 response_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetVisitResponse.FromString,
                 _registered_method=True)
+        self.IssueLoaner = channel.unary_unary(
+                '/aftercare.dispatch.v1.DispatchService/IssueLoaner',
+                request_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.IssueLoanerRequest.SerializeToString,
+                response_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.IssueLoanerResponse.FromString,
+                _registered_method=True)
+        self.ReturnLoaner = channel.unary_unary(
+                '/aftercare.dispatch.v1.DispatchService/ReturnLoaner',
+                request_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.ReturnLoanerRequest.SerializeToString,
+                response_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.ReturnLoanerResponse.FromString,
+                _registered_method=True)
+        self.GetLoaner = channel.unary_unary(
+                '/aftercare.dispatch.v1.DispatchService/GetLoaner',
+                request_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetLoanerRequest.SerializeToString,
+                response_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetLoanerResponse.FromString,
+                _registered_method=True)
 
 
 class DispatchServiceServicer:
@@ -248,6 +263,25 @@ class DispatchServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def IssueLoaner(self, request, context):
+        """A loaner device (备用设备) goes to the customer: stops the loaner clock (aftercare.loaner.delivered.v1).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReturnLoaner(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetLoaner(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DispatchServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -340,6 +374,21 @@ def add_DispatchServiceServicer_to_server(servicer, server):
                     servicer.GetVisit,
                     request_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetVisitRequest.FromString,
                     response_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetVisitResponse.SerializeToString,
+            ),
+            'IssueLoaner': grpc.unary_unary_rpc_method_handler(
+                    servicer.IssueLoaner,
+                    request_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.IssueLoanerRequest.FromString,
+                    response_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.IssueLoanerResponse.SerializeToString,
+            ),
+            'ReturnLoaner': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReturnLoaner,
+                    request_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.ReturnLoanerRequest.FromString,
+                    response_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.ReturnLoanerResponse.SerializeToString,
+            ),
+            'GetLoaner': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetLoaner,
+                    request_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetLoanerRequest.FromString,
+                    response_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetLoanerResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -828,6 +877,87 @@ class DispatchService:
             '/aftercare.dispatch.v1.DispatchService/GetVisit',
             aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetVisitRequest.SerializeToString,
             aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetVisitResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def IssueLoaner(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aftercare.dispatch.v1.DispatchService/IssueLoaner',
+            aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.IssueLoanerRequest.SerializeToString,
+            aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.IssueLoanerResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReturnLoaner(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aftercare.dispatch.v1.DispatchService/ReturnLoaner',
+            aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.ReturnLoanerRequest.SerializeToString,
+            aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.ReturnLoanerResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetLoaner(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aftercare.dispatch.v1.DispatchService/GetLoaner',
+            aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetLoanerRequest.SerializeToString,
+            aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetLoanerResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -66,6 +66,10 @@ class DispatchServiceStub:
     CheckOut: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.CheckOutRequest, _dispatch_pb2.CheckOutResponse]
     """Done, with the fault-handling report handed over."""
     GetVisit: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.GetVisitRequest, _dispatch_pb2.GetVisitResponse]
+    IssueLoaner: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.IssueLoanerRequest, _dispatch_pb2.IssueLoanerResponse]
+    """A loaner device (备用设备) goes to the customer: stops the loaner clock (aftercare.loaner.delivered.v1)."""
+    ReturnLoaner: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.ReturnLoanerRequest, _dispatch_pb2.ReturnLoanerResponse]
+    GetLoaner: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.GetLoanerRequest, _dispatch_pb2.GetLoanerResponse]
 
 @_typing.type_check_only
 class DispatchServiceAsyncStub(DispatchServiceStub):
@@ -99,6 +103,10 @@ class DispatchServiceAsyncStub(DispatchServiceStub):
     CheckOut: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.CheckOutRequest, _dispatch_pb2.CheckOutResponse]  # type: ignore[assignment]
     """Done, with the fault-handling report handed over."""
     GetVisit: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.GetVisitRequest, _dispatch_pb2.GetVisitResponse]  # type: ignore[assignment]
+    IssueLoaner: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.IssueLoanerRequest, _dispatch_pb2.IssueLoanerResponse]  # type: ignore[assignment]
+    """A loaner device (备用设备) goes to the customer: stops the loaner clock (aftercare.loaner.delivered.v1)."""
+    ReturnLoaner: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.ReturnLoanerRequest, _dispatch_pb2.ReturnLoanerResponse]  # type: ignore[assignment]
+    GetLoaner: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.GetLoanerRequest, _dispatch_pb2.GetLoanerResponse]  # type: ignore[assignment]
 
 class DispatchServiceServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -237,5 +245,27 @@ class DispatchServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _dispatch_pb2.GetVisitRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_dispatch_pb2.GetVisitResponse, _abc.Awaitable[_dispatch_pb2.GetVisitResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def IssueLoaner(
+        self,
+        request: _dispatch_pb2.IssueLoanerRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dispatch_pb2.IssueLoanerResponse, _abc.Awaitable[_dispatch_pb2.IssueLoanerResponse]]:
+        """A loaner device (备用设备) goes to the customer: stops the loaner clock (aftercare.loaner.delivered.v1)."""
+
+    @_abc_1.abstractmethod
+    def ReturnLoaner(
+        self,
+        request: _dispatch_pb2.ReturnLoanerRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dispatch_pb2.ReturnLoanerResponse, _abc.Awaitable[_dispatch_pb2.ReturnLoanerResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def GetLoaner(
+        self,
+        request: _dispatch_pb2.GetLoanerRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dispatch_pb2.GetLoanerResponse, _abc.Awaitable[_dispatch_pb2.GetLoanerResponse]]: ...
 
 def add_DispatchServiceServicer_to_server(servicer: DispatchServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -748,3 +748,165 @@ class VisitCheckedOut(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___VisitCheckedOut: _TypeAlias = VisitCheckedOut  # noqa: Y015
+
+@_typing.final
+class LoanerReturned(_message.Message):
+    """aftercare.loaner.returned.v1: the loaner came back."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    CASE_NUMBER_FIELD_NUMBER: _builtins.int
+    REGION_FIELD_NUMBER: _builtins.int
+    COMPANY_ID_FIELD_NUMBER: _builtins.int
+    CONTRACT_ID_FIELD_NUMBER: _builtins.int
+    PRIORITY_FIELD_NUMBER: _builtins.int
+    OCCURRED_AT_FIELD_NUMBER: _builtins.int
+    ACTOR_FIELD_NUMBER: _builtins.int
+    LOANER_ID_FIELD_NUMBER: _builtins.int
+    SERIAL_NUMBER_FIELD_NUMBER: _builtins.int
+    case_id: _builtins.str
+    case_number: _builtins.str
+    region: _builtins.str
+    company_id: _builtins.str
+    contract_id: _builtins.str
+    priority: _cases_pb2.Priority.ValueType
+    loaner_id: _builtins.str
+    serial_number: _builtins.str
+    @_builtins.property
+    def occurred_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def actor(self) -> _common_pb2.Actor: ...
+    def __init__(
+        self,
+        *,
+        case_id: _builtins.str = ...,
+        case_number: _builtins.str = ...,
+        region: _builtins.str = ...,
+        company_id: _builtins.str = ...,
+        contract_id: _builtins.str = ...,
+        priority: _cases_pb2.Priority.ValueType = ...,
+        occurred_at: _timestamp_pb2.Timestamp | None = ...,
+        actor: _common_pb2.Actor | None = ...,
+        loaner_id: _builtins.str = ...,
+        serial_number: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "occurred_at", b"occurred_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "case_id", b"case_id", "case_number", b"case_number", "company_id", b"company_id", "contract_id", b"contract_id", "loaner_id", b"loaner_id", "occurred_at", b"occurred_at", "priority", b"priority", "region", b"region", "serial_number", b"serial_number"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___LoanerReturned: _TypeAlias = LoanerReturned  # noqa: Y015
+
+@_typing.final
+class LoanerDueSoon(_message.Message):
+    """aftercare.loaner.due_soon.v1: the loaner is due back (or due to pass to the customer) soon: remind."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    CASE_NUMBER_FIELD_NUMBER: _builtins.int
+    REGION_FIELD_NUMBER: _builtins.int
+    COMPANY_ID_FIELD_NUMBER: _builtins.int
+    CONTRACT_ID_FIELD_NUMBER: _builtins.int
+    PRIORITY_FIELD_NUMBER: _builtins.int
+    OCCURRED_AT_FIELD_NUMBER: _builtins.int
+    ACTOR_FIELD_NUMBER: _builtins.int
+    LOANER_ID_FIELD_NUMBER: _builtins.int
+    SERIAL_NUMBER_FIELD_NUMBER: _builtins.int
+    DUE_BACK_TIME_FIELD_NUMBER: _builtins.int
+    TRANSFER_DUE_TIME_FIELD_NUMBER: _builtins.int
+    case_id: _builtins.str
+    case_number: _builtins.str
+    region: _builtins.str
+    company_id: _builtins.str
+    contract_id: _builtins.str
+    priority: _cases_pb2.Priority.ValueType
+    loaner_id: _builtins.str
+    serial_number: _builtins.str
+    @_builtins.property
+    def occurred_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def actor(self) -> _common_pb2.Actor: ...
+    @_builtins.property
+    def due_back_time(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def transfer_due_time(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        case_id: _builtins.str = ...,
+        case_number: _builtins.str = ...,
+        region: _builtins.str = ...,
+        company_id: _builtins.str = ...,
+        contract_id: _builtins.str = ...,
+        priority: _cases_pb2.Priority.ValueType = ...,
+        occurred_at: _timestamp_pb2.Timestamp | None = ...,
+        actor: _common_pb2.Actor | None = ...,
+        loaner_id: _builtins.str = ...,
+        serial_number: _builtins.str = ...,
+        due_back_time: _timestamp_pb2.Timestamp | None = ...,
+        transfer_due_time: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "due_back_time", b"due_back_time", "occurred_at", b"occurred_at", "transfer_due_time", b"transfer_due_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "case_id", b"case_id", "case_number", b"case_number", "company_id", b"company_id", "contract_id", b"contract_id", "due_back_time", b"due_back_time", "loaner_id", b"loaner_id", "occurred_at", b"occurred_at", "priority", b"priority", "region", b"region", "serial_number", b"serial_number", "transfer_due_time", b"transfer_due_time"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___LoanerDueSoon: _TypeAlias = LoanerDueSoon  # noqa: Y015
+
+@_typing.final
+class LoanerTransferred(_message.Message):
+    """aftercare.loaner.transferred.v1: three months unrepaired, the loaner passes to the customer for good."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    CASE_NUMBER_FIELD_NUMBER: _builtins.int
+    REGION_FIELD_NUMBER: _builtins.int
+    COMPANY_ID_FIELD_NUMBER: _builtins.int
+    CONTRACT_ID_FIELD_NUMBER: _builtins.int
+    PRIORITY_FIELD_NUMBER: _builtins.int
+    OCCURRED_AT_FIELD_NUMBER: _builtins.int
+    ACTOR_FIELD_NUMBER: _builtins.int
+    LOANER_ID_FIELD_NUMBER: _builtins.int
+    SERIAL_NUMBER_FIELD_NUMBER: _builtins.int
+    REPAIR_STARTED_TIME_FIELD_NUMBER: _builtins.int
+    case_id: _builtins.str
+    case_number: _builtins.str
+    region: _builtins.str
+    company_id: _builtins.str
+    contract_id: _builtins.str
+    priority: _cases_pb2.Priority.ValueType
+    loaner_id: _builtins.str
+    serial_number: _builtins.str
+    @_builtins.property
+    def occurred_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def actor(self) -> _common_pb2.Actor: ...
+    @_builtins.property
+    def repair_started_time(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        case_id: _builtins.str = ...,
+        case_number: _builtins.str = ...,
+        region: _builtins.str = ...,
+        company_id: _builtins.str = ...,
+        contract_id: _builtins.str = ...,
+        priority: _cases_pb2.Priority.ValueType = ...,
+        occurred_at: _timestamp_pb2.Timestamp | None = ...,
+        actor: _common_pb2.Actor | None = ...,
+        loaner_id: _builtins.str = ...,
+        serial_number: _builtins.str = ...,
+        repair_started_time: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "occurred_at", b"occurred_at", "repair_started_time", b"repair_started_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "case_id", b"case_id", "case_number", b"case_number", "company_id", b"company_id", "contract_id", b"contract_id", "loaner_id", b"loaner_id", "occurred_at", b"occurred_at", "priority", b"priority", "region", b"region", "repair_started_time", b"repair_started_time", "serial_number", b"serial_number"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___LoanerTransferred: _TypeAlias = LoanerTransferred  # noqa: Y015
