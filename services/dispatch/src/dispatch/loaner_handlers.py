@@ -18,7 +18,7 @@ from aftercare_platform.errors import NotFound
 from dispatch.adapters import proto_mapping as mapping
 from dispatch.adapters import store
 from dispatch.adapters.case_snapshot import SYSTEM, actor_message, event_head, snapshot_of
-from dispatch.adapters.cases_gateway import CasesPort, CasesRefused
+from dispatch.adapters.cases_gateway import CasesPort, CasesRefused, answering_callers
 from dispatch.domain import loaners as rules
 from dispatch.domain.loaners import Loaner, LoanerStatus
 
@@ -40,7 +40,8 @@ class LoanerHandlers:
                     faulty_class: int, repair_started_at: datetime, due_back: datetime | None,
                     manufacturer: str = "", site: str = "") -> Loaner:
         try:
-            facts = await self._cases.get_case(case_id)
+            with answering_callers():
+                facts = await self._cases.get_case(case_id)
         except CasesRefused:
             raise NotFound(f"no case {case_id!r}", case_id=case_id) from None
         loaner_id = str(uuid.uuid4())
@@ -49,9 +50,10 @@ class LoanerHandlers:
                                     device_class=device_class, faulty_class=faulty_class,
                                     repair_started_at=repair_started_at, at=now, due_back=due_back)
         # the case's timeline first: cases refuses a serial already out with the case
-        await self._cases.record_loaner(facts.case_id, issued=True, serial=loaner.serial_number,
-                                        device_class=str(device_class), request_id=f"loaner/{loaner_id}/issued",
-                                        summary=f"loaner {loaner.serial_number} (class {device_class}) issued")
+        with answering_callers():
+            await self._cases.record_loaner(facts.case_id, issued=True, serial=loaner.serial_number,
+                                            device_class=str(device_class), request_id=f"loaner/{loaner_id}/issued",
+                                            summary=f"loaner {loaner.serial_number} (class {device_class}) issued")
         snapshot = snapshot_of(facts)
         async with self._db.unit_of_work() as uow:
             await self._save(uow, loaner, snapshot)
@@ -71,9 +73,10 @@ class LoanerHandlers:
             loaner, snapshot = await self._load(uow, loaner_id)
             now = uow.clock.now()
             loaner = rules.return_loaner(loaner, now)
-            await self._cases.record_loaner(loaner.case_id, issued=False, serial=loaner.serial_number,
-                                            device_class="", request_id=f"loaner/{loaner.id}/returned",
-                                            summary=f"loaner {loaner.serial_number} returned")
+            with answering_callers():
+                await self._cases.record_loaner(loaner.case_id, issued=False, serial=loaner.serial_number,
+                                                device_class="", request_id=f"loaner/{loaner.id}/returned",
+                                                summary=f"loaner {loaner.serial_number} returned")
             await self._save(uow, loaner, snapshot)
             uow.emit("aftercare.loaner.returned.v1", subject=loaner.case_id, region=snapshot["region"],
                      data=ev.LoanerReturned(**event_head(loaner.case_id, snapshot, now, actor_message(principal)),

@@ -19,7 +19,7 @@ from aftercare_platform.errors import NotFound, PermissionDenied
 from dispatch.adapters import proto_mapping as mapping
 from dispatch.adapters import store
 from dispatch.adapters.case_snapshot import actor_message, event_head, snapshot_of
-from dispatch.adapters.cases_gateway import CasesPort, CasesRefused
+from dispatch.adapters.cases_gateway import CasesPort, CasesRefused, answering_callers
 from dispatch.adapters.tables import engineers as engineers_table
 from dispatch.domain import visits as rules
 from dispatch.domain.visits import Visit
@@ -32,7 +32,8 @@ class VisitHandlers:
 
     async def request(self, principal: Principal, *, case_id: str, site: str, reason: str) -> Visit:
         try:
-            facts = await self._cases.get_case(case_id)
+            with answering_callers():
+                facts = await self._cases.get_case(case_id)
         except CasesRefused:
             raise NotFound(f"no case {case_id!r}", case_id=case_id) from None
         async with self._db.unit_of_work() as uow:

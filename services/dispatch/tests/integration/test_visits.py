@@ -91,3 +91,30 @@ async def test_visit_steps_out_of_order_are_refused_with_reasons(stack: Stack) -
         await stack.dispatch_api.GetVisit(pb.GetVisitRequest(visit_id=visit.visit_id),
                                           metadata=auth("cust-1", "customer"))
     assert customer.value.code() == grpc.StatusCode.PERMISSION_DENIED
+
+
+async def test_a_loaner_is_issued_on_the_case_and_returned(stack: Stack) -> None:
+    case = (await stack.cases_api.CreateCase(p1_case("loaner-1", "bank-2"), metadata=AGENT)).case
+    # nobody is on duty for dispatch here: the desk assigns it by hand
+    await stack.cases_api.Assign(cases_pb.AssignRequest(case_id=case.case_id, assignee_id="rma-1"), metadata=AGENT)
+    issue = pb.IssueLoanerRequest(case_id=case.case_id, serial_number="NVR-L-9", device_class=3, faulty_class=3,
+                                  manufacturer="Hikvision")
+    issue.repair_started_time.FromDatetime(case.created_at.ToDatetime())
+    loaner = (await stack.dispatch_api.IssueLoaner(issue, metadata=AGENT)).loaner
+    assert loaner.status == pb.LOANER_STATUS_ISSUED
+    delivered = await stack.events.wait_for(case.case_id, "aftercare.loaner.delivered", 1, within=30)
+    assert delivered[0].data["serialNumber"] == "NVR-L-9"
+    shown = (await stack.cases_api.GetCase(cases_pb.GetCaseRequest(case_id=case.case_id), metadata=AGENT)).case
+    assert list(shown.open_loaner_serials) == ["NVR-L-9"]
+
+    with pytest.raises(grpc.aio.AioRpcError) as weaker:
+        await stack.dispatch_api.IssueLoaner(pb.IssueLoanerRequest(
+            case_id=case.case_id, serial_number="CAM-0", device_class=1, faulty_class=3,
+            repair_started_time=issue.repair_started_time), metadata=AGENT)
+    assert weaker.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "device_class" in str(weaker.value.details())
+
+    back = (await stack.dispatch_api.ReturnLoaner(pb.ReturnLoanerRequest(loaner_id=loaner.loaner_id),
+                                                  metadata=AGENT)).loaner
+    assert back.status == pb.LOANER_STATUS_RETURNED
+    shown = (await stack.cases_api.GetCase(cases_pb.GetCaseRequest(case_id=case.case_id), metadata=AGENT)).case
+    assert list(shown.open_loaner_serials) == []

@@ -6,23 +6,38 @@ redelivered event changes the case once. `CasesUnavailable`: try again (the cons
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import grpc
 from aftercare.cases.v1 import cases_pb2 as pb
 from aftercare.cases.v1 import cases_pb2_grpc
+from aftercare_platform.errors import FailedPrecondition, Unavailable
 from aftercare_platform.servers.grpc_client import SystemTokenSource, create_channel
 from aftercare_platform.settings import ServiceSettings
 from aftercare_platform.telemetry.setup import Telemetry
 
 
 class CasesUnavailable(Exception):
-    """Cases did not answer usefully: the event is retried."""
+    """Cases did not answer usefully: a consumer retries the event (so not a DomainError, which parks it);
+    an API call answers UNAVAILABLE (`answering_callers`)."""
 
 
-class CasesRefused(Exception):
+class CasesRefused(FailedPrecondition):
     """Cases refused the change for good (the case is closed, gone, or no longer allows it)."""
+
+    code = "refused-by-cases"
+
+
+@contextmanager
+def answering_callers() -> Iterator[None]:
+    """For API calls: cases being down is this request's 503 / UNAVAILABLE, never an internal error."""
+    try:
+        yield
+    except CasesUnavailable as down:
+        raise Unavailable(f"cases is unavailable, try again: {down}") from None
 
 
 @dataclass(frozen=True)
