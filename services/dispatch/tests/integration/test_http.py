@@ -7,7 +7,9 @@ from datetime import datetime
 
 import httpx
 from aftercare_platform.auth.tokens import mint_token
+from dispatch.entrypoints.cli import app as duty_cli
 from icalendar import Calendar
+from typer.testing import CliRunner
 
 from .conftest import SETTINGS, Stack
 
@@ -55,6 +57,13 @@ async def test_rosters_duty_holes_and_feeds_over_http(stack: Stack) -> None:
         assert events and all("http-a" in str(e["summary"]) for e in events)
         starts = [e["dtstart"].dt for e in events]
         assert all(isinstance(s, datetime) for s in starts) and starts == sorted(starts)
+
+        # the same answer on the command line
+        cli = CliRunner().invoke(duty_cli, ["--target", stack.dispatchers[0].target, "--token",
+                                            mint_token(SETTINGS, "desk-1", "agent"), "now", "--region", "east",
+                                            "--at", "2026-02-16T10:00:00+08:00"])
+        assert cli.exit_code == 0, cli.output
+        assert "nobody" in cli.output and "HOLE" in cli.output
 
         bad = await http.put("/v1/rosters/broken", headers=boss, json={**DAY_SHIFT, "time_zone": "Mars/Olympus"})
         assert bad.status_code == 422 and bad.headers["content-type"].startswith("application/problem+json")

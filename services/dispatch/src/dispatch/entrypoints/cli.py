@@ -80,13 +80,12 @@ def _span(start: str, end: str) -> dict[str, Any]:
             "end_time": stamp(_instant(end, "--end")) if end else None}
 
 
+Start = Annotated[str, typer.Option(help="ISO instant with offset.")]
+End = Annotated[str, typer.Option(help="Default: a week after --start.")]
+
+
 @app.command("shifts")
-def list_shifts(
-    ctx: typer.Context,
-    roster: Annotated[str, typer.Argument()],
-    start: Annotated[str, typer.Option(help="ISO instant with offset.")],
-    end: Annotated[str, typer.Option(help="Default: a week after --start.")] = "",
-) -> None:
+def list_shifts(ctx: typer.Context, roster: Annotated[str, typer.Argument()], start: Start, end: End = "") -> None:
     """A roster's shifts as worked (swaps applied) and its overrides."""
     connection: Connection = ctx.obj
     with connection.stub() as stub:
@@ -96,20 +95,15 @@ def list_shifts(
 
 
 @app.command("gaps")
-def gaps(
-    ctx: typer.Context,
-    roster: Annotated[str, typer.Argument()],
-    start: Annotated[str, typer.Option(help="ISO instant with offset.")],
-    end: Annotated[str, typer.Option(help="Default: a week after --start.")] = "",
-) -> None:
+def gaps(ctx: typer.Context, roster: Annotated[str, typer.Argument()], start: Start, end: End = "") -> None:
     """The holes of a roster: when nobody is on duty, and why."""
     connection: Connection = ctx.obj
     with connection.stub() as stub:
         found = connection.call(stub.GetCoverage, pb.GetCoverageRequest(roster_id=roster, **_span(start, end)))
-    if not found.gaps:
-        typer.echo("covered throughout")
     for gap in found.gaps:
         typer.echo(f"{_when(gap.start_time)} - {_when(gap.end_time)}  {gap.reason}")
+    if not found.gaps:
+        typer.echo("covered throughout")
 
 
 @app.command("why")
