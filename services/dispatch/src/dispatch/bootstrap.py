@@ -13,6 +13,7 @@ from dispatch.entrypoints.http_api import dispatch_router
 from dispatch.entrypoints.loaner_sweep import LoanerSweep
 from dispatch.handlers import DispatchHandlers
 from dispatch.loaner_handlers import LoanerHandlers
+from dispatch.rma_handlers import RmaHandlers
 from dispatch.settings import DispatchSettings
 from dispatch.visit_handlers import VisitHandlers
 
@@ -25,7 +26,8 @@ async def build(infra: Infrastructure[DispatchSettings]) -> ServiceParts:
     )  # fmt: skip
     handlers = DispatchHandlers(infra.database, cases, time_zone=settings.default_time_zone)
     loaners = LoanerHandlers(infra.database, cases)
-    servicer = DispatchServicer(handlers, VisitHandlers(infra.database, cases), loaners)
+    servicer = DispatchServicer(handlers, VisitHandlers(infra.database, cases), loaners,
+                                RmaHandlers(infra.database, cases))
     return ServiceParts(
         grpc_servicers=[GrpcServicer(dispatch_pb2_grpc.add_DispatchServiceServicer_to_server, servicer)],
         http_routers=[dispatch_router(handlers)],

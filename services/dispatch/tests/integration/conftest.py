@@ -72,7 +72,7 @@ SUPERVISOR = auth("sup-1", "supervisor")
 
 
 class DispatchTap(EventTap):
-    BINDINGS = ("case.#", "sla.#", "dispatch.#", "visit.#", "loaner.#")
+    BINDINGS = ("case.#", "sla.#", "dispatch.#", "visit.#", "loaner.#", "rma.#")
 
 
 @dataclass

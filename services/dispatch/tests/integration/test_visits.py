@@ -3,6 +3,7 @@ time (met, the breach fired meanwhile withdrawn), and the steps out of order are
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import grpc
@@ -118,3 +119,33 @@ async def test_a_loaner_is_issued_on_the_case_and_returned(stack: Stack) -> None
     assert back.status == pb.LOANER_STATUS_RETURNED
     shown = (await stack.cases_api.GetCase(cases_pb.GetCaseRequest(case_id=case.case_id), metadata=AGENT)).case
     assert list(shown.open_loaner_serials) == []
+
+
+async def test_an_rma_walks_its_steps_on_the_case_and_tells_the_loaner_clock(stack: Stack) -> None:
+    case = (await stack.cases_api.CreateCase(p1_case("rma-1", "bank-3"), metadata=AGENT)).case
+    await stack.cases_api.Assign(cases_pb.AssignRequest(case_id=case.case_id, assignee_id="rma-1"), metadata=AGENT)
+    rma = (await stack.dispatch_api.RequestRma(pb.RequestRmaRequest(case_id=case.case_id, reason="NVR PSU dead"),
+                                               metadata=AGENT)).rma
+    assert (rma.serial_number, rma.manufacturer, rma.step) == ("SN-1", "Hikvision", "requested")
+    shown = (await stack.cases_api.GetCase(cases_pb.GetCaseRequest(case_id=case.case_id), metadata=AGENT)).case
+    assert shown.rma
+
+    with pytest.raises(grpc.aio.AioRpcError) as skipped:
+        await stack.dispatch_api.AdvanceRma(pb.AdvanceRmaRequest(rma_id=rma.rma_id, step="repair_started"),
+                                            metadata=AGENT)
+    assert skipped.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "next comes approved" in (skipped.value.details() or "")
+
+    for step in ("approved", "shipped_to_vendor", "repair_started", "replaced", "returned", "installed"):
+        await stack.dispatch_api.AdvanceRma(pb.AdvanceRmaRequest(rma_id=rma.rma_id, step=step, repairer="vendor"),
+                                            metadata=AGENT)
+    events = await stack.events.wait_for(case.case_id, "aftercare.rma.", 7, within=30)
+    assert [e.type for e in events] == [
+        "aftercare.rma.requested.v1", "aftercare.rma.approved.v1", "aftercare.rma.shipped_to_vendor.v1",
+        "aftercare.rma.repair_started.v1", "aftercare.rma.fixed.v1", "aftercare.rma.returned.v1",
+        "aftercare.rma.installed.v1"]
+    timeline = (await stack.cases_api.GetTimeline(cases_pb.GetTimelineRequest(case_id=case.case_id),
+                                                  metadata=AGENT)).entries
+    steps = [json.loads(e.payload_json)["activity"]["rma_step"] for e in timeline if e.kind == "activity_recorded"]
+    assert steps == ["requested", "approved", "shipped_to_vendor", "repair_started", "replaced", "returned",
+                     "installed"]

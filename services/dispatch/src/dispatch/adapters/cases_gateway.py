@@ -54,6 +54,9 @@ class CaseFacts:
     assignee_id: str
     contract_id: str = ""
     priority: int = 0  # aftercare.cases.v1.Priority, passed on as it is
+    serial_number: str = ""
+    entitlement: str = ""  # in_warranty, under_contract, billable, unknown
+    rma: bool = False  # already down the RMA path
 
 
 class CasesPort(Protocol):
@@ -70,6 +73,11 @@ class CasesPort(Protocol):
 
     async def add_note(self, case_id: str, text: str, request_id: str) -> None: ...
 
+    async def escalate_to_rma(self, case_id: str, reason: str, request_id: str) -> None: ...
+
+    async def record_rma_step(self, case_id: str, *, rma_number: str, step: str, summary: str,
+                              request_id: str) -> None: ...
+
     async def close(self) -> None: ...
 
 
@@ -83,7 +91,9 @@ def facts_of(case: pb.Case) -> CaseFacts:
         site=case.asset.site, category=pb.Category.Name(case.category).removeprefix("CATEGORY_")
         if case.category else "", manufacturer=case.asset.manufacturer, product=case.asset.model,
         status=pb.CaseStatus.Name(case.status).removeprefix("CASE_STATUS_").lower(), assignee_id=case.assignee_id,
-        contract_id=case.contract_id, priority=int(case.priority),
+        contract_id=case.contract_id, priority=int(case.priority), serial_number=case.asset.serial_number,
+        entitlement=pb.Entitlement.Name(case.entitlement).removeprefix("ENTITLEMENT_").lower()
+        if case.entitlement else "", rma=case.rma,
     )  # fmt: skip
 
 
@@ -130,6 +140,17 @@ class GrpcCases:
     async def add_note(self, case_id: str, text: str, request_id: str) -> None:
         await self._call(self._stub.AddNote, pb.AddNoteRequest(case_id=case_id, text=text,
                                                                visibility=pb.VISIBILITY_PUBLIC, request_id=request_id))
+
+    async def escalate_to_rma(self, case_id: str, reason: str, request_id: str) -> None:
+        await self._call(self._stub.Escalate, pb.EscalateRequest(case_id=case_id, to_rma=True, reason=reason,
+                                                                 request_id=request_id))
+
+    async def record_rma_step(self, case_id: str, *, rma_number: str, step: str, summary: str,
+                              request_id: str) -> None:
+        activity = pb.Activity(kind=pb.ACTIVITY_KIND_RMA_STEP, summary=summary, rma_number=rma_number,
+                               rma_step=step, visibility=pb.VISIBILITY_PUBLIC)
+        await self._call(self._stub.RecordActivity, pb.RecordActivityRequest(case_id=case_id, activity=activity,
+                                                                             request_id=request_id))
 
     async def close(self) -> None:
         await self._channel.close()

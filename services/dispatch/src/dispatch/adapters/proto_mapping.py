@@ -22,6 +22,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from dispatch.adapters.store import StoredDecision
 from dispatch.domain.loaners import Loaner, LoanerStatus
 from dispatch.domain.people import Engineer, Skills, Team
+from dispatch.domain.rma import Rma, RmaStep
 from dispatch.domain.rosters import (
     Absence,
     DutyAnswer,
@@ -372,3 +373,29 @@ def loaner_from_document(doc: dict[str, Any]) -> Loaner:
         closed_at=instant(m.closed_time, "closed_time", required=False),
         reminded_at=datetime.fromisoformat(reminded) if reminded else None,
     )  # fmt: skip
+
+
+# ---- RMA ------------------------------------------------------------------------------------------
+
+
+def rma_step(word: str) -> RmaStep:
+    try:
+        return RmaStep(word.strip().lower())
+    except ValueError:
+        known = ", ".join(s.value for s in RmaStep)
+        raise InvalidArgument.for_field("step", f"{word!r} is not an RMA step; one of {known}") from None
+
+
+def rma_to_proto(rma: Rma) -> pb.Rma:
+    return pb.Rma(
+        rma_id=rma.id, case_id=rma.case_id, serial_number=rma.serial_number, manufacturer=rma.manufacturer,
+        entitlement=rma.entitlement, step=rma.step.value, repairer=rma.repairer, free_of_charge=rma.free_of_charge,
+        history=[pb.RmaStepTime(step=step.value, at_time=stamp(at)) for step, at in rma.history],
+    )  # fmt: skip
+
+
+def rma_from_document(doc: dict[str, Any]) -> Rma:
+    m = json_format.ParseDict(doc, pb.Rma(), ignore_unknown_fields=True)
+    history = tuple((rma_step(h.step), required_instant(h.at_time, "history.at_time")) for h in m.history)
+    return Rma(m.rma_id, m.case_id, m.serial_number, m.manufacturer, m.entitlement, rma_step(m.step), history,
+               m.repairer)

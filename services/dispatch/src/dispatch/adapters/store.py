@@ -11,7 +11,7 @@ from aftercare_platform.db.unit_of_work import UnitOfWork
 from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from dispatch.adapters.tables import case_view, decisions, engineers, loaners, rosters, teams, visits
+from dispatch.adapters.tables import case_view, decisions, engineers, loaners, rmas, rosters, teams, visits
 from dispatch.domain.routing import Candidate, Load, RoutingDecision, Workload
 
 
@@ -222,3 +222,18 @@ async def due_loaners(uow: UnitOfWork, now: datetime, limit: int) -> list[tuple[
              .where(loaners.c.next_action_at.is_not(None), loaners.c.next_action_at <= now)
              .order_by(loaners.c.next_action_at).limit(limit).with_for_update(skip_locked=True))
     return [(dict(r.document), dict(r.case_snapshot)) for r in await uow.session.execute(query)]
+
+
+# ---- RMA ----------------------------------------------------------------------------------------
+
+
+async def put_rma(uow: UnitOfWork, rma_id: str, case_id: str, doc: dict[str, Any], snapshot: dict[str, Any],
+                  at: datetime) -> None:
+    await put_document(uow, rmas, rma_id, {"case_id": case_id, "document": doc, "case_snapshot": snapshot,
+                                           "updated_at": at})
+
+
+async def get_rma(uow: UnitOfWork, rma_id: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    query = select(rmas.c.document, rmas.c.case_snapshot).where(rmas.c.id == rma_id).with_for_update()
+    row = (await uow.session.execute(query)).first()
+    return None if row is None else (dict(row.document), dict(row.case_snapshot))

@@ -104,3 +104,15 @@ loaners = Table(
     Column("updated_at", UtcDateTime, nullable=False),
     Index("ix_loaners_next_action", "next_action_at"),
 )
+
+# RMA of faulty hardware; the document is the contract's Rma (proto3 JSON)
+rmas = Table(
+    "rmas",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("case_id", String(ID), nullable=False),
+    Column("document", JsonDocument, nullable=False),
+    Column("case_snapshot", JsonDocument, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_rmas_case", "case_id"),
+)

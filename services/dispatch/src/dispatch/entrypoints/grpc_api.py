@@ -15,6 +15,7 @@ from dispatch.domain.rosters import coverage_gaps, shifts
 from dispatch.entrypoints.access import require_manager, require_region, require_staff
 from dispatch.handlers import DispatchHandlers
 from dispatch.loaner_handlers import LoanerHandlers
+from dispatch.rma_handlers import RmaHandlers
 from dispatch.visit_handlers import VisitHandlers
 
 
@@ -33,10 +34,12 @@ def _required(value: str, field: str) -> str:
 
 
 class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
-    def __init__(self, handlers: DispatchHandlers, visits: VisitHandlers, loaners: LoanerHandlers) -> None:
+    def __init__(self, handlers: DispatchHandlers, visits: VisitHandlers, loaners: LoanerHandlers,
+                 rmas: RmaHandlers) -> None:
         self._handlers = handlers
         self._visits = visits
         self._loaners = loaners
+        self._rmas = rmas
 
     async def PutEngineer(self, request: pb.PutEngineerRequest, context: Any) -> pb.PutEngineerResponse:
         _manager()
@@ -168,6 +171,27 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
         _staff()
         loaner = await self._loaners.get(_required(request.loaner_id, "loaner_id"))
         return pb.GetLoanerResponse(loaner=mapping.loaner_to_proto(loaner))
+
+
+    # ---- RMA ---------------------------------------------------------------------------------------
+
+    async def RequestRma(self, request: pb.RequestRmaRequest, context: Any) -> pb.RequestRmaResponse:
+        _staff()
+        rma = await self._rmas.request(current_principal(), case_id=_required(request.case_id, "case_id"),
+                                       serial_number=request.serial_number, manufacturer=request.manufacturer,
+                                       reason=request.reason)
+        return pb.RequestRmaResponse(rma=mapping.rma_to_proto(rma))
+
+    async def AdvanceRma(self, request: pb.AdvanceRmaRequest, context: Any) -> pb.AdvanceRmaResponse:
+        _staff()
+        rma = await self._rmas.advance(current_principal(), _required(request.rma_id, "rma_id"),
+                                       _required(request.step, "step"), repairer=request.repairer,
+                                       note=request.note)
+        return pb.AdvanceRmaResponse(rma=mapping.rma_to_proto(rma))
+
+    async def GetRma(self, request: pb.GetRmaRequest, context: Any) -> pb.GetRmaResponse:
+        _staff()
+        return pb.GetRmaResponse(rma=mapping.rma_to_proto(await self._rmas.get(_required(request.rma_id, "rma_id"))))
 
 
 def _span(request: Any) -> tuple[Any, Any]:

@@ -1767,3 +1767,211 @@ class GetLoanerResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___GetLoanerResponse: _TypeAlias = GetLoanerResponse  # noqa: Y015
+
+@_typing.final
+class RmaStepTime(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    STEP_FIELD_NUMBER: _builtins.int
+    AT_TIME_FIELD_NUMBER: _builtins.int
+    step: _builtins.str
+    """requested, approved, shipped_to_vendor, repair_started, repaired, replaced, returned, installed."""
+    @_builtins.property
+    def at_time(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        step: _builtins.str = ...,
+        at_time: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["at_time", b"at_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["at_time", b"at_time", "step", b"step"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RmaStepTime: _TypeAlias = RmaStepTime  # noqa: Y015
+
+@_typing.final
+class Rma(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RMA_ID_FIELD_NUMBER: _builtins.int
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    SERIAL_NUMBER_FIELD_NUMBER: _builtins.int
+    MANUFACTURER_FIELD_NUMBER: _builtins.int
+    ENTITLEMENT_FIELD_NUMBER: _builtins.int
+    STEP_FIELD_NUMBER: _builtins.int
+    HISTORY_FIELD_NUMBER: _builtins.int
+    REPAIRER_FIELD_NUMBER: _builtins.int
+    FREE_OF_CHARGE_FIELD_NUMBER: _builtins.int
+    rma_id: _builtins.str
+    case_id: _builtins.str
+    serial_number: _builtins.str
+    manufacturer: _builtins.str
+    entitlement: _builtins.str
+    """The case's entitlement (from intake): in_warranty, under_contract, billable, unknown."""
+    step: _builtins.str
+    """The step reached (words as in RmaStepTime.step)."""
+    repairer: _builtins.str
+    free_of_charge: _builtins.bool
+    @_builtins.property
+    def history(self) -> _containers.RepeatedCompositeFieldContainer[Global___RmaStepTime]: ...
+    def __init__(
+        self,
+        *,
+        rma_id: _builtins.str = ...,
+        case_id: _builtins.str = ...,
+        serial_number: _builtins.str = ...,
+        manufacturer: _builtins.str = ...,
+        entitlement: _builtins.str = ...,
+        step: _builtins.str = ...,
+        history: _abc.Iterable[Global___RmaStepTime] | None = ...,
+        repairer: _builtins.str = ...,
+        free_of_charge: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id", "entitlement", b"entitlement", "free_of_charge", b"free_of_charge", "history", b"history", "manufacturer", b"manufacturer", "repairer", b"repairer", "rma_id", b"rma_id", "serial_number", b"serial_number", "step", b"step"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Rma: _TypeAlias = Rma  # noqa: Y015
+
+@_typing.final
+class RequestRmaRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    SERIAL_NUMBER_FIELD_NUMBER: _builtins.int
+    MANUFACTURER_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    case_id: _builtins.str
+    serial_number: _builtins.str
+    """Empty: the case's asset serial number."""
+    manufacturer: _builtins.str
+    reason: _builtins.str
+    def __init__(
+        self,
+        *,
+        case_id: _builtins.str = ...,
+        serial_number: _builtins.str = ...,
+        manufacturer: _builtins.str = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id", "manufacturer", b"manufacturer", "reason", b"reason", "serial_number", b"serial_number"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RequestRmaRequest: _TypeAlias = RequestRmaRequest  # noqa: Y015
+
+@_typing.final
+class RequestRmaResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RMA_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def rma(self) -> Global___Rma: ...
+    def __init__(
+        self,
+        *,
+        rma: Global___Rma | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["rma", b"rma"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["rma", b"rma"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RequestRmaResponse: _TypeAlias = RequestRmaResponse  # noqa: Y015
+
+@_typing.final
+class AdvanceRmaRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RMA_ID_FIELD_NUMBER: _builtins.int
+    STEP_FIELD_NUMBER: _builtins.int
+    REPAIRER_FIELD_NUMBER: _builtins.int
+    NOTE_FIELD_NUMBER: _builtins.int
+    rma_id: _builtins.str
+    step: _builtins.str
+    """The next step's word: approved, shipped_to_vendor, repair_started, repaired, replaced, returned, installed."""
+    repairer: _builtins.str
+    """Who repairs it (with repair_started): the field team, the original vendor, a repair shop."""
+    note: _builtins.str
+    def __init__(
+        self,
+        *,
+        rma_id: _builtins.str = ...,
+        step: _builtins.str = ...,
+        repairer: _builtins.str = ...,
+        note: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["note", b"note", "repairer", b"repairer", "rma_id", b"rma_id", "step", b"step"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AdvanceRmaRequest: _TypeAlias = AdvanceRmaRequest  # noqa: Y015
+
+@_typing.final
+class AdvanceRmaResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RMA_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def rma(self) -> Global___Rma: ...
+    def __init__(
+        self,
+        *,
+        rma: Global___Rma | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["rma", b"rma"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["rma", b"rma"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AdvanceRmaResponse: _TypeAlias = AdvanceRmaResponse  # noqa: Y015
+
+@_typing.final
+class GetRmaRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RMA_ID_FIELD_NUMBER: _builtins.int
+    rma_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        rma_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["rma_id", b"rma_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetRmaRequest: _TypeAlias = GetRmaRequest  # noqa: Y015
+
+@_typing.final
+class GetRmaResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RMA_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def rma(self) -> Global___Rma: ...
+    def __init__(
+        self,
+        *,
+        rma: Global___Rma | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["rma", b"rma"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["rma", b"rma"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetRmaResponse: _TypeAlias = GetRmaResponse  # noqa: Y015

@@ -139,6 +139,21 @@ class DispatchServiceStub:
                 request_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetLoanerRequest.SerializeToString,
                 response_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetLoanerResponse.FromString,
                 _registered_method=True)
+        self.RequestRma = channel.unary_unary(
+                '/aftercare.dispatch.v1.DispatchService/RequestRma',
+                request_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.RequestRmaRequest.SerializeToString,
+                response_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.RequestRmaResponse.FromString,
+                _registered_method=True)
+        self.AdvanceRma = channel.unary_unary(
+                '/aftercare.dispatch.v1.DispatchService/AdvanceRma',
+                request_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.AdvanceRmaRequest.SerializeToString,
+                response_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.AdvanceRmaResponse.FromString,
+                _registered_method=True)
+        self.GetRma = channel.unary_unary(
+                '/aftercare.dispatch.v1.DispatchService/GetRma',
+                request_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetRmaRequest.SerializeToString,
+                response_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetRmaResponse.FromString,
+                _registered_method=True)
 
 
 class DispatchServiceServicer:
@@ -282,6 +297,26 @@ class DispatchServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RequestRma(self, request, context):
+        """Hardware down the RMA path: the case is escalated to RMA, each step an event and a timeline entry.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AdvanceRma(self, request, context):
+        """The next step; repair_started starts the loaner clock, repaired/replaced stops it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetRma(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DispatchServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -389,6 +424,21 @@ def add_DispatchServiceServicer_to_server(servicer, server):
                     servicer.GetLoaner,
                     request_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetLoanerRequest.FromString,
                     response_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetLoanerResponse.SerializeToString,
+            ),
+            'RequestRma': grpc.unary_unary_rpc_method_handler(
+                    servicer.RequestRma,
+                    request_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.RequestRmaRequest.FromString,
+                    response_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.RequestRmaResponse.SerializeToString,
+            ),
+            'AdvanceRma': grpc.unary_unary_rpc_method_handler(
+                    servicer.AdvanceRma,
+                    request_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.AdvanceRmaRequest.FromString,
+                    response_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.AdvanceRmaResponse.SerializeToString,
+            ),
+            'GetRma': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetRma,
+                    request_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetRmaRequest.FromString,
+                    response_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetRmaResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -958,6 +1008,87 @@ class DispatchService:
             '/aftercare.dispatch.v1.DispatchService/GetLoaner',
             aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetLoanerRequest.SerializeToString,
             aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetLoanerResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RequestRma(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aftercare.dispatch.v1.DispatchService/RequestRma',
+            aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.RequestRmaRequest.SerializeToString,
+            aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.RequestRmaResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AdvanceRma(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aftercare.dispatch.v1.DispatchService/AdvanceRma',
+            aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.AdvanceRmaRequest.SerializeToString,
+            aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.AdvanceRmaResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetRma(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aftercare.dispatch.v1.DispatchService/GetRma',
+            aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetRmaRequest.SerializeToString,
+            aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetRmaResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -70,6 +70,11 @@ class DispatchServiceStub:
     """A loaner device (备用设备) goes to the customer: stops the loaner clock (aftercare.loaner.delivered.v1)."""
     ReturnLoaner: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.ReturnLoanerRequest, _dispatch_pb2.ReturnLoanerResponse]
     GetLoaner: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.GetLoanerRequest, _dispatch_pb2.GetLoanerResponse]
+    RequestRma: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.RequestRmaRequest, _dispatch_pb2.RequestRmaResponse]
+    """Hardware down the RMA path: the case is escalated to RMA, each step an event and a timeline entry."""
+    AdvanceRma: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.AdvanceRmaRequest, _dispatch_pb2.AdvanceRmaResponse]
+    """The next step; repair_started starts the loaner clock, repaired/replaced stops it."""
+    GetRma: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.GetRmaRequest, _dispatch_pb2.GetRmaResponse]
 
 @_typing.type_check_only
 class DispatchServiceAsyncStub(DispatchServiceStub):
@@ -107,6 +112,11 @@ class DispatchServiceAsyncStub(DispatchServiceStub):
     """A loaner device (备用设备) goes to the customer: stops the loaner clock (aftercare.loaner.delivered.v1)."""
     ReturnLoaner: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.ReturnLoanerRequest, _dispatch_pb2.ReturnLoanerResponse]  # type: ignore[assignment]
     GetLoaner: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.GetLoanerRequest, _dispatch_pb2.GetLoanerResponse]  # type: ignore[assignment]
+    RequestRma: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.RequestRmaRequest, _dispatch_pb2.RequestRmaResponse]  # type: ignore[assignment]
+    """Hardware down the RMA path: the case is escalated to RMA, each step an event and a timeline entry."""
+    AdvanceRma: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.AdvanceRmaRequest, _dispatch_pb2.AdvanceRmaResponse]  # type: ignore[assignment]
+    """The next step; repair_started starts the loaner clock, repaired/replaced stops it."""
+    GetRma: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.GetRmaRequest, _dispatch_pb2.GetRmaResponse]  # type: ignore[assignment]
 
 class DispatchServiceServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -267,5 +277,28 @@ class DispatchServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _dispatch_pb2.GetLoanerRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_dispatch_pb2.GetLoanerResponse, _abc.Awaitable[_dispatch_pb2.GetLoanerResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def RequestRma(
+        self,
+        request: _dispatch_pb2.RequestRmaRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dispatch_pb2.RequestRmaResponse, _abc.Awaitable[_dispatch_pb2.RequestRmaResponse]]:
+        """Hardware down the RMA path: the case is escalated to RMA, each step an event and a timeline entry."""
+
+    @_abc_1.abstractmethod
+    def AdvanceRma(
+        self,
+        request: _dispatch_pb2.AdvanceRmaRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dispatch_pb2.AdvanceRmaResponse, _abc.Awaitable[_dispatch_pb2.AdvanceRmaResponse]]:
+        """The next step; repair_started starts the loaner clock, repaired/replaced stops it."""
+
+    @_abc_1.abstractmethod
+    def GetRma(
+        self,
+        request: _dispatch_pb2.GetRmaRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dispatch_pb2.GetRmaResponse, _abc.Awaitable[_dispatch_pb2.GetRmaResponse]]: ...
 
 def add_DispatchServiceServicer_to_server(servicer: DispatchServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

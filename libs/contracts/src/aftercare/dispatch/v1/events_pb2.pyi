@@ -910,3 +910,67 @@ class LoanerTransferred(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___LoanerTransferred: _TypeAlias = LoanerTransferred  # noqa: Y015
+
+@_typing.final
+class RmaStepRecorded(_message.Message):
+    """aftercare.rma.<step>.v1 for the steps without a message of their own (requested, approved,
+    shipped_to_vendor, returned, installed; repair_started and the fix have theirs above).
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    CASE_NUMBER_FIELD_NUMBER: _builtins.int
+    REGION_FIELD_NUMBER: _builtins.int
+    COMPANY_ID_FIELD_NUMBER: _builtins.int
+    CONTRACT_ID_FIELD_NUMBER: _builtins.int
+    PRIORITY_FIELD_NUMBER: _builtins.int
+    OCCURRED_AT_FIELD_NUMBER: _builtins.int
+    ACTOR_FIELD_NUMBER: _builtins.int
+    RMA_ID_FIELD_NUMBER: _builtins.int
+    STEP_FIELD_NUMBER: _builtins.int
+    SERIAL_NUMBER_FIELD_NUMBER: _builtins.int
+    MANUFACTURER_FIELD_NUMBER: _builtins.int
+    ENTITLEMENT_FIELD_NUMBER: _builtins.int
+    NOTE_FIELD_NUMBER: _builtins.int
+    case_id: _builtins.str
+    case_number: _builtins.str
+    region: _builtins.str
+    company_id: _builtins.str
+    contract_id: _builtins.str
+    priority: _cases_pb2.Priority.ValueType
+    rma_id: _builtins.str
+    step: _builtins.str
+    serial_number: _builtins.str
+    manufacturer: _builtins.str
+    entitlement: _builtins.str
+    note: _builtins.str
+    @_builtins.property
+    def occurred_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def actor(self) -> _common_pb2.Actor: ...
+    def __init__(
+        self,
+        *,
+        case_id: _builtins.str = ...,
+        case_number: _builtins.str = ...,
+        region: _builtins.str = ...,
+        company_id: _builtins.str = ...,
+        contract_id: _builtins.str = ...,
+        priority: _cases_pb2.Priority.ValueType = ...,
+        occurred_at: _timestamp_pb2.Timestamp | None = ...,
+        actor: _common_pb2.Actor | None = ...,
+        rma_id: _builtins.str = ...,
+        step: _builtins.str = ...,
+        serial_number: _builtins.str = ...,
+        manufacturer: _builtins.str = ...,
+        entitlement: _builtins.str = ...,
+        note: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "occurred_at", b"occurred_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "case_id", b"case_id", "case_number", b"case_number", "company_id", b"company_id", "contract_id", b"contract_id", "entitlement", b"entitlement", "manufacturer", b"manufacturer", "note", b"note", "occurred_at", b"occurred_at", "priority", b"priority", "region", b"region", "rma_id", b"rma_id", "serial_number", b"serial_number", "step", b"step"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RmaStepRecorded: _TypeAlias = RmaStepRecorded  # noqa: Y015
