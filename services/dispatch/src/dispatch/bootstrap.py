@@ -15,6 +15,7 @@ from dispatch.handlers import DispatchHandlers
 from dispatch.loaner_handlers import LoanerHandlers
 from dispatch.rma_handlers import RmaHandlers
 from dispatch.settings import DispatchSettings
+from dispatch.stock_handlers import StockHandlers
 from dispatch.visit_handlers import VisitHandlers
 
 
@@ -27,7 +28,7 @@ async def build(infra: Infrastructure[DispatchSettings]) -> ServiceParts:
     handlers = DispatchHandlers(infra.database, cases, time_zone=settings.default_time_zone)
     loaners = LoanerHandlers(infra.database, cases)
     servicer = DispatchServicer(handlers, VisitHandlers(infra.database, cases), loaners,
-                                RmaHandlers(infra.database, cases))
+                                RmaHandlers(infra.database, cases), StockHandlers(infra.database, settings.region))
     return ServiceParts(
         grpc_servicers=[GrpcServicer(dispatch_pb2_grpc.add_DispatchServiceServicer_to_server, servicer)],
         http_routers=[dispatch_router(handlers)],

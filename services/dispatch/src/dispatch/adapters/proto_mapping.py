@@ -35,6 +35,7 @@ from dispatch.domain.rosters import (
 )
 from dispatch.domain.routing import CaseToRoute
 from dispatch.domain.sla_actions import Firing, SlaAction
+from dispatch.domain.stock import Move, StockLevel
 from dispatch.domain.visits import Visit, VisitStatus
 from dispatch.domain.vocabulary import DayFilter, EngineerTier, TeamKind
 
@@ -399,3 +400,16 @@ def rma_from_document(doc: dict[str, Any]) -> Rma:
     history = tuple((rma_step(h.step), required_instant(h.at_time, "history.at_time")) for h in m.history)
     return Rma(m.rma_id, m.case_id, m.serial_number, m.manufacturer, m.entitlement, rma_step(m.step), history,
                m.repairer)
+
+
+# ---- spare parts ----------------------------------------------------------------------------------
+
+
+def stock_level_to_proto(level: StockLevel) -> pb.StockLevel:
+    return pb.StockLevel(depot=level.depot, part=level.part, on_hand=level.on_hand, reserved=level.reserved,
+                         defective=level.defective, minimum=level.minimum, available=level.available, low=level.low)
+
+
+def stock_move_to_proto(move: Move) -> pb.StockMove:
+    return pb.StockMove(kind=move.kind.value, depot=move.depot, part=move.part, quantity=move.quantity,
+                        case_id=move.case_id, note=move.note, at_time=stamp(move.at))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aftercare_platform.db.types import JsonDocument, UtcDateTime
 from aftercare_platform.outbox.tables import define_platform_tables
-from sqlalchemy import Boolean, Column, Index, MetaData, String, Table, Text
+from sqlalchemy import BigInteger, Boolean, Column, Index, Integer, MetaData, PrimaryKeyConstraint, String, Table, Text
 
 SCHEMA = "dispatch"
 ID = 200
@@ -115,4 +115,33 @@ rmas = Table(
     Column("case_snapshot", JsonDocument, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Index("ix_rmas_case", "case_id"),
+)
+
+# spare parts: one row per depot and part, and every move that changed it
+stock_levels = Table(
+    "stock_levels",
+    metadata,
+    Column("depot", String(ID), nullable=False),
+    Column("part", String(ID), nullable=False),
+    Column("on_hand", Integer, nullable=False),
+    Column("reserved", Integer, nullable=False),
+    Column("defective", Integer, nullable=False),
+    Column("minimum", Integer, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("depot", "part", name="pk_stock_levels"),
+)
+
+stock_moves = Table(
+    "stock_moves",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True),
+    Column("kind", String(20), nullable=False),
+    Column("depot", String(ID), nullable=False),
+    Column("part", String(ID), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("case_id", String(ID), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Index("ix_stock_moves_depot", "depot", "id"),
+    Index("ix_stock_moves_case", "case_id"),
 )

@@ -4,6 +4,7 @@
     aftercare duty shifts east-duty --start 2026-02-14T00:00:00+08:00 [--end …]
     aftercare duty gaps east-duty --start … [--end …]
     aftercare duty why <case-id>
+    aftercare duty stock east-warehouse                                   levels and the latest moves
     aftercare duty check-in <visit-id> [--at 2026-12-03T09:41:00+08:00]   (the device's own time; default now)
 
 The token comes from --token or AFTERCARE_TOKEN (`aftercare token mint …`), the server from --target.
@@ -132,3 +133,18 @@ def check_in(
         visit = connection.call(stub.CheckIn, pb.CheckInRequest(visit_id=visit_id, occurred_at=stamp(arrived))).visit
     typer.echo(f"visit {visit.visit_id} on site since {_when(visit.checked_in_time)} "
                f"(heard at {_when(visit.check_in_received_time)})")
+
+
+@app.command("stock")
+def stock(ctx: typer.Context, depot: Annotated[str, typer.Argument()]) -> None:
+    """A depot's spare parts (low ones marked) and its latest moves, each with its case."""
+    connection: Connection = ctx.obj
+    with connection.stub() as stub:
+        found = connection.call(stub.GetStock, pb.GetStockRequest(depot=depot))
+    for level in found.levels:
+        mark = "  LOW" if level.low else ""
+        typer.echo(f"{level.part:<20} available {level.available:>4}  on hand {level.on_hand:>4}  "
+                   f"reserved {level.reserved:>4}  defective {level.defective:>4}  minimum {level.minimum:>4}{mark}")
+    for move in found.moves[:20]:
+        typer.echo(f"  {_when(move.at_time)}  {move.kind:<16} {move.quantity:>4} x {move.part}  "
+                   f"{move.case_id or '-'}  {move.note}")

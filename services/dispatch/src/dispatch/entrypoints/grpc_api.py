@@ -16,6 +16,7 @@ from dispatch.entrypoints.access import require_manager, require_region, require
 from dispatch.handlers import DispatchHandlers
 from dispatch.loaner_handlers import LoanerHandlers
 from dispatch.rma_handlers import RmaHandlers
+from dispatch.stock_handlers import StockHandlers
 from dispatch.visit_handlers import VisitHandlers
 
 
@@ -35,11 +36,12 @@ def _required(value: str, field: str) -> str:
 
 class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
     def __init__(self, handlers: DispatchHandlers, visits: VisitHandlers, loaners: LoanerHandlers,
-                 rmas: RmaHandlers) -> None:
+                 rmas: RmaHandlers, stock: StockHandlers) -> None:
         self._handlers = handlers
         self._visits = visits
         self._loaners = loaners
         self._rmas = rmas
+        self._stock = stock
 
     async def PutEngineer(self, request: pb.PutEngineerRequest, context: Any) -> pb.PutEngineerResponse:
         _manager()
@@ -192,6 +194,33 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
     async def GetRma(self, request: pb.GetRmaRequest, context: Any) -> pb.GetRmaResponse:
         _staff()
         return pb.GetRmaResponse(rma=mapping.rma_to_proto(await self._rmas.get(_required(request.rma_id, "rma_id"))))
+
+
+    # ---- spare parts -------------------------------------------------------------------------------
+
+    async def RecordStockMove(self, request: pb.RecordStockMoveRequest, context: Any) -> pb.RecordStockMoveResponse:
+        _staff()
+        m = request.move
+        level = await self._stock.move(m.kind, m.depot, m.part, m.quantity, m.case_id, m.note)
+        return pb.RecordStockMoveResponse(level=mapping.stock_level_to_proto(level))
+
+    async def TransferStock(self, request: pb.TransferStockRequest, context: Any) -> pb.TransferStockResponse:
+        _staff()
+        source, target = await self._stock.transfer(request.from_depot, request.to_depot, request.part,
+                                                    request.quantity, request.case_id)
+        return pb.TransferStockResponse(from_level=mapping.stock_level_to_proto(source),
+                                        to_level=mapping.stock_level_to_proto(target))
+
+    async def SetStockMinimum(self, request: pb.SetStockMinimumRequest, context: Any) -> pb.SetStockMinimumResponse:
+        _manager()
+        level = await self._stock.set_minimum(request.depot, request.part, request.minimum)
+        return pb.SetStockMinimumResponse(level=mapping.stock_level_to_proto(level))
+
+    async def GetStock(self, request: pb.GetStockRequest, context: Any) -> pb.GetStockResponse:
+        _staff()
+        levels, moves = await self._stock.depot(request.depot)
+        return pb.GetStockResponse(levels=[mapping.stock_level_to_proto(level) for level in levels],
+                                   moves=[mapping.stock_move_to_proto(move) for move in moves])
 
 
 def _span(request: Any) -> tuple[Any, Any]:

@@ -1975,3 +1975,268 @@ class GetRmaResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___GetRmaResponse: _TypeAlias = GetRmaResponse  # noqa: Y015
+
+@_typing.final
+class StockLevel(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DEPOT_FIELD_NUMBER: _builtins.int
+    PART_FIELD_NUMBER: _builtins.int
+    ON_HAND_FIELD_NUMBER: _builtins.int
+    RESERVED_FIELD_NUMBER: _builtins.int
+    DEFECTIVE_FIELD_NUMBER: _builtins.int
+    MINIMUM_FIELD_NUMBER: _builtins.int
+    AVAILABLE_FIELD_NUMBER: _builtins.int
+    LOW_FIELD_NUMBER: _builtins.int
+    depot: _builtins.str
+    part: _builtins.str
+    on_hand: _builtins.int
+    reserved: _builtins.int
+    defective: _builtins.int
+    minimum: _builtins.int
+    available: _builtins.int
+    low: _builtins.bool
+    def __init__(
+        self,
+        *,
+        depot: _builtins.str = ...,
+        part: _builtins.str = ...,
+        on_hand: _builtins.int = ...,
+        reserved: _builtins.int = ...,
+        defective: _builtins.int = ...,
+        minimum: _builtins.int = ...,
+        available: _builtins.int = ...,
+        low: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["available", b"available", "defective", b"defective", "depot", b"depot", "low", b"low", "minimum", b"minimum", "on_hand", b"on_hand", "part", b"part", "reserved", b"reserved"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___StockLevel: _TypeAlias = StockLevel  # noqa: Y015
+
+@_typing.final
+class StockMove(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    KIND_FIELD_NUMBER: _builtins.int
+    DEPOT_FIELD_NUMBER: _builtins.int
+    PART_FIELD_NUMBER: _builtins.int
+    QUANTITY_FIELD_NUMBER: _builtins.int
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    NOTE_FIELD_NUMBER: _builtins.int
+    AT_TIME_FIELD_NUMBER: _builtins.int
+    kind: _builtins.str
+    """receive, reserve, release, issue, consume, return_defective, transfer_out, transfer_in."""
+    depot: _builtins.str
+    part: _builtins.str
+    quantity: _builtins.int
+    case_id: _builtins.str
+    """Required for every move but receive and transfers: every part is traceable to its case."""
+    note: _builtins.str
+    @_builtins.property
+    def at_time(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        kind: _builtins.str = ...,
+        depot: _builtins.str = ...,
+        part: _builtins.str = ...,
+        quantity: _builtins.int = ...,
+        case_id: _builtins.str = ...,
+        note: _builtins.str = ...,
+        at_time: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["at_time", b"at_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["at_time", b"at_time", "case_id", b"case_id", "depot", b"depot", "kind", b"kind", "note", b"note", "part", b"part", "quantity", b"quantity"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___StockMove: _TypeAlias = StockMove  # noqa: Y015
+
+@_typing.final
+class RecordStockMoveRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MOVE_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def move(self) -> Global___StockMove: ...
+    def __init__(
+        self,
+        *,
+        move: Global___StockMove | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["move", b"move"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["move", b"move"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordStockMoveRequest: _TypeAlias = RecordStockMoveRequest  # noqa: Y015
+
+@_typing.final
+class RecordStockMoveResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LEVEL_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def level(self) -> Global___StockLevel: ...
+    def __init__(
+        self,
+        *,
+        level: Global___StockLevel | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["level", b"level"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["level", b"level"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordStockMoveResponse: _TypeAlias = RecordStockMoveResponse  # noqa: Y015
+
+@_typing.final
+class TransferStockRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    FROM_DEPOT_FIELD_NUMBER: _builtins.int
+    TO_DEPOT_FIELD_NUMBER: _builtins.int
+    PART_FIELD_NUMBER: _builtins.int
+    QUANTITY_FIELD_NUMBER: _builtins.int
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    from_depot: _builtins.str
+    to_depot: _builtins.str
+    part: _builtins.str
+    quantity: _builtins.int
+    case_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        from_depot: _builtins.str = ...,
+        to_depot: _builtins.str = ...,
+        part: _builtins.str = ...,
+        quantity: _builtins.int = ...,
+        case_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id", "from_depot", b"from_depot", "part", b"part", "quantity", b"quantity", "to_depot", b"to_depot"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___TransferStockRequest: _TypeAlias = TransferStockRequest  # noqa: Y015
+
+@_typing.final
+class TransferStockResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    FROM_LEVEL_FIELD_NUMBER: _builtins.int
+    TO_LEVEL_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def from_level(self) -> Global___StockLevel: ...
+    @_builtins.property
+    def to_level(self) -> Global___StockLevel: ...
+    def __init__(
+        self,
+        *,
+        from_level: Global___StockLevel | None = ...,
+        to_level: Global___StockLevel | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["from_level", b"from_level", "to_level", b"to_level"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["from_level", b"from_level", "to_level", b"to_level"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___TransferStockResponse: _TypeAlias = TransferStockResponse  # noqa: Y015
+
+@_typing.final
+class SetStockMinimumRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DEPOT_FIELD_NUMBER: _builtins.int
+    PART_FIELD_NUMBER: _builtins.int
+    MINIMUM_FIELD_NUMBER: _builtins.int
+    depot: _builtins.str
+    part: _builtins.str
+    minimum: _builtins.int
+    def __init__(
+        self,
+        *,
+        depot: _builtins.str = ...,
+        part: _builtins.str = ...,
+        minimum: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["depot", b"depot", "minimum", b"minimum", "part", b"part"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SetStockMinimumRequest: _TypeAlias = SetStockMinimumRequest  # noqa: Y015
+
+@_typing.final
+class SetStockMinimumResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LEVEL_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def level(self) -> Global___StockLevel: ...
+    def __init__(
+        self,
+        *,
+        level: Global___StockLevel | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["level", b"level"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["level", b"level"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SetStockMinimumResponse: _TypeAlias = SetStockMinimumResponse  # noqa: Y015
+
+@_typing.final
+class GetStockRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DEPOT_FIELD_NUMBER: _builtins.int
+    depot: _builtins.str
+    def __init__(
+        self,
+        *,
+        depot: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["depot", b"depot"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetStockRequest: _TypeAlias = GetStockRequest  # noqa: Y015
+
+@_typing.final
+class GetStockResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LEVELS_FIELD_NUMBER: _builtins.int
+    MOVES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def levels(self) -> _containers.RepeatedCompositeFieldContainer[Global___StockLevel]: ...
+    @_builtins.property
+    def moves(self) -> _containers.RepeatedCompositeFieldContainer[Global___StockMove]:
+        """The depot's moves, newest first (at most 200)."""
+
+    def __init__(
+        self,
+        *,
+        levels: _abc.Iterable[Global___StockLevel] | None = ...,
+        moves: _abc.Iterable[Global___StockMove] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["levels", b"levels", "moves", b"moves"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetStockResponse: _TypeAlias = GetStockResponse  # noqa: Y015

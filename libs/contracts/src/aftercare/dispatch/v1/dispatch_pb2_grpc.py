@@ -154,6 +154,26 @@ class DispatchServiceStub:
                 request_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetRmaRequest.SerializeToString,
                 response_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetRmaResponse.FromString,
                 _registered_method=True)
+        self.RecordStockMove = channel.unary_unary(
+                '/aftercare.dispatch.v1.DispatchService/RecordStockMove',
+                request_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.RecordStockMoveRequest.SerializeToString,
+                response_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.RecordStockMoveResponse.FromString,
+                _registered_method=True)
+        self.TransferStock = channel.unary_unary(
+                '/aftercare.dispatch.v1.DispatchService/TransferStock',
+                request_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.TransferStockRequest.SerializeToString,
+                response_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.TransferStockResponse.FromString,
+                _registered_method=True)
+        self.SetStockMinimum = channel.unary_unary(
+                '/aftercare.dispatch.v1.DispatchService/SetStockMinimum',
+                request_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.SetStockMinimumRequest.SerializeToString,
+                response_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.SetStockMinimumResponse.FromString,
+                _registered_method=True)
+        self.GetStock = channel.unary_unary(
+                '/aftercare.dispatch.v1.DispatchService/GetStock',
+                request_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetStockRequest.SerializeToString,
+                response_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetStockResponse.FromString,
+                _registered_method=True)
 
 
 class DispatchServiceServicer:
@@ -317,6 +337,33 @@ class DispatchServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RecordStockMove(self, request, context):
+        """One stock move at a depot (receive, reserve, release, issue, consume, return_defective); never negative.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def TransferStock(self, request, context):
+        """Parts from one depot to another: both sides or neither.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetStockMinimum(self, request, context):
+        """The level under which a part raises a low-stock alert (aftercare.stock.low.v1).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetStock(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DispatchServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -439,6 +486,26 @@ def add_DispatchServiceServicer_to_server(servicer, server):
                     servicer.GetRma,
                     request_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetRmaRequest.FromString,
                     response_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetRmaResponse.SerializeToString,
+            ),
+            'RecordStockMove': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordStockMove,
+                    request_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.RecordStockMoveRequest.FromString,
+                    response_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.RecordStockMoveResponse.SerializeToString,
+            ),
+            'TransferStock': grpc.unary_unary_rpc_method_handler(
+                    servicer.TransferStock,
+                    request_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.TransferStockRequest.FromString,
+                    response_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.TransferStockResponse.SerializeToString,
+            ),
+            'SetStockMinimum': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetStockMinimum,
+                    request_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.SetStockMinimumRequest.FromString,
+                    response_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.SetStockMinimumResponse.SerializeToString,
+            ),
+            'GetStock': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetStock,
+                    request_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetStockRequest.FromString,
+                    response_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetStockResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1089,6 +1156,114 @@ class DispatchService:
             '/aftercare.dispatch.v1.DispatchService/GetRma',
             aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetRmaRequest.SerializeToString,
             aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetRmaResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordStockMove(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aftercare.dispatch.v1.DispatchService/RecordStockMove',
+            aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.RecordStockMoveRequest.SerializeToString,
+            aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.RecordStockMoveResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def TransferStock(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aftercare.dispatch.v1.DispatchService/TransferStock',
+            aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.TransferStockRequest.SerializeToString,
+            aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.TransferStockResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetStockMinimum(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aftercare.dispatch.v1.DispatchService/SetStockMinimum',
+            aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.SetStockMinimumRequest.SerializeToString,
+            aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.SetStockMinimumResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetStock(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aftercare.dispatch.v1.DispatchService/GetStock',
+            aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetStockRequest.SerializeToString,
+            aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetStockResponse.FromString,
             options,
             channel_credentials,
             insecure,

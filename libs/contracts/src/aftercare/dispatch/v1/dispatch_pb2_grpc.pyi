@@ -75,6 +75,13 @@ class DispatchServiceStub:
     AdvanceRma: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.AdvanceRmaRequest, _dispatch_pb2.AdvanceRmaResponse]
     """The next step; repair_started starts the loaner clock, repaired/replaced stops it."""
     GetRma: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.GetRmaRequest, _dispatch_pb2.GetRmaResponse]
+    RecordStockMove: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.RecordStockMoveRequest, _dispatch_pb2.RecordStockMoveResponse]
+    """One stock move at a depot (receive, reserve, release, issue, consume, return_defective); never negative."""
+    TransferStock: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.TransferStockRequest, _dispatch_pb2.TransferStockResponse]
+    """Parts from one depot to another: both sides or neither."""
+    SetStockMinimum: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.SetStockMinimumRequest, _dispatch_pb2.SetStockMinimumResponse]
+    """The level under which a part raises a low-stock alert (aftercare.stock.low.v1)."""
+    GetStock: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.GetStockRequest, _dispatch_pb2.GetStockResponse]
 
 @_typing.type_check_only
 class DispatchServiceAsyncStub(DispatchServiceStub):
@@ -117,6 +124,13 @@ class DispatchServiceAsyncStub(DispatchServiceStub):
     AdvanceRma: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.AdvanceRmaRequest, _dispatch_pb2.AdvanceRmaResponse]  # type: ignore[assignment]
     """The next step; repair_started starts the loaner clock, repaired/replaced stops it."""
     GetRma: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.GetRmaRequest, _dispatch_pb2.GetRmaResponse]  # type: ignore[assignment]
+    RecordStockMove: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.RecordStockMoveRequest, _dispatch_pb2.RecordStockMoveResponse]  # type: ignore[assignment]
+    """One stock move at a depot (receive, reserve, release, issue, consume, return_defective); never negative."""
+    TransferStock: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.TransferStockRequest, _dispatch_pb2.TransferStockResponse]  # type: ignore[assignment]
+    """Parts from one depot to another: both sides or neither."""
+    SetStockMinimum: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.SetStockMinimumRequest, _dispatch_pb2.SetStockMinimumResponse]  # type: ignore[assignment]
+    """The level under which a part raises a low-stock alert (aftercare.stock.low.v1)."""
+    GetStock: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.GetStockRequest, _dispatch_pb2.GetStockResponse]  # type: ignore[assignment]
 
 class DispatchServiceServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -300,5 +314,36 @@ class DispatchServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _dispatch_pb2.GetRmaRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_dispatch_pb2.GetRmaResponse, _abc.Awaitable[_dispatch_pb2.GetRmaResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def RecordStockMove(
+        self,
+        request: _dispatch_pb2.RecordStockMoveRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dispatch_pb2.RecordStockMoveResponse, _abc.Awaitable[_dispatch_pb2.RecordStockMoveResponse]]:
+        """One stock move at a depot (receive, reserve, release, issue, consume, return_defective); never negative."""
+
+    @_abc_1.abstractmethod
+    def TransferStock(
+        self,
+        request: _dispatch_pb2.TransferStockRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dispatch_pb2.TransferStockResponse, _abc.Awaitable[_dispatch_pb2.TransferStockResponse]]:
+        """Parts from one depot to another: both sides or neither."""
+
+    @_abc_1.abstractmethod
+    def SetStockMinimum(
+        self,
+        request: _dispatch_pb2.SetStockMinimumRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dispatch_pb2.SetStockMinimumResponse, _abc.Awaitable[_dispatch_pb2.SetStockMinimumResponse]]:
+        """The level under which a part raises a low-stock alert (aftercare.stock.low.v1)."""
+
+    @_abc_1.abstractmethod
+    def GetStock(
+        self,
+        request: _dispatch_pb2.GetStockRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dispatch_pb2.GetStockResponse, _abc.Awaitable[_dispatch_pb2.GetStockResponse]]: ...
 
 def add_DispatchServiceServicer_to_server(servicer: DispatchServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -974,3 +974,43 @@ class RmaStepRecorded(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___RmaStepRecorded: _TypeAlias = RmaStepRecorded  # noqa: Y015
+
+@_typing.final
+class StockLow(_message.Message):
+    """aftercare.stock.low.v1: a part's available stock at a depot fell to its minimum or below.
+    Routing key stock.low.<region>; subject = "<depot>/<part>".
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DEPOT_FIELD_NUMBER: _builtins.int
+    PART_FIELD_NUMBER: _builtins.int
+    AVAILABLE_FIELD_NUMBER: _builtins.int
+    MINIMUM_FIELD_NUMBER: _builtins.int
+    OCCURRED_AT_FIELD_NUMBER: _builtins.int
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    depot: _builtins.str
+    part: _builtins.str
+    available: _builtins.int
+    minimum: _builtins.int
+    case_id: _builtins.str
+    """The case whose move brought it low, if any."""
+    @_builtins.property
+    def occurred_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        depot: _builtins.str = ...,
+        part: _builtins.str = ...,
+        available: _builtins.int = ...,
+        minimum: _builtins.int = ...,
+        occurred_at: _timestamp_pb2.Timestamp | None = ...,
+        case_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["occurred_at", b"occurred_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["available", b"available", "case_id", b"case_id", "depot", b"depot", "minimum", b"minimum", "occurred_at", b"occurred_at", "part", b"part"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___StockLow: _TypeAlias = StockLow  # noqa: Y015
