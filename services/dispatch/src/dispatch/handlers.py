@@ -28,7 +28,7 @@ from dispatch.adapters.tables import engineers as engineers_table
 from dispatch.adapters.tables import rosters as rosters_table
 from dispatch.adapters.tables import teams as teams_table
 from dispatch.domain.people import Engineer
-from dispatch.domain.rosters import DutyAnswer, Roster, on_duty, who_is_on_duty
+from dispatch.domain.rosters import DutyAnswer, Handover, Roster, handovers, on_duty, who_is_on_duty
 from dispatch.domain.routing import CaseToRoute, DutyView, route
 from dispatch.domain.sla_actions import Firing, SlaAction, supervisors_on_duty, without_assignee
 from dispatch.domain.vocabulary import EngineerTier
@@ -123,6 +123,14 @@ class DispatchHandlers:
         async with self._db.unit_of_work() as uow:
             moment = at or uow.clock.now()
             return moment, who_is_on_duty(await self._rosters(uow, region), region, team, moment)
+
+    async def handovers(self, roster_id: str, start: datetime, end: datetime) -> list[tuple[Handover, list[str]]]:
+        """The roster's handovers in [start, end), each with the outgoing engineer's open cases."""
+        roster = await self.roster(roster_id)
+        found = handovers(roster, start, end)
+        async with self._db.unit_of_work() as uow:
+            open_cases = await store.open_cases_of(uow, sorted({h.outgoing for h in found}))
+        return [(h, open_cases.get(h.outgoing, [])) for h in found]
 
     async def explain(self, case_id: str) -> list[store.StoredDecision]:
         async with self._db.unit_of_work() as uow:

@@ -22,7 +22,7 @@ from dispatch.domain.sla_actions import Firing, SlaAction
 from dispatch.handlers import DispatchHandlers
 from sqlalchemy import func, select
 
-from .conftest import engineer, round_the_clock
+from .conftest import engineer, round_the_clock, seconds
 
 
 @dataclass
@@ -136,3 +136,22 @@ async def test_bad_roster_data_is_refused_naming_the_field(database: Database) -
     assert refused.value.violations[0].field == "layers[eng-a-layer].rule"
     assert await handlers.roster_messages() == []
     assert isinstance(roster, pb.Roster)
+
+
+async def test_a_shift_ending_lists_its_open_cases_for_the_next_engineer(database: Database) -> None:
+    handlers = DispatchHandlers(database, RecordingCases())
+    for person in ("eng-a", "eng-b"):
+        await handlers.put_engineer(engineer(person))
+    roster = pb.Roster(roster_id="east-shifts", region="east", team="east-field", time_zone="Asia/Shanghai", layers=[
+        pb.RotationLayer(name="day", member_ids=["eng-a"], rule="FREQ=DAILY;BYHOUR=9",
+                         start_local="2026-11-01T09:00:00", shift_length=seconds(9 * 3600)),
+        pb.RotationLayer(name="night", member_ids=["eng-b"], rule="FREQ=DAILY;BYHOUR=18",
+                         start_local="2026-11-01T18:00:00", shift_length=seconds(15 * 3600))])
+    await handlers.put_roster(roster)
+    async with database.unit_of_work() as uow:  # 16:00 in Beijing: the day shift takes it
+        await handlers.route_new_case(uow, CaseToRoute("case-7", "east"), "EA-20261130-000007")
+
+    found = await handlers.handovers("east-shifts", datetime(2026, 11, 30, 8, tzinfo=UTC),
+                                     datetime(2026, 11, 30, 12, tzinfo=UTC))
+    assert [(h.outgoing, h.incoming, h.at, cases) for h, cases in found] == [
+        ("eng-a", ("eng-b",), datetime(2026, 11, 30, 10, tzinfo=UTC), ["case-7"])]

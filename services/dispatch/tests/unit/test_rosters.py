@@ -174,3 +174,15 @@ def test_bad_roster_data_names_the_field() -> None:
         layer = RotationLayer("x", ("a",), "FREQ=DAILY", datetime(2026, 3, 2), timedelta(hours=1),
                               days=DayFilter.WORKING)
         Roster("r", "R", "east", "t", "Asia/Shanghai", layers=(layer,))
+
+
+def test_a_shift_ending_hands_over_to_whoever_is_on_duty_next(cn_workdays: Calendar) -> None:
+    from dispatch.domain.rosters import handovers
+
+    roster = spring_festival_roster(cn_workdays)
+    found = handovers(roster, beijing(2026, 2, 14, 0), beijing(2026, 2, 15, 0))
+    # the night hands to the Saturday day shift at 09:00, which hands back to the night at 17:30
+    assert [(h.outgoing, h.incoming, h.at) for h in found] == [
+        ("n1", ("a",), beijing(2026, 2, 14, 9)),
+        ("a", ("n1",), beijing(2026, 2, 14, 17, 30)),
+    ]

@@ -237,3 +237,15 @@ async def get_rma(uow: UnitOfWork, rma_id: str) -> tuple[dict[str, Any], dict[st
     query = select(rmas.c.document, rmas.c.case_snapshot).where(rmas.c.id == rma_id).with_for_update()
     row = (await uow.session.execute(query)).first()
     return None if row is None else (dict(row.document), dict(row.case_snapshot))
+
+
+async def open_cases_of(uow: UnitOfWork, engineer_ids: Sequence[str]) -> dict[str, list[str]]:
+    rows = await uow.session.execute(
+        select(case_view.c.assignee_id, case_view.c.case_id)
+        .where(case_view.c.open.is_(True), case_view.c.assignee_id.in_(engineer_ids))
+        .order_by(case_view.c.updated_at)
+    )
+    found: dict[str, list[str]] = {}
+    for assignee, case_id in rows:
+        found.setdefault(assignee, []).append(case_id)
+    return found

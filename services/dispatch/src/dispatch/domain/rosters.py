@@ -360,3 +360,27 @@ def _check_span(name: str, start: datetime, end: datetime, *, limit: timedelta |
         raise InvalidArgument.for_field(name, f"ends ({end.isoformat()}) before it starts ({start.isoformat()})")
     if limit is not None and end - start > limit:
         raise InvalidArgument.for_field(name, f"spans {end - start}; at most {limit.days} days at once")
+
+
+@dataclass(frozen=True)
+class Handover:
+    """At the end of `outgoing`'s shift, `incoming` takes over (empty: nobody; a hole follows)."""
+
+    roster_id: str
+    outgoing: str
+    incoming: tuple[str, ...]
+    at: datetime
+
+
+def handovers(roster: Roster, start: datetime, end: datetime) -> list[Handover]:
+    """Every shift ending in [start, end) and who is on duty the moment it ends."""
+    begin, finish = _utc(start, "start"), _utc(end, "end")
+    _check_span("span", begin, finish, limit=MAX_SPAN)
+    found = []
+    for shift in shifts(roster, begin - timedelta(days=31), finish):
+        if begin <= shift.end < finish:
+            after = on_duty(roster, shift.end).engineer_ids
+            incoming = tuple(e for e in after if e != shift.engineer_id)
+            if shift.engineer_id not in after:  # still on duty (back to back shifts): nothing to hand over
+                found.append(Handover(roster.id, shift.engineer_id, incoming, shift.end))
+    return sorted(found, key=lambda h: (h.at, h.outgoing))

@@ -103,6 +103,14 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
         start, end = _span(request)
         return pb.ListShiftsResponse(shifts=[mapping.shift_to_proto(s) for s in shifts(roster, start, end)])
 
+    async def ListHandovers(self, request: pb.ListHandoversRequest, context: Any) -> pb.ListHandoversResponse:
+        _staff()
+        start, end = _span(request)
+        found = await self._handlers.handovers(_required(request.roster_id, "roster_id"), start, end)
+        return pb.ListHandoversResponse(handovers=[
+            pb.Handover(roster_id=h.roster_id, outgoing_engineer_id=h.outgoing, incoming_engineer_ids=list(h.incoming),
+                        at_time=mapping.stamp(h.at), open_case_ids=cases) for h, cases in found])
+
     async def ExplainAssignment(
         self, request: pb.ExplainAssignmentRequest, context: Any
     ) -> pb.ExplainAssignmentResponse:

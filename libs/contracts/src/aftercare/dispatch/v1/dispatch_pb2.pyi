@@ -2240,3 +2240,88 @@ class GetStockResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___GetStockResponse: _TypeAlias = GetStockResponse  # noqa: Y015
+
+@_typing.final
+class Handover(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ROSTER_ID_FIELD_NUMBER: _builtins.int
+    OUTGOING_ENGINEER_ID_FIELD_NUMBER: _builtins.int
+    INCOMING_ENGINEER_IDS_FIELD_NUMBER: _builtins.int
+    AT_TIME_FIELD_NUMBER: _builtins.int
+    OPEN_CASE_IDS_FIELD_NUMBER: _builtins.int
+    roster_id: _builtins.str
+    outgoing_engineer_id: _builtins.str
+    @_builtins.property
+    def incoming_engineer_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Empty: nobody is on duty next (a hole)."""
+
+    @_builtins.property
+    def at_time(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def open_case_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The outgoing engineer's open cases, for the next engineer."""
+
+    def __init__(
+        self,
+        *,
+        roster_id: _builtins.str = ...,
+        outgoing_engineer_id: _builtins.str = ...,
+        incoming_engineer_ids: _abc.Iterable[_builtins.str] | None = ...,
+        at_time: _timestamp_pb2.Timestamp | None = ...,
+        open_case_ids: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["at_time", b"at_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["at_time", b"at_time", "incoming_engineer_ids", b"incoming_engineer_ids", "open_case_ids", b"open_case_ids", "outgoing_engineer_id", b"outgoing_engineer_id", "roster_id", b"roster_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Handover: _TypeAlias = Handover  # noqa: Y015
+
+@_typing.final
+class ListHandoversRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ROSTER_ID_FIELD_NUMBER: _builtins.int
+    START_TIME_FIELD_NUMBER: _builtins.int
+    END_TIME_FIELD_NUMBER: _builtins.int
+    roster_id: _builtins.str
+    @_builtins.property
+    def start_time(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def end_time(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        roster_id: _builtins.str = ...,
+        start_time: _timestamp_pb2.Timestamp | None = ...,
+        end_time: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["end_time", b"end_time", "start_time", b"start_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["end_time", b"end_time", "roster_id", b"roster_id", "start_time", b"start_time"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListHandoversRequest: _TypeAlias = ListHandoversRequest  # noqa: Y015
+
+@_typing.final
+class ListHandoversResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    HANDOVERS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def handovers(self) -> _containers.RepeatedCompositeFieldContainer[Global___Handover]: ...
+    def __init__(
+        self,
+        *,
+        handovers: _abc.Iterable[Global___Handover] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["handovers", b"handovers"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListHandoversResponse: _TypeAlias = ListHandoversResponse  # noqa: Y015

@@ -89,6 +89,11 @@ class DispatchServiceStub:
                 request_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.ListShiftsRequest.SerializeToString,
                 response_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.ListShiftsResponse.FromString,
                 _registered_method=True)
+        self.ListHandovers = channel.unary_unary(
+                '/aftercare.dispatch.v1.DispatchService/ListHandovers',
+                request_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.ListHandoversRequest.SerializeToString,
+                response_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.ListHandoversResponse.FromString,
+                _registered_method=True)
         self.ExplainAssignment = channel.unary_unary(
                 '/aftercare.dispatch.v1.DispatchService/ExplainAssignment',
                 request_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.ExplainAssignmentRequest.SerializeToString,
@@ -246,6 +251,13 @@ class DispatchServiceServicer:
 
     def ListShifts(self, request, context):
         """A roster's shifts as worked (swaps applied) and its overrides.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListHandovers(self, request, context):
+        """Shifts ending in a span: who hands over to whom, and the outgoing engineer's open cases.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -421,6 +433,11 @@ def add_DispatchServiceServicer_to_server(servicer, server):
                     servicer.ListShifts,
                     request_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.ListShiftsRequest.FromString,
                     response_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.ListShiftsResponse.SerializeToString,
+            ),
+            'ListHandovers': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListHandovers,
+                    request_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.ListHandoversRequest.FromString,
+                    response_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.ListHandoversResponse.SerializeToString,
             ),
             'ExplainAssignment': grpc.unary_unary_rpc_method_handler(
                     servicer.ExplainAssignment,
@@ -805,6 +822,33 @@ class DispatchService:
             '/aftercare.dispatch.v1.DispatchService/ListShifts',
             aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.ListShiftsRequest.SerializeToString,
             aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.ListShiftsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListHandovers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aftercare.dispatch.v1.DispatchService/ListHandovers',
+            aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.ListHandoversRequest.SerializeToString,
+            aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.ListHandoversResponse.FromString,
             options,
             channel_credentials,
             insecure,

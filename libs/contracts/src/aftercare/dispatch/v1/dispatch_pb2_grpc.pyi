@@ -54,6 +54,8 @@ class DispatchServiceStub:
     """The intervals in which a roster has nobody on duty."""
     ListShifts: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.ListShiftsRequest, _dispatch_pb2.ListShiftsResponse]
     """A roster's shifts as worked (swaps applied) and its overrides."""
+    ListHandovers: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.ListHandoversRequest, _dispatch_pb2.ListHandoversResponse]
+    """Shifts ending in a span: who hands over to whom, and the outgoing engineer's open cases."""
     ExplainAssignment: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.ExplainAssignmentRequest, _dispatch_pb2.ExplainAssignmentResponse]
     """Why a case went to whom: every routing decision dispatch made for it."""
     RequestVisit: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.RequestVisitRequest, _dispatch_pb2.RequestVisitResponse]
@@ -103,6 +105,8 @@ class DispatchServiceAsyncStub(DispatchServiceStub):
     """The intervals in which a roster has nobody on duty."""
     ListShifts: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.ListShiftsRequest, _dispatch_pb2.ListShiftsResponse]  # type: ignore[assignment]
     """A roster's shifts as worked (swaps applied) and its overrides."""
+    ListHandovers: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.ListHandoversRequest, _dispatch_pb2.ListHandoversResponse]  # type: ignore[assignment]
+    """Shifts ending in a span: who hands over to whom, and the outgoing engineer's open cases."""
     ExplainAssignment: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.ExplainAssignmentRequest, _dispatch_pb2.ExplainAssignmentResponse]  # type: ignore[assignment]
     """Why a case went to whom: every routing decision dispatch made for it."""
     RequestVisit: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.RequestVisitRequest, _dispatch_pb2.RequestVisitResponse]  # type: ignore[assignment]
@@ -215,6 +219,14 @@ class DispatchServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_dispatch_pb2.ListShiftsResponse, _abc.Awaitable[_dispatch_pb2.ListShiftsResponse]]:
         """A roster's shifts as worked (swaps applied) and its overrides."""
+
+    @_abc_1.abstractmethod
+    def ListHandovers(
+        self,
+        request: _dispatch_pb2.ListHandoversRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dispatch_pb2.ListHandoversResponse, _abc.Awaitable[_dispatch_pb2.ListHandoversResponse]]:
+        """Shifts ending in a span: who hands over to whom, and the outgoing engineer's open cases."""
 
     @_abc_1.abstractmethod
     def ExplainAssignment(
