@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from aftercare.dispatch.v1 import events_pb2 as ev
+from aftercare_platform.auth.access import ensure_access
 from aftercare_platform.auth.principal import Principal
 from aftercare_platform.db.unit_of_work import Database, UnitOfWork
 from aftercare_platform.errors import NotFound
@@ -44,6 +45,7 @@ class LoanerHandlers:
                 facts = await self._cases.get_case(case_id)
         except CasesRefused:
             raise NotFound(f"no case {case_id!r}", case_id=case_id) from None
+        ensure_access(principal, facts.company_id, facts.region, resource="case")
         loaner_id = str(uuid.uuid4())
         now = self._db.clock.now()
         loaner = rules.issue_loaner(loaner_id=loaner_id, case_id=facts.case_id, serial_number=serial_number.strip(),
@@ -63,14 +65,15 @@ class LoanerHandlers:
                                              serial_number=loaner.serial_number, site_id=site or facts.site))
         return loaner
 
-    async def get(self, loaner_id: str) -> Loaner:
+    async def get(self, principal: Principal, loaner_id: str) -> Loaner:
+        """Staff of its region, and the customer whose case it is (another company's looks absent)."""
         async with self._db.unit_of_work() as uow:
-            loaner, _ = await self._load(uow, loaner_id)
+            loaner, _ = await self._load(uow, loaner_id, principal)
         return loaner
 
     async def give_back(self, principal: Principal, loaner_id: str) -> Loaner:
         async with self._db.unit_of_work() as uow:
-            loaner, snapshot = await self._load(uow, loaner_id)
+            loaner, snapshot = await self._load(uow, loaner_id, principal)
             now = uow.clock.now()
             loaner = rules.return_loaner(loaner, now)
             with answering_callers():
@@ -114,11 +117,13 @@ class LoanerHandlers:
                                                transfer_due_time=mapping.stamp(loaner.transfer_due_at)))
         await self._save(uow, loaner, snapshot)
 
-    async def _load(self, uow: UnitOfWork, loaner_id: str) -> tuple[Loaner, dict[str, Any]]:
+    async def _load(self, uow: UnitOfWork, loaner_id: str, principal: Principal) -> tuple[Loaner, dict[str, Any]]:
         found = await store.get_loaner(uow, loaner_id)
         if found is None:
             raise NotFound(f"no loaner {loaner_id!r}", loaner_id=loaner_id)
         doc, snapshot = found
+        # a staff token limited to regions, a customer or a partner: only what its scope covers
+        ensure_access(principal, snapshot["company_id"], snapshot["region"], resource="loaner")
         return mapping.loaner_from_document(doc), snapshot
 
     async def _save(self, uow: UnitOfWork, loaner: Loaner, snapshot: dict[str, Any]) -> None:

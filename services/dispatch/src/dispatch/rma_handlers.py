@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from aftercare.dispatch.v1 import events_pb2 as ev
+from aftercare_platform.auth.access import ensure_access
 from aftercare_platform.auth.principal import Principal
 from aftercare_platform.db.unit_of_work import Database, UnitOfWork
 from aftercare_platform.errors import NotFound
@@ -34,6 +35,7 @@ class RmaHandlers:
                 facts = await self._cases.get_case(case_id)
         except CasesRefused:
             raise NotFound(f"no case {case_id!r}", case_id=case_id) from None
+        ensure_access(principal, facts.company_id, facts.region, resource="case")
         rma_id = str(uuid.uuid4())
         now = self._db.clock.now()
         rma = rules.request_rma(rma_id=rma_id, case_id=facts.case_id,
@@ -52,15 +54,16 @@ class RmaHandlers:
                       note: str) -> Rma:
         step = mapping.rma_step(step_word)
         async with self._db.unit_of_work() as uow:
-            rma, snapshot = await self._load(uow, rma_id)
+            rma, snapshot = await self._load(uow, rma_id, principal)
             now = uow.clock.now()
             rma = rules.advance_rma(rma, step, now, repairer=repairer)
             await self._record(uow, rma, snapshot, principal, now, note=note)
         return rma
 
-    async def get(self, rma_id: str) -> Rma:
+    async def get(self, principal: Principal, rma_id: str) -> Rma:
+        """Staff of its region, and the customer whose case it is (another company's looks absent)."""
         async with self._db.unit_of_work() as uow:
-            rma, _ = await self._load(uow, rma_id)
+            rma, _ = await self._load(uow, rma_id, principal)
         return rma
 
     async def _record(self, uow: UnitOfWork, rma: Rma, snapshot: dict[str, Any], principal: Principal,
@@ -84,9 +87,11 @@ class RmaHandlers:
                                       manufacturer=rma.manufacturer, entitlement=rma.entitlement, note=note)
         uow.emit(event_type, subject=rma.case_id, region=snapshot["region"], data=data)
 
-    async def _load(self, uow: UnitOfWork, rma_id: str) -> tuple[Rma, dict[str, Any]]:
+    async def _load(self, uow: UnitOfWork, rma_id: str, principal: Principal) -> tuple[Rma, dict[str, Any]]:
         found = await store.get_rma(uow, rma_id)
         if found is None:
             raise NotFound(f"no RMA {rma_id!r}", rma_id=rma_id)
         doc, snapshot = found
+        # a staff token limited to regions, a customer or a partner: only what its scope covers
+        ensure_access(principal, snapshot["company_id"], snapshot["region"], resource="RMA")
         return mapping.rma_from_document(doc), snapshot

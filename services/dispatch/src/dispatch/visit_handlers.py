@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from aftercare.dispatch.v1 import events_pb2 as ev
+from aftercare_platform.auth.access import ensure_access
 from aftercare_platform.auth.principal import Principal, Role
 from aftercare_platform.db.unit_of_work import Database, UnitOfWork
 from aftercare_platform.errors import NotFound, PermissionDenied
@@ -36,6 +37,7 @@ class VisitHandlers:
                 facts = await self._cases.get_case(case_id)
         except CasesRefused:
             raise NotFound(f"no case {case_id!r}", case_id=case_id) from None
+        ensure_access(principal, facts.company_id, facts.region, resource="case")
         async with self._db.unit_of_work() as uow:
             now = uow.clock.now()
             visit = rules.request_visit(visit_id=str(uuid.uuid4()), case_id=facts.case_id, case_status=facts.status,
@@ -47,15 +49,16 @@ class VisitHandlers:
                                             site_id=visit.site, reason=visit.reason))
         return visit
 
-    async def get(self, visit_id: str) -> Visit:
+    async def get(self, principal: Principal, visit_id: str) -> Visit:
+        """Staff of its region, and the customer whose case it is (another company's looks absent)."""
         async with self._db.unit_of_work() as uow:
-            visit, _ = await self._load(uow, visit_id)
+            visit, _ = await self._load(uow, visit_id, principal)
         return visit
 
     async def plan(self, principal: Principal, visit_id: str, *, engineer_id: str, planned_for: datetime,
                    parts: tuple[str, ...]) -> Visit:
         async with self._db.unit_of_work() as uow:
-            visit, snapshot = await self._load(uow, visit_id)
+            visit, snapshot = await self._load(uow, visit_id, principal)
             visit = rules.plan_visit(visit, engineer_id=engineer_id, planned_for=planned_for, parts=parts)
             await self._save(uow, visit, snapshot)
             uow.emit("aftercare.visit.planned.v1", subject=visit.case_id, region=snapshot["region"],
@@ -66,7 +69,7 @@ class VisitHandlers:
 
     async def start_travel(self, principal: Principal, visit_id: str) -> Visit:
         async with self._db.unit_of_work() as uow:
-            visit, snapshot = await self._load(uow, visit_id)
+            visit, snapshot = await self._load(uow, visit_id, principal)
             await self._own(uow, principal, visit)
             visit = rules.start_travel(visit, uow.clock.now())
             await self._save(uow, visit, snapshot)
@@ -74,7 +77,7 @@ class VisitHandlers:
 
     async def check_in(self, principal: Principal, visit_id: str, device_time: datetime) -> Visit:
         async with self._db.unit_of_work() as uow:
-            visit, snapshot = await self._load(uow, visit_id)
+            visit, snapshot = await self._load(uow, visit_id, principal)
             await self._own(uow, principal, visit)
             visit = rules.check_in(visit, device_time=device_time, received_at=uow.clock.now())
             await self._save(uow, visit, snapshot)
@@ -86,7 +89,7 @@ class VisitHandlers:
 
     async def check_out(self, principal: Principal, visit_id: str, report: str) -> Visit:
         async with self._db.unit_of_work() as uow:
-            visit, snapshot = await self._load(uow, visit_id)
+            visit, snapshot = await self._load(uow, visit_id, principal)
             await self._own(uow, principal, visit)
             now = uow.clock.now()
             visit = rules.check_out(visit, at=now, report=report)
@@ -98,11 +101,13 @@ class VisitHandlers:
 
     # ---- helpers ------------------------------------------------------------------------------
 
-    async def _load(self, uow: UnitOfWork, visit_id: str) -> tuple[Visit, dict[str, Any]]:
+    async def _load(self, uow: UnitOfWork, visit_id: str, principal: Principal) -> tuple[Visit, dict[str, Any]]:
         found = await store.get_visit(uow, visit_id)
         if found is None:
             raise NotFound(f"no visit {visit_id!r}", visit_id=visit_id)
         doc, snapshot = found
+        # a staff token limited to regions, a customer or a partner: only what its scope covers
+        ensure_access(principal, snapshot["company_id"], snapshot["region"], resource="visit")
         return mapping.visit_from_document(doc), snapshot
 
     async def _save(self, uow: UnitOfWork, visit: Visit, snapshot: dict[str, Any]) -> None:

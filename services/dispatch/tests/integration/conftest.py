@@ -62,8 +62,9 @@ policies:
 CHANNEL_OPTIONS = [("grpc.initial_reconnect_backoff_ms", 200), ("grpc.max_reconnect_backoff_ms", 1000)]
 
 
-def auth(subject: str, role: str) -> list[tuple[str, str]]:
-    return [("authorization", f"Bearer {mint_token(SETTINGS, subject, role)}")]
+def auth(subject: str, role: str, company: str | None = None, regions: tuple[str, ...] | list[str] = ()
+         ) -> list[tuple[str, str]]:
+    return [("authorization", f"Bearer {mint_token(SETTINGS, subject, role, company=company, regions=regions)}")]
 
 
 AGENT = auth("desk-1", "agent")

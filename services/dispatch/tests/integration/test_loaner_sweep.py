@@ -39,7 +39,7 @@ async def test_an_unrepaired_loaner_passes_to_the_customer_after_three_months(
     clock.advance(datetime(2027, 2, 28, 8, tzinfo=UTC) - clock.now())
     assert await loaners.sweep() == 1
     assert await loaners.sweep() == 0
-    passed = await loaners.get(loaner.id)
+    passed = await loaners.get(RMA_ADMIN, loaner.id)
     assert passed.status is LoanerStatus.TRANSFERRED and passed.closed_at == clock.now()
     assert await _outbox(database, "aftercare.loaner.transferred.v1") == 1
     notes = [c for c in cases.calls if c[0] == "note"]

@@ -88,10 +88,22 @@ async def test_visit_steps_out_of_order_are_refused_with_reasons(stack: Stack) -
     assert closed.value.code() == grpc.StatusCode.FAILED_PRECONDITION
     assert "no longer open" in (closed.value.details() or "")
 
-    with pytest.raises(grpc.aio.AioRpcError) as customer:
+    # the customer whose case it is sees the visit; another company's customer finds nothing
+    own = await stack.dispatch_api.GetVisit(pb.GetVisitRequest(visit_id=visit.visit_id),
+                                            metadata=auth("cust-1", "customer", "mall-4"))
+    assert own.visit.visit_id == visit.visit_id
+    with pytest.raises(grpc.aio.AioRpcError) as other:
         await stack.dispatch_api.GetVisit(pb.GetVisitRequest(visit_id=visit.visit_id),
-                                          metadata=auth("cust-1", "customer"))
-    assert customer.value.code() == grpc.StatusCode.PERMISSION_DENIED
+                                          metadata=auth("cust-2", "customer", "mall-5"))
+    assert other.value.code() == grpc.StatusCode.NOT_FOUND
+    with pytest.raises(grpc.aio.AioRpcError) as writing:
+        await stack.dispatch_api.CheckOut(pb.CheckOutRequest(visit_id=visit.visit_id, report="x"),
+                                          metadata=auth("cust-1", "customer", "mall-4"))
+    assert writing.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    with pytest.raises(grpc.aio.AioRpcError) as elsewhere:
+        await stack.dispatch_api.GetVisit(pb.GetVisitRequest(visit_id=visit.visit_id),
+                                          metadata=auth("eng-n", "engineer", regions=["north"]))
+    assert elsewhere.value.code() == grpc.StatusCode.NOT_FOUND
 
 
 async def test_a_loaner_is_issued_on_the_case_and_returned(stack: Stack) -> None:

@@ -154,8 +154,7 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
         return pb.CheckOutResponse(visit=mapping.visit_to_proto(visit))
 
     async def GetVisit(self, request: pb.GetVisitRequest, context: Any) -> pb.GetVisitResponse:
-        _staff()
-        visit = await self._visits.get(_required(request.visit_id, "visit_id"))
+        visit = await self._visits.get(current_principal(), _required(request.visit_id, "visit_id"))
         return pb.GetVisitResponse(visit=mapping.visit_to_proto(visit))
 
 
@@ -178,8 +177,7 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
         return pb.ReturnLoanerResponse(loaner=mapping.loaner_to_proto(loaner))
 
     async def GetLoaner(self, request: pb.GetLoanerRequest, context: Any) -> pb.GetLoanerResponse:
-        _staff()
-        loaner = await self._loaners.get(_required(request.loaner_id, "loaner_id"))
+        loaner = await self._loaners.get(current_principal(), _required(request.loaner_id, "loaner_id"))
         return pb.GetLoanerResponse(loaner=mapping.loaner_to_proto(loaner))
 
 
@@ -200,8 +198,8 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
         return pb.AdvanceRmaResponse(rma=mapping.rma_to_proto(rma))
 
     async def GetRma(self, request: pb.GetRmaRequest, context: Any) -> pb.GetRmaResponse:
-        _staff()
-        return pb.GetRmaResponse(rma=mapping.rma_to_proto(await self._rmas.get(_required(request.rma_id, "rma_id"))))
+        rma = await self._rmas.get(current_principal(), _required(request.rma_id, "rma_id"))
+        return pb.GetRmaResponse(rma=mapping.rma_to_proto(rma))
 
 
     # ---- spare parts -------------------------------------------------------------------------------
