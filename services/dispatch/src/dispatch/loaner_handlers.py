@@ -11,14 +11,12 @@ from datetime import datetime
 from typing import Any
 
 from aftercare.dispatch.v1 import events_pb2 as ev
-from aftercare_platform.auth.access import ensure_access
 from aftercare_platform.auth.principal import Principal
 from aftercare_platform.db.unit_of_work import Database, UnitOfWork
-from aftercare_platform.errors import NotFound
 
 from dispatch.adapters import proto_mapping as mapping
 from dispatch.adapters import store
-from dispatch.adapters.case_snapshot import SYSTEM, actor_message, event_head, snapshot_of
+from dispatch.adapters.case_snapshot import SYSTEM, actor_message, case_for_work, event_head, snapshot_of, within_reach
 from dispatch.adapters.cases_gateway import CasesPort, CasesRefused, answering_callers
 from dispatch.domain import loaners as rules
 from dispatch.domain.loaners import Loaner, LoanerStatus
@@ -40,12 +38,7 @@ class LoanerHandlers:
     async def issue(self, principal: Principal, *, case_id: str, serial_number: str, device_class: int,
                     faulty_class: int, repair_started_at: datetime, due_back: datetime | None,
                     manufacturer: str = "", site: str = "") -> Loaner:
-        try:
-            with answering_callers():
-                facts = await self._cases.get_case(case_id)
-        except CasesRefused:
-            raise NotFound(f"no case {case_id!r}", case_id=case_id) from None
-        ensure_access(principal, facts.company_id, facts.region, resource="case")
+        facts = await case_for_work(self._cases, principal, case_id)
         loaner_id = str(uuid.uuid4())
         now = self._db.clock.now()
         loaner = rules.issue_loaner(loaner_id=loaner_id, case_id=facts.case_id, serial_number=serial_number.strip(),
@@ -118,12 +111,7 @@ class LoanerHandlers:
         await self._save(uow, loaner, snapshot)
 
     async def _load(self, uow: UnitOfWork, loaner_id: str, principal: Principal) -> tuple[Loaner, dict[str, Any]]:
-        found = await store.get_loaner(uow, loaner_id)
-        if found is None:
-            raise NotFound(f"no loaner {loaner_id!r}", loaner_id=loaner_id)
-        doc, snapshot = found
-        # a staff token limited to regions, a customer or a partner: only what its scope covers
-        ensure_access(principal, snapshot["company_id"], snapshot["region"], resource="loaner")
+        doc, snapshot = within_reach(await store.get_loaner(uow, loaner_id), principal, "loaner", loaner_id)
         return mapping.loaner_from_document(doc), snapshot
 
     async def _save(self, uow: UnitOfWork, loaner: Loaner, snapshot: dict[str, Any]) -> None:

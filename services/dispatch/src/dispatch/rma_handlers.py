@@ -10,15 +10,13 @@ from datetime import datetime
 from typing import Any
 
 from aftercare.dispatch.v1 import events_pb2 as ev
-from aftercare_platform.auth.access import ensure_access
 from aftercare_platform.auth.principal import Principal
 from aftercare_platform.db.unit_of_work import Database, UnitOfWork
-from aftercare_platform.errors import NotFound
 
 from dispatch.adapters import proto_mapping as mapping
 from dispatch.adapters import store
-from dispatch.adapters.case_snapshot import actor_message, event_head, snapshot_of
-from dispatch.adapters.cases_gateway import CasesPort, CasesRefused, answering_callers
+from dispatch.adapters.case_snapshot import actor_message, case_for_work, event_head, snapshot_of, within_reach
+from dispatch.adapters.cases_gateway import CasesPort, answering_callers
 from dispatch.domain import rma as rules
 from dispatch.domain.rma import FIXED, Rma, RmaStep
 
@@ -30,12 +28,7 @@ class RmaHandlers:
 
     async def request(self, principal: Principal, *, case_id: str, serial_number: str, manufacturer: str,
                       reason: str) -> Rma:
-        try:
-            with answering_callers():
-                facts = await self._cases.get_case(case_id)
-        except CasesRefused:
-            raise NotFound(f"no case {case_id!r}", case_id=case_id) from None
-        ensure_access(principal, facts.company_id, facts.region, resource="case")
+        facts = await case_for_work(self._cases, principal, case_id)
         rma_id = str(uuid.uuid4())
         now = self._db.clock.now()
         rma = rules.request_rma(rma_id=rma_id, case_id=facts.case_id,
@@ -88,10 +81,5 @@ class RmaHandlers:
         uow.emit(event_type, subject=rma.case_id, region=snapshot["region"], data=data)
 
     async def _load(self, uow: UnitOfWork, rma_id: str, principal: Principal) -> tuple[Rma, dict[str, Any]]:
-        found = await store.get_rma(uow, rma_id)
-        if found is None:
-            raise NotFound(f"no RMA {rma_id!r}", rma_id=rma_id)
-        doc, snapshot = found
-        # a staff token limited to regions, a customer or a partner: only what its scope covers
-        ensure_access(principal, snapshot["company_id"], snapshot["region"], resource="RMA")
+        doc, snapshot = within_reach(await store.get_rma(uow, rma_id), principal, "RMA", rma_id)
         return mapping.rma_from_document(doc), snapshot

@@ -12,15 +12,14 @@ from datetime import datetime
 from typing import Any
 
 from aftercare.dispatch.v1 import events_pb2 as ev
-from aftercare_platform.auth.access import ensure_access
 from aftercare_platform.auth.principal import Principal, Role
 from aftercare_platform.db.unit_of_work import Database, UnitOfWork
-from aftercare_platform.errors import NotFound, PermissionDenied
+from aftercare_platform.errors import PermissionDenied
 
 from dispatch.adapters import proto_mapping as mapping
 from dispatch.adapters import store
-from dispatch.adapters.case_snapshot import actor_message, event_head, snapshot_of
-from dispatch.adapters.cases_gateway import CasesPort, CasesRefused, answering_callers
+from dispatch.adapters.case_snapshot import actor_message, case_for_work, event_head, snapshot_of, within_reach
+from dispatch.adapters.cases_gateway import CasesPort
 from dispatch.adapters.tables import engineers as engineers_table
 from dispatch.domain import visits as rules
 from dispatch.domain.visits import Visit
@@ -32,12 +31,7 @@ class VisitHandlers:
         self._cases = cases
 
     async def request(self, principal: Principal, *, case_id: str, site: str, reason: str) -> Visit:
-        try:
-            with answering_callers():
-                facts = await self._cases.get_case(case_id)
-        except CasesRefused:
-            raise NotFound(f"no case {case_id!r}", case_id=case_id) from None
-        ensure_access(principal, facts.company_id, facts.region, resource="case")
+        facts = await case_for_work(self._cases, principal, case_id)
         async with self._db.unit_of_work() as uow:
             now = uow.clock.now()
             visit = rules.request_visit(visit_id=str(uuid.uuid4()), case_id=facts.case_id, case_status=facts.status,
@@ -102,12 +96,7 @@ class VisitHandlers:
     # ---- helpers ------------------------------------------------------------------------------
 
     async def _load(self, uow: UnitOfWork, visit_id: str, principal: Principal) -> tuple[Visit, dict[str, Any]]:
-        found = await store.get_visit(uow, visit_id)
-        if found is None:
-            raise NotFound(f"no visit {visit_id!r}", visit_id=visit_id)
-        doc, snapshot = found
-        # a staff token limited to regions, a customer or a partner: only what its scope covers
-        ensure_access(principal, snapshot["company_id"], snapshot["region"], resource="visit")
+        doc, snapshot = within_reach(await store.get_visit(uow, visit_id), principal, "visit", visit_id)
         return mapping.visit_from_document(doc), snapshot
 
     async def _save(self, uow: UnitOfWork, visit: Visit, snapshot: dict[str, Any]) -> None:
