@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from aftercare_platform.calendar import Calendar
 from aftercare_platform.db.statements import is_postgres, upsert
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -20,7 +21,6 @@ from sla_timer.adapters.clock_codec import clock_from_dict, clock_to_dict
 from sla_timer.adapters.firing_plan import firing_plan
 from sla_timer.adapters.sla_events import CaseRef
 from sla_timer.adapters.tables import clocks
-from sla_timer.domain.calendar import Calendar
 from sla_timer.domain.clock import replay_firings
 from sla_timer.domain.clock_model import SlaClock
 from sla_timer.domain.vocabulary import ClockKind

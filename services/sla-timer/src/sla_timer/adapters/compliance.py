@@ -9,13 +9,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aftercare_platform.auth.access import AccessScope
+from aftercare_platform.calendar import Calendar
 from aftercare_platform.db.statements import is_postgres, upsert
 from sqlalchemy import and_, case, delete, func, select, text, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from sla_timer.adapters.tables import SCHEMA, compliance_facts
-from sla_timer.domain.calendar import Calendar
 from sla_timer.domain.clock_model import ClockStatus, SlaClock
 from sla_timer.domain.vocabulary import ClockKind, Priority
 

@@ -19,6 +19,7 @@ from typing import Any
 import asyncpg
 import orjson
 from aftercare_platform.bus.envelope import rfc3339
+from aftercare_platform.calendar import Calendar
 from aftercare_platform.clock import Clock
 from aftercare_platform.db.listen import database_dsn
 from aftercare_platform.db.unit_of_work import Database, partition_of
@@ -30,7 +31,6 @@ from sla_timer.adapters.compliance import FACT_TYPES, FACT_UPSERT
 from sla_timer.adapters.firing_plan import STAMPED_PAYLOAD_FIELD, firing_plan
 from sla_timer.adapters.sla_events import CaseRef, json_time
 from sla_timer.adapters.tables import SCHEMA
-from sla_timer.domain.calendar import Calendar
 
 log = logging.getLogger(__name__)
 
@@ -256,9 +256,7 @@ class PgFiring:
             self._nudge.owe()
         return int(fired)
 
-    async def _prepare_plans(
-        self, connection: Any, held: list[HeldClock], calendars: Mapping[str, Calendar]
-    ) -> None:
+    async def _prepare_plans(self, connection: Any, held: list[HeldClock], calendars: Mapping[str, Calendar]) -> None:
         """Clocks written before plans existed (or by embedded mode) get theirs now, in the firing transaction."""
         rows = await connection.fetch(UNPLANNED, [h.case_id for h in held], [h.kind for h in held])
         if not rows:

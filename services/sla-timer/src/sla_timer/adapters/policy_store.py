@@ -11,13 +11,13 @@ from datetime import date, datetime
 from typing import Any
 
 import yaml
+from aftercare_platform.calendar import Calendar
 from aftercare_platform.db.statements import transaction_lock
 from aftercare_platform.db.unit_of_work import Database
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sla_timer.adapters.tables import calendars, policies, policy_set
-from sla_timer.domain.calendar import Calendar
 from sla_timer.domain.defaults import load_default_policy_set
 from sla_timer.domain.policy import Policy, PolicySet
 from sla_timer.domain.policy_yaml import calendar_to_dict, load_policy_set, policy_to_dict

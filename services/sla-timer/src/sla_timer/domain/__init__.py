@@ -2,8 +2,7 @@
 
 vocabulary      Priority, ClockKind, Role, Channel, ActionKind
 durations       "5m" / "1h30m" / "PT2H" <-> timedelta
-holiday_source  statutory days off and swapped working days (python-holidays), cached per year
-calendar        Calendar, Window: business-time add/between, DST-safe, bounded search
+(calendars: aftercare_platform.calendar, shared with dispatch and inspection)
 policy          Action, WarningRule, ClockTarget, Policy, PolicySet
 validation      every problem of a calendar or policy set, named by field
 policy_yaml     YAML import/export of calendars and policies

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
-from sla_timer.domain.calendar import Calendar
+from aftercare_platform.calendar import Calendar
+
 from sla_timer.domain.durations import format_duration
 from sla_timer.domain.errors import UnknownCalendar, UnknownPolicy
 from sla_timer.domain.vocabulary import ActionKind, Channel, ClockKind, Priority, Role

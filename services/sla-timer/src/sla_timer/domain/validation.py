@@ -5,10 +5,9 @@ from __future__ import annotations
 from itertools import pairwise
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from aftercare_platform.calendar import SUPPORTED_COUNTRIES, WEEKDAYS, Calendar, Window, is_supported_country
 from aftercare_platform.errors import FieldViolation, InvalidArgument
 
-from sla_timer.domain.calendar import WEEKDAYS, Calendar, Window
-from sla_timer.domain.holiday_source import SUPPORTED_COUNTRIES, is_supported_country
 from sla_timer.domain.policy import Action, ClockTarget, PolicySet
 from sla_timer.domain.vocabulary import ActionKind
 

@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from aftercare.sla.v1 import sla_pb2
+from aftercare_platform.calendar import WEEKDAYS, Calendar
 from aftercare_platform.errors import DomainError, FieldViolation, InvalidArgument
 
 from sla_timer.adapters.proto_vocabulary import (
@@ -20,7 +21,6 @@ from sla_timer.adapters.proto_vocabulary import (
     action_message,
     duration,
 )
-from sla_timer.domain.calendar import WEEKDAYS, Calendar
 from sla_timer.domain.durations import format_duration
 from sla_timer.domain.policy import Policy, WarningRule
 

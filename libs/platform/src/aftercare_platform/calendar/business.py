@@ -16,10 +16,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
+from aftercare_platform.calendar.errors import CalendarHasNoWorkingTime
+from aftercare_platform.calendar.public_holidays import holiday_year
 from aftercare_platform.errors import InvalidArgument
-
-from sla_timer.domain.errors import CalendarHasNoWorkingTime
-from sla_timer.domain.holiday_source import holiday_year
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_SECONDS = 86_400
