@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate
 
 # RFC 3834 and the common vendor headers that mark a message as automatic
 _AUTO_HEADERS = ("auto-submitted", "x-autoreply", "x-autorespond", "x-auto-response-suppress")
@@ -54,7 +54,8 @@ def compose(
     message["To"] = to
     message["Subject"] = subject
     message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(idstring=delivery_id, domain=domain)
+    # derived from the delivery key: a resend after a crash carries the same id, which mail systems deduplicate
+    message["Message-ID"] = f"<{delivery_id}@{domain}>"
     if case_id:
         message["In-Reply-To"] = thread_id(case_id, domain)
         message["References"] = thread_id(case_id, domain)
