@@ -46,6 +46,7 @@ async def build(infra: Infrastructure) -> ServiceParts:
     staff = StaffDirectory(database)
     for member in settings.staff:
         await staff.save(member)
+    await staff.refresh()
     closers = []
     registry = None
     if settings.intake_grpc_target:
@@ -53,7 +54,7 @@ async def build(infra: Infrastructure) -> ServiceParts:
                                         token=SystemTokenSource(settings))
         registry = IntakeRegistry(intake_channel)
         closers.append(intake_channel.close)
-    contacts = ContactDirectory(database, registry)
+    contacts = ContactDirectory(registry)
     directory = CompositeDirectory({Role.CUSTOMER_CONTACT: contacts, Role.ASSIGNEE: staff, Role.SUPERVISOR: staff})
     client = httpx.AsyncClient()
     closers.append(client.aclose)
@@ -77,7 +78,7 @@ async def build(infra: Infrastructure) -> ServiceParts:
             ReceiptBook(database), twilio_token=settings.twilio_auth_token, twilio_url=settings.twilio_status_callback,
             aliyun_token=settings.aliyun_receipt_token)],
         subscriptions=subscriptions(handlers, sender.wake),
-        background=[sender],
+        background=[sender] if settings.sender_enabled else [],
         closers=closers,
     )
 

@@ -9,7 +9,7 @@ its keys taken only if the event id is the same, which is the producers' contrac
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -21,7 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from notify.adapters.catalog import current_template
-from notify.adapters.notices import notice_document, notice_from_event
+from notify.adapters.notices import notice_document, notice_from_document, notice_from_event
 from notify.adapters.rulebook_store import rulebook_for
 from notify.adapters.tables import deliveries, notices, resolved_cases
 from notify.directory import RecipientDirectory
@@ -56,8 +56,8 @@ class NotifyHandlers:
         self.refused_total = 0  # cross-company recipients kept out (a metric; each one is logged)
 
     async def on_event(self, event: CloudEvent, uow: UnitOfWork) -> None:
-        notice = notice_from_event(event)
         session, now = uow.session, uow.clock.now()
+        notice = await self._with_caller(session, notice_from_event(event))
         await session.execute(dialect_insert(session)(notices).values(
             event_id=notice.event_id, event_type=notice.event_type, case_id=notice.case_id,
             company_id=notice.company_id, received_at=now, document=notice_document(notice),
@@ -78,6 +78,22 @@ class NotifyHandlers:
         if rows:
             await session.execute(
                 dialect_insert(session)(deliveries).values(rows).on_conflict_do_nothing(index_elements=["id"]))
+
+    async def _with_caller(self, session: AsyncSession, notice: Notice) -> Notice:
+        """Only the opening event names the caller, and SLA events name no assignee: both are taken from the
+        case events notify received before."""
+        if not (notice.caller.phone or notice.caller.email):
+            row = (await session.execute(select(notices.c.document).where(
+                notices.c.case_id == notice.case_id, notices.c.event_type == "case.created"))).first()
+            if row is not None:
+                notice = replace(notice, caller=notice_from_document(row.document).caller)
+        if not notice.assignee_id and not notice.event_type.startswith("case."):
+            row = (await session.execute(select(notices.c.document).where(
+                notices.c.case_id == notice.case_id, notices.c.event_type.like("case.%"))
+                .order_by(notices.c.received_at.desc()).limit(1))).first()
+            if row is not None:
+                notice = replace(notice, assignee_id=notice_from_document(row.document).assignee_id)
+        return notice
 
     async def _track_resolution(self, session: AsyncSession, notice: Notice, now: datetime) -> None:
         if notice.event_type == "case.reopened":

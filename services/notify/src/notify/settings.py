@@ -66,7 +66,8 @@ class NotifySettings(ServiceSettings):
     sms_segment_budget: int = Field(default=2, ge=1, le=10)
     console_url: str = "https://console.aftercare.example/notifications"
 
-    # the sender loop
+    # the sender loop; false: this process only plans (records deliveries) and serves the API
+    sender_enabled: bool = True
     sender_batch_size: int = Field(default=100, ge=1, le=5000)
     sender_poll_seconds: float = Field(default=0.5, gt=0, le=60)
     sender_concurrency: int = Field(default=16, ge=1, le=500)

@@ -9,11 +9,7 @@ from typing import Any
 
 import grpc
 from aftercare.intake.v1 import intake_pb2, intake_pb2_grpc
-from aftercare_platform.db.unit_of_work import Database
-from sqlalchemy import select
 
-from notify.adapters.notices import notice_from_document
-from notify.adapters.tables import notices
 from notify.domain.notice import Contact, Notice
 from notify.domain.recipients import Recipient
 from notify.domain.vocabulary import Role
@@ -47,23 +43,14 @@ class IntakeRegistry:
 
 
 class ContactDirectory:
-    def __init__(self, database: Database, registry: IntakeRegistry | None) -> None:
-        self._database, self._registry = database, registry
+    """The caller comes with the notice (the handler fills it in from the case's opening event)."""
 
-    async def _caller(self, notice: Notice) -> Contact:
-        if notice.caller.phone or notice.caller.email:
-            return notice.caller
-        async with self._database.unit_of_work() as uow:
-            row = (await uow.session.execute(
-                select(notices.c.document).where(notices.c.case_id == notice.case_id,
-                                                 notices.c.event_type == "case.created"))).first()
-        return notice_from_document(row.document).caller if row is not None else Contact()
+    def __init__(self, registry: IntakeRegistry | None) -> None:
+        self._registry = registry
 
     async def resolve(self, role: Role, notice: Notice) -> list[Recipient]:
-        if role is not Role.CUSTOMER_CONTACT:
-            return []
-        caller = await self._caller(notice)
-        if not (caller.phone or caller.email):
+        caller = notice.caller
+        if role is not Role.CUSTOMER_CONTACT or not (caller.phone or caller.email):
             return []
         if self._registry is not None:
             try:

@@ -3,6 +3,7 @@ the region's supervisor on duty. It stands in for dispatch, which will know who 
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from aftercare_platform.db.unit_of_work import Database
@@ -24,20 +25,28 @@ def recipient_of(row: Any) -> Recipient:
 
 
 class StaffDirectory:
-    def __init__(self, database: Database) -> None:
-        self._database = database
+    """Kept in memory (a handful of rows), re-read every `refresh_seconds` and after every change here, so
+    resolving a role takes no database connection inside the consumer's transaction."""
+
+    def __init__(self, database: Database, refresh_seconds: float = 30.0) -> None:
+        self._database, self._refresh_seconds = database, refresh_seconds
+        self._rows: list[Any] = []
+        self._loaded_at = float("-inf")
+
+    async def refresh(self) -> None:
+        async with self._database.unit_of_work() as uow:
+            self._rows = list((await uow.session.execute(select(staff))).all())
+        self._loaded_at = time.monotonic()
 
     async def resolve(self, role: Role, notice: Notice) -> list[Recipient]:
-        async with self._database.unit_of_work() as uow:
-            if role is Role.ASSIGNEE:
-                if not notice.assignee_id:
-                    return []
-                rows = (await uow.session.execute(select(staff).where(staff.c.staff_id == notice.assignee_id))).all()
-            elif role is Role.SUPERVISOR:
-                rows = [r for r in (await uow.session.execute(select(staff))).all()
-                        if notice.region in (r.supervisor_of_regions or [])]
-            else:
-                rows = []
+        if time.monotonic() - self._loaded_at > self._refresh_seconds:
+            await self.refresh()
+        if role is Role.ASSIGNEE:
+            rows = [r for r in self._rows if notice.assignee_id and r.staff_id == notice.assignee_id]
+        elif role is Role.SUPERVISOR:
+            rows = [r for r in self._rows if notice.region in (r.supervisor_of_regions or [])]
+        else:
+            rows = []
         return [recipient_of(r) for r in rows]
 
     async def save(self, member: StaffSeed) -> None:
@@ -50,3 +59,4 @@ class StaffDirectory:
             statement = statement.on_conflict_do_update(
                 index_elements=["staff_id"], set_={k: statement.excluded[k] for k in values if k != "staff_id"})
             await uow.session.execute(statement)
+        await self.refresh()
