@@ -80,33 +80,50 @@ class DeliverySender:
             await channel.close()
 
     async def _run(self) -> None:
+        """Claims only as many rows as there are free sending slots, and claims again as soon as slots free
+        up: a slow provider never holds back what is due for another, and nothing waits claimed in memory
+        long enough to outlive its lease."""
+        in_flight: set[asyncio.Task[None]] = set()
+        slot_freed = asyncio.Event()
+
+        def finished(task: asyncio.Task[None]) -> None:
+            in_flight.discard(task)
+            slot_freed.set()
+
         while not self._stopping:
-            try:
-                handled = await self.run_once()
-            except Exception:  # the database or a bug: logged, and tried again after a pause, never fatal
-                log.exception("notify sender pass failed")
-                handled = 0
-            if handled == 0 and not self._stopping:
+            free = self._s.concurrency - len(in_flight)
+            claimed = 0
+            if free > 0:
+                try:
+                    claimed, to_send = await self._claim(min(free, self._s.batch_size))
+                except Exception:  # the database or a bug: logged, tried again after a pause, never fatal
+                    log.exception("notify sender claim failed")
+                    to_send = []
+                for row in to_send:
+                    task = asyncio.create_task(self._send(row))
+                    in_flight.add(task)
+                    task.add_done_callback(finished)
+            if (claimed == 0 or free <= 0) and not self._stopping:
                 self._wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self._s.poll_seconds)
+                slot_freed.clear()
+                waits = [asyncio.create_task(self._wake.wait())]
+                if free <= 0:
+                    waits.append(asyncio.create_task(slot_freed.wait()))
+                await asyncio.wait(waits, timeout=self._s.poll_seconds, return_when=asyncio.FIRST_COMPLETED)
+                for waiting in waits:
+                    waiting.cancel()
+        if in_flight:
+            await asyncio.gather(*in_flight, return_exceptions=True)
 
     async def run_once(self) -> int:
         """One pass: claim and decide, then send what was decided. The number of rows handled."""
-        claimed, to_send = await self._claim()
-        if to_send:
-            gate = asyncio.Semaphore(self._s.concurrency)
-
-            async def one(row: Any) -> None:
-                async with gate:
-                    await self._send(row)
-
-            await asyncio.gather(*(one(row) for row in to_send))
+        claimed, to_send = await self._claim(self._s.batch_size)
+        await asyncio.gather(*(self._send(row) for row in to_send))
         return claimed
 
     # ---- claiming and deciding (one transaction) ----------------------------------------------
 
-    async def _claim(self) -> tuple[int, list[Any]]:
+    async def _claim(self, limit: int) -> tuple[int, list[Any]]:
         now = self._clock.now()
         lease = now - timedelta(seconds=self._s.sending_lease_seconds)
         due = or_(
@@ -115,7 +132,7 @@ class DeliverySender:
             and_(deliveries.c.state == DeliveryState.SENDING.value, deliveries.c.sending_at < lease),
         )
         query = select(deliveries).where(due).order_by(deliveries.c.urgent.desc(), deliveries.c.not_before)
-        query = query.limit(self._s.batch_size)
+        query = query.limit(limit)
         if self._postgres:
             query = query.with_for_update(skip_locked=True)
         to_send: list[Any] = []

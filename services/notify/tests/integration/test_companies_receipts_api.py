@@ -102,7 +102,7 @@ async def test_templates_saved_refused_and_previewed_against_a_real_event(world:
         assert refused.value.code().name == "INVALID_ARGUMENT"  # type: ignore[attr-defined]
         attack = notify_pb2.Template(event_type="sla.breached", channel=notify_pb2.DELIVERY_CHANNEL_SMS,
                                      language="en", body="{{ ''.__class__.__mro__ }}")
-        with pytest.raises(Exception, match="sandbox|unsafe"):
+        with pytest.raises(Exception, match=r"sandbox|unsafe"):
             await notify.stub.SaveTemplate(notify_pb2.SaveTemplateRequest(template=attack), metadata=admin)
         with pytest.raises(Exception, match="roles"):
             await notify.stub.SaveTemplate(notify_pb2.SaveTemplateRequest(template=template),

@@ -9,6 +9,7 @@ import email
 import ssl
 import subprocess
 import tempfile
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from email.message import Message
@@ -26,6 +27,8 @@ class ReceivedMail:
     envelope_from: str
     recipients: list[str]
     message: Message
+    # when the server accepted it (time.monotonic), for benchmarks
+    at: float = 0.0
 
 
 @dataclass
@@ -48,7 +51,8 @@ class _Handler:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.box.mails.append(ReceivedMail(envelope.mail_from, list(envelope.rcpt_tos),
-                                           email.message_from_bytes(envelope.original_content or envelope.content)))
+                                           email.message_from_bytes(envelope.original_content or envelope.content),
+                                           time.monotonic()))
         return "250 Message accepted for delivery"
 
 

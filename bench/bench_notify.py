@@ -1,0 +1,153 @@
+"""notify: messages/s per channel against local servers (aiosmtpd, an HTTP server speaking like the two SMS
+gateway shapes, a webhook receiver), and end to end: p50/p99 from an SLA breach event published on RabbitMQ
+to the SMTP server accepting the mail, at a steady 50 events/s, with notify in-process on PostgreSQL.
+
+    uv run python bench/bench_notify.py [--messages 400] [--concurrency 16] [--rate 50] [--seconds 10]
+
+Prints figures; asserts nothing about time."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).parent))
+from aftercare.cases.v1 import cases_pb2
+from aftercare.sla.v1 import events_pb2, sla_pb2
+from aftercare_platform.bus.amqp import AmqpBroker
+from aftercare_platform.bus.envelope import CloudEvent, payload_to_dict
+from aftercare_platform.bus.ports import OutgoingMessage
+from aftercare_platform.testing.in_process import service_in_process
+from aftercare_platform.testing.infra import create_database, drop_database, start_servers
+from aftercare_platform.testing.ports import free_port
+from machine import describe, percentile
+from notify.bootstrap import definition
+from notify.channels.base import ChannelSender, Outgoing
+from notify.channels.sms_gateways import BasicAuthGatewayConfig, BasicAuthSms, SignedGatewayConfig, SignedRequestSms
+from notify.channels.smtp import SmtpConfig, SmtpSender
+from notify.channels.webhook import WebhookSender
+from notify.domain.vocabulary import Channel
+from notify.settings import NotifySettings, StaffSeed
+from notify.testing.local_servers import SmtpServer, http_providers
+
+
+async def rate(name: str, sender: ChannelSender, channel: Channel, address: str, n: int, concurrency: int) -> None:
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(i: int) -> None:
+        async with gate:
+            await sender.send(Outgoing(f"bench-{name}-{i}", channel, address, f"Case EA-{i:06d} breached",
+                                       subject=f"[EA-{i:06d}] SLA breached", case_id=f"case-{i}"))
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one(i) for i in range(n)))
+    elapsed = time.perf_counter() - started
+    print(f"  {name:<22} {n} messages in {elapsed:6.2f} s = {n / elapsed:7.1f} messages/s")
+
+
+async def channels(args: argparse.Namespace) -> None:
+    print(f"channels, {args.messages} messages each, {args.concurrency} at a time:")
+    smtp = SmtpServer(free_port())
+    smtp.start()
+    port = free_port()
+    try:
+        async with http_providers(port) as fake, httpx.AsyncClient(limits=httpx.Limits(max_connections=64)) as client:
+            base = f"http://127.0.0.1:{port}"
+            await rate("smtp (aiosmtpd)", SmtpSender(SmtpConfig(port=smtp.port, security="none")), Channel.EMAIL,
+                       "bench@example.com", args.messages, args.concurrency)
+            await rate("sms signed-request", SignedRequestSms(SignedGatewayConfig(f"{base}/aliyun", "k", fake.secret),
+                                                              client), Channel.SMS, "+8613800000000", args.messages,
+                       args.concurrency)
+            await rate("sms basic-auth", BasicAuthSms(BasicAuthGatewayConfig(
+                f"{base}/twilio", *fake.account, "+1"), client), Channel.SMS, "+8613800000000", args.messages,
+                args.concurrency)
+            await rate("webhook (HMAC)", WebhookSender("s", client), Channel.WEBHOOK, f"{base}/hook", args.messages,
+                       args.concurrency)
+    finally:
+        smtp.stop()
+
+
+def breach(i: int) -> CloudEvent:
+    action = sla_pb2.Action(kind=sla_pb2.ACTION_KIND_NOTIFY, roles=[sla_pb2.NOTIFY_ROLE_SUPERVISOR],
+                            channels=[sla_pb2.NOTIFY_CHANNEL_EMAIL])
+    number = f"EA-20261121-{i:06d}"
+    message = events_pb2.SlaBreached(case_id=f"bench-case-{i}", case_number=number, region="east",
+                                     company_id="bench", priority=cases_pb2.PRIORITY_P1, actions=[action])
+    return CloudEvent(type="aftercare.sla.breached.v1", source="/services/sla-timer", subject=f"bench-case-{i}",
+                      region="east", data=payload_to_dict(message))
+
+
+async def end_to_end(admin_url: str, amqp_url: str, args: argparse.Namespace) -> None:
+    total = int(args.rate * args.seconds)
+    print(f"end to end: {total} breach events at {args.rate}/s -> e-mail accepted by aiosmtpd")
+    name, url = await create_database(admin_url, "aftercare_bench")
+    smtp = SmtpServer(free_port())
+    smtp.start()
+    settings = NotifySettings(
+        database_url=url, amqp_url=amqp_url, http_port=free_port(), grpc_port=free_port(), http_host="127.0.0.1",
+        grpc_host="127.0.0.1", log_json=False, log_level="WARNING", smtp_port=smtp.port, smtp_security="none",
+        sender_poll_seconds=0.05, staff=[StaffSeed(staff_id="sup", email="sup@example.com",
+                                                   supervisor_of_regions=["east"])])
+    broker = AmqpBroker(amqp_url, connection_name="notify-bench")
+    await broker.connect()
+    published: dict[str, float] = {}
+    try:
+        async with service_in_process(definition, settings):
+            started = time.monotonic()
+            for i in range(total):
+                await asyncio.sleep(max(0.0, started + i / args.rate - time.monotonic()))
+                event = breach(i)
+                published[f"EA-20261121-{i:06d}"] = time.monotonic()
+                await broker.publish(OutgoingMessage(body=event.to_json(), message_id=event.id,
+                                                     routing_key=event.routing_key))
+            # the SMTP server runs in its own thread: polled, it has no event to await
+            while len(smtp.box.mails) < total and time.monotonic() - started < args.seconds + 120:  # noqa: ASYNC110
+                await asyncio.sleep(0.1)
+        await stages(url)
+    finally:
+        await broker.close()
+        smtp.stop()
+        await drop_database(admin_url, name)
+    latencies = sorted((m.at - published[m.message["Subject"].split("]")[0].strip("[")]) * 1000
+                       for m in smtp.box.mails)
+    print(f"  accepted {len(latencies)}/{total}; event -> SMTP accepted: p50 {percentile(latencies, 0.5):.0f} ms, "
+          f"p99 {percentile(latencies, 0.99):.0f} ms, max {latencies[-1]:.0f} ms")
+
+
+async def stages(url: str) -> None:
+    """Where the time goes: planned -> claimed (sending) -> accepted (sent), from the delivery rows."""
+    import asyncpg
+
+    connection = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        row = await connection.fetchrow(
+            "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM sending_at - created_at)) AS wait,"
+            " percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM sent_at - sending_at)) AS send"
+            " FROM notify.deliveries WHERE state = 'sent'")
+    finally:
+        await connection.close()
+    print(f"  median planned -> claimed {row['wait'] * 1000:.0f} ms, claimed -> accepted {row['send'] * 1000:.0f} ms")
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--messages", type=int, default=400)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--rate", type=float, default=50)
+    parser.add_argument("--seconds", type=float, default=10)
+    args = parser.parse_args()
+    print(describe())
+    await channels(args)
+    with ExitStack() as stack:
+        servers = start_servers(stack)
+        await end_to_end(servers.pg_admin_url, servers.amqp_url, args)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
