@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from pathlib import Path
-from typing import Any
 
 import httpx
 from aftercare.notify.v1 import notify_pb2_grpc
 from aftercare_platform.servers.grpc_client import SystemTokenSource, create_channel
-from aftercare_platform.service.definition import Infrastructure, ServiceDefinition, ServiceParts
+from aftercare_platform.service.definition import GrpcServicer, Infrastructure, ServiceDefinition, ServiceParts
 
 from notify.adapters.channel_factory import build_channels
 from notify.adapters.contact_directory import ContactDirectory, IntakeRegistry
@@ -20,14 +19,12 @@ from notify.directory import CompositeDirectory
 from notify.domain.limits import LimitPolicy, ProviderCap, Window
 from notify.domain.vocabulary import Channel, Role
 from notify.entrypoints.consumers import subscriptions
-from notify.entrypoints.grpc_api import SERVICE_NAME, NotifyServicer
+from notify.entrypoints.grpc_api import NotifyServicer
 from notify.entrypoints.http_api import notify_router, receipts_router
 from notify.handlers import NotifyHandlers, PlanningSettings
 from notify.receipts import ReceiptBook
 from notify.sender import DeliverySender, SenderSettings
 from notify.settings import NotifySettings
-
-MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
 def limit_policy(s: NotifySettings) -> LimitPolicy:
@@ -38,16 +35,14 @@ def limit_policy(s: NotifySettings) -> LimitPolicy:
                        provider_caps={Channel.SMS: ProviderCap(timedelta(hours=24), s.sms_template_cap_per_day)})
 
 
-async def build(infra: Infrastructure) -> ServiceParts:
+async def build(infra: Infrastructure[NotifySettings]) -> ServiceParts:
     settings = infra.settings
-    if not isinstance(settings, NotifySettings):
-        settings = NotifySettings(**settings.model_dump())
     database = infra.database
     staff = StaffDirectory(database)
     for member in settings.staff:
         await staff.save(member)
     await staff.refresh()
-    closers = []
+    closers: list[Callable[[], Awaitable[None]]] = []
     registry = None
     if settings.intake_grpc_target:
         intake_channel = create_channel(settings.intake_grpc_target, telemetry=infra.telemetry,
@@ -66,14 +61,8 @@ async def build(infra: Infrastructure) -> ServiceParts:
                                            settings.console_url))
     handlers = NotifyHandlers(directory, PlanningSettings(settings.console_url))
     api = NotifyApi(database, staff, settings.sms_segment_budget)
-    servicer = NotifyServicer(api)
-
-    def register(server: Any) -> None:
-        notify_pb2_grpc.add_NotifyServiceServicer_to_server(servicer, server)
-
     return ServiceParts(
-        grpc_servicers=[register],
-        grpc_service_names=[SERVICE_NAME],
+        grpc_servicers=[GrpcServicer(notify_pb2_grpc.add_NotifyServiceServicer_to_server, NotifyServicer(api))],
         http_routers=[notify_router(api), receipts_router(
             ReceiptBook(database), twilio_token=settings.twilio_auth_token, twilio_url=settings.twilio_status_callback,
             aliyun_token=settings.aliyun_receipt_token)],
@@ -88,6 +77,7 @@ definition = ServiceDefinition(
     package="notify",
     settings_class=NotifySettings,
     metadata=metadata,
-    migrations=MIGRATIONS,
     build=build,
+    # contacts come from intake's registry
+    start_after=("intake",),
 )
