@@ -121,6 +121,10 @@ class HttpProviders:
     # answer the next N requests of a provider with 503
     fail_next: dict[str, int] = field(default_factory=dict)
     seen_keys: dict[str, str] = field(default_factory=dict)
+    # every request's idempotency key, repeats included (a repeat is a resend the key made harmless)
+    requests: list[str] = field(default_factory=list)
+    # seconds each SMS request takes to answer (a slow provider)
+    delay: float = 0.0
 
     def to(self, number: str) -> list[SmsReceived]:
         return [s for s in self.sms if s.to == number]
@@ -132,6 +136,7 @@ class HttpProviders:
         return False
 
     def _record(self, provider: str, to: str, text: str, key: str) -> str:
+        self.requests.append(key)
         # a provider that honours idempotency keys answers a replay with the first message's id
         if key in self.seen_keys:
             return self.seen_keys[key]
@@ -150,6 +155,7 @@ class HttpProviders:
             if self._failing("aliyun"):
                 return Response(status_code=503, content="busy")
             params = {k: str(v) for k, v in (await request.form()).items()}
+            await asyncio.sleep(self.delay)
             if not verify_aliyun(params, self.secret):
                 return {"Code": "SignatureDoesNotMatch", "Message": "bad signature"}
             text = json.loads(params["TemplateParam"])["content"]
@@ -166,6 +172,7 @@ class HttpProviders:
             if request.headers.get("authorization") != expected:
                 return Response(status_code=401, content="unauthorized")
             form = {k: str(v) for k, v in (await request.form()).items()}
+            await asyncio.sleep(self.delay)
             key = request.headers.get("i-twilio-idempotency-token", "")
             sid = self._record("twilio", form["To"], form["Body"], key)
             return Response(status_code=201, media_type="application/json",
