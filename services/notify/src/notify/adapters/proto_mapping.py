@@ -16,7 +16,7 @@ from notify.settings import StaffSeed
 from notify.templating import MessageTemplate, TemplateKey
 
 
-def _stamp(at: datetime | None) -> Timestamp | None:
+def timestamp(at: datetime | None) -> Timestamp | None:
     if at is None:
         return None
     stamp = Timestamp()
@@ -33,10 +33,10 @@ def delivery_message(row: Any, found_receipts: list[Any] = ()) -> pb.Delivery:  
         template_version=row.template_version, subject=row.subject, text=row.text, sms_segments=row.sms_segments,
         provider=row.provider, provider_message_id=row.provider_message_id, attempts=row.attempts,
         last_error=row.last_error, hold_reason=row.hold_reason, digest_id=row.digest_id or "",
-        created_time=_stamp(row.created_at), not_before=_stamp(row.not_before), sent_time=_stamp(row.sent_at),
-        delivered_time=_stamp(row.delivered_at),
-        receipts=[pb.Receipt(provider=r.provider, status=r.status, received_at=_stamp(r.received_at), detail=r.detail)
-                  for r in found_receipts],
+        created_time=timestamp(row.created_at), not_before=timestamp(row.not_before), sent_time=timestamp(row.sent_at),
+        delivered_time=timestamp(row.delivered_at),
+        receipts=[pb.Receipt(provider=r.provider, status=r.status, received_at=timestamp(r.received_at),
+                             detail=r.detail) for r in found_receipts],
     )
 
 
