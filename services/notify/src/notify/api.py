@@ -95,7 +95,7 @@ class NotifyApi:
         query = query.order_by(deliveries.c.created_at.desc(), deliveries.c.id.desc()).limit(size + 1)
         async with self._db.unit_of_work() as uow:
             rows = (await uow.session.execute(query)).all()
-        return rows[:size], _token(rows[size - 1]) if len(rows) > size else ""
+        return list(rows[:size]), _token(rows[size - 1]) if len(rows) > size else ""
 
     async def get_delivery(self, principal: Principal, delivery_id: str) -> DeliveryView:
         query = select(deliveries).where(deliveries.c.id == delivery_id)

@@ -30,6 +30,7 @@ from notify.domain.planning import PlannedDelivery, plan_deliveries
 from notify.domain.recipients import Recipient
 from notify.domain.rules import ExtraRecipient
 from notify.domain.vocabulary import Channel, DeliveryState, Role
+from notify.events import emit_failed
 from notify.templating import TemplateKey, render
 
 log = logging.getLogger(__name__)
@@ -45,9 +46,13 @@ class PlanningSettings:
 
 
 def _extra_recipient(notice: Notice, extra: ExtraRecipient) -> Recipient:
-    fields = {Channel.SMS: "phone", Channel.EMAIL: "email", Channel.WEBHOOK: "webhook_url"}
-    return Recipient(f"extra:{notice.company_id}:{extra.address}", extra.name, notice.company_id,
-                     language=extra.language, **{fields[extra.channel]: extra.address})
+    recipient = Recipient(f"extra:{notice.company_id}:{extra.address}", extra.name, notice.company_id,
+                          language=extra.language)
+    if extra.channel is Channel.SMS:
+        return replace(recipient, phone=extra.address)
+    if extra.channel is Channel.EMAIL:
+        return replace(recipient, email=extra.address)
+    return replace(recipient, webhook_url=extra.address)
 
 
 class NotifyHandlers:
@@ -76,8 +81,13 @@ class NotifyHandlers:
         resolved = await self._is_resolved(session, notice.case_id)
         rows = [await self._row(session, d, now, resolved) for d in plan.deliveries]
         if rows:
-            await session.execute(
-                dialect_insert(session)(deliveries).values(rows).on_conflict_do_nothing(index_elements=["id"]))
+            inserted = await session.execute(
+                dialect_insert(session)(deliveries).values(rows).on_conflict_do_nothing(index_elements=["id"])
+                .returning(*deliveries.c))
+            # a message that could not even be planned (no address, a broken template) is announced as failed
+            for row in inserted.all():
+                if row.state == DeliveryState.FAILED.value:
+                    emit_failed(uow, row, now)
 
     async def _with_caller(self, session: AsyncSession, notice: Notice) -> Notice:
         """Only the opening event names the caller, and SLA events name no assignee: both are taken from the

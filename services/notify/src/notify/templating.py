@@ -14,7 +14,8 @@ from typing import Any
 
 from aftercare_platform.errors import InvalidArgument
 from jinja2 import StrictUndefined, TemplateError, Undefined
-from jinja2.sandbox import SandboxedEnvironment, SecurityError
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import SandboxedEnvironment
 
 from notify.domain.notice import Contact, Notice
 from notify.domain.sms_length import SmsLength, sms_length

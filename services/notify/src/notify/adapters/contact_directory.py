@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 import grpc
+from aftercare.common.v1 import common_pb2
 from aftercare.intake.v1 import intake_pb2, intake_pb2_grpc
 
 from notify.domain.notice import Contact, Notice
@@ -34,8 +35,8 @@ class IntakeRegistry:
     async def contacts_matching(self, caller: Contact) -> list[Any]:
         found, token = [], ""
         while True:
-            response = await self._stub.ListContacts(
-                intake_pb2.ListContactsRequest(page={"page_size": 500, "page_token": token}), timeout=self._timeout)
+            page = common_pb2.PageRequest(page_size=500, page_token=token)
+            response = await self._stub.ListContacts(intake_pb2.ListContactsRequest(page=page), timeout=self._timeout)
             found += [c for c in response.contacts if _same_person(caller, c)]
             token = response.page.next_page_token
             if not token:

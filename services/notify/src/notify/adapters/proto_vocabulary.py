@@ -22,8 +22,8 @@ def enum_word(enum: Any, value: str | int, prefix: str) -> str:
     return value.removeprefix(prefix).lower()
 
 
-def channel_message(channel: Channel | str) -> int:
-    return int(notify_pb2.DeliveryChannel.Value(f"DELIVERY_CHANNEL_{str(channel).upper()}"))
+def channel_message(channel: Channel | str) -> notify_pb2.DeliveryChannel.ValueType:
+    return notify_pb2.DeliveryChannel.Value(f"DELIVERY_CHANNEL_{str(channel).upper()}")
 
 
 def channel_from(value: int, field: str) -> Channel:
@@ -34,5 +34,5 @@ def channel_from(value: int, field: str) -> Channel:
         raise InvalidArgument.for_field(field, "must be SMS, EMAIL or WEBHOOK") from None
 
 
-def state_message(state: DeliveryState | str) -> int:
-    return int(notify_pb2.DeliveryState.Value(f"DELIVERY_STATE_{str(state).upper()}"))
+def state_message(state: DeliveryState | str) -> notify_pb2.DeliveryState.ValueType:
+    return notify_pb2.DeliveryState.Value(f"DELIVERY_STATE_{str(state).upper()}")
