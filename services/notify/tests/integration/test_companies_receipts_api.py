@@ -77,8 +77,18 @@ async def test_receipts_are_authenticated_applied_once_and_never_backwards(world
         assert (await post("undelivered")).json() == {"outcome": "unchanged"}
         got = (await notify.stub.GetDelivery(notify_pb2.GetDeliveryRequest(delivery_id=delivery.delivery_id),
                                              metadata=notify.auth())).delivery
+        # a resend is a new delivery, once per request id, for staff who may resend
+        resend = notify_pb2.ResendRequest(delivery_id=delivery.delivery_id, request_id="r-1", reason="lost phone")
+        first = (await notify.stub.Resend(resend, metadata=notify.auth("sup-east", "supervisor"))).delivery
+        again = (await notify.stub.Resend(resend, metadata=notify.auth("sup-east", "supervisor"))).delivery
+        with pytest.raises(Exception, match="roles"):
+            await notify.stub.Resend(resend, metadata=notify.auth("eng-1", "engineer"))
+        await settled(notify)
+        rows = await notify.deliveries(case_id=case.case_id)
     assert got.state == notify_pb2.DELIVERY_STATE_DELIVERED
     assert [r.status for r in got.receipts] == ["delivered", "sent", "undelivered"]
+    assert first.delivery_id == again.delivery_id != delivery.delivery_id and len(rows) == 2
+    assert len(world.providers.to(SUPERVISOR.phone)) == 2
 
 
 async def _non_empty(rows: object) -> bool:
