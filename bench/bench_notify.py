@@ -1,6 +1,7 @@
 """notify: messages/s per channel against local servers (aiosmtpd, an HTTP server speaking like the two SMS
 gateway shapes, a webhook receiver), and end to end: p50/p99 from an SLA breach event published on RabbitMQ
-to the SMTP server accepting the mail, at a steady 50 events/s, with notify in-process on PostgreSQL.
+to the SMTP server accepting the mail, at a steady 50 events/s, with `python -m notify` in its own process
+on PostgreSQL.
 
     uv run python bench/bench_notify.py [--messages 400] [--concurrency 16] [--rate 50] [--seconds 10]
 
@@ -10,6 +11,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import os
+import subprocess
 import sys
 import time
 from contextlib import ExitStack
@@ -23,17 +27,14 @@ from aftercare.sla.v1 import events_pb2, sla_pb2
 from aftercare_platform.bus.amqp import AmqpBroker
 from aftercare_platform.bus.envelope import CloudEvent, payload_to_dict
 from aftercare_platform.bus.ports import OutgoingMessage
-from aftercare_platform.testing.in_process import service_in_process
 from aftercare_platform.testing.infra import create_database, drop_database, start_servers
 from aftercare_platform.testing.ports import free_port
 from machine import describe, percentile
-from notify.bootstrap import definition
 from notify.channels.base import ChannelSender, Outgoing
 from notify.channels.sms_gateways import BasicAuthGatewayConfig, BasicAuthSms, SignedGatewayConfig, SignedRequestSms
 from notify.channels.smtp import SmtpConfig, SmtpSender
 from notify.channels.webhook import WebhookSender
 from notify.domain.vocabulary import Channel
-from notify.settings import NotifySettings, StaffSeed
 from notify.testing.local_servers import SmtpServer, http_providers
 
 
@@ -89,28 +90,46 @@ async def end_to_end(admin_url: str, amqp_url: str, args: argparse.Namespace) ->
     name, url = await create_database(admin_url, "aftercare_bench")
     smtp = SmtpServer(free_port())
     smtp.start()
-    settings = NotifySettings(
-        database_url=url, amqp_url=amqp_url, http_port=free_port(), grpc_port=free_port(), http_host="127.0.0.1",
-        grpc_host="127.0.0.1", log_json=False, log_level="WARNING", smtp_port=smtp.port, smtp_security="none",
-        sender_poll_seconds=0.05, staff=[StaffSeed(staff_id="sup", email="sup@example.com",
-                                                   supervisor_of_regions=["east"])])
+    http_port = free_port()
+    env = {**os.environ, "AFTERCARE_DATABASE_URL": url, "AFTERCARE_AMQP_URL": amqp_url,
+           "AFTERCARE_HTTP_HOST": "127.0.0.1", "AFTERCARE_GRPC_HOST": "127.0.0.1",
+           "AFTERCARE_HTTP_PORT": str(http_port), "AFTERCARE_GRPC_PORT": str(free_port()),
+           "AFTERCARE_LOG_LEVEL": "WARNING", "AFTERCARE_LOG_JSON": "false", "AFTERCARE_SMTP_PORT": str(smtp.port),
+           "AFTERCARE_SMTP_SECURITY": "none", "AFTERCARE_SENDER_POLL_SECONDS": "0.05",
+           "AFTERCARE_SENDER_CONCURRENCY": os.environ.get("BENCH_NOTIFY_CONCURRENCY", "16"),
+           "AFTERCARE_STAFF": json.dumps([{"staff_id": "sup", "email": "sup@example.com",
+                                           "supervisor_of_regions": ["east"]}])}
+    # notify in its own process, as deployed: the SMTP server and the publisher stay in this one
+    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "notify", env=env,
+                                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     broker = AmqpBroker(amqp_url, connection_name="notify-bench")
     await broker.connect()
     published: dict[str, float] = {}
     try:
-        async with service_in_process(definition, settings):
-            started = time.monotonic()
-            for i in range(total):
-                await asyncio.sleep(max(0.0, started + i / args.rate - time.monotonic()))
-                event = breach(i)
-                published[f"EA-20261121-{i:06d}"] = time.monotonic()
-                await broker.publish(OutgoingMessage(body=event.to_json(), message_id=event.id,
-                                                     routing_key=event.routing_key))
-            # the SMTP server runs in its own thread: polled, it has no event to await
-            while len(smtp.box.mails) < total and time.monotonic() - started < args.seconds + 120:  # noqa: ASYNC110
-                await asyncio.sleep(0.1)
+        async with httpx.AsyncClient() as http:
+            while True:
+                try:
+                    if (await http.get(f"http://127.0.0.1:{http_port}/readyz")).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if process.returncode is not None:
+                    raise RuntimeError(f"notify exited with {process.returncode}")
+                await asyncio.sleep(0.2)
+        started = time.monotonic()
+        for i in range(total):
+            await asyncio.sleep(max(0.0, started + i / args.rate - time.monotonic()))
+            event = breach(i)
+            published[f"EA-20261121-{i:06d}"] = time.monotonic()
+            await broker.publish(OutgoingMessage(body=event.to_json(), message_id=event.id,
+                                                 routing_key=event.routing_key))
+        # the SMTP server runs in its own thread: polled, it has no event to await
+        while len(smtp.box.mails) < total and time.monotonic() - started < args.seconds + 120:  # noqa: ASYNC110
+            await asyncio.sleep(0.1)
         await stages(url)
     finally:
+        process.terminate()
+        await process.wait()
         await broker.close()
         smtp.stop()
         await drop_database(admin_url, name)

@@ -63,6 +63,8 @@ class DeliverySender:
         self._wake = asyncio.Event()
         self._stopping = False
         self._postgres = database.engine.dialect.name == "postgresql"
+        self._accepted: list[tuple[Any, Accepted, asyncio.Future[None]]] = []
+        self._recording: asyncio.Task[None] | None = None
 
     def wake(self) -> None:
         self._wake.set()
@@ -159,6 +161,7 @@ class DeliverySender:
                 deliveries.c.state.in_(SENT_STATES), deliveries.c.sending_at > since,
                 deliveries.c.id.not_in(claimed_ids)))).all()]
         decided: list[Any] = []
+        to_mark: list[str] = []
         digested: set[str] = set()
         for row in group:
             if row.id in digested:
@@ -167,7 +170,7 @@ class DeliverySender:
                 await self._fail(uow, row, "refused: the recipient belongs to another company than the case", now)
                 continue
             if row.state == DeliveryState.SENDING.value:  # its sender died: the same send again, same key
-                decided.append(await self._mark_sending(uow, row, now))
+                to_mark.append(row.id)
                 history.append(SentRecord(now, row.template))
                 continue
             wait_until = next_allowed(self._limits, channel, history, row.template, now, urgent=row.urgent)
@@ -182,16 +185,14 @@ class DeliverySender:
                     decided.append(digest[0])
                     history.append(SentRecord(now, "digest"))
                     continue
-            decided.append(await self._mark_sending(uow, row, now))
+            to_mark.append(row.id)
             history.append(SentRecord(now, row.template))
+        if to_mark:  # one statement for the group
+            decided += (await session.execute(
+                update(deliveries).where(deliveries.c.id.in_(to_mark))
+                .values(state=DeliveryState.SENDING.value, sending_at=now, attempts=deliveries.c.attempts + 1,
+                        updated_at=now).returning(*deliveries.c))).all()
         return decided
-
-    async def _mark_sending(self, uow: UnitOfWork, row: Any, now: datetime) -> Any:
-        result = await uow.session.execute(
-            update(deliveries).where(deliveries.c.id == row.id)
-            .values(state=DeliveryState.SENDING.value, sending_at=now, attempts=deliveries.c.attempts + 1,
-                    updated_at=now).returning(*deliveries.c))
-        return result.one()
 
     async def _digest(
         self, uow: UnitOfWork, first: Any, group: list[Any], now: datetime
@@ -255,21 +256,45 @@ class DeliverySender:
             log.exception("sending %s failed unexpectedly", row.id)
             await self._record_failure(row, ChannelFailure("unknown", repr(bug)))
             return
-        await self._record_sent(row, accepted)
+        try:
+            await self._record_sent(row, accepted)
+        except Exception:  # the database is away: the row stays `sending` and goes again, same key, after its lease
+            log.exception("recording %s as sent failed", row.id)
 
     async def _record_sent(self, row: Any, accepted: Accepted) -> None:
-        now = self._clock.now()
-        async with self._db.unit_of_work() as uow:
-            result = await uow.session.execute(
-                update(deliveries).where(deliveries.c.id == row.id, deliveries.c.state == DeliveryState.SENDING.value)
-                .values(state=DeliveryState.SENT.value, provider=accepted.provider,
-                        provider_message_id=accepted.provider_message_id, sent_at=now, updated_at=now,
-                        last_error="", receipt_rank=func.greatest(deliveries.c.receipt_rank, 1)
-                        if self._postgres else 1)
-                .returning(*deliveries.c))
-            updated = result.first()
-            if updated is not None:
-                emit_sent(uow, updated, now)
+        """Group commit: what was accepted while the previous batch was committing goes in one transaction
+        (no waiting when idle; under load one commit serves many sends). Returns once its row is committed."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._accepted.append((row, accepted, done))
+        if self._recording is None or self._recording.done():
+            self._recording = asyncio.create_task(self._commit_accepted())
+        await done
+
+    async def _commit_accepted(self) -> None:
+        while self._accepted:
+            batch, self._accepted = self._accepted, []
+            try:
+                now = self._clock.now()
+                async with self._db.unit_of_work() as uow:
+                    for row, accepted, _ in batch:
+                        updated = (await uow.session.execute(
+                            update(deliveries)
+                            .where(deliveries.c.id == row.id, deliveries.c.state == DeliveryState.SENDING.value)
+                            .values(state=DeliveryState.SENT.value, provider=accepted.provider,
+                                    provider_message_id=accepted.provider_message_id, sent_at=now, updated_at=now,
+                                    last_error="", receipt_rank=func.greatest(deliveries.c.receipt_rank, 1)
+                                    if self._postgres else 1)
+                            .returning(*deliveries.c))).first()
+                        if updated is not None:
+                            emit_sent(uow, updated, now)
+            except Exception as failure:  # the rows stay `sending`: sent again after the lease, same key
+                for _, _, done in batch:
+                    if not done.done():
+                        done.set_exception(failure)
+                continue
+            for _, _, done in batch:
+                if not done.done():
+                    done.set_result(None)
 
     async def _record_failure(self, row: Any, failure: ChannelFailure) -> None:
         now = self._clock.now()

@@ -41,7 +41,8 @@ def build_channels(s: NotifySettings, client: httpx.AsyncClient) -> dict[Channel
     else:
         channels[Channel.EMAIL] = Retrying(SmtpSender(SmtpConfig(
             s.smtp_host, s.smtp_port, s.smtp_security, s.smtp_username, s.smtp_password, s.mail_from,
-            s.mail_bounce_address, s.mail_reply_to, s.mail_domain, ca_file=s.smtp_ca_file)), s.attempt_retries)
+            s.mail_bounce_address, s.mail_reply_to, s.mail_domain, ca_file=s.smtp_ca_file),
+            pool_size=s.sender_concurrency), s.attempt_retries)
     primary, secondary = _sms(s.sms_primary, s, client), _sms(s.sms_secondary, s, client)
     if primary is not None:
         sms = FailoverSms(Retrying(primary, s.attempt_retries), secondary) if secondary is not None else primary
