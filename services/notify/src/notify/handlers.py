@@ -9,6 +9,7 @@ its keys taken only if the event id is the same, which is the producers' contrac
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -28,10 +29,10 @@ from notify.directory import RecipientDirectory
 from notify.domain.notice import RESOLVING_TYPES, Notice
 from notify.domain.planning import PlannedDelivery, plan_deliveries
 from notify.domain.recipients import Recipient
-from notify.domain.rules import ExtraRecipient
+from notify.domain.rules import ExtraRecipient, RuleBook
 from notify.domain.vocabulary import Channel, DeliveryState, Role
 from notify.events import emit_failed
-from notify.templating import TemplateKey, render
+from notify.templating import MessageTemplate, TemplateKey, render
 
 log = logging.getLogger(__name__)
 
@@ -56,9 +57,27 @@ def _extra_recipient(notice: Notice, extra: ExtraRecipient) -> Recipient:
 
 
 class NotifyHandlers:
-    def __init__(self, directory: RecipientDirectory, settings: PlanningSettings) -> None:
+    def __init__(self, directory: RecipientDirectory, settings: PlanningSettings, cache_seconds: float = 5.0) -> None:
         self._directory, self._settings = directory, settings
         self.refused_total = 0  # cross-company recipients kept out (a metric; each one is logged)
+        # templates and overrides change rarely: read at most every few seconds, not for every message
+        self._cache_seconds = cache_seconds
+        self._templates: dict[TemplateKey, tuple[float, MessageTemplate]] = {}
+        self._rulebooks: dict[str, tuple[float, RuleBook]] = {}
+
+    async def _template(self, session: AsyncSession, key: TemplateKey) -> MessageTemplate:
+        cached = self._templates.get(key)
+        if cached is None or time.monotonic() - cached[0] > self._cache_seconds:
+            cached = (time.monotonic(), await current_template(session, key))
+            self._templates[key] = cached
+        return cached[1]
+
+    async def _rulebook(self, session: AsyncSession, company_id: str) -> RuleBook:
+        cached = self._rulebooks.get(company_id)
+        if cached is None or time.monotonic() - cached[0] > self._cache_seconds:
+            cached = (time.monotonic(), await rulebook_for(session, company_id))
+            self._rulebooks[company_id] = cached
+        return cached[1]
 
     async def on_event(self, event: CloudEvent, uow: UnitOfWork) -> None:
         session, now = uow.session, uow.clock.now()
@@ -68,7 +87,7 @@ class NotifyHandlers:
             company_id=notice.company_id, received_at=now, document=notice_document(notice),
         ).on_conflict_do_nothing(index_elements=["event_id"]))
         await self._track_resolution(session, notice, now)
-        rulebook = await rulebook_for(session, notice.company_id)
+        rulebook = await self._rulebook(session, notice.company_id)
         targets = rulebook.targets(notice)
         roles = list(dict.fromkeys(t.role for t in targets.by_role))
         recipients: dict[Role, list[Recipient]] = {role: await self._directory.resolve(role, notice) for role in roles}
@@ -130,7 +149,7 @@ class NotifyHandlers:
         if resolved and state is DeliveryState.HELD and not n.urgent and not n.resolves_case:
             state, error = DeliveryState.CANCELLED, "the case was resolved before the message could go"
         key = TemplateKey(n.event_type, d.channel, r.language)
-        template = await current_template(session, key)
+        template = await self._template(session, key)
         context = {**n.template_context(), "recipient_name": r.name, "console_url": self._settings.console_url,
                    "survey_url": f"{self._settings.console_url.rstrip('/')}/survey/{n.case_id}"}
         subject = text = html = ""

@@ -95,7 +95,8 @@ class DeliverySender:
         while not self._stopping:
             free = self._s.concurrency - len(in_flight)
             claimed = 0
-            if free > 0:
+            # claim in worthwhile batches: a claim per freed slot would cost a transaction per message
+            if free > 0 and (free >= max(1, self._s.concurrency // 2) or not in_flight):
                 try:
                     claimed, to_send = await self._claim(min(free, self._s.batch_size))
                 except Exception:  # the database or a bug: logged, tried again after a pause, never fatal
@@ -105,11 +106,11 @@ class DeliverySender:
                     task = asyncio.create_task(self._send(row))
                     in_flight.add(task)
                     task.add_done_callback(finished)
-            if (claimed == 0 or free <= 0) and not self._stopping:
+            if claimed == 0 and not self._stopping:
                 self._wake.clear()
                 slot_freed.clear()
                 waits = [asyncio.create_task(self._wake.wait())]
-                if free <= 0:
+                if in_flight:
                     waits.append(asyncio.create_task(slot_freed.wait()))
                 await asyncio.wait(waits, timeout=self._s.poll_seconds, return_when=asyncio.FIRST_COMPLETED)
                 for waiting in waits:

@@ -23,6 +23,8 @@ class NotifySettings(ServiceSettings):
     service_name: str = "notify"
     http_port: int = 8005
     grpc_port: int = 50055
+    # events planned at once: each holds a pooled connection for its transaction, and the sender needs some too
+    prefetch: int = Field(default=8, ge=1, le=10_000)
 
     # e-mail: "smtp", or "file" (development only: written to file_sink_dir)
     email_transport: str = Field(default="smtp", pattern="^(smtp|file)$")

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from aftercare_platform.errors import InvalidArgument
-from jinja2 import StrictUndefined, TemplateError, Undefined
+from jinja2 import StrictUndefined, Template, TemplateError, Undefined
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -83,8 +84,14 @@ SAMPLE_NOTICE = Notice(
 )
 
 
+@lru_cache(maxsize=1024)
+def _compiled(env: SandboxedEnvironment, source: str) -> Template:
+    """Compiling is most of a render's cost: each source is compiled once per environment."""
+    return env.from_string(source)
+
+
 def _render(env: SandboxedEnvironment, source: str, context: dict[str, Any]) -> str:
-    return env.from_string(source).render(context).strip()
+    return _compiled(env, source).render(context).strip()
 
 
 def render(template: MessageTemplate, context: dict[str, Any]) -> Rendered:
