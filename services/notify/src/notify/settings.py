@@ -79,7 +79,8 @@ class NotifySettings(ServiceSettings):
     retry_max_seconds: float = Field(default=300.0, gt=0)
     # in-process retries of one attempt (tenacity), before the delivery goes back to the database
     attempt_retries: int = Field(default=2, ge=1, le=10)
-    # a delivery left `sending` this long (its sender died) is tried again, under the same key
+    # a delivery left `sending` this long (its sender died) is tried again, under the same key; it must outlast
+    # the slowest live attempt (attempt_retries x the providers' 10 s timeouts), or a slow send is sent twice
     sending_lease_seconds: float = Field(default=60.0, gt=0)
 
     # where intake's registry is (contacts); empty: the caller named on the case only

@@ -115,7 +115,7 @@ class World:
             "twilio_status_callback": "https://notify.example/v1/notify/receipts/twilio",
             "intake_grpc_target": self.intake_target, "staff": [SUPERVISOR, ENGINEER],
             "sender_poll_seconds": 0.2, "retry_base_seconds": 0.5, "retry_max_seconds": 2, "attempt_retries": 1,
-            "sending_lease_seconds": 5,
+            "sending_lease_seconds": 30,
         }
         fields.update(overrides)
         return NotifySettings(**fields)
