@@ -14,7 +14,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from aftercare_platform.bus.envelope import CloudEvent
 from aftercare_platform.db.unit_of_work import UnitOfWork
 from jinja2 import TemplateError
 from sqlalchemy import delete, select, update
@@ -22,7 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from notify.adapters.catalog import current_template
-from notify.adapters.notices import notice_document, notice_from_document, notice_from_event
+from notify.adapters.notices import notice_document, notice_from_document
 from notify.adapters.rulebook_store import rulebook_for
 from notify.adapters.tables import deliveries, notices, resolved_cases
 from notify.directory import RecipientDirectory
@@ -79,9 +78,9 @@ class NotifyHandlers:
             self._rulebooks[company_id] = cached
         return cached[1]
 
-    async def on_event(self, event: CloudEvent, uow: UnitOfWork) -> None:
+    async def on_notice(self, received: Notice, uow: UnitOfWork) -> None:
         session, now = uow.session, uow.clock.now()
-        notice = await self._with_caller(session, notice_from_event(event))
+        notice = await self._with_caller(session, received)
         await session.execute(dialect_insert(session)(notices).values(
             event_id=notice.event_id, event_type=notice.event_type, case_id=notice.case_id,
             company_id=notice.company_id, received_at=now, document=notice_document(notice),
