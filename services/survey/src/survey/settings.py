@@ -1,0 +1,12 @@
+"""The survey service's configuration, read once from `AFTERCARE_*` variables."""
+
+from __future__ import annotations
+
+from aftercare_platform.settings import ServiceSettings
+
+
+class SurveySettings(ServiceSettings):
+    # its line in deploy/services.tsv (a platform unit test holds them equal)
+    service_name: str = "survey"
+    http_port: int = 8007
+    grpc_port: int = 50057
