@@ -5,23 +5,31 @@ from __future__ import annotations
 from aftercare.survey.v1 import survey_pb2_grpc
 from aftercare_platform.service.definition import GrpcServicer, Infrastructure, ServiceDefinition, ServiceParts
 
+from survey.adapters.cases_gateway import GrpcCasesGateway
 from survey.adapters.tables import metadata
 from survey.entrypoints.consumers import subscriptions
 from survey.entrypoints.grpc_api import SurveyServicer
 from survey.entrypoints.http_api import router
+from survey.entrypoints.pages import pages
 from survey.handlers import SurveyHandlers
 from survey.reads import SurveyReads
 from survey.settings import SurveySettings
+from survey.worker import SurveyWorker
 
 
 async def build(infra: Infrastructure[SurveySettings]) -> ServiceParts:
-    handlers = SurveyHandlers(infra.database, region=infra.settings.region)
-    reads = SurveyReads(infra.database)
+    settings = infra.settings
+    handlers = SurveyHandlers(infra.database, settings)
+    reads = SurveyReads(infra.database, threshold=settings.unsatisfied_threshold)
+    cases = GrpcCasesGateway(settings, target=settings.cases_grpc_target, timeout=settings.cases_timeout_seconds,
+                             telemetry=infra.telemetry)
     return ServiceParts(
         grpc_servicers=[GrpcServicer(survey_pb2_grpc.add_SurveyServiceServicer_to_server,
                                      SurveyServicer(handlers, reads))],
-        http_routers=[router(reads)],
+        http_routers=[router(handlers, reads), pages(handlers)],
         subscriptions=subscriptions(handlers),
+        background=[SurveyWorker(infra.database, cases, settings)],
+        closers=[cases.close],
     )
 
 
@@ -31,6 +39,6 @@ definition = ServiceDefinition(
     settings_class=SurveySettings,
     metadata=metadata,
     build=build,
-    # the services it calls or listens to, so `aftercare run` starts them first: e.g. ("cases",)
-    start_after=(),
+    # it listens to cases and sla-timer and calls cases
+    start_after=("cases", "sla-timer"),
 )

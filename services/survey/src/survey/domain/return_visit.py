@@ -39,6 +39,7 @@ class ReturnVisit:
     due_at: datetime
     attempts: int = 0
     outcome: Outcome | None = None
+    region: str = ""
 
     def record(self, outcome: Outcome, now: datetime) -> ReturnVisit:
         if self.status is not ReturnVisitStatus.OPEN:

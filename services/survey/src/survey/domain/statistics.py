@@ -134,7 +134,8 @@ def assess(engineer_id: str, records: Iterable[CaseRecord],
     return EngineerAssessment(engineer_id, len(rows), csat, sla, reopen, ftf, score)
 
 
-def assess_all(records: Iterable[CaseRecord], weights: AssessmentWeights = AssessmentWeights()) -> list[EngineerAssessment]:
+def assess_all(records: Iterable[CaseRecord],
+               weights: AssessmentWeights = AssessmentWeights()) -> list[EngineerAssessment]:
     groups: dict[str, list[CaseRecord]] = {}
     for record in records:
         if record.engineer_id:

@@ -4,29 +4,78 @@ Errors are raised as `aftercare_platform.errors` and mapped to gRPC statuses by 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from aftercare.survey.v1 import survey_pb2 as pb
 from aftercare.survey.v1 import survey_pb2_grpc
 from aftercare_platform.auth.context import current_principal
+from aftercare_platform.errors import InvalidArgument
 
 from survey.adapters.events import timestamp
-from survey.domain.pings import Ping
+from survey.domain.return_visit import Outcome, ReturnVisit
+from survey.domain.statistics import Dimension
+from survey.entrypoints.views import require_staff, status_filter
 from survey.handlers import SurveyHandlers
 from survey.reads import SurveyReads
 
 
-def ping_message(ping: Ping) -> pb.Ping:
-    return pb.Ping(id=ping.id, text=ping.text, by=ping.by, at=timestamp(ping))
+def _time(message: Any, field: str) -> datetime | None:
+    return getattr(message, field).ToDatetime(tzinfo=UTC) if message.HasField(field) else None
+
+
+def _dimension(value: int) -> Dimension:
+    if value == pb.DIMENSION_UNSPECIFIED:
+        raise InvalidArgument.for_field("dimension", "is required")
+    return Dimension(pb.Dimension.Name(value).removeprefix("DIMENSION_").lower())  # type: ignore[arg-type]
+
+
+def visit_message(visit: ReturnVisit) -> pb.ReturnVisit:
+    outcome = visit.outcome
+    return pb.ReturnVisit(
+        return_visit_id=visit.id, case_id=visit.case_id, case_number=visit.case_number, company_id=visit.company_id,
+        engineer_id=visit.engineer_id, reason=visit.reason, status=visit.status.value,
+        due_time=timestamp(visit.due_at), attempts=visit.attempts, reached=bool(outcome and outcome.reached),
+        satisfaction=(outcome.satisfaction or 0) if outcome else 0, comments=outcome.comments if outcome else "",
+        follow_up=bool(outcome and outcome.follow_up))
 
 
 class SurveyServicer(survey_pb2_grpc.SurveyServiceServicer):
     def __init__(self, handlers: SurveyHandlers, reads: SurveyReads) -> None:
         self.handlers, self.reads = handlers, reads
 
-    async def Ping(self, request: pb.PingRequest, context: Any) -> pb.PingResponse:
-        ping = await self.handlers.ping(request.text, current_principal().subject)
-        return pb.PingResponse(ping=ping_message(ping))
+    async def GetStatistics(self, request: pb.GetStatisticsRequest, context: Any) -> pb.GetStatisticsResponse:
+        principal = current_principal()
+        require_staff(principal)
+        rows = await self.reads.statistics(principal, _dimension(request.dimension),
+                                           _time(request, "closed_from"), _time(request, "closed_until"))
+        return pb.GetStatisticsResponse(rows=[pb.Satisfaction(**{
+            key: value for key, value in vars(row).items() if value is not None}) for row in rows])
 
-    async def GetPing(self, request: pb.GetPingRequest, context: Any) -> pb.GetPingResponse:
-        return pb.GetPingResponse(ping=ping_message(await self.reads.ping(request.id)))
+    async def GetEngineerAssessment(self, request: pb.GetEngineerAssessmentRequest,
+                                    context: Any) -> pb.GetEngineerAssessmentResponse:
+        principal = current_principal()
+        require_staff(principal)
+        rows = await self.reads.assessment(principal, _time(request, "closed_from"), _time(request, "closed_until"))
+        return pb.GetEngineerAssessmentResponse(engineers=[pb.EngineerAssessment(**{
+            key: value for key, value in vars(row).items() if value is not None}) for row in rows])
+
+    async def ListReturnVisits(self, request: pb.ListReturnVisitsRequest,
+                               context: Any) -> pb.ListReturnVisitsResponse:
+        principal = current_principal()
+        require_staff(principal)
+        visits = await self.reads.return_visits(principal, status_filter(request.status))
+        return pb.ListReturnVisitsResponse(return_visits=[visit_message(v) for v in visits])
+
+    async def RecordReturnVisit(self, request: pb.RecordReturnVisitRequest,
+                                context: Any) -> pb.RecordReturnVisitResponse:
+        principal = current_principal()
+        require_staff(principal)
+        await self.reads.return_visit(principal, request.return_visit_id)
+        outcome = Outcome(request.reached, request.satisfaction or None, request.comments.strip(), request.follow_up)
+        visit = await self.handlers.record_return_visit(request.return_visit_id, outcome, principal.subject)
+        return pb.RecordReturnVisitResponse(return_visit=visit_message(visit))
+
+    async def ListCampaigns(self, request: pb.ListCampaignsRequest, context: Any) -> pb.ListCampaignsResponse:
+        require_staff(current_principal())
+        return pb.ListCampaignsResponse()

@@ -25,25 +25,51 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n aftercare/survey/v1/survey.proto\x12\x13\x61\x66tercare.survey.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"T\n\x04Ping\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04text\x18\x02 \x01(\t\x12\n\n\x02\x62y\x18\x03 \x01(\t\x12&\n\x02\x61t\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x1b\n\x0bPingRequest\x12\x0c\n\x04text\x18\x01 \x01(\t\"7\n\x0cPingResponse\x12\'\n\x04ping\x18\x01 \x01(\x0b\x32\x19.aftercare.survey.v1.Ping\"\x1c\n\x0eGetPingRequest\x12\n\n\x02id\x18\x01 \x01(\t\":\n\x0fGetPingResponse\x12\'\n\x04ping\x18\x01 \x01(\x0b\x32\x19.aftercare.survey.v1.Ping\"O\n\x06Pinged\x12\x0f\n\x07ping_id\x18\x01 \x01(\t\x12\x0c\n\x04text\x18\x02 \x01(\t\x12&\n\x02\x61t\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp2\xb2\x01\n\rSurveyService\x12K\n\x04Ping\x12 .aftercare.survey.v1.PingRequest\x1a!.aftercare.survey.v1.PingResponse\x12T\n\x07GetPing\x12#.aftercare.survey.v1.GetPingRequest\x1a$.aftercare.survey.v1.GetPingResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n aftercare/survey/v1/survey.proto\x12\x13\x61\x66tercare.survey.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xac\x01\n\x14GetStatisticsRequest\x12\x31\n\tdimension\x18\x01 \x01(\x0e\x32\x1e.aftercare.survey.v1.Dimension\x12/\n\x0b\x63losed_from\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0c\x63losed_until\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xe6\x01\n\x0cSatisfaction\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x0c\n\x04sent\x18\x02 \x01(\x05\x12\x10\n\x08\x61nswered\x18\x03 \x01(\x05\x12\x1a\n\rresponse_rate\x18\x04 \x01(\x01H\x00\x88\x01\x01\x12\x11\n\x04\x63sat\x18\x05 \x01(\x01H\x01\x88\x01\x01\x12\x10\n\x03nps\x18\x06 \x01(\x01H\x02\x88\x01\x01\x12\x1c\n\x0f\x61verage_overall\x18\x07 \x01(\x01H\x03\x88\x01\x01\x12\x13\n\x0bunsatisfied\x18\x08 \x01(\x05\x42\x10\n\x0e_response_rateB\x07\n\x05_csatB\x06\n\x04_npsB\x12\n\x10_average_overall\"H\n\x15GetStatisticsResponse\x12/\n\x04rows\x18\x01 \x03(\x0b\x32!.aftercare.survey.v1.Satisfaction\"\x81\x01\n\x1cGetEngineerAssessmentRequest\x12/\n\x0b\x63losed_from\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0c\x63losed_until\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xfc\x01\n\x12\x45ngineerAssessment\x12\x13\n\x0b\x65ngineer_id\x18\x01 \x01(\t\x12\r\n\x05\x63\x61ses\x18\x02 \x01(\x05\x12\x11\n\x04\x63sat\x18\x03 \x01(\x01H\x00\x88\x01\x01\x12\x1b\n\x0esla_attainment\x18\x04 \x01(\x01H\x01\x88\x01\x01\x12\x18\n\x0breopen_rate\x18\x05 \x01(\x01H\x02\x88\x01\x01\x12\x1b\n\x0e\x66irst_time_fix\x18\x06 \x01(\x01H\x03\x88\x01\x01\x12\x12\n\x05score\x18\x07 \x01(\x01H\x04\x88\x01\x01\x42\x07\n\x05_csatB\x11\n\x0f_sla_attainmentB\x0e\n\x0c_reopen_rateB\x11\n\x0f_first_time_fixB\x08\n\x06_score\"[\n\x1dGetEngineerAssessmentResponse\x12:\n\tengineers\x18\x01 \x03(\x0b\x32\'.aftercare.survey.v1.EngineerAssessment\"\xa1\x02\n\x0bReturnVisit\x12\x17\n\x0freturn_visit_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x13\n\x0b\x63\x61se_number\x18\x03 \x01(\t\x12\x12\n\ncompany_id\x18\x04 \x01(\t\x12\x13\n\x0b\x65ngineer_id\x18\x05 \x01(\t\x12\x0e\n\x06reason\x18\x06 \x01(\t\x12\x0e\n\x06status\x18\x07 \x01(\t\x12,\n\x08\x64ue_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08\x61ttempts\x18\t \x01(\x05\x12\x0f\n\x07reached\x18\n \x01(\x08\x12\x14\n\x0csatisfaction\x18\x0b \x01(\x05\x12\x10\n\x08\x63omments\x18\x0c \x01(\t\x12\x11\n\tfollow_up\x18\r \x01(\x08\")\n\x17ListReturnVisitsRequest\x12\x0e\n\x06status\x18\x01 \x01(\t\"S\n\x18ListReturnVisitsResponse\x12\x37\n\rreturn_visits\x18\x01 \x03(\x0b\x32 .aftercare.survey.v1.ReturnVisit\"\x7f\n\x18RecordReturnVisitRequest\x12\x17\n\x0freturn_visit_id\x18\x01 \x01(\t\x12\x0f\n\x07reached\x18\x02 \x01(\x08\x12\x14\n\x0csatisfaction\x18\x03 \x01(\x05\x12\x10\n\x08\x63omments\x18\x04 \x01(\t\x12\x11\n\tfollow_up\x18\x05 \x01(\x08\"S\n\x19RecordReturnVisitResponse\x12\x36\n\x0creturn_visit\x18\x01 \x01(\x0b\x32 .aftercare.survey.v1.ReturnVisit\"\x16\n\x14ListCampaignsRequest\"\x94\x01\n\x08\x43\x61mpaign\x12\x13\n\x0b\x63\x61mpaign_id\x18\x01 \x01(\t\x12\x0e\n\x06period\x18\x02 \x01(\t\x12\x15\n\rquestionnaire\x18\x03 \x01(\t\x12\x0c\n\x04sent\x18\x04 \x01(\x05\x12\x10\n\x08\x61nswered\x18\x05 \x01(\x05\x12\x1a\n\rresponse_rate\x18\x06 \x01(\x01H\x00\x88\x01\x01\x42\x10\n\x0e_response_rate\"I\n\x15ListCampaignsResponse\x12\x30\n\tcampaigns\x18\x01 \x03(\x0b\x32\x1d.aftercare.survey.v1.Campaign\"\xb4\x02\n\nSurveySent\x12\x15\n\rinvitation_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x13\n\x0b\x63\x61se_number\x18\x03 \x01(\t\x12\x0e\n\x06region\x18\x04 \x01(\t\x12\x12\n\ncompany_id\x18\x05 \x01(\t\x12\x0c\n\x04link\x18\x06 \x01(\t\x12\x14\n\x0c\x63ontact_name\x18\x07 \x01(\t\x12\x15\n\rcontact_phone\x18\x08 \x01(\t\x12\x15\n\rcontact_email\x18\t \x01(\t\x12\x10\n\x08language\x18\n \x01(\t\x12\x30\n\x0c\x65xpires_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0boccurred_at\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xc2\x02\n\x0fSurveyCompleted\x12\x15\n\rinvitation_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x13\n\x0b\x63\x61se_number\x18\x03 \x01(\t\x12\x0e\n\x06region\x18\x04 \x01(\t\x12\x12\n\ncompany_id\x18\x05 \x01(\t\x12\x13\n\x0b\x65ngineer_id\x18\x06 \x01(\t\x12\x0f\n\x07overall\x18\x07 \x01(\x05\x12\x16\n\x0eresponse_speed\x18\x08 \x01(\x05\x12\x10\n\x08\x61ttitude\x18\t \x01(\x05\x12\x10\n\x08resolved\x18\n \x01(\x08\x12\x0f\n\x07\x63omment\x18\x0b \x01(\t\x12\x13\n\x0bunsatisfied\x18\x0c \x01(\x08\x12/\n\x0boccurred_at\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\rquestionnaire\x18\x0e \x01(\t\"\x87\x02\n\x11SurveyUnsatisfied\x12\x15\n\rinvitation_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x13\n\x0b\x63\x61se_number\x18\x03 \x01(\t\x12\x0e\n\x06region\x18\x04 \x01(\t\x12\x12\n\ncompany_id\x18\x05 \x01(\t\x12\x13\n\x0b\x65ngineer_id\x18\x06 \x01(\t\x12\x0f\n\x07overall\x18\x07 \x01(\x05\x12\x10\n\x08resolved\x18\x08 \x01(\x08\x12\x0f\n\x07\x63omment\x18\t \x01(\t\x12/\n\x0boccurred_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0freturn_visit_id\x18\x0b \x01(\t\"\xac\x02\n\x13ReturnVisitRecorded\x12\x17\n\x0freturn_visit_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x13\n\x0b\x63\x61se_number\x18\x03 \x01(\t\x12\x0e\n\x06region\x18\x04 \x01(\t\x12\x12\n\ncompany_id\x18\x05 \x01(\t\x12\x13\n\x0b\x65ngineer_id\x18\x06 \x01(\t\x12\x0f\n\x07reached\x18\x07 \x01(\x08\x12\x14\n\x0csatisfaction\x18\x08 \x01(\x05\x12\x10\n\x08\x63omments\x18\t \x01(\t\x12\x11\n\tfollow_up\x18\n \x01(\x08\x12\x0e\n\x06status\x18\x0b \x01(\t\x12\x10\n\x08\x61ttempts\x18\x0c \x01(\x05\x12/\n\x0boccurred_at\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp*\xc5\x01\n\tDimension\x12\x19\n\x15\x44IMENSION_UNSPECIFIED\x10\x00\x12\x15\n\x11\x44IMENSION_COMPANY\x10\x01\x12\x14\n\x10\x44IMENSION_REGION\x10\x02\x12\x16\n\x12\x44IMENSION_ENGINEER\x10\x03\x12\x16\n\x12\x44IMENSION_CATEGORY\x10\x04\x12\x13\n\x0f\x44IMENSION_MONTH\x10\x05\x12\x17\n\x13\x44IMENSION_HALF_YEAR\x10\x06\x12\x12\n\x0e\x44IMENSION_YEAR\x10\x07\x32\xc4\x04\n\rSurveyService\x12\x66\n\rGetStatistics\x12).aftercare.survey.v1.GetStatisticsRequest\x1a*.aftercare.survey.v1.GetStatisticsResponse\x12~\n\x15GetEngineerAssessment\x12\x31.aftercare.survey.v1.GetEngineerAssessmentRequest\x1a\x32.aftercare.survey.v1.GetEngineerAssessmentResponse\x12o\n\x10ListReturnVisits\x12,.aftercare.survey.v1.ListReturnVisitsRequest\x1a-.aftercare.survey.v1.ListReturnVisitsResponse\x12r\n\x11RecordReturnVisit\x12-.aftercare.survey.v1.RecordReturnVisitRequest\x1a..aftercare.survey.v1.RecordReturnVisitResponse\x12\x66\n\rListCampaigns\x12).aftercare.survey.v1.ListCampaignsRequest\x1a*.aftercare.survey.v1.ListCampaignsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'aftercare.survey.v1.survey_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_PING']._serialized_start=90
-  _globals['_PING']._serialized_end=174
-  _globals['_PINGREQUEST']._serialized_start=176
-  _globals['_PINGREQUEST']._serialized_end=203
-  _globals['_PINGRESPONSE']._serialized_start=205
-  _globals['_PINGRESPONSE']._serialized_end=260
-  _globals['_GETPINGREQUEST']._serialized_start=262
-  _globals['_GETPINGREQUEST']._serialized_end=290
-  _globals['_GETPINGRESPONSE']._serialized_start=292
-  _globals['_GETPINGRESPONSE']._serialized_end=350
-  _globals['_PINGED']._serialized_start=352
-  _globals['_PINGED']._serialized_end=431
-  _globals['_SURVEYSERVICE']._serialized_start=434
-  _globals['_SURVEYSERVICE']._serialized_end=612
+  _globals['_DIMENSION']._serialized_start=3142
+  _globals['_DIMENSION']._serialized_end=3339
+  _globals['_GETSTATISTICSREQUEST']._serialized_start=91
+  _globals['_GETSTATISTICSREQUEST']._serialized_end=263
+  _globals['_SATISFACTION']._serialized_start=266
+  _globals['_SATISFACTION']._serialized_end=496
+  _globals['_GETSTATISTICSRESPONSE']._serialized_start=498
+  _globals['_GETSTATISTICSRESPONSE']._serialized_end=570
+  _globals['_GETENGINEERASSESSMENTREQUEST']._serialized_start=573
+  _globals['_GETENGINEERASSESSMENTREQUEST']._serialized_end=702
+  _globals['_ENGINEERASSESSMENT']._serialized_start=705
+  _globals['_ENGINEERASSESSMENT']._serialized_end=957
+  _globals['_GETENGINEERASSESSMENTRESPONSE']._serialized_start=959
+  _globals['_GETENGINEERASSESSMENTRESPONSE']._serialized_end=1050
+  _globals['_RETURNVISIT']._serialized_start=1053
+  _globals['_RETURNVISIT']._serialized_end=1342
+  _globals['_LISTRETURNVISITSREQUEST']._serialized_start=1344
+  _globals['_LISTRETURNVISITSREQUEST']._serialized_end=1385
+  _globals['_LISTRETURNVISITSRESPONSE']._serialized_start=1387
+  _globals['_LISTRETURNVISITSRESPONSE']._serialized_end=1470
+  _globals['_RECORDRETURNVISITREQUEST']._serialized_start=1472
+  _globals['_RECORDRETURNVISITREQUEST']._serialized_end=1599
+  _globals['_RECORDRETURNVISITRESPONSE']._serialized_start=1601
+  _globals['_RECORDRETURNVISITRESPONSE']._serialized_end=1684
+  _globals['_LISTCAMPAIGNSREQUEST']._serialized_start=1686
+  _globals['_LISTCAMPAIGNSREQUEST']._serialized_end=1708
+  _globals['_CAMPAIGN']._serialized_start=1711
+  _globals['_CAMPAIGN']._serialized_end=1859
+  _globals['_LISTCAMPAIGNSRESPONSE']._serialized_start=1861
+  _globals['_LISTCAMPAIGNSRESPONSE']._serialized_end=1934
+  _globals['_SURVEYSENT']._serialized_start=1937
+  _globals['_SURVEYSENT']._serialized_end=2245
+  _globals['_SURVEYCOMPLETED']._serialized_start=2248
+  _globals['_SURVEYCOMPLETED']._serialized_end=2570
+  _globals['_SURVEYUNSATISFIED']._serialized_start=2573
+  _globals['_SURVEYUNSATISFIED']._serialized_end=2836
+  _globals['_RETURNVISITRECORDED']._serialized_start=2839
+  _globals['_RETURNVISITRECORDED']._serialized_end=3139
+  _globals['_SURVEYSERVICE']._serialized_start=3342
+  _globals['_SURVEYSERVICE']._serialized_end=3922
 # @@protoc_insertion_point(module_scope)

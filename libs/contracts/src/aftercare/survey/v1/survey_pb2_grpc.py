@@ -26,7 +26,8 @@ if _version_not_supported:
 
 
 class SurveyServiceStub:
-    """SurveyService is survey's gRPC API; every call carries a bearer token.
+    """SurveyService: satisfaction figures, the engineer assessment, return visits and campaigns.
+    Every call carries a bearer token; staff only (customers answer through their link).
     """
 
     def __init__(self, channel):
@@ -35,31 +36,68 @@ class SurveyServiceStub:
         Args:
             channel: A grpc.Channel.
         """
-        self.Ping = channel.unary_unary(
-                '/aftercare.survey.v1.SurveyService/Ping',
-                request_serializer=aftercare_dot_survey_dot_v1_dot_survey__pb2.PingRequest.SerializeToString,
-                response_deserializer=aftercare_dot_survey_dot_v1_dot_survey__pb2.PingResponse.FromString,
+        self.GetStatistics = channel.unary_unary(
+                '/aftercare.survey.v1.SurveyService/GetStatistics',
+                request_serializer=aftercare_dot_survey_dot_v1_dot_survey__pb2.GetStatisticsRequest.SerializeToString,
+                response_deserializer=aftercare_dot_survey_dot_v1_dot_survey__pb2.GetStatisticsResponse.FromString,
                 _registered_method=True)
-        self.GetPing = channel.unary_unary(
-                '/aftercare.survey.v1.SurveyService/GetPing',
-                request_serializer=aftercare_dot_survey_dot_v1_dot_survey__pb2.GetPingRequest.SerializeToString,
-                response_deserializer=aftercare_dot_survey_dot_v1_dot_survey__pb2.GetPingResponse.FromString,
+        self.GetEngineerAssessment = channel.unary_unary(
+                '/aftercare.survey.v1.SurveyService/GetEngineerAssessment',
+                request_serializer=aftercare_dot_survey_dot_v1_dot_survey__pb2.GetEngineerAssessmentRequest.SerializeToString,
+                response_deserializer=aftercare_dot_survey_dot_v1_dot_survey__pb2.GetEngineerAssessmentResponse.FromString,
+                _registered_method=True)
+        self.ListReturnVisits = channel.unary_unary(
+                '/aftercare.survey.v1.SurveyService/ListReturnVisits',
+                request_serializer=aftercare_dot_survey_dot_v1_dot_survey__pb2.ListReturnVisitsRequest.SerializeToString,
+                response_deserializer=aftercare_dot_survey_dot_v1_dot_survey__pb2.ListReturnVisitsResponse.FromString,
+                _registered_method=True)
+        self.RecordReturnVisit = channel.unary_unary(
+                '/aftercare.survey.v1.SurveyService/RecordReturnVisit',
+                request_serializer=aftercare_dot_survey_dot_v1_dot_survey__pb2.RecordReturnVisitRequest.SerializeToString,
+                response_deserializer=aftercare_dot_survey_dot_v1_dot_survey__pb2.RecordReturnVisitResponse.FromString,
+                _registered_method=True)
+        self.ListCampaigns = channel.unary_unary(
+                '/aftercare.survey.v1.SurveyService/ListCampaigns',
+                request_serializer=aftercare_dot_survey_dot_v1_dot_survey__pb2.ListCampaignsRequest.SerializeToString,
+                response_deserializer=aftercare_dot_survey_dot_v1_dot_survey__pb2.ListCampaignsResponse.FromString,
                 _registered_method=True)
 
 
 class SurveyServiceServicer:
-    """SurveyService is survey's gRPC API; every call carries a bearer token.
+    """SurveyService: satisfaction figures, the engineer assessment, return visits and campaigns.
+    Every call carries a bearer token; staff only (customers answer through their link).
     """
 
-    def Ping(self, request, context):
-        """Ping stores a ping and emits aftercare.survey_ping.pinged.v1.
+    def GetStatistics(self, request, context):
+        """GetStatistics: CSAT, NPS and response rate grouped by one dimension over a period.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def GetPing(self, request, context):
-        """GetPing reads one ping back; NOT_FOUND when there is none.
+    def GetEngineerAssessment(self, request, context):
+        """GetEngineerAssessment: satisfaction, SLA attainment, reopen rate and first-time fix per engineer.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListReturnVisits(self, request, context):
+        """ListReturnVisits: the return-visit tasks, due first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordReturnVisit(self, request, context):
+        """RecordReturnVisit: one call's outcome; an unreached customer is called again on the schedule.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListCampaigns(self, request, context):
+        """ListCampaigns: the half-yearly questionnaires and their response rates.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -68,15 +106,30 @@ class SurveyServiceServicer:
 
 def add_SurveyServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
-            'Ping': grpc.unary_unary_rpc_method_handler(
-                    servicer.Ping,
-                    request_deserializer=aftercare_dot_survey_dot_v1_dot_survey__pb2.PingRequest.FromString,
-                    response_serializer=aftercare_dot_survey_dot_v1_dot_survey__pb2.PingResponse.SerializeToString,
+            'GetStatistics': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetStatistics,
+                    request_deserializer=aftercare_dot_survey_dot_v1_dot_survey__pb2.GetStatisticsRequest.FromString,
+                    response_serializer=aftercare_dot_survey_dot_v1_dot_survey__pb2.GetStatisticsResponse.SerializeToString,
             ),
-            'GetPing': grpc.unary_unary_rpc_method_handler(
-                    servicer.GetPing,
-                    request_deserializer=aftercare_dot_survey_dot_v1_dot_survey__pb2.GetPingRequest.FromString,
-                    response_serializer=aftercare_dot_survey_dot_v1_dot_survey__pb2.GetPingResponse.SerializeToString,
+            'GetEngineerAssessment': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetEngineerAssessment,
+                    request_deserializer=aftercare_dot_survey_dot_v1_dot_survey__pb2.GetEngineerAssessmentRequest.FromString,
+                    response_serializer=aftercare_dot_survey_dot_v1_dot_survey__pb2.GetEngineerAssessmentResponse.SerializeToString,
+            ),
+            'ListReturnVisits': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListReturnVisits,
+                    request_deserializer=aftercare_dot_survey_dot_v1_dot_survey__pb2.ListReturnVisitsRequest.FromString,
+                    response_serializer=aftercare_dot_survey_dot_v1_dot_survey__pb2.ListReturnVisitsResponse.SerializeToString,
+            ),
+            'RecordReturnVisit': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordReturnVisit,
+                    request_deserializer=aftercare_dot_survey_dot_v1_dot_survey__pb2.RecordReturnVisitRequest.FromString,
+                    response_serializer=aftercare_dot_survey_dot_v1_dot_survey__pb2.RecordReturnVisitResponse.SerializeToString,
+            ),
+            'ListCampaigns': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListCampaigns,
+                    request_deserializer=aftercare_dot_survey_dot_v1_dot_survey__pb2.ListCampaignsRequest.FromString,
+                    response_serializer=aftercare_dot_survey_dot_v1_dot_survey__pb2.ListCampaignsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -87,11 +140,12 @@ def add_SurveyServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class SurveyService:
-    """SurveyService is survey's gRPC API; every call carries a bearer token.
+    """SurveyService: satisfaction figures, the engineer assessment, return visits and campaigns.
+    Every call carries a bearer token; staff only (customers answer through their link).
     """
 
     @staticmethod
-    def Ping(request,
+    def GetStatistics(request,
             target,
             options=(),
             channel_credentials=None,
@@ -104,9 +158,9 @@ class SurveyService:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/aftercare.survey.v1.SurveyService/Ping',
-            aftercare_dot_survey_dot_v1_dot_survey__pb2.PingRequest.SerializeToString,
-            aftercare_dot_survey_dot_v1_dot_survey__pb2.PingResponse.FromString,
+            '/aftercare.survey.v1.SurveyService/GetStatistics',
+            aftercare_dot_survey_dot_v1_dot_survey__pb2.GetStatisticsRequest.SerializeToString,
+            aftercare_dot_survey_dot_v1_dot_survey__pb2.GetStatisticsResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -118,7 +172,7 @@ class SurveyService:
             _registered_method=True)
 
     @staticmethod
-    def GetPing(request,
+    def GetEngineerAssessment(request,
             target,
             options=(),
             channel_credentials=None,
@@ -131,9 +185,90 @@ class SurveyService:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/aftercare.survey.v1.SurveyService/GetPing',
-            aftercare_dot_survey_dot_v1_dot_survey__pb2.GetPingRequest.SerializeToString,
-            aftercare_dot_survey_dot_v1_dot_survey__pb2.GetPingResponse.FromString,
+            '/aftercare.survey.v1.SurveyService/GetEngineerAssessment',
+            aftercare_dot_survey_dot_v1_dot_survey__pb2.GetEngineerAssessmentRequest.SerializeToString,
+            aftercare_dot_survey_dot_v1_dot_survey__pb2.GetEngineerAssessmentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListReturnVisits(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aftercare.survey.v1.SurveyService/ListReturnVisits',
+            aftercare_dot_survey_dot_v1_dot_survey__pb2.ListReturnVisitsRequest.SerializeToString,
+            aftercare_dot_survey_dot_v1_dot_survey__pb2.ListReturnVisitsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordReturnVisit(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aftercare.survey.v1.SurveyService/RecordReturnVisit',
+            aftercare_dot_survey_dot_v1_dot_survey__pb2.RecordReturnVisitRequest.SerializeToString,
+            aftercare_dot_survey_dot_v1_dot_survey__pb2.RecordReturnVisitResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListCampaigns(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aftercare.survey.v1.SurveyService/ListCampaigns',
+            aftercare_dot_survey_dot_v1_dot_survey__pb2.ListCampaignsRequest.SerializeToString,
+            aftercare_dot_survey_dot_v1_dot_survey__pb2.ListCampaignsResponse.FromString,
             options,
             channel_credentials,
             insecure,
