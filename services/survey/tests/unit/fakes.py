@@ -39,7 +39,7 @@ class FakeCases:
     async def file_complaint(self, case_id: str, *, company_id: str, complainant: str, about: str,
                              text: str) -> None:
         case = self._case(case_id)
-        self.cases[case_id] = replace(case, complaint_texts=case.complaint_texts + (text,))
+        self.cases[case_id] = replace(case, complaint_texts=(*case.complaint_texts, text))
         self.complaints.append((case_id, company_id, about, text))
 
     async def add_note(self, case_id: str, *, text: str, request_id: str, internal: bool) -> None:

@@ -212,7 +212,7 @@ async def test_forged_expired_and_unknown_links_are_refused(database: Database, 
     clock.advance(timedelta(days=14))
     with pytest.raises(LinkRefused) as expired:
         await handlers.submit(token, HAPPY)
-    assert reasons + [expired.value.reason] == ["forged", "unknown", "forged", "expired"]
+    assert [*reasons, expired.value.reason] == ["forged", "unknown", "forged", "expired"]
 
 
 async def test_opted_out_and_recently_asked_contacts_are_not_asked(database: Database, clock: FakeClock,

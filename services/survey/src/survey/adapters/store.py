@@ -218,8 +218,8 @@ async def list_return_visits(session: AsyncSession, status: str | None) -> list[
 
 async def record_rows(session: AsyncSession, closed_from: datetime | None, closed_until: datetime | None) -> list[Any]:
     """Every closing that was surveyed or skipped (cancelled ones were reopened first), with its answer and facts."""
-    conditions: list[ColumnElement[bool]] = [invitations.c.status.in_([InvitationStatus.SENT.value, InvitationStatus.ANSWERED.value,
-                                            InvitationStatus.SKIPPED.value])]
+    counted = [InvitationStatus.SENT.value, InvitationStatus.ANSWERED.value, InvitationStatus.SKIPPED.value]
+    conditions: list[ColumnElement[bool]] = [invitations.c.status.in_(counted)]
     if closed_from is not None:
         conditions.append(invitations.c.closed_at >= closed_from)
     if closed_until is not None:
