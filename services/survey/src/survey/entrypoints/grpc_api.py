@@ -30,6 +30,11 @@ def _dimension(value: int) -> Dimension:
     return Dimension(pb.Dimension.Name(value).removeprefix("DIMENSION_").lower())  # type: ignore[arg-type]
 
 
+def _present(figures: object) -> dict[str, Any]:
+    """A dataclass's fields without the absent figures (left unset on the optional proto fields)."""
+    return {key: value for key, value in vars(figures).items() if value is not None}
+
+
 def visit_message(visit: ReturnVisit) -> pb.ReturnVisit:
     outcome = visit.outcome
     return pb.ReturnVisit(
@@ -49,16 +54,14 @@ class SurveyServicer(survey_pb2_grpc.SurveyServiceServicer):
         require_staff(principal)
         rows = await self.reads.statistics(principal, _dimension(request.dimension),
                                            _time(request, "closed_from"), _time(request, "closed_until"))
-        return pb.GetStatisticsResponse(rows=[pb.Satisfaction(**{
-            key: value for key, value in vars(row).items() if value is not None}) for row in rows])
+        return pb.GetStatisticsResponse(rows=[pb.Satisfaction(**_present(row)) for row in rows])
 
     async def GetEngineerAssessment(self, request: pb.GetEngineerAssessmentRequest,
                                     context: Any) -> pb.GetEngineerAssessmentResponse:
         principal = current_principal()
         require_staff(principal)
         rows = await self.reads.assessment(principal, _time(request, "closed_from"), _time(request, "closed_until"))
-        return pb.GetEngineerAssessmentResponse(engineers=[pb.EngineerAssessment(**{
-            key: value for key, value in vars(row).items() if value is not None}) for row in rows])
+        return pb.GetEngineerAssessmentResponse(engineers=[pb.EngineerAssessment(**_present(row)) for row in rows])
 
     async def ListReturnVisits(self, request: pb.ListReturnVisitsRequest,
                                context: Any) -> pb.ListReturnVisitsResponse:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import asdict
+from dataclasses import fields
 from datetime import datetime
 
 from aftercare_platform.auth.fastapi import require_principal
@@ -14,35 +14,15 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from survey.domain.return_visit import Outcome, ReturnVisit
+from survey.domain.statistics import EngineerAssessment, Satisfaction
 from survey.entrypoints.views import dimension_of, require_staff, status_filter
 from survey.handlers import SurveyHandlers
 from survey.reads import SurveyReads
 
 
-class SatisfactionBody(BaseModel):
-    key: str
-    sent: int
-    answered: int
-    response_rate: float | None
-    csat: float | None
-    nps: float | None
-    average_overall: float | None
-    unsatisfied: int
-
-
 class StatisticsBody(BaseModel):
     dimension: str
-    rows: list[SatisfactionBody]
-
-
-class AssessmentBody(BaseModel):
-    engineer_id: str
-    cases: int
-    csat: float | None
-    sla_attainment: float | None
-    reopen_rate: float | None
-    first_time_fix: float | None
-    score: float | None
+    rows: list[Satisfaction]
 
 
 class ReturnVisitBody(BaseModel):
@@ -78,12 +58,13 @@ def visit_body(visit: ReturnVisit) -> ReturnVisitBody:
         comments=outcome.comments if outcome else "", follow_up=bool(outcome and outcome.follow_up))
 
 
-def as_csv(rows: list[BaseModel]) -> Response:
+def as_csv(row_type: type[Satisfaction] | type[EngineerAssessment],
+           rows: list[Satisfaction] | list[EngineerAssessment]) -> Response:
+    names = [f.name for f in fields(row_type)]
     out = io.StringIO()
-    if rows:
-        writer = csv.DictWriter(out, fieldnames=list(type(rows[0]).model_fields))
-        writer.writeheader()
-        writer.writerows(row.model_dump() for row in rows)
+    writer = csv.writer(out)
+    writer.writerow(names)
+    writer.writerows([getattr(row, name) for name in names] for row in rows)
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8")
 
 
@@ -91,15 +72,14 @@ def router(handlers: SurveyHandlers, reads: SurveyReads) -> APIRouter:
     api = APIRouter(prefix="/v1", tags=["survey"])
 
     async def statistics(principal: Principal, dimension: str, closed_from: datetime | None,
-                         closed_until: datetime | None) -> list[SatisfactionBody]:
+                         closed_until: datetime | None) -> list[Satisfaction]:
         require_staff(principal)
-        rows = await reads.statistics(principal, dimension_of(dimension), closed_from, closed_until)
-        return [SatisfactionBody(**asdict(row)) for row in rows]
+        return await reads.statistics(principal, dimension_of(dimension), closed_from, closed_until)
 
     async def assessment(principal: Principal, closed_from: datetime | None,
-                         closed_until: datetime | None) -> list[AssessmentBody]:
+                         closed_until: datetime | None) -> list[EngineerAssessment]:
         require_staff(principal)
-        return [AssessmentBody(**asdict(row)) for row in await reads.assessment(principal, closed_from, closed_until)]
+        return await reads.assessment(principal, closed_from, closed_until)
 
     @api.get("/statistics", response_model=StatisticsBody)
     async def get_statistics(dimension: str = Query("company"), closed_from: datetime | None = None,
@@ -112,17 +92,17 @@ def router(handlers: SurveyHandlers, reads: SurveyReads) -> APIRouter:
     async def get_statistics_csv(dimension: str = Query("company"), closed_from: datetime | None = None,
                                  closed_until: datetime | None = None,
                                  principal: Principal = Depends(require_principal)) -> Response:
-        return as_csv(list(await statistics(principal, dimension, closed_from, closed_until)))
+        return as_csv(Satisfaction, await statistics(principal, dimension, closed_from, closed_until))
 
-    @api.get("/assessment", response_model=list[AssessmentBody])
+    @api.get("/assessment", response_model=list[EngineerAssessment])
     async def get_assessment(closed_from: datetime | None = None, closed_until: datetime | None = None,
-                             principal: Principal = Depends(require_principal)) -> list[AssessmentBody]:
+                             principal: Principal = Depends(require_principal)) -> list[EngineerAssessment]:
         return await assessment(principal, closed_from, closed_until)
 
     @api.get("/assessment.csv", response_class=Response)
     async def get_assessment_csv(closed_from: datetime | None = None, closed_until: datetime | None = None,
                                  principal: Principal = Depends(require_principal)) -> Response:
-        return as_csv(list(await assessment(principal, closed_from, closed_until)))
+        return as_csv(EngineerAssessment, await assessment(principal, closed_from, closed_until))
 
     @api.get("/return-visits", response_model=list[ReturnVisitBody])
     async def list_return_visits(status: str | None = None,
