@@ -14,7 +14,7 @@ depends_on = None
 
 # spelled out, not read from today's metadata: a revision describes its own moment
 SCHEMA = "survey"
-TABLES = ("return_visits", "case_calls", "case_facts", "opt_outs", "answers", "invitations")
+TABLES = ("campaigns", "return_visits", "case_calls", "case_facts", "opt_outs", "answers", "invitations")
 
 
 def upgrade() -> None:
@@ -22,7 +22,7 @@ def upgrade() -> None:
     op.create_table(
         "invitations",
         sa.Column("id", sa.String(64), primary_key=True),
-        sa.Column("case_id", sa.String(64), nullable=False),
+        sa.Column("case_id", sa.String(64)),
         sa.Column("case_number", sa.String(64), nullable=False),
         sa.Column("company_id", sa.String(64), nullable=False),
         sa.Column("region", sa.String(32), nullable=False),
@@ -45,9 +45,11 @@ def upgrade() -> None:
         sa.Column("expires_at", UtcDateTime()),
         sa.Column("answered_at", UtcDateTime()),
         sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("campaign_id", sa.String(64)),
         sa.UniqueConstraint("case_id", "closed_at", name="uq_invitations_case_closing"),
         schema=SCHEMA,
     )
+    op.create_index("ix_invitations_campaign", "invitations", ["campaign_id", "status"], schema=SCHEMA)
     op.create_index("ix_invitations_case", "invitations", ["case_id"], schema=SCHEMA)
     op.create_index("ix_invitations_contact", "invitations", ["contact_key", "sent_at"], schema=SCHEMA)
     op.create_index("ix_invitations_due", "invitations", ["status", "due_at"], schema=SCHEMA)
@@ -105,6 +107,17 @@ def upgrade() -> None:
         schema=SCHEMA,
     )
     op.create_index("ix_return_visits_status", "return_visits", ["status", "due_at"], schema=SCHEMA)
+    op.create_table(
+        "campaigns",
+        sa.Column("id", sa.String(64), primary_key=True),
+        sa.Column("period", sa.String(16), nullable=False, unique=True),
+        sa.Column("questionnaire", sa.String(200), nullable=False),
+        sa.Column("started_at", UtcDateTime(), nullable=False),
+        sa.Column("started_by", sa.String(200), nullable=False),
+        sa.Column("remind_at", UtcDateTime(), nullable=False),
+        sa.Column("reminded", sa.Boolean(), nullable=False),
+        schema=SCHEMA,
+    )
 
 
 def downgrade() -> None:

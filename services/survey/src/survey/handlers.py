@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -9,13 +10,13 @@ from datetime import UTC, datetime, timedelta
 from aftercare.cases.v1 import cases_pb2 as cases_pb
 from aftercare.cases.v1 import events_pb2 as case_events
 from aftercare_platform.db.unit_of_work import Database, UnitOfWork
-from aftercare_platform.errors import FailedPrecondition, InvalidArgument, NotFound
+from aftercare_platform.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 
 from survey.adapters import events, store
 from survey.domain.invitation import Invitation, InvitationStatus, needs_return_visit
 from survey.domain.questionnaire import Answer, Questionnaire, QuestionnaireCatalog, is_unsatisfied, parse_answer
 from survey.domain.return_visit import Outcome, ReturnVisit, ReturnVisitStatus
-from survey.domain.tokens import TokenRefused, verify
+from survey.domain.tokens import TokenRefused, sign, verify
 from survey.settings import SurveySettings
 
 
@@ -45,6 +46,13 @@ def _at(stamp: object, fallback: datetime) -> datetime:
 def stable_id(*parts: str) -> str:
     """An id that a repeat of the same fact computes again (so a repeat adds nothing)."""
     return str(uuid.uuid5(uuid.NAMESPACE_URL, "aftercare/survey/" + "/".join(parts)))
+
+
+def link_for(settings: SurveySettings, invitation: Invitation) -> str:
+    """The no-login link to the invitation's form (signed; valid until the invitation expires)."""
+    assert invitation.expires_at is not None
+    token = sign(settings.survey_link_secret, invitation.id, invitation.expires_at)
+    return f"{settings.public_base_url.rstrip('/')}/s/{token}"
 
 
 def unsatisfied_reason(answer: Answer) -> str:
@@ -129,8 +137,10 @@ class SurveyHandlers:
             await store.add_answer(uow.session, invitation.id, dict(answer.values), unsatisfied, now)
             if fields.get("opt_out") == "yes":
                 await store.opt_out(uow.session, invitation.contact_key, now)
-            uow.emit(events.SURVEY_COMPLETED, subject=invitation.case_id, region=invitation.region,
+            uow.emit(events.SURVEY_COMPLETED, subject=invitation.case_id or invitation.id, region=invitation.region,
                      data=events.survey_completed(invitation, answer, unsatisfied, now))
+            if invitation.campaign_id:
+                return invitation, unsatisfied  # about the service in general: no case to note or reopen
             await store.enqueue_call(uow.session, f"note:{invitation.id}", "note", invitation.case_id, {
                 "text": f"Survey answered: {_summary(answer)}", "internal": False,
                 "request_id": stable_id("survey-note", invitation.id)}, now)
@@ -151,8 +161,8 @@ class SurveyHandlers:
             raise InvalidArgument.for_field("about", "must be fix or engineer")
         async with self.database.unit_of_work() as uow:
             invitation = await self._by_token(uow, token, for_update=True)
-            if invitation.status is not InvitationStatus.ANSWERED:
-                raise FailedPrecondition("answer the survey first")
+            if invitation.status is not InvitationStatus.ANSWERED or invitation.campaign_id:
+                raise FailedPrecondition("a complaint is filed about a case, after its survey is answered")
             if not await store.mark_complaint_filed(uow.session, invitation.id):
                 raise LinkRefused("complained", invitation)
             await store.enqueue_call(uow.session, f"complaint:{invitation.id}", "complaint", invitation.case_id, {
@@ -164,6 +174,36 @@ class SurveyHandlers:
         async with self.database.unit_of_work() as uow:
             invitation = await self._by_token(uow, token)
             await store.opt_out(uow.session, invitation.contact_key, uow.clock.now())
+
+    # ---- campaigns --------------------------------------------------------------------------
+
+    async def start_campaign(self, period: str, by: str) -> tuple[str, int]:
+        """The period's questionnaire to every known contact not opted out; the campaign id and how many."""
+        if not re.fullmatch(r"\d{4}-H[12]", period):
+            raise InvalidArgument.for_field("period", "must be a half year like 2026-H2")
+        async with self.database.unit_of_work() as uow:
+            now = uow.clock.now()
+            campaign_id = str(uuid.uuid4())
+            # the link outlives the reminder by a whole link lifetime
+            lifetime = timedelta(days=self.settings.link_lifetime_days + self.settings.campaign_reminder_days)
+            questionnaire = self.catalog.current("half_yearly", None).ref
+            if not await store.add_campaign(uow.session, campaign_id, period, questionnaire, by=by, now=now,
+                                            remind_at=now + timedelta(days=self.settings.campaign_reminder_days)):
+                raise AlreadyExists(f"the campaign for {period} was already started")
+            contacts = await store.campaign_contacts(uow.session)
+            for contact in contacts:
+                invitation = Invitation(
+                    id=str(uuid.uuid4()), case_id="", case_number="", company_id=contact.company_id,
+                    region=contact.region, engineer_id="", category="", kind="", rma=False, closed_at=now,
+                    contact_name=contact.contact_name, contact_phone=contact.contact_phone,
+                    contact_email=contact.contact_email, language=contact.language,
+                    questionnaire=self.catalog.current("half_yearly", contact.company_id or None).ref,
+                    status=InvitationStatus.SCHEDULED, due_at=now, campaign_id=campaign_id,
+                ).send(now, lifetime)
+                await store.add_invitation(uow.session, invitation)
+                uow.emit(events.SURVEY_SENT, subject=invitation.id, region=invitation.region,
+                         data=events.survey_sent(invitation, link_for(self.settings, invitation), now))
+        return campaign_id, len(contacts)
 
     # ---- return visits ----------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +24,16 @@ from survey.domain.statistics import (
     assess_all,
     satisfaction_by,
 )
+
+
+@dataclass(frozen=True)
+class CampaignFigures:
+    campaign_id: str
+    period: str
+    questionnaire: str
+    sent: int
+    answered: int
+    response_rate: float | None
 
 
 def case_record(row: Any) -> CaseRecord:
@@ -74,6 +85,16 @@ class SurveyReads:
             raise NotFound(f"return visit {visit_id} not found")
         ensure_access(viewer, visit.company_id, visit.region, resource="return visit")
         return visit
+
+    async def campaigns(self) -> list[CampaignFigures]:
+        async with self.database.unit_of_work() as uow:
+            rows = await store.campaign_rows(uow.session)
+        return [CampaignFigures(row.id, row.period, row.questionnaire, int(row.sent), int(row.answered or 0),
+                                None if not row.sent else int(row.answered or 0) / int(row.sent)) for row in rows]
+
+    async def campaign(self, campaign_id: str) -> CampaignFigures:
+        [found] = [c for c in await self.campaigns() if c.campaign_id == campaign_id]
+        return found
 
     async def invitations_of(self, case_id: str) -> list[Any]:
         async with self.database.unit_of_work() as uow:

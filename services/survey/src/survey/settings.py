@@ -27,6 +27,8 @@ class SurveySettings(ServiceSettings):
     sampling: float = Field(default=1.0, ge=0, le=1)
     # per-company share of surveyed cases, e.g. {"<company id>": 0.5}
     company_sampling: dict[str, float] = Field(default_factory=dict)
+    # a half-yearly campaign sends its link again to those who have not answered after this long
+    campaign_reminder_days: float = Field(default=14.0, gt=0)
     # the background worker: how often it looks for due invitations and calls, and its lease
     worker_poll_seconds: float = Field(default=1.0, gt=0)
     worker_lease_seconds: float = Field(default=60.0, gt=0)

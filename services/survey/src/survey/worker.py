@@ -23,8 +23,7 @@ from survey.adapters import events, store
 from survey.adapters.cases_gateway import CasesGateway, CasesRefused, CasesUnavailable, CaseView
 from survey.domain.fatigue import ContactHistory, FatiguePolicy, skip_reason
 from survey.domain.invitation import InvitationStatus
-from survey.domain.tokens import sign
-from survey.handlers import replace_contact
+from survey.handlers import link_for, replace_contact
 from survey.settings import SurveySettings
 
 log = logging.getLogger(__name__)
@@ -66,9 +65,22 @@ class SurveyWorker:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), self._settings.worker_poll_seconds)
 
-    async def run_once(self) -> tuple[int, int]:
+    async def run_once(self) -> tuple[int, int, int]:
         """One round (what the loop does continuously; tests call it to step deterministically)."""
-        return await self.send_due(), await self.call_due()
+        return await self.send_due(), await self.call_due(), await self.remind_due()
+
+    async def remind_due(self) -> int:
+        """A campaign's reminder: the same link again to every contact who has not answered yet, once."""
+        reminded = 0
+        async with self._db.unit_of_work() as uow:
+            now = uow.clock.now()
+            for campaign_id in await store.claim_due_reminders(uow.session, now):
+                for invitation in await store.unanswered_of(uow.session, campaign_id):
+                    uow.emit(events.SURVEY_SENT, subject=invitation.id, region=invitation.region,
+                             data=events.survey_sent(invitation, link_for(self._settings, invitation), now,
+                                                     reminder=True))
+                    reminded += 1
+        return reminded
 
     # ---- invitations ------------------------------------------------------------------------
 
@@ -121,12 +133,9 @@ class SurveyWorker:
                                                                  skip_reason=reason))
                 return
             current = current.send(now, timedelta(days=self._settings.link_lifetime_days))
-            assert current.expires_at is not None
-            token = sign(self._settings.survey_link_secret, current.id, current.expires_at)
-            link = f"{self._settings.public_base_url.rstrip('/')}/s/{token}"
             await store.save_invitation(uow.session, current)
             uow.emit(events.SURVEY_SENT, subject=current.case_id, region=current.region,
-                     data=events.survey_sent(current, link, now))
+                     data=events.survey_sent(current, link_for(self._settings, current), now))
 
     # ---- calls to cases ---------------------------------------------------------------------
 

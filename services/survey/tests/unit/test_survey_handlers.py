@@ -10,7 +10,7 @@ from aftercare.survey.v1 import survey_pb2 as pb
 from aftercare_platform.bus.envelope import CloudEvent, payload_to_dict
 from aftercare_platform.clock import FakeClock
 from aftercare_platform.db.unit_of_work import Database
-from aftercare_platform.errors import InvalidArgument
+from aftercare_platform.errors import AlreadyExists, InvalidArgument
 from aftercare_platform.service.assemble import platform_tables_of
 from google.protobuf import json_format
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -267,3 +267,39 @@ async def test_a_repair_gets_a_return_visit_retried_until_reached(database: Data
     texts = sorted(text for _, text, internal in cases.notes.values() if internal)
     assert texts == ["Return visit by agent-7: reached, satisfaction 4/5, follow-up needed: works now",
                      "Return visit call 1 by agent-7: customer not reached (open)"]
+
+
+async def test_a_half_yearly_campaign_asks_every_contact_once_reminds_the_silent_and_counts(
+        database: Database, clock: FakeClock, cases: FakeCases, parts: tuple) -> None:
+    handlers, worker, reads = parts
+    cases.add("c2", email="wang@example.cn")
+    cases.add("c3", email="zhao@example.cn")
+    first = await sent_token(database, handlers, worker, clock)  # li@example.cn
+    await sent_token(database, handlers, worker, clock, "c2")
+    await sent_token(database, handlers, worker, clock, "c3")
+    await handlers.opt_out(first)  # li is never asked again
+    campaign_id, asked = await handlers.start_campaign("2026-H2", "boss-1")
+    with pytest.raises(AlreadyExists):
+        await handlers.start_campaign("2026-H2", "boss-1")
+    with pytest.raises(InvalidArgument):
+        await handlers.start_campaign("2026-Q3", "boss-1")
+    campaign_sent = [json_format.ParseDict(e["data"], pb.SurveySent())
+                     for e in await outbox(database, events.SURVEY_SENT) if e["data"].get("campaignId")]
+    assert asked == 2
+    assert sorted(s.contact_email for s in campaign_sent) == ["wang@example.cn", "zhao@example.cn"]
+    wang = next(s for s in campaign_sent if s.contact_email == "wang@example.cn")
+    form = await handlers.open_form(wang.link.rsplit("/", 1)[1])
+    assert form.questionnaire.key == "half_yearly"
+    _, unsatisfied = await handlers.submit(wang.link.rsplit("/", 1)[1], UNHAPPY)
+    assert unsatisfied
+    clock.advance(timedelta(days=14))
+    await worker.run_once()
+    await worker.run_once()
+    reminders = [e for e in await outbox(database, events.SURVEY_SENT) if e["data"].get("reminder")]
+    assert [r["data"]["contactEmail"] for r in reminders] == ["zhao@example.cn"]
+    [figures] = await reads.campaigns()
+    assert (figures.campaign_id, figures.period, figures.sent, figures.answered, figures.response_rate) == (
+        campaign_id, "2026-H2", 2, 1, 0.5)
+    assert cases.reopens == []  # a campaign is about the service in general: nothing to reopen
+    assert [s.key for s in await reads.statistics(None, Dimension.COMPANY)] == ["acme"]
+    assert sum(s.sent for s in await reads.statistics(None, Dimension.COMPANY)) == 3  # the case surveys only

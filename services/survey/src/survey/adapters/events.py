@@ -23,7 +23,7 @@ def timestamp(at: datetime) -> Timestamp:
     return stamp
 
 
-def survey_sent(invitation: Invitation, link: str, now: datetime) -> pb.SurveySent:
+def survey_sent(invitation: Invitation, link: str, now: datetime, *, reminder: bool = False) -> pb.SurveySent:
     assert invitation.expires_at is not None
     return pb.SurveySent(
         invitation_id=invitation.id, case_id=invitation.case_id, case_number=invitation.case_number,
@@ -31,6 +31,7 @@ def survey_sent(invitation: Invitation, link: str, now: datetime) -> pb.SurveySe
         contact_name=invitation.contact_name, contact_phone=invitation.contact_phone,
         contact_email=invitation.contact_email, language=invitation.language,
         expires_time=timestamp(invitation.expires_at), occurred_at=timestamp(now),
+        campaign_id=invitation.campaign_id or "", reminder=reminder,
     )
 
 

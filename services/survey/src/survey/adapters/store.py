@@ -7,12 +7,20 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, and_, func, insert, select, update
+from sqlalchemy import ColumnElement, CursorResult, and_, case, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
-from survey.adapters.tables import answers, case_calls, case_facts, invitations, opt_outs, return_visits
+from survey.adapters.tables import (
+    answers,
+    campaigns,
+    case_calls,
+    case_facts,
+    invitations,
+    opt_outs,
+    return_visits,
+)
 from survey.domain.invitation import Invitation, InvitationStatus
 from survey.domain.return_visit import Outcome, ReturnVisit, ReturnVisitStatus
 
@@ -30,12 +38,12 @@ _INVITATION_FIELDS = [c.name for c in invitations.columns if c.name not in ("con
 
 def _invitation(row: Any) -> Invitation:
     values = {name: getattr(row, name) for name in _INVITATION_FIELDS}
-    return Invitation(**(values | {"status": InvitationStatus(row.status)}))
+    return Invitation(**(values | {"status": InvitationStatus(row.status), "case_id": row.case_id or ""}))
 
 
 def _invitation_values(invitation: Invitation) -> dict[str, Any]:
-    values = asdict(invitation) | {"status": invitation.status.value, "contact_key": invitation.contact_key}
-    return values
+    return asdict(invitation) | {"status": invitation.status.value, "contact_key": invitation.contact_key,
+                                 "case_id": invitation.case_id or None}
 
 
 async def add_invitation(session: AsyncSession, invitation: Invitation) -> bool:
@@ -219,7 +227,7 @@ async def list_return_visits(session: AsyncSession, status: str | None) -> list[
 async def record_rows(session: AsyncSession, closed_from: datetime | None, closed_until: datetime | None) -> list[Any]:
     """Every closing that was surveyed or skipped (cancelled ones were reopened first), with its answer and facts."""
     counted = [InvitationStatus.SENT.value, InvitationStatus.ANSWERED.value, InvitationStatus.SKIPPED.value]
-    conditions: list[ColumnElement[bool]] = [invitations.c.status.in_(counted)]
+    conditions: list[ColumnElement[bool]] = [invitations.c.status.in_(counted), invitations.c.campaign_id.is_(None)]
     if closed_from is not None:
         conditions.append(invitations.c.closed_at >= closed_from)
     if closed_until is not None:
@@ -229,4 +237,50 @@ async def record_rows(session: AsyncSession, closed_from: datetime | None, close
              .outerjoin(answers, answers.c.invitation_id == invitations.c.id)
              .outerjoin(case_facts, case_facts.c.case_id == invitations.c.case_id)
              .where(and_(*conditions)).order_by(invitations.c.closed_at, invitations.c.id))
+    return list(await session.execute(query))
+
+
+# ---- campaigns --------------------------------------------------------------------------------
+
+async def add_campaign(session: AsyncSession, campaign_id: str, period: str, questionnaire: str, *, by: str,
+                       now: datetime, remind_at: datetime) -> bool:
+    """False when the period already has its campaign."""
+    statement = _insert_new(session, campaigns, ["period"], id=campaign_id, period=period,
+                            questionnaire=questionnaire, started_at=now, started_by=by, remind_at=remind_at,
+                            reminded=False)
+    return bool(cast(CursorResult[Any], await session.execute(statement)).rowcount)
+
+
+async def campaign_contacts(session: AsyncSession) -> list[Invitation]:
+    """Every contact a case survey found, as on its latest case (company, region, name, phone, e-mail);
+    opted-out contacts left out."""
+    query = (select(invitations)
+             .where(invitations.c.contact_key != "", invitations.c.campaign_id.is_(None),
+                    invitations.c.contact_key.not_in(select(opt_outs.c.contact_key)))
+             .order_by(invitations.c.closed_at))
+    latest = {row.contact_key: _invitation(row) for row in await session.execute(query)}
+    return [latest[key] for key in sorted(latest)]
+
+
+async def claim_due_reminders(session: AsyncSession, now: datetime) -> list[str]:
+    query = (select(campaigns.c.id).where(campaigns.c.reminded.is_(False), campaigns.c.remind_at <= now)
+             .with_for_update(skip_locked=True))
+    ids = list((await session.execute(query)).scalars())
+    if ids:
+        await session.execute(update(campaigns).where(campaigns.c.id.in_(ids)).values(reminded=True))
+    return ids
+
+
+async def unanswered_of(session: AsyncSession, campaign_id: str) -> list[Invitation]:
+    query = select(invitations).where(invitations.c.campaign_id == campaign_id,
+                                      invitations.c.status == InvitationStatus.SENT.value)
+    return [_invitation(row) for row in await session.execute(query)]
+
+
+async def campaign_rows(session: AsyncSession) -> list[Any]:
+    """Each campaign with how many were asked and how many answered."""
+    answered = func.sum(case((invitations.c.status == InvitationStatus.ANSWERED.value, 1), else_=0))
+    query = (select(campaigns, func.count(invitations.c.id).label("sent"), answered.label("answered"))
+             .outerjoin(invitations, invitations.c.campaign_id == campaigns.c.id)
+             .group_by(*campaigns.c).order_by(campaigns.c.started_at.desc()))
     return list(await session.execute(query))

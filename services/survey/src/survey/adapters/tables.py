@@ -14,7 +14,8 @@ define_platform_tables(metadata)
 invitations = Table(
     "invitations", metadata,
     Column("id", String(64), primary_key=True),
-    Column("case_id", String(64), nullable=False),
+    # NULL for a campaign's invitation (about the service in general, not one case)
+    Column("case_id", String(64)),
     Column("case_number", String(64), nullable=False),
     Column("company_id", String(64), nullable=False),
     Column("region", String(32), nullable=False),
@@ -37,11 +38,25 @@ invitations = Table(
     Column("expires_at", UtcDateTime),
     Column("answered_at", UtcDateTime),
     Column("attempts", Integer, nullable=False),
+    Column("campaign_id", String(64)),
     UniqueConstraint("case_id", "closed_at", name="uq_invitations_case_closing"),
 )
 Index("ix_invitations_due", invitations.c.status, invitations.c.due_at)
 Index("ix_invitations_contact", invitations.c.contact_key, invitations.c.sent_at)
 Index("ix_invitations_case", invitations.c.case_id)
+Index("ix_invitations_campaign", invitations.c.campaign_id, invitations.c.status)
+
+# the half-yearly questionnaire to every customer contact, one per period
+campaigns = Table(
+    "campaigns", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("period", String(16), nullable=False, unique=True),
+    Column("questionnaire", String(200), nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("started_by", String(200), nullable=False),
+    Column("remind_at", UtcDateTime, nullable=False),
+    Column("reminded", Boolean, nullable=False),
+)
 
 answers = Table(
     "answers", metadata,

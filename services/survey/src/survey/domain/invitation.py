@@ -42,6 +42,8 @@ class Invitation:
     sent_at: datetime | None = None
     expires_at: datetime | None = None
     answered_at: datetime | None = None
+    # set on a campaign's invitation (then there is no case: case_id is "")
+    campaign_id: str | None = None
 
     @property
     def contact_key(self) -> str:

@@ -9,7 +9,9 @@ from typing import Any
 
 from aftercare.survey.v1 import survey_pb2 as pb
 from aftercare.survey.v1 import survey_pb2_grpc
+from aftercare_platform.auth.access import require_role
 from aftercare_platform.auth.context import current_principal
+from aftercare_platform.auth.principal import Role
 from aftercare_platform.errors import InvalidArgument
 
 from survey.adapters.events import timestamp
@@ -81,4 +83,10 @@ class SurveyServicer(survey_pb2_grpc.SurveyServiceServicer):
 
     async def ListCampaigns(self, request: pb.ListCampaignsRequest, context: Any) -> pb.ListCampaignsResponse:
         require_staff(current_principal())
-        return pb.ListCampaignsResponse()
+        return pb.ListCampaignsResponse(campaigns=[pb.Campaign(**_present(c)) for c in await self.reads.campaigns()])
+
+    async def StartCampaign(self, request: pb.StartCampaignRequest, context: Any) -> pb.StartCampaignResponse:
+        principal = current_principal()
+        require_role(principal, Role.SUPERVISOR, Role.ADMIN)
+        campaign_id, _ = await self.handlers.start_campaign(request.period.strip(), principal.subject)
+        return pb.StartCampaignResponse(campaign=pb.Campaign(**_present(await self.reads.campaign(campaign_id))))

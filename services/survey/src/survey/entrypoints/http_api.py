@@ -7,8 +7,9 @@ import io
 from dataclasses import fields
 from datetime import datetime
 
+from aftercare_platform.auth.access import require_role
 from aftercare_platform.auth.fastapi import require_principal
-from aftercare_platform.auth.principal import Principal
+from aftercare_platform.auth.principal import Principal, Role
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
@@ -17,12 +18,16 @@ from survey.domain.return_visit import Outcome, ReturnVisit
 from survey.domain.statistics import EngineerAssessment, Satisfaction
 from survey.entrypoints.views import dimension_of, require_staff, status_filter
 from survey.handlers import SurveyHandlers
-from survey.reads import SurveyReads
+from survey.reads import CampaignFigures, SurveyReads
 
 
 class StatisticsBody(BaseModel):
     dimension: str
     rows: list[Satisfaction]
+
+
+class CampaignRequest(BaseModel):
+    period: str = Field(description='a half year, e.g. "2026-H2"')
 
 
 class ReturnVisitBody(BaseModel):
@@ -117,5 +122,17 @@ def router(handlers: SurveyHandlers, reads: SurveyReads) -> APIRouter:
         await reads.return_visit(principal, visit_id)  # another region's task looks absent
         outcome = Outcome(body.reached, body.satisfaction, body.comments.strip(), body.follow_up)
         return visit_body(await handlers.record_return_visit(visit_id, outcome, principal.subject))
+
+    @api.get("/campaigns", response_model=list[CampaignFigures])
+    async def list_campaigns(principal: Principal = Depends(require_principal)) -> list[CampaignFigures]:
+        require_staff(principal)
+        return await reads.campaigns()
+
+    @api.post("/campaigns", response_model=CampaignFigures, status_code=201)
+    async def start_campaign(body: CampaignRequest,
+                             principal: Principal = Depends(require_principal)) -> CampaignFigures:
+        require_role(principal, Role.SUPERVISOR, Role.ADMIN)
+        campaign_id, _ = await handlers.start_campaign(body.period.strip(), principal.subject)
+        return await reads.campaign(campaign_id)
 
     return api

@@ -484,6 +484,49 @@ class Campaign(_message.Message):
 Global___Campaign: _TypeAlias = Campaign  # noqa: Y015
 
 @_typing.final
+class StartCampaignRequest(_message.Message):
+    """StartCampaignRequest names the period, e.g. "2026-H2"."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PERIOD_FIELD_NUMBER: _builtins.int
+    period: _builtins.str
+    def __init__(
+        self,
+        *,
+        period: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["period", b"period"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___StartCampaignRequest: _TypeAlias = StartCampaignRequest  # noqa: Y015
+
+@_typing.final
+class StartCampaignResponse(_message.Message):
+    """StartCampaignResponse: the campaign as started (ALREADY_EXISTS when the period has one)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CAMPAIGN_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def campaign(self) -> Global___Campaign: ...
+    def __init__(
+        self,
+        *,
+        campaign: Global___Campaign | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["campaign", b"campaign"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["campaign", b"campaign"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___StartCampaignResponse: _TypeAlias = StartCampaignResponse  # noqa: Y015
+
+@_typing.final
 class ListCampaignsResponse(_message.Message):
     """ListCampaignsResponse: newest first."""
 
@@ -523,6 +566,8 @@ class SurveySent(_message.Message):
     LANGUAGE_FIELD_NUMBER: _builtins.int
     EXPIRES_TIME_FIELD_NUMBER: _builtins.int
     OCCURRED_AT_FIELD_NUMBER: _builtins.int
+    CAMPAIGN_ID_FIELD_NUMBER: _builtins.int
+    REMINDER_FIELD_NUMBER: _builtins.int
     invitation_id: _builtins.str
     case_id: _builtins.str
     case_number: _builtins.str
@@ -535,6 +580,10 @@ class SurveySent(_message.Message):
     contact_email: _builtins.str
     language: _builtins.str
     """"zh-CN" or "en" """
+    campaign_id: _builtins.str
+    """set for a campaign's questionnaire (then there is no case)"""
+    reminder: _builtins.bool
+    """true when the link is sent again to a contact who has not answered yet"""
     @_builtins.property
     def expires_time(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
@@ -554,10 +603,12 @@ class SurveySent(_message.Message):
         language: _builtins.str = ...,
         expires_time: _timestamp_pb2.Timestamp | None = ...,
         occurred_at: _timestamp_pb2.Timestamp | None = ...,
+        campaign_id: _builtins.str = ...,
+        reminder: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["expires_time", b"expires_time", "occurred_at", b"occurred_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id", "case_number", b"case_number", "company_id", b"company_id", "contact_email", b"contact_email", "contact_name", b"contact_name", "contact_phone", b"contact_phone", "expires_time", b"expires_time", "invitation_id", b"invitation_id", "language", b"language", "link", b"link", "occurred_at", b"occurred_at", "region", b"region"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["campaign_id", b"campaign_id", "case_id", b"case_id", "case_number", b"case_number", "company_id", b"company_id", "contact_email", b"contact_email", "contact_name", b"contact_name", "contact_phone", b"contact_phone", "expires_time", b"expires_time", "invitation_id", b"invitation_id", "language", b"language", "link", b"link", "occurred_at", b"occurred_at", "region", b"region", "reminder", b"reminder"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -61,6 +61,11 @@ class SurveyServiceStub:
                 request_serializer=aftercare_dot_survey_dot_v1_dot_survey__pb2.ListCampaignsRequest.SerializeToString,
                 response_deserializer=aftercare_dot_survey_dot_v1_dot_survey__pb2.ListCampaignsResponse.FromString,
                 _registered_method=True)
+        self.StartCampaign = channel.unary_unary(
+                '/aftercare.survey.v1.SurveyService/StartCampaign',
+                request_serializer=aftercare_dot_survey_dot_v1_dot_survey__pb2.StartCampaignRequest.SerializeToString,
+                response_deserializer=aftercare_dot_survey_dot_v1_dot_survey__pb2.StartCampaignResponse.FromString,
+                _registered_method=True)
 
 
 class SurveyServiceServicer:
@@ -103,6 +108,13 @@ class SurveyServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def StartCampaign(self, request, context):
+        """StartCampaign: the period's questionnaire to every known customer contact (not opted out), once per period.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SurveyServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -130,6 +142,11 @@ def add_SurveyServiceServicer_to_server(servicer, server):
                     servicer.ListCampaigns,
                     request_deserializer=aftercare_dot_survey_dot_v1_dot_survey__pb2.ListCampaignsRequest.FromString,
                     response_serializer=aftercare_dot_survey_dot_v1_dot_survey__pb2.ListCampaignsResponse.SerializeToString,
+            ),
+            'StartCampaign': grpc.unary_unary_rpc_method_handler(
+                    servicer.StartCampaign,
+                    request_deserializer=aftercare_dot_survey_dot_v1_dot_survey__pb2.StartCampaignRequest.FromString,
+                    response_serializer=aftercare_dot_survey_dot_v1_dot_survey__pb2.StartCampaignResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -269,6 +286,33 @@ class SurveyService:
             '/aftercare.survey.v1.SurveyService/ListCampaigns',
             aftercare_dot_survey_dot_v1_dot_survey__pb2.ListCampaignsRequest.SerializeToString,
             aftercare_dot_survey_dot_v1_dot_survey__pb2.ListCampaignsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StartCampaign(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aftercare.survey.v1.SurveyService/StartCampaign',
+            aftercare_dot_survey_dot_v1_dot_survey__pb2.StartCampaignRequest.SerializeToString,
+            aftercare_dot_survey_dot_v1_dot_survey__pb2.StartCampaignResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -50,6 +50,8 @@ class SurveyServiceStub:
     """RecordReturnVisit: one call's outcome; an unreached customer is called again on the schedule."""
     ListCampaigns: _grpc.UnaryUnaryMultiCallable[_survey_pb2.ListCampaignsRequest, _survey_pb2.ListCampaignsResponse]
     """ListCampaigns: the half-yearly questionnaires and their response rates."""
+    StartCampaign: _grpc.UnaryUnaryMultiCallable[_survey_pb2.StartCampaignRequest, _survey_pb2.StartCampaignResponse]
+    """StartCampaign: the period's questionnaire to every known customer contact (not opted out), once per period."""
 
 @_typing.type_check_only
 class SurveyServiceAsyncStub(SurveyServiceStub):
@@ -68,6 +70,8 @@ class SurveyServiceAsyncStub(SurveyServiceStub):
     """RecordReturnVisit: one call's outcome; an unreached customer is called again on the schedule."""
     ListCampaigns: _aio.UnaryUnaryMultiCallable[_survey_pb2.ListCampaignsRequest, _survey_pb2.ListCampaignsResponse]  # type: ignore[assignment]
     """ListCampaigns: the half-yearly questionnaires and their response rates."""
+    StartCampaign: _aio.UnaryUnaryMultiCallable[_survey_pb2.StartCampaignRequest, _survey_pb2.StartCampaignResponse]  # type: ignore[assignment]
+    """StartCampaign: the period's questionnaire to every known customer contact (not opted out), once per period."""
 
 class SurveyServiceServicer(metaclass=_abc_1.ABCMeta):
     """SurveyService: satisfaction figures, the engineer assessment, return visits and campaigns.
@@ -113,5 +117,13 @@ class SurveyServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_survey_pb2.ListCampaignsResponse, _abc.Awaitable[_survey_pb2.ListCampaignsResponse]]:
         """ListCampaigns: the half-yearly questionnaires and their response rates."""
+
+    @_abc_1.abstractmethod
+    def StartCampaign(
+        self,
+        request: _survey_pb2.StartCampaignRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_survey_pb2.StartCampaignResponse, _abc.Awaitable[_survey_pb2.StartCampaignResponse]]:
+        """StartCampaign: the period's questionnaire to every known customer contact (not opted out), once per period."""
 
 def add_SurveyServiceServicer_to_server(servicer: SurveyServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
