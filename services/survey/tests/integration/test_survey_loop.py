@@ -76,7 +76,12 @@ async def test_forged_and_expired_links_get_a_clear_page(stack: Stack) -> None:
     for response in (await stack.http.get(f"/s/{expired}?lang=en"),
                      await stack.http.post(f"/s/{expired}", data=UNHAPPY)):
         assert response.status_code == 410 and "expired" in response.text
-    assert (await stack.http.get(link.removeprefix(stack.base_url))).status_code == 200  # the real one still works
+    path = link.removeprefix(stack.base_url)
+    wrong = await stack.http.post(path, data={"overall": "9", "attitude": "4", "resolved": "yes", "lang": "en"})
+    assert wrong.status_code == 422 and 'role="alert"' in wrong.text
+    assert "Overall satisfaction" in wrong.text and "from 1 to 5" in wrong.text  # the field named, in words
+    assert "Response speed" in wrong.text and "is required" in wrong.text
+    assert (await stack.http.get(path)).status_code == 200  # nothing was recorded: the link still works
 
 
 async def test_a_case_reopened_before_the_delay_gets_no_invitation(stack: Stack) -> None:

@@ -39,6 +39,14 @@ def test_a_bad_field_is_named(field: str, value: str) -> None:
     assert refused.value.violations[0].field == field
 
 
+def test_every_wrong_field_is_named_at_once() -> None:
+    with pytest.raises(InvalidArgument) as refused:
+        parse_answer(DEFAULT_CASE_QUESTIONNAIRE, {"overall": "9", "resolved": "yes"})
+    assert [(v.field, v.description) for v in refused.value.violations] == [
+        ("overall", "must be a whole number from 1 to 5"), ("response_speed", "is required"),
+        ("attitude", "is required")]
+
+
 def test_a_company_gets_its_newest_own_questionnaire_else_the_default() -> None:
     own_v1 = Questionnaire("case", 1, (Question("overall", QuestionKind.RATING, {"en": "How was it?"}),), "acme")
     own_v2 = Questionnaire("case", 2, own_v1.questions, "acme")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from aftercare_platform.errors import InvalidArgument
+from aftercare_platform.errors import FieldViolation, InvalidArgument
 
 
 class QuestionKind(StrEnum):
@@ -64,28 +64,38 @@ class Answer:
         return value if isinstance(value, str) else ""
 
 
+def _read(question: Question, text: str) -> int | bool | str:
+    """One field's value, or ValueError saying what is wrong with it."""
+    if question.kind is QuestionKind.TEXT:
+        if len(text) > MAX_TEXT:
+            raise ValueError(f"is longer than {MAX_TEXT} characters")
+        return text
+    if question.kind is QuestionKind.YES_NO:
+        if text not in ("yes", "no"):
+            raise ValueError("must be yes or no")
+        return text == "yes"
+    low, high = _RANGES[question.kind]
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise ValueError(f"must be a whole number from {low} to {high}")
+    return int(text)
+
+
 def parse_answer(questionnaire: Questionnaire, raw: dict[str, str]) -> Answer:
-    """Form fields (strings) to a typed answer; a missing or out-of-range field is named."""
+    """Form fields (strings) to a typed answer; every missing or wrong field is named at once."""
     values: dict[str, int | bool | str] = {}
+    violations: list[FieldViolation] = []
     for question in questionnaire.questions:
         text = (raw.get(question.key) or "").strip()
         if not text:
             if question.required:
-                raise InvalidArgument.for_field(question.key, "is required")
+                violations.append(FieldViolation(question.key, "is required"))
             continue
-        if question.kind is QuestionKind.TEXT:
-            if len(text) > MAX_TEXT:
-                raise InvalidArgument.for_field(question.key, f"is longer than {MAX_TEXT} characters")
-            values[question.key] = text
-        elif question.kind is QuestionKind.YES_NO:
-            if text not in ("yes", "no"):
-                raise InvalidArgument.for_field(question.key, "must be yes or no")
-            values[question.key] = text == "yes"
-        else:
-            low, high = _RANGES[question.kind]
-            if not text.isdigit() or not low <= int(text) <= high:
-                raise InvalidArgument.for_field(question.key, f"must be a whole number from {low} to {high}")
-            values[question.key] = int(text)
+        try:
+            values[question.key] = _read(question, text)
+        except ValueError as wrong:
+            violations.append(FieldViolation(question.key, str(wrong)))
+    if violations:
+        raise InvalidArgument("; ".join(f"{v.field}: {v.description}" for v in violations), violations=violations)
     return Answer(values)
 
 

@@ -18,7 +18,7 @@ TEXT: dict[str, dict[str, str]] = {
     "zh-CN": {
         "title": "服务满意度调查", "language": "语言", "case": "案件编号", "submit": "提交",
         "yes": "是", "no": "否", "scale": "1 = 非常不满意，5 = 非常满意",
-        "opt_out": "以后不要再向我发送调查", "fix_errors": "请更正以下内容：",
+        "opt_out": "以后不要再向我发送调查", "fix_errors": "请更正以下内容：", "check_field": "请选择或更正此项",
         "thanks": "感谢您的评价！",
         "thanks_unsatisfied": "很抱歉未能让您满意。我们已重新打开您的案件，主管将尽快与您联系。",
         "complaint_heading": "投诉", "complaint_about": "投诉内容",
@@ -102,7 +102,8 @@ def pages(handlers: SurveyHandlers) -> APIRouter:
                           complaint=complaint)
         except InvalidArgument as invalid:
             form = await handlers.open_form(token)
-            errors = [(v.field, v.description) for v in invalid.violations]
+            # the domain says what is wrong in English; a Chinese page asks to check the field
+            errors = [(v.field, TEXT[lang].get("check_field", v.description)) for v in invalid.violations]
             page = _page.render(lang=lang, t=TEXT[lang], heading=TEXT[lang]["title"], form=form.questionnaire,
                                 action=f"/s/{token}", case_number=form.invitation.case_number, errors=errors,
                                 values=fields, labels={q.key: q.labels.get(lang, q.key)
