@@ -37,6 +37,8 @@ async def test_statistics_over_http_csv_and_grpc(stack: Stack) -> None:
     assert exported.headers["content-type"].startswith("text/csv")
     [csv_row] = [r for r in csv.DictReader(io.StringIO(exported.text)) if r["key"] == case.company_id]
     assert (csv_row["sent"], csv_row["csat"]) == ("1", "1.0")
+    chart = await stack.http.get("/v1/statistics.svg", params={"dimension": "company"}, headers=supervisor)
+    assert chart.headers["content-type"] == "image/svg+xml" and f"{case.company_id}: 1" in chart.text
 
     async with grpc.aio.insecure_channel(f"127.0.0.1:{stack.settings.grpc_port}") as channel:
         stub = survey_pb2_grpc.SurveyServiceStub(channel)

@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 
 from survey.domain.return_visit import Outcome, ReturnVisit
 from survey.domain.statistics import EngineerAssessment, Satisfaction
+from survey.entrypoints.charts import bar_chart
 from survey.entrypoints.views import dimension_of, require_staff, status_filter
 from survey.handlers import SurveyHandlers
 from survey.reads import CampaignFigures, SurveyReads
@@ -98,6 +99,21 @@ def router(handlers: SurveyHandlers, reads: SurveyReads) -> APIRouter:
                                  closed_until: datetime | None = None,
                                  principal: Principal = Depends(require_principal)) -> Response:
         return as_csv(Satisfaction, await statistics(principal, dimension, closed_from, closed_until))
+
+    @api.get("/statistics.svg", response_class=Response)
+    async def get_statistics_chart(dimension: str = Query("company"), closed_from: datetime | None = None,
+                                   closed_until: datetime | None = None,
+                                   principal: Principal = Depends(require_principal)) -> Response:
+        rows = await statistics(principal, dimension, closed_from, closed_until)
+        chart = bar_chart(f"CSAT by {dimension_of(dimension).value}", [(r.key, r.csat) for r in rows], top=1.0)
+        return Response(chart, media_type="image/svg+xml")
+
+    @api.get("/assessment.svg", response_class=Response)
+    async def get_assessment_chart(closed_from: datetime | None = None, closed_until: datetime | None = None,
+                                   principal: Principal = Depends(require_principal)) -> Response:
+        rows = await assessment(principal, closed_from, closed_until)
+        chart = bar_chart("Engineer assessment (0-100)", [(r.engineer_id, r.score) for r in rows], top=100.0)
+        return Response(chart, media_type="image/svg+xml")
 
     @api.get("/assessment", response_model=list[EngineerAssessment])
     async def get_assessment(closed_from: datetime | None = None, closed_until: datetime | None = None,
