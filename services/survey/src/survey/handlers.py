@@ -81,7 +81,7 @@ class SurveyHandlers:
             company_id=closed.company_id, region=closed.region, engineer_id=closed.assignee_id,
             category=_enum_name(cases_pb.Category, closed.category, "CATEGORY_"), kind=kind, rma=closed.rma,
             closed_at=closed_at, contact_name="", contact_phone="", contact_email="",
-            language=self.settings.default_language,
+            language=self.settings.company_languages.get(closed.company_id, self.settings.default_language),
             questionnaire=self.catalog.current("case", closed.company_id or None).ref,
             status=InvitationStatus.SCHEDULED,
             due_at=closed_at + timedelta(seconds=self.settings.invitation_delay_seconds),

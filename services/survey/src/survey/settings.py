@@ -21,6 +21,8 @@ class SurveySettings(ServiceSettings):
     # where customers reach this service's pages: the link is <public_base_url>/s/<token>
     public_base_url: str = "http://127.0.0.1:8007"
     default_language: str = Field(default="zh-CN", pattern=r"^(zh-CN|en)$")
+    # a company whose contacts read another language than the default, e.g. {"<company id>": "en"}
+    company_languages: dict[str, str] = Field(default_factory=dict)
     # overall rating at or below this is unsatisfied
     unsatisfied_threshold: int = Field(default=2, ge=1, le=4)
     repeat_interval_days: float = Field(default=30.0, ge=0)

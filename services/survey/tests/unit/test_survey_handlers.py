@@ -6,6 +6,7 @@ from urllib.parse import urlparse
 import pytest
 from aftercare.cases.v1 import cases_pb2 as cases_pb
 from aftercare.cases.v1 import events_pb2 as case_events
+from aftercare.sla.v1 import events_pb2 as sla_events
 from aftercare.survey.v1 import survey_pb2 as pb
 from aftercare_platform.bus.envelope import CloudEvent, payload_to_dict
 from aftercare_platform.clock import FakeClock
@@ -249,6 +250,22 @@ async def test_a_complaint_from_the_page_is_filed_once(database: Database, clock
     assert cases.complaints == [("c1", "acme", "engineer", "rude on the phone")]
 
 
+async def test_an_on_site_visit_makes_a_repair_and_a_company_may_read_english(database: Database, clock: FakeClock,
+                                                                              cases: FakeCases) -> None:
+    settings = SETTINGS.model_copy(update={"company_languages": {"acme": "en"}})
+    handlers, worker, reads = SurveyHandlers(database, settings), SurveyWorker(database, cases, settings), \
+        SurveyReads(database)
+    visit = case_events.CaseActivityRecorded(case_id="c1", activity=cases_pb.Activity(
+        kind=cases_pb.ACTIVITY_KIND_ON_SITE_VISIT, summary="replaced the PSU", site="Gate 3"))
+    await deliver(database, handlers, case_event("activity_recorded", visit, clock))
+    await deliver(database, handlers, case_event("closed", closed(clock), clock))
+    assert [v.reason for v in await reads.return_visits(None)] == ["repair"]
+    clock.advance(timedelta(seconds=601))
+    await worker.run_once()
+    [sent] = await outbox(database, events.SURVEY_SENT)
+    assert sent["data"]["language"] == "en"
+
+
 async def test_a_repair_gets_a_return_visit_retried_until_reached(database: Database, clock: FakeClock,
                                                                  cases: FakeCases, parts: tuple) -> None:
     handlers, worker, reads = parts
@@ -303,3 +320,25 @@ async def test_a_half_yearly_campaign_asks_every_contact_once_reminds_the_silent
     assert cases.reopens == []  # a campaign is about the service in general: nothing to reopen
     assert [s.key for s in await reads.statistics(None, Dimension.COMPANY)] == ["acme"]
     assert sum(s.sent for s in await reads.statistics(None, Dimension.COMPANY)) == 3  # the case surveys only
+
+
+async def test_sla_and_reopen_facts_feed_the_engineer_assessment(database: Database, clock: FakeClock,
+                                                                cases: FakeCases, parts: tuple) -> None:
+    handlers, worker, reads = parts
+    token = await sent_token(database, handlers, worker, clock)
+    await handlers.submit(token, HAPPY)
+    [sla] = [s for s in subscriptions(handlers) if s.queue == "survey.sla"]
+    facts = [("breached", sla_events.SlaBreached(case_id="c1")), ("met", sla_events.SlaMet(case_id="c1"))]
+    for verb, message in facts:
+        event = CloudEvent(type=f"aftercare.sla.{verb}.v1", source="/services/sla-timer", subject="c1",
+                           region="east", data=payload_to_dict(message))
+        for _ in range(2):  # redelivered: counted once
+            async with database.unit_of_work() as uow:
+                if await uow.claim_inbox(sla.queue, event):
+                    await sla.handler(event, uow)
+    await deliver(database, handlers, case_event("reopened", case_events.CaseReopened(case_id="c1"), clock))
+    [engineer] = await reads.assessment(None)
+    # csat 1 (rating 5); one clock breached -> SLA 0; reopened -> reopen rate 1, first-time fix 0
+    figures = (engineer.csat, engineer.sla_attainment, engineer.reopen_rate, engineer.first_time_fix)
+    assert figures == (1.0, 0.0, 1.0, 0.0)
+    assert engineer.score == 40.0  # 100 * 0.4 * 1

@@ -143,8 +143,9 @@ async def bump_fact(session: AsyncSession, case_id: str, **increments: int) -> N
     """Add to a case's counters (reopen_count, sla_breaches, sla_met), creating its row first."""
     await session.execute(_insert_new(session, case_facts, ["case_id"], case_id=case_id, reopen_count=0,
                                       sla_breaches=0, sla_met=0, field_visit=False))
-    await session.execute(update(case_facts).where(case_facts.c.case_id == case_id).values(
-        **{name: getattr(case_facts.c, name) + amount for name, amount in increments.items()}))
+    if increments:
+        await session.execute(update(case_facts).where(case_facts.c.case_id == case_id).values(
+            **{name: getattr(case_facts.c, name) + amount for name, amount in increments.items()}))
 
 
 async def mark_field_visit(session: AsyncSession, case_id: str) -> None:
