@@ -97,3 +97,20 @@ async def test_a_case_reopened_before_the_delay_gets_no_invitation(stack: Stack)
     later = await stack.closed_case()
     await invitation_link(stack, later.case_id)
     assert stack.tap.of(case.case_id, "aftercare.survey.sent") == []
+
+
+async def test_a_contact_who_opts_out_is_never_asked_again(stack: Stack) -> None:
+    first = await stack.closed_case(email="wang.fang@optout.example.cn")
+    [sent] = await stack.tap.wait_for(first.case_id, "aftercare.survey.sent", 1, within=DELAY_SECONDS + 30)
+    opt_out = sent.parsed(pb.SurveySent).opt_out_link.removeprefix(stack.base_url)
+    page = await stack.http.get(opt_out + "?lang=en")
+    assert page.status_code == 200 and "Stop sending me surveys" in page.text
+    done = await stack.http.post(opt_out, data={"lang": "en"})
+    assert done.status_code == 200 and "will not send you surveys" in done.text
+    second = await stack.closed_case(email="Wang.Fang@optout.example.cn")
+
+    async def skipped() -> bool:
+        return [row.skip_reason for row in await stack.reads.invitations_of(second.case_id)] == ["opted_out"]
+
+    await eventually(skipped, within=DELAY_SECONDS + 30, what="the second case's survey skipped")
+    assert stack.tap.of(second.case_id, "aftercare.survey.sent") == []

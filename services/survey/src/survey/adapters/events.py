@@ -31,7 +31,7 @@ def survey_sent(invitation: Invitation, link: str, now: datetime, *, reminder: b
         contact_name=invitation.contact_name, contact_phone=invitation.contact_phone,
         contact_email=invitation.contact_email, language=invitation.language,
         expires_time=timestamp(invitation.expires_at), occurred_at=timestamp(now),
-        campaign_id=invitation.campaign_id or "", reminder=reminder,
+        campaign_id=invitation.campaign_id or "", reminder=reminder, opt_out_link=f"{link}/opt-out",
     )
 
 

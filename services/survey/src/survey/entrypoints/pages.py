@@ -18,7 +18,8 @@ TEXT: dict[str, dict[str, str]] = {
     "zh-CN": {
         "title": "服务满意度调查", "language": "语言", "case": "案件编号", "submit": "提交",
         "yes": "是", "no": "否", "scale": "1 = 非常不满意，5 = 非常满意",
-        "opt_out": "以后不要再向我发送调查", "fix_errors": "请更正以下内容：", "check_field": "请选择或更正此项",
+        "opt_out": "以后不要再向我发送调查", "opt_out_confirm": "确认不再接收调查",
+        "fix_errors": "请更正以下内容：", "check_field": "请选择或更正此项",
         "thanks": "感谢您的评价！",
         "thanks_unsatisfied": "很抱歉未能让您满意。我们已重新打开您的案件，主管将尽快与您联系。",
         "complaint_heading": "投诉", "complaint_about": "投诉内容",
@@ -34,7 +35,8 @@ TEXT: dict[str, dict[str, str]] = {
     "en": {
         "title": "Service satisfaction survey", "language": "Language", "case": "Case", "submit": "Send",
         "yes": "Yes", "no": "No", "scale": "1 = very unsatisfied, 5 = very satisfied",
-        "opt_out": "Do not send me surveys again", "fix_errors": "Please correct the following:",
+        "opt_out": "Do not send me surveys again", "opt_out_confirm": "Stop sending me surveys",
+        "fix_errors": "Please correct the following:",
         "thanks": "Thank you for your answer!",
         "thanks_unsatisfied": ("We are sorry we did not satisfy you. "
                                "Your case is reopened and a supervisor will contact you."),
@@ -125,9 +127,18 @@ def pages(handlers: SurveyHandlers) -> APIRouter:
                           complaint=f"/s/{token}/complaint")
         return render(lang, TEXT[lang]["complaint_heading"], message=TEXT[lang]["complaint_filed"])
 
+    @api.get("/{token}/opt-out", response_class=HTMLResponse)
+    async def confirm_opt_out(token: str, request: Request) -> HTMLResponse:
+        lang = _lang(request, fallback)
+        try:
+            await handlers.open_form(token)
+        except LinkRefused as refused:
+            return refused_page(lang, refused.reason)
+        return render(lang, TEXT[lang]["title"], opt_out=f"/s/{token}/opt-out")
+
     @api.post("/{token}/opt-out", response_class=HTMLResponse)
     async def opt_out(token: str, request: Request) -> HTMLResponse:
-        lang = _lang(request, fallback)
+        lang = _lang(request, fallback, (await request.form()).get("lang"))
         try:
             await handlers.opt_out(token)
         except LinkRefused as refused:

@@ -568,6 +568,7 @@ class SurveySent(_message.Message):
     OCCURRED_AT_FIELD_NUMBER: _builtins.int
     CAMPAIGN_ID_FIELD_NUMBER: _builtins.int
     REMINDER_FIELD_NUMBER: _builtins.int
+    OPT_OUT_LINK_FIELD_NUMBER: _builtins.int
     invitation_id: _builtins.str
     case_id: _builtins.str
     case_number: _builtins.str
@@ -584,6 +585,8 @@ class SurveySent(_message.Message):
     """set for a campaign's questionnaire (then there is no case)"""
     reminder: _builtins.bool
     """true when the link is sent again to a contact who has not answered yet"""
+    opt_out_link: _builtins.str
+    """a page where the contact asks never to be surveyed again"""
     @_builtins.property
     def expires_time(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
@@ -605,10 +608,11 @@ class SurveySent(_message.Message):
         occurred_at: _timestamp_pb2.Timestamp | None = ...,
         campaign_id: _builtins.str = ...,
         reminder: _builtins.bool = ...,
+        opt_out_link: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["expires_time", b"expires_time", "occurred_at", b"occurred_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["campaign_id", b"campaign_id", "case_id", b"case_id", "case_number", b"case_number", "company_id", b"company_id", "contact_email", b"contact_email", "contact_name", b"contact_name", "contact_phone", b"contact_phone", "expires_time", b"expires_time", "invitation_id", b"invitation_id", "language", b"language", "link", b"link", "occurred_at", b"occurred_at", "region", b"region", "reminder", b"reminder"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["campaign_id", b"campaign_id", "case_id", b"case_id", "case_number", b"case_number", "company_id", b"company_id", "contact_email", b"contact_email", "contact_name", b"contact_name", "contact_phone", b"contact_phone", "expires_time", b"expires_time", "invitation_id", b"invitation_id", "language", b"language", "link", b"link", "occurred_at", b"occurred_at", "opt_out_link", b"opt_out_link", "region", b"region", "reminder", b"reminder"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
