@@ -57,6 +57,11 @@ async def test_statistics_over_http_csv_and_grpc(stack: Stack) -> None:
                                      metadata=stack.auth("li", "customer", company=case.company_id))
         assert outsider.value.code() == grpc.StatusCode.PERMISSION_DENIED
 
+    openapi = (await stack.http.get("/openapi.json")).json()
+    assert {"/v1/statistics", "/v1/assessment", "/v1/return-visits", "/v1/campaigns"} <= set(openapi["paths"])
+    assert "csat" in openapi["components"]["schemas"]["Satisfaction"]["properties"]
+    assert not [path for path in openapi["paths"] if path.startswith("/s/")]  # the customer's page is no API
+
     bad = await stack.http.get("/v1/statistics", params={"dimension": "colour"}, headers=supervisor)
     assert (bad.status_code, bad.headers["content-type"]) == (422, "application/problem+json")
     assert bad.json()["errors"][0]["field"] == "dimension"
