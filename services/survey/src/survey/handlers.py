@@ -11,6 +11,7 @@ from aftercare.cases.v1 import cases_pb2 as cases_pb
 from aftercare.cases.v1 import events_pb2 as case_events
 from aftercare_platform.db.unit_of_work import Database, UnitOfWork
 from aftercare_platform.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
+from sqlalchemy.exc import IntegrityError
 
 from survey.adapters import events, store
 from survey.domain.invitation import Invitation, InvitationStatus, needs_return_visit
@@ -134,7 +135,10 @@ class SurveyHandlers:
             unsatisfied = is_unsatisfied(answer, threshold=self.settings.unsatisfied_threshold)
             invitation = invitation.answer(now)
             await store.save_invitation(uow.session, invitation)
-            await store.add_answer(uow.session, invitation.id, dict(answer.values), unsatisfied, now)
+            try:
+                await store.add_answer(uow.session, invitation.id, dict(answer.values), unsatisfied, now)
+            except IntegrityError:
+                raise LinkRefused("answered", invitation) from None  # a twin submission won (SQLite has no row lock)
             if fields.get("opt_out") == "yes":
                 await store.opt_out(uow.session, invitation.contact_key, now)
             uow.emit(events.SURVEY_COMPLETED, subject=invitation.case_id or invitation.id, region=invitation.region,
