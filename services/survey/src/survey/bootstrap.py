@@ -22,7 +22,7 @@ async def build(infra: Infrastructure[SurveySettings]) -> ServiceParts:
     handlers = SurveyHandlers(infra.database, settings)
     reads = SurveyReads(infra.database, threshold=settings.unsatisfied_threshold)
     cases = GrpcCasesGateway(settings, target=settings.cases_grpc_target, timeout=settings.cases_timeout_seconds,
-                             telemetry=infra.telemetry)
+                             reconnect_max_seconds=settings.cases_reconnect_max_seconds, telemetry=infra.telemetry)
     return ServiceParts(
         grpc_servicers=[GrpcServicer(survey_pb2_grpc.add_SurveyServiceServicer_to_server,
                                      SurveyServicer(handlers, reads))],

@@ -50,6 +50,7 @@ class Stack:
     cases: Any  # CaseServiceStub on the real cases process
     tap: SurveyTap
     database: Database
+    cases_process: ServiceProcess
 
     @property
     def base_url(self) -> str:
@@ -104,15 +105,17 @@ async def stack(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> A
         database_url=database_url, amqp_url=servers.amqp_url, http_port=http_port, grpc_port=free_port(),
         http_host="127.0.0.1", grpc_host="127.0.0.1", cases_grpc_target=cases.target,
         invitation_delay_seconds=DELAY_SECONDS, worker_poll_seconds=0.2, worker_max_backoff_seconds=1.0,
+        cases_reconnect_max_seconds=0.5,
         public_base_url=f"http://127.0.0.1:{http_port}", survey_link_secret="integration-secret",
         shutdown_grace_seconds=2, log_json=False, log_level="WARNING")
     database = open_database(definition, settings, SystemClock())
     try:
         async with service_in_process(definition, settings) as http, \
                 grpc.aio.insecure_channel(cases.target) as channel:
-            yield Stack(settings, http, cases_pb2_grpc.CaseServiceStub(channel), tap, database)
+            yield Stack(settings, http, cases_pb2_grpc.CaseServiceStub(channel), tap, database, cases)
     finally:
         await database.close()
         await tap.close()
-        await cases.stop()
+        if cases.running:
+            await cases.stop()
         await drop_database(servers.pg_admin_url, name)

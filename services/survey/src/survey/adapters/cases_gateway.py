@@ -65,10 +65,16 @@ class GrpcCasesGateway:
     """Calls with survey's system token; a complaint goes with a customer token of the case's company,
     because the customer files it (holding the signed link is its proof)."""
 
-    def __init__(self, settings: ServiceSettings, *, target: str, timeout: float,
+    def __init__(self, settings: ServiceSettings, *, target: str, timeout: float, reconnect_max_seconds: float,
                  telemetry: Telemetry | None = None) -> None:
         self._settings = settings
-        self._channel = create_channel(target, telemetry=telemetry, token=SystemTokenSource(settings))
+        # after an outage, find cases again within seconds (gRPC's own backoff grows to two minutes)
+        backoff_ms = int(reconnect_max_seconds * 1000)
+        self._channel = create_channel(target, telemetry=telemetry, token=SystemTokenSource(settings), options=[
+            ("grpc.initial_reconnect_backoff_ms", min(200, backoff_ms)),
+            ("grpc.min_reconnect_backoff_ms", min(200, backoff_ms)),
+            ("grpc.max_reconnect_backoff_ms", backoff_ms),
+        ])
         self._stub = cases_pb2_grpc.CaseServiceStub(self._channel)
         self._timeout = timeout
 
