@@ -35,7 +35,7 @@ from tests.integration.processes import EventTap, ServiceProcess
 
 LOOP = "package"
 # the invitation goes out this long after the close: long enough for a reopen to come first
-DELAY_SECONDS = 3.0
+DELAY_SECONDS = 4.0
 FAULT = cases_pb.FaultReport(cause="dust in the fan", method="cleaned it", result="works", prevention="filter")
 
 
