@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from aftercare_platform.auth.access import can_access, ensure_access
@@ -22,6 +22,7 @@ from survey.domain.statistics import (
     EngineerAssessment,
     Satisfaction,
     assess_all,
+    satisfaction,
     satisfaction_by,
 )
 
@@ -34,6 +35,15 @@ class CampaignFigures:
     sent: int
     answered: int
     response_rate: float | None
+
+
+@dataclass(frozen=True)
+class YearlyReport:
+    year: int
+    overall: Satisfaction
+    by: dict[str, list[Satisfaction]]
+    engineers: list[EngineerAssessment]
+    campaigns: list[CampaignFigures]
 
 
 def case_record(row: Any) -> CaseRecord:
@@ -72,6 +82,17 @@ class SurveyReads:
         for record in await self.records(viewer, closed_from, closed_until):
             latest[record.case_id] = record  # rows come by closing time: a case counts once, by its last closing
         return assess_all(latest.values())
+
+    async def yearly_report(self, viewer: Principal | None, year: int) -> YearlyReport:
+        """The year's satisfaction report: every figure by every dimension, the assessment, the campaigns."""
+        start, end = datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC)
+        records = await self.records(viewer, start, end)
+        by = {d.value: satisfaction_by(d, records, threshold=self.threshold)
+              for d in (Dimension.COMPANY, Dimension.REGION, Dimension.ENGINEER, Dimension.CATEGORY, Dimension.MONTH)}
+        periods = (f"{year}-H1", f"{year}-H2")
+        return YearlyReport(year, satisfaction(str(year), records, threshold=self.threshold), by,
+                            await self.assessment(viewer, start, end),
+                            [c for c in await self.campaigns() if c.period in periods])
 
     async def return_visits(self, viewer: Principal | None, status: str | None = None) -> list[ReturnVisit]:
         async with self.database.unit_of_work() as uow:

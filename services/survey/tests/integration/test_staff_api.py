@@ -57,6 +57,14 @@ async def test_statistics_over_http_csv_and_grpc(stack: Stack) -> None:
                                      metadata=stack.auth("li", "customer", company=case.company_id))
         assert outsider.value.code() == grpc.StatusCode.PERMISSION_DENIED
 
+    year = case.closed_at.ToDatetime().year
+    report = (await stack.http.get(f"/v1/reports/yearly/{year}", headers=supervisor)).json()
+    assert report["year"] == year and report["overall"]["answered"] >= 1
+    [company] = [r for r in report["by"]["company"] if r["key"] == case.company_id]
+    assert company["csat"] == 1.0
+    assert "eng-1" in [e["engineer_id"] for e in report["engineers"]]
+    assert (await stack.http.get("/v1/reports/yearly/1999", headers=supervisor)).status_code == 422
+
     openapi = (await stack.http.get("/openapi.json")).json()
     assert {"/v1/statistics", "/v1/assessment", "/v1/return-visits", "/v1/campaigns"} <= set(openapi["paths"])
     assert "csat" in openapi["components"]["schemas"]["Satisfaction"]["properties"]

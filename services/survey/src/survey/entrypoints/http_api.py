@@ -10,7 +10,7 @@ from datetime import datetime
 from aftercare_platform.auth.access import require_role
 from aftercare_platform.auth.fastapi import require_principal
 from aftercare_platform.auth.principal import Principal, Role
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -19,7 +19,7 @@ from survey.domain.statistics import EngineerAssessment, Satisfaction
 from survey.entrypoints.charts import bar_chart
 from survey.entrypoints.views import dimension_of, require_staff, status_filter
 from survey.handlers import SurveyHandlers
-from survey.reads import CampaignFigures, SurveyReads
+from survey.reads import CampaignFigures, SurveyReads, YearlyReport
 
 
 class StatisticsBody(BaseModel):
@@ -138,6 +138,12 @@ def router(handlers: SurveyHandlers, reads: SurveyReads) -> APIRouter:
         await reads.return_visit(principal, visit_id)  # another region's task looks absent
         outcome = Outcome(body.reached, body.satisfaction, body.comments.strip(), body.follow_up)
         return visit_body(await handlers.record_return_visit(visit_id, outcome, principal.subject))
+
+    @api.get("/reports/yearly/{year}", response_model=YearlyReport)
+    async def yearly_report(year: int = Path(ge=2000, le=2100),
+                            principal: Principal = Depends(require_principal)) -> YearlyReport:
+        require_staff(principal)
+        return await reads.yearly_report(principal, year)
 
     @api.get("/campaigns", response_model=list[CampaignFigures])
     async def list_campaigns(principal: Principal = Depends(require_principal)) -> list[CampaignFigures]:
