@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from aftercare_platform.settings import ServiceSettings
 from pydantic import Field
 
@@ -24,6 +26,8 @@ class SurveySettings(ServiceSettings):
     default_language: str = Field(default="zh-CN", pattern=r"^(zh-CN|en)$")
     # a company whose contacts read another language than the default, e.g. {"<company id>": "en"}
     company_languages: dict[str, str] = Field(default_factory=dict)
+    # a YAML file of further questionnaires ({"questionnaires": [...]}): a company's own, newer versions
+    questionnaires_file: Path | None = None
     # overall rating at or below this is unsatisfied
     unsatisfied_threshold: int = Field(default=2, ge=1, le=4)
     repeat_interval_days: float = Field(default=30.0, ge=0)

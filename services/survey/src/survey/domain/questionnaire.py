@@ -153,3 +153,38 @@ class QuestionnaireCatalog:
             if q.ref == ref:
                 return q
         raise InvalidArgument.for_field("questionnaire", f"unknown questionnaire {ref!r}")
+
+
+# what the unsatisfied rule and the figures read: a case questionnaire must ask these
+_CASE_NEEDS = {"overall": QuestionKind.RATING, "resolved": QuestionKind.YES_NO}
+
+
+def questionnaires_from_data(data: object) -> tuple[Questionnaire, ...]:
+    """Questionnaires from plain data (a YAML or JSON document: {"questionnaires": [...]}); a wrong entry
+    is named by its path."""
+    entries = data.get("questionnaires") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        raise InvalidArgument.for_field("questionnaires", "must be a list")
+    found = []
+    for n, entry in enumerate(entries):
+        where = f"questionnaires[{n}]"
+        if not isinstance(entry, dict) or not isinstance(entry.get("key"), str) or \
+                not isinstance(entry.get("version"), int) or not isinstance(entry.get("questions"), list):
+            raise InvalidArgument.for_field(where, "needs key (text), version (number) and questions (list)")
+        questions = []
+        for m, raw in enumerate(entry["questions"]):
+            try:
+                questions.append(Question(str(raw["key"]), QuestionKind(raw["kind"]),
+                                          {str(k): str(v) for k, v in dict(raw["labels"]).items()},
+                                          bool(raw.get("required", True))))
+            except (KeyError, TypeError, ValueError):
+                raise InvalidArgument.for_field(
+                    f"{where}.questions[{m}]", "needs key, kind (rating, score, yes_no, text) and labels") from None
+        questionnaire = Questionnaire(entry["key"], entry["version"], tuple(questions), entry.get("company_id"))
+        if questionnaire.key == "case":
+            for key, kind in _CASE_NEEDS.items():
+                asked = questionnaire.question(key)
+                if asked is None or asked.kind is not kind:
+                    raise InvalidArgument.for_field(f"{where}.questions", f"a case questionnaire asks {key} ({kind})")
+        found.append(questionnaire)
+    return tuple(found)
