@@ -13,7 +13,7 @@ from aftercare.cases.v1 import cases_pb2 as pb
 from aftercare.cases.v1 import cases_pb2_grpc
 from aftercare_platform.auth.principal import Role
 from aftercare_platform.auth.tokens import mint_token
-from aftercare_platform.servers.grpc_client import SystemTokenSource, create_channel
+from aftercare_platform.servers.grpc_client import SystemTokenSource, create_channel, reconnect_options
 from aftercare_platform.settings import ServiceSettings
 from aftercare_platform.telemetry.setup import Telemetry
 
@@ -68,13 +68,8 @@ class GrpcCasesGateway:
     def __init__(self, settings: ServiceSettings, *, target: str, timeout: float, reconnect_max_seconds: float,
                  telemetry: Telemetry | None = None) -> None:
         self._settings = settings
-        # after an outage, find cases again within seconds (gRPC's own backoff grows to two minutes)
-        backoff_ms = int(reconnect_max_seconds * 1000)
-        self._channel = create_channel(target, telemetry=telemetry, token=SystemTokenSource(settings), options=[
-            ("grpc.initial_reconnect_backoff_ms", min(200, backoff_ms)),
-            ("grpc.min_reconnect_backoff_ms", min(200, backoff_ms)),
-            ("grpc.max_reconnect_backoff_ms", backoff_ms),
-        ])
+        self._channel = create_channel(target, telemetry=telemetry, token=SystemTokenSource(settings),
+                                       options=reconnect_options(reconnect_max_seconds))
         self._stub = cases_pb2_grpc.CaseServiceStub(self._channel)
         self._timeout = timeout
 
