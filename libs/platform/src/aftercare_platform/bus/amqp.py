@@ -30,6 +30,12 @@ class AmqpDelivery:
     raw: AbstractIncomingMessage
     # set when the delivery came from get(): its channel closes once the message is settled
     own_channel: AbstractChannel | None = None
+    # the AMQP channel it came on (a restored connection brings new ones), read while it was open
+    scope: object = None
+
+    def __post_init__(self) -> None:
+        if self.scope is None:
+            self.scope = self.raw.channel
 
     @property
     def body(self) -> bytes:
@@ -56,8 +62,12 @@ class AmqpDelivery:
         count = (self.raw.headers or {}).get("x-delivery-count", 0)
         return int(count) if isinstance(count, int | str) else 0
 
-    async def ack(self) -> None:
-        await self.raw.ack()
+    @property
+    def ack_scope(self) -> object:
+        return self.scope
+
+    async def ack(self, *, multiple: bool = False) -> None:
+        await self.raw.ack(multiple=multiple)
         await self._release()
 
     async def reject(self, *, requeue: bool) -> None:
@@ -75,11 +85,22 @@ class _AmqpSubscription:
     tag: str
     channel: AbstractChannel
 
+    @property
+    def active(self) -> bool:
+        # a robust channel reopens and re-attaches its consumers once the connection is back
+        return not self.channel.is_closed
+
     async def cancel(self) -> None:
         try:
             await self.queue.cancel(self.tag)
         except (AMQPError, asyncio.CancelledError, RuntimeError) as error:
             log.warning("cancelling consumer on %s failed: %s", self.queue.name, error)
+
+    async def release(self) -> None:
+        try:
+            await self.channel.close()
+        except (AMQPError, asyncio.CancelledError, RuntimeError) as error:
+            log.warning("closing the consumer channel of %s failed: %s", self.queue.name, error)
 
 
 class AmqpBroker:

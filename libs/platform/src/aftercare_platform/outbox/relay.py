@@ -13,7 +13,6 @@ import os
 import random
 import signal
 import zlib
-from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
@@ -54,6 +53,7 @@ class OutboxRelay:
         poll_interval: float = 5.0,
         crash_after_publish: bool = False,
         yield_to: Callable[[], Awaitable[None]] | None = None,
+        parallel_partitions: int = 4,
     ) -> None:
         self.name = "outbox-relay"
         self._db = database
@@ -63,6 +63,7 @@ class OutboxRelay:
         # fault injection for the "killed between publish and mark sent" test; never set in production
         self._crash_after_publish = crash_after_publish
         self._yield_to = yield_to
+        self._parallel = max(1, parallel_partitions)
         self._wake = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
@@ -117,12 +118,20 @@ class OutboxRelay:
             result = await connection.execute(select(outbox.c.partition).where(outbox.c.sent_at.is_(None)).distinct())
             partitions = [row[0] for row in result]
         random.shuffle(partitions)
-        total = 0
-        for partition in partitions:
-            if self._yield_to is not None:
-                await self._yield_to()
-            total += await self._drain_partition(partition)
-        return total
+        # a few partitions at once: one's database round trips overlap another's confirms
+        lanes = asyncio.Semaphore(self._parallel)
+
+        async def drain(partition: int) -> int:
+            async with lanes:
+                if self._yield_to is not None:
+                    await self._yield_to()
+                return await self._drain_partition(partition)
+
+        outcomes = await asyncio.gather(*(drain(p) for p in partitions), return_exceptions=True)
+        failures = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
+        if failures:
+            raise failures[0]
+        return sum(outcome for outcome in outcomes if isinstance(outcome, int))
 
     async def _drain_partition(self, partition: int) -> int:
         outbox = self._db.tables.outbox
@@ -171,23 +180,19 @@ class OutboxRelay:
         return bool(locked.scalar())
 
     async def _publish_rows(self, rows: list[Any]) -> tuple[list[int], dict[int, str]]:
-        """One aggregate's events go out one after another; different aggregates concurrently."""
-        by_aggregate: dict[str, list[Any]] = defaultdict(list)
-        for row in rows:
-            by_aggregate[row.aggregate_id].append(row)
+        """Pipelined: every row is written to the channel in id order at once, then the confirms are awaited
+        together. One channel delivers in the order written, so each aggregate's events keep their order
+        (a row the broker refuses is retried on the next pass, after the later ones it preceded)."""
+        outcomes = await asyncio.gather(*(self._publish_row(row) for row in rows), return_exceptions=True)
         confirmed: list[int] = []
         failed: dict[int, str] = {}
-
-        async def publish_in_order(aggregate_rows: list[Any]) -> None:
-            for row in aggregate_rows:
-                try:
-                    await self._publish_row(row)
-                except PublishFailed as error:
-                    failed[row.id] = str(error)
-                    return  # later events of this aggregate must wait for this one
+        for row, outcome in zip(rows, outcomes, strict=True):
+            if outcome is None:
                 confirmed.append(row.id)
-
-        await asyncio.gather(*(publish_in_order(group) for group in by_aggregate.values()))
+            elif isinstance(outcome, PublishFailed):
+                failed[row.id] = str(outcome)
+            elif isinstance(outcome, BaseException):
+                raise outcome
         return confirmed, failed
 
     async def _publish_row(self, row: Any) -> None:
