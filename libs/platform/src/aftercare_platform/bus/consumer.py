@@ -12,6 +12,7 @@ the event's own (the database answers, the handler still fails) counts toward `a
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -75,6 +76,8 @@ class EventSubscription:
 class _Received:
     delivery: Delivery
     done: asyncio.Future[None]
+    # arrival order: a `multiple` ack may only cover deliveries that arrived before and are settled
+    serial: int = 0
     event: CloudEvent | None = None
 
 
@@ -91,20 +94,25 @@ class EventConsumer:
         delivery_limit: int,
         attempts: int,
         batch_size: int | None = None,
+        workers: int = 4,
     ) -> None:
         self.name = f"consumer:{subscription.queue}"
         self._broker = broker
         self._db = database
         self._sub = subscription
         self._prefetch = prefetch
-        # half the prefetch: the next window arrives while this one is handled
-        self._batch_size = batch_size or max(1, prefetch // 2)
+        # windows run side by side on their own connections; while they do, the next ones arrive
+        self._workers_wanted = max(1, min(workers, prefetch))
+        self._batch_size = batch_size or max(1, prefetch // (self._workers_wanted * 2))
         self._delivery_limit = delivery_limit
         self._attempts = attempts
         self._subscription: Subscription | None = None
         # None is put by stop(): the worker finishes what came before it and ends
         self._arrived: asyncio.Queue[_Received | None] = asyncio.Queue()
-        self._worker: asyncio.Task[None] | None = None
+        self._workers: list[asyncio.Task[None]] = []
+        self._serials = itertools.count()
+        # arrived and neither acked nor rejected, by serial, in arrival order
+        self._unsettled: dict[int, _Received] = {}
         self._stopping = False
         self.database_gate = OutageGate(f"database (for {subscription.queue})", database.ping)
 
@@ -121,7 +129,8 @@ class EventConsumer:
         await self._broker.declare_work_queue(self._sub.queue, self._sub.bindings, self._delivery_limit)
         self._stopping = False
         self.database_gate.reopen()
-        self._worker = asyncio.create_task(self._work(), name=self.name)
+        self._workers = [asyncio.create_task(self._work(), name=f"{self.name}#{n}")
+                         for n in range(self._workers_wanted)]
         self._subscription = await self._broker.consume(self._sub.queue, self._prefetch, self._on_delivery)
         log.info("consuming %s bound to %s", self._sub.queue, ", ".join(self._sub.bindings))
 
@@ -135,29 +144,41 @@ class EventConsumer:
             log.info("%s: database unreachable; leaving %d held messages to the broker", self.name,
                      self._arrived.qsize())
             await self.database_gate.close()
-        if self._worker is not None:
+        for _ in self._workers:
             self._arrived.put_nowait(None)
-            await self._worker
-            self._worker = None
+        await asyncio.gather(*self._workers)
+        self._workers = []
+        # anything that arrived after the cancel is left unsettled: release() returns it to the queue
+        while not self._arrived.empty():
+            leftover = self._arrived.get_nowait()
+            if leftover is not None and not leftover.done.done():
+                leftover.done.set_result(None)
+        self._unsettled.clear()
         await self.database_gate.close()
         if subscription is not None:
             await subscription.release()
 
     async def _on_delivery(self, delivery: Delivery) -> None:
-        received = _Received(delivery, asyncio.get_running_loop().create_future())
+        received = _Received(delivery, asyncio.get_running_loop().create_future(), next(self._serials))
+        self._unsettled[received.serial] = received
         self._arrived.put_nowait(received)
         await received.done
 
     async def _work(self) -> None:
         while True:
-            taken = [await self._arrived.get()]
-            while len(taken) < self._batch_size and not self._arrived.empty():
-                taken.append(self._arrived.get_nowait())
-            stop = None in taken
-            window = [received for received in taken if received is not None]
+            first = await self._arrived.get()
+            if first is None:
+                return
+            window = [first]
+            while len(window) < self._batch_size and not self._arrived.empty():
+                received = self._arrived.get_nowait()
+                if received is None:
+                    # another worker's stop marker: leave it for them
+                    self._arrived.put_nowait(None)
+                    break
+                window.append(received)
             try:
-                if window:
-                    await self._handle_window(window)
+                await self._handle_window(window)
             except GateClosed:
                 pass
             except Exception:
@@ -166,13 +187,6 @@ class EventConsumer:
                 for received in window:
                     if not received.done.done():
                         received.done.set_result(None)
-            if stop:
-                # anything that arrived after the cancel is left unacked: the broker redelivers it
-                while not self._arrived.empty():
-                    leftover = self._arrived.get_nowait()
-                    if leftover is not None and not leftover.done.done():
-                        leftover.done.set_result(None)
-                return
 
     async def _handle_window(self, window: list[_Received]) -> None:
         events: list[_Received] = []
@@ -183,13 +197,13 @@ class EventConsumer:
             except PoisonMessage as poison:
                 log.error("parking poison message %s on %s: %s", received.delivery.message_id, self.queue, poison)
                 _handled.add(1, {"queue": self.queue, "outcome": "poison"})
-                await _settle(received.delivery.reject(requeue=False))
+                await self._settle(received, received.delivery.reject(requeue=False))
         if not events:
             return
         started = time.perf_counter()
         if len(events) > 1 and await self._handle_together(events):
             _window_size.record(len(events), {"queue": self.queue})
-            await self._ack_all([r.delivery for r in events])
+            await self._ack_window(events)
         else:
             for received in events:
                 await self._handle_alone(received)
@@ -246,11 +260,11 @@ class EventConsumer:
                     event.id, event.type, self.queue, outcome, failure, exc_info=is_transient(failure),
                 )
                 _handled.add(1, {"queue": self.queue, "outcome": outcome})
-                await _settle(delivery.reject(requeue=False))
+                await self._settle(received, delivery.reject(requeue=False))
                 return
         self._count(event, duplicate)
         # only now, after the commit: a crash before this line redelivers, and the inbox absorbs it
-        await _settle(delivery.ack())
+        await self._settle(received, delivery.ack())
 
     async def _handle_with_retries(self, event: CloudEvent) -> bool:
         """Returns True when the inbox says this event was already handled."""
@@ -304,13 +318,27 @@ class EventConsumer:
             _outages.add(1, {"queue": self.queue})
         await self.database_gate.wait_out(failure)
 
-    async def _ack_all(self, deliveries: Sequence[Delivery]) -> None:
-        """One `multiple` ack per channel: the last delivery of each covers the earlier ones."""
-        last_of_scope: dict[int, Delivery] = {}
-        for delivery in deliveries:
-            last_of_scope[id(delivery.ack_scope)] = delivery
-        for delivery in last_of_scope.values():
-            await _settle(delivery.ack(multiple=True))
+    async def _ack_window(self, window: Sequence[_Received]) -> None:
+        """One `multiple` ack when every earlier delivery of the channel is settled (the usual case), else one
+        ack each: a `multiple` ack must not cover another window's deliveries still being handled."""
+        last = max(window, key=lambda received: received.serial)
+        earlier = sum(1 for serial in self._unsettled if serial <= last.serial)
+        same_scope = all(r.delivery.ack_scope is last.delivery.ack_scope for r in window)
+        if earlier == len(window) and same_scope:
+            await self._settle(last, last.delivery.ack(multiple=True))
+            for received in window:
+                self._unsettled.pop(received.serial, None)
+            return
+        for received in window:
+            await self._settle(received, received.delivery.ack())
+
+    async def _settle(self, received: _Received, settling: Awaitable[None]) -> None:
+        """Ack or reject; when the broker connection is gone, the broker redelivers and the inbox absorbs it."""
+        self._unsettled.pop(received.serial, None)
+        try:
+            await settling
+        except Exception as lost:
+            log.warning("settling a delivery on %s failed (%s); the broker will redeliver it", self.queue, lost)
 
     def _count(self, event: CloudEvent | None, duplicate: bool) -> None:
         _handled.add(1, {"queue": self.queue, "outcome": "duplicate" if duplicate else "handled"})
@@ -334,14 +362,6 @@ def _event_span(queue: str, event: CloudEvent, delivery: Delivery) -> Any:
             "cloudevents.event_subject": event.subject,
         },
     )
-
-
-async def _settle(settling: Awaitable[None]) -> None:
-    """Ack or reject; when the broker connection is gone, the broker redelivers and the inbox absorbs it."""
-    try:
-        await settling
-    except Exception as lost:
-        log.warning("settling a delivery failed (%s); the broker will redeliver it", lost)
 
 
 async def claim_inbox_rows(uow: UnitOfWork, database: Database, consumer: str,

@@ -12,7 +12,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from aftercare_platform.errors import PROBLEM_TYPE_BASE, DomainError, Unauthenticated, problem_for
+from aftercare_platform.errors import PROBLEM_TYPE_BASE, DomainError, Unauthenticated, Unavailable, problem_for
+from aftercare_platform.outage import RETRY_AFTER_SECONDS, is_outage_error
 from aftercare_platform.telemetry.propagation import current_trace_id
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,8 @@ async def domain_error_problem(request: Request, error: Exception) -> ProblemRes
     assert isinstance(error, DomainError)
     body = problem_for(error).as_dict() | {"instance": request.url.path}
     headers = {"WWW-Authenticate": 'Bearer error="invalid_token"'} if isinstance(error, Unauthenticated) else None
+    if isinstance(error, Unavailable):
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
     return problem_response(int(error.http_status), body, headers)
 
 
@@ -67,6 +70,17 @@ async def http_exception_problem(request: Request, error: Exception) -> ProblemR
         "detail": str(error.detail) if error.detail else phrase,
         "instance": request.url.path,
     }, dict(error.headers) if error.headers else None)
+
+
+def outage_problem(path: str) -> ProblemResponse:
+    """The database or broker cannot be reached: nothing is wrong with the request, so try it again soon."""
+    return problem_response(HTTPStatus.SERVICE_UNAVAILABLE, {
+        "type": PROBLEM_TYPE_BASE + "unavailable",
+        "title": "Unavailable",
+        "status": int(HTTPStatus.SERVICE_UNAVAILABLE),
+        "detail": "the service cannot reach what it depends on right now; retry shortly",
+        "instance": path,
+    }, {"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 def internal_error_problem(path: str) -> ProblemResponse:
@@ -101,7 +115,13 @@ class UnhandledErrorMiddleware:
 
         try:
             await self._app(scope, receive, tracking_send)
-        except Exception:
+        except Exception as error:
+            if is_outage_error(error) and not response_started:
+                # an outage is the other side's, not a bug here: one line, no stack
+                log.warning("request refused during an outage: %s: %s", type(error).__name__, error,
+                            extra={"http_method": scope.get("method"), "http_path": scope.get("path")})
+                await outage_problem(str(scope.get("path", "")))(scope, receive, send)
+                return
             log.exception("request failed unexpectedly",
                           extra={"http_method": scope.get("method"), "http_path": scope.get("path")})
             if response_started:

@@ -77,11 +77,12 @@ class AssembledService:
         self.definition, self.infra, self.parts = definition, infra, parts
         self.relay = OutboxRelay(infra.database, infra.broker, batch_size=settings.relay_batch_size,
                                  yield_to=parts.relay_yields_to)
-        self.consumers: list[Component] = [
+        self.event_consumers = [
             EventConsumer(infra.broker, infra.database, subscription, prefetch=settings.prefetch,
                           delivery_limit=settings.delivery_limit, attempts=settings.handler_retries)
             for subscription in parts.subscriptions
         ]
+        self.consumers: list[Component] = list(self.event_consumers)
         self.grpc: GrpcServer | None = None
         if parts.grpc_servicers:
             self.grpc = build_grpc_server(
@@ -91,9 +92,14 @@ class AssembledService:
             )
         app = build_http_app(
             settings, routers=parts.http_routers, authenticator=infra.authenticator, telemetry=infra.telemetry,
-            readiness_checks={"database": infra.database.ping, "broker": infra.broker.ping},
+            readiness_checks={"database": infra.database.ping, "broker": infra.broker.ping,
+                              "consuming": self.consuming},
         )
         self.http = HttpServer(app, settings)
+
+    async def consuming(self) -> bool:
+        """Ready means consuming: every queue attached (re-attached after a broker restart) and handling."""
+        return all(consumer.consuming for consumer in self.event_consumers)
 
     @property
     def background(self) -> list[Component]:

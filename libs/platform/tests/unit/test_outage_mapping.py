@@ -1,0 +1,94 @@
+"""A lost database or broker connection is an outage: waited out by consumers, 503 + Retry-After at the edge."""
+
+from __future__ import annotations
+
+import asyncpg
+import httpx
+import pytest
+import sqlalchemy.exc
+from aftercare_platform.auth import Authenticator
+from aftercare_platform.errors import Unavailable
+from aftercare_platform.outage import RETRY_AFTER_SECONDS, OutageGate, is_connection_failure, is_outage_error
+from aftercare_platform.servers.http import build_http_app
+from aftercare_platform.settings import ServiceSettings
+from fastapi import APIRouter
+from prometheus_client import CollectorRegistry
+
+
+def _wrapped(original: BaseException) -> sqlalchemy.exc.DBAPIError:
+    """What SQLAlchemy raises for a driver error: the driver's error as the cause."""
+    try:
+        try:
+            raise original
+        except BaseException as cause:
+            raise sqlalchemy.exc.InterfaceError("SELECT 1", {}, cause) from cause
+    except sqlalchemy.exc.DBAPIError as wrapped:
+        return wrapped
+
+
+@pytest.mark.parametrize("error", [
+    asyncpg.ConnectionDoesNotExistError("connection was closed in the middle of operation"),
+    asyncpg.CannotConnectNowError("the database system is starting up"),
+    asyncpg.AdminShutdownError("terminating connection due to administrator command"),
+    asyncpg.InterfaceError("connection is closed"),
+])
+def test_a_lost_or_refused_database_connection_is_an_outage(error: BaseException) -> None:
+    assert is_connection_failure(error)
+    assert is_connection_failure(_wrapped(error))
+
+
+@pytest.mark.parametrize("error", [
+    asyncpg.DataError("invalid input for query argument $1"),
+    asyncpg.UniqueViolationError("duplicate key"),
+    ValueError("bad payload"),
+    ConnectionError("a downstream HTTP service is down"),  # probed, not assumed: see OutageGate
+])
+def test_the_works_own_failures_are_not_connection_failures(error: BaseException) -> None:
+    assert not is_connection_failure(error)
+    assert not is_connection_failure(_wrapped(error))
+
+
+async def test_an_error_is_an_outage_when_the_probe_fails_too() -> None:
+    answers = {"now": True}
+
+    async def probe() -> bool:
+        return answers["now"]
+
+    gate = OutageGate("database", probe)
+    assert not await gate.is_outage(ConnectionError("downstream down"))
+    answers["now"] = False
+    assert await gate.is_outage(ConnectionError("reset"))
+    assert await gate.is_outage(asyncpg.ConnectionDoesNotExistError("closed"))
+
+
+SETTINGS = ServiceSettings(service_name="intake", jwt_secret="outage-test-secret-0123456789-0123456789")
+router = APIRouter()
+
+
+@router.get("/lost")
+async def lost() -> None:
+    raise _wrapped(asyncpg.ConnectionDoesNotExistError("connection was closed in the middle of operation"))
+
+
+@router.get("/refused")
+async def refused() -> None:
+    raise ConnectionRefusedError(111, "Connect call failed ('127.0.0.1', 5432)")
+
+
+@router.get("/unavailable")
+async def unavailable() -> None:
+    raise Unavailable("cases cannot be reached")
+
+
+@pytest.mark.parametrize("path", ["/lost", "/refused", "/unavailable"])
+async def test_an_outage_is_503_with_retry_after(path: str) -> None:
+    app = build_http_app(SETTINGS, routers=[router], readiness_checks={}, authenticator=Authenticator(SETTINGS),
+                         telemetry=None, registry=CollectorRegistry())
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://intake") as client:
+        response = await client.get(path)
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == str(RETRY_AFTER_SECONDS)
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["type"].endswith("/unavailable")
+    assert is_outage_error(ConnectionRefusedError()) and not is_outage_error(ValueError())
