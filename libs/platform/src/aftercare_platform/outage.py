@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Iterator
 import asyncpg
 import sqlalchemy.exc
 from aiormq.exceptions import AMQPConnectionError, ChannelInvalidStateError
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential, wait_random
 
 log = logging.getLogger(__name__)
 
@@ -140,3 +141,21 @@ class OutageGate:
                 await self._prober
             except asyncio.CancelledError:
                 pass
+
+
+async def retry_through_blips(step: Callable[[], Awaitable[None]], *, within: float, what: str,
+                              sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+    """Run `step` (safe to repeat) until it succeeds, with backoff, for at most `within` seconds: a database
+    blip is over in seconds. The last failure is raised when it lasts longer."""
+    retrying = AsyncRetrying(
+        stop=stop_after_delay(within),
+        wait=wait_exponential(multiplier=0.1, max=2.0) + wait_random(0, 0.1),
+        retry=retry_if_exception_type(Exception),
+        reraise=True,
+        sleep=sleep,
+    )
+    async for attempt in retrying:
+        with attempt:
+            if attempt.retry_state.attempt_number == 2:
+                log.warning("%s failed; retrying until it succeeds (at most %.0f s)", what, within)
+            await step()

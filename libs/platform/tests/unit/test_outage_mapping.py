@@ -92,3 +92,22 @@ async def test_an_outage_is_503_with_retry_after(path: str) -> None:
     assert response.headers["content-type"].startswith("application/problem+json")
     assert response.json()["type"].endswith("/unavailable")
     assert is_outage_error(ConnectionRefusedError()) and not is_outage_error(ValueError())
+
+
+async def test_a_step_that_meets_a_blip_is_retried_until_it_lands() -> None:
+    from aftercare_platform.outage import retry_through_blips
+
+    tries: list[int] = []
+    waits: list[float] = []
+
+    async def record_outcome() -> None:
+        tries.append(1)
+        if len(tries) < 3:
+            raise asyncpg.ConnectionDoesNotExistError("connection was closed in the middle of operation")
+
+    async def no_sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    await retry_through_blips(record_outcome, within=15, what="recording", sleep=no_sleep)
+    assert len(tries) == 3
+    assert len(waits) == 2 and all(wait < 2.5 for wait in waits)  # seconds, not a 30 s lease
