@@ -21,6 +21,7 @@ from aftercare_platform.servers.grpc import GrpcServer, build_grpc_server
 from aftercare_platform.servers.http import HttpServer, build_http_app
 from aftercare_platform.service.definition import Infrastructure, ServiceDefinition, ServiceParts, SettingsT
 from aftercare_platform.settings import ServiceSettings
+from aftercare_platform.telemetry.platform_metrics import PlatformGauges
 from aftercare_platform.telemetry.setup import Telemetry
 
 log = logging.getLogger(__name__)
@@ -86,6 +87,9 @@ class AssembledService:
             for subscription in parts.subscriptions
         ]
         self.consumers: list[Component] = list(self.event_consumers)
+        meter = infra.telemetry.meter("aftercare.platform") if infra.telemetry else None
+        self.gauges = PlatformGauges(infra.database, infra.broker, [s.queue for s in parts.subscriptions],
+                                     meter=meter)
         self.grpc: GrpcServer | None = None
         if parts.grpc_servicers:
             self.grpc = build_grpc_server(
@@ -107,7 +111,7 @@ class AssembledService:
     @property
     def background(self) -> list[Component]:
         relay = [self.relay] if self.infra.settings.relay_in_process else []
-        return [*relay, *self.parts.background]
+        return [*relay, self.gauges, *self.parts.background]
 
 
 async def assemble(definition: ServiceDefinition[SettingsT], infra: Infrastructure[SettingsT]) -> AssembledService:
