@@ -32,6 +32,9 @@ _tracer = trace.get_tracer("aftercare.outbox")
 _meter = metrics.get_meter("aftercare.outbox")
 _published = _meter.create_counter("aftercare_outbox_published", description="outbox events confirmed by the broker")
 _failures = _meter.create_counter("aftercare_outbox_publish_failures", description="publish attempts not confirmed")
+# by event type and region: cases opened and closed, SLA warnings and breaches fired, … per region
+_events = _meter.create_counter("aftercare_events_published",
+                                description="events confirmed by the broker, by event type and region")
 
 SENT_RETENTION = timedelta(days=7)
 
@@ -141,7 +144,8 @@ class OutboxRelay:
                 return 0
             rows = (
                 await connection.execute(
-                    select(outbox.c.id, outbox.c.event_id, outbox.c.aggregate_id, outbox.c.routing_key,
+                    select(outbox.c.id, outbox.c.event_id, outbox.c.event_type, outbox.c.aggregate_id,
+                           outbox.c.routing_key,
                            outbox.c.envelope, outbox.c.headers)
                     .where(outbox.c.partition == partition, outbox.c.sent_at.is_(None))
                     .order_by(outbox.c.id)
@@ -189,6 +193,7 @@ class OutboxRelay:
         for row, outcome in zip(rows, outcomes, strict=True):
             if outcome is None:
                 confirmed.append(row.id)
+                _events.add(1, {"event_type": row.event_type, "region": row.routing_key.rsplit(".", 1)[-1]})
             elif isinstance(outcome, PublishFailed):
                 failed[row.id] = str(outcome)
             elif isinstance(outcome, BaseException):

@@ -90,6 +90,8 @@ class AssembledService:
         meter = infra.telemetry.meter("aftercare.platform") if infra.telemetry else None
         self.gauges = PlatformGauges(infra.database, infra.broker, [s.queue for s in parts.subscriptions],
                                      meter=meter)
+        for name, description, sample in parts.gauges:
+            self.gauges.add(name, description, sample)
         self.grpc: GrpcServer | None = None
         if parts.grpc_servicers:
             self.grpc = build_grpc_server(
