@@ -34,3 +34,44 @@ async def test_hosts_and_paths_of_clients_create_no_series() -> None:
     assert "spoofed" not in exposed
     assert "t3" not in exposed  # nor each path: the route template names them
     telemetry.shutdown()
+
+
+async def test_each_request_is_one_info_access_line_with_its_route(caplog) -> None:
+    import logging
+
+    app = build_http_app(SETTINGS, routers=[router], readiness_checks={}, authenticator=Authenticator(SETTINGS),
+                         telemetry=None, registry=CollectorRegistry())
+    transport = httpx.ASGITransport(app=app)
+    with caplog.at_level(logging.INFO, logger="aftercare.access"):
+        async with httpx.AsyncClient(transport=transport, base_url="http://intake") as client:
+            await client.get("/v1/things/t1")
+            await client.get("/healthz")
+    lines = [r for r in caplog.records if r.name == "aftercare.access" and r.levelno == logging.INFO]
+    assert len(lines) == 1  # the probe is not logged at INFO
+    assert lines[0].http_method == "GET" and lines[0].http_route == "/v1/things/{thing}"
+    assert lines[0].http_status == 200 and lines[0].duration_ms >= 0
+
+
+def test_a_reconnect_warning_is_logged_once_without_its_stack() -> None:
+    import logging
+
+    from aftercare_platform.telemetry.logs import RepeatedWarningFilter
+
+    repeats = RepeatedWarningFilter(window=60)
+
+    def attempt(at: float) -> logging.LogRecord:
+        try:
+            raise ConnectionRefusedError("connect call failed")
+        except ConnectionRefusedError:
+            import sys
+
+            record = logging.LogRecord("aio_pika.robust_connection", logging.WARNING, "", 0,
+                                       "Connection attempt to %r failed: %r. Reconnecting after %r seconds.",
+                                       ("amqp://", "refused", 1), sys.exc_info())
+        record.created = at
+        return record
+
+    first, second, later = attempt(100.0), attempt(101.0), attempt(200.0)
+    assert repeats.filter(first) and first.exc_info is None
+    assert not repeats.filter(second)
+    assert repeats.filter(later)  # a new outage, a new line

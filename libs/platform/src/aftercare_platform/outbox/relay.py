@@ -100,9 +100,13 @@ class OutboxRelay:
             self._wake.clear()
             try:
                 published = await self.drain_once()
+                if backoff > 0.1:
+                    log.warning("outbox relay publishing again")
                 backoff = 0.1
             except Exception as error:
-                log.warning("outbox relay pass failed (%s); retrying in %.1fs", error, backoff)
+                # once per outage at WARNING; the retries after it at DEBUG
+                level = logging.WARNING if backoff == 0.1 else logging.DEBUG
+                log.log(level, "outbox relay pass failed (%s); retrying with backoff", error)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
                 continue
