@@ -8,6 +8,7 @@ import asyncio
 import itertools
 import logging
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from aftercare_platform.bus import topology
@@ -140,6 +141,16 @@ class InProcessBroker:
         ]
         for queue in targets or [self._queues[topology.UNROUTED_QUEUE]]:
             self._enqueue(queue, _Stored(message, message.routing_key))
+
+    async def publish_many(self, messages: Sequence[OutgoingMessage]) -> list[PublishFailed | None]:
+        outcomes: list[PublishFailed | None] = []
+        for message in messages:
+            try:
+                await self.publish(message)
+                outcomes.append(None)
+            except PublishFailed as failed:
+                outcomes.append(failed)
+        return outcomes
 
     async def send_to_queue(self, queue: str, message: OutgoingMessage) -> None:
         self._ensure_connected()

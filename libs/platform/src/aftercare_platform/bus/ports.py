@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -78,6 +78,10 @@ class Broker(Protocol):
 
     async def publish(self, message: OutgoingMessage) -> None:
         """Publish to the events exchange and wait for the broker's confirm."""
+        ...
+
+    async def publish_many(self, messages: Sequence[OutgoingMessage]) -> list[PublishFailed | None]:
+        """Publish in order, pipelined; one outcome per message (None when the broker confirmed it)."""
         ...
 
     async def send_to_queue(self, queue: str, message: OutgoingMessage) -> None:
