@@ -52,7 +52,7 @@ class OutboxRelay:
         database: Database,
         broker: Broker,
         *,
-        batch_size: int = 200,
+        batch_size: int = 1000,
         poll_interval: float = 5.0,
         crash_after_publish: bool = False,
         yield_to: Callable[[], Awaitable[None]] | None = None,
