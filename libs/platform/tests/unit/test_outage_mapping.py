@@ -111,3 +111,31 @@ async def test_a_step_that_meets_a_blip_is_retried_until_it_lands() -> None:
     await retry_through_blips(record_outcome, within=15, what="recording", sleep=no_sleep)
     assert len(tries) == 3
     assert len(waits) == 2 and all(wait < 2.5 for wait in waits)  # seconds, not a 30 s lease
+
+
+class _AbortingContext:
+    """What grpc.aio's context.abort does: records the status and raises."""
+
+    async def abort(self, code, details, trailing_metadata=()):
+        self.code, self.details, self.trailing = code, details, dict(trailing_metadata)
+        raise RuntimeError("aborted")
+
+
+async def test_an_outage_in_an_rpc_is_unavailable_with_a_retry_delay() -> None:
+    import grpc
+    from aftercare_platform.servers.grpc_errors import STATUS_DETAILS_KEY, _abort_for
+    from google.rpc import error_details_pb2, status_pb2
+
+    context = _AbortingContext()
+    with pytest.raises(RuntimeError, match="aborted"):
+        await _abort_for(_wrapped(asyncpg.ConnectionDoesNotExistError("closed")), context, "/x.v1.S/M")
+    assert context.code == grpc.StatusCode.UNAVAILABLE
+    status = status_pb2.Status.FromString(context.trailing[STATUS_DETAILS_KEY])
+    retry = error_details_pb2.RetryInfo()
+    assert any(detail.Unpack(retry) for detail in status.details if detail.Is(retry.DESCRIPTOR))
+    assert retry.retry_delay.seconds == RETRY_AFTER_SECONDS
+
+    context = _AbortingContext()
+    with pytest.raises(RuntimeError, match="aborted"):
+        await _abort_for(ValueError("a bug"), context, "/x.v1.S/M")
+    assert context.code == grpc.StatusCode.INTERNAL  # only outages are UNAVAILABLE
