@@ -113,6 +113,8 @@ class EventConsumer:
         self._serials = itertools.count()
         # arrived and neither acked nor rejected, by serial, in arrival order
         self._unsettled: dict[int, _Received] = {}
+        # handled and committed, waiting for every earlier delivery to be settled before the cumulative ack
+        self._handled_serials: set[int] = set()
         self._stopping = False
         self.database_gate = OutageGate(f"database (for {subscription.queue})", database.ping)
 
@@ -154,6 +156,7 @@ class EventConsumer:
             if leftover is not None and not leftover.done.done():
                 leftover.done.set_result(None)
         self._unsettled.clear()
+        self._handled_serials.clear()
         await self.database_gate.close()
         if subscription is not None:
             await subscription.release()
@@ -182,8 +185,13 @@ class EventConsumer:
             except GateClosed:
                 pass
             except Exception:
-                log.exception("%s: a window failed unexpectedly; its messages stay unacked", self.name)
+                log.exception("%s: a window failed unexpectedly; its messages go back to the queue", self.name)
+                for received in window:
+                    if received.serial in self._unsettled and received.serial not in self._handled_serials:
+                        await self._settle(received, received.delivery.reject(requeue=True))
             finally:
+                # a settled or rejected delivery may have been all that held back the cumulative ack
+                await self._ack_window([])
                 for received in window:
                     if not received.done.done():
                         received.done.set_result(None)
@@ -264,7 +272,7 @@ class EventConsumer:
                 return
         self._count(event, duplicate)
         # only now, after the commit: a crash before this line redelivers, and the inbox absorbs it
-        await self._settle(received, delivery.ack())
+        await self._ack_window([received])
 
     async def _handle_with_retries(self, event: CloudEvent) -> bool:
         """Returns True when the inbox says this event was already handled."""
@@ -319,18 +327,28 @@ class EventConsumer:
         await self.database_gate.wait_out(failure)
 
     async def _ack_window(self, window: Sequence[_Received]) -> None:
-        """One `multiple` ack when every earlier delivery of the channel is settled (the usual case), else one
-        ack each: a `multiple` ack must not cover another window's deliveries still being handled."""
-        last = max(window, key=lambda received: received.serial)
-        earlier = sum(1 for serial in self._unsettled if serial <= last.serial)
-        same_scope = all(r.delivery.ack_scope is last.delivery.ack_scope for r in window)
-        if earlier == len(window) and same_scope:
-            await self._settle(last, last.delivery.ack(multiple=True))
-            for received in window:
-                self._unsettled.pop(received.serial, None)
-            return
-        for received in window:
-            await self._settle(received, received.delivery.ack())
+        """Acknowledge what is handled, cumulatively: the longest run of handled deliveries from the oldest
+        unsettled one is acked with one `multiple` ack (per channel). A window finished ahead of an earlier
+        one still running waits for it (a crash meanwhile redelivers both; the inbox absorbs the repeat)."""
+        self._handled_serials.update(received.serial for received in window)
+        runs: list[_Received] = []
+        for serial, received in list(self._unsettled.items()):
+            if serial not in self._handled_serials:
+                break
+            if runs and received.delivery.ack_scope is not runs[-1].delivery.ack_scope:
+                runs.append(received)  # a restored connection's channel starts a new run
+            elif runs:
+                runs[-1] = received
+            else:
+                runs.append(received)
+            # taken now, before any await: another worker finishing meanwhile does not ack these again
+            del self._unsettled[serial]
+            self._handled_serials.discard(serial)
+        for last in runs:
+            try:
+                await last.delivery.ack(multiple=True)
+            except Exception as lost:
+                log.warning("acknowledging on %s failed (%s); the broker will redeliver", self.queue, lost)
 
     async def _settle(self, received: _Received, settling: Awaitable[None]) -> None:
         """Ack or reject; when the broker connection is gone, the broker redelivers and the inbox absorbs it."""
