@@ -17,31 +17,24 @@ import grpc
 import httpx
 import pytest
 from aftercare.cases.v1 import cases_pb2 as cases_pb
-from aftercare.cases.v1 import cases_pb2_grpc
 from aftercare.intake.v1 import intake_pb2 as intake_pb
-from aftercare.intake.v1 import intake_pb2_grpc
-from aftercare.sla.v1 import sla_pb2 as sla_pb
-from aftercare.sla.v1 import sla_pb2_grpc
 from aftercare_platform.testing.fault_proxy import FaultProxy
 from aftercare_platform.testing.harness import open_broker
 from aftercare_platform.testing.infra import Servers, create_database, drop_database
 from aftercare_platform.testing.waiting import eventually
 
 from .conftest import (
-    ADMIN,
     AGENT,
-    CHANNEL_OPTIONS,
     LOOP,
-    POLICY,
     REGION,
     REPORTER,
-    SECONDS_POLICY,
     SETTINGS,
     EventTap,
     ServiceProcess,
     Stack,
     case_number_of,
     register_company,
+    running_stack,
     sla_known,
 )
 
@@ -82,19 +75,8 @@ async def test_reports_survive_killed_services_and_cut_connections(servers: Serv
     }, tmp_path)
     processes = [intake, sla, cases]
     tap = EventTap(await open_broker(servers.amqp_url, "chaos-tap"), f"chaos.events-{uuid.uuid4().hex[:8]}")
-    channels: list[grpc.aio.Channel] = []
     try:
-        await tap.start()
-        await cases.start()
-        await asyncio.gather(sla.start(), intake.start())
-        channels = [grpc.aio.insecure_channel(p.target, options=CHANNEL_OPTIONS) for p in (cases, sla, intake)]
-        async with httpx.AsyncClient(timeout=30) as http:
-            stack = Stack(cases, sla, intake, cases_pb2_grpc.CaseServiceStub(channels[0]),
-                          sla_pb2_grpc.SlaServiceStub(channels[1]), intake_pb2_grpc.IntakeServiceStub(channels[2]),
-                          tap, http, channels)
-            imported = await stack.sla_api.ImportPolicySet(
-                sla_pb.ImportPolicySetRequest(yaml=SECONDS_POLICY, replace=False), metadata=ADMIN)
-            assert imported.default_policy == POLICY
+        async with running_stack(cases, sla, intake, tap) as stack:
             company = await register_company(stack, "chaos")
 
             async def cut(proxy: FaultProxy) -> None:
@@ -109,10 +91,10 @@ async def test_reports_survive_killed_services_and_cut_connections(servers: Serv
                 """Ready means consuming: not ready while cases cannot reach its queue, ready once re-attached."""
                 await cases_broker.cut()
                 try:
-                    await eventually(lambda: _ready_is(http, cases, 503), within=30, what="cases not ready")
+                    await eventually(lambda: _ready_is(stack.http, cases, 503), within=30, what="cases not ready")
                 finally:
                     cases_broker.restore()
-                await eventually(lambda: _ready_is(http, cases, 200), within=60, what="cases consuming again")
+                await eventually(lambda: _ready_is(stack.http, cases, 200), within=60, what="cases consuming again")
 
             faults: list[Callable[[], Awaitable[None]]] = [
                 lambda: _sigkill_and_restart(cases),
@@ -148,8 +130,6 @@ async def test_reports_survive_killed_services_and_cut_connections(servers: Serv
             finally:
                 await broker.close()
     finally:
-        for channel in channels:
-            await channel.close()
         for process in processes:
             if process.process is not None:
                 await process.stop()

@@ -26,19 +26,26 @@ async def _effects(db, effects) -> list[str]:
         return list((await connection.execute(select(effects.c.event_id))).scalars())
 
 
-async def test_cut_and_delayed_database_parks_nothing_and_handles_each_event_once(database_url, amqp_url, topic):
-    direct, effects = await open_database(database_url, "bus_outage")
+async def _through_a_proxy(database_url: str, amqp_url: str, schema: str, queue: str, binding: str):
+    """The schema opened directly (to seed and check) and through a fault proxy (for the consumer), and a
+    subscription recording one effect row per handled event."""
+    direct, effects = await open_database(database_url, schema)
     proxy = FaultProxy.for_url(database_url, 5432)
     await proxy.start()
-    proxied, _ = await open_database(proxy.rewrite(database_url), "bus_outage")
+    proxied, _ = await open_database(proxy.rewrite(database_url), schema)
     broker = await open_broker(amqp_url)
-    queue = topic.queue("outage")
 
     async def handler(event, uow):
         await uow.session.execute(insert(effects).values(event_id=event.id, consumer=queue))
 
-    consumer = EventConsumer(broker, proxied, EventSubscription(queue, [topic.binding], handler),
-                             prefetch=64, delivery_limit=5, attempts=3)
+    return direct, effects, proxy, proxied, broker, EventSubscription(queue, [binding], handler)
+
+
+async def test_cut_and_delayed_database_parks_nothing_and_handles_each_event_once(database_url, amqp_url, topic):
+    direct, effects, proxy, proxied, broker, subscription = await _through_a_proxy(
+        database_url, amqp_url, "bus_outage", topic.queue("outage"), topic.binding)
+    queue = subscription.queue
+    consumer = EventConsumer(broker, proxied, subscription, prefetch=64, delivery_limit=5, attempts=3)
     await consumer.start()
     ids: list[str] = []
     for start in range(0, EVENTS, 100):
@@ -109,17 +116,9 @@ async def test_one_bad_event_in_a_window_is_parked_alone(database_url, amqp_url,
 
 
 async def test_stopping_during_an_outage_leaves_held_messages_to_the_broker(database_url, amqp_url, topic):
-    direct, effects = await open_database(database_url, "bus_stop_outage")
-    proxy = FaultProxy.for_url(database_url, 5432)
-    await proxy.start()
-    proxied, _ = await open_database(proxy.rewrite(database_url), "bus_stop_outage")
-    broker = await open_broker(amqp_url)
-    queue = topic.queue("stop-outage")
-
-    async def handler(event, uow):
-        await uow.session.execute(insert(effects).values(event_id=event.id, consumer=queue))
-
-    subscription = EventSubscription(queue, [topic.binding], handler)
+    direct, effects, proxy, proxied, broker, subscription = await _through_a_proxy(
+        database_url, amqp_url, "bus_stop_outage", topic.queue("stop-outage"), topic.binding)
+    queue = subscription.queue
     consumer = EventConsumer(broker, proxied, subscription, prefetch=10, delivery_limit=5, attempts=3)
     await consumer.start()
     await proxy.cut()

@@ -74,13 +74,9 @@ async def http_exception_problem(request: Request, error: Exception) -> ProblemR
 
 def outage_problem(path: str) -> ProblemResponse:
     """The database or broker cannot be reached: nothing is wrong with the request, so try it again soon."""
-    return problem_response(HTTPStatus.SERVICE_UNAVAILABLE, {
-        "type": PROBLEM_TYPE_BASE + "unavailable",
-        "title": "Unavailable",
-        "status": int(HTTPStatus.SERVICE_UNAVAILABLE),
-        "detail": "the service cannot reach what it depends on right now; retry shortly",
-        "instance": path,
-    }, {"Retry-After": str(RETRY_AFTER_SECONDS)})
+    error = Unavailable("the service cannot reach what it depends on right now; retry shortly")
+    return problem_response(int(error.http_status), problem_for(error).as_dict() | {"instance": path},
+                            {"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 def internal_error_problem(path: str) -> ProblemResponse:
