@@ -20,7 +20,7 @@ from aftercare.cases.v1 import cases_pb2 as cases_pb
 from aftercare.intake.v1 import intake_pb2 as intake_pb
 from aftercare_platform.testing.fault_proxy import FaultProxy
 from aftercare_platform.testing.harness import open_broker
-from aftercare_platform.testing.infra import Servers, create_database, drop_database
+from aftercare_platform.testing.infra import Servers, create_database, drop_database, drop_vhost, own_vhost
 from aftercare_platform.testing.waiting import eventually
 
 from .conftest import (
@@ -54,18 +54,20 @@ async def _sigkill_and_restart(service: ServiceProcess) -> None:
 
 async def test_reports_survive_killed_services_and_cut_connections(servers: Servers, tmp_path) -> None:
     database, database_url = await create_database(servers.pg_admin_url, prefix="aftercare_chaos")
+    # a vhost of its own: the package's shared stack (its own sla-timer on the same queue names) stays apart
+    amqp_url, vhost = own_vhost(servers.amqp_url)
     # sla-timer reaches PostgreSQL, and cases reaches RabbitMQ, through proxies that fail on demand
     sla_db = FaultProxy.for_url(database_url, 5432)
-    cases_broker = FaultProxy.for_url(servers.amqp_url, 5672)
+    cases_broker = FaultProxy.for_url(amqp_url, 5672)
     await sla_db.start()
     await cases_broker.start()
     common = {
-        "database_url": database_url, "amqp_url": servers.amqp_url, "region": REGION,
+        "database_url": database_url, "amqp_url": amqp_url, "region": REGION,
         "http_host": "127.0.0.1", "grpc_host": "127.0.0.1", "migrate_on_start": "true",
         "log_json": "false", "log_level": "WARNING", "drain_seconds": "0", "shutdown_grace_seconds": "5",
         "jwt_secret": SETTINGS.jwt_secret, "jwt_issuer": SETTINGS.jwt_issuer, "jwt_audience": SETTINGS.jwt_audience,
     }
-    cases = ServiceProcess("cases", {**common, "amqp_url": cases_broker.rewrite(servers.amqp_url)}, tmp_path)
+    cases = ServiceProcess("cases", {**common, "amqp_url": cases_broker.rewrite(amqp_url)}, tmp_path)
     sla = ServiceProcess("sla_timer", {**common, "database_url": sla_db.rewrite(database_url)}, tmp_path)
     intake = ServiceProcess("intake", {
         **common, "cases_grpc_target": cases.target, "cases_reconnect_max_seconds": "0.5",
@@ -74,7 +76,7 @@ async def test_reports_survive_killed_services_and_cut_connections(servers: Serv
         "attachment_dir": str(tmp_path / "attachments"),
     }, tmp_path)
     processes = [intake, sla, cases]
-    tap = EventTap(await open_broker(servers.amqp_url, "chaos-tap"), f"chaos.events-{uuid.uuid4().hex[:8]}")
+    tap = EventTap(await open_broker(amqp_url, "chaos-tap"), f"chaos.events-{uuid.uuid4().hex[:8]}")
     try:
         async with running_stack(cases, sla, intake, tap) as stack:
             company = await register_company(stack, "chaos")
@@ -123,7 +125,7 @@ async def test_reports_survive_killed_services_and_cut_connections(servers: Serv
                 verified = await stack.cases_api.VerifyTimeline(
                     cases_pb.VerifyTimelineRequest(case_number=number), metadata=AGENT)
                 assert verified.ok, verified.reason
-            broker = await open_broker(servers.amqp_url, "chaos-check")
+            broker = await open_broker(amqp_url, "chaos-check")
             try:
                 for queue in PARKING_QUEUES:
                     assert await broker.queue_depth(queue) == 0, f"{queue} holds parked events"
@@ -137,6 +139,8 @@ async def test_reports_survive_killed_services_and_cut_connections(servers: Serv
         await sla_db.stop()
         await cases_broker.stop()
         await drop_database(servers.pg_admin_url, database)
+        if vhost is not None:
+            drop_vhost(vhost)
 
 
 async def _ready_is(http: httpx.AsyncClient, service: ServiceProcess, status: int) -> bool:
