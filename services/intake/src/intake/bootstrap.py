@@ -12,6 +12,7 @@ from aftercare_platform.service.definition import GrpcServicer, Infrastructure, 
 from intake.adapters.attachment_storage import FileSystemAttachmentStorage
 from intake.adapters.cases_gateway import CasesGateway, GrpcCasesGateway
 from intake.adapters.rate_limit import RateLimiter
+from intake.adapters.submissions import deliveries_pending
 from intake.adapters.tables import metadata
 from intake.domain.duplicates import DuplicateRule
 from intake.entrypoints.consumers import subscriptions
@@ -66,6 +67,8 @@ async def build(infra: Infrastructure[IntakeSettings], gateway: CasesGateway | N
         subscriptions=subscriptions(),
         background=background,
         closers=[grpc_gateway.close] if grpc_gateway else [],
+        gauges=[("aftercare_intake_deliveries_pending", "accepted reports not yet handed to cases",
+                 lambda: deliveries_pending(database))],
     )
 
 

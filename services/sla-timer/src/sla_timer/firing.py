@@ -75,6 +75,10 @@ class ClaimedBatch:
         return len(self._due)
 
     @property
+    def due_instants(self) -> list[datetime]:
+        return [d for d in self._due if d is not None]
+
+    @property
     def last_due(self) -> datetime | None:
         """When the last of them comes due: firing them all waits for it (never early)."""
         dues = [d for d in self._due if d is not None]

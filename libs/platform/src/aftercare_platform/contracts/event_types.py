@@ -67,6 +67,18 @@ _REGISTERED: dict[str, type[Message]] = {
     "aftercare.rma.repair_started.v1": dispatch_events.RmaRepairStarted,
     "aftercare.rma.fixed.v1": dispatch_events.RmaFixed,
     "aftercare.loaner.delivered.v1": dispatch_events.LoanerDelivered,
+    "aftercare.dispatch.assigned.v1": dispatch_events.DispatchAssigned,
+    "aftercare.dispatch.reassigned.v1": dispatch_events.DispatchReassigned,
+    "aftercare.dispatch.desk_queued.v1": dispatch_events.DispatchDeskQueued,
+    "aftercare.dispatch.supervisor_alert.v1": dispatch_events.DispatchSupervisorAlert,
+    "aftercare.dispatch.escalated.v1": dispatch_events.DispatchEscalated,
+    "aftercare.dispatch.roles_resolved.v1": dispatch_events.DispatchRolesResolved,
+    "aftercare.visit.planned.v1": dispatch_events.VisitPlanned,
+    "aftercare.visit.checked_out.v1": dispatch_events.VisitCheckedOut,
+    "aftercare.loaner.returned.v1": dispatch_events.LoanerReturned,
+    "aftercare.loaner.due_soon.v1": dispatch_events.LoanerDueSoon,
+    "aftercare.loaner.transferred.v1": dispatch_events.LoanerTransferred,
+    "aftercare.stock.low.v1": dispatch_events.StockLow,
 }
 # read-only: a service adds its own types with `register`
 EVENT_MESSAGES: Mapping[str, type[Message]] = MappingProxyType(_REGISTERED)

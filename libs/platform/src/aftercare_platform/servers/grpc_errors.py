@@ -10,7 +10,8 @@ import grpc
 from google.protobuf import any_pb2
 from google.rpc import error_details_pb2, status_pb2
 
-from aftercare_platform.errors import DomainError, FieldViolation
+from aftercare_platform.errors import DomainError, FieldViolation, Unavailable
+from aftercare_platform.outage import RETRY_AFTER_SECONDS, is_outage_error
 from aftercare_platform.servers.error_statuses import kind_for_grpc_status, statuses_of
 from aftercare_platform.servers.grpc_handlers import Behavior, wrap_handler
 from aftercare_platform.telemetry.propagation import current_trace_id
@@ -28,6 +29,11 @@ def status_details(error: DomainError) -> bytes:
         metadata={key: str(value) for key, value in error.extra.items() if isinstance(value, str | int | float)},
     )
     details = [_packed(info)]
+    if isinstance(error, Unavailable):
+        # google.rpc.RetryInfo: when a client may try again (HTTP's Retry-After)
+        retry = error_details_pb2.RetryInfo()
+        retry.retry_delay.seconds = RETRY_AFTER_SECONDS
+        details.append(_packed(retry))
     if error.violations:
         details.append(_packed(error_details_pb2.BadRequest(field_violations=[
             error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description)
@@ -103,6 +109,12 @@ async def _abort_for(error: Exception, context: Any, method: str) -> None:
                                        "grpc_status": grpc_status.name})
         await context.abort(grpc_status, error.detail,
                             trailing_metadata=((STATUS_DETAILS_KEY, status_details(error)),))
+    if is_outage_error(error):
+        log.warning("rpc refused during an outage: %s: %s", type(error).__name__, error,
+                    extra={"rpc_method": method})
+        unavailable = Unavailable("the service cannot reach what it depends on right now; retry shortly")
+        await context.abort(statuses_of(unavailable).grpc, unavailable.detail,
+                            trailing_metadata=((STATUS_DETAILS_KEY, status_details(unavailable)),))
     trace_id = current_trace_id()
     log.exception("rpc failed unexpectedly", extra={"rpc_method": method})
     reference = f" (trace {trace_id})" if trace_id else ""

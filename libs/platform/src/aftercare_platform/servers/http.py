@@ -17,6 +17,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, 
 from aftercare_platform.auth.fastapi import AUTHENTICATOR_STATE
 from aftercare_platform.auth.tokens import Authenticator
 from aftercare_platform.servers.error_statuses import PROBLEM_TYPE_BASE
+from aftercare_platform.servers.http_access_log import AccessLogMiddleware
 from aftercare_platform.servers.http_problems import install_problem_handlers, problem_response
 from aftercare_platform.servers.readiness import Readiness, ReadinessCheck
 from aftercare_platform.settings import ServiceSettings
@@ -74,6 +75,7 @@ def build_http_app(
     for router in routers:
         app.include_router(router)
     install_problem_handlers(app)
+    app.add_middleware(AccessLogMiddleware)
     instrument_fastapi(app, telemetry)
     return app
 

@@ -13,7 +13,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from aftercare_platform.errors import DomainError, Unauthenticated
+from aftercare_platform.errors import DomainError, Unauthenticated, Unavailable
+from aftercare_platform.outage import RETRY_AFTER_SECONDS, is_outage_error
 from aftercare_platform.servers.error_statuses import PROBLEM_TYPE_BASE, problem_type_of, statuses_of
 from aftercare_platform.telemetry.propagation import current_trace_id
 
@@ -74,6 +75,8 @@ async def domain_error_problem(request: Request, error: Exception) -> ProblemRes
     problem = problem_for(error)
     body = problem.as_dict() | {"instance": request.url.path}
     headers = {"WWW-Authenticate": 'Bearer error="invalid_token"'} if isinstance(error, Unauthenticated) else None
+    if isinstance(error, Unavailable):
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
     return problem_response(problem.status, body, headers)
 
 
@@ -105,6 +108,13 @@ async def http_exception_problem(request: Request, error: Exception) -> ProblemR
         "detail": str(error.detail) if error.detail else phrase,
         "instance": request.url.path,
     }, dict(error.headers) if error.headers else None)
+
+
+def outage_problem(path: str) -> ProblemResponse:
+    """The database or broker cannot be reached: nothing is wrong with the request, so try it again soon."""
+    error = Unavailable("the service cannot reach what it depends on right now; retry shortly")
+    return problem_response(problem_for(error).status, problem_for(error).as_dict() | {"instance": path},
+                            {"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 def internal_error_problem(path: str) -> ProblemResponse:
@@ -139,7 +149,13 @@ class UnhandledErrorMiddleware:
 
         try:
             await self._app(scope, receive, tracking_send)
-        except Exception:
+        except Exception as error:
+            if is_outage_error(error) and not response_started:
+                # an outage is the other side's, not a bug here: one line, no stack
+                log.warning("request refused during an outage: %s: %s", type(error).__name__, error,
+                            extra={"http_method": scope.get("method"), "http_path": scope.get("path")})
+                await outage_problem(str(scope.get("path", "")))(scope, receive, send)
+                return
             log.exception("request failed unexpectedly",
                           extra={"http_method": scope.get("method"), "http_path": scope.get("path")})
             if response_started:

@@ -17,6 +17,7 @@ from collections import deque
 from datetime import datetime, timedelta
 
 from aftercare_platform.clock import Clock
+from opentelemetry import metrics
 
 from sla_timer.adapters.deadline_signal import DeadlineSignal
 from sla_timer.firing import ClaimedBatch, DueClockFirer
@@ -25,6 +26,9 @@ log = logging.getLogger(__name__)
 # how soon to look again at due rows another transaction holds (a replica firing them, a handler changing them)
 RETRY_LOCKED = timedelta(milliseconds=10)
 HOLD_POLL_SECONDS = 0.02
+_lateness = metrics.get_meter("aftercare.sla").create_histogram(
+    "aftercare_sla_firing_lateness_seconds", unit="s",
+    description="how long after its due instant a deadline (warning or breach) was fired and committed")
 
 
 class FiringScheduler:
@@ -111,6 +115,9 @@ class FiringScheduler:
             if last_due is not None:
                 await self._sleep_until(last_due, interruptible=False)
             await batch.fire()
+            fired_at = self._clock.now()
+            for due in batch.due_instants:
+                _lateness.record(max(0.0, (fired_at - due).total_seconds()))
         return len(batch)
 
     async def _drain(self, horizon: datetime) -> None:
