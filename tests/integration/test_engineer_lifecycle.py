@@ -122,10 +122,10 @@ async def test_an_engineer_takes_a_case_from_assignment_to_the_customers_confirm
     assert [e.actor.subject_id for e in work][1:] == [
         "desk-1", engineer_id, engineer_id, customer_id, engineer_id, engineer_id, customer_id]
     verdicts = {json.loads(e.payload_json)["clock_kind"]: e for e in sla_facts(entries) if e.kind == "sla.met"}
-    assert set(verdicts) == {"first_response", "restore"}
+    assert set(verdicts) == {"FIRST_RESPONSE", "RESTORE"}
     step_at = {e.kind: e.position for e in work}
-    assert verdicts["first_response"].position > step_at["acknowledged"]
-    assert verdicts["restore"].position > step_at["resolved"]
+    assert verdicts["FIRST_RESPONSE"].position > step_at["acknowledged"]
+    assert verdicts["RESTORE"].position > step_at["resolved"]
     assert all(e.visibility == cases_pb.VISIBILITY_INTERNAL for e in sla_facts(entries))
     assert sla_facts(await timeline(stack, number, metadata=company.customer)) == []
     verified = await api.VerifyTimeline(cases_pb.VerifyTimelineRequest(case_number=number), metadata=AGENT)
@@ -148,7 +148,7 @@ async def test_an_engineer_takes_a_case_from_assignment_to_the_customers_confirm
     assert [e.verb for e in _of_clock(stack, case_id, "CLOCK_KIND_FIRST_RESPONSE")] == [*due_before_answer, "met"]
     assert [e.verb for e in _of_clock(stack, case_id, "CLOCK_KIND_RESTORE")] == ["met"]
     recorded = [(e.kind, json.loads(e.payload_json)["clock_kind"]) for e in sla_facts(await timeline(stack, number))]
-    assert [kind for kind, clock_kind in recorded if clock_kind == "first_response"] == [
+    assert [kind for kind, clock_kind in recorded if clock_kind == "FIRST_RESPONSE"] == [
         *(f"sla.{verb}" for verb in due_before_answer), "sla.met"]
     explained = await case_sla(stack, number)
     response, restore = clock(explained, FIRST_RESPONSE), clock(explained, RESTORE)

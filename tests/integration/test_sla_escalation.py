@@ -117,7 +117,7 @@ async def test_without_an_answer_the_warnings_then_the_breach_come_due_in_order_
                for e in facts)
     recorded_facts = [json.loads(e.payload_json) for e in facts]
     assert [p["event_id"] for p in recorded_facts] == [e.id for e in seen]
-    assert [p["clock_kind"] for p in recorded_facts] == ["first_response"] * 3
+    assert [p["clock_kind"] for p in recorded_facts] == ["FIRST_RESPONSE"] * 3
     assert [p.get("warning_index", "breach") for p in recorded_facts] == [0, 1, "breach"]
     assert [datetime.fromisoformat(p["due_time"]) for p in recorded_facts] == [
         opened + after for after in (*FIRST_RESPONSE_WARNINGS, FIRST_RESPONSE_TARGET)]
