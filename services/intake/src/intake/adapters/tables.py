@@ -142,6 +142,10 @@ known_cases = Table(
     Column("status", String(32), nullable=False),
     Column("opened_at", UtcDateTime, nullable=False),
     Column("last_event_at", UtcDateTime, nullable=False),  # a stale (out-of-order) event never rolls the status back
+    # who may add to the case by quoting its number (domain.sender_rights): the reporting address and partner
+    Column("caller_email", String(254)),
+    Column("caller_phone", String(32)),
+    Column("reported_by", String(200)),
 )
 
 # vendor-fault downtime: resolved P1 cases, opened -> restored (opened_at unknown until case.created is seen)

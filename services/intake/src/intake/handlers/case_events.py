@@ -62,7 +62,8 @@ async def on_case_event(event: CloudEvent, uow: UnitOfWork) -> None:
             contract_id=snapshot.contract_id or None,
             asset_key=asset_key(snapshot.asset.manufacturer, serial) if serial else None,
             description=snapshot.description, error_codes=tuple(snapshot.error_codes), priority=priority,
-            status=status, opened_at=at, event_at=at)
+            status=status, opened_at=at, event_at=at, caller_email=snapshot.caller.email or None,
+            caller_phone=snapshot.caller.phone or None)
         await case_index.record_case(session, known)
         await case_index.complete_downtime(session, known)
         return
