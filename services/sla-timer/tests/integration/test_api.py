@@ -42,6 +42,11 @@ async def test_get_case_sla_explains_every_clock_and_hides_other_companies_cases
             pb.GetCaseSlaRequest(case_id=case.case_id), metadata=sla.auth("cust-1", "customer", case.company_id)
         )
         assert own.case_sla.case_id == case.case_id
+        # a partner key naming no regions: its companies in every region, as cases answers it
+        partner = await stub.GetCaseSla(
+            pb.GetCaseSlaRequest(case_id=case.case_id), metadata=sla.auth("nms", "partner", case.company_id)
+        )
+        assert partner.case_sla.case_id == case.case_id
         with pytest.raises(grpc.aio.AioRpcError) as other:
             await stub.GetCaseSla(
                 pb.GetCaseSlaRequest(case_id=case.case_id), metadata=sla.auth("cust-2", "customer", "company-b")

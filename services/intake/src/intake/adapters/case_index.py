@@ -68,7 +68,8 @@ async def find_case(session: AsyncSession, case_id: str) -> KnownCase | None:
 
 
 async def find_by_number(session: AsyncSession, case_number: str) -> KnownCase | None:
-    row = (await session.execute(select(known_cases).where(known_cases.c.case_number == case_number))).mappings().first()
+    found = await session.execute(select(known_cases).where(known_cases.c.case_number == case_number))
+    row = found.mappings().first()
     return _known(row) if row is not None else None
 
 

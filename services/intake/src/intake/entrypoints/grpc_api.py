@@ -92,7 +92,7 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
         return pb.GetReceiptResponse(receipt=read.receipt_message(receipt))
 
     async def CheckCoverage(self, request: pb.CheckCoverageRequest, context: Any) -> pb.CheckCoverageResponse:
-        answer = await check_coverage(self._db, serial_number=request.serial_number or None,
+        answer = await check_coverage(self._db, current_principal(), serial_number=request.serial_number or None,
                                       manufacturer=request.manufacturer or None,
                                       contract_id=request.contract_id or None, on_date=read.day(request.date, "date"))
         return read.coverage_message(answer)

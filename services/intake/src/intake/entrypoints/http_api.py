@@ -122,7 +122,7 @@ def intake_router(database: Database, pipeline: IntakePipeline, registry: Regist
     @router.get("/coverage")
     async def coverage(serial_number: str = "", manufacturer: str = "", contract_id: str = "", date: str = "",
                        principal: Principal = Depends(require_principal)) -> dict[str, Any]:
-        answer = await check_coverage(database, serial_number=serial_number or None,
+        answer = await check_coverage(database, principal, serial_number=serial_number or None,
                                       manufacturer=manufacturer or None, contract_id=contract_id or None,
                                       on_date=day(date, "date"))
         found = answer.coverage

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
 
+from aftercare_platform.auth.principal import Principal
 from aftercare_platform.db.unit_of_work import Database
 from aftercare_platform.errors import InvalidArgument, NotFound
 from sqlalchemy import select
@@ -17,6 +18,7 @@ from intake.adapters.tables import assets
 from intake.domain.downtime import DowntimeInterval
 from intake.domain.registry import Asset, Contract
 from intake.domain.warranty import CHINA_TIME, Coverage, EntitlementDecision, coverage, entitlement
+from intake.handlers.registry import ensure_visible
 
 
 @dataclass(frozen=True)
@@ -38,8 +40,10 @@ def _pick(found: list[Asset], serial: str, manufacturer: str | None) -> Asset:
     return found[0]
 
 
-async def check_coverage(database: Database, *, serial_number: str | None, manufacturer: str | None,
-                         contract_id: str | None, on_date: date | None) -> CoverageAnswer:
+async def check_coverage(database: Database, principal: Principal, *, serial_number: str | None,
+                         manufacturer: str | None, contract_id: str | None, on_date: date | None) -> CoverageAnswer:
+    """Coverage (its reason and the downtime's case numbers) is the owning company's business: whoever
+    may not see that company gets the same NotFound as for an unregistered asset."""
     if not serial_number and not contract_id:
         raise InvalidArgument.for_field("serial_number", "name the asset (serial number) or a contract_id")
     async with database.unit_of_work() as uow:
@@ -55,6 +59,10 @@ async def check_coverage(database: Database, *, serial_number: str | None, manuf
             if contract is None and contract_id and not asset:
                 raise NotFound(f"contract {contract_id} not found", contract_id=contract_id)
         site = await registry_repository.get(session, SITE, asset.site_id) if asset and asset.site_id else None
+        owned: Asset | Contract | None = asset or contract
+        assert owned is not None  # an unknown contract was refused above
+        await ensure_visible(session, principal, owned,
+                             resource=f"asset {serial_number}" if serial_number else f"contract {contract_id}")
         zone = ZoneInfo(site.time_zone) if site else CHINA_TIME
         downtime = await case_index.downtime_for(
             session, asset_key=asset.key if asset else None,
