@@ -72,6 +72,7 @@ def create_case_request(request_id: str, plan: CasePlan) -> pb.CreateCaseRequest
         entitlement=_enum(pb.Entitlement.DESCRIPTOR, "ENTITLEMENT", plan.entitlement),  # type: ignore[arg-type]
         unidentified=plan.unidentified,
         not_entitled=plan.not_entitled,
+        reported_by=plan.reported_by or "",
     )
 
 

@@ -83,6 +83,8 @@ class CasePlan:
     note_text: str = ""
     # an unverified sender's note is agent-only until an agent accepts it (domain.sender_rights)
     note_internal: bool = False
+    # the partner key that reported it: cases lets it follow the case while its company is unknown
+    reported_by: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -206,4 +208,5 @@ def plan_case(
         not_entitled=entitled.entitlement is not Entitlement.IN_WARRANTY,
         note_text=note_text(request, route, caller, unverified=unverified) if route.outcome.adds_note else "",
         note_internal=unverified,
+        reported_by=request.partner_id if request.channel is Channel.PARTNER else None,
     )
