@@ -6,7 +6,7 @@ export PATH := $(HOME)/.local/bin:$(PATH)
 UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 export UV_LINK_MODE ?= copy
 
-.PHONY: help install run test unit integration proto proto-check lint bench k8s servers clean
+.PHONY: help install run test unit integration proto proto-check lint bench k8s servers clean new-service
 
 help: ## list the verbs
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -27,6 +27,14 @@ integration: install servers ## integration tests on real PostgreSQL and RabbitM
 
 servers: ## make sure PostgreSQL and RabbitMQ answer (start or install them when they do not)
 	@bash .ci/ensure-servers
+
+new-service: install ## write a new service: make new-service NAME=<name> [HTTP_PORT=… GRPC_PORT=…] (docs/service-kit.md)
+	@test -n "$(NAME)" || { echo "usage: make new-service NAME=<name> (ports only for a name not in deploy/services.tsv)"; exit 2; }
+	@$(UV) run aftercare new-service $(NAME) $(if $(HTTP_PORT),--http-port $(HTTP_PORT)) $(if $(GRPC_PORT),--grpc-port $(GRPC_PORT))
+	@bash scripts/proto.sh gen
+	@$(UV) lock --quiet
+	@bash scripts/install.sh
+	@$(UV) run pytest -q services/$(NAME)/tests/unit
 
 proto: install ## regenerate Python code from proto/
 	@bash scripts/proto.sh gen

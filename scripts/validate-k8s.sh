@@ -112,6 +112,13 @@ find_renderer() {
 
 ensure_uv
 
+# `validate-k8s.sh --renderer` prints the kustomize command (one word a line) for tests that render too
+if [[ ${1:-} == --renderer ]]; then
+  find_renderer >&2
+  printf '%s\n' "${render[@]}"
+  exit 0
+fi
+
 step "Dockerfiles: services/<name>/Dockerfile against deploy/docker/service.Dockerfile"
 bash deploy/docker/render-dockerfiles.sh --check
 uv run --no-project --quiet --with "dockerfile==3.4.0" python deploy/docker/check_dockerfiles.py

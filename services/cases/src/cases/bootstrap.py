@@ -2,29 +2,22 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
 from aftercare.cases.v1 import cases_pb2_grpc
-from aftercare_platform.service.definition import Infrastructure, ServiceDefinition, ServiceParts
+from aftercare_platform.service.definition import GrpcServicer, Infrastructure, ServiceDefinition, ServiceParts
 
 from cases.adapters.tables import metadata
 from cases.adapters.timeline_signals import TimelineSignals
 from cases.domain.cursor import CursorCodec
 from cases.entrypoints.consumers import subscriptions
-from cases.entrypoints.grpc_api import SERVICE_NAME, CaseServicer
+from cases.entrypoints.grpc_api import CaseServicer
 from cases.entrypoints.http_api import case_router
 from cases.handlers import CaseHandlers
 from cases.reads import CaseReads
 from cases.settings import CasesSettings
 
-MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
-
-async def build(infra: Infrastructure) -> ServiceParts:
+async def build(infra: Infrastructure[CasesSettings]) -> ServiceParts:
     settings = infra.settings
-    if not isinstance(settings, CasesSettings):
-        settings = CasesSettings(**settings.model_dump())
     database = infra.database
     postgres = database.engine.dialect.name == "postgresql"
     signals = TimelineSignals(
@@ -36,14 +29,8 @@ async def build(infra: Infrastructure) -> ServiceParts:
         database, signals, CursorCodec(settings.page_token_secret.encode()),
         watch_poll_seconds=settings.watch_poll_seconds,
     )
-    servicer = CaseServicer(handlers, reads)
-
-    def register(server: Any) -> None:
-        cases_pb2_grpc.add_CaseServiceServicer_to_server(servicer, server)
-
     return ServiceParts(
-        grpc_servicers=[register],
-        grpc_service_names=[SERVICE_NAME],
+        grpc_servicers=[GrpcServicer(cases_pb2_grpc.add_CaseServiceServicer_to_server, CaseServicer(handlers, reads))],
         http_routers=[case_router(handlers, reads)],
         subscriptions=subscriptions(handlers),
         background=[signals],
@@ -55,6 +42,5 @@ definition = ServiceDefinition(
     package="cases",
     settings_class=CasesSettings,
     metadata=metadata,
-    migrations=MIGRATIONS,
     build=build,
 )

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
-from typing import Any
 
 from aftercare.intake.v1 import intake_pb2_grpc
 from aftercare_platform.lifecycle import Component
-from aftercare_platform.service.definition import Infrastructure, ServiceDefinition, ServiceParts
+from aftercare_platform.service.definition import GrpcServicer, Infrastructure, ServiceDefinition, ServiceParts
 
 from intake.adapters.attachment_storage import FileSystemAttachmentStorage
 from intake.adapters.cases_gateway import CasesGateway, GrpcCasesGateway
 from intake.adapters.rate_limit import RateLimiter
 from intake.adapters.tables import metadata
 from intake.domain.duplicates import DuplicateRule
-from intake.entrypoints.grpc_api import SERVICE_NAME, IntakeServicer
+from intake.entrypoints.grpc_api import IntakeServicer
 from intake.entrypoints.http_api import HttpLimits, intake_router
 from intake.entrypoints.requests import AttachmentLimits
 from intake.entrypoints.smtp_listener import InboundMailHandler, SmtpListener
@@ -26,17 +24,10 @@ from intake.handlers.registry import RegistryHandlers
 from intake.parsing.mime_parts import EmailLimits
 from intake.settings import IntakeSettings
 
-MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
-
-def settings_of(infra: Infrastructure) -> IntakeSettings:
-    settings = infra.settings
-    return settings if isinstance(settings, IntakeSettings) else IntakeSettings(**settings.model_dump())
-
-
-async def build(infra: Infrastructure, gateway: CasesGateway | None = None) -> ServiceParts:
+async def build(infra: Infrastructure[IntakeSettings], gateway: CasesGateway | None = None) -> ServiceParts:
     """The service's parts; tests may hand in their own `gateway` to cases."""
-    settings = settings_of(infra)
+    settings = infra.settings
     database, clock, region = infra.database, infra.clock, settings.region
     grpc_gateway = None
     if gateway is None:
@@ -60,9 +51,6 @@ async def build(infra: Infrastructure, gateway: CasesGateway | None = None) -> S
     http_limits = HttpLimits(settings.max_request_bytes, settings.web_form_max_request_bytes, attachment_limits,
                              settings.sms_webhook_token)
 
-    def register(server: Any) -> None:
-        intake_pb2_grpc.add_IntakeServiceServicer_to_server(servicer, server)
-
     background: list[Component] = [deliverer]
     if settings.smtp_port:
         mail_limits = EmailLimits(max_message_bytes=settings.smtp_max_message_bytes,
@@ -72,8 +60,7 @@ async def build(infra: Infrastructure, gateway: CasesGateway | None = None) -> S
         background.append(SmtpListener(handler, host=settings.smtp_host, port=settings.smtp_port,
                                        max_message_bytes=settings.smtp_max_message_bytes))
     return ServiceParts(
-        grpc_servicers=[register],
-        grpc_service_names=[SERVICE_NAME],
+        grpc_servicers=[GrpcServicer(intake_pb2_grpc.add_IntakeServiceServicer_to_server, servicer)],
         http_routers=[intake_router(database, pipeline, registry, clock, limiter, http_limits, region)],
         subscriptions=[case_events_subscription()],
         background=background,
@@ -86,6 +73,6 @@ definition = ServiceDefinition(
     package="intake",
     settings_class=IntakeSettings,
     metadata=metadata,
-    migrations=MIGRATIONS,
     build=build,
+    start_after=("cases",),  # it hands every report over to cases
 )

@@ -5,12 +5,10 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 from functools import partial
-from pathlib import Path
-from typing import Any
 
 from aftercare.sla.v1 import sla_pb2_grpc
 from aftercare_platform.lifecycle import Component
-from aftercare_platform.service.definition import Infrastructure, ServiceDefinition, ServiceParts
+from aftercare_platform.service.definition import GrpcServicer, Infrastructure, ServiceDefinition, ServiceParts
 
 from sla_timer.adapters.deadline_signal import DeadlineSignal
 from sla_timer.adapters.policy_store import PolicyStore
@@ -18,15 +16,13 @@ from sla_timer.adapters.tables import metadata
 from sla_timer.entrypoints.consumers import subscriptions
 from sla_timer.entrypoints.firing_scheduler import FiringScheduler
 from sla_timer.entrypoints.firing_thread import FiringThread
-from sla_timer.entrypoints.grpc_api import SERVICE_NAME, SlaServicer
+from sla_timer.entrypoints.grpc_api import SlaServicer
 from sla_timer.entrypoints.http_api import sla_router
 from sla_timer.firing import DueClockFirer
 from sla_timer.handlers import SlaHandlers
 from sla_timer.policy_admin import PolicyAdmin
 from sla_timer.reads import SlaReads
 from sla_timer.settings import SlaTimerSettings
-
-MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
 def policies_from_service_loop(firer: DueClockFirer) -> None:
@@ -40,10 +36,8 @@ def policies_from_service_loop(firer: DueClockFirer) -> None:
     firer.refresh_policies = refresh
 
 
-async def build(infra: Infrastructure) -> ServiceParts:
+async def build(infra: Infrastructure[SlaTimerSettings]) -> ServiceParts:
     settings = infra.settings
-    if not isinstance(settings, SlaTimerSettings):
-        settings = SlaTimerSettings(**settings.model_dump())
     database = infra.database
     policies = PolicyStore()
     await policies.seed_defaults(database)
@@ -79,14 +73,8 @@ async def build(infra: Infrastructure) -> ServiceParts:
         else:
             background.append(scheduler)
     reads, admin = SlaReads(database, policies), PolicyAdmin(database, policies)
-    servicer = SlaServicer(reads, admin)
-
-    def register(server: Any) -> None:
-        sla_pb2_grpc.add_SlaServiceServicer_to_server(servicer, server)
-
     return ServiceParts(
-        grpc_servicers=[register],
-        grpc_service_names=[SERVICE_NAME],
+        grpc_servicers=[GrpcServicer(sla_pb2_grpc.add_SlaServiceServicer_to_server, SlaServicer(reads, admin))],
         http_routers=[sla_router(reads, admin)],
         subscriptions=subscriptions(handlers),
         background=background,
@@ -99,6 +87,6 @@ definition = ServiceDefinition(
     package="sla_timer",
     settings_class=SlaTimerSettings,
     metadata=metadata,
-    migrations=MIGRATIONS,
     build=build,
+    start_after=("cases",),  # it listens to case events
 )

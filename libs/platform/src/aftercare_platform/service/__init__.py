@@ -1,5 +1,5 @@
 """The service kit: a service declares a ServiceDefinition; the kit builds and runs everything else."""
 
-from aftercare_platform.service.definition import Infrastructure, ServiceDefinition, ServiceParts
+from aftercare_platform.service.definition import GrpcServicer, Infrastructure, ServiceDefinition, ServiceParts
 
-__all__ = ["Infrastructure", "ServiceDefinition", "ServiceParts"]
+__all__ = ["GrpcServicer", "Infrastructure", "ServiceDefinition", "ServiceParts"]

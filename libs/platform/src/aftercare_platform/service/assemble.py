@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from aftercare_platform.auth.tokens import Authenticator
 from aftercare_platform.bus.amqp import AmqpBroker
@@ -18,14 +19,14 @@ from aftercare_platform.outbox.relay import OutboxRelay
 from aftercare_platform.outbox.tables import INBOX, OUTBOX, PlatformTables
 from aftercare_platform.servers.grpc import GrpcServer, build_grpc_server
 from aftercare_platform.servers.http import HttpServer, build_http_app
-from aftercare_platform.service.definition import Infrastructure, ServiceDefinition, ServiceParts
+from aftercare_platform.service.definition import Infrastructure, ServiceDefinition, ServiceParts, SettingsT
 from aftercare_platform.settings import ServiceSettings
 from aftercare_platform.telemetry.setup import Telemetry
 
 log = logging.getLogger(__name__)
 
 
-def platform_tables_of(definition: ServiceDefinition) -> PlatformTables:
+def platform_tables_of(definition: ServiceDefinition[Any]) -> PlatformTables:
     tables, schema = definition.metadata.tables, definition.schema
     try:
         return PlatformTables(outbox=tables[f"{schema}.{OUTBOX}"], inbox=tables[f"{schema}.{INBOX}"])
@@ -35,28 +36,30 @@ def platform_tables_of(definition: ServiceDefinition) -> PlatformTables:
         ) from missing
 
 
-def open_database(definition: ServiceDefinition, settings: ServiceSettings, clock: Clock) -> Database:
+def open_database(definition: ServiceDefinition[Any], settings: ServiceSettings, clock: Clock) -> Database:
     engine = create_engine(settings.database_url, definition.schema)
     return Database(engine, schema=definition.schema, service_name=definition.name,
                     tables=platform_tables_of(definition), clock=clock, partitions=settings.relay_partitions)
 
 
-async def migrate(definition: ServiceDefinition, settings: ServiceSettings) -> None:
+async def migrate(definition: ServiceDefinition[Any], settings: ServiceSettings) -> None:
     engine = create_engine(settings.database_url, definition.schema)
     try:
-        await upgrade(engine, definition.migrations, definition.schema)
+        await upgrade(engine, definition.migrations_dir, definition.schema)
     finally:
         await engine.dispose()
 
 
 async def open_infrastructure(
-    definition: ServiceDefinition,
+    definition: ServiceDefinition[SettingsT],
     settings: ServiceSettings,
     *,
     telemetry: Telemetry | None,
     clock: Clock | None = None,
     broker: Broker | None = None,
-) -> Infrastructure:
+) -> Infrastructure[SettingsT]:
+    """`infra.settings` is always the definition's settings class (a plain ServiceSettings is converted)."""
+    typed = definition.typed(settings)
     clock = clock or SystemClock()
     chosen: Broker
     if broker is not None:
@@ -65,14 +68,14 @@ async def open_infrastructure(
         chosen = (InProcessBroker() if settings.uses_in_process_bus
                   else AmqpBroker(settings.amqp_url, connection_name=f"{definition.name}@{settings.region}"))
         await chosen.connect()
-    return Infrastructure(settings=settings, clock=clock, database=open_database(definition, settings, clock),
+    return Infrastructure(settings=typed, clock=clock, database=open_database(definition, typed, clock),
                           broker=chosen, authenticator=Authenticator(settings), telemetry=telemetry)
 
 
 class AssembledService:
     """Everything one service runs, in the order the runner starts and stops it."""
 
-    def __init__(self, definition: ServiceDefinition, infra: Infrastructure, parts: ServiceParts) -> None:
+    def __init__(self, definition: ServiceDefinition[Any], infra: Infrastructure[Any], parts: ServiceParts) -> None:
         settings = infra.settings
         self.definition, self.infra, self.parts = definition, infra, parts
         self.relay = OutboxRelay(infra.database, infra.broker, batch_size=settings.relay_batch_size,
@@ -85,7 +88,7 @@ class AssembledService:
         self.grpc: GrpcServer | None = None
         if parts.grpc_servicers:
             self.grpc = build_grpc_server(
-                settings, servicers=parts.grpc_servicers, service_names=parts.grpc_service_names,
+                settings, servicers=parts.registrations, service_names=parts.service_names,
                 authenticator=infra.authenticator, telemetry=infra.telemetry,
                 public_methods=parts.public_grpc_methods,
             )
@@ -101,6 +104,6 @@ class AssembledService:
         return [*relay, *self.parts.background]
 
 
-async def assemble(definition: ServiceDefinition, infra: Infrastructure) -> AssembledService:
+async def assemble(definition: ServiceDefinition[SettingsT], infra: Infrastructure[SettingsT]) -> AssembledService:
     parts = await definition.build(infra)
     return AssembledService(definition, infra, parts)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from typing import Any
 
 from aftercare_platform.servers.runner import RunnerParts, ServiceRunner
 from aftercare_platform.service.assemble import AssembledService, assemble, migrate, open_infrastructure
@@ -25,7 +26,7 @@ def runner_parts(service: AssembledService) -> RunnerParts:
     )
 
 
-async def build_service(definition: ServiceDefinition, settings: ServiceSettings,
+async def build_service(definition: ServiceDefinition[Any], settings: ServiceSettings,
                         telemetry: Telemetry | None) -> AssembledService:
     if settings.migrate_on_start:
         await migrate(definition, settings)
@@ -33,7 +34,7 @@ async def build_service(definition: ServiceDefinition, settings: ServiceSettings
     return await assemble(definition, infra)
 
 
-def service_main(definition: ServiceDefinition, argv: list[str] | None = None) -> None:
+def service_main(definition: ServiceDefinition[Any], argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     settings = definition.settings()
     configure_logging(settings)

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from pathlib import Path
 from typing import Any
 
 import grpc
@@ -38,7 +37,7 @@ def _json(message: Any) -> bytes:
     return json.dumps(message).encode()
 
 
-async def build(infra: Infrastructure) -> ServiceParts:
+async def build(infra: Infrastructure[ProbeSettings]) -> ServiceParts:
     database = infra.database
 
     async def ping(request: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -70,5 +69,5 @@ async def build(infra: Infrastructure) -> ServiceParts:
 
 definition = ServiceDefinition(
     name="probe", package="aftercare_platform.testing.probe_service", settings_class=ProbeSettings,
-    metadata=metadata, migrations=Path(__file__).parent / "migrations", build=build,
+    metadata=metadata, build=build,  # migrations: the folder beside this module
 )
