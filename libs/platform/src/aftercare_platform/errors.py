@@ -34,8 +34,9 @@ class DomainError(Exception):
 
 
 class InvalidArgument(DomainError):
+    # every bad input is one status: 400 (and INVALID_ARGUMENT), whatever layer found it
     grpc_status = grpc.StatusCode.INVALID_ARGUMENT
-    http_status = HTTPStatus.UNPROCESSABLE_ENTITY
+    http_status = HTTPStatus.BAD_REQUEST
     code = "invalid-argument"
 
     @classmethod

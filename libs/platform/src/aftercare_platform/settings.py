@@ -21,8 +21,12 @@ class ServiceSettings(BaseSettings):
     amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
     http_host: str = "0.0.0.0"
     http_port: int = 8000
+    # the largest request body any endpoint takes; past it the answer is 413 before more is read
+    http_max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     grpc_host: str = "0.0.0.0"
     grpc_port: int = 50050
+    # explicit limits on what one gRPC message may carry, both ways
+    grpc_max_message_bytes: int = Field(default=4 * 1024 * 1024, ge=64 * 1024)
     prefetch: int = Field(default=32, ge=1, le=10_000)
     delivery_limit: int = Field(default=5, ge=1)
     handler_retries: int = Field(default=3, ge=1)

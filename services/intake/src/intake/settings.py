@@ -12,6 +12,9 @@ class IntakeSettings(ServiceSettings):
     service_name: str = "intake"
     http_port: int = 8001
     grpc_port: int = 50051
+    # the CSV import takes up to 4 × max_request_bytes; SubmitCase carries attachments
+    http_max_body_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
+    grpc_max_message_bytes: int = Field(default=32 * 1024 * 1024, ge=64 * 1024)
 
     # where intake hands reports over (aftercare.cases.v1.CaseService)
     cases_grpc_target: str = "127.0.0.1:50052"

@@ -103,7 +103,7 @@ async def test_a_policy_naming_an_unknown_calendar_is_refused_with_the_field_nam
         ]
     }
     http = await sla.http.put("/v1/policies/late", json=body, headers={"authorization": f"Bearer {sla.token(*ADMIN)}"})
-    assert http.status_code == 422
+    assert http.status_code == 400
     assert http.json()["errors"][0]["field"] == "policy.targets[0].warnings[0]"
 
 

@@ -17,6 +17,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, 
 from aftercare_platform.auth.fastapi import AUTHENTICATOR_STATE
 from aftercare_platform.auth.tokens import Authenticator
 from aftercare_platform.errors import PROBLEM_TYPE_BASE
+from aftercare_platform.servers.http_guard import RequestGuardMiddleware
 from aftercare_platform.servers.http_problems import install_problem_handlers, problem_response
 from aftercare_platform.servers.readiness import Readiness, ReadinessCheck
 from aftercare_platform.settings import ServiceSettings
@@ -73,6 +74,8 @@ def build_http_app(
 
     for router in routers:
         app.include_router(router)
+    # before every endpoint, inside the unhandled-error guard install_problem_handlers adds around it
+    app.add_middleware(RequestGuardMiddleware, owner=app, max_body_bytes=settings.http_max_body_bytes)
     install_problem_handlers(app)
     instrument_fastapi(app, telemetry)
     return app

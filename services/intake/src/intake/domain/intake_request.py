@@ -2,7 +2,7 @@
 
 Build it with `IntakeRequest.create(...)` (or `from_mapping`): every problem is reported as an
 `InvalidArgument` naming the field (`reporter.phone`, `description`, ...), so it maps to
-INVALID_ARGUMENT / 422 at the edge. A request that quotes a case number adds a note to that
+INVALID_ARGUMENT / 400 at the edge. A request that quotes a case number adds a note to that
 case instead of opening a new one.
 """
 
