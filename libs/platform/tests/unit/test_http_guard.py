@@ -14,8 +14,8 @@ from aftercare_platform.servers.http_guard import accepts
 from aftercare_platform.servers.request_guard import INT64_MAX
 from aftercare_platform.settings import ServiceSettings
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel
 from prometheus_client import CollectorRegistry
+from pydantic import BaseModel
 
 SETTINGS = ServiceSettings(service_name="guarded", jwt_secret="guard-test-secret-0123456789-0123456789",
                            http_max_body_bytes=4096)
