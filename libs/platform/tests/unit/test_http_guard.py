@@ -11,8 +11,8 @@ from aftercare_platform.auth import Authenticator, Principal, mint_token
 from aftercare_platform.auth.fastapi import require_principal
 from aftercare_platform.servers.http import build_http_app
 from aftercare_platform.servers.http_guard import accepts
-from aftercare_platform.servers.request_guard import INT64_MAX
 from aftercare_platform.settings import ServiceSettings
+from aftercare_platform.validation import INT64_MAX
 from fastapi import APIRouter, Depends, Request
 from prometheus_client import CollectorRegistry
 from pydantic import BaseModel

@@ -56,9 +56,12 @@ async def test_grpc_submissions_name_the_bad_field(intake: Intake):
         contract_id="C-bad", company_id=customer.company_id, sla_policy="default", start_on="tomorrow")),
         metadata=intake.auth()))
     assert contract.code() == grpc.StatusCode.INVALID_ARGUMENT and "contract.start_on" in contract.details()
-    missing = await grpc_error(intake.stub.GetReceipt(pb.GetReceiptRequest(receipt_id="nope"),
-                                                      metadata=intake.auth()))
+    missing = await grpc_error(intake.stub.GetReceipt(
+        pb.GetReceiptRequest(receipt_id="00000000-0000-4000-8000-000000000000"), metadata=intake.auth()))
     assert missing.code() == grpc.StatusCode.NOT_FOUND
+    not_an_id = await grpc_error(intake.stub.GetReceipt(pb.GetReceiptRequest(receipt_id="nope"),
+                                                        metadata=intake.auth()))
+    assert not_an_id.code() == grpc.StatusCode.INVALID_ARGUMENT  # one behaviour for non-UUID ids
 
 
 async def test_http_channels_answer_bad_input_with_field_named_problems(intake: Intake):
@@ -115,3 +118,30 @@ async def test_the_web_form_is_rate_limited_per_client(intake: Intake):
     limited = await intake.http.post("/v1/intake/web-form", json={"description": "again"})
     assert limited.status_code == 429 and int(limited.headers["retry-after"]) >= 1
     assert limited.json()["type"].endswith("/rate-limited")
+
+
+async def test_nul_bytes_bad_ids_and_bodies_are_refused_by_the_platform_not_a_500(intake: Intake):
+    receipt_nul = await intake.http.get("/v1/intake/receipts/ab%00cd")  # no token at all
+    assert receipt_nul.status_code == 400 and fields(receipt_nul) == ["path"]
+    long_id = await intake.http.get("/v1/intake/receipts/" + "a" * 37)
+    assert long_id.status_code == 400 and "must be a UUID" in long_id.json()["detail"]
+    coverage = await intake.http.get("/v1/intake/coverage", params={"serial_number": "CAM\x00"},
+                                     headers=intake.headers())
+    assert coverage.status_code == 400 and fields(coverage) == ["serial_number"]
+    registry = await intake.http.get("/v1/intake/registry/companies/AC%00ME", headers=intake.headers())
+    assert registry.status_code == 400
+    form = await intake.http.post("/v1/intake/agent-entries", data={"description": "x"}, headers=intake.headers())
+    assert form.status_code == 415
+    anonymous = await intake.http.post("/v1/intake/agent-entries", content=b"{" * (70 * 1024 * 1024),
+                                       headers={"content-type": "application/json"})
+    assert anonymous.status_code in (401, 413)
+    for call, field in ((intake.stub.GetReceipt(pb.GetReceiptRequest(receipt_id="x\x00"), metadata=intake.auth()),
+                         "receipt_id"),
+                        (intake.stub.CheckCoverage(pb.CheckCoverageRequest(serial_number="CAM\x00"),
+                                                   metadata=intake.auth()), "serial_number"),
+                        (intake.stub.GetAsset(pb.GetAssetRequest(serial_number="CAM\x00"), metadata=intake.auth()),
+                         "serial_number"),
+                        (intake.stub.GetReceipt(pb.GetReceiptRequest(receipt_id="a" * 37), metadata=intake.auth()),
+                         "receipt_id")):
+        error = await grpc_error(call)
+        assert error.code() == grpc.StatusCode.INVALID_ARGUMENT and field in (error.details() or ""), error.details()

@@ -120,3 +120,27 @@ async def test_grpcurl_lists_the_service_through_reflection(sla: Sla) -> None:
     out, err = await process.communicate()
     assert process.returncode == 0, err.decode()
     assert "aftercare.sla.v1.SlaService" in out.decode().split()
+
+
+async def test_bad_input_is_one_behaviour_never_a_500(sla: Sla) -> None:
+    agent = {"authorization": f"Bearer {sla.token(*AGENT)}"}
+    month = await sla.http.get("/v1/compliance", params={"from_month": "2026-13"}, headers=agent)
+    assert month.status_code == 400 and month.json()["errors"][0]["field"] == "from_month"
+    nul = await sla.http.get("/v1/compliance", params={"company_id": "a\x00b"}, headers=agent)
+    assert nul.status_code == 400 and nul.json()["errors"][0]["field"] == "company_id"
+    in_path = await sla.http.get("/v1/cases/a%00b/sla", headers=agent)
+    assert in_path.status_code == 400
+    big = await sla.http.post("/v1/policy-set", content=b"x" * (2 * 1024 * 1024),
+                              headers={"content-type": "application/yaml"})
+    assert big.status_code in (401, 413)  # anonymous: refused before the body is read
+    async with grpc.aio.insecure_channel(sla.grpc_target) as channel:
+        stub = sla_pb2_grpc.SlaServiceStub(channel)
+        for request, field in ((pb.GetCaseSlaRequest(case_id="not-a-uuid"), "case_id"),
+                               (pb.GetCaseSlaRequest(case_number="EA-20260101-0000\x00"), "case_number"),
+                               (pb.GetComplianceReportRequest(to_month="2026-00"), "to_month")):
+            with pytest.raises(grpc.aio.AioRpcError) as refused:
+                await stub.GetCaseSla(request, metadata=sla.auth(*AGENT)) if isinstance(
+                    request, pb.GetCaseSlaRequest) else await stub.GetComplianceReport(request,
+                                                                                       metadata=sla.auth(*AGENT))
+            assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT, (field, refused.value.details())
+            assert field in (refused.value.details() or "")

@@ -5,7 +5,8 @@
    is read (401), so an anonymous caller cannot make a service read, let alone parse, a body;
 3. the body: a declared size over `http_max_body_bytes` is 413 at once, a streamed one is cut off
    with 413 as soon as it passes the limit; a body of a media type the endpoint does not take is 415
-   (JSON unless the endpoint says otherwise with `@accepts(...)`).
+   (JSON unless the endpoint says otherwise with `@accepts(...)`; a body with no Content-Type is
+   taken as the endpoint's own type).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from aftercare_platform.auth.fastapi import AUTHENTICATOR_STATE, PRINCIPAL_SCOPE_KEY, require_principal
 from aftercare_platform.errors import DomainError, InvalidArgument, problem_for
 from aftercare_platform.servers.http_problems import problem_response
-from aftercare_platform.servers.request_guard import check_integer_text, check_text
+from aftercare_platform.validation import check_integer_text, check_text
 
 JSON_MEDIA_TYPES = frozenset({"application/json"})
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -152,12 +153,13 @@ class RequestGuardMiddleware:
                                   limit=self._max)
         has_body = (declared is not None and declared.strip() not in ("", "0")) \
             or _header(scope, b"transfer-encoding") is not None
-        if route is not None and has_body:
+        # no Content-Type at all is taken as the endpoint's own; a declared wrong one is refused
+        if route is not None and has_body and _media_type(scope):
             wanted: Iterable[str] = getattr(route.endpoint, _ACCEPTS, JSON_MEDIA_TYPES)
             media_type = _media_type(scope)
             if media_type not in wanted and not (media_type.endswith("+json") and wanted == JSON_MEDIA_TYPES):
                 raise UnsupportedMediaType(
-                    f"the body is {media_type or 'of no declared type'}; this endpoint takes "
+                    f"the body is {media_type}; this endpoint takes "
                     f"{', '.join(sorted(wanted))}", accepted=", ".join(sorted(wanted)))
 
     def _capped(self, receive: Receive) -> Receive:

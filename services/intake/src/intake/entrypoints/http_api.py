@@ -15,6 +15,7 @@ from aftercare_platform.auth.principal import Principal
 from aftercare_platform.clock import Clock
 from aftercare_platform.db.unit_of_work import Database
 from aftercare_platform.errors import PROBLEM_TYPE_BASE, InvalidArgument, Unauthenticated
+from aftercare_platform.servers.http_guard import accepts
 from aftercare_platform.servers.http_problems import problem_response
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -92,6 +93,7 @@ def intake_router(database: Database, pipeline: IntakePipeline, registry: Regist
         return _answer(await pipeline.submit(intake_request, _files(body, limits.attachments)), full=False)
 
     @router.post("/sms", status_code=200)
+    @accepts("application/json", "application/x-www-form-urlencoded", "multipart/form-data")
     async def sms_webhook(request: Request, token: str = Query(default="")) -> Response:
         """An SMS gateway's inbound-message callback (JSON or form; from, to, text, id)."""
         expected = limits.sms_webhook_token
@@ -137,6 +139,7 @@ def intake_router(database: Database, pipeline: IntakePipeline, registry: Regist
         }
 
     @router.post("/registry/{kind}/import")
+    @accepts("text/csv", "text/plain", "application/octet-stream")
     async def import_registry(kind: ImportKind, request: Request, first_row: int = 2,
                               principal: Principal = Depends(require_principal)) -> dict[str, Any]:
         """A CSV file (header row first): good rows kept, bad rows reported."""

@@ -8,7 +8,8 @@ from typing import Any
 
 from aftercare_platform.auth.principal import Principal, Role
 from aftercare_platform.db.unit_of_work import Database
-from aftercare_platform.errors import InvalidArgument, NotFound
+from aftercare_platform.errors import NotFound
+from aftercare_platform.validation import uuid_field
 from sqlalchemy import select
 
 from intake.adapters.submissions import Submission
@@ -53,9 +54,7 @@ async def load(database: Database, receipt_id: str) -> Receipt | None:
 async def get_receipt(database: Database, receipt_id: str, principal: Principal | None) -> Receipt:
     """Staff see every receipt, a partner its own; anyone holding the (unguessable) id sees it when
     `principal` is None, which is how the public web form follows up."""
-    key = (receipt_id or "").strip()
-    if not key or len(key) > 36:
-        raise InvalidArgument.for_field("receipt_id", "is required: the id a submission was answered with")
+    key = uuid_field("receipt_id", receipt_id)  # the id a submission was answered with
     receipt = await load(database, key)
     if receipt is None:
         raise NotFound(f"receipt {key} not found", receipt_id=key)
