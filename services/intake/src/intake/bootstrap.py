@@ -10,7 +10,7 @@ from aftercare_platform.service.definition import GrpcServicer, Infrastructure, 
 
 from intake.adapters.attachment_storage import FileSystemAttachmentStorage
 from intake.adapters.cases_gateway import CasesGateway, GrpcCasesGateway
-from intake.adapters.rate_limit import RateLimiter
+from intake.adapters.rate_limit import ClientLimiter, RateLimiter, SharedRateLimiter
 from intake.adapters.tables import metadata
 from intake.domain.duplicates import DuplicateRule
 from intake.entrypoints.grpc_api import IntakeServicer
@@ -47,9 +47,12 @@ async def build(infra: Infrastructure[IntakeSettings], gateway: CasesGateway | N
     registry = RegistryHandlers(database, region)
     attachment_limits = AttachmentLimits(settings.max_attachments, settings.max_attachment_bytes)
     servicer = IntakeServicer(database, pipeline, registry, clock, limits=attachment_limits, region=region)
-    limiter = RateLimiter(clock, per_minute=settings.web_form_per_minute, burst=settings.web_form_burst)
+    # replicas share one bucket per client in the database; embedded mode has one process
+    rate, burst = settings.web_form_per_minute, settings.web_form_burst
+    limiter: ClientLimiter = RateLimiter(clock, per_minute=rate, burst=burst) if settings.is_sqlite \
+        else SharedRateLimiter(database, per_minute=rate, burst=burst)
     http_limits = HttpLimits(settings.max_request_bytes, settings.web_form_max_request_bytes, attachment_limits,
-                             settings.sms_webhook_token)
+                             settings.sms_webhook_token, settings.sms_webhook_unverified)
 
     background: list[Component] = [deliverer]
     if settings.smtp_port:

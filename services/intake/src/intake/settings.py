@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Self
 
 from aftercare_platform.settings import ServiceSettings
-from pydantic import Field
+from pydantic import Field, model_validator
 
 
 class IntakeSettings(ServiceSettings):
@@ -38,8 +39,10 @@ class IntakeSettings(ServiceSettings):
     # request bodies larger than this are refused with 413 before they are read (web form, SMS, agent entry)
     max_request_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
     web_form_max_request_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
-    # if set, SMS gateways must send it as `X-Webhook-Token` (or `?token=`)
+    # SMS gateways must send it as `X-Webhook-Token` (or `?token=`); without it every callback is refused
     sms_webhook_token: str = ""
+    # development only: accept SMS callbacks without a token
+    sms_webhook_unverified: bool = False
 
     # delivery to cases: durable, retried with exponential backoff up to this cap
     delivery_concurrency: int = Field(default=16, ge=1, le=512)
@@ -51,3 +54,13 @@ class IntakeSettings(ServiceSettings):
 
     # duplicates: same asset and symptom within this many hours is noted on the open case
     duplicate_window_hours: float = Field(default=24.0, gt=0)
+
+    @model_validator(mode="after")
+    def _sms_webhook_is_verified_outside_development(self) -> Self:
+        if self.is_development:
+            return self
+        if self.sms_webhook_unverified:
+            raise ValueError("AFTERCARE_SMS_WEBHOOK_UNVERIFIED is a development setting only")
+        if len(self.sms_webhook_token) < 32:
+            raise ValueError("outside development AFTERCARE_SMS_WEBHOOK_TOKEN must be set (at least 32 characters)")
+        return self

@@ -109,6 +109,9 @@ class HttpServer:
             lifespan="off",  # resources belong to the runner, not to the app
             log_config=None,  # log through the service's JSON root handler
             access_log=False,
+            # X-Forwarded-For is believed only from the proxies configured, never from any local peer
+            proxy_headers=bool(settings.http_trusted_proxies.strip()),
+            forwarded_allow_ips=settings.http_trusted_proxies.strip() or None,
             timeout_graceful_shutdown=max(1, round(settings.shutdown_grace_seconds)),
         )
         self._server = _RunnerOwnsSignals(self._config)

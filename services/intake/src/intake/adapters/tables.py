@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aftercare_platform.db.types import JsonDocument, UtcDateTime
 from aftercare_platform.outbox.tables import define_platform_tables
-from sqlalchemy import Column, Date, Index, Integer, MetaData, PrimaryKeyConstraint, String, Table, Text
+from sqlalchemy import Column, Date, Float, Index, Integer, MetaData, PrimaryKeyConstraint, String, Table, Text
 
 SCHEMA = "intake"
 metadata = MetaData(schema=SCHEMA)
@@ -157,6 +157,14 @@ downtime = Table(
     Column("contract_id", String(ID), index=True),
     Column("opened_at", UtcDateTime),
     Column("restored_at", UtcDateTime, nullable=False),
+)
+
+# the web form's per-client token buckets, shared by every replica (adapters.rate_limit)
+rate_buckets = Table(
+    "rate_buckets", metadata,
+    Column("client", String(200), primary_key=True),
+    Column("tokens", Float, nullable=False),
+    Column("updated", Float, nullable=False),  # epoch seconds
 )
 
 SERVICE_TABLES = (companies, contacts, contracts, sites, assets, submissions, request_keys, rejections,
