@@ -130,7 +130,7 @@ def _short(text: str) -> str:
 
 def _attachment_lines(attachments: Iterable[AttachmentRef]) -> str:
     lines = [f"- {a.filename} ({a.content_type}, {a.size_bytes} bytes) attachment:{a.storage_key or a.sha256}"
-             for a in attachments]
+             + (f" [{a.note}]" if a.note else "") for a in attachments]
     return "Attachments:\n" + "\n".join(lines) if lines else ""
 
 

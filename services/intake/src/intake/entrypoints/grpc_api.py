@@ -13,8 +13,10 @@ from aftercare_platform.auth.principal import Role
 from aftercare_platform.clock import Clock
 from aftercare_platform.db.unit_of_work import Database
 from google.protobuf.json_format import MessageToDict
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from intake.adapters.proto_mapping import message_values, record_message
+from intake.domain.vocabulary import Channel
 from intake.entrypoints import grpc_mapping as read
 from intake.entrypoints.requests import (
     AttachmentLimits,
@@ -29,6 +31,7 @@ from intake.handlers.pipeline import IntakePipeline, Submitted
 from intake.handlers.receipts import get_receipt
 from intake.handlers.registry import RegistryHandlers
 from intake.handlers.registry_import import decode_csv, import_csv
+from intake.handlers.rejections import RecordedRejection, channel_number, list_rejections
 from intake.parsing.csv_import import ImportKind
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["IntakeService"].full_name
@@ -43,6 +46,16 @@ def _scope(role: Role, companies: frozenset[str], company_id: str | None) -> fro
     if role is not Role.PARTNER:
         return None
     return companies | ({company_id} if company_id else set())
+
+
+def _rejection_message(recorded: RecordedRejection) -> pb.Rejection:
+    rejection = recorded.rejection
+    received = Timestamp()
+    received.FromDatetime(rejection.received_at)
+    return pb.Rejection(rejection_id=recorded.rejection_id, channel=channel_number(rejection.channel),
+                        reason=rejection.reason, detail=rejection.detail, field=rejection.field or "",
+                        sender=rejection.sender or "", channel_message_id=rejection.channel_message_id or "",
+                        received_at=received)
 
 
 class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
@@ -104,6 +117,14 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
         return pb.ImportRegistryResponse(
             rows_read=report.rows_read, rows_imported=report.rows_imported, rows_rejected=report.rows_rejected,
             errors=[pb.RowError(row=e.row, field=e.field, reason=e.reason) for e in report.errors])
+
+    async def ListRejections(self, request: pb.ListRejectionsRequest, context: Any) -> pb.ListRejectionsResponse:
+        channel = Channel(pb.IntakeChannel.Name(request.channel).removeprefix("INTAKE_CHANNEL_").lower()) \
+            if request.channel else None
+        found, token = await list_rejections(self._db, current_principal(), channel=channel, reason=request.reason,
+                                             page_size=request.page.page_size, page_token=request.page.page_token)
+        return pb.ListRejectionsResponse(rejections=[_rejection_message(r) for r in found],
+                                         page=common_pb2.PageResponse(next_page_token=token))
 
     # ---- the registry ----------------------------------------------------------------------
 

@@ -125,6 +125,18 @@ def intake_router(database: Database, pipeline: IntakePipeline, registry: Regist
         found = await get_receipt(database, receipt_id, principal)
         return JSONResponse(receipt_json(found, full=principal is not None))
 
+    @router.get("/rejections")
+    async def list_rejected(channel: Channel | None = None, reason: str = "", page_size: int = 0,
+                            page_token: str = "", principal: Principal = Depends(require_principal)) -> dict[str, Any]:
+        """What did not become a case or a note, and why, newest first (staff only)."""
+        found, token = await rejections.list_rejections(database, principal, channel=channel, reason=reason,
+                                                        page_size=page_size, page_token=page_token)
+        return {"items": [{"rejection_id": r.rejection_id, "channel": r.rejection.channel.value,
+                           "reason": r.rejection.reason, "detail": r.rejection.detail, "field": r.rejection.field,
+                           "sender": r.rejection.sender, "channel_message_id": r.rejection.channel_message_id,
+                           "received_at": r.rejection.received_at.isoformat()} for r in found],
+                "next_page_token": token}
+
     @router.get("/coverage")
     async def coverage(serial_number: str = "", manufacturer: str = "", contract_id: str = "", date: str = "",
                        principal: Principal = Depends(require_principal)) -> dict[str, Any]:

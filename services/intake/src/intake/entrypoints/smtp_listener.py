@@ -66,7 +66,7 @@ class InboundMailHandler:
                 if rejected.automated:
                     return "250 2.0.0 OK: automated message recorded, not answered"
                 return "250 2.0.0 OK: recorded; it could not be read as a report"
-            uploads = [Upload(a.filename, a.content_type, a.data) for a in mail.attachments]
+            uploads = [Upload(a.filename, a.content_type, a.data, a.note) for a in mail.attachments]
             try:
                 done = await self._pipeline.submit(mail.request, uploads, wait=False)
             except InvalidArgument as invalid:

@@ -46,6 +46,7 @@ class Upload:
     filename: str
     content_type: str
     data: bytes
+    note: str | None = None  # kept, but marked (a damaged attachment)
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,7 @@ class IntakePipeline:
             ref = AttachmentRef.model_validate({
                 "filename": upload.filename or "attachment", "content_type": upload.content_type or
                 "application/octet-stream", "size_bytes": len(upload.data),
-                "sha256": key.rsplit("/", 1)[-1], "storage_key": key})
+                "sha256": key.rsplit("/", 1)[-1], "storage_key": key, "note": upload.note})
             refs.append(ref)
         return request.with_attachments(tuple(refs))
 
