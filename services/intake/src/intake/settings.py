@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Self
+from typing import Literal, Self
 
 from aftercare_platform.settings import ServiceSettings
 from pydantic import Field, model_validator
@@ -28,8 +28,16 @@ class IntakeSettings(ServiceSettings):
     smtp_port: int = Field(default=2525, ge=0, le=65535)
     smtp_max_message_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
 
-    # attachments: a filesystem directory (the storage interface allows object storage later)
+    # attachments: "filesystem" (attachment_dir, one node) or "s3" (an S3-compatible object store)
+    attachment_storage: Literal["filesystem", "s3"] = "filesystem"
     attachment_dir: Path = Path("var/intake/attachments")
+    attachment_s3_bucket: str = ""
+    attachment_s3_endpoint_url: str = ""  # empty: AWS itself; MinIO / Ceph: their URL
+    attachment_s3_region: str = ""
+    attachment_s3_prefix: str = "attachments/"
+    # empty: boto3's own chain (the pod's IAM role / web identity); else from a Secret
+    attachment_s3_access_key: str = ""
+    attachment_s3_secret_key: str = ""
     max_attachment_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
     max_attachments: int = Field(default=20, ge=0)
 
@@ -54,6 +62,12 @@ class IntakeSettings(ServiceSettings):
 
     # duplicates: same asset and symptom within this many hours is noted on the open case
     duplicate_window_hours: float = Field(default=24.0, gt=0)
+
+    @model_validator(mode="after")
+    def _object_storage_names_its_bucket(self) -> Self:
+        if self.attachment_storage == "s3" and not self.attachment_s3_bucket.strip():
+            raise ValueError("AFTERCARE_ATTACHMENT_STORAGE=s3 needs AFTERCARE_ATTACHMENT_S3_BUCKET")
+        return self
 
     @model_validator(mode="after")
     def _sms_webhook_is_verified_outside_development(self) -> Self:
