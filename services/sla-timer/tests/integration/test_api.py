@@ -144,3 +144,14 @@ async def test_bad_input_is_one_behaviour_never_a_500(sla: Sla) -> None:
                                                                                        metadata=sla.auth(*AGENT))
             assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT, (field, refused.value.details())
             assert field in (refused.value.details() or "")
+
+
+@pytest.mark.parametrize("who", [AGENT, ADMIN, ("nms", "partner")])
+async def test_no_grpc_method_answers_internal_or_unknown_to_fuzzed_input(sla: Sla, who: tuple[str, str]) -> None:
+    from aftercare_platform.testing.grpc_fuzz import fuzz_service
+
+    async with grpc.aio.insecure_channel(sla.grpc_target) as channel:
+        calls, found = await fuzz_service(channel, pb.DESCRIPTOR.services_by_name["SlaService"], sla.auth(*who),
+                                          rounds=6)
+    assert calls > 50
+    assert found == [], "\n".join(f"{f.method} [{f.case}]: {f.status.name} {f.details}" for f in found[:20])
