@@ -10,7 +10,7 @@ import uuid
 from aftercare_platform.errors import InvalidArgument
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
-_INTEGER = re.compile(r"^[+-]?\d+$")
+_INTEGER = re.compile(r"[+-]?[0-9]+")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
@@ -21,7 +21,8 @@ def check_text(field: str, value: str) -> None:
 
 def check_integer_text(field: str, value: str) -> None:
     """A value written as an integer must fit a signed 64-bit integer (the database's and protobuf's)."""
-    if _INTEGER.match(value.strip()) and not INT64_MIN <= int(value) <= INT64_MAX:
+    text = value.strip()
+    if _INTEGER.fullmatch(text) and not INT64_MIN <= int(text) <= INT64_MAX:
         raise InvalidArgument.for_field(field, f"must be between {INT64_MIN} and {INT64_MAX}")
 
 
