@@ -125,3 +125,16 @@ async def test_a_body_of_the_wrong_media_type_is_415_and_invalid_utf8_json_is_40
     assert form.status_code == 415 and "application/json" in form.json()["detail"]
     assert csv.status_code == 200 and json_to_csv.status_code == 415
     assert not_utf8.status_code == 400
+
+
+async def test_the_openapi_names_the_bearer_scheme_and_the_problem_responses() -> None:
+    async with client() as http:
+        schema = (await http.get("/openapi.json")).json()
+    assert schema["components"]["securitySchemes"]["bearer"] == {"type": "http", "scheme": "bearer",
+                                                                 "bearerFormat": "JWT"}
+    add = schema["paths"]["/v1/things"]["post"]
+    assert add["security"] == [{"bearer": []}]
+    assert {"400", "401", "403", "404", "413", "415"} <= set(add["responses"]) and "422" not in add["responses"]
+    assert "application/problem+json" in add["responses"]["413"]["content"]
+    public = schema["paths"]["/v1/public/csv"]["post"]
+    assert "security" not in public and "401" not in public["responses"]

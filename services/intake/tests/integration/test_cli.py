@@ -71,3 +71,21 @@ async def test_recorded_rejections_are_listed_by_the_api_and_the_cli(intake: Int
                                                               "--reason", mine[0]["reason"]], env=env)
     assert shown.exit_code == 0, shown.output
     assert marker in shown.output
+
+
+async def test_a_refusal_at_the_smtp_protocol_level_is_recorded_and_listed(intake: Intake):
+    import smtplib
+
+    sender = f"huge-{id(intake)}@big.example"
+
+    def announce_too_much() -> tuple[int, bytes]:
+        with smtplib.SMTP("127.0.0.1", intake.smtp_port, timeout=30) as smtp:
+            smtp.ehlo()
+            return smtp.mail(sender, options=[f"SIZE={10**12}"])
+
+    code, _ = await asyncio.to_thread(announce_too_much)
+    assert code == 552
+    listed = await intake.http.get("/v1/intake/rejections", params={"channel": "email", "page_size": 200},
+                                   headers=intake.headers())
+    assert any(item["reason"] == "smtp_552" and item["field"] == "smtp" for item in listed.json()["items"]), \
+        listed.json()

@@ -18,6 +18,7 @@ from aftercare_platform.auth.fastapi import AUTHENTICATOR_STATE
 from aftercare_platform.auth.tokens import Authenticator
 from aftercare_platform.errors import PROBLEM_TYPE_BASE
 from aftercare_platform.servers.http_guard import RequestGuardMiddleware
+from aftercare_platform.servers.http_openapi import install_openapi
 from aftercare_platform.servers.http_problems import install_problem_handlers, problem_response
 from aftercare_platform.servers.readiness import Readiness, ReadinessCheck
 from aftercare_platform.settings import ServiceSettings
@@ -77,6 +78,7 @@ def build_http_app(
     # before every endpoint, inside the unhandled-error guard install_problem_handlers adds around it
     app.add_middleware(RequestGuardMiddleware, owner=app, max_body_bytes=settings.http_max_body_bytes)
     install_problem_handlers(app)
+    install_openapi(app)
     instrument_fastapi(app, telemetry)
     return app
 

@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from http import HTTPStatus
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl
@@ -45,8 +45,20 @@ def accepts(*media_types: str) -> Callable[[F], F]:
     return mark
 
 
-def _needs_principal(dependant: Dependant) -> bool:
-    return any(dep.call is require_principal or _needs_principal(dep) for dep in dependant.dependencies)
+def needs_principal(dependant: Dependant) -> bool:
+    return any(dep.call is require_principal or needs_principal(dep) for dep in dependant.dependencies)
+
+
+def endpoint_routes(routes: Iterable[Any]) -> Iterator[tuple[str, APIRoute]]:
+    """(path as served, route) of every endpoint; included routers are walked as FastAPI does."""
+    for route in routes:
+        candidates = getattr(route, "effective_candidates", None)
+        if callable(candidates):  # FastAPI >= 0.140 keeps included routers as branches
+            yield from endpoint_routes(candidates())
+            continue
+        original = getattr(route, "original_route", route)
+        if isinstance(original, APIRoute):
+            yield str(getattr(route, "path_format", original.path_format)), original
 
 
 def _media_type(scope: Scope) -> str:
@@ -124,7 +136,7 @@ class RequestGuardMiddleware:
     def _is_protected(self, route: APIRoute) -> bool:
         key = id(route)
         if key not in self._protected:
-            self._protected[key] = _needs_principal(route.dependant)
+            self._protected[key] = needs_principal(route.dependant)
         return self._protected[key]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
