@@ -36,6 +36,21 @@ async def entries(intake: Intake, case_number: str) -> list[cases_pb.TimelineEnt
     return await intake.notes(case_number)
 
 
+async def mail_quoting(intake: Intake, sender: Customer, number: str, text: str) -> None:
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = sender.email, "support@aftercare.example", f"Re: {number}"
+    mail["Message-ID"] = f"<{sender.company_id}@mail.example>"
+    mail.set_content(text)
+    await asyncio.to_thread(send, intake.smtp_port, mail)
+
+
+async def notes_counted(intake: Intake, number: str, count: int) -> None:
+    async def counted() -> bool:
+        return len(await entries(intake, number)) == count
+
+    await eventually(counted, within=30, what=f"{count} notes kept on {number}")
+
+
 async def test_no_channel_puts_another_companys_words_on_a_case_for_its_customers(intake: Intake) -> None:
     a = await intake.register(Customer.make("victim"))
     b = await intake.register(Customer.make("intruder"))
@@ -51,16 +66,8 @@ async def test_no_channel_puts_another_companys_words_on_a_case_for_its_customer
         "reporter": {"name": "someone", "email": "x@nowhere.example"},
         "description": f"{number}: web form text from a stranger", "quoted_case_number": number})
     assert web.status_code in (201, 202), web.text
-    mail = EmailMessage()  # a known contact, of company B
-    mail["From"], mail["To"], mail["Subject"] = b.email, "support@aftercare.example", f"Re: {number}"
-    mail["Message-ID"] = f"<{b.company_id}@mail.example>"
-    mail.set_content("mail text from company B's contact")
-    await asyncio.to_thread(send, intake.smtp_port, mail)
-
-    async def both_kept() -> bool:
-        return len(await entries(intake, number)) == 2
-
-    await eventually(both_kept, within=30, what="both messages kept on the case for agents")
+    await mail_quoting(intake, b, number, "mail text from company B's contact")  # a known contact of B
+    await notes_counted(intake, number, 2)
     notes = await entries(intake, number)
     assert all(n.visibility == cases_pb.VISIBILITY_INTERNAL for n in notes)
     assert all("Unverified sender" in str(n.payload) for n in notes)
@@ -73,16 +80,8 @@ async def test_no_channel_puts_another_companys_words_on_a_case_for_its_customer
 async def test_a_contact_of_the_company_adds_a_visible_note(intake: Intake) -> None:
     a = await intake.register(Customer.make("owner"))
     number = await opened_case(intake, a)
-    mail = EmailMessage()
-    mail["From"], mail["To"], mail["Subject"] = a.email, "support@aftercare.example", f"Re: {number}"
-    mail["Message-ID"] = f"<{a.company_id}@mail.example>"
-    mail.set_content("it works again, thanks")
-    await asyncio.to_thread(send, intake.smtp_port, mail)
-
-    async def noted() -> bool:
-        return len(await entries(intake, number)) == 1
-
-    await eventually(noted, within=30, what="the contact's mail added as a note")
+    await mail_quoting(intake, a, number, "it works again, thanks")
+    await notes_counted(intake, number, 1)
     assert (await entries(intake, number))[0].visibility == cases_pb.VISIBILITY_PUBLIC
 
 

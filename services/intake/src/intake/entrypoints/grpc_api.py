@@ -13,7 +13,6 @@ from aftercare_platform.auth.principal import Role
 from aftercare_platform.clock import Clock
 from aftercare_platform.db.unit_of_work import Database
 from google.protobuf.json_format import MessageToDict
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from intake.adapters.proto_mapping import message_values, record_message
 from intake.domain.vocabulary import Channel
@@ -31,7 +30,7 @@ from intake.handlers.pipeline import IntakePipeline, Submitted
 from intake.handlers.receipts import get_receipt
 from intake.handlers.registry import RegistryHandlers
 from intake.handlers.registry_import import decode_csv, import_csv
-from intake.handlers.rejections import RecordedRejection, channel_number, list_rejections
+from intake.handlers.rejections import RecordedRejection, list_rejections, message_fields
 from intake.parsing.csv_import import ImportKind
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["IntakeService"].full_name
@@ -49,13 +48,7 @@ def _scope(role: Role, companies: frozenset[str], company_id: str | None) -> fro
 
 
 def _rejection_message(recorded: RecordedRejection) -> pb.Rejection:
-    rejection = recorded.rejection
-    received = Timestamp()
-    received.FromDatetime(rejection.received_at)
-    return pb.Rejection(rejection_id=recorded.rejection_id, channel=channel_number(rejection.channel),
-                        reason=rejection.reason, detail=rejection.detail, field=rejection.field or "",
-                        sender=rejection.sender or "", channel_message_id=rejection.channel_message_id or "",
-                        received_at=received)
+    return pb.Rejection(**message_fields(recorded.rejection_id, recorded.rejection))
 
 
 class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):

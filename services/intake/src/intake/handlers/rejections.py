@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from aftercare.intake.v1 import events_pb2, intake_pb2
 from aftercare_platform.auth.principal import Principal
@@ -41,13 +42,18 @@ async def record_in(uow: UnitOfWork, rejection: Rejection, region: str) -> str:
         rejection_id=rejection_id, channel=rejection.channel.value, reason=rejection.reason[:64],
         detail=rejection.detail, field=rejection.field, sender=(rejection.sender or "")[:300] or None,
         channel_message_id=(rejection.channel_message_id or "")[:300] or None, received_at=rejection.received_at))
+    uow.emit(REJECTED, subject=rejection_id, region=region,
+             data=events_pb2.IntakeRejected(**message_fields(rejection_id, rejection)))
+    return rejection_id
+
+
+def message_fields(rejection_id: str, rejection: Rejection) -> dict[str, Any]:
+    """The fields of the event `IntakeRejected` and of the API's `Rejection` (the same, by design)."""
     received = Timestamp()
     received.FromDatetime(rejection.received_at)
-    uow.emit(REJECTED, subject=rejection_id, region=region, data=events_pb2.IntakeRejected(
-        rejection_id=rejection_id, channel=channel_number(rejection.channel), reason=rejection.reason,
-        detail=rejection.detail, field=rejection.field or "", sender=rejection.sender or "",
-        channel_message_id=rejection.channel_message_id or "", received_at=received))
-    return rejection_id
+    return {"rejection_id": rejection_id, "channel": channel_number(rejection.channel), "reason": rejection.reason,
+            "detail": rejection.detail, "field": rejection.field or "", "sender": rejection.sender or "",
+            "channel_message_id": rejection.channel_message_id or "", "received_at": received}
 
 
 async def record(database: Database, rejection: Rejection, region: str) -> str:
