@@ -11,6 +11,7 @@ from aftercare_platform.auth import Authenticator, Principal, mint_token
 from aftercare_platform.auth.fastapi import require_principal
 from aftercare_platform.servers.http import build_http_app
 from aftercare_platform.servers.http_guard import accepts
+from aftercare_platform.servers.http_openapi import json_body
 from aftercare_platform.settings import ServiceSettings
 from aftercare_platform.validation import INT64_MAX
 from fastapi import APIRouter, Depends, Request
@@ -34,6 +35,11 @@ async def get_thing(thing_id: str, after: int = 0, principal: Principal = Depend
 @router.post("/things")
 async def add_thing(note: Note, principal: Principal = Depends(require_principal)) -> dict[str, str]:
     return {"text": note.text}
+
+
+@router.post("/raw-notes", openapi_extra=json_body(Note))
+async def raw_note(request: Request, principal: Principal = Depends(require_principal)) -> dict[str, int]:
+    return {"bytes": len(await request.body())}
 
 
 @router.post("/public/csv")
@@ -136,5 +142,8 @@ async def test_the_openapi_names_the_bearer_scheme_and_the_problem_responses() -
     assert add["security"] == [{"bearer": []}]
     assert {"400", "401", "403", "404", "413", "415"} <= set(add["responses"]) and "422" not in add["responses"]
     assert "application/problem+json" in add["responses"]["413"]["content"]
+    raw = schema["paths"]["/v1/raw-notes"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert raw == {"$ref": "#/components/schemas/Note"} and "text" in schema["components"]["schemas"]["Note"][
+        "properties"]
     public = schema["paths"]["/v1/public/csv"]["post"]
     assert "security" not in public and "401" not in public["responses"]

@@ -4,11 +4,13 @@ responses the guard and the error handlers answer with (400, 401, 403, 404, 409,
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
+from pydantic import BaseModel
 
 from aftercare_platform.servers.http_guard import endpoint_routes, needs_principal
 
@@ -42,6 +44,28 @@ _PROBLEMS = {
 _PUBLIC_PROBLEMS = ("400", "404", "409", "413", "415", "429")
 
 
+# models named by `json_body`, added to components.schemas when the document is built
+_BODY_MODELS: dict[str, type[BaseModel]] = {}
+
+
+def json_body(model: type[BaseModel]) -> dict[str, Any]:
+    """`openapi_extra` for an endpoint that reads its body itself (within its own size limit) but
+    takes `model` as JSON: the document shows the typed body all the same."""
+    _BODY_MODELS[model.__name__] = model
+    return {"requestBody": {"required": True, "content": {"application/json": {
+        "schema": {"$ref": f"#/components/schemas/{model.__name__}"}}}}}
+
+
+def _add_body_models(schemas: dict[str, Any], wanted: str) -> None:
+    for name, model in _BODY_MODELS.items():
+        if f"#/components/schemas/{name}" not in wanted or name in schemas:
+            continue
+        document = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        for inner, definition in document.pop("$defs", {}).items():
+            schemas.setdefault(inner, definition)
+        schemas[name] = document
+
+
 def install_openapi(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:
@@ -51,6 +75,7 @@ def install_openapi(app: FastAPI) -> None:
         components.setdefault("securitySchemes", {})["bearer"] = {
             "type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
         components.setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+        _add_body_models(components["schemas"], json.dumps(schema.get("paths", {})))
         problem = {"content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
         for path, route in endpoint_routes(app.router.routes):
             if route.include_in_schema:

@@ -16,6 +16,7 @@ from aftercare_platform.clock import Clock
 from aftercare_platform.db.unit_of_work import Database
 from aftercare_platform.errors import PROBLEM_TYPE_BASE, InvalidArgument, Unauthenticated
 from aftercare_platform.servers.http_guard import accepts
+from aftercare_platform.servers.http_openapi import json_body
 from aftercare_platform.servers.http_problems import problem_response
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -68,7 +69,7 @@ def intake_router(database: Database, pipeline: IntakePipeline, registry: Regist
                   limiter: ClientLimiter, limits: HttpLimits, region: str) -> APIRouter:
     router = APIRouter(prefix="/v1/intake", tags=["intake"])
 
-    @router.post("/agent-entries", status_code=201)
+    @router.post("/agent-entries", status_code=201, openapi_extra=json_body(AgentEntryBody))
     async def agent_entry(request: Request, principal: Principal = Depends(require_principal)) -> Response:
         """The desk types in a hotline call (or a fax, its scan attached)."""
         require_role(principal, *AGENTS)
@@ -78,7 +79,7 @@ def intake_router(database: Database, pipeline: IntakePipeline, registry: Regist
                                               **_fields(body))
         return _answer(await pipeline.submit(intake_request, _files(body, limits.attachments)), full=True)
 
-    @router.post("/web-form", status_code=201)
+    @router.post("/web-form", status_code=201, openapi_extra=json_body(ReportBody))
     async def web_form(request: Request) -> Response:
         """The customers' form: no login, limited per client address and in size."""
         client = request.client.host if request.client else "unknown"
