@@ -42,9 +42,10 @@ proto: install ## regenerate Python code from proto/
 proto-check: install
 	@bash scripts/proto.sh check
 
-lint: install ## ruff, mypy on libs, buf lint, buf breaking, generated-code drift, k8s manifests
+lint: install ## ruff, mypy on the platform and services, layering rules, buf lint, buf breaking, generated-code drift, k8s manifests
 	@$(UV) run ruff check .
-	@$(UV) run mypy libs/platform/src
+	@$(UV) run mypy libs/platform/src $(wildcard services/*/src)
+	@$(UV) run python scripts/check_layers.py
 	@bash scripts/proto.sh lint
 	@bash scripts/proto.sh breaking
 	@bash scripts/proto.sh check

@@ -1,7 +1,9 @@
 """Outbox → RabbitMQ → consumer: throughput (events/s) and latency (commit → handler), with one relay
 and one consumer, then two of each, each in its own process, on the local PostgreSQL and RabbitMQ.
 
-    uv run python bench/bench_outbox.py [--events 20000] [--rate 1000]
+    uv run python bench/bench_outbox.py [--events 20000] [--rate 1000] [--replicas 1,2] [--profile]
+
+--profile runs the relay and the consumer under cProfile and prints where their time goes.
 
 Prints figures; asserts nothing about time."""
 
@@ -44,6 +46,25 @@ async def open_bench_database(url: str):
     return db, latencies
 
 
+def profiled_until_terminated() -> None:
+    """Profile this role until the benchmark terminates it, then print its hottest functions."""
+    import cProfile
+    import pstats
+    import signal
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+
+    def report(*_: object) -> None:
+        profiler.disable()
+        stats = pstats.Stats(profiler, stream=sys.stdout)
+        stats.sort_stats("tottime").print_stats(14)
+        sys.stdout.flush()
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, report)
+
+
 async def run_relay(url: str, amqp: str) -> None:
     db, _ = await open_bench_database(url)
     broker = await open_broker(amqp, "bench-relay")
@@ -68,8 +89,9 @@ async def run_consumer(url: str, amqp: str) -> None:
     await asyncio.Event().wait()
 
 
-def spawn(role: str, url: str, amqp: str) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen([sys.executable, __file__, "--role", role, "--url", url, "--amqp", amqp],
+def spawn(role: str, url: str, amqp: str, profile: bool) -> subprocess.Popen[bytes]:
+    extra = ["--profile"] if profile else []
+    process = subprocess.Popen([sys.executable, __file__, "--role", role, "--url", url, "--amqp", amqp, *extra],
                                stdout=subprocess.PIPE)
     assert process.stdout is not None
     if b"ready" not in process.stdout.readline():
@@ -102,13 +124,13 @@ async def wait_handled(db, latencies, count: int, within: float = 600) -> float:
         await asyncio.sleep(0.05)
 
 
-async def scenario(admin_url: str, amqp: str, replicas: int, events: int, rate: float) -> None:
+async def scenario(admin_url: str, amqp: str, replicas: int, events: int, rate: float, profile: bool) -> None:
     name, url = await create_database(admin_url, "aftercare_bench")
     procs: list[subprocess.Popen[bytes]] = []
     try:
         db, latencies = await open_bench_database(url)
-        procs += [spawn("consumer", url, amqp) for _ in range(replicas)]
-        procs += [spawn("relay", url, amqp) for _ in range(replicas)]
+        procs += [spawn("consumer", url, amqp, profile) for _ in range(replicas)]
+        procs += [spawn("relay", url, amqp, profile) for _ in range(replicas)]
         # burst: everything committed at once, then drained
         started = time.perf_counter()
         await produce(db, events, None)
@@ -127,6 +149,13 @@ async def scenario(admin_url: str, amqp: str, replicas: int, events: int, rate: 
               f"steady {rate:.0f}/s for 10 s → latency p50 {percentile(values, .5):.1f} ms, "
               f"p99 {percentile(values, .99):.1f} ms, max {values[-1]:.1f} ms")
         await db.close()
+        if profile:
+            for role, process in zip(["consumer"] * replicas + ["relay"] * replicas, procs, strict=True):
+                process.terminate()
+                out, _ = process.communicate(timeout=60)
+                print(f"  where the {role}'s time goes (cProfile, top functions by own time):")
+                print("\n".join("    " + line for line in out.decode().splitlines()
+                                if line.strip() and "function calls" not in line)[:6000])
     finally:
         for process in procs:
             process.kill()
@@ -141,7 +170,11 @@ async def main() -> None:
     parser.add_argument("--amqp")
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--rate", type=float, default=1000)
+    parser.add_argument("--replicas", default="1,2", help="relay+consumer pairs per scenario")
+    parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
+    if args.profile and args.role:
+        profiled_until_terminated()
     if args.role == "relay":
         return await run_relay(args.url, args.amqp)
     if args.role == "consumer":
@@ -149,8 +182,8 @@ async def main() -> None:
     print(f"outbox → broker → consumer on {describe()}")
     with ExitStack() as stack:
         servers = start_servers(stack)
-        for replicas in (1, 2):
-            await scenario(servers.pg_admin_url, servers.amqp_url, replicas, args.events, args.rate)
+        for replicas in (int(r) for r in args.replicas.split(",")):
+            await scenario(servers.pg_admin_url, servers.amqp_url, replicas, args.events, args.rate, args.profile)
 
 
 if __name__ == "__main__":

@@ -39,12 +39,12 @@ from aftercare_platform.clock import SystemClock
 from aftercare_platform.service.assemble import migrate, open_database
 from aftercare_platform.testing.infra import create_database, drop_database, start_servers
 from machine import describe, percentile
+from sla_timer.adapters.clock_codec import clock_from_dict, clock_to_dict
 from sla_timer.adapters.firing_plan import firing_plan
 from sla_timer.adapters.policy_store import PolicyStore
 from sla_timer.adapters.sla_events import CaseRef, json_time
 from sla_timer.bootstrap import definition
 from sla_timer.domain.clock import start_clock
-from sla_timer.domain.clock_codec import clock_from_dict, clock_to_dict
 from sla_timer.domain.policy_yaml import load_policy_set
 from sla_timer.domain.vocabulary import ClockKind, Priority
 

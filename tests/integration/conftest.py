@@ -12,6 +12,7 @@ import asyncio
 import itertools
 import uuid
 from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -138,6 +139,30 @@ class Stack:
         return f"http://127.0.0.1:{self.sla.http_port}{path}"
 
 
+@asynccontextmanager
+async def running_stack(cases: ServiceProcess, sla: ServiceProcess, intake: ServiceProcess,
+                        events: EventTap) -> AsyncIterator[Stack]:
+    """Starts the tap and the three services (cases first: intake delivers to it), connects to each, puts the
+    seconds policy into sla-timer; closes the channels at the end (stopping the processes is the caller's)."""
+    channels: list[grpc.aio.Channel] = []
+    try:
+        await events.start()
+        await cases.start()
+        await asyncio.gather(sla.start(), intake.start())
+        channels = [grpc.aio.insecure_channel(p.target, options=CHANNEL_OPTIONS) for p in (cases, sla, intake)]
+        async with httpx.AsyncClient(timeout=30) as http:
+            running = Stack(cases, sla, intake, cases_pb2_grpc.CaseServiceStub(channels[0]),
+                            sla_pb2_grpc.SlaServiceStub(channels[1]), intake_pb2_grpc.IntakeServiceStub(channels[2]),
+                            events, http, channels)
+            imported = await running.sla_api.ImportPolicySet(
+                sla_pb.ImportPolicySetRequest(yaml=SECONDS_POLICY, replace=False), metadata=ADMIN)
+            assert imported.default_policy == POLICY
+            yield running
+    finally:
+        for channel in channels:
+            await channel.close()
+
+
 @pytest_asyncio.fixture(scope="package", loop_scope="package")
 async def stack(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
     """Starts the three services together on a fresh database, puts the seconds policy into sla-timer, and
@@ -160,22 +185,10 @@ async def stack(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> A
     }, logs)
     processes = [intake, sla, cases]  # the order they are stopped in
     events = EventTap(await open_broker(servers.amqp_url, "e2e-tap"), f"e2e.events-{uuid.uuid4().hex[:8]}")
-    channels: list[grpc.aio.Channel] = []
     try:
-        await events.start()
-        await asyncio.gather(*(p.start() for p in processes))
-        channels = [grpc.aio.insecure_channel(p.target, options=CHANNEL_OPTIONS) for p in (cases, sla, intake)]
-        async with httpx.AsyncClient(timeout=30) as http:
-            running = Stack(cases, sla, intake, cases_pb2_grpc.CaseServiceStub(channels[0]),
-                            sla_pb2_grpc.SlaServiceStub(channels[1]), intake_pb2_grpc.IntakeServiceStub(channels[2]),
-                            events, http, channels)
-            imported = await running.sla_api.ImportPolicySet(
-                sla_pb.ImportPolicySetRequest(yaml=SECONDS_POLICY, replace=False), metadata=ADMIN)
-            assert imported.default_policy == POLICY
+        async with running_stack(cases, sla, intake, events) as running:
             yield running
     finally:
-        for channel in channels:
-            await channel.close()
         failures = []
         for process in processes:
             if process.process is not None:

@@ -46,6 +46,20 @@ class FakeClock:
         self._sleepers.append((wake_at, future))
         await future
 
+    @property
+    def sleepers(self) -> int:
+        """How many tasks sleep on this clock now."""
+        return sum(1 for _, future in self._sleepers if not future.done())
+
+    async def until_sleeping(self, count: int = 1, *, max_yields: int = 10_000) -> None:
+        """Let the other tasks run until `count` of them sleep on this clock: a test then moves time on,
+        never waiting on the wall clock. Fails if they never get there."""
+        for _ in range(max_yields):
+            if self.sleepers >= count:
+                return
+            await asyncio.sleep(0)
+        raise AssertionError(f"{count} sleeper(s) expected on the FakeClock, found {self.sleepers}")
+
     def set(self, instant: datetime) -> None:
         if instant.tzinfo is None:
             raise ValueError("FakeClock.set needs a timezone-aware instant")

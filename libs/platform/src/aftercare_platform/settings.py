@@ -38,12 +38,15 @@ class ServiceSettings(BaseSettings):
     prefetch: int = Field(default=32, ge=1, le=10_000)
     delivery_limit: int = Field(default=5, ge=1)
     handler_retries: int = Field(default=3, ge=1)
-    relay_batch_size: int = Field(default=200, ge=1)
+    # rows a relay publishes per partition pass, pipelined: bigger batches amortise the confirm round trip
+    relay_batch_size: int = Field(default=1000, ge=1)
     relay_partitions: int = Field(default=16, ge=1, le=1024)
     # false: this process leaves its outbox to a relay of its own (`aftercare relay <service>`, a sidecar),
     # so publishing never takes the GIL from a busy service (sla-timer's firing loop)
     relay_in_process: bool = True
     jwt_secret: str = "aftercare-development-secret-change-me"
+    # signs List/Search page tokens (aftercare_platform.paging), so a client cannot forge or edit one
+    page_token_secret: str = "aftercare-development-page-tokens-change-me"
     jwt_issuer: str = "aftercare"
     jwt_audience: str = "aftercare"
     jwks_url: str | None = None

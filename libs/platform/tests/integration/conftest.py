@@ -61,3 +61,11 @@ class Topic:
 @pytest.fixture
 def topic() -> Topic:
     return Topic()
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def any_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The test's own PostgreSQL database, then an embedded SQLite file: a test taking it runs on both."""
+    if request.param == "postgresql":
+        return str(request.getfixturevalue("database_url"))
+    return f"sqlite+aiosqlite:///{tmp_path / 'aftercare.sqlite3'}"

@@ -4,6 +4,7 @@ Revision ID: 0001
 """
 
 from aftercare_platform.db.migrations import create_platform_tables
+from aftercare_platform.db.statements import is_postgres
 from alembic import op
 from cases.adapters.tables import SCHEMA, case_number_sequences, cases, create_requests, timeline
 from sqlalchemy.engine import Connection
@@ -52,13 +53,13 @@ def upgrade() -> None:
     create_platform_tables(bind, SCHEMA)
     for table in TABLES:
         table.create(bind)
-    if bind.dialect.name == "postgresql":
+    if is_postgres(bind):
         for statement in POSTGRES_DDL:
             op.execute(statement)
         if _trigrams_available(bind):
             for statement in TRIGRAM_DDL:
                 op.execute(statement)
-    elif bind.dialect.name == "sqlite":
+    else:
         for statement in SQLITE_DDL:
             op.execute(statement)
 
@@ -82,5 +83,5 @@ def downgrade() -> None:
     bind = op.get_bind()
     for table in reversed(TABLES):
         table.drop(bind)
-    if bind.dialect.name == "postgresql":
+    if is_postgres(bind):
         op.execute(f'DROP FUNCTION IF EXISTS "{SCHEMA}".timeline_append_only()')

@@ -19,14 +19,10 @@ from cases.settings import CasesSettings
 async def build(infra: Infrastructure[CasesSettings]) -> ServiceParts:
     settings = infra.settings
     database = infra.database
-    postgres = database.engine.dialect.name == "postgresql"
-    signals = TimelineSignals(
-        database.engine.url.render_as_string(hide_password=False) if postgres else None,
-        channel=f"{database.schema}_timeline",
-    )
+    signals = TimelineSignals(database, channel=f"{database.schema}_timeline")
     handlers = CaseHandlers(database, signals, region_time_zones=settings.region_time_zones)
     reads = CaseReads(
-        database, signals, CursorCodec(settings.page_token_secret.encode()),
+        database, signals, CursorCodec(settings.page_token_secret),
         watch_poll_seconds=settings.watch_poll_seconds,
     )
     return ServiceParts(

@@ -12,7 +12,6 @@ from typing import Any
 
 from aftercare_platform.db.unit_of_work import Database, UnitOfWork
 from aftercare_platform.errors import FailedPrecondition, FieldViolation, InvalidArgument, NotFound
-from sqlalchemy import text
 
 from cases.adapters import repository
 from cases.adapters.proto_mapping import event_message
@@ -159,7 +158,7 @@ class CaseHandlers:
         decision = commands.record_fact(
             stored.case, system_actor(source), uow.clock.now(), kind=kind, payload=payload, visibility=visibility
         )
-        # on PostgreSQL _emit's NOTIFY wakes WatchCase streams at commit; elsewhere their poll finds it
+        # _emit's notification wakes WatchCase streams at commit
         entries = await self._save(uow, stored, decision)
         return Outcome(decision.case, entries)
 
@@ -176,12 +175,9 @@ class CaseHandlers:
     async def _emit(self, uow: UnitOfWork, decision: Decision) -> None:
         for event in decision.events:
             uow.emit(event.type, subject=event.subject, data=event_message(event), region=decision.case.region)
-        if decision.entries and self._db.engine.dialect.name == "postgresql":
+        if decision.entries:
             # other replicas' WatchCase streams wake on this when the transaction commits
-            await uow.session.execute(
-                text("SELECT pg_notify(:channel, :case_id)"),
-                {"channel": self._signals.channel, "case_id": decision.case.id},
-            )
+            await uow.notify(self._signals.channel, decision.case.id)
 
 
 def _same_request(key: str, recorded: str, fingerprint: str, what_it_did: str) -> None:

@@ -10,8 +10,6 @@ class CasesSettings(ServiceSettings):
     service_name: str = "cases"
     http_port: int = 8002
     grpc_port: int = 50052
-    # signs ListCases / SearchCases page tokens, so a client cannot forge or edit one
-    page_token_secret: str = "aftercare-development-page-tokens-change-me"
     # region -> IANA zone a case number is dated in; regions not named here use Asia/Shanghai
     region_time_zones: dict[str, str] = Field(default_factory=dict)
     # WatchCase re-reads the timeline at least this often, even without a notification

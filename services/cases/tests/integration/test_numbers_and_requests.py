@@ -99,3 +99,26 @@ async def test_a_note_sent_again_with_its_request_id_is_added_once(cases):
     notes = [e for e in timeline if e.kind == "note_added"]
     assert len(notes) == 1 + 1 + 2 + 1  # note-1 once, agent-2's note-1, two plain notes, http-1 once
     assert len({e.position for e in [first.entry, other.entry, *(p.entry for p in plain)]}) == 4
+
+
+async def test_assign_and_reassign_sent_again_with_their_request_id_change_the_case_once(cases):
+    from aftercare.cases.v1 import cases_pb2 as pb
+
+    system = cases.auth("dispatch", "system")
+    case = (await cases.stub.CreateCase(create_request("for-dispatch"), metadata=cases.auth(*AGENT))).case
+    assign = pb.AssignRequest(case_id=case.case_id, assignee_id="eng-1", reason="routed", request_id="route/1")
+    first = (await cases.stub.Assign(assign, metadata=system)).case
+    again = (await cases.stub.Assign(assign, metadata=system)).case
+    assert first.version == again.version and again.assignee_id == "eng-1"
+
+    replace = pb.ReassignRequest(case_id=case.case_id, assignee_id="eng-2", reason="no answer", request_id="sla/1")
+    replies = await asyncio.gather(*(cases.stub.Reassign(replace, metadata=system) for _ in range(3)))
+    assert {r.case.assignee_id for r in replies} == {"eng-2"} and len({r.case.version for r in replies}) == 1
+    with pytest.raises(grpc.aio.AioRpcError) as reused:
+        await cases.stub.Reassign(pb.ReassignRequest(case_id=case.case_id, assignee_id="eng-3", reason="no answer",
+                                                     request_id="sla/1"), metadata=system)
+    assert reused.value.code() == grpc.StatusCode.FAILED_PRECONDITION and "request_id" in reused.value.details()
+
+    timeline = (await cases.stub.GetTimeline(pb.GetTimelineRequest(case_id=case.case_id),
+                                             metadata=cases.auth(*AGENT))).entries
+    assert [e.kind for e in timeline].count("assigned") == 2

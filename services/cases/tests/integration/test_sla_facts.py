@@ -118,7 +118,7 @@ async def test_an_sla_warning_is_one_internal_timeline_entry_however_often_deliv
     first = next(e for e in entries if e.kind == "sla.warning")
     assert first.visibility == pb.VISIBILITY_INTERNAL and first.actor.subject_id == "service:sla-timer"
     payload = dict(first.payload)
-    assert payload["clock_kind"] == "first_response" and payload["priority"] == "P3"
+    assert payload["clock_kind"] == "FIRST_RESPONSE" and payload["priority"] == "P3"
     assert payload["deadline"] == "2026-03-02T10:00:00.000000+00:00"
     assert payload["business_elapsed_seconds"] == 1800 and payload["warning_index"] == 0
     assert payload["warning_label"] == "30m" and payload["event_id"] == event.id
@@ -149,7 +149,7 @@ async def test_met_and_withdrawn_breaches_are_recorded_internal_too(cases, broke
     assert set(entries) == {"sla.met", "sla.breach_withdrawn"}
     assert all(e.visibility == pb.VISIBILITY_INTERNAL for e in entries.values())
     met_payload = dict(entries["sla.met"].payload)
-    assert met_payload["clock_kind"] == "diagnosis_report" and met_payload["reason"] == "diagnosis report added"
+    assert met_payload["clock_kind"] == "DIAGNOSIS_REPORT" and met_payload["reason"] == "diagnosis report added"
     assert met_payload["stopped_time"] == "2026-03-02T10:00:00.000000+00:00"
     assert dict(entries["sla.breach_withdrawn"].payload)["fired_time"] == "2026-03-02T10:00:00.000000+00:00"
     verified = await cases.stub.VerifyTimeline(pb.VerifyTimelineRequest(case_id=case.case_id), metadata=agent)

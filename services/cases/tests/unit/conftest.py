@@ -1,19 +1,28 @@
-"""Builders for the cases domain tests: people, and a case walked to any status through the real commands."""
+"""Builders for the cases unit tests: people, a case walked to any status through the real commands, and
+the handlers on SQLite (`cases`: the platform's handler-test tier)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import replace
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from aftercare_platform.clock import FakeClock
+from aftercare_platform.testing.handlers import ServiceBench, sqlite_service
+from cases.adapters.timeline_signals import TimelineSignals
+from cases.bootstrap import definition
 from cases.domain import commands
 from cases.domain.actors import Actor, Role, system_actor
 from cases.domain.case import Asset, Caller, Case, FaultReport
 from cases.domain.commands import NewCase
+from cases.domain.cursor import CursorCodec
 from cases.domain.vocabulary import CancelReason, Category, Kind, Priority, Status
+from cases.handlers import CaseHandlers
+from cases.reads import CaseReads
 
 T0 = datetime(2026, 11, 21, 1, 0, tzinfo=UTC)
 
@@ -112,3 +121,29 @@ def report() -> Callable[..., NewCase]:
 @pytest.fixture
 def fault_report() -> FaultReport:
     return FAULT_REPORT
+
+
+@dataclass
+class CasesBench:
+    """The cases handlers on the platform's handler-test tier: SQLite, the service's migrations, a FakeClock."""
+
+    bench: ServiceBench
+    handlers: CaseHandlers
+    reads: CaseReads
+    signals: TimelineSignals
+
+    @property
+    def clock(self) -> FakeClock:
+        return self.bench.clock
+
+
+@pytest.fixture
+async def cases(tmp_path: Path) -> AsyncIterator[CasesBench]:
+    async with sqlite_service(definition, tmp_path, clock=FakeClock(T0)) as bench:
+        signals = TimelineSignals(bench.database, channel="cases_timeline")
+        await signals.start()
+        reads = CaseReads(bench.database, signals, CursorCodec(bench.settings.page_token_secret))
+        try:
+            yield CasesBench(bench, CaseHandlers(bench.database, signals), reads, signals)
+        finally:
+            await signals.stop()

@@ -14,11 +14,10 @@ from aftercare.common.v1 import common_pb2
 from cases.adapters.proto_mapping import (
     EVENT_MESSAGES,
     case_message,
+    enum_map,
     event_data,
     event_message,
-    from_proto_enum,
     timeline_entry_message,
-    to_proto_enum_name,
 )
 from cases.domain import commands
 from cases.domain.activities import Activity, ActivityKind
@@ -64,10 +63,12 @@ PAIRS: list[tuple[type[StrEnum], EnumDescriptor]] = [
 
 @pytest.mark.parametrize(("domain", "proto"), PAIRS, ids=[d.__name__ for d, _ in PAIRS])
 def test_every_domain_value_has_its_proto_value_and_back(domain: type[StrEnum], proto: EnumDescriptor) -> None:
+    mapping = enum_map(domain)
+    assert mapping.descriptor is proto
     for member in domain:
-        number = proto.values_by_name[to_proto_enum_name(proto, member.value)].number
-        assert from_proto_enum(domain, proto, number, "field") is member
-    assert from_proto_enum(domain, proto, 0, "field") is None
+        number = mapping.number(member)
+        assert mapping.optional(number, "field") is member
+    assert mapping.optional(0, "field") is None
     assert len(proto.values) == len(domain) + 1, "no proto value without its domain value"
 
 

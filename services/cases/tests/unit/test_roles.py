@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 from aftercare_platform.errors import PermissionDenied
+from aftercare_platform.servers.error_statuses import statuses_of
 from cases.domain import commands
 from cases.domain.actors import Actor, Role
 from cases.domain.case import Case, FaultReport
@@ -103,7 +104,7 @@ def test_another_companys_customer_cannot_tell_the_case_exists(
         with pytest.raises(CaseNotFound) as hidden:
             attempt()
         assert hidden.value.detail == f"case {case.number} not found"
-        assert hidden.value.grpc_status.name == "NOT_FOUND"
+        assert statuses_of(hidden.value).grpc.name == "NOT_FOUND"
 
 
 def test_a_partner_acts_within_its_key_only(case_in: Callable[..., Case], people: SimpleNamespace) -> None:

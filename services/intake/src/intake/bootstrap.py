@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from aftercare.intake.v1 import intake_pb2_grpc
 from aftercare_platform.lifecycle import Component
+from aftercare_platform.paging import PageTokens
 from aftercare_platform.service.definition import GrpcServicer, Infrastructure, ServiceDefinition, ServiceParts
 
 from intake.adapters.attachment_storage import (
@@ -15,13 +16,14 @@ from intake.adapters.attachment_storage import (
 )
 from intake.adapters.cases_gateway import CasesGateway, GrpcCasesGateway
 from intake.adapters.rate_limit import ClientLimiter, RateLimiter, SharedRateLimiter
+from intake.adapters.submissions import deliveries_pending
 from intake.adapters.tables import metadata
 from intake.domain.duplicates import DuplicateRule
+from intake.entrypoints.consumers import subscriptions
 from intake.entrypoints.grpc_api import IntakeServicer
 from intake.entrypoints.http_api import HttpLimits, intake_router
 from intake.entrypoints.requests import AttachmentLimits
 from intake.entrypoints.smtp_listener import InboundMailHandler, SmtpListener
-from intake.handlers.case_events import case_events_subscription
 from intake.handlers.delivery import CaseDeliverer
 from intake.handlers.pipeline import IntakePipeline
 from intake.handlers.registry import RegistryHandlers
@@ -57,7 +59,7 @@ async def build(infra: Infrastructure[IntakeSettings], gateway: CasesGateway | N
     pipeline = IntakePipeline(database, storage, deliverer, region=region,
                               duplicate_rule=DuplicateRule(window=timedelta(hours=settings.duplicate_window_hours)),
                               submit_wait_seconds=settings.submit_wait_seconds)
-    registry = RegistryHandlers(database, region)
+    registry = RegistryHandlers(database, region, PageTokens(settings.page_token_secret))
     attachment_limits = AttachmentLimits(settings.max_attachments, settings.max_attachment_bytes)
     servicer = IntakeServicer(database, pipeline, registry, clock, limits=attachment_limits, region=region)
     # replicas share one bucket per client in the database; embedded mode has one process
@@ -78,9 +80,11 @@ async def build(infra: Infrastructure[IntakeSettings], gateway: CasesGateway | N
     return ServiceParts(
         grpc_servicers=[GrpcServicer(intake_pb2_grpc.add_IntakeServiceServicer_to_server, servicer)],
         http_routers=[intake_router(database, pipeline, registry, clock, limiter, http_limits, region)],
-        subscriptions=[case_events_subscription()],
+        subscriptions=subscriptions(),
         background=background,
         closers=[grpc_gateway.close] if grpc_gateway else [],
+        gauges=[("aftercare_intake_deliveries_pending", "accepted reports not yet handed to cases",
+                 lambda: deliveries_pending(database))],
     )
 
 

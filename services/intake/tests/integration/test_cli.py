@@ -42,7 +42,7 @@ async def test_the_cli_imports_in_chunks_reports_bad_rows_and_enters_a_call(inta
         "--severity", "major", "--request-id", "desk-call-1"], env=env)
     assert entered.exit_code == 0, entered.output
     receipt = json.loads(entered.output)["receipt"]
-    assert receipt["channel"] == "INTAKE_CHANNEL_AGENT_PHONE" and receipt["case_number"]
+    assert receipt["channel"] == "agent_phone" and receipt["case_number"]
     case = await intake.case(receipt["case_number"])
     assert case.company_id == customer.company_id
 

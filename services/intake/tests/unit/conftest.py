@@ -1,5 +1,5 @@
-"""The intake handlers on an embedded SQLite database (the service's own migrations), a fake cases
-gateway and a fake clock: no network, no waiting."""
+"""The intake handlers on the platform's handler-test tier (aftercare_platform.testing.handlers: SQLite,
+the service's own migrations), a fake cases gateway and a fake clock: no network, no waiting."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ import pytest
 from aftercare_platform.auth.principal import Principal, Role
 from aftercare_platform.clock import FakeClock
 from aftercare_platform.db.unit_of_work import Database
-from aftercare_platform.service.assemble import migrate, open_database
+from aftercare_platform.paging import PageTokens
+from aftercare_platform.testing.handlers import ServiceBench, sqlite_service
 from intake.adapters.attachment_storage import InMemoryAttachmentStorage
 from intake.adapters.cases_gateway import CaseGone, CasesRefused, CasesUnavailable, OpenedCase
 from intake.bootstrap import definition
@@ -72,19 +73,21 @@ class Service:
     deliverer: CaseDeliverer
     pipeline: IntakePipeline
     registry: RegistryHandlers
+    bench: ServiceBench
 
 
 @pytest.fixture
 async def service(tmp_path: Path) -> AsyncIterator[Service]:
-    settings = definition.settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'aftercare.sqlite3'}", amqp_url="")
-    await migrate(definition, settings)
-    clock = FakeClock(NOW)
-    database = open_database(definition, settings, clock)
-    cases = FakeCases()
-    deliverer = CaseDeliverer(database, cases, clock, region="east", initial_backoff=1, max_backoff=8)
-    pipeline = IntakePipeline(database, InMemoryAttachmentStorage(), deliverer, region="east",
-                              duplicate_rule=DuplicateRule(), submit_wait_seconds=0)
-    try:
-        yield Service(database, clock, cases, deliverer, pipeline, RegistryHandlers(database, "east"))
-    finally:
-        await database.close()
+    async with sqlite_service(definition, tmp_path, clock=FakeClock(NOW)) as bench:
+        database, clock = bench.database, bench.clock
+        cases = FakeCases()
+        deliverer = CaseDeliverer(database, cases, clock, region="east", initial_backoff=1, max_backoff=8)
+        pipeline = IntakePipeline(database, InMemoryAttachmentStorage(), deliverer, region="east",
+                                  duplicate_rule=DuplicateRule(), submit_wait_seconds=0)
+        registry = RegistryHandlers(database, "east", PageTokens("unit-test-page-tokens"))
+        yield Service(database, clock, cases, deliverer, pipeline, registry, bench)
+
+
+async def events(service: Service) -> list[str]:
+    """The types of the events intake's handlers wrote to the outbox, in order."""
+    return [event.type for event in await service.bench.events()]

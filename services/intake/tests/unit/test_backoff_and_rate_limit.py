@@ -46,7 +46,7 @@ def test_outside_development_the_sms_webhook_must_be_verified() -> None:
     from intake.settings import IntakeSettings
     from pydantic import ValidationError
 
-    secrets = {"environment": "production", "jwt_secret": "j" * 40}
+    secrets = {"environment": "production", "jwt_secret": "j" * 40, "page_token_secret": "p" * 40}
     with pytest.raises(ValidationError, match="SMS_WEBHOOK_TOKEN"):
         IntakeSettings(**secrets)
     with pytest.raises(ValidationError, match="development setting only"):

@@ -12,9 +12,8 @@ from intake.adapters import submissions
 from intake.domain.intake_request import IntakeRequest
 from intake.domain.vocabulary import Channel
 from intake.parsing.csv_import import ImportKind
-from sqlalchemy import select
 
-from .conftest import AGENT, NOW, Service
+from .conftest import AGENT, NOW, Service, events
 
 PARTNER = Principal("nms", Role.PARTNER, companies=frozenset({"ACME"}))
 
@@ -45,12 +44,6 @@ def alarm(n: int) -> IntakeRequest:
     return IntakeRequest.create(channel=Channel.ALARM, received_at=NOW, partner_id="nms", alarm_code="VIDEO-LOSS",
                                 channel_message_id=f"alarm-{n}", description=f"video loss {n}",
                                 hints={"serial_number": "CAM-1"})
-
-
-async def events(service: Service) -> list[str]:
-    async with service.database.engine.connect() as connection:
-        table = service.database.tables.outbox
-        return list((await connection.execute(select(table.c.event_type).order_by(table.c.id))).scalars())
 
 
 async def test_a_report_is_kept_while_cases_is_down_and_delivered_once_it_is_back(service: Service) -> None:

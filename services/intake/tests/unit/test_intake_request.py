@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from aftercare_platform.errors import InvalidArgument, problem_for
+from aftercare_platform.errors import InvalidArgument
+from aftercare_platform.servers.http_problems import problem_for
 from intake.domain.intake_request import MAX_DESCRIPTION_CHARS, AttachmentRef, IntakeRequest
 from intake.domain.vocabulary import CaseKind, Category, Channel, StatedSeverity
 

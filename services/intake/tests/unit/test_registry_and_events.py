@@ -13,21 +13,14 @@ from aftercare_platform.errors import AlreadyExists, InvalidArgument, NotFound, 
 from google.protobuf.json_format import MessageToDict
 from intake.adapters import case_index
 from intake.domain.identification import asset_key
-from intake.handlers.case_events import on_case_event
-from intake.handlers.coverage import check_coverage
+from intake.entrypoints.consumers import on_case_event
 from intake.handlers.registry_import import import_csv
 from intake.parsing.csv_import import ImportKind
-from sqlalchemy import select
+from intake.reads import check_coverage
 
-from .conftest import AGENT, NOW, Service
+from .conftest import AGENT, NOW, Service, events
 
 CUSTOMER = Principal("li", Role.CUSTOMER, company_id="ACME")
-
-
-async def events(service: Service) -> list[str]:
-    async with service.database.engine.connect() as connection:
-        table = service.database.tables.outbox
-        return list((await connection.execute(select(table.c.event_type).order_by(table.c.id))).scalars())
 
 
 async def test_registry_writes_check_fields_and_references_and_announce_contracts_and_assets(
@@ -184,3 +177,17 @@ async def test_a_regional_agent_reads_only_its_regions_registry_records(service:
     with pytest.raises(NotFound):
         await service.registry.get_asset(west, "CAM-1", None)
     assert await service.registry.get_asset(east, "CAM-1", None)
+async def test_registry_lists_page_with_signed_tokens_bound_to_their_kind(service: Service) -> None:
+    registry = service.registry
+    for n in range(3):
+        await registry.create(AGENT, ImportKind.COMPANIES, {"company_id": f"CO-{n}", "name": f"Company {n}"})
+    first, token = await registry.list(AGENT, ImportKind.COMPANIES, {}, page_size=2, page_token="")
+    rest, last = await registry.list(AGENT, ImportKind.COMPANIES, {}, page_size=2, page_token=token)
+    assert [c.company_id for c in first + rest] == ["CO-0", "CO-1", "CO-2"] and last == ""
+    edited = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    for bad in (edited, "Q08tMQ", token + "x"):  # edited, unsigned (the old form), extended
+        with pytest.raises(InvalidArgument) as refused:
+            await registry.list(AGENT, ImportKind.COMPANIES, {}, page_size=2, page_token=bad)
+        assert refused.value.violations[0].field == "page.page_token"
+    with pytest.raises(InvalidArgument, match="not issued for a list of contacts"):
+        await registry.list(AGENT, ImportKind.CONTACTS, {"company_id": "CO-0"}, page_size=2, page_token=token)

@@ -4,6 +4,7 @@ Revision ID: 0001
 """
 
 from aftercare_platform.db.migrations import create_platform_tables
+from aftercare_platform.db.statements import is_postgres
 from alembic import op
 from sla_timer.adapters.tables import (
     SCHEMA,
@@ -36,7 +37,7 @@ def upgrade() -> None:
     create_platform_tables(bind, SCHEMA)
     for table in TABLES:
         table.create(bind)
-    if bind.dialect.name == "postgresql":
+    if is_postgres(bind):
         for statement in POSTGRES_DDL:
             op.execute(statement)
 

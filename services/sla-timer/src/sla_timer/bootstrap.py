@@ -43,8 +43,7 @@ async def build(infra: Infrastructure[SlaTimerSettings]) -> ServiceParts:
     await policies.seed_defaults(database)
     async with database.unit_of_work() as uow:
         await policies.current(uow.session)
-    postgres = database.engine.dialect.name == "postgresql"
-    signal = DeadlineSignal(database.engine.url.render_as_string(hide_password=False) if postgres else None)
+    signal = DeadlineSignal(database)
     look_ahead = timedelta(seconds=settings.look_ahead_seconds)
     handlers = SlaHandlers(policies, signal, look_ahead=look_ahead)
     background: list[Component] = []

@@ -9,7 +9,6 @@ On PostgreSQL the transaction runs on the loop's own connection (adapters/pg_fir
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from typing import Any
 
 from aftercare_platform.bus.envelope import CloudEvent
 from aftercare_platform.clock import Clock
+from aftercare_platform.db.statements import is_postgres
 from aftercare_platform.db.unit_of_work import Database
 
 from sla_timer.adapters.clock_repository import DueClock, claim_due, next_due_instants, save_fired
@@ -75,6 +75,10 @@ class ClaimedBatch:
         return len(self._due)
 
     @property
+    def due_instants(self) -> list[datetime]:
+        return [d for d in self._due if d is not None]
+
+    @property
     def last_due(self) -> datetime | None:
         """When the last of them comes due: firing them all waits for it (never early)."""
         dues = [d for d in self._due if d is not None]
@@ -99,12 +103,12 @@ class DueClockFirer:
         self._policies = policies
         self._clock = clock
         self._policies_read_at = float("-inf")
-        self._nudge = RelayNudge(outbox_notify_interval)
+        self._nudge = RelayNudge(outbox_notify_interval, clock)
         # on PostgreSQL, one connection per lane: a backlog is drained by the lanes together, one lane's
         # Python work overlapping another's statement in the database
         self._lanes = (
             [PgFiring(database, self._nudge) for _ in range(lanes)]
-            if database.engine.dialect.name == "postgresql"
+            if is_postgres(database.engine)
             else []
         )
         self._pg = self._lanes[0] if self._lanes else None
@@ -126,7 +130,7 @@ class DueClockFirer:
         """Seconds until the relay must be told of quietly written events (None: nothing owed)."""
         if self._nudge.owed_at is None:
             return None
-        return max(0.0, self._nudge.owed_at - time.monotonic())
+        return max(0.0, self._nudge.owed_at - self._nudge.seconds())
 
     async def notify_if_owed(self) -> None:
         if self._pg is not None:
@@ -147,9 +151,9 @@ class DueClockFirer:
             await lane.close()
 
     async def _calendars(self) -> Calendars:
-        if time.monotonic() - self._policies_read_at > POLICY_REFRESH_SECONDS:
+        if self._nudge.seconds() - self._policies_read_at > POLICY_REFRESH_SECONDS:
             await self.refresh_policies()
-            self._policies_read_at = time.monotonic()
+            self._policies_read_at = self._nudge.seconds()
         return self._policies.cached.calendars
 
     @property
@@ -172,19 +176,19 @@ class DueClockFirer:
                 yield ClaimedBatch([h.due_at for h in held], fire_on_postgres)
             return
         async with self._db.unit_of_work() as uow:
-            held = await claim_due(uow.session, horizon, limit)
+            due = await claim_due(uow.session, horizon, limit)
 
             async def fire_in_unit_of_work() -> int:
                 fired_at = uow.clock.now()
                 done = fire_claimed(
-                    held, fired_at, calendars, lambda t, s, p, r: uow.emit(t, subject=s, data=p, region=r)
+                    due, fired_at, calendars, lambda t, s, p, r: uow.emit(t, subject=s, data=p, region=r)
                 )
                 await save_fired(uow.session, done.saved, fired_at)
                 await record_fired(uow.session, done.log)
                 await record_facts(uow.session, done.breached, calendars, fired_at)
                 return len(done.log)
 
-            yield ClaimedBatch([d.clock.next_due_at for d in held], fire_in_unit_of_work)
+            yield ClaimedBatch([d.clock.next_due_at for d in due], fire_in_unit_of_work)
 
     async def fire_batch(self, now: datetime, limit: int) -> int:
         """Claim what is due at `now` and fire it at once; returns how many rows were claimed."""

@@ -10,14 +10,13 @@ Rules for events the domain cannot place (documented in the README):
 
 from __future__ import annotations
 
-import logging
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from aftercare_platform.bus.envelope import CloudEvent
+from aftercare_platform.contracts.case_snapshot import CaseSnapshot
 from aftercare_platform.db.unit_of_work import UnitOfWork
 
 from sla_timer.adapters.case_repository import contract_policy, remember_case, remember_contract_policy
-from sla_timer.adapters.case_snapshot import is_about_a_case, snapshot_of
 from sla_timer.adapters.clock_repository import load_case_clocks, save_case_clocks
 from sla_timer.adapters.compliance import Where, record_facts
 from sla_timer.adapters.deadline_signal import DeadlineSignal
@@ -25,10 +24,17 @@ from sla_timer.adapters.fired_log import FiredEntry, record_fired
 from sla_timer.adapters.policy_store import PolicyStore
 from sla_timer.adapters.sla_events import BREACHED, CaseRef, transition_events
 from sla_timer.domain.case_clocks import apply_commands
-from sla_timer.domain.event_plan import HANDLED_EVENT_TYPES, event_time, plan_for_event
+from sla_timer.domain.event_plan import HANDLED_EVENT_TYPES, plan_for_event
+from sla_timer.domain.vocabulary import Priority
 
-log = logging.getLogger(__name__)
-CONTRACT_EVENTS = "aftercare.contract."
+
+@dataclass(frozen=True)
+class ContractPolicy:
+    """A contract event's word on which SLA policy a contract selects, from when."""
+
+    contract_id: str
+    policy_name: str
+    occurred_at: datetime
 
 
 class SlaHandlers:
@@ -37,19 +43,14 @@ class SlaHandlers:
         self._signal = signal
         self._look_ahead = look_ahead
 
-    async def on_event(self, event: CloudEvent, uow: UnitOfWork) -> None:
-        if event.type.startswith(CONTRACT_EVENTS):
-            await self.on_contract_event(event, uow)
-        elif is_about_a_case(event.type):
-            await self.on_case_event(event, uow)
-
-    async def on_case_event(self, event: CloudEvent, uow: UnitOfWork) -> None:
+    async def on_case_event(self, uow: UnitOfWork, event_type: str, snapshot: CaseSnapshot) -> None:
+        """A case or dispatch event (`event_type`), as the snapshot of its case it carries."""
         session, now = uow.session, uow.clock.now()
-        snapshot = snapshot_of(event)
         case = await remember_case(session, snapshot, now)
-        if event.type not in HANDLED_EVENT_TYPES:
+        if event_type not in HANDLED_EVENT_TYPES:
             return
-        commands = plan_for_event(event.type, occurred_at=snapshot.occurred_at, priority=snapshot.priority)
+        priority = Priority(snapshot.priority) if snapshot.priority else None
+        commands = plan_for_event(event_type, occurred_at=snapshot.occurred_at, priority=priority)
         if not commands:
             return
         policy_set = await self._policies.current(session)
@@ -79,23 +80,10 @@ class SlaHandlers:
         # every clock held, changed or not: one the firing loop skipped while we held it may be due now
         due = [c.next_due_at for c in outcome.clocks.values() if c.next_due_at is not None]
         if due and min(due) <= now + self._look_ahead:
-            await self._signal.announce(session, min(due))
+            await self._signal.announce(uow, min(due))
 
-    async def on_contract_event(self, event: CloudEvent, uow: UnitOfWork) -> None:
-        """`aftercare.contract.*`: remember the SLA policy each contract selects.
-
-        Intake's payloads carry one `contract` (created/updated) or a `contracts` list (imported)."""
-        data = event.data
-        contracts = [data.get("contract") or {}, *(data.get("contracts") or [])]
-        occurred_at = event_time(
-            {"time": event.time.isoformat(), "data": {"occurred_at": data.get("occurredAt") or data.get("occurred_at")}}
-        )
-        remembered = 0
-        for contract in (c for c in contracts if isinstance(c, dict)):
-            contract_id = str(contract.get("contractId") or contract.get("contract_id") or "")
-            policy_name = str(contract.get("slaPolicy") or contract.get("sla_policy") or "")
-            if contract_id and policy_name:
-                await remember_contract_policy(uow.session, contract_id, policy_name, occurred_at, uow.clock.now())
-                remembered += 1
-        if not remembered:
-            log.info("%s %s names no contract with an SLA policy; nothing to remember", event.type, event.id)
+    async def on_contract_policies(self, uow: UnitOfWork, policies: list[ContractPolicy]) -> None:
+        """`aftercare.contract.*`: remember the SLA policy each contract selects."""
+        for contract in policies:
+            await remember_contract_policy(uow.session, contract.contract_id, contract.policy_name,
+                                           contract.occurred_at, uow.clock.now())

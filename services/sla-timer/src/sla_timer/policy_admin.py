@@ -11,11 +11,11 @@ from typing import Any
 
 from aftercare_platform.auth.access import require_role
 from aftercare_platform.auth.principal import Principal, Role
+from aftercare_platform.calendar import Calendar
 from aftercare_platform.db.unit_of_work import Database
 from aftercare_platform.errors import DomainError, FailedPrecondition, InvalidArgument, PermissionDenied
 
 from sla_timer.adapters.policy_store import PolicyStore, calendar_document, policy_document, policy_set_from_documents
-from sla_timer.domain.calendar import Calendar
 from sla_timer.domain.policy import Policy, PolicySet
 from sla_timer.domain.policy_yaml import dump_policy_set, load_policy_set
 

@@ -7,8 +7,8 @@ import uuid
 from datetime import datetime
 
 import asyncpg
+from sla_timer.adapters.clock_codec import clock_to_dict
 from sla_timer.domain.clock import start_clock
-from sla_timer.domain.clock_codec import clock_to_dict
 from sla_timer.domain.policy_yaml import load_policy_set
 from sla_timer.domain.vocabulary import ClockKind, Priority
 

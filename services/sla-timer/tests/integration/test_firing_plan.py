@@ -18,13 +18,13 @@ from aftercare_platform.bus.envelope import rfc3339, routing_key_for
 from aftercare_platform.clock import FakeClock
 from aftercare_platform.service.assemble import migrate, open_database
 from sla_timer.adapters.case_repository import CaseInfo
+from sla_timer.adapters.clock_codec import clock_to_dict
 from sla_timer.adapters.clock_repository import load_case_clocks, save_case_clocks
 from sla_timer.adapters.compliance import fact_of
 from sla_timer.adapters.policy_store import PolicyStore
 from sla_timer.adapters.sla_events import CaseRef, fired_events
 from sla_timer.bootstrap import definition
 from sla_timer.domain.clock import change_priority, fire_due, start_clock
-from sla_timer.domain.clock_codec import clock_to_dict
 from sla_timer.domain.clock_model import SlaClock
 from sla_timer.domain.defaults import load_default_policy_set
 from sla_timer.domain.vocabulary import ClockKind, Priority

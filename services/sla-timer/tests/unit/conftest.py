@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sla_timer.domain.calendar import Calendar
+from aftercare_platform.calendar import Calendar
 from sla_timer.domain.defaults import load_default_policy_set
 from sla_timer.domain.policy import PolicySet
 

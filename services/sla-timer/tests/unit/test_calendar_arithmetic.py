@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from aftercare_platform.calendar import ALL_DAY, SEARCH_HORIZON_DAYS, Calendar, Window
 from aftercare_platform.errors import InvalidArgument
-from sla_timer.domain.calendar import ALL_DAY, SEARCH_HORIZON_DAYS, Calendar, Window
 from sla_timer.domain.errors import CalendarHasNoWorkingTime
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

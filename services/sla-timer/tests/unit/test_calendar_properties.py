@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from aftercare_platform.calendar import Calendar, Window
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sla_timer.domain.calendar import Calendar, Window
 from sla_timer.domain.defaults import load_default_policy_set
 
 _DEFAULTS = load_default_policy_set()

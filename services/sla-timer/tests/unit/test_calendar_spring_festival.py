@@ -10,8 +10,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sla_timer.domain.calendar import Calendar
-from sla_timer.domain.holiday_source import holiday_year
+from aftercare_platform.calendar import Calendar, holiday_year
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 H = timedelta(hours=1)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from aftercare_platform.calendar import Calendar
 from aftercare_platform.clock import FakeClock
-from sla_timer.domain.calendar import Calendar
 from sla_timer.domain.clock import (
     cancel_clock,
     change_priority,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+from sla_timer.adapters.clock_codec import clock_from_dict, clock_to_dict
 from sla_timer.domain.clock import change_priority, fire_due, pause_clock, resume_clock, start_clock, stop_clock
-from sla_timer.domain.clock_codec import clock_from_dict, clock_to_dict
 from sla_timer.domain.clock_model import ClockStatus, SlaClock
 from sla_timer.domain.clock_timeline import elapsed
 from sla_timer.domain.policy import PolicySet

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sla_timer.domain.calendar import Window
+from aftercare_platform.calendar import Window
 from sla_timer.domain.policy import Action, PolicySet
 from sla_timer.domain.vocabulary import ActionKind, Channel, ClockKind, Priority, Role
 

@@ -8,7 +8,7 @@ import pytest
 from aftercare_platform.errors import InvalidArgument
 from sla_timer.domain import event_plan as ev
 from sla_timer.domain.commands import ClockCommand, ClockOp
-from sla_timer.domain.event_plan import plan_for_cloudevent, plan_for_event
+from sla_timer.domain.event_plan import event_time, plan_for_event
 from sla_timer.domain.vocabulary import ClockKind, Priority
 
 AT = datetime(2026, 3, 9, 2, 0, tzinfo=UTC)
@@ -93,10 +93,11 @@ def test_a_cloudevent_is_judged_by_its_own_time() -> None:
         "time": "2026-03-09T02:00:05Z",  # when it was published
         "data": {"case_id": "c1", "priority": "P1", "occurred_at": "2026-03-09T02:00:00.250Z"},
     }
-    commands = plan_for_cloudevent(envelope)
+    commands = plan_for_event(ev.CASE_CREATED, occurred_at=event_time(envelope), priority=envelope["data"]["priority"])
     assert commands[0].at == datetime(2026, 3, 9, 2, 0, 0, 250000, tzinfo=UTC)
     assert commands[0].priority is Priority.P1
-    without = plan_for_cloudevent({"type": ev.CASE_ACKNOWLEDGED, "time": "2026-03-09T10:00:00+08:00", "data": {}})
+    published_only = {"time": "2026-03-09T10:00:00+08:00", "data": {}}
+    without = plan_for_event(ev.CASE_ACKNOWLEDGED, occurred_at=event_time(published_only))
     assert without[0].at == AT
     with pytest.raises(InvalidArgument):
-        plan_for_cloudevent({"type": ev.CASE_ACKNOWLEDGED, "data": {}})
+        event_time({"type": ev.CASE_ACKNOWLEDGED, "data": {}})

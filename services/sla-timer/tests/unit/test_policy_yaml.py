@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 import yaml
+from aftercare_platform.calendar import Calendar, Window
 from aftercare_platform.errors import InvalidArgument
-from sla_timer.domain.calendar import Calendar, Window
 from sla_timer.domain.durations import format_duration, parse_duration
 from sla_timer.domain.policy import Action, ClockTarget, Policy, PolicySet, WarningRule
 from sla_timer.domain.policy_yaml import dump_policy_set, load_calendars, load_policy_set

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,7 @@ from aio_pika.abc import (
     AbstractRobustConnection,
 )
 from aio_pika.exceptions import AMQPError, DeliveryError
+from aiormq import spec
 
 from aftercare_platform.bus import topology
 from aftercare_platform.bus.ports import DeliveryHandler, OutgoingMessage, PublishFailed
@@ -30,6 +32,12 @@ class AmqpDelivery:
     raw: AbstractIncomingMessage
     # set when the delivery came from get(): its channel closes once the message is settled
     own_channel: AbstractChannel | None = None
+    # the AMQP channel it came on (a restored connection brings new ones), read while it was open
+    scope: object = None
+
+    def __post_init__(self) -> None:
+        if self.scope is None:
+            self.scope = self.raw.channel
 
     @property
     def body(self) -> bytes:
@@ -56,8 +64,12 @@ class AmqpDelivery:
         count = (self.raw.headers or {}).get("x-delivery-count", 0)
         return int(count) if isinstance(count, int | str) else 0
 
-    async def ack(self) -> None:
-        await self.raw.ack()
+    @property
+    def ack_scope(self) -> object:
+        return self.scope
+
+    async def ack(self, *, multiple: bool = False) -> None:
+        await self.raw.ack(multiple=multiple)
         await self._release()
 
     async def reject(self, *, requeue: bool) -> None:
@@ -75,11 +87,22 @@ class _AmqpSubscription:
     tag: str
     channel: AbstractChannel
 
+    @property
+    def active(self) -> bool:
+        # a robust channel reopens and re-attaches its consumers once the connection is back
+        return not self.channel.is_closed
+
     async def cancel(self) -> None:
         try:
             await self.queue.cancel(self.tag)
         except (AMQPError, asyncio.CancelledError, RuntimeError) as error:
             log.warning("cancelling consumer on %s failed: %s", self.queue.name, error)
+
+    async def release(self) -> None:
+        try:
+            await self.channel.close()
+        except (AMQPError, asyncio.CancelledError, RuntimeError) as error:
+            log.warning("closing the consumer channel of %s failed: %s", self.queue.name, error)
 
 
 class AmqpBroker:
@@ -110,6 +133,32 @@ class AmqpBroker:
         if self._events is None:
             raise RuntimeError("broker not connected")
         await self._publish(self._events, message, message.routing_key)
+
+    async def publish_many(self, messages: Sequence[OutgoingMessage]) -> list[PublishFailed | None]:
+        """Pipelined: every message is written in order without waiting for the socket to drain, then the
+        confirms are awaited together; one outcome per message (None: confirmed)."""
+        if self._publish_channel is None or self._events is None:
+            raise RuntimeError("broker not connected")
+        channel = await self._publish_channel.get_underlay_channel()
+        exchange = self._events.name
+
+        async def one(message: OutgoingMessage) -> PublishFailed | None:
+            properties = spec.Basic.Properties(
+                content_type=message.content_type, message_id=message.message_id, headers=dict(message.headers),
+                delivery_mode=int(aio_pika.DeliveryMode.PERSISTENT))
+            try:
+                result = await channel.basic_publish(
+                    message.body, exchange=exchange, routing_key=message.routing_key, properties=properties,
+                    mandatory=True, timeout=self._publish_timeout, wait=False)  # type: ignore[call-arg]  # Channel has it, its ABC not
+            except DeliveryError as refused:
+                return PublishFailed(f"broker refused {message.message_id}: {refused}")
+            except (TimeoutError, AMQPError, ConnectionError, RuntimeError) as lost:
+                return PublishFailed(f"publishing {message.message_id} failed: {lost!r}")
+            if isinstance(result, spec.Basic.Ack):
+                return None
+            return PublishFailed(f"broker did not confirm {message.message_id}: {type(result).__name__}")
+
+        return list(await asyncio.gather(*(one(message) for message in messages)))
 
     async def send_to_queue(self, queue: str, message: OutgoingMessage) -> None:
         if self._publish_channel is None:

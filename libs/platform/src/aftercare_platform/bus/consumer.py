@@ -1,14 +1,28 @@
-"""The one way a service consumes events: inbox-deduplicated, acked after commit, parked when hopeless."""
+"""The one way a service consumes events: inbox-deduplicated, acked after commit, parked when hopeless.
+
+Deliveries are handled in windows: what has arrived (up to `batch_size`) is claimed in the inbox
+together, handled in one transaction, committed once and acknowledged with one `multiple` ack. A
+window that fails is rolled back and handled again one event at a time, so one bad event never
+blocks or parks the others.
+
+A database outage is waited out, never counted: while the database cannot be reached the consumer
+holds what it has (so the broker sends no more), probes with backoff, and resumes. Only a failure of
+the event's own (the database answers, the handler still fails) counts toward `attempts` and parking."""
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import Any, cast
 
 from opentelemetry import metrics, propagate, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
+from sqlalchemy import CursorResult
+from sqlalchemy.dialects import postgresql, sqlite
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential, wait_random
 
 from aftercare_platform.bus import topology
@@ -16,11 +30,22 @@ from aftercare_platform.bus.envelope import CloudEvent, PoisonMessage
 from aftercare_platform.bus.ports import Broker, Delivery, Subscription
 from aftercare_platform.db.unit_of_work import Database, UnitOfWork
 from aftercare_platform.errors import DomainError
+from aftercare_platform.outage import GateClosed, OutageGate
 
 log = logging.getLogger(__name__)
 _tracer = trace.get_tracer("aftercare.bus")
 _meter = metrics.get_meter("aftercare.bus")
 _handled = _meter.create_counter("aftercare_events_handled", description="events handled, by queue and outcome")
+_handle_time = _meter.create_histogram(
+    "aftercare_consumer_handle_seconds", unit="s",
+    description="time to handle one window of events (claim, handlers, commit), by queue")
+_lag = _meter.create_histogram(
+    "aftercare_consumer_lag_seconds", unit="s",
+    description="event time to handled (how far behind the consumer is), by queue")
+_window_size = _meter.create_histogram(
+    "aftercare_consumer_window_events", description="events handled together in one transaction, by queue")
+_outages = _meter.create_counter(
+    "aftercare_consumer_outages", description="times a consumer held its messages for an unreachable database")
 
 EventHandler = Callable[[CloudEvent, UnitOfWork], Awaitable[None]]
 
@@ -47,8 +72,17 @@ class EventSubscription:
         topology.validate_queue_name(self.queue)
 
 
+@dataclass
+class _Received:
+    delivery: Delivery
+    done: asyncio.Future[None]
+    # arrival order: a `multiple` ack may only cover deliveries that arrived before and are settled
+    serial: int = 0
+    event: CloudEvent | None = None
+
+
 class EventConsumer:
-    """A Component: stop() cancels the subscription, then waits for in-flight handlers."""
+    """A Component: stop() cancels the subscription, then finishes what it holds."""
 
     def __init__(
         self,
@@ -59,83 +93,193 @@ class EventConsumer:
         prefetch: int,
         delivery_limit: int,
         attempts: int,
+        batch_size: int | None = None,
+        workers: int = 4,
     ) -> None:
         self.name = f"consumer:{subscription.queue}"
         self._broker = broker
         self._db = database
         self._sub = subscription
         self._prefetch = prefetch
+        # windows run side by side on their own connections; while they do, the next ones arrive
+        self._workers_wanted = max(1, min(workers, prefetch))
+        self._batch_size = batch_size or max(1, prefetch // (self._workers_wanted * 2))
         self._delivery_limit = delivery_limit
         self._attempts = attempts
         self._subscription: Subscription | None = None
-        self._in_flight: set[asyncio.Task[None]] = set()
+        # None is put by stop(): the worker finishes what came before it and ends
+        self._arrived: asyncio.Queue[_Received | None] = asyncio.Queue()
+        self._workers: list[asyncio.Task[None]] = []
+        self._serials = itertools.count()
+        # arrived and neither acked nor rejected, by serial, in arrival order
+        self._unsettled: dict[int, _Received] = {}
+        # handled and committed, waiting for every earlier delivery to be settled before the cumulative ack
+        self._handled_serials: set[int] = set()
+        self._stopping = False
+        self.database_gate = OutageGate(f"database (for {subscription.queue})", database.ping)
+
+    @property
+    def queue(self) -> str:
+        return self._sub.queue
+
+    @property
+    def consuming(self) -> bool:
+        """Attached to its queue and able to handle (what readiness reports)."""
+        return self._subscription is not None and self._subscription.active and self.database_gate.is_open
 
     async def start(self) -> None:
         await self._broker.declare_work_queue(self._sub.queue, self._sub.bindings, self._delivery_limit)
+        self._stopping = False
+        self.database_gate.reopen()
+        self._workers = [asyncio.create_task(self._work(), name=f"{self.name}#{n}")
+                         for n in range(self._workers_wanted)]
         self._subscription = await self._broker.consume(self._sub.queue, self._prefetch, self._on_delivery)
         log.info("consuming %s bound to %s", self._sub.queue, ", ".join(self._sub.bindings))
 
     async def stop(self) -> None:
-        if self._subscription is not None:
-            await self._subscription.cancel()
-            self._subscription = None
-        if self._in_flight:
-            log.info("%s: finishing %d in-flight messages", self.name, len(self._in_flight))
-            await asyncio.gather(*self._in_flight, return_exceptions=True)
+        subscription, self._subscription = self._subscription, None
+        if subscription is not None:
+            await subscription.cancel()
+        self._stopping = True
+        if not self.database_gate.is_open:
+            # an unreachable database is not waited for: what is held stays unacked and comes back later
+            log.info("%s: database unreachable; leaving %d held messages to the broker", self.name,
+                     self._arrived.qsize())
+            await self.database_gate.close()
+        for _ in self._workers:
+            self._arrived.put_nowait(None)
+        await asyncio.gather(*self._workers)
+        self._workers = []
+        # anything that arrived after the cancel is left unsettled: release() returns it to the queue
+        while not self._arrived.empty():
+            leftover = self._arrived.get_nowait()
+            if leftover is not None and not leftover.done.done():
+                leftover.done.set_result(None)
+        self._unsettled.clear()
+        self._handled_serials.clear()
+        await self.database_gate.close()
+        if subscription is not None:
+            await subscription.release()
 
     async def _on_delivery(self, delivery: Delivery) -> None:
-        task = asyncio.current_task()
-        if task is not None:
-            self._in_flight.add(task)
-        try:
-            await self._process(delivery)
-        finally:
-            if task is not None:
-                self._in_flight.discard(task)
+        received = _Received(delivery, asyncio.get_running_loop().create_future(), next(self._serials))
+        self._unsettled[received.serial] = received
+        self._arrived.put_nowait(received)
+        await received.done
 
-    async def _process(self, delivery: Delivery) -> None:
-        queue = self._sub.queue
-        try:
-            event = CloudEvent.from_json(delivery.body)
-        except PoisonMessage as poison:
-            log.error("parking poison message %s on %s: %s", delivery.message_id, queue, poison)
-            _handled.add(1, {"queue": queue, "outcome": "poison"})
-            await delivery.reject(requeue=False)
+    async def _work(self) -> None:
+        while True:
+            first = await self._arrived.get()
+            if first is None:
+                return
+            window = [first]
+            while len(window) < self._batch_size and not self._arrived.empty():
+                received = self._arrived.get_nowait()
+                if received is None:
+                    # another worker's stop marker: leave it for them
+                    self._arrived.put_nowait(None)
+                    break
+                window.append(received)
+            try:
+                await self._handle_window(window)
+            except GateClosed:
+                pass
+            except Exception:
+                log.exception("%s: a window failed unexpectedly; its messages go back to the queue", self.name)
+                for received in window:
+                    if received.serial in self._unsettled and received.serial not in self._handled_serials:
+                        await self._settle(received, received.delivery.reject(requeue=True))
+            finally:
+                # a settled or rejected delivery may have been all that held back the cumulative ack
+                await self._ack_window([])
+                for received in window:
+                    if not received.done.done():
+                        received.done.set_result(None)
+
+    async def _handle_window(self, window: list[_Received]) -> None:
+        events: list[_Received] = []
+        for received in window:
+            try:
+                received.event = CloudEvent.from_json(received.delivery.body)
+                events.append(received)
+            except PoisonMessage as poison:
+                log.error("parking poison message %s on %s: %s", received.delivery.message_id, self.queue, poison)
+                _handled.add(1, {"queue": self.queue, "outcome": "poison"})
+                await self._settle(received, received.delivery.reject(requeue=False))
+        if not events:
             return
-        carrier = {k: str(v) for k, v in delivery.headers.items() if isinstance(v, str | bytes)}
-        with _tracer.start_as_current_span(
-            f"{queue} process",
-            context=propagate.extract(carrier),
-            kind=SpanKind.CONSUMER,
-            attributes={
-                "messaging.system": "rabbitmq",
-                "messaging.destination.name": queue,
-                "messaging.message.id": event.id,
-                "cloudevents.event_type": event.type,
-                "cloudevents.event_subject": event.subject,
-            },
-        ) as span:
+        started = time.perf_counter()
+        if len(events) > 1 and await self._handle_together(events):
+            _window_size.record(len(events), {"queue": self.queue})
+            await self._ack_window(events)
+        else:
+            for received in events:
+                await self._handle_alone(received)
+        _handle_time.record(time.perf_counter() - started, {"queue": self.queue})
+
+    async def _handle_together(self, events: list[_Received]) -> bool:
+        """One transaction for the window; False (rolled back) when an event of it failed on its own."""
+        while True:
+            await self._wait_database()
+            try:
+                outcomes = await self._run_window(events)
+            except Exception as failure:
+                if is_transient(failure) and await self.database_gate.is_outage(failure):
+                    await self._wait_out(failure)
+                    continue
+                log.info("a window of %d on %s failed (%s); handling its events one by one",
+                         len(events), self.queue, failure)
+                return False
+            for received, duplicate in zip(events, outcomes, strict=True):
+                self._count(received.event, duplicate)
+            return True
+
+    async def _run_window(self, window: list[_Received]) -> list[bool]:
+        async with self._db.unit_of_work() as uow:
+            fresh = await claim_inbox_rows(uow, self._db, self.queue, [r.event for r in window if r.event])
+            duplicates = []
+            for received in window:
+                event = received.event
+                assert event is not None
+                if event.id not in fresh:
+                    duplicates.append(True)
+                    continue
+                # the same event twice in one window: handled once
+                fresh.discard(event.id)
+                with _event_span(self.queue, event, received.delivery):
+                    await self._sub.handler(event, uow)
+                duplicates.append(False)
+        return duplicates
+
+    async def _handle_alone(self, received: _Received) -> None:
+        event, delivery = received.event, received.delivery
+        assert event is not None
+        with _event_span(self.queue, event, delivery) as span:
             try:
                 duplicate = await self._handle_with_retries(event)
+            except GateClosed:
+                raise
             except Exception as failure:
                 span.record_exception(failure)
                 span.set_status(Status(StatusCode.ERROR, str(failure)))
                 outcome = "transient-exhausted" if is_transient(failure) else "permanent"
                 log.error(
                     "parking %s (%s) on %s after %s error: %s",
-                    event.id, event.type, queue, outcome, failure, exc_info=is_transient(failure),
+                    event.id, event.type, self.queue, outcome, failure, exc_info=is_transient(failure),
                 )
-                _handled.add(1, {"queue": queue, "outcome": outcome})
-                await delivery.reject(requeue=False)
+                _handled.add(1, {"queue": self.queue, "outcome": outcome})
+                await self._settle(received, delivery.reject(requeue=False))
                 return
-        _handled.add(1, {"queue": queue, "outcome": "duplicate" if duplicate else "handled"})
+        self._count(event, duplicate)
         # only now, after the commit: a crash before this line redelivers, and the inbox absorbs it
-        await delivery.ack()
+        await self._ack_window([received])
 
     async def _handle_with_retries(self, event: CloudEvent) -> bool:
         """Returns True when the inbox says this event was already handled."""
         try:
-            return await self._handle_once(event)
+            return await self._handle_through_outages(event)
+        except GateClosed:
+            raise
         except Exception as first_failure:
             if not is_transient(first_failure) or self._attempts < 2:
                 raise
@@ -144,13 +288,25 @@ class EventConsumer:
             stop=stop_after_attempt(self._attempts - 1),
             wait=wait_exponential(multiplier=self._sub.retry_initial_wait, max=self._sub.retry_max_wait)
             + wait_random(0, self._sub.retry_initial_wait),
-            retry=retry_if_exception(is_transient),
+            retry=retry_if_exception(lambda error: is_transient(error) and not isinstance(error, GateClosed)),
             reraise=True,
         )
         async for attempt in retrying:
             with attempt:
-                return await self._handle_once(event)
+                return await self._handle_through_outages(event)
         raise AssertionError("unreachable: tenacity reraises the last failure")
+
+    async def _handle_through_outages(self, event: CloudEvent) -> bool:
+        """One attempt, as the retries count them: an outage inside it is waited out and tried again."""
+        while True:
+            await self._wait_database()
+            try:
+                return await self._handle_once(event)
+            except Exception as failure:
+                if is_transient(failure) and await self.database_gate.is_outage(failure):
+                    await self._wait_out(failure)
+                    continue
+                raise
 
     async def _handle_once(self, event: CloudEvent) -> bool:
         async with self._db.unit_of_work() as uow:
@@ -158,3 +314,87 @@ class EventConsumer:
                 return True
             await self._sub.handler(event, uow)
         return False
+
+    async def _wait_database(self) -> None:
+        await self.database_gate.wait_open()
+
+    async def _wait_out(self, failure: BaseException) -> None:
+        if self._stopping:
+            # stopping: what is held stays unacked and the broker hands it to whoever consumes next
+            raise GateClosed from failure
+        if self.database_gate.is_open:
+            _outages.add(1, {"queue": self.queue})
+        await self.database_gate.wait_out(failure)
+
+    async def _ack_window(self, window: Sequence[_Received]) -> None:
+        """Acknowledge what is handled, cumulatively: the longest run of handled deliveries from the oldest
+        unsettled one is acked with one `multiple` ack (per channel). A window finished ahead of an earlier
+        one still running waits for it (a crash meanwhile redelivers both; the inbox absorbs the repeat)."""
+        self._handled_serials.update(received.serial for received in window)
+        runs: list[_Received] = []
+        for serial, received in list(self._unsettled.items()):
+            if serial not in self._handled_serials:
+                break
+            if runs and received.delivery.ack_scope is not runs[-1].delivery.ack_scope:
+                runs.append(received)  # a restored connection's channel starts a new run
+            elif runs:
+                runs[-1] = received
+            else:
+                runs.append(received)
+            # taken now, before any await: another worker finishing meanwhile does not ack these again
+            del self._unsettled[serial]
+            self._handled_serials.discard(serial)
+        for last in runs:
+            try:
+                await last.delivery.ack(multiple=True)
+            except Exception as lost:
+                log.warning("acknowledging on %s failed (%s); the broker will redeliver", self.queue, lost)
+
+    async def _settle(self, received: _Received, settling: Awaitable[None]) -> None:
+        """Ack or reject; when the broker connection is gone, the broker redelivers and the inbox absorbs it."""
+        self._unsettled.pop(received.serial, None)
+        try:
+            await settling
+        except Exception as lost:
+            log.warning("settling a delivery on %s failed (%s); the broker will redeliver it", self.queue, lost)
+
+    def _count(self, event: CloudEvent | None, duplicate: bool) -> None:
+        _handled.add(1, {"queue": self.queue, "outcome": "duplicate" if duplicate else "handled"})
+        if event is not None and not duplicate:
+            _lag.record(max(0.0, time.time() - event.time.timestamp()), {"queue": self.queue})
+
+
+def _event_span(queue: str, event: CloudEvent, delivery: Delivery) -> Any:
+    """A CONSUMER span continuing the producer's trace (from the message headers)."""
+    carrier = {k: str(v) for k, v in delivery.headers.items() if isinstance(v, str | bytes)}
+    return _tracer.start_as_current_span(
+        f"{queue} process",
+        context=propagate.extract(carrier),
+        kind=SpanKind.CONSUMER,
+        attributes={
+            "messaging.system": "rabbitmq",
+            "messaging.destination.name": queue,
+            "messaging.operation.type": "process",
+            "messaging.message.id": event.id,
+            "cloudevents.event_type": event.type,
+            "cloudevents.event_subject": event.subject,
+        },
+    )
+
+
+async def claim_inbox_rows(uow: UnitOfWork, database: Database, consumer: str,
+                           events: list[CloudEvent]) -> set[str]:
+    """Claim a window's events in one statement; returns the ids seen for the first time."""
+    table = database.tables.inbox
+    dialect_insert = postgresql.insert if database.engine.dialect.name == "postgresql" else sqlite.insert
+    now = database.clock.now()
+    rows = {event.id: {"consumer": consumer, "event_id": event.id, "event_type": event.type, "handled_at": now}
+            for event in events}
+    statement = (
+        dialect_insert(table).values(list(rows.values()))
+        .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
+        .returning(table.c.event_id)
+    )
+    result = cast(CursorResult[Any], await uow.session.execute(statement))
+    return {str(event_id) for event_id in result.scalars()}
+

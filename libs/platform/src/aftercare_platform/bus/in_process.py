@@ -8,6 +8,7 @@ import asyncio
 import itertools
 import logging
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from aftercare_platform.bus import topology
@@ -34,10 +35,28 @@ class _Queue:
     wakeup: asyncio.Event = field(default_factory=asyncio.Event)
 
 
+class _AckScope:
+    """A consumer's unsettled deliveries in delivery order, as an AMQP channel keeps them (ack multiple)."""
+
+    def __init__(self) -> None:
+        self.unsettled: dict[int, InProcessDelivery] = {}
+        self._serials = itertools.count()
+
+    def track(self, delivery: InProcessDelivery) -> int:
+        serial = next(self._serials)
+        self.unsettled[serial] = delivery
+        return serial
+
+    def through(self, serial: int) -> list[InProcessDelivery]:
+        return [delivery for number, delivery in self.unsettled.items() if number <= serial]
+
+
 class InProcessDelivery:
-    def __init__(self, broker: InProcessBroker, queue: _Queue, stored: _Stored) -> None:
+    def __init__(self, broker: InProcessBroker, queue: _Queue, stored: _Stored, scope: _AckScope | None = None) -> None:
         self._broker, self._queue, self._stored = broker, queue, stored
         self._settled = False
+        self._scope = scope or _AckScope()
+        self._serial = self._scope.track(self)
         self.body = stored.message.body
         self.message_id: str | None = stored.message.message_id
         self.routing_key = stored.routing_key
@@ -48,8 +67,15 @@ class InProcessDelivery:
     def delivery_count(self) -> int:
         return self._stored.delivery_count
 
-    async def ack(self) -> None:
-        self._settle()
+    @property
+    def ack_scope(self) -> object:
+        return self._scope
+
+    async def ack(self, *, multiple: bool = False) -> None:
+        if self._settled:
+            raise RuntimeError("delivery already acknowledged or rejected")
+        for delivery in self._scope.through(self._serial) if multiple else [self]:
+            delivery._settle()
 
     async def reject(self, *, requeue: bool) -> None:
         self._settle()
@@ -59,13 +85,19 @@ class InProcessDelivery:
         if self._settled:
             raise RuntimeError("delivery already acknowledged or rejected")
         self._settled = True
+        self._scope.unsettled.pop(self._serial, None)
         self._queue.unacked -= 1
         self._queue.wakeup.set()
 
 
 class _InProcessSubscription:
-    def __init__(self, task: asyncio.Task[None]) -> None:
+    def __init__(self, task: asyncio.Task[None], scope: _AckScope) -> None:
         self._task = task
+        self._scope = scope
+
+    @property
+    def active(self) -> bool:
+        return not self._task.done()
 
     async def cancel(self) -> None:
         self._task.cancel()
@@ -73,6 +105,11 @@ class _InProcessSubscription:
             await self._task
         except asyncio.CancelledError:
             pass
+
+    async def release(self) -> None:
+        # as a closing AMQP channel does: unsettled deliveries return to the queue, counted
+        for delivery in reversed(list(self._scope.unsettled.values())):
+            await delivery.reject(requeue=True)
 
 
 async def _call(handler: DeliveryHandler, delivery: InProcessDelivery) -> None:
@@ -105,6 +142,16 @@ class InProcessBroker:
         for queue in targets or [self._queues[topology.UNROUTED_QUEUE]]:
             self._enqueue(queue, _Stored(message, message.routing_key))
 
+    async def publish_many(self, messages: Sequence[OutgoingMessage]) -> list[PublishFailed | None]:
+        outcomes: list[PublishFailed | None] = []
+        for message in messages:
+            try:
+                await self.publish(message)
+                outcomes.append(None)
+            except PublishFailed as failed:
+                outcomes.append(failed)
+        return outcomes
+
     async def send_to_queue(self, queue: str, message: OutgoingMessage) -> None:
         self._ensure_connected()
         if queue not in self._queues:
@@ -118,10 +165,11 @@ class InProcessBroker:
 
     async def consume(self, queue: str, prefetch: int, handler: DeliveryHandler) -> _InProcessSubscription:
         target = self._queues[queue]
-        task = asyncio.create_task(self._deliver_loop(target, prefetch, handler), name=f"consume:{queue}")
-        return _InProcessSubscription(task)
+        scope = _AckScope()
+        task = asyncio.create_task(self._deliver_loop(target, prefetch, handler, scope), name=f"consume:{queue}")
+        return _InProcessSubscription(task, scope)
 
-    async def _deliver_loop(self, queue: _Queue, prefetch: int, handler: DeliveryHandler) -> None:
+    async def _deliver_loop(self, queue: _Queue, prefetch: int, handler: DeliveryHandler, scope: _AckScope) -> None:
         running: set[asyncio.Task[None]] = set()
         for serial in itertools.count():
             while not queue.ready or queue.unacked >= prefetch:
@@ -129,7 +177,7 @@ class InProcessBroker:
                 await queue.wakeup.wait()
             stored = queue.ready.popleft()
             queue.unacked += 1
-            task = asyncio.create_task(_call(handler, InProcessDelivery(self, queue, stored)),
+            task = asyncio.create_task(_call(handler, InProcessDelivery(self, queue, stored, scope)),
                                        name=f"{queue.name}#{serial}")
             running.add(task)
             task.add_done_callback(running.discard)

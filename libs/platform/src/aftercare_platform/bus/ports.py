@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -41,7 +41,14 @@ class Delivery(Protocol):
         """How many times this message was delivered before (0 the first time)."""
         ...
 
-    async def ack(self) -> None: ...
+    @property
+    def ack_scope(self) -> object:
+        """Deliveries with the same scope (one AMQP channel) can be acknowledged together."""
+        ...
+
+    async def ack(self, *, multiple: bool = False) -> None:
+        """multiple=True also acknowledges every earlier unsettled delivery of the same ack_scope."""
+        ...
 
     async def reject(self, *, requeue: bool) -> None:
         """requeue=False dead-letters the message to the queue's parking queue."""
@@ -52,7 +59,18 @@ DeliveryHandler = Callable[[Delivery], Awaitable[None]]
 
 
 class Subscription(Protocol):
-    async def cancel(self) -> None: ...
+    @property
+    def active(self) -> bool:
+        """Messages can reach the handler now (false while the broker connection is being restored)."""
+        ...
+
+    async def cancel(self) -> None:
+        """No more deliveries; those already handed over can still be settled."""
+        ...
+
+    async def release(self) -> None:
+        """After cancel: what is still unsettled goes back to the queue (the AMQP channel closes)."""
+        ...
 
 
 class Broker(Protocol):
@@ -60,6 +78,10 @@ class Broker(Protocol):
 
     async def publish(self, message: OutgoingMessage) -> None:
         """Publish to the events exchange and wait for the broker's confirm."""
+        ...
+
+    async def publish_many(self, messages: Sequence[OutgoingMessage]) -> list[PublishFailed | None]:
+        """Publish in order, pipelined; one outcome per message (None when the broker confirmed it)."""
         ...
 
     async def send_to_queue(self, queue: str, message: OutgoingMessage) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -19,6 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from aftercare_platform.cli.supervisor import Supervised, Supervisor
 from aftercare_platform.service.definition import ServiceDefinition
 from aftercare_platform.service.registry import installed_services
 from aftercare_platform.settings import ServiceSettings
@@ -89,49 +89,28 @@ def _run_distributed(definitions: list[ServiceDefinition], log_dir: Path) -> int
     for definition in definitions:
         subprocess.run([sys.executable, "-m", definition.package, "migrate"], check=True)
     env = {**os.environ, "AFTERCARE_MIGRATE_ON_START": "false"}
-    children: dict[str, subprocess.Popen[bytes]] = {}
-    rows = []
-    for definition in definitions:
-        log_file = (log_dir / f"{definition.name}.log").open("ab")
-        children[definition.name] = subprocess.Popen(
-            [sys.executable, "-m", definition.package], env=env, stdout=log_file, stderr=subprocess.STDOUT,
-            start_new_session=True,  # Ctrl-C reaches the launcher only; it stops the children in order
-        )
-        rows.append((definition, definition.settings()))
+    supervisor = Supervisor(
+        [Supervised(d.name, [sys.executable, "-m", d.package], env, log_dir / f"{d.name}.log") for d in definitions],
+        say=lambda line: _console.print(f"[yellow]{line}[/]"),
+    )
+    supervisor.start_all()
+    rows = [(definition, definition.settings()) for definition in definitions]
+    processes = {service.name: service for service in supervisor.services}
     deadline = time.monotonic() + 60
     states = {d.name: "starting" for d in definitions}
     while time.monotonic() < deadline and any(s == "starting" for s in states.values()):
         for definition, settings in rows:
-            if children[definition.name].poll() is not None:
-                states[definition.name] = f"exited {children[definition.name].returncode}"
+            process = processes[definition.name].process
+            if process is not None and process.poll() is not None:
+                states[definition.name] = f"exited {process.returncode} (restarting)"
             elif states[definition.name] == "starting" and _ready(settings.http_port):
                 states[definition.name] = "ready"
+        supervisor.watch_once()
         time.sleep(0.3)
     _console.print(_table([(d, s, states[d.name]) for d, s in rows], "Aftercare (distributed: PostgreSQL + RabbitMQ)"))
-    _console.print(f"logs in {log_dir}/<service>.log · Ctrl-C stops every service gracefully")
-    stop = {"requested": False}
-
-    def request_stop(*_: object) -> None:
-        stop["requested"] = True
-
-    signal.signal(signal.SIGINT, request_stop)
-    signal.signal(signal.SIGTERM, request_stop)
-    while not stop["requested"] and all(child.poll() is None for child in children.values()):
-        time.sleep(0.3)
-    for name, child in children.items():
-        if child.poll() is None:
-            child.send_signal(signal.SIGTERM)
-        else:
-            _console.print(f"[red]{name} exited with {child.returncode}[/] (see {log_dir}/{name}.log)")
-    failed = 0
-    for name, child in children.items():
-        try:
-            child.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            failed += 1
-        _console.print(f"{name} stopped ({child.returncode})")
-    return 1 if failed or not stop["requested"] else 0
+    _console.print(f"logs in {log_dir}/<service>.log · a crashed service is restarted with backoff · "
+                   "Ctrl-C stops every service gracefully")
+    return supervisor.run()
 
 
 def run_command(

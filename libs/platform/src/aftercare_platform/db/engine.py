@@ -9,6 +9,10 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from aftercare_platform.db.statements import is_postgres
+
+__all__ = ["create_engine", "is_postgres"]
+
 
 def create_engine(database_url: str, schema: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
     """One engine per service. On SQLite each schema is its own attached database file."""
@@ -43,6 +47,3 @@ def _sqlite_engine(database_url: str, schema: str, *, echo: bool) -> AsyncEngine
 
     return engine
 
-
-def is_postgres(engine: AsyncEngine) -> bool:
-    return engine.dialect.name == "postgresql"

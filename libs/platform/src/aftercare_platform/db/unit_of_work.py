@@ -10,11 +10,11 @@ from typing import Any, cast
 from google.protobuf.message import Message
 from opentelemetry import propagate
 from sqlalchemy import CursorResult, insert, text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from aftercare_platform.bus.envelope import CloudEvent, payload_to_dict
 from aftercare_platform.clock import Clock
+from aftercare_platform.db.statements import insert_ignore, is_postgres
 from aftercare_platform.outbox.tables import PlatformTables
 
 
@@ -43,6 +43,7 @@ class UnitOfWork:
         self.session = AsyncSession(database.engine, expire_on_commit=False)
         self._pending: list[CloudEvent] = []
         self._aggregates: list[str] = []
+        self._notifications: list[tuple[str, str]] = []
         self.committed = False
 
     @property
@@ -74,15 +75,20 @@ class UnitOfWork:
 
     async def claim_inbox(self, consumer: str, event: CloudEvent) -> bool:
         """True the first time `consumer` sees this event id; False on a redelivery."""
-        table = self._db.tables.inbox
-        dialect_insert = postgresql.insert if self._db.engine.dialect.name == "postgresql" else sqlite.insert
-        statement = (
-            dialect_insert(table)
-            .values(consumer=consumer, event_id=event.id, event_type=event.type, handled_at=self._db.clock.now())
-            .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
-        )
+        row = {"consumer": consumer, "event_id": event.id, "event_type": event.type, "handled_at": self._db.clock.now()}
+        statement = insert_ignore(self._db.engine, self._db.tables.inbox, ["consumer", "event_id"], row)
         result = cast(CursorResult[Any], await self.session.execute(statement))
         return bool(result.rowcount)
+
+    async def notify(self, channel: str, payload: str = "") -> None:
+        """Tell the listeners of `channel` (db/listen.ChannelListener) once this transaction commits, and
+        not at all if it rolls back: PostgreSQL NOTIFY inside the transaction; on SQLite this process's
+        in-process listeners, after commit."""
+        if is_postgres(self._db.engine):
+            await self.session.execute(text("SELECT pg_notify(:channel, :payload)"),
+                                       {"channel": channel, "payload": payload})
+        else:
+            self._notifications.append((channel, payload))
 
     async def _write_outbox(self) -> None:
         if not self._pending:
@@ -96,8 +102,7 @@ class UnitOfWork:
         # one executemany, pipelined in a single round trip: rows go in list (emit) order, which is the id
         # order the relay publishes in; unlike a multi-row VALUES it compiles once, so large batches stay cheap
         await self.session.execute(insert(self._db.tables.outbox), rows)
-        if self._db.engine.dialect.name == "postgresql":
-            await self.session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": self._db.notify_channel})
+        await self.notify(self._db.notify_channel)
 
     async def commit(self) -> None:
         await self._write_outbox()
@@ -105,12 +110,16 @@ class UnitOfWork:
         self.committed = True
         if self._pending and self._db.after_commit is not None:
             self._db.after_commit()
+        notifications, self._notifications = self._notifications, []
+        for channel, payload in notifications:
+            self._db.notify_in_process(channel, payload)
         self._pending.clear()
         self._aggregates.clear()
 
     async def rollback(self) -> None:
         self._pending.clear()
         self._aggregates.clear()
+        self._notifications.clear()
         await self.session.rollback()
 
     async def __aenter__(self) -> UnitOfWork:
@@ -149,6 +158,18 @@ class Database:
         self.partitions = partitions
         # embedded mode wakes the relay in-process; PostgreSQL uses NOTIFY instead
         self.after_commit: Callable[[], None] | None = None
+        # embedded mode's LISTEN: channel -> callbacks given the payloads of committed `uow.notify`
+        self._in_process_listeners: dict[str, list[Callable[[str], None]]] = {}
+
+    def listen_in_process(self, channel: str, on_payload: Callable[[str], None]) -> Callable[[], None]:
+        """Receive this process's notifications on `channel` (SQLite); returns the function that stops it."""
+        listeners = self._in_process_listeners.setdefault(channel, [])
+        listeners.append(on_payload)
+        return lambda: listeners.remove(on_payload)
+
+    def notify_in_process(self, channel: str, payload: str) -> None:
+        for on_payload in list(self._in_process_listeners.get(channel, ())):
+            on_payload(payload)
 
     @property
     def notify_channel(self) -> str:

@@ -13,7 +13,6 @@ import os
 import random
 import signal
 import zlib
-from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
@@ -33,6 +32,9 @@ _tracer = trace.get_tracer("aftercare.outbox")
 _meter = metrics.get_meter("aftercare.outbox")
 _published = _meter.create_counter("aftercare_outbox_published", description="outbox events confirmed by the broker")
 _failures = _meter.create_counter("aftercare_outbox_publish_failures", description="publish attempts not confirmed")
+# by event type and region: cases opened and closed, SLA warnings and breaches fired, … per region
+_events = _meter.create_counter("aftercare_events_published",
+                                description="events confirmed by the broker, by event type and region")
 
 SENT_RETENTION = timedelta(days=7)
 
@@ -50,10 +52,11 @@ class OutboxRelay:
         database: Database,
         broker: Broker,
         *,
-        batch_size: int = 200,
+        batch_size: int = 1000,
         poll_interval: float = 5.0,
         crash_after_publish: bool = False,
         yield_to: Callable[[], Awaitable[None]] | None = None,
+        parallel_partitions: int = 4,
     ) -> None:
         self.name = "outbox-relay"
         self._db = database
@@ -63,6 +66,7 @@ class OutboxRelay:
         # fault injection for the "killed between publish and mark sent" test; never set in production
         self._crash_after_publish = crash_after_publish
         self._yield_to = yield_to
+        self._parallel = max(1, parallel_partitions)
         self._wake = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
@@ -96,9 +100,13 @@ class OutboxRelay:
             self._wake.clear()
             try:
                 published = await self.drain_once()
+                if backoff > 0.1:
+                    log.warning("outbox relay publishing again")
                 backoff = 0.1
             except Exception as error:
-                log.warning("outbox relay pass failed (%s); retrying in %.1fs", error, backoff)
+                # once per outage at WARNING; the retries after it at DEBUG
+                level = logging.WARNING if backoff == 0.1 else logging.DEBUG
+                log.log(level, "outbox relay pass failed (%s); retrying with backoff", error)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
                 continue
@@ -117,12 +125,20 @@ class OutboxRelay:
             result = await connection.execute(select(outbox.c.partition).where(outbox.c.sent_at.is_(None)).distinct())
             partitions = [row[0] for row in result]
         random.shuffle(partitions)
-        total = 0
-        for partition in partitions:
-            if self._yield_to is not None:
-                await self._yield_to()
-            total += await self._drain_partition(partition)
-        return total
+        # a few partitions at once: one's database round trips overlap another's confirms
+        lanes = asyncio.Semaphore(self._parallel)
+
+        async def drain(partition: int) -> int:
+            async with lanes:
+                if self._yield_to is not None:
+                    await self._yield_to()
+                return await self._drain_partition(partition)
+
+        outcomes = await asyncio.gather(*(drain(p) for p in partitions), return_exceptions=True)
+        failures = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
+        if failures:
+            raise failures[0]
+        return sum(outcome for outcome in outcomes if isinstance(outcome, int))
 
     async def _drain_partition(self, partition: int) -> int:
         outbox = self._db.tables.outbox
@@ -132,7 +148,8 @@ class OutboxRelay:
                 return 0
             rows = (
                 await connection.execute(
-                    select(outbox.c.id, outbox.c.event_id, outbox.c.aggregate_id, outbox.c.routing_key,
+                    select(outbox.c.id, outbox.c.event_id, outbox.c.event_type, outbox.c.aggregate_id,
+                           outbox.c.routing_key,
                            outbox.c.envelope, outbox.c.headers)
                     .where(outbox.c.partition == partition, outbox.c.sent_at.is_(None))
                     .order_by(outbox.c.id)
@@ -171,43 +188,35 @@ class OutboxRelay:
         return bool(locked.scalar())
 
     async def _publish_rows(self, rows: list[Any]) -> tuple[list[int], dict[int, str]]:
-        """One aggregate's events go out one after another; different aggregates concurrently."""
-        by_aggregate: dict[str, list[Any]] = defaultdict(list)
-        for row in rows:
-            by_aggregate[row.aggregate_id].append(row)
+        """Pipelined: the batch is written to the channel in id order at once, then the confirms are awaited
+        together. One channel delivers in the order written, so each aggregate's events keep their order
+        (a row the broker refuses is retried on the next pass, after the later ones it preceded)."""
+        messages = [self._message_of(row) for row in rows]
+        outcomes = await self._broker.publish_many(messages)
         confirmed: list[int] = []
         failed: dict[int, str] = {}
-
-        async def publish_in_order(aggregate_rows: list[Any]) -> None:
-            for row in aggregate_rows:
-                try:
-                    await self._publish_row(row)
-                except PublishFailed as error:
-                    failed[row.id] = str(error)
-                    return  # later events of this aggregate must wait for this one
+        for row, outcome in zip(rows, outcomes, strict=True):
+            if outcome is None:
                 confirmed.append(row.id)
-
-        await asyncio.gather(*(publish_in_order(group) for group in by_aggregate.values()))
+                _events.add(1, {"event_type": row.event_type, "region": row.routing_key.rsplit(".", 1)[-1]})
+            else:
+                failed[row.id] = str(outcome)
         return confirmed, failed
 
-    async def _publish_row(self, row: Any) -> None:
+    def _message_of(self, row: Any) -> OutgoingMessage:
+        """The row as a message, with a PRODUCER span continuing the trace that wrote it."""
         stored_headers = row.headers if isinstance(row.headers, dict) else json.loads(row.headers)
         with _tracer.start_as_current_span(
             f"{row.routing_key} publish",
             context=propagate.extract(stored_headers),
             kind=SpanKind.PRODUCER,
-            attributes={"messaging.system": "rabbitmq", "messaging.message.id": str(row.event_id)},
+            attributes={"messaging.system": "rabbitmq", "messaging.message.id": str(row.event_id),
+                        "messaging.operation.type": "publish"},
         ):
             headers: dict[str, str] = {}
             propagate.inject(headers)
-            await self._broker.publish(
-                OutgoingMessage(
-                    body=_envelope_body(row.envelope),
-                    message_id=str(row.event_id),
-                    routing_key=row.routing_key,
-                    headers=headers,
-                )
-            )
+        return OutgoingMessage(body=_envelope_body(row.envelope), message_id=str(row.event_id),
+                               routing_key=row.routing_key, headers=headers)
 
     async def _maybe_prune(self) -> None:
         now = self._db.clock.now()

@@ -78,3 +78,14 @@ def create_channel(target: str, *, telemetry: Telemetry | None = None, token: To
     if token is not None:
         interceptors.append(BearerTokenInterceptor(token))
     return grpc.aio.insecure_channel(target, options=list(options), interceptors=interceptors)
+
+
+def reconnect_options(max_seconds: float) -> list[tuple[str, Any]]:
+    """Channel options so a restarted server is noticed within `max_seconds` (gRPC's default backoff
+    grows to two minutes)."""
+    backoff_ms = int(max_seconds * 1000)
+    return [
+        ("grpc.initial_reconnect_backoff_ms", min(200, backoff_ms)),
+        ("grpc.min_reconnect_backoff_ms", min(200, backoff_ms)),
+        ("grpc.max_reconnect_backoff_ms", backoff_ms),
+    ]

@@ -10,8 +10,9 @@ import grpc
 from google.protobuf import any_pb2
 from google.rpc import error_details_pb2, status_pb2
 
-from aftercare_platform import errors
-from aftercare_platform.errors import DomainError, FieldViolation
+from aftercare_platform.errors import DomainError, FieldViolation, Unavailable
+from aftercare_platform.outage import RETRY_AFTER_SECONDS, is_outage_error
+from aftercare_platform.servers.error_statuses import kind_for_grpc_status, statuses_of
 from aftercare_platform.servers.grpc_handlers import Behavior, wrap_handler
 from aftercare_platform.telemetry.propagation import current_trace_id
 
@@ -19,19 +20,6 @@ log = logging.getLogger(__name__)
 
 STATUS_DETAILS_KEY = "grpc-status-details-bin"
 ERROR_DOMAIN = "aftercare.dev"
-
-# the reverse direction, for callers turning a remote status back into a DomainError
-_ERROR_BY_STATUS: dict[grpc.StatusCode, type[DomainError]] = {
-    grpc.StatusCode.INVALID_ARGUMENT: errors.InvalidArgument,
-    grpc.StatusCode.NOT_FOUND: errors.NotFound,
-    grpc.StatusCode.ALREADY_EXISTS: errors.AlreadyExists,
-    grpc.StatusCode.FAILED_PRECONDITION: errors.FailedPrecondition,
-    grpc.StatusCode.UNAUTHENTICATED: errors.Unauthenticated,
-    grpc.StatusCode.PERMISSION_DENIED: errors.PermissionDenied,
-    grpc.StatusCode.RESOURCE_EXHAUSTED: errors.ResourceExhausted,
-    grpc.StatusCode.UNAVAILABLE: errors.Unavailable,
-}
-
 
 def status_details(error: DomainError) -> bytes:
     """A serialized google.rpc.Status: ErrorInfo names the error, BadRequest lists the fields."""
@@ -41,19 +29,24 @@ def status_details(error: DomainError) -> bytes:
         metadata={key: str(value) for key, value in error.extra.items() if isinstance(value, str | int | float)},
     )
     details = [_packed(info)]
+    if isinstance(error, Unavailable):
+        # google.rpc.RetryInfo: when a client may try again (HTTP's Retry-After)
+        retry = error_details_pb2.RetryInfo()
+        retry.retry_delay.seconds = RETRY_AFTER_SECONDS
+        details.append(_packed(retry))
     if error.violations:
         details.append(_packed(error_details_pb2.BadRequest(field_violations=[
             error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description)
             for v in error.violations
         ])))
-    status = status_pb2.Status(code=error.grpc_status.value[0], message=error.detail, details=details)
+    status = status_pb2.Status(code=statuses_of(error).grpc.value[0], message=error.detail, details=details)
     return bytes(status.SerializeToString())
 
 
 def domain_error_from_status(code: grpc.StatusCode, message: str,
                              trailing_metadata: Iterable[tuple[str, Any]] | None) -> DomainError | None:
     """Rebuild the DomainError a server sent (to re-raise it at our own edge); None if it was not one."""
-    error_class = _ERROR_BY_STATUS.get(code)
+    error_class = kind_for_grpc_status(code)
     if error_class is None:
         return None
     status = _status_from_metadata(trailing_metadata)
@@ -111,10 +104,17 @@ async def _abort_for(error: Exception, context: Any, method: str) -> None:
         # the handler (or an inner interceptor) already chose the status
         raise error
     if isinstance(error, DomainError):
+        grpc_status = statuses_of(error).grpc
         log.info("rpc refused", extra={"rpc_method": method, "error_code": error.code,
-                                       "grpc_status": error.grpc_status.name})
-        await context.abort(error.grpc_status, error.detail,
+                                       "grpc_status": grpc_status.name})
+        await context.abort(grpc_status, error.detail,
                             trailing_metadata=((STATUS_DETAILS_KEY, status_details(error)),))
+    if is_outage_error(error):
+        log.warning("rpc refused during an outage: %s: %s", type(error).__name__, error,
+                    extra={"rpc_method": method})
+        unavailable = Unavailable("the service cannot reach what it depends on right now; retry shortly")
+        await context.abort(statuses_of(unavailable).grpc, unavailable.detail,
+                            trailing_metadata=((STATUS_DETAILS_KEY, status_details(unavailable)),))
     trace_id = current_trace_id()
     log.exception("rpc failed unexpectedly", extra={"rpc_method": method})
     reference = f" (trace {trace_id})" if trace_id else ""

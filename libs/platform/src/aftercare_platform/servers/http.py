@@ -16,7 +16,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, 
 
 from aftercare_platform.auth.fastapi import AUTHENTICATOR_STATE
 from aftercare_platform.auth.tokens import Authenticator
-from aftercare_platform.errors import PROBLEM_TYPE_BASE
+from aftercare_platform.servers.error_statuses import PROBLEM_TYPE_BASE
+from aftercare_platform.servers.http_access_log import AccessLogMiddleware
 from aftercare_platform.servers.http_guard import RequestGuardMiddleware
 from aftercare_platform.servers.http_openapi import install_openapi
 from aftercare_platform.servers.http_problems import install_problem_handlers, problem_response
@@ -79,6 +80,7 @@ def build_http_app(
     app.add_middleware(RequestGuardMiddleware, owner=app, max_body_bytes=settings.http_max_body_bytes)
     install_problem_handlers(app)
     install_openapi(app)
+    app.add_middleware(AccessLogMiddleware)
     instrument_fastapi(app, telemetry)
     return app
 

@@ -24,8 +24,9 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from aftercare_platform.auth.fastapi import AUTHENTICATOR_STATE, PRINCIPAL_SCOPE_KEY, require_principal
-from aftercare_platform.errors import DomainError, InvalidArgument, problem_for
-from aftercare_platform.servers.http_problems import problem_response
+from aftercare_platform.errors import DomainError, InvalidArgument, PayloadTooLarge, UnsupportedMediaType
+from aftercare_platform.servers.error_statuses import statuses_of
+from aftercare_platform.servers.http_problems import problem_for, problem_response
 from aftercare_platform.validation import check_integer_text, check_text
 
 JSON_MEDIA_TYPES = frozenset({"application/json"})
@@ -88,16 +89,6 @@ def _check_address(scope: Scope) -> None:
     for name, value in pairs:
         check_text(name, value)
         check_integer_text(name, value)
-
-
-class PayloadTooLarge(DomainError):
-    http_status = HTTPStatus.REQUEST_ENTITY_TOO_LARGE
-    code = "payload-too-large"
-
-
-class UnsupportedMediaType(DomainError):
-    http_status = HTTPStatus.UNSUPPORTED_MEDIA_TYPE
-    code = "unsupported-media-type"
 
 
 class _StreamTooLarge(StarletteHTTPException):
@@ -191,8 +182,8 @@ class RequestGuardMiddleware:
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, error: DomainError) -> None:
         body = problem_for(error).as_dict() | {"instance": str(scope.get("path", ""))}
         headers = {"WWW-Authenticate": 'Bearer error="invalid_token"'} \
-            if error.http_status == HTTPStatus.UNAUTHORIZED else None
+            if statuses_of(error).http == HTTPStatus.UNAUTHORIZED else None
         if isinstance(error, UnsupportedMediaType):
             headers = {"Accept": str(error.extra.get("accepted", ""))}
-        await problem_response(int(error.http_status), body, headers)(scope, receive, send)
+        await problem_response(int(statuses_of(error).http), body, headers)(scope, receive, send)
 

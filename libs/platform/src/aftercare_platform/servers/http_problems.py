@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
@@ -12,12 +13,49 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from aftercare_platform.errors import PROBLEM_TYPE_BASE, DomainError, Unauthenticated, problem_for
+from aftercare_platform.errors import DomainError, Unauthenticated, Unavailable
+from aftercare_platform.outage import RETRY_AFTER_SECONDS, is_outage_error
+from aftercare_platform.servers.error_statuses import PROBLEM_TYPE_BASE, problem_type_of, statuses_of
 from aftercare_platform.telemetry.propagation import current_trace_id
 
 log = logging.getLogger(__name__)
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+@dataclass
+class Problem:
+    """An RFC 9457 problem body."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[dict[str, str]] = field(default_factory=list)
+    extra: dict[str, object] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, object]:
+        body: dict[str, object] = {
+            "type": self.type,
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+        }
+        if self.errors:
+            body["errors"] = self.errors
+        body.update(self.extra)
+        return body
+
+
+def problem_for(error: DomainError) -> Problem:
+    return Problem(
+        type=problem_type_of(error),
+        title=error.title,
+        status=int(statuses_of(error).http),
+        detail=error.detail,
+        errors=[{"field": v.field, "description": v.description} for v in error.violations],
+        extra={k: v for k, v in error.extra.items() if isinstance(v, str | int | float | bool | list)},
+    )
 
 
 class ProblemResponse(JSONResponse):
@@ -34,9 +72,12 @@ def problem_response(status: int, body: dict[str, Any], headers: dict[str, str] 
 
 async def domain_error_problem(request: Request, error: Exception) -> ProblemResponse:
     assert isinstance(error, DomainError)
-    body = problem_for(error).as_dict() | {"instance": request.url.path}
+    problem = problem_for(error)
+    body = problem.as_dict() | {"instance": request.url.path}
     headers = {"WWW-Authenticate": 'Bearer error="invalid_token"'} if isinstance(error, Unauthenticated) else None
-    return problem_response(int(error.http_status), body, headers)
+    if isinstance(error, Unavailable):
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    return problem_response(problem.status, body, headers)
 
 
 async def validation_problem(request: Request, error: Exception) -> ProblemResponse:
@@ -67,6 +108,13 @@ async def http_exception_problem(request: Request, error: Exception) -> ProblemR
         "detail": str(error.detail) if error.detail else phrase,
         "instance": request.url.path,
     }, dict(error.headers) if error.headers else None)
+
+
+def outage_problem(path: str) -> ProblemResponse:
+    """The database or broker cannot be reached: nothing is wrong with the request, so try it again soon."""
+    error = Unavailable("the service cannot reach what it depends on right now; retry shortly")
+    return problem_response(problem_for(error).status, problem_for(error).as_dict() | {"instance": path},
+                            {"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 def internal_error_problem(path: str) -> ProblemResponse:
@@ -101,7 +149,13 @@ class UnhandledErrorMiddleware:
 
         try:
             await self._app(scope, receive, tracking_send)
-        except Exception:
+        except Exception as error:
+            if is_outage_error(error) and not response_started:
+                # an outage is the other side's, not a bug here: one line, no stack
+                log.warning("request refused during an outage: %s: %s", type(error).__name__, error,
+                            extra={"http_method": scope.get("method"), "http_path": scope.get("path")})
+                await outage_problem(str(scope.get("path", "")))(scope, receive, send)
+                return
             log.exception("request failed unexpectedly",
                           extra={"http_method": scope.get("method"), "http_path": scope.get("path")})
             if response_started:

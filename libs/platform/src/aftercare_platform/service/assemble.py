@@ -21,6 +21,7 @@ from aftercare_platform.servers.grpc import GrpcServer, build_grpc_server
 from aftercare_platform.servers.http import HttpServer, build_http_app
 from aftercare_platform.service.definition import Infrastructure, ServiceDefinition, ServiceParts, SettingsT
 from aftercare_platform.settings import ServiceSettings
+from aftercare_platform.telemetry.platform_metrics import PlatformGauges
 from aftercare_platform.telemetry.setup import Telemetry
 
 log = logging.getLogger(__name__)
@@ -80,11 +81,17 @@ class AssembledService:
         self.definition, self.infra, self.parts = definition, infra, parts
         self.relay = OutboxRelay(infra.database, infra.broker, batch_size=settings.relay_batch_size,
                                  yield_to=parts.relay_yields_to)
-        self.consumers: list[Component] = [
+        self.event_consumers = [
             EventConsumer(infra.broker, infra.database, subscription, prefetch=settings.prefetch,
                           delivery_limit=settings.delivery_limit, attempts=settings.handler_retries)
             for subscription in parts.subscriptions
         ]
+        self.consumers: list[Component] = list(self.event_consumers)
+        meter = infra.telemetry.meter("aftercare.platform") if infra.telemetry else None
+        self.gauges = PlatformGauges(infra.database, infra.broker, [s.queue for s in parts.subscriptions],
+                                     meter=meter)
+        for name, description, sample in parts.gauges:
+            self.gauges.add(name, description, sample)
         self.grpc: GrpcServer | None = None
         if parts.grpc_servicers:
             self.grpc = build_grpc_server(
@@ -94,14 +101,19 @@ class AssembledService:
             )
         app = build_http_app(
             settings, routers=parts.http_routers, authenticator=infra.authenticator, telemetry=infra.telemetry,
-            readiness_checks={"database": infra.database.ping, "broker": infra.broker.ping},
+            readiness_checks={"database": infra.database.ping, "broker": infra.broker.ping,
+                              "consuming": self.consuming},
         )
         self.http = HttpServer(app, settings)
+
+    async def consuming(self) -> bool:
+        """Ready means consuming: every queue attached (re-attached after a broker restart) and handling."""
+        return all(consumer.consuming for consumer in self.event_consumers)
 
     @property
     def background(self) -> list[Component]:
         relay = [self.relay] if self.infra.settings.relay_in_process else []
-        return [*relay, *self.parts.background]
+        return [*relay, self.gauges, *self.parts.background]
 
 
 async def assemble(definition: ServiceDefinition[SettingsT], infra: Infrastructure[SettingsT]) -> AssembledService:

@@ -20,6 +20,7 @@ from aftercare_platform.clock import Clock
 from aftercare_platform.db.unit_of_work import Database
 from aftercare_platform.lifecycle import Component
 from aftercare_platform.settings import ServiceSettings
+from aftercare_platform.telemetry.platform_metrics import GaugeSample
 from aftercare_platform.telemetry.setup import Telemetry
 
 # a bare `ServiceDefinition` / `Infrastructure` means one on plain ServiceSettings
@@ -87,6 +88,8 @@ class ServiceParts:
     # awaited by the outbox relay before each batch: a service whose foreground work must come first (a burst
     # of due SLA deadlines) holds publishing back while it lasts; the events wait safely in the outbox
     relay_yields_to: Callable[[], Awaitable[None]] | None = None
+    # the service's own gauges (name, description, sampler), sampled with the platform's: deliveries pending, …
+    gauges: list[tuple[str, str, GaugeSample]] = field(default_factory=list)
 
     @property
     def registrations(self) -> list[ServicerRegistration]:

@@ -58,6 +58,31 @@ class TextFormatter(logging.Formatter):
         return super().format(record)
 
 
+class RepeatedWarningFilter(logging.Filter):
+    """A reconnecting library says the same thing every second: the first time is a WARNING line without its
+    stack, repeats within `window` seconds are dropped."""
+
+    def __init__(self, window: float = 60.0) -> None:
+        super().__init__()
+        self._window = window
+        self._last: dict[tuple[str, object], float] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING:
+            return True
+        key = (record.name, record.msg)
+        last = self._last.get(key)
+        self._last[key] = record.created
+        if last is not None and record.created - last < self._window:
+            return False
+        record.exc_info, record.exc_text = None, None
+        return True
+
+
+# the libraries whose reconnect attempts repeat
+_RECONNECTING_LOGGERS = ("aio_pika", "aiormq", "asyncpg", "sqlalchemy.pool")
+
+
 def configure_logging(settings: ServiceSettings, *, stream: TextIO | None = None) -> logging.Handler:
     """Replace the root handlers with one that writes to stderr (or `stream`) in the chosen format."""
     handler = logging.StreamHandler(stream or sys.stderr)
@@ -73,6 +98,12 @@ def configure_logging(settings: ServiceSettings, *, stream: TextIO | None = None
     root.setLevel(settings.log_level.upper())
     for name in _QUIET_LOGGERS:
         logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
+    repeats = RepeatedWarningFilter()
+    for name in _RECONNECTING_LOGGERS:
+        logger = logging.getLogger(name)
+        for old in [f for f in logger.filters if isinstance(f, RepeatedWarningFilter)]:
+            logger.removeFilter(old)
+        logger.addFilter(repeats)
     # uvicorn and grpc log through the root handler instead of their own
     for name in ("uvicorn", "uvicorn.error", "grpc"):
         logging.getLogger(name).handlers.clear()

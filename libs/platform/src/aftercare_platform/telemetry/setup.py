@@ -14,6 +14,7 @@ from opentelemetry.exporter.prometheus import PrometheusMetricReader
 from opentelemetry.propagators.composite import CompositePropagator
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import MetricReader, PeriodicExportingMetricReader
+from opentelemetry.sdk.metrics.view import View
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
@@ -23,6 +24,17 @@ from prometheus_client import REGISTRY, CollectorRegistry
 from aftercare_platform.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
+
+# what HTTP server metrics are labelled with: never the Host header, a client's address or the raw path,
+# which any client could vary to create series without end
+HTTP_METRIC_ATTRIBUTES = frozenset({
+    "http.method", "http.request.method", "http.status_code", "http.response.status_code", "http.route",
+    "http.scheme", "url.scheme",
+})
+
+
+def bounded_metric_views() -> list[View]:
+    return [View(instrument_name="http.server.*", attribute_keys=set(HTTP_METRIC_ATTRIBUTES))]
 
 
 @dataclass
@@ -113,7 +125,7 @@ def setup_telemetry(
             PeriodicExportingMetricReader(OTLPMetricExporter(endpoint=settings.otlp_endpoint, insecure=insecure))
         )
 
-    meter_provider = MeterProvider(resource=resource, metric_readers=readers)
+    meter_provider = MeterProvider(resource=resource, metric_readers=readers, views=bounded_metric_views())
     if set_global:
         trace.set_tracer_provider(tracer_provider)
         metrics.set_meter_provider(meter_provider)

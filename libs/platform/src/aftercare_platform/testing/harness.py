@@ -9,6 +9,7 @@ from aftercare_platform.bus.in_process import InProcessBroker
 from aftercare_platform.bus.ports import Broker
 from aftercare_platform.clock import Clock, SystemClock
 from aftercare_platform.db.engine import create_engine
+from aftercare_platform.db.statements import is_postgres
 from aftercare_platform.db.unit_of_work import Database
 from aftercare_platform.outbox.tables import define_platform_tables
 
@@ -31,7 +32,7 @@ async def open_database(url: str, schema: str, *, service_name: str = "platform-
     effects = effects_table(metadata)
     engine = create_engine(url, schema)
     async with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
+        if is_postgres(engine):
             await connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
         await connection.run_sync(metadata.create_all)
     database = Database(engine, schema=schema, service_name=service_name, tables=tables,

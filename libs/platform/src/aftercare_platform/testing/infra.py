@@ -49,7 +49,7 @@ def _with_vhost(amqp_url: str, vhost: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, "/" + vhost, parts.query, parts.fragment))
 
 
-def _own_vhost(amqp_url: str) -> tuple[str, str | None]:
+def own_vhost(amqp_url: str) -> tuple[str, str | None]:
     """A fresh vhost isolates this session's exchanges and queues from any other run on the broker."""
     host = urlsplit(amqp_url).hostname or "127.0.0.1"
     ctl = shutil.which("rabbitmqctl") or ("/usr/sbin/rabbitmqctl" if os.path.exists("/usr/sbin/rabbitmqctl") else None)
@@ -96,7 +96,7 @@ def start_servers(stack: ExitStack) -> Servers:
             + ", ".join(missing)
             + " (start them, e.g. `bash .ci/ensure-servers`, or set AFTERCARE_TEST_PG_URL / AFTERCARE_TEST_AMQP_URL)"
         )
-    session_amqp, vhost = _own_vhost(amqp_url)
+    session_amqp, vhost = own_vhost(amqp_url)
     if vhost:
         stack.callback(drop_vhost, vhost)
     return Servers(pg_url, session_amqp, "local")

@@ -26,19 +26,19 @@ async def main() -> None:
                              prefetch=10, delivery_limit=20, attempts=3)
     if kill_before_ack:
         # the handler's transaction commits, then the process dies before the ack reaches the broker
-        original = consumer._process
+        original = consumer._on_delivery
 
         async def process_then_die(delivery: Delivery) -> None:
             class NoAck:
                 def __getattr__(self, name):
                     return getattr(delivery, name)
 
-                async def ack(self):
+                async def ack(self, *, multiple=False):
                     os.kill(os.getpid(), signal.SIGKILL)
 
             await original(NoAck())
 
-        consumer._process = process_then_die
+        consumer._on_delivery = process_then_die
     await consumer.start()
     print("consumer ready", flush=True)
     await asyncio.Event().wait()

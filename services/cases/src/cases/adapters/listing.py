@@ -6,6 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from aftercare_platform.db.statements import is_postgres
 from sqlalchemy import ColumnElement, and_, func, literal, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -25,7 +26,7 @@ class TextMatch(StrEnum):
 
 
 async def text_match_for(connection: AsyncConnection) -> TextMatch:
-    if connection.dialect.name != "postgresql":
+    if not is_postgres(connection):
         return TextMatch.SUBSTRING
     found = await connection.exec_driver_sql("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
     return TextMatch.SUBSTRING if found.first() is not None else TextMatch.WORDS

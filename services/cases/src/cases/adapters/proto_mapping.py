@@ -1,86 +1,69 @@
 """Domain values <-> aftercare.cases.v1 messages.
 
-Domain payloads use the proto field names and the domain's enum values
-(`in_progress`, `P1`, `engineer`); a proto enum value is the enum's name in
-UPPER_SNAKE plus the domain value upper-cased (`CASE_STATUS_IN_PROGRESS`,
-`PRIORITY_P1`, `ACTOR_ROLE_ENGINEER`), so the mapping is mechanical and driven by
-the message descriptors.
+Domain payloads use the proto field names and the domain's enum values, which are the wire's short
+forms (`in_progress`, `P1`, `engineer`); the platform's `EnumMap` turns them into proto numbers, so
+the mapping is mechanical and driven by the message descriptors.
 """
 
 from __future__ import annotations
 
-import functools
-import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, TypeVar, cast
 
-from aftercare.cases.v1 import cases_pb2, events_pb2
+from aftercare.cases.v1 import cases_pb2
+from aftercare.common.v1 import common_pb2
+from aftercare_platform.contracts import EnumMap
+from aftercare_platform.contracts.event_types import CASE_EVENTS
+from aftercare_platform.contracts.event_types import EVENT_MESSAGES as MESSAGES_BY_TYPE
 from google.protobuf import json_format
-from google.protobuf.descriptor import Descriptor, EnumDescriptor
+from google.protobuf.descriptor import Descriptor
 from google.protobuf.message import Message
 
+from cases.domain import vocabulary as v
+from cases.domain.activities import ActivityKind
+from cases.domain.actors import Role
 from cases.domain.case import Case
 from cases.domain.decisions import DomainEvent
-from cases.domain.lifecycle import allowed_actions
+from cases.domain.lifecycle import Action, allowed_actions
+from cases.domain.queries import SortDirection, SortField
 from cases.domain.timeline import TimelineEntry, canonical_json, canonical_time
-from cases.domain.vocabulary import parse_enum
 
 M = TypeVar("M", bound=Message)
 E = TypeVar("E", bound=StrEnum)
 
-EVENT_MESSAGES: Mapping[str, type[Message]] = {
-    "created": events_pb2.CaseCreated,
-    "assigned": events_pb2.CaseAssigned,
-    "acknowledged": events_pb2.CaseAcknowledged,
-    "priority_changed": events_pb2.CasePriorityChanged,
-    "escalated": events_pb2.CaseEscalated,
-    "vendor_escalation_confirmed": events_pb2.CaseVendorEscalationConfirmed,
-    "waiting_for_customer": events_pb2.CaseWaitingForCustomer,
-    "resumed": events_pb2.CaseResumed,
-    "activity_recorded": events_pb2.CaseActivityRecorded,
-    "diagnosis_reported": events_pb2.CaseDiagnosisReported,
-    "note_added": events_pb2.CaseNoteAdded,
-    "entry_corrected": events_pb2.CaseEntryCorrected,
-    "complaint_filed": events_pb2.CaseComplaintFiled,
-    "resolved": events_pb2.CaseResolved,
-    "confirmed": events_pb2.CaseConfirmed,
-    "rejected": events_pb2.CaseRejected,
-    "closed": events_pb2.CaseClosed,
-    "reopened": events_pb2.CaseReopened,
-    "cancelled": events_pb2.CaseCancelled,
+# the payload message of each case event, by verb (the platform's registry of case events)
+EVENT_MESSAGES: Mapping[str, type[Message]] = CASE_EVENTS
+
+ENUM_MAPS: Mapping[type[StrEnum], EnumMap[Any]] = {
+    m.domain: m
+    for m in (
+        EnumMap(cases_pb2.CaseStatus, v.Status),
+        EnumMap(cases_pb2.Category, v.Category),
+        EnumMap(cases_pb2.CaseKind, v.Kind),
+        EnumMap(cases_pb2.Priority, v.Priority),
+        EnumMap(cases_pb2.Tier, v.Tier),
+        EnumMap(cases_pb2.Visibility, v.Visibility),
+        EnumMap(cases_pb2.Channel, v.Channel),
+        EnumMap(cases_pb2.Entitlement, v.Entitlement),
+        EnumMap(cases_pb2.ComplaintAbout, v.ComplaintAbout),
+        EnumMap(cases_pb2.CancelReason, v.CancelReason),
+        EnumMap(cases_pb2.ActivityKind, ActivityKind),
+        EnumMap(cases_pb2.CaseAction, Action),
+        EnumMap(cases_pb2.CaseSortField, SortField),
+        EnumMap(cases_pb2.SortDirection, SortDirection),
+        EnumMap(common_pb2.ActorRole, Role),
+    )
 }
 
 
-@functools.cache
-def enum_prefix(enum: EnumDescriptor) -> str:
-    """`CaseStatus` -> `CASE_STATUS_`."""
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", enum.name).upper() + "_"
-
-
-def to_proto_enum_name(enum: EnumDescriptor, value: str) -> str:
-    name = enum_prefix(enum) + value.upper()
-    if name not in enum.values_by_name:
-        raise ValueError(f"{value!r} has no {enum.full_name} value {name}")
-    return name
-
-
-def from_proto_enum(domain: type[E], enum: EnumDescriptor, number: int, field: str) -> E | None:
-    """The domain member for a proto enum number; None for *_UNSPECIFIED; InvalidArgument naming
-    `field` for a number this server does not know."""
-    if number == 0:
-        return None
-    value = enum.values_by_number.get(number)
-    name = value.name.removeprefix(enum_prefix(enum)) if value else str(number)
-    return parse_enum(domain, name, field)
+def enum_map(domain: type[E]) -> EnumMap[E]:
+    """The map between a domain enum of cases and its proto enum."""
+    return ENUM_MAPS[domain]
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _enum_number(enum: EnumDescriptor, value: str) -> int:
-    return int(enum.values_by_name[to_proto_enum_name(enum, value)].number)
 
 
 def _fill(message: Message, payload: Mapping[str, Any]) -> None:
@@ -96,10 +79,11 @@ def _fill(message: Message, payload: Mapping[str, Any]) -> None:
         nested, enum = field.message_type, field.enum_type
         target = getattr(message, key) if nested is not None or field.is_repeated else None
         if enum is not None:
+            words = EnumMap.words(enum)
             if field.is_repeated:
-                target.extend(_enum_number(enum, v) for v in value)  # type: ignore[union-attr]
+                target.extend(words.numbers(value, key))  # type: ignore[union-attr]
             else:
-                setattr(message, key, _enum_number(enum, value))
+                setattr(message, key, words.number(value, key))
         elif nested is None:
             if field.is_repeated:
                 target.extend(value)  # type: ignore[union-attr]
@@ -125,7 +109,7 @@ def to_message(payload: Mapping[str, Any], message: M) -> M:
 
 
 def event_message(event: DomainEvent) -> Message:
-    return to_message(event.payload, EVENT_MESSAGES[event.name]())
+    return to_message(event.payload, MESSAGES_BY_TYPE[event.type]())
 
 
 def event_data(event: DomainEvent) -> dict[str, Any]:

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
 
+from aftercare_platform.db.statements import insert_ignore, upsert
 from aftercare_platform.errors import FailedPrecondition
 from sqlalchemy import CursorResult, Select, and_, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from cases.adapters.case_codec import case_columns, case_from_document
@@ -40,14 +40,6 @@ class RequestClaim:
     fresh: bool
 
 
-def _upsert(dialect: str) -> Any:
-    return postgresql.insert if dialect == "postgresql" else sqlite.insert
-
-
-def _dialect(session: AsyncSession) -> str:
-    return session.bind.dialect.name
-
-
 def _case_by(ref: CaseRef) -> Select[Any]:
     query = select(cases.c.document, cases.c.head_position, cases.c.head_hash)
     if ref.case_id is not None:
@@ -71,12 +63,10 @@ async def next_sequence(session: AsyncSession, region: str, day: date) -> int:
     """The next number of (region, day). The row stays locked until commit, so concurrent creators
     queue on it and a rolled-back creation gives its number back: no duplicates, no gaps."""
     table = case_number_sequences
-    statement = (
-        _upsert(_dialect(session))(table)
-        .values(region=region, day=day, last=1)
-        .on_conflict_do_update(index_elements=[table.c.region, table.c.day], set_={"last": table.c.last + 1})
-        .returning(table.c.last)
-    )
+    statement = upsert(
+        session, table, ["region", "day"], {"region": region, "day": day, "last": 1}, update=[],
+        set_={"last": table.c.last + 1},
+    ).returning(table.c.last)
     return int((await session.execute(statement)).scalar_one())
 
 
@@ -86,11 +76,9 @@ async def claim_request(
     """Record `request_id` for `case_id`, or find the case it already names. A concurrent claim of the
     same id waits here until the other transaction ends (PostgreSQL's unique index does that)."""
     table = create_requests
-    statement = (
-        _upsert(_dialect(session))(table)
-        .values(requester=requester, request_id=request_id, fingerprint=fingerprint, case_id=case_id, created_at=at)
-        .on_conflict_do_nothing(index_elements=[table.c.requester, table.c.request_id])
-    )
+    claim = {"requester": requester, "request_id": request_id, "fingerprint": fingerprint, "case_id": case_id,
+             "created_at": at}
+    statement = insert_ignore(session, table, ["requester", "request_id"], claim)
     result = cast(CursorResult[Any], await session.execute(statement))
     if result.rowcount:
         return RequestClaim(case_id, fingerprint, fresh=True)

@@ -163,9 +163,5 @@ class Case:
     # the partner key that reported it: it follows the case even while its company is unknown
     reported_by: str | None = None
 
-    @property
-    def open_complaints(self) -> tuple[Complaint, ...]:
-        return tuple(c for c in self.complaints if c.is_open)
-
     def complaint(self, sequence: int) -> Complaint | None:
         return next((c for c in self.complaints if c.sequence == sequence), None)

@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from aftercare_platform.errors import InvalidArgument
+from aftercare_platform.paging import PAGE_SIZE_DEFAULT
 
 from cases.domain.actors import Actor
 from cases.domain.case import Case
@@ -21,8 +22,6 @@ from cases.domain.text import SHORT_TEXT_MAX, optional_text
 from cases.domain.timeline import canonical_time
 from cases.domain.vocabulary import Category, Kind, Priority, Status, Tier
 
-PAGE_SIZE_DEFAULT = 50
-PAGE_SIZE_MAX = 200
 SEARCH_TEXT_MAX = 500
 FILTER_VALUES_MAX = 100  # values in one repeated filter field
 
@@ -41,11 +40,6 @@ class TimeRange:
         if self.start is not None and self.end is not None and self.start >= self.end:
             raise InvalidArgument.for_field(f"{field}.end_time", "must be after start_time")
         return self
-
-    def contains(self, instant: datetime | None) -> bool:
-        if instant is None:
-            return False
-        return (self.start is None or instant >= self.start) and (self.end is None or instant < self.end)
 
     def as_key(self) -> list[str | None]:
         return [canonical_time(b) if b else None for b in (self.start, self.end)]
@@ -113,31 +107,6 @@ class CaseFilter:
         canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return hashlib.sha256(canonical.encode()).hexdigest()[:32]
 
-    def matches(self, case: Case) -> bool:
-        """The filter as a predicate (the in-memory repository, and a check for SQL's results)."""
-        checks = (
-            not self.matches_nothing,
-            not self.company_ids or case.company_id in self.company_ids,
-            not self.statuses or case.status in self.statuses,
-            not self.priorities or case.priority in self.priorities,
-            not self.categories or case.category in self.categories,
-            not self.kinds or case.kind in self.kinds,
-            not self.tiers or case.tier in self.tiers,
-            not self.regions or case.region in self.regions,
-            not self.assignee_ids or case.assignee in self.assignee_ids,
-            self.asset_manufacturer is None
-            or (case.asset.manufacturer or "").lower() == self.asset_manufacturer.lower(),
-            self.created is None or self.created.contains(case.created_at),
-            self.closed is None or self.closed.contains(case.closed_at),
-            self.text is None or _mentions(case, self.text),
-        )
-        return all(checks)
-
-
-def _mentions(case: Case, text: str) -> bool:
-    haystack = " ".join((case.number, case.description, *case.error_codes)).lower()
-    return all(word in haystack for word in text.lower().split())
-
 
 def scoped_to(wanted: CaseFilter, actor: Actor) -> CaseFilter:
     """`wanted` narrowed to what `actor` may see. Asking for another company's cases
@@ -187,14 +156,6 @@ class Sort:
         if self.field is SortField.PRIORITY:
             return case.priority.rank
         return case.number
-
-
-def page_size(requested: int | None, field_name: str = "page.page_size") -> int:
-    if requested is None or requested == 0:
-        return PAGE_SIZE_DEFAULT
-    if requested < 0:
-        raise InvalidArgument.for_field(field_name, f"must not be negative, got {requested}")
-    return min(requested, PAGE_SIZE_MAX)
 
 
 @dataclass(frozen=True)

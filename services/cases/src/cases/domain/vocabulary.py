@@ -1,16 +1,13 @@
 """The closed vocabularies of a case: status, category, kind, priority, tier and friends.
 
-Values are lower-case words (priorities `P1`..`P4`); the proto enums carry the same
-names upper-cased behind their prefix (`STATUS_IN_PROGRESS`, `PRIORITY_P1`), so the
-mapping at the edge is mechanical.
+Values are the wire's short forms: lower-case words (`in_progress`), codes in upper case
+(priorities `P1`..`P4`, categories `A`..`G`); the proto enums carry the same names behind their
+prefix (`CASE_STATUS_IN_PROGRESS`, `PRIORITY_P1`), and the platform's `EnumMap` converts at the edge.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TypeVar
-
-from aftercare_platform.errors import InvalidArgument
 
 
 class Status(StrEnum):
@@ -24,10 +21,6 @@ class Status(StrEnum):
     # engineer has not answered the customer yet; `acknowledge` moves it to in_progress
     REOPENED = "reopened"
     CANCELLED = "cancelled"
-
-    @property
-    def is_terminal(self) -> bool:
-        return self is Status.CANCELLED
 
     @property
     def clocks_paused(self) -> bool:
@@ -131,18 +124,3 @@ class CancelReason(StrEnum):
     DUPLICATE = "duplicate"
     NOT_OURS = "not_ours"
     WITHDRAWN = "withdrawn"  # the customer no longer needs it
-
-
-E = TypeVar("E", bound=StrEnum)
-
-
-def parse_enum(enum: type[E], value: object, field: str) -> E:
-    """`value` as a member of `enum` (by value, case-insensitively), else InvalidArgument naming `field`."""
-    if isinstance(value, enum):
-        return value
-    if isinstance(value, str):
-        for member in enum:
-            if member.value.lower() == value.strip().lower():
-                return member
-    allowed = ", ".join(m.value for m in enum)
-    raise InvalidArgument.for_field(field, f"unknown value {value!r}; one of: {allowed}")

@@ -22,12 +22,12 @@ from aftercare.cases.v1 import cases_pb2 as pb
 from aftercare.cases.v1 import cases_pb2_grpc
 from aftercare.common.v1 import common_pb2
 from aftercare_platform.cli.grpc_connection import GrpcConnection as Connection
+from aftercare_platform.contracts import EnumMap
 from google.protobuf.descriptor import EnumDescriptor
 
-from cases.adapters.proto_mapping import enum_prefix, to_proto_enum_name
+from cases.adapters.proto_mapping import enum_map
 from cases.domain.queries import SortDirection, SortField
 from cases.domain.vocabulary import Category, Kind, Priority, Status, Tier
-from cases.entrypoints.grpc_requests import ENUMS
 
 app = typer.Typer(help="Work cases over gRPC (open, show, list, note, assign, escalate, resolve, close).",
                   no_args_is_help=True)
@@ -46,13 +46,12 @@ def main(
 
 def _number(value: StrEnum) -> Any:
     """The proto enum number of a domain value (typed Any: each proto enum has its own ValueType)."""
-    descriptor: EnumDescriptor = ENUMS[type(value)]
-    return int(descriptor.values_by_name[to_proto_enum_name(descriptor, value.value)].number)
+    return enum_map(type(value)).number(value)
 
 
 def _word(descriptor: EnumDescriptor, number: int) -> str:
-    value = descriptor.values_by_number.get(number)
-    return value.name.removeprefix(enum_prefix(descriptor)).lower() if value else str(number)
+    """The short form the CLI prints (a number this CLI does not know yet: the number)."""
+    return EnumMap.words(descriptor).spell(number) or "-"
 
 
 def _ref(case: str) -> dict[str, Any]:
@@ -61,10 +60,10 @@ def _ref(case: str) -> dict[str, Any]:
 
 def _print_case(case: pb.Case) -> None:
     typer.echo(f"{case.case_number}  {_word(pb.CaseStatus.DESCRIPTOR, case.status)}  "
-               f"{_word(pb.Priority.DESCRIPTOR, case.priority).upper()}  tier {_word(pb.Tier.DESCRIPTOR, case.tier)}"
+               f"{_word(pb.Priority.DESCRIPTOR, case.priority)}  tier {_word(pb.Tier.DESCRIPTOR, case.tier)}"
                f"  assignee {case.assignee_id or '-'}")
     typer.echo(f"  id {case.case_id}  region {case.region}  company {case.company_id or '-'}  "
-               f"category {_word(pb.Category.DESCRIPTOR, case.category).upper()}  "
+               f"category {_word(pb.Category.DESCRIPTOR, case.category)}  "
                f"kind {_word(pb.CaseKind.DESCRIPTOR, case.kind)}")
     typer.echo(f"  {case.description}")
     allowed = ", ".join(_word(pb.CaseAction.DESCRIPTOR, a) for a in case.allowed_actions)
@@ -157,7 +156,7 @@ def list_cases(
                 filter=wanted, sort_field=_number(sort), sort_direction=_number(direction), page=page))
     for case in found.cases:
         typer.echo(f"{case.case_number}  {_word(pb.CaseStatus.DESCRIPTOR, case.status):<16} "
-                   f"{_word(pb.Priority.DESCRIPTOR, case.priority).upper()}  {case.company_id or '-':<12} "
+                   f"{_word(pb.Priority.DESCRIPTOR, case.priority)}  {case.company_id or '-':<12} "
                    f"{case.assignee_id or '-':<12} {case.description[:60]}")
     if not found.cases:
         typer.echo("no cases")

@@ -30,10 +30,11 @@ from aftercare.cases.v1 import cases_pb2
 from aftercare.sla.v1 import events_pb2, sla_pb2
 from aftercare_platform.bus.consumer import EventSubscription, PermanentError
 from aftercare_platform.bus.envelope import CloudEvent
+from aftercare_platform.contracts import EnumMap
+from aftercare_platform.contracts.event_types import parse_data
 from aftercare_platform.db.unit_of_work import UnitOfWork
-from google.protobuf import json_format
+from aftercare_platform.errors import InvalidArgument
 from google.protobuf.duration_pb2 import Duration
-from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from cases.domain.vocabulary import Visibility
@@ -49,7 +50,6 @@ SLA_SOURCE = "sla-timer"
 @dataclass(frozen=True)
 class FactType:
     kind: str
-    message: type[Message]
     details: Callable[[Any], dict[str, Any]]
     visibility: Visibility = Visibility.INTERNAL
 
@@ -64,20 +64,21 @@ def _instant(stamp: Timestamp) -> str | None:
     return stamp.ToDatetime(tzinfo=UTC).isoformat(timespec="microseconds")
 
 
-def _enum_word(enum: Any, number: int, prefix: str) -> str:
-    """`CLOCK_KIND_FIRST_RESPONSE` -> `first_response`."""
-    name: str = enum.Name(number) if number in enum.values() else f"{prefix}{number}"
-    return name.removeprefix(prefix).lower()
+CLOCK_KINDS = EnumMap.words(sla_pb2.ClockKind)
+ACTION_KINDS = EnumMap.words(sla_pb2.ActionKind)
+ROLES = EnumMap.words(sla_pb2.NotifyRole)
+CHANNELS = EnumMap.words(sla_pb2.NotifyChannel)
+PRIORITIES = EnumMap.words(cases_pb2.Priority)
 
 
 def _actions(actions: Any) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for action in actions:
-        item: dict[str, Any] = {"kind": _enum_word(sla_pb2.ActionKind, action.kind, "ACTION_KIND_")}
+        item: dict[str, Any] = {"kind": ACTION_KINDS.spell(action.kind)}
         if action.roles:
-            item["roles"] = [_enum_word(sla_pb2.NotifyRole, r, "NOTIFY_ROLE_") for r in action.roles]
+            item["roles"] = [ROLES.spell(r) for r in action.roles]
         if action.channels:
-            item["channels"] = [_enum_word(sla_pb2.NotifyChannel, c, "NOTIFY_CHANNEL_") for c in action.channels]
+            item["channels"] = [CHANNELS.spell(c) for c in action.channels]
         if action.tiers:
             item["tiers"] = int(action.tiers)
         out.append(item)
@@ -86,10 +87,9 @@ def _actions(actions: Any) -> list[dict[str, Any]]:
 
 def _clock(message: Any) -> dict[str, Any]:
     """Fields 1-14, the description of the clock every SLA payload starts with."""
-    priority = message.priority
     return {
-        "clock_kind": _enum_word(sla_pb2.ClockKind, message.clock_kind, "CLOCK_KIND_"),
-        "priority": _enum_word(cases_pb2.Priority, priority, "PRIORITY_").upper() if priority else None,
+        "clock_kind": CLOCK_KINDS.spell(message.clock_kind),
+        "priority": PRIORITIES.spell(message.priority),
         "policy": message.policy or None,
         "cycle": int(message.cycle),
         "target_seconds": _seconds(message.target),
@@ -128,18 +128,18 @@ def _withdrawn(m: events_pb2.SlaBreachWithdrawn) -> dict[str, Any]:
 
 
 SLA_FACTS: dict[str, FactType] = {
-    "aftercare.sla.warning.v1": FactType("sla.warning", events_pb2.SlaWarning, _warning),
-    "aftercare.sla.breached.v1": FactType("sla.breached", events_pb2.SlaBreached, _breached),
-    "aftercare.sla.met.v1": FactType("sla.met", events_pb2.SlaMet, _met),
-    "aftercare.sla.breach_withdrawn.v1": FactType("sla.breach_withdrawn", events_pb2.SlaBreachWithdrawn, _withdrawn),
+    "aftercare.sla.warning.v1": FactType("sla.warning", _warning),
+    "aftercare.sla.breached.v1": FactType("sla.breached", _breached),
+    "aftercare.sla.met.v1": FactType("sla.met", _met),
+    "aftercare.sla.breach_withdrawn.v1": FactType("sla.breach_withdrawn", _withdrawn),
 }
 
 
 def sla_fact_payload(event: CloudEvent, fact: FactType) -> tuple[str, dict[str, Any]]:
     """The case id and the entry payload of an SLA event; PermanentError when it does not parse."""
     try:
-        message: Any = event.data_as(fact.message)
-    except json_format.ParseError as bad:
+        message: Any = parse_data(event)
+    except InvalidArgument as bad:
         raise PermanentError(f"{event.type} {event.id}: data does not parse: {bad}") from bad
     case_id = message.case_id or event.subject
     if not case_id:

@@ -13,12 +13,13 @@ from aftercare.cases.v1 import cases_pb2_grpc
 from aftercare.common.v1 import common_pb2
 from aftercare_platform.auth.context import current_principal
 from aftercare_platform.errors import InvalidArgument
+from aftercare_platform.paging import page_size
 
 from cases.adapters.proto_mapping import case_message, timeline_entry_message
 from cases.domain import commands
 from cases.domain.actors import Actor
 from cases.domain.case import Case
-from cases.domain.queries import CaseQuery, page_size
+from cases.domain.queries import CaseQuery
 from cases.domain.vocabulary import CancelReason, ComplaintAbout, Priority, Tier, Visibility
 from cases.entrypoints import grpc_requests as read
 from cases.entrypoints.principals import actor_of
@@ -110,14 +111,14 @@ class CaseServicer(cases_pb2_grpc.CaseServiceServicer):
 
     async def Assign(self, request: pb.AssignRequest, context: Any) -> pb.AssignResponse:
         tier = read.optional_enum(Tier, request.tier, "tier")
-        case = await self._case(request, commands.assign, assignee=request.assignee_id, tier=tier,
-                                reason=request.reason)
+        case = await self._case(request, commands.assign, request_id=request.request_id,
+                                assignee=request.assignee_id, tier=tier, reason=request.reason)
         return pb.AssignResponse(case=case)
 
     async def Reassign(self, request: pb.ReassignRequest, context: Any) -> pb.ReassignResponse:
         complaint = request.complaint_sequence if request.HasField("complaint_sequence") else None
-        case = await self._case(request, commands.reassign, assignee=request.assignee_id, reason=request.reason,
-                                complaint_sequence=complaint)
+        case = await self._case(request, commands.reassign, request_id=request.request_id,
+                                assignee=request.assignee_id, reason=request.reason, complaint_sequence=complaint)
         return pb.ReassignResponse(case=case)
 
     async def TakeOver(self, request: pb.TakeOverRequest, context: Any) -> pb.TakeOverResponse:
@@ -132,7 +133,8 @@ class CaseServicer(cases_pb2_grpc.CaseServiceServicer):
 
     async def Escalate(self, request: pb.EscalateRequest, context: Any) -> pb.EscalateResponse:
         tier = read.optional_enum(Tier, request.to_tier, "to_tier")
-        case = await self._case(request, commands.escalate, reason=request.reason, to_tier=tier, to_rma=request.to_rma)
+        case = await self._case(request, commands.escalate, request_id=request.request_id, reason=request.reason,
+                                to_tier=tier, to_rma=request.to_rma)
         return pb.EscalateResponse(case=case)
 
     async def ConfirmVendorEscalation(
@@ -155,7 +157,8 @@ class CaseServicer(cases_pb2_grpc.CaseServiceServicer):
     async def RecordActivity(self, request: pb.RecordActivityRequest, context: Any) -> pb.RecordActivityResponse:
         if not request.HasField("activity"):
             raise InvalidArgument.for_field("activity", "is required")
-        outcome = await self._run(request, commands.record_activity, activity=read.activity(request.activity))
+        outcome = await self._run(request, commands.record_activity, request_id=request.request_id,
+                                  activity=read.activity(request.activity))
         return pb.RecordActivityResponse(case=case_message(outcome.case),
                                          entry=timeline_entry_message(outcome.entries[0]))
 

@@ -9,20 +9,18 @@ from typing import Any, TypeVar
 from aftercare.cases.v1 import cases_pb2
 from aftercare.common.v1 import common_pb2
 from aftercare_platform.errors import InvalidArgument
-from google.protobuf.descriptor import EnumDescriptor
+from aftercare_platform.paging import page_size
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from cases.adapters.proto_mapping import from_proto_enum
+from cases.adapters.proto_mapping import enum_map
 from cases.domain.activities import Activity, ActivityKind
 from cases.domain.case import Asset, Caller, FaultReport
 from cases.domain.commands import NewCase
-from cases.domain.queries import CaseFilter, Sort, SortDirection, SortField, TimeRange, page_size
+from cases.domain.queries import CaseFilter, Sort, SortDirection, SortField, TimeRange
 from cases.domain.references import CaseRef
 from cases.domain.vocabulary import (
-    CancelReason,
     Category,
     Channel,
-    ComplaintAbout,
     Entitlement,
     Kind,
     Priority,
@@ -33,34 +31,14 @@ from cases.domain.vocabulary import (
 
 E = TypeVar("E", bound=StrEnum)
 
-ENUMS: dict[type[StrEnum], EnumDescriptor] = {
-    Status: cases_pb2.CaseStatus.DESCRIPTOR,
-    Category: cases_pb2.Category.DESCRIPTOR,
-    Kind: cases_pb2.CaseKind.DESCRIPTOR,
-    Priority: cases_pb2.Priority.DESCRIPTOR,
-    Tier: cases_pb2.Tier.DESCRIPTOR,
-    Visibility: cases_pb2.Visibility.DESCRIPTOR,
-    Channel: cases_pb2.Channel.DESCRIPTOR,
-    Entitlement: cases_pb2.Entitlement.DESCRIPTOR,
-    ActivityKind: cases_pb2.ActivityKind.DESCRIPTOR,
-    SortField: cases_pb2.CaseSortField.DESCRIPTOR,
-    SortDirection: cases_pb2.SortDirection.DESCRIPTOR,
-    ComplaintAbout: cases_pb2.ComplaintAbout.DESCRIPTOR,
-    CancelReason: cases_pb2.CancelReason.DESCRIPTOR,
-}
 
-
-def optional_enum(domain: type[E], number: int, field: str, descriptor: EnumDescriptor | None = None) -> E | None:
+def optional_enum(domain: type[E], number: int, field: str) -> E | None:
     """None for *_UNSPECIFIED; InvalidArgument naming `field` for a number this server does not know."""
-    return from_proto_enum(domain, descriptor or ENUMS[domain], number, field)
+    return enum_map(domain).optional(number, field)
 
 
-def required_enum(domain: type[E], number: int, field: str, descriptor: EnumDescriptor | None = None) -> E:
-    value = optional_enum(domain, number, field, descriptor)
-    if value is None:
-        allowed = ", ".join(m.value for m in domain)
-        raise InvalidArgument.for_field(field, f"is required; one of: {allowed}")
-    return value
+def required_enum(domain: type[E], number: int, field: str) -> E:
+    return enum_map(domain).member(number, field)
 
 
 def case_ref(request: Any) -> CaseRef:

@@ -21,6 +21,7 @@ from typing import Annotated, Any
 
 from aftercare_platform.auth.fastapi import require_principal
 from aftercare_platform.auth.principal import Principal
+from aftercare_platform.paging import page_size
 from fastapi import APIRouter, Depends, Path, Query, Response, status
 
 from cases.adapters.proto_mapping import case_payload, timeline_entry_payload
@@ -30,7 +31,7 @@ from cases.domain.actors import Actor
 from cases.domain.case import Asset, Caller, Case, FaultReport
 from cases.domain.commands import NewCase
 from cases.domain.lifecycle import Action
-from cases.domain.queries import CaseFilter, CaseQuery, Sort, SortDirection, SortField, TimeRange, page_size
+from cases.domain.queries import CaseFilter, CaseQuery, Sort, SortDirection, SortField, TimeRange
 from cases.domain.references import CaseRef
 from cases.domain.vocabulary import Category, Kind, Priority, Status, Tier
 from cases.entrypoints import http_models as m

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from aftercare_platform.db.statements import insert_ignore, upsert
 from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake.adapters import sql
 from intake.adapters.tables import downtime, known_cases, submissions
 from intake.domain.downtime import DowntimeInterval
 from intake.domain.duplicates import OpenCase
@@ -48,7 +48,7 @@ async def record_case(session: AsyncSession, case: KnownCase) -> None:
         "status": case.status, "opened_at": case.opened_at, "last_event_at": case.event_at,
         "caller_email": case.caller_email, "caller_phone": case.caller_phone, "reported_by": case.reported_by,
     }
-    inserted = await session.execute(sql.insert_ignoring_conflict(session, known_cases, row, ["case_id"]))
+    inserted = await session.execute(insert_ignore(session, known_cases, ["case_id"], row))
     if getattr(inserted, "rowcount", 0):
         return
     if case.reported_by:  # only intake's own delivery knows which partner reported it (the event may come first)
@@ -108,7 +108,7 @@ async def record_resolution(session: AsyncSession, *, case_id: str, case_number:
            "asset_key": known.asset_key if known else None,
            "contract_id": (known.contract_id if known else None) or contract_id,
            "opened_at": known.opened_at if known else None, "restored_at": restored_at}
-    await session.execute(sql.upsert(session, downtime, [row], ["case_id"]))
+    await session.execute(upsert(session, downtime, ["case_id"], row))
 
 
 async def complete_downtime(session: AsyncSession, case: KnownCase) -> None:

@@ -18,6 +18,7 @@ from aftercare_platform.settings import ServiceSettings
 from aftercare_platform.telemetry.setup import Telemetry
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
+from intake.adapters.proto_mapping import CASE_CHANNELS, CATEGORIES, ENTITLEMENTS, KINDS, PRIORITIES
 from intake.domain.case_plan import CasePlan
 
 
@@ -48,12 +49,6 @@ class CasesGateway(Protocol):
         ...
 
 
-def _enum(descriptor: Any, prefix: str, value: str | None) -> int:
-    if not value:
-        return 0
-    return int(descriptor.values_by_name[f"{prefix}_{value.upper()}"].number)
-
-
 def create_case_request(request_id: str, plan: CasePlan) -> pb.CreateCaseRequest:
     return pb.CreateCaseRequest(
         request_id=request_id,
@@ -64,12 +59,12 @@ def create_case_request(request_id: str, plan: CasePlan) -> pb.CreateCaseRequest
         asset=pb.Asset(**plan.asset),
         description=plan.description,
         error_codes=list(plan.error_codes),
-        category=_enum(pb.Category.DESCRIPTOR, "CATEGORY", plan.category),  # type: ignore[arg-type]
-        kind=_enum(pb.CaseKind.DESCRIPTOR, "CASE_KIND", plan.kind),  # type: ignore[arg-type]
-        priority=_enum(pb.Priority.DESCRIPTOR, "PRIORITY", plan.priority),  # type: ignore[arg-type]
-        customer_severity=_enum(pb.Priority.DESCRIPTOR, "PRIORITY", plan.customer_severity),  # type: ignore[arg-type]
-        channel=_enum(pb.Channel.DESCRIPTOR, "CHANNEL", plan.channel),  # type: ignore[arg-type]
-        entitlement=_enum(pb.Entitlement.DESCRIPTOR, "ENTITLEMENT", plan.entitlement),  # type: ignore[arg-type]
+        category=CATEGORIES.number(plan.category, "category"),  # type: ignore[arg-type]
+        kind=KINDS.number(plan.kind, "kind"),  # type: ignore[arg-type]
+        priority=PRIORITIES.number(plan.priority, "priority"),  # type: ignore[arg-type]
+        customer_severity=PRIORITIES.number(plan.customer_severity, "customer_severity"),  # type: ignore[arg-type]
+        channel=CASE_CHANNELS.number(plan.channel, "channel"),  # type: ignore[arg-type]
+        entitlement=ENTITLEMENTS.number(plan.entitlement, "entitlement"),  # type: ignore[arg-type]
         unidentified=plan.unidentified,
         not_entitled=plan.not_entitled,
         reported_by=plan.reported_by or "",

@@ -10,13 +10,29 @@ from aftercare.cases.v1 import cases_pb2
 from aftercare.common.v1 import common_pb2
 from aftercare.intake.v1 import intake_pb2 as pb
 from aftercare_platform.auth.principal import Principal
+from aftercare_platform.contracts import EnumMap
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from intake.domain.registry import Asset, Company, Contact, Contract, Site
+from intake.domain.vocabulary import CaseKind, Category, Channel, Priority, StatedSeverity
 from intake.parsing.csv_import import ImportKind
 
 Record = Company | Contact | Contract | Site | Asset
+
+# intake's vocabularies <-> their proto enums (the domain values are the wire's short forms)
+CHANNELS = EnumMap(pb.IntakeChannel, Channel)
+CATEGORIES = EnumMap(cases_pb2.Category, Category)
+KINDS = EnumMap(cases_pb2.CaseKind, CaseKind)
+SEVERITIES = EnumMap(pb.StatedSeverity, StatedSeverity)
+PRIORITIES = EnumMap(cases_pb2.Priority, Priority)
+REGISTRY_KINDS = EnumMap(pb.RegistryKind, ImportKind)
+# vocabularies intake keeps as text: the short forms of these proto enums
+RECEIPT_STATES = EnumMap.words(pb.ReceiptState)
+RECEIPT_OUTCOMES = EnumMap.words(pb.ReceiptOutcome)
+CASE_CHANNELS = EnumMap.words(cases_pb2.Channel)
+ENTITLEMENTS = EnumMap.words(cases_pb2.Entitlement)
+ACTOR_ROLES = EnumMap.words(common_pb2.ActorRole)
 
 MESSAGE_OF: dict[ImportKind, type[Message]] = {
     ImportKind.COMPANIES: pb.Company,
@@ -72,19 +88,7 @@ def actor_message(principal: Principal | None) -> common_pb2.Actor:
     if principal is None:
         return common_pb2.Actor(subject_id="anonymous", role=common_pb2.ACTOR_ROLE_UNSPECIFIED)
     return common_pb2.Actor(
-        subject_id=principal.subject, role=common_pb2.ActorRole.Value(f"ACTOR_ROLE_{principal.role.value.upper()}"),
+        subject_id=principal.subject, role=ACTOR_ROLES.number(principal.role.value),  # type: ignore[arg-type]
         company_id=principal.company_id or "", display_name=principal.name)
 
 
-def cases_enum(descriptor: Any, prefix: str, value: str | None) -> int:
-    if not value:
-        return 0
-    return int(descriptor.values_by_name[f"{prefix}_{value.upper()}"].number)
-
-
-def entitlement_number(value: str | None) -> int:
-    return cases_enum(cases_pb2.Entitlement.DESCRIPTOR, "ENTITLEMENT", value)
-
-
-def priority_number(value: str | None) -> int:
-    return cases_enum(cases_pb2.Priority.DESCRIPTOR, "PRIORITY", value)

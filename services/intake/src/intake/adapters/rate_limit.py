@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from aftercare_platform.clock import Clock
+from aftercare_platform.db.statements import insert_ignore
 from aftercare_platform.db.unit_of_work import Database
 from sqlalchemy import delete, select, update
 
-from intake.adapters import sql
 from intake.adapters.tables import rate_buckets
 
 
@@ -75,8 +75,8 @@ class SharedRateLimiter:
         key = client[:200]
         async with self._db.unit_of_work() as uow:
             session, now = uow.session, uow.clock.now().timestamp()
-            await session.execute(sql.insert_ignoring_conflict(
-                session, rate_buckets, {"client": key, "tokens": self._burst, "updated": now}, ["client"]))
+            await session.execute(insert_ignore(
+                session, rate_buckets, ["client"], {"client": key, "tokens": self._burst, "updated": now}))
             query = select(rate_buckets.c.tokens, rate_buckets.c.updated).where(rate_buckets.c.client == key)
             if session.get_bind().dialect.name == "postgresql":
                 query = query.with_for_update()

@@ -8,10 +8,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import and_, exists, or_, select, update
+from aftercare_platform.db.statements import insert_ignore
+from aftercare_platform.db.unit_of_work import Database
+from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake.adapters import sql
 from intake.adapters.tables import request_keys, submissions
 
 
@@ -67,7 +68,7 @@ async def receipt_for_key(session: AsyncSession, scope: str, key: str) -> str | 
 async def claim_key(session: AsyncSession, scope: str, key: str, receipt_id: str, at: datetime) -> bool:
     """Record an idempotency key for this receipt; False when another receipt holds it already."""
     row = {"scope": scope, "key": key, "receipt_id": receipt_id, "created_at": at}
-    result = await session.execute(sql.insert_ignoring_conflict(session, request_keys, row, ["scope", "key"]))
+    result = await session.execute(insert_ignore(session, request_keys, ["scope", "key"], row))
     return bool(getattr(result, "rowcount", 0))
 
 
@@ -123,3 +124,12 @@ async def settle_target(session: AsyncSession, receipt_id: str, case_number: str
     await session.execute(update(submissions).where(
         and_(submissions.c.target_receipt_id == receipt_id, submissions.c.state == State.PENDING.value))
         .values(target_case_number=case_number))
+
+
+async def deliveries_pending(database: Database) -> dict[tuple[tuple[str, str], ...], float]:
+    """The gauge of accepted reports not yet handed to cases (growing: cases is down or slow)."""
+    async with database.engine.connect() as connection:
+        pending = (await connection.execute(
+            select(func.count()).select_from(submissions).where(submissions.c.state == State.PENDING.value)
+        )).scalar_one()
+    return {(): float(pending)}

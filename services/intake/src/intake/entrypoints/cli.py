@@ -19,16 +19,16 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from aftercare.cases.v1 import cases_pb2
 from aftercare.common.v1 import common_pb2
 from aftercare.intake.v1 import intake_pb2 as pb
 from aftercare.intake.v1 import intake_pb2_grpc
 from aftercare_platform.cli.grpc_connection import GrpcConnection as Connection
-from google.protobuf.json_format import MessageToDict
+from aftercare_platform.contracts.rest_json import to_rest
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from intake.adapters.proto_mapping import CATEGORIES, REGISTRY_KINDS, SEVERITIES
 from intake.parsing.csv_import import ImportKind
 
 app = typer.Typer(help="Enter reports, follow receipts, check coverage, import the registry (CSV).",
@@ -50,7 +50,7 @@ def main(
 
 
 def _show(message: Any) -> None:
-    console.print_json(data=MessageToDict(message, preserving_proto_field_name=True))
+    console.print_json(data=to_rest(message))
 
 
 @app.command()
@@ -81,8 +81,8 @@ def submit(
         hints=pb.ReportHints(company=company, contract_id=contract, site=site, serial_number=serial,
                              manufacturer=manufacturer),
         description=description, quoted_case_number=case, attachments=attachments,
-        category=cases_pb2.Category.Value(f"CATEGORY_{category.upper()}") if category else 0,  # type: ignore[arg-type]
-        stated_severity=pb.StatedSeverity.Value(f"STATED_SEVERITY_{severity.upper()}") if severity else 0,  # type: ignore[arg-type]
+        category=CATEGORIES.number(category, "--category"),  # type: ignore[arg-type]
+        stated_severity=SEVERITIES.number(severity, "--severity"),  # type: ignore[arg-type]
         channel=pb.INTAKE_CHANNEL_FAX if fax else pb.INTAKE_CHANNEL_AGENT_PHONE)
     connection: Connection = ctx.obj
     with connection.stub() as stub:
@@ -190,7 +190,7 @@ def import_registry(
     with connection.stub() as stub, Progress(*columns, console=console) as progress:
         task = progress.add_task(f"importing {kind.value}", total=total)
         for first_row, count, chunk in chunks(text, rows_per_call):
-            kind_number = pb.RegistryKind.Value(f"REGISTRY_KIND_{kind.value.upper()}")
+            kind_number = REGISTRY_KINDS.number(kind)
             answer = connection.call(stub.ImportRegistry, pb.ImportRegistryRequest(
                 kind=kind_number, csv=chunk, first_row=first_row))  # type: ignore[arg-type]
             read, imported = read + answer.rows_read, imported + answer.rows_imported

@@ -25,13 +25,12 @@ from intake.entrypoints.requests import (
     submitted_request,
     uploads,
 )
-from intake.handlers.coverage import check_coverage
 from intake.handlers.pipeline import IntakePipeline, Submitted
-from intake.handlers.receipts import get_receipt
 from intake.handlers.registry import RegistryHandlers
 from intake.handlers.registry_import import decode_csv, import_csv
 from intake.handlers.rejections import RecordedRejection, list_rejections, message_fields
 from intake.parsing.csv_import import ImportKind
+from intake.reads import check_coverage, get_receipt
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["IntakeService"].full_name
 C, K, T, S, A = ImportKind.COMPANIES, ImportKind.CONTACTS, ImportKind.CONTRACTS, ImportKind.SITES, ImportKind.ASSETS

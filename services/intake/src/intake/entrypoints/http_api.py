@@ -14,7 +14,8 @@ from aftercare_platform.auth.fastapi import require_principal
 from aftercare_platform.auth.principal import Principal
 from aftercare_platform.clock import Clock
 from aftercare_platform.db.unit_of_work import Database
-from aftercare_platform.errors import PROBLEM_TYPE_BASE, InvalidArgument, Unauthenticated
+from aftercare_platform.errors import InvalidArgument, Unauthenticated
+from aftercare_platform.servers.error_statuses import PROBLEM_TYPE_BASE
 from aftercare_platform.servers.http_guard import accepts
 from aftercare_platform.servers.http_openapi import json_body
 from aftercare_platform.servers.http_problems import problem_response
@@ -26,17 +27,23 @@ from intake.adapters.rate_limit import ClientLimiter
 from intake.domain.intake_request import IntakeRequest
 from intake.domain.vocabulary import Channel
 from intake.entrypoints.grpc_mapping import day
-from intake.entrypoints.http_bodies import AgentEntryBody, ReportBody, parse_json, read_body, receipt_json
+from intake.entrypoints.http_bodies import AgentEntryBody, ReportBody, parse_json, read_body
+from intake.entrypoints.http_models import (
+    CoverageBody,
+    ImportReportBody,
+    ReceiptDetails,
+    ReceiptSummary,
+    receipt_json,
+)
 from intake.entrypoints.requests import AGENTS, AttachmentLimits, decode_base64, report_fields, uploads
 from intake.handlers import rejections
-from intake.handlers.coverage import check_coverage
 from intake.handlers.pipeline import IntakePipeline, Submitted
-from intake.handlers.receipts import get_receipt
 from intake.handlers.registry import ID_FIELD, RegistryHandlers
 from intake.handlers.registry_import import decode_csv, import_csv
 from intake.parsing.csv_import import ImportKind
 from intake.parsing.sms_fields import SmsRejected
 from intake.parsing.sms_parser import parse_sms_webhook
+from intake.reads import check_coverage, get_receipt
 
 
 @dataclass(frozen=True)
@@ -69,7 +76,8 @@ def intake_router(database: Database, pipeline: IntakePipeline, registry: Regist
                   limiter: ClientLimiter, limits: HttpLimits, region: str) -> APIRouter:
     router = APIRouter(prefix="/v1/intake", tags=["intake"])
 
-    @router.post("/agent-entries", status_code=201, openapi_extra=json_body(AgentEntryBody))
+    @router.post("/agent-entries", status_code=201, response_model=ReceiptDetails,
+                 openapi_extra=json_body(AgentEntryBody))
     async def agent_entry(request: Request, principal: Principal = Depends(require_principal)) -> Response:
         """The desk types in a hotline call (or a fax, its scan attached)."""
         require_role(principal, *AGENTS)
@@ -79,7 +87,7 @@ def intake_router(database: Database, pipeline: IntakePipeline, registry: Regist
                                               **_fields(body))
         return _answer(await pipeline.submit(intake_request, _files(body, limits.attachments)), full=True)
 
-    @router.post("/web-form", status_code=201, openapi_extra=json_body(ReportBody))
+    @router.post("/web-form", status_code=201, response_model=ReceiptSummary, openapi_extra=json_body(ReportBody))
     async def web_form(request: Request) -> Response:
         """The customers' form: no login, limited per client address and in size."""
         client = request.client.host if request.client else "unknown"
@@ -94,7 +102,7 @@ def intake_router(database: Database, pipeline: IntakePipeline, registry: Regist
         intake_request = IntakeRequest.create(channel=Channel.WEB_FORM, received_at=clock.now(), **_fields(body))
         return _answer(await pipeline.submit(intake_request, _files(body, limits.attachments)), full=False)
 
-    @router.post("/sms", status_code=200)
+    @router.post("/sms", status_code=200, response_model=ReceiptSummary)
     @accepts("application/json", "application/x-www-form-urlencoded", "multipart/form-data")
     async def sms_webhook(request: Request, token: str = Query(default="")) -> Response:
         """An SMS gateway's inbound-message callback (JSON or form; from, to, text, id)."""
@@ -116,7 +124,7 @@ def intake_router(database: Database, pipeline: IntakePipeline, registry: Regist
         done = await pipeline.submit(sms.request, wait=False)
         return JSONResponse(receipt_json(done.receipt, full=False))
 
-    @router.get("/receipts/{receipt_id}")
+    @router.get("/receipts/{receipt_id}", response_model=ReceiptDetails | ReceiptSummary)
     async def receipt(receipt_id: str, request: Request) -> Response:
         """Anyone holding a receipt id may follow it; a token shows who and what was identified."""
         header = request.headers.get("authorization")
@@ -140,31 +148,19 @@ def intake_router(database: Database, pipeline: IntakePipeline, registry: Regist
 
     @router.get("/coverage")
     async def coverage(serial_number: str = "", manufacturer: str = "", contract_id: str = "", date: str = "",
-                       principal: Principal = Depends(require_principal)) -> dict[str, Any]:
-        answer = await check_coverage(database, principal, serial_number=serial_number or None,
-                                      manufacturer=manufacturer or None, contract_id=contract_id or None,
-                                      on_date=day(date, "date"))
-        found = answer.coverage
-        return {
-            "date": answer.on_date.isoformat(), "covered": found.covered,
-            "until": found.until.isoformat() if found.until else None,
-            "base_until": found.base_until.isoformat() if found.base_until else None,
-            "extension_days": found.extension_days, "reason": found.reason,
-            "entitlement": answer.entitlement.entitlement.value,
-            "downtime": [{"case_number": i.case_number, "opened_at": i.opened_at.isoformat(),
-                          "restored_at": i.restored_at.isoformat()} for i in answer.downtime],
-        }
+                       principal: Principal = Depends(require_principal)) -> CoverageBody:
+        return CoverageBody.of(await check_coverage(database, principal, serial_number=serial_number or None,
+                                                    manufacturer=manufacturer or None,
+                                                    contract_id=contract_id or None, on_date=day(date, "date")))
 
     @router.post("/registry/{kind}/import")
     @accepts("text/csv", "text/plain", "application/octet-stream")
     async def import_registry(kind: ImportKind, request: Request, first_row: int = 2,
-                              principal: Principal = Depends(require_principal)) -> dict[str, Any]:
+                              principal: Principal = Depends(require_principal)) -> ImportReportBody:
         """A CSV file (header row first): good rows kept, bad rows reported."""
         text = decode_csv(await read_body(request, limits.max_request_bytes * 4))
-        report = await import_csv(database, principal, kind, text, first_row=first_row, region=region)
-        return {"rows_read": report.rows_read, "rows_imported": report.rows_imported,
-                "rows_rejected": report.rows_rejected,
-                "errors": [{"row": e.row, "field": e.field, "reason": e.reason} for e in report.errors]}
+        return ImportReportBody.of(await import_csv(database, principal, kind, text, first_row=first_row,
+                                                    region=region))
 
     @router.post("/registry/{kind}", status_code=201)
     async def create_record(kind: ImportKind, request: Request,

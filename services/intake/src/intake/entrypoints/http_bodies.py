@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 import json
-from http import HTTPStatus
-from typing import Any, Literal, TypeVar
+from typing import Literal, TypeVar
 
-import grpc
-from aftercare_platform.errors import DomainError, InvalidArgument
+from aftercare_platform.errors import InvalidArgument, PayloadTooLarge
 from fastapi import Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from intake.domain.intake_request import invalid_argument_from
-from intake.handlers.receipts import Receipt
 
 M = TypeVar("M", bound=BaseModel)
-
-
-class PayloadTooLarge(DomainError):
-    grpc_status = grpc.StatusCode.RESOURCE_EXHAUSTED
-    http_status = HTTPStatus.REQUEST_ENTITY_TOO_LARGE
-    code = "payload-too-large"
 
 
 async def read_body(request: Request, limit: int) -> bytes:
@@ -94,19 +85,3 @@ class AgentEntryBody(ReportBody):
     channel: Literal["agent_phone", "fax"] = "agent_phone"
     # the desk tool's own id for this entry: sending it twice makes one submission
     request_id: str | None = Field(default=None, max_length=200)
-
-
-def receipt_json(receipt: Receipt, *, full: bool) -> dict[str, Any]:
-    """A receipt as JSON; `full` adds who and what was identified (staff and the submitter only)."""
-    body: dict[str, Any] = {
-        "receipt_id": receipt.receipt_id, "state": receipt.state, "outcome": receipt.outcome,
-        "case_number": receipt.case_number, "received_at": receipt.received_at.isoformat(),
-    }
-    if full:
-        body |= {
-            "channel": receipt.channel, "case_id": receipt.case_id, "attempts": receipt.attempts,
-            "last_error": receipt.last_error,
-            "submitted_at": receipt.submitted_at.isoformat() if receipt.submitted_at else None,
-            "identification": receipt.identification, "attachments": list(receipt.attachments),
-        }
-    return body

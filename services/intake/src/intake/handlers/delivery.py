@@ -13,11 +13,12 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from aftercare_platform.clock import Clock
 from aftercare_platform.db.unit_of_work import Database
+from aftercare_platform.outage import retry_through_blips
 
 from intake.adapters import case_index, submissions
 from intake.adapters.case_index import KnownCase
@@ -135,16 +136,19 @@ class CaseDeliverer:
             opened, plan = await self._send(submission, plan)
         except CasesUnavailable as down:
             delay = retry_delay(attempts, initial=self._initial, cap=self._cap, jitter=random.random())
-            await self._guarded(self._retry(submission, attempts, delay, str(down)))
+            reason = str(down)
+            await self._guarded(lambda: self._retry(submission, attempts, delay, reason))
         except CasesRefused as refused:
             log.warning("cases refused receipt %s for good: %s", submission.receipt_id, refused)
-            await self._guarded(self._fail(submission, attempts, str(refused)))
+            refusal = str(refused)
+            await self._guarded(lambda: self._fail(submission, attempts, refusal))
         except Exception as unexpected:
             log.exception("delivering receipt %s failed unexpectedly", submission.receipt_id)
             delay = retry_delay(attempts, initial=self._initial, cap=self._cap)
-            await self._guarded(self._retry(submission, attempts, delay, f"{type(unexpected).__name__}: {unexpected}"))
+            error = f"{type(unexpected).__name__}: {unexpected}"
+            await self._guarded(lambda: self._retry(submission, attempts, delay, error))
         else:
-            await self._guarded(self._succeed(submission, plan, opened, attempts))
+            await self._guarded(lambda: self._succeed(submission, plan, opened, attempts))
         finally:
             self._settled(submission.receipt_id)
 
@@ -205,9 +209,12 @@ class CaseDeliverer:
                 channel=Channel(submission.channel), reason="cases_refused", detail=error,
                 received_at=submission.received_at, channel_message_id=submission.receipt_id), self._region)
 
-    async def _guarded(self, step: Awaitable[None]) -> None:
-        """A database error here leaves the lease to expire: the row is delivered again later."""
+    async def _guarded(self, step: Callable[[], Awaitable[None]]) -> None:
+        """Recording the outcome is retried here, with backoff, for half the lease: a database blip after cases
+        answered is over in seconds, and the outcome lands then (each step is safe to repeat). Only a longer
+        outage leaves the lease to expire, and the row is delivered again (cases absorbs the repeat)."""
         try:
-            await step
+            await retry_through_blips(step, within=self._lease.total_seconds() / 2,
+                                      what="recording a delivery outcome")
         except Exception:
             log.exception("recording a delivery outcome failed; the lease will expire and it is retried")

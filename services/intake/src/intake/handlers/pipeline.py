@@ -14,13 +14,15 @@ from datetime import timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from aftercare_platform.db.statements import transaction_lock
 from aftercare_platform.db.unit_of_work import Database, UnitOfWork
 from aftercare_platform.errors import InvalidArgument, PermissionDenied
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake.adapters import case_index, sql, submissions
+from intake.adapters import case_index, submissions
 from intake.adapters.attachment_storage import AttachmentStorage
 from intake.adapters.candidates import load_candidates
+from intake.adapters.receipts import Receipt, load
 from intake.adapters.submissions import State
 from intake.domain.case_plan import Caller, caller_for, plan_case
 from intake.domain.duplicates import DuplicateRule
@@ -30,7 +32,6 @@ from intake.domain.priority import PrioritySuggestion, suggest_priority
 from intake.domain.routing import Outcome, Route, route
 from intake.domain.sender_rights import NoteTrust, QuotedCase, quoted_note_trust
 from intake.domain.warranty import CHINA_TIME, EntitlementDecision, entitlement
-from intake.handlers.receipts import Receipt, load
 
 
 class DeliveryTrigger(Protocol):
@@ -149,7 +150,7 @@ class IntakePipeline:
             raise PermissionDenied(f"this key may not report for company {found.company.company_id}")
         open_cases = []
         if found.asset_key is not None:
-            await sql.lock_key(session, found.asset_key)  # concurrent repeats of one alarm make one case
+            await transaction_lock(session, found.asset_key)  # concurrent repeats of one alarm make one case
             open_cases = await case_index.open_cases_for(session, found.asset_key)
         routed = route(request, found.asset_key, open_cases, self._rule)
         trust = NoteTrust.VERIFIED

@@ -12,12 +12,14 @@ from aftercare_platform.auth.access import ensure_access, require_role
 from aftercare_platform.auth.principal import Principal, Role
 from aftercare_platform.db.unit_of_work import Database, UnitOfWork
 from aftercare_platform.errors import FieldViolation, InvalidArgument, NotFound
+from aftercare_platform.paging import PageTokens
+from aftercare_platform.paging import page_size as _page_size
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.adapters import registry_repository as repository
-from intake.adapters import sql
 from intake.adapters.proto_mapping import Record, actor_message, record_message, timestamp
+from intake.adapters.registry_access import ensure_visible
 from intake.adapters.registry_rows import ASSET, COMPANY, CONTACT, CONTRACT, SITE, Kind
 from intake.adapters.tables import assets
 from intake.domain.identification import asset_key
@@ -86,9 +88,10 @@ def _event(kind: ImportKind, created: bool, record: Record, uow: UnitOfWork, pri
 
 
 class RegistryHandlers:
-    def __init__(self, database: Database, region: str) -> None:
+    def __init__(self, database: Database, region: str, page_tokens: PageTokens) -> None:
         self._db = database
         self._region = region
+        self._tokens = page_tokens
 
     async def create(self, principal: Principal, kind: ImportKind, values: Mapping[str, str | None]) -> Record:
         require_role(principal, *WRITERS)
@@ -139,13 +142,23 @@ class RegistryHandlers:
     async def list(self, principal: Principal, kind: ImportKind, where: Mapping[str, str], *, page_size: int,
                    page_token: str) -> tuple[list[Record], str]:
         filters = {name: value for name, value in where.items() if value}
-        size, after = sql.page_size(page_size), sql.decode_page_token(page_token)
+        size, after = _page_size(page_size), self._after(kind, page_token)
         async with self._db.unit_of_work() as uow:
             if not principal.is_staff:
                 company = await self._company_of_filter(uow.session, kind, filters)
                 ensure_access(principal, company, None, resource=SINGULAR[kind])
             records, last = await repository.page(uow.session, KINDS[kind], where=filters, after=after, size=size)
-        return records, sql.encode_page_token(last) if last else ""
+        return records, self._tokens.issue({"t": kind.value, "k": last}) if last else ""
+
+    def _after(self, kind: ImportKind, token: str) -> str | None:
+        """The key a page token continues after; one issued for another kind of record is refused."""
+        if not token:
+            return None
+        body = self._tokens.read(token)
+        if body.get("t") != kind.value or not isinstance(body.get("k"), str):
+            raise InvalidArgument.for_field("page.page_token",
+                                            f"was not issued for a list of {kind.value}; start again")
+        return str(body["k"])
 
     async def _company_of_filter(self, session: AsyncSession, kind: ImportKind, filters: Mapping[str, str]) -> str:
         """A customer or partner lists within one company it may see: named, or found through a site/contract."""
@@ -160,26 +173,3 @@ class RegistryHandlers:
 
     async def _ensure_visible(self, session: AsyncSession, principal: Principal, record: Record) -> None:
         await ensure_visible(session, principal, record)
-
-
-async def placement(session: AsyncSession, record: Record) -> tuple[str | None, str | None]:
-    """(company, region) a registry record belongs to: the region of its site, else of its company.
-    The platform's access check decides on it for every caller, regional staff included."""
-    company_id: str | None = getattr(record, "company_id", None)
-    site: Site | None = record if isinstance(record, Site) else None
-    if isinstance(record, Contact) and record.site_id:
-        site = await repository.get(session, SITE, record.site_id)
-    if isinstance(record, Asset):
-        site = await repository.get(session, SITE, record.site_id) if record.site_id else None
-        contract = await repository.get(session, CONTRACT, record.contract_id) if record.contract_id else None
-        company_id = (site.company_id if site else None) or (contract.company_id if contract else None)
-    if site is not None and site.region:
-        return company_id or site.company_id, site.region.strip().lower()
-    company = await repository.get(session, COMPANY, company_id) if company_id else None
-    region = company.region.strip().lower() if company is not None and company.region else None
-    return company_id, region
-
-
-async def ensure_visible(session: AsyncSession, principal: Principal, record: Record, resource: str = "record") -> None:
-    company_id, region = await placement(session, record)
-    ensure_access(principal, company_id or "", region, resource=resource)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,10 +12,11 @@ from aftercare.intake.v1 import events_pb2, intake_pb2
 from aftercare_platform.auth.principal import Principal
 from aftercare_platform.db.unit_of_work import Database, UnitOfWork
 from aftercare_platform.errors import InvalidArgument, PermissionDenied
+from aftercare_platform.paging import page_size as _page_size
 from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy import and_, or_, select
 
-from intake.adapters import sql
+from intake.adapters.proto_mapping import CHANNELS
 from intake.adapters.tables import rejections
 from intake.domain.vocabulary import Channel
 
@@ -33,7 +35,7 @@ class Rejection:
 
 
 def channel_number(channel: Channel) -> intake_pb2.IntakeChannel.ValueType:
-    return intake_pb2.IntakeChannel.Value(f"INTAKE_CHANNEL_{channel.value.upper()}")
+    return CHANNELS.number(channel)  # type: ignore[return-value]
 
 
 async def record_in(uow: UnitOfWork, rejection: Rejection, region: str) -> str:
@@ -72,7 +74,7 @@ async def list_rejections(database: Database, principal: Principal, *, channel: 
     """Newest first, `page_size` at a time; staff only (senders' addresses are personal data)."""
     if not principal.is_staff:
         raise PermissionDenied("only staff may list what intake rejected")
-    size, after = sql.page_size(page_size), sql.decode_page_token(page_token)
+    size, after = _page_size(page_size), _decode_page_token(page_token)
     query = select(rejections)
     if channel is not None:
         query = query.where(rejections.c.channel == channel.value)
@@ -95,5 +97,18 @@ async def list_rejections(database: Database, principal: Principal, *, channel: 
     token = ""
     if len(rows) > size:
         last = found[-1]
-        token = sql.encode_page_token(f"{last.rejection.received_at.isoformat()}|{last.rejection_id}")
+        token = _encode_page_token(f"{last.rejection.received_at.isoformat()}|{last.rejection_id}")
     return found, token
+
+
+def _encode_page_token(last_key: str) -> str:
+    return base64.urlsafe_b64encode(last_key.encode()).decode().rstrip("=")
+
+
+def _decode_page_token(token: str) -> str | None:
+    if not token:
+        return None
+    try:
+        return base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidArgument.for_field("page.page_token", "is not a token this server issued") from None

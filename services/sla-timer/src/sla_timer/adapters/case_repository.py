@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from aftercare_platform.contracts.case_snapshot import CaseSnapshot
+from aftercare_platform.db.statements import upsert
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sla_timer.adapters.case_snapshot import CaseSnapshot
 from sla_timer.adapters.tables import cases, contract_policies
 from sla_timer.domain.vocabulary import Priority
 
@@ -22,10 +22,6 @@ class CaseInfo:
     company_id: str
     contract_id: str
     priority: Priority | None
-
-
-def _insert(session: AsyncSession):  # type: ignore[no-untyped-def]
-    return postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
 
 
 def _info(row: object) -> CaseInfo:
@@ -49,17 +45,16 @@ async def remember_case(session: AsyncSession, snapshot: CaseSnapshot, now: date
         "region": snapshot.region,
         "company_id": snapshot.company_id,
         "contract_id": snapshot.contract_id,
-        "priority": snapshot.priority.value if snapshot.priority else None,
+        "priority": snapshot.priority,
         "snapshot_at": snapshot.occurred_at,
         "updated_at": now,
     }
-    statement = _insert(session)(cases).values(**values)
-    newer = {k: statement.excluded[k] for k in values if k not in ("case_id", "priority")}
-    # a snapshot without a priority (some dispatch events) keeps the one known
-    newer["priority"] = statement.excluded.priority if snapshot.priority else cases.c.priority
     await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[cases.c.case_id], set_=newer, where=cases.c.snapshot_at <= statement.excluded.snapshot_at
+        upsert(
+            session, cases, ["case_id"], values,
+            # a snapshot without a priority (some dispatch events) keeps the one known
+            update=[k for k in values if k != "case_id" and (k != "priority" or snapshot.priority)],
+            where=lambda excluded: cases.c.snapshot_at <= excluded.snapshot_at,
         )
     )
     row = (await session.execute(select(cases).where(cases.c.case_id == snapshot.case_id).with_for_update())).one()
@@ -85,15 +80,9 @@ async def remember_contract_policy(
     session: AsyncSession, contract_id: str, policy_name: str, occurred_at: datetime, now: datetime
 ) -> None:
     values = {"contract_id": contract_id, "policy_name": policy_name, "occurred_at": occurred_at, "updated_at": now}
-    statement = _insert(session)(contract_policies).values(**values)
     await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[contract_policies.c.contract_id],
-            set_={
-                "policy_name": statement.excluded.policy_name,
-                "occurred_at": statement.excluded.occurred_at,
-                "updated_at": statement.excluded.updated_at,
-            },
-            where=contract_policies.c.occurred_at <= statement.excluded.occurred_at,
+        upsert(
+            session, contract_policies, ["contract_id"], values,
+            where=lambda excluded: contract_policies.c.occurred_at <= excluded.occurred_at,
         )
     )

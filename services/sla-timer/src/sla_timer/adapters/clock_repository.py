@@ -11,17 +11,17 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from aftercare_platform.calendar import Calendar
+from aftercare_platform.db.statements import is_postgres, upsert
 from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from sla_timer.adapters.case_repository import CaseInfo
+from sla_timer.adapters.clock_codec import clock_from_dict, clock_to_dict
 from sla_timer.adapters.firing_plan import firing_plan
 from sla_timer.adapters.sla_events import CaseRef
 from sla_timer.adapters.tables import clocks
-from sla_timer.domain.calendar import Calendar
 from sla_timer.domain.clock import replay_firings
-from sla_timer.domain.clock_codec import clock_from_dict, clock_to_dict
 from sla_timer.domain.clock_model import SlaClock
 from sla_timer.domain.vocabulary import ClockKind
 
@@ -81,27 +81,15 @@ async def save_case_clocks(
     On PostgreSQL each clock's firing plan is prepared here, so the firing loop has no Python to run."""
     if not changed:
         return
-    on_postgres = session.bind.dialect.name == "postgresql"
-    dialect_insert = postgresql.insert if on_postgres else sqlite.insert
+    on_postgres = is_postgres(session)
     ref = CaseRef(case.case_number, case.region, case.company_id)
     for kind, clock in changed.items():
         values = _row_values(clock, now)
         if on_postgres:
             values["plan"] = firing_plan(clock, ref, calendars)
-        statement = dialect_insert(clocks).values(
-            case_id=case.case_id,
-            kind=kind.value,
-            case_number=case.case_number,
-            region=case.region,
-            company_id=case.company_id,
-            **values,
-        )
-        await session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[clocks.c.case_id, clocks.c.kind],
-                set_={**values, "case_number": case.case_number, "region": case.region, "company_id": case.company_id},
-            )
-        )
+        row = {"case_id": case.case_id, "kind": kind.value, "case_number": case.case_number, "region": case.region,
+               "company_id": case.company_id, **values}
+        await session.execute(upsert(session, clocks, ["case_id", "kind"], row))
 
 
 async def claim_due(session: AsyncSession, now: datetime, limit: int) -> list[DueClock]:

@@ -9,13 +9,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aftercare_platform.auth.access import AccessScope
+from aftercare_platform.calendar import Calendar
+from aftercare_platform.db.statements import is_postgres, upsert
 from sqlalchemy import and_, case, delete, func, select, text, true
-from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from sla_timer.adapters.tables import SCHEMA, compliance_facts
-from sla_timer.domain.calendar import Calendar
 from sla_timer.domain.clock_model import ClockStatus, SlaClock
 from sla_timer.domain.vocabulary import ClockKind, Priority
 
@@ -82,17 +82,11 @@ async def record_facts(
             upserts.append({**fact, "company_id": where.company_id, "region": where.region, "updated_at": now})
     if not upserts:
         return
-    if session.bind.dialect.name == "postgresql":
+    if is_postgres(session):
         await session.execute(_UPSERT_MANY, {name: [row[name] for row in upserts] for name in _FACT_COLUMNS})
         return
-    statement = sqlite.insert(compliance_facts)
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[compliance_facts.c[k] for k in KEY],
-            set_={c.name: statement.excluded[c.name] for c in compliance_facts.columns if c.name not in KEY},
-        ),
-        upserts,
-    )
+    changed = [c.name for c in compliance_facts.columns if c.name not in KEY]
+    await session.execute(upsert(session, compliance_facts, KEY, update=changed), upserts)
 
 
 KEY = ("case_id", "kind", "cycle")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from aftercare_platform.db.statements import is_postgres
 from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,7 +35,7 @@ async def record_fired(session: AsyncSession, entries: Sequence[FiredEntry]) -> 
         }
         for e in entries
     ]
-    if session.bind.dialect.name != "postgresql":
+    if not is_postgres(session):
         await session.execute(insert(fired), rows)
         return
     # one statement for the whole batch (arrays, not one bound row each)

@@ -14,10 +14,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from aftercare_platform.bus.envelope import routing_key_for
+from aftercare_platform.calendar import Calendar
 
 from sla_timer.adapters.compliance import fact_of
 from sla_timer.adapters.sla_events import CaseRef, fired_events
-from sla_timer.domain.calendar import Calendar
 from sla_timer.domain.clock import fire_due
 from sla_timer.domain.clock_model import SlaClock
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -20,8 +19,11 @@ from typing import Any
 import asyncpg
 import orjson
 from aftercare_platform.bus.envelope import rfc3339
+from aftercare_platform.calendar import Calendar
+from aftercare_platform.clock import Clock
+from aftercare_platform.db.listen import database_dsn
 from aftercare_platform.db.unit_of_work import Database, partition_of
-from aftercare_platform.outbox.listener import asyncpg_dsn
+from aftercare_platform.outbox.sql_insert import outbox_insert_sql
 from opentelemetry import propagate
 
 from sla_timer.adapters.clock_repository import clock_of_row
@@ -29,7 +31,6 @@ from sla_timer.adapters.compliance import FACT_TYPES, FACT_UPSERT
 from sla_timer.adapters.firing_plan import STAMPED_PAYLOAD_FIELD, firing_plan
 from sla_timer.adapters.sla_events import CaseRef, json_time
 from sla_timer.adapters.tables import SCHEMA
-from sla_timer.domain.calendar import Calendar
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,23 @@ UPDATE "{SCHEMA}".clocks AS c SET plan = u.plan::jsonb
 FROM unnest($1::text[], $2::text[], $3::text[]) AS u(case_id, kind, plan)
 WHERE c.case_id = u.case_id AND c.kind = u.kind
 """
+# the events' outbox rows, envelope and all, as the platform writes them (outbox/sql_insert.py)
+_OUTBOX_INSERT = outbox_insert_sql(
+    SCHEMA,
+    rows="items",
+    event_id="event_id",
+    event_type="entry->>'type'",
+    aggregate_id="case_id",
+    partition="partition",
+    routing_key="entry->>'routing_key'",
+    subject="case_id",
+    region="region",
+    data=f"(entry->'data') || jsonb_build_object('{STAMPED_PAYLOAD_FIELD}', $5::text)",
+    time="$6",
+    source="$7",
+    headers="$8",
+    created_at="$1",
+)
 _FACT_VALUES = ", ".join(
     f"(f->>'{name}')::{kind}" if kind != "text" else f"f->>'{name}'" for name, kind in FACT_TYPES.items()
 )
@@ -87,15 +105,7 @@ WITH claimed AS (
     {FACT_UPSERT}
     RETURNING 1
 ), outboxed AS (
-    INSERT INTO "{SCHEMA}".outbox (event_id, event_type, aggregate_id, partition, routing_key, envelope, headers,
-                                   created_at)
-    SELECT event_id, entry->>'type', case_id, partition, entry->>'routing_key',
-           jsonb_build_object('specversion', '1.0', 'id', event_id::text, 'source', $7::text,
-                              'type', entry->>'type', 'subject', case_id, 'time', $6::text,
-                              'datacontenttype', 'application/json', 'region', region,
-                              'data', (entry->'data') || jsonb_build_object('{STAMPED_PAYLOAD_FIELD}', $5::text)),
-           $8::jsonb, $1
-    FROM items
+    {_OUTBOX_INSERT}
     RETURNING 1
 )
 SELECT (SELECT count(*) FROM items){{tell}}
@@ -126,17 +136,22 @@ class HeldClock:
 class RelayNudge:
     """When the outbox relay was last woken, shared by every firing connection of a replica."""
 
-    def __init__(self, interval: float) -> None:
+    def __init__(self, interval: float, clock: Clock) -> None:
         self.interval = interval
+        self._clock = clock
         self.notified_at = float("-inf")
-        # when outbox rows committed without a NOTIFY must be told of at the latest (monotonic), or None
+        # when outbox rows committed without a NOTIFY must be told of at the latest (clock seconds), or None
         self.owed_at: float | None = None
 
+    def seconds(self) -> float:
+        """The injected clock's now, in seconds."""
+        return self._clock.now().timestamp()
+
     def due_now(self) -> bool:
-        return time.monotonic() >= self.notified_at + self.interval
+        return self.seconds() >= self.notified_at + self.interval
 
     def told(self) -> None:
-        self.notified_at, self.owed_at = time.monotonic(), None
+        self.notified_at, self.owed_at = self.seconds(), None
 
     def owe(self) -> None:
         if self.owed_at is None:
@@ -148,13 +163,13 @@ class PgFiring:
 
     def __init__(self, database: Database, nudge: RelayNudge) -> None:
         self._db = database
-        self._dsn = asyncpg_dsn(database.engine.url.render_as_string(hide_password=False))
+        self._dsn = database_dsn(database)
         self._connection: Any = None
         self._nudge = nudge
 
     async def notify_if_owed(self) -> None:
         """Tell the relay of rows written quietly, once their interval is over (outside any transaction)."""
-        if self._nudge.owed_at is None or time.monotonic() < self._nudge.owed_at:
+        if self._nudge.owed_at is None or self._nudge.seconds() < self._nudge.owed_at:
             return
         connection = await self._connect()
         await connection.execute("SELECT pg_notify($1, '')", self._db.notify_channel)
@@ -241,9 +256,7 @@ class PgFiring:
             self._nudge.owe()
         return int(fired)
 
-    async def _prepare_plans(
-        self, connection: Any, held: list[HeldClock], calendars: Mapping[str, Calendar]
-    ) -> None:
+    async def _prepare_plans(self, connection: Any, held: list[HeldClock], calendars: Mapping[str, Calendar]) -> None:
         """Clocks written before plans existed (or by embedded mode) get theirs now, in the firing transaction."""
         rows = await connection.fetch(UNPLANNED, [h.case_id for h in held], [h.kind for h in held])
         if not rows:

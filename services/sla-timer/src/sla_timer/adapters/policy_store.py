@@ -11,12 +11,13 @@ from datetime import date, datetime
 from typing import Any
 
 import yaml
+from aftercare_platform.calendar import Calendar
+from aftercare_platform.db.statements import transaction_lock
 from aftercare_platform.db.unit_of_work import Database
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sla_timer.adapters.tables import calendars, policies, policy_set
-from sla_timer.domain.calendar import Calendar
 from sla_timer.domain.defaults import load_default_policy_set
 from sla_timer.domain.policy import Policy, PolicySet
 from sla_timer.domain.policy_yaml import calendar_to_dict, load_policy_set, policy_to_dict
@@ -63,10 +64,8 @@ class PolicyStore:
         """Write the shipped policy set if the database has none yet; True when it did."""
         async with database.unit_of_work() as uow:
             session = uow.session
-            if session.bind.dialect.name == "postgresql":
-                from sqlalchemy import text
-
-                await session.execute(text("SELECT pg_advisory_xact_lock(hashtext('sla_timer.seed'))"))
+            # replicas starting together seed once
+            await transaction_lock(session, "sla_timer.seed")
             if (await session.execute(select(policy_set.c.version))).first() is not None:
                 return False
             defaults = load_default_policy_set()

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
+from sla_timer.adapters.proto_vocabulary import ACTION_KINDS, CHANNELS, CLOCK_KINDS, PRIORITIES, ROLES
 from sla_timer.domain.clock_model import ClockStatus, Firing, SlaClock, Transition, warning_index
 from sla_timer.domain.policy import Action
 
@@ -56,11 +57,11 @@ def json_duration(value: timedelta) -> str:
 def _actions(actions: tuple[Action, ...]) -> tuple[Payload, ...]:
     out = []
     for action in actions:
-        item: Payload = {"kind": f"ACTION_KIND_{action.kind.name}"}
+        item: Payload = {"kind": ACTION_KINDS.proto_name(action.kind)}
         if action.roles:
-            item["roles"] = [f"NOTIFY_ROLE_{r.name}" for r in action.roles]
+            item["roles"] = [ROLES.proto_name(r) for r in action.roles]
         if action.channels:
-            item["channels"] = [f"NOTIFY_CHANNEL_{c.name}" for c in action.channels]
+            item["channels"] = [CHANNELS.proto_name(c) for c in action.channels]
         if action.tiers:
             item["tiers"] = action.tiers
         out.append(item)
@@ -78,9 +79,9 @@ def _header(clock: SlaClock, case: CaseRef, *, at: datetime, elapsed: timedelta,
         if value:
             fields[name] = value
     if clock.revisions:
-        fields["priority"] = f"PRIORITY_{clock.priority.value}"
+        fields["priority"] = PRIORITIES.proto_name(clock.priority)
         fields["policy"] = clock.policy
-    fields["clockKind"] = f"CLOCK_KIND_{clock.kind.value}"
+    fields["clockKind"] = CLOCK_KINDS.proto_name(clock.kind)
     if clock.cycle:
         fields["cycle"] = clock.cycle
     if target is not None:

@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sla_timer.domain.calendar import Calendar
+from aftercare_platform.calendar import Calendar
+
 from sla_timer.domain.clock_model import BREACH, DueItem, SlaClock, warning_item
 from sla_timer.domain.errors import UnknownCalendar
 from sla_timer.domain.policy import Action

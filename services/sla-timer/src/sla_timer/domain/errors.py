@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from aftercare_platform.errors import FailedPrecondition, NotFound
+from aftercare_platform.calendar import CalendarHasNoWorkingTime
+from aftercare_platform.errors import NotFound
 
-
-class CalendarHasNoWorkingTime(FailedPrecondition):
-    """A deadline was asked of a calendar that never (or not within the search horizon) works."""
-
-    code = "calendar-has-no-working-time"
+# the calendar's own refusal lives with the shared calendar; named here for the domain's callers
+__all__ = ["CalendarHasNoWorkingTime", "UnknownCalendar", "UnknownPolicy"]
 
 
 class UnknownCalendar(NotFound):

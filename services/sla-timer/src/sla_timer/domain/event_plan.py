@@ -114,10 +114,3 @@ def event_time(envelope: Mapping[str, Any]) -> datetime:
     if parsed.tzinfo is None:
         raise InvalidArgument.for_field("time", f"{raw!r} has no time zone")
     return parsed
-
-
-def plan_for_cloudevent(envelope: Mapping[str, Any]) -> list[ClockCommand]:
-    """plan_for_event for a structured CloudEvent (type, time, data with priority)."""
-    data = envelope.get("data") or {}
-    priority = data.get("priority") if isinstance(data, Mapping) else None
-    return plan_for_event(str(envelope.get("type", "")), occurred_at=event_time(envelope), priority=priority)

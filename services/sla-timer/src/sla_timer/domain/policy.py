@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
-from sla_timer.domain.calendar import Calendar
+from aftercare_platform.calendar import Calendar
+
 from sla_timer.domain.durations import format_duration
 from sla_timer.domain.errors import UnknownCalendar, UnknownPolicy
 from sla_timer.domain.vocabulary import ActionKind, Channel, ClockKind, Priority, Role
@@ -33,13 +34,6 @@ class Action:
     @classmethod
     def escalate(cls, tiers: int = 1) -> Action:
         return cls(ActionKind.ESCALATE, tiers=tiers)
-
-    def describe(self) -> str:
-        if self.kind is ActionKind.NOTIFY:
-            return f"notify {', '.join(self.roles)} by {' and '.join(self.channels)}"
-        if self.kind is ActionKind.ESCALATE:
-            return f"escalate {self.tiers} tier" + ("s" if self.tiers != 1 else "")
-        return "reassign the case"
 
 
 @dataclass(frozen=True)

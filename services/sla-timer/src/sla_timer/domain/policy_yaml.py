@@ -14,10 +14,10 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 import yaml
+from aftercare_platform.calendar import WEEKDAYS, Calendar, Window
 from aftercare_platform.errors import FieldViolation, InvalidArgument
 from pydantic import BaseModel, ConfigDict, PlainValidator, ValidationError, model_validator
 
-from sla_timer.domain.calendar import WEEKDAYS, Calendar, Window
 from sla_timer.domain.durations import format_duration, parse_duration
 from sla_timer.domain.policy import DEFAULT_POLICY, Action, ClockTarget, Policy, PolicySet, WarningRule
 from sla_timer.domain.validation import raise_if_any

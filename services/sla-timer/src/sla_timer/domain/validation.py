@@ -5,10 +5,9 @@ from __future__ import annotations
 from itertools import pairwise
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from aftercare_platform.calendar import SUPPORTED_COUNTRIES, WEEKDAYS, Calendar, Window, is_supported_country
 from aftercare_platform.errors import FieldViolation, InvalidArgument
 
-from sla_timer.domain.calendar import WEEKDAYS, Calendar, Window
-from sla_timer.domain.holiday_source import SUPPORTED_COUNTRIES, is_supported_country
 from sla_timer.domain.policy import Action, ClockTarget, PolicySet
 from sla_timer.domain.vocabulary import ActionKind
 
@@ -127,7 +126,3 @@ def raise_if_any(violations: list[FieldViolation], what: str) -> None:
 
 def validate_policy_set(policy_set: PolicySet) -> None:
     raise_if_any(policy_set_violations(policy_set), "policy set")
-
-
-def validate_calendar(calendar: Calendar) -> None:
-    raise_if_any(calendar_violations(calendar), f"calendar {calendar.name!r}")

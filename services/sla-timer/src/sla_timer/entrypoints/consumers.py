@@ -1,15 +1,49 @@
 """The one queue sla-timer consumes: every case event, the dispatch events that run the on-site and
-loaner clocks, and the contract events that say which policy a contract selects."""
+loaner clocks, and the contract events that say which policy a contract selects. Each is read here
+into a typed value (the case snapshot, the contracts' policies) and handed to `SlaHandlers`."""
 
 from __future__ import annotations
 
-from aftercare_platform.bus.consumer import EventSubscription
+import logging
+from datetime import UTC
+from typing import Any
 
-from sla_timer.handlers import SlaHandlers
+from aftercare_platform.bus.consumer import EventSubscription
+from aftercare_platform.bus.envelope import CloudEvent
+from aftercare_platform.contracts.case_snapshot import case_snapshot, is_about_a_case
+from aftercare_platform.contracts.event_types import message_class, parse_data
+from aftercare_platform.db.unit_of_work import UnitOfWork
+
+from sla_timer.handlers import ContractPolicy, SlaHandlers
+
+log = logging.getLogger(__name__)
 
 QUEUE = "sla-timer.case-events"
 BINDINGS = ["case.#", "visit.#", "rma.#", "loaner.#", "contract.#"]
+CONTRACT_EVENTS = "aftercare.contract."
+
+
+def contract_policies(event: CloudEvent) -> list[ContractPolicy]:
+    """The policy each contract of a contract event selects."""
+    message: Any = parse_data(event)
+    # created/updated carry one `contract`, imported a `contracts` list
+    contracts = list(message.contracts) if "contracts" in message.DESCRIPTOR.fields_by_name else [message.contract]
+    occurred_at = message.occurred_at.ToDatetime(tzinfo=UTC) if message.HasField("occurred_at") else event.time
+    return [ContractPolicy(contract.contract_id, contract.sla_policy, occurred_at)
+            for contract in contracts if contract.contract_id and contract.sla_policy]
 
 
 def subscriptions(handlers: SlaHandlers) -> list[EventSubscription]:
-    return [EventSubscription(QUEUE, BINDINGS, handlers.on_event)]
+    async def on_event(event: CloudEvent, uow: UnitOfWork) -> None:
+        if event.type.startswith(CONTRACT_EVENTS):
+            if message_class(event.type) is None:
+                log.info("skipping %s %s: a contract event this build does not know", event.type, event.id)
+                return
+            policies = contract_policies(event)
+            if not policies:
+                log.info("%s %s names no contract with an SLA policy; nothing to remember", event.type, event.id)
+            await handlers.on_contract_policies(uow, policies)
+        elif is_about_a_case(event.type):
+            await handlers.on_case_event(uow, event.type, case_snapshot(event))
+
+    return [EventSubscription(QUEUE, BINDINGS, on_event)]

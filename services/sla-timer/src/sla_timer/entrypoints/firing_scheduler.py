@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections import deque
 from datetime import datetime, timedelta
 
 from aftercare_platform.clock import Clock
+from opentelemetry import metrics
 
 from sla_timer.adapters.deadline_signal import DeadlineSignal
 from sla_timer.firing import ClaimedBatch, DueClockFirer
@@ -26,6 +26,9 @@ log = logging.getLogger(__name__)
 # how soon to look again at due rows another transaction holds (a replica firing them, a handler changing them)
 RETRY_LOCKED = timedelta(milliseconds=10)
 HOLD_POLL_SECONDS = 0.02
+_lateness = metrics.get_meter("aftercare.sla").create_histogram(
+    "aftercare_sla_firing_lateness_seconds", unit="s",
+    description="how long after its due instant a deadline (warning or breach) was fired and committed")
 
 
 class FiringScheduler:
@@ -112,6 +115,9 @@ class FiringScheduler:
             if last_due is not None:
                 await self._sleep_until(last_due, interruptible=False)
             await batch.fire()
+            fired_at = self._clock.now()
+            for due in batch.due_instants:
+                _lateness.record(max(0.0, (fired_at - due).total_seconds()))
         return len(batch)
 
     async def _drain(self, horizon: datetime) -> None:
@@ -135,10 +141,10 @@ class FiringScheduler:
     async def hold_while_draining(self, at_most: float) -> None:
         """For the outbox relay: wait while a backlog is fired (on time first, published right after), but
         never more than `at_most` seconds at a time, so a firing loop that never catches up cannot starve it."""
-        deadline = time.monotonic() + at_most
+        deadline = self._clock.now() + timedelta(seconds=at_most)
         # polled: the flag is set on the firing thread's loop, an asyncio.Event belongs to one loop
-        while self.draining and time.monotonic() < deadline:  # noqa: ASYNC110
-            await asyncio.sleep(HOLD_POLL_SECONDS)
+        while self.draining and self._clock.now() < deadline:
+            await self._clock.sleep(HOLD_POLL_SECONDS)
 
     async def _refresh_if_needed(self) -> None:
         now = self._clock.now()

@@ -11,8 +11,9 @@ from aftercare_platform.errors import InvalidArgument
 from aftercare_platform.validation import month_field
 
 from sla_timer.adapters.compliance import Report, ReportFilter
-from sla_timer.adapters.explanation_messages import case_sla_message
-from sla_timer.adapters.policy_messages import (
+from sla_timer.adapters.proto_vocabulary import CLOCK_KINDS, PRIORITIES
+from sla_timer.entrypoints.explanation_messages import case_sla_message
+from sla_timer.entrypoints.policy_messages import (
     calendar_document,
     calendar_message,
     policy_document,
@@ -20,7 +21,6 @@ from sla_timer.adapters.policy_messages import (
     restate_calendar_error,
     restate_policy_error,
 )
-from sla_timer.adapters.proto_vocabulary import kind_from, kind_message, priority_from, priority_message
 from sla_timer.policy_admin import PolicyAdmin
 from sla_timer.reads import SlaReads
 
@@ -36,8 +36,8 @@ def report_filter(request: pb.GetComplianceReportRequest) -> ReportFilter:
     return ReportFilter(
         company_ids=frozenset(request.company_ids),
         regions=frozenset(request.regions),
-        priorities=frozenset(priority_from(p, f"priorities[{i}]") for i, p in enumerate(request.priorities)),
-        kinds=frozenset(kind_from(k, f"clock_kinds[{i}]") for i, k in enumerate(request.clock_kinds)),
+        priorities=frozenset(PRIORITIES.member(p, f"priorities[{i}]") for i, p in enumerate(request.priorities)),
+        kinds=frozenset(CLOCK_KINDS.member(k, f"clock_kinds[{i}]") for i, k in enumerate(request.clock_kinds)),
         from_month=request.from_month,
         to_month=request.to_month,
     )
@@ -49,8 +49,8 @@ def report_message(report: Report) -> pb.GetComplianceReportResponse:
             pb.ComplianceRow(
                 company_id=r.company_id,
                 region=r.region,
-                priority=priority_message(r.priority),  # type: ignore[arg-type]
-                clock_kind=kind_message(r.kind),  # type: ignore[arg-type]
+                priority=PRIORITIES.number(r.priority),  # type: ignore[arg-type]
+                clock_kind=CLOCK_KINDS.number(r.kind),  # type: ignore[arg-type]
                 month=r.month,
                 met=r.met,
                 breached=r.breached,

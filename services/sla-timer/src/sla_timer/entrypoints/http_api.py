@@ -1,4 +1,5 @@
-"""The SLA REST API: the gRPC operations as resources, bodies in the proto JSON mapping.
+"""The SLA REST API: the gRPC operations as resources, bodies in the proto JSON mapping with proto field
+names and enums in their short forms (`P1`, `FIRST_RESPONSE`, `notify`; long names accepted on input).
 
     GET    /v1/cases/{case_id_or_number}/sla       every clock of a case explained
     GET    /v1/policies                            PUT|GET|DELETE /v1/policies/{name}
@@ -20,15 +21,17 @@ from typing import Annotated, Any
 from aftercare.sla.v1 import sla_pb2 as pb
 from aftercare_platform.auth.fastapi import require_principal
 from aftercare_platform.auth.principal import Principal
+from aftercare_platform.contracts.rest_json import from_rest, to_rest
 from aftercare_platform.errors import InvalidArgument
 from aftercare_platform.servers.http_guard import accepts
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
-from google.protobuf import json_format
-from google.protobuf.message import Message
 
 from sla_timer.adapters.compliance import ReportFilter
-from sla_timer.adapters.explanation_messages import case_sla_message
-from sla_timer.adapters.policy_messages import (
+from sla_timer.adapters.proto_vocabulary import CLOCK_KINDS, PRIORITIES
+from sla_timer.domain.vocabulary import ClockKind, Priority
+from sla_timer.entrypoints.explanation_messages import case_sla_message
+from sla_timer.entrypoints.grpc_api import report_filter, report_message
+from sla_timer.entrypoints.policy_messages import (
     calendar_document,
     calendar_message,
     policy_document,
@@ -36,9 +39,6 @@ from sla_timer.adapters.policy_messages import (
     restate_calendar_error,
     restate_policy_error,
 )
-from sla_timer.adapters.proto_vocabulary import kind_message, priority_message
-from sla_timer.domain.vocabulary import ClockKind, Priority
-from sla_timer.entrypoints.grpc_api import report_filter, report_message
 from sla_timer.policy_admin import PolicyAdmin
 from sla_timer.reads import SlaReads
 
@@ -46,18 +46,6 @@ PrincipalDep = Annotated[Principal, Depends(require_principal)]
 CASE_NUMBER = re.compile(r"^[A-Z]{2,8}-\d{8}-\d{6}$")
 YAML = "application/yaml"
 CSV_COLUMNS = ("company_id", "region", "priority", "clock_kind", "month", "met", "breached", "compliance_percent")
-
-
-def _json(message: Message) -> dict[str, Any]:
-    return json_format.MessageToDict(message, preserving_proto_field_name=True)
-
-
-def _parse(body: dict[str, Any], message: Message, field: str) -> Any:
-    try:
-        json_format.ParseDict(body, message)
-    except json_format.ParseError as bad:
-        raise InvalidArgument.for_field(field, str(bad)) from None
-    return message
 
 
 def _report_request(
@@ -71,8 +59,8 @@ def _report_request(
     request = pb.GetComplianceReportRequest(
         company_ids=company_id or [],
         regions=region or [],
-        priorities=[priority_message(p) for p in priority or []],  # type: ignore[misc]
-        clock_kinds=[kind_message(k) for k in clock_kind or []],  # type: ignore[misc]
+        priorities=PRIORITIES.numbers(priority or []),  # type: ignore[arg-type]
+        clock_kinds=CLOCK_KINDS.numbers(clock_kind or []),  # type: ignore[arg-type]
         from_month=from_month,
         to_month=to_month,
     )
@@ -101,14 +89,14 @@ def sla_router(reads: SlaReads, admin: PolicyAdmin) -> APIRouter:
         found = await reads.case_sla(
             principal, case_id="" if by_number else case_ref, case_number=case_ref if by_number else ""
         )
-        return _json(case_sla_message(found.case, found.policy, found.clocks, found.as_of))
+        return to_rest(case_sla_message(found.case, found.policy, found.clocks, found.as_of))
 
     @router.get("/policies")
     async def list_policies(principal: PrincipalDep) -> dict[str, Any]:
         current = await admin.current(principal)
         return {
             "policies": [
-                _json(policy_message(p, is_default=n == current.default_policy))
+                to_rest(policy_message(p, is_default=n == current.default_policy))
                 for n, p in sorted(current.policies.items())
             ],
             "default_policy": current.default_policy,
@@ -117,19 +105,19 @@ def sla_router(reads: SlaReads, admin: PolicyAdmin) -> APIRouter:
     @router.get("/policies/{name}")
     async def get_policy(name: str, principal: PrincipalDep) -> dict[str, Any]:
         policy, is_default = await admin.policy(principal, name)
-        return _json(policy_message(policy, is_default=is_default))
+        return to_rest(policy_message(policy, is_default=is_default))
 
     @router.put("/policies/{name}")
     async def put_policy(
         name: str, principal: PrincipalDep, body: Annotated[dict[str, Any], Body()], response: Response
     ) -> dict[str, Any]:
-        message = _parse({**body, "name": name}, pb.Policy(), "policy")
+        message = from_rest({**body, "name": name}, pb.Policy(), "policy")
         policy_name, document, order = policy_document(message)
         policy, created = await admin.put_policy(
             principal, policy_name, document, lambda error: restate_policy_error(error, policy_name, order)
         )
         response.status_code = 201 if created else 200
-        return _json(policy_message(policy, is_default=False))
+        return to_rest(policy_message(policy, is_default=False))
 
     @router.delete("/policies/{name}", status_code=204)
     async def delete_policy(name: str, principal: PrincipalDep) -> Response:
@@ -139,23 +127,23 @@ def sla_router(reads: SlaReads, admin: PolicyAdmin) -> APIRouter:
     @router.get("/calendars")
     async def list_calendars(principal: PrincipalDep) -> dict[str, Any]:
         current = await admin.current(principal)
-        return {"calendars": [_json(calendar_message(c)) for _, c in sorted(current.calendars.items())]}
+        return {"calendars": [to_rest(calendar_message(c)) for _, c in sorted(current.calendars.items())]}
 
     @router.get("/calendars/{name}")
     async def get_calendar(name: str, principal: PrincipalDep) -> dict[str, Any]:
-        return _json(calendar_message(await admin.calendar(principal, name)))
+        return to_rest(calendar_message(await admin.calendar(principal, name)))
 
     @router.put("/calendars/{name}")
     async def put_calendar(
         name: str, principal: PrincipalDep, body: Annotated[dict[str, Any], Body()], response: Response
     ) -> dict[str, Any]:
-        message = _parse({**body, "name": name}, pb.Calendar(), "calendar")
+        message = from_rest({**body, "name": name}, pb.Calendar(), "calendar")
         calendar_name, document = calendar_document(message)
         calendar, created = await admin.put_calendar(
             principal, calendar_name, document, lambda error: restate_calendar_error(error, calendar_name)
         )
         response.status_code = 201 if created else 200
-        return _json(calendar_message(calendar))
+        return to_rest(calendar_message(calendar))
 
     @router.delete("/calendars/{name}", status_code=204)
     async def delete_calendar(name: str, principal: PrincipalDep) -> Response:
@@ -182,7 +170,7 @@ def sla_router(reads: SlaReads, admin: PolicyAdmin) -> APIRouter:
 
     @router.get("/compliance")
     async def compliance(principal: PrincipalDep, query: Annotated[ReportQuery, Depends()]) -> dict[str, Any]:
-        return _json(report_message(await reads.compliance(principal, query.filter)))
+        return to_rest(report_message(await reads.compliance(principal, query.filter)))
 
     @router.get("/compliance.csv")
     async def compliance_csv(principal: PrincipalDep, query: Annotated[ReportQuery, Depends()]) -> Response:

@@ -1328,6 +1328,7 @@ class AssignRequest(_message.Message):
     ASSIGNEE_ID_FIELD_NUMBER: _builtins.int
     TIER_FIELD_NUMBER: _builtins.int
     REASON_FIELD_NUMBER: _builtins.int
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
     case_id: _builtins.str
     case_number: _builtins.str
     assignee_id: _builtins.str
@@ -1336,6 +1337,10 @@ class AssignRequest(_message.Message):
     unspecified keeps the tier. Higher tiers are reached by Escalate.
     """
     reason: _builtins.str
+    request_id: _builtins.str
+    """Optional client-chosen key: the same caller sending the same assignment again gets the case back
+    and changes nothing (a retry after a lost answer); the key with another assignment is refused.
+    """
     def __init__(
         self,
         *,
@@ -1344,10 +1349,11 @@ class AssignRequest(_message.Message):
         assignee_id: _builtins.str = ...,
         tier: Global___Tier.ValueType = ...,
         reason: _builtins.str = ...,
+        request_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id", "case_number", b"case_number", "case_ref", b"case_ref"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["assignee_id", b"assignee_id", "case_id", b"case_id", "case_number", b"case_number", "case_ref", b"case_ref", "reason", b"reason", "tier", b"tier"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["assignee_id", b"assignee_id", "case_id", b"case_id", "case_number", b"case_number", "case_ref", b"case_ref", "reason", b"reason", "request_id", b"request_id", "tier", b"tier"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType_case_ref: _TypeAlias = _typing.Literal["case_id", "case_number"]  # noqa: Y015
     _WhichOneofArgType_case_ref: _TypeAlias = _typing.Literal["case_ref", b"case_ref"]  # noqa: Y015
@@ -1384,6 +1390,7 @@ class ReassignRequest(_message.Message):
     ASSIGNEE_ID_FIELD_NUMBER: _builtins.int
     REASON_FIELD_NUMBER: _builtins.int
     COMPLAINT_SEQUENCE_FIELD_NUMBER: _builtins.int
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
     case_id: _builtins.str
     case_number: _builtins.str
     assignee_id: _builtins.str
@@ -1391,6 +1398,8 @@ class ReassignRequest(_message.Message):
     """Required with complaint_sequence."""
     complaint_sequence: _builtins.int
     """The open complaint about the engineer this replacement answers (supervisors only)."""
+    request_id: _builtins.str
+    """Optional idempotency key, as on AssignRequest."""
     def __init__(
         self,
         *,
@@ -1399,10 +1408,11 @@ class ReassignRequest(_message.Message):
         assignee_id: _builtins.str = ...,
         reason: _builtins.str = ...,
         complaint_sequence: _builtins.int | None = ...,
+        request_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["_complaint_sequence", b"_complaint_sequence", "case_id", b"case_id", "case_number", b"case_number", "case_ref", b"case_ref", "complaint_sequence", b"complaint_sequence"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_complaint_sequence", b"_complaint_sequence", "assignee_id", b"assignee_id", "case_id", b"case_id", "case_number", b"case_number", "case_ref", b"case_ref", "complaint_sequence", b"complaint_sequence", "reason", b"reason"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_complaint_sequence", b"_complaint_sequence", "assignee_id", b"assignee_id", "case_id", b"case_id", "case_number", b"case_number", "case_ref", b"case_ref", "complaint_sequence", b"complaint_sequence", "reason", b"reason", "request_id", b"request_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__complaint_sequence: _TypeAlias = _typing.Literal["complaint_sequence"]  # noqa: Y015
     _WhichOneofArgType__complaint_sequence: _TypeAlias = _typing.Literal["_complaint_sequence", b"_complaint_sequence"]  # noqa: Y015
@@ -1542,6 +1552,7 @@ class EscalateRequest(_message.Message):
     TO_TIER_FIELD_NUMBER: _builtins.int
     TO_RMA_FIELD_NUMBER: _builtins.int
     REASON_FIELD_NUMBER: _builtins.int
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
     case_id: _builtins.str
     case_number: _builtins.str
     to_tier: Global___Tier.ValueType
@@ -1550,6 +1561,8 @@ class EscalateRequest(_message.Message):
     """Send the hardware down the RMA path instead; the tier stays."""
     reason: _builtins.str
     """Required."""
+    request_id: _builtins.str
+    """Optional idempotency key, as on AssignRequest."""
     def __init__(
         self,
         *,
@@ -1558,10 +1571,11 @@ class EscalateRequest(_message.Message):
         to_tier: Global___Tier.ValueType = ...,
         to_rma: _builtins.bool = ...,
         reason: _builtins.str = ...,
+        request_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id", "case_number", b"case_number", "case_ref", b"case_ref"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id", "case_number", b"case_number", "case_ref", b"case_ref", "reason", b"reason", "to_rma", b"to_rma", "to_tier", b"to_tier"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id", "case_number", b"case_number", "case_ref", b"case_ref", "reason", b"reason", "request_id", b"request_id", "to_rma", b"to_rma", "to_tier", b"to_tier"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType_case_ref: _TypeAlias = _typing.Literal["case_id", "case_number"]  # noqa: Y015
     _WhichOneofArgType_case_ref: _TypeAlias = _typing.Literal["case_ref", b"case_ref"]  # noqa: Y015
@@ -1739,8 +1753,11 @@ class RecordActivityRequest(_message.Message):
     CASE_ID_FIELD_NUMBER: _builtins.int
     CASE_NUMBER_FIELD_NUMBER: _builtins.int
     ACTIVITY_FIELD_NUMBER: _builtins.int
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
     case_id: _builtins.str
     case_number: _builtins.str
+    request_id: _builtins.str
+    """Optional idempotency key, as on AssignRequest."""
     @_builtins.property
     def activity(self) -> Global___Activity: ...
     def __init__(
@@ -1749,10 +1766,11 @@ class RecordActivityRequest(_message.Message):
         case_id: _builtins.str = ...,
         case_number: _builtins.str = ...,
         activity: Global___Activity | None = ...,
+        request_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["activity", b"activity", "case_id", b"case_id", "case_number", b"case_number", "case_ref", b"case_ref"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["activity", b"activity", "case_id", b"case_id", "case_number", b"case_number", "case_ref", b"case_ref"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["activity", b"activity", "case_id", b"case_id", "case_number", b"case_number", "case_ref", b"case_ref", "request_id", b"request_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType_case_ref: _TypeAlias = _typing.Literal["case_id", "case_number"]  # noqa: Y015
     _WhichOneofArgType_case_ref: _TypeAlias = _typing.Literal["case_ref", b"case_ref"]  # noqa: Y015

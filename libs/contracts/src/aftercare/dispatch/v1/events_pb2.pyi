@@ -18,9 +18,11 @@ consumers need not call back; the event's own facts start at field 20.
 
 from aftercare.cases.v1 import cases_pb2 as _cases_pb2
 from aftercare.common.v1 import common_pb2 as _common_pb2
+from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
 import builtins as _builtins
 import sys
 import typing as _typing
@@ -312,3 +314,703 @@ class LoanerDelivered(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___LoanerDelivered: _TypeAlias = LoanerDelivered  # noqa: Y015
+
+@_typing.final
+class DispatchAssigned(_message.Message):
+    """Events about routing decisions: `aftercare.dispatch.<verb>.v1`, routing key
+    `dispatch.<verb>.<region>`, subject = the case id.
+
+    aftercare.dispatch.assigned.v1: dispatch gave a new case to an engineer (cases' Assign done).
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    CASE_NUMBER_FIELD_NUMBER: _builtins.int
+    REGION_FIELD_NUMBER: _builtins.int
+    COMPANY_ID_FIELD_NUMBER: _builtins.int
+    OCCURRED_AT_FIELD_NUMBER: _builtins.int
+    DECISION_KEY_FIELD_NUMBER: _builtins.int
+    ENGINEER_ID_FIELD_NUMBER: _builtins.int
+    RULE_FIELD_NUMBER: _builtins.int
+    SUMMARY_FIELD_NUMBER: _builtins.int
+    case_id: _builtins.str
+    case_number: _builtins.str
+    region: _builtins.str
+    company_id: _builtins.str
+    decision_key: _builtins.str
+    engineer_id: _builtins.str
+    rule: _builtins.str
+    summary: _builtins.str
+    @_builtins.property
+    def occurred_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        case_id: _builtins.str = ...,
+        case_number: _builtins.str = ...,
+        region: _builtins.str = ...,
+        company_id: _builtins.str = ...,
+        occurred_at: _timestamp_pb2.Timestamp | None = ...,
+        decision_key: _builtins.str = ...,
+        engineer_id: _builtins.str = ...,
+        rule: _builtins.str = ...,
+        summary: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["occurred_at", b"occurred_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id", "case_number", b"case_number", "company_id", b"company_id", "decision_key", b"decision_key", "engineer_id", b"engineer_id", "occurred_at", b"occurred_at", "region", b"region", "rule", b"rule", "summary", b"summary"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DispatchAssigned: _TypeAlias = DispatchAssigned  # noqa: Y015
+
+@_typing.final
+class DispatchReassigned(_message.Message):
+    """aftercare.dispatch.reassigned.v1: an SLA action replaced the assignee; the new one must answer at once."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    CASE_NUMBER_FIELD_NUMBER: _builtins.int
+    REGION_FIELD_NUMBER: _builtins.int
+    COMPANY_ID_FIELD_NUMBER: _builtins.int
+    OCCURRED_AT_FIELD_NUMBER: _builtins.int
+    DECISION_KEY_FIELD_NUMBER: _builtins.int
+    ENGINEER_ID_FIELD_NUMBER: _builtins.int
+    PREVIOUS_ENGINEER_ID_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    INSTRUCTION_FIELD_NUMBER: _builtins.int
+    case_id: _builtins.str
+    case_number: _builtins.str
+    region: _builtins.str
+    company_id: _builtins.str
+    decision_key: _builtins.str
+    engineer_id: _builtins.str
+    previous_engineer_id: _builtins.str
+    reason: _builtins.str
+    instruction: _builtins.str
+    """"answer the customer at once"."""
+    @_builtins.property
+    def occurred_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        case_id: _builtins.str = ...,
+        case_number: _builtins.str = ...,
+        region: _builtins.str = ...,
+        company_id: _builtins.str = ...,
+        occurred_at: _timestamp_pb2.Timestamp | None = ...,
+        decision_key: _builtins.str = ...,
+        engineer_id: _builtins.str = ...,
+        previous_engineer_id: _builtins.str = ...,
+        reason: _builtins.str = ...,
+        instruction: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["occurred_at", b"occurred_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id", "case_number", b"case_number", "company_id", b"company_id", "decision_key", b"decision_key", "engineer_id", b"engineer_id", "instruction", b"instruction", "occurred_at", b"occurred_at", "previous_engineer_id", b"previous_engineer_id", "reason", b"reason", "region", b"region"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DispatchReassigned: _TypeAlias = DispatchReassigned  # noqa: Y015
+
+@_typing.final
+class DispatchDeskQueued(_message.Message):
+    """aftercare.dispatch.desk_queued.v1: nobody could take the case: it waits in the region's desk queue."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    CASE_NUMBER_FIELD_NUMBER: _builtins.int
+    REGION_FIELD_NUMBER: _builtins.int
+    COMPANY_ID_FIELD_NUMBER: _builtins.int
+    OCCURRED_AT_FIELD_NUMBER: _builtins.int
+    DECISION_KEY_FIELD_NUMBER: _builtins.int
+    SUMMARY_FIELD_NUMBER: _builtins.int
+    case_id: _builtins.str
+    case_number: _builtins.str
+    region: _builtins.str
+    company_id: _builtins.str
+    decision_key: _builtins.str
+    summary: _builtins.str
+    @_builtins.property
+    def occurred_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        case_id: _builtins.str = ...,
+        case_number: _builtins.str = ...,
+        region: _builtins.str = ...,
+        company_id: _builtins.str = ...,
+        occurred_at: _timestamp_pb2.Timestamp | None = ...,
+        decision_key: _builtins.str = ...,
+        summary: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["occurred_at", b"occurred_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id", "case_number", b"case_number", "company_id", b"company_id", "decision_key", b"decision_key", "occurred_at", b"occurred_at", "region", b"region", "summary", b"summary"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DispatchDeskQueued: _TypeAlias = DispatchDeskQueued  # noqa: Y015
+
+@_typing.final
+class DispatchSupervisorAlert(_message.Message):
+    """aftercare.dispatch.supervisor_alert.v1: a supervisor must act (no candidate for a case)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    CASE_NUMBER_FIELD_NUMBER: _builtins.int
+    REGION_FIELD_NUMBER: _builtins.int
+    COMPANY_ID_FIELD_NUMBER: _builtins.int
+    OCCURRED_AT_FIELD_NUMBER: _builtins.int
+    DECISION_KEY_FIELD_NUMBER: _builtins.int
+    SUPERVISOR_IDS_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    case_id: _builtins.str
+    case_number: _builtins.str
+    region: _builtins.str
+    company_id: _builtins.str
+    decision_key: _builtins.str
+    reason: _builtins.str
+    @_builtins.property
+    def occurred_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def supervisor_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Supervisors of the region on duty (all of the region's when none is)."""
+
+    def __init__(
+        self,
+        *,
+        case_id: _builtins.str = ...,
+        case_number: _builtins.str = ...,
+        region: _builtins.str = ...,
+        company_id: _builtins.str = ...,
+        occurred_at: _timestamp_pb2.Timestamp | None = ...,
+        decision_key: _builtins.str = ...,
+        supervisor_ids: _abc.Iterable[_builtins.str] | None = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["occurred_at", b"occurred_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id", "case_number", b"case_number", "company_id", b"company_id", "decision_key", b"decision_key", "occurred_at", b"occurred_at", "reason", b"reason", "region", b"region", "supervisor_ids", b"supervisor_ids"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DispatchSupervisorAlert: _TypeAlias = DispatchSupervisorAlert  # noqa: Y015
+
+@_typing.final
+class DispatchEscalated(_message.Message):
+    """aftercare.dispatch.escalated.v1: an SLA action moved the case up a tier through cases."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    CASE_NUMBER_FIELD_NUMBER: _builtins.int
+    REGION_FIELD_NUMBER: _builtins.int
+    COMPANY_ID_FIELD_NUMBER: _builtins.int
+    OCCURRED_AT_FIELD_NUMBER: _builtins.int
+    DECISION_KEY_FIELD_NUMBER: _builtins.int
+    TIERS_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    case_id: _builtins.str
+    case_number: _builtins.str
+    region: _builtins.str
+    company_id: _builtins.str
+    decision_key: _builtins.str
+    tiers: _builtins.int
+    reason: _builtins.str
+    @_builtins.property
+    def occurred_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        case_id: _builtins.str = ...,
+        case_number: _builtins.str = ...,
+        region: _builtins.str = ...,
+        company_id: _builtins.str = ...,
+        occurred_at: _timestamp_pb2.Timestamp | None = ...,
+        decision_key: _builtins.str = ...,
+        tiers: _builtins.int = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["occurred_at", b"occurred_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id", "case_number", b"case_number", "company_id", b"company_id", "decision_key", b"decision_key", "occurred_at", b"occurred_at", "reason", b"reason", "region", b"region", "tiers", b"tiers"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DispatchEscalated: _TypeAlias = DispatchEscalated  # noqa: Y015
+
+@_typing.final
+class DispatchRolesResolved(_message.Message):
+    """aftercare.dispatch.roles_resolved.v1: who an SLA notify action's roles are now (for notify)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    @_typing.final
+    class RolesEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.str
+        @_builtins.property
+        def value(self) -> Global___RoleMembers: ...
+        def __init__(
+            self,
+            *,
+            key: _builtins.str = ...,
+            value: Global___RoleMembers | None = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _typing.Literal["value", b"value"]  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    CASE_NUMBER_FIELD_NUMBER: _builtins.int
+    REGION_FIELD_NUMBER: _builtins.int
+    COMPANY_ID_FIELD_NUMBER: _builtins.int
+    OCCURRED_AT_FIELD_NUMBER: _builtins.int
+    DECISION_KEY_FIELD_NUMBER: _builtins.int
+    ROLES_FIELD_NUMBER: _builtins.int
+    TRIGGER_FIELD_NUMBER: _builtins.int
+    case_id: _builtins.str
+    case_number: _builtins.str
+    region: _builtins.str
+    company_id: _builtins.str
+    decision_key: _builtins.str
+    trigger: _builtins.str
+    """"sla.warning" or "sla.breached", and its label."""
+    @_builtins.property
+    def occurred_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def roles(self) -> _containers.MessageMap[_builtins.str, Global___RoleMembers]:
+        """role word ("assignee", "supervisor") -> engineer ids"""
+
+    def __init__(
+        self,
+        *,
+        case_id: _builtins.str = ...,
+        case_number: _builtins.str = ...,
+        region: _builtins.str = ...,
+        company_id: _builtins.str = ...,
+        occurred_at: _timestamp_pb2.Timestamp | None = ...,
+        decision_key: _builtins.str = ...,
+        roles: _abc.Mapping[_builtins.str, Global___RoleMembers] | None = ...,
+        trigger: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["occurred_at", b"occurred_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id", "case_number", b"case_number", "company_id", b"company_id", "decision_key", b"decision_key", "occurred_at", b"occurred_at", "region", b"region", "roles", b"roles", "trigger", b"trigger"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DispatchRolesResolved: _TypeAlias = DispatchRolesResolved  # noqa: Y015
+
+@_typing.final
+class RoleMembers(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ENGINEER_IDS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def engineer_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    def __init__(
+        self,
+        *,
+        engineer_ids: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["engineer_ids", b"engineer_ids"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RoleMembers: _TypeAlias = RoleMembers  # noqa: Y015
+
+@_typing.final
+class VisitPlanned(_message.Message):
+    """aftercare.visit.planned.v1: a visit has its engineer, time and parts."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    CASE_NUMBER_FIELD_NUMBER: _builtins.int
+    REGION_FIELD_NUMBER: _builtins.int
+    COMPANY_ID_FIELD_NUMBER: _builtins.int
+    CONTRACT_ID_FIELD_NUMBER: _builtins.int
+    PRIORITY_FIELD_NUMBER: _builtins.int
+    OCCURRED_AT_FIELD_NUMBER: _builtins.int
+    ACTOR_FIELD_NUMBER: _builtins.int
+    VISIT_ID_FIELD_NUMBER: _builtins.int
+    ENGINEER_ID_FIELD_NUMBER: _builtins.int
+    SITE_ID_FIELD_NUMBER: _builtins.int
+    PLANNED_TIME_FIELD_NUMBER: _builtins.int
+    PARTS_FIELD_NUMBER: _builtins.int
+    case_id: _builtins.str
+    case_number: _builtins.str
+    region: _builtins.str
+    company_id: _builtins.str
+    contract_id: _builtins.str
+    priority: _cases_pb2.Priority.ValueType
+    visit_id: _builtins.str
+    engineer_id: _builtins.str
+    site_id: _builtins.str
+    @_builtins.property
+    def occurred_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def actor(self) -> _common_pb2.Actor: ...
+    @_builtins.property
+    def planned_time(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def parts(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    def __init__(
+        self,
+        *,
+        case_id: _builtins.str = ...,
+        case_number: _builtins.str = ...,
+        region: _builtins.str = ...,
+        company_id: _builtins.str = ...,
+        contract_id: _builtins.str = ...,
+        priority: _cases_pb2.Priority.ValueType = ...,
+        occurred_at: _timestamp_pb2.Timestamp | None = ...,
+        actor: _common_pb2.Actor | None = ...,
+        visit_id: _builtins.str = ...,
+        engineer_id: _builtins.str = ...,
+        site_id: _builtins.str = ...,
+        planned_time: _timestamp_pb2.Timestamp | None = ...,
+        parts: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "occurred_at", b"occurred_at", "planned_time", b"planned_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "case_id", b"case_id", "case_number", b"case_number", "company_id", b"company_id", "contract_id", b"contract_id", "engineer_id", b"engineer_id", "occurred_at", b"occurred_at", "parts", b"parts", "planned_time", b"planned_time", "priority", b"priority", "region", b"region", "site_id", b"site_id", "visit_id", b"visit_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___VisitPlanned: _TypeAlias = VisitPlanned  # noqa: Y015
+
+@_typing.final
+class VisitCheckedOut(_message.Message):
+    """aftercare.visit.checked_out.v1: the engineer left site with the fault-handling report handed over."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    CASE_NUMBER_FIELD_NUMBER: _builtins.int
+    REGION_FIELD_NUMBER: _builtins.int
+    COMPANY_ID_FIELD_NUMBER: _builtins.int
+    CONTRACT_ID_FIELD_NUMBER: _builtins.int
+    PRIORITY_FIELD_NUMBER: _builtins.int
+    OCCURRED_AT_FIELD_NUMBER: _builtins.int
+    ACTOR_FIELD_NUMBER: _builtins.int
+    VISIT_ID_FIELD_NUMBER: _builtins.int
+    ENGINEER_ID_FIELD_NUMBER: _builtins.int
+    SITE_ID_FIELD_NUMBER: _builtins.int
+    REPORT_FIELD_NUMBER: _builtins.int
+    case_id: _builtins.str
+    case_number: _builtins.str
+    region: _builtins.str
+    company_id: _builtins.str
+    contract_id: _builtins.str
+    priority: _cases_pb2.Priority.ValueType
+    visit_id: _builtins.str
+    engineer_id: _builtins.str
+    site_id: _builtins.str
+    report: _builtins.str
+    @_builtins.property
+    def occurred_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def actor(self) -> _common_pb2.Actor: ...
+    def __init__(
+        self,
+        *,
+        case_id: _builtins.str = ...,
+        case_number: _builtins.str = ...,
+        region: _builtins.str = ...,
+        company_id: _builtins.str = ...,
+        contract_id: _builtins.str = ...,
+        priority: _cases_pb2.Priority.ValueType = ...,
+        occurred_at: _timestamp_pb2.Timestamp | None = ...,
+        actor: _common_pb2.Actor | None = ...,
+        visit_id: _builtins.str = ...,
+        engineer_id: _builtins.str = ...,
+        site_id: _builtins.str = ...,
+        report: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "occurred_at", b"occurred_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "case_id", b"case_id", "case_number", b"case_number", "company_id", b"company_id", "contract_id", b"contract_id", "engineer_id", b"engineer_id", "occurred_at", b"occurred_at", "priority", b"priority", "region", b"region", "report", b"report", "site_id", b"site_id", "visit_id", b"visit_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___VisitCheckedOut: _TypeAlias = VisitCheckedOut  # noqa: Y015
+
+@_typing.final
+class LoanerReturned(_message.Message):
+    """aftercare.loaner.returned.v1: the loaner came back."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    CASE_NUMBER_FIELD_NUMBER: _builtins.int
+    REGION_FIELD_NUMBER: _builtins.int
+    COMPANY_ID_FIELD_NUMBER: _builtins.int
+    CONTRACT_ID_FIELD_NUMBER: _builtins.int
+    PRIORITY_FIELD_NUMBER: _builtins.int
+    OCCURRED_AT_FIELD_NUMBER: _builtins.int
+    ACTOR_FIELD_NUMBER: _builtins.int
+    LOANER_ID_FIELD_NUMBER: _builtins.int
+    SERIAL_NUMBER_FIELD_NUMBER: _builtins.int
+    case_id: _builtins.str
+    case_number: _builtins.str
+    region: _builtins.str
+    company_id: _builtins.str
+    contract_id: _builtins.str
+    priority: _cases_pb2.Priority.ValueType
+    loaner_id: _builtins.str
+    serial_number: _builtins.str
+    @_builtins.property
+    def occurred_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def actor(self) -> _common_pb2.Actor: ...
+    def __init__(
+        self,
+        *,
+        case_id: _builtins.str = ...,
+        case_number: _builtins.str = ...,
+        region: _builtins.str = ...,
+        company_id: _builtins.str = ...,
+        contract_id: _builtins.str = ...,
+        priority: _cases_pb2.Priority.ValueType = ...,
+        occurred_at: _timestamp_pb2.Timestamp | None = ...,
+        actor: _common_pb2.Actor | None = ...,
+        loaner_id: _builtins.str = ...,
+        serial_number: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "occurred_at", b"occurred_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "case_id", b"case_id", "case_number", b"case_number", "company_id", b"company_id", "contract_id", b"contract_id", "loaner_id", b"loaner_id", "occurred_at", b"occurred_at", "priority", b"priority", "region", b"region", "serial_number", b"serial_number"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___LoanerReturned: _TypeAlias = LoanerReturned  # noqa: Y015
+
+@_typing.final
+class LoanerDueSoon(_message.Message):
+    """aftercare.loaner.due_soon.v1: the loaner is due back (or due to pass to the customer) soon: remind."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    CASE_NUMBER_FIELD_NUMBER: _builtins.int
+    REGION_FIELD_NUMBER: _builtins.int
+    COMPANY_ID_FIELD_NUMBER: _builtins.int
+    CONTRACT_ID_FIELD_NUMBER: _builtins.int
+    PRIORITY_FIELD_NUMBER: _builtins.int
+    OCCURRED_AT_FIELD_NUMBER: _builtins.int
+    ACTOR_FIELD_NUMBER: _builtins.int
+    LOANER_ID_FIELD_NUMBER: _builtins.int
+    SERIAL_NUMBER_FIELD_NUMBER: _builtins.int
+    DUE_BACK_TIME_FIELD_NUMBER: _builtins.int
+    TRANSFER_DUE_TIME_FIELD_NUMBER: _builtins.int
+    case_id: _builtins.str
+    case_number: _builtins.str
+    region: _builtins.str
+    company_id: _builtins.str
+    contract_id: _builtins.str
+    priority: _cases_pb2.Priority.ValueType
+    loaner_id: _builtins.str
+    serial_number: _builtins.str
+    @_builtins.property
+    def occurred_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def actor(self) -> _common_pb2.Actor: ...
+    @_builtins.property
+    def due_back_time(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def transfer_due_time(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        case_id: _builtins.str = ...,
+        case_number: _builtins.str = ...,
+        region: _builtins.str = ...,
+        company_id: _builtins.str = ...,
+        contract_id: _builtins.str = ...,
+        priority: _cases_pb2.Priority.ValueType = ...,
+        occurred_at: _timestamp_pb2.Timestamp | None = ...,
+        actor: _common_pb2.Actor | None = ...,
+        loaner_id: _builtins.str = ...,
+        serial_number: _builtins.str = ...,
+        due_back_time: _timestamp_pb2.Timestamp | None = ...,
+        transfer_due_time: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "due_back_time", b"due_back_time", "occurred_at", b"occurred_at", "transfer_due_time", b"transfer_due_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "case_id", b"case_id", "case_number", b"case_number", "company_id", b"company_id", "contract_id", b"contract_id", "due_back_time", b"due_back_time", "loaner_id", b"loaner_id", "occurred_at", b"occurred_at", "priority", b"priority", "region", b"region", "serial_number", b"serial_number", "transfer_due_time", b"transfer_due_time"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___LoanerDueSoon: _TypeAlias = LoanerDueSoon  # noqa: Y015
+
+@_typing.final
+class LoanerTransferred(_message.Message):
+    """aftercare.loaner.transferred.v1: three months unrepaired, the loaner passes to the customer for good."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    CASE_NUMBER_FIELD_NUMBER: _builtins.int
+    REGION_FIELD_NUMBER: _builtins.int
+    COMPANY_ID_FIELD_NUMBER: _builtins.int
+    CONTRACT_ID_FIELD_NUMBER: _builtins.int
+    PRIORITY_FIELD_NUMBER: _builtins.int
+    OCCURRED_AT_FIELD_NUMBER: _builtins.int
+    ACTOR_FIELD_NUMBER: _builtins.int
+    LOANER_ID_FIELD_NUMBER: _builtins.int
+    SERIAL_NUMBER_FIELD_NUMBER: _builtins.int
+    REPAIR_STARTED_TIME_FIELD_NUMBER: _builtins.int
+    case_id: _builtins.str
+    case_number: _builtins.str
+    region: _builtins.str
+    company_id: _builtins.str
+    contract_id: _builtins.str
+    priority: _cases_pb2.Priority.ValueType
+    loaner_id: _builtins.str
+    serial_number: _builtins.str
+    @_builtins.property
+    def occurred_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def actor(self) -> _common_pb2.Actor: ...
+    @_builtins.property
+    def repair_started_time(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        case_id: _builtins.str = ...,
+        case_number: _builtins.str = ...,
+        region: _builtins.str = ...,
+        company_id: _builtins.str = ...,
+        contract_id: _builtins.str = ...,
+        priority: _cases_pb2.Priority.ValueType = ...,
+        occurred_at: _timestamp_pb2.Timestamp | None = ...,
+        actor: _common_pb2.Actor | None = ...,
+        loaner_id: _builtins.str = ...,
+        serial_number: _builtins.str = ...,
+        repair_started_time: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "occurred_at", b"occurred_at", "repair_started_time", b"repair_started_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "case_id", b"case_id", "case_number", b"case_number", "company_id", b"company_id", "contract_id", b"contract_id", "loaner_id", b"loaner_id", "occurred_at", b"occurred_at", "priority", b"priority", "region", b"region", "repair_started_time", b"repair_started_time", "serial_number", b"serial_number"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___LoanerTransferred: _TypeAlias = LoanerTransferred  # noqa: Y015
+
+@_typing.final
+class RmaStepRecorded(_message.Message):
+    """aftercare.rma.<step>.v1 for the steps without a message of their own (requested, approved,
+    shipped_to_vendor, returned, installed; repair_started and the fix have theirs above).
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    CASE_NUMBER_FIELD_NUMBER: _builtins.int
+    REGION_FIELD_NUMBER: _builtins.int
+    COMPANY_ID_FIELD_NUMBER: _builtins.int
+    CONTRACT_ID_FIELD_NUMBER: _builtins.int
+    PRIORITY_FIELD_NUMBER: _builtins.int
+    OCCURRED_AT_FIELD_NUMBER: _builtins.int
+    ACTOR_FIELD_NUMBER: _builtins.int
+    RMA_ID_FIELD_NUMBER: _builtins.int
+    STEP_FIELD_NUMBER: _builtins.int
+    SERIAL_NUMBER_FIELD_NUMBER: _builtins.int
+    MANUFACTURER_FIELD_NUMBER: _builtins.int
+    ENTITLEMENT_FIELD_NUMBER: _builtins.int
+    NOTE_FIELD_NUMBER: _builtins.int
+    case_id: _builtins.str
+    case_number: _builtins.str
+    region: _builtins.str
+    company_id: _builtins.str
+    contract_id: _builtins.str
+    priority: _cases_pb2.Priority.ValueType
+    rma_id: _builtins.str
+    step: _builtins.str
+    serial_number: _builtins.str
+    manufacturer: _builtins.str
+    entitlement: _builtins.str
+    note: _builtins.str
+    @_builtins.property
+    def occurred_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def actor(self) -> _common_pb2.Actor: ...
+    def __init__(
+        self,
+        *,
+        case_id: _builtins.str = ...,
+        case_number: _builtins.str = ...,
+        region: _builtins.str = ...,
+        company_id: _builtins.str = ...,
+        contract_id: _builtins.str = ...,
+        priority: _cases_pb2.Priority.ValueType = ...,
+        occurred_at: _timestamp_pb2.Timestamp | None = ...,
+        actor: _common_pb2.Actor | None = ...,
+        rma_id: _builtins.str = ...,
+        step: _builtins.str = ...,
+        serial_number: _builtins.str = ...,
+        manufacturer: _builtins.str = ...,
+        entitlement: _builtins.str = ...,
+        note: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "occurred_at", b"occurred_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "case_id", b"case_id", "case_number", b"case_number", "company_id", b"company_id", "contract_id", b"contract_id", "entitlement", b"entitlement", "manufacturer", b"manufacturer", "note", b"note", "occurred_at", b"occurred_at", "priority", b"priority", "region", b"region", "rma_id", b"rma_id", "serial_number", b"serial_number", "step", b"step"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RmaStepRecorded: _TypeAlias = RmaStepRecorded  # noqa: Y015
+
+@_typing.final
+class StockLow(_message.Message):
+    """aftercare.stock.low.v1: a part's available stock at a depot fell to its minimum or below.
+    Routing key stock.low.<region>; subject = "<depot>/<part>".
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DEPOT_FIELD_NUMBER: _builtins.int
+    PART_FIELD_NUMBER: _builtins.int
+    AVAILABLE_FIELD_NUMBER: _builtins.int
+    MINIMUM_FIELD_NUMBER: _builtins.int
+    OCCURRED_AT_FIELD_NUMBER: _builtins.int
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    depot: _builtins.str
+    part: _builtins.str
+    available: _builtins.int
+    minimum: _builtins.int
+    case_id: _builtins.str
+    """The case whose move brought it low, if any."""
+    @_builtins.property
+    def occurred_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        depot: _builtins.str = ...,
+        part: _builtins.str = ...,
+        available: _builtins.int = ...,
+        minimum: _builtins.int = ...,
+        occurred_at: _timestamp_pb2.Timestamp | None = ...,
+        case_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["occurred_at", b"occurred_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["available", b"available", "case_id", b"case_id", "depot", b"depot", "minimum", b"minimum", "occurred_at", b"occurred_at", "part", b"part"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___StockLow: _TypeAlias = StockLow  # noqa: Y015

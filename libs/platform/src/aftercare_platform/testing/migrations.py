@@ -1,0 +1,42 @@
+"""Checks of a migrated schema, for tests: versions applied, and drift of the platform tables from the
+live metadata (outbox/tables.py) — a change there without a platform revision shows up here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import MetaData, inspect, text
+from sqlalchemy.engine import Connection
+
+from aftercare_platform.db.migrations import PLATFORM_VERSION_TABLE
+from aftercare_platform.outbox.tables import INBOX, OUTBOX, define_platform_tables
+
+
+def applied_version(connection: Connection, schema: str, version_table: str = "alembic_version") -> str | None:
+    """The revision recorded in `schema`'s version table (the service's, or PLATFORM_VERSION_TABLE)."""
+    if not inspect(connection).has_table(version_table, schema=schema):
+        return None
+    return connection.execute(text(f'SELECT version_num FROM "{schema}".{version_table}')).scalar_one_or_none()
+
+
+def platform_version(connection: Connection, schema: str) -> str | None:
+    return applied_version(connection, schema, PLATFORM_VERSION_TABLE)
+
+
+def platform_tables_drift(connection: Connection, schema: str) -> list[Any]:
+    """What alembic autogenerate would change to make the outbox and inbox match the live metadata: []
+    when the platform's migrations and outbox/tables.py agree."""
+    metadata = MetaData(schema=schema)
+    define_platform_tables(metadata)
+
+    def ours(_object: Any, name: str | None, type_: str, _reflected: bool, _compare_to: Any) -> bool:
+        return type_ != "table" or name in (OUTBOX, INBOX)
+
+    context = MigrationContext.configure(
+        connection,
+        opts={"include_schemas": True, "include_object": ours, "compare_type": True,
+              "include_name": lambda name, type_, _parent: type_ != "schema" or name == schema},
+    )
+    return list(compare_metadata(context, metadata))

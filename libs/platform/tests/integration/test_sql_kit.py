@@ -1,0 +1,159 @@
+"""The SQL kit on both databases: upserts and insert-ignore (PostgreSQL and SQLite), the LISTEN listener
+through a dropped connection, and the outbox INSERT fragment against what `uow.emit` writes."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, cast
+
+import pytest
+from aftercare_platform.bus.envelope import rfc3339
+from aftercare_platform.clock import FakeClock
+from aftercare_platform.db.listen import ChannelListener
+from aftercare_platform.db.statements import insert_ignore, transaction_lock, upsert
+from aftercare_platform.db.unit_of_work import Database, partition_of
+from aftercare_platform.outbox.sql_insert import outbox_insert_sql
+from aftercare_platform.testing.harness import open_database
+from sqlalchemy import Column, CursorResult, Integer, MetaData, String, Table, select, text
+
+from .conftest import eventually
+
+
+def holds(condition: Any) -> Any:
+    """`eventually` polls a coroutine; these conditions are plain expressions."""
+
+    async def check() -> bool:
+        return bool(condition())
+
+    return check
+
+KV = Table(
+    "kv",
+    MetaData(),
+    Column("k", String(20), primary_key=True),
+    Column("v", String(20), nullable=False),
+    Column("n", Integer, nullable=False),
+)
+
+
+@pytest.fixture
+async def db(any_database_url: str):
+    database, _ = await open_database(any_database_url, "kit", clock=FakeClock())
+    yield database
+    await database.close()
+
+
+@pytest.fixture
+async def pg(database_url: str):
+    database, _ = await open_database(database_url, "kit", clock=FakeClock())
+    yield database
+    await database.close()
+
+
+def kv_table(schema: str) -> Table:
+    return KV.to_metadata(MetaData(), schema=schema)
+
+
+async def create_kv(db: Database) -> Table:
+    table = kv_table(db.schema)
+    async with db.engine.begin() as connection:
+        await connection.run_sync(table.metadata.create_all)
+    return table
+
+
+async def rows(db: Database, table: Table) -> dict[str, tuple[str, int]]:
+    async with db.engine.connect() as connection:
+        return {r.k: (r.v, r.n) for r in await connection.execute(select(table))}
+
+
+async def test_upserts(db: Database) -> None:
+    table = await create_kv(db)
+    async with db.unit_of_work() as uow:
+        await uow.session.execute(upsert(uow.session, table, ["k"], {"k": "a", "v": "first", "n": 1}))
+        await uow.session.execute(upsert(uow.session, table, ["k"], {"k": "a", "v": "second", "n": 2}))
+        # only when the stored row is older: a stale writer changes nothing
+        stale = upsert(uow.session, table, ["k"], {"k": "a", "v": "stale", "n": 0},
+                       where=lambda excluded: table.c.n <= excluded.n)
+        await uow.session.execute(stale)
+    assert await rows(db, table) == {"a": ("second", 2)}
+
+    async with db.unit_of_work() as uow:
+        counter = upsert(uow.session, table, ["k"], {"k": "c", "v": "count", "n": 1}, update=[],
+                         set_={"n": table.c.n + 1}).returning(table.c.n)
+        seen = [int((await uow.session.execute(counter)).scalar_one()) for _ in range(3)]
+    assert seen == [1, 2, 3]
+
+    async with db.unit_of_work() as uow:
+        # rows given at execute time: one statement, executemany; only the named columns are overwritten
+        many = upsert(uow.session, table, ["k"], update=["v"])
+        await uow.session.execute(many, [{"k": "a", "v": "third", "n": 99}, {"k": "b", "v": "new", "n": 5}])
+    assert await rows(db, table) == {"a": ("third", 2), "b": ("new", 5), "c": ("count", 3)}
+
+
+async def test_insert_ignore_says_whether_the_row_was_new(db: Database) -> None:
+    table = await create_kv(db)
+    outcomes = []
+    for value in ("kept", "ignored"):
+        async with db.unit_of_work() as uow:
+            await transaction_lock(uow.session, "kv:a")
+            result = await uow.session.execute(insert_ignore(uow.session, table, ["k"], {"k": "a", "v": value, "n": 1}))
+            outcomes.append(cast(CursorResult[Any], result).rowcount)
+    assert outcomes == [1, 0]
+    assert await rows(db, table) == {"a": ("kept", 1)}
+
+
+async def test_the_listener_passes_committed_payloads_on_and_reconnects(pg: Database) -> None:
+    heard: list[str] = []
+    connections: list[bool] = []
+    listener = ChannelListener.on(pg, "kit_news", heard.append, on_connected=lambda: connections.append(True))
+    await listener.start()
+    try:
+        await eventually(holds(lambda: len(connections) == 1), what="LISTEN connected")
+        with pytest.raises(RuntimeError):
+            async with pg.unit_of_work() as uow:
+                await uow.notify("kit_news", "rolled back")
+                raise RuntimeError("handler failed")
+        async with pg.unit_of_work() as uow:
+            await uow.notify("kit_news", "one")
+        await eventually(holds(lambda: heard == ["one"]), what="the committed payload")
+
+        async with pg.engine.connect() as connection:
+            killed = await connection.execute(text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND query ILIKE 'LISTEN%'"))
+            assert killed.all(), "the listener's connection was found and terminated"
+        await eventually(holds(lambda: len(connections) == 2), what="LISTEN reconnected")
+        async with pg.unit_of_work() as uow:
+            await uow.notify("kit_news", "two")
+        await eventually(holds(lambda: heard == ["one", "two"]), what="a payload after the reconnection")
+    finally:
+        await listener.stop()
+
+
+async def test_the_outbox_fragment_writes_what_emit_writes(pg: Database) -> None:
+    async with pg.unit_of_work() as uow:
+        emitted = uow.emit("aftercare.kit.happened.v1", subject="agg-1", data={"n": 1, "text": "é"}, region="east")
+    outbox = pg.tables.outbox
+    async with pg.engine.connect() as connection:
+        original = (await connection.execute(select(outbox).where(outbox.c.event_id == emitted.id))).one()
+
+    batch_id = str(uuid.uuid4())
+    statement = outbox_insert_sql(
+        pg.schema, rows="(SELECT 1) AS one_row", event_id=":event_id", event_type=":event_type",
+        aggregate_id=":aggregate", partition=":partition", routing_key=":routing_key", subject=":aggregate",
+        region=":region", data="CAST(:data AS jsonb)", time=":time", source=":source",
+        headers="CAST(:headers AS jsonb)", created_at=":created_at",
+    )
+    async with pg.unit_of_work() as uow:
+        await uow.session.execute(text(statement), {
+            "event_id": batch_id, "event_type": emitted.type, "aggregate": "agg-1",
+            "partition": partition_of("agg-1", pg.partitions), "routing_key": emitted.routing_key,
+            "region": "east", "data": '{"n": 1, "text": "é"}', "time": rfc3339(emitted.time),
+            "source": emitted.source, "headers": "{}", "created_at": emitted.time,
+        })
+    async with pg.engine.connect() as connection:
+        batched = (await connection.execute(select(outbox).where(outbox.c.event_id == batch_id))).one()
+
+    assert batched.envelope == {**emitted.to_dict(), "id": batch_id} == {**original.envelope, "id": batch_id}
+    for column in ("event_type", "aggregate_id", "partition", "routing_key", "headers", "created_at", "sent_at"):
+        assert getattr(batched, column) == getattr(original, column), column

@@ -1,0 +1,48 @@
+"""The one place that builds the dispatch service's adapters and wires them to its entry points."""
+
+from __future__ import annotations
+
+from aftercare.dispatch.v1 import dispatch_pb2_grpc
+from aftercare_platform.service.definition import GrpcServicer, Infrastructure, ServiceDefinition, ServiceParts
+
+from dispatch.adapters.cases_gateway import GrpcCases
+from dispatch.adapters.tables import metadata
+from dispatch.entrypoints.consumers import subscriptions
+from dispatch.entrypoints.grpc_api import DispatchServicer
+from dispatch.entrypoints.http_api import dispatch_router
+from dispatch.entrypoints.loaner_sweep import LoanerSweep
+from dispatch.handlers import DispatchHandlers
+from dispatch.loaner_handlers import LoanerHandlers
+from dispatch.rma_handlers import RmaHandlers
+from dispatch.settings import DispatchSettings
+from dispatch.stock_handlers import StockHandlers
+from dispatch.visit_handlers import VisitHandlers
+
+
+async def build(infra: Infrastructure[DispatchSettings]) -> ServiceParts:
+    settings = infra.settings
+    cases = GrpcCases(
+        settings, target=settings.cases_grpc_target, timeout=settings.cases_call_timeout_seconds,
+        reconnect_max_seconds=settings.cases_reconnect_max_seconds, telemetry=infra.telemetry,
+    )  # fmt: skip
+    handlers = DispatchHandlers(infra.database, cases, time_zone=settings.default_time_zone)
+    loaners = LoanerHandlers(infra.database, cases)
+    servicer = DispatchServicer(handlers, VisitHandlers(infra.database, cases), loaners,
+                                RmaHandlers(infra.database, cases), StockHandlers(infra.database, settings.region))
+    return ServiceParts(
+        grpc_servicers=[GrpcServicer(dispatch_pb2_grpc.add_DispatchServiceServicer_to_server, servicer)],
+        http_routers=[dispatch_router(handlers)],
+        subscriptions=subscriptions(handlers),
+        background=[LoanerSweep(loaners, infra.clock, settings.loaner_sweep_seconds)],
+        closers=[cases.close],
+    )
+
+
+definition = ServiceDefinition(
+    name="dispatch",
+    package="dispatch",
+    settings_class=DispatchSettings,
+    metadata=metadata,
+    build=build,
+    start_after=("cases", "sla-timer"),  # it assigns through cases and acts on sla-timer's warnings
+)

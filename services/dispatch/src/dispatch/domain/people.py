@@ -1,0 +1,71 @@
+"""Engineers and teams: who can do what, where, and how much at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from aftercare_platform.errors import InvalidArgument
+
+from dispatch.domain.vocabulary import EngineerTier, TeamKind
+
+
+@dataclass(frozen=True)
+class Skills:
+    """What an engineer handles. An empty set means "any" (a generalist on that axis)."""
+
+    categories: frozenset[str] = frozenset()
+    manufacturers: frozenset[str] = frozenset()
+    products: frozenset[str] = frozenset()
+
+    def lacks(self, *, category: str = "", manufacturer: str = "", product: str = "") -> list[str]:
+        """The skills a case needs that this engineer lacks, by name (empty: none missing)."""
+        missing = []
+        if category and self.categories and category not in self.categories:
+            missing.append(f"category {category}")
+        if manufacturer and self.manufacturers and _fold(manufacturer) not in {_fold(m) for m in self.manufacturers}:
+            missing.append(f"manufacturer {manufacturer}")
+        if product and self.products and _fold(product) not in {_fold(p) for p in self.products}:
+            missing.append(f"product {product}")
+        return missing
+
+
+def _fold(text: str) -> str:
+    return text.strip().casefold()
+
+
+@dataclass(frozen=True)
+class Engineer:
+    """A person dispatch can give work to, linked to the subject of their token."""
+
+    id: str
+    subject: str
+    name: str
+    tier: EngineerTier
+    regions: frozenset[str]
+    sites: frozenset[str] = frozenset()  # empty: every site of the regions
+    skills: Skills = field(default_factory=Skills)
+    key_accounts: frozenset[str] = frozenset()  # company ids this engineer is dedicated to
+    phone: str = ""
+    email: str = ""
+    language: str = "zh"
+    capacity: int = 5  # open cases at once
+    active: bool = True
+
+    def __post_init__(self) -> None:
+        if not self.id.strip():
+            raise InvalidArgument.for_field("engineer_id", "is required")
+        if self.capacity < 0:
+            raise InvalidArgument.for_field("capacity", f"must not be negative, got {self.capacity}")
+        if not self.regions:
+            raise InvalidArgument.for_field("regions", "name at least one region the engineer covers")
+
+
+@dataclass(frozen=True)
+class Team:
+    id: str
+    name: str
+    kind: TeamKind
+    region: str = ""  # field teams and desks belong to a region
+    manufacturer: str = ""  # vendor teams
+    company_id: str = ""  # key-account teams
+    members: tuple[str, ...] = ()

@@ -1,0 +1,197 @@
+"""The dispatch REST API. Bodies of engineers and rosters are their contract's proto3 JSON
+(aftercare.dispatch.v1.Engineer / Roster); who is on duty and the explanations are typed below.
+
+    GET  /v1/duty?region=east&team=&at=        who is on duty (holes included)
+    PUT  /v1/engineers/{engineer_id}           GET /v1/engineers?region=
+    PUT  /v1/rosters/{roster_id}               GET /v1/rosters/{roster_id}
+    GET  /v1/rosters/{roster_id}/gaps?start=&end=
+    GET  /v1/cases/{case_id}/assignment        every routing decision for the case, explained
+    GET  /v1/rosters/{roster_id}/shifts.ics    a roster's shifts as an iCalendar feed (from 7 days ago, 5 weeks)
+    GET  /v1/engineers/{engineer_id}/shifts.ics   one engineer's shifts over every roster of their regions
+
+Errors are RFC 9457 problems."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+
+from aftercare.dispatch.v1 import dispatch_pb2 as pb
+from aftercare_platform.auth.fastapi import require_principal
+from aftercare_platform.auth.principal import Principal
+from aftercare_platform.errors import InvalidArgument
+from fastapi import APIRouter, Body, Depends, Query, Response
+from google.protobuf import json_format
+from pydantic import BaseModel, Field
+
+from dispatch.adapters import proto_mapping as mapping
+from dispatch.adapters.ical import shifts_feed
+from dispatch.adapters.store import StoredDecision
+from dispatch.domain.rosters import DutyAnswer, Shift, coverage_gaps, shifts
+from dispatch.entrypoints.access import require_manager, require_region, require_staff
+from dispatch.handlers import DispatchHandlers
+
+PrincipalDep = Annotated[Principal, Depends(require_principal)]
+ICALENDAR = "text/calendar; charset=utf-8"
+FEED_BACK, FEED_AHEAD = timedelta(days=7), timedelta(days=28)
+
+
+class DutySlotOut(BaseModel):
+    engineer_id: str
+    source: str = Field(description='"layer <name>", "swap in layer <name>" or "override"')
+    start: datetime
+    end: datetime
+
+
+class RosterDutyOut(BaseModel):
+    roster_id: str
+    on_duty: list[DutySlotOut]
+    hole: bool = Field(description="True when the roster has nobody on duty")
+    notes: list[str]
+
+
+class DutyOut(BaseModel):
+    region: str
+    at: datetime
+    engineer_ids: list[str]
+    rosters: list[RosterDutyOut]
+
+
+class GapOut(BaseModel):
+    start: datetime
+    end: datetime
+    reason: str
+
+
+class CandidateOut(BaseModel):
+    engineer_id: str
+    failed: list[str] = Field(description='each "filter: why"; empty when eligible')
+    score: dict[str, Any] | None = None
+
+
+class DecisionOut(BaseModel):
+    decision_key: str
+    purpose: str = Field(description="route | replace | escalate | notify")
+    chosen: str | None
+    previous: str | None
+    rule: str
+    summary: str
+    state: str = Field(description="pending | done | refused | skipped | queued")
+    outcome: str
+    decided_at: datetime
+    candidates: list[CandidateOut]
+
+
+def _duty(answer: DutyAnswer) -> RosterDutyOut:
+    return RosterDutyOut(
+        roster_id=answer.roster_id, hole=answer.has_hole, notes=list(answer.notes),
+        on_duty=[DutySlotOut(engineer_id=s.engineer_id, source=s.source, start=s.start, end=s.end)
+                 for s in answer.on_duty],
+    )  # fmt: skip
+
+
+def _decision(d: StoredDecision) -> DecisionOut:
+    return DecisionOut(
+        decision_key=d.key, purpose=d.purpose, chosen=d.chosen, previous=d.previous, rule=d.rule, summary=d.summary,
+        state=d.state, outcome=d.outcome, decided_at=d.decided_at,
+        candidates=[CandidateOut(engineer_id=c["engineer_id"], failed=c.get("failed", []), score=c.get("score"))
+                    for c in d.candidates],
+    )  # fmt: skip
+
+
+def _parse(body: dict[str, Any], message: Any, field: str) -> Any:
+    try:
+        return json_format.ParseDict(body, message)
+    except json_format.ParseError as bad:
+        raise InvalidArgument.for_field(field, str(bad)) from None
+
+
+def _aware(value: datetime, field: str) -> datetime:
+    if value.tzinfo is None:
+        raise InvalidArgument.for_field(field, "give an offset, e.g. 2026-02-16T10:00:00+08:00")
+    return value
+
+
+def dispatch_router(handlers: DispatchHandlers) -> APIRouter:
+    router = APIRouter(prefix="/v1", tags=["dispatch"])
+
+    @router.get("/duty", response_model=DutyOut)
+    async def duty(principal: PrincipalDep, region: str, team: str = "", at: datetime | None = None) -> DutyOut:
+        """Who the region's rosters have on duty at `at` (default now)."""
+        require_staff(principal)
+        require_region(principal, region)
+        moment, answers = await handlers.who_is_on_duty(region, team, _aware(at, "at") if at else None)
+        ids = list(dict.fromkeys(e for a in answers for e in a.engineer_ids))
+        return DutyOut(region=region, at=moment, engineer_ids=ids, rosters=[_duty(a) for a in answers])
+
+    @router.put("/engineers/{engineer_id}")
+    async def put_engineer(principal: PrincipalDep, engineer_id: str,
+                           body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+        """Create or replace an engineer (aftercare.dispatch.v1.Engineer as JSON)."""
+        require_manager(principal)
+        message = _parse({**body, "engineer_id": engineer_id}, pb.Engineer(), "engineer")
+        return mapping.document(mapping.engineer_to_proto(await handlers.put_engineer(message)))
+
+    @router.get("/engineers")
+    async def list_engineers(principal: PrincipalDep, region: str = "") -> list[dict[str, Any]]:
+        require_staff(principal)
+        require_region(principal, region)
+        return [mapping.document(mapping.engineer_to_proto(e)) for e in await handlers.engineers(region)]
+
+    @router.put("/rosters/{roster_id}")
+    async def put_roster(principal: PrincipalDep, roster_id: str,
+                         body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+        """Create or replace a roster (aftercare.dispatch.v1.Roster as JSON)."""
+        require_manager(principal)
+        message = _parse({**body, "roster_id": roster_id}, pb.Roster(), "roster")
+        return mapping.document(await handlers.put_roster(message))
+
+    @router.get("/rosters/{roster_id}")
+    async def get_roster(principal: PrincipalDep, roster_id: str) -> dict[str, Any]:
+        require_staff(principal)
+        return mapping.document(await handlers.roster_message(roster_id))
+
+    @router.get("/rosters/{roster_id}/gaps", response_model=list[GapOut])
+    async def gaps(principal: PrincipalDep, roster_id: str, start: datetime,
+                   end: Annotated[datetime | None, Query()] = None) -> list[GapOut]:
+        """When the roster has nobody on duty between start and end (default a week), and why."""
+        require_staff(principal)
+        roster = await handlers.roster(roster_id)
+        begin = _aware(start, "start")
+        finish = _aware(end, "end") if end else begin + timedelta(days=7)
+        return [GapOut(start=g.start, end=g.end, reason=g.reason) for g in coverage_gaps(roster, begin, finish)]
+
+    @router.get("/cases/{case_id}/assignment", response_model=list[DecisionOut])
+    async def explain(principal: PrincipalDep, case_id: str) -> list[DecisionOut]:
+        """Why the case went to whom: every decision, its candidates and the rule that chose."""
+        require_staff(principal)
+        return [_decision(d) for d in await handlers.explain(case_id)]
+
+    @router.get("/rosters/{roster_id}/shifts.ics", response_class=Response,
+                responses={200: {"content": {ICALENDAR: {}}}})
+    async def roster_feed(principal: PrincipalDep, roster_id: str) -> Response:
+        """The roster's shifts from a week ago to four weeks ahead, for a calendar app."""
+        require_staff(principal)
+        roster = await handlers.roster(roster_id)
+        moment = handlers.now()
+        start, end = moment - FEED_BACK, moment + FEED_AHEAD
+        body = shifts_feed(f"{roster.name or roster.id} duty", shifts(roster, start, end), moment)
+        return Response(body, media_type=ICALENDAR)
+
+    @router.get("/engineers/{engineer_id}/shifts.ics", response_class=Response,
+                responses={200: {"content": {ICALENDAR: {}}}})
+    async def engineer_feed(principal: PrincipalDep, engineer_id: str) -> Response:
+        """One engineer's shifts over every roster of their regions, a week back and four weeks ahead."""
+        require_staff(principal)
+        person = await handlers.engineer(engineer_id)
+        moment = handlers.now()
+        mine: list[Shift] = []
+        for region in sorted(person.regions):
+            for message in await handlers.roster_messages(region):
+                roster = mapping.roster_from_proto(message)
+                mine.extend(s for s in shifts(roster, moment - FEED_BACK, moment + FEED_AHEAD)
+                            if s.engineer_id == engineer_id)
+        feed = shifts_feed(f"{person.name or person.id} duty", sorted(mine, key=lambda s: s.start), moment)
+        return Response(feed, media_type=ICALENDAR)
+
+    return router

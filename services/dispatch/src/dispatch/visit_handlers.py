@@ -1,0 +1,117 @@
+"""Field visits as a use case: load, decide (domain/visits.py), save, emit `aftercare.visit.*`.
+
+Every visit event starts with the case snapshot (number, region, company, contract, priority) taken
+from cases when the visit was requested, so sla-timer runs the on-site clock without calling back;
+`visit.checked_in` carries the device's own time as `occurred_at`, so a late check-in stops the
+clock when the engineer arrived, not when the phone came back online."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from aftercare.dispatch.v1 import events_pb2 as ev
+from aftercare_platform.auth.principal import Principal, Role
+from aftercare_platform.db.unit_of_work import Database, UnitOfWork
+from aftercare_platform.errors import PermissionDenied
+
+from dispatch.adapters import proto_mapping as mapping
+from dispatch.adapters import store
+from dispatch.adapters.case_snapshot import actor_message, case_for_work, event_head, snapshot_of, within_reach
+from dispatch.adapters.cases_gateway import CasesPort
+from dispatch.adapters.tables import engineers as engineers_table
+from dispatch.domain import visits as rules
+from dispatch.domain.visits import Visit
+
+
+class VisitHandlers:
+    def __init__(self, database: Database, cases: CasesPort) -> None:
+        self._db = database
+        self._cases = cases
+
+    async def request(self, principal: Principal, *, case_id: str, site: str, reason: str) -> Visit:
+        facts = await case_for_work(self._cases, principal, case_id)
+        async with self._db.unit_of_work() as uow:
+            now = uow.clock.now()
+            visit = rules.request_visit(visit_id=str(uuid.uuid4()), case_id=facts.case_id, case_status=facts.status,
+                                        site=site or facts.site, reason=reason, at=now)
+            snapshot = snapshot_of(facts)
+            await self._save(uow, visit, snapshot)
+            uow.emit("aftercare.visit.requested.v1", subject=visit.case_id, region=facts.region,
+                     data=ev.VisitRequested(**self._head(visit, snapshot, now, principal), visit_id=visit.id,
+                                            site_id=visit.site, reason=visit.reason))
+        return visit
+
+    async def get(self, principal: Principal, visit_id: str) -> Visit:
+        """Staff of its region, and the customer whose case it is (another company's looks absent)."""
+        async with self._db.unit_of_work() as uow:
+            visit, _ = await self._load(uow, visit_id, principal)
+        return visit
+
+    async def plan(self, principal: Principal, visit_id: str, *, engineer_id: str, planned_for: datetime,
+                   parts: tuple[str, ...]) -> Visit:
+        async with self._db.unit_of_work() as uow:
+            visit, snapshot = await self._load(uow, visit_id, principal)
+            visit = rules.plan_visit(visit, engineer_id=engineer_id, planned_for=planned_for, parts=parts)
+            await self._save(uow, visit, snapshot)
+            uow.emit("aftercare.visit.planned.v1", subject=visit.case_id, region=snapshot["region"],
+                     data=ev.VisitPlanned(**self._head(visit, snapshot, uow.clock.now(), principal),
+                                          visit_id=visit.id, engineer_id=visit.engineer_id, site_id=visit.site,
+                                          planned_time=mapping.stamp(planned_for), parts=list(parts)))
+        return visit
+
+    async def start_travel(self, principal: Principal, visit_id: str) -> Visit:
+        async with self._db.unit_of_work() as uow:
+            visit, snapshot = await self._load(uow, visit_id, principal)
+            await self._own(uow, principal, visit)
+            visit = rules.start_travel(visit, uow.clock.now())
+            await self._save(uow, visit, snapshot)
+        return visit
+
+    async def check_in(self, principal: Principal, visit_id: str, device_time: datetime) -> Visit:
+        async with self._db.unit_of_work() as uow:
+            visit, snapshot = await self._load(uow, visit_id, principal)
+            await self._own(uow, principal, visit)
+            visit = rules.check_in(visit, device_time=device_time, received_at=uow.clock.now())
+            await self._save(uow, visit, snapshot)
+            # occurred_at is the device's time: the on-site clock stops there
+            uow.emit("aftercare.visit.checked_in.v1", subject=visit.case_id, region=snapshot["region"],
+                     data=ev.VisitCheckedIn(**self._head(visit, snapshot, device_time, principal),
+                                            visit_id=visit.id, engineer_id=visit.engineer_id, site_id=visit.site))
+        return visit
+
+    async def check_out(self, principal: Principal, visit_id: str, report: str) -> Visit:
+        async with self._db.unit_of_work() as uow:
+            visit, snapshot = await self._load(uow, visit_id, principal)
+            await self._own(uow, principal, visit)
+            now = uow.clock.now()
+            visit = rules.check_out(visit, at=now, report=report)
+            await self._save(uow, visit, snapshot)
+            uow.emit("aftercare.visit.checked_out.v1", subject=visit.case_id, region=snapshot["region"],
+                     data=ev.VisitCheckedOut(**self._head(visit, snapshot, now, principal), visit_id=visit.id,
+                                             engineer_id=visit.engineer_id, site_id=visit.site, report=visit.report))
+        return visit
+
+    # ---- helpers ------------------------------------------------------------------------------
+
+    async def _load(self, uow: UnitOfWork, visit_id: str, principal: Principal) -> tuple[Visit, dict[str, Any]]:
+        doc, snapshot = within_reach(await store.get_visit(uow, visit_id), principal, "visit", visit_id)
+        return mapping.visit_from_document(doc), snapshot
+
+    async def _save(self, uow: UnitOfWork, visit: Visit, snapshot: dict[str, Any]) -> None:
+        doc = mapping.document(mapping.visit_to_proto(visit))
+        await store.put_visit(uow, visit.id, visit.case_id, visit.status.value, doc, snapshot, uow.clock.now())
+
+    async def _own(self, uow: UnitOfWork, principal: Principal, visit: Visit) -> None:
+        """An engineer moves only their own visit; the desk, supervisors and admins any."""
+        if principal.role is not Role.ENGINEER or not visit.engineer_id:
+            return
+        doc = await store.get_document(uow, engineers_table, visit.engineer_id)
+        subject = (doc or {}).get("subject", visit.engineer_id)
+        if principal.subject not in (subject, visit.engineer_id):
+            raise PermissionDenied(f"visit {visit.id} is {visit.engineer_id}'s, not {principal.subject}'s")
+
+    @staticmethod
+    def _head(visit: Visit, snapshot: dict[str, Any], at: datetime, principal: Principal) -> dict[str, Any]:
+        return event_head(visit.case_id, snapshot, at, actor_message(principal))

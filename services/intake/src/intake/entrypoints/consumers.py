@@ -1,0 +1,42 @@
+"""The queue intake consumes: every case event, read into `CaseNews` and handed to `handlers.case_events`."""
+
+from __future__ import annotations
+
+from aftercare.cases.v1 import events_pb2
+from aftercare_platform.bus.consumer import EventSubscription
+from aftercare_platform.bus.envelope import CloudEvent
+from aftercare_platform.contracts.case_snapshot import case_snapshot
+from aftercare_platform.contracts.event_types import case_event_type, parse_data
+from aftercare_platform.db.unit_of_work import UnitOfWork
+
+from intake.handlers import case_events
+from intake.handlers.case_events import CaseNews, CaseOpening
+
+CREATED = case_event_type("created")
+RESOLVED = case_event_type("resolved")
+QUEUE = "intake.case-events"
+BINDINGS = ["case.*.*"]
+
+
+def case_news(event: CloudEvent) -> CaseNews | None:
+    """What a case event says, or None when it names no case (nothing to learn)."""
+    snapshot = case_snapshot(event, require_case=False)
+    if not snapshot.case_id or not snapshot.case_number:
+        return None
+    opening = None
+    if event.type == CREATED:
+        created = parse_data(event, events_pb2.CaseCreated)
+        opening = CaseOpening(manufacturer=created.asset.manufacturer, serial_number=created.asset.serial_number,
+                              description=created.description, error_codes=tuple(created.error_codes),
+                              caller_email=created.caller.email, caller_phone=created.caller.phone)
+    return CaseNews(snapshot, opening=opening, resolved=event.type == RESOLVED)
+
+
+async def on_case_event(event: CloudEvent, uow: UnitOfWork) -> None:
+    news = case_news(event)
+    if news is not None:
+        await case_events.learn(uow, news)
+
+
+def subscriptions() -> list[EventSubscription]:
+    return [EventSubscription(QUEUE, BINDINGS, on_case_event)]

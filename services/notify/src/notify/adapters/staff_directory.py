@@ -1,0 +1,62 @@
+"""The configured directory of staff (a table, seeded from settings and SetStaffMember): the assignee by id,
+the region's supervisor on duty. It stands in for dispatch, which will know who is on duty."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from aftercare_platform.db.unit_of_work import Database
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from notify.adapters.tables import staff
+from notify.domain.notice import Notice
+from notify.domain.quiet_hours import QuietHours
+from notify.domain.recipients import Recipient
+from notify.domain.vocabulary import Role
+from notify.settings import StaffSeed
+
+
+def recipient_of(row: Any) -> Recipient:
+    quiet = QuietHours.parse(row.quiet_hours, row.time_zone) if row.quiet_hours else None
+    return Recipient(f"staff:{row.staff_id}", row.name or row.staff_id, None, row.phone, row.email,
+                     language=row.language, quiet_hours=quiet)
+
+
+class StaffDirectory:
+    """Kept in memory (a handful of rows), re-read every `refresh_seconds` and after every change here, so
+    resolving a role takes no database connection inside the consumer's transaction."""
+
+    def __init__(self, database: Database, refresh_seconds: float = 30.0) -> None:
+        self._database, self._refresh_seconds = database, refresh_seconds
+        self._rows: list[Any] = []
+        self._loaded_at = float("-inf")
+
+    async def refresh(self) -> None:
+        async with self._database.unit_of_work() as uow:
+            self._rows = list((await uow.session.execute(select(staff))).all())
+        self._loaded_at = time.monotonic()
+
+    async def resolve(self, role: Role, notice: Notice) -> list[Recipient]:
+        if time.monotonic() - self._loaded_at > self._refresh_seconds:
+            await self.refresh()
+        if role is Role.ASSIGNEE:
+            rows = [r for r in self._rows if notice.assignee_id and r.staff_id == notice.assignee_id]
+        elif role is Role.SUPERVISOR:
+            rows = [r for r in self._rows if notice.region in (r.supervisor_of_regions or [])]
+        else:
+            rows = []
+        return [recipient_of(r) for r in rows]
+
+    async def save(self, member: StaffSeed) -> None:
+        if member.quiet_hours:
+            QuietHours.parse(member.quiet_hours, member.time_zone)
+        values = member.model_dump()
+        async with self._database.unit_of_work() as uow:
+            insert = postgresql.insert if self._database.engine.dialect.name == "postgresql" else sqlite.insert
+            statement = insert(staff).values(**values)
+            statement = statement.on_conflict_do_update(
+                index_elements=["staff_id"], set_={k: statement.excluded[k] for k in values if k != "staff_id"})
+            await uow.session.execute(statement)
+        await self.refresh()

@@ -1,0 +1,23 @@
+"""The events notify consumes: case, SLA and inspection events, one queue, planned in the inbox transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from aftercare_platform.bus.consumer import EventSubscription
+from aftercare_platform.bus.envelope import CloudEvent
+from aftercare_platform.db.unit_of_work import UnitOfWork
+
+from notify.adapters.notices import notice_from_event
+from notify.handlers import NotifyHandlers
+
+QUEUE = "notify.events"
+BINDINGS = ["case.#", "sla.#", "inspection.#"]
+
+
+def subscriptions(handlers: NotifyHandlers, planned: Callable[[], None]) -> list[EventSubscription]:
+    async def on_event(event: CloudEvent, uow: UnitOfWork) -> None:
+        await handlers.on_notice(notice_from_event(event), uow)
+        planned()  # the sender looks at once (it finds the rows once this transaction commits)
+
+    return [EventSubscription(QUEUE, BINDINGS, on_event)]

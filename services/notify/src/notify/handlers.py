@@ -1,0 +1,173 @@
+"""Planning: a case, SLA or inspection event becomes delivery rows in the consumer's inbox transaction.
+
+Everything is written before anything is sent: the rows (one per event, recipient and channel, keyed by
+their idempotency key, ON CONFLICT DO NOTHING) commit with the inbox claim, and the sender loop sends
+them. A redelivered event is absorbed by the inbox; a replayed one (another id for the same fact) finds
+its keys taken only if the event id is the same, which is the producers' contract.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from aftercare_platform.db.unit_of_work import UnitOfWork
+from jinja2 import TemplateError
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from notify.adapters.catalog import current_template
+from notify.adapters.notices import notice_document, notice_from_document
+from notify.adapters.rulebook_store import rulebook_for
+from notify.adapters.tables import deliveries, notices, resolved_cases
+from notify.directory import RecipientDirectory
+from notify.domain.notice import RESOLVING_TYPES, Notice
+from notify.domain.planning import PlannedDelivery, plan_deliveries
+from notify.domain.recipients import Recipient
+from notify.domain.rules import ExtraRecipient, RuleBook
+from notify.domain.vocabulary import Channel, DeliveryState, Role
+from notify.events import emit_failed
+from notify.templating import MessageTemplate, TemplateKey, render
+
+log = logging.getLogger(__name__)
+
+
+def dialect_insert(session: AsyncSession) -> Any:
+    return postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+
+
+@dataclass(frozen=True)
+class PlanningSettings:
+    console_url: str
+
+
+def _extra_recipient(notice: Notice, extra: ExtraRecipient) -> Recipient:
+    recipient = Recipient(f"extra:{notice.company_id}:{extra.address}", extra.name, notice.company_id,
+                          language=extra.language)
+    if extra.channel is Channel.SMS:
+        return replace(recipient, phone=extra.address)
+    if extra.channel is Channel.EMAIL:
+        return replace(recipient, email=extra.address)
+    return replace(recipient, webhook_url=extra.address)
+
+
+class NotifyHandlers:
+    def __init__(self, directory: RecipientDirectory, settings: PlanningSettings, cache_seconds: float = 5.0) -> None:
+        self._directory, self._settings = directory, settings
+        self.refused_total = 0  # cross-company recipients kept out (a metric; each one is logged)
+        # templates and overrides change rarely: read at most every few seconds, not for every message
+        self._cache_seconds = cache_seconds
+        self._templates: dict[TemplateKey, tuple[float, MessageTemplate]] = {}
+        self._rulebooks: dict[str, tuple[float, RuleBook]] = {}
+
+    async def _template(self, session: AsyncSession, key: TemplateKey) -> MessageTemplate:
+        cached = self._templates.get(key)
+        if cached is None or time.monotonic() - cached[0] > self._cache_seconds:
+            cached = (time.monotonic(), await current_template(session, key))
+            self._templates[key] = cached
+        return cached[1]
+
+    async def _rulebook(self, session: AsyncSession, company_id: str) -> RuleBook:
+        cached = self._rulebooks.get(company_id)
+        if cached is None or time.monotonic() - cached[0] > self._cache_seconds:
+            cached = (time.monotonic(), await rulebook_for(session, company_id))
+            self._rulebooks[company_id] = cached
+        return cached[1]
+
+    async def on_notice(self, received: Notice, uow: UnitOfWork) -> None:
+        session, now = uow.session, uow.clock.now()
+        notice = await self._with_caller(session, received)
+        await session.execute(dialect_insert(session)(notices).values(
+            event_id=notice.event_id, event_type=notice.event_type, case_id=notice.case_id,
+            company_id=notice.company_id, received_at=now, document=notice_document(notice),
+        ).on_conflict_do_nothing(index_elements=["event_id"]))
+        await self._track_resolution(session, notice, now)
+        rulebook = await self._rulebook(session, notice.company_id)
+        targets = rulebook.targets(notice)
+        roles = list(dict.fromkeys(t.role for t in targets.by_role))
+        recipients: dict[Role, list[Recipient]] = {role: await self._directory.resolve(role, notice) for role in roles}
+        extras = [_extra_recipient(notice, x) for x in targets.extra]
+        plan = plan_deliveries(notice, targets, recipients, extras, now)
+        for refusal in plan.refused:
+            self.refused_total += 1
+            log.warning("not telling %s of case %s (%s): %s", refusal.recipient.recipient_id, notice.case_number,
+                        notice.company_id, refusal.reason)
+        resolved = await self._is_resolved(session, notice.case_id)
+        rows = [await self._row(session, d, now, resolved) for d in plan.deliveries]
+        if rows:
+            inserted = await session.execute(
+                dialect_insert(session)(deliveries).values(rows).on_conflict_do_nothing(index_elements=["id"])
+                .returning(*deliveries.c))
+            # a message that could not even be planned (no address, a broken template) is announced as failed
+            for row in inserted.all():
+                if row.state == DeliveryState.FAILED.value:
+                    emit_failed(uow, row, now)
+
+    async def _with_caller(self, session: AsyncSession, notice: Notice) -> Notice:
+        """Only the opening event names the caller, and SLA events name no assignee: both are taken from the
+        case events notify received before."""
+        if not (notice.caller.phone or notice.caller.email):
+            row = (await session.execute(select(notices.c.document).where(
+                notices.c.case_id == notice.case_id, notices.c.event_type == "case.created"))).first()
+            if row is not None:
+                notice = replace(notice, caller=notice_from_document(row.document).caller)
+        if not notice.assignee_id and not notice.event_type.startswith("case."):
+            row = (await session.execute(select(notices.c.document).where(
+                notices.c.case_id == notice.case_id, notices.c.event_type.like("case.%"))
+                .order_by(notices.c.received_at.desc()).limit(1))).first()
+            if row is not None:
+                notice = replace(notice, assignee_id=notice_from_document(row.document).assignee_id)
+        return notice
+
+    async def _track_resolution(self, session: AsyncSession, notice: Notice, now: datetime) -> None:
+        if notice.event_type == "case.reopened":
+            await session.execute(delete(resolved_cases).where(resolved_cases.c.case_id == notice.case_id))
+        if not notice.resolves_case:
+            return
+        await session.execute(dialect_insert(session)(resolved_cases).values(
+            case_id=notice.case_id, resolved_at=now).on_conflict_do_nothing(index_elements=["case_id"]))
+        # what waits for the morning about a case that is now resolved is no longer worth saying
+        await session.execute(
+            update(deliveries)
+            .where(deliveries.c.case_id == notice.case_id, deliveries.c.state == DeliveryState.HELD.value,
+                   deliveries.c.urgent.is_(False), deliveries.c.event_type.not_in(RESOLVING_TYPES))
+            .values(state=DeliveryState.CANCELLED.value, updated_at=now,
+                    last_error=f"case {notice.event_type.removeprefix('case.')} while the message was held"))
+
+    async def _is_resolved(self, session: AsyncSession, case_id: str) -> bool:
+        found = await session.execute(select(resolved_cases.c.case_id).where(resolved_cases.c.case_id == case_id))
+        return found.first() is not None
+
+    async def _row(self, session: AsyncSession, d: PlannedDelivery, now: datetime, resolved: bool) -> dict[str, Any]:
+        n, r = d.notice, d.recipient
+        state, error = d.state, d.failure
+        if resolved and state is DeliveryState.HELD and not n.urgent and not n.resolves_case:
+            state, error = DeliveryState.CANCELLED, "the case was resolved before the message could go"
+        key = TemplateKey(n.event_type, d.channel, r.language)
+        template = await self._template(session, key)
+        context = {**n.template_context(), "recipient_name": r.name, "console_url": self._settings.console_url,
+                   "survey_url": f"{self._settings.console_url.rstrip('/')}/survey/{n.case_id}"}
+        subject = text = html = ""
+        segments = 0
+        try:
+            rendered = render(template, context)
+            subject, text, html = rendered.subject, rendered.text, rendered.html
+            segments = rendered.sms.segments if rendered.sms else 0
+        except TemplateError as bad:
+            state, error = DeliveryState.FAILED, f"template {key} v{template.version} does not render: {bad}"
+        return {
+            "id": d.delivery_id, "event_id": n.event_id, "event_type": n.event_type, "case_id": n.case_id,
+            "case_number": n.case_number, "company_id": n.company_id, "region": n.region,
+            "recipient_id": r.recipient_id, "recipient_name": r.name, "recipient_company_id": r.company_id,
+            "role": str(d.role or ""), "channel": str(d.channel), "address": d.address, "language": r.language,
+            "urgent": n.urgent, "state": state.value, "not_before": d.not_before, "hold_reason": d.hold_reason,
+            "attempts": 0, "last_error": error, "provider": "", "provider_message_id": "",
+            "template": str(key), "template_version": template.version, "subject": subject, "text": text,
+            "html": html, "sms_segments": segments, "digest_id": None, "digest_of": 0, "resend_of": None,
+            "receipt_rank": 0, "created_at": now, "updated_at": now, "sending_at": None, "sent_at": None,
+            "delivered_at": None,
+        }

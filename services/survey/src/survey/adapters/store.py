@@ -1,0 +1,287 @@
+"""survey's rows in and out: invitations, answers, opt-outs, case facts, calls to cases, return visits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import ColumnElement, CursorResult, and_, case, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Select
+
+from survey.adapters.tables import (
+    answers,
+    campaigns,
+    case_calls,
+    case_facts,
+    invitations,
+    opt_outs,
+    return_visits,
+)
+from survey.domain.invitation import Invitation, InvitationStatus
+from survey.domain.return_visit import Outcome, ReturnVisit, ReturnVisitStatus
+
+
+def _insert_new(session: AsyncSession, table: Any, key: list[str], **values: Any) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING on either database: a repeat of the same fact adds nothing."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(table).values(**values).on_conflict_do_nothing(index_elements=key)
+
+
+# ---- invitations ---------------------------------------------------------------------------
+
+_INVITATION_FIELDS = [c.name for c in invitations.columns if c.name not in ("contact_key", "attempts")]
+
+
+def _invitation(row: Any) -> Invitation:
+    values = {name: getattr(row, name) for name in _INVITATION_FIELDS}
+    return Invitation(**(values | {"status": InvitationStatus(row.status), "case_id": row.case_id or ""}))
+
+
+def _invitation_values(invitation: Invitation) -> dict[str, Any]:
+    return asdict(invitation) | {"status": invitation.status.value, "contact_key": invitation.contact_key,
+                                 "case_id": invitation.case_id or None}
+
+
+async def add_invitation(session: AsyncSession, invitation: Invitation) -> bool:
+    """False when this closing already has its invitation (a redelivered close)."""
+    statement = _insert_new(session, invitations, ["case_id", "closed_at"],
+                            **(_invitation_values(invitation) | {"attempts": 0}))
+    return bool(cast(CursorResult[Any], await session.execute(statement)).rowcount)
+
+
+async def save_invitation(session: AsyncSession, invitation: Invitation) -> None:
+    await session.execute(update(invitations).where(invitations.c.id == invitation.id)
+                          .values(**_invitation_values(invitation)))
+
+
+async def load_invitation(session: AsyncSession, invitation_id: str, *, for_update: bool = False) -> Invitation | None:
+    query = select(invitations).where(invitations.c.id == invitation_id)
+    row = (await session.execute(query.with_for_update() if for_update else query)).first()
+    return None if row is None else _invitation(row)
+
+
+async def scheduled_for_case(session: AsyncSession, case_id: str) -> list[Invitation]:
+    query = (select(invitations).where(invitations.c.case_id == case_id,
+                                       invitations.c.status == InvitationStatus.SCHEDULED.value)
+             .with_for_update())
+    return [_invitation(row) for row in await session.execute(query)]
+
+
+async def claim_due_invitations(session: AsyncSession, *, now: datetime, lease_until: datetime,
+                                limit: int) -> list[str]:
+    """Due scheduled invitations, leased (their due time moved on) so no other worker takes them meanwhile."""
+    query = (select(invitations.c.id).where(invitations.c.status == InvitationStatus.SCHEDULED.value,
+                                            invitations.c.due_at <= now)
+             .order_by(invitations.c.due_at).limit(limit).with_for_update(skip_locked=True))
+    ids = list((await session.execute(query)).scalars())
+    if ids:
+        await session.execute(update(invitations).where(invitations.c.id.in_(ids))
+                              .values(due_at=lease_until, attempts=invitations.c.attempts + 1))
+    return ids
+
+
+async def postpone_invitation(session: AsyncSession, invitation_id: str,
+                              due_after: Callable[[int], datetime]) -> None:
+    """Cases did not answer: the invitation waits, longer after every failed attempt."""
+    attempts = (await session.execute(select(invitations.c.attempts)
+                                      .where(invitations.c.id == invitation_id))).scalar_one()
+    await session.execute(update(invitations).where(invitations.c.id == invitation_id)
+                          .values(due_at=due_after(int(attempts))))
+
+
+async def surveyed_closing(session: AsyncSession, case_id: str, reopen_count: int, besides: str) -> bool:
+    """Whether this closing of the case was already surveyed (one survey per case)."""
+    query = select(func.count()).select_from(invitations).where(
+        invitations.c.case_id == case_id, invitations.c.reopen_count == reopen_count, invitations.c.id != besides,
+        invitations.c.status.in_([InvitationStatus.SENT.value, InvitationStatus.ANSWERED.value]))
+    return bool((await session.execute(query)).scalar_one())
+
+
+async def last_invited_at(session: AsyncSession, contact_key: str, other_than_case: str) -> datetime | None:
+    """The contact's last survey about another case (a reopened case's new survey is not fatigue)."""
+    query = select(func.max(invitations.c.sent_at)).where(invitations.c.contact_key == contact_key,
+                                                          invitations.c.case_id != other_than_case)
+    return cast(datetime | None, (await session.execute(query)).scalar_one())
+
+
+# ---- answers and opt-outs ---------------------------------------------------------------------
+
+async def add_answer(session: AsyncSession, invitation_id: str, values: dict[str, Any], unsatisfied: bool,
+                     at: datetime) -> None:
+    await session.execute(insert(answers).values(invitation_id=invitation_id, values=values, unsatisfied=unsatisfied,
+                                                 answered_at=at, complaint_filed=False))
+
+
+async def load_answer(session: AsyncSession, invitation_id: str) -> Any:
+    return (await session.execute(select(answers).where(answers.c.invitation_id == invitation_id))).first()
+
+
+async def mark_complaint_filed(session: AsyncSession, invitation_id: str) -> bool:
+    """True the first time only: one complaint per answered survey."""
+    result = await session.execute(update(answers).where(answers.c.invitation_id == invitation_id,
+                                                         answers.c.complaint_filed.is_(False))
+                                   .values(complaint_filed=True))
+    return bool(cast(CursorResult[Any], result).rowcount)
+
+
+async def opt_out(session: AsyncSession, contact_key: str, at: datetime) -> None:
+    await session.execute(_insert_new(session, opt_outs, ["contact_key"], contact_key=contact_key, at=at))
+
+
+async def opted_out(session: AsyncSession, contact_key: str) -> bool:
+    query = select(func.count()).select_from(opt_outs).where(opt_outs.c.contact_key == contact_key)
+    return bool((await session.execute(query)).scalar_one())
+
+
+# ---- case facts -----------------------------------------------------------------------------
+
+async def bump_fact(session: AsyncSession, case_id: str, **increments: int) -> None:
+    """Add to a case's counters (reopen_count, sla_breaches, sla_met), creating its row first."""
+    await session.execute(_insert_new(session, case_facts, ["case_id"], case_id=case_id, reopen_count=0,
+                                      sla_breaches=0, sla_met=0, field_visit=False))
+    if increments:
+        await session.execute(update(case_facts).where(case_facts.c.case_id == case_id).values(
+            **{name: getattr(case_facts.c, name) + amount for name, amount in increments.items()}))
+
+
+async def mark_field_visit(session: AsyncSession, case_id: str) -> None:
+    await bump_fact(session, case_id)
+    await session.execute(update(case_facts).where(case_facts.c.case_id == case_id).values(field_visit=True))
+
+
+async def had_field_visit(session: AsyncSession, case_id: str) -> bool:
+    query = select(case_facts.c.field_visit).where(case_facts.c.case_id == case_id)
+    return bool((await session.execute(query)).scalar_one_or_none())
+
+
+# ---- calls to cases ---------------------------------------------------------------------------
+
+async def enqueue_call(session: AsyncSession, call_id: str, kind: str, case_id: str, payload: dict[str, Any],
+                       now: datetime) -> None:
+    await session.execute(_insert_new(session, case_calls, ["id"], id=call_id, kind=kind, case_id=case_id,
+                                      payload=payload, status="pending", due_at=now, attempts=0))
+
+
+async def claim_due_calls(session: AsyncSession, *, now: datetime, lease_until: datetime,
+                          limit: int) -> list[Any]:
+    query = (select(case_calls).where(case_calls.c.status == "pending", case_calls.c.due_at <= now)
+             .order_by(case_calls.c.due_at).limit(limit).with_for_update(skip_locked=True))
+    rows = list(await session.execute(query))
+    if rows:
+        await session.execute(update(case_calls).where(case_calls.c.id.in_([r.id for r in rows]))
+                              .values(due_at=lease_until, attempts=case_calls.c.attempts + 1))
+    return rows
+
+
+async def settle_call(session: AsyncSession, call_id: str, *, status: str, outcome: str,
+                      due_at: datetime | None = None) -> None:
+    values: dict[str, Any] = {"status": status, "outcome": outcome}
+    if due_at is not None:
+        values["due_at"] = due_at
+    await session.execute(update(case_calls).where(case_calls.c.id == call_id).values(**values))
+
+
+def calls_query() -> Select[Any]:
+    return select(case_calls).order_by(case_calls.c.due_at)
+
+
+# ---- return visits --------------------------------------------------------------------------
+
+def _visit(row: Any) -> ReturnVisit:
+    outcome = Outcome(**row.outcome) if row.outcome else None
+    return ReturnVisit(row.id, row.case_id, row.case_number, row.company_id, row.engineer_id, row.reason,
+                       ReturnVisitStatus(row.status), row.due_at, row.attempts, outcome, row.region)
+
+
+async def add_return_visit(session: AsyncSession, visit: ReturnVisit, now: datetime) -> None:
+    await session.execute(_insert_new(
+        session, return_visits, ["id"], id=visit.id, case_id=visit.case_id, case_number=visit.case_number,
+        company_id=visit.company_id, region=visit.region, engineer_id=visit.engineer_id, reason=visit.reason,
+        status=visit.status.value, due_at=visit.due_at, attempts=visit.attempts, outcome=None, created_at=now))
+
+
+async def save_return_visit(session: AsyncSession, visit: ReturnVisit) -> None:
+    await session.execute(update(return_visits).where(return_visits.c.id == visit.id).values(
+        status=visit.status.value, due_at=visit.due_at, attempts=visit.attempts,
+        outcome=asdict(visit.outcome) if visit.outcome else None))
+
+
+async def load_return_visit(session: AsyncSession, visit_id: str, *, for_update: bool = False) -> ReturnVisit | None:
+    query = select(return_visits).where(return_visits.c.id == visit_id)
+    row = (await session.execute(query.with_for_update() if for_update else query)).first()
+    return None if row is None else _visit(row)
+
+
+async def list_return_visits(session: AsyncSession, status: str | None) -> list[ReturnVisit]:
+    query = select(return_visits).order_by(return_visits.c.due_at, return_visits.c.id)
+    if status:
+        query = query.where(return_visits.c.status == status)
+    return [_visit(row) for row in await session.execute(query)]
+
+
+# ---- statistics ------------------------------------------------------------------------------
+
+async def record_rows(session: AsyncSession, closed_from: datetime | None, closed_until: datetime | None) -> list[Any]:
+    """Every closing that was surveyed or skipped (cancelled ones were reopened first), with its answer and facts."""
+    counted = [InvitationStatus.SENT.value, InvitationStatus.ANSWERED.value, InvitationStatus.SKIPPED.value]
+    conditions: list[ColumnElement[bool]] = [invitations.c.status.in_(counted), invitations.c.campaign_id.is_(None)]
+    if closed_from is not None:
+        conditions.append(invitations.c.closed_at >= closed_from)
+    if closed_until is not None:
+        conditions.append(invitations.c.closed_at < closed_until)
+    query = (select(invitations, answers.c["values"], case_facts.c.reopen_count.label("reopens"),
+                    case_facts.c.sla_breaches, case_facts.c.sla_met)
+             .outerjoin(answers, answers.c.invitation_id == invitations.c.id)
+             .outerjoin(case_facts, case_facts.c.case_id == invitations.c.case_id)
+             .where(and_(*conditions)).order_by(invitations.c.closed_at, invitations.c.id))
+    return list(await session.execute(query))
+
+
+# ---- campaigns --------------------------------------------------------------------------------
+
+async def add_campaign(session: AsyncSession, campaign_id: str, period: str, questionnaire: str, *, by: str,
+                       now: datetime, remind_at: datetime) -> bool:
+    """False when the period already has its campaign."""
+    statement = _insert_new(session, campaigns, ["period"], id=campaign_id, period=period,
+                            questionnaire=questionnaire, started_at=now, started_by=by, remind_at=remind_at,
+                            reminded=False)
+    return bool(cast(CursorResult[Any], await session.execute(statement)).rowcount)
+
+
+async def campaign_contacts(session: AsyncSession) -> list[Invitation]:
+    """Every contact a case survey found, as on its latest case (company, region, name, phone, e-mail);
+    opted-out contacts left out."""
+    query = (select(invitations)
+             .where(invitations.c.contact_key != "", invitations.c.campaign_id.is_(None),
+                    invitations.c.contact_key.not_in(select(opt_outs.c.contact_key)))
+             .order_by(invitations.c.closed_at))
+    latest = {row.contact_key: _invitation(row) for row in await session.execute(query)}
+    return [latest[key] for key in sorted(latest)]
+
+
+async def claim_due_reminders(session: AsyncSession, now: datetime) -> list[str]:
+    query = (select(campaigns.c.id).where(campaigns.c.reminded.is_(False), campaigns.c.remind_at <= now)
+             .with_for_update(skip_locked=True))
+    ids = list((await session.execute(query)).scalars())
+    if ids:
+        await session.execute(update(campaigns).where(campaigns.c.id.in_(ids)).values(reminded=True))
+    return ids
+
+
+async def unanswered_of(session: AsyncSession, campaign_id: str) -> list[Invitation]:
+    query = select(invitations).where(invitations.c.campaign_id == campaign_id,
+                                      invitations.c.status == InvitationStatus.SENT.value)
+    return [_invitation(row) for row in await session.execute(query)]
+
+
+async def campaign_rows(session: AsyncSession) -> list[Any]:
+    """Each campaign with how many were asked and how many answered."""
+    answered = func.sum(case((invitations.c.status == InvitationStatus.ANSWERED.value, 1), else_=0))
+    query = (select(campaigns, func.count(invitations.c.id).label("sent"), answered.label("answered"))
+             .outerjoin(invitations, invitations.c.campaign_id == campaigns.c.id)
+             .group_by(*campaigns.c).order_by(campaigns.c.started_at.desc()))
+    return list(await session.execute(query))
