@@ -24,6 +24,9 @@ REGION = "aftercare.dev/region"
 # what the kubelet waits for on top of preStop and the app's drain: stopping, closing, flushing
 CLOSE_AND_FLUSH_SECONDS = 10
 
+# ports a service has beyond http and grpc: intake takes inbound mail (SMTP) on 2525
+EXTRA_PORTS: dict[str, dict[str, int]] = {"intake": {"smtp": 2525}}
+
 
 def services() -> list[tuple[str, str, int, int]]:
     rows = []
@@ -155,7 +158,8 @@ def check_service(
     expect(main.get("envFrom") == migrate.get("envFrom"), f"{at}: migrate sees another environment")
 
     ports = {p["name"]: p["containerPort"] for p in main.get("ports", [])}
-    expect(ports == {"http": http, "grpc": grpc}, f"{at}: ports {ports}, conventions say http {http}, grpc {grpc}")
+    wanted = {"http": http, "grpc": grpc, **EXTRA_PORTS.get(service, {})}
+    expect(ports == wanted, f"{at}: ports {ports}, conventions say {wanted}")
     live = main.get("livenessProbe", {}).get("httpGet", {})
     ready = main.get("readinessProbe", {}).get("httpGet", {})
     expect(live.get("path") == "/healthz" and live.get("port") in ("http", http), f"{at}: liveness is not GET /healthz")

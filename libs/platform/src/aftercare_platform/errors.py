@@ -66,5 +66,11 @@ class PayloadTooLarge(ResourceExhausted):
     code = "payload-too-large"
 
 
+class UnsupportedMediaType(InvalidArgument):
+    """A body of a media type the endpoint does not take (HTTP says 415 rather than 400)."""
+
+    code = "unsupported-media-type"
+
+
 class Unavailable(DomainError):
     code = "unavailable"

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Literal, Self
+
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "AFTERCARE_"
+MIN_SECRET_CHARS = 32
 
 
 class ServiceSettings(BaseSettings):
@@ -14,6 +17,8 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", frozen=True)
 
     service_name: str = "aftercare"
+    # "production" refuses to start with a built-in secret (every `*_secret` setting); Kubernetes sets it
+    environment: Literal["development", "production"] = "development"
     region: str = Field(default="east", pattern=r"^[a-z][a-z0-9-]{1,31}$")
     # postgresql+asyncpg://… for PostgreSQL, sqlite+aiosqlite:///… for embedded mode
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/aftercare"
@@ -21,8 +26,15 @@ class ServiceSettings(BaseSettings):
     amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
     http_host: str = "0.0.0.0"
     http_port: int = 8000
+    # the largest request body any endpoint takes; past it the answer is 413 before more is read
+    http_max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # addresses (or CIDRs, comma-separated) of the reverse proxies whose X-Forwarded-For is believed;
+    # empty: none, the client is the TCP peer
+    http_trusted_proxies: str = ""
     grpc_host: str = "0.0.0.0"
     grpc_port: int = 50050
+    # explicit limits on what one gRPC message may carry, both ways
+    grpc_max_message_bytes: int = Field(default=4 * 1024 * 1024, ge=64 * 1024)
     prefetch: int = Field(default=32, ge=1, le=10_000)
     delivery_limit: int = Field(default=5, ge=1)
     handler_retries: int = Field(default=3, ge=1)
@@ -46,6 +58,23 @@ class ServiceSettings(BaseSettings):
     migrate_on_start: bool = True
     # how long to stay up but not-ready after SIGTERM so load balancers stop sending work
     drain_seconds: float = 0.0
+
+    @property
+    def is_development(self) -> bool:
+        return self.environment == "development"
+
+    @model_validator(mode="after")
+    def _no_built_in_secrets_outside_development(self) -> Self:
+        if self.is_development:
+            return self
+        weak = [name for name, field in type(self).model_fields.items()
+                if name.endswith("_secret") and not (name == "jwt_secret" and self.jwks_url)
+                and (getattr(self, name) == field.default or len(str(getattr(self, name))) < MIN_SECRET_CHARS)]
+        if weak:
+            names = ", ".join(ENV_PREFIX + name.upper() for name in weak)
+            raise ValueError(f"outside development every secret must be set (at least {MIN_SECRET_CHARS} "
+                             f"characters, not the built-in one): {names}")
+        return self
 
     @property
     def is_sqlite(self) -> bool:

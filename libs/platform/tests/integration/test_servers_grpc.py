@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -329,3 +330,34 @@ async def test_calls_are_counted_by_method_and_status_for_prometheus(
     counts = [line for line in exposition.splitlines() if line.startswith("rpc_server_duration_seconds_count")]
     assert any('rpc_method="WhoAmI"' in line and 'rpc_grpc_status="OK"' in line for line in counts), counts
     assert any('rpc_method="GetCase"' in line and 'rpc_grpc_status="NOT_FOUND"' in line for line in counts), counts
+
+
+async def raw_call(channel: grpc.aio.Channel, method: str, data: bytes,
+                   metadata: tuple[tuple[str, str], ...] | None = None) -> Any:
+    stub = channel.unary_unary(method, request_serializer=lambda raw: raw, response_deserializer=lambda raw: raw)
+    return await stub(data, metadata=metadata)
+
+
+async def test_malformed_bytes_are_invalid_argument_after_the_token_and_log_no_error(
+        channel: grpc.aio.Channel, caplog: pytest.LogCaptureFixture) -> None:
+    garbage = b"\xff\xfe not a message"
+    with pytest.raises(grpc.aio.AioRpcError) as anonymous:
+        await raw_call(channel, f"/{SERVICE}/WhoAmI", garbage)
+    assert anonymous.value.code() is grpc.StatusCode.UNAUTHENTICATED  # the token is checked first
+    with pytest.raises(grpc.aio.AioRpcError) as signed:
+        await raw_call(channel, f"/{SERVICE}/WhoAmI", garbage, bearer(token()))
+    assert signed.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+    with pytest.raises(grpc.aio.AioRpcError) as public:
+        await raw_call(channel, "/grpc.health.v1.Health/Check", b"\x0a\xff\xff\xff")  # a truncated field
+    assert public.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+    assert "Error" not in (public.value.details() or "")  # no Python class on the wire
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+async def test_a_nul_character_in_any_string_is_invalid_argument_naming_the_field(channel: grpc.aio.Channel) -> None:
+    health = health_pb2_grpc.HealthStub(channel)
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await health.Check(health_pb2.HealthCheckRequest(service="aftercare\x00cases"))
+    assert refused.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+    error = domain_error_from_rpc_error(refused.value)
+    assert error is not None and [v.field for v in error.violations] == ["service"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from aftercare_platform.auth import Principal, Role, can_access, ensure_access, require_role, scope_of
+from aftercare_platform.auth import AccessScope, Principal, Role, can_access, ensure_access, require_role, scope_of
 from aftercare_platform.errors import NotFound, PermissionDenied
 
 
@@ -44,11 +44,24 @@ def test_a_partner_is_limited_to_its_keys_companies_and_regions() -> None:
     assert not can_access(partner, "A", "west")
 
 
-def test_a_partner_key_naming_no_regions_reaches_nothing() -> None:
+def test_a_partner_key_naming_no_regions_reaches_its_companies_in_every_region() -> None:
+    # the one rule (cases, intake and sla-timer alike): a regions claim narrows only when it names regions
     partner = Principal(subject="p", role=Role.PARTNER, companies=frozenset({"A"}))
 
-    assert not can_access(partner, "A", "east")
-    assert scope_of(partner).is_empty
+    assert can_access(partner, "A", "east") and can_access(partner, "A", "west")
+    assert not can_access(partner, "B", "east")
+    assert scope_of(partner).regions is None and scope_of(partner).companies == frozenset({"A"})
+
+
+def test_a_partner_key_naming_no_company_reaches_nothing() -> None:
+    assert scope_of(Principal(subject="p", role=Role.PARTNER, regions=frozenset({"east"}))).is_empty
+
+
+def test_any_in_a_claim_means_every_company_or_region() -> None:
+    partner = Principal(subject="p", role=Role.PARTNER, companies=frozenset({"*"}), regions=frozenset({"*"}))
+    assert scope_of(partner) == AccessScope(companies=None, regions=None)
+    regional = Principal(subject="s", role=Role.AGENT, regions=frozenset({"*"}))
+    assert can_access(regional, "A", "north")
 
 
 @pytest.mark.parametrize("role", [Role.AGENT, Role.ENGINEER, Role.EXPERT, Role.SUPERVISOR, Role.ADMIN,

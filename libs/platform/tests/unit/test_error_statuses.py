@@ -16,7 +16,7 @@ class CaseGone(errors.NotFound):
 
 
 @pytest.mark.parametrize(("error_class", "grpc_status", "http_status"), [
-    (errors.InvalidArgument, grpc.StatusCode.INVALID_ARGUMENT, HTTPStatus.UNPROCESSABLE_ENTITY),
+    (errors.InvalidArgument, grpc.StatusCode.INVALID_ARGUMENT, HTTPStatus.BAD_REQUEST),
     (errors.NotFound, grpc.StatusCode.NOT_FOUND, HTTPStatus.NOT_FOUND),
     (errors.AlreadyExists, grpc.StatusCode.ALREADY_EXISTS, HTTPStatus.CONFLICT),
     (errors.FailedPrecondition, grpc.StatusCode.FAILED_PRECONDITION, HTTPStatus.CONFLICT),

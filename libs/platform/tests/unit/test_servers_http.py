@@ -171,10 +171,10 @@ async def test_a_domain_error_is_a_problem_body(client: httpx.AsyncClient) -> No
     }
 
 
-async def test_an_invalid_body_is_422_naming_each_field(client: httpx.AsyncClient) -> None:
+async def test_an_invalid_body_is_400_naming_each_field(client: httpx.AsyncClient) -> None:
     response = await client.post("/v1/cases", json={"description": ""}, headers=auth())
 
-    assert response.status_code == 422 and response.headers["content-type"] == PROBLEM
+    assert response.status_code == 400 and response.headers["content-type"] == PROBLEM
     problem = response.json()
     assert problem["type"] == "https://aftercare.dev/problems/invalid-argument"
     assert {error["field"] for error in problem["errors"]} == {"body.description", "body.company"}

@@ -80,11 +80,11 @@ async def test_http_answers_problems_naming_the_field_the_case_and_the_status(ca
             "caller": {"name": "Li Lei", "phone": "123"}, "description": "no picture",
             "category": "A", "kind": "defect", "priority": "P9"}
     unknown = await http.post("/v1/cases", json=body, headers=agent)
-    assert unknown.status_code == 422 and unknown.headers["content-type"].startswith("application/problem+json")
+    assert unknown.status_code == 400 and unknown.headers["content-type"].startswith("application/problem+json")
     assert [e["field"] for e in unknown.json()["errors"]] == ["body.priority"]
 
     empty = await http.post("/v1/cases", json={**body, "priority": "P2", "description": ""}, headers=agent)
-    assert empty.status_code == 422 and empty.json()["errors"][0]["field"] == "description"
+    assert empty.status_code == 400 and empty.json()["errors"][0]["field"] == "description"
 
     created = await http.post("/v1/cases", json={**body, "priority": "P2"}, headers=agent)
     assert created.status_code == 201 and created.json()["created"] is True
@@ -95,7 +95,7 @@ async def test_http_answers_problems_naming_the_field_the_case_and_the_status(ca
     missing = await http.get("/v1/cases/EA-20260101-000077", headers=agent)
     assert missing.status_code == 404 and "EA-20260101-000077" in missing.json()["detail"]
     malformed = await http.get("/v1/cases/not-a-case", headers=agent)
-    assert malformed.status_code == 422 and malformed.json()["errors"][0]["field"] == "case"
+    assert malformed.status_code == 400 and malformed.json()["errors"][0]["field"] == "case"
 
     refused = await http.post(f"/v1/cases/{number}/actions/close", json={}, headers=agent)
     problem = refused.json()
@@ -103,6 +103,6 @@ async def test_http_answers_problems_naming_the_field_the_case_and_the_status(ca
     assert problem["current_status"] == "new" and "assign" in problem["allowed_actions"]
     no_reason = await http.post(f"/v1/cases/{number}/actions/change_priority", json={"priority": "P1"},
                                 headers=agent)
-    assert no_reason.status_code == 422 and no_reason.json()["errors"][0]["field"] == "body.reason"
+    assert no_reason.status_code == 400 and no_reason.json()["errors"][0]["field"] == "body.reason"
     anonymous = await http.get(f"/v1/cases/{number}")
     assert anonymous.status_code == 401

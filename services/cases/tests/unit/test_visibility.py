@@ -92,3 +92,15 @@ def test_regional_staff_see_their_regions_only_and_customers_ignore_regions(
     assert not visible_to(case, Actor("e", Role.ENGINEER, regions=frozenset({"south"})))
     assert visible_to(case, Actor("s", Role.SUPERVISOR, regions=frozenset({ANY})))
     assert visible_to(case, Actor("c", Role.CUSTOMER, company_id="company-a", regions=frozenset({"west"})))
+
+
+def test_a_partner_follows_the_case_it_reported_while_its_company_is_unknown(
+    case_in: Callable[..., Case], people: SimpleNamespace
+) -> None:
+    from dataclasses import replace
+
+    case = replace(case_in(Status.NEW, company_id=None, unidentified=True), reported_by="nms")
+    assert visible_to(case, Actor("nms", Role.PARTNER, companies=frozenset({"company-x"})))
+    assert not visible_to(case, Actor("itsm", Role.PARTNER, companies=frozenset({ANY})))
+    assert not visible_to(case, Actor("nms", Role.PARTNER, regions=frozenset({"west"})))
+    assert not visible_to(case, people.customer)

@@ -9,9 +9,13 @@ from aftercare_platform.lifecycle import Component
 from aftercare_platform.paging import PageTokens
 from aftercare_platform.service.definition import GrpcServicer, Infrastructure, ServiceDefinition, ServiceParts
 
-from intake.adapters.attachment_storage import FileSystemAttachmentStorage
+from intake.adapters.attachment_storage import (
+    AttachmentStorage,
+    FileSystemAttachmentStorage,
+    ObjectStoreAttachmentStorage,
+)
 from intake.adapters.cases_gateway import CasesGateway, GrpcCasesGateway
-from intake.adapters.rate_limit import RateLimiter
+from intake.adapters.rate_limit import ClientLimiter, RateLimiter, SharedRateLimiter
 from intake.adapters.submissions import deliveries_pending
 from intake.adapters.tables import metadata
 from intake.domain.duplicates import DuplicateRule
@@ -25,6 +29,15 @@ from intake.handlers.pipeline import IntakePipeline
 from intake.handlers.registry import RegistryHandlers
 from intake.parsing.mime_parts import EmailLimits
 from intake.settings import IntakeSettings
+
+
+def attachment_storage(settings: IntakeSettings) -> AttachmentStorage:
+    if settings.attachment_storage == "s3":
+        return ObjectStoreAttachmentStorage(
+            bucket=settings.attachment_s3_bucket, endpoint_url=settings.attachment_s3_endpoint_url,
+            region=settings.attachment_s3_region, access_key=settings.attachment_s3_access_key,
+            secret_key=settings.attachment_s3_secret_key, prefix=settings.attachment_s3_prefix)
+    return FileSystemAttachmentStorage(settings.attachment_dir)
 
 
 async def build(infra: Infrastructure[IntakeSettings], gateway: CasesGateway | None = None) -> ServiceParts:
@@ -42,16 +55,19 @@ async def build(infra: Infrastructure[IntakeSettings], gateway: CasesGateway | N
         database, gateway, clock, region=region, concurrency=settings.delivery_concurrency,
         initial_backoff=settings.delivery_initial_backoff_seconds, max_backoff=settings.delivery_max_backoff_seconds,
         poll_seconds=settings.delivery_poll_seconds, lease_seconds=settings.cases_call_timeout_seconds * 3)
-    storage = FileSystemAttachmentStorage(settings.attachment_dir)
+    storage = attachment_storage(settings)
     pipeline = IntakePipeline(database, storage, deliverer, region=region,
                               duplicate_rule=DuplicateRule(window=timedelta(hours=settings.duplicate_window_hours)),
                               submit_wait_seconds=settings.submit_wait_seconds)
     registry = RegistryHandlers(database, region, PageTokens(settings.page_token_secret))
     attachment_limits = AttachmentLimits(settings.max_attachments, settings.max_attachment_bytes)
     servicer = IntakeServicer(database, pipeline, registry, clock, limits=attachment_limits, region=region)
-    limiter = RateLimiter(clock, per_minute=settings.web_form_per_minute, burst=settings.web_form_burst)
+    # replicas share one bucket per client in the database; embedded mode has one process
+    rate, burst = settings.web_form_per_minute, settings.web_form_burst
+    limiter: ClientLimiter = RateLimiter(clock, per_minute=rate, burst=burst) if settings.is_sqlite \
+        else SharedRateLimiter(database, per_minute=rate, burst=burst)
     http_limits = HttpLimits(settings.max_request_bytes, settings.web_form_max_request_bytes, attachment_limits,
-                             settings.sms_webhook_token)
+                             settings.sms_webhook_token, settings.sms_webhook_unverified)
 
     background: list[Component] = [deliverer]
     if settings.smtp_port:

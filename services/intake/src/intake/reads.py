@@ -12,10 +12,12 @@ from zoneinfo import ZoneInfo
 from aftercare_platform.auth.principal import Principal, Role
 from aftercare_platform.db.unit_of_work import Database
 from aftercare_platform.errors import InvalidArgument, NotFound
+from aftercare_platform.validation import uuid_field
 from sqlalchemy import select
 
 from intake.adapters import case_index, registry_repository
 from intake.adapters.receipts import Receipt, load
+from intake.adapters.registry_access import ensure_visible
 from intake.adapters.registry_rows import CONTRACT, SITE, asset_of
 from intake.adapters.tables import assets
 from intake.domain.downtime import DowntimeInterval
@@ -42,8 +44,10 @@ def _pick(found: list[Asset], serial: str, manufacturer: str | None) -> Asset:
     return found[0]
 
 
-async def check_coverage(database: Database, *, serial_number: str | None, manufacturer: str | None,
-                         contract_id: str | None, on_date: date | None) -> CoverageAnswer:
+async def check_coverage(database: Database, principal: Principal, *, serial_number: str | None,
+                         manufacturer: str | None, contract_id: str | None, on_date: date | None) -> CoverageAnswer:
+    """Coverage (its reason and the downtime's case numbers) is the owning company's business: whoever
+    may not see that company gets the same NotFound as for an unregistered asset."""
     if not serial_number and not contract_id:
         raise InvalidArgument.for_field("serial_number", "name the asset (serial number) or a contract_id")
     async with database.unit_of_work() as uow:
@@ -59,6 +63,10 @@ async def check_coverage(database: Database, *, serial_number: str | None, manuf
             if contract is None and contract_id and not asset:
                 raise NotFound(f"contract {contract_id} not found", contract_id=contract_id)
         site = await registry_repository.get(session, SITE, asset.site_id) if asset and asset.site_id else None
+        owned: Asset | Contract | None = asset or contract
+        assert owned is not None  # an unknown contract was refused above
+        await ensure_visible(session, principal, owned,
+                             resource=f"asset {serial_number}" if serial_number else f"contract {contract_id}")
         zone = ZoneInfo(site.time_zone) if site else CHINA_TIME
         downtime = await case_index.downtime_for(
             session, asset_key=asset.key if asset else None,
@@ -71,9 +79,7 @@ async def check_coverage(database: Database, *, serial_number: str | None, manuf
 async def get_receipt(database: Database, receipt_id: str, principal: Principal | None) -> Receipt:
     """Staff see every receipt, a partner its own; anyone holding the (unguessable) id sees it when
     `principal` is None, which is how the public web form follows up."""
-    key = (receipt_id or "").strip()
-    if not key or len(key) > 36:
-        raise InvalidArgument.for_field("receipt_id", "is required: the id a submission was answered with")
+    key = uuid_field("receipt_id", receipt_id)  # the id a submission was answered with
     receipt = await load(database, key)
     if receipt is None:
         raise NotFound(f"receipt {key} not found", receipt_id=key)

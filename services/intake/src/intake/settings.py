@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal, Self
 
 from aftercare_platform.settings import ServiceSettings
-from pydantic import Field
+from pydantic import Field, model_validator
 
 
 class IntakeSettings(ServiceSettings):
     service_name: str = "intake"
     http_port: int = 8001
     grpc_port: int = 50051
+    # the CSV import takes up to 4 × max_request_bytes; SubmitCase carries attachments
+    http_max_body_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
+    grpc_max_message_bytes: int = Field(default=32 * 1024 * 1024, ge=64 * 1024)
 
     # where intake hands reports over (aftercare.cases.v1.CaseService)
     cases_grpc_target: str = "127.0.0.1:50052"
@@ -24,8 +28,16 @@ class IntakeSettings(ServiceSettings):
     smtp_port: int = Field(default=2525, ge=0, le=65535)
     smtp_max_message_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
 
-    # attachments: a filesystem directory (the storage interface allows object storage later)
+    # attachments: "filesystem" (attachment_dir, one node) or "s3" (an S3-compatible object store)
+    attachment_storage: Literal["filesystem", "s3"] = "filesystem"
     attachment_dir: Path = Path("var/intake/attachments")
+    attachment_s3_bucket: str = ""
+    attachment_s3_endpoint_url: str = ""  # empty: AWS itself; MinIO / Ceph: their URL
+    attachment_s3_region: str = ""
+    attachment_s3_prefix: str = "attachments/"
+    # empty: boto3's own chain (the pod's IAM role / web identity); else from a Secret
+    attachment_s3_access_key: str = ""
+    attachment_s3_secret_key: str = ""
     max_attachment_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
     max_attachments: int = Field(default=20, ge=0)
 
@@ -35,8 +47,10 @@ class IntakeSettings(ServiceSettings):
     # request bodies larger than this are refused with 413 before they are read (web form, SMS, agent entry)
     max_request_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
     web_form_max_request_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
-    # if set, SMS gateways must send it as `X-Webhook-Token` (or `?token=`)
+    # SMS gateways must send it as `X-Webhook-Token` (or `?token=`); without it every callback is refused
     sms_webhook_token: str = ""
+    # development only: accept SMS callbacks without a token
+    sms_webhook_unverified: bool = False
 
     # delivery to cases: durable, retried with exponential backoff up to this cap
     delivery_concurrency: int = Field(default=16, ge=1, le=512)
@@ -48,3 +62,19 @@ class IntakeSettings(ServiceSettings):
 
     # duplicates: same asset and symptom within this many hours is noted on the open case
     duplicate_window_hours: float = Field(default=24.0, gt=0)
+
+    @model_validator(mode="after")
+    def _object_storage_names_its_bucket(self) -> Self:
+        if self.attachment_storage == "s3" and not self.attachment_s3_bucket.strip():
+            raise ValueError("AFTERCARE_ATTACHMENT_STORAGE=s3 needs AFTERCARE_ATTACHMENT_S3_BUCKET")
+        return self
+
+    @model_validator(mode="after")
+    def _sms_webhook_is_verified_outside_development(self) -> Self:
+        if self.is_development:
+            return self
+        if self.sms_webhook_unverified:
+            raise ValueError("AFTERCARE_SMS_WEBHOOK_UNVERIFIED is a development setting only")
+        if len(self.sms_webhook_token) < 32:
+            raise ValueError("outside development AFTERCARE_SMS_WEBHOOK_TOKEN must be set (at least 32 characters)")
+        return self

@@ -149,6 +149,7 @@ class Intake:
 
 
 _customers = itertools.count(1)
+SMS_WEBHOOK_TOKEN = "sms-gateway-token-0123456789abcdef0123"
 
 
 @dataclass(frozen=True)
@@ -214,7 +215,8 @@ def database_url(stack: Stack) -> str:
 
 
 @contextlib.asynccontextmanager
-async def run_intake(database_url: str, amqp_url: str, cases: CasesProcess, tmp_path: Path) -> AsyncIterator[Intake]:
+async def run_intake(database_url: str, amqp_url: str, cases: CasesProcess, tmp_path: Path,
+                     **overrides: Any) -> AsyncIterator[Intake]:
     http_port, grpc_port, smtp_port = free_port(), free_port(), free_port()
     settings = IntakeSettings(
         database_url=database_url, amqp_url=amqp_url, http_port=http_port, grpc_port=grpc_port,
@@ -222,9 +224,10 @@ async def run_intake(database_url: str, amqp_url: str, cases: CasesProcess, tmp_
         cases_grpc_target=cases.target, cases_reconnect_max_seconds=0.5, attachment_dir=tmp_path / "attachments",
         delivery_initial_backoff_seconds=0.2, delivery_max_backoff_seconds=1.0, delivery_poll_seconds=0.2,
         submit_wait_seconds=5.0, web_form_burst=20, web_form_per_minute=60, shutdown_grace_seconds=2,
-        log_json=False, log_level="WARNING")
+        log_json=False, log_level="WARNING", sms_webhook_token=SMS_WEBHOOK_TOKEN, **overrides)
     async with service_in_process(definition, settings) as http, \
             grpc.aio.insecure_channel(f"127.0.0.1:{grpc_port}") as channel, \
             grpc.aio.insecure_channel(cases.target) as cases_channel:
+        http.headers["x-webhook-token"] = SMS_WEBHOOK_TOKEN  # what the SMS gateway is configured to send
         yield Intake(settings, intake_pb2_grpc.IntakeServiceStub(channel), http,
                      cases_pb2_grpc.CaseServiceStub(cases_channel), smtp_port)

@@ -56,9 +56,12 @@ async def test_grpc_submissions_name_the_bad_field(intake: Intake):
         contract_id="C-bad", company_id=customer.company_id, sla_policy="default", start_on="tomorrow")),
         metadata=intake.auth()))
     assert contract.code() == grpc.StatusCode.INVALID_ARGUMENT and "contract.start_on" in contract.details()
-    missing = await grpc_error(intake.stub.GetReceipt(pb.GetReceiptRequest(receipt_id="nope"),
-                                                      metadata=intake.auth()))
+    missing = await grpc_error(intake.stub.GetReceipt(
+        pb.GetReceiptRequest(receipt_id="00000000-0000-4000-8000-000000000000"), metadata=intake.auth()))
     assert missing.code() == grpc.StatusCode.NOT_FOUND
+    not_an_id = await grpc_error(intake.stub.GetReceipt(pb.GetReceiptRequest(receipt_id="nope"),
+                                                        metadata=intake.auth()))
+    assert not_an_id.code() == grpc.StatusCode.INVALID_ARGUMENT  # one behaviour for non-UUID ids
 
 
 async def test_http_channels_answer_bad_input_with_field_named_problems(intake: Intake):
@@ -75,7 +78,7 @@ async def test_http_channels_answer_bad_input_with_field_named_problems(intake: 
 
     entry = await http.post("/v1/intake/agent-entries", headers=agent, json={
         "description": "caller on the line", "reporter": {"phone": "13800138000"}, "category": "Z"})
-    assert entry.status_code == 422 and fields(entry) == ["category"]
+    assert entry.status_code == 400 and fields(entry) == ["category"]
     unauthenticated = await http.post("/v1/intake/agent-entries", json={"description": "x"})
     assert unauthenticated.status_code == 401
 
@@ -83,14 +86,14 @@ async def test_http_channels_answer_bad_input_with_field_named_problems(intake: 
                            ({"from": "13800138000", "text": "  ", "id": "m3"}, "text"),
                            ({"from": "13800138000", "text": "hi"}, "id")):
         sms = await http.post("/v1/intake/sms", json=payload)
-        assert sms.status_code == 422 and fields(sms) == [field], (payload, sms.text)
+        assert sms.status_code == 400 and fields(sms) == [field], (payload, sms.text)
 
     created = await http.post("/v1/intake/registry/contracts", headers=agent, json={
         "contract_id": "C-x", "company_id": "nobody", "sla_policy": "default", "start_on": "2026-02-30"})
-    assert created.status_code == 422 and fields(created) == ["contract.start_on"]
+    assert created.status_code == 400 and fields(created) == ["contract.start_on"]
     unknown_company = await http.post("/v1/intake/registry/contracts", headers=agent, json={
         "contract_id": "C-x", "company_id": "nobody", "sla_policy": "default", "start_on": "2026-02-01"})
-    assert unknown_company.status_code == 422 and fields(unknown_company) == ["contract.company_id"]
+    assert unknown_company.status_code == 400 and fields(unknown_company) == ["contract.company_id"]
 
     csv = ("company_id,name,region\nBULK-1,Bulk One,east\n,No Id,east\nBULK-2,Bulk Two,not a region\n"
            "BULK-3,Bulk Three,\n")
@@ -111,7 +114,34 @@ async def test_the_web_form_is_rate_limited_per_client(intake: Intake):
     for _ in range(40):  # a flood of junk counts against the same budget
         statuses.append((await intake.http.post("/v1/intake/web-form", json={})).status_code)
     assert statuses[:3] in ([201] * 3, [202] * 3), statuses
-    assert 429 in statuses and set(statuses[3:]) <= {422, 429}, statuses
+    assert 429 in statuses and set(statuses[3:]) <= {400, 429}, statuses
     limited = await intake.http.post("/v1/intake/web-form", json={"description": "again"})
     assert limited.status_code == 429 and int(limited.headers["retry-after"]) >= 1
     assert limited.json()["type"].endswith("/rate-limited")
+
+
+async def test_nul_bytes_bad_ids_and_bodies_are_refused_by_the_platform_not_a_500(intake: Intake):
+    receipt_nul = await intake.http.get("/v1/intake/receipts/ab%00cd")  # no token at all
+    assert receipt_nul.status_code == 400 and fields(receipt_nul) == ["path"]
+    long_id = await intake.http.get("/v1/intake/receipts/" + "a" * 37)
+    assert long_id.status_code == 400 and "must be a UUID" in long_id.json()["detail"]
+    coverage = await intake.http.get("/v1/intake/coverage", params={"serial_number": "CAM\x00"},
+                                     headers=intake.headers())
+    assert coverage.status_code == 400 and fields(coverage) == ["serial_number"]
+    registry = await intake.http.get("/v1/intake/registry/companies/AC%00ME", headers=intake.headers())
+    assert registry.status_code == 400
+    form = await intake.http.post("/v1/intake/agent-entries", data={"description": "x"}, headers=intake.headers())
+    assert form.status_code == 415
+    anonymous = await intake.http.post("/v1/intake/agent-entries", content=b"{" * (70 * 1024 * 1024),
+                                       headers={"content-type": "application/json"})
+    assert anonymous.status_code in (401, 413)
+    for call, field in ((intake.stub.GetReceipt(pb.GetReceiptRequest(receipt_id="x\x00"), metadata=intake.auth()),
+                         "receipt_id"),
+                        (intake.stub.CheckCoverage(pb.CheckCoverageRequest(serial_number="CAM\x00"),
+                                                   metadata=intake.auth()), "serial_number"),
+                        (intake.stub.GetAsset(pb.GetAssetRequest(serial_number="CAM\x00"), metadata=intake.auth()),
+                         "serial_number"),
+                        (intake.stub.GetReceipt(pb.GetReceiptRequest(receipt_id="a" * 37), metadata=intake.auth()),
+                         "receipt_id")):
+        error = await grpc_error(call)
+        assert error.code() == grpc.StatusCode.INVALID_ARGUMENT and field in (error.details() or ""), error.details()

@@ -45,3 +45,47 @@ async def test_the_cli_imports_in_chunks_reports_bad_rows_and_enters_a_call(inta
     assert receipt["channel"] == "agent_phone" and receipt["case_number"]
     case = await intake.case(receipt["case_number"])
     assert case.company_id == customer.company_id
+
+
+async def test_recorded_rejections_are_listed_by_the_api_and_the_cli(intake: Intake):
+    marker = f"rejected-{id(intake)}@bounce.example"
+    bounce = (f"From: Mail Delivery System <{marker}>\r\nTo: support@aftercare.example\r\n"
+              "Subject: Undelivered Mail Returned to Sender\r\nAuto-Submitted: auto-replied\r\n\r\nno\r\n").encode()
+
+    def send() -> None:
+        import smtplib
+        with smtplib.SMTP("127.0.0.1", intake.smtp_port, timeout=30) as smtp:
+            smtp.sendmail(marker, ["support@aftercare.example"], bounce)
+
+    await asyncio.to_thread(send)
+    listed = await intake.http.get("/v1/intake/rejections", params={"channel": "email", "page_size": 200},
+                                   headers=intake.headers())
+    assert listed.status_code == 200, listed.text
+    mine = [item for item in listed.json()["items"] if item["sender"] == marker]
+    assert len(mine) == 1 and mine[0]["reason"] in ("bounce", "auto_reply"), listed.json()
+    hidden = await intake.http.get("/v1/intake/rejections", headers=dict(intake.auth("li", "customer", "ACME")))
+    assert hidden.status_code == 403
+    env = {"AFTERCARE_TOKEN": mint_token(intake.settings, "agent-cli", "agent"),
+           "AFTERCARE_INTAKE_TARGET": f"127.0.0.1:{intake.settings.grpc_port}", "COLUMNS": "300"}
+    shown = await asyncio.to_thread(CliRunner().invoke, app, ["intake", "rejections", "--channel", "email",
+                                                              "--reason", mine[0]["reason"]], env=env)
+    assert shown.exit_code == 0, shown.output
+    assert marker in shown.output
+
+
+async def test_a_refusal_at_the_smtp_protocol_level_is_recorded_and_listed(intake: Intake):
+    import smtplib
+
+    sender = f"huge-{id(intake)}@big.example"
+
+    def announce_too_much() -> tuple[int, bytes]:
+        with smtplib.SMTP("127.0.0.1", intake.smtp_port, timeout=30) as smtp:
+            smtp.ehlo()
+            return smtp.mail(sender, options=[f"SIZE={10**12}"])
+
+    code, _ = await asyncio.to_thread(announce_too_much)
+    assert code == 552
+    listed = await intake.http.get("/v1/intake/rejections", params={"channel": "email", "page_size": 200},
+                                   headers=intake.headers())
+    assert any(item["reason"] == "smtp_552" and item["field"] == "smtp" for item in listed.json()["items"]), \
+        listed.json()

@@ -36,6 +36,7 @@ class FakeCases:
     created: dict[str, tuple[OpenedCase, CasePlan]] = field(default_factory=dict)
     notes: list[tuple[str, str]] = field(default_factory=list)
     note_requests: set[str] = field(default_factory=set)
+    internal_notes: list[tuple[str, str]] = field(default_factory=list)  # agent-only: never shown to customers
     calls: int = 0
 
     async def create_case(self, request_id: str, plan: CasePlan) -> OpenedCase:
@@ -51,7 +52,7 @@ class FakeCases:
         self.created[request_id] = (opened, plan)
         return opened
 
-    async def add_note(self, request_id: str, case_number: str, text: str) -> OpenedCase:
+    async def add_note(self, request_id: str, case_number: str, text: str, *, internal: bool = False) -> OpenedCase:
         self.calls += 1
         if not self.up:
             raise CasesUnavailable("UNAVAILABLE: connection refused")
@@ -59,7 +60,7 @@ class FakeCases:
             if opened.case_number == case_number:
                 if request_id not in self.note_requests:  # as cases does: one note per request id
                     self.note_requests.add(request_id)
-                    self.notes.append((case_number, text))
+                    (self.internal_notes if internal else self.notes).append((case_number, text))
                 return opened
         raise CaseGone(f"NOT_FOUND: case {case_number} not found")
 

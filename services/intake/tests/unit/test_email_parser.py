@@ -316,9 +316,27 @@ def test_not_bytes_is_malformed() -> None:
 def test_size_limits() -> None:
     raw = with_attachments()
     assert rejected(raw, limits=EmailLimits(max_message_bytes=100)).reason is EmailRejectReason.TOO_LARGE
-    assert rejected(raw, limits=EmailLimits(max_attachment_bytes=10)).reason is EmailRejectReason.ATTACHMENT_TOO_LARGE
-    assert rejected(raw, limits=EmailLimits(max_attachments=1)).reason is EmailRejectReason.TOO_MANY_ATTACHMENTS
     assert rejected(raw, limits=EmailLimits(max_parts=2)).reason is EmailRejectReason.TOO_MANY_PARTS
+
+
+def test_an_attachment_over_the_limit_is_dropped_and_the_message_kept() -> None:
+    mail = parse(with_attachments(), limits=EmailLimits(max_attachment_bytes=12))  # the PDF is 20 bytes
+    assert [a.filename for a in mail.attachments] == ["screenshot.png"]
+    assert "磁盘告警" in mail.request.description  # the customer's words are kept
+    assert "[Attachments not kept:\n- 故障报告.pdf (20 bytes): over the limit of 12" in mail.request.description
+    extra = parse(with_attachments(), limits=EmailLimits(max_attachments=1))
+    assert [a.filename for a in extra.attachments] == ["故障报告.pdf"]
+    assert "screenshot.png" in extra.request.description and "more than 1 attachments" in extra.request.description
+
+
+def test_an_attachment_with_truncated_encoding_is_kept_marked_damaged() -> None:
+    raw = with_attachments().replace(b"iVBORw0KGgpmYWtl", b"iVBORw0KGgpmYWt")  # the PNG's base64 cut short
+    mail = parse(raw)
+    png = next(a for a in mail.attachments if a.filename == "screenshot.png")
+    assert png.note is not None and png.note.startswith("damaged")
+    assert next(a for a in mail.request.attachments if a.filename == "screenshot.png").note == png.note
+    pdf = next(a for a in mail.attachments if a.filename != "screenshot.png")
+    assert pdf.note is None
 
 
 def test_long_body_is_truncated_not_lost() -> None:

@@ -89,7 +89,7 @@ def test_all_violations_are_reported_together_and_map_to_a_problem() -> None:
     error = caught.value
     assert {v.field for v in error.violations} == {"description", "reporter.phone", "reporter.email"}
     problem = problem_for(error)
-    assert problem.status == 422
+    assert problem.status == 400
     assert {entry["field"] for entry in problem.errors} == {"description", "reporter.phone", "reporter.email"}
 
 

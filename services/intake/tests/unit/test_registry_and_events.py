@@ -124,21 +124,59 @@ async def test_coverage_counts_the_downtime_of_the_asset(service: Service) -> No
         "acceptance_on": accepted.isoformat()})
     await service.registry.create(AGENT, ImportKind.ASSETS, {"serial_number": "CAM-1", "manufacturer": "Hikvision",
                                                              "contract_id": "C-1"})
-    before = await check_coverage(service.database, serial_number="CAM-1", manufacturer=None, contract_id=None,
+    before = await check_coverage(service.database, AGENT, serial_number="CAM-1", manufacturer=None, contract_id=None,
                                   on_date=None)
     assert not before.coverage.covered
     for event in lifecycle(50, 10):
         async with service.database.unit_of_work() as uow:
             await on_case_event(event, uow)
-    after = await check_coverage(service.database, serial_number="CAM-1", manufacturer=None, contract_id=None,
+    after = await check_coverage(service.database, AGENT, serial_number="CAM-1", manufacturer=None, contract_id=None,
                                  on_date=None)
     assert after.coverage.covered and after.coverage.extension_days == 10
     assert after.on_date == NOW.date() and isinstance(after.coverage.until, date)
     with pytest.raises(NotFound):
-        await check_coverage(service.database, serial_number="NOPE", manufacturer=None, contract_id=None,
+        await check_coverage(service.database, AGENT, serial_number="NOPE", manufacturer=None, contract_id=None,
                              on_date=None)
 
 
+@pytest.mark.parametrize("outsider", [
+    Principal("han", Role.CUSTOMER, company_id="OTHER"),
+    Principal("other-nms", Role.PARTNER, companies=frozenset({"OTHER"})),
+    Principal("agent-west", Role.AGENT, regions=frozenset({"west"})),
+])
+async def test_coverage_is_visible_only_to_whoever_may_see_the_company(service: Service, outsider: Principal) -> None:
+    await service.registry.create(AGENT, ImportKind.COMPANIES, {"company_id": "ACME", "name": "ACME", "region": "east"})
+    await service.registry.create(AGENT, ImportKind.SITES, {"site_id": "S-1", "company_id": "ACME", "name": "Gate",
+                                                            "address": "1 Road", "region": "east"})
+    await service.registry.create(AGENT, ImportKind.CONTRACTS, {
+        "contract_id": "C-1", "company_id": "ACME", "sla_policy": "gold", "start_on": "2025-01-01",
+        "acceptance_on": "2026-01-01"})
+    await service.registry.create(AGENT, ImportKind.ASSETS, {"serial_number": "CAM-1", "manufacturer": "Hikvision",
+                                                             "contract_id": "C-1", "site_id": "S-1"})
+    for asked in ({"serial_number": "CAM-1", "contract_id": None}, {"serial_number": None, "contract_id": "C-1"}):
+        with pytest.raises(NotFound):  # like an asset never registered: nothing of ACME's leaks
+            await check_coverage(service.database, outsider, manufacturer=None, on_date=None, **asked)
+        own = await check_coverage(service.database, CUSTOMER, manufacturer=None, on_date=None, **asked)
+        assert own.coverage.covered
+
+
+async def test_a_regional_agent_reads_only_its_regions_registry_records(service: Service) -> None:
+    await service.registry.create(AGENT, ImportKind.COMPANIES, {"company_id": "ACME", "name": "ACME", "region": "east"})
+    await service.registry.create(AGENT, ImportKind.SITES, {"site_id": "S-1", "company_id": "ACME", "name": "Gate",
+                                                            "address": "1 Road", "region": "east"})
+    await service.registry.create(AGENT, ImportKind.CONTACTS, {"contact_id": "K-1", "company_id": "ACME",
+                                                               "name": "Li", "phone": "13800138000"})
+    await service.registry.create(AGENT, ImportKind.ASSETS, {"serial_number": "CAM-1", "manufacturer": "Hikvision",
+                                                             "site_id": "S-1"})
+    west = Principal("agent-west", Role.AGENT, regions=frozenset({"west"}))
+    east = Principal("agent-east", Role.AGENT, regions=frozenset({"east"}))
+    for kind, key in ((ImportKind.COMPANIES, "ACME"), (ImportKind.SITES, "S-1"), (ImportKind.CONTACTS, "K-1")):
+        with pytest.raises(NotFound):  # as its cases answer: another region's records look absent
+            await service.registry.get(west, kind, key)
+        assert await service.registry.get(east, kind, key)
+    with pytest.raises(NotFound):
+        await service.registry.get_asset(west, "CAM-1", None)
+    assert await service.registry.get_asset(east, "CAM-1", None)
 async def test_registry_lists_page_with_signed_tokens_bound_to_their_kind(service: Service) -> None:
     registry = service.registry
     for n in range(3):

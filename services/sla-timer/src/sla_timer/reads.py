@@ -9,6 +9,7 @@ from aftercare_platform.auth.access import ensure_access, scope_of
 from aftercare_platform.auth.principal import Principal
 from aftercare_platform.db.unit_of_work import Database
 from aftercare_platform.errors import InvalidArgument, NotFound
+from aftercare_platform.validation import uuid_field
 
 from sla_timer.adapters.case_repository import CaseInfo, contract_policy, find_case
 from sla_timer.adapters.clock_repository import load_case_clocks
@@ -34,6 +35,8 @@ class SlaReads:
     async def case_sla(self, principal: Principal, *, case_id: str = "", case_number: str = "") -> CaseSla:
         if not case_id and not case_number:
             raise InvalidArgument.for_field("case_id", "name the case by case_id or case_number")
+        if case_id:
+            case_id = uuid_field("case_id", case_id)  # the one behaviour: a non-UUID id is INVALID_ARGUMENT
         async with self._db.unit_of_work() as uow:
             case = await find_case(uow.session, case_id=case_id, case_number=case_number)
             if case is None:

@@ -42,6 +42,11 @@ async def test_get_case_sla_explains_every_clock_and_hides_other_companies_cases
             pb.GetCaseSlaRequest(case_id=case.case_id), metadata=sla.auth("cust-1", "customer", case.company_id)
         )
         assert own.case_sla.case_id == case.case_id
+        # a partner key naming no regions: its companies in every region, as cases answers it
+        partner = await stub.GetCaseSla(
+            pb.GetCaseSlaRequest(case_id=case.case_id), metadata=sla.auth("nms", "partner", case.company_id)
+        )
+        assert partner.case_sla.case_id == case.case_id
         with pytest.raises(grpc.aio.AioRpcError) as other:
             await stub.GetCaseSla(
                 pb.GetCaseSlaRequest(case_id=case.case_id), metadata=sla.auth("cust-2", "customer", "company-b")
@@ -98,7 +103,7 @@ async def test_a_policy_naming_an_unknown_calendar_is_refused_with_the_field_nam
         ]
     }
     http = await sla.http.put("/v1/policies/late", json=body, headers={"authorization": f"Bearer {sla.token(*ADMIN)}"})
-    assert http.status_code == 422
+    assert http.status_code == 400
     assert http.json()["errors"][0]["field"] == "policy.targets[0].warnings[0]"
 
 
@@ -115,3 +120,45 @@ async def test_grpcurl_lists_the_service_through_reflection(sla: Sla) -> None:
     out, err = await process.communicate()
     assert process.returncode == 0, err.decode()
     assert "aftercare.sla.v1.SlaService" in out.decode().split()
+
+
+async def test_bad_input_is_one_behaviour_never_a_500(sla: Sla) -> None:
+    agent = {"authorization": f"Bearer {sla.token(*AGENT)}"}
+    month = await sla.http.get("/v1/compliance", params={"from_month": "2026-13"}, headers=agent)
+    assert month.status_code == 400 and month.json()["errors"][0]["field"] == "from_month"
+    nul = await sla.http.get("/v1/compliance", params={"company_id": "a\x00b"}, headers=agent)
+    assert nul.status_code == 400 and nul.json()["errors"][0]["field"] == "company_id"
+    in_path = await sla.http.get("/v1/cases/a%00b/sla", headers=agent)
+    assert in_path.status_code == 400
+    big = await sla.http.post("/v1/policy-set", content=b"x" * (2 * 1024 * 1024),
+                              headers={"content-type": "application/yaml"})
+    assert big.status_code in (401, 413)  # anonymous: refused before the body is read
+    async with grpc.aio.insecure_channel(sla.grpc_target) as channel:
+        stub = sla_pb2_grpc.SlaServiceStub(channel)
+        for request, field in ((pb.GetCaseSlaRequest(case_id="not-a-uuid"), "case_id"),
+                               (pb.GetCaseSlaRequest(case_number="EA-20260101-0000\x00"), "case_number"),
+                               (pb.GetComplianceReportRequest(to_month="2026-00"), "to_month")):
+            with pytest.raises(grpc.aio.AioRpcError) as refused:
+                await stub.GetCaseSla(request, metadata=sla.auth(*AGENT)) if isinstance(
+                    request, pb.GetCaseSlaRequest) else await stub.GetComplianceReport(request,
+                                                                                       metadata=sla.auth(*AGENT))
+            assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT, (field, refused.value.details())
+            assert field in (refused.value.details() or "")
+
+
+@pytest.mark.parametrize("who", [AGENT, ADMIN, ("nms", "partner")])
+async def test_no_grpc_method_answers_internal_or_unknown_to_fuzzed_input(sla: Sla, who: tuple[str, str]) -> None:
+    from aftercare_platform.testing.grpc_fuzz import fuzz_service
+
+    async with grpc.aio.insecure_channel(sla.grpc_target) as channel:
+        calls, found = await fuzz_service(channel, pb.DESCRIPTOR.services_by_name["SlaService"], sla.auth(*who),
+                                          rounds=6)
+    assert calls > 50
+    assert found == [], "\n".join(f"{f.method} [{f.case}]: {f.status.name} {f.details}" for f in found[:20])
+
+
+async def test_schemathesis_finds_no_server_error(sla: Sla) -> None:
+    from aftercare_platform.testing.openapi_fuzz import run_schemathesis
+
+    run = await run_schemathesis(f"http://127.0.0.1:{sla.settings.http_port}", sla.token(*ADMIN), max_examples=10)
+    assert run.exit_code == 0, run.output[-6000:]

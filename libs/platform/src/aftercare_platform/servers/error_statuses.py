@@ -25,7 +25,7 @@ class Statuses:
 
 # each kind of error has its own gRPC status, so a remote status names its kind back (one to one)
 _KINDS: dict[type[DomainError], Statuses] = {
-    errors.InvalidArgument: Statuses(grpc.StatusCode.INVALID_ARGUMENT, HTTPStatus.UNPROCESSABLE_ENTITY),
+    errors.InvalidArgument: Statuses(grpc.StatusCode.INVALID_ARGUMENT, HTTPStatus.BAD_REQUEST),
     errors.NotFound: Statuses(grpc.StatusCode.NOT_FOUND, HTTPStatus.NOT_FOUND),
     errors.AlreadyExists: Statuses(grpc.StatusCode.ALREADY_EXISTS, HTTPStatus.CONFLICT),
     errors.FailedPrecondition: Statuses(grpc.StatusCode.FAILED_PRECONDITION, HTTPStatus.CONFLICT),
@@ -37,6 +37,7 @@ _KINDS: dict[type[DomainError], Statuses] = {
 # errors that keep their kind's gRPC status but have a more precise HTTP one
 _NARROWER: dict[type[DomainError], Statuses] = {
     errors.PayloadTooLarge: Statuses(grpc.StatusCode.RESOURCE_EXHAUSTED, HTTPStatus.REQUEST_ENTITY_TOO_LARGE),
+    errors.UnsupportedMediaType: Statuses(grpc.StatusCode.INVALID_ARGUMENT, HTTPStatus.UNSUPPORTED_MEDIA_TYPE),
 }
 # a bare DomainError refuses the request as it stands
 _UNCLASSIFIED = _KINDS[errors.FailedPrecondition]

@@ -14,6 +14,7 @@ from grpc_reflection.v1alpha import reflection
 from aftercare_platform.auth.tokens import Authenticator
 from aftercare_platform.servers.grpc_auth import AuthInterceptor
 from aftercare_platform.servers.grpc_errors import ErrorMappingInterceptor
+from aftercare_platform.servers.grpc_guard import RequestGuardInterceptor
 from aftercare_platform.servers.grpc_metrics import GrpcMetricsInterceptor
 from aftercare_platform.settings import ServiceSettings
 from aftercare_platform.telemetry.instrumentation import grpc_server_interceptor
@@ -91,9 +92,12 @@ def build_grpc_server(
         GrpcMetricsInterceptor(telemetry),  # outside error mapping, so it counts the status sent
         ErrorMappingInterceptor(),
         AuthInterceptor(authenticator, public_methods),
+        RequestGuardInterceptor(),  # innermost: the token is checked before the request's content
     ]
+    limits = [("grpc.max_receive_message_length", settings.grpc_max_message_bytes),
+              ("grpc.max_send_message_length", settings.grpc_max_message_bytes)]
     # no port sharing: a second process on the same port must fail loudly, not split the traffic
-    server = grpc.aio.server(interceptors=interceptors, options=[("grpc.so_reuseport", 0), *options])
+    server = grpc.aio.server(interceptors=interceptors, options=[("grpc.so_reuseport", 0), *limits, *options])
     for register in servicers:
         register(server)
 

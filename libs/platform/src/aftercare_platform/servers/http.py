@@ -18,6 +18,8 @@ from aftercare_platform.auth.fastapi import AUTHENTICATOR_STATE
 from aftercare_platform.auth.tokens import Authenticator
 from aftercare_platform.servers.error_statuses import PROBLEM_TYPE_BASE
 from aftercare_platform.servers.http_access_log import AccessLogMiddleware
+from aftercare_platform.servers.http_guard import RequestGuardMiddleware
+from aftercare_platform.servers.http_openapi import install_openapi
 from aftercare_platform.servers.http_problems import install_problem_handlers, problem_response
 from aftercare_platform.servers.readiness import Readiness, ReadinessCheck
 from aftercare_platform.settings import ServiceSettings
@@ -74,7 +76,10 @@ def build_http_app(
 
     for router in routers:
         app.include_router(router)
+    # before every endpoint, inside the unhandled-error guard install_problem_handlers adds around it
+    app.add_middleware(RequestGuardMiddleware, owner=app, max_body_bytes=settings.http_max_body_bytes)
     install_problem_handlers(app)
+    install_openapi(app)
     app.add_middleware(AccessLogMiddleware)
     instrument_fastapi(app, telemetry)
     return app
@@ -108,6 +113,9 @@ class HttpServer:
             lifespan="off",  # resources belong to the runner, not to the app
             log_config=None,  # log through the service's JSON root handler
             access_log=False,
+            # X-Forwarded-For is believed only from the proxies configured, never from any local peer
+            proxy_headers=bool(settings.http_trusted_proxies.strip()),
+            forwarded_allow_ips=settings.http_trusted_proxies.strip() or None,
             timeout_graceful_shutdown=max(1, round(settings.shutdown_grace_seconds)),
         )
         self._server = _RunnerOwnsSignals(self._config)

@@ -87,10 +87,10 @@ async def validation_problem(request: Request, error: Exception) -> ProblemRespo
         for issue in error.errors()
     ]
     summary = "; ".join(f"{v['field']}: {v['description']}" for v in violations)
-    return problem_response(HTTPStatus.UNPROCESSABLE_ENTITY, {
+    return problem_response(HTTPStatus.BAD_REQUEST, {
         "type": PROBLEM_TYPE_BASE + "invalid-argument",
         "title": "Invalid argument",
-        "status": int(HTTPStatus.UNPROCESSABLE_ENTITY),
+        "status": int(HTTPStatus.BAD_REQUEST),
         "detail": f"the request is invalid: {summary}",
         "instance": request.url.path,
         "errors": violations,

@@ -78,6 +78,7 @@ def case_to_document(case: Case) -> dict[str, Any]:
         ),
         "reopen_count": case.reopen_count,
         "version": case.version,
+        "reported_by": case.reported_by,
     }
 
 
@@ -151,6 +152,7 @@ def case_from_document(doc: Mapping[str, Any]) -> Case:
         ),
         reopen_count=int(doc.get("reopen_count", 0)),
         version=int(doc["version"]),
+        reported_by=doc.get("reported_by"),
     )
 
 

@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from aftercare_platform.auth.access import ANY as PLATFORM_ANY
+from aftercare_platform.auth.access import AccessScope, scope_for
+from aftercare_platform.auth.principal import Role as PlatformRole
 from aftercare_platform.errors import InvalidArgument
 
 
@@ -25,7 +28,7 @@ class Role(StrEnum):
         return self in (Role.CUSTOMER, Role.PARTNER)
 
 
-ANY = "*"  # in a partner's scope: every company / every region
+ANY = PLATFORM_ANY  # in a partner's scope: every company / every region
 
 
 @dataclass(frozen=True)
@@ -51,22 +54,21 @@ class Actor:
     def is_staff(self) -> bool:
         return not self.role.is_external
 
+    @property
+    def scope(self) -> AccessScope:
+        """The platform's one rule of scope (`aftercare_platform.auth.access.scope_for`)."""
+        return scope_for(PlatformRole(self.role.value), self.company_id, self.companies, self.regions)
+
     def reaches_company(self, company_id: str | None) -> bool:
-        if self.role is Role.CUSTOMER:
-            return company_id is not None and company_id == self.company_id
-        if self.role is Role.PARTNER:
-            if company_id is None:
-                return False
-            return company_id == self.company_id or company_id in self.companies or ANY in self.companies
-        return True
+        return self.scope.allows_company(company_id)
 
     @property
     def region_limited(self) -> bool:
         """True when this actor reaches only the regions it names (partners and regional staff)."""
-        return self.role is not Role.CUSTOMER and bool(self.regions) and ANY not in self.regions
+        return self.scope.regions is not None
 
     def reaches_region(self, region: str) -> bool:
-        return not self.region_limited or region in self.regions
+        return self.scope.allows_region(region)
 
     def ref(self) -> dict[str, Any]:
         """What the timeline and the events record of the actor."""

@@ -160,6 +160,8 @@ class Case:
     cancellation: Cancellation | None = None
     reopen_count: int = 0
     version: int = 1
+    # the partner key that reported it: it follows the case even while its company is unknown
+    reported_by: str | None = None
 
     def complaint(self, sequence: int) -> Complaint | None:
         return next((c for c in self.complaints if c.sequence == sequence), None)

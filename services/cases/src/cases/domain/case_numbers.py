@@ -12,15 +12,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from aftercare_platform.case_numbers import REGION_CODES as PLATFORM_REGION_CODES
 from aftercare_platform.errors import InvalidArgument
 
-REGION_CODES: Mapping[str, str] = {
-    "east": "EA",
-    "south": "SO",
-    "north": "NO",
-    "west": "WE",
-    "central": "CE",
-}
+# one table for every service (intake reads case references with it)
+REGION_CODES: Mapping[str, str] = PLATFORM_REGION_CODES
 
 DEFAULT_TIME_ZONE = "Asia/Shanghai"
 # every region of the plans is in China; a region abroad gets its own line here

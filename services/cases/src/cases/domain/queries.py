@@ -16,7 +16,7 @@ from typing import Any
 from aftercare_platform.errors import InvalidArgument
 from aftercare_platform.paging import PAGE_SIZE_DEFAULT
 
-from cases.domain.actors import ANY, Actor, Role
+from cases.domain.actors import Actor
 from cases.domain.case import Case
 from cases.domain.text import SHORT_TEXT_MAX, optional_text
 from cases.domain.timeline import canonical_time
@@ -111,14 +111,11 @@ class CaseFilter:
 def scoped_to(wanted: CaseFilter, actor: Actor) -> CaseFilter:
     """`wanted` narrowed to what `actor` may see. Asking for another company's cases
     gives an empty answer, never an error: the asker learns nothing of them."""
-    if actor.role is Role.CUSTOMER:
-        return _within(wanted, "company_ids", frozenset({str(actor.company_id)}))
-    scoped = wanted
-    if actor.role is Role.PARTNER and ANY not in actor.companies:
-        reach = frozenset(actor.companies | ({actor.company_id} if actor.company_id else set()))
-        scoped = _within(scoped, "company_ids", reach)
-    if actor.region_limited:
-        scoped = _within(scoped, "regions", actor.regions)
+    scope, scoped = actor.scope, wanted  # the platform's one rule of scope
+    if scope.companies is not None:
+        scoped = _within(scoped, "company_ids", scope.companies)
+    if scope.regions is not None:
+        scoped = _within(scoped, "regions", scope.regions)
     return scoped
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 
 from aftercare_platform.errors import InvalidArgument
+from aftercare_platform.validation import uuid_field
 
 from cases.domain.case_numbers import looks_like_case_number, parse_case_number
 
@@ -25,10 +25,7 @@ class CaseRef:
         text = (case_id or "").strip()
         if not text:
             raise InvalidArgument.for_field(field, "is required: name the case by case_id or case_number")
-        try:
-            return cls(case_id=str(uuid.UUID(text)))
-        except ValueError:
-            raise InvalidArgument.for_field(field, f"{text[:80]!r} is not a case id (a UUID)") from None
+        return cls(case_id=uuid_field(field, text))
 
     @classmethod
     def by_number(cls, number: str, field: str = "case_number") -> CaseRef:

@@ -1,7 +1,8 @@
 """Who may see a case and which of its timeline entries.
 
 A customer sees its own company's cases; a partner the companies and regions of
-its key; staff see every case. External actors (customers, partners) see public
+its key, and the cases it reported (even while their company is unknown); staff see
+every case. External actors (customers, partners) see public
 entries only. A case an actor may not see does not exist for it: the answer is
 CaseNotFound, worded exactly as for a number that was never issued.
 """
@@ -12,7 +13,7 @@ from collections.abc import Iterable
 
 from aftercare_platform.errors import NotFound
 
-from cases.domain.actors import Actor
+from cases.domain.actors import Actor, Role
 from cases.domain.case import Case
 from cases.domain.decisions import DomainEvent
 from cases.domain.timeline import TimelineEntry
@@ -27,7 +28,8 @@ class CaseNotFound(NotFound):
 
 
 def visible_to(case: Case, actor: Actor) -> bool:
-    return actor.reaches_company(case.company_id) and actor.reaches_region(case.region)
+    reported = actor.role is Role.PARTNER and case.reported_by is not None and case.reported_by == actor.subject
+    return (reported or actor.reaches_company(case.company_id)) and actor.reaches_region(case.region)
 
 
 def require_visible(case: Case, actor: Actor, reference: str | None = None) -> None:

@@ -86,6 +86,7 @@ def new_case(request: cases_pb2.CreateCaseRequest) -> NewCase:
         entitlement=optional_enum(Entitlement, request.entitlement, "entitlement") or Entitlement.UNKNOWN,
         unidentified=request.unidentified,
         not_entitled=request.not_entitled,
+        reported_by=request.reported_by or None,
     )
 
 

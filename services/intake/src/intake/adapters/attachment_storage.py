@@ -1,4 +1,5 @@
-"""Where attachments are kept: a port, and a filesystem implementation (object storage can come later).
+"""Where attachments are kept: a port, a filesystem implementation (one node, development) and an
+S3-compatible object store (what a platform team runs: AWS S3, MinIO, Ceph RGW).
 
 Content-addressed: the key is the SHA-256 of the bytes, so storing the same file twice (a retried
 submission, a forwarded mail) keeps one copy, and a key can be checked against its content."""
@@ -6,6 +7,7 @@ submission, a forwarded mail) keeps one copy, and a key can be checked against i
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import os
 import re
@@ -68,6 +70,62 @@ class FileSystemAttachmentStorage:
             return await asyncio.to_thread(path.read_bytes)
         except FileNotFoundError:
             raise KeyError(key) from None
+
+
+class ObjectStoreAttachmentStorage:
+    """An S3-compatible bucket: the key is the object key, under `prefix`. boto3 is blocking, so each
+    call runs in a thread; an object that exists already is not written again (content-addressed)."""
+
+    def __init__(self, *, bucket: str, endpoint_url: str | None, region: str | None, access_key: str | None,
+                 secret_key: str | None, prefix: str = "attachments/") -> None:
+        import boto3  # only a service configured for object storage needs it loaded
+
+        self._bucket = bucket
+        self._prefix = prefix
+        self._client = boto3.client("s3", endpoint_url=endpoint_url or None, region_name=region or None,
+                                    aws_access_key_id=access_key or None, aws_secret_access_key=secret_key or None)
+
+    def _object(self, key: str) -> str:
+        if not _KEY.match(key):
+            raise KeyError(key)
+        return self._prefix + key
+
+    def _write(self, key: str, data: bytes) -> None:
+        from botocore.exceptions import ClientError
+
+        name = self._object(key)
+        try:
+            self._client.head_object(Bucket=self._bucket, Key=name)
+            return
+        except ClientError as missing:
+            if missing.response.get("Error", {}).get("Code") not in ("404", "NoSuchKey", "NotFound"):
+                raise
+        digest = hashlib.sha256(data).digest()
+        self._client.put_object(Bucket=self._bucket, Key=name, Body=data,
+                                ChecksumSHA256=base64.b64encode(digest).decode())
+
+    def _read(self, key: str) -> bytes:
+        from botocore.exceptions import ClientError
+
+        try:
+            found = self._client.get_object(Bucket=self._bucket, Key=self._object(key))
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                raise KeyError(key) from None
+            raise
+        return bytes(found["Body"].read())
+
+    async def put(self, data: bytes) -> str:
+        key = storage_key(data)
+        await asyncio.to_thread(self._write, key, data)
+        return key
+
+    async def get(self, key: str) -> bytes:
+        return await asyncio.to_thread(self._read, key)
+
+    def check(self) -> None:
+        """The bucket answers (readiness, and a clear error at start when it is misconfigured)."""
+        self._client.head_bucket(Bucket=self._bucket)
 
 
 class InMemoryAttachmentStorage:

@@ -34,6 +34,9 @@ class KnownCase:
     opened_at: datetime
     event_at: datetime
     alarm_code: str | None = None
+    caller_email: str | None = None
+    caller_phone: str | None = None
+    reported_by: str | None = None  # the partner key that reported it, when a partner did
 
 
 async def record_case(session: AsyncSession, case: KnownCase) -> None:
@@ -43,10 +46,14 @@ async def record_case(session: AsyncSession, case: KnownCase) -> None:
         "contract_id": case.contract_id, "asset_key": case.asset_key, "description": case.description,
         "error_codes": list(case.error_codes), "alarm_code": case.alarm_code, "priority": case.priority,
         "status": case.status, "opened_at": case.opened_at, "last_event_at": case.event_at,
+        "caller_email": case.caller_email, "caller_phone": case.caller_phone, "reported_by": case.reported_by,
     }
     inserted = await session.execute(insert_ignore(session, known_cases, ["case_id"], row))
     if getattr(inserted, "rowcount", 0):
         return
+    if case.reported_by:  # only intake's own delivery knows which partner reported it (the event may come first)
+        await session.execute(update(known_cases).where(known_cases.c.case_id == case.case_id)
+                              .values(reported_by=case.reported_by))
     changes: dict[str, Any] = {"status": case.status, "priority": case.priority, "last_event_at": case.event_at}
     await session.execute(update(known_cases).where(
         known_cases.c.case_id == case.case_id, known_cases.c.last_event_at <= case.event_at).values(**changes))
@@ -57,11 +64,20 @@ async def record_case(session: AsyncSession, case: KnownCase) -> None:
 
 async def find_case(session: AsyncSession, case_id: str) -> KnownCase | None:
     row = (await session.execute(select(known_cases).where(known_cases.c.case_id == case_id))).mappings().first()
-    if row is None:
-        return None
+    return _known(row) if row is not None else None
+
+
+async def find_by_number(session: AsyncSession, case_number: str) -> KnownCase | None:
+    found = await session.execute(select(known_cases).where(known_cases.c.case_number == case_number))
+    row = found.mappings().first()
+    return _known(row) if row is not None else None
+
+
+def _known(row: Any) -> KnownCase:
     return KnownCase(row["case_id"], row["case_number"], row["company_id"], row["contract_id"], row["asset_key"],
                      row["description"], tuple(row["error_codes"] or ()), row["priority"], row["status"],
-                     row["opened_at"], row["last_event_at"], row["alarm_code"])
+                     row["opened_at"], row["last_event_at"], row["alarm_code"], row["caller_email"],
+                     row["caller_phone"], row["reported_by"])
 
 
 async def open_cases_for(session: AsyncSession, asset_key: str) -> list[OpenCase]:

@@ -45,7 +45,8 @@ class CaseGone(Exception):
 class CasesGateway(Protocol):
     async def create_case(self, request_id: str, plan: CasePlan) -> OpenedCase: ...
 
-    async def add_note(self, request_id: str, case_number: str, text: str) -> OpenedCase: ...
+    async def add_note(self, request_id: str, case_number: str, text: str, *, internal: bool = False) -> OpenedCase:
+        ...
 
 
 def create_case_request(request_id: str, plan: CasePlan) -> pb.CreateCaseRequest:
@@ -66,6 +67,7 @@ def create_case_request(request_id: str, plan: CasePlan) -> pb.CreateCaseRequest
         entitlement=ENTITLEMENTS.number(plan.entitlement, "entitlement"),  # type: ignore[arg-type]
         unidentified=plan.unidentified,
         not_entitled=plan.not_entitled,
+        reported_by=plan.reported_by or "",
     )
 
 
@@ -121,11 +123,10 @@ class GrpcCasesGateway:
         created_at = case.created_at.ToDatetime(tzinfo=UTC) if case.HasField("created_at") else None
         return OpenedCase(case.case_id, case.case_number, response.created, created_at)
 
-    async def add_note(self, request_id: str, case_number: str, text: str) -> OpenedCase:
+    async def add_note(self, request_id: str, case_number: str, text: str, *, internal: bool = False) -> OpenedCase:
         # the receipt id as request id: a retry after a lost answer adds the note once
-        request = pb.AddNoteRequest(
-            case_number=case_number, text=text, visibility=pb.VISIBILITY_PUBLIC, request_id=request_id
-        )
+        visibility = pb.VISIBILITY_INTERNAL if internal else pb.VISIBILITY_PUBLIC
+        request = pb.AddNoteRequest(case_number=case_number, text=text, visibility=visibility, request_id=request_id)
         try:
             response = await self._call(self._stub.AddNote, request)
         except grpc.aio.AioRpcError as error:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aftercare_platform.db.types import JsonDocument, UtcDateTime
 from aftercare_platform.outbox.tables import define_platform_tables
-from sqlalchemy import Column, Date, Index, Integer, MetaData, PrimaryKeyConstraint, String, Table, Text
+from sqlalchemy import Column, Date, Float, Index, Integer, MetaData, PrimaryKeyConstraint, String, Table, Text
 
 SCHEMA = "intake"
 metadata = MetaData(schema=SCHEMA)
@@ -142,6 +142,10 @@ known_cases = Table(
     Column("status", String(32), nullable=False),
     Column("opened_at", UtcDateTime, nullable=False),
     Column("last_event_at", UtcDateTime, nullable=False),  # a stale (out-of-order) event never rolls the status back
+    # who may add to the case by quoting its number (domain.sender_rights): the reporting address and partner
+    Column("caller_email", String(254)),
+    Column("caller_phone", String(32)),
+    Column("reported_by", String(200)),
 )
 
 # vendor-fault downtime: resolved P1 cases, opened -> restored (opened_at unknown until case.created is seen)
@@ -153,6 +157,14 @@ downtime = Table(
     Column("contract_id", String(ID), index=True),
     Column("opened_at", UtcDateTime),
     Column("restored_at", UtcDateTime, nullable=False),
+)
+
+# the web form's per-client token buckets, shared by every replica (adapters.rate_limit)
+rate_buckets = Table(
+    "rate_buckets", metadata,
+    Column("client", String(200), primary_key=True),
+    Column("tokens", Float, nullable=False),
+    Column("updated", Float, nullable=False),  # epoch seconds
 )
 
 SERVICE_TABLES = (companies, contacts, contracts, sites, assets, submissions, request_keys, rejections,

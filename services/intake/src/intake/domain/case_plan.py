@@ -17,6 +17,7 @@ from intake.domain.intake_request import AttachmentRef, IntakeRequest
 from intake.domain.priority import PrioritySuggestion
 from intake.domain.registry import Contact
 from intake.domain.routing import Outcome, Route
+from intake.domain.sender_rights import UNVERIFIED_SENDER, NoteTrust
 from intake.domain.text import truncate
 from intake.domain.vocabulary import CaseKind, Category, Channel, Priority, StatedSeverity
 from intake.domain.warranty import Entitlement, EntitlementDecision
@@ -80,6 +81,10 @@ class CasePlan:
     unidentified: bool = False
     not_entitled: bool = False
     note_text: str = ""
+    # an unverified sender's note is agent-only until an agent accepts it (domain.sender_rights)
+    note_internal: bool = False
+    # the partner key that reported it: cases lets it follow the case while its company is unknown
+    reported_by: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -97,7 +102,7 @@ class CasePlan:
         """A note that cannot be added (its case is gone) becomes a case of its own, saying why."""
         description, _ = truncate(f"{why}\n\n{self.note_text}", MAX_CASE_TEXT)
         return CasePlan(**{**asdict(self), "caller": self.caller, "error_codes": self.error_codes,
-                           "description": description, "note_text": ""})
+                           "description": description, "note_text": "", "note_internal": False})
 
 
 def caller_for(request: IntakeRequest, found: Identification, company_contacts: Iterable[Contact]) -> Caller:
@@ -125,7 +130,7 @@ def _short(text: str) -> str:
 
 def _attachment_lines(attachments: Iterable[AttachmentRef]) -> str:
     lines = [f"- {a.filename} ({a.content_type}, {a.size_bytes} bytes) attachment:{a.storage_key or a.sha256}"
-             for a in attachments]
+             + (f" [{a.note}]" if a.note else "") for a in attachments]
     return "Attachments:\n" + "\n".join(lines) if lines else ""
 
 
@@ -145,7 +150,7 @@ def _who(request: IntakeRequest, caller: Caller) -> str:
     return " ".join(part for part in (who, f"<{reach}>" if reach else "") if part) or "an unknown reporter"
 
 
-def note_text(request: IntakeRequest, route: Route, caller: Caller) -> str:
+def note_text(request: IntakeRequest, route: Route, caller: Caller, *, unverified: bool = False) -> str:
     label, who = _LABEL[request.channel], _who(request, caller)
     if route.outcome is Outcome.ALARM_FOLDED:
         head = f"{label} {request.alarm_code} repeated at {request.received_at.isoformat()}"
@@ -153,6 +158,9 @@ def note_text(request: IntakeRequest, route: Route, caller: Caller) -> str:
         head = f"Reported again by {who} ({label.lower()}): {route.reason}"
     else:
         head = f"{label} from {who}"
+    if unverified:
+        head = (f"[{UNVERIFIED_SENDER}: not a contact of this case's company nor the address that reported it; "
+                f"agent-only until an agent accepts it] {head}")
     text, _ = truncate(f"{head}:\n{_description(request)}", MAX_CASE_TEXT)
     return text
 
@@ -164,6 +172,7 @@ def plan_case(
     suggestion: PrioritySuggestion,
     route: Route,
     caller: Caller,
+    trust: NoteTrust = NoteTrust.VERIFIED,
 ) -> CasePlan:
     asset: dict[str, str] = {}
     if found.asset is not None:
@@ -180,6 +189,7 @@ def plan_case(
     if request.alarm_code and request.alarm_code not in error_codes:
         error_codes = (request.alarm_code, *error_codes)
     severity = request.stated_severity
+    unverified = route.outcome.adds_note and trust is NoteTrust.UNVERIFIED
     return CasePlan(
         region=found.region,
         company_id=found.company.company_id if found.company else None,
@@ -196,5 +206,7 @@ def plan_case(
         entitlement=entitled.entitlement.value,
         unidentified=found.unidentified,
         not_entitled=entitled.entitlement is not Entitlement.IN_WARRANTY,
-        note_text=note_text(request, route, caller) if route.outcome.adds_note else "",
+        note_text=note_text(request, route, caller, unverified=unverified) if route.outcome.adds_note else "",
+        note_internal=unverified,
+        reported_by=request.partner_id if request.channel is Channel.PARTNER else None,
     )

@@ -2,7 +2,7 @@
 
 Build it with `IntakeRequest.create(...)` (or `from_mapping`): every problem is reported as an
 `InvalidArgument` naming the field (`reporter.phone`, `description`, ...), so it maps to
-INVALID_ARGUMENT / 422 at the edge. A request that quotes a case number adds a note to that
+INVALID_ARGUMENT / 400 at the edge. A request that quotes a case number adds a note to that
 case instead of opening a new one.
 """
 
@@ -108,6 +108,8 @@ class AttachmentRef(_Frozen):
     size_bytes: int = Field(ge=0)
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     storage_key: str | None = None
+    # what is wrong with it, shown beside it on the case (e.g. "damaged: its encoding is truncated")
+    note: str | None = Field(default=None, max_length=300)
 
     @field_validator("filename")
     @classmethod

@@ -3,6 +3,7 @@
     aftercare intake submit --phone 13800138000 --description "camera 12 offline" [--serial SN-1] [--fax scan.pdf]
     aftercare intake receipt 6f1c…                         what became of a submission
     aftercare intake coverage --serial SN-1 [--date 2026-11-21]
+    aftercare intake rejections [--channel email] [--reason too_large]   what was refused, and why
     aftercare intake import assets assets.csv [--errors bad-rows.csv]   with a progress bar
 
 The token comes from --token or AFTERCARE_TOKEN (`aftercare token mint …`), the server from --target.
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from aftercare.common.v1 import common_pb2
 from aftercare.intake.v1 import intake_pb2 as pb
 from aftercare.intake.v1 import intake_pb2_grpc
 from aftercare_platform.cli.grpc_connection import GrpcConnection as Connection
@@ -93,6 +95,33 @@ def receipt(ctx: typer.Context, receipt_id: str) -> None:
     connection: Connection = ctx.obj
     with connection.stub() as stub:
         _show(connection.call(stub.GetReceipt, pb.GetReceiptRequest(receipt_id=receipt_id)))
+
+
+@app.command()
+def rejections(
+    ctx: typer.Context,
+    channel: Annotated[str, typer.Option(help="Only this channel (email, sms, web_form, …).")] = "",
+    reason: Annotated[str, typer.Option(help="Only this reason (too_large, bounce, malformed, …).")] = "",
+    limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 50,
+) -> None:
+    """What did not become a case or a note, and why (refused mail, unreadable SMS, reports cases refused)."""
+    connection: Connection = ctx.obj
+    wanted = pb.IntakeChannel.Value(f"INTAKE_CHANNEL_{channel.upper() or 'UNSPECIFIED'}")
+    table = Table("received", "channel", "reason", "sender", "detail")
+    shown, token = 0, ""
+    with connection.stub() as stub:
+        while shown < limit:
+            page = connection.call(stub.ListRejections, pb.ListRejectionsRequest(
+                channel=wanted, reason=reason,
+                page=common_pb2.PageRequest(page_size=min(200, limit - shown), page_token=token)))
+            for item in page.rejections:
+                table.add_row(item.received_at.ToJsonString(), pb.IntakeChannel.Name(item.channel)
+                              .removeprefix("INTAKE_CHANNEL_").lower(), item.reason, item.sender, item.detail[:120])
+                shown += 1
+            token = page.page.next_page_token
+            if not token:
+                break
+    console.print(table)
 
 
 @app.command()

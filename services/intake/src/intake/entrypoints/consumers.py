@@ -27,7 +27,8 @@ def case_news(event: CloudEvent) -> CaseNews | None:
     if event.type == CREATED:
         created = parse_data(event, events_pb2.CaseCreated)
         opening = CaseOpening(manufacturer=created.asset.manufacturer, serial_number=created.asset.serial_number,
-                              description=created.description, error_codes=tuple(created.error_codes))
+                              description=created.description, error_codes=tuple(created.error_codes),
+                              caller_email=created.caller.email, caller_phone=created.caller.phone)
     return CaseNews(snapshot, opening=opening, resolved=event.type == RESOLVED)
 
 

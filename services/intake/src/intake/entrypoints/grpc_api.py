@@ -15,6 +15,7 @@ from aftercare_platform.db.unit_of_work import Database
 from google.protobuf.json_format import MessageToDict
 
 from intake.adapters.proto_mapping import message_values, record_message
+from intake.domain.vocabulary import Channel
 from intake.entrypoints import grpc_mapping as read
 from intake.entrypoints.requests import (
     AttachmentLimits,
@@ -27,6 +28,7 @@ from intake.entrypoints.requests import (
 from intake.handlers.pipeline import IntakePipeline, Submitted
 from intake.handlers.registry import RegistryHandlers
 from intake.handlers.registry_import import decode_csv, import_csv
+from intake.handlers.rejections import RecordedRejection, list_rejections, message_fields
 from intake.parsing.csv_import import ImportKind
 from intake.reads import check_coverage, get_receipt
 
@@ -42,6 +44,10 @@ def _scope(role: Role, companies: frozenset[str], company_id: str | None) -> fro
     if role is not Role.PARTNER:
         return None
     return companies | ({company_id} if company_id else set())
+
+
+def _rejection_message(recorded: RecordedRejection) -> pb.Rejection:
+    return pb.Rejection(**message_fields(recorded.rejection_id, recorded.rejection))
 
 
 class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
@@ -91,7 +97,7 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
         return pb.GetReceiptResponse(receipt=read.receipt_message(receipt))
 
     async def CheckCoverage(self, request: pb.CheckCoverageRequest, context: Any) -> pb.CheckCoverageResponse:
-        answer = await check_coverage(self._db, serial_number=request.serial_number or None,
+        answer = await check_coverage(self._db, current_principal(), serial_number=request.serial_number or None,
                                       manufacturer=request.manufacturer or None,
                                       contract_id=request.contract_id or None, on_date=read.day(request.date, "date"))
         return read.coverage_message(answer)
@@ -103,6 +109,14 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
         return pb.ImportRegistryResponse(
             rows_read=report.rows_read, rows_imported=report.rows_imported, rows_rejected=report.rows_rejected,
             errors=[pb.RowError(row=e.row, field=e.field, reason=e.reason) for e in report.errors])
+
+    async def ListRejections(self, request: pb.ListRejectionsRequest, context: Any) -> pb.ListRejectionsResponse:
+        channel = Channel(pb.IntakeChannel.Name(request.channel).removeprefix("INTAKE_CHANNEL_").lower()) \
+            if request.channel else None
+        found, token = await list_rejections(self._db, current_principal(), channel=channel, reason=request.reason,
+                                             page_size=request.page.page_size, page_token=request.page.page_token)
+        return pb.ListRejectionsResponse(rejections=[_rejection_message(r) for r in found],
+                                         page=common_pb2.PageResponse(next_page_token=token))
 
     # ---- the registry ----------------------------------------------------------------------
 

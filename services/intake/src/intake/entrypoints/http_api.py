@@ -16,12 +16,14 @@ from aftercare_platform.clock import Clock
 from aftercare_platform.db.unit_of_work import Database
 from aftercare_platform.errors import InvalidArgument, Unauthenticated
 from aftercare_platform.servers.error_statuses import PROBLEM_TYPE_BASE
+from aftercare_platform.servers.http_guard import accepts
+from aftercare_platform.servers.http_openapi import json_body
 from aftercare_platform.servers.http_problems import problem_response
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from intake.adapters.proto_mapping import record_values
-from intake.adapters.rate_limit import RateLimiter
+from intake.adapters.rate_limit import ClientLimiter
 from intake.domain.intake_request import IntakeRequest
 from intake.domain.vocabulary import Channel
 from intake.entrypoints.grpc_mapping import day
@@ -50,6 +52,7 @@ class HttpLimits:
     web_form_max_request_bytes: int
     attachments: AttachmentLimits
     sms_webhook_token: str
+    sms_webhook_unverified: bool = False  # development only (settings refuse it elsewhere)
 
 
 def _fields(body: ReportBody) -> dict[str, Any]:
@@ -70,10 +73,11 @@ def _answer(done: Submitted, *, full: bool) -> JSONResponse:
 
 
 def intake_router(database: Database, pipeline: IntakePipeline, registry: RegistryHandlers, clock: Clock,
-                  limiter: RateLimiter, limits: HttpLimits, region: str) -> APIRouter:
+                  limiter: ClientLimiter, limits: HttpLimits, region: str) -> APIRouter:
     router = APIRouter(prefix="/v1/intake", tags=["intake"])
 
-    @router.post("/agent-entries", status_code=201, response_model=ReceiptDetails)
+    @router.post("/agent-entries", status_code=201, response_model=ReceiptDetails,
+                 openapi_extra=json_body(AgentEntryBody))
     async def agent_entry(request: Request, principal: Principal = Depends(require_principal)) -> Response:
         """The desk types in a hotline call (or a fax, its scan attached)."""
         require_role(principal, *AGENTS)
@@ -83,11 +87,11 @@ def intake_router(database: Database, pipeline: IntakePipeline, registry: Regist
                                               **_fields(body))
         return _answer(await pipeline.submit(intake_request, _files(body, limits.attachments)), full=True)
 
-    @router.post("/web-form", status_code=201, response_model=ReceiptSummary)
+    @router.post("/web-form", status_code=201, response_model=ReceiptSummary, openapi_extra=json_body(ReportBody))
     async def web_form(request: Request) -> Response:
         """The customers' form: no login, limited per client address and in size."""
         client = request.client.host if request.client else "unknown"
-        allowed, retry_after = limiter.allow(client)
+        allowed, retry_after = await limiter.allow(client)
         if not allowed:
             return problem_response(HTTPStatus.TOO_MANY_REQUESTS, {
                 "type": PROBLEM_TYPE_BASE + "rate-limited", "title": "Too many requests",
@@ -99,12 +103,16 @@ def intake_router(database: Database, pipeline: IntakePipeline, registry: Regist
         return _answer(await pipeline.submit(intake_request, _files(body, limits.attachments)), full=False)
 
     @router.post("/sms", status_code=200, response_model=ReceiptSummary)
+    @accepts("application/json", "application/x-www-form-urlencoded", "multipart/form-data")
     async def sms_webhook(request: Request, token: str = Query(default="")) -> Response:
         """An SMS gateway's inbound-message callback (JSON or form; from, to, text, id)."""
-        expected = limits.sms_webhook_token
-        given = request.headers.get("x-webhook-token") or token
-        if expected and not hmac.compare_digest(given.encode(), expected.encode()):
-            raise Unauthenticated("the webhook token is missing or wrong")
+        if not limits.sms_webhook_unverified:
+            expected = limits.sms_webhook_token
+            given = request.headers.get("x-webhook-token") or token
+            if not expected:
+                raise Unauthenticated("no SMS webhook token is configured, so no callback can be verified")
+            if not hmac.compare_digest(given.encode(), expected.encode()):
+                raise Unauthenticated("the webhook token is missing or wrong")
         raw = await read_body(request, 64 * 1024)
         received_at = clock.now()
         try:
@@ -126,14 +134,27 @@ def intake_router(database: Database, pipeline: IntakePipeline, registry: Regist
         found = await get_receipt(database, receipt_id, principal)
         return JSONResponse(receipt_json(found, full=principal is not None))
 
+    @router.get("/rejections")
+    async def list_rejected(channel: Channel | None = None, reason: str = "", page_size: int = 0,
+                            page_token: str = "", principal: Principal = Depends(require_principal)) -> dict[str, Any]:
+        """What did not become a case or a note, and why, newest first (staff only)."""
+        found, token = await rejections.list_rejections(database, principal, channel=channel, reason=reason,
+                                                        page_size=page_size, page_token=page_token)
+        return {"items": [{"rejection_id": r.rejection_id, "channel": r.rejection.channel.value,
+                           "reason": r.rejection.reason, "detail": r.rejection.detail, "field": r.rejection.field,
+                           "sender": r.rejection.sender, "channel_message_id": r.rejection.channel_message_id,
+                           "received_at": r.rejection.received_at.isoformat()} for r in found],
+                "next_page_token": token}
+
     @router.get("/coverage")
     async def coverage(serial_number: str = "", manufacturer: str = "", contract_id: str = "", date: str = "",
                        principal: Principal = Depends(require_principal)) -> CoverageBody:
-        return CoverageBody.of(await check_coverage(database, serial_number=serial_number or None,
+        return CoverageBody.of(await check_coverage(database, principal, serial_number=serial_number or None,
                                                     manufacturer=manufacturer or None,
                                                     contract_id=contract_id or None, on_date=day(date, "date")))
 
     @router.post("/registry/{kind}/import")
+    @accepts("text/csv", "text/plain", "application/octet-stream")
     async def import_registry(kind: ImportKind, request: Request, first_row: int = 2,
                               principal: Principal = Depends(require_principal)) -> ImportReportBody:
         """A CSV file (header row first): good rows kept, bad rows reported."""

@@ -51,6 +51,10 @@ class InboundMailHandler:
             Channel.EMAIL, reason, detail, self._clock.now(), field=field, sender=sender,
             channel_message_id=message_id), self._region)
 
+    async def record_protocol_refusal(self, status: str, sender: str | None) -> None:
+        code = status.split(" ", 1)[0]
+        await self._reject(f"smtp_{code}", status.strip()[:500], sender=sender, field="smtp")
+
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or envelope.content or b""
         data = raw if isinstance(raw, bytes) else str(raw).encode("utf-8", errors="surrogateescape")
@@ -66,7 +70,7 @@ class InboundMailHandler:
                 if rejected.automated:
                     return "250 2.0.0 OK: automated message recorded, not answered"
                 return "250 2.0.0 OK: recorded; it could not be read as a report"
-            uploads = [Upload(a.filename, a.content_type, a.data) for a in mail.attachments]
+            uploads = [Upload(a.filename, a.content_type, a.data, a.note) for a in mail.attachments]
             try:
                 done = await self._pipeline.submit(mail.request, uploads, wait=False)
             except InvalidArgument as invalid:
@@ -76,6 +80,36 @@ class InboundMailHandler:
         except Exception:
             log.exception("inbound mail could not be kept; the sending server will retry")
             return "451 4.3.0 temporary failure, please try again later"
+
+
+# at most this many refusals recorded per connection: a scanner's junk must not flood the table
+_RECORDED_PER_CONNECTION = 5
+# what handle_DATA answers itself: 451 (nothing could be recorded), 552 5.3.4 (recorded there already)
+_HANDLER_ANSWERS = ("451 4.3.0", "552 5.3.4")
+
+
+class RecordingSMTP(SMTP):  # type: ignore[misc]
+    """aiosmtpd's SMTP, recording every refusal it answers at the protocol level (SIZE, syntax, a
+    message over the limit, a command out of order) as a rejection with its reason, like the ones
+    the handler records, so a desk sees them too."""
+
+    def __init__(self, handler: InboundMailHandler, **options: Any) -> None:
+        super().__init__(handler, **options)
+        self._recording = handler
+        self._recorded = 0
+
+    async def push(self, status: Any) -> None:
+        await super().push(status)
+        text = status.decode("utf-8", errors="replace") if isinstance(status, bytes) else str(status)
+        # 451 is intake's own "could not keep it" (nothing to record with); the handler records its own
+        if text[:1] in "45" and not text.startswith(_HANDLER_ANSWERS) and self._recorded < _RECORDED_PER_CONNECTION:
+            self._recorded += 1
+            envelope = getattr(self, "envelope", None)
+            sender = _envelope_sender(envelope) if envelope is not None else None
+            try:
+                await self._recording.record_protocol_refusal(text, sender)
+            except Exception:
+                log.exception("an SMTP refusal could not be recorded")
 
 
 class SmtpListener:
@@ -93,7 +127,7 @@ class SmtpListener:
         self.port = port
 
     def _protocol(self) -> Any:
-        return SMTP(self._handler, data_size_limit=self._limit, enable_SMTPUTF8=True, decode_data=False,
+        return RecordingSMTP(self._handler, data_size_limit=self._limit, enable_SMTPUTF8=True, decode_data=False,
                     hostname=self._hostname, ident="Aftercare intake", timeout=60)
 
     async def start(self) -> None:

@@ -25,6 +25,8 @@ class CaseOpening:
     serial_number: str
     description: str
     error_codes: tuple[str, ...]
+    caller_email: str = ""
+    caller_phone: str = ""
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,8 @@ async def learn(uow: UnitOfWork, news: CaseNews) -> None:
             contract_id=snapshot.contract_id or None,
             asset_key=asset_key(opening.manufacturer, serial) if serial else None,
             description=opening.description, error_codes=opening.error_codes, priority=priority,
-            status=status, opened_at=at, event_at=at)
+            status=status, opened_at=at, event_at=at, caller_email=opening.caller_email or None,
+            caller_phone=opening.caller_phone or None)
         await case_index.record_case(session, known)
         await case_index.complete_downtime(session, known)
         return

@@ -160,7 +160,8 @@ class CaseDeliverer:
             plan = await self._as_new_case(submission, plan, "The report this adds to could not be opened as a case.")
             return await self._gateway.create_case(submission.receipt_id, plan), plan
         try:
-            return await self._gateway.add_note(submission.receipt_id, target, plan.note_text), plan
+            return await self._gateway.add_note(submission.receipt_id, target, plan.note_text,
+                                                internal=plan.note_internal), plan
         except CaseGone as gone:
             plan = await self._as_new_case(submission, plan, f"Case {target} could not take this note ({gone}).")
             return await self._gateway.create_case(submission.receipt_id, plan), plan
@@ -192,7 +193,8 @@ class CaseDeliverer:
                     contract_id=plan.contract_id, asset_key=submission.asset_key,
                     description=str(submission.request.get("description", "")), error_codes=plan.error_codes,
                     priority=plan.priority, status="new", opened_at=opened_at, event_at=opened_at,
-                    alarm_code=submission.alarm_code))
+                    alarm_code=submission.alarm_code, caller_email=plan.caller.email, caller_phone=plan.caller.phone,
+                    reported_by=submission.partner_id if submission.channel == Channel.PARTNER.value else None))
                 await submissions.settle_target(uow.session, submission.receipt_id, opened.case_number)
 
     async def _retry(self, submission: Submission, attempts: int, delay: float, error: str) -> None:

@@ -30,6 +30,7 @@ from intake.domain.identification import Identification, identify
 from intake.domain.intake_request import AttachmentRef, IntakeRequest
 from intake.domain.priority import PrioritySuggestion, suggest_priority
 from intake.domain.routing import Outcome, Route, route
+from intake.domain.sender_rights import NoteTrust, QuotedCase, quoted_note_trust
 from intake.domain.warranty import CHINA_TIME, EntitlementDecision, entitlement
 
 
@@ -46,6 +47,7 @@ class Upload:
     filename: str
     content_type: str
     data: bytes
+    note: str | None = None  # kept, but marked (a damaged attachment)
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,13 @@ def _identification(found: Identification, entitled: EntitlementDecision, sugges
     }
 
 
+async def _quoted_case(session: AsyncSession, case_number: str) -> QuotedCase | None:
+    known = await case_index.find_by_number(session, case_number)
+    if known is None:
+        return None
+    return QuotedCase(known.case_number, known.company_id, known.caller_email, known.caller_phone, known.reported_by)
+
+
 class IntakePipeline:
     def __init__(self, database: Database, storage: AttachmentStorage, delivery: DeliveryTrigger, *,
                  region: str, duplicate_rule: DuplicateRule, submit_wait_seconds: float) -> None:
@@ -100,7 +109,7 @@ class IntakePipeline:
             ref = AttachmentRef.model_validate({
                 "filename": upload.filename or "attachment", "content_type": upload.content_type or
                 "application/octet-stream", "size_bytes": len(upload.data),
-                "sha256": key.rsplit("/", 1)[-1], "storage_key": key})
+                "sha256": key.rsplit("/", 1)[-1], "storage_key": key, "note": upload.note})
             refs.append(ref)
         return request.with_attachments(tuple(refs))
 
@@ -144,6 +153,10 @@ class IntakePipeline:
             await transaction_lock(session, found.asset_key)  # concurrent repeats of one alarm make one case
             open_cases = await case_index.open_cases_for(session, found.asset_key)
         routed = route(request, found.asset_key, open_cases, self._rule)
+        trust = NoteTrust.VERIFIED
+        if routed.outcome is Outcome.NOTE_ON_QUOTED_CASE and routed.target_case_number:
+            trust = quoted_note_trust(request, found, await _quoted_case(session, routed.target_case_number),
+                                      company_scope)
         zone = ZoneInfo(found.site.time_zone) if found.site else CHINA_TIME
         downtime = await case_index.downtime_for(
             session, asset_key=found.asset.key if found.asset else None,
@@ -157,7 +170,7 @@ class IntakePipeline:
             if not routed.outcome.adds_note:
                 raise
             caller = Caller()
-        plan = plan_case(request, found, entitled, suggestion, routed, caller)
+        plan = plan_case(request, found, entitled, suggestion, routed, caller, trust)
         now = uow.clock.now()
         await submissions.insert(session, {
             "receipt_id": receipt_id, "channel": request.channel.value, "outcome": routed.outcome.value,

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.adapters import registry_repository as repository
 from intake.adapters.proto_mapping import Record, actor_message, record_message, timestamp
+from intake.adapters.registry_access import ensure_visible
 from intake.adapters.registry_rows import ASSET, COMPANY, CONTACT, CONTRACT, SITE, Kind
 from intake.adapters.tables import assets
 from intake.domain.identification import asset_key
@@ -171,13 +172,4 @@ class RegistryHandlers:
         raise InvalidArgument.for_field("company_id", "is required for a customer or partner")
 
     async def _ensure_visible(self, session: AsyncSession, principal: Principal, record: Record) -> None:
-        if principal.is_staff:
-            return
-        company = getattr(record, "company_id", None)
-        if isinstance(record, Asset):
-            for field, owner in (("site_id", SITE), ("contract_id", CONTRACT)):
-                key = getattr(record, field)
-                if key and (found := await repository.get(session, owner, key)) is not None:
-                    company = found.company_id
-                    break
-        ensure_access(principal, str(company or ""), None, resource="record")
+        await ensure_visible(session, principal, record)

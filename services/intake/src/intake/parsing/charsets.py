@@ -59,7 +59,7 @@ def decode_bytes(data: bytes, declared: str | None) -> Decoded:
     if codec is not None:
         try:
             return Decoded(data.decode(codec), codec)
-        except (UnicodeDecodeError, LookupError):
+        except (UnicodeError, LookupError):  # UnicodeError: codecs like "undefined" refuse everything
             pass
     reason = (
         f"charset {declared!r} did not decode the text"

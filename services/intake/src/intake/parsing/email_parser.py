@@ -121,6 +121,10 @@ def _parse(raw: bytes, received_at: datetime, envelope_sender: str | None, limit
     description = body or subject
     if not description:
         raise EmailRejected(EmailRejectReason.NO_TEXT, "neither subject nor body has any text")
+    if content.dropped:  # the customer's words are kept; the case says what did not come with them
+        lines = "\n".join(f"- {dropped}" for dropped in content.dropped)
+        description = f"{description}\n\n[Attachments not kept:\n{lines}]".strip()
+        warnings.extend(f"attachment not kept: {dropped}" for dropped in content.dropped)
     description, cut = truncate(description, MAX_DESCRIPTION_CHARS)
     if cut:
         warnings.append(f"body truncated to {MAX_DESCRIPTION_CHARS} characters")

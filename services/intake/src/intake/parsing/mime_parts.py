@@ -31,6 +31,7 @@ class EmailAttachment:
     filename: str
     content_type: str
     data: bytes
+    note: str | None = None  # set when it arrived damaged: kept, but marked
 
     def ref(self, storage_key: str | None = None) -> AttachmentRef:
         return AttachmentRef(
@@ -39,6 +40,7 @@ class EmailAttachment:
             size_bytes=len(self.data),
             sha256=hashlib.sha256(self.data).hexdigest(),
             storage_key=storage_key,
+            note=self.note,
         )
 
 
@@ -48,6 +50,13 @@ class MimeContent:
     body_from_html: bool = False
     attachments: list[EmailAttachment] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # attachments not kept (over a limit): the message is kept, the case says what is missing
+    dropped: list[str] = field(default_factory=list)
+
+
+# what decoding a part's transfer encoding reports when the part was cut off or mangled in transit
+_ENCODING_DEFECTS = frozenset({"InvalidBase64PaddingDefect", "InvalidBase64CharactersDefect",
+                               "InvalidBase64LengthDefect"})
 
 
 def _leaves(message: Message, limits: EmailLimits) -> Iterator[Message]:
@@ -135,17 +144,19 @@ def split_parts(message: Message, limits: EmailLimits) -> MimeContent:
                 content.warnings.append(f"part {index} ({content_type}): {decoded.warning}")
             (plain if content_type == "text/plain" else html).append(decoded.text)
             continue
+        defects_before = len(part.defects)
         data = _leaf_bytes(part)
+        name = filename or _default_name(content_type, index)
         if len(data) > limits.max_attachment_bytes:
-            raise EmailRejected(
-                EmailRejectReason.ATTACHMENT_TOO_LARGE,
-                f"attachment {filename or index} is {len(data)} bytes, over {limits.max_attachment_bytes}",
-            )
-        content.attachments.append(EmailAttachment(filename or _default_name(content_type, index), content_type, data))
-        if len(content.attachments) > limits.max_attachments:
-            raise EmailRejected(
-                EmailRejectReason.TOO_MANY_ATTACHMENTS, f"more than {limits.max_attachments} attachments"
-            )
+            content.dropped.append(f"{name} ({len(data)} bytes): over the limit of {limits.max_attachment_bytes} "
+                                   "bytes per attachment")
+            continue
+        if len(content.attachments) >= limits.max_attachments:
+            content.dropped.append(f"{name} ({len(data)} bytes): more than {limits.max_attachments} attachments")
+            continue
+        damaged = [type(d).__name__ for d in part.defects[defects_before:] if type(d).__name__ in _ENCODING_DEFECTS]
+        note = f"damaged: its encoding is truncated or broken ({', '.join(damaged)})" if damaged else None
+        content.attachments.append(EmailAttachment(name, content_type, data, note))
     plain_text = "\n\n".join(text.strip() for text in plain if text.strip())
     if plain_text:
         content.body = plain_text

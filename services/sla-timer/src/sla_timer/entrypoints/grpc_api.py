@@ -8,6 +8,7 @@ from aftercare.sla.v1 import sla_pb2 as pb
 from aftercare.sla.v1 import sla_pb2_grpc
 from aftercare_platform.auth.context import current_principal
 from aftercare_platform.errors import InvalidArgument
+from aftercare_platform.validation import month_field
 
 from sla_timer.adapters.compliance import Report, ReportFilter
 from sla_timer.adapters.proto_vocabulary import CLOCK_KINDS, PRIORITIES
@@ -28,8 +29,10 @@ SERVICE_NAME = pb.DESCRIPTOR.services_by_name["SlaService"].full_name
 
 def report_filter(request: pb.GetComplianceReportRequest) -> ReportFilter:
     for name, month in (("from_month", request.from_month), ("to_month", request.to_month)):
-        if month and (len(month) != 7 or month[4] != "-" or not (month[:4] + month[5:]).isdigit()):
-            raise InvalidArgument.for_field(name, f"{month!r} is not a month like 2026-11")
+        if month:
+            month_field(name, month)  # the platform's one check: 2026-13 is no month
+    if request.from_month and request.to_month and request.from_month > request.to_month:
+        raise InvalidArgument.for_field("to_month", f"{request.to_month} is before from_month {request.from_month}")
     return ReportFilter(
         company_ids=frozenset(request.company_ids),
         regions=frozenset(request.regions),

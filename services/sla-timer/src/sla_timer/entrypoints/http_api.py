@@ -22,6 +22,8 @@ from aftercare.sla.v1 import sla_pb2 as pb
 from aftercare_platform.auth.fastapi import require_principal
 from aftercare_platform.auth.principal import Principal
 from aftercare_platform.contracts.rest_json import from_rest, to_rest
+from aftercare_platform.errors import InvalidArgument
+from aftercare_platform.servers.http_guard import accepts
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
 
 from sla_timer.adapters.compliance import ReportFilter
@@ -153,8 +155,12 @@ def sla_router(reads: SlaReads, admin: PolicyAdmin) -> APIRouter:
         return Response(await admin.export_yaml(principal), media_type=YAML)
 
     @router.post("/policy-set")
+    @accepts(YAML, "application/x-yaml", "text/yaml", "text/plain")
     async def import_policy_set(request: Request, principal: PrincipalDep, replace: bool = False) -> dict[str, Any]:
-        text = (await request.body()).decode("utf-8", errors="replace")
+        try:
+            text = (await request.body()).decode("utf-8")
+        except UnicodeDecodeError:
+            raise InvalidArgument.for_field("body", "is not UTF-8") from None
         imported = await admin.import_yaml(principal, text, replace=replace)
         return {
             "calendars": len(imported.calendars),

@@ -1033,6 +1033,7 @@ class CreateCaseRequest(_message.Message):
     ENTITLEMENT_FIELD_NUMBER: _builtins.int
     UNIDENTIFIED_FIELD_NUMBER: _builtins.int
     NOT_ENTITLED_FIELD_NUMBER: _builtins.int
+    REPORTED_BY_FIELD_NUMBER: _builtins.int
     request_id: _builtins.str
     """Client-chosen idempotency key (e.g. a UUID); the same key returns the same case."""
     region: _builtins.str
@@ -1048,6 +1049,11 @@ class CreateCaseRequest(_message.Message):
     entitlement: Global___Entitlement.ValueType
     unidentified: _builtins.bool
     not_entitled: _builtins.bool
+    reported_by: _builtins.str
+    """The partner key (token subject) that reported the case through intake: it may follow the case
+    even while the case's company is unknown. Read from a system caller only; a partner calling
+    CreateCase itself is recorded as the reporter.
+    """
     @_builtins.property
     def caller(self) -> Global___Caller: ...
     @_builtins.property
@@ -1073,10 +1079,11 @@ class CreateCaseRequest(_message.Message):
         entitlement: Global___Entitlement.ValueType = ...,
         unidentified: _builtins.bool = ...,
         not_entitled: _builtins.bool = ...,
+        reported_by: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["asset", b"asset", "caller", b"caller"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["asset", b"asset", "caller", b"caller", "category", b"category", "channel", b"channel", "company_id", b"company_id", "contract_id", b"contract_id", "customer_severity", b"customer_severity", "description", b"description", "entitlement", b"entitlement", "error_codes", b"error_codes", "kind", b"kind", "not_entitled", b"not_entitled", "priority", b"priority", "region", b"region", "request_id", b"request_id", "unidentified", b"unidentified"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["asset", b"asset", "caller", b"caller", "category", b"category", "channel", b"channel", "company_id", b"company_id", "contract_id", b"contract_id", "customer_severity", b"customer_severity", "description", b"description", "entitlement", b"entitlement", "error_codes", b"error_codes", "kind", b"kind", "not_entitled", b"not_entitled", "priority", b"priority", "region", b"region", "reported_by", b"reported_by", "request_id", b"request_id", "unidentified", b"unidentified"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

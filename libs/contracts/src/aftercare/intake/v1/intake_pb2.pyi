@@ -1844,3 +1844,96 @@ class UpdateAssetResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___UpdateAssetResponse: _TypeAlias = UpdateAssetResponse  # noqa: Y015
+
+@_typing.final
+class ListRejectionsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CHANNEL_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    PAGE_FIELD_NUMBER: _builtins.int
+    channel: Global___IntakeChannel.ValueType
+    """Unspecified: every channel."""
+    reason: _builtins.str
+    """Empty: every reason (e.g. too_large, bounce, malformed, cases_refused)."""
+    @_builtins.property
+    def page(self) -> _common_pb2.PageRequest: ...
+    def __init__(
+        self,
+        *,
+        channel: Global___IntakeChannel.ValueType = ...,
+        reason: _builtins.str = ...,
+        page: _common_pb2.PageRequest | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["page", b"page"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["channel", b"channel", "page", b"page", "reason", b"reason"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListRejectionsRequest: _TypeAlias = ListRejectionsRequest  # noqa: Y015
+
+@_typing.final
+class Rejection(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REJECTION_ID_FIELD_NUMBER: _builtins.int
+    CHANNEL_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    DETAIL_FIELD_NUMBER: _builtins.int
+    FIELD_FIELD_NUMBER: _builtins.int
+    SENDER_FIELD_NUMBER: _builtins.int
+    CHANNEL_MESSAGE_ID_FIELD_NUMBER: _builtins.int
+    RECEIVED_AT_FIELD_NUMBER: _builtins.int
+    rejection_id: _builtins.str
+    channel: Global___IntakeChannel.ValueType
+    reason: _builtins.str
+    detail: _builtins.str
+    field: _builtins.str
+    sender: _builtins.str
+    channel_message_id: _builtins.str
+    @_builtins.property
+    def received_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        rejection_id: _builtins.str = ...,
+        channel: Global___IntakeChannel.ValueType = ...,
+        reason: _builtins.str = ...,
+        detail: _builtins.str = ...,
+        field: _builtins.str = ...,
+        sender: _builtins.str = ...,
+        channel_message_id: _builtins.str = ...,
+        received_at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["received_at", b"received_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["channel", b"channel", "channel_message_id", b"channel_message_id", "detail", b"detail", "field", b"field", "reason", b"reason", "received_at", b"received_at", "rejection_id", b"rejection_id", "sender", b"sender"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Rejection: _TypeAlias = Rejection  # noqa: Y015
+
+@_typing.final
+class ListRejectionsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REJECTIONS_FIELD_NUMBER: _builtins.int
+    PAGE_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def rejections(self) -> _containers.RepeatedCompositeFieldContainer[Global___Rejection]: ...
+    @_builtins.property
+    def page(self) -> _common_pb2.PageResponse: ...
+    def __init__(
+        self,
+        *,
+        rejections: _abc.Iterable[Global___Rejection] | None = ...,
+        page: _common_pb2.PageResponse | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["page", b"page"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["page", b"page", "rejections", b"rejections"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListRejectionsResponse: _TypeAlias = ListRejectionsResponse  # noqa: Y015

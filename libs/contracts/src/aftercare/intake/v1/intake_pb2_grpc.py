@@ -59,6 +59,11 @@ class IntakeServiceStub:
                 request_serializer=aftercare_dot_intake_dot_v1_dot_intake__pb2.ImportRegistryRequest.SerializeToString,
                 response_deserializer=aftercare_dot_intake_dot_v1_dot_intake__pb2.ImportRegistryResponse.FromString,
                 _registered_method=True)
+        self.ListRejections = channel.unary_unary(
+                '/aftercare.intake.v1.IntakeService/ListRejections',
+                request_serializer=aftercare_dot_intake_dot_v1_dot_intake__pb2.ListRejectionsRequest.SerializeToString,
+                response_deserializer=aftercare_dot_intake_dot_v1_dot_intake__pb2.ListRejectionsResponse.FromString,
+                _registered_method=True)
         self.CreateCompany = channel.unary_unary(
                 '/aftercare.intake.v1.IntakeService/CreateCompany',
                 request_serializer=aftercare_dot_intake_dot_v1_dot_intake__pb2.CreateCompanyRequest.SerializeToString,
@@ -198,6 +203,14 @@ class IntakeServiceServicer:
     def ImportRegistry(self, request, context):
         """Bulk CSV import of one kind of record: good rows are kept (created or
         updated by their key), bad rows are reported with row, field and reason.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListRejections(self, request, context):
+        """What did not become a case or a note, and why (a refused or unreadable mail, an SMS that could
+        not be read, a report cases refused), newest first. Staff only.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -351,6 +364,11 @@ def add_IntakeServiceServicer_to_server(servicer, server):
                     servicer.ImportRegistry,
                     request_deserializer=aftercare_dot_intake_dot_v1_dot_intake__pb2.ImportRegistryRequest.FromString,
                     response_serializer=aftercare_dot_intake_dot_v1_dot_intake__pb2.ImportRegistryResponse.SerializeToString,
+            ),
+            'ListRejections': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListRejections,
+                    request_deserializer=aftercare_dot_intake_dot_v1_dot_intake__pb2.ListRejectionsRequest.FromString,
+                    response_serializer=aftercare_dot_intake_dot_v1_dot_intake__pb2.ListRejectionsResponse.SerializeToString,
             ),
             'CreateCompany': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateCompany,
@@ -588,6 +606,33 @@ class IntakeService:
             '/aftercare.intake.v1.IntakeService/ImportRegistry',
             aftercare_dot_intake_dot_v1_dot_intake__pb2.ImportRegistryRequest.SerializeToString,
             aftercare_dot_intake_dot_v1_dot_intake__pb2.ImportRegistryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListRejections(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aftercare.intake.v1.IntakeService/ListRejections',
+            aftercare_dot_intake_dot_v1_dot_intake__pb2.ListRejectionsRequest.SerializeToString,
+            aftercare_dot_intake_dot_v1_dot_intake__pb2.ListRejectionsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -65,6 +65,10 @@ class IntakeServiceStub:
     """Bulk CSV import of one kind of record: good rows are kept (created or
     updated by their key), bad rows are reported with row, field and reason.
     """
+    ListRejections: _grpc.UnaryUnaryMultiCallable[_intake_pb2.ListRejectionsRequest, _intake_pb2.ListRejectionsResponse]
+    """What did not become a case or a note, and why (a refused or unreadable mail, an SMS that could
+    not be read, a report cases refused), newest first. Staff only.
+    """
     CreateCompany: _grpc.UnaryUnaryMultiCallable[_intake_pb2.CreateCompanyRequest, _intake_pb2.CreateCompanyResponse]
     GetCompany: _grpc.UnaryUnaryMultiCallable[_intake_pb2.GetCompanyRequest, _intake_pb2.GetCompanyResponse]
     ListCompanies: _grpc.UnaryUnaryMultiCallable[_intake_pb2.ListCompaniesRequest, _intake_pb2.ListCompaniesResponse]
@@ -106,6 +110,10 @@ class IntakeServiceAsyncStub(IntakeServiceStub):
     ImportRegistry: _aio.UnaryUnaryMultiCallable[_intake_pb2.ImportRegistryRequest, _intake_pb2.ImportRegistryResponse]  # type: ignore[assignment]
     """Bulk CSV import of one kind of record: good rows are kept (created or
     updated by their key), bad rows are reported with row, field and reason.
+    """
+    ListRejections: _aio.UnaryUnaryMultiCallable[_intake_pb2.ListRejectionsRequest, _intake_pb2.ListRejectionsResponse]  # type: ignore[assignment]
+    """What did not become a case or a note, and why (a refused or unreadable mail, an SMS that could
+    not be read, a report cases refused), newest first. Staff only.
     """
     CreateCompany: _aio.UnaryUnaryMultiCallable[_intake_pb2.CreateCompanyRequest, _intake_pb2.CreateCompanyResponse]  # type: ignore[assignment]
     GetCompany: _aio.UnaryUnaryMultiCallable[_intake_pb2.GetCompanyRequest, _intake_pb2.GetCompanyResponse]  # type: ignore[assignment]
@@ -175,6 +183,16 @@ class IntakeServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_intake_pb2.ImportRegistryResponse, _abc.Awaitable[_intake_pb2.ImportRegistryResponse]]:
         """Bulk CSV import of one kind of record: good rows are kept (created or
         updated by their key), bad rows are reported with row, field and reason.
+        """
+
+    @_abc_1.abstractmethod
+    def ListRejections(
+        self,
+        request: _intake_pb2.ListRejectionsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_intake_pb2.ListRejectionsResponse, _abc.Awaitable[_intake_pb2.ListRejectionsResponse]]:
+        """What did not become a case or a note, and why (a refused or unreadable mail, an SMS that could
+        not be read, a report cases refused), newest first. Staff only.
         """
 
     @_abc_1.abstractmethod

@@ -10,7 +10,7 @@ from typing import Any
 from aftercare_platform.errors import InvalidArgument, PermissionDenied
 
 from cases.domain import decisions
-from cases.domain.actors import Actor
+from cases.domain.actors import Actor, Role
 from cases.domain.case import Asset, Caller, Case, CaseFlags
 from cases.domain.case_numbers import parse_case_number, region_code
 from cases.domain.decisions import Decision
@@ -40,6 +40,7 @@ class NewCase:
     entitlement: Entitlement = Entitlement.UNKNOWN
     unidentified: bool = False
     not_entitled: bool = False
+    reported_by: str | None = None  # the partner key intake reported it for
 
     def validated(self) -> NewCase:
         """The report trimmed and checked; InvalidArgument naming the first bad field."""
@@ -66,12 +67,23 @@ class NewCase:
         )
 
 
+def _reporter(report: NewCase, actor: Actor) -> str | None:
+    """Only a system caller (intake) names the reporting partner; a partner opening a case is its reporter."""
+    if actor.role is Role.PARTNER:
+        return actor.subject
+    if actor.role is Role.SYSTEM:
+        return optional_text("reported_by", report.reported_by)
+    return None
+
+
 def open_case(new: NewCase, *, case_id: str, number: str, actor: Actor, at: datetime) -> Decision:
     """A new case at the desk, status `new`. The repository allocated `case_id` and `number`."""
     require_aware("at", at)
     require_role(actor, Command.OPEN)
     report = new.validated()
-    if not actor.reaches_company(report.company_id) or not actor.reaches_region(report.region):
+    # a partner may report for a company nobody knows yet: it is the case's reporter, and follows it
+    unknown_to_partner = actor.role is Role.PARTNER and report.unidentified and report.company_id is None
+    if not (actor.reaches_company(report.company_id) or unknown_to_partner) or not actor.reaches_region(report.region):
         raise PermissionDenied("this key may not open cases for that company or region")
     parsed = parse_case_number(number, "number")
     if parsed.region_code != region_code(report.region):
@@ -97,6 +109,7 @@ def open_case(new: NewCase, *, case_id: str, number: str, actor: Actor, at: date
         updated_at=at,
         entitlement=report.entitlement,
         flags=CaseFlags(unidentified=report.unidentified, not_entitled=report.not_entitled),
+        reported_by=_reporter(report, actor),
     )
     details: dict[str, Any] = {
         "caller": {k: v for k, v in vars(case.caller).items() if v is not None},
