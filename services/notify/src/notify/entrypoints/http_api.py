@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from aftercare_platform.auth.fastapi import require_principal
 from aftercare_platform.auth.principal import Principal
 from aftercare_platform.errors import InvalidArgument
+from aftercare_platform.servers.http_guard import accepts
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
@@ -159,6 +160,7 @@ def receipts_router(book: ReceiptBook, *, twilio_token: str, twilio_url: str, al
     router = APIRouter(prefix="/v1/notify/receipts", tags=["notify receipts"])
 
     @router.post("/twilio")
+    @accepts("application/x-www-form-urlencoded")  # Twilio posts its status callbacks as a form
     async def twilio(request: Request,
                      signature: Annotated[str, Header(alias="X-Twilio-Signature")] = "") -> dict[str, str]:
         form = {k: str(v) for k, v in (await request.form()).items()}
