@@ -8,12 +8,16 @@ from typing import Any
 
 from aftercare_platform.errors import DomainError, InvalidArgument
 from aftercare_platform.servers.error_statuses import statuses_of
+from aftercare_platform.servers.http_guard import accepts
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import select_autoescape
 from jinja2.sandbox import SandboxedEnvironment
 
 from survey.handlers import LinkRefused, SurveyHandlers
+
+# the answer page posts plain HTML forms
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 TEXT: dict[str, dict[str, str]] = {
     "zh-CN": {
@@ -94,6 +98,7 @@ def pages(handlers: SurveyHandlers) -> APIRouter:
                       case_number=form.invitation.case_number)
 
     @api.post("/{token}", response_class=HTMLResponse)
+    @accepts(*FORM_TYPES)
     async def answer(token: str, request: Request) -> HTMLResponse:
         fields = {key: str(value) for key, value in (await request.form()).items()}
         lang = _lang(request, fallback, fields.get("lang"))
@@ -116,6 +121,7 @@ def pages(handlers: SurveyHandlers) -> APIRouter:
         return render(lang, TEXT[lang]["thanks"], message=message, complaint=f"/s/{token}/complaint")
 
     @api.post("/{token}/complaint", response_class=HTMLResponse)
+    @accepts(*FORM_TYPES)
     async def complain(token: str, request: Request) -> HTMLResponse:
         fields = {key: str(value) for key, value in (await request.form()).items()}
         lang = _lang(request, fallback, fields.get("lang"))
@@ -138,6 +144,7 @@ def pages(handlers: SurveyHandlers) -> APIRouter:
         return render(lang, TEXT[lang]["title"], opt_out=f"/s/{token}/opt-out")
 
     @api.post("/{token}/opt-out", response_class=HTMLResponse)
+    @accepts(*FORM_TYPES)
     async def opt_out(token: str, request: Request) -> HTMLResponse:
         lang = _lang(request, fallback, (await request.form()).get("lang"))
         try:
