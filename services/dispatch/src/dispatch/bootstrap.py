@@ -5,7 +5,7 @@ from __future__ import annotations
 from aftercare.dispatch.v1 import dispatch_pb2_grpc
 from aftercare_platform.service.definition import GrpcServicer, Infrastructure, ServiceDefinition, ServiceParts
 
-from dispatch.adapters.cases_gateway import GrpcCases
+from dispatch.adapters.case_gateway import GrpcCases
 from dispatch.adapters.tables import metadata
 from dispatch.entrypoints.consumers import subscriptions
 from dispatch.entrypoints.grpc_api import DispatchServicer

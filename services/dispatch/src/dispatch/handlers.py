@@ -23,7 +23,7 @@ from aftercare_platform.errors import NotFound
 
 from dispatch.adapters import proto_mapping as mapping
 from dispatch.adapters import store
-from dispatch.adapters.cases_gateway import CaseFacts, CasesPort, CasesRefused
+from dispatch.adapters.case_gateway import CaseFacts, CasesPort, CasesRefused
 from dispatch.adapters.tables import engineers as engineers_table
 from dispatch.adapters.tables import rosters as rosters_table
 from dispatch.adapters.tables import teams as teams_table

@@ -16,8 +16,8 @@ from aftercare_platform.db.unit_of_work import Database, UnitOfWork
 
 from dispatch.adapters import proto_mapping as mapping
 from dispatch.adapters import store
+from dispatch.adapters.case_gateway import CasesPort, CasesRefused, answering_callers
 from dispatch.adapters.case_snapshot import SYSTEM, actor_message, case_for_work, event_head, snapshot_of, within_reach
-from dispatch.adapters.cases_gateway import CasesPort, CasesRefused, answering_callers
 from dispatch.domain import loaners as rules
 from dispatch.domain.loaners import Loaner, LoanerStatus
 

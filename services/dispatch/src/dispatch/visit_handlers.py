@@ -18,8 +18,8 @@ from aftercare_platform.errors import PermissionDenied
 
 from dispatch.adapters import proto_mapping as mapping
 from dispatch.adapters import store
+from dispatch.adapters.case_gateway import CasesPort
 from dispatch.adapters.case_snapshot import actor_message, case_for_work, event_head, snapshot_of, within_reach
-from dispatch.adapters.cases_gateway import CasesPort
 from dispatch.adapters.tables import engineers as engineers_table
 from dispatch.domain import visits as rules
 from dispatch.domain.visits import Visit

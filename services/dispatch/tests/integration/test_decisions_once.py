@@ -15,7 +15,7 @@ from aftercare_platform.db.unit_of_work import Database
 from aftercare_platform.errors import InvalidArgument
 from aftercare_platform.service.assemble import migrate, open_database
 from aftercare_platform.testing.infra import Servers, create_database, drop_database
-from dispatch.adapters.cases_gateway import CaseFacts
+from dispatch.adapters.case_gateway import CaseFacts
 from dispatch.bootstrap import definition
 from dispatch.domain.routing import CaseToRoute
 from dispatch.domain.sla_actions import Firing, SlaAction

@@ -11,7 +11,7 @@ from aftercare_platform.auth.access import ensure_access
 from aftercare_platform.auth.principal import Principal
 from aftercare_platform.errors import NotFound
 
-from dispatch.adapters.cases_gateway import CaseFacts, CasesPort, CasesRefused, answering_callers
+from dispatch.adapters.case_gateway import CaseFacts, CasesPort, CasesRefused, answering_callers
 from dispatch.adapters.proto_mapping import stamp
 
 # a stored document and the case snapshot kept with it
