@@ -32,6 +32,11 @@ async def get_thing(thing_id: str, after: int = 0, principal: Principal = Depend
     return {"thing_id": thing_id, "after": str(after)}
 
 
+@router.delete("/things/{thing_id}")
+async def drop_thing(thing_id: str, principal: Principal = Depends(require_principal)) -> dict[str, str]:
+    return {"thing_id": thing_id}
+
+
 @router.post("/things")
 async def add_thing(note: Note, principal: Principal = Depends(require_principal)) -> dict[str, str]:
     return {"text": note.text}
@@ -147,3 +152,13 @@ async def test_the_openapi_names_the_bearer_scheme_and_the_problem_responses() -
         "properties"]
     public = schema["paths"]["/v1/public/csv"]["post"]
     assert "security" not in public and "401" not in public["responses"]
+
+
+async def test_a_method_no_route_takes_is_405_allowing_every_method_the_path_has() -> None:
+    async with client() as http:
+        wrong = await http.patch("/v1/things/a", headers=token())
+        collection = await http.get("/v1/things", headers=token())
+    # GET and DELETE are two routes of one path: Starlette alone would name the first only
+    assert wrong.status_code == 405 and wrong.headers["allow"] == "DELETE, GET"
+    assert wrong.headers["content-type"] == "application/problem+json"
+    assert collection.status_code == 405 and collection.headers["allow"] == "POST"
