@@ -6,7 +6,7 @@ from __future__ import annotations
 import hmac
 from dataclasses import dataclass
 from http import HTTPStatus
-from typing import Any
+from typing import Annotated, Any
 
 from aftercare_platform.auth.access import require_role
 from aftercare_platform.auth.fastapi import require_principal
@@ -19,7 +19,7 @@ from aftercare_platform.servers.error_statuses import PROBLEM_TYPE_BASE
 from aftercare_platform.servers.http_guard import accepts
 from aftercare_platform.servers.http_openapi import json_body
 from aftercare_platform.servers.http_problems import problem_response
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from intake.adapters.rate_limit import ClientLimiter
@@ -45,6 +45,10 @@ from intake.parsing.csv_import import ImportKind
 from intake.parsing.sms_fields import SmsRejected
 from intake.parsing.sms_parser import parse_sms_webhook
 from intake.reads import check_coverage, get_receipt
+
+# documented as a UUID; checked by the handler's `uuid_field`, so a bad one is the one 400 naming the field
+ReceiptId = Annotated[str, Path(description="The receipt id a submission answered with (a UUID).",
+                                json_schema_extra={"format": "uuid"})]
 
 
 @dataclass(frozen=True)
@@ -126,7 +130,7 @@ def intake_router(database: Database, pipeline: IntakePipeline, registry: Regist
         return JSONResponse(receipt_json(done.receipt, full=False))
 
     @router.get("/receipts/{receipt_id}", response_model=ReceiptDetails | ReceiptSummary)
-    async def receipt(receipt_id: str, request: Request) -> Response:
+    async def receipt(receipt_id: ReceiptId, request: Request) -> Response:
         """Anyone holding a receipt id may follow it; a token shows who and what was identified."""
         header = request.headers.get("authorization")
         principal = None
