@@ -92,9 +92,10 @@ def main() -> int:
         if problems:
             failed = True
         else:
+            exposed = " ".join([http, grpc, *sorted(extra_ports(service))])
             print(
                 f"OK    services/{service}/Dockerfile: multi-stage, uv-locked, non-root, "
-                f"EXPOSE {' '.join([http, grpc, *sorted(extra_ports(service))])}, STOPSIGNAL SIGTERM, python -m {package}"
+                f"EXPOSE {exposed}, STOPSIGNAL SIGTERM, python -m {package}"
             )
     return 1 if failed else 0
 

@@ -5,7 +5,6 @@ token. No call is answered INTERNAL or UNKNOWN, no HTTP answer is a 5xx."""
 from __future__ import annotations
 
 import grpc
-import pytest
 from aftercare.dispatch.v1 import dispatch_pb2 as pb
 from aftercare_platform.auth.tokens import mint_token
 from aftercare_platform.testing.grpc_fuzz import fuzz_service

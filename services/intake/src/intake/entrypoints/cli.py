@@ -29,7 +29,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from intake.adapters.proto_mapping import CATEGORIES, REGISTRY_KINDS, SEVERITIES
+from intake.adapters.proto_mapping import CATEGORIES, CHANNELS, REGISTRY_KINDS, SEVERITIES
 from intake.parsing.csv_import import ImportKind
 
 console = Console()
@@ -96,17 +96,17 @@ def rejections(
 ) -> None:
     """What did not become a case or a note, and why (refused mail, unreadable SMS, reports cases refused)."""
     connection: Connection = ctx.obj
-    wanted = pb.IntakeChannel.Value(f"INTAKE_CHANNEL_{channel.upper() or 'UNSPECIFIED'}")
+    wanted = CHANNELS.number(channel, "--channel")
     table = Table("received", "channel", "reason", "sender", "detail")
     shown, token = 0, ""
     with connection.stub() as stub:
         while shown < limit:
             page = connection.call(stub.ListRejections, pb.ListRejectionsRequest(
-                channel=wanted, reason=reason,
+                channel=wanted, reason=reason,  # type: ignore[arg-type]
                 page=common_pb2.PageRequest(page_size=min(200, limit - shown), page_token=token)))
             for item in page.rejections:
-                table.add_row(item.received_at.ToJsonString(), pb.IntakeChannel.Name(item.channel)
-                              .removeprefix("INTAKE_CHANNEL_").lower(), item.reason, item.sender, item.detail[:120])
+                table.add_row(item.received_at.ToJsonString(), CHANNELS.spell(item.channel) or "-", item.reason,
+                              item.sender, item.detail[:120])
                 shown += 1
             token = page.page.next_page_token
             if not token:
