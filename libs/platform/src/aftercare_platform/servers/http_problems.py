@@ -100,12 +100,13 @@ async def validation_problem(request: Request, error: Exception) -> ProblemRespo
 
 
 def allowed_methods(request: Request) -> str:
-    """Every method some route of the app answers on this path (Starlette names only the first route's)."""
-    methods: set[str] = set()
-    for route in flat_routes(request.app.router.routes):
-        match, _ = route.matches(request.scope)
-        if match is not Match.NONE:
-            methods |= set(getattr(route, "methods", None) or ())
+    """Every method of the path template the request's path is routed by (as OpenAPI groups operations):
+    all its routes' methods, where Starlette names only the first route's."""
+    matching = [route for route in flat_routes(request.app.router.routes)
+                if route.matches(request.scope)[0] is not Match.NONE]
+    template = getattr(matching[0], "path", None) if matching else None
+    methods = {method for route in matching if getattr(route, "path", None) == template
+               for method in getattr(route, "methods", None) or ()}
     return ", ".join(sorted(methods))
 
 

@@ -17,7 +17,7 @@ from aftercare_platform.errors import Unauthenticated
 from aftercare_platform.paging import PageTokens
 from aftercare_platform.servers.error_statuses import PROBLEM_TYPE_BASE
 from aftercare_platform.servers.http_guard import accepts
-from aftercare_platform.servers.http_openapi import json_body
+from aftercare_platform.servers.http_openapi import json_body, problem_responses
 from aftercare_platform.servers.http_problems import problem_response
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -107,7 +107,7 @@ def intake_router(database: Database, pipeline: IntakePipeline, registry: Regist
         intake_request = IntakeRequest.create(channel=Channel.WEB_FORM, received_at=clock.now(), **_fields(body))
         return _answer(await pipeline.submit(intake_request, _files(body, limits.attachments)), full=False)
 
-    @router.post("/sms", status_code=200, response_model=ReceiptSummary)
+    @router.post("/sms", status_code=200, response_model=ReceiptSummary, responses=problem_responses(401))
     @accepts("application/json", "application/x-www-form-urlencoded", "multipart/form-data")
     async def sms_webhook(request: Request, token: str = Query(default="")) -> Response:
         """An SMS gateway's inbound-message callback (JSON or form; from, to, text, id)."""
