@@ -1,4 +1,5 @@
-"""A bounded schemathesis run over intake's and cases' OpenAPI with a valid agent token: no 5xx."""
+"""A bounded schemathesis run over intake's and cases' OpenAPI with a valid agent token: no 5xx, and no
+answer the document does not describe (schema, media type, status code, 405 with its Allow)."""
 
 from __future__ import annotations
 
