@@ -22,12 +22,12 @@ from typing import Any, cast
 from opentelemetry import metrics, propagate, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from sqlalchemy import CursorResult
-from sqlalchemy.dialects import postgresql, sqlite
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential, wait_random
 
 from aftercare_platform.bus import topology
 from aftercare_platform.bus.envelope import CloudEvent, PoisonMessage
 from aftercare_platform.bus.ports import Broker, Delivery, Subscription
+from aftercare_platform.db.statements import insert_ignore
 from aftercare_platform.db.unit_of_work import Database, UnitOfWork
 from aftercare_platform.errors import DomainError
 from aftercare_platform.outage import GateClosed, OutageGate
@@ -386,15 +386,11 @@ async def claim_inbox_rows(uow: UnitOfWork, database: Database, consumer: str,
                            events: list[CloudEvent]) -> set[str]:
     """Claim a window's events in one statement; returns the ids seen for the first time."""
     table = database.tables.inbox
-    dialect_insert = postgresql.insert if database.engine.dialect.name == "postgresql" else sqlite.insert
     now = database.clock.now()
     rows = {event.id: {"consumer": consumer, "event_id": event.id, "event_type": event.type, "handled_at": now}
             for event in events}
-    statement = (
-        dialect_insert(table).values(list(rows.values()))
-        .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
-        .returning(table.c.event_id)
-    )
+    statement = (insert_ignore(database.engine, table, ["consumer", "event_id"])
+                 .values(list(rows.values())).returning(table.c.event_id))
     result = cast(CursorResult[Any], await uow.session.execute(statement))
     return {str(event_id) for event_id in result.scalars()}
 

@@ -24,6 +24,7 @@ from sqlalchemy import delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from aftercare_platform.bus.ports import Broker, OutgoingMessage, PublishFailed
+from aftercare_platform.db.statements import is_postgres
 from aftercare_platform.db.unit_of_work import Database
 from aftercare_platform.outbox.listener import PgListener
 
@@ -75,7 +76,7 @@ class OutboxRelay:
         self._last_prune = database.clock.now()
 
     async def start(self) -> None:
-        if self._db.engine.dialect.name == "postgresql":
+        if is_postgres(self._db.engine):
             url = self._db.engine.url.render_as_string(hide_password=False)
             self._listener = PgListener(url, self._db.notify_channel, self._wake)
             await self._listener.start()
@@ -179,7 +180,7 @@ class OutboxRelay:
         return published
 
     async def _lock_partition(self, connection: AsyncConnection, partition: int) -> bool:
-        if connection.dialect.name != "postgresql":
+        if not is_postgres(connection):
             return True
         locked = await connection.execute(
             text("SELECT pg_try_advisory_xact_lock(:key, :partition)"),
