@@ -48,7 +48,7 @@ def test_a_new_case_starts_its_three_case_clocks() -> None:
             ],
         ),
         (ev.CASE_REOPENED, [(ClockOp.REOPEN, K.FIRST_RESPONSE), (ClockOp.REOPEN, K.RESTORE)]),
-        (ev.CASE_REJECTED, [(ClockOp.REOPEN, K.FIRST_RESPONSE), (ClockOp.REOPEN, K.RESTORE)]),
+        (ev.CASE_REJECTED, [(ClockOp.CONTINUE, K.RESTORE)]),
         (ev.CASE_CLOSED, [(ClockOp.END, None)]),
         (ev.CASE_CANCELLED, [(ClockOp.CANCEL, None)]),
         (ev.VISIT_REQUESTED, [(ClockOp.START, K.ON_SITE)]),

@@ -31,27 +31,34 @@ class Where:
 
 
 def fact_of(clock: SlaClock, calendars: Mapping[str, Calendar]) -> dict[str, Any] | None:
-    """The verdict a clock's current cycle counts as: met, breached, or none yet (open, stopped, cancelled)."""
-    target = clock.target if clock.revisions else None
-    if target is None or clock.status is ClockStatus.CANCELLED:
+    """The verdict a clock's current cycle counts as: met, breached, or none yet (open, stopped, cancelled),
+    under the priority and target in force when it happened (a P1 breach stays a P1 breach after a change)."""
+    if not clock.revisions or clock.status is ClockStatus.CANCELLED:
         return None
     breach = clock.breach
     if breach is not None:
         outcome, verdict_at = BREACHED, breach.due_at
-        used = clock.business_elapsed_at_stop if clock.business_elapsed_at_stop is not None else target.target
+        revision = clock.revision_at(breach.due_at)
     elif clock.status is ClockStatus.MET and clock.stopped_at is not None:
         outcome, verdict_at = MET, clock.stopped_at
-        used = clock.business_elapsed_at_stop if clock.business_elapsed_at_stop is not None else timedelta(0)
+        revision = clock.revision
     else:
         return None
+    target = revision.target
+    if target is None:
+        return None
+    if breach is not None:
+        used = clock.business_elapsed_at_stop if clock.business_elapsed_at_stop is not None else target.target
+    else:
+        used = clock.business_elapsed_at_stop if clock.business_elapsed_at_stop is not None else timedelta(0)
     calendar = calendars.get(target.calendar)
     zone = calendar.zone if calendar is not None else ZoneInfo("UTC")
     return {
         "case_id": clock.case_id,
         "kind": clock.kind.value,
         "cycle": clock.cycle,
-        "priority": clock.priority.value,
-        "policy": clock.policy,
+        "priority": revision.priority.value,
+        "policy": revision.policy,
         "outcome": outcome,
         "month": verdict_at.astimezone(zone).strftime("%Y-%m"),
         "verdict_at": verdict_at,

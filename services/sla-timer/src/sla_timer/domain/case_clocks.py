@@ -12,6 +12,7 @@ from sla_timer.domain.clock import (
     cancel_clock,
     cancelled_before_start,
     change_priority,
+    continue_clock,
     end_clock,
     not_started,
     pause_clock,
@@ -95,6 +96,8 @@ def _apply_one(
         return None
     if op is ClockOp.STOP:
         return stop_clock(clock, at=at, reason=command.reason, calendars=calendars, now=now)
+    if op is ClockOp.CONTINUE:
+        return continue_clock(clock, at=at, reason=command.reason, calendars=calendars, now=now)
     if op is ClockOp.END:
         return end_clock(clock, at=at, reason=command.reason, calendars=calendars, now=now)
     if op is ClockOp.CANCEL:

@@ -147,6 +147,10 @@ class SlaClock:
     def priority(self) -> Priority:
         return self.revision.priority
 
+    def revision_at(self, instant: datetime) -> TargetRevision:
+        """The target in force at `instant` (a breach is judged under the priority of its time)."""
+        return next((r for r in reversed(self.revisions) if r.effective_at <= instant), self.revisions[0])
+
     @property
     def policy(self) -> str:
         return self.revision.policy

@@ -7,7 +7,8 @@
 | case.waiting_for_customer / case.resumed | pause / resume every clock |
 | case.diagnosis_reported | stop DIAGNOSIS_REPORT |
 | case.resolved | stop RESTORE and FIRST_RESPONSE (a resolution answers the customer); end the others |
-| case.rejected (resolution rejected) / case.reopened | new cycle of RESTORE and FIRST_RESPONSE |
+| case.rejected (resolution rejected) | RESTORE runs on in the same cycle (the outage was never restored); no first-response cycle |
+| case.reopened | new cycle of RESTORE and FIRST_RESPONSE |
 | case.priority_changed | every clock under the new priority's target |
 | case.closed | end every clock; case.cancelled: cancel every clock |
 | visit.requested / visit.checked_in | start / stop ON_SITE |
@@ -57,7 +58,8 @@ _SIMPLE: dict[str, list[tuple[ClockOp, tuple[ClockKind, ...] | None, str]]] = {
         (ClockOp.STOP, (K.FIRST_RESPONSE, K.RESTORE), "resolved"),
         (ClockOp.END, (K.DIAGNOSIS_REPORT, K.ON_SITE, K.LOANER), "resolved"),
     ],
-    CASE_REJECTED: [(ClockOp.REOPEN, (K.FIRST_RESPONSE, K.RESTORE), "resolution rejected")],
+    # acknowledge is not allowed in in_progress, so a first-response cycle could never be met
+    CASE_REJECTED: [(ClockOp.CONTINUE, (K.RESTORE,), "resolution rejected")],
     CASE_REOPENED: [(ClockOp.REOPEN, (K.FIRST_RESPONSE, K.RESTORE), "reopened")],
     CASE_CLOSED: [(ClockOp.END, None, "closed")],
     CASE_CANCELLED: [(ClockOp.CANCEL, None, "cancelled")],
