@@ -13,9 +13,10 @@ from aftercare_platform.validation import uuid_field
 
 from sla_timer.adapters.case_repository import CaseInfo, contract_policy, find_case
 from sla_timer.adapters.clock_repository import load_case_clocks
-from sla_timer.adapters.compliance import Report, ReportFilter, compliance_report
+from sla_timer.adapters.compliance import compliance_report
 from sla_timer.adapters.policy_store import PolicyStore
 from sla_timer.domain.explain import ClockExplanation, explain
+from sla_timer.domain.report import Report, ReportFilter
 from sla_timer.domain.vocabulary import ClockKind
 
 
@@ -55,4 +56,5 @@ class SlaReads:
         if scope.is_empty:
             return Report()
         async with self._db.unit_of_work() as uow:
-            return await compliance_report(uow.session, wanted, scope)
+            # who held a case is the desk's business: customers and partners see their totals only
+            return await compliance_report(uow.session, wanted, scope, by_engineer=principal.is_staff)

@@ -22,6 +22,8 @@ class CaseInfo:
     company_id: str
     contract_id: str
     priority: Priority | None
+    # who holds the case; "" while unassigned (the desk holds it)
+    assignee_id: str = ""
 
 
 def _info(row: object) -> CaseInfo:
@@ -33,10 +35,13 @@ def _info(row: object) -> CaseInfo:
         company_id=row.company_id,  # type: ignore[attr-defined]
         contract_id=row.contract_id,  # type: ignore[attr-defined]
         priority=Priority(priority) if priority else None,
+        assignee_id=getattr(row, "assignee_id", "") or "",
     )
 
 
-async def remember_case(session: AsyncSession, snapshot: CaseSnapshot, now: datetime) -> CaseInfo:
+async def remember_case(
+    session: AsyncSession, snapshot: CaseSnapshot, now: datetime, *, says_assignee: bool = True
+) -> CaseInfo:
     """Keep the newest snapshot (an older event never overwrites a newer one) and lock the case's row,
     so the events of one case are applied one at a time whichever replica handles them."""
     values = {
@@ -46,14 +51,25 @@ async def remember_case(session: AsyncSession, snapshot: CaseSnapshot, now: date
         "company_id": snapshot.company_id,
         "contract_id": snapshot.contract_id,
         "priority": snapshot.priority,
+        "assignee_id": snapshot.assignee_id,
         "snapshot_at": snapshot.occurred_at,
         "updated_at": now,
     }
     await session.execute(
         upsert(
-            session, cases, ["case_id"], values,
-            # a snapshot without a priority (some dispatch events) keeps the one known
-            update=[k for k in values if k != "case_id" and (k != "priority" or snapshot.priority)],
+            session,
+            cases,
+            ["case_id"],
+            values,
+            # a snapshot without a priority (some dispatch events) keeps the one known; dispatch events
+            # (says_assignee False) do not say who holds the case
+            update=[
+                k
+                for k in values
+                if k != "case_id"
+                and (k != "priority" or snapshot.priority)
+                and (k != "assignee_id" or says_assignee)
+            ],
             where=lambda excluded: cases.c.snapshot_at <= excluded.snapshot_at,
         )
     )
@@ -82,7 +98,10 @@ async def remember_contract_policy(
     values = {"contract_id": contract_id, "policy_name": policy_name, "occurred_at": occurred_at, "updated_at": now}
     await session.execute(
         upsert(
-            session, contract_policies, ["contract_id"], values,
+            session,
+            contract_policies,
+            ["contract_id"],
+            values,
             where=lambda excluded: contract_policies.c.occurred_at <= excluded.occurred_at,
         )
     )

@@ -7,7 +7,7 @@
 | case.waiting_for_customer / case.resumed | pause / resume every clock |
 | case.diagnosis_reported | stop DIAGNOSIS_REPORT |
 | case.resolved | stop RESTORE and FIRST_RESPONSE (a resolution answers the customer); end the others |
-| case.rejected (resolution rejected) | RESTORE runs on in the same cycle (the outage was never restored); no first-response cycle |
+| case.rejected (resolution rejected) | RESTORE runs on in its cycle (never restored); no first-response cycle |
 | case.reopened | new cycle of RESTORE and FIRST_RESPONSE |
 | case.priority_changed | every clock under the new priority's target |
 | case.closed | end every clock; case.cancelled: cancel every clock |

@@ -1216,6 +1216,7 @@ class GetComplianceReportRequest(_message.Message):
     CLOCK_KINDS_FIELD_NUMBER: _builtins.int
     FROM_MONTH_FIELD_NUMBER: _builtins.int
     TO_MONTH_FIELD_NUMBER: _builtins.int
+    ENGINEER_IDS_FIELD_NUMBER: _builtins.int
     from_month: _builtins.str
     """Months "YYYY-MM" (the month a verdict fell in, in the clock's calendar time zone), inclusive."""
     to_month: _builtins.str
@@ -1229,6 +1230,10 @@ class GetComplianceReportRequest(_message.Message):
     def priorities(self) -> _containers.RepeatedScalarFieldContainer[_cases_pb2.Priority.ValueType]: ...
     @_builtins.property
     def clock_kinds(self) -> _containers.RepeatedScalarFieldContainer[Global___ClockKind.ValueType]: ...
+    @_builtins.property
+    def engineer_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Who held the case when the outcome happened ("" for the desk, while unassigned)."""
+
     def __init__(
         self,
         *,
@@ -1238,10 +1243,11 @@ class GetComplianceReportRequest(_message.Message):
         clock_kinds: _abc.Iterable[Global___ClockKind.ValueType] | None = ...,
         from_month: _builtins.str = ...,
         to_month: _builtins.str = ...,
+        engineer_ids: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["clock_kinds", b"clock_kinds", "company_ids", b"company_ids", "from_month", b"from_month", "priorities", b"priorities", "regions", b"regions", "to_month", b"to_month"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["clock_kinds", b"clock_kinds", "company_ids", b"company_ids", "engineer_ids", b"engineer_ids", "from_month", b"from_month", "priorities", b"priorities", "regions", b"regions", "to_month", b"to_month"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1259,6 +1265,7 @@ class ComplianceRow(_message.Message):
     MET_FIELD_NUMBER: _builtins.int
     BREACHED_FIELD_NUMBER: _builtins.int
     COMPLIANCE_PERCENT_FIELD_NUMBER: _builtins.int
+    ENGINEER_ID_FIELD_NUMBER: _builtins.int
     company_id: _builtins.str
     region: _builtins.str
     priority: _cases_pb2.Priority.ValueType
@@ -1268,6 +1275,10 @@ class ComplianceRow(_message.Message):
     breached: _builtins.int
     compliance_percent: _builtins.float
     """met / (met + breached) * 100."""
+    engineer_id: _builtins.str
+    """Who held the case when the outcome happened; "" while unassigned (the desk). Staff only:
+    empty for customers and partners, whose rows are not split by engineer.
+    """
     def __init__(
         self,
         *,
@@ -1279,10 +1290,11 @@ class ComplianceRow(_message.Message):
         met: _builtins.int = ...,
         breached: _builtins.int = ...,
         compliance_percent: _builtins.float = ...,
+        engineer_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["breached", b"breached", "clock_kind", b"clock_kind", "company_id", b"company_id", "compliance_percent", b"compliance_percent", "met", b"met", "month", b"month", "priority", b"priority", "region", b"region"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["breached", b"breached", "clock_kind", b"clock_kind", "company_id", b"company_id", "compliance_percent", b"compliance_percent", "engineer_id", b"engineer_id", "met", b"met", "month", b"month", "priority", b"priority", "region", b"region"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1296,9 +1308,13 @@ class GetComplianceReportResponse(_message.Message):
     MET_FIELD_NUMBER: _builtins.int
     BREACHED_FIELD_NUMBER: _builtins.int
     COMPLIANCE_PERCENT_FIELD_NUMBER: _builtins.int
+    EMPTY_FIELD_NUMBER: _builtins.int
     met: _builtins.int
     breached: _builtins.int
     compliance_percent: _builtins.float
+    """Meaningless (0) when empty: nothing counted is not 100 %."""
+    empty: _builtins.bool
+    """Nothing was counted (no met or breached clock matched)."""
     @_builtins.property
     def rows(self) -> _containers.RepeatedCompositeFieldContainer[Global___ComplianceRow]: ...
     def __init__(
@@ -1308,10 +1324,11 @@ class GetComplianceReportResponse(_message.Message):
         met: _builtins.int = ...,
         breached: _builtins.int = ...,
         compliance_percent: _builtins.float = ...,
+        empty: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["breached", b"breached", "compliance_percent", b"compliance_percent", "met", b"met", "rows", b"rows"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["breached", b"breached", "compliance_percent", b"compliance_percent", "empty", b"empty", "met", b"met", "rows", b"rows"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
