@@ -15,7 +15,7 @@ from sla_timer.adapters.case_repository import CaseInfo, contract_policy, find_c
 from sla_timer.adapters.clock_repository import load_case_clocks
 from sla_timer.adapters.compliance import compliance_report
 from sla_timer.adapters.policy_store import PolicyStore
-from sla_timer.domain.explain import ClockExplanation, explain
+from sla_timer.domain.explain import ClockExplanation, case_zone, explain
 from sla_timer.domain.report import Report, ReportFilter
 from sla_timer.domain.vocabulary import ClockKind
 
@@ -48,7 +48,11 @@ class SlaReads:
             policy = policy_set.policy_for_contract(await contract_policy(uow.session, case.contract_id))
             clocks = await load_case_clocks(uow.session, case.case_id, lock=False)
             now = uow.clock.now()
-            explained = [explain(clocks[k], now=now, calendars=policy_set.calendars) for k in ClockKind if k in clocks]
+            # one zone for every time of the case (the policy's calendar's), whatever each clock's calendar
+            zone = case_zone(policy, policy_set.calendars)
+            explained = [
+                explain(clocks[k], now=now, calendars=policy_set.calendars, zone=zone) for k in ClockKind if k in clocks
+            ]
         return CaseSla(case, policy.name, explained, now)
 
     async def compliance(self, principal: Principal, wanted: ReportFilter) -> Report:

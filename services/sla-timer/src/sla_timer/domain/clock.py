@@ -119,6 +119,7 @@ def start_clock(
                 else elapsed(clock, clock.stopped_at, calendars)
             ),
             firings=clock.firings,
+            revisions=clock.revisions,
         )
         cycle, history = clock.cycle + 1, (*clock.history, summary)
     fresh = SlaClock(

@@ -29,6 +29,15 @@ class ItemView(View):
     fired_time: Timestamp | None = None
     withdrawn_time: Timestamp | None = None
     note: str | None = None
+    priority: Priority | None = Field(None, description="for a fired item: in force when it came due")
+    target: Duration | None = None
+
+
+class TargetInForceView(View):
+    effective_time: Timestamp | None = None
+    priority: Priority | None = None
+    target: Duration | None = None
+    calendar: str | None = None
 
 
 class FiringView(View):
@@ -55,6 +64,7 @@ class CycleView(View):
     firings: list[FiringView] = []
     priority: Priority | None = None
     target: Duration | None = None
+    targets_in_force: list[TargetInForceView] = []
 
 
 class ClockView(View):
@@ -78,6 +88,7 @@ class ClockView(View):
     withdrawn: list[FiringView] = []
     previous_cycles: list[CycleView] = []
     why: str | None = None
+    targets_in_force: list[TargetInForceView] = []
 
 
 class CaseSlaView(View):

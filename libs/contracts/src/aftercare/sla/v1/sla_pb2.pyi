@@ -1002,18 +1002,26 @@ class ItemExplanation(_message.Message):
     FIRED_TIME_FIELD_NUMBER: _builtins.int
     WITHDRAWN_TIME_FIELD_NUMBER: _builtins.int
     NOTE_FIELD_NUMBER: _builtins.int
+    PRIORITY_FIELD_NUMBER: _builtins.int
+    TARGET_FIELD_NUMBER: _builtins.int
     item: _builtins.str
     """"warning:0", "warning:1", ..., "breach"."""
     label: _builtins.str
     """"30m", "50%", "breach"."""
     state: Global___ItemState.ValueType
     note: _builtins.str
+    priority: _cases_pb2.Priority.ValueType
+    """For a fired item: the priority and target in force when it came due (a P1 breach stays a P1
+    breach after the case is lowered to P2).
+    """
     @_builtins.property
     def due_time(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
     def fired_time(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
     def withdrawn_time(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def target(self) -> _duration_pb2.Duration: ...
     def __init__(
         self,
         *,
@@ -1024,14 +1032,50 @@ class ItemExplanation(_message.Message):
         fired_time: _timestamp_pb2.Timestamp | None = ...,
         withdrawn_time: _timestamp_pb2.Timestamp | None = ...,
         note: _builtins.str = ...,
+        priority: _cases_pb2.Priority.ValueType = ...,
+        target: _duration_pb2.Duration | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["due_time", b"due_time", "fired_time", b"fired_time", "withdrawn_time", b"withdrawn_time"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["due_time", b"due_time", "fired_time", b"fired_time", "target", b"target", "withdrawn_time", b"withdrawn_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["due_time", b"due_time", "fired_time", b"fired_time", "item", b"item", "label", b"label", "note", b"note", "state", b"state", "withdrawn_time", b"withdrawn_time"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["due_time", b"due_time", "fired_time", b"fired_time", "item", b"item", "label", b"label", "note", b"note", "priority", b"priority", "state", b"state", "target", b"target", "withdrawn_time", b"withdrawn_time"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ItemExplanation: _TypeAlias = ItemExplanation  # noqa: Y015
+
+@_typing.final
+class TargetInForce(_message.Message):
+    """A target a clock ran under, from when (a priority change adds one)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    EFFECTIVE_TIME_FIELD_NUMBER: _builtins.int
+    PRIORITY_FIELD_NUMBER: _builtins.int
+    TARGET_FIELD_NUMBER: _builtins.int
+    CALENDAR_FIELD_NUMBER: _builtins.int
+    priority: _cases_pb2.Priority.ValueType
+    calendar: _builtins.str
+    @_builtins.property
+    def effective_time(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def target(self) -> _duration_pb2.Duration:
+        """Unset when the policy promises nothing at that priority."""
+
+    def __init__(
+        self,
+        *,
+        effective_time: _timestamp_pb2.Timestamp | None = ...,
+        priority: _cases_pb2.Priority.ValueType = ...,
+        target: _duration_pb2.Duration | None = ...,
+        calendar: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["effective_time", b"effective_time", "target", b"target"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["calendar", b"calendar", "effective_time", b"effective_time", "priority", b"priority", "target", b"target"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___TargetInForce: _TypeAlias = TargetInForce  # noqa: Y015
 
 @_typing.final
 class Firing(_message.Message):
@@ -1080,8 +1124,13 @@ class CycleSummary(_message.Message):
     STATUS_FIELD_NUMBER: _builtins.int
     BUSINESS_ELAPSED_FIELD_NUMBER: _builtins.int
     FIRINGS_FIELD_NUMBER: _builtins.int
+    PRIORITY_FIELD_NUMBER: _builtins.int
+    TARGET_FIELD_NUMBER: _builtins.int
+    TARGETS_IN_FORCE_FIELD_NUMBER: _builtins.int
     cycle: _builtins.int
     status: Global___ClockStatus.ValueType
+    priority: _cases_pb2.Priority.ValueType
+    """The priority and target in force when the cycle closed, and every one it ran under."""
     @_builtins.property
     def started_time(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
@@ -1090,6 +1139,10 @@ class CycleSummary(_message.Message):
     def business_elapsed(self) -> _duration_pb2.Duration: ...
     @_builtins.property
     def firings(self) -> _containers.RepeatedCompositeFieldContainer[Global___Firing]: ...
+    @_builtins.property
+    def target(self) -> _duration_pb2.Duration: ...
+    @_builtins.property
+    def targets_in_force(self) -> _containers.RepeatedCompositeFieldContainer[Global___TargetInForce]: ...
     def __init__(
         self,
         *,
@@ -1099,10 +1152,13 @@ class CycleSummary(_message.Message):
         status: Global___ClockStatus.ValueType = ...,
         business_elapsed: _duration_pb2.Duration | None = ...,
         firings: _abc.Iterable[Global___Firing] | None = ...,
+        priority: _cases_pb2.Priority.ValueType = ...,
+        target: _duration_pb2.Duration | None = ...,
+        targets_in_force: _abc.Iterable[Global___TargetInForce] | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["business_elapsed", b"business_elapsed", "started_time", b"started_time", "stopped_time", b"stopped_time"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["business_elapsed", b"business_elapsed", "started_time", b"started_time", "stopped_time", b"stopped_time", "target", b"target"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["business_elapsed", b"business_elapsed", "cycle", b"cycle", "firings", b"firings", "started_time", b"started_time", "status", b"status", "stopped_time", b"stopped_time"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["business_elapsed", b"business_elapsed", "cycle", b"cycle", "firings", b"firings", "priority", b"priority", "started_time", b"started_time", "status", b"status", "stopped_time", b"stopped_time", "target", b"target", "targets_in_force", b"targets_in_force"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1132,6 +1188,7 @@ class ClockExplanation(_message.Message):
     WITHDRAWN_FIELD_NUMBER: _builtins.int
     PREVIOUS_CYCLES_FIELD_NUMBER: _builtins.int
     WHY_FIELD_NUMBER: _builtins.int
+    TARGETS_IN_FORCE_FIELD_NUMBER: _builtins.int
     clock_kind: Global___ClockKind.ValueType
     cycle: _builtins.int
     """1, then 2 after a reopen (restore, first response), a second visit (on site), ..."""
@@ -1141,7 +1198,9 @@ class ClockExplanation(_message.Message):
     calendar: _builtins.str
     time_zone: _builtins.str
     why: _builtins.str
-    """Why the clock stands as it does, in a sentence or three."""
+    """Why the clock stands as it does, in a sentence or three; every time in it is written in
+    one zone for the whole case (the zone of the calendars of the case's policy).
+    """
     @_builtins.property
     def target(self) -> _duration_pb2.Duration:
         """Unset when the policy promises nothing at this priority."""
@@ -1172,6 +1231,10 @@ class ClockExplanation(_message.Message):
     def withdrawn(self) -> _containers.RepeatedCompositeFieldContainer[Global___Firing]: ...
     @_builtins.property
     def previous_cycles(self) -> _containers.RepeatedCompositeFieldContainer[Global___CycleSummary]: ...
+    @_builtins.property
+    def targets_in_force(self) -> _containers.RepeatedCompositeFieldContainer[Global___TargetInForce]:
+        """Every target this cycle ran under, in order."""
+
     def __init__(
         self,
         *,
@@ -1195,10 +1258,11 @@ class ClockExplanation(_message.Message):
         withdrawn: _abc.Iterable[Global___Firing] | None = ...,
         previous_cycles: _abc.Iterable[Global___CycleSummary] | None = ...,
         why: _builtins.str = ...,
+        targets_in_force: _abc.Iterable[Global___TargetInForce] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["breach", b"breach", "business_elapsed", b"business_elapsed", "deadline", b"deadline", "next_due", b"next_due", "remaining", b"remaining", "started_time", b"started_time", "stopped_time", b"stopped_time", "target", b"target"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["breach", b"breach", "business_elapsed", b"business_elapsed", "calendar", b"calendar", "clock_kind", b"clock_kind", "cycle", b"cycle", "deadline", b"deadline", "next_due", b"next_due", "pauses", b"pauses", "policy", b"policy", "previous_cycles", b"previous_cycles", "priority", b"priority", "remaining", b"remaining", "started_time", b"started_time", "status", b"status", "stopped_time", b"stopped_time", "target", b"target", "time_zone", b"time_zone", "warnings", b"warnings", "why", b"why", "withdrawn", b"withdrawn"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["breach", b"breach", "business_elapsed", b"business_elapsed", "calendar", b"calendar", "clock_kind", b"clock_kind", "cycle", b"cycle", "deadline", b"deadline", "next_due", b"next_due", "pauses", b"pauses", "policy", b"policy", "previous_cycles", b"previous_cycles", "priority", b"priority", "remaining", b"remaining", "started_time", b"started_time", "status", b"status", "stopped_time", b"stopped_time", "target", b"target", "targets_in_force", b"targets_in_force", "time_zone", b"time_zone", "warnings", b"warnings", "why", b"why", "withdrawn", b"withdrawn"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
