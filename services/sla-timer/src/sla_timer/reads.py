@@ -15,6 +15,7 @@ from sla_timer.adapters.case_repository import CaseInfo, contract_policy, find_c
 from sla_timer.adapters.clock_repository import load_case_clocks
 from sla_timer.adapters.compliance import compliance_report
 from sla_timer.adapters.policy_store import PolicyStore
+from sla_timer.domain.customer_view import for_customer
 from sla_timer.domain.explain import ClockExplanation, case_zone, explain
 from sla_timer.domain.report import Report, ReportFilter
 from sla_timer.domain.vocabulary import ClockKind
@@ -53,6 +54,9 @@ class SlaReads:
             explained = [
                 explain(clocks[k], now=now, calendars=policy_set.calendars, zone=zone) for k in ClockKind if k in clocks
             ]
+            if not principal.is_staff:
+                # docs/customers-and-slas.md: targets, deadlines, met/breached; never warnings or actions
+                explained = [for_customer(e, zone) for e in explained]
         return CaseSla(case, policy.name, explained, now)
 
     async def compliance(self, principal: Principal, wanted: ReportFilter) -> Report:

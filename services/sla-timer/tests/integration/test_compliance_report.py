@@ -117,3 +117,21 @@ async def test_rest_answers_are_typed_in_openapi(sla: Sla) -> None:
     percent = schema["components"]["schemas"]["ComplianceView"]["properties"]["compliance_percent"]
     assert {"type": "null"} in percent["anyOf"]
 
+
+
+async def test_a_customer_sees_targets_deadlines_and_verdicts_never_warnings(sla: Sla, bus: Bus) -> None:
+    case, now = new_case(404), utc_now()
+    await bus.publish(case.event("created", now - 10 * SECOND, assignee_id="eng-1"))
+    await bus.wait_for(3, case)  # both warnings and the breach
+    staff = (await sla.http.get(f"/v1/cases/{case.case_id}/sla", headers={
+        "authorization": f"Bearer {sla.token('agent-1', 'agent')}"})).json()
+    theirs = (await sla.http.get(f"/v1/cases/{case.case_id}/sla", headers={
+        "authorization": f"Bearer {sla.token('cust-1', 'customer', case.company_id)}"})).json()
+    staff_clock = next(c for c in staff["clocks"] if c["clock_kind"] == "FIRST_RESPONSE")
+    their_clock = next(c for c in theirs["clocks"] if c["clock_kind"] == "FIRST_RESPONSE")
+    assert [w["state"] for w in staff_clock["warnings"]] == ["fired", "fired"]
+    assert "warnings" not in their_clock and "withdrawn" not in their_clock
+    assert (their_clock["status"], their_clock["target"], their_clock["deadline"]) == (
+        "BREACHED", "6s", staff_clock["deadline"])
+    assert their_clock["breach"]["state"] == "fired"
+    assert their_clock["why"].startswith("P1 first response: 6s") and "2s" not in their_clock["why"]
