@@ -31,6 +31,9 @@ KIND_WORDS = {
     "DIAGNOSIS_REPORT": "diagnosis report",
     "RESTORE": "restore",
     "LOANER": "loaner",
+    "WORKAROUND": "workaround",
+    "PERMANENT_FIX": "permanent fix",
+    "HAND_UP": "hand-up",
 }
 
 

@@ -52,6 +52,14 @@ class _ClockKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ClockKind.V
     """Case created -> case resolved."""
     CLOCK_KIND_LOANER: _ClockKind.ValueType  # 5
     """Hardware repair started -> loaner delivered (or fault fixed)."""
+    CLOCK_KIND_WORKAROUND: _ClockKind.ValueType  # 6
+    """Plan 002 §3.1.4, restore service first: case created -> a workaround recorded (or resolved).
+    Runs only under a policy with a target for it, as do the next two.
+    """
+    CLOCK_KIND_PERMANENT_FIX: _ClockKind.ValueType  # 7
+    """... then fix for good: case created -> case resolved (runs on if the resolution is rejected)."""
+    CLOCK_KIND_HAND_UP: _ClockKind.ValueType  # 8
+    """Plan 000 §1.1.8, the time allowed to hand the problem up a tier: case created -> escalated."""
 
 class ClockKind(_ClockKind, metaclass=_ClockKindEnumTypeWrapper):
     """---- vocabulary ---------------------------------------------------------------------"""
@@ -67,6 +75,14 @@ CLOCK_KIND_RESTORE: ClockKind.ValueType  # 4
 """Case created -> case resolved."""
 CLOCK_KIND_LOANER: ClockKind.ValueType  # 5
 """Hardware repair started -> loaner delivered (or fault fixed)."""
+CLOCK_KIND_WORKAROUND: ClockKind.ValueType  # 6
+"""Plan 002 §3.1.4, restore service first: case created -> a workaround recorded (or resolved).
+Runs only under a policy with a target for it, as do the next two.
+"""
+CLOCK_KIND_PERMANENT_FIX: ClockKind.ValueType  # 7
+"""... then fix for good: case created -> case resolved (runs on if the resolution is rejected)."""
+CLOCK_KIND_HAND_UP: ClockKind.ValueType  # 8
+"""Plan 000 §1.1.8, the time allowed to hand the problem up a tier: case created -> escalated."""
 Global___ClockKind: _TypeAlias = ClockKind  # noqa: Y015
 
 class _ClockStatus:
@@ -316,10 +332,19 @@ class ClockTarget(_message.Message):
     CALENDAR_FIELD_NUMBER: _builtins.int
     WARNINGS_FIELD_NUMBER: _builtins.int
     BREACH_ACTIONS_FIELD_NUMBER: _builtins.int
+    OFFICE_HOURS_CALENDAR_FIELD_NUMBER: _builtins.int
+    OFF_HOURS_TARGET_FIELD_NUMBER: _builtins.int
+    OFF_HOURS_CALENDAR_FIELD_NUMBER: _builtins.int
     priority: _cases_pb2.Priority.ValueType
     clock_kind: Global___ClockKind.ValueType
     calendar: _builtins.str
     """A calendar's name."""
+    office_hours_calendar: _builtins.str
+    """A target that depends on when the case arrives (plan 000 §1.1.6): `target` for a case arriving
+    within this calendar's working time, `off_hours_target` otherwise (on `off_hours_calendar`, or
+    `calendar` when empty). Empty: the target does not depend on arrival.
+    """
+    off_hours_calendar: _builtins.str
     @_builtins.property
     def target(self) -> _duration_pb2.Duration:
         """Business time, whole seconds."""
@@ -330,6 +355,8 @@ class ClockTarget(_message.Message):
 
     @_builtins.property
     def breach_actions(self) -> _containers.RepeatedCompositeFieldContainer[Global___Action]: ...
+    @_builtins.property
+    def off_hours_target(self) -> _duration_pb2.Duration: ...
     def __init__(
         self,
         *,
@@ -339,10 +366,13 @@ class ClockTarget(_message.Message):
         calendar: _builtins.str = ...,
         warnings: _abc.Iterable[Global___WarningRule] | None = ...,
         breach_actions: _abc.Iterable[Global___Action] | None = ...,
+        office_hours_calendar: _builtins.str = ...,
+        off_hours_target: _duration_pb2.Duration | None = ...,
+        off_hours_calendar: _builtins.str = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["target", b"target"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["off_hours_target", b"off_hours_target", "target", b"target"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["breach_actions", b"breach_actions", "calendar", b"calendar", "clock_kind", b"clock_kind", "priority", b"priority", "target", b"target", "warnings", b"warnings"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["breach_actions", b"breach_actions", "calendar", b"calendar", "clock_kind", b"clock_kind", "off_hours_calendar", b"off_hours_calendar", "off_hours_target", b"off_hours_target", "office_hours_calendar", b"office_hours_calendar", "priority", b"priority", "target", b"target", "warnings", b"warnings"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
