@@ -24,6 +24,7 @@ from sla_timer.adapters.fired_log import FiredEntry, record_fired
 from sla_timer.adapters.policy_store import PolicyStore
 from sla_timer.adapters.sla_events import BREACHED, CaseRef, transition_events
 from sla_timer.domain.case_clocks import apply_commands
+from sla_timer.domain.customer_terms import CustomerTerms
 from sla_timer.domain.event_plan import HANDLED_EVENT_TYPES, plan_for_event
 from sla_timer.domain.vocabulary import Priority
 
@@ -46,10 +47,15 @@ class SlaHandlers:
         self._signal = signal
         self._look_ahead = look_ahead
 
-    async def on_case_event(self, uow: UnitOfWork, event_type: str, snapshot: CaseSnapshot) -> None:
-        """A case or dispatch event (`event_type`), as the snapshot of its case it carries."""
+    async def on_case_event(
+        self, uow: UnitOfWork, event_type: str, snapshot: CaseSnapshot, terms: CustomerTerms | None = None
+    ) -> None:
+        """A case or dispatch event (`event_type`), as the snapshot of its case it carries; `terms` what the
+        customer stated (the created event only)."""
         session, now = uow.session, uow.clock.now()
-        case = await remember_case(session, snapshot, now, says_assignee=event_type.startswith(CASE_EVENTS))
+        case = await remember_case(
+            session, snapshot, now, says_assignee=event_type.startswith(CASE_EVENTS), terms=terms
+        )
         priority = Priority(snapshot.priority) if snapshot.priority else None
         commands = (
             plan_for_event(event_type, occurred_at=snapshot.occurred_at, priority=priority)
@@ -63,7 +69,8 @@ class SlaHandlers:
         policy = policy_set.policy_for_contract(await contract_policy(session, case.contract_id))
         existing = await load_case_clocks(session, case.case_id, lock=True)
         outcome = apply_commands(
-            existing, commands, case_id=case.case_id, policy=policy, calendars=policy_set.calendars, now=now
+            existing, commands, case_id=case.case_id, policy=policy, calendars=policy_set.calendars, now=now,
+            terms=case.terms,
         )
         changed = outcome.changed()
         # open clocks planned for another assignee are re-planned with the rest

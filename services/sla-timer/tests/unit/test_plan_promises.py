@@ -9,10 +9,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from aftercare_platform.errors import InvalidArgument
 from sla_timer.domain import event_plan as ev
-from sla_timer.domain.clock_model import ClockStatus
+from sla_timer.domain.case_clocks import apply_commands
+from sla_timer.domain.clock_model import ClockStatus, SlaClock
+from sla_timer.domain.customer_terms import CustomerTerms
+from sla_timer.domain.event_plan import plan_for_event
 from sla_timer.domain.policy import PolicySet
 from sla_timer.domain.policy_yaml import dump_policy_set, load_policy_set
-from sla_timer.domain.vocabulary import ClockKind
+from sla_timer.domain.vocabulary import ClockKind, Priority
 
 from .test_case_clocks import Case
 
@@ -115,3 +118,34 @@ default_policy: p
         "policies.p.targets.P1.FIRST_RESPONSE.office_hours_calendar",
         "policies.p.targets.P1.RESTORE.off_hours_target",
     }
+
+
+def _terms_case(defaults: PolicySet, policy: str, terms: CustomerTerms) -> dict[ClockKind, SlaClock]:
+    outcome = apply_commands(
+        {}, plan_for_event(ev.CASE_CREATED, occurred_at=START, priority="P3"), case_id="case-1",
+        policy=defaults.policy(policy), calendars=defaults.calendars, now=START, terms=terms,
+    )  # fmt: skip
+    return outcome.clocks
+
+
+START = datetime(2026, 3, 9, 2, 0, tzinfo=UTC)
+
+
+def test_the_customers_severity_counts_where_the_contract_honours_it(defaults: PolicySet) -> None:
+    graver = CustomerTerms(severity=Priority.P2)
+    honoured = _terms_case(defaults, "plan-003-severity", graver)
+    # plan 003 §3: a serious fault (P2) gets its diagnosis within 24 h; the desk's P3 promises none
+    assert honoured[K.DIAGNOSIS_REPORT].priority is Priority.P2
+    assert honoured[K.DIAGNOSIS_REPORT].deadline == START + 24 * H
+    ignored = _terms_case(defaults, "default", graver)
+    assert ignored[K.RESTORE].priority is Priority.P3
+    milder = _terms_case(defaults, "plan-003-severity", CustomerTerms(severity=Priority.P4))
+    assert milder[K.FIRST_RESPONSE].priority is Priority.P3  # never milder than the desk's priority
+
+
+def test_the_response_time_the_customer_asked_for_counts_where_the_contract_honours_it(defaults: PolicySet) -> None:
+    asked = CustomerTerms(requested_response=15 * M)
+    assert _terms_case(defaults, "plan-003-severity", asked)[K.FIRST_RESPONSE].deadline == START + 15 * M
+    assert _terms_case(defaults, "default", asked)[K.FIRST_RESPONSE].deadline == START + 20 * M
+    longer = CustomerTerms(requested_response=2 * H)  # never longer than the contract promises
+    assert _terms_case(defaults, "plan-003-severity", longer)[K.FIRST_RESPONSE].deadline == START + 30 * M

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from aftercare_platform.contracts.case_snapshot import CaseSnapshot
 from aftercare_platform.db.statements import upsert
@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sla_timer.adapters.tables import cases, contract_policies
+from sla_timer.domain.customer_terms import NO_TERMS, CustomerTerms
 from sla_timer.domain.vocabulary import Priority
 
 
@@ -24,6 +25,8 @@ class CaseInfo:
     priority: Priority | None
     # who holds the case; "" while unassigned (the desk holds it)
     assignee_id: str = ""
+    # what the customer stated when reporting
+    terms: CustomerTerms = NO_TERMS
 
 
 def _info(row: object) -> CaseInfo:
@@ -36,15 +39,29 @@ def _info(row: object) -> CaseInfo:
         contract_id=row.contract_id,  # type: ignore[attr-defined]
         priority=Priority(priority) if priority else None,
         assignee_id=getattr(row, "assignee_id", "") or "",
+        terms=_terms(row),
+    )
+
+
+def _terms(row: object) -> CustomerTerms:
+    severity, seconds = getattr(row, "customer_severity", None), getattr(row, "requested_response_seconds", None)
+    return CustomerTerms(
+        severity=Priority(severity) if severity else None,
+        requested_response=timedelta(seconds=seconds) if seconds else None,
     )
 
 
 async def remember_case(
-    session: AsyncSession, snapshot: CaseSnapshot, now: datetime, *, says_assignee: bool = True
+    session: AsyncSession,
+    snapshot: CaseSnapshot,
+    now: datetime,
+    *,
+    says_assignee: bool = True,
+    terms: CustomerTerms | None = None,
 ) -> CaseInfo:
     """Keep the newest snapshot (an older event never overwrites a newer one) and lock the case's row,
     so the events of one case are applied one at a time whichever replica handles them."""
-    values = {
+    values: dict[str, object] = {
         "case_id": snapshot.case_id,
         "case_number": snapshot.case_number,
         "region": snapshot.region,
@@ -55,6 +72,10 @@ async def remember_case(
         "snapshot_at": snapshot.occurred_at,
         "updated_at": now,
     }
+    if terms is not None:  # only the created event says them; the others keep them
+        values["customer_severity"] = terms.severity.value if terms.severity else None
+        seconds = terms.requested_response.total_seconds() if terms.requested_response else None
+        values["requested_response_seconds"] = int(seconds) if seconds else None
     await session.execute(
         upsert(
             session,

@@ -67,6 +67,9 @@ cases = Table(
     Column("priority", String(2), nullable=True),
     # who holds the case ("" while unassigned: the desk)
     Column("assignee_id", String(ID), nullable=False, server_default=""),
+    # what the customer stated when reporting (plan 003 §3), from the created event
+    Column("customer_severity", String(2), nullable=True),
+    Column("requested_response_seconds", Integer, nullable=True),
     # the time of the newest event the snapshot came from: an older event never overwrites it
     Column("snapshot_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),

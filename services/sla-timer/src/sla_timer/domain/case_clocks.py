@@ -23,6 +23,7 @@ from sla_timer.domain.clock import (
 from sla_timer.domain.clock_model import ClockStatus, SlaClock, Transition
 from sla_timer.domain.clock_timeline import Calendars
 from sla_timer.domain.commands import ClockCommand, ClockOp
+from sla_timer.domain.customer_terms import NO_TERMS, CustomerTerms
 from sla_timer.domain.policy import ClockTarget, Policy
 from sla_timer.domain.vocabulary import ClockKind, Priority
 
@@ -73,6 +74,7 @@ def _apply_one(
     calendars: Calendars,
     now: datetime,
     case_priority: Priority | None,
+    terms: CustomerTerms,
 ) -> Transition | None:
     at, op = command.at, command.op
     if clock is None and kind in OPT_IN_KINDS and not policy.promises(kind):
@@ -83,7 +85,8 @@ def _apply_one(
         priority = command.priority or (clock.priority if clock is not None and clock.revisions else case_priority)
         if priority is None:
             raise CasePriorityUnknown(f"case {case_id}: no priority known to start its {kind} clock", case_id=case_id)
-        target = _arriving(policy.target_for(priority, kind), at, calendars)
+        priority = terms.priority(policy, priority)
+        target = terms.target(policy, kind, _arriving(policy.target_for(priority, kind), at, calendars))
         return start_clock(
             clock,
             case_id=case_id,
@@ -120,12 +123,13 @@ def _apply_one(
         return resume_clock(clock, at=at, calendars=calendars, now=now)
     if op is ClockOp.CHANGE_PRIORITY:
         assert command.priority is not None
+        priority = terms.priority(policy, command.priority)
         # an arrival-dependent target is judged by when the case (this cycle) arrived, not by the change
-        target = _arriving(policy.target_for(command.priority, kind), clock.started_at, calendars)
+        target = terms.target(policy, kind, _arriving(policy.target_for(priority, kind), clock.started_at, calendars))
         return change_priority(
             clock,
             at=at,
-            priority=command.priority,
+            priority=priority,
             policy=policy.name,
             target=target,
             calendars=calendars,
@@ -142,8 +146,10 @@ def apply_commands(
     policy: Policy,
     calendars: Calendars,
     now: datetime,
+    terms: CustomerTerms = NO_TERMS,
 ) -> CaseClocksOutcome:
-    """Apply commands in order to a case's clocks; `now` is the processing time (stamps firings)."""
+    """Apply commands in order to a case's clocks; `now` is the processing time (stamps firings); `terms`
+    what the customer stated (used where the policy honours it)."""
     current = dict(clocks)
     applied: list[Applied] = []
     for command in commands:
@@ -163,6 +169,7 @@ def apply_commands(
                 calendars=calendars,
                 now=now,
                 case_priority=command.priority or _case_priority(current),
+                terms=terms,
             )
             if transition is None:
                 continue

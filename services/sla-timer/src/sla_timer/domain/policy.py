@@ -103,6 +103,9 @@ class Policy:
     name: str
     targets: Mapping[Priority, Mapping[ClockKind, ClockTarget]]
     description: str = ""
+    # plan 003 §3: the contract lets the customer's own severity and requested response time count
+    honours_customer_severity: bool = False
+    honours_requested_response: bool = False
 
     def target_for(self, priority: Priority, kind: ClockKind) -> ClockTarget | None:
         """The row for (priority, kind), or None when this policy promises nothing for it."""

@@ -81,6 +81,8 @@ class PolicyDefaultsDoc(_Doc):
 
 class PolicyDoc(_Doc):
     description: str = ""
+    honours_customer_severity: bool = False
+    honours_requested_response: bool = False
     defaults: PolicyDefaultsDoc = PolicyDefaultsDoc()
     targets: dict[Priority, dict[ClockKind, TargetDoc]]
 
@@ -137,7 +139,14 @@ def _policy(name: str, doc: PolicyDoc) -> tuple[Policy, list[FieldViolation]]:
                 off_hours_target=cell.off_hours_target,
                 off_hours_calendar=cell.off_hours_calendar,
             )
-    return Policy(name=name, targets=targets, description=doc.description), missing
+    policy = Policy(
+        name=name,
+        targets=targets,
+        description=doc.description,
+        honours_customer_severity=doc.honours_customer_severity,
+        honours_requested_response=doc.honours_requested_response,
+    )
+    return policy, missing
 
 
 def _field_path(loc: tuple[int | str, ...]) -> str:
@@ -260,6 +269,10 @@ def policy_to_dict(policy: Policy) -> dict[str, Any]:
     for priority, kind, target in policy.rows():
         targets.setdefault(priority.value, {})[kind.value] = target_to_dict(target)
     out: dict[str, Any] = {"description": policy.description} if policy.description else {}
+    if policy.honours_customer_severity:
+        out["honours_customer_severity"] = True
+    if policy.honours_requested_response:
+        out["honours_requested_response"] = True
     out["targets"] = targets
     return out
 

@@ -15,7 +15,9 @@ from aftercare_platform.contracts.case_snapshot import case_snapshot, is_about_a
 from aftercare_platform.contracts.event_types import message_class, parse_data
 from aftercare_platform.db.unit_of_work import UnitOfWork
 
-from sla_timer.domain.event_plan import CASE_WORKAROUND
+from sla_timer.adapters.proto_vocabulary import PRIORITIES
+from sla_timer.domain.customer_terms import CustomerTerms
+from sla_timer.domain.event_plan import CASE_CREATED, CASE_WORKAROUND
 from sla_timer.handlers import ContractPolicy, SlaHandlers
 
 log = logging.getLogger(__name__)
@@ -44,6 +46,16 @@ def clock_event_type(event: CloudEvent) -> str:
     return CASE_WORKAROUND if message.activity.kind == cases_pb2.ACTIVITY_KIND_WORKAROUND else event.type
 
 
+def customer_terms(event: CloudEvent) -> CustomerTerms | None:
+    """What the customer stated when reporting (plan 003 §3): only the created event says it."""
+    if event.type != CASE_CREATED:
+        return None
+    message: Any = parse_data(event)
+    severity = PRIORITIES.optional(message.customer_severity, "data.customer_severity")
+    asked = message.customer_requested_response
+    return CustomerTerms(severity=severity, requested_response=asked.ToTimedelta() if asked.ByteSize() else None)
+
+
 def subscriptions(handlers: SlaHandlers) -> list[EventSubscription]:
     async def on_event(event: CloudEvent, uow: UnitOfWork) -> None:
         if event.type.startswith(CONTRACT_EVENTS):
@@ -55,6 +67,6 @@ def subscriptions(handlers: SlaHandlers) -> list[EventSubscription]:
                 log.info("%s %s names no contract with an SLA policy; nothing to remember", event.type, event.id)
             await handlers.on_contract_policies(uow, policies)
         elif is_about_a_case(event.type):
-            await handlers.on_case_event(uow, clock_event_type(event), case_snapshot(event))
+            await handlers.on_case_event(uow, clock_event_type(event), case_snapshot(event), customer_terms(event))
 
     return [EventSubscription(QUEUE, BINDINGS, on_event)]

@@ -125,7 +125,7 @@ def clock_explanation_message(explained: ClockExplanation) -> sla_pb2.ClockExpla
 
 
 def case_sla_message(case: CaseInfo, policy: str, clocks: list[ClockExplanation], as_of: datetime) -> sla_pb2.CaseSla:
-    return sla_pb2.CaseSla(
+    message = sla_pb2.CaseSla(
         case_id=case.case_id,
         case_number=case.case_number,
         region=case.region,
@@ -134,4 +134,8 @@ def case_sla_message(case: CaseInfo, policy: str, clocks: list[ClockExplanation]
         policy=policy,
         clocks=[clock_explanation_message(c) for c in clocks],
         as_of=timestamp(as_of),
+        customer_severity=PRIORITIES.number(case.terms.severity),  # type: ignore[arg-type]
     )
+    if case.terms.requested_response is not None:
+        message.customer_requested_response.CopyFrom(duration(case.terms.requested_response))
+    return message

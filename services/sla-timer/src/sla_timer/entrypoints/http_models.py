@@ -102,6 +102,8 @@ class CaseSlaView(View):
     policy: str | None = None
     clocks: list[ClockView] = []
     as_of: Timestamp | None = None
+    customer_severity: Priority | None = Field(None, description="as the customer stated it (plan 003 §3)")
+    customer_requested_response: Duration | None = None
 
 
 class ActionView(View):
@@ -134,6 +136,8 @@ class PolicyView(View):
     description: str | None = None
     targets: list[ClockTargetView] = []
     is_default: bool | None = None
+    honours_customer_severity: bool | None = None
+    honours_requested_response: bool | None = None
 
 
 class PolicyListView(View):

@@ -63,6 +63,8 @@ def policy_message(policy: Policy, *, is_default: bool) -> sla_pb2.Policy:
         name=policy.name,
         description=policy.description,
         is_default=is_default,
+        honours_customer_severity=policy.honours_customer_severity,
+        honours_requested_response=policy.honours_requested_response,
         targets=[
             _target_message(priority, kind, target)
             for priority, kind, target in policy.rows()
@@ -152,6 +154,10 @@ def policy_document(message: sla_pb2.Policy) -> tuple[str, dict[str, Any], list[
     document: dict[str, Any] = {"targets": targets}
     if message.description:
         document["description"] = message.description
+    if message.honours_customer_severity:
+        document["honours_customer_severity"] = True
+    if message.honours_requested_response:
+        document["honours_requested_response"] = True
     return name, document, order
 
 

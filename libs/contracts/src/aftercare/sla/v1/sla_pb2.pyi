@@ -386,11 +386,19 @@ class Policy(_message.Message):
     DESCRIPTION_FIELD_NUMBER: _builtins.int
     TARGETS_FIELD_NUMBER: _builtins.int
     IS_DEFAULT_FIELD_NUMBER: _builtins.int
+    HONOURS_CUSTOMER_SEVERITY_FIELD_NUMBER: _builtins.int
+    HONOURS_REQUESTED_RESPONSE_FIELD_NUMBER: _builtins.int
     name: _builtins.str
     """Contracts select a policy by this name."""
     description: _builtins.str
     is_default: _builtins.bool
     """Output only: this is the policy of contracts that name none."""
+    honours_customer_severity: _builtins.bool
+    """Plan 003 §3: the customer defines its own severity and response time. When true, clocks run
+    under the customer's severity if it is graver than the case's priority ...
+    """
+    honours_requested_response: _builtins.bool
+    """... and the first-response target is the response time the customer asked for, if shorter."""
     @_builtins.property
     def targets(self) -> _containers.RepeatedCompositeFieldContainer[Global___ClockTarget]:
         """At most one row per (priority, clock kind); a missing row promises nothing."""
@@ -402,10 +410,12 @@ class Policy(_message.Message):
         description: _builtins.str = ...,
         targets: _abc.Iterable[Global___ClockTarget] | None = ...,
         is_default: _builtins.bool = ...,
+        honours_customer_severity: _builtins.bool = ...,
+        honours_requested_response: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["description", b"description", "is_default", b"is_default", "name", b"name", "targets", b"targets"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["description", b"description", "honours_customer_severity", b"honours_customer_severity", "honours_requested_response", b"honours_requested_response", "is_default", b"is_default", "name", b"name", "targets", b"targets"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -959,6 +969,8 @@ class CaseSla(_message.Message):
     POLICY_FIELD_NUMBER: _builtins.int
     CLOCKS_FIELD_NUMBER: _builtins.int
     AS_OF_FIELD_NUMBER: _builtins.int
+    CUSTOMER_SEVERITY_FIELD_NUMBER: _builtins.int
+    CUSTOMER_REQUESTED_RESPONSE_FIELD_NUMBER: _builtins.int
     case_id: _builtins.str
     case_number: _builtins.str
     region: _builtins.str
@@ -966,12 +978,16 @@ class CaseSla(_message.Message):
     contract_id: _builtins.str
     policy: _builtins.str
     """The policy the case's contract selects (or the default)."""
+    customer_severity: _cases_pb2.Priority.ValueType
+    """What the customer stated when reporting (recorded whether or not the policy honours it)."""
     @_builtins.property
     def clocks(self) -> _containers.RepeatedCompositeFieldContainer[Global___ClockExplanation]: ...
     @_builtins.property
     def as_of(self) -> _timestamp_pb2.Timestamp:
         """When this explanation was computed (business time used is counted up to it)."""
 
+    @_builtins.property
+    def customer_requested_response(self) -> _duration_pb2.Duration: ...
     def __init__(
         self,
         *,
@@ -983,10 +999,12 @@ class CaseSla(_message.Message):
         policy: _builtins.str = ...,
         clocks: _abc.Iterable[Global___ClockExplanation] | None = ...,
         as_of: _timestamp_pb2.Timestamp | None = ...,
+        customer_severity: _cases_pb2.Priority.ValueType = ...,
+        customer_requested_response: _duration_pb2.Duration | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["as_of", b"as_of"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["as_of", b"as_of", "customer_requested_response", b"customer_requested_response"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["as_of", b"as_of", "case_id", b"case_id", "case_number", b"case_number", "clocks", b"clocks", "company_id", b"company_id", "contract_id", b"contract_id", "policy", b"policy", "region", b"region"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["as_of", b"as_of", "case_id", b"case_id", "case_number", b"case_number", "clocks", b"clocks", "company_id", b"company_id", "contract_id", b"contract_id", "customer_requested_response", b"customer_requested_response", "customer_severity", b"customer_severity", "policy", b"policy", "region", b"region"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
