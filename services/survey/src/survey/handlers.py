@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from aftercare.cases.v1 import cases_pb2 as cases_pb
 from aftercare.cases.v1 import events_pb2 as case_events
+from aftercare_platform.contracts import EnumMap
 from aftercare_platform.db.unit_of_work import Database, UnitOfWork
 from aftercare_platform.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 from sqlalchemy.exc import IntegrityError
@@ -36,8 +37,9 @@ class Form:
     answered: bool
 
 
-def _enum_name(enum: object, value: int, prefix: str) -> str:
-    return str(enum.Name(value)).removeprefix(prefix).lower()  # type: ignore[attr-defined]
+# the case's enums in their one short spelling (kind `defect`, category `B`)
+CASE_KINDS = EnumMap.words(cases_pb.CaseKind)
+CATEGORIES = EnumMap.words(cases_pb.Category)
 
 
 def _at(stamp: object, fallback: datetime) -> datetime:
@@ -76,11 +78,11 @@ class SurveyHandlers:
         """Schedules this closing's invitation (and, for a repair, the return-visit call)."""
         now = uow.clock.now()
         closed_at = _at(closed.occurred_at, now)
-        kind = _enum_name(cases_pb.CaseKind, closed.kind, "CASE_KIND_")
+        kind = CASE_KINDS.spell(closed.kind) or ""
         invitation = Invitation(
             id=str(uuid.uuid4()), case_id=closed.case_id, case_number=closed.case_number,
             company_id=closed.company_id, region=closed.region, engineer_id=closed.assignee_id,
-            category=_enum_name(cases_pb.Category, closed.category, "CATEGORY_"), kind=kind, rma=closed.rma,
+            category=CATEGORIES.spell(closed.category) or "", kind=kind, rma=closed.rma,
             closed_at=closed_at, contact_name="", contact_phone="", contact_email="",
             language=self.settings.company_languages.get(closed.company_id, self.settings.default_language),
             questionnaire=self.catalog.current("case", closed.company_id or None).ref,

@@ -13,6 +13,7 @@ from aftercare.cases.v1 import cases_pb2 as pb
 from aftercare.cases.v1 import cases_pb2_grpc
 from aftercare_platform.auth.principal import Role
 from aftercare_platform.auth.tokens import mint_token
+from aftercare_platform.contracts import EnumMap
 from aftercare_platform.servers.grpc_client import SystemTokenSource, create_channel, reconnect_options
 from aftercare_platform.settings import ServiceSettings
 from aftercare_platform.telemetry.setup import Telemetry
@@ -52,8 +53,11 @@ class CasesGateway(Protocol):
     async def add_note(self, case_id: str, *, text: str, request_id: str, internal: bool) -> None: ...
 
 
+STATUSES = EnumMap.words(pb.CaseStatus)
+
+
 def status_name(value: int) -> str:
-    return pb.CaseStatus.Name(value).removeprefix("CASE_STATUS_").lower()  # type: ignore[arg-type]
+    return STATUSES.spell(value) or ""
 
 
 # a refusal that waiting cannot cure; everything else is waited out
