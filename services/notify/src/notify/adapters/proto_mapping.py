@@ -20,6 +20,14 @@ CHANNELS = EnumMap(pb.DeliveryChannel, Channel)
 STATES = EnumMap(pb.DeliveryState, DeliveryState)
 
 
+def channel_number(channel: Channel | str) -> pb.DeliveryChannel.ValueType:
+    return pb.DeliveryChannel.ValueType(CHANNELS.number(channel))
+
+
+def state_number(state: DeliveryState | str) -> pb.DeliveryState.ValueType:
+    return pb.DeliveryState.ValueType(STATES.number(state))
+
+
 def timestamp(at: datetime | None) -> Timestamp | None:
     if at is None:
         return None
@@ -32,8 +40,8 @@ def delivery_message(row: Any, found_receipts: list[Any] = ()) -> pb.Delivery:  
     return pb.Delivery(
         delivery_id=row.id, event_id=row.event_id, event_type=row.event_type, case_id=row.case_id,
         case_number=row.case_number, company_id=row.company_id, region=row.region, recipient_id=row.recipient_id,
-        recipient_name=row.recipient_name, role=row.role, channel=CHANNELS.number(row.channel), address=row.address,
-        state=STATES.number(row.state), language=row.language, template=row.template,
+        recipient_name=row.recipient_name, role=row.role, channel=channel_number(row.channel), address=row.address,
+        state=state_number(row.state), language=row.language, template=row.template,
         template_version=row.template_version, subject=row.subject, text=row.text, sms_segments=row.sms_segments,
         provider=row.provider, provider_message_id=row.provider_message_id, attempts=row.attempts,
         last_error=row.last_error, hold_reason=row.hold_reason, digest_id=row.digest_id or "",
@@ -56,13 +64,13 @@ def template_from(message: pb.Template, prefix: str = "template.") -> MessageTem
 
 
 def template_message(t: MessageTemplate) -> pb.Template:
-    return pb.Template(event_type=t.key.event_type, channel=CHANNELS.number(t.key.channel), language=t.key.language,
+    return pb.Template(event_type=t.key.event_type, channel=channel_number(t.key.channel), language=t.key.language,
                        version=t.version, subject=t.subject, body=t.body, html=t.html)
 
 
 def rule_message(rule: Rule) -> pb.Rule:
     return pb.Rule(event_type=rule.event_type, roles=[str(r) for r in rule.roles],
-                   channels=[CHANNELS.number(c) for c in rule.channels])
+                   channels=[channel_number(c) for c in rule.channels])
 
 
 def _role(word: str, field: str) -> Role:
@@ -85,8 +93,8 @@ def override_from(m: pb.CompanyOverride) -> CompanyOverride:
 def override_message(o: CompanyOverride) -> pb.CompanyOverride:
     return pb.CompanyOverride(
         company_id=o.company_id, event_type=o.event_type, enabled=o.enabled,
-        channels=[CHANNELS.number(c) for c in o.channels or ()], extra_roles=[str(r) for r in o.extra_roles],
-        extra_recipients=[pb.ExtraRecipient(name=x.name, channel=CHANNELS.number(x.channel), address=x.address,
+        channels=[channel_number(c) for c in o.channels or ()], extra_roles=[str(r) for r in o.extra_roles],
+        extra_recipients=[pb.ExtraRecipient(name=x.name, channel=channel_number(x.channel), address=x.address,
                                             language=x.language) for x in o.extra_recipients])
 
 
