@@ -1,0 +1,74 @@
+"""dispatch over gRPC: who the assignee is and who the region's supervisor on duty is now (GetEngineer,
+ListEngineers, WhoIsOnDuty), with their phone, e-mail and language. dispatch unreachable is
+`DirectoryUnavailable`: the planner waits and asks again, it never plans nobody."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import grpc
+from aftercare.dispatch.v1 import dispatch_pb2 as pb
+from aftercare.dispatch.v1 import dispatch_pb2_grpc
+from aftercare_platform.contracts import EnumMap
+
+from notify.directory import DirectoryUnavailable
+from notify.domain.notice import Notice
+from notify.domain.quiet_hours import QuietHours
+from notify.domain.recipients import Recipient, StaffMember, supervisors_on_duty
+from notify.domain.vocabulary import Role
+
+TIERS = EnumMap.words(pb.EngineerTier)
+# answers that say "dispatch is not there now", not "there is nobody"
+_AWAY = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.RESOURCE_EXHAUSTED,
+         grpc.StatusCode.UNKNOWN, grpc.StatusCode.INTERNAL, grpc.StatusCode.CANCELLED}
+
+
+def member_of(engineer: pb.Engineer) -> StaffMember:
+    return StaffMember(engineer.engineer_id, engineer.name, TIERS.spell(engineer.tier) or "", tuple(engineer.regions),
+                       engineer.phone, engineer.email, engineer.language or "zh-CN", engineer.active)
+
+
+class DispatchStaff:
+    """A RecipientDirectory for the assignee and the supervisor. `quiet_hours_of` adds what dispatch does
+    not keep: a staff member's own quiet hours (notify's staff preferences, by the same id)."""
+
+    def __init__(self, channel: Any, quiet_hours_of: Callable[[str], QuietHours | None], timeout: float = 5.0) -> None:
+        self._stub = dispatch_pb2_grpc.DispatchServiceStub(channel)
+        self._quiet_hours_of, self._timeout = quiet_hours_of, timeout
+
+    async def resolve(self, role: Role, notice: Notice) -> list[Recipient]:
+        try:
+            if role is Role.ASSIGNEE:
+                members = await self._assignee(notice.assignee_id)
+            elif role is Role.SUPERVISOR:
+                members = await self._supervisors(notice.region)
+            else:
+                return []
+        except grpc.aio.AioRpcError as error:
+            if error.code() in _AWAY:
+                raise DirectoryUnavailable(f"dispatch: {error.code().name} {error.details()}") from error
+            raise
+        return [self._recipient(m) for m in members]
+
+    async def _assignee(self, engineer_id: str) -> list[StaffMember]:
+        if not engineer_id:
+            return []
+        try:
+            found = await self._stub.GetEngineer(pb.GetEngineerRequest(engineer_id=engineer_id), timeout=self._timeout)
+        except grpc.aio.AioRpcError as error:
+            if error.code() is grpc.StatusCode.NOT_FOUND:
+                return []
+            raise
+        return [member_of(found.engineer)]
+
+    async def _supervisors(self, region: str) -> list[StaffMember]:
+        if not region:
+            return []
+        engineers = await self._stub.ListEngineers(pb.ListEngineersRequest(region=region), timeout=self._timeout)
+        duty = await self._stub.WhoIsOnDuty(pb.WhoIsOnDutyRequest(region=region), timeout=self._timeout)
+        return supervisors_on_duty([member_of(e) for e in engineers.engineers], set(duty.engineer_ids), region)
+
+    def _recipient(self, member: StaffMember) -> Recipient:
+        return Recipient(f"staff:{member.staff_id}", member.name or member.staff_id, None, member.phone,
+                         member.email, language=member.language, quiet_hours=self._quiet_hours_of(member.staff_id))
