@@ -58,8 +58,8 @@ async def build(infra: Infrastructure[NotifySettings]) -> ServiceParts:
     people: RecipientDirectory = staff
     if settings.dispatch_grpc_target:
         people = DispatchStaff(channel_to(settings.dispatch_grpc_target), staff.quiet_hours_of)
-    directory = CompositeDirectory({Role.CUSTOMER_CONTACT: ContactDirectory(registry), Role.ASSIGNEE: people,
-                                    Role.SUPERVISOR: people})
+    contacts = ContactDirectory(registry, settings.default_language, settings.company_languages)
+    directory = CompositeDirectory({Role.CUSTOMER_CONTACT: contacts, Role.ASSIGNEE: people, Role.SUPERVISOR: people})
     client = httpx.AsyncClient()
     closers.append(client.aclose)
     channels = build_channels(settings, client, infra.clock)

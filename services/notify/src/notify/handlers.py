@@ -214,8 +214,7 @@ class NotifyHandlers:
             state, error = DeliveryState.CANCELLED, "the case was resolved before the message could go"
         key = TemplateKey(n.event_type, d.channel, r.language)
         template = await self._template(session, key, now)
-        context = {**n.template_context(), "recipient_name": r.name, "console_url": self._settings.console_url,
-                   "survey_url": f"{self._settings.console_url.rstrip('/')}/survey/{n.case_id}"}
+        context = {**n.template_context(), "recipient_name": r.name, "console_url": self._settings.console_url}
         subject = text = html = ""
         segments = 0
         try:

@@ -83,6 +83,9 @@ class NotifySettings(ServiceSettings):
     # the slowest live attempt (attempt_retries x the providers' 10 s timeouts), or a slow send is sent twice
     sending_lease_seconds: float = Field(default=60.0, gt=0)
 
+    # the language a customer contact is told in when the event names none: their company's, else this
+    default_language: str = Field(default="zh-CN", pattern="^(zh-CN|en)$")
+    company_languages: dict[str, str] = Field(default_factory=dict)
     # where intake's registry is (contacts); empty: the caller named on the case only
     intake_grpc_target: str = ""
     # where dispatch is (the assignee, the region's supervisor on duty); empty: the staff table only (development)

@@ -11,6 +11,7 @@ from aftercare.cases.v1 import cases_pb2
 from aftercare.cases.v1 import events_pb2 as case_events
 from aftercare.sla.v1 import events_pb2 as sla_events
 from aftercare.sla.v1 import sla_pb2
+from aftercare.survey.v1 import survey_pb2
 from aftercare_platform.bus.consumer import PermanentError
 from aftercare_platform.bus.envelope import CloudEvent
 from aftercare_platform.contracts import EnumMap
@@ -21,7 +22,7 @@ from google.protobuf.message import Message
 from notify.domain.notice import Contact, Notice, NotifyAction
 from notify.domain.vocabulary import Channel, Role
 
-_MODULES = {"case": (case_events, "Case"), "sla": (sla_events, "Sla")}
+_MODULES = {"case": (case_events, "Case"), "sla": (sla_events, "Sla"), "survey": (survey_pb2, "Survey")}
 # the payload's enum values (proto JSON names) in their one short spelling
 ACTION_KINDS = EnumMap.words(sla_pb2.ActionKind)
 ROLES = EnumMap.words(sla_pb2.NotifyRole)
@@ -112,7 +113,10 @@ def notice_from_event(event: CloudEvent, zone: str = "Asia/Shanghai") -> Notice:
         status=_word(STATUSES, payload.get("status"), "status"),
         complaint_about=_word(COMPLAINT_ABOUT, payload.get("about"), "about"),
     )
-    caller = payload.get("caller") or {}
+    # case events name the caller; survey's invitation names the contact it goes to
+    caller = payload.get("caller") or {"name": payload.get("contact_name", ""),
+                                       "phone": payload.get("contact_phone", ""),
+                                       "email": payload.get("contact_email", "")}
     return Notice(
         event_id=event.id,
         event_type=kind,
@@ -126,6 +130,7 @@ def notice_from_event(event: CloudEvent, zone: str = "Asia/Shanghai") -> Notice:
         actions=_actions(payload),
         internal=bool(payload.get("internal", False)),
         caller=Contact(str(caller.get("name", "")), str(caller.get("phone", "")), str(caller.get("email", ""))),
+        language=str(payload.get("language", "")),
         facts=facts,
     )
 
@@ -138,6 +143,7 @@ def notice_document(notice: Notice) -> dict[str, Any]:
         "priority": notice.priority, "occurred_at": notice.occurred_at.isoformat(),
         "assignee_id": notice.assignee_id, "internal": notice.internal,
         "caller": {"name": notice.caller.name, "phone": notice.caller.phone, "email": notice.caller.email},
+        "language": notice.language,
         "actions": [{"roles": [str(r) for r in a.roles], "channels": [str(c) for c in a.channels]}
                     for a in notice.actions],
         "facts": notice.facts,
@@ -150,7 +156,7 @@ def notice_from_document(document: dict[str, Any]) -> Notice:
         case_number=document["case_number"], company_id=document["company_id"], region=document["region"],
         priority=document["priority"], occurred_at=datetime.fromisoformat(document["occurred_at"]),
         assignee_id=document["assignee_id"], internal=document["internal"],
-        caller=Contact(**document["caller"]),
+        caller=Contact(**document["caller"]), language=document.get("language", ""),
         actions=tuple(NotifyAction(tuple(Role(r) for r in a["roles"]), tuple(Channel(c) for c in a["channels"]))
                       for a in document["actions"]),
         facts=document["facts"],
