@@ -54,6 +54,7 @@ class CasesGateway(Protocol):
 
 
 STATUSES = EnumMap.words(pb.CaseStatus)
+COMPLAINT_ABOUT = EnumMap.words(pb.ComplaintAbout)
 
 
 def status_name(value: int) -> str:
@@ -97,7 +98,7 @@ class GrpcCasesGateway:
     async def file_complaint(self, case_id: str, *, company_id: str, complainant: str, about: str,
                              text: str) -> None:
         token = mint_token(self._settings, complainant, Role.CUSTOMER, company=company_id, ttl=300)
-        subject = pb.COMPLAINT_ABOUT_ENGINEER if about == "engineer" else pb.COMPLAINT_ABOUT_FIX
+        subject = pb.ComplaintAbout.ValueType(COMPLAINT_ABOUT.number(about, "about"))
         request = pb.FileComplaintRequest(case_id=case_id, about=subject, text=text)
         await self._call(self._stub.FileComplaint, request, metadata=[("authorization", f"Bearer {token}")])
 
