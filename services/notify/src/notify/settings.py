@@ -88,8 +88,9 @@ class NotifySettings(ServiceSettings):
     company_languages: dict[str, str] = Field(default_factory=dict)
     # where intake's registry is (contacts); empty: the caller named on the case only
     intake_grpc_target: str = ""
-    # where dispatch is (the assignee, the region's supervisor on duty); empty: the staff table only (development)
-    dispatch_grpc_target: str = ""
+    # where dispatch is (the assignee, the region's supervisor on duty); empty: the staff table stands in
+    # (development and tests that need no rosters)
+    dispatch_grpc_target: str = "127.0.0.1:50054"
     # how often roles dispatch could not answer for are asked again (backoff per role up to a minute)
     role_retry_poll_seconds: float = Field(default=1.0, gt=0, le=60)
     staff: list[StaffSeed] = Field(default_factory=list)
