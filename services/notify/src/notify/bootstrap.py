@@ -71,6 +71,7 @@ async def build(infra: Infrastructure[NotifySettings]) -> ServiceParts:
                                            settings.console_url))
     handlers = NotifyHandlers(directory, PlanningSettings(settings.console_url))
     retry = RoleRetry(database, handlers, infra.clock, sender.wake, settings.role_retry_poll_seconds)
+    handlers.waiting = retry.wake
     api = NotifyApi(database, staff, settings.sms_segment_budget)
     return ServiceParts(
         grpc_servicers=[GrpcServicer(notify_pb2_grpc.add_NotifyServiceServicer_to_server, NotifyServicer(api))],

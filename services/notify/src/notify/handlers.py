@@ -9,13 +9,14 @@ its keys taken only if the event id is the same, which is the producers' contrac
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from aftercare_platform.db.unit_of_work import UnitOfWork
 from jinja2 import TemplateError
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -60,8 +61,10 @@ def _extra_recipient(notice: Notice, extra: ExtraRecipient) -> Recipient:
 
 
 class NotifyHandlers:
-    def __init__(self, directory: RecipientDirectory, settings: PlanningSettings, cache_seconds: float = 5.0) -> None:
+    def __init__(self, directory: RecipientDirectory, settings: PlanningSettings, cache_seconds: float = 5.0,
+                 waiting: Callable[[], None] = lambda: None) -> None:
         self._directory, self._settings = directory, settings
+        self.waiting = waiting  # told when a role is left to wait (the retry loop looks sooner)
         self.refused_total = 0  # cross-company recipients kept out (a metric; each one is logged)
         # templates and overrides change rarely: read at most every few seconds, not for every message
         self._cache_seconds = cache_seconds
@@ -97,6 +100,8 @@ class NotifyHandlers:
         targets = rulebook.targets(notice)
         roles = list(dict.fromkeys(t.role for t in targets.by_role))
         recipients, waiting = await self._resolve(notice, roles)
+        if waiting:
+            self.waiting()
         for role, why in waiting.items():
             log.warning("%s of %s (case %s) not known yet, planned again later: %s", role, notice.event_id,
                         notice.case_number, why)
@@ -138,9 +143,10 @@ class NotifyHandlers:
                 emit_failed(uow, row, now)
         return len(inserted)
 
-    async def plan_waiting_roles(self, uow: UnitOfWork, limit: int = 50) -> int:
+    async def plan_waiting_roles(self, uow: UnitOfWork, limit: int = 50) -> tuple[int, int]:
         """Roles that could not be resolved when their event came, whose time to ask again has come: planned
-        now (the same delivery keys, so nothing twice), or asked again later with backoff. Deliveries planned."""
+        now (the same delivery keys, so nothing twice), or asked again later with backoff. The deliveries
+        planned, and how many roles still wait."""
         session, now = uow.session, uow.clock.now()
         query = (select(role_waits).where(role_waits.c.next_try_at <= now).order_by(role_waits.c.next_try_at)
                  .limit(limit))
@@ -170,7 +176,8 @@ class NotifyHandlers:
                     await session.execute(delete(role_waits).where(where))
             known = Targets(tuple(t for t in targets.by_role if t.role in recipients))
             planned += await self._plan(uow, notice, known, recipients, [])
-        return planned
+        left = (await session.execute(select(func.count()).select_from(role_waits))).scalar_one()
+        return planned, int(left)
 
     async def _with_caller(self, session: AsyncSession, notice: Notice) -> Notice:
         """Only the opening event names the caller, and SLA events name no assignee: both are taken from the

@@ -77,21 +77,21 @@ async def test_a_role_dispatch_cannot_answer_for_waits_and_is_planned_once_when_
     # still away when asked again: it waits longer, nothing is planned, nothing is dropped
     bench.clock.advance(1)
     async with bench.database.unit_of_work() as uow:
-        assert await handlers.plan_waiting_roles(uow) == 0
+        assert (await handlers.plan_waiting_roles(uow))[0] == 0
     assert await count(bench, "role_waits") == 1
     asked = dispatch.asked
     async with bench.database.unit_of_work() as uow:
-        assert await handlers.plan_waiting_roles(uow) == 0  # not due yet: not even asked
+        assert (await handlers.plan_waiting_roles(uow))[0] == 0  # not due yet: not even asked
     assert dispatch.asked == asked
 
     dispatch.away = False
     bench.clock.advance(2)
     async with bench.database.unit_of_work() as uow:
-        assert await handlers.plan_waiting_roles(uow) == 2
+        assert await handlers.plan_waiting_roles(uow) == (2, 0)
     assert await count(bench, "role_waits") == 0
     assert await count(bench, "deliveries") == 2
     bench.clock.advance(120)
     async with bench.database.unit_of_work() as uow:
-        assert await handlers.plan_waiting_roles(uow) == 0
+        assert (await handlers.plan_waiting_roles(uow))[0] == 0
         await handlers.on_notice(breach, uow)  # a replay of the same event: the same keys
     assert await count(bench, "deliveries") == 2
