@@ -59,7 +59,8 @@ async def build(infra: Infrastructure[NotifySettings]) -> ServiceParts:
     if settings.dispatch_grpc_target:
         people = DispatchStaff(channel_to(settings.dispatch_grpc_target), staff.quiet_hours_of)
     contacts = ContactDirectory(registry, settings.default_language, settings.company_languages)
-    directory = CompositeDirectory({Role.CUSTOMER_CONTACT: contacts, Role.ASSIGNEE: people, Role.SUPERVISOR: people})
+    directory = CompositeDirectory({Role.CUSTOMER_CONTACT: contacts,
+                                    **{role: people for role in Role if role is not Role.CUSTOMER_CONTACT}})
     client = httpx.AsyncClient()
     closers.append(client.aclose)
     channels = build_channels(settings, client, infra.clock)

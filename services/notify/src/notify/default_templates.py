@@ -57,6 +57,10 @@ PHRASES: dict[str, dict[str, tuple[str, str]]] = {
         "en": ("Vendor support requested", "Case {{ case_number }} needs the original vendor's support."),
         "zh-CN": ("申请原厂支持", "案件{{ case_number }}需要原厂技术支持。"),
     },
+    "dispatch.supervisor_alert": {
+        "en": ("Unassigned case", "Case {{ case_number }} has no engineer and waits in the desk queue: {{ reason }}"),
+        "zh-CN": ("案件无人接单", "案件{{ case_number }}无工程师可派，已进入坐席队列：{{ reason }}"),
+    },
     "sla.warning": {
         "en": ("SLA warning", "SLA warning ({{ warning_label }}) on case {{ case_number }} ({{ priority }}): "
                "{{ clock_kind }} due {{ deadline }}."),

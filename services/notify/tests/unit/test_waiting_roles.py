@@ -8,14 +8,20 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from aftercare.dispatch.v1 import events_pb2 as dispatch_events
+from aftercare_platform.bus.envelope import CloudEvent, payload_to_dict
 from aftercare_platform.clock import FakeClock
 from aftercare_platform.testing.handlers import ServiceBench, sqlite_service
+from notify.adapters.notices import notice_from_event
 from notify.bootstrap import definition
+from notify.default_templates import default_template
 from notify.directory import DirectoryUnavailable
 from notify.domain.notice import Notice, NotifyAction
-from notify.domain.recipients import Recipient, StaffMember, supervisors_on_duty
+from notify.domain.recipients import Recipient, StaffMember, on_duty_of_tier, supervisors_on_duty
+from notify.domain.rules import RuleBook, Target
 from notify.domain.vocabulary import Channel, Role
 from notify.handlers import NotifyHandlers, PlanningSettings
+from notify.templating import TemplateKey, render
 from sqlalchemy import text
 
 from .conftest import T0, notice, person
@@ -37,6 +43,25 @@ def test_no_supervisor_on_duty_means_every_supervisor_of_the_region_not_nobody()
     assert supervisors_on_duty([SUP_2, SUP_1, ENGINEER], set(), "east") == [SUP_1, SUP_2]
     inactive = replace(SUP_1, active=False)
     assert supervisors_on_duty([inactive, SUP_2], {"sup-1"}, "east") == [SUP_2]
+
+
+def test_other_roles_are_whoever_of_their_tier_is_on_duty() -> None:
+    desk = StaffMember("desk-1", "Desk", "desk_agent", ("east",))
+    off = StaffMember("desk-2", "Desk Two", "desk_agent", ("east",))
+    assert on_duty_of_tier([desk, off, ENGINEER], {"desk-1", "eng-1"}, "desk_agent") == [desk]
+    assert on_duty_of_tier([desk], set(), "desk_agent") == []
+
+
+def test_a_case_nobody_can_take_alerts_the_supervisor() -> None:
+    alert = dispatch_events.DispatchSupervisorAlert(case_id="case-1", case_number="EA-1", region="east",
+                                                    company_id="company-a", reason="no engineer covers category G")
+    found = notice_from_event(CloudEvent("aftercare.dispatch.supervisor_alert.v1", "/services/dispatch", "case-1",
+                                         "east", payload_to_dict(alert)))
+    assert RuleBook().targets(found).by_role == (Target(Role.SUPERVISOR, Channel.SMS),
+                                                 Target(Role.SUPERVISOR, Channel.EMAIL))
+    text = render(default_template(TemplateKey("dispatch.supervisor_alert", Channel.SMS, "en")),
+                  found.template_context()).text
+    assert "EA-1" in text and "category G" in text
 
 
 class Dispatch:

@@ -15,10 +15,13 @@ from aftercare_platform.contracts import EnumMap
 from notify.directory import DirectoryUnavailable
 from notify.domain.notice import Notice
 from notify.domain.quiet_hours import QuietHours
-from notify.domain.recipients import Recipient, StaffMember, supervisors_on_duty
+from notify.domain.recipients import Recipient, StaffMember, on_duty_of_tier, supervisors_on_duty
 from notify.domain.vocabulary import Role
 
 TIERS = EnumMap.words(pb.EngineerTier)
+# the roles that mean "whoever of this tier is on duty in the case's region" (as dispatch resolves them)
+ON_DUTY_TIERS = {Role.DESK_AGENT: "desk_agent", Role.EXPERT_PANEL: "expert", Role.FIELD_TEAM: "field_engineer",
+                 Role.RMA_ADMIN: "rma_administrator", Role.VENDOR_CONTACT: "vendor_contact"}
 # answers that say "dispatch is not there now", not "there is nobody"
 _AWAY = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.RESOURCE_EXHAUSTED,
          grpc.StatusCode.UNKNOWN, grpc.StatusCode.INTERNAL, grpc.StatusCode.CANCELLED}
@@ -43,6 +46,8 @@ class DispatchStaff:
                 members = await self._assignee(notice.assignee_id)
             elif role is Role.SUPERVISOR:
                 members = await self._supervisors(notice.region)
+            elif role in ON_DUTY_TIERS:
+                members = await self._on_duty(notice.region, ON_DUTY_TIERS[role])
             else:
                 return []
         except grpc.aio.AioRpcError as error:
@@ -68,6 +73,13 @@ class DispatchStaff:
         engineers = await self._stub.ListEngineers(pb.ListEngineersRequest(region=region), timeout=self._timeout)
         duty = await self._stub.WhoIsOnDuty(pb.WhoIsOnDutyRequest(region=region), timeout=self._timeout)
         return supervisors_on_duty([member_of(e) for e in engineers.engineers], set(duty.engineer_ids), region)
+
+    async def _on_duty(self, region: str, tier: str) -> list[StaffMember]:
+        if not region:
+            return []
+        engineers = await self._stub.ListEngineers(pb.ListEngineersRequest(region=region), timeout=self._timeout)
+        duty = await self._stub.WhoIsOnDuty(pb.WhoIsOnDutyRequest(region=region), timeout=self._timeout)
+        return on_duty_of_tier([member_of(e) for e in engineers.engineers], set(duty.engineer_ids), tier)
 
     def _recipient(self, member: StaffMember) -> Recipient:
         return Recipient(f"staff:{member.staff_id}", member.name or member.staff_id, None, member.phone,

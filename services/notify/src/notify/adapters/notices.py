@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from aftercare.cases.v1 import cases_pb2
 from aftercare.cases.v1 import events_pb2 as case_events
+from aftercare.dispatch.v1 import events_pb2 as dispatch_events
 from aftercare.sla.v1 import events_pb2 as sla_events
 from aftercare.sla.v1 import sla_pb2
 from aftercare.survey.v1 import survey_pb2
@@ -22,7 +23,8 @@ from google.protobuf.message import Message
 from notify.domain.notice import Contact, Notice, NotifyAction
 from notify.domain.vocabulary import Channel, Role
 
-_MODULES = {"case": (case_events, "Case"), "sla": (sla_events, "Sla"), "survey": (survey_pb2, "Survey")}
+_MODULES = {"case": (case_events, "Case"), "sla": (sla_events, "Sla"), "survey": (survey_pb2, "Survey"),
+            "dispatch": (dispatch_events, "Dispatch")}
 # the payload's enum values (proto JSON names) in their one short spelling
 ACTION_KINDS = EnumMap.words(sla_pb2.ActionKind)
 ROLES = EnumMap.words(sla_pb2.NotifyRole)

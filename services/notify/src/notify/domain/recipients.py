@@ -50,3 +50,9 @@ def supervisors_on_duty(members: list[StaffMember], on_duty: set[str], region: s
     supervisors = [m for m in members if m.tier == "supervisor" and region in m.regions and m.active]
     on = [m for m in supervisors if m.staff_id in on_duty]
     return sorted(on or supervisors, key=lambda m: m.staff_id)
+
+
+def on_duty_of_tier(members: list[StaffMember], on_duty: set[str], tier: str) -> list[StaffMember]:
+    """The desk agents, experts, field engineers, RMA administrators or vendor contacts on duty now."""
+    return sorted((m for m in members if m.tier == tier and m.active and m.staff_id in on_duty),
+                  key=lambda m: m.staff_id)

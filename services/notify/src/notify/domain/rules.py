@@ -43,6 +43,8 @@ DEFAULT_RULES: tuple[Rule, ...] = (
     # complaints and escalations reach the region's supervisor on duty by both channels at once
     Rule("case.complaint_filed", (Role.SUPERVISOR,), SMS_AND_EMAIL, customer_facing=False),
     Rule("case.vendor_escalation_confirmed", (Role.VENDOR_CONTACT, Role.SUPERVISOR), (Channel.EMAIL,), False),
+    # a case no engineer can take (dispatch's alert): the region's supervisor on duty, at once
+    Rule("dispatch.supervisor_alert", (Role.SUPERVISOR,), SMS_AND_EMAIL, customer_facing=False),
     # SLA events without policy actions fall back to these
     Rule("sla.warning", (Role.ASSIGNEE,), SMS_AND_EMAIL, customer_facing=False),
     Rule("sla.breached", (Role.SUPERVISOR,), SMS_AND_EMAIL, customer_facing=False),
