@@ -4,6 +4,7 @@ ListEngineers, WhoIsOnDuty), with their phone, e-mail and language. dispatch unr
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -18,13 +19,14 @@ from notify.domain.quiet_hours import QuietHours
 from notify.domain.recipients import Recipient, StaffMember, on_duty_of_tier, supervisors_on_duty
 from notify.domain.vocabulary import Role
 
+log = logging.getLogger(__name__)
 TIERS = EnumMap.words(pb.EngineerTier)
 # the roles that mean "whoever of this tier is on duty in the case's region" (as dispatch resolves them)
 ON_DUTY_TIERS = {Role.DESK_AGENT: "desk_agent", Role.EXPERT_PANEL: "expert", Role.FIELD_TEAM: "field_engineer",
                  Role.RMA_ADMIN: "rma_administrator", Role.VENDOR_CONTACT: "vendor_contact"}
-# answers that say "dispatch is not there now", not "there is nobody"
-_AWAY = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.RESOURCE_EXHAUSTED,
-         grpc.StatusCode.UNKNOWN, grpc.StatusCode.INTERNAL, grpc.StatusCode.CANCELLED}
+# answers that say "there is nobody to ask about" (a region or id dispatch cannot take); every other failure
+# (dispatch down, slow, refusing our token) is waited out: the role is planned again once dispatch answers
+_NOBODY = {grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND}
 
 
 def member_of(engineer: pb.Engineer) -> StaffMember:
@@ -51,9 +53,11 @@ class DispatchStaff:
             else:
                 return []
         except grpc.aio.AioRpcError as error:
-            if error.code() in _AWAY:
+            if error.code() not in _NOBODY:
                 raise DirectoryUnavailable(f"dispatch: {error.code().name} {error.details()}") from error
-            raise
+            log.warning("dispatch knows no %s for %s (case %s): %s", role, notice.region, notice.case_number,
+                        error.details())
+            return []
         return [self._recipient(m) for m in members]
 
     async def _assignee(self, engineer_id: str) -> list[StaffMember]:
