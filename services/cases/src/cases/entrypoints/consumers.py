@@ -39,6 +39,8 @@ from google.protobuf.duration_pb2 import Duration
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from cases.domain.vocabulary import Visibility
+from cases.entrypoints.notification_events import notification_events
+from cases.entrypoints.survey_events import survey_events
 from cases.handlers import CaseHandlers
 
 log = logging.getLogger(__name__)
@@ -166,4 +168,4 @@ def sla_events(handlers: CaseHandlers) -> EventSubscription:
 
 
 def subscriptions(handlers: CaseHandlers) -> list[EventSubscription]:
-    return [sla_events(handlers)]
+    return [sla_events(handlers), notification_events(handlers), survey_events(handlers)]
