@@ -40,4 +40,6 @@ definition = ServiceDefinition(
     build=build,
     # the services its pages call and whose events feed its queue start first
     start_after=("cases", "intake", "sla-timer", "dispatch"),
+    front_door=("/login", "the agent console and the customer portal; on an empty database "
+                          "`uv run python -m console.demo` adds demo data"),
 )

@@ -29,6 +29,6 @@ class ConsoleSettings(ServiceSettings):
     oidc_client_id: str = ""
     oidc_client_secret: str = ""
     # where the browser reaches the console (the redirect URI is built from it)
-    public_url: str = "http://127.0.0.1:8008"
+    public_url: str = "http://localhost:8008"
     # how often the queue page re-reads when no notification came (a lost NOTIFY is healed)
     queue_refresh_seconds: float = Field(default=15.0, gt=0)

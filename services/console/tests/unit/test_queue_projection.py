@@ -52,7 +52,7 @@ async def test_events_build_the_queue_in_urgency_order_within_each_readers_scope
     assert await bench.deliver(on_clock, event)
     assert not await bench.deliver(on_clock, event)  # a redelivery is absorbed by the inbox
     rows = await reads.queue(AGENT, QueueFilter())
-    assert [(r.case_number, r.urgency) for r in rows][0] == ("EA-1", Urgency.WARNED)
+    assert (rows[0].case_number, rows[0].urgency) == ("EA-1", Urgency.WARNED)
     assert rows[0].next_deadline == NOW + timedelta(minutes=30)
 
     customer = Principal("alice", Role.CUSTOMER, company_id="boreal")

@@ -19,12 +19,12 @@ class DemoUser:
 
 
 DEMO_USERS: tuple[DemoUser, ...] = (
-    DemoUser("agent-li", "李娜 (agent)", "agent"),
-    DemoUser("eng-wang", "王强 (engineer)", "engineer"),
-    DemoUser("eng-zhao", "赵敏 (engineer)", "engineer"),
-    DemoUser("sup-chen", "陈静 (supervisor)", "supervisor"),
-    DemoUser("cust-acme", "Alice (ACME customer)", "customer", ACME),
-    DemoUser("cust-boreal", "Bob (Boreal customer)", "customer", BOREAL),
+    DemoUser("agent-li", "李娜", "agent"),
+    DemoUser("eng-wang", "王强", "engineer"),
+    DemoUser("eng-zhao", "赵敏", "engineer"),
+    DemoUser("sup-chen", "陈静", "supervisor"),
+    DemoUser("cust-acme", "Alice Wu", "customer", ACME),
+    DemoUser("cust-boreal", "Bob Lin", "customer", BOREAL),
 )
 
 
