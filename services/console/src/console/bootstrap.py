@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aftercare_platform.db.listen import ChannelListener
 from aftercare_platform.service.definition import Infrastructure, ServiceDefinition, ServiceParts
 
@@ -16,6 +18,10 @@ from console.reads import ConsoleReads
 from console.settings import ConsoleSettings
 
 
+def health_only(server: Any) -> None:
+    """The console has no gRPC API: its gRPC port serves the health protocol (the startup probe) only."""
+
+
 async def build(infra: Infrastructure[ConsoleSettings]) -> ServiceParts:
     handlers = ConsoleHandlers(infra.database)
     services = Services(infra.settings, infra.telemetry)
@@ -24,6 +30,7 @@ async def build(infra: Infrastructure[ConsoleSettings]) -> ServiceParts:
     # after a reconnection the pages re-read too: a notification sent meanwhile is lost
     listener = ChannelListener.on(infra.database, QUEUE_CHANGED, signal.notify, on_connected=signal.notify)
     return ServiceParts(
+        grpc_servicers=[health_only],
         http_routers=[assets.router(), sign_in.router(web, OidcClient(infra.settings)), desk_pages.router(web),
                       case_pages.router(web), live.router(web, signal)],
         subscriptions=subscriptions(handlers),

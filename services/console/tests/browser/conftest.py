@@ -23,6 +23,7 @@ from aftercare.sla.v1 import sla_pb2_grpc
 from aftercare_platform.auth.tokens import mint_token
 from aftercare_platform.settings import ServiceSettings
 from aftercare_platform.testing.infra import Servers, create_database, drop_database
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 from playwright.async_api import Browser, Page, async_playwright
 
 from .stack import Process
@@ -56,7 +57,7 @@ policies:
 
 
 def metadata(subject: str, role: str, company: str | None = None) -> list[tuple[str, str]]:
-    token = mint_token(SETTINGS, subject, role, company=company, regions=[] if company else [REGION])
+    token = mint_token(SETTINGS, subject, role, company=company, regions=[] if company else [REGION], name="管理员")
     return [("authorization", f"Bearer {token}")]
 
 
@@ -118,13 +119,16 @@ async def stack(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> A
     console = Process("console", {**common, "cases_grpc_target": cases.target, "intake_grpc_target": intake.target,
                                   "sla_grpc_target": sla.target, "dispatch_grpc_target": "127.0.0.1:1",
                                   "queue_refresh_seconds": "60", "call_timeout_seconds": "5"}, logs)
-    console.configure(public_url=f"http://localhost:{console.http_port}")
+    console.configure(public_url=f"http://localhost:{console.http_port}",
+                      intake_http_url=f"http://127.0.0.1:{intake.http_port}")
     processes = [console, intake, sla, cases]
     channels: list[grpc.aio.Channel] = []
     try:
         await cases.start()
         await asyncio.gather(sla.start(), intake.start(), console.start())
-        channels = [grpc.aio.insecure_channel(p.target) for p in (cases, sla, intake)]
+        channels = [grpc.aio.insecure_channel(p.target) for p in (cases, sla, intake, console)]
+        health = await health_pb2_grpc.HealthStub(channels[3]).Check(health_pb2.HealthCheckRequest(service=""))
+        assert health.status == health_pb2.HealthCheckResponse.SERVING  # the startup probe's check
         await sla_pb2_grpc.SlaServiceStub(channels[1]).ImportPolicySet(
             sla_pb.ImportPolicySetRequest(yaml=POLICY, replace=False), metadata=ADMIN)
         print(await _demo_data({**console.env, "AFTERCARE_DISPATCH_GRPC_TARGET": "127.0.0.1:1"}))

@@ -7,11 +7,12 @@ from collections.abc import AsyncIterator
 from typing import Any, TypeVar
 
 import grpc
+import httpx
 from aftercare.cases.v1 import cases_pb2_grpc
 from aftercare.dispatch.v1 import dispatch_pb2_grpc
 from aftercare.intake.v1 import intake_pb2_grpc
 from aftercare.sla.v1 import sla_pb2_grpc
-from aftercare_platform.errors import Unavailable
+from aftercare_platform.errors import FieldViolation, InvalidArgument, Unavailable
 from aftercare_platform.servers.grpc_client import create_channel, reconnect_options
 from aftercare_platform.servers.grpc_errors import domain_error_from_rpc_error
 from aftercare_platform.telemetry.setup import Telemetry
@@ -36,6 +37,7 @@ class Services:
         self.intake = intake_pb2_grpc.IntakeServiceStub(intake)
         self.sla = sla_pb2_grpc.SlaServiceStub(sla)
         self.dispatch = dispatch_pb2_grpc.DispatchServiceStub(dispatch)
+        self._http = httpx.AsyncClient(base_url=settings.intake_http_url, timeout=settings.call_timeout_seconds)
 
     async def call(self, method: Any, request: Message, token: str) -> Any:
         try:
@@ -54,7 +56,23 @@ class Services:
         finally:
             call.cancel()
 
+    async def web_form(self, report: dict[str, Any]) -> str:
+        """A customer's report through intake's web form (the customers' channel); the receipt id."""
+        try:
+            answer = await self._http.post("/v1/intake/web-form", json=report)
+        except httpx.HTTPError as failed:
+            raise Unavailable(f"intake's web form did not answer: {failed}") from None
+        if answer.status_code >= 400:
+            problem = answer.json() if answer.headers.get("content-type", "").endswith("json") else {}
+            violations = [FieldViolation(str(v.get("field", "")), str(v.get("description", "")))
+                          for v in problem.get("errors", problem.get("violations", [])) if isinstance(v, dict)]
+            detail = str(problem.get("detail") or answer.text[:200])
+            raise (Unavailable(detail) if answer.status_code >= 500 or answer.status_code == 429
+                   else InvalidArgument(detail, violations=violations))
+        return str(answer.json()["receipt_id"])
+
     async def close(self) -> None:
+        await self._http.aclose()
         for channel in self._channels:
             await channel.close()
 

@@ -14,6 +14,7 @@ from aftercare_platform.errors import DomainError, FailedPrecondition, InvalidAr
 from aftercare_platform.servers.http_guard import accepts
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from google.protobuf.json_format import MessageToDict
 
 from console.adapters.vocabulary import PRIORITIES, SEVERITIES
 from console.entrypoints.case_forms import ACTIONS, offered
@@ -105,7 +106,9 @@ def router(web: Web) -> APIRouter:
                 partner_request_id=values.get("request_id", ""),
                 reporter=intake_pb.Reporter(name=values.get("name", "").strip(), phone=values.get("phone", "").strip(),
                                             email=values.get("email", "").strip()),
-                hints=intake_pb.ReportHints(company=values.get("company", "").strip(),
+                # a customer reports for its own company only, whatever the form says
+                hints=intake_pb.ReportHints(company=(viewer.principal.company_id or "") if customer
+                                            else values.get("company", "").strip(),
                                             serial_number=values.get("serial", "").strip(),
                                             manufacturer=values.get("manufacturer", "").strip()),
                 summary=values.get("summary", "").strip(), description=values.get("description", "").strip(),
@@ -115,8 +118,11 @@ def router(web: Web) -> APIRouter:
 
             async def perform(request_id: str) -> str:
                 nonlocal receipt_id
-                answer = await web.services.call(web.services.intake.SubmitCase, submit, viewer.token)
-                receipt_id = str(answer.receipt.receipt_id)
+                if customer:
+                    receipt_id = await web.services.web_form(web_form_report(submit))
+                else:
+                    answer = await web.services.call(web.services.intake.SubmitCase, submit, viewer.token)
+                    receipt_id = str(answer.receipt.receipt_id)
                 return receipt_id
 
             if not await web.once(viewer, values, "new_case", "", perform):
@@ -141,6 +147,15 @@ def router(web: Web) -> APIRouter:
                           priority_reason=ident.priority_reason)
 
     return pages
+
+
+def web_form_report(submit: intake_pb.SubmitCaseRequest) -> dict[str, Any]:
+    """The report as intake's web form takes it (JSON, short forms)."""
+    report = MessageToDict(submit, preserving_proto_field_name=True)
+    severity = SEVERITIES.short(submit.stated_severity, "severity")
+    return {"reporter": report.get("reporter", {}), "hints": report.get("hints", {}),
+            "summary": submit.summary or None, "description": submit.description,
+            **({"severity": severity} if severity else {})}
 
 
 async def _settled_receipt(web: Web, viewer: Viewer, receipt_id: str) -> Any:
