@@ -38,7 +38,7 @@ class Process:
     def configure(self, **settings: str) -> None:
         self.env.update({f"AFTERCARE_{k.upper()}": v for k, v in settings.items()})
 
-    async def start(self, within: float = 90) -> None:
+    async def start(self, within: float = 240) -> None:
         with self.log.open("ab") as log:
             self.process = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", self.module, env=self.env, stdin=asyncio.subprocess.DEVNULL,

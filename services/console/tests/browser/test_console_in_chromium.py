@@ -71,6 +71,20 @@ async def test_an_engineer_resolves_with_a_fault_report_and_the_customer_confirm
     await engineer.get_by_label("What the customer is told").fill("Looking at it now")
     await engineer.get_by_role("button", name="Acknowledge").click()
     await expect(engineer.locator("#case-status")).to_have_text("in progress")
+    # a remote session needs the customer's permission: refused in place, then recorded with its command log
+    activity = engineer.locator("#form-activity")
+    await activity.get_by_label("Kind").select_option("remote_session")
+    await activity.get_by_label("Summary").fill("Checked the RAID controller remotely")
+    await activity.get_by_label("Command log (one per line)").fill("megacli -PDList -aALL\nmegacli -LDInfo -Lall")
+    await activity.get_by_role("button", name="Record activity").click()
+    await expect(engineer.locator("#form-activity [role=alert]")).to_contain_text("permission")
+    activity = engineer.locator("#form-activity")
+    await activity.get_by_label("Kind").select_option("remote_session")
+    await activity.get_by_label("Summary").fill("Checked the RAID controller remotely")
+    await activity.get_by_label("The customer gave permission").check()
+    await activity.get_by_label("Command log (one per line)").fill("megacli -PDList -aALL\nmegacli -LDInfo -Lall")
+    await activity.get_by_role("button", name="Record activity").click()
+    await expect(engineer.get_by_text("Checked the RAID controller remotely")).to_be_visible()
     # a fault report without its prevention part is refused in place, naming the field
     form = engineer.locator("#form-resolve")
     await form.get_by_label("Cause").fill("Disk 2 failed")
@@ -162,6 +176,9 @@ async def test_the_zh_cn_pages_have_no_untranslated_strings(stack: Stack, browse
         leaked = [word for word in english if word in text]
         assert not leaked, f"{path} shows untranslated words: {leaked}"
         await shoot(page, name)
+    csv = await page.request.get(f"{stack.console_url}/reports/compliance.csv")
+    assert csv.status == 200 and csv.headers["content-type"].startswith("text/csv")
+    assert (await csv.text()).splitlines()[0] == "priority,clock,month,region,company_id,met,breached,percent"
     login = await browser.new_page(locale="zh-CN")
     await login.goto(f"{stack.console_url}/login")
     assert "开发环境登录" in await login.locator("body").inner_text()

@@ -8,6 +8,7 @@ from typing import Any
 
 from aftercare.cases.v1 import cases_pb2 as cases_pb
 from aftercare.common.v1.common_pb2 import PageRequest
+from aftercare.dispatch.v1 import dispatch_pb2 as dispatch_pb
 from aftercare.intake.v1 import intake_pb2 as intake_pb
 from aftercare.sla.v1 import sla_pb2 as sla_pb
 from aftercare_platform.errors import DomainError, FailedPrecondition, InvalidArgument, NotFound
@@ -47,7 +48,8 @@ def router(web: Web) -> APIRouter:
                 case_id=case.case_id), viewer.token)).case_sla)
         except DomainError:
             clocks = None  # the page still serves: the panel says the clocks are unavailable
-        return web.render(request, "case.html", viewer, status=status, case=case_view(case),
+        why = None if viewer.is_customer or not case.assignee_id else await _why_engineer(web, viewer, case.case_id)
+        return web.render(request, "case.html", viewer, status=status, case=case_view(case), why=why,
                           timeline=[entry_view(e) for e in timeline.entries], clocks=clocks,
                           forms=offered(list(case.allowed_actions), viewer.is_customer), errors=errors or {})
 
@@ -147,6 +149,19 @@ def router(web: Web) -> APIRouter:
                           priority_reason=ident.priority_reason)
 
     return pages
+
+
+async def _why_engineer(web: Web, viewer: Viewer, case_id: str) -> dict[str, str] | None:
+    """Dispatch's latest decision on the case (who, by which rule, why); None when dispatch cannot say."""
+    try:
+        answer = await web.services.call(web.services.dispatch.ExplainAssignment,
+                                         dispatch_pb.ExplainAssignmentRequest(case_id=case_id), viewer.token)
+    except DomainError:
+        return None
+    if not answer.decisions:
+        return None
+    latest = answer.decisions[-1]
+    return {"engineer": latest.chosen_engineer_id, "rule": latest.rule, "summary": latest.summary}
 
 
 def web_form_report(submit: intake_pb.SubmitCaseRequest) -> dict[str, Any]:
