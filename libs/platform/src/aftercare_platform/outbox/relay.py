@@ -24,6 +24,7 @@ from sqlalchemy import BigInteger, any_, bindparam, delete, select, text, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from aftercare_platform.bus import topology
 from aftercare_platform.bus.ports import Broker, OutgoingMessage, PublishFailed
 from aftercare_platform.db.statements import is_postgres
 from aftercare_platform.db.unit_of_work import Database
@@ -218,12 +219,15 @@ class OutboxRelay:
     def _message_of(self, row: Any) -> OutgoingMessage:
         """The row as a message, with a PRODUCER span continuing the trace that wrote it."""
         stored_headers = row.headers if isinstance(row.headers, dict) else orjson.loads(row.headers)
+        # named and described as the OpenTelemetry messaging conventions say: "publish <exchange>", type send
         with _tracer.start_as_current_span(
-            f"{row.routing_key} publish",
+            f"publish {topology.EVENTS_EXCHANGE}",
             context=propagate.extract(stored_headers),
             kind=SpanKind.PRODUCER,
-            attributes={"messaging.system": "rabbitmq", "messaging.message.id": str(row.event_id),
-                        "messaging.operation.type": "publish"},
+            attributes={"messaging.system": "rabbitmq", "messaging.destination.name": topology.EVENTS_EXCHANGE,
+                        "messaging.rabbitmq.destination.routing_key": row.routing_key,
+                        "messaging.message.id": str(row.event_id), "messaging.operation.name": "publish",
+                        "messaging.operation.type": "send", "cloudevents.event_type": row.event_type},
         ):
             headers: dict[str, str] = {}
             propagate.inject(headers)
