@@ -7,6 +7,7 @@ from aftercare_platform.service.definition import GrpcServicer, Infrastructure, 
 
 from dispatch.adapters.case_gateway import GrpcCases
 from dispatch.adapters.tables import metadata
+from dispatch.assignment_handlers import AssignmentHandlers
 from dispatch.entrypoints.consumers import subscriptions
 from dispatch.entrypoints.grpc_api import DispatchServicer
 from dispatch.entrypoints.http_api import dispatch_router
@@ -16,6 +17,7 @@ from dispatch.loaner_handlers import LoanerHandlers
 from dispatch.rma_handlers import RmaHandlers
 from dispatch.settings import DispatchSettings
 from dispatch.stock_handlers import StockHandlers
+from dispatch.vendor_handlers import VendorHandlers
 from dispatch.visit_handlers import VisitHandlers
 
 
@@ -28,7 +30,9 @@ async def build(infra: Infrastructure[DispatchSettings]) -> ServiceParts:
     handlers = DispatchHandlers(infra.database, cases, time_zone=settings.default_time_zone)
     loaners = LoanerHandlers(infra.database, cases)
     servicer = DispatchServicer(handlers, VisitHandlers(infra.database, cases), loaners,
-                                RmaHandlers(infra.database, cases), StockHandlers(infra.database, settings.region))
+                                RmaHandlers(infra.database, cases), StockHandlers(infra.database, settings.region),
+                                AssignmentHandlers(infra.database, cases, handlers),
+                                VendorHandlers(infra.database, cases))
     return ServiceParts(
         grpc_servicers=[GrpcServicer(dispatch_pb2_grpc.add_DispatchServiceServicer_to_server, servicer)],
         http_routers=[dispatch_router(handlers)],

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -21,15 +22,25 @@ from aftercare.dispatch.v1 import events_pb2 as ev
 from aftercare_platform.db.unit_of_work import Database, UnitOfWork
 from aftercare_platform.errors import NotFound
 
-from dispatch.adapters import proto_mapping as mapping
 from dispatch.adapters import store
 from dispatch.adapters.case_gateway import CaseFacts, CasesPort, CasesRefused
+from dispatch.adapters.people_mapping import (
+    engineer_from_document,
+    engineer_from_proto,
+    engineer_to_proto,
+    team_from_document,
+    team_from_proto,
+    team_message_from_document,
+    team_to_proto,
+)
+from dispatch.adapters.proto_values import document, stamp
+from dispatch.adapters.roster_mapping import roster_from_proto, roster_message_from_document
 from dispatch.adapters.tables import engineers as engineers_table
 from dispatch.adapters.tables import rosters as rosters_table
 from dispatch.adapters.tables import teams as teams_table
-from dispatch.domain.people import Engineer
+from dispatch.domain.people import Engineer, Team, with_team_accounts
 from dispatch.domain.rosters import DutyAnswer, Handover, Roster, handovers, on_duty, who_is_on_duty
-from dispatch.domain.routing import CaseToRoute, DutyView, route
+from dispatch.domain.routing import CaseToRoute, DutyView, Workload, route
 from dispatch.domain.sla_actions import Firing, SlaAction, supervisors_on_duty, without_assignee
 from dispatch.domain.vocabulary import EngineerTier
 
@@ -46,6 +57,15 @@ ROLE_TIERS = {
 }
 
 
+@dataclass(frozen=True)
+class RoutingView:
+    engineers: list[Engineer]
+    teams: list[Team]
+    duty: DutyView
+    workload: Workload
+    day: str  # the region's local date
+
+
 class DispatchHandlers:
     def __init__(self, database: Database, cases: CasesPort, *, time_zone: str = "Asia/Shanghai") -> None:
         self._db = database
@@ -60,9 +80,9 @@ class DispatchHandlers:
     # ---- people and rosters -------------------------------------------------------------------
 
     async def put_engineer(self, message: pb.Engineer) -> Engineer:
-        engineer = mapping.engineer_from_proto(message)
+        engineer = engineer_from_proto(message)
         async with self._db.unit_of_work() as uow:
-            doc = mapping.document(mapping.engineer_to_proto(engineer))
+            doc = document(engineer_to_proto(engineer))
             await store.put_engineer(uow, engineer.id, engineer.subject, doc, uow.clock.now())
         return engineer
 
@@ -71,32 +91,32 @@ class DispatchHandlers:
             doc = await store.get_document(uow, engineers_table, engineer_id)
         if doc is None:
             raise NotFound(f"no engineer {engineer_id!r}", engineer_id=engineer_id)
-        return mapping.engineer_from_document(doc)
+        return engineer_from_document(doc)
 
     async def engineers(self, region: str = "") -> list[Engineer]:
         async with self._db.unit_of_work() as uow:
             return await self._engineers(uow, region)
 
     async def _engineers(self, uow: UnitOfWork, region: str) -> list[Engineer]:
-        found = [mapping.engineer_from_document(d) for d in await store.all_documents(uow, engineers_table)]
+        found = [engineer_from_document(d) for d in await store.all_documents(uow, engineers_table)]
         return [e for e in found if not region or region in e.regions]
 
     async def put_team(self, message: pb.Team) -> pb.Team:
-        team = mapping.team_from_proto(message)
-        stored = mapping.team_to_proto(team)
+        team = team_from_proto(message)
+        stored = team_to_proto(team)
         async with self._db.unit_of_work() as uow:
-            await store.put_team(uow, team.id, team.region, mapping.document(stored), uow.clock.now())
+            await store.put_team(uow, team.id, team.region, document(stored), uow.clock.now())
         return stored
 
     async def teams(self, region: str = "") -> list[pb.Team]:
         async with self._db.unit_of_work() as uow:
             docs = await store.all_documents(uow, teams_table, region)
-        return [mapping.team_message_from_document(d) for d in docs]
+        return [team_message_from_document(d) for d in docs]
 
     async def put_roster(self, message: pb.Roster) -> pb.Roster:
-        roster = mapping.roster_from_proto(message)  # validates every field before anything is stored
+        roster = roster_from_proto(message)  # validates every field before anything is stored
         async with self._db.unit_of_work() as uow:
-            await store.put_roster(uow, roster.id, roster.region, roster.team, mapping.document(message),
+            await store.put_roster(uow, roster.id, roster.region, roster.team, document(message),
                                    uow.clock.now())
         return message
 
@@ -105,19 +125,19 @@ class DispatchHandlers:
             doc = await store.get_document(uow, rosters_table, roster_id)
         if doc is None:
             raise NotFound(f"no roster {roster_id!r}", roster_id=roster_id)
-        return mapping.roster_message_from_document(doc)
+        return roster_message_from_document(doc)
 
     async def roster(self, roster_id: str) -> Roster:
-        return mapping.roster_from_proto(await self.roster_message(roster_id))
+        return roster_from_proto(await self.roster_message(roster_id))
 
     async def roster_messages(self, region: str = "") -> list[pb.Roster]:
         async with self._db.unit_of_work() as uow:
             docs = await store.all_documents(uow, rosters_table, region)
-        return [mapping.roster_message_from_document(d) for d in docs]
+        return [roster_message_from_document(d) for d in docs]
 
     async def _rosters(self, uow: UnitOfWork, region: str) -> list[Roster]:
         docs = await store.all_documents(uow, rosters_table, region)
-        return [mapping.roster_from_proto(mapping.roster_message_from_document(d)) for d in docs]
+        return [roster_from_proto(roster_message_from_document(d)) for d in docs]
 
     async def who_is_on_duty(self, region: str, team: str, at: datetime | None) -> tuple[datetime, list[DutyAnswer]]:
         async with self._db.unit_of_work() as uow:
@@ -155,20 +175,26 @@ class DispatchHandlers:
         absent = {a.engineer_id for r in rosters for a in r.absences if a.start <= at < a.end}
         return DutyView(frozenset(e for answer in answers for e in answer.engineer_ids), frozenset(absent))
 
+    async def routing_view(self, uow: UnitOfWork, region: str, at: datetime) -> RoutingView:
+        """Everything a decision in `region` reads, under the region's lock (key-account teams applied)."""
+        await store.lock_region(uow, region)
+        teams = [team_from_document(d) for d in await store.all_documents(uow, teams_table)]
+        engineers = with_team_accounts(await self._engineers(uow, region), teams)
+        duty = await self._duty(uow, region, at)
+        day = self._day(at)
+        workload = await store.workload(uow, [e.id for e in engineers], day)
+        return RoutingView(engineers, teams, duty, workload, day)
+
     async def _route(self, uow: UnitOfWork, case: CaseToRoute, at: datetime, key: str, purpose: str,
                      previous: str | None) -> store.StoredDecision:
         """Decide under the region's lock and record it; the case's load moves to the chosen engineer now."""
-        await store.lock_region(uow, case.region)
-        engineers = await self._engineers(uow, case.region)
-        duty = await self._duty(uow, case.region, at)
-        day = self._day(at)
-        workload = await store.workload(uow, [e.id for e in engineers], day)
-        decision = route(case, engineers, duty, workload, at)
+        view = await self.routing_view(uow, case.region, at)
+        decision = route(case, view.engineers, view.duty, view.workload, at)
         stored = await store.record_decision(uow, key, purpose=purpose, decision=decision, case_id=case.case_id,
-                                             day=day, at=at, previous=previous)
+                                             day=view.day, at=at, previous=previous)
         if decision.chosen is not None and stored.chosen == decision.chosen:
-            view = await store.case_view_row(uow, case.case_id)
-            await store.note_case(uow, case_id=case.case_id, case_number=view.case_number if view else "",
+            row = await store.case_view_row(uow, case.case_id)
+            await store.note_case(uow, case_id=case.case_id, case_number=row.case_number if row else "",
                                   region=case.region, company_id=case.company_id, assignee_id=decision.chosen,
                                   open_=True, at=at)
         return stored
@@ -211,14 +237,14 @@ class DispatchHandlers:
             outer.emit("aftercare.dispatch.reassigned.v1", subject=facts.case_id, region=facts.region, data=(
                 ev.DispatchReassigned(
                     case_id=facts.case_id, case_number=facts.case_number, region=facts.region,
-                    company_id=facts.company_id, occurred_at=mapping.stamp(now), decision_key=stored.key,
+                    company_id=facts.company_id, occurred_at=stamp(now), decision_key=stored.key,
                     engineer_id=stored.chosen, previous_engineer_id=stored.previous, reason=reason,
                     instruction=ANSWER_AT_ONCE)))
         else:
             outer.emit("aftercare.dispatch.assigned.v1", subject=facts.case_id, region=facts.region, data=(
                 ev.DispatchAssigned(
                     case_id=facts.case_id, case_number=facts.case_number, region=facts.region,
-                    company_id=facts.company_id, occurred_at=mapping.stamp(now), decision_key=stored.key,
+                    company_id=facts.company_id, occurred_at=stamp(now), decision_key=stored.key,
                     engineer_id=stored.chosen, rule=stored.rule, summary=stored.summary)))
 
     async def _emit_desk_queue(self, uow: UnitOfWork, stored: store.StoredDecision, facts: CaseFacts) -> None:
@@ -226,7 +252,7 @@ class DispatchHandlers:
         engineers = await self._engineers(uow, facts.region)
         supervisors = supervisors_on_duty(engineers, await self._duty(uow, facts.region, now), facts.region)
         common = dict(case_id=facts.case_id, case_number=facts.case_number, region=facts.region,
-                      company_id=facts.company_id, occurred_at=mapping.stamp(now), decision_key=stored.key)
+                      company_id=facts.company_id, occurred_at=stamp(now), decision_key=stored.key)
         uow.emit("aftercare.dispatch.desk_queued.v1", subject=facts.case_id, region=facts.region,
                  data=ev.DispatchDeskQueued(**common, summary=stored.summary))  # type: ignore[arg-type]
         uow.emit("aftercare.dispatch.supervisor_alert.v1", subject=facts.case_id, region=facts.region,
@@ -298,7 +324,7 @@ class DispatchHandlers:
                 outer.emit("aftercare.dispatch.escalated.v1", subject=firing.case_id, region=region,
                            data=ev.DispatchEscalated(
                                case_id=firing.case_id, case_number=view.case_number if view else "", region=region,
-                               company_id=view.company_id if view else "", occurred_at=mapping.stamp(now),
+                               company_id=view.company_id if view else "", occurred_at=stamp(now),
                                decision_key=key, tiers=max(1, action.tiers), reason=reason))
 
     async def _resolve_roles(self, outer: UnitOfWork, firing: Firing, key: str, action: SlaAction, region: str,
@@ -324,7 +350,7 @@ class DispatchHandlers:
         outer.emit("aftercare.dispatch.roles_resolved.v1", subject=firing.case_id, region=region,
                    data=ev.DispatchRolesResolved(
                        case_id=firing.case_id, case_number=view.case_number if view else "", region=region,
-                       company_id=view.company_id if view else "", occurred_at=mapping.stamp(now), decision_key=key,
+                       company_id=view.company_id if view else "", occurred_at=stamp(now), decision_key=key,
                        roles={r: ev.RoleMembers(engineer_ids=ids) for r, ids in roles.items()}, trigger=label))
 
     # ---- the case view --------------------------------------------------------------------------

@@ -16,11 +16,12 @@ from aftercare_platform.auth.principal import Principal, Role
 from aftercare_platform.db.unit_of_work import Database, UnitOfWork
 from aftercare_platform.errors import PermissionDenied
 
-from dispatch.adapters import proto_mapping as mapping
 from dispatch.adapters import store
 from dispatch.adapters.case_gateway import CasesPort
 from dispatch.adapters.case_snapshot import actor_message, case_for_work, event_head, snapshot_of, within_reach
+from dispatch.adapters.proto_values import document, stamp
 from dispatch.adapters.tables import engineers as engineers_table
+from dispatch.adapters.visit_mapping import visit_from_document, visit_to_proto
 from dispatch.domain import visits as rules
 from dispatch.domain.visits import Visit
 
@@ -58,7 +59,7 @@ class VisitHandlers:
             uow.emit("aftercare.visit.planned.v1", subject=visit.case_id, region=snapshot["region"],
                      data=ev.VisitPlanned(**self._head(visit, snapshot, uow.clock.now(), principal),
                                           visit_id=visit.id, engineer_id=visit.engineer_id, site_id=visit.site,
-                                          planned_time=mapping.stamp(planned_for), parts=list(parts)))
+                                          planned_time=stamp(planned_for), parts=list(parts)))
         return visit
 
     async def start_travel(self, principal: Principal, visit_id: str) -> Visit:
@@ -97,10 +98,10 @@ class VisitHandlers:
 
     async def _load(self, uow: UnitOfWork, visit_id: str, principal: Principal) -> tuple[Visit, dict[str, Any]]:
         doc, snapshot = within_reach(await store.get_visit(uow, visit_id), principal, "visit", visit_id)
-        return mapping.visit_from_document(doc), snapshot
+        return visit_from_document(doc), snapshot
 
     async def _save(self, uow: UnitOfWork, visit: Visit, snapshot: dict[str, Any]) -> None:
-        doc = mapping.document(mapping.visit_to_proto(visit))
+        doc = document(visit_to_proto(visit))
         await store.put_visit(uow, visit.id, visit.case_id, visit.status.value, doc, snapshot, uow.clock.now())
 
     async def _own(self, uow: UnitOfWork, principal: Principal, visit: Visit) -> None:

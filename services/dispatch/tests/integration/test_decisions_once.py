@@ -119,10 +119,10 @@ async def test_a_routing_told_to_cases_then_lost_is_not_done_twice(database: Dat
     assert [(d.purpose, d.chosen, d.state) for d in decisions] == [("route", "eng-a", "done")]
 
     # the reassign action of a warning, delivered three times: one replacement
-    firing = Firing("case-1", "first_response", 1, "warning-1", (SlaAction("reassign"),))
+    firing = Firing("case-1", "FIRST_RESPONSE", 1, "warning-1", (SlaAction("reassign"),))
     for _ in range(3):
         async with database.unit_of_work() as uow:
-            await handlers.act_on_firing(uow, firing, "east", "warning 45m of first_response")
+            await handlers.act_on_firing(uow, firing, "east", "warning 45m of FIRST_RESPONSE")
     assert [c[:2] for c in cases.calls[2:]] == [("reassign", "eng-b")]
     assert await _outbox(database, "aftercare.dispatch.reassigned.v1") == 1
 

@@ -79,6 +79,9 @@ _REGISTERED: dict[str, type[Message]] = {
     "aftercare.loaner.due_soon.v1": dispatch_events.LoanerDueSoon,
     "aftercare.loaner.transferred.v1": dispatch_events.LoanerTransferred,
     "aftercare.stock.low.v1": dispatch_events.StockLow,
+    "aftercare.vendor.engaged.v1": dispatch_events.VendorEngaged,
+    "aftercare.vendor.responded.v1": dispatch_events.VendorResponded,
+    "aftercare.dispatch.expert_added.v1": dispatch_events.DispatchExpertAdded,
 }
 # read-only: a service adds its own types with `register`
 EVENT_MESSAGES: Mapping[str, type[Message]] = MappingProxyType(_REGISTERED)

@@ -22,7 +22,7 @@ from aftercare_platform.cli.grpc_connection import GrpcConnection as Connection
 from aftercare_platform.cli.grpc_connection import fail
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from dispatch.adapters.proto_mapping import stamp
+from dispatch.adapters.proto_values import stamp
 
 app = typer.Typer(help="Duty rosters and routing decisions (now, shifts, gaps, why).", no_args_is_help=True)
 

@@ -22,7 +22,7 @@ from aftercare_platform.bus.envelope import CloudEvent
 from aftercare_platform.db.unit_of_work import UnitOfWork
 from google.protobuf import json_format
 
-from dispatch.adapters import proto_mapping as mapping
+from dispatch.adapters.inbound_events import case_to_route, sla_firing
 from dispatch.handlers import DispatchHandlers
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ def subscriptions(handlers: DispatchHandlers) -> list[EventSubscription]:
                                          region=created.region, company_id=created.company_id,
                                          assignee_id=created.assignee_id, open_=True)
                 return
-            await handlers.route_new_case(uow, mapping.case_to_route(created), created.case_number)
+            await handlers.route_new_case(uow, case_to_route(created), created.case_number)
             return
         known = _CASE_STATE.get(event.type)
         if known is None:
@@ -76,7 +76,7 @@ def subscriptions(handlers: DispatchHandlers) -> list[EventSubscription]:
         m = _parse(event, sla_events.SlaBreached if breach else sla_events.SlaWarning)
         if not m.case_id:
             raise PermanentError(f"{event.type} {event.id} names no case")
-        firing, label = mapping.sla_firing(m, breach=breach)
+        firing, label = sla_firing(m, breach=breach)
         if firing.actions:
             await handlers.act_on_firing(uow, firing, m.region, label)
 

@@ -24,8 +24,10 @@ from fastapi import APIRouter, Body, Depends, Query, Response
 from google.protobuf import json_format
 from pydantic import BaseModel, Field
 
-from dispatch.adapters import proto_mapping as mapping
 from dispatch.adapters.ical import shifts_feed
+from dispatch.adapters.people_mapping import engineer_to_proto
+from dispatch.adapters.proto_values import document
+from dispatch.adapters.roster_mapping import roster_from_proto
 from dispatch.adapters.store import StoredDecision
 from dispatch.domain.rosters import DutyAnswer, Shift, coverage_gaps, shifts
 from dispatch.entrypoints.access import require_manager, require_region, require_staff
@@ -130,13 +132,13 @@ def dispatch_router(handlers: DispatchHandlers) -> APIRouter:
         """Create or replace an engineer (aftercare.dispatch.v1.Engineer as JSON)."""
         require_manager(principal)
         message = _parse({**body, "engineer_id": engineer_id}, pb.Engineer(), "engineer")
-        return mapping.document(mapping.engineer_to_proto(await handlers.put_engineer(message)))
+        return document(engineer_to_proto(await handlers.put_engineer(message)))
 
     @router.get("/engineers")
     async def list_engineers(principal: PrincipalDep, region: str = "") -> list[dict[str, Any]]:
         require_staff(principal)
         require_region(principal, region)
-        return [mapping.document(mapping.engineer_to_proto(e)) for e in await handlers.engineers(region)]
+        return [document(engineer_to_proto(e)) for e in await handlers.engineers(region)]
 
     @router.put("/rosters/{roster_id}")
     async def put_roster(principal: PrincipalDep, roster_id: str,
@@ -144,12 +146,12 @@ def dispatch_router(handlers: DispatchHandlers) -> APIRouter:
         """Create or replace a roster (aftercare.dispatch.v1.Roster as JSON)."""
         require_manager(principal)
         message = _parse({**body, "roster_id": roster_id}, pb.Roster(), "roster")
-        return mapping.document(await handlers.put_roster(message))
+        return document(await handlers.put_roster(message))
 
     @router.get("/rosters/{roster_id}")
     async def get_roster(principal: PrincipalDep, roster_id: str) -> dict[str, Any]:
         require_staff(principal)
-        return mapping.document(await handlers.roster_message(roster_id))
+        return document(await handlers.roster_message(roster_id))
 
     @router.get("/rosters/{roster_id}/gaps", response_model=list[GapOut])
     async def gaps(principal: PrincipalDep, roster_id: str, start: datetime,
@@ -188,7 +190,7 @@ def dispatch_router(handlers: DispatchHandlers) -> APIRouter:
         mine: list[Shift] = []
         for region in sorted(person.regions):
             for message in await handlers.roster_messages(region):
-                roster = mapping.roster_from_proto(message)
+                roster = roster_from_proto(message)
                 mine.extend(s for s in shifts(roster, moment - FEED_BACK, moment + FEED_AHEAD)
                             if s.engineer_id == engineer_id)
         feed = shifts_feed(f"{person.name or person.id} duty", sorted(mine, key=lambda s: s.start), moment)

@@ -12,6 +12,7 @@
 | case.closed | end every clock; case.cancelled: cancel every clock |
 | visit.requested / visit.checked_in | start / stop ON_SITE |
 | rma.repair_started | start LOANER; loaner.delivered or rma.fixed stop it |
+| vendor.engaged / vendor.responded | start / stop VENDOR_RESPONSE (the original vendor's underpinning contract) |
 Unknown event types map to no command.
 """
 
@@ -43,6 +44,8 @@ VISIT_CHECKED_IN = "aftercare.visit.checked_in.v1"
 RMA_REPAIR_STARTED = "aftercare.rma.repair_started.v1"
 LOANER_DELIVERED = "aftercare.loaner.delivered.v1"
 RMA_FIXED = "aftercare.rma.fixed.v1"
+VENDOR_ENGAGED = "aftercare.vendor.engaged.v1"
+VENDOR_RESPONDED = "aftercare.vendor.responded.v1"
 
 K = ClockKind
 CASE_LEVEL_CLOCKS = (K.FIRST_RESPONSE, K.DIAGNOSIS_REPORT, K.RESTORE)
@@ -55,7 +58,7 @@ _SIMPLE: dict[str, list[tuple[ClockOp, tuple[ClockKind, ...] | None, str]]] = {
     CASE_DIAGNOSIS_REPORTED: [(ClockOp.STOP, (K.DIAGNOSIS_REPORT,), "diagnosis reported")],
     CASE_RESOLVED: [
         (ClockOp.STOP, (K.FIRST_RESPONSE, K.RESTORE), "resolved"),
-        (ClockOp.END, (K.DIAGNOSIS_REPORT, K.ON_SITE, K.LOANER), "resolved"),
+        (ClockOp.END, (K.DIAGNOSIS_REPORT, K.ON_SITE, K.LOANER, K.VENDOR_RESPONSE), "resolved"),
     ],
     CASE_REJECTED: [(ClockOp.REOPEN, (K.FIRST_RESPONSE, K.RESTORE), "resolution rejected")],
     CASE_REOPENED: [(ClockOp.REOPEN, (K.FIRST_RESPONSE, K.RESTORE), "reopened")],
@@ -66,6 +69,8 @@ _SIMPLE: dict[str, list[tuple[ClockOp, tuple[ClockKind, ...] | None, str]]] = {
     RMA_REPAIR_STARTED: [(ClockOp.START, (K.LOANER,), "hardware repair started")],
     LOANER_DELIVERED: [(ClockOp.STOP, (K.LOANER,), "loaner delivered")],
     RMA_FIXED: [(ClockOp.STOP, (K.LOANER,), "fault fixed")],
+    VENDOR_ENGAGED: [(ClockOp.START, (K.VENDOR_RESPONSE,), "original vendor engaged")],
+    VENDOR_RESPONDED: [(ClockOp.STOP, (K.VENDOR_RESPONSE,), "original vendor answered")],
 }
 
 HANDLED_EVENT_TYPES = frozenset({CASE_CREATED, CASE_PRIORITY_CHANGED, *_SIMPLE})

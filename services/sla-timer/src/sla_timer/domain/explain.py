@@ -15,6 +15,7 @@ KIND_WORDS = {
     "DIAGNOSIS_REPORT": "diagnosis report",
     "RESTORE": "restore",
     "LOANER": "loaner",
+    "VENDOR_RESPONSE": "vendor response",
 }
 
 

@@ -18,6 +18,7 @@ class ClockKind(StrEnum):
     DIAGNOSIS_REPORT = "DIAGNOSIS_REPORT"
     RESTORE = "RESTORE"
     LOANER = "LOANER"
+    VENDOR_RESPONSE = "VENDOR_RESPONSE"  # the original vendor's first answer (an underpinning contract)
 
 
 class Role(StrEnum):

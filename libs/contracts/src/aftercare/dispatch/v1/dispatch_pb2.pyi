@@ -2325,3 +2325,348 @@ class ListHandoversResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ListHandoversResponse: _TypeAlias = ListHandoversResponse  # noqa: Y015
+
+@_typing.final
+class TakeOverCaseRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    case_id: _builtins.str
+    reason: _builtins.str
+    def __init__(
+        self,
+        *,
+        case_id: _builtins.str = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id", "reason", b"reason"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___TakeOverCaseRequest: _TypeAlias = TakeOverCaseRequest  # noqa: Y015
+
+@_typing.final
+class TakeOverCaseResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DECISION_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def decision(self) -> Global___Decision: ...
+    def __init__(
+        self,
+        *,
+        decision: Global___Decision | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["decision", b"decision"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["decision", b"decision"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___TakeOverCaseResponse: _TypeAlias = TakeOverCaseResponse  # noqa: Y015
+
+@_typing.final
+class ReplaceAssigneeRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    ENGINEER_ID_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    COMPLAINT_SEQUENCE_FIELD_NUMBER: _builtins.int
+    case_id: _builtins.str
+    engineer_id: _builtins.str
+    """Empty: the engineer routing picks (the current assignee excluded)."""
+    reason: _builtins.str
+    """Required."""
+    complaint_sequence: _builtins.int
+    """The open complaint about the engineer this replacement answers, if any."""
+    def __init__(
+        self,
+        *,
+        case_id: _builtins.str = ...,
+        engineer_id: _builtins.str = ...,
+        reason: _builtins.str = ...,
+        complaint_sequence: _builtins.int | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_complaint_sequence", b"_complaint_sequence", "complaint_sequence", b"complaint_sequence"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_complaint_sequence", b"_complaint_sequence", "case_id", b"case_id", "complaint_sequence", b"complaint_sequence", "engineer_id", b"engineer_id", "reason", b"reason"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__complaint_sequence: _TypeAlias = _typing.Literal["complaint_sequence"]  # noqa: Y015
+    _WhichOneofArgType__complaint_sequence: _TypeAlias = _typing.Literal["_complaint_sequence", b"_complaint_sequence"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__complaint_sequence) -> _WhichOneofReturnType__complaint_sequence | None: ...
+
+Global___ReplaceAssigneeRequest: _TypeAlias = ReplaceAssigneeRequest  # noqa: Y015
+
+@_typing.final
+class ReplaceAssigneeResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DECISION_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def decision(self) -> Global___Decision: ...
+    def __init__(
+        self,
+        *,
+        decision: Global___Decision | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["decision", b"decision"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["decision", b"decision"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReplaceAssigneeResponse: _TypeAlias = ReplaceAssigneeResponse  # noqa: Y015
+
+@_typing.final
+class VendorEngagement(_message.Message):
+    """The original vendor working on a case (an underpinning contract)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    MANUFACTURER_FIELD_NUMBER: _builtins.int
+    VENDOR_CONTACT_ID_FIELD_NUMBER: _builtins.int
+    VENDOR_TICKET_FIELD_NUMBER: _builtins.int
+    PROMISED_RESPONSE_FIELD_NUMBER: _builtins.int
+    ENGAGED_TIME_FIELD_NUMBER: _builtins.int
+    PROMISED_TIME_FIELD_NUMBER: _builtins.int
+    RESPONDED_TIME_FIELD_NUMBER: _builtins.int
+    RESPONSE_FIELD_NUMBER: _builtins.int
+    LATE_FIELD_NUMBER: _builtins.int
+    case_id: _builtins.str
+    manufacturer: _builtins.str
+    vendor_contact_id: _builtins.str
+    """An engineer of tier VENDOR_CONTACT."""
+    vendor_ticket: _builtins.str
+    """The vendor's own ticket number."""
+    response: _builtins.str
+    late: _builtins.bool
+    """Answered after promised_time (or not answered and promised_time passed)."""
+    @_builtins.property
+    def promised_response(self) -> _duration_pb2.Duration:
+        """What the vendor promised: a first answer within this long."""
+
+    @_builtins.property
+    def engaged_time(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def promised_time(self) -> _timestamp_pb2.Timestamp:
+        """engaged_time + promised_response."""
+
+    @_builtins.property
+    def responded_time(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        case_id: _builtins.str = ...,
+        manufacturer: _builtins.str = ...,
+        vendor_contact_id: _builtins.str = ...,
+        vendor_ticket: _builtins.str = ...,
+        promised_response: _duration_pb2.Duration | None = ...,
+        engaged_time: _timestamp_pb2.Timestamp | None = ...,
+        promised_time: _timestamp_pb2.Timestamp | None = ...,
+        responded_time: _timestamp_pb2.Timestamp | None = ...,
+        response: _builtins.str = ...,
+        late: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["engaged_time", b"engaged_time", "promised_response", b"promised_response", "promised_time", b"promised_time", "responded_time", b"responded_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id", "engaged_time", b"engaged_time", "late", b"late", "manufacturer", b"manufacturer", "promised_response", b"promised_response", "promised_time", b"promised_time", "responded_time", b"responded_time", "response", b"response", "vendor_contact_id", b"vendor_contact_id", "vendor_ticket", b"vendor_ticket"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___VendorEngagement: _TypeAlias = VendorEngagement  # noqa: Y015
+
+@_typing.final
+class EngageVendorRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    VENDOR_CONTACT_ID_FIELD_NUMBER: _builtins.int
+    VENDOR_TICKET_FIELD_NUMBER: _builtins.int
+    PROMISED_RESPONSE_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    case_id: _builtins.str
+    vendor_contact_id: _builtins.str
+    """Empty: the vendor team of the case's manufacturer names the contact."""
+    vendor_ticket: _builtins.str
+    """Required: the vendor's own ticket number."""
+    reason: _builtins.str
+    """Required: why the vendor is needed."""
+    @_builtins.property
+    def promised_response(self) -> _duration_pb2.Duration:
+        """Required, positive."""
+
+    def __init__(
+        self,
+        *,
+        case_id: _builtins.str = ...,
+        vendor_contact_id: _builtins.str = ...,
+        vendor_ticket: _builtins.str = ...,
+        promised_response: _duration_pb2.Duration | None = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["promised_response", b"promised_response"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id", "promised_response", b"promised_response", "reason", b"reason", "vendor_contact_id", b"vendor_contact_id", "vendor_ticket", b"vendor_ticket"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___EngageVendorRequest: _TypeAlias = EngageVendorRequest  # noqa: Y015
+
+@_typing.final
+class EngageVendorResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ENGAGEMENT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def engagement(self) -> Global___VendorEngagement: ...
+    def __init__(
+        self,
+        *,
+        engagement: Global___VendorEngagement | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["engagement", b"engagement"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["engagement", b"engagement"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___EngageVendorResponse: _TypeAlias = EngageVendorResponse  # noqa: Y015
+
+@_typing.final
+class RecordVendorResponseRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    RESPONSE_FIELD_NUMBER: _builtins.int
+    RESPONDED_TIME_FIELD_NUMBER: _builtins.int
+    case_id: _builtins.str
+    response: _builtins.str
+    """Required: what the vendor answered."""
+    @_builtins.property
+    def responded_time(self) -> _timestamp_pb2.Timestamp:
+        """When the vendor answered; unset: now."""
+
+    def __init__(
+        self,
+        *,
+        case_id: _builtins.str = ...,
+        response: _builtins.str = ...,
+        responded_time: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["responded_time", b"responded_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id", "responded_time", b"responded_time", "response", b"response"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordVendorResponseRequest: _TypeAlias = RecordVendorResponseRequest  # noqa: Y015
+
+@_typing.final
+class RecordVendorResponseResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ENGAGEMENT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def engagement(self) -> Global___VendorEngagement: ...
+    def __init__(
+        self,
+        *,
+        engagement: Global___VendorEngagement | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["engagement", b"engagement"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["engagement", b"engagement"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordVendorResponseResponse: _TypeAlias = RecordVendorResponseResponse  # noqa: Y015
+
+@_typing.final
+class GetVendorEngagementRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    case_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        case_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetVendorEngagementRequest: _TypeAlias = GetVendorEngagementRequest  # noqa: Y015
+
+@_typing.final
+class GetVendorEngagementResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ENGAGEMENT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def engagement(self) -> Global___VendorEngagement: ...
+    def __init__(
+        self,
+        *,
+        engagement: Global___VendorEngagement | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["engagement", b"engagement"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["engagement", b"engagement"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetVendorEngagementResponse: _TypeAlias = GetVendorEngagementResponse  # noqa: Y015
+
+@_typing.final
+class AddExpertRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    ENGINEER_ID_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    case_id: _builtins.str
+    engineer_id: _builtins.str
+    """Empty: the expert routing picks from the expert panel."""
+    reason: _builtins.str
+    def __init__(
+        self,
+        *,
+        case_id: _builtins.str = ...,
+        engineer_id: _builtins.str = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id", "engineer_id", b"engineer_id", "reason", b"reason"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AddExpertRequest: _TypeAlias = AddExpertRequest  # noqa: Y015
+
+@_typing.final
+class AddExpertResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DECISION_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def decision(self) -> Global___Decision: ...
+    def __init__(
+        self,
+        *,
+        decision: Global___Decision | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["decision", b"decision"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["decision", b"decision"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AddExpertResponse: _TypeAlias = AddExpertResponse  # noqa: Y015

@@ -84,6 +84,26 @@ class DispatchServiceStub:
     SetStockMinimum: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.SetStockMinimumRequest, _dispatch_pb2.SetStockMinimumResponse]
     """The level under which a part raises a low-stock alert (aftercare.stock.low.v1)."""
     GetStock: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.GetStockRequest, _dispatch_pb2.GetStockResponse]
+    TakeOverCase: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.TakeOverCaseRequest, _dispatch_pb2.TakeOverCaseResponse]
+    """An engineer takes a case over for themselves, through routing's rules (active, region, not
+    absent, capacity); the check is recorded for ExplainAssignment. Refused with the failed rules.
+    """
+    ReplaceAssignee: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.ReplaceAssigneeRequest, _dispatch_pb2.ReplaceAssigneeResponse]
+    """A supervisor replaces a case's assignee (after a complaint: with its sequence): a named engineer
+    checked against routing's rules, or, none named, the one routing picks. Recorded for ExplainAssignment.
+    """
+    EngageVendor: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.EngageVendorRequest, _dispatch_pb2.EngageVendorResponse]
+    """Take the case to the original vendor through cases (refused unless an expert confirmed it), record
+    the vendor contact (named, or of the manufacturer's vendor team), the vendor's own ticket number and
+    its promised response, and start the vendor-response clock (aftercare.vendor.engaged.v1).
+    """
+    RecordVendorResponse: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.RecordVendorResponseRequest, _dispatch_pb2.RecordVendorResponseResponse]
+    """The vendor answered: stops the vendor-response clock at responded_time (aftercare.vendor.responded.v1)."""
+    GetVendorEngagement: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.GetVendorEngagementRequest, _dispatch_pb2.GetVendorEngagementResponse]
+    AddExpert: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.AddExpertRequest, _dispatch_pb2.AddExpertResponse]
+    """Add an expert of the panel to the case as a participant (the case keeps its engineer): named, or
+    the expert panel's member routing picks (skills, on duty, capacity). Recorded for ExplainAssignment.
+    """
 
 @_typing.type_check_only
 class DispatchServiceAsyncStub(DispatchServiceStub):
@@ -135,6 +155,26 @@ class DispatchServiceAsyncStub(DispatchServiceStub):
     SetStockMinimum: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.SetStockMinimumRequest, _dispatch_pb2.SetStockMinimumResponse]  # type: ignore[assignment]
     """The level under which a part raises a low-stock alert (aftercare.stock.low.v1)."""
     GetStock: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.GetStockRequest, _dispatch_pb2.GetStockResponse]  # type: ignore[assignment]
+    TakeOverCase: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.TakeOverCaseRequest, _dispatch_pb2.TakeOverCaseResponse]  # type: ignore[assignment]
+    """An engineer takes a case over for themselves, through routing's rules (active, region, not
+    absent, capacity); the check is recorded for ExplainAssignment. Refused with the failed rules.
+    """
+    ReplaceAssignee: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.ReplaceAssigneeRequest, _dispatch_pb2.ReplaceAssigneeResponse]  # type: ignore[assignment]
+    """A supervisor replaces a case's assignee (after a complaint: with its sequence): a named engineer
+    checked against routing's rules, or, none named, the one routing picks. Recorded for ExplainAssignment.
+    """
+    EngageVendor: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.EngageVendorRequest, _dispatch_pb2.EngageVendorResponse]  # type: ignore[assignment]
+    """Take the case to the original vendor through cases (refused unless an expert confirmed it), record
+    the vendor contact (named, or of the manufacturer's vendor team), the vendor's own ticket number and
+    its promised response, and start the vendor-response clock (aftercare.vendor.engaged.v1).
+    """
+    RecordVendorResponse: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.RecordVendorResponseRequest, _dispatch_pb2.RecordVendorResponseResponse]  # type: ignore[assignment]
+    """The vendor answered: stops the vendor-response clock at responded_time (aftercare.vendor.responded.v1)."""
+    GetVendorEngagement: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.GetVendorEngagementRequest, _dispatch_pb2.GetVendorEngagementResponse]  # type: ignore[assignment]
+    AddExpert: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.AddExpertRequest, _dispatch_pb2.AddExpertResponse]  # type: ignore[assignment]
+    """Add an expert of the panel to the case as a participant (the case keeps its engineer): named, or
+    the expert panel's member routing picks (skills, on duty, capacity). Recorded for ExplainAssignment.
+    """
 
 class DispatchServiceServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -357,5 +397,61 @@ class DispatchServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _dispatch_pb2.GetStockRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_dispatch_pb2.GetStockResponse, _abc.Awaitable[_dispatch_pb2.GetStockResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def TakeOverCase(
+        self,
+        request: _dispatch_pb2.TakeOverCaseRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dispatch_pb2.TakeOverCaseResponse, _abc.Awaitable[_dispatch_pb2.TakeOverCaseResponse]]:
+        """An engineer takes a case over for themselves, through routing's rules (active, region, not
+        absent, capacity); the check is recorded for ExplainAssignment. Refused with the failed rules.
+        """
+
+    @_abc_1.abstractmethod
+    def ReplaceAssignee(
+        self,
+        request: _dispatch_pb2.ReplaceAssigneeRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dispatch_pb2.ReplaceAssigneeResponse, _abc.Awaitable[_dispatch_pb2.ReplaceAssigneeResponse]]:
+        """A supervisor replaces a case's assignee (after a complaint: with its sequence): a named engineer
+        checked against routing's rules, or, none named, the one routing picks. Recorded for ExplainAssignment.
+        """
+
+    @_abc_1.abstractmethod
+    def EngageVendor(
+        self,
+        request: _dispatch_pb2.EngageVendorRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dispatch_pb2.EngageVendorResponse, _abc.Awaitable[_dispatch_pb2.EngageVendorResponse]]:
+        """Take the case to the original vendor through cases (refused unless an expert confirmed it), record
+        the vendor contact (named, or of the manufacturer's vendor team), the vendor's own ticket number and
+        its promised response, and start the vendor-response clock (aftercare.vendor.engaged.v1).
+        """
+
+    @_abc_1.abstractmethod
+    def RecordVendorResponse(
+        self,
+        request: _dispatch_pb2.RecordVendorResponseRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dispatch_pb2.RecordVendorResponseResponse, _abc.Awaitable[_dispatch_pb2.RecordVendorResponseResponse]]:
+        """The vendor answered: stops the vendor-response clock at responded_time (aftercare.vendor.responded.v1)."""
+
+    @_abc_1.abstractmethod
+    def GetVendorEngagement(
+        self,
+        request: _dispatch_pb2.GetVendorEngagementRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dispatch_pb2.GetVendorEngagementResponse, _abc.Awaitable[_dispatch_pb2.GetVendorEngagementResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def AddExpert(
+        self,
+        request: _dispatch_pb2.AddExpertRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dispatch_pb2.AddExpertResponse, _abc.Awaitable[_dispatch_pb2.AddExpertResponse]]:
+        """Add an expert of the panel to the case as a participant (the case keeps its engineer): named, or
+        the expert panel's member routing picks (skills, on duty, capacity). Recorded for ExplainAssignment.
+        """
 
 def add_DispatchServiceServicer_to_server(servicer: DispatchServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -52,6 +52,8 @@ class _ClockKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ClockKind.V
     """Case created -> case resolved."""
     CLOCK_KIND_LOANER: _ClockKind.ValueType  # 5
     """Hardware repair started -> loaner delivered (or fault fixed)."""
+    CLOCK_KIND_VENDOR_RESPONSE: _ClockKind.ValueType  # 6
+    """Original vendor engaged -> the vendor's first answer (an underpinning contract)."""
 
 class ClockKind(_ClockKind, metaclass=_ClockKindEnumTypeWrapper):
     """---- vocabulary ---------------------------------------------------------------------"""
@@ -67,6 +69,8 @@ CLOCK_KIND_RESTORE: ClockKind.ValueType  # 4
 """Case created -> case resolved."""
 CLOCK_KIND_LOANER: ClockKind.ValueType  # 5
 """Hardware repair started -> loaner delivered (or fault fixed)."""
+CLOCK_KIND_VENDOR_RESPONSE: ClockKind.ValueType  # 6
+"""Original vendor engaged -> the vendor's first answer (an underpinning contract)."""
 Global___ClockKind: _TypeAlias = ClockKind  # noqa: Y015
 
 class _ClockStatus:
