@@ -99,7 +99,9 @@ class AssignmentHandlers:
                              case_id=facts.case_id, case_number=facts.case_number, region=facts.region,
                              company_id=facts.company_id, occurred_at=stamp(uow.clock.now()),
                              decision_key=stored.key, engineer_id=expert, reason=why))
-        return stored
+            found = await store.find_decision(uow, stored.key)
+        assert found is not None
+        return found
 
     # ---- steps ----------------------------------------------------------------------------------
 
