@@ -32,7 +32,7 @@ async def build(infra: Infrastructure[DispatchSettings]) -> ServiceParts:
     )  # fmt: skip
     handlers = DispatchHandlers(infra.database, cases, time_zone=settings.default_time_zone)
     loaners = LoanerHandlers(infra.database, cases)
-    visits, rmas = VisitHandlers(infra.database, cases), RmaHandlers(infra.database, cases)
+    visits, rmas = VisitHandlers(infra.database, cases, handlers), RmaHandlers(infra.database, cases)
     stock, vendors = StockHandlers(infra.database, settings.region), VendorHandlers(infra.database, cases)
     assignments = AssignmentHandlers(infra.database, cases, handlers)
     servicer = DispatchServicer(handlers, visits, loaners, rmas, stock, assignments, vendors)

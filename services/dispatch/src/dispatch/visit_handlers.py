@@ -14,7 +14,7 @@ from typing import Any
 from aftercare.dispatch.v1 import events_pb2 as ev
 from aftercare_platform.auth.principal import Principal, Role
 from aftercare_platform.db.unit_of_work import Database, UnitOfWork
-from aftercare_platform.errors import PermissionDenied
+from aftercare_platform.errors import FailedPrecondition, PermissionDenied
 
 from dispatch.adapters import store
 from dispatch.adapters.case_gateway import CasesPort
@@ -23,13 +23,18 @@ from dispatch.adapters.proto_values import document, stamp
 from dispatch.adapters.tables import engineers as engineers_table
 from dispatch.adapters.visit_mapping import visit_from_document, visit_to_proto
 from dispatch.domain import visits as rules
+from dispatch.domain.people import field_team
+from dispatch.domain.routing import CaseToRoute, route
 from dispatch.domain.visits import Visit
+from dispatch.domain.vocabulary import EngineerTier
+from dispatch.handlers import DispatchHandlers
 
 
 class VisitHandlers:
-    def __init__(self, database: Database, cases: CasesPort) -> None:
+    def __init__(self, database: Database, cases: CasesPort, routing: DispatchHandlers) -> None:
         self._db = database
         self._cases = cases
+        self._routing = routing
 
     async def request(self, principal: Principal, *, case_id: str, site: str, reason: str) -> Visit:
         facts = await case_for_work(self._cases, principal, case_id)
@@ -54,6 +59,8 @@ class VisitHandlers:
                    parts: tuple[str, ...]) -> Visit:
         async with self._db.unit_of_work() as uow:
             visit, snapshot = await self._load(uow, visit_id, principal)
+            if not engineer_id.strip():
+                engineer_id = await self._field_engineer(uow, visit, snapshot["region"], planned_for)
             visit = rules.plan_visit(visit, engineer_id=engineer_id, planned_for=planned_for, parts=parts)
             await self._save(uow, visit, snapshot)
             uow.emit("aftercare.visit.planned.v1", subject=visit.case_id, region=snapshot["region"],
@@ -61,6 +68,17 @@ class VisitHandlers:
                                           visit_id=visit.id, engineer_id=visit.engineer_id, site_id=visit.site,
                                           planned_time=stamp(planned_for), parts=list(parts)))
         return visit
+
+    async def _field_engineer(self, uow: UnitOfWork, visit: Visit, region: str, planned_for: datetime) -> str:
+        """Routing among the region's field team, on duty at the planned time; the decision is explained."""
+        view = await self._routing.routing_view(uow, region, planned_for)
+        case = CaseToRoute(visit.case_id, region, site=visit.site, tiers=frozenset({EngineerTier.FIELD_ENGINEER}))
+        decision = route(case, field_team(view.engineers, view.teams, region), view.duty, view.workload, planned_for)
+        if decision.chosen is None:
+            raise FailedPrecondition(f"no field engineer can go: {decision.summary}; name one")
+        await store.record_decision(uow, f"visit/{visit.id}/plan/{uuid.uuid4()}", purpose="visit", decision=decision,
+                                    case_id=visit.case_id, day=view.day, at=uow.clock.now(), state="done")
+        return decision.chosen
 
     async def start_travel(self, principal: Principal, visit_id: str) -> Visit:
         async with self._db.unit_of_work() as uow:

@@ -8,9 +8,10 @@ from datetime import datetime, timedelta
 
 import httpx
 from aftercare.cases.v1 import cases_pb2 as cases_pb
+from aftercare.dispatch.v1 import dispatch_pb2 as pb
 from aftercare_platform.auth.tokens import mint_token
 
-from .conftest import AGENT, SETTINGS, Stack, p1_case
+from .conftest import ADMIN, AGENT, SETTINGS, SUPERVISOR, Stack, engineer, p1_case, round_the_clock
 from .test_http import bearer
 
 
@@ -28,9 +29,17 @@ def problem(response: httpx.Response, status: int) -> dict[str, object]:
 async def test_visits_stock_loaners_and_rma_over_http(stack: Stack) -> None:
     case = (await stack.cases_api.CreateCase(p1_case("http-field-1", "plaza-1"), metadata=AGENT)).case
     # nobody is on duty for dispatch here: the desk assigns it by hand
-    await stack.cases_api.Assign(cases_pb.AssignRequest(case_id=case.case_id, assignee_id="http-field"),
+    await stack.cases_api.Assign(cases_pb.AssignRequest(case_id=case.case_id, assignee_id="desk-2"),
                                  metadata=AGENT)
-    desk, field = bearer("desk-1", "agent"), bearer("http-field", "engineer")
+    # the region's field team: the one field engineer on duty goes
+    await stack.dispatch_api.PutEngineer(pb.PutEngineerRequest(engineer=engineer(
+        "east-field-1", tier=pb.ENGINEER_TIER_FIELD_ENGINEER)), metadata=SUPERVISOR)
+    await stack.dispatch_api.PutTeam(pb.PutTeamRequest(team=pb.Team(
+        team_id="east-field", name="East field team", kind=pb.TEAM_KIND_FIELD, region="east",
+        member_ids=["east-field-1"])), metadata=SUPERVISOR)
+    await stack.dispatch_api.PutRoster(pb.PutRosterRequest(roster=round_the_clock("field-duty", "east-field-1")),
+                                       metadata=ADMIN)
+    desk, field = bearer("desk-1", "agent"), bearer("east-field-1", "engineer")
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{stack.dispatchers[0].http_port}", timeout=30) as http:
         visit = (await http.post("/v1/visits", headers=desk, json={"case_id": case.case_id, "reason": "no video"}))
         assert visit.status_code == 201, visit.text
@@ -41,9 +50,10 @@ async def test_visits_stock_loaners_and_rma_over_http(stack: Stack) -> None:
         assert "never planned" in str(problem(early, 409).get("detail"))
         requested_at = datetime.fromisoformat(visit.json()["requested_at"])
         planned = await http.post(f"/v1/visits/{visit_id}/plan", headers=desk, json={
-            "engineer_id": "http-field", "planned_at": (requested_at + timedelta(minutes=30)).isoformat(),
+            "planned_at": (requested_at + timedelta(minutes=30)).isoformat(),
             "parts": ["HDD 4TB"]})
         assert planned.json()["status"] == "planned", planned.text
+        assert planned.json()["engineer_id"] == "east-field-1"
         arrived = requested_at + timedelta(seconds=2)
         checked_in = await http.post(f"/v1/visits/{visit_id}/check-in", headers=field,
                                      json={"occurred_at": arrived.isoformat()})

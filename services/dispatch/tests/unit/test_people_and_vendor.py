@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from aftercare_platform.errors import FailedPrecondition, InvalidArgument
-from dispatch.domain.people import Team, panel_members, with_team_accounts
+from dispatch.domain.people import Team, field_team, panel_members, with_team_accounts
 from dispatch.domain.routing import CaseToRoute, DutyView, Load, Workload, check_named, route
 from dispatch.domain.vendor import engage, respond, vendor_contact
 from dispatch.domain.vocabulary import EngineerTier, TeamKind
@@ -99,3 +99,12 @@ def test_an_engagement_needs_a_ticket_and_a_sensible_promise(ticket: str, promis
         engage(case_id="c1", manufacturer="Hikvision", contact=contact, ticket=ticket, promised_response=promise,
                at=NOW)
     assert str(bad.value).startswith(f"{field}:")
+
+
+def test_a_visit_goes_to_the_regions_field_team() -> None:
+    staff = [engineer("f1", tier=EngineerTier.FIELD_ENGINEER), engineer("f2", tier=EngineerTier.FIELD_ENGINEER),
+             engineer("f-north", tier=EngineerTier.FIELD_ENGINEER, regions=("north",)), engineer("duty")]
+    assert {e.id for e in field_team(staff, [], "east")} == {"f1", "f2"}
+    crews = [Team("east-field", "East", TeamKind.FIELD, region="east", members=("f2", "duty")),
+             Team("north-field", "North", TeamKind.FIELD, region="north", members=("f1",))]
+    assert [e.id for e in field_team(staff, crews, "east")] == ["f2"]

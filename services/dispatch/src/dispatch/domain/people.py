@@ -82,6 +82,16 @@ def with_team_accounts(engineers: Iterable[Engineer], teams: Iterable[Team]) -> 
     return [replace(e, key_accounts=e.key_accounts | accounts[e.id]) if e.id in accounts else e for e in engineers]
 
 
+def field_team(engineers: Iterable[Engineer], teams: Iterable[Team], region: str) -> list[Engineer]:
+    """The field engineers of the region's field teams (every field engineer of the region when it has none)."""
+    field = [e for e in engineers if e.tier is EngineerTier.FIELD_ENGINEER and region in e.regions]
+    crews = [t for t in teams if t.kind is TeamKind.FIELD and t.region == region]
+    if not crews:
+        return field
+    members = {m for t in crews for m in t.members}
+    return [e for e in field if e.id in members]
+
+
 def panel_members(engineers: Iterable[Engineer], teams: Iterable[Team]) -> list[Engineer]:
     """The experts of the expert panel teams (every expert when no panel is set up)."""
     experts = [e for e in engineers if e.tier is EngineerTier.EXPERT]

@@ -69,7 +69,7 @@ class CandidateOut(BaseModel):
 
 class DecisionOut(BaseModel):
     decision_key: str
-    purpose: str = Field(description="route | replace | escalate | notify")
+    purpose: str = Field(description="route, replace, escalate, notify, take_over, supervisor_replace, expert, visit")
     chosen: str | None
     previous: str | None
     rule: str

@@ -25,7 +25,7 @@ class VisitRequestBody(Body):
 
 
 class VisitPlanBody(Body):
-    engineer_id: str
+    engineer_id: str = Field(default="", description="Empty: routing picks from the region's field team")
     planned_at: datetime
     parts: list[str] = Field(default_factory=list, description="Parts to bring")
 

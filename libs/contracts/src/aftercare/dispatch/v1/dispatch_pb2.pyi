@@ -695,7 +695,9 @@ class Decision(_message.Message):
     decision_key: _builtins.str
     case_id: _builtins.str
     purpose: _builtins.str
-    """"route" (a new case), "replace" (an SLA reassign action), "escalate", "notify"."""
+    """"route" (a new case), "replace" (an SLA reassign action), "escalate", "notify", "take_over",
+    "supervisor_replace", "expert" (a participant from the panel), "visit" (a field engineer for a visit).
+    """
     chosen_engineer_id: _builtins.str
     """Empty: nobody could take it (the desk queue, and a supervisor alert)."""
     previous_engineer_id: _builtins.str
@@ -1366,6 +1368,9 @@ class PlanVisitRequest(_message.Message):
     PARTS_FIELD_NUMBER: _builtins.int
     visit_id: _builtins.str
     engineer_id: _builtins.str
+    """Empty: routing picks from the region's field team (on duty at planned_time, under capacity),
+    recorded for ExplainAssignment.
+    """
     @_builtins.property
     def planned_time(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
