@@ -100,16 +100,34 @@ class VisitHandlers:
                                             visit_id=visit.id, engineer_id=visit.engineer_id, site_id=visit.site))
         return visit
 
-    async def check_out(self, principal: Principal, visit_id: str, report: str) -> Visit:
+    async def record_work(self, principal: Principal, visit_id: str, text: str, action: str) -> Visit:
+        async with self._db.unit_of_work() as uow:
+            visit, snapshot = await self._load(uow, visit_id, principal)
+            await self._own(uow, principal, visit)
+            visit = rules.record_work(visit, text=text, action=action, at=uow.clock.now())
+            await self._save(uow, visit, snapshot)
+        return visit
+
+    async def approve(self, principal: Principal, visit_id: str, action: str, signed_by: str) -> Visit:
+        async with self._db.unit_of_work() as uow:
+            visit, snapshot = await self._load(uow, visit_id, principal)
+            await self._own(uow, principal, visit)
+            visit = rules.approve(visit, action=action, signed_by=signed_by, at=uow.clock.now())
+            await self._save(uow, visit, snapshot)
+        return visit
+
+    async def check_out(self, principal: Principal, visit_id: str, report: str,
+                        parts_used: tuple[str, ...] = ()) -> Visit:
         async with self._db.unit_of_work() as uow:
             visit, snapshot = await self._load(uow, visit_id, principal)
             await self._own(uow, principal, visit)
             now = uow.clock.now()
-            visit = rules.check_out(visit, at=now, report=report)
+            visit = rules.check_out(visit, at=now, report=report, parts_used=parts_used)
             await self._save(uow, visit, snapshot)
             uow.emit("aftercare.visit.checked_out.v1", subject=visit.case_id, region=snapshot["region"],
                      data=ev.VisitCheckedOut(**self._head(visit, snapshot, now, principal), visit_id=visit.id,
-                                             engineer_id=visit.engineer_id, site_id=visit.site, report=visit.report))
+                                             engineer_id=visit.engineer_id, site_id=visit.site, report=visit.report,
+                                             parts_used=list(visit.parts_used)))
         return visit
 
     # ---- helpers ------------------------------------------------------------------------------

@@ -59,8 +59,19 @@ async def test_visits_stock_loaners_and_rma_over_http(stack: Stack) -> None:
                                      json={"occurred_at": arrived.isoformat()})
         assert checked_in.json()["status"] == "on_site", checked_in.text
         assert datetime.fromisoformat(checked_in.json()["checked_in_at"]) == arrived
-        out = await http.post(f"/v1/visits/{visit_id}/check-out", headers=field, json={"report": "disk replaced"})
-        assert out.json()["status"] == "checked_out"
+        # a reinstall needs the customer's signed approval first (plan 002 §3.1.4)
+        unapproved = await http.post(f"/v1/visits/{visit_id}/work", headers=field,
+                                     json={"text": "reinstalled the NVR firmware", "action": "reinstall"})
+        assert "approval" in str(problem(unapproved, 409).get("detail"))
+        signed = await http.post(f"/v1/visits/{visit_id}/approvals", headers=field,
+                                 json={"action": "reinstall", "signed_by": "Li Lei"})
+        assert signed.json()["approvals"][0]["signed_by"] == "Li Lei", signed.text
+        logged = await http.post(f"/v1/visits/{visit_id}/work", headers=field,
+                                 json={"text": "reinstalled the NVR firmware", "action": "reinstall"})
+        assert [w["action"] for w in logged.json()["work_log"]] == ["reinstall"], logged.text
+        out = await http.post(f"/v1/visits/{visit_id}/check-out", headers=field,
+                              json={"report": "disk replaced", "parts_used": ["HDD 4TB"]})
+        assert out.json()["status"] == "checked_out" and out.json()["parts_used"] == ["HDD 4TB"]
         problem(await http.post("/v1/visits", headers=desk, json={"case_id": case.case_id, "when": "now"}), 400)
 
         received = await http.post("/v1/depots/east-wh/moves", headers=desk,

@@ -8,7 +8,7 @@ from aftercare.dispatch.v1 import dispatch_pb2 as pb
 
 from dispatch.adapters.enum_maps import VISIT_STATUSES
 from dispatch.adapters.proto_values import from_document, instant, required_instant, stamp
-from dispatch.domain.visits import Visit
+from dispatch.domain.visits import Approval, Visit, WorkEntry
 
 
 def visit_to_proto(v: Visit) -> pb.Visit:
@@ -18,7 +18,10 @@ def visit_to_proto(v: Visit) -> pb.Visit:
         requested_time=stamp(v.requested_at), planned_time=stamp(v.planned_for),
         parts=list(v.parts), en_route_time=stamp(v.en_route_at), checked_in_time=stamp(v.checked_in_at),
         check_in_received_time=stamp(v.check_in_received_at), checked_out_time=stamp(v.checked_out_at),
-        report=v.report,
+        report=v.report, parts_used=list(v.parts_used),
+        work_log=[pb.VisitWork(at_time=stamp(w.at), text=w.text, action=w.action) for w in v.work_log],
+        approvals=[pb.CustomerApproval(action=a.action, signed_by=a.signed_by, at_time=stamp(a.at))
+                   for a in v.approvals],
     )  # fmt: skip
 
 
@@ -33,4 +36,9 @@ def visit_from_document(doc: dict[str, Any]) -> Visit:
         checked_in_at=instant(m.checked_in_time, "checked_in_time", required=False),
         check_in_received_at=instant(m.check_in_received_time, "check_in_received_time", required=False),
         checked_out_at=instant(m.checked_out_time, "checked_out_time", required=False), report=m.report,
+        parts_used=tuple(m.parts_used),
+        work_log=tuple(WorkEntry(required_instant(w.at_time, "work_log.at_time"), w.text, w.action)
+                       for w in m.work_log),
+        approvals=tuple(Approval(a.action, a.signed_by, required_instant(a.at_time, "approvals.at_time"))
+                        for a in m.approvals),
     )  # fmt: skip

@@ -163,8 +163,22 @@ class DispatchServicer(AssignmentRpcs, dispatch_pb2_grpc.DispatchServiceServicer
     async def CheckOut(self, request: pb.CheckOutRequest, context: Any) -> pb.CheckOutResponse:
         _staff()
         visit = await self._visits.check_out(current_principal(), _required(request.visit_id, "visit_id"),
-                                             request.report)
+                                             request.report, tuple(request.parts_used))
         return pb.CheckOutResponse(visit=visit_to_proto(visit))
+
+    async def RecordVisitWork(self, request: pb.RecordVisitWorkRequest, context: Any) -> pb.RecordVisitWorkResponse:
+        _staff()
+        visit = await self._visits.record_work(current_principal(), _required(request.visit_id, "visit_id"),
+                                               request.text, request.action)
+        return pb.RecordVisitWorkResponse(visit=visit_to_proto(visit))
+
+    async def RecordCustomerApproval(
+        self, request: pb.RecordCustomerApprovalRequest, context: Any
+    ) -> pb.RecordCustomerApprovalResponse:
+        _staff()
+        visit = await self._visits.approve(current_principal(), _required(request.visit_id, "visit_id"),
+                                           request.action, request.signed_by)
+        return pb.RecordCustomerApprovalResponse(visit=visit_to_proto(visit))
 
     async def GetVisit(self, request: pb.GetVisitRequest, context: Any) -> pb.GetVisitResponse:
         visit = await self._visits.get(current_principal(), _required(request.visit_id, "visit_id"))

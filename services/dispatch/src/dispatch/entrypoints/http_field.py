@@ -2,6 +2,7 @@
 same handlers and rules as gRPC; typed bodies and answers (`http_models`); errors are RFC 9457 problems.
 
     POST /v1/visits                          POST /v1/visits/{id}/plan | /travel | /check-in | /check-out
+    POST /v1/visits/{id}/work | /approvals   on site: the work log, the customer's signed approvals
     GET  /v1/visits/{id}
     POST /v1/loaners                         POST /v1/loaners/{id}/return       GET /v1/loaners/{id}
     POST /v1/rmas                            POST /v1/rmas/{id}/steps           GET /v1/rmas/{id}
@@ -23,6 +24,7 @@ from fastapi import APIRouter, Depends
 
 from dispatch.entrypoints.access import require_manager, require_staff
 from dispatch.entrypoints.http_models import (
+    ApprovalBody,
     CheckInBody,
     CheckOutBody,
     DepotOut,
@@ -43,6 +45,7 @@ from dispatch.entrypoints.http_models import (
     VisitOut,
     VisitPlanBody,
     VisitRequestBody,
+    VisitWorkBody,
 )
 from dispatch.loaner_handlers import LoanerHandlers
 from dispatch.rma_handlers import RmaHandlers
@@ -95,7 +98,19 @@ def field_router(visits: VisitHandlers, loaners: LoanerHandlers, rmas: RmaHandle
     @router.post("/visits/{visit_id}/check-out", response_model=VisitOut)
     async def check_out(principal: PrincipalDep, visit_id: str, body: CheckOutBody) -> VisitOut:
         require_staff(principal)
-        return VisitOut.of(await visits.check_out(principal, visit_id, body.report))
+        return VisitOut.of(await visits.check_out(principal, visit_id, body.report, tuple(body.parts_used)))
+
+    @router.post("/visits/{visit_id}/work", response_model=VisitOut)
+    async def visit_work(principal: PrincipalDep, visit_id: str, body: VisitWorkBody) -> VisitOut:
+        """A work-log entry on site; a restart or reinstall needs the customer's approval first."""
+        require_staff(principal)
+        return VisitOut.of(await visits.record_work(principal, visit_id, body.text, body.action))
+
+    @router.post("/visits/{visit_id}/approvals", response_model=VisitOut)
+    async def visit_approval(principal: PrincipalDep, visit_id: str, body: ApprovalBody) -> VisitOut:
+        """The customer signs an approval for an action on site."""
+        require_staff(principal)
+        return VisitOut.of(await visits.approve(principal, visit_id, body.action, body.signed_by))
 
     @router.post("/loaners", response_model=LoanerOut, status_code=201)
     async def issue_loaner(principal: PrincipalDep, body: LoanerIssueBody) -> LoanerOut:

@@ -36,6 +36,17 @@ class CheckInBody(Body):
 
 class CheckOutBody(Body):
     report: str = Field(description="The fault-handling report handed over")
+    parts_used: list[str] = Field(default_factory=list)
+
+
+class VisitWorkBody(Body):
+    text: str
+    action: str = Field(default="", description="restart or reinstall need the customer's approval first")
+
+
+class ApprovalBody(Body):
+    action: str
+    signed_by: str = Field(description="The customer's name as signed")
 
 
 class LoanerIssueBody(Body):
@@ -93,6 +104,18 @@ class VendorResponseBody(Body):
     responded_at: datetime | None = None
 
 
+class WorkEntryOut(BaseModel):
+    at: datetime
+    text: str
+    action: str
+
+
+class ApprovalOut(BaseModel):
+    action: str
+    signed_by: str
+    at: datetime
+
+
 class VisitOut(BaseModel):
     visit_id: str
     case_id: str
@@ -108,13 +131,19 @@ class VisitOut(BaseModel):
     check_in_received_at: datetime | None = Field(description="When the server heard of it")
     checked_out_at: datetime | None
     report: str
+    work_log: list[WorkEntryOut]
+    approvals: list[ApprovalOut]
+    parts_used: list[str]
 
     @classmethod
     def of(cls, v: Visit) -> VisitOut:
         return cls(visit_id=v.id, case_id=v.case_id, site=v.site, reason=v.reason, status=v.status,
                    engineer_id=v.engineer_id, requested_at=v.requested_at, planned_for=v.planned_for,
                    parts=list(v.parts), en_route_at=v.en_route_at, checked_in_at=v.checked_in_at,
-                   check_in_received_at=v.check_in_received_at, checked_out_at=v.checked_out_at, report=v.report)
+                   check_in_received_at=v.check_in_received_at, checked_out_at=v.checked_out_at, report=v.report,
+                   work_log=[WorkEntryOut(at=w.at, text=w.text, action=w.action) for w in v.work_log],
+                   approvals=[ApprovalOut(action=a.action, signed_by=a.signed_by, at=a.at) for a in v.approvals],
+                   parts_used=list(v.parts_used))
 
 
 class LoanerOut(BaseModel):

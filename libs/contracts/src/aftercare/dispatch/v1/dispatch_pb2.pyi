@@ -1262,6 +1262,9 @@ class Visit(_message.Message):
     CHECK_IN_RECEIVED_TIME_FIELD_NUMBER: _builtins.int
     CHECKED_OUT_TIME_FIELD_NUMBER: _builtins.int
     REPORT_FIELD_NUMBER: _builtins.int
+    WORK_LOG_FIELD_NUMBER: _builtins.int
+    APPROVALS_FIELD_NUMBER: _builtins.int
+    PARTS_USED_FIELD_NUMBER: _builtins.int
     visit_id: _builtins.str
     case_id: _builtins.str
     site: _builtins.str
@@ -1287,6 +1290,14 @@ class Visit(_message.Message):
 
     @_builtins.property
     def checked_out_time(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def work_log(self) -> _containers.RepeatedCompositeFieldContainer[Global___VisitWork]: ...
+    @_builtins.property
+    def approvals(self) -> _containers.RepeatedCompositeFieldContainer[Global___CustomerApproval]: ...
+    @_builtins.property
+    def parts_used(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Parts used on site, given at check-out."""
+
     def __init__(
         self,
         *,
@@ -1304,14 +1315,165 @@ class Visit(_message.Message):
         check_in_received_time: _timestamp_pb2.Timestamp | None = ...,
         checked_out_time: _timestamp_pb2.Timestamp | None = ...,
         report: _builtins.str = ...,
+        work_log: _abc.Iterable[Global___VisitWork] | None = ...,
+        approvals: _abc.Iterable[Global___CustomerApproval] | None = ...,
+        parts_used: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["check_in_received_time", b"check_in_received_time", "checked_in_time", b"checked_in_time", "checked_out_time", b"checked_out_time", "en_route_time", b"en_route_time", "planned_time", b"planned_time", "requested_time", b"requested_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id", "check_in_received_time", b"check_in_received_time", "checked_in_time", b"checked_in_time", "checked_out_time", b"checked_out_time", "en_route_time", b"en_route_time", "engineer_id", b"engineer_id", "parts", b"parts", "planned_time", b"planned_time", "reason", b"reason", "report", b"report", "requested_time", b"requested_time", "site", b"site", "status", b"status", "visit_id", b"visit_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["approvals", b"approvals", "case_id", b"case_id", "check_in_received_time", b"check_in_received_time", "checked_in_time", b"checked_in_time", "checked_out_time", b"checked_out_time", "en_route_time", b"en_route_time", "engineer_id", b"engineer_id", "parts", b"parts", "parts_used", b"parts_used", "planned_time", b"planned_time", "reason", b"reason", "report", b"report", "requested_time", b"requested_time", "site", b"site", "status", b"status", "visit_id", b"visit_id", "work_log", b"work_log"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Visit: _TypeAlias = Visit  # noqa: Y015
+
+@_typing.final
+class VisitWork(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AT_TIME_FIELD_NUMBER: _builtins.int
+    TEXT_FIELD_NUMBER: _builtins.int
+    ACTION_FIELD_NUMBER: _builtins.int
+    text: _builtins.str
+    action: _builtins.str
+    """What was done, when it needs the customer's approval ("restart", "reinstall"); else empty."""
+    @_builtins.property
+    def at_time(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        at_time: _timestamp_pb2.Timestamp | None = ...,
+        text: _builtins.str = ...,
+        action: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["at_time", b"at_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "at_time", b"at_time", "text", b"text"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___VisitWork: _TypeAlias = VisitWork  # noqa: Y015
+
+@_typing.final
+class CustomerApproval(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ACTION_FIELD_NUMBER: _builtins.int
+    SIGNED_BY_FIELD_NUMBER: _builtins.int
+    AT_TIME_FIELD_NUMBER: _builtins.int
+    action: _builtins.str
+    """"restart", "reinstall", ..."""
+    signed_by: _builtins.str
+    """The customer's name as signed."""
+    @_builtins.property
+    def at_time(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        action: _builtins.str = ...,
+        signed_by: _builtins.str = ...,
+        at_time: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["at_time", b"at_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "at_time", b"at_time", "signed_by", b"signed_by"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CustomerApproval: _TypeAlias = CustomerApproval  # noqa: Y015
+
+@_typing.final
+class RecordVisitWorkRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    VISIT_ID_FIELD_NUMBER: _builtins.int
+    TEXT_FIELD_NUMBER: _builtins.int
+    ACTION_FIELD_NUMBER: _builtins.int
+    visit_id: _builtins.str
+    text: _builtins.str
+    """Required."""
+    action: _builtins.str
+    def __init__(
+        self,
+        *,
+        visit_id: _builtins.str = ...,
+        text: _builtins.str = ...,
+        action: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "text", b"text", "visit_id", b"visit_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordVisitWorkRequest: _TypeAlias = RecordVisitWorkRequest  # noqa: Y015
+
+@_typing.final
+class RecordVisitWorkResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    VISIT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def visit(self) -> Global___Visit: ...
+    def __init__(
+        self,
+        *,
+        visit: Global___Visit | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["visit", b"visit"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["visit", b"visit"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordVisitWorkResponse: _TypeAlias = RecordVisitWorkResponse  # noqa: Y015
+
+@_typing.final
+class RecordCustomerApprovalRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    VISIT_ID_FIELD_NUMBER: _builtins.int
+    ACTION_FIELD_NUMBER: _builtins.int
+    SIGNED_BY_FIELD_NUMBER: _builtins.int
+    visit_id: _builtins.str
+    action: _builtins.str
+    """Required."""
+    signed_by: _builtins.str
+    """Required."""
+    def __init__(
+        self,
+        *,
+        visit_id: _builtins.str = ...,
+        action: _builtins.str = ...,
+        signed_by: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "signed_by", b"signed_by", "visit_id", b"visit_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordCustomerApprovalRequest: _TypeAlias = RecordCustomerApprovalRequest  # noqa: Y015
+
+@_typing.final
+class RecordCustomerApprovalResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    VISIT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def visit(self) -> Global___Visit: ...
+    def __init__(
+        self,
+        *,
+        visit: Global___Visit | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["visit", b"visit"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["visit", b"visit"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordCustomerApprovalResponse: _TypeAlias = RecordCustomerApprovalResponse  # noqa: Y015
 
 @_typing.final
 class RequestVisitRequest(_message.Message):
@@ -1501,18 +1663,22 @@ class CheckOutRequest(_message.Message):
 
     VISIT_ID_FIELD_NUMBER: _builtins.int
     REPORT_FIELD_NUMBER: _builtins.int
+    PARTS_USED_FIELD_NUMBER: _builtins.int
     visit_id: _builtins.str
     report: _builtins.str
     """Required: the fault-handling report handed over."""
+    @_builtins.property
+    def parts_used(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
     def __init__(
         self,
         *,
         visit_id: _builtins.str = ...,
         report: _builtins.str = ...,
+        parts_used: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["report", b"report", "visit_id", b"visit_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["parts_used", b"parts_used", "report", b"report", "visit_id", b"visit_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

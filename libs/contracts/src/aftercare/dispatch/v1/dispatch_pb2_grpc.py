@@ -129,6 +129,16 @@ class DispatchServiceStub:
                 request_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetVisitRequest.SerializeToString,
                 response_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetVisitResponse.FromString,
                 _registered_method=True)
+        self.RecordVisitWork = channel.unary_unary(
+                '/aftercare.dispatch.v1.DispatchService/RecordVisitWork',
+                request_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.RecordVisitWorkRequest.SerializeToString,
+                response_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.RecordVisitWorkResponse.FromString,
+                _registered_method=True)
+        self.RecordCustomerApproval = channel.unary_unary(
+                '/aftercare.dispatch.v1.DispatchService/RecordCustomerApproval',
+                request_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.RecordCustomerApprovalRequest.SerializeToString,
+                response_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.RecordCustomerApprovalResponse.FromString,
+                _registered_method=True)
         self.IssueLoaner = channel.unary_unary(
                 '/aftercare.dispatch.v1.DispatchService/IssueLoaner',
                 request_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.IssueLoanerRequest.SerializeToString,
@@ -336,6 +346,20 @@ class DispatchServiceServicer:
 
     def GetVisit(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordVisitWork(self, request, context):
+        """On site: a work-log entry; a restart or reinstall is refused until the customer approved it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordCustomerApproval(self, request, context):
+        """On site: the customer signs an approval for an action (restart, reinstall, ...).
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -549,6 +573,16 @@ def add_DispatchServiceServicer_to_server(servicer, server):
                     servicer.GetVisit,
                     request_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetVisitRequest.FromString,
                     response_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetVisitResponse.SerializeToString,
+            ),
+            'RecordVisitWork': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordVisitWork,
+                    request_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.RecordVisitWorkRequest.FromString,
+                    response_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.RecordVisitWorkResponse.SerializeToString,
+            ),
+            'RecordCustomerApproval': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordCustomerApproval,
+                    request_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.RecordCustomerApprovalRequest.FromString,
+                    response_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.RecordCustomerApprovalResponse.SerializeToString,
             ),
             'IssueLoaner': grpc.unary_unary_rpc_method_handler(
                     servicer.IssueLoaner,
@@ -1144,6 +1178,60 @@ class DispatchService:
             '/aftercare.dispatch.v1.DispatchService/GetVisit',
             aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetVisitRequest.SerializeToString,
             aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetVisitResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordVisitWork(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aftercare.dispatch.v1.DispatchService/RecordVisitWork',
+            aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.RecordVisitWorkRequest.SerializeToString,
+            aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.RecordVisitWorkResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordCustomerApproval(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aftercare.dispatch.v1.DispatchService/RecordCustomerApproval',
+            aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.RecordCustomerApprovalRequest.SerializeToString,
+            aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.RecordCustomerApprovalResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -68,6 +68,10 @@ class DispatchServiceStub:
     CheckOut: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.CheckOutRequest, _dispatch_pb2.CheckOutResponse]
     """Done, with the fault-handling report handed over."""
     GetVisit: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.GetVisitRequest, _dispatch_pb2.GetVisitResponse]
+    RecordVisitWork: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.RecordVisitWorkRequest, _dispatch_pb2.RecordVisitWorkResponse]
+    """On site: a work-log entry; a restart or reinstall is refused until the customer approved it."""
+    RecordCustomerApproval: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.RecordCustomerApprovalRequest, _dispatch_pb2.RecordCustomerApprovalResponse]
+    """On site: the customer signs an approval for an action (restart, reinstall, ...)."""
     IssueLoaner: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.IssueLoanerRequest, _dispatch_pb2.IssueLoanerResponse]
     """A loaner device (备用设备) goes to the customer: stops the loaner clock (aftercare.loaner.delivered.v1)."""
     ReturnLoaner: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.ReturnLoanerRequest, _dispatch_pb2.ReturnLoanerResponse]
@@ -139,6 +143,10 @@ class DispatchServiceAsyncStub(DispatchServiceStub):
     CheckOut: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.CheckOutRequest, _dispatch_pb2.CheckOutResponse]  # type: ignore[assignment]
     """Done, with the fault-handling report handed over."""
     GetVisit: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.GetVisitRequest, _dispatch_pb2.GetVisitResponse]  # type: ignore[assignment]
+    RecordVisitWork: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.RecordVisitWorkRequest, _dispatch_pb2.RecordVisitWorkResponse]  # type: ignore[assignment]
+    """On site: a work-log entry; a restart or reinstall is refused until the customer approved it."""
+    RecordCustomerApproval: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.RecordCustomerApprovalRequest, _dispatch_pb2.RecordCustomerApprovalResponse]  # type: ignore[assignment]
+    """On site: the customer signs an approval for an action (restart, reinstall, ...)."""
     IssueLoaner: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.IssueLoanerRequest, _dispatch_pb2.IssueLoanerResponse]  # type: ignore[assignment]
     """A loaner device (备用设备) goes to the customer: stops the loaner clock (aftercare.loaner.delivered.v1)."""
     ReturnLoaner: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.ReturnLoanerRequest, _dispatch_pb2.ReturnLoanerResponse]  # type: ignore[assignment]
@@ -321,6 +329,22 @@ class DispatchServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _dispatch_pb2.GetVisitRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_dispatch_pb2.GetVisitResponse, _abc.Awaitable[_dispatch_pb2.GetVisitResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def RecordVisitWork(
+        self,
+        request: _dispatch_pb2.RecordVisitWorkRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dispatch_pb2.RecordVisitWorkResponse, _abc.Awaitable[_dispatch_pb2.RecordVisitWorkResponse]]:
+        """On site: a work-log entry; a restart or reinstall is refused until the customer approved it."""
+
+    @_abc_1.abstractmethod
+    def RecordCustomerApproval(
+        self,
+        request: _dispatch_pb2.RecordCustomerApprovalRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dispatch_pb2.RecordCustomerApprovalResponse, _abc.Awaitable[_dispatch_pb2.RecordCustomerApprovalResponse]]:
+        """On site: the customer signs an approval for an action (restart, reinstall, ...)."""
 
     @_abc_1.abstractmethod
     def IssueLoaner(

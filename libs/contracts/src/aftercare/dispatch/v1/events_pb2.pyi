@@ -713,6 +713,7 @@ class VisitCheckedOut(_message.Message):
     ENGINEER_ID_FIELD_NUMBER: _builtins.int
     SITE_ID_FIELD_NUMBER: _builtins.int
     REPORT_FIELD_NUMBER: _builtins.int
+    PARTS_USED_FIELD_NUMBER: _builtins.int
     case_id: _builtins.str
     case_number: _builtins.str
     region: _builtins.str
@@ -727,6 +728,8 @@ class VisitCheckedOut(_message.Message):
     def occurred_at(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
     def actor(self) -> _common_pb2.Actor: ...
+    @_builtins.property
+    def parts_used(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
     def __init__(
         self,
         *,
@@ -742,10 +745,11 @@ class VisitCheckedOut(_message.Message):
         engineer_id: _builtins.str = ...,
         site_id: _builtins.str = ...,
         report: _builtins.str = ...,
+        parts_used: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "occurred_at", b"occurred_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "case_id", b"case_id", "case_number", b"case_number", "company_id", b"company_id", "contract_id", b"contract_id", "engineer_id", b"engineer_id", "occurred_at", b"occurred_at", "priority", b"priority", "region", b"region", "report", b"report", "site_id", b"site_id", "visit_id", b"visit_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "case_id", b"case_id", "case_number", b"case_number", "company_id", b"company_id", "contract_id", b"contract_id", "engineer_id", b"engineer_id", "occurred_at", b"occurred_at", "parts_used", b"parts_used", "priority", b"priority", "region", b"region", "report", b"report", "site_id", b"site_id", "visit_id", b"visit_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
