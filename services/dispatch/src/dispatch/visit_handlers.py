@@ -17,7 +17,7 @@ from aftercare_platform.db.unit_of_work import Database, UnitOfWork
 from aftercare_platform.errors import FailedPrecondition, PermissionDenied
 
 from dispatch.adapters import store
-from dispatch.adapters.case_gateway import CasesPort
+from dispatch.adapters.case_gateway import CasesPort, answering_callers
 from dispatch.adapters.case_snapshot import actor_message, case_for_work, event_head, snapshot_of, within_reach
 from dispatch.adapters.proto_values import document, stamp
 from dispatch.adapters.tables import engineers as engineers_table
@@ -58,7 +58,14 @@ class VisitHandlers:
     async def plan(self, principal: Principal, visit_id: str, *, engineer_id: str, planned_for: datetime,
                    parts: tuple[str, ...]) -> Visit:
         async with self._db.unit_of_work() as uow:
+            visit, _ = await self._load(uow, visit_id, principal)
+        facts = await case_for_work(self._cases, principal, visit.case_id)
+        with answering_callers():
+            history = await self._cases.device_history(facts.company_id, facts.serial_number, facts.case_id)
+        async with self._db.unit_of_work() as uow:
             visit, snapshot = await self._load(uow, visit_id, principal)
+            visit = rules.attach_file(visit, company_id=facts.company_id, serial=facts.serial_number,
+                                      history=tuple(history))
             if not engineer_id.strip():
                 engineer_id = await self._field_engineer(uow, visit, snapshot["region"], planned_for)
             visit = rules.plan_visit(visit, engineer_id=engineer_id, planned_for=planned_for, parts=parts)

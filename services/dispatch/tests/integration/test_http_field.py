@@ -27,6 +27,7 @@ def problem(response: httpx.Response, status: int) -> dict[str, object]:
 
 
 async def test_visits_stock_loaners_and_rma_over_http(stack: Stack) -> None:
+    earlier = (await stack.cases_api.CreateCase(p1_case("http-field-0", "plaza-1"), metadata=AGENT)).case
     case = (await stack.cases_api.CreateCase(p1_case("http-field-1", "plaza-1"), metadata=AGENT)).case
     # nobody is on duty for dispatch here: the desk assigns it by hand
     await stack.cases_api.Assign(cases_pb.AssignRequest(case_id=case.case_id, assignee_id="desk-2"),
@@ -54,6 +55,9 @@ async def test_visits_stock_loaners_and_rma_over_http(stack: Stack) -> None:
             "parts": ["HDD 4TB"]})
         assert planned.json()["status"] == "planned", planned.text
         assert planned.json()["engineer_id"] == "east-field-1"
+        # the customer's file and the device's history go along: the earlier case of the same serial
+        assert planned.json()["customer_company_id"] == "plaza-1" and planned.json()["device_serial"] == "SN-1"
+        assert [h.split(" ")[0] for h in planned.json()["device_history"]] == [earlier.case_number]
         arrived = requested_at + timedelta(seconds=2)
         checked_in = await http.post(f"/v1/visits/{visit_id}/check-in", headers=field,
                                      json={"occurred_at": arrived.isoformat()})

@@ -90,6 +90,8 @@ class CasesPort(Protocol):
     async def record_rma_step(self, case_id: str, *, rma_number: str, step: str, summary: str,
                               request_id: str) -> None: ...
 
+    async def device_history(self, company_id: str, serial: str, exclude: str) -> list[str]: ...
+
     async def close(self) -> None: ...
 
 
@@ -184,6 +186,18 @@ class GrpcCases:
                                rma_step=step, visibility=pb.VISIBILITY_PUBLIC)
         await self._call(self._stub.RecordActivity, pb.RecordActivityRequest(case_id=case_id, activity=activity,
                                                                              request_id=request_id))
+
+    async def device_history(self, company_id: str, serial: str, exclude: str) -> list[str]:
+        """The company's earlier cases of the device, newest first (the latest 200 cases are looked at)."""
+        if not company_id or not serial:
+            return []
+        request = pb.ListCasesRequest(filter=pb.CaseFilter(company_ids=[company_id]),
+                                      sort_field=pb.CASE_SORT_FIELD_CREATED_AT,
+                                      sort_direction=pb.SORT_DIRECTION_DESCENDING)
+        request.page.page_size = 200
+        found = (await self._call(self._stub.ListCases, request)).cases
+        return [f"{c.case_number} {CASE_STATUSES.spell(c.status)}: {c.description[:200]}" for c in found
+                if c.asset.serial_number == serial and c.case_id != exclude]
 
     async def close(self) -> None:
         await self._channel.close()

@@ -18,7 +18,8 @@ def visit_to_proto(v: Visit) -> pb.Visit:
         requested_time=stamp(v.requested_at), planned_time=stamp(v.planned_for),
         parts=list(v.parts), en_route_time=stamp(v.en_route_at), checked_in_time=stamp(v.checked_in_at),
         check_in_received_time=stamp(v.check_in_received_at), checked_out_time=stamp(v.checked_out_at),
-        report=v.report, parts_used=list(v.parts_used),
+        report=v.report, parts_used=list(v.parts_used), customer_company_id=v.customer_company_id,
+        device_serial=v.device_serial, device_history=list(v.device_history),
         work_log=[pb.VisitWork(at_time=stamp(w.at), text=w.text, action=w.action) for w in v.work_log],
         approvals=[pb.CustomerApproval(action=a.action, signed_by=a.signed_by, at_time=stamp(a.at))
                    for a in v.approvals],
@@ -36,7 +37,8 @@ def visit_from_document(doc: dict[str, Any]) -> Visit:
         checked_in_at=instant(m.checked_in_time, "checked_in_time", required=False),
         check_in_received_at=instant(m.check_in_received_time, "check_in_received_time", required=False),
         checked_out_at=instant(m.checked_out_time, "checked_out_time", required=False), report=m.report,
-        parts_used=tuple(m.parts_used),
+        parts_used=tuple(m.parts_used), customer_company_id=m.customer_company_id, device_serial=m.device_serial,
+        device_history=tuple(m.device_history),
         work_log=tuple(WorkEntry(required_instant(w.at_time, "work_log.at_time"), w.text, w.action)
                        for w in m.work_log),
         approvals=tuple(Approval(a.action, a.signed_by, required_instant(a.at_time, "approvals.at_time"))

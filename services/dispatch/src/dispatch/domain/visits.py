@@ -63,6 +63,10 @@ class Visit:
     work_log: tuple[WorkEntry, ...] = ()
     approvals: tuple[Approval, ...] = ()
     parts_used: tuple[str, ...] = ()
+    # attached when planned: the customer's file and the device's earlier cases
+    customer_company_id: str = ""
+    device_serial: str = ""
+    device_history: tuple[str, ...] = ()
 
 
 def request_visit(*, visit_id: str, case_id: str, case_status: str, site: str, reason: str, at: datetime) -> Visit:
@@ -72,6 +76,11 @@ def request_visit(*, visit_id: str, case_id: str, case_status: str, site: str, r
     if not reason.strip():
         raise InvalidArgument.for_field("reason", "say why someone must go on site")
     return Visit(visit_id, case_id, site.strip(), reason.strip(), at)
+
+
+def attach_file(visit: Visit, *, company_id: str, serial: str, history: tuple[str, ...]) -> Visit:
+    """What the engineer takes along: the customer's file and the device's earlier cases."""
+    return replace(visit, customer_company_id=company_id, device_serial=serial, device_history=history)
 
 
 def plan_visit(visit: Visit, *, engineer_id: str, planned_for: datetime, parts: tuple[str, ...]) -> Visit:

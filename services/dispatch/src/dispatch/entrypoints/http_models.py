@@ -134,6 +134,9 @@ class VisitOut(BaseModel):
     work_log: list[WorkEntryOut]
     approvals: list[ApprovalOut]
     parts_used: list[str]
+    customer_company_id: str = Field(description="The customer's file, attached when planned")
+    device_serial: str
+    device_history: list[str] = Field(description='Earlier cases of the device: "<number> <status>: <description>"')
 
     @classmethod
     def of(cls, v: Visit) -> VisitOut:
@@ -143,7 +146,8 @@ class VisitOut(BaseModel):
                    check_in_received_at=v.check_in_received_at, checked_out_at=v.checked_out_at, report=v.report,
                    work_log=[WorkEntryOut(at=w.at, text=w.text, action=w.action) for w in v.work_log],
                    approvals=[ApprovalOut(action=a.action, signed_by=a.signed_by, at=a.at) for a in v.approvals],
-                   parts_used=list(v.parts_used))
+                   parts_used=list(v.parts_used), customer_company_id=v.customer_company_id,
+                   device_serial=v.device_serial, device_history=list(v.device_history))
 
 
 class LoanerOut(BaseModel):

@@ -1265,6 +1265,9 @@ class Visit(_message.Message):
     WORK_LOG_FIELD_NUMBER: _builtins.int
     APPROVALS_FIELD_NUMBER: _builtins.int
     PARTS_USED_FIELD_NUMBER: _builtins.int
+    CUSTOMER_COMPANY_ID_FIELD_NUMBER: _builtins.int
+    DEVICE_SERIAL_FIELD_NUMBER: _builtins.int
+    DEVICE_HISTORY_FIELD_NUMBER: _builtins.int
     visit_id: _builtins.str
     case_id: _builtins.str
     site: _builtins.str
@@ -1272,6 +1275,11 @@ class Visit(_message.Message):
     status: Global___VisitStatus.ValueType
     engineer_id: _builtins.str
     report: _builtins.str
+    customer_company_id: _builtins.str
+    """Attached when planned: the customer's file (its company) and the device's history (earlier cases
+    of the same serial number, newest first: "<case number> <status>: <description>").
+    """
+    device_serial: _builtins.str
     @_builtins.property
     def requested_time(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
@@ -1298,6 +1306,8 @@ class Visit(_message.Message):
     def parts_used(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Parts used on site, given at check-out."""
 
+    @_builtins.property
+    def device_history(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
     def __init__(
         self,
         *,
@@ -1318,10 +1328,13 @@ class Visit(_message.Message):
         work_log: _abc.Iterable[Global___VisitWork] | None = ...,
         approvals: _abc.Iterable[Global___CustomerApproval] | None = ...,
         parts_used: _abc.Iterable[_builtins.str] | None = ...,
+        customer_company_id: _builtins.str = ...,
+        device_serial: _builtins.str = ...,
+        device_history: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["check_in_received_time", b"check_in_received_time", "checked_in_time", b"checked_in_time", "checked_out_time", b"checked_out_time", "en_route_time", b"en_route_time", "planned_time", b"planned_time", "requested_time", b"requested_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["approvals", b"approvals", "case_id", b"case_id", "check_in_received_time", b"check_in_received_time", "checked_in_time", b"checked_in_time", "checked_out_time", b"checked_out_time", "en_route_time", b"en_route_time", "engineer_id", b"engineer_id", "parts", b"parts", "parts_used", b"parts_used", "planned_time", b"planned_time", "reason", b"reason", "report", b"report", "requested_time", b"requested_time", "site", b"site", "status", b"status", "visit_id", b"visit_id", "work_log", b"work_log"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["approvals", b"approvals", "case_id", b"case_id", "check_in_received_time", b"check_in_received_time", "checked_in_time", b"checked_in_time", "checked_out_time", b"checked_out_time", "customer_company_id", b"customer_company_id", "device_history", b"device_history", "device_serial", b"device_serial", "en_route_time", b"en_route_time", "engineer_id", b"engineer_id", "parts", b"parts", "parts_used", b"parts_used", "planned_time", b"planned_time", "reason", b"reason", "report", b"report", "requested_time", b"requested_time", "site", b"site", "status", b"status", "visit_id", b"visit_id", "work_log", b"work_log"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
