@@ -110,9 +110,11 @@ class DispatchHandlers(PeopleAndRosters):
                                   open_=True, at=at)
         return stored
 
-    async def route_new_case(self, outer: UnitOfWork, case: CaseToRoute, case_number: str) -> None:
-        """case.created: choose an engineer, Assign through cases, or queue at the desk and alert."""
-        key = f"route/{case.case_id}/created"
+    async def route_new_case(self, outer: UnitOfWork, case: CaseToRoute, case_number: str,
+                             trigger: str = "created") -> None:
+        """case.created (or a case back at the desk): choose an engineer, Assign through cases, or queue at
+        the desk and alert. `trigger` keys the decision: one per case and occasion."""
+        key = f"route/{case.case_id}/{trigger}"
         async with self._decision_unit(outer) as uow:
             stored = await store.find_decision(uow, key)
             if stored is None:
@@ -169,6 +171,17 @@ class DispatchHandlers(PeopleAndRosters):
         uow.emit("aftercare.dispatch.supervisor_alert.v1", subject=facts.case_id, region=facts.region,
                  data=ev.DispatchSupervisorAlert(**common, supervisor_ids=supervisors,  # type: ignore[arg-type]
                                                  reason=f"no engineer can take the case: {stored.summary}"))
+
+    async def route_returned_case(self, outer: UnitOfWork, case_id: str, trigger: str) -> None:
+        """A case back at the desk with nobody holding it (reopened without an assignee) is routed again."""
+        try:
+            facts = await self._cases.get_case(case_id)
+        except CasesRefused:
+            log.info("case %s is gone; nothing to route", case_id)
+            return
+        if facts.assignee_id or facts.status in CLOSED_STATUSES:
+            return
+        await self.route_new_case(outer, _to_route(facts), facts.case_number, trigger)
 
     # ---- SLA actions -----------------------------------------------------------------------------
 

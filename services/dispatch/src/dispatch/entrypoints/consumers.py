@@ -1,6 +1,7 @@
 """The events dispatch consumes.
 
-`dispatch.case-events`: a new case is routed (Assign through cases); assignments, resolutions,
+`dispatch.case-events`: a new case (or one reopened with nobody holding it) is routed (Assign through
+cases); assignments, resolutions,
 closures, cancellations and reopenings keep dispatch's view of who holds which open case (the
 load routing weighs).
 `dispatch.sla-actions`: SLA warnings and breaches; their `reassign`, `escalate` and `notify`
@@ -68,6 +69,9 @@ def subscriptions(handlers: DispatchHandlers) -> list[EventSubscription]:
         m = _parse(event, message)
         await handlers.note_case(uow, case_id=m.case_id, case_number=m.case_number, region=m.region,
                                  company_id=m.company_id, assignee_id=m.assignee_id or None, open_=still_open)
+        if event.type == "aftercare.case.reopened.v1" and not m.assignee_id:
+            # back at the desk with nobody holding it: routed like a new case, once per reopening
+            await handlers.route_returned_case(uow, m.case_id, f"reopened-{m.reopen_count}")
 
     async def on_sla_event(event: CloudEvent, uow: UnitOfWork) -> None:
         breach = event.type == "aftercare.sla.breached.v1"
