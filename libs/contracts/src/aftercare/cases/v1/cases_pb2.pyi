@@ -326,7 +326,11 @@ class _ActivityKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Activity
     ACTIVITY_KIND_LOANER_ISSUED: _ActivityKind.ValueType  # 6
     ACTIVITY_KIND_LOANER_RETURNED: _ActivityKind.ValueType  # 7
     """Allowed after resolution too."""
-    ACTIVITY_KIND_PARTICIPANT_ADDED: _ActivityKind.ValueType  # 8
+    ACTIVITY_KIND_WORKAROUND: _ActivityKind.ValueType  # 8
+    """Service restored by a workaround, the fault not yet fixed for good (plan 002 §3.1.4):
+    stops sla-timer's workaround clock.
+    """
+    ACTIVITY_KIND_PARTICIPANT_ADDED: _ActivityKind.ValueType  # 9
     """Someone joins the case as a participant (an expert of the panel); the case keeps its
     assignee. Needs participant_id.
     """
@@ -345,7 +349,11 @@ ACTIVITY_KIND_DIAGNOSIS_REPORT: ActivityKind.ValueType  # 5
 ACTIVITY_KIND_LOANER_ISSUED: ActivityKind.ValueType  # 6
 ACTIVITY_KIND_LOANER_RETURNED: ActivityKind.ValueType  # 7
 """Allowed after resolution too."""
-ACTIVITY_KIND_PARTICIPANT_ADDED: ActivityKind.ValueType  # 8
+ACTIVITY_KIND_WORKAROUND: ActivityKind.ValueType  # 8
+"""Service restored by a workaround, the fault not yet fixed for good (plan 002 §3.1.4):
+stops sla-timer's workaround clock.
+"""
+ACTIVITY_KIND_PARTICIPANT_ADDED: ActivityKind.ValueType  # 9
 """Someone joins the case as a participant (an expert of the panel); the case keeps its
 assignee. Needs participant_id.
 """
