@@ -83,6 +83,9 @@ _REGISTERED: dict[str, type[Message]] = {
     "aftercare.notification.sent.v1": notify_events.NotificationSent,
     "aftercare.notification.failed.v1": notify_events.NotificationFailed,
     "aftercare.notification.delivered.v1": notify_events.NotificationDelivered,
+    "aftercare.vendor.engaged.v1": dispatch_events.VendorEngaged,
+    "aftercare.vendor.responded.v1": dispatch_events.VendorResponded,
+    "aftercare.dispatch.expert_added.v1": dispatch_events.DispatchExpertAdded,
 }
 # read-only: a service adds its own types with `register`
 EVENT_MESSAGES: Mapping[str, type[Message]] = MappingProxyType(_REGISTERED)
