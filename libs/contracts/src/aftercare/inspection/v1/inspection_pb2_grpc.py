@@ -35,15 +35,105 @@ class InspectionServiceStub:
         Args:
             channel: A grpc.Channel.
         """
-        self.Ping = channel.unary_unary(
-                '/aftercare.inspection.v1.InspectionService/Ping',
-                request_serializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.PingRequest.SerializeToString,
-                response_deserializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.PingResponse.FromString,
+        self.CreatePlan = channel.unary_unary(
+                '/aftercare.inspection.v1.InspectionService/CreatePlan',
+                request_serializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.CreatePlanRequest.SerializeToString,
+                response_deserializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.CreatePlanResponse.FromString,
                 _registered_method=True)
-        self.GetPing = channel.unary_unary(
-                '/aftercare.inspection.v1.InspectionService/GetPing',
-                request_serializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.GetPingRequest.SerializeToString,
-                response_deserializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.GetPingResponse.FromString,
+        self.GetPlan = channel.unary_unary(
+                '/aftercare.inspection.v1.InspectionService/GetPlan',
+                request_serializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.GetPlanRequest.SerializeToString,
+                response_deserializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.GetPlanResponse.FromString,
+                _registered_method=True)
+        self.ListPlans = channel.unary_unary(
+                '/aftercare.inspection.v1.InspectionService/ListPlans',
+                request_serializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.ListPlansRequest.SerializeToString,
+                response_deserializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.ListPlansResponse.FromString,
+                _registered_method=True)
+        self.PreviewSchedule = channel.unary_unary(
+                '/aftercare.inspection.v1.InspectionService/PreviewSchedule',
+                request_serializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.PreviewScheduleRequest.SerializeToString,
+                response_deserializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.PreviewScheduleResponse.FromString,
+                _registered_method=True)
+        self.BringForward = channel.unary_unary(
+                '/aftercare.inspection.v1.InspectionService/BringForward',
+                request_serializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.BringForwardRequest.SerializeToString,
+                response_deserializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.BringForwardResponse.FromString,
+                _registered_method=True)
+        self.RequestEmergencyInspection = channel.unary_unary(
+                '/aftercare.inspection.v1.InspectionService/RequestEmergencyInspection',
+                request_serializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.RequestEmergencyInspectionRequest.SerializeToString,
+                response_deserializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.RequestEmergencyInspectionResponse.FromString,
+                _registered_method=True)
+        self.GetInspection = channel.unary_unary(
+                '/aftercare.inspection.v1.InspectionService/GetInspection',
+                request_serializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.GetInspectionRequest.SerializeToString,
+                response_deserializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.GetInspectionResponse.FromString,
+                _registered_method=True)
+        self.ListInspections = channel.unary_unary(
+                '/aftercare.inspection.v1.InspectionService/ListInspections',
+                request_serializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.ListInspectionsRequest.SerializeToString,
+                response_deserializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.ListInspectionsResponse.FromString,
+                _registered_method=True)
+        self.PutChecklist = channel.unary_unary(
+                '/aftercare.inspection.v1.InspectionService/PutChecklist',
+                request_serializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.PutChecklistRequest.SerializeToString,
+                response_deserializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.PutChecklistResponse.FromString,
+                _registered_method=True)
+        self.GetChecklist = channel.unary_unary(
+                '/aftercare.inspection.v1.InspectionService/GetChecklist',
+                request_serializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.GetChecklistRequest.SerializeToString,
+                response_deserializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.GetChecklistResponse.FromString,
+                _registered_method=True)
+        self.StartInspection = channel.unary_unary(
+                '/aftercare.inspection.v1.InspectionService/StartInspection',
+                request_serializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.StartInspectionRequest.SerializeToString,
+                response_deserializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.StartInspectionResponse.FromString,
+                _registered_method=True)
+        self.RecordResult = channel.unary_unary(
+                '/aftercare.inspection.v1.InspectionService/RecordResult',
+                request_serializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.RecordResultRequest.SerializeToString,
+                response_deserializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.RecordResultResponse.FromString,
+                _registered_method=True)
+        self.CompleteInspection = channel.unary_unary(
+                '/aftercare.inspection.v1.InspectionService/CompleteInspection',
+                request_serializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.CompleteInspectionRequest.SerializeToString,
+                response_deserializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.CompleteInspectionResponse.FromString,
+                _registered_method=True)
+        self.SubmitReport = channel.unary_unary(
+                '/aftercare.inspection.v1.InspectionService/SubmitReport',
+                request_serializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.SubmitReportRequest.SerializeToString,
+                response_deserializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.SubmitReportResponse.FromString,
+                _registered_method=True)
+        self.SignOffReport = channel.unary_unary(
+                '/aftercare.inspection.v1.InspectionService/SignOffReport',
+                request_serializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.SignOffReportRequest.SerializeToString,
+                response_deserializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.SignOffReportResponse.FromString,
+                _registered_method=True)
+        self.GetReport = channel.unary_unary(
+                '/aftercare.inspection.v1.InspectionService/GetReport',
+                request_serializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.GetReportRequest.SerializeToString,
+                response_deserializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.GetReportResponse.FromString,
+                _registered_method=True)
+        self.RequestWatch = channel.unary_unary(
+                '/aftercare.inspection.v1.InspectionService/RequestWatch',
+                request_serializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.RequestWatchRequest.SerializeToString,
+                response_deserializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.RequestWatchResponse.FromString,
+                _registered_method=True)
+        self.GetWatch = channel.unary_unary(
+                '/aftercare.inspection.v1.InspectionService/GetWatch',
+                request_serializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.GetWatchRequest.SerializeToString,
+                response_deserializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.GetWatchResponse.FromString,
+                _registered_method=True)
+        self.AddDutyLog = channel.unary_unary(
+                '/aftercare.inspection.v1.InspectionService/AddDutyLog',
+                request_serializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.AddDutyLogRequest.SerializeToString,
+                response_deserializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.AddDutyLogResponse.FromString,
+                _registered_method=True)
+        self.GetCompliance = channel.unary_unary(
+                '/aftercare.inspection.v1.InspectionService/GetCompliance',
+                request_serializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.GetComplianceRequest.SerializeToString,
+                response_deserializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.GetComplianceResponse.FromString,
                 _registered_method=True)
 
 
@@ -51,15 +141,132 @@ class InspectionServiceServicer:
     """InspectionService is inspection's gRPC API; every call carries a bearer token.
     """
 
-    def Ping(self, request, context):
-        """Ping stores a ping and emits aftercare.inspection_ping.pinged.v1.
+    def CreatePlan(self, request, context):
+        """A plan for a contract, site and asset group; its visits are scheduled a horizon ahead.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def GetPing(self, request, context):
-        """GetPing reads one ping back; NOT_FOUND when there is none.
+    def GetPlan(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListPlans(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PreviewSchedule(self, request, context):
+        """The working days a plan's inspections fall on between two days (nothing is stored).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def BringForward(self, request, context):
+        """An urgent problem: the plan's next inspection is brought forward to the next working day.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RequestEmergencyInspection(self, request, context):
+        """An emergency inspection on request, on the next working day.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetInspection(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListInspections(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PutChecklist(self, request, context):
+        """Saves a new version of a checklist template (version 1 when new).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetChecklist(self, request, context):
+        """version 0: the latest.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def StartInspection(self, request, context):
+        """The engineer starts: the inspection keeps the checklist version it started with.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordResult(self, request, context):
+        """One item's result (who and when stamped by the server); a failed item or one that needs work opens a case.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CompleteInspection(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SubmitReport(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SignOffReport(self, request, context):
+        """The customer signs the report off.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetReport(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RequestWatch(self, request, context):
+        """A special-event watch: refused with a reason when asked later than the contract's notice.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetWatch(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AddDutyLog(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetCompliance(self, request, context):
+        """PM compliance: inspections due, done on time, done late, missed; by customer, site and period.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -68,15 +275,105 @@ class InspectionServiceServicer:
 
 def add_InspectionServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
-            'Ping': grpc.unary_unary_rpc_method_handler(
-                    servicer.Ping,
-                    request_deserializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.PingRequest.FromString,
-                    response_serializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.PingResponse.SerializeToString,
+            'CreatePlan': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreatePlan,
+                    request_deserializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.CreatePlanRequest.FromString,
+                    response_serializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.CreatePlanResponse.SerializeToString,
             ),
-            'GetPing': grpc.unary_unary_rpc_method_handler(
-                    servicer.GetPing,
-                    request_deserializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.GetPingRequest.FromString,
-                    response_serializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.GetPingResponse.SerializeToString,
+            'GetPlan': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPlan,
+                    request_deserializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.GetPlanRequest.FromString,
+                    response_serializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.GetPlanResponse.SerializeToString,
+            ),
+            'ListPlans': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPlans,
+                    request_deserializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.ListPlansRequest.FromString,
+                    response_serializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.ListPlansResponse.SerializeToString,
+            ),
+            'PreviewSchedule': grpc.unary_unary_rpc_method_handler(
+                    servicer.PreviewSchedule,
+                    request_deserializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.PreviewScheduleRequest.FromString,
+                    response_serializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.PreviewScheduleResponse.SerializeToString,
+            ),
+            'BringForward': grpc.unary_unary_rpc_method_handler(
+                    servicer.BringForward,
+                    request_deserializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.BringForwardRequest.FromString,
+                    response_serializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.BringForwardResponse.SerializeToString,
+            ),
+            'RequestEmergencyInspection': grpc.unary_unary_rpc_method_handler(
+                    servicer.RequestEmergencyInspection,
+                    request_deserializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.RequestEmergencyInspectionRequest.FromString,
+                    response_serializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.RequestEmergencyInspectionResponse.SerializeToString,
+            ),
+            'GetInspection': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetInspection,
+                    request_deserializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.GetInspectionRequest.FromString,
+                    response_serializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.GetInspectionResponse.SerializeToString,
+            ),
+            'ListInspections': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListInspections,
+                    request_deserializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.ListInspectionsRequest.FromString,
+                    response_serializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.ListInspectionsResponse.SerializeToString,
+            ),
+            'PutChecklist': grpc.unary_unary_rpc_method_handler(
+                    servicer.PutChecklist,
+                    request_deserializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.PutChecklistRequest.FromString,
+                    response_serializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.PutChecklistResponse.SerializeToString,
+            ),
+            'GetChecklist': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetChecklist,
+                    request_deserializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.GetChecklistRequest.FromString,
+                    response_serializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.GetChecklistResponse.SerializeToString,
+            ),
+            'StartInspection': grpc.unary_unary_rpc_method_handler(
+                    servicer.StartInspection,
+                    request_deserializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.StartInspectionRequest.FromString,
+                    response_serializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.StartInspectionResponse.SerializeToString,
+            ),
+            'RecordResult': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordResult,
+                    request_deserializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.RecordResultRequest.FromString,
+                    response_serializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.RecordResultResponse.SerializeToString,
+            ),
+            'CompleteInspection': grpc.unary_unary_rpc_method_handler(
+                    servicer.CompleteInspection,
+                    request_deserializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.CompleteInspectionRequest.FromString,
+                    response_serializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.CompleteInspectionResponse.SerializeToString,
+            ),
+            'SubmitReport': grpc.unary_unary_rpc_method_handler(
+                    servicer.SubmitReport,
+                    request_deserializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.SubmitReportRequest.FromString,
+                    response_serializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.SubmitReportResponse.SerializeToString,
+            ),
+            'SignOffReport': grpc.unary_unary_rpc_method_handler(
+                    servicer.SignOffReport,
+                    request_deserializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.SignOffReportRequest.FromString,
+                    response_serializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.SignOffReportResponse.SerializeToString,
+            ),
+            'GetReport': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetReport,
+                    request_deserializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.GetReportRequest.FromString,
+                    response_serializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.GetReportResponse.SerializeToString,
+            ),
+            'RequestWatch': grpc.unary_unary_rpc_method_handler(
+                    servicer.RequestWatch,
+                    request_deserializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.RequestWatchRequest.FromString,
+                    response_serializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.RequestWatchResponse.SerializeToString,
+            ),
+            'GetWatch': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetWatch,
+                    request_deserializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.GetWatchRequest.FromString,
+                    response_serializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.GetWatchResponse.SerializeToString,
+            ),
+            'AddDutyLog': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddDutyLog,
+                    request_deserializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.AddDutyLogRequest.FromString,
+                    response_serializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.AddDutyLogResponse.SerializeToString,
+            ),
+            'GetCompliance': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCompliance,
+                    request_deserializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.GetComplianceRequest.FromString,
+                    response_serializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.GetComplianceResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -91,7 +388,7 @@ class InspectionService:
     """
 
     @staticmethod
-    def Ping(request,
+    def CreatePlan(request,
             target,
             options=(),
             channel_credentials=None,
@@ -104,9 +401,9 @@ class InspectionService:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/aftercare.inspection.v1.InspectionService/Ping',
-            aftercare_dot_inspection_dot_v1_dot_inspection__pb2.PingRequest.SerializeToString,
-            aftercare_dot_inspection_dot_v1_dot_inspection__pb2.PingResponse.FromString,
+            '/aftercare.inspection.v1.InspectionService/CreatePlan',
+            aftercare_dot_inspection_dot_v1_dot_inspection__pb2.CreatePlanRequest.SerializeToString,
+            aftercare_dot_inspection_dot_v1_dot_inspection__pb2.CreatePlanResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -118,7 +415,7 @@ class InspectionService:
             _registered_method=True)
 
     @staticmethod
-    def GetPing(request,
+    def GetPlan(request,
             target,
             options=(),
             channel_credentials=None,
@@ -131,9 +428,495 @@ class InspectionService:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/aftercare.inspection.v1.InspectionService/GetPing',
-            aftercare_dot_inspection_dot_v1_dot_inspection__pb2.GetPingRequest.SerializeToString,
-            aftercare_dot_inspection_dot_v1_dot_inspection__pb2.GetPingResponse.FromString,
+            '/aftercare.inspection.v1.InspectionService/GetPlan',
+            aftercare_dot_inspection_dot_v1_dot_inspection__pb2.GetPlanRequest.SerializeToString,
+            aftercare_dot_inspection_dot_v1_dot_inspection__pb2.GetPlanResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPlans(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aftercare.inspection.v1.InspectionService/ListPlans',
+            aftercare_dot_inspection_dot_v1_dot_inspection__pb2.ListPlansRequest.SerializeToString,
+            aftercare_dot_inspection_dot_v1_dot_inspection__pb2.ListPlansResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PreviewSchedule(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aftercare.inspection.v1.InspectionService/PreviewSchedule',
+            aftercare_dot_inspection_dot_v1_dot_inspection__pb2.PreviewScheduleRequest.SerializeToString,
+            aftercare_dot_inspection_dot_v1_dot_inspection__pb2.PreviewScheduleResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def BringForward(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aftercare.inspection.v1.InspectionService/BringForward',
+            aftercare_dot_inspection_dot_v1_dot_inspection__pb2.BringForwardRequest.SerializeToString,
+            aftercare_dot_inspection_dot_v1_dot_inspection__pb2.BringForwardResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RequestEmergencyInspection(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aftercare.inspection.v1.InspectionService/RequestEmergencyInspection',
+            aftercare_dot_inspection_dot_v1_dot_inspection__pb2.RequestEmergencyInspectionRequest.SerializeToString,
+            aftercare_dot_inspection_dot_v1_dot_inspection__pb2.RequestEmergencyInspectionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetInspection(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aftercare.inspection.v1.InspectionService/GetInspection',
+            aftercare_dot_inspection_dot_v1_dot_inspection__pb2.GetInspectionRequest.SerializeToString,
+            aftercare_dot_inspection_dot_v1_dot_inspection__pb2.GetInspectionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListInspections(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aftercare.inspection.v1.InspectionService/ListInspections',
+            aftercare_dot_inspection_dot_v1_dot_inspection__pb2.ListInspectionsRequest.SerializeToString,
+            aftercare_dot_inspection_dot_v1_dot_inspection__pb2.ListInspectionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PutChecklist(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aftercare.inspection.v1.InspectionService/PutChecklist',
+            aftercare_dot_inspection_dot_v1_dot_inspection__pb2.PutChecklistRequest.SerializeToString,
+            aftercare_dot_inspection_dot_v1_dot_inspection__pb2.PutChecklistResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetChecklist(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aftercare.inspection.v1.InspectionService/GetChecklist',
+            aftercare_dot_inspection_dot_v1_dot_inspection__pb2.GetChecklistRequest.SerializeToString,
+            aftercare_dot_inspection_dot_v1_dot_inspection__pb2.GetChecklistResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StartInspection(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aftercare.inspection.v1.InspectionService/StartInspection',
+            aftercare_dot_inspection_dot_v1_dot_inspection__pb2.StartInspectionRequest.SerializeToString,
+            aftercare_dot_inspection_dot_v1_dot_inspection__pb2.StartInspectionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordResult(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aftercare.inspection.v1.InspectionService/RecordResult',
+            aftercare_dot_inspection_dot_v1_dot_inspection__pb2.RecordResultRequest.SerializeToString,
+            aftercare_dot_inspection_dot_v1_dot_inspection__pb2.RecordResultResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CompleteInspection(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aftercare.inspection.v1.InspectionService/CompleteInspection',
+            aftercare_dot_inspection_dot_v1_dot_inspection__pb2.CompleteInspectionRequest.SerializeToString,
+            aftercare_dot_inspection_dot_v1_dot_inspection__pb2.CompleteInspectionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SubmitReport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aftercare.inspection.v1.InspectionService/SubmitReport',
+            aftercare_dot_inspection_dot_v1_dot_inspection__pb2.SubmitReportRequest.SerializeToString,
+            aftercare_dot_inspection_dot_v1_dot_inspection__pb2.SubmitReportResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SignOffReport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aftercare.inspection.v1.InspectionService/SignOffReport',
+            aftercare_dot_inspection_dot_v1_dot_inspection__pb2.SignOffReportRequest.SerializeToString,
+            aftercare_dot_inspection_dot_v1_dot_inspection__pb2.SignOffReportResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetReport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aftercare.inspection.v1.InspectionService/GetReport',
+            aftercare_dot_inspection_dot_v1_dot_inspection__pb2.GetReportRequest.SerializeToString,
+            aftercare_dot_inspection_dot_v1_dot_inspection__pb2.GetReportResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RequestWatch(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aftercare.inspection.v1.InspectionService/RequestWatch',
+            aftercare_dot_inspection_dot_v1_dot_inspection__pb2.RequestWatchRequest.SerializeToString,
+            aftercare_dot_inspection_dot_v1_dot_inspection__pb2.RequestWatchResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetWatch(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aftercare.inspection.v1.InspectionService/GetWatch',
+            aftercare_dot_inspection_dot_v1_dot_inspection__pb2.GetWatchRequest.SerializeToString,
+            aftercare_dot_inspection_dot_v1_dot_inspection__pb2.GetWatchResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddDutyLog(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aftercare.inspection.v1.InspectionService/AddDutyLog',
+            aftercare_dot_inspection_dot_v1_dot_inspection__pb2.AddDutyLogRequest.SerializeToString,
+            aftercare_dot_inspection_dot_v1_dot_inspection__pb2.AddDutyLogResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCompliance(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aftercare.inspection.v1.InspectionService/GetCompliance',
+            aftercare_dot_inspection_dot_v1_dot_inspection__pb2.GetComplianceRequest.SerializeToString,
+            aftercare_dot_inspection_dot_v1_dot_inspection__pb2.GetComplianceResponse.FromString,
             options,
             channel_credentials,
             insecure,
