@@ -24,7 +24,7 @@ def upgrade() -> None:
         sa.Column("region", sa.String(32), nullable=False),
         sa.Column("active", sa.Boolean, nullable=False),
         sa.Column("last_done_on", sa.String(10)),
-        sa.Column("doc", JsonDocument(), nullable=False),
+        sa.Column("doc", JsonDocument, nullable=False),
         schema=SCHEMA,
     )
     op.create_index("ix_plans_company_id", "plans", ["company_id"], schema=SCHEMA)
@@ -32,7 +32,7 @@ def upgrade() -> None:
         "checklists",
         sa.Column("id", sa.String(64), primary_key=True),
         sa.Column("version", sa.Integer, primary_key=True),
-        sa.Column("doc", JsonDocument(), nullable=False),
+        sa.Column("doc", JsonDocument, nullable=False),
         schema=SCHEMA,
     )
     op.create_table(
@@ -45,7 +45,7 @@ def upgrade() -> None:
         sa.Column("scheduled_on", sa.String(10), nullable=False),
         sa.Column("notice_on", sa.String(10)),
         sa.Column("notice_sent", sa.Boolean, nullable=False),
-        sa.Column("doc", JsonDocument(), nullable=False),
+        sa.Column("doc", JsonDocument, nullable=False),
         schema=SCHEMA,
     )
     op.create_index("ix_visits_status_day", "visits", ["status", "scheduled_on"], schema=SCHEMA)
@@ -60,7 +60,7 @@ def upgrade() -> None:
         sa.Column("warn_at", UtcDateTime(), nullable=False),
         sa.Column("warned", sa.Boolean, nullable=False),
         sa.Column("overdue", sa.Boolean, nullable=False),
-        sa.Column("doc", JsonDocument(), nullable=False),
+        sa.Column("doc", JsonDocument, nullable=False),
         schema=SCHEMA,
     )
     op.create_index("ix_reports_company_id", "reports", ["company_id"], schema=SCHEMA)
@@ -71,7 +71,7 @@ def upgrade() -> None:
         sa.Column("visit_id", sa.String(128), nullable=False),
         sa.Column("company_id", sa.String(64), nullable=False),
         sa.Column("state", sa.String(16), nullable=False),
-        sa.Column("doc", JsonDocument(), nullable=False),
+        sa.Column("doc", JsonDocument, nullable=False),
         schema=SCHEMA,
     )
     op.create_index("ix_findings_visit_id", "findings", ["visit_id"], schema=SCHEMA)
@@ -84,7 +84,7 @@ def upgrade() -> None:
         sa.Column("attempts", sa.Integer, nullable=False),
         sa.Column("next_at", UtcDateTime(), nullable=False),
         sa.Column("last_error", sa.Text, nullable=False),
-        sa.Column("payload", JsonDocument(), nullable=False),
+        sa.Column("payload", JsonDocument, nullable=False),
         schema=SCHEMA,
     )
     op.create_index("ix_deliveries_due", "deliveries", ["state", "next_at"], schema=SCHEMA)
@@ -93,7 +93,7 @@ def upgrade() -> None:
         sa.Column("id", sa.String(64), primary_key=True),
         sa.Column("company_id", sa.String(64), nullable=False),
         sa.Column("region", sa.String(32), nullable=False),
-        sa.Column("doc", JsonDocument(), nullable=False),
+        sa.Column("doc", JsonDocument, nullable=False),
         schema=SCHEMA,
     )
     op.create_index("ix_watches_company_id", "watches", ["company_id"], schema=SCHEMA)
