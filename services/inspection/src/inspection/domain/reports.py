@@ -43,7 +43,7 @@ class Report:
     def on_time(self) -> bool | None:
         """None while neither submitted nor late; otherwise whether it came by its deadline."""
         if self.submitted_at is not None:
-            return self.submitted_at <= self.due_at
+            return self.submitted_at < self.due_at  # at the deadline itself it is breached
         return False if self.overdue_at is not None else None
 
 
