@@ -15,7 +15,7 @@ class InspectionSettings(ServiceSettings):
     # on-site inspections become field visits, watches duty rosters, in dispatch
     dispatch_grpc_target: str = "127.0.0.1:50054"
     # who intake answers about the cases inspection opens
-    reporter_email: str = "inspection@aftercare.invalid"
+    reporter_email: str = "inspection@aftercare.example.cn"
     # how often due notices, missed visits, report deadlines and owed calls are looked at
     tick_seconds: float = 5.0
     # how often every plan's horizon is topped up

@@ -92,7 +92,7 @@ async def test_the_report_is_due_three_working_days_after_and_breached_never_ear
         await kit.execution.record(ENGINEER, visit_id, item, **{"passed": None, "value": None, "text": "",
                                                                  "file_ref": "", "needs_work": False, **kwargs})
     kit.clock.set(VISIT_DAY + timedelta(hours=5))  # 15:00 in Shanghai
-    visit, report = await kit.execution.complete(ENGINEER, visit_id, None)
+    _, report = await kit.execution.complete(ENGINEER, visit_id, None)
     # 27 working hours on: 3 hours on the 2nd, 9 on the 3rd and 4th, 6 on the 5th: Thursday 15:00
     assert report.due_at == datetime(2026, 2, 5, 7, 0, tzinfo=UTC)
     assert report.warn_at == datetime(2026, 2, 4, 7, 0, tzinfo=UTC)

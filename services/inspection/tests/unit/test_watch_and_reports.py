@@ -35,7 +35,7 @@ async def test_a_watch_asked_three_weeks_ahead_is_accepted_with_its_pre_event_in
     assert (await kit.reads.watch(ACME, watch.id)).roster_id == f"watch-{watch.id}"
     logged = await kit.watches.log_duty(ENGINEER, watch.id, date(2026, 1, 26), "All quiet on day one")
     assert [e.text for e in logged.duty_log] == ["All quiet on day one"]
-    with pytest.raises(InvalidArgument, match="^day:"):
+    with pytest.raises(InvalidArgument, match=r"^day:"):
         await kit.watches.log_duty(ENGINEER, watch.id, date(2026, 2, 20), "after it ended")
     with pytest.raises(NotFound):
         await kit.reads.watch(OTHER, watch.id)
@@ -44,7 +44,7 @@ async def test_a_watch_asked_three_weeks_ahead_is_accepted_with_its_pre_event_in
 async def test_a_watch_asked_later_than_the_contracts_notice_is_refused_with_the_reason(kit: Kit) -> None:
     with pytest.raises(FailedPrecondition, match="21 days ahead \\(by 2026-01-04\\)"):
         await kit.watches.request(ACME, **watch_args(starts_on=date(2026, 1, 25)))  # type: ignore[arg-type]
-    with pytest.raises(Exception, match="not found|may not"):
+    with pytest.raises(Exception, match=r"not found|may not"):
         await kit.watches.request(OTHER, **watch_args())  # type: ignore[arg-type]
     accepted = await kit.watches.request(AGENT, **watch_args(starts_on=date(2026, 1, 15), ends_on=date(2026, 1, 16),
                                                             notice_days=7))  # type: ignore[arg-type]

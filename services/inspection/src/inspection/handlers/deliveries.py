@@ -53,8 +53,11 @@ class Deliveries:
                 await self._watch_roster(row["subject_id"])
             else:
                 raise Refused(f"unknown delivery kind {row['kind']!r}")
-        except (Unavailable, Waiting) as waiting:
+        except Waiting as waiting:
             await self._settle(row["id"], "pending", str(waiting), backoff(attempts, self._cap))
+        except Unavailable as away:
+            log.warning("delivery %s waits (attempt %d): %s", row["id"], attempts, away)
+            await self._settle(row["id"], "pending", str(away), backoff(attempts, self._cap))
         except Refused as refused:
             log.warning("delivery %s refused for good: %s", row["id"], refused)
             await self._settle(row["id"], "failed", str(refused), None)
