@@ -38,7 +38,7 @@ async def build(infra: Infrastructure[InspectionSettings]) -> ServiceParts:
         grpc_servicers=[GrpcServicer(inspection_pb2_grpc.add_InspectionServiceServicer_to_server,
                                      InspectionServicer(plans, execution, watches, reads))],
         http_routers=[router(reads, execution)],
-        subscriptions=subscriptions(),
+        subscriptions=subscriptions(plans),
         background=[worker],
         closers=[intake.close, dispatch.close],
         gauges=[("aftercare_inspection_deliveries_pending", "calls to intake and dispatch not made yet",
@@ -52,6 +52,6 @@ definition = ServiceDefinition(
     settings_class=InspectionSettings,
     metadata=metadata,
     build=build,
-    # it calls intake (findings become cases) and dispatch (field visits, duty rosters)
-    start_after=("intake", "dispatch"),
+    # it listens to cases (urgent problems), calls intake (findings become cases) and dispatch (field visits, rosters)
+    start_after=("cases", "intake", "dispatch"),
 )

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from aftercare_platform.errors import NotFound
 from inspection.domain.visits import VisitStatus
+from inspection.entrypoints.consumers import subscriptions
 
 from .conftest import ACME, AGENT, OTHER, Kit, quarterly
 
@@ -82,3 +83,25 @@ async def test_customers_see_their_own_plans_and_inspections_only(kit: Kit) -> N
         await kit.reads.plan(OTHER, "P1")
     with pytest.raises(Exception, match="may not"):
         await kit.plans.create(ACME, quarterly(id="P2"))
+
+
+async def test_a_p1_case_of_the_company_brings_its_next_on_site_inspection_forward_once(kit: Kit) -> None:
+    await kit.checklist()
+    _, (visit,) = await kit.plans.create(AGENT, quarterly())
+    await kit.types()
+    (subscription,) = subscriptions(kit.plans)
+
+    def case_event(verb: str, priority: str, company: str = "ACME") -> object:
+        return kit.bench.event(f"aftercare.case.{verb}.v1", subject="case-9", data={
+            "caseId": "case-9", "caseNumber": "CN-0009", "region": "east", "companyId": company,
+            "contractId": "ACME-C1", "priority": f"PRIORITY_{priority}"})
+
+    assert await kit.bench.deliver(subscription, case_event("created", "P3"))
+    assert await kit.bench.deliver(subscription, case_event("created", "P1", company="OTHER"))
+    assert await kit.types() == []
+    urgent = case_event("priority_changed", "P1")
+    assert await kit.bench.deliver(subscription, urgent)
+    assert not await kit.bench.deliver(subscription, urgent)  # a redelivery is absorbed by the inbox
+    moved, _ = await kit.reads.visit(AGENT, visit.id)
+    assert moved.scheduled_on == date(2026, 1, 6) and "case CN-0009" in moved.moved
+    assert await kit.types() == ["inspection.scheduled"]

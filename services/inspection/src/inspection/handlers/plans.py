@@ -17,7 +17,7 @@ from inspection.domain import checklists as checklist_rules
 from inspection.domain import schedule as schedule_rules
 from inspection.domain import visits as visit_rules
 from inspection.domain.checklists import Checklist, Item
-from inspection.domain.plans import Plan, validate
+from inspection.domain.plans import Mode, Plan, validate
 from inspection.domain.schedule import Occurrence
 from inspection.domain.visits import Visit, VisitKind
 from inspection.handlers.common import PLANNERS, plan_for, require
@@ -80,6 +80,27 @@ class PlanHandlers:
                 await store.save_visit(uow.session, moved)
                 uow.emit(events.SCHEDULED, subject=moved.id, region=plan.region,
                          data=events.scheduled(moved, uow.clock.now()))
+        return moved
+
+    async def on_urgent_problem(self, uow: UnitOfWork, *, company_id: str, contract_id: str,
+                                case_number: str) -> list[Visit]:
+        """A P1 case of a company: the next on-site inspection of each of its plans (for that contract,
+        when the case names one) is brought forward to the next working day. In the consumer's unit of work."""
+        moved: list[Visit] = []
+        for plan in await store.plans(uow.session, [company_id], active_only=True):
+            if plan.mode is not Mode.ON_SITE or (contract_id and plan.contract_id != contract_id):
+                continue
+            following = await store.next_scheduled(uow.session, plan.id)
+            if following is None:
+                continue
+            calendar = schedule_rules.plan_calendar(plan)
+            earlier = visit_rules.bring_forward(following, calendar, calendar.local_date(uow.clock.now()),
+                                                f"urgent problem: case {case_number}")
+            if earlier != following:
+                await store.save_visit(uow.session, earlier)
+                uow.emit(events.SCHEDULED, subject=earlier.id, region=plan.region,
+                         data=events.scheduled(earlier, uow.clock.now()))
+                moved.append(earlier)
         return moved
 
     async def emergency(self, principal: Principal, plan_id: str, reason: str) -> Visit:
