@@ -1,4 +1,4 @@
-"""inspection's tables: plans, checklists (versioned), visits, reports, findings, deliveries, watches
+"""inspection's tables: plans, checklists (versioned), visits, reports, findings, deliveries, data sets, watches
 (the outbox and inbox come from the platform's own history, applied first)
 
 Revision ID: 0001
@@ -89,6 +89,15 @@ def upgrade() -> None:
     )
     op.create_index("ix_deliveries_due", "deliveries", ["state", "next_at"], schema=SCHEMA)
     op.create_table(
+        "data_sets",
+        sa.Column("id", sa.String(64), primary_key=True),
+        sa.Column("visit_id", sa.String(128), nullable=False),
+        sa.Column("content_type", sa.String(200), nullable=False),
+        sa.Column("content", sa.LargeBinary, nullable=False),
+        schema=SCHEMA,
+    )
+    op.create_index("ix_data_sets_visit_id", "data_sets", ["visit_id"], schema=SCHEMA)
+    op.create_table(
         "watches",
         sa.Column("id", sa.String(64), primary_key=True),
         sa.Column("company_id", sa.String(64), nullable=False),
@@ -101,6 +110,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("watches", schema=SCHEMA)
+    op.drop_table("data_sets", schema=SCHEMA)
     op.drop_table("deliveries", schema=SCHEMA)
     op.drop_table("findings", schema=SCHEMA)
     op.drop_table("reports", schema=SCHEMA)

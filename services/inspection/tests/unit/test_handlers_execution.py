@@ -12,6 +12,7 @@ from aftercare_platform.errors import FailedPrecondition, InvalidArgument, NotFo
 from inspection.adapters import report_render
 from inspection.domain.checklists import Item, ItemKind
 from inspection.domain.findings import FindingState
+from inspection.domain.plans import Mode
 from pypdf import PdfReader
 
 from .conftest import ACME, AGENT, ENGINEER, ITEMS, OTHER, Kit, quarterly
@@ -150,3 +151,27 @@ async def test_compliance_counts_done_on_time_late_and_missed_per_site_and_month
     assert [(t.site_id, t.period, t.due, t.done_on_time, t.missed) for t in tallies] == [
         ("S1", "2026-02", 1, 1, 0), ("S2", "2026-02", 1, 0, 1)]
     assert await kit.reads.compliance(OTHER, "ACME", date(2026, 2, 1), date(2026, 2, 28)) == []
+
+
+async def test_a_customers_remote_data_set_starts_the_analysis_clock(kit: Kit) -> None:
+    await kit.checklist()
+    _, (visit,) = await kit.plans.create(AGENT, quarterly(mode=Mode.REMOTE))
+    kit.clock.set(VISIT_DAY)
+    with pytest.raises(NotFound):
+        await kit.execution.upload_data_set(OTHER, visit.id, filename="trace.zip", content_type="", content=b"x")
+    with pytest.raises(InvalidArgument, match=r"^filename:"):
+        await kit.execution.upload_data_set(ACME, visit.id, filename="../etc/passwd", content_type="", content=b"x")
+    started, report = await kit.execution.upload_data_set(ACME, visit.id, filename="trace-2026-01.zip",
+                                                          content_type="application/zip", content=b"PK\x03\x04")
+    assert (started.status.value, started.started_by, started.checklist_version) == ("in_progress", "li.lei", 1)
+    assert started.data_sets[0].size == 4 and started.data_sets[0].filename == "trace-2026-01.zip"
+    assert report.due_at == datetime(2026, 2, 5, 2, 0, tzinfo=UTC)  # 3 working days (27 h) from 10:00 on the 2nd
+    kit.clock.advance(timedelta(days=1))
+    again, same = await kit.execution.upload_data_set(ACME, visit.id, filename="trace-2026-01b.zip",
+                                                      content_type="", content=b"more")
+    assert len(again.data_sets) == 2 and same.due_at == report.due_at  # the first data set started the clock
+    for item, kwargs in (("db", {"passed": True}), ("disk", {"value": 10.0}), ("logs", {"text": "ok"})):
+        await kit.execution.record(ENGINEER, visit.id, item, **{"passed": None, "value": None, "text": "",
+                                                                 "file_ref": "", "needs_work": False, **kwargs})
+    _, kept = await kit.execution.complete(ENGINEER, visit.id, None)
+    assert kept.due_at == report.due_at

@@ -104,7 +104,10 @@ def visit_to_proto(visit: Visit, findings: list[Finding] | None = None) -> pb.In
         checklist_id=visit.checklist_id, checklist_version=visit.checklist_version, started_by=visit.started_by,
         results=[result_to_proto(r) for r in visit.results],
         findings=[finding_to_proto(f) for f in findings or []], dispatch_visit_id=visit.dispatch_visit_id,
-        dispatch_case_id=visit.dispatch_case_id, contract_id=visit.contract_id)
+        dispatch_case_id=visit.dispatch_case_id, contract_id=visit.contract_id,
+        data_sets=[pb.DataSet(data_set_id=d.id, filename=d.filename, content_type=d.content_type, size_bytes=d.size,
+                              sha256=d.sha256, uploaded_by=d.by, uploaded_time=timestamp(d.at))
+                   for d in visit.data_sets])
     for field, value in (("notice_sent_time", visit.notice_sent_at), ("started_time", visit.started_at),
                          ("performed_time", visit.performed_at)):
         if value is not None:

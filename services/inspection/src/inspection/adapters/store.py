@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 from aftercare_platform.db.statements import insert_ignore, upsert
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inspection.adapters import tables as t
@@ -224,6 +224,14 @@ async def settle_delivery(session: AsyncSession, key: str, *, state: str, error:
 async def deliveries_pending(session: AsyncSession) -> int:
     query = select(func.count()).select_from(t.deliveries).where(t.deliveries.c.state == "pending")
     return int((await session.execute(query)).scalar_one())
+
+
+# ---- data sets -----------------------------------------------------------------------------------
+
+async def add_data_set(session: AsyncSession, data_set_id: str, visit_id: str, content_type: str,
+                       content: bytes) -> None:
+    await session.execute(insert(t.data_sets).values(id=data_set_id, visit_id=visit_id, content_type=content_type,
+                                                     content=content))
 
 
 # ---- watches -------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from aftercare_platform.db.types import JsonDocument, UtcDateTime
 from aftercare_platform.outbox.tables import define_platform_tables
-from sqlalchemy import Boolean, Column, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import Boolean, Column, Index, Integer, LargeBinary, MetaData, String, Table, Text
 
 SCHEMA = "inspection"
 metadata = MetaData(schema=SCHEMA)
@@ -78,6 +78,15 @@ deliveries = Table(
     Column("last_error", Text, nullable=False),
     Column("payload", JsonDocument, nullable=False),
     Index("ix_deliveries_due", "state", "next_at"),
+)
+# the content of remote data sets (monthly trace files) customers upload
+data_sets = Table(
+    "data_sets", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("visit_id", String(128), nullable=False),
+    Column("content_type", String(200), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Index("ix_data_sets_visit_id", "visit_id"),
 )
 watches = Table(
     "watches", metadata,

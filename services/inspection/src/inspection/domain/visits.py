@@ -34,6 +34,22 @@ class VisitKind(StrEnum):
 
 
 @dataclass(frozen=True)
+class DataSet:
+    """A remote data set the customer uploaded (a monthly trace file); the content is kept apart."""
+
+    id: str
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    by: str
+    at: datetime
+
+
+MAX_DATA_SET_BYTES = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True)
 class Visit:
     id: str
     plan_id: str
@@ -60,6 +76,7 @@ class Visit:
     reason: str = ""  # why an emergency or brought-forward visit
     dispatch_visit_id: str = ""  # the field visit dispatch keeps for an on-site inspection
     dispatch_case_id: str = ""  # the work case that visit hangs on
+    data_sets: tuple[DataSet, ...] = ()
 
     def result(self, item_id: str) -> ItemResult | None:
         return next((r for r in self.results if r.item_id == item_id), None)
@@ -92,6 +109,24 @@ def start(visit: Visit, checklist: Checklist | None, by: str, at: datetime) -> V
     return replace(visit, status=VisitStatus.IN_PROGRESS, started_at=at, started_by=by,
                    checklist_id=checklist.id if checklist else "",
                    checklist_version=checklist.version if checklist else 0)
+
+
+def receive_data(visit: Visit, data_set: DataSet) -> Visit:
+    """A remote inspection's data arrives: the inspection is under way from then on (its analysis
+    report's deadline counts from the first data set)."""
+    if visit.mode is not Mode.REMOTE:
+        raise FailedPrecondition(f"inspection {visit.id} is on site: data sets go with remote inspections")
+    if visit.status not in (VisitStatus.SCHEDULED, VisitStatus.IN_PROGRESS):
+        raise FailedPrecondition(f"inspection {visit.id} is {visit.status.value}: it takes no more data")
+    if not data_set.filename.strip() or "/" in data_set.filename or "\\" in data_set.filename:
+        raise InvalidArgument.for_field("filename", "a plain file name")
+    if data_set.size == 0:
+        raise InvalidArgument.for_field("content", "empty")
+    if data_set.size > MAX_DATA_SET_BYTES:
+        raise InvalidArgument.for_field("content", f"at most {MAX_DATA_SET_BYTES} bytes")
+    started = visit if visit.status is VisitStatus.IN_PROGRESS else replace(
+        visit, status=VisitStatus.IN_PROGRESS, started_at=data_set.at, started_by=data_set.by)
+    return replace(started, data_sets=(*visit.data_sets, data_set))
 
 
 def record(visit: Visit, result: ItemResult) -> Visit:

@@ -102,6 +102,14 @@ class InspectionServicer(inspection_pb2_grpc.InspectionServiceServicer):
         return pb.CompleteInspectionResponse(inspection=mapping.visit_to_proto(visit),
                                              report=mapping.report_to_proto(report))
 
+    async def UploadDataSet(self, request: pb.UploadDataSetRequest, context: Any) -> pb.UploadDataSetResponse:
+        visit, report = await self._execution.upload_data_set(
+            current_principal(), _required(request.inspection_id, "inspection_id"),
+            filename=_required(request.filename, "filename"), content_type=request.content_type,
+            content=request.content)
+        return pb.UploadDataSetResponse(inspection=mapping.visit_to_proto(visit),
+                                        report=mapping.report_to_proto(report))
+
     async def SubmitReport(self, request: pb.SubmitReportRequest, context: Any) -> pb.SubmitReportResponse:
         report = await self._execution.submit_report(
             current_principal(), _required(request.inspection_id, "inspection_id"), request.summary)

@@ -4,6 +4,8 @@ one that needs work is a finding whose case is owed to intake in the same transa
 
 from __future__ import annotations
 
+import hashlib
+import uuid
 from datetime import datetime
 
 from aftercare_platform.auth.access import ensure_access
@@ -18,10 +20,10 @@ from inspection.domain import reports as report_rules
 from inspection.domain import visits as visit_rules
 from inspection.domain.checklists import Checklist
 from inspection.domain.findings import Finding
-from inspection.domain.plans import Anchoring
+from inspection.domain.plans import Anchoring, Mode
 from inspection.domain.reports import Report
 from inspection.domain.schedule import plan_calendar
-from inspection.domain.visits import Visit
+from inspection.domain.visits import Visit, VisitStatus
 from inspection.handlers.common import INSPECTORS, require, visit_for
 from inspection.handlers.plans import schedule_plan
 
@@ -92,8 +94,9 @@ class ExecutionHandlers:
             visit = visit_rules.complete(visit, await _pinned(uow, visit), performed_at=performed_at, at=now)
             assert visit.performed_at is not None
             calendar = plan_calendar(plan)
-            report = report_rules.new_report(visit.id, visit.company_id, visit.region,
-                                             report_rules.deadline(plan, calendar, visit.performed_at))
+            # a remote inspection's analysis report counts from its data set, when one came
+            report = await store.report(uow.session, visit.id) or report_rules.new_report(
+                visit.id, visit.company_id, visit.region, report_rules.deadline(plan, calendar, visit.performed_at))
             await store.save_visit(uow.session, visit)
             await store.save_report(uow.session, report)
             done_on = calendar.local_date(visit.performed_at)
@@ -103,6 +106,33 @@ class ExecutionHandlers:
                      data=events.completed(visit, report, len(findings), now))
             if plan.anchoring is Anchoring.FLOATING:
                 await schedule_plan(uow, plan, done_on)  # the next one counts from today's
+        return visit, report
+
+    async def upload_data_set(self, principal: Principal, visit_id: str, *, filename: str, content_type: str,
+                              content: bytes) -> tuple[Visit, Report]:
+        """The customer's remote data set: kept, the inspection under way, its analysis report due
+        `report_working_days` working days from now (the first data set starts that clock)."""
+        require(principal, (Role.CUSTOMER, *INSPECTORS), "upload data sets")
+        async with self._db.unit_of_work() as uow:
+            visit = await visit_for(uow, principal, visit_id, for_update=True)
+            found = await store.plan(uow.session, visit.plan_id)
+            if found is None:
+                raise NotFound(f"the plan of inspection {visit_id} is gone")
+            now = uow.clock.now()
+            data_set = visit_rules.DataSet(str(uuid.uuid4()), filename.strip(), content_type.strip() or
+                                           "application/octet-stream", len(content),
+                                           hashlib.sha256(content).hexdigest(), principal.subject, now)
+            if visit.status is VisitStatus.SCHEDULED and visit.mode is Mode.REMOTE:
+                latest = await store.latest_checklist(uow.session, visit.checklist_id) if visit.checklist_id else None
+                visit = visit_rules.start(visit, latest, principal.subject, now)
+            visit = visit_rules.receive_data(visit, data_set)
+            await store.add_data_set(uow.session, data_set.id, visit.id, data_set.content_type, content)
+            await store.save_visit(uow.session, visit)
+            report = await store.report(uow.session, visit.id)
+            if report is None:
+                report = report_rules.new_report(visit.id, visit.company_id, visit.region,
+                                                 report_rules.deadline(found[0], plan_calendar(found[0]), now))
+                await store.save_report(uow.session, report)
         return visit, report
 
     async def submit_report(self, principal: Principal, visit_id: str, summary: str) -> Report:

@@ -400,6 +400,7 @@ class Inspection(_message.Message):
     DISPATCH_VISIT_ID_FIELD_NUMBER: _builtins.int
     DISPATCH_CASE_ID_FIELD_NUMBER: _builtins.int
     CONTRACT_ID_FIELD_NUMBER: _builtins.int
+    DATA_SETS_FIELD_NUMBER: _builtins.int
     inspection_id: _builtins.str
     plan_id: _builtins.str
     company_id: _builtins.str
@@ -430,6 +431,8 @@ class Inspection(_message.Message):
     def results(self) -> _containers.RepeatedCompositeFieldContainer[Global___ItemResult]: ...
     @_builtins.property
     def findings(self) -> _containers.RepeatedCompositeFieldContainer[Global___Finding]: ...
+    @_builtins.property
+    def data_sets(self) -> _containers.RepeatedCompositeFieldContainer[Global___DataSet]: ...
     def __init__(
         self,
         *,
@@ -456,14 +459,55 @@ class Inspection(_message.Message):
         dispatch_visit_id: _builtins.str = ...,
         dispatch_case_id: _builtins.str = ...,
         contract_id: _builtins.str = ...,
+        data_sets: _abc.Iterable[Global___DataSet] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["notice_sent_time", b"notice_sent_time", "performed_time", b"performed_time", "started_time", b"started_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["checklist_id", b"checklist_id", "checklist_version", b"checklist_version", "company_id", b"company_id", "contract_id", b"contract_id", "dispatch_case_id", b"dispatch_case_id", "dispatch_visit_id", b"dispatch_visit_id", "findings", b"findings", "inspection_id", b"inspection_id", "kind", b"kind", "mode", b"mode", "moved", b"moved", "nominal_on", b"nominal_on", "notice_on", b"notice_on", "notice_sent_time", b"notice_sent_time", "performed_time", b"performed_time", "plan_id", b"plan_id", "region", b"region", "results", b"results", "scheduled_on", b"scheduled_on", "site_id", b"site_id", "started_by", b"started_by", "started_time", b"started_time", "status", b"status"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["checklist_id", b"checklist_id", "checklist_version", b"checklist_version", "company_id", b"company_id", "contract_id", b"contract_id", "data_sets", b"data_sets", "dispatch_case_id", b"dispatch_case_id", "dispatch_visit_id", b"dispatch_visit_id", "findings", b"findings", "inspection_id", b"inspection_id", "kind", b"kind", "mode", b"mode", "moved", b"moved", "nominal_on", b"nominal_on", "notice_on", b"notice_on", "notice_sent_time", b"notice_sent_time", "performed_time", b"performed_time", "plan_id", b"plan_id", "region", b"region", "results", b"results", "scheduled_on", b"scheduled_on", "site_id", b"site_id", "started_by", b"started_by", "started_time", b"started_time", "status", b"status"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Inspection: _TypeAlias = Inspection  # noqa: Y015
+
+@_typing.final
+class DataSet(_message.Message):
+    """A remote data set the customer uploaded (kept by inspection, content not repeated here)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DATA_SET_ID_FIELD_NUMBER: _builtins.int
+    FILENAME_FIELD_NUMBER: _builtins.int
+    CONTENT_TYPE_FIELD_NUMBER: _builtins.int
+    SIZE_BYTES_FIELD_NUMBER: _builtins.int
+    SHA256_FIELD_NUMBER: _builtins.int
+    UPLOADED_BY_FIELD_NUMBER: _builtins.int
+    UPLOADED_TIME_FIELD_NUMBER: _builtins.int
+    data_set_id: _builtins.str
+    filename: _builtins.str
+    content_type: _builtins.str
+    size_bytes: _builtins.int
+    sha256: _builtins.str
+    uploaded_by: _builtins.str
+    @_builtins.property
+    def uploaded_time(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        data_set_id: _builtins.str = ...,
+        filename: _builtins.str = ...,
+        content_type: _builtins.str = ...,
+        size_bytes: _builtins.int = ...,
+        sha256: _builtins.str = ...,
+        uploaded_by: _builtins.str = ...,
+        uploaded_time: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["uploaded_time", b"uploaded_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["content_type", b"content_type", "data_set_id", b"data_set_id", "filename", b"filename", "sha256", b"sha256", "size_bytes", b"size_bytes", "uploaded_by", b"uploaded_by", "uploaded_time", b"uploaded_time"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DataSet: _TypeAlias = DataSet  # noqa: Y015
 
 @_typing.final
 class ChecklistItem(_message.Message):
@@ -1291,6 +1335,60 @@ class CompleteInspectionResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___CompleteInspectionResponse: _TypeAlias = CompleteInspectionResponse  # noqa: Y015
+
+@_typing.final
+class UploadDataSetRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    INSPECTION_ID_FIELD_NUMBER: _builtins.int
+    FILENAME_FIELD_NUMBER: _builtins.int
+    CONTENT_TYPE_FIELD_NUMBER: _builtins.int
+    CONTENT_FIELD_NUMBER: _builtins.int
+    inspection_id: _builtins.str
+    filename: _builtins.str
+    content_type: _builtins.str
+    """Empty: application/octet-stream."""
+    content: _builtins.bytes
+    """At most 4 MiB."""
+    def __init__(
+        self,
+        *,
+        inspection_id: _builtins.str = ...,
+        filename: _builtins.str = ...,
+        content_type: _builtins.str = ...,
+        content: _builtins.bytes = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["content", b"content", "content_type", b"content_type", "filename", b"filename", "inspection_id", b"inspection_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UploadDataSetRequest: _TypeAlias = UploadDataSetRequest  # noqa: Y015
+
+@_typing.final
+class UploadDataSetResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    INSPECTION_FIELD_NUMBER: _builtins.int
+    REPORT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def inspection(self) -> Global___Inspection: ...
+    @_builtins.property
+    def report(self) -> Global___Report: ...
+    def __init__(
+        self,
+        *,
+        inspection: Global___Inspection | None = ...,
+        report: Global___Report | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["inspection", b"inspection", "report", b"report"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["inspection", b"inspection", "report", b"report"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UploadDataSetResponse: _TypeAlias = UploadDataSetResponse  # noqa: Y015
 
 @_typing.final
 class SubmitReportRequest(_message.Message):

@@ -100,6 +100,11 @@ class InspectionServiceStub:
                 request_serializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.CompleteInspectionRequest.SerializeToString,
                 response_deserializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.CompleteInspectionResponse.FromString,
                 _registered_method=True)
+        self.UploadDataSet = channel.unary_unary(
+                '/aftercare.inspection.v1.InspectionService/UploadDataSet',
+                request_serializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.UploadDataSetRequest.SerializeToString,
+                response_deserializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.UploadDataSetResponse.FromString,
+                _registered_method=True)
         self.SubmitReport = channel.unary_unary(
                 '/aftercare.inspection.v1.InspectionService/SubmitReport',
                 request_serializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.SubmitReportRequest.SerializeToString,
@@ -227,6 +232,14 @@ class InspectionServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def UploadDataSet(self, request, context):
+        """The customer's remote data set (a monthly trace file) for a remote inspection: its analysis
+        report is due report_working_days after it arrives.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def SubmitReport(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -339,6 +352,11 @@ def add_InspectionServiceServicer_to_server(servicer, server):
                     servicer.CompleteInspection,
                     request_deserializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.CompleteInspectionRequest.FromString,
                     response_serializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.CompleteInspectionResponse.SerializeToString,
+            ),
+            'UploadDataSet': grpc.unary_unary_rpc_method_handler(
+                    servicer.UploadDataSet,
+                    request_deserializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.UploadDataSetRequest.FromString,
+                    response_serializer=aftercare_dot_inspection_dot_v1_dot_inspection__pb2.UploadDataSetResponse.SerializeToString,
             ),
             'SubmitReport': grpc.unary_unary_rpc_method_handler(
                     servicer.SubmitReport,
@@ -728,6 +746,33 @@ class InspectionService:
             '/aftercare.inspection.v1.InspectionService/CompleteInspection',
             aftercare_dot_inspection_dot_v1_dot_inspection__pb2.CompleteInspectionRequest.SerializeToString,
             aftercare_dot_inspection_dot_v1_dot_inspection__pb2.CompleteInspectionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UploadDataSet(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aftercare.inspection.v1.InspectionService/UploadDataSet',
+            aftercare_dot_inspection_dot_v1_dot_inspection__pb2.UploadDataSetRequest.SerializeToString,
+            aftercare_dot_inspection_dot_v1_dot_inspection__pb2.UploadDataSetResponse.FromString,
             options,
             channel_credentials,
             insecure,

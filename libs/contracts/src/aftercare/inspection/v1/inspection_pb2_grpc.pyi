@@ -60,6 +60,10 @@ class InspectionServiceStub:
     RecordResult: _grpc.UnaryUnaryMultiCallable[_inspection_pb2.RecordResultRequest, _inspection_pb2.RecordResultResponse]
     """One item's result (who and when stamped by the server); a failed item or one that needs work opens a case."""
     CompleteInspection: _grpc.UnaryUnaryMultiCallable[_inspection_pb2.CompleteInspectionRequest, _inspection_pb2.CompleteInspectionResponse]
+    UploadDataSet: _grpc.UnaryUnaryMultiCallable[_inspection_pb2.UploadDataSetRequest, _inspection_pb2.UploadDataSetResponse]
+    """The customer's remote data set (a monthly trace file) for a remote inspection: its analysis
+    report is due report_working_days after it arrives.
+    """
     SubmitReport: _grpc.UnaryUnaryMultiCallable[_inspection_pb2.SubmitReportRequest, _inspection_pb2.SubmitReportResponse]
     SignOffReport: _grpc.UnaryUnaryMultiCallable[_inspection_pb2.SignOffReportRequest, _inspection_pb2.SignOffReportResponse]
     """The customer signs the report off."""
@@ -97,6 +101,10 @@ class InspectionServiceAsyncStub(InspectionServiceStub):
     RecordResult: _aio.UnaryUnaryMultiCallable[_inspection_pb2.RecordResultRequest, _inspection_pb2.RecordResultResponse]  # type: ignore[assignment]
     """One item's result (who and when stamped by the server); a failed item or one that needs work opens a case."""
     CompleteInspection: _aio.UnaryUnaryMultiCallable[_inspection_pb2.CompleteInspectionRequest, _inspection_pb2.CompleteInspectionResponse]  # type: ignore[assignment]
+    UploadDataSet: _aio.UnaryUnaryMultiCallable[_inspection_pb2.UploadDataSetRequest, _inspection_pb2.UploadDataSetResponse]  # type: ignore[assignment]
+    """The customer's remote data set (a monthly trace file) for a remote inspection: its analysis
+    report is due report_working_days after it arrives.
+    """
     SubmitReport: _aio.UnaryUnaryMultiCallable[_inspection_pb2.SubmitReportRequest, _inspection_pb2.SubmitReportResponse]  # type: ignore[assignment]
     SignOffReport: _aio.UnaryUnaryMultiCallable[_inspection_pb2.SignOffReportRequest, _inspection_pb2.SignOffReportResponse]  # type: ignore[assignment]
     """The customer signs the report off."""
@@ -209,6 +217,16 @@ class InspectionServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _inspection_pb2.CompleteInspectionRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_inspection_pb2.CompleteInspectionResponse, _abc.Awaitable[_inspection_pb2.CompleteInspectionResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def UploadDataSet(
+        self,
+        request: _inspection_pb2.UploadDataSetRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_inspection_pb2.UploadDataSetResponse, _abc.Awaitable[_inspection_pb2.UploadDataSetResponse]]:
+        """The customer's remote data set (a monthly trace file) for a remote inspection: its analysis
+        report is due report_working_days after it arrives.
+        """
 
     @_abc_1.abstractmethod
     def SubmitReport(
