@@ -120,6 +120,21 @@ class InspectionReads:
             reports = await store.reports_of(uow.session, [v.id for v in found])
         return compliance_rules.compliance(found, reports)
 
+    async def summary(self, principal: Principal, company_id: str, period: str) -> compliance_rules.Summary:
+        """A customer's quarterly or yearly summary: inspections due, done, missed, reports on time,
+        findings and the cases they opened."""
+        if not company_id.strip():
+            raise InvalidArgument.for_field("company_id", "a summary is of one company")
+        start, end = compliance_rules.period_bounds(period)
+        ensure_access(principal, company_id, None, resource="company")
+        async with self._db.unit_of_work() as uow:
+            found = await store.visits(uow.session, companies=[company_id], scheduled_from=start,
+                                       scheduled_until=end, limit=10_000)
+            found = [v for v in found if scope_of(principal).allows(v.company_id, v.region)]
+            reports = await store.reports_of(uow.session, [v.id for v in found])
+            findings = await store.findings_of_visits(uow.session, [v.id for v in found])
+        return compliance_rules.summary(company_id, period, found, reports, findings)
+
     async def deliveries_pending(self) -> dict[tuple[tuple[str, str], ...], float]:
         """The gauge of calls owed to intake and dispatch (growing: one of them is down or slow)."""
         async with self._db.unit_of_work() as uow:

@@ -175,3 +175,19 @@ async def test_a_customers_remote_data_set_starts_the_analysis_clock(kit: Kit) -
                                                                  "file_ref": "", "needs_work": False, **kwargs})
     _, kept = await kit.execution.complete(ENGINEER, visit.id, None)
     assert kept.due_at == report.due_at
+
+
+async def test_a_quarterly_summary_counts_inspections_findings_and_their_cases(kit: Kit) -> None:
+    visit_id = await started(kit)
+    await kit.execution.record(ENGINEER, visit_id, "disk", passed=None, value=99.0, text="", file_ref="",
+                               needs_work=False)
+    await kit.deliveries.run_once()
+    summary = await kit.reads.summary(ACME, "ACME", "2026-q1")
+    assert (summary.period, summary.start, summary.end) == ("2026-Q1", date(2026, 1, 1), date(2026, 3, 31))
+    assert (summary.findings, summary.cases, [t.due for t in summary.tallies]) == (1, ("CN-0001",), [1])
+    assert (await kit.reads.summary(ACME, "ACME", "2026")).findings == 1
+    assert (await kit.reads.summary(ACME, "ACME", "2026-04")).findings == 0
+    with pytest.raises(InvalidArgument, match=r"^period:"):
+        await kit.reads.summary(ACME, "ACME", "spring")
+    with pytest.raises(NotFound):
+        await kit.reads.summary(OTHER, "ACME", "2026")

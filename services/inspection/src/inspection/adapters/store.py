@@ -186,6 +186,13 @@ async def finding(session: AsyncSession, finding_id: str) -> Finding | None:
     return decode(Finding, row.doc) if row else None
 
 
+async def findings_of_visits(session: AsyncSession, visit_ids: list[str]) -> list[Finding]:
+    if not visit_ids:
+        return []
+    rows = await session.execute(select(t.findings).where(t.findings.c.visit_id.in_(visit_ids)))
+    return [decode(Finding, row.doc) for row in rows]
+
+
 async def findings_of(session: AsyncSession, visit_id: str) -> list[Finding]:
     rows = await session.execute(select(t.findings).where(t.findings.c.visit_id == visit_id).order_by(t.findings.c.id))
     return [decode(Finding, row.doc) for row in rows]

@@ -93,6 +93,16 @@ class ComplianceBody(BaseModel):
     reports_late: int
 
 
+class SummaryBody(BaseModel):
+    company_id: str
+    period: str
+    start: date
+    end: date
+    by_site_and_month: list[ComplianceBody]
+    findings: int
+    cases: list[str]
+
+
 def _plan(plan: Plan) -> PlanBody:
     return PlanBody(plan_id=plan.id, company_id=plan.company_id, contract_id=plan.contract_id, site_id=plan.site_id,
                     asset_group=plan.asset_group, region=plan.region, title=plan.title, rule=plan.rule,
@@ -172,5 +182,14 @@ def router(reads: InspectionReads, execution: ExecutionHandlers) -> APIRouter:
     async def compliance(from_day: date = Query(...), until_day: date = Query(...), company_id: str = "",
                          principal: Principal = Depends(require_principal)) -> list[ComplianceBody]:
         return [_tally(t) for t in await reads.compliance(principal, company_id, from_day, until_day)]
+
+    @api.get("/summaries", response_model=SummaryBody)
+    async def summary(company_id: str = Query(...), period: str = Query(..., description="2026, 2026-Q1 or 2026-03"),
+                      principal: Principal = Depends(require_principal)) -> SummaryBody:
+        """The quarterly or yearly summary of a customer's inspections."""
+        found = await reads.summary(principal, company_id, period)
+        return SummaryBody(company_id=found.company_id, period=found.period, start=found.start, end=found.end,
+                           by_site_and_month=[_tally(t) for t in found.tallies], findings=found.findings,
+                           cases=list(found.cases))
 
     return api
