@@ -97,6 +97,11 @@ class InspectionReads:
         ensure_access(principal, found.company_id, found.region, resource="watch")
         return found
 
+    async def watch_with_pre_event(self, principal: Principal, watch_id: str) -> tuple[Watch, Visit]:
+        watch = await self.watch(principal, watch_id)
+        pre_event, _ = await self.visit(principal, watch.pre_event_visit_id)
+        return watch, pre_event
+
     async def document(self, principal: Principal, visit_id: str) -> ReportDocument:
         visit, findings = await self.visit(principal, visit_id)
         async with self._db.unit_of_work() as uow:

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from aftercare_platform.errors import FailedPrecondition, InvalidArgument, NotFound
+from inspection.adapters import report_render
 from inspection.domain.plans import PRESETS, ReportDue
 from inspection.domain.reports import deadline
 from inspection.domain.schedule import plan_calendar
@@ -39,6 +40,9 @@ async def test_a_watch_asked_three_weeks_ahead_is_accepted_with_its_pre_event_in
         await kit.watches.log_duty(ENGINEER, watch.id, date(2026, 2, 20), "after it ended")
     with pytest.raises(NotFound):
         await kit.reads.watch(OTHER, watch.id)
+    page = report_render.watch_html(*await kit.reads.watch_with_pre_event(ACME, watch.id))
+    assert "Year-end closing" in page and "All quiet on day one" in page and f"watch-{watch.id}" in page
+    assert "2026-01-22: scheduled" in page
 
 
 async def test_a_watch_asked_later_than_the_contracts_notice_is_refused_with_the_reason(kit: Kit) -> None:

@@ -10,6 +10,8 @@ from fpdf import FPDF
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from inspection.domain.reports import ReportDocument, TrendPoint
+from inspection.domain.visits import Visit
+from inspection.domain.watch import Watch
 
 _TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                          autoescape=select_autoescape(["html", "j2"]))
@@ -39,6 +41,11 @@ def html(document: ReportDocument) -> str:
     return _TEMPLATES.get_template("report.html.j2").render(
         visit=document.visit, plan=document.plan, report=document.report, findings=document.findings,
         charts=charts)
+
+
+def watch_html(watch: Watch, pre_event: Visit) -> str:
+    """The watch's own report afterwards: dates, sites, roster, the pre-event inspection, the duty log."""
+    return _TEMPLATES.get_template("watch.html.j2").render(watch=watch, pre_event=pre_event)
 
 
 def _latin(text: str) -> str:

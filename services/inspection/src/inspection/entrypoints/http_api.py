@@ -183,6 +183,11 @@ def router(reads: InspectionReads, execution: ExecutionHandlers) -> APIRouter:
                          principal: Principal = Depends(require_principal)) -> list[ComplianceBody]:
         return [_tally(t) for t in await reads.compliance(principal, company_id, from_day, until_day)]
 
+    @api.get("/watches/{watch_id}/report.html", response_class=HTMLResponse)
+    async def watch_report(watch_id: str, principal: Principal = Depends(require_principal)) -> HTMLResponse:
+        """The watch's own report: its roster, pre-event inspection and duty log."""
+        return HTMLResponse(report_render.watch_html(*await reads.watch_with_pre_event(principal, watch_id)))
+
     @api.get("/summaries", response_model=SummaryBody)
     async def summary(company_id: str = Query(...), period: str = Query(..., description="2026, 2026-Q1 or 2026-03"),
                       principal: Principal = Depends(require_principal)) -> SummaryBody:
