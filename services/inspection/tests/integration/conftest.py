@@ -45,7 +45,7 @@ ADMIN = auth("admin-1", "admin")
 
 
 class InspectionTap(EventTap):
-    BINDINGS = ("inspection.#", "visit.#", "case.#")
+    BINDINGS = ("inspection.#", "watch.#", "visit.#", "case.#")
 
 
 @dataclass

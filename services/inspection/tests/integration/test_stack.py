@@ -132,3 +132,38 @@ async def test_a_report_not_submitted_in_time_is_overdue_never_early_and_its_pdf
         stranger = dict(auth("mallory", "customer", company="someone-else"))
         assert (await http.get(f"/v1/inspections/{visit_id}/report.pdf", headers=stranger)).status_code == 404
         assert (await http.get(f"/v1/inspections/{visit_id}/report.html")).status_code == 401
+
+
+async def test_a_watch_gets_its_duty_roster_in_dispatch_and_a_late_one_is_refused(stack: Stack) -> None:
+    company = await stack.company("watch")
+    members = [f"{company}-eng-{n}" for n in (1, 2)]
+    for member in members:
+        await stack.dispatch.PutEngineer(dispatch_pb.PutEngineerRequest(engineer=dispatch_pb.Engineer(
+            engineer_id=member, subject=member, name=member, tier=dispatch_pb.ENGINEER_TIER_FIELD_ENGINEER,
+            regions=[REGION], capacity=5, active=True)), metadata=auth("admin-1", "admin"))
+    today = CN.local_date(datetime.now(UTC))
+    request = pb.RequestWatchRequest(company_id=company, contract_id=f"{company}-C1", region=REGION,
+                                     event_name="Year-end closing", starts_on=(today + timedelta(days=30)).isoformat(),
+                                     ends_on=(today + timedelta(days=32)).isoformat(), sites=[f"{company}-S1"],
+                                     systems=["billing"], engineer_ids=members)
+    customer = auth("li.lei", "customer", company=company)
+    watch = (await stack.inspection.RequestWatch(request, metadata=customer)).watch
+    assert watch.on_site_from == (today + timedelta(days=27)).isoformat() and watch.pre_event_inspection_id
+    await stack.tap.wait_for(watch.watch_id, "aftercare.watch.requested", 1)
+
+    async def rostered() -> bool:
+        return bool((await stack.inspection.GetWatch(pb.GetWatchRequest(watch_id=watch.watch_id),
+                                                     metadata=customer)).watch.roster_id)
+
+    await eventually(rostered, within=60, what="the watch's duty roster put in dispatch")
+    roster = (await stack.dispatch.GetRoster(dispatch_pb.GetRosterRequest(roster_id=f"watch-{watch.watch_id}"),
+                                             metadata=AGENT)).roster
+    assert list(roster.layers[0].member_ids) == members
+    late = pb.RequestWatchRequest(**{**{f.name: getattr(request, f.name) for f in pb.RequestWatchRequest.DESCRIPTOR
+                                        .fields if f.name not in ("sites", "systems", "engineer_ids")},
+                                     "starts_on": (today + timedelta(days=10)).isoformat(),
+                                     "ends_on": (today + timedelta(days=11)).isoformat()}, sites=[f"{company}-S1"])
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await stack.inspection.RequestWatch(late, metadata=customer)
+    assert refused.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "21 days ahead" in (refused.value.details() or "")
