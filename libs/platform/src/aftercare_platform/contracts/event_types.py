@@ -18,6 +18,7 @@ from aftercare.cases.v1 import events_pb2 as case_events
 from aftercare.dispatch.v1 import events_pb2 as dispatch_events
 from aftercare.inspection.v1 import events_pb2 as inspection_events
 from aftercare.intake.v1 import events_pb2 as intake_events
+from aftercare.notify.v1 import events_pb2 as notify_events
 from aftercare.sla.v1 import events_pb2 as sla_events
 from google.protobuf import json_format
 from google.protobuf.message import Message
@@ -90,6 +91,9 @@ _REGISTERED: dict[str, type[Message]] = {
     "aftercare.inspection.report_signed_off.v1": inspection_events.ReportSignedOff,
     "aftercare.watch.requested.v1": inspection_events.WatchRequested,
     "aftercare.watch.duty_logged.v1": inspection_events.WatchDutyLogged,
+    "aftercare.notification.sent.v1": notify_events.NotificationSent,
+    "aftercare.notification.failed.v1": notify_events.NotificationFailed,
+    "aftercare.notification.delivered.v1": notify_events.NotificationDelivered,
 }
 # read-only: a service adds its own types with `register`
 EVENT_MESSAGES: Mapping[str, type[Message]] = MappingProxyType(_REGISTERED)

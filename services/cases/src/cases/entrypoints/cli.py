@@ -22,6 +22,7 @@ from aftercare.cases.v1 import cases_pb2 as pb
 from aftercare.cases.v1 import cases_pb2_grpc
 from aftercare.common.v1 import common_pb2
 from aftercare_platform.cli.grpc_connection import GrpcConnection as Connection
+from aftercare_platform.cli.service_app import service_app
 from aftercare_platform.contracts import EnumMap
 from google.protobuf.descriptor import EnumDescriptor
 
@@ -29,19 +30,8 @@ from cases.adapters.proto_mapping import enum_map
 from cases.domain.queries import SortDirection, SortField
 from cases.domain.vocabulary import Category, Kind, Priority, Status, Tier
 
-app = typer.Typer(help="Work cases over gRPC (open, show, list, note, assign, escalate, resolve, close).",
-                  no_args_is_help=True)
-
-
-@app.callback()
-def main(
-    ctx: typer.Context,
-    target: Annotated[str, typer.Option(envvar="AFTERCARE_CASES_TARGET", help="host:port of the cases service.")]
-    = "127.0.0.1:50052",
-    token: Annotated[str, typer.Option(envvar="AFTERCARE_TOKEN", help="Bearer token.", show_default=False)] = "",
-    timeout: Annotated[float, typer.Option(help="Seconds per call.")] = 30.0,
-) -> None:
-    ctx.obj = Connection(target, token, timeout, cases_pb2_grpc.CaseServiceStub)
+app = service_app("Work cases over gRPC (open, show, list, note, assign, escalate, resolve, close).",
+                  service="cases", stub_class=cases_pb2_grpc.CaseServiceStub, default_target="127.0.0.1:50052")
 
 
 def _number(value: StrEnum) -> Any:
