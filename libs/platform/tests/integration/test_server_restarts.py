@@ -4,7 +4,6 @@ nothing: the relay resumes publishing, the consumer waits the outage out and res
 The servers restarted are private ones started by the test (testing.private_servers), never the shared
 servers other runs use."""
 
-import asyncio
 
 import pytest
 from aftercare_platform.bus.consumer import EventConsumer, EventSubscription
