@@ -5,11 +5,9 @@ their gRPC ports and watch the broker through a queue of their own."""
 from __future__ import annotations
 
 import asyncio
-import sys
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import grpc
@@ -25,10 +23,7 @@ from aftercare_platform.auth.tokens import mint_token
 from aftercare_platform.settings import ServiceSettings
 from aftercare_platform.testing.harness import open_broker
 from aftercare_platform.testing.infra import Servers, create_database, drop_database
-
-# the stack's process runner and broker tap live with the platform's end-to-end tests, at the repository root
-sys.path.insert(0, str(Path(__file__).resolve().parents[4]))
-from tests.integration.processes import EventTap, ServiceProcess
+from aftercare_platform.testing.processes import EventTap, ServiceProcess
 
 LOOP = "package"
 SETTINGS = ServiceSettings()
