@@ -109,6 +109,9 @@ async def test_the_report_is_due_three_working_days_after_and_breached_never_ear
     assert await kit.ticker.flag_reports() == 0  # once
     late = await kit.execution.submit_report(ENGINEER, visit_id, "All systems healthy")
     assert late.on_time is False
+    (reported,) = await kit.bench.new_events()
+    assert reported.type == "aftercare.inspection.reported.v1" and not reported.data.get("onTime", False)
+    assert reported.data["summary"] == "All systems healthy"
 
 
 async def test_the_customer_signs_its_own_report_off_and_reads_it_as_html_and_pdf(kit: Kit) -> None:

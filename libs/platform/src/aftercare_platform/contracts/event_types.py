@@ -89,6 +89,7 @@ _REGISTERED: dict[str, type[Message]] = {
     "aftercare.inspection.report_due.v1": inspection_events.ReportDue,
     "aftercare.inspection.report_overdue.v1": inspection_events.ReportOverdue,
     "aftercare.inspection.report_signed_off.v1": inspection_events.ReportSignedOff,
+    "aftercare.inspection.reported.v1": inspection_events.InspectionReported,
     "aftercare.watch.requested.v1": inspection_events.WatchRequested,
     "aftercare.watch.duty_logged.v1": inspection_events.WatchDutyLogged,
     "aftercare.notification.sent.v1": notify_events.NotificationSent,

@@ -22,6 +22,7 @@ FINDING_RAISED = "aftercare.inspection.finding_raised.v1"
 REPORT_DUE = "aftercare.inspection.report_due.v1"
 REPORT_OVERDUE = "aftercare.inspection.report_overdue.v1"
 REPORT_SIGNED_OFF = "aftercare.inspection.report_signed_off.v1"
+REPORTED = "aftercare.inspection.reported.v1"
 WATCH_REQUESTED = "aftercare.watch.requested.v1"
 WATCH_DUTY_LOGGED = "aftercare.watch.duty_logged.v1"
 
@@ -71,6 +72,11 @@ def report_due(visit: Visit, report: Report, now: datetime) -> ev.ReportDue:
 
 def report_overdue(visit: Visit, report: Report, now: datetime) -> ev.ReportOverdue:
     return ev.ReportOverdue(**_head(visit, now), due_time=timestamp(report.due_at))
+
+
+def reported(visit: Visit, report: Report, now: datetime) -> ev.InspectionReported:
+    return ev.InspectionReported(**_head(visit, now), due_time=timestamp(report.due_at),
+                                 on_time=bool(report.on_time), summary=report.summary)
 
 
 def report_signed_off(visit: Visit, report: Report, now: datetime) -> ev.ReportSignedOff:

@@ -142,6 +142,8 @@ class ExecutionHandlers:
             report = await self._report(uow, visit)
             report = report_rules.submit(report, summary, principal.subject, uow.clock.now())
             await store.save_report(uow.session, report)
+            uow.emit(events.REPORTED, subject=visit.id, region=visit.region,
+                     data=events.reported(visit, report, uow.clock.now()))
         return report
 
     async def sign_off(self, principal: Principal, visit_id: str) -> Report:

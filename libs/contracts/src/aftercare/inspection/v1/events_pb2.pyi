@@ -428,6 +428,65 @@ class ReportOverdue(_message.Message):
 Global___ReportOverdue: _TypeAlias = ReportOverdue  # noqa: Y015
 
 @_typing.final
+class InspectionReported(_message.Message):
+    """aftercare.inspection.reported.v1: An inspection's report was submitted (on time or late)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    VISIT_ID_FIELD_NUMBER: _builtins.int
+    PLAN_ID_FIELD_NUMBER: _builtins.int
+    COMPANY_ID_FIELD_NUMBER: _builtins.int
+    CONTRACT_ID_FIELD_NUMBER: _builtins.int
+    SITE_ID_FIELD_NUMBER: _builtins.int
+    REGION_FIELD_NUMBER: _builtins.int
+    MODE_FIELD_NUMBER: _builtins.int
+    SCHEDULED_ON_FIELD_NUMBER: _builtins.int
+    OCCURRED_AT_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    DUE_TIME_FIELD_NUMBER: _builtins.int
+    ON_TIME_FIELD_NUMBER: _builtins.int
+    SUMMARY_FIELD_NUMBER: _builtins.int
+    visit_id: _builtins.str
+    plan_id: _builtins.str
+    company_id: _builtins.str
+    contract_id: _builtins.str
+    site_id: _builtins.str
+    region: _builtins.str
+    mode: _builtins.str
+    scheduled_on: _builtins.str
+    kind: _builtins.str
+    on_time: _builtins.bool
+    summary: _builtins.str
+    @_builtins.property
+    def occurred_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def due_time(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        visit_id: _builtins.str = ...,
+        plan_id: _builtins.str = ...,
+        company_id: _builtins.str = ...,
+        contract_id: _builtins.str = ...,
+        site_id: _builtins.str = ...,
+        region: _builtins.str = ...,
+        mode: _builtins.str = ...,
+        scheduled_on: _builtins.str = ...,
+        occurred_at: _timestamp_pb2.Timestamp | None = ...,
+        kind: _builtins.str = ...,
+        due_time: _timestamp_pb2.Timestamp | None = ...,
+        on_time: _builtins.bool = ...,
+        summary: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["due_time", b"due_time", "occurred_at", b"occurred_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["company_id", b"company_id", "contract_id", b"contract_id", "due_time", b"due_time", "kind", b"kind", "mode", b"mode", "occurred_at", b"occurred_at", "on_time", b"on_time", "plan_id", b"plan_id", "region", b"region", "scheduled_on", b"scheduled_on", "site_id", b"site_id", "summary", b"summary", "visit_id", b"visit_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___InspectionReported: _TypeAlias = InspectionReported  # noqa: Y015
+
+@_typing.final
 class ReportSignedOff(_message.Message):
     """aftercare.inspection.report_signed_off.v1: The customer signed the inspection's report off."""
 
