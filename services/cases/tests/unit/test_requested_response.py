@@ -17,7 +17,7 @@ from cases.domain.commands import NewCase
 NUMBER = "EA-20261121-000001"
 
 
-@pytest.mark.parametrize("requested", [timedelta(0), timedelta(minutes=-5)])
+@pytest.mark.parametrize("requested", [timedelta(0), timedelta(minutes=-5), timedelta(days=367)])
 def test_a_requested_response_must_be_a_positive_duration(
     requested: timedelta, report: Callable[..., NewCase], people: SimpleNamespace, t0
 ) -> None:

@@ -171,8 +171,9 @@ class IntakeRequest(_Frozen):
     @field_validator("customer_requested_response")
     @classmethod
     def _requested(cls, value: timedelta | None) -> timedelta | None:
-        if value is not None and value <= timedelta(0):
-            raise ValueError("must be a positive duration")
+        # bounded: a year is no response time, and protobuf Durations have a range
+        if value is not None and not timedelta(0) < value <= timedelta(days=366):
+            raise ValueError("must be a positive duration of at most 366 days")
         return value
 
     @field_validator("summary")

@@ -21,6 +21,9 @@ from cases.domain.vocabulary import Category, Channel, Entitlement, Kind, Priori
 REGION_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,31}$")  # aftercare.common.v1.Region.code
 
 
+REQUESTED_RESPONSE_MAX = timedelta(days=366)
+
+
 @dataclass(frozen=True)
 class NewCase:
     """What the caller reported, as intake or an agent hands it over."""
@@ -62,8 +65,11 @@ class NewCase:
             raise InvalidArgument.for_field("company_id", "is required unless the caller is unidentified")
         caller = self.caller.validated()
         requested = self.customer_requested_response
-        if requested is not None and requested <= timedelta(0):
-            raise InvalidArgument.for_field("customer_requested_response", "must be a positive duration")
+        # bounded: a year is no response time, and protobuf Durations have a range
+        if requested is not None and not timedelta(0) < requested <= REQUESTED_RESPONSE_MAX:
+            raise InvalidArgument.for_field(
+                "customer_requested_response", "must be a positive duration of at most 366 days"
+            )
         if caller.phone is None and caller.email is None:
             raise InvalidArgument.for_field("caller.phone", "a phone or an email is required to answer the caller")
         return replace(
