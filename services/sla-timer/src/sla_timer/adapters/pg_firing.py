@@ -65,8 +65,11 @@ _OUTBOX_INSERT = outbox_insert_sql(
     headers="$8",
     created_at="$1",
 )
+# a plan made before facts had an engineer says none: the desk ("")
 _FACT_VALUES = ", ".join(
-    f"(f->>'{name}')::{kind}" if kind != "text" else f"f->>'{name}'" for name, kind in FACT_TYPES.items()
+    f"(f->>'{name}')::{kind}" if kind != "text" else f"coalesce(f->>'{name}', '')" if name == "engineer_id"
+    else f"f->>'{name}'"
+    for name, kind in FACT_TYPES.items()
 )
 # $1 fired at, $2/$3/$4 the claimed keys and their outbox partitions, $5 occurredAt as the payload writes it,
 # $6 the envelope's time, $7 its source, $8 the trace headers

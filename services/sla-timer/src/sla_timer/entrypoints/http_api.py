@@ -101,6 +101,11 @@ class ReportQuery:
         self.filter = _report_request(company_id, region, priority, clock_kind, from_month, to_month, engineer_id)
 
 
+def _text_answer(media_type: str, kind: str = "string") -> dict[int | str, dict[str, Any]]:
+    """An answer that is a document of another media type (YAML: an object once read, CSV, SVG), for the OpenAPI."""
+    return {200: {"content": {media_type: {"schema": {"type": kind}}}}}
+
+
 def compliance_view(report: Report) -> m.ComplianceView:
     """The report as REST JSON; an empty report has no percentage (null), never 100 %."""
     rows = [
@@ -196,7 +201,7 @@ def sla_router(reads: SlaReads, admin: PolicyAdmin) -> APIRouter:
         await admin.delete_calendar(principal, name)
         return Response(status_code=204)
 
-    @router.get("/policy-set")
+    @router.get("/policy-set", response_class=Response, responses=_text_answer(YAML, "object"))
     async def export_policy_set(principal: PrincipalDep) -> Response:
         return Response(await admin.export_yaml(principal), media_type=YAML)
 
@@ -218,7 +223,7 @@ def sla_router(reads: SlaReads, admin: PolicyAdmin) -> APIRouter:
     async def compliance(principal: PrincipalDep, query: Annotated[ReportQuery, Depends()]) -> m.ComplianceView:
         return compliance_view(await reads.compliance(principal, query.filter))
 
-    @router.get("/compliance.svg", response_class=Response, responses={200: {"content": {SVG: {}}}})
+    @router.get("/compliance.svg", response_class=Response, responses=_text_answer(SVG))
     async def compliance_chart(
         principal: PrincipalDep, query: Annotated[ReportQuery, Depends()], by: Dimension = "priority"
     ) -> Response:
@@ -227,7 +232,7 @@ def sla_router(reads: SlaReads, admin: PolicyAdmin) -> APIRouter:
             raise InvalidArgument.for_field("by", "the engineer dimension is for staff")
         return Response(compliance_svg(report, by=by), media_type=SVG)
 
-    @router.get("/compliance.csv")
+    @router.get("/compliance.csv", response_class=Response, responses=_text_answer("text/csv"))
     async def compliance_csv(principal: PrincipalDep, query: Annotated[ReportQuery, Depends()]) -> Response:
         report = await reads.compliance(principal, query.filter)
         out = io.StringIO()
