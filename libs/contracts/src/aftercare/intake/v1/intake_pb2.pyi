@@ -630,6 +630,7 @@ class SubmitCaseRequest(_message.Message):
     QUOTED_CASE_NUMBER_FIELD_NUMBER: _builtins.int
     ATTACHMENTS_FIELD_NUMBER: _builtins.int
     CHANNEL_FIELD_NUMBER: _builtins.int
+    PRIORITY_FIELD_NUMBER: _builtins.int
     partner_request_id: _builtins.str
     """Required for partner keys: the partner's own id for this report (its
     idempotency key, per caller). Optional for staff, with the same effect.
@@ -645,6 +646,10 @@ class SubmitCaseRequest(_message.Message):
     """Staff entering a report by hand: INTAKE_CHANNEL_AGENT_PHONE (the default for
     staff) or INTAKE_CHANNEL_FAX (the scan attached). A partner key's reports are
     always INTAKE_CHANNEL_PARTNER.
+    """
+    priority: _cases_pb2.Priority.ValueType
+    """Staff only: the priority the agent sets. It wins over the suggestion from category and
+    severity, which is kept for the record. Unspecified: the suggestion.
     """
     @_builtins.property
     def reporter(self) -> Global___Reporter:
@@ -673,10 +678,11 @@ class SubmitCaseRequest(_message.Message):
         quoted_case_number: _builtins.str = ...,
         attachments: _abc.Iterable[Global___AttachmentUpload] | None = ...,
         channel: Global___IntakeChannel.ValueType = ...,
+        priority: _cases_pb2.Priority.ValueType = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["hints", b"hints", "reporter", b"reporter"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["attachments", b"attachments", "category", b"category", "channel", b"channel", "description", b"description", "error_codes", b"error_codes", "hints", b"hints", "kind", b"kind", "partner_request_id", b"partner_request_id", "quoted_case_number", b"quoted_case_number", "reporter", b"reporter", "stated_severity", b"stated_severity", "summary", b"summary"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attachments", b"attachments", "category", b"category", "channel", b"channel", "description", b"description", "error_codes", b"error_codes", "hints", b"hints", "kind", b"kind", "partner_request_id", b"partner_request_id", "priority", b"priority", "quoted_case_number", b"quoted_case_number", "reporter", b"reporter", "stated_severity", b"stated_severity", "summary", b"summary"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
