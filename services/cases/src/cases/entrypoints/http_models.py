@@ -16,6 +16,7 @@ from cases.domain.vocabulary import (
     Channel,
     ComplaintAbout,
     Entitlement,
+    FaultParty,
     Kind,
     Priority,
     Status,
@@ -132,6 +133,10 @@ class FaultReportBody(Body):
     method: str
     result: str
     prevention: str
+    fault_party: FaultParty = FaultParty.UNKNOWN
+    # the outage (both or neither): only a vendor-fault outage extends the warranty
+    outage_started_at: datetime | None = None
+    restored_at: datetime | None = None
 
 
 class ResolveBody(Body):

@@ -77,7 +77,7 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
             category=read.category(request.category), kind=read.kind(request.kind),
             severity=read.severity(request.stated_severity), quoted_case_number=request.quoted_case_number)
         intake_request = submitted_request(principal, fields, request.partner_request_id, self._clock.now(),
-                                           read.channel(request.channel))
+                                           read.channel(request.channel), read.priority(request.priority))
         done = await self._submit(intake_request, list(request.attachments))
         return pb.SubmitCaseResponse(receipt=read.receipt_message(done.receipt), replayed=done.replayed)
 
