@@ -1,4 +1,5 @@
-"""cases.cases: the supervisor's list filters (a complaint awaiting review, a breached SLA clock)
+"""cases.cases: the supervisor's list filters (a complaint awaiting review, a breached SLA clock), and
+fault reports in the search text
 
 Revision ID: 0003
 """
@@ -27,6 +28,11 @@ def upgrade() -> None:
         # the cases already under review keep their flag in the document
         op.execute(f"""UPDATE "{SCHEMA}".cases SET supervisor_review = true
                        WHERE (document -> 'flags' ->> 'supervisor_review') = 'true'""")
+        # fault reports written before they were searchable join the search text (the knowledge base)
+        op.execute(f"""UPDATE "{SCHEMA}".cases SET search_text = concat_ws(' ', search_text,
+                           document -> 'fault_report' ->> 'cause', document -> 'fault_report' ->> 'method',
+                           document -> 'fault_report' ->> 'result', document -> 'fault_report' ->> 'prevention')
+                       WHERE jsonb_typeof(document -> 'fault_report') = 'object'""")
 
 
 def downgrade() -> None:

@@ -15,11 +15,14 @@ from aftercare.cases.v1 import cases_pb2 as pb
 from aftercare.cases.v1 import cases_pb2_grpc
 from aftercare.common.v1 import common_pb2
 from aftercare_platform.bus.ports import Broker
+from aftercare_platform.db.engine import create_engine
+from aftercare_platform.db.migrations import upgrade
 from aftercare_platform.testing.harness import open_broker
 from aftercare_platform.testing.in_process import service_in_process
 from aftercare_platform.testing.ports import free_port
 from cases.bootstrap import definition
 from cases.settings import CasesSettings
+from sqlalchemy import text
 
 from .conftest import AGENT, ENGINEER, Cases, create_request, eventually
 from .test_sla_facts import breached, publish
@@ -244,3 +247,25 @@ async def test_a_customer_reads_a_numbering_of_its_own(cases: Cases) -> None:
     page = await cases.stub.GetTimeline(pb.GetTimelineRequest(case_id=case.case_id, after_position=len(seen) - 1),
                                         metadata=customer)
     assert [e.payload["text"] for e in page.entries] == ["we are on it"]
+
+
+async def test_fault_reports_written_before_the_upgrade_become_searchable(database_url: str) -> None:
+    engine = create_engine(database_url, definition.schema)
+    document = {"fault_report": {"cause": "fan seized", "method": "replaced the fan with FAN-8812",
+                                 "result": "ok", "prevention": "clean yearly"}}
+    try:
+        await upgrade(engine, definition.migrations, definition.schema, "0002")
+        async with engine.begin() as connection:
+            await connection.execute(text(
+                "INSERT INTO cases.cases (id, number, region, status, priority, category, kind, tier, created_at, "
+                "updated_at, version, head_position, head_hash, search_text, internal_text, document) VALUES "
+                "('old-1', 'EA-20250101-000001', 'east', 'closed', 'P2', 'A', 'defect', 'engineer', now(), now(), "
+                "9, 0, 'h', 'EA-20250101-000001 server loud', '', CAST(:document AS jsonb))"),
+                {"document": json.dumps(document)})
+        await upgrade(engine, definition.migrations, definition.schema)
+        async with engine.connect() as connection:
+            found = await connection.execute(text("SELECT search_text FROM cases.cases WHERE id = 'old-1'"))
+            searched = found.scalar()
+        assert "FAN-8812" in searched and searched.startswith("EA-20250101-000001 server loud")
+    finally:
+        await engine.dispose()
