@@ -223,6 +223,10 @@ async def test_a_new_case_is_offered_the_most_similar_resolved_cases(cases: Case
     assert ids and ids[0] == solved.case_id and fresh.case_id not in ids
     assert unrelated.case_id not in ids[:1]
     assert offered.cases[0].case.fault_report.method.startswith("upgraded the NVR firmware")
+    over_http = await cases.http.get(f"/v1/cases/{fresh.case_id}/similar", params={"limit": 2},
+                                     headers=cases.headers(*AGENT))
+    assert over_http.status_code == 200, over_http.text
+    assert over_http.json()["cases"][0]["case"]["case_id"] == solved.case_id
     # another company's customer is offered nothing of company-sim's
     with pytest.raises(grpc.aio.AioRpcError) as hidden:
         await cases.stub.FindSimilarCases(pb.FindSimilarCasesRequest(case_id=fresh.case_id),

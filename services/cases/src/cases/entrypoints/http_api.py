@@ -149,6 +149,12 @@ def case_router(handlers: CaseHandlers, reads: CaseReads) -> APIRouter:
     async def get_case(case: CaseParam, actor: ActorDep) -> dict[str, Any]:
         return _case(await reads.get(actor, CaseRef.of(case)))
 
+    @router.get("/cases/{case}/similar", response_model=m.SimilarCasesResponse)
+    async def similar_cases(case: CaseParam, actor: ActorDep, limit: int = 0) -> dict[str, Any]:
+        """The resolved and closed cases most like this one, with their fault reports (0: five; at most 20)."""
+        found = await reads.similar(actor, CaseRef.of(case), limit=limit)
+        return {"cases": [{"case": case_payload(c), "score": score} for c, score in found]}
+
     @router.get("/cases/{case}/timeline", response_model=m.TimelinePageResponse)
     async def get_timeline(
         case: CaseParam, actor: ActorDep, after_position: int = 0, page_size_: Annotated[

@@ -193,6 +193,15 @@ class CreatedCaseResponse(CaseResponse):
     created: bool = Field(description="False when request_id was seen before and the existing case is returned.")
 
 
+class SimilarCase(View):
+    case: CaseView
+    score: float = Field(description="How well it matches; only for ordering.")
+
+
+class SimilarCasesResponse(View):
+    cases: list[SimilarCase]
+
+
 class CasePageResponse(View):
     cases: list[CaseView]
     next_page_token: str = Field(description="Empty on the last page.")
