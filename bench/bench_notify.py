@@ -101,6 +101,7 @@ async def end_to_end(admin_url: str, amqp_url: str, args: argparse.Namespace) ->
            "AFTERCARE_LOG_LEVEL": "WARNING", "AFTERCARE_LOG_JSON": "false", "AFTERCARE_SMTP_PORT": str(smtp.port),
            "AFTERCARE_SMTP_SECURITY": "none", "AFTERCARE_SENDER_POLL_SECONDS": "0.05",
            "AFTERCARE_SENDER_CONCURRENCY": os.environ.get("BENCH_NOTIFY_CONCURRENCY", "16"),
+           "AFTERCARE_DISPATCH_GRPC_TARGET": "",  # the supervisor from the staff table: no rosters in the bench
            "AFTERCARE_STAFF": json.dumps([{"staff_id": "sup", "email": "sup@example.com",
                                            "supervisor_of_regions": ["east"]}])}
     # notify in its own process, as deployed: the SMTP server and the publisher stay in this one

@@ -12,11 +12,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import resource
+import signal
 import subprocess
 import sys
 import time
 from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Column, Float, MetaData, String, Table, func, insert, select, text
 
@@ -46,23 +49,51 @@ async def open_bench_database(url: str):
     return db, latencies
 
 
-def profiled_until_terminated() -> None:
-    """Profile this role until the benchmark terminates it, then print its hottest functions."""
+def cpu_seconds() -> float:
+    """CPU time this process used (user + system): unlike wall time, it barely moves with the box's load."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def print_by_package(stats: Any) -> None:
+    """Own CPU time summed by the library it is spent in: which layer the time goes to."""
+    by_package: dict[str, float] = {}
+    for (filename, _, _), (_, _, own, _, _) in stats.stats.items():
+        if "site-packages/" in filename:
+            package = filename.split("site-packages/")[1].split("/")[0]
+        elif "aftercare_platform" in filename:
+            package = "aftercare_platform/" + filename.split("aftercare_platform/")[1].split("/")[0]
+        elif "/lib/python3" in filename:
+            package = "stdlib/" + filename.split("/lib/python3")[1].split("/")[1].removesuffix(".py")
+        else:
+            package = filename if filename.startswith("~") else Path(filename).name
+        by_package[package] = by_package.get(package, 0.0) + own
+    total = sum(by_package.values()) or 1.0
+    print("CPU by layer: " + ", ".join(f"{name} {100 * seconds / total:.0f}%" for name, seconds in
+                                       sorted(by_package.items(), key=lambda item: -item[1])[:12]))
+
+
+def report_when_terminated(profile: bool) -> None:
+    """On SIGTERM print this role's CPU seconds (and, profiling, its hottest functions by CPU time)."""
     import cProfile
     import pstats
-    import signal
 
-    profiler = cProfile.Profile()
-    profiler.enable()
+    profiler = cProfile.Profile(time.process_time) if profile else None
+    if profiler is not None:
+        profiler.enable()
 
     def report(*_: object) -> None:
-        profiler.disable()
-        stats = pstats.Stats(profiler, stream=sys.stdout)
-        stats.sort_stats("tottime").print_stats(14)
+        print(f"cpu {cpu_seconds():.3f}", flush=True)
+        if profiler is not None:
+            profiler.disable()
+            stats = pstats.Stats(profiler, stream=sys.stdout)
+            print_by_package(stats)
+            stats.sort_stats("tottime").print_stats(12)
         sys.stdout.flush()
         os._exit(0)
 
     signal.signal(signal.SIGTERM, report)
+    signal.signal(signal.SIGUSR1, lambda *_: print(f"cpu {cpu_seconds():.3f}", flush=True))
 
 
 async def run_relay(url: str, amqp: str) -> None:
@@ -70,7 +101,7 @@ async def run_relay(url: str, amqp: str) -> None:
     broker = await open_broker(amqp, "bench-relay")
     relay = OutboxRelay(db, broker, batch_size=500, poll_interval=1.0)
     await relay.start()
-    print("ready", flush=True)
+    print(f"ready {cpu_seconds():.3f}", flush=True)
     await asyncio.Event().wait()
 
 
@@ -85,18 +116,39 @@ async def run_consumer(url: str, amqp: str) -> None:
     consumer = EventConsumer(broker, db, EventSubscription(QUEUE, ["bench.#"], handler),
                              prefetch=200, delivery_limit=5, attempts=3)
     await consumer.start()
-    print("ready", flush=True)
+    print(f"ready {cpu_seconds():.3f}", flush=True)
     await asyncio.Event().wait()
 
 
-def spawn(role: str, url: str, amqp: str, profile: bool) -> subprocess.Popen[bytes]:
-    extra = ["--profile"] if profile else []
-    process = subprocess.Popen([sys.executable, __file__, "--role", role, "--url", url, "--amqp", amqp, *extra],
-                               stdout=subprocess.PIPE)
-    assert process.stdout is not None
-    if b"ready" not in process.stdout.readline():
-        raise RuntimeError(f"{role} did not start")
-    return process
+class Role:
+    """A relay or a consumer in its own process; `cpu_at_ready` is what starting it cost."""
+
+    def __init__(self, role: str, url: str, amqp: str, profile: bool) -> None:
+        extra = ["--profile"] if profile else []
+        self.role = role
+        self.process = subprocess.Popen(
+            [sys.executable, __file__, "--role", role, "--url", url, "--amqp", amqp, *extra], stdout=subprocess.PIPE)
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline().decode()
+        if not line.startswith("ready"):
+            raise RuntimeError(f"{role} did not start")
+        self.cpu_at_ready = float(line.split()[1])
+
+    def cpu(self) -> float:
+        """CPU seconds it has spent so far."""
+        assert self.process.stdout is not None
+        self.process.send_signal(signal.SIGUSR1)
+        return float(self.process.stdout.readline().decode().split()[1])
+
+    def finish(self) -> tuple[float, str]:
+        """Terminate it; returns the CPU seconds it spent since ready, and its profile (if any)."""
+        self.process.terminate()
+        out, _ = self.process.communicate(timeout=60)
+        lines = out.decode().splitlines()
+        cpu = next(float(line.split()[1]) for line in lines if line.startswith("cpu "))
+        profile = [line for line in lines if line.strip() and not line.startswith("cpu ")
+                   and "function calls" not in line]
+        return cpu - self.cpu_at_ready, "\n".join("    " + line for line in profile)[:7000]
 
 
 async def produce(db, count: int, rate: float | None, per_tx: int = 50) -> None:
@@ -110,6 +162,19 @@ async def produce(db, count: int, rate: float | None, per_tx: int = 50) -> None:
             ahead = (start + per_tx) / rate - (time.perf_counter() - started)
             if ahead > 0:
                 await asyncio.sleep(ahead)
+
+
+async def wait_sent(db, count: int, within: float = 600) -> None:
+    outbox = db.tables.outbox
+    started = time.perf_counter()
+    while True:
+        async with db.engine.connect() as connection:
+            sent = select(func.count()).select_from(outbox).where(outbox.c.sent_at.is_not(None))
+            if int((await connection.execute(sent)).scalar_one()) >= count:
+                return
+        if time.perf_counter() - started > within:
+            raise RuntimeError("the relay did not publish everything")
+        await asyncio.sleep(0.05)
 
 
 async def wait_handled(db, latencies, count: int, within: float = 600) -> float:
@@ -126,11 +191,33 @@ async def wait_handled(db, latencies, count: int, within: float = 600) -> float:
 
 async def scenario(admin_url: str, amqp: str, replicas: int, events: int, rate: float, profile: bool) -> None:
     name, url = await create_database(admin_url, "aftercare_bench")
-    procs: list[subprocess.Popen[bytes]] = []
+    procs: list[Role] = []
     try:
         db, latencies = await open_bench_database(url)
-        procs += [spawn("consumer", url, amqp, profile) for _ in range(replicas)]
-        procs += [spawn("relay", url, amqp, profile) for _ in range(replicas)]
+        # each stage alone: the relays publish a committed backlog into the queue, then the consumers drain it
+        declaring = await open_broker(amqp, "bench-declare")
+        await declaring.declare_work_queue(QUEUE, ["bench.#"], 5)
+        await declaring.close()
+        relays = [Role("relay", url, amqp, profile) for _ in range(replicas)]
+        procs += relays
+        cpu_before = sum(role.cpu() for role in relays)
+        started = time.perf_counter()
+        await produce(db, events, None)
+        await wait_sent(db, events)
+        relay_seconds = time.perf_counter() - started
+        relay_cpu = sum(role.cpu() for role in relays) - cpu_before
+        consumers = [Role("consumer", url, amqp, profile) for _ in range(replicas)]
+        procs += consumers
+        cpu_before = sum(role.cpu() for role in consumers)
+        started = time.perf_counter()
+        await wait_handled(db, latencies, events)
+        consumer_seconds = time.perf_counter() - started
+        consumer_cpu = sum(role.cpu() for role in consumers) - cpu_before
+        print(f"  stage by stage, {events} events: relay(s) alone {events / relay_seconds:,.0f} events/s "
+              f"({1000 * relay_cpu / events:.3f} CPU ms/event); consumer(s) alone on the full queue "
+              f"{events / consumer_seconds:,.0f} events/s ({1000 * consumer_cpu / events:.3f} CPU ms/event)")
+        async with db.engine.begin() as connection:
+            await connection.execute(text(f"TRUNCATE {SCHEMA}.latencies"))
         # burst: everything committed at once, then drained
         started = time.perf_counter()
         await produce(db, events, None)
@@ -149,17 +236,19 @@ async def scenario(admin_url: str, amqp: str, replicas: int, events: int, rate: 
               f"steady {rate:.0f}/s for 10 s → latency p50 {percentile(values, .5):.1f} ms, "
               f"p99 {percentile(values, .99):.1f} ms, max {values[-1]:.1f} ms")
         await db.close()
-        if profile:
-            for role, process in zip(["consumer"] * replicas + ["relay"] * replicas, procs, strict=True):
-                process.terminate()
-                out, _ = process.communicate(timeout=60)
-                print(f"  where the {role}'s time goes (cProfile, top functions by own time):")
-                print("\n".join("    " + line for line in out.decode().splitlines()
-                                if line.strip() and "function calls" not in line)[:6000])
+        handled = 2 * events + steady
+        for role in procs:
+            cpu, where = role.finish()
+            per_event = cpu / handled * replicas * 1000
+            print(f"  {role.role}: {cpu:.1f} CPU s for its share of {handled} events = {per_event:.3f} CPU ms/event "
+                  f"→ ceiling ~{1000 / per_event:,.0f} events/s per core it gets")
+            if where:
+                print(f"  where the {role.role}'s CPU goes (cProfile on process time, top functions by own time):")
+                print(where)
     finally:
-        for process in procs:
-            process.kill()
-            process.wait()
+        for role in procs:
+            role.process.kill()
+            role.process.wait()
         await drop_database(admin_url, name)
 
 
@@ -173,8 +262,8 @@ async def main() -> None:
     parser.add_argument("--replicas", default="1,2", help="relay+consumer pairs per scenario")
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
-    if args.profile and args.role:
-        profiled_until_terminated()
+    if args.role:
+        report_when_terminated(args.profile)
     if args.role == "relay":
         return await run_relay(args.url, args.amqp)
     if args.role == "consumer":

@@ -19,6 +19,13 @@ import dockerfile
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def extra_ports(service: str) -> set[str]:
+    """The service's ports beyond http and grpc (deploy/extra-ports.tsv: intake's SMTP)."""
+    table = ROOT / "deploy" / "extra-ports.tsv"
+    rows = [line.split("\t") for line in table.read_text().splitlines() if line.strip() and not line.startswith("#")]
+    return {port for name, _, port in rows if name == service}
+
+
 def check(service: str, package: str, http: str, grpc: str) -> list[str]:
     path = ROOT / "services" / service / "Dockerfile"
     try:
@@ -41,8 +48,9 @@ def check(service: str, package: str, http: str, grpc: str) -> list[str]:
     elif not user[0].split(":")[0].isdigit():
         problems.append(f"runtime user {user[0]} is not numeric (runAsNonRoot cannot verify a name)")
     exposed = {p for c in runtime if c.cmd.upper() == "EXPOSE" for p in c.value}
-    if exposed != {http, grpc}:
-        problems.append(f"exposes {sorted(exposed)}, conventions say {http} and {grpc}")
+    wanted = {http, grpc, *extra_ports(service)}
+    if exposed != wanted:
+        problems.append(f"exposes {sorted(exposed)}, conventions and deploy/extra-ports.tsv say {sorted(wanted)}")
     if last("STOPSIGNAL") != ("SIGTERM",):
         problems.append("STOPSIGNAL is not SIGTERM")
     entrypoint = [c for c in runtime if c.cmd.upper() == "ENTRYPOINT"]
@@ -84,9 +92,10 @@ def main() -> int:
         if problems:
             failed = True
         else:
+            exposed = " ".join([http, grpc, *sorted(extra_ports(service))])
             print(
                 f"OK    services/{service}/Dockerfile: multi-stage, uv-locked, non-root, "
-                f"EXPOSE {http} {grpc}, STOPSIGNAL SIGTERM, python -m {package}"
+                f"EXPOSE {exposed}, STOPSIGNAL SIGTERM, python -m {package}"
             )
     return 1 if failed else 0
 

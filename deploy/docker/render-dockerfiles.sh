@@ -8,6 +8,7 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 template="$root/deploy/docker/service.Dockerfile"
 table="$root/deploy/services.tsv"
+extra_table="$root/deploy/extra-ports.tsv"
 check=0
 case "${1:-}" in
   --check) check=1 ;;
@@ -15,13 +16,17 @@ case "${1:-}" in
   *) echo "usage: $0 [--check]" >&2; exit 2 ;;
 esac
 
+extra_ports() { # service -> " 2525 ..." (its ports beyond http and grpc, deploy/extra-ports.tsv)
+  awk -F '\t' -v service="$1" '$1 == service { printf " %s", $3 }' "$extra_table"
+}
+
 render() { # service package http grpc
   # the syntax directive must stay the first line, so the notice goes second
   sed -n '1p' "$template"
   echo "# GENERATED from deploy/docker/service.Dockerfile by deploy/docker/render-dockerfiles.sh: edit those, not this."
   sed -e '1d' -e '/^## /d' -e '/^##$/d' \
       -e "s/@SERVICE@/$1/g" -e "s/@PACKAGE@/$2/g" \
-      -e "s/@HTTP_PORT@/$3/g" -e "s/@GRPC_PORT@/$4/g" "$template"
+      -e "s/@HTTP_PORT@/$3/g" -e "s/@GRPC_PORT@/$4/g" -e "s/@EXTRA_PORTS@/$(extra_ports "$1")/g" "$template"
 }
 
 stale=0

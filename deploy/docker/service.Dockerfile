@@ -59,7 +59,8 @@ ENV PATH=/app/.venv/bin:$PATH \
     AFTERCARE_GRPC_PORT=@GRPC_PORT@
 # numeric, so the kubelet can verify runAsNonRoot without reading /etc/passwd
 USER 10001:10001
-EXPOSE @HTTP_PORT@ @GRPC_PORT@
+## @EXTRA_PORTS@: the service's ports of deploy/extra-ports.tsv (intake's SMTP 2525), each after a space
+EXPOSE @HTTP_PORT@ @GRPC_PORT@@EXTRA_PORTS@
 # python is PID 1 and gets SIGTERM itself: not-ready, stop consuming, finish in-flight, stop servers,
 # close broker and database, flush telemetry (deploy/README.md)
 STOPSIGNAL SIGTERM

@@ -24,8 +24,18 @@ REGION = "aftercare.dev/region"
 # what the kubelet waits for on top of preStop and the app's drain: stopping, closing, flushing
 CLOSE_AND_FLUSH_SECONDS = 10
 
-# ports a service has beyond http and grpc: intake takes inbound mail (SMTP) on 2525
-EXTRA_PORTS: dict[str, dict[str, int]] = {"intake": {"smtp": 2525}}
+
+def extra_ports() -> dict[str, dict[str, int]]:
+    """Ports a service has beyond http and grpc (deploy/extra-ports.tsv): intake takes inbound mail on 2525."""
+    ports: dict[str, dict[str, int]] = {}
+    for line in (ROOT / "deploy" / "extra-ports.tsv").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            service, name, port = line.split("\t")
+            ports.setdefault(service, {})[name] = int(port)
+    return ports
+
+
+EXTRA_PORTS = extra_ports()
 
 
 def services() -> list[tuple[str, str, int, int]]:

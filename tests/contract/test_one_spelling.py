@@ -89,7 +89,7 @@ def intake_app() -> FastAPI:
 
     app = FastAPI()
     limits = SimpleNamespace(max_request_bytes=1, attachments=None)
-    app.include_router(intake_router(*(cast(Any, None),) * 5, cast(Any, limits), "east"))
+    app.include_router(intake_router(*(cast(Any, None),) * 5, cast(Any, limits), "east", cast(Any, None)))
     return app
 
 

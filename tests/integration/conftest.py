@@ -31,6 +31,7 @@ from aftercare_platform.auth.tokens import mint_token
 from aftercare_platform.settings import ServiceSettings
 from aftercare_platform.testing.harness import open_broker
 from aftercare_platform.testing.infra import Servers, create_database, drop_database
+from aftercare_platform.testing.processes import EventTap, ServiceProcess
 from aftercare_platform.testing.waiting import eventually
 from google.protobuf.message import Message
 
@@ -115,9 +116,6 @@ def bearer(subject: str, role: str, company: str | None = None) -> dict[str, str
 
 AGENT = auth("desk-1", "agent")
 ADMIN = auth("admin-1", "admin")
-
-
-from .processes import EventTap, ServiceProcess  # noqa: E402  (re-exported for the tests)
 
 
 @dataclass

@@ -3,8 +3,9 @@ connections between services and PostgreSQL / RabbitMQ are cut and delayed throu
 it, every accepted report has exactly one case with its SLA clocks, every timeline verifies, and no
 parking queue holds anything.
 
-The shared PostgreSQL and RabbitMQ are never restarted here (other test runs use them): an outage is a
-fault proxy between one service and the server, dropping and refusing its connections."""
+The shared PostgreSQL and RabbitMQ are never restarted here (other test runs use them): an outage of
+theirs is a fault proxy between one service and the server, dropping and refusing its connections; the
+real server restarts happen on a PostgreSQL cluster and a RabbitMQ node the test starts for itself."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from aftercare.intake.v1 import intake_pb2 as intake_pb
 from aftercare_platform.testing.fault_proxy import FaultProxy
 from aftercare_platform.testing.harness import open_broker
 from aftercare_platform.testing.infra import Servers, create_database, drop_database, drop_vhost, own_vhost
+from aftercare_platform.testing.private_servers import PrivatePostgres, PrivateRabbitMQ
 from aftercare_platform.testing.waiting import eventually
 
 from .conftest import (
@@ -114,23 +116,8 @@ async def test_reports_survive_killed_services_and_cut_connections(servers: Serv
                 await fault()
                 receipts += await reports
 
-            numbers = await asyncio.gather(*(case_number_of(stack, r.receipt_id, within=120) for r in receipts))
-            assert len(set(numbers)) == len(receipts) == WAVES * PER_WAVE  # one case per report
-            listed = await stack.cases_api.ListCases(cases_pb.ListCasesRequest(
-                filter=cases_pb.CaseFilter(company_ids=[company.company_id]), page={"page_size": 100}),
-                metadata=AGENT)
-            assert sorted(c.case_number for c in listed.cases) == sorted(numbers)  # and no other
-            for number in numbers:
-                await sla_known(stack, number, within=120)  # its SLA clocks run
-                verified = await stack.cases_api.VerifyTimeline(
-                    cases_pb.VerifyTimelineRequest(case_number=number), metadata=AGENT)
-                assert verified.ok, verified.reason
-            broker = await open_broker(amqp_url, "chaos-check")
-            try:
-                for queue in PARKING_QUEUES:
-                    assert await broker.queue_depth(queue) == 0, f"{queue} holds parked events"
-            finally:
-                await broker.close()
+            assert len(receipts) == WAVES * PER_WAVE
+            await _every_report_one_case_nothing_parked(stack, company, receipts, amqp_url)
     finally:
         for process in processes:
             if process.process is not None:
@@ -141,6 +128,74 @@ async def test_reports_survive_killed_services_and_cut_connections(servers: Serv
         await drop_database(servers.pg_admin_url, database)
         if vhost is not None:
             drop_vhost(vhost)
+
+
+async def _every_report_one_case_nothing_parked(stack: Stack, company, receipts, amqp_url: str) -> None:
+    numbers = await asyncio.gather(*(case_number_of(stack, r.receipt_id, within=120) for r in receipts))
+    assert len(set(numbers)) == len(receipts)  # one case per report
+    listed = await stack.cases_api.ListCases(cases_pb.ListCasesRequest(
+        filter=cases_pb.CaseFilter(company_ids=[company.company_id]), page={"page_size": 100}),
+        metadata=AGENT)
+    assert sorted(c.case_number for c in listed.cases) == sorted(numbers)  # and no other
+    for number in numbers:
+        await sla_known(stack, number, within=120)  # its SLA clocks run
+        verified = await stack.cases_api.VerifyTimeline(
+            cases_pb.VerifyTimelineRequest(case_number=number), metadata=AGENT)
+        assert verified.ok, verified.reason
+    broker = await open_broker(amqp_url, "chaos-check")
+    try:
+        for queue in PARKING_QUEUES:
+            assert await broker.queue_depth(queue) == 0, f"{queue} holds parked events"
+    finally:
+        await broker.close()
+
+
+async def test_reports_survive_postgres_and_rabbitmq_restarts(tmp_path) -> None:
+    """The servers themselves restart under load: a PostgreSQL cluster and a RabbitMQ node of this test's
+    own (the shared ones are never restarted), each stopped and started while reports come in."""
+    postgres, rabbitmq = PrivatePostgres(), PrivateRabbitMQ()
+    await asyncio.gather(asyncio.to_thread(postgres.start), asyncio.to_thread(rabbitmq.start))
+    _, database_url = await create_database(postgres.admin_url, prefix="aftercare_chaos")
+    common = {
+        "database_url": database_url, "amqp_url": rabbitmq.url, "region": REGION,
+        "http_host": "127.0.0.1", "grpc_host": "127.0.0.1", "migrate_on_start": "true",
+        "log_json": "false", "log_level": "WARNING", "drain_seconds": "0", "shutdown_grace_seconds": "5",
+        "jwt_secret": SETTINGS.jwt_secret, "jwt_issuer": SETTINGS.jwt_issuer, "jwt_audience": SETTINGS.jwt_audience,
+    }
+    cases = ServiceProcess("cases", common, tmp_path)
+    sla = ServiceProcess("sla_timer", common, tmp_path)
+    intake = ServiceProcess("intake", {
+        **common, "cases_grpc_target": cases.target, "cases_reconnect_max_seconds": "0.5",
+        "delivery_initial_backoff_seconds": "0.2", "delivery_max_backoff_seconds": "1.0",
+        "delivery_poll_seconds": "0.2", "submit_wait_seconds": "1", "smtp_port": "0",
+        "attachment_dir": str(tmp_path / "attachments"),
+    }, tmp_path)
+    processes = [intake, sla, cases]
+    tap = EventTap(await open_broker(rabbitmq.url, "chaos-tap"), f"chaos.events-{uuid.uuid4().hex[:8]}")
+    try:
+        async with running_stack(cases, sla, intake, tap) as stack:
+            company = await register_company(stack, "restarts")
+            restarts: list[Callable[[], Awaitable[None]]] = [
+                lambda: postgres.arestart(down_seconds=0.5),
+                lambda: rabbitmq.arestart(down_seconds=1),
+                lambda: postgres.arestart(down_seconds=2),
+            ]
+            receipts = []
+            for wave, restart in enumerate(restarts):
+                reports = asyncio.gather(*(
+                    _submit_until_accepted(stack, company, wave * PER_WAVE + n) for n in range(PER_WAVE)))
+                await asyncio.sleep(0.2)  # reports in flight when the server goes
+                await restart()
+                receipts += await reports
+            assert len(receipts) == len(restarts) * PER_WAVE
+            await _every_report_one_case_nothing_parked(stack, company, receipts, rabbitmq.url)
+    finally:
+        for process in processes:
+            if process.process is not None:
+                await process.stop()
+        await tap.close()
+        await asyncio.to_thread(rabbitmq.close)
+        await asyncio.to_thread(postgres.close)
 
 
 async def _ready_is(http: httpx.AsyncClient, service: ServiceProcess, status: int) -> bool:

@@ -14,6 +14,7 @@ import pytest
 from aftercare.cases.v1 import cases_pb2 as cases_pb
 from aftercare.sla.v1 import events_pb2 as sla_events
 from aftercare.sla.v1 import sla_pb2 as sla_pb
+from aftercare_platform.testing.processes import Seen
 from aftercare_platform.testing.waiting import eventually
 
 from .conftest import (
@@ -35,7 +36,6 @@ from .conftest import (
     sla_facts,
     timeline,
 )
-from .processes import Seen
 
 pytestmark = pytest.mark.asyncio(loop_scope=LOOP)
 FIRST_RESPONSE, RESTORE = sla_pb.CLOCK_KIND_FIRST_RESPONSE, sla_pb.CLOCK_KIND_RESTORE

@@ -18,7 +18,7 @@ from aftercare_platform.db.migrations import (
 from aftercare_platform.db.statements import is_postgres
 from aftercare_platform.service.assemble import open_database
 from aftercare_platform.testing.migrations import applied_version, platform_tables_drift, platform_version
-from aftercare_platform.testing.probe_service.service import definition
+from aftercare_platform.testing.probe_service.bootstrap import definition
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 

@@ -16,7 +16,10 @@ from aftercare_platform.service.assemble import open_database
 from aftercare_platform.settings import ServiceSettings
 from aftercare_platform.telemetry.setup import setup_telemetry
 from aftercare_platform.testing.ports import free_port
-from aftercare_platform.testing.probe_service.service import SERVICE, ProbeSettings, definition, received
+from aftercare_platform.testing.probe_service.adapters.tables import received
+from aftercare_platform.testing.probe_service.bootstrap import definition
+from aftercare_platform.testing.probe_service.entrypoints.grpc_api import SERVICE
+from aftercare_platform.testing.probe_service.settings import ProbeSettings
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from prometheus_client import CollectorRegistry
 from sqlalchemy import func, select

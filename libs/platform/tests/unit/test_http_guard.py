@@ -27,9 +27,19 @@ class Note(BaseModel):
     text: str
 
 
+@router.post("/things/special")
+async def special_thing(principal: Principal = Depends(require_principal)) -> dict[str, str]:
+    return {"thing_id": "special"}
+
+
 @router.get("/things/{thing_id}")
 async def get_thing(thing_id: str, after: int = 0, principal: Principal = Depends(require_principal)) -> dict[str, str]:
     return {"thing_id": thing_id, "after": str(after)}
+
+
+@router.delete("/things/{thing_id}")
+async def drop_thing(thing_id: str, principal: Principal = Depends(require_principal)) -> dict[str, str]:
+    return {"thing_id": thing_id}
 
 
 @router.post("/things")
@@ -147,3 +157,16 @@ async def test_the_openapi_names_the_bearer_scheme_and_the_problem_responses() -
         "properties"]
     public = schema["paths"]["/v1/public/csv"]["post"]
     assert "security" not in public and "401" not in public["responses"]
+
+
+async def test_a_method_no_route_takes_is_405_allowing_every_method_the_path_has() -> None:
+    async with client() as http:
+        wrong = await http.patch("/v1/things/a", headers=token())
+        collection = await http.get("/v1/things", headers=token())
+        special = await http.options("/v1/things/special", headers=token())
+    # GET and DELETE are two routes of one path: Starlette alone would name the first only
+    assert wrong.status_code == 405 and wrong.headers["allow"] == "DELETE, GET"
+    assert wrong.headers["content-type"] == "application/problem+json"
+    assert collection.status_code == 405 and collection.headers["allow"] == "POST"
+    # a path of its own beside a template it also fits names its own path's methods, as OpenAPI does
+    assert special.status_code == 405 and special.headers["allow"] == "POST"

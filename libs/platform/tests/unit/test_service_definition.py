@@ -12,7 +12,9 @@ from aftercare_platform.scaffold.services_table import read_table
 from aftercare_platform.service.definition import GrpcServicer, ServiceDefinition, ServiceParts
 from aftercare_platform.service.registry import GROUP, installed_services, start_order
 from aftercare_platform.settings import ServiceSettings
-from aftercare_platform.testing.probe_service.service import ProbeSettings, definition, metadata
+from aftercare_platform.testing.probe_service.adapters.tables import metadata
+from aftercare_platform.testing.probe_service.bootstrap import definition
+from aftercare_platform.testing.probe_service.settings import ProbeSettings
 
 ROOT = Path(__file__).resolve().parents[4]
 

@@ -124,18 +124,21 @@ async def test_an_sla_warning_is_one_internal_timeline_entry_however_often_deliv
     assert payload["warning_label"] == "30m" and payload["event_id"] == event.id
     assert [dict(a) for a in payload["actions"]] == [
         {"kind": "notify", "roles": ["supervisor"], "channels": ["sms", "email"]}]
-    breach = dict(next(e for e in entries if e.kind == "sla.breached").payload)
-    assert [dict(a) for a in breach["actions"]] == [{"kind": "reassign"}, {"kind": "escalate", "tiers": 1}]
+    breach_entry = next(e for e in entries if e.kind == "sla.breached")
+    breach = dict(breach_entry.payload)
+    # docs/customers-and-slas.md: the breach is the customer's to see, who was alerted is not
+    assert breach_entry.visibility == pb.VISIBILITY_PUBLIC and "actions" not in breach
+    assert breach["clock_kind"] == "FIRST_RESPONSE" and breach["deadline"]
 
-    assert await sla_entries(cases, case.case_id, customer) == []
+    assert [e.kind for e in await sla_entries(cases, case.case_id, customer)] == ["sla.breached"]
     customer_view = (await cases.stub.GetTimeline(pb.GetTimelineRequest(case_id=case.case_id),
                                                   metadata=customer)).entries
-    assert [e.kind for e in customer_view] == ["created"]
+    assert [e.kind for e in customer_view] == ["created", "sla.breached"]
     verified = await cases.stub.VerifyTimeline(pb.VerifyTimelineRequest(case_id=case.case_id), metadata=agent)
     assert verified.ok and verified.entries_checked == 3
 
 
-async def test_met_and_withdrawn_breaches_are_recorded_internal_too(cases, broker):
+async def test_met_and_withdrawn_breaches_are_recorded_for_the_customer_too(cases, broker):
     agent = cases.auth(*AGENT)
     case = (await cases.stub.CreateCase(create_request("sla-met-1"), metadata=agent)).case
     await publish(broker, met(case))
@@ -147,8 +150,9 @@ async def test_met_and_withdrawn_breaches_are_recorded_internal_too(cases, broke
     await eventually(both, what="the sla.met and sla.breach_withdrawn entries")
     entries = {e.kind: e for e in await sla_entries(cases, case.case_id, agent)}
     assert set(entries) == {"sla.met", "sla.breach_withdrawn"}
-    assert all(e.visibility == pb.VISIBILITY_INTERNAL for e in entries.values())
+    assert all(e.visibility == pb.VISIBILITY_PUBLIC for e in entries.values())
     met_payload = dict(entries["sla.met"].payload)
+    assert "warnings_withdrawn" not in met_payload
     assert met_payload["clock_kind"] == "DIAGNOSIS_REPORT" and met_payload["reason"] == "diagnosis report added"
     assert met_payload["stopped_time"] == "2026-03-02T10:00:00.000000+00:00"
     assert dict(entries["sla.breach_withdrawn"].payload)["fired_time"] == "2026-03-02T10:00:00.000000+00:00"

@@ -5,7 +5,6 @@ vhost. sla-timer gets a policy in seconds whose first-response warning says "rea
 from __future__ import annotations
 
 import asyncio
-import sys
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -24,11 +23,8 @@ from aftercare.sla.v1 import sla_pb2_grpc
 from aftercare_platform.auth.tokens import mint_token
 from aftercare_platform.settings import ServiceSettings
 from aftercare_platform.testing.harness import open_broker
+from aftercare_platform.testing.processes import EventTap, ServiceProcess
 from google.protobuf.duration_pb2 import Duration
-
-# the stack's process runner and broker tap live with the end-to-end tests at the repository's root
-sys.path.insert(0, str(Path(__file__).resolve().parents[4]))
-from tests.integration.processes import EventTap, ServiceProcess
 
 SETTINGS = ServiceSettings()
 REGION = "east"

@@ -59,9 +59,11 @@ async def build(infra: Infrastructure[IntakeSettings], gateway: CasesGateway | N
     pipeline = IntakePipeline(database, storage, deliverer, region=region,
                               duplicate_rule=DuplicateRule(window=timedelta(hours=settings.duplicate_window_hours)),
                               submit_wait_seconds=settings.submit_wait_seconds)
-    registry = RegistryHandlers(database, region, PageTokens(settings.page_token_secret))
+    page_tokens = PageTokens(settings.page_token_secret)
+    registry = RegistryHandlers(database, region, page_tokens)
     attachment_limits = AttachmentLimits(settings.max_attachments, settings.max_attachment_bytes)
-    servicer = IntakeServicer(database, pipeline, registry, clock, limits=attachment_limits, region=region)
+    servicer = IntakeServicer(database, pipeline, registry, clock, limits=attachment_limits, region=region,
+                              page_tokens=page_tokens)
     # replicas share one bucket per client in the database; embedded mode has one process
     rate, burst = settings.web_form_per_minute, settings.web_form_burst
     limiter: ClientLimiter = RateLimiter(clock, per_minute=rate, burst=burst) if settings.is_sqlite \
@@ -79,7 +81,8 @@ async def build(infra: Infrastructure[IntakeSettings], gateway: CasesGateway | N
                                        max_message_bytes=settings.smtp_max_message_bytes))
     return ServiceParts(
         grpc_servicers=[GrpcServicer(intake_pb2_grpc.add_IntakeServiceServicer_to_server, servicer)],
-        http_routers=[intake_router(database, pipeline, registry, clock, limiter, http_limits, region)],
+        http_routers=[intake_router(database, pipeline, registry, clock, limiter, http_limits, region,
+                                   page_tokens)],
         subscriptions=subscriptions(),
         background=background,
         closers=[grpc_gateway.close] if grpc_gateway else [],

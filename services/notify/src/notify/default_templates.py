@@ -37,9 +37,17 @@ PHRASES: dict[str, dict[str, tuple[str, str]]] = {
         "en": ("Case cancelled", "Case {{ case_number }} was cancelled."),
         "zh-CN": ("案件已取消", "案件{{ case_number }}已取消。"),
     },
-    "case.closed": {
-        "en": ("How did we do?", "Case {{ case_number }} is closed. Tell us how we did: {{ survey_url }}"),
-        "zh-CN": ("满意度调查", "案件{{ case_number }}已关闭，请评价我们的服务：{{ survey_url }}"),
+    "survey.sent": {
+        "en": ("How did we do?", "{% if case_number %}Case {{ case_number }} is closed. {% endif %}"
+               "Tell us how we did: {{ link }}"),
+        "zh-CN": ("满意度调查", "{% if case_number %}案件{{ case_number }}已办结，{% endif %}"
+                  "请评价我们的服务：{{ link }}"),
+    },
+    "survey.unsatisfied": {
+        "en": ("Customer unsatisfied", "The customer is unsatisfied with case {{ case_number }} (overall "
+               "{{ overall }}/5){% if comment %}: {{ comment }}{% endif %}. The case is reopened."),
+        "zh-CN": ("客户不满意", "客户对案件{{ case_number }}不满意（总体{{ overall }}/5）"
+                  "{% if comment %}：{{ comment }}{% endif %}。案件已重新打开。"),
     },
     "case.complaint_filed": {
         "en": ("Complaint", "Complaint on case {{ case_number }} ({{ priority }}) about the {{ complaint_about }}."),
@@ -48,6 +56,10 @@ PHRASES: dict[str, dict[str, tuple[str, str]]] = {
     "case.vendor_escalation_confirmed": {
         "en": ("Vendor support requested", "Case {{ case_number }} needs the original vendor's support."),
         "zh-CN": ("申请原厂支持", "案件{{ case_number }}需要原厂技术支持。"),
+    },
+    "dispatch.supervisor_alert": {
+        "en": ("Unassigned case", "Case {{ case_number }} has no engineer and waits in the desk queue: {{ reason }}"),
+        "zh-CN": ("案件无人接单", "案件{{ case_number }}无工程师可派，已进入坐席队列：{{ reason }}"),
     },
     "sla.warning": {
         "en": ("SLA warning", "SLA warning ({{ warning_label }}) on case {{ case_number }} ({{ priority }}): "
@@ -73,6 +85,13 @@ GENERIC = {
     "en": ("Case update", "Case {{ case_number }} was updated."),
     "zh-CN": ("案件更新", "案件{{ case_number }}有更新。"),
 }
+# what an e-mail says below the sentence (an SMS has no room for it)
+EMAIL_EXTRA = {
+    "survey.sent": {
+        "en": "{% if opt_out_link %}Never asked again: {{ opt_out_link }}{% endif %}",
+        "zh-CN": "{% if opt_out_link %}不再接收调查：{{ opt_out_link }}{% endif %}",
+    },
+}
 SMS_PREFIX = {"en": "Aftercare: ", "zh-CN": "【Aftercare】"}
 GREETING = {"en": "{% if recipient_name %}Dear {{ recipient_name }},{% endif %}", "zh-CN":
             "{% if recipient_name %}{{ recipient_name }}，您好：{% endif %}"}
@@ -89,6 +108,10 @@ def default_template(key: TemplateKey) -> MessageTemplate:
         return MessageTemplate(key, 0, SMS_PREFIX[language] + sentence)
     if key.channel is Channel.WEBHOOK:
         return MessageTemplate(key, 0, sentence)
-    body = f"{GREETING[language]}\n\n{sentence}\n\n-- \n{FOOTER[language]}"
-    html = f"<p>{GREETING[language]}</p>\n<p>{sentence}</p>\n<hr><p><small>{FOOTER[language]}</small></p>"
-    return MessageTemplate(key, 0, body, subject=f"[{{{{ case_number }}}}] {title}", html=html)
+    extra = EMAIL_EXTRA.get(key.event_type, {}).get(language, "")
+    text_part = f"{sentence}\n\n{extra}" if extra else sentence
+    html_part = f"<p>{sentence}</p>\n<p>{extra}</p>" if extra else f"<p>{sentence}</p>"
+    body = f"{GREETING[language]}\n\n{text_part}\n\n-- \n{FOOTER[language]}"
+    html = f"<p>{GREETING[language]}</p>\n{html_part}\n<hr><p><small>{FOOTER[language]}</small></p>"
+    subject = f"{{% if case_number %}}[{{{{ case_number }}}}] {{% endif %}}{title}"  # replies thread by the number
+    return MessageTemplate(key, 0, body, subject=subject, html=html)

@@ -24,3 +24,7 @@ class CompositeDirectory:
     async def resolve(self, role: Role, notice: Notice) -> list[Recipient]:
         directory = self._by_role.get(role)
         return await directory.resolve(role, notice) if directory is not None else []
+
+
+class DirectoryUnavailable(Exception):
+    """The service that knows a role cannot be asked now: plan that role later, never for nobody."""

@@ -8,8 +8,7 @@ from typing import Any
 from aftercare.notify.v1 import events_pb2
 from aftercare_platform.db.unit_of_work import UnitOfWork
 
-from notify.adapters.proto_mapping import timestamp
-from notify.adapters.proto_vocabulary import channel_message
+from notify.adapters.proto_mapping import channel_number, timestamp
 
 SENT, FAILED, DELIVERED = ("aftercare.notification.sent.v1", "aftercare.notification.failed.v1",
                            "aftercare.notification.delivered.v1")
@@ -19,7 +18,7 @@ def _common(row: Any, at: datetime) -> dict[str, Any]:
     return {
         "delivery_id": row.id, "event_id": row.event_id, "event_type": row.event_type, "case_id": row.case_id,
         "case_number": row.case_number, "company_id": row.company_id, "region": row.region,
-        "recipient_id": row.recipient_id, "role": row.role, "channel": channel_message(row.channel),
+        "recipient_id": row.recipient_id, "role": row.role, "channel": channel_number(row.channel),
         "provider": row.provider, "provider_message_id": row.provider_message_id, "occurred_at": timestamp(at),
     }
 

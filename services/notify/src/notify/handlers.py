@@ -9,26 +9,26 @@ its keys taken only if the event id is the same, which is the producers' contrac
 from __future__ import annotations
 
 import logging
-import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from aftercare_platform.db.unit_of_work import UnitOfWork
 from jinja2 import TemplateError
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from notify.adapters.catalog import current_template
 from notify.adapters.notices import notice_document, notice_from_document
 from notify.adapters.rulebook_store import rulebook_for
-from notify.adapters.tables import deliveries, notices, resolved_cases
-from notify.directory import RecipientDirectory
+from notify.adapters.tables import deliveries, notices, resolved_cases, role_waits
+from notify.directory import DirectoryUnavailable, RecipientDirectory
 from notify.domain.notice import RESOLVING_TYPES, Notice
 from notify.domain.planning import PlannedDelivery, plan_deliveries
 from notify.domain.recipients import Recipient
-from notify.domain.rules import ExtraRecipient, RuleBook
+from notify.domain.rules import ExtraRecipient, RuleBook, Targets
 from notify.domain.vocabulary import Channel, DeliveryState, Role
 from notify.events import emit_failed
 from notify.templating import MessageTemplate, TemplateKey, render
@@ -38,6 +38,11 @@ log = logging.getLogger(__name__)
 
 def dialect_insert(session: AsyncSession) -> Any:
     return postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """How long a role waits before its directory is asked again: 1 s doubling to a minute."""
+    return timedelta(seconds=min(60, 2 ** min(attempts, 6)))
 
 
 @dataclass(frozen=True)
@@ -56,25 +61,30 @@ def _extra_recipient(notice: Notice, extra: ExtraRecipient) -> Recipient:
 
 
 class NotifyHandlers:
-    def __init__(self, directory: RecipientDirectory, settings: PlanningSettings, cache_seconds: float = 5.0) -> None:
+    def __init__(self, directory: RecipientDirectory, settings: PlanningSettings, cache_seconds: float = 5.0,
+                 waiting: Callable[[], None] = lambda: None) -> None:
         self._directory, self._settings = directory, settings
+        self.waiting = waiting  # told when a role is left to wait (the retry loop looks sooner)
         self.refused_total = 0  # cross-company recipients kept out (a metric; each one is logged)
         # templates and overrides change rarely: read at most every few seconds, not for every message
         self._cache_seconds = cache_seconds
-        self._templates: dict[TemplateKey, tuple[float, MessageTemplate]] = {}
-        self._rulebooks: dict[str, tuple[float, RuleBook]] = {}
+        self._templates: dict[TemplateKey, tuple[datetime, MessageTemplate]] = {}
+        self._rulebooks: dict[str, tuple[datetime, RuleBook]] = {}
 
-    async def _template(self, session: AsyncSession, key: TemplateKey) -> MessageTemplate:
+    def _fresh(self, read_at: datetime, now: datetime) -> bool:
+        return timedelta(0) <= now - read_at <= timedelta(seconds=self._cache_seconds)
+
+    async def _template(self, session: AsyncSession, key: TemplateKey, now: datetime) -> MessageTemplate:
         cached = self._templates.get(key)
-        if cached is None or time.monotonic() - cached[0] > self._cache_seconds:
-            cached = (time.monotonic(), await current_template(session, key))
+        if cached is None or not self._fresh(cached[0], now):
+            cached = (now, await current_template(session, key))
             self._templates[key] = cached
         return cached[1]
 
-    async def _rulebook(self, session: AsyncSession, company_id: str) -> RuleBook:
+    async def _rulebook(self, session: AsyncSession, company_id: str, now: datetime) -> RuleBook:
         cached = self._rulebooks.get(company_id)
-        if cached is None or time.monotonic() - cached[0] > self._cache_seconds:
-            cached = (time.monotonic(), await rulebook_for(session, company_id))
+        if cached is None or not self._fresh(cached[0], now):
+            cached = (now, await rulebook_for(session, company_id))
             self._rulebooks[company_id] = cached
         return cached[1]
 
@@ -86,11 +96,35 @@ class NotifyHandlers:
             company_id=notice.company_id, received_at=now, document=notice_document(notice),
         ).on_conflict_do_nothing(index_elements=["event_id"]))
         await self._track_resolution(session, notice, now)
-        rulebook = await self._rulebook(session, notice.company_id)
+        rulebook = await self._rulebook(session, notice.company_id, now)
         targets = rulebook.targets(notice)
         roles = list(dict.fromkeys(t.role for t in targets.by_role))
-        recipients: dict[Role, list[Recipient]] = {role: await self._directory.resolve(role, notice) for role in roles}
+        recipients, waiting = await self._resolve(notice, roles)
+        if waiting:
+            self.waiting()
+        for role, why in waiting.items():
+            log.warning("%s of %s (case %s) not known yet, planned again later: %s", role, notice.event_id,
+                        notice.case_number, why)
+            await session.execute(dialect_insert(session)(role_waits).values(
+                event_id=notice.event_id, role=str(role), next_try_at=now + retry_delay(0), attempts=1,
+                last_error=why[:2000], created_at=now).on_conflict_do_nothing(index_elements=["event_id", "role"]))
         extras = [_extra_recipient(notice, x) for x in targets.extra]
+        await self._plan(uow, notice, targets, recipients, extras)
+
+    async def _resolve(self, notice: Notice, roles: list[Role]) -> tuple[dict[Role, list[Recipient]], dict[Role, str]]:
+        """The people of each role; the roles whose directory cannot be asked now, with why."""
+        recipients: dict[Role, list[Recipient]] = {}
+        waiting: dict[Role, str] = {}
+        for role in roles:
+            try:
+                recipients[role] = await self._directory.resolve(role, notice)
+            except DirectoryUnavailable as away:
+                waiting[role] = str(away)
+        return recipients, waiting
+
+    async def _plan(self, uow: UnitOfWork, notice: Notice, targets: Targets, recipients: dict[Role, list[Recipient]],
+                    extras: list[Recipient]) -> int:
+        session, now = uow.session, uow.clock.now()
         plan = plan_deliveries(notice, targets, recipients, extras, now)
         for refusal in plan.refused:
             self.refused_total += 1
@@ -98,14 +132,52 @@ class NotifyHandlers:
                         notice.company_id, refusal.reason)
         resolved = await self._is_resolved(session, notice.case_id)
         rows = [await self._row(session, d, now, resolved) for d in plan.deliveries]
-        if rows:
-            inserted = await session.execute(
-                dialect_insert(session)(deliveries).values(rows).on_conflict_do_nothing(index_elements=["id"])
-                .returning(*deliveries.c))
-            # a message that could not even be planned (no address, a broken template) is announced as failed
-            for row in inserted.all():
-                if row.state == DeliveryState.FAILED.value:
-                    emit_failed(uow, row, now)
+        if not rows:
+            return 0
+        inserted = (await session.execute(
+            dialect_insert(session)(deliveries).values(rows).on_conflict_do_nothing(index_elements=["id"])
+            .returning(*deliveries.c))).all()
+        # a message that could not even be planned (no address, a broken template) is announced as failed
+        for row in inserted:
+            if row.state == DeliveryState.FAILED.value:
+                emit_failed(uow, row, now)
+        return len(inserted)
+
+    async def plan_waiting_roles(self, uow: UnitOfWork, limit: int = 50) -> tuple[int, int]:
+        """Roles that could not be resolved when their event came, whose time to ask again has come: planned
+        now (the same delivery keys, so nothing twice), or asked again later with backoff. The deliveries
+        planned, and how many roles still wait."""
+        session, now = uow.session, uow.clock.now()
+        query = (select(role_waits).where(role_waits.c.next_try_at <= now).order_by(role_waits.c.next_try_at)
+                 .limit(limit))
+        if session.bind.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        due: dict[str, list[Any]] = {}
+        for wait in (await session.execute(query)).all():
+            due.setdefault(wait.event_id, []).append(wait)
+        planned = 0
+        for event_id, waits in due.items():
+            document = (await session.execute(select(notices.c.document).where(notices.c.event_id == event_id))).first()
+            roles = [Role(w.role) for w in waits]
+            if document is None:  # nothing to plan from (cannot happen: the notice is written with the wait)
+                await session.execute(delete(role_waits).where(role_waits.c.event_id == event_id))
+                continue
+            notice = notice_from_document(document.document)
+            targets = (await self._rulebook(session, notice.company_id, now)).targets(notice)
+            recipients, waiting = await self._resolve(notice, roles)
+            for wait in waits:
+                role = Role(wait.role)
+                where = (role_waits.c.event_id == event_id) & (role_waits.c.role == wait.role)
+                if role in waiting:
+                    await session.execute(update(role_waits).where(where).values(
+                        next_try_at=now + retry_delay(wait.attempts), attempts=wait.attempts + 1,
+                        last_error=waiting[role][:2000]))
+                else:
+                    await session.execute(delete(role_waits).where(where))
+            known = Targets(tuple(t for t in targets.by_role if t.role in recipients))
+            planned += await self._plan(uow, notice, known, recipients, [])
+        left = (await session.execute(select(func.count()).select_from(role_waits))).scalar_one()
+        return planned, int(left)
 
     async def _with_caller(self, session: AsyncSession, notice: Notice) -> Notice:
         """Only the opening event names the caller, and SLA events name no assignee: both are taken from the
@@ -148,9 +220,8 @@ class NotifyHandlers:
         if resolved and state is DeliveryState.HELD and not n.urgent and not n.resolves_case:
             state, error = DeliveryState.CANCELLED, "the case was resolved before the message could go"
         key = TemplateKey(n.event_type, d.channel, r.language)
-        template = await self._template(session, key)
-        context = {**n.template_context(), "recipient_name": r.name, "console_url": self._settings.console_url,
-                   "survey_url": f"{self._settings.console_url.rstrip('/')}/survey/{n.case_id}"}
+        template = await self._template(session, key, now)
+        context = {**n.template_context(), "recipient_name": r.name, "console_url": self._settings.console_url}
         subject = text = html = ""
         segments = 0
         try:

@@ -23,8 +23,10 @@ class NotifySettings(ServiceSettings):
     service_name: str = "notify"
     http_port: int = 8005
     grpc_port: int = 50055
-    # events planned at once: each holds a pooled connection for its transaction, and the sender needs some too
-    prefetch: int = Field(default=8, ge=1, le=10_000)
+    # events taken at once: the consumer plans them in windows of prefetch / 8 (one transaction and one pooled
+    # connection per window, four windows side by side); 8 made every event a transaction of its own, which
+    # could not keep up with 50 events/s (bench/bench_notify.py)
+    prefetch: int = Field(default=64, ge=1, le=10_000)
 
     # e-mail: "smtp", or "file" (development only: written to file_sink_dir)
     email_transport: str = Field(default="smtp", pattern="^(smtp|file)$")
@@ -83,8 +85,16 @@ class NotifySettings(ServiceSettings):
     # the slowest live attempt (attempt_retries x the providers' 10 s timeouts), or a slow send is sent twice
     sending_lease_seconds: float = Field(default=60.0, gt=0)
 
+    # the language a customer contact is told in when the event names none: their company's, else this
+    default_language: str = Field(default="zh-CN", pattern="^(zh-CN|en)$")
+    company_languages: dict[str, str] = Field(default_factory=dict)
     # where intake's registry is (contacts); empty: the caller named on the case only
     intake_grpc_target: str = ""
+    # where dispatch is (the assignee, the region's supervisor on duty); empty: the staff table stands in
+    # (development and tests that need no rosters)
+    dispatch_grpc_target: str = "127.0.0.1:50054"
+    # how often roles dispatch could not answer for are asked again (backoff per role up to a minute)
+    role_retry_poll_seconds: float = Field(default=1.0, gt=0, le=60)
     staff: list[StaffSeed] = Field(default_factory=list)
 
     @model_validator(mode="after")

@@ -78,7 +78,8 @@ SAMPLE_NOTICE = Notice(
     facts={
         "deadline": "2026-11-21 10:30", "warning_label": "30m", "assignee_name": "Wang Fang",
         "recipient_name": "Zhang Wei", "status": "in_progress", "reason": "", "console_url": "https://c.example/x",
-        "survey_url": "https://c.example/s/xxxxxxxx", "clock_kind": "first_response", "complaint_about": "engineer",
+        "link": "https://s.example/s/xxxxxxxx", "opt_out_link": "https://s.example/s/xxxxxxxx/opt-out",
+        "overall": 2, "comment": "still broken", "clock_kind": "first_response", "complaint_about": "engineer",
         "planned_on": "2026-12-01",
     },
 )

@@ -114,6 +114,8 @@ class World:
             "twilio_auth_token": self.providers.account[1], "twilio_from": "+10000000000",
             "twilio_status_callback": "https://notify.example/v1/notify/receipts/twilio",
             "intake_grpc_target": self.intake_target, "staff": [SUPERVISOR, ENGINEER],
+            # the staff table stands in for dispatch (test_dispatch_on_duty.py asks a real dispatch)
+            "dispatch_grpc_target": "",
             "sender_poll_seconds": 0.2, "retry_base_seconds": 0.5, "retry_max_seconds": 2, "attempt_retries": 1,
             "sending_lease_seconds": 30,
         }

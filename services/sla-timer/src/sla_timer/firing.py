@@ -25,7 +25,7 @@ from sla_timer.adapters.compliance import Where, record_facts
 from sla_timer.adapters.fired_log import FiredEntry, record_fired
 from sla_timer.adapters.pg_firing import PgFiring, RelayNudge
 from sla_timer.adapters.policy_store import PolicyStore
-from sla_timer.adapters.sla_events import CaseRef, fired_events
+from sla_timer.adapters.sla_events import fired_events
 from sla_timer.domain.clock import fire_due
 from sla_timer.domain.clock_model import SlaClock
 from sla_timer.domain.clock_timeline import Calendars
@@ -53,14 +53,14 @@ def fire_claimed(claimed: list[DueClock], fired_at: datetime, calendars: Calenda
         batch.saved.append(result.clock)
         if not result.fired:
             continue
-        ref = CaseRef(due.case_number, due.region, due.company_id)
+        ref = due.case
         events = fired_events(due.clock, result.fired, ref)
         for (event_type, payload), firing in zip(events, result.fired, strict=True):
             event = new_event(event_type, due.clock.case_id, payload, due.region)
             batch.events.append(event)
             batch.log.append(FiredEntry(result.clock, firing, event.id))
         if any(f.is_breach for f in result.fired):
-            batch.breached.append((Where(due.company_id, due.region), result.clock))
+            batch.breached.append((Where(due.company_id, due.region, due.assignee_id), result.clock))
     return batch
 
 
@@ -106,11 +106,7 @@ class DueClockFirer:
         self._nudge = RelayNudge(outbox_notify_interval, clock)
         # on PostgreSQL, one connection per lane: a backlog is drained by the lanes together, one lane's
         # Python work overlapping another's statement in the database
-        self._lanes = (
-            [PgFiring(database, self._nudge) for _ in range(lanes)]
-            if is_postgres(database.engine)
-            else []
-        )
+        self._lanes = [PgFiring(database, self._nudge) for _ in range(lanes)] if is_postgres(database.engine) else []
         self._pg = self._lanes[0] if self._lanes else None
         # how the policy set is re-read: on this loop, or handed to the service's loop by FiringThread
         self.refresh_policies: Callable[[], Coroutine[Any, Any, None]] = self._read_policies

@@ -16,16 +16,20 @@ from datetime import datetime, timedelta
 from aftercare_platform.contracts.case_snapshot import CaseSnapshot
 from aftercare_platform.db.unit_of_work import UnitOfWork
 
-from sla_timer.adapters.case_repository import contract_policy, remember_case, remember_contract_policy
-from sla_timer.adapters.clock_repository import load_case_clocks, save_case_clocks
+from sla_timer.adapters.case_repository import CaseInfo, contract_policy, remember_case, remember_contract_policy
+from sla_timer.adapters.clock_repository import load_case_clocks, save_case_clocks, stale_plans
 from sla_timer.adapters.compliance import Where, record_facts
 from sla_timer.adapters.deadline_signal import DeadlineSignal
 from sla_timer.adapters.fired_log import FiredEntry, record_fired
 from sla_timer.adapters.policy_store import PolicyStore
 from sla_timer.adapters.sla_events import BREACHED, CaseRef, transition_events
 from sla_timer.domain.case_clocks import apply_commands
+from sla_timer.domain.customer_terms import CustomerTerms
 from sla_timer.domain.event_plan import HANDLED_EVENT_TYPES, plan_for_event
 from sla_timer.domain.vocabulary import Priority
+
+# case events say who holds the case; dispatch events (visit, rma, loaner) do not
+CASE_EVENTS = "aftercare.case."
 
 
 @dataclass(frozen=True)
@@ -43,27 +47,39 @@ class SlaHandlers:
         self._signal = signal
         self._look_ahead = look_ahead
 
-    async def on_case_event(self, uow: UnitOfWork, event_type: str, snapshot: CaseSnapshot) -> None:
-        """A case or dispatch event (`event_type`), as the snapshot of its case it carries."""
+    async def on_case_event(
+        self, uow: UnitOfWork, event_type: str, snapshot: CaseSnapshot, terms: CustomerTerms | None = None
+    ) -> None:
+        """A case or dispatch event (`event_type`), as the snapshot of its case it carries; `terms` what the
+        customer stated (the created event only)."""
         session, now = uow.session, uow.clock.now()
-        case = await remember_case(session, snapshot, now)
-        if event_type not in HANDLED_EVENT_TYPES:
-            return
+        case = await remember_case(
+            session, snapshot, now, says_assignee=event_type.startswith(CASE_EVENTS), terms=terms
+        )
         priority = Priority(snapshot.priority) if snapshot.priority else None
-        commands = plan_for_event(event_type, occurred_at=snapshot.occurred_at, priority=priority)
+        commands = (
+            plan_for_event(event_type, occurred_at=snapshot.occurred_at, priority=priority)
+            if event_type in HANDLED_EVENT_TYPES
+            else []
+        )
         if not commands:
+            await self._replan_for_assignee(uow, case)
             return
         policy_set = await self._policies.current(session)
         policy = policy_set.policy_for_contract(await contract_policy(session, case.contract_id))
         existing = await load_case_clocks(session, case.case_id, lock=True)
         outcome = apply_commands(
-            existing, commands, case_id=case.case_id, policy=policy, calendars=policy_set.calendars, now=now
+            existing, commands, case_id=case.case_id, policy=policy, calendars=policy_set.calendars, now=now,
+            terms=case.terms,
         )
         changed = outcome.changed()
+        # open clocks planned for another assignee are re-planned with the rest
+        if await stale_plans(session, case.case_id, case.assignee_id):
+            changed = {**{k: c for k, c in outcome.clocks.items() if c.is_open}, **changed}
         await save_case_clocks(session, case, changed, now, policy_set.calendars)
-        where = Where(case.company_id, case.region)
+        where = Where(case.company_id, case.region, case.assignee_id)
         await record_facts(session, [(where, clock) for clock in changed.values()], policy_set.calendars, now)
-        ref = CaseRef(case.case_number, case.region, case.company_id)
+        ref = CaseRef(case.case_number, case.region, case.company_id, case.assignee_id)
         before = dict(existing)
         fired: list[FiredEntry] = []
         for applied in outcome.applied:
@@ -82,8 +98,19 @@ class SlaHandlers:
         if due and min(due) <= now + self._look_ahead:
             await self._signal.announce(uow, min(due))
 
+    async def _replan_for_assignee(self, uow: UnitOfWork, case: CaseInfo) -> None:
+        """A new assignee (or none): what the open clocks' firings will say and count under changes."""
+        session = uow.session
+        if not await stale_plans(session, case.case_id, case.assignee_id):
+            return
+        policy_set = await self._policies.current(session)
+        clocks = await load_case_clocks(session, case.case_id, lock=True)
+        open_clocks = {k: c for k, c in clocks.items() if c.is_open}
+        await save_case_clocks(session, case, open_clocks, uow.clock.now(), policy_set.calendars)
+
     async def on_contract_policies(self, uow: UnitOfWork, policies: list[ContractPolicy]) -> None:
         """`aftercare.contract.*`: remember the SLA policy each contract selects."""
         for contract in policies:
-            await remember_contract_policy(uow.session, contract.contract_id, contract.policy_name,
-                                           contract.occurred_at, uow.clock.now())
+            await remember_contract_policy(
+                uow.session, contract.contract_id, contract.policy_name, contract.occurred_at, uow.clock.now()
+            )

@@ -99,7 +99,7 @@ class PolicyAdmin:
         async with self._db.unit_of_work() as uow:
             current = await self._store.lock(uow.session)
             current.calendar(name)
-            users = sorted(p.name for p in current.policies.values() if any(t.calendar == name for *_, t in p.rows()))
+            users = sorted(p.name for p in current.policies.values() if any(name in t.calendars for *_, t in p.rows()))
             if users:
                 raise FailedPrecondition(f"calendar {name!r} is used by the policies {', '.join(users)}")
             await self._store.delete_calendar(uow.session, name, uow.clock.now())

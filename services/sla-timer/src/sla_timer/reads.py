@@ -13,9 +13,11 @@ from aftercare_platform.validation import uuid_field
 
 from sla_timer.adapters.case_repository import CaseInfo, contract_policy, find_case
 from sla_timer.adapters.clock_repository import load_case_clocks
-from sla_timer.adapters.compliance import Report, ReportFilter, compliance_report
+from sla_timer.adapters.compliance import compliance_report
 from sla_timer.adapters.policy_store import PolicyStore
-from sla_timer.domain.explain import ClockExplanation, explain
+from sla_timer.domain.customer_view import for_customer
+from sla_timer.domain.explain import ClockExplanation, case_zone, explain
+from sla_timer.domain.report import Report, ReportFilter
 from sla_timer.domain.vocabulary import ClockKind
 
 
@@ -47,7 +49,14 @@ class SlaReads:
             policy = policy_set.policy_for_contract(await contract_policy(uow.session, case.contract_id))
             clocks = await load_case_clocks(uow.session, case.case_id, lock=False)
             now = uow.clock.now()
-            explained = [explain(clocks[k], now=now, calendars=policy_set.calendars) for k in ClockKind if k in clocks]
+            # one zone for every time of the case (the policy's calendar's), whatever each clock's calendar
+            zone = case_zone(policy, policy_set.calendars)
+            explained = [
+                explain(clocks[k], now=now, calendars=policy_set.calendars, zone=zone) for k in ClockKind if k in clocks
+            ]
+            if not principal.is_staff:
+                # docs/customers-and-slas.md: targets, deadlines, met/breached; never warnings or actions
+                explained = [for_customer(e, zone) for e in explained]
         return CaseSla(case, policy.name, explained, now)
 
     async def compliance(self, principal: Principal, wanted: ReportFilter) -> Report:
@@ -55,4 +64,5 @@ class SlaReads:
         if scope.is_empty:
             return Report()
         async with self._db.unit_of_work() as uow:
-            return await compliance_report(uow.session, wanted, scope)
+            # who held a case is the desk's business: customers and partners see their totals only
+            return await compliance_report(uow.session, wanted, scope, by_engineer=principal.is_staff)

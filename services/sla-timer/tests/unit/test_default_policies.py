@@ -19,6 +19,7 @@ FR, OS, DR, RS, LN = (
     ClockKind.RESTORE,
     ClockKind.LOANER,
 )
+WA, PF, HU = ClockKind.WORKAROUND, ClockKind.PERMANENT_FIX, ClockKind.HAND_UP
 
 # (policy, priority, clock) -> (target, calendar); every row a policy has, and only those
 EXPECTED = {
@@ -38,6 +39,26 @@ EXPECTED = {
     ("default", P2, LN): (6 * H, "24x7"),
     ("default", P3, LN): (6 * H, "24x7"),
     ("default", P4, LN): (6 * H, "24x7"),
+    # plan 000 §1.1.6: phone response 10 min arriving 9:00-17:30 on a working day (30 min outside, see below)
+    **{("plan-000-service-hours", p, FR): (10 * M, "24x7") for p in Priority},
+    **{("plan-000-service-hours", p, OS): (2 * H, "24x7") for p in Priority},
+    **{("plan-000-service-hours", p, LN): (6 * H, "24x7") for p in Priority},
+    # plan 000 §1.1.8 in full: the default's rows (but the loaner) and the hand-up time at once/10/20/20 min
+    **{("plan-000-emergency-response", p, k): v for (n, p, k), v in [
+        (("default", P1, FR), (5 * M, "24x7")), (("default", P2, FR), (10 * M, "24x7")),
+        (("default", P3, FR), (20 * M, "24x7")), (("default", P4, FR), (20 * M, "24x7")),
+        (("default", P1, RS), (2 * H, "24x7")), (("default", P2, RS), (4 * H, "24x7")),
+        (("default", P3, RS), (6 * H, "24x7")),
+        (("default", P1, OS), (2 * H, "24x7")), (("default", P2, OS), (3 * H, "24x7")),
+        (("default", P3, OS), (4 * H, "24x7")), (("default", P4, OS), (4 * H, "24x7")),
+        (("default", P1, HU), (M, "24x7")), (("default", P2, HU), (10 * M, "24x7")),
+        (("default", P3, HU), (20 * M, "24x7")), (("default", P4, HU), (20 * M, "24x7")),
+    ]},
+    # plan 002 §3.1.4: a workaround first (000's restore times), the permanent fix at P1 in 12 h (003 §5.5)
+    ("plan-002-restore-first", P1, WA): (2 * H, "24x7"),
+    ("plan-002-restore-first", P2, WA): (4 * H, "24x7"),
+    ("plan-002-restore-first", P3, WA): (6 * H, "24x7"),
+    ("plan-002-restore-first", P1, PF): (12 * H, "24x7"),
     # plan 000 §1.1.2: response 30 min; report —/2/4/4 h; on site 30 min/2/2/2 h
     ("plan-000-fault-levels", P1, FR): (30 * M, "24x7"),
     ("plan-000-fault-levels", P2, FR): (30 * M, "24x7"),

@@ -25,6 +25,10 @@ def test_a_new_case_starts_its_three_case_clocks() -> None:
         (ClockOp.START, K.FIRST_RESPONSE),
         (ClockOp.START, K.DIAGNOSIS_REPORT),
         (ClockOp.START, K.RESTORE),
+        # started only under a policy that promises them (apply_commands decides)
+        (ClockOp.START, K.WORKAROUND),
+        (ClockOp.START, K.PERMANENT_FIX),
+        (ClockOp.START, K.HAND_UP),
     ]
     assert {c.priority for c in commands} == {Priority.P2}
     assert {c.at for c in commands} == {AT}
@@ -42,13 +46,27 @@ def test_a_new_case_starts_its_three_case_clocks() -> None:
             [
                 (ClockOp.STOP, K.FIRST_RESPONSE),
                 (ClockOp.STOP, K.RESTORE),
+                (ClockOp.STOP, K.WORKAROUND),
+                (ClockOp.STOP, K.PERMANENT_FIX),
                 (ClockOp.END, K.DIAGNOSIS_REPORT),
                 (ClockOp.END, K.ON_SITE),
                 (ClockOp.END, K.LOANER),
+                (ClockOp.END, K.HAND_UP),
             ],
         ),
-        (ev.CASE_REOPENED, [(ClockOp.REOPEN, K.FIRST_RESPONSE), (ClockOp.REOPEN, K.RESTORE)]),
-        (ev.CASE_REJECTED, [(ClockOp.REOPEN, K.FIRST_RESPONSE), (ClockOp.REOPEN, K.RESTORE)]),
+        (
+            ev.CASE_REOPENED,
+            [
+                (ClockOp.REOPEN, K.FIRST_RESPONSE),
+                (ClockOp.REOPEN, K.RESTORE),
+                (ClockOp.REOPEN, K.WORKAROUND),
+                (ClockOp.REOPEN, K.PERMANENT_FIX),
+            ],
+        ),
+        (ev.CASE_REJECTED, [(ClockOp.CONTINUE, K.RESTORE), (ClockOp.CONTINUE, K.WORKAROUND),
+                            (ClockOp.CONTINUE, K.PERMANENT_FIX)]),
+        (ev.CASE_WORKAROUND, [(ClockOp.STOP, K.WORKAROUND)]),
+        (ev.CASE_ESCALATED, [(ClockOp.STOP, K.HAND_UP)]),
         (ev.CASE_CLOSED, [(ClockOp.END, None)]),
         (ev.CASE_CANCELLED, [(ClockOp.CANCEL, None)]),
         (ev.VISIT_REQUESTED, [(ClockOp.START, K.ON_SITE)]),

@@ -79,11 +79,11 @@ def test_a_breached_clock(defaults: PolicySet) -> None:
     clock = fire_due(started(defaults), now=T0 + 2 * H, calendars=defaults.calendars).clock
     report = explain(clock, now=T0 + 2 * H, calendars=defaults.calendars)
     assert report.breach is not None and (report.breach.state, report.breach.due_at) == ("fired", T0 + H)
-    assert "Breached at 2026-03-09 11:00:00+08:00; still counting." in report.why
+    assert "Breached under P2 (1h first response target) at 2026-03-09 11:00:00+08:00; still counting." in report.why
     done = stop_clock(clock, at=T0 + 3 * H, reason="acknowledged", calendars=defaults.calendars)
     closed = explain(done.clock, now=T0 + 4 * H, calendars=defaults.calendars)
     assert closed.status is ClockStatus.BREACHED and closed.business_elapsed == 3 * H
-    assert "Breached: the target ran out at 2026-03-09 11:00:00+08:00, then stopped at" in closed.why
+    assert "Breached under P2 (1h first response target): the target ran out at 2026-03-09 11:00:00+08:00" in closed.why
 
 
 def test_a_clock_without_a_target(defaults: PolicySet) -> None:

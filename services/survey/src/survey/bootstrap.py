@@ -7,6 +7,7 @@ from aftercare.survey.v1 import survey_pb2_grpc
 from aftercare_platform.service.definition import GrpcServicer, Infrastructure, ServiceDefinition, ServiceParts
 
 from survey.adapters.cases_gateway import GrpcCasesGateway
+from survey.adapters.intake_gateway import GrpcIntakeRegistry
 from survey.adapters.tables import metadata
 from survey.domain.questionnaire import (
     DEFAULT_CAMPAIGN_QUESTIONNAIRE,
@@ -33,7 +34,11 @@ def catalog_of(settings: SurveySettings) -> QuestionnaireCatalog:
 
 async def build(infra: Infrastructure[SurveySettings]) -> ServiceParts:
     settings = infra.settings
-    handlers = SurveyHandlers(infra.database, settings, catalog_of(settings))
+    registry = GrpcIntakeRegistry(
+        settings, target=settings.intake_grpc_target, timeout=settings.cases_timeout_seconds,
+        reconnect_max_seconds=settings.cases_reconnect_max_seconds, telemetry=infra.telemetry,
+    ) if settings.intake_grpc_target else None
+    handlers = SurveyHandlers(infra.database, settings, catalog_of(settings), registry)
     reads = SurveyReads(infra.database, threshold=settings.unsatisfied_threshold)
     cases = GrpcCasesGateway(settings, target=settings.cases_grpc_target, timeout=settings.cases_timeout_seconds,
                              reconnect_max_seconds=settings.cases_reconnect_max_seconds, telemetry=infra.telemetry)
@@ -43,7 +48,7 @@ async def build(infra: Infrastructure[SurveySettings]) -> ServiceParts:
         http_routers=[router(handlers, reads), pages(handlers)],
         subscriptions=subscriptions(handlers),
         background=[SurveyWorker(infra.database, cases, settings)],
-        closers=[cases.close],
+        closers=[cases.close, *([registry.close] if registry else [])],
     )
 
 
@@ -53,6 +58,6 @@ definition = ServiceDefinition(
     settings_class=SurveySettings,
     metadata=metadata,
     build=build,
-    # it listens to cases and sla-timer and calls cases
-    start_after=("cases", "sla-timer"),
+    # it listens to cases and sla-timer, calls cases, and reads intake's registry for campaigns
+    start_after=("cases", "sla-timer", "intake"),
 )

@@ -9,11 +9,13 @@ from datetime import UTC, datetime, timedelta
 
 from aftercare.cases.v1 import cases_pb2 as cases_pb
 from aftercare.cases.v1 import events_pb2 as case_events
+from aftercare_platform.contracts import EnumMap
 from aftercare_platform.db.unit_of_work import Database, UnitOfWork
-from aftercare_platform.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
+from aftercare_platform.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, Unavailable
 from sqlalchemy.exc import IntegrityError
 
 from survey.adapters import events, store
+from survey.adapters.intake_gateway import ContactRegistry, RegistryContact, RegistryUnavailable
 from survey.domain.invitation import Invitation, InvitationStatus, needs_return_visit
 from survey.domain.questionnaire import Answer, Questionnaire, QuestionnaireCatalog, is_unsatisfied, parse_answer
 from survey.domain.return_visit import Outcome, ReturnVisit, ReturnVisitStatus
@@ -36,8 +38,9 @@ class Form:
     answered: bool
 
 
-def _enum_name(enum: object, value: int, prefix: str) -> str:
-    return str(enum.Name(value)).removeprefix(prefix).lower()  # type: ignore[attr-defined]
+# the case's enums in their one short spelling (kind `defect`, category `B`)
+CASE_KINDS = EnumMap.words(cases_pb.CaseKind)
+CATEGORIES = EnumMap.words(cases_pb.Category)
 
 
 def _at(stamp: object, fallback: datetime) -> datetime:
@@ -66,9 +69,11 @@ def unsatisfied_reason(answer: Answer) -> str:
 
 class SurveyHandlers:
     def __init__(self, database: Database, settings: SurveySettings,
-                 catalog: QuestionnaireCatalog | None = None) -> None:
+                 catalog: QuestionnaireCatalog | None = None, registry: ContactRegistry | None = None) -> None:
         self.database, self.settings = database, settings
         self.catalog = catalog or QuestionnaireCatalog()
+        # intake's registry: every customer contact, for the campaigns; None: the contacts surveys found
+        self.registry = registry
 
     # ---- events from cases and sla-timer ------------------------------------------------------
 
@@ -76,11 +81,11 @@ class SurveyHandlers:
         """Schedules this closing's invitation (and, for a repair, the return-visit call)."""
         now = uow.clock.now()
         closed_at = _at(closed.occurred_at, now)
-        kind = _enum_name(cases_pb.CaseKind, closed.kind, "CASE_KIND_")
+        kind = CASE_KINDS.spell(closed.kind) or ""
         invitation = Invitation(
             id=str(uuid.uuid4()), case_id=closed.case_id, case_number=closed.case_number,
             company_id=closed.company_id, region=closed.region, engineer_id=closed.assignee_id,
-            category=_enum_name(cases_pb.Category, closed.category, "CATEGORY_"), kind=kind, rma=closed.rma,
+            category=CATEGORIES.spell(closed.category) or "", kind=kind, rma=closed.rma,
             closed_at=closed_at, contact_name="", contact_phone="", contact_email="",
             language=self.settings.company_languages.get(closed.company_id, self.settings.default_language),
             questionnaire=self.catalog.current("case", closed.company_id or None).ref,
@@ -182,9 +187,16 @@ class SurveyHandlers:
     # ---- campaigns --------------------------------------------------------------------------
 
     async def start_campaign(self, period: str, by: str) -> tuple[str, int]:
-        """The period's questionnaire to every known contact not opted out; the campaign id and how many."""
+        """The period's questionnaire to every customer contact of intake's registry (and every contact a case
+        survey found), opted-out ones left out; the campaign id and how many."""
         if not re.fullmatch(r"\d{4}-H[12]", period):
             raise InvalidArgument.for_field("period", "must be a half year like 2026-H2")
+        registered: list[RegistryContact] = []
+        if self.registry is not None:
+            try:
+                registered = await self.registry.customer_contacts()
+            except RegistryUnavailable as away:
+                raise Unavailable(f"intake's registry cannot be read now; start the campaign again: {away}") from None
         async with self.database.unit_of_work() as uow:
             now = uow.clock.now()
             campaign_id = str(uuid.uuid4())
@@ -194,7 +206,7 @@ class SurveyHandlers:
             if not await store.add_campaign(uow.session, campaign_id, period, questionnaire, by=by, now=now,
                                             remind_at=now + timedelta(days=self.settings.campaign_reminder_days)):
                 raise AlreadyExists(f"the campaign for {period} was already started")
-            contacts = await store.campaign_contacts(uow.session)
+            contacts = await store.campaign_contacts(uow.session, [self._as_invitation(c, now) for c in registered])
             for contact in contacts:
                 invitation = Invitation(
                     id=str(uuid.uuid4()), case_id="", case_number="", company_id=contact.company_id,
@@ -208,6 +220,15 @@ class SurveyHandlers:
                 uow.emit(events.SURVEY_SENT, subject=invitation.id, region=invitation.region,
                          data=events.survey_sent(invitation, link_for(self.settings, invitation), now))
         return campaign_id, len(contacts)
+
+    def _as_invitation(self, contact: RegistryContact, now: datetime) -> Invitation:
+        """A registered contact in the shape the campaign reads (company, region, name, phone, e-mail)."""
+        return Invitation(
+            id="", case_id="", case_number="", company_id=contact.company_id, region=contact.region,
+            engineer_id="", category="", kind="", rma=False, closed_at=now, contact_name=contact.name,
+            contact_phone=contact.phone, contact_email=contact.email,
+            language=self.settings.company_languages.get(contact.company_id, self.settings.default_language),
+            questionnaire=self.catalog.current("half_yearly", None).ref, status=InvitationStatus.SCHEDULED, due_at=now)
 
     # ---- return visits ----------------------------------------------------------------------
 

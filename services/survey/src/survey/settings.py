@@ -16,6 +16,8 @@ class SurveySettings(ServiceSettings):
     cases_grpc_target: str = "127.0.0.1:50052"
     cases_timeout_seconds: float = Field(default=5.0, gt=0)
     cases_reconnect_max_seconds: float = Field(default=5.0, gt=0)
+    # intake's registry: every customer contact, for the half-yearly campaign; empty: the contacts surveys found
+    intake_grpc_target: str = "127.0.0.1:50051"
     # how long after the close the invitation goes out (a reopen before then cancels it)
     invitation_delay_seconds: float = Field(default=3600.0, ge=0)
     link_lifetime_days: float = Field(default=14.0, gt=0)

@@ -5,10 +5,8 @@ watch the broker through a queue of their own."""
 from __future__ import annotations
 
 import itertools
-import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import grpc
@@ -25,13 +23,10 @@ from aftercare_platform.testing.harness import open_broker
 from aftercare_platform.testing.in_process import service_in_process
 from aftercare_platform.testing.infra import Servers, create_database, drop_database
 from aftercare_platform.testing.ports import free_port
+from aftercare_platform.testing.processes import EventTap, ServiceProcess
 from survey.bootstrap import definition
 from survey.reads import SurveyReads
 from survey.settings import SurveySettings
-
-# the stack's process runner and broker tap live with the platform's end-to-end tests, at the repository root
-sys.path.insert(0, str(Path(__file__).resolve().parents[4]))
-from tests.integration.processes import EventTap, ServiceProcess
 
 LOOP = "package"
 # the invitation goes out this long after the close: long enough for a reopen to come first

@@ -21,13 +21,14 @@ from typing import Any, cast
 
 from opentelemetry import metrics, propagate, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
-from sqlalchemy import CursorResult
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import CursorResult, TextClause, bindparam, text
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential, wait_random
 
 from aftercare_platform.bus import topology
 from aftercare_platform.bus.envelope import CloudEvent, PoisonMessage
 from aftercare_platform.bus.ports import Broker, Delivery, Subscription
+from aftercare_platform.db.statements import insert_ignore, is_postgres
+from aftercare_platform.db.types import UtcDateTime
 from aftercare_platform.db.unit_of_work import Database, UnitOfWork
 from aftercare_platform.errors import DomainError
 from aftercare_platform.outage import GateClosed, OutageGate
@@ -41,7 +42,8 @@ _handle_time = _meter.create_histogram(
     description="time to handle one window of events (claim, handlers, commit), by queue")
 _lag = _meter.create_histogram(
     "aftercare_consumer_lag_seconds", unit="s",
-    description="event time to handled (how far behind the consumer is), by queue")
+    description="event time to handled (how far behind the consumer is), by queue: one sample per window, "
+                "its oldest event")
 _window_size = _meter.create_histogram(
     "aftercare_consumer_window_events", description="events handled together in one transaction, by queue")
 _outages = _meter.create_counter(
@@ -230,8 +232,7 @@ class EventConsumer:
                 log.info("a window of %d on %s failed (%s); handling its events one by one",
                          len(events), self.queue, failure)
                 return False
-            for received, duplicate in zip(events, outcomes, strict=True):
-                self._count(received.event, duplicate)
+            self._count_window([received.event for received in events], outcomes)
             return True
 
     async def _run_window(self, window: list[_Received]) -> list[bool]:
@@ -358,6 +359,17 @@ class EventConsumer:
         except Exception as lost:
             log.warning("settling a delivery on %s failed (%s); the broker will redeliver it", self.queue, lost)
 
+    def _count_window(self, events: list[CloudEvent | None], duplicates: list[bool]) -> None:
+        """One counter update per outcome for the window; the lag of its oldest new event."""
+        repeats = sum(duplicates)
+        if repeats:
+            _handled.add(repeats, {"queue": self.queue, "outcome": "duplicate"})
+        fresh = [event.time.timestamp() for event, duplicate in zip(events, duplicates, strict=True)
+                 if event is not None and not duplicate]
+        if fresh:
+            _handled.add(len(fresh), {"queue": self.queue, "outcome": "handled"})
+            _lag.record(max(0.0, time.time() - min(fresh)), {"queue": self.queue})
+
     def _count(self, event: CloudEvent | None, duplicate: bool) -> None:
         _handled.add(1, {"queue": self.queue, "outcome": "duplicate" if duplicate else "handled"})
         if event is not None and not duplicate:
@@ -385,16 +397,31 @@ def _event_span(queue: str, event: CloudEvent, delivery: Delivery) -> Any:
 async def claim_inbox_rows(uow: UnitOfWork, database: Database, consumer: str,
                            events: list[CloudEvent]) -> set[str]:
     """Claim a window's events in one statement; returns the ids seen for the first time."""
-    table = database.tables.inbox
-    dialect_insert = postgresql.insert if database.engine.dialect.name == "postgresql" else sqlite.insert
     now = database.clock.now()
-    rows = {event.id: {"consumer": consumer, "event_id": event.id, "event_type": event.type, "handled_at": now}
-            for event in events}
-    statement = (
-        dialect_insert(table).values(list(rows.values()))
-        .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
-        .returning(table.c.event_id)
-    )
-    result = cast(CursorResult[Any], await uow.session.execute(statement))
-    return {str(event_id) for event_id in result.scalars()}
+    rows = {event.id: event.type for event in events}
+    if is_postgres(database.engine):
+        # one fixed statement whatever the window's size: compiled and prepared once, not per window
+        result = await uow.session.execute(_claim_statement(database), {
+            "consumer": consumer, "ids": list(rows), "types": list(rows.values()), "now": now})
+        return {str(event_id) for event_id in result.scalars()}
+    table = database.tables.inbox
+    statement = (insert_ignore(database.engine, table, ["consumer", "event_id"])
+                 .values([{"consumer": consumer, "event_id": event_id, "event_type": event_type, "handled_at": now}
+                          for event_id, event_type in rows.items()])
+                 .returning(table.c.event_id))
+    return {str(event_id) for event_id in cast(CursorResult[Any], await uow.session.execute(statement)).scalars()}
 
+
+_claim_statements: dict[str, TextClause] = {}
+
+
+def _claim_statement(database: Database) -> TextClause:
+    statement = _claim_statements.get(database.schema)
+    if statement is None:
+        statement = _claim_statements[database.schema] = text(
+            f'INSERT INTO "{database.schema}".inbox (consumer, event_id, event_type, handled_at) '
+            "SELECT :consumer, event_id, event_type, :now "
+            "FROM unnest(CAST(:ids AS varchar[]), CAST(:types AS varchar[])) AS claimed(event_id, event_type) "
+            "ON CONFLICT (consumer, event_id) DO NOTHING RETURNING event_id"
+        ).bindparams(bindparam("now", type_=UtcDateTime()))
+    return statement

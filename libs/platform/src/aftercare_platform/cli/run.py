@@ -83,6 +83,15 @@ def _table(rows: list[tuple[ServiceDefinition, ServiceSettings, str]], title: st
     return table
 
 
+def _front_doors(definitions: list[ServiceDefinition]) -> None:
+    """The pages a person opens (the console), printed under the table so the first minute finds them."""
+    for definition in definitions:
+        path, what = definition.front_door
+        if path:
+            _console.print(f"[bold green]open http://localhost:{definition.settings().http_port}{path}[/] "
+                           f"({definition.name}: {what})")
+
+
 def _run_distributed(definitions: list[ServiceDefinition], log_dir: Path) -> int:
     asyncio.run(_ensure_database(ServiceSettings().database_url))
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -108,6 +117,7 @@ def _run_distributed(definitions: list[ServiceDefinition], log_dir: Path) -> int
         supervisor.watch_once()
         time.sleep(0.3)
     _console.print(_table([(d, s, states[d.name]) for d, s in rows], "Aftercare (distributed: PostgreSQL + RabbitMQ)"))
+    _front_doors(definitions)
     _console.print(f"logs in {log_dir}/<service>.log · a crashed service is restarted with backoff · "
                    "Ctrl-C stops every service gracefully")
     return supervisor.run()
@@ -133,6 +143,7 @@ def run_command(
     _console.print(f"[bold yellow]EMBEDDED MODE[/]: {names} in one process, SQLite in {data_dir}, in-process bus "
                    "(no PostgreSQL/RabbitMQ reachable, or AFTERCARE_MODE=embedded)")
     _console.print(_table([(d, d.settings(), "starting") for d in definitions], "Aftercare (embedded)"))
+    _front_doors(definitions)
     from aftercare_platform.embedded.runner import run_embedded
 
     asyncio.run(run_embedded(definitions, data_dir))

@@ -17,6 +17,7 @@ from typing import TypeVar
 from aftercare.cases.v1 import events_pb2 as case_events
 from aftercare.dispatch.v1 import events_pb2 as dispatch_events
 from aftercare.intake.v1 import events_pb2 as intake_events
+from aftercare.notify.v1 import events_pb2 as notify_events
 from aftercare.sla.v1 import events_pb2 as sla_events
 from google.protobuf import json_format
 from google.protobuf.message import Message
@@ -79,6 +80,9 @@ _REGISTERED: dict[str, type[Message]] = {
     "aftercare.loaner.due_soon.v1": dispatch_events.LoanerDueSoon,
     "aftercare.loaner.transferred.v1": dispatch_events.LoanerTransferred,
     "aftercare.stock.low.v1": dispatch_events.StockLow,
+    "aftercare.notification.sent.v1": notify_events.NotificationSent,
+    "aftercare.notification.failed.v1": notify_events.NotificationFailed,
+    "aftercare.notification.delivered.v1": notify_events.NotificationDelivered,
 }
 # read-only: a service adds its own types with `register`
 EVENT_MESSAGES: Mapping[str, type[Message]] = MappingProxyType(_REGISTERED)

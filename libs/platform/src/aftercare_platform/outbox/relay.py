@@ -7,12 +7,12 @@ reordering one aggregate's events."""
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
 import random
 import signal
 import zlib
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
@@ -20,10 +20,12 @@ from typing import Any
 import orjson
 from opentelemetry import metrics, propagate, trace
 from opentelemetry.trace import SpanKind
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import BigInteger, any_, bindparam, delete, select, text, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from aftercare_platform.bus.ports import Broker, OutgoingMessage, PublishFailed
+from aftercare_platform.db.statements import is_postgres
 from aftercare_platform.db.unit_of_work import Database
 from aftercare_platform.outbox.listener import PgListener
 
@@ -75,7 +77,7 @@ class OutboxRelay:
         self._last_prune = database.clock.now()
 
     async def start(self) -> None:
-        if self._db.engine.dialect.name == "postgresql":
+        if is_postgres(self._db.engine):
             url = self._db.engine.url.render_as_string(hide_password=False)
             self._listener = PgListener(url, self._db.notify_channel, self._wake)
             await self._listener.start()
@@ -163,9 +165,7 @@ class OutboxRelay:
             if self._crash_after_publish and confirmed:
                 os.kill(os.getpid(), signal.SIGKILL)
             if confirmed:
-                await connection.execute(
-                    update(outbox).where(outbox.c.id.in_(confirmed)).values(sent_at=self._db.clock.now())
-                )
+                await self._mark_sent(connection, confirmed)
                 published = len(confirmed)
             for row_id, error in failed.items():
                 await connection.execute(
@@ -178,8 +178,17 @@ class OutboxRelay:
             raise PublishFailed(next(iter(failed.values())))
         return published
 
+    async def _mark_sent(self, connection: AsyncConnection, ids: list[int]) -> None:
+        outbox = self._db.tables.outbox
+        if is_postgres(connection):
+            # one array parameter, whatever the count: one prepared statement, not one per batch size
+            sent = outbox.c.id == any_(bindparam("ids", type_=postgresql.ARRAY(BigInteger)))
+            await connection.execute(update(outbox).where(sent).values(sent_at=self._db.clock.now()), {"ids": ids})
+        else:
+            await connection.execute(update(outbox).where(outbox.c.id.in_(ids)).values(sent_at=self._db.clock.now()))
+
     async def _lock_partition(self, connection: AsyncConnection, partition: int) -> bool:
-        if connection.dialect.name != "postgresql":
+        if not is_postgres(connection):
             return True
         locked = await connection.execute(
             text("SELECT pg_try_advisory_xact_lock(:key, :partition)"),
@@ -195,17 +204,20 @@ class OutboxRelay:
         outcomes = await self._broker.publish_many(messages)
         confirmed: list[int] = []
         failed: dict[int, str] = {}
+        by_kind: Counter[tuple[str, str]] = Counter()
         for row, outcome in zip(rows, outcomes, strict=True):
             if outcome is None:
                 confirmed.append(row.id)
-                _events.add(1, {"event_type": row.event_type, "region": row.routing_key.rsplit(".", 1)[-1]})
+                by_kind[row.event_type, row.routing_key.rsplit(".", 1)[-1]] += 1
             else:
                 failed[row.id] = str(outcome)
+        for (event_type, region), count in by_kind.items():
+            _events.add(count, {"event_type": event_type, "region": region})
         return confirmed, failed
 
     def _message_of(self, row: Any) -> OutgoingMessage:
         """The row as a message, with a PRODUCER span continuing the trace that wrote it."""
-        stored_headers = row.headers if isinstance(row.headers, dict) else json.loads(row.headers)
+        stored_headers = row.headers if isinstance(row.headers, dict) else orjson.loads(row.headers)
         with _tracer.start_as_current_span(
             f"{row.routing_key} publish",
             context=propagate.extract(stored_headers),

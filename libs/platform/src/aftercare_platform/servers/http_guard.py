@@ -27,6 +27,7 @@ from aftercare_platform.auth.fastapi import AUTHENTICATOR_STATE, PRINCIPAL_SCOPE
 from aftercare_platform.errors import DomainError, InvalidArgument, PayloadTooLarge, UnsupportedMediaType
 from aftercare_platform.servers.error_statuses import statuses_of
 from aftercare_platform.servers.http_problems import problem_for, problem_response
+from aftercare_platform.servers.http_routes import flat_routes
 from aftercare_platform.validation import check_integer_text, check_text
 
 JSON_MEDIA_TYPES = frozenset({"application/json"})
@@ -100,13 +101,7 @@ class _StreamTooLarge(StarletteHTTPException):
 
 def _find_route(routes: Iterable[Any], scope: Scope) -> APIRoute | None:
     """The endpoint's route for this request; included routers are searched as FastAPI does."""
-    for route in routes:
-        candidates = getattr(route, "effective_candidates", None)
-        if callable(candidates):  # FastAPI >= 0.140 keeps included routers as branches
-            found = _find_route(candidates(), scope)
-            if found is not None:
-                return found
-            continue
+    for route in flat_routes(routes):
         match, _ = route.matches(scope)
         if match is Match.FULL:
             original = getattr(route, "original_route", route)

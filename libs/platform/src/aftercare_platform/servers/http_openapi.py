@@ -44,6 +44,13 @@ _PROBLEMS = {
 _PUBLIC_PROBLEMS = ("400", "404", "409", "413", "415", "429")
 
 
+def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """`responses=` for a public endpoint that refuses on its own (a webhook whose signature or token
+    does not verify: 401, 403), so its document names those problems too."""
+    return {code: {"description": _PROBLEMS[str(code)], "content": {"application/problem+json": {
+        "schema": {"$ref": "#/components/schemas/Problem"}}}} for code in codes}
+
+
 # models named by `json_body`, added to components.schemas when the document is built
 _BODY_MODELS: dict[str, type[BaseModel]] = {}
 

@@ -11,11 +11,13 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from aftercare_platform.errors import DomainError, Unauthenticated, Unavailable
 from aftercare_platform.outage import RETRY_AFTER_SECONDS, is_outage_error
 from aftercare_platform.servers.error_statuses import PROBLEM_TYPE_BASE, problem_type_of, statuses_of
+from aftercare_platform.servers.http_routes import flat_routes
 from aftercare_platform.telemetry.propagation import current_trace_id
 
 log = logging.getLogger(__name__)
@@ -97,9 +99,23 @@ async def validation_problem(request: Request, error: Exception) -> ProblemRespo
     })
 
 
+def allowed_methods(request: Request) -> str:
+    """Every method of the path template the request's path is routed by (as OpenAPI groups operations):
+    all its routes' methods, where Starlette names only the first route's."""
+    matching = [route for route in flat_routes(request.app.router.routes)
+                if route.matches(request.scope)[0] is not Match.NONE]
+    template = getattr(matching[0], "path", None) if matching else None
+    methods = {method for route in matching if getattr(route, "path", None) == template
+               for method in getattr(route, "methods", None) or ()}
+    return ", ".join(sorted(methods))
+
+
 async def http_exception_problem(request: Request, error: Exception) -> ProblemResponse:
     assert isinstance(error, StarletteHTTPException)
     phrase = HTTPStatus(error.status_code).phrase
+    headers = dict(error.headers) if error.headers else {}
+    if error.status_code == HTTPStatus.METHOD_NOT_ALLOWED:
+        headers["Allow"] = allowed_methods(request) or headers.get("Allow", "")
     # about:blank is RFC 9457's type for "nothing more than the HTTP status says"
     return problem_response(error.status_code, {
         "type": "about:blank",
@@ -107,7 +123,7 @@ async def http_exception_problem(request: Request, error: Exception) -> ProblemR
         "status": error.status_code,
         "detail": str(error.detail) if error.detail else phrase,
         "instance": request.url.path,
-    }, dict(error.headers) if error.headers else None)
+    }, headers or None)
 
 
 def outage_problem(path: str) -> ProblemResponse:

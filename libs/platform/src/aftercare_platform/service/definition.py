@@ -133,6 +133,9 @@ class ServiceDefinition(Generic[SettingsT]):
     migrations: Path | None = None
     # the services it calls or listens to: `aftercare run` starts those first (names not installed are ignored)
     start_after: tuple[str, ...] = ()
+    # a service people open in a browser: the path of its first page and what it is, for `aftercare run`'s
+    # banner (e.g. ("/", "the agent console and the customer portal")); empty for an API-only service
+    front_door: tuple[str, str] = ("", "")
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "start_after", tuple(self.start_after))

@@ -8,6 +8,12 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+# no 5xx, and every answer as the document says: its schema, content type, status code, and a method
+# the path does not take answered 405 with an Allow header that names the ones it does (the default
+# checks only the 5xx: pass `checks=CHECKS`)
+CHECKS = ("not_a_server_error,response_schema_conformance,content_type_conformance,status_code_conformance,"
+          "unsupported_method,allow_header_conformance")
+
 
 @dataclass(frozen=True)
 class OpenApiRun:

@@ -27,6 +27,8 @@ class ActivityKind(StrEnum):
     DIAGNOSIS_REPORT = "diagnosis_report"
     LOANER_ISSUED = "loaner_issued"
     LOANER_RETURNED = "loaner_returned"
+    # service restored by a workaround, the fault not yet fixed for good (stops sla-timer's workaround clock)
+    WORKAROUND = "workaround"
 
 
 # what may still happen once the case is resolved or closed: hardware comes back

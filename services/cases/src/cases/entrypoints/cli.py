@@ -8,7 +8,7 @@
     aftercare case assign EA-… eng-7 | escalate EA-… --reason … | resolve EA-… --cause … | close EA-…
 
 The token comes from --token or AFTERCARE_TOKEN (`aftercare token mint …`), the server from --target;
-`open` goes through intake (--intake-target), as the desk's own entry does.
+`open` goes through intake (`open --intake-target`), as the desk's own entry does.
 """
 
 from __future__ import annotations
@@ -20,31 +20,16 @@ import typer
 from aftercare.cases.v1 import cases_pb2 as pb
 from aftercare.cases.v1 import cases_pb2_grpc
 from aftercare.common.v1 import common_pb2
-from aftercare.intake.v1 import intake_pb2_grpc
 from aftercare_platform.cli.grpc_connection import GrpcConnection as Connection
+from aftercare_platform.cli.service_app import service_app
 
 from cases.domain.queries import SortDirection, SortField
 from cases.domain.vocabulary import Priority, Status, Tier
 from cases.entrypoints.cli_open import open_case
 from cases.entrypoints.cli_output import number_of, print_case, ref, word
 
-app = typer.Typer(help="Work cases over gRPC (open, show, list, note, assign, escalate, resolve, close).",
-                  no_args_is_help=True)
-
-
-@app.callback()
-def main(
-    ctx: typer.Context,
-    target: Annotated[str, typer.Option(envvar="AFTERCARE_CASES_TARGET", help="host:port of the cases service.")]
-    = "127.0.0.1:50052",
-    token: Annotated[str, typer.Option(envvar="AFTERCARE_TOKEN", help="Bearer token.", show_default=False)] = "",
-    timeout: Annotated[float, typer.Option(help="Seconds per call.")] = 30.0,
-    intake_target: Annotated[str, typer.Option(envvar="AFTERCARE_INTAKE_TARGET",
-                                               help="host:port of the intake service (case open).")]
-    = "127.0.0.1:50051",
-) -> None:
-    ctx.obj = Connection(target, token, timeout, cases_pb2_grpc.CaseServiceStub)
-    ctx.meta["intake"] = Connection(intake_target, token, timeout, intake_pb2_grpc.IntakeServiceStub)
+app = service_app("Work cases over gRPC (open, show, list, note, assign, escalate, resolve, close).",
+                  service="cases", stub_class=cases_pb2_grpc.CaseServiceStub, default_target="127.0.0.1:50052")
 
 
 app.command("open")(open_case)

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 from aftercare.cases.v1 import cases_pb2 as pb
 from aftercare.intake.v1 import intake_pb2 as intake_pb
+from aftercare.intake.v1 import intake_pb2_grpc
 from aftercare_platform.cli.grpc_connection import GrpcConnection as Connection
 from aftercare_platform.cli.grpc_connection import fail
 
@@ -52,6 +53,8 @@ def open_case(
     serial: Annotated[str, typer.Option()] = "",
     site: Annotated[str, typer.Option()] = "",
     request_id: Annotated[str, typer.Option(help="Idempotency key; default: a new UUID.")] = "",
+    intake_target: Annotated[str, typer.Option(envvar="AFTERCARE_INTAKE_TARGET",
+                                               help="host:port of the intake service.")] = "127.0.0.1:50051",
 ) -> None:
     """Open a case from a hotline call (through intake) and print it with the similar resolved cases."""
     request = intake_pb.SubmitCaseRequest(
@@ -63,11 +66,11 @@ def open_case(
         priority=number_of(priority) if priority else pb.PRIORITY_UNSPECIFIED,
         channel=intake_pb.INTAKE_CHANNEL_AGENT_PHONE,
     )
-    intake: Connection = ctx.meta["intake"]
+    cases: Connection = ctx.obj
+    intake = Connection(intake_target, cases.token, cases.timeout, intake_pb2_grpc.IntakeServiceStub)
     with intake.stub() as stub:
         receipt = intake.call(stub.SubmitCase, request).receipt
     number = _wait_for_case(intake, receipt)
-    cases: Connection = ctx.obj
     with cases.stub() as stub:
         case = cases.call(stub.GetCase, pb.GetCaseRequest(case_number=number)).case
         similar = cases.call(stub.FindSimilarCases, pb.FindSimilarCasesRequest(case_id=case.case_id,

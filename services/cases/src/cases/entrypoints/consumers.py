@@ -6,9 +6,10 @@ system actor `service:sla-timer`, in the consumer's unit of work so the inbox cl
 commit together (a redelivered event is absorbed by the inbox: still one entry).
 
 Decisions:
-- Every SLA fact is INTERNAL (staff only), `sla.met` included: deadlines, business time and breach
-  actions are how the desk is measured, not what the customer is told; the customer sees the work
-  itself (acknowledged, on site, resolved). Staff tokens read them through GetTimeline/WatchCase.
+- The one rule of docs/customers-and-slas.md: a customer sees the targets, deadlines and met/breached
+  per clock of its own cases, never the internal warnings, the actions or who was alerted. So
+  `sla.met`, `sla.breached` and `sla.breach_withdrawn` are PUBLIC entries without `actions` or
+  `warnings_withdrawn`; `sla.warning` is INTERNAL (staff read it through GetTimeline/WatchCase).
 - An event naming a case cases never had raises PermanentError: the message is parked on the dead
   letter queue at once (no retries), where an operator sees it. sla-timer starts clocks only from
   this service's own case events, so that is a broken contract or a foreign environment, never a
@@ -38,6 +39,8 @@ from google.protobuf.duration_pb2 import Duration
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from cases.domain.vocabulary import Visibility
+from cases.entrypoints.notification_events import notification_events
+from cases.entrypoints.survey_events import survey_events
 from cases.handlers import CaseHandlers
 
 log = logging.getLogger(__name__)
@@ -111,7 +114,8 @@ def _warning(m: events_pb2.SlaWarning) -> dict[str, Any]:
 
 
 def _breached(m: events_pb2.SlaBreached) -> dict[str, Any]:
-    return {"due_time": _instant(m.due_time), "actions": _actions(m.actions), "found_on_stop": m.found_on_stop}
+    # customer-visible: the breach, not who was alerted (its actions stay with sla-timer and notify)
+    return {"due_time": _instant(m.due_time), "found_on_stop": m.found_on_stop}
 
 
 def _met(m: events_pb2.SlaMet) -> dict[str, Any]:
@@ -119,7 +123,6 @@ def _met(m: events_pb2.SlaMet) -> dict[str, Any]:
         "started_time": _instant(m.started_time),
         "stopped_time": _instant(m.stopped_time),
         "reason": m.reason or None,
-        "warnings_withdrawn": int(m.warnings_withdrawn),
     }
 
 
@@ -129,9 +132,9 @@ def _withdrawn(m: events_pb2.SlaBreachWithdrawn) -> dict[str, Any]:
 
 SLA_FACTS: dict[str, FactType] = {
     "aftercare.sla.warning.v1": FactType("sla.warning", _warning),
-    "aftercare.sla.breached.v1": FactType("sla.breached", _breached),
-    "aftercare.sla.met.v1": FactType("sla.met", _met),
-    "aftercare.sla.breach_withdrawn.v1": FactType("sla.breach_withdrawn", _withdrawn),
+    "aftercare.sla.breached.v1": FactType("sla.breached", _breached, Visibility.PUBLIC),
+    "aftercare.sla.met.v1": FactType("sla.met", _met, Visibility.PUBLIC),
+    "aftercare.sla.breach_withdrawn.v1": FactType("sla.breach_withdrawn", _withdrawn, Visibility.PUBLIC),
 }
 
 
@@ -165,4 +168,4 @@ def sla_events(handlers: CaseHandlers) -> EventSubscription:
 
 
 def subscriptions(handlers: CaseHandlers) -> list[EventSubscription]:
-    return [sla_events(handlers)]
+    return [sla_events(handlers), notification_events(handlers), survey_events(handlers)]

@@ -20,22 +20,13 @@ from aftercare.dispatch.v1 import dispatch_pb2 as pb
 from aftercare.dispatch.v1 import dispatch_pb2_grpc
 from aftercare_platform.cli.grpc_connection import GrpcConnection as Connection
 from aftercare_platform.cli.grpc_connection import fail
+from aftercare_platform.cli.service_app import service_app
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from dispatch.adapters.proto_mapping import stamp
 
-app = typer.Typer(help="Duty rosters and routing decisions (now, shifts, gaps, why).", no_args_is_help=True)
-
-
-@app.callback()
-def main(
-    ctx: typer.Context,
-    target: Annotated[str, typer.Option(envvar="AFTERCARE_DISPATCH_TARGET", help="host:port of dispatch.")]
-    = "127.0.0.1:50054",
-    token: Annotated[str, typer.Option(envvar="AFTERCARE_TOKEN", help="Bearer token.", show_default=False)] = "",
-    timeout: Annotated[float, typer.Option(help="Seconds per call.")] = 30.0,
-) -> None:
-    ctx.obj = Connection(target, token, timeout, dispatch_pb2_grpc.DispatchServiceStub)
+app = service_app("Duty rosters and routing decisions (now, shifts, gaps, why).", service="dispatch",
+                  stub_class=dispatch_pb2_grpc.DispatchServiceStub, default_target="127.0.0.1:50054")
 
 
 def _instant(text: str, option: str) -> datetime:

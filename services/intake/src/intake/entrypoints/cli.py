@@ -23,30 +23,20 @@ from aftercare.common.v1 import common_pb2
 from aftercare.intake.v1 import intake_pb2 as pb
 from aftercare.intake.v1 import intake_pb2_grpc
 from aftercare_platform.cli.grpc_connection import GrpcConnection as Connection
+from aftercare_platform.cli.service_app import service_app
 from aftercare_platform.contracts.rest_json import to_rest
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from intake.adapters.proto_mapping import CATEGORIES, REGISTRY_KINDS, SEVERITIES
+from intake.adapters.proto_mapping import CATEGORIES, CHANNELS, REGISTRY_KINDS, SEVERITIES
 from intake.parsing.csv_import import ImportKind
 
-app = typer.Typer(help="Enter reports, follow receipts, check coverage, import the registry (CSV).",
-                  no_args_is_help=True)
 console = Console()
-
-
-@app.callback()
-def main(
-    ctx: typer.Context,
-    target: Annotated[str, typer.Option(envvar="AFTERCARE_INTAKE_TARGET", help="host:port of the intake service.")]
-    = "127.0.0.1:50051",
-    token: Annotated[str, typer.Option(envvar="AFTERCARE_TOKEN", help="Bearer token.", show_default=False)] = "",
-    timeout: Annotated[float, typer.Option(help="Seconds per call.")] = 60.0,
-) -> None:
-    # CSV chunks and faxed scans can exceed gRPC's default 4 MB
-    big_messages = [("grpc.max_send_message_length", 64 * 1024 * 1024)]
-    ctx.obj = Connection(target, token, timeout, intake_pb2_grpc.IntakeServiceStub, options=big_messages)
+# CSV chunks and faxed scans can exceed gRPC's default 4 MB
+app = service_app("Enter reports, follow receipts, check coverage, import the registry (CSV).", service="intake",
+                  stub_class=intake_pb2_grpc.IntakeServiceStub, default_target="127.0.0.1:50051", timeout=60.0,
+                  options=[("grpc.max_send_message_length", 64 * 1024 * 1024)])
 
 
 def _show(message: Any) -> None:
@@ -106,17 +96,17 @@ def rejections(
 ) -> None:
     """What did not become a case or a note, and why (refused mail, unreadable SMS, reports cases refused)."""
     connection: Connection = ctx.obj
-    wanted = pb.IntakeChannel.Value(f"INTAKE_CHANNEL_{channel.upper() or 'UNSPECIFIED'}")
+    wanted = CHANNELS.number(channel, "--channel")
     table = Table("received", "channel", "reason", "sender", "detail")
     shown, token = 0, ""
     with connection.stub() as stub:
         while shown < limit:
             page = connection.call(stub.ListRejections, pb.ListRejectionsRequest(
-                channel=wanted, reason=reason,
+                channel=wanted, reason=reason,  # type: ignore[arg-type]
                 page=common_pb2.PageRequest(page_size=min(200, limit - shown), page_token=token)))
             for item in page.rejections:
-                table.add_row(item.received_at.ToJsonString(), pb.IntakeChannel.Name(item.channel)
-                              .removeprefix("INTAKE_CHANNEL_").lower(), item.reason, item.sender, item.detail[:120])
+                table.add_row(item.received_at.ToJsonString(), CHANNELS.spell(item.channel) or "-", item.reason,
+                              item.sender, item.detail[:120])
                 shown += 1
             token = page.page.next_page_token
             if not token:

@@ -12,10 +12,10 @@ from aftercare_platform.auth.context import current_principal
 from aftercare_platform.auth.principal import Role
 from aftercare_platform.clock import Clock
 from aftercare_platform.db.unit_of_work import Database
+from aftercare_platform.paging import PageTokens
 from google.protobuf.json_format import MessageToDict
 
-from intake.adapters.proto_mapping import message_values, record_message
-from intake.domain.vocabulary import Channel
+from intake.adapters.proto_mapping import CHANNELS, message_values, record_message
 from intake.entrypoints import grpc_mapping as read
 from intake.entrypoints.requests import (
     AttachmentLimits,
@@ -52,8 +52,9 @@ def _rejection_message(recorded: RecordedRejection) -> pb.Rejection:
 
 class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
     def __init__(self, database: Database, pipeline: IntakePipeline, registry: RegistryHandlers, clock: Clock, *,
-                 limits: AttachmentLimits, region: str) -> None:
+                 limits: AttachmentLimits, region: str, page_tokens: PageTokens) -> None:
         self._db = database
+        self._page_tokens = page_tokens
         self._pipeline = pipeline
         self._registry = registry
         self._clock = clock
@@ -111,10 +112,10 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
             errors=[pb.RowError(row=e.row, field=e.field, reason=e.reason) for e in report.errors])
 
     async def ListRejections(self, request: pb.ListRejectionsRequest, context: Any) -> pb.ListRejectionsResponse:
-        channel = Channel(pb.IntakeChannel.Name(request.channel).removeprefix("INTAKE_CHANNEL_").lower()) \
-            if request.channel else None
-        found, token = await list_rejections(self._db, current_principal(), channel=channel, reason=request.reason,
-                                             page_size=request.page.page_size, page_token=request.page.page_token)
+        channel = CHANNELS.optional(request.channel, "channel")
+        found, token = await list_rejections(self._db, current_principal(), self._page_tokens, channel=channel,
+                                             reason=request.reason, page_size=request.page.page_size,
+                                             page_token=request.page.page_token)
         return pb.ListRejectionsResponse(rejections=[_rejection_message(r) for r in found],
                                          page=common_pb2.PageResponse(next_page_token=token))
 

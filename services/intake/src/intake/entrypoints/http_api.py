@@ -4,25 +4,24 @@ coverage, the registry and CSV imports. Thin: bodies are read and parsed here, d
 from __future__ import annotations
 
 import hmac
-import json
 from dataclasses import dataclass
 from http import HTTPStatus
-from typing import Any
+from typing import Annotated, Any
 
 from aftercare_platform.auth.access import require_role
 from aftercare_platform.auth.fastapi import require_principal
 from aftercare_platform.auth.principal import Principal
 from aftercare_platform.clock import Clock
 from aftercare_platform.db.unit_of_work import Database
-from aftercare_platform.errors import InvalidArgument, Unauthenticated
+from aftercare_platform.errors import Unauthenticated
+from aftercare_platform.paging import PageTokens
 from aftercare_platform.servers.error_statuses import PROBLEM_TYPE_BASE
 from aftercare_platform.servers.http_guard import accepts
-from aftercare_platform.servers.http_openapi import json_body
+from aftercare_platform.servers.http_openapi import json_body, problem_responses
 from aftercare_platform.servers.http_problems import problem_response
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from intake.adapters.proto_mapping import record_values
 from intake.adapters.rate_limit import ClientLimiter
 from intake.domain.intake_request import IntakeRequest
 from intake.domain.vocabulary import Channel
@@ -33,17 +32,23 @@ from intake.entrypoints.http_models import (
     ImportReportBody,
     ReceiptDetails,
     ReceiptSummary,
+    RejectionPage,
     receipt_json,
 )
+from intake.entrypoints.registry_http import registry_router
 from intake.entrypoints.requests import AGENTS, AttachmentLimits, decode_base64, report_fields, uploads
 from intake.handlers import rejections
 from intake.handlers.pipeline import IntakePipeline, Submitted
-from intake.handlers.registry import ID_FIELD, RegistryHandlers
+from intake.handlers.registry import RegistryHandlers
 from intake.handlers.registry_import import decode_csv, import_csv
 from intake.parsing.csv_import import ImportKind
 from intake.parsing.sms_fields import SmsRejected
 from intake.parsing.sms_parser import parse_sms_webhook
 from intake.reads import check_coverage, get_receipt
+
+# documented as a UUID; checked by the handler's `uuid_field`, so a bad one is the one 400 naming the field
+ReceiptId = Annotated[str, Path(description="The receipt id a submission answered with (a UUID).",
+                                json_schema_extra={"format": "uuid"})]
 
 
 @dataclass(frozen=True)
@@ -73,7 +78,7 @@ def _answer(done: Submitted, *, full: bool) -> JSONResponse:
 
 
 def intake_router(database: Database, pipeline: IntakePipeline, registry: RegistryHandlers, clock: Clock,
-                  limiter: ClientLimiter, limits: HttpLimits, region: str) -> APIRouter:
+                  limiter: ClientLimiter, limits: HttpLimits, region: str, page_tokens: PageTokens) -> APIRouter:
     router = APIRouter(prefix="/v1/intake", tags=["intake"])
 
     @router.post("/agent-entries", status_code=201, response_model=ReceiptDetails,
@@ -103,7 +108,7 @@ def intake_router(database: Database, pipeline: IntakePipeline, registry: Regist
         intake_request = IntakeRequest.create(channel=Channel.WEB_FORM, received_at=clock.now(), **_fields(body))
         return _answer(await pipeline.submit(intake_request, _files(body, limits.attachments)), full=False)
 
-    @router.post("/sms", status_code=200, response_model=ReceiptSummary)
+    @router.post("/sms", status_code=200, response_model=ReceiptSummary, responses=problem_responses(401))
     @accepts("application/json", "application/x-www-form-urlencoded", "multipart/form-data")
     async def sms_webhook(request: Request, token: str = Query(default="")) -> Response:
         """An SMS gateway's inbound-message callback (JSON or form; from, to, text, id)."""
@@ -126,7 +131,7 @@ def intake_router(database: Database, pipeline: IntakePipeline, registry: Regist
         return JSONResponse(receipt_json(done.receipt, full=False))
 
     @router.get("/receipts/{receipt_id}", response_model=ReceiptDetails | ReceiptSummary)
-    async def receipt(receipt_id: str, request: Request) -> Response:
+    async def receipt(receipt_id: ReceiptId, request: Request) -> Response:
         """Anyone holding a receipt id may follow it; a token shows who and what was identified."""
         header = request.headers.get("authorization")
         principal = None
@@ -137,15 +142,11 @@ def intake_router(database: Database, pipeline: IntakePipeline, registry: Regist
 
     @router.get("/rejections")
     async def list_rejected(channel: Channel | None = None, reason: str = "", page_size: int = 0,
-                            page_token: str = "", principal: Principal = Depends(require_principal)) -> dict[str, Any]:
+                            page_token: str = "", principal: Principal = Depends(require_principal)) -> RejectionPage:
         """What did not become a case or a note, and why, newest first (staff only)."""
-        found, token = await rejections.list_rejections(database, principal, channel=channel, reason=reason,
-                                                        page_size=page_size, page_token=page_token)
-        return {"items": [{"rejection_id": r.rejection_id, "channel": r.rejection.channel.value,
-                           "reason": r.rejection.reason, "detail": r.rejection.detail, "field": r.rejection.field,
-                           "sender": r.rejection.sender, "channel_message_id": r.rejection.channel_message_id,
-                           "received_at": r.rejection.received_at.isoformat()} for r in found],
-                "next_page_token": token}
+        found, token = await rejections.list_rejections(database, principal, page_tokens, channel=channel,
+                                                        reason=reason, page_size=page_size, page_token=page_token)
+        return RejectionPage.of(found, token)
 
     @router.get("/coverage")
     async def coverage(serial_number: str = "", manufacturer: str = "", contract_id: str = "", date: str = "",
@@ -163,44 +164,5 @@ def intake_router(database: Database, pipeline: IntakePipeline, registry: Regist
         return ImportReportBody.of(await import_csv(database, principal, kind, text, first_row=first_row,
                                                     region=region))
 
-    @router.post("/registry/{kind}", status_code=201)
-    async def create_record(kind: ImportKind, request: Request,
-                            principal: Principal = Depends(require_principal)) -> dict[str, str]:
-        values = _record_body(await read_body(request, limits.max_request_bytes))
-        return record_values(await registry.create(principal, kind, values))
-
-    @router.put("/registry/{kind}/{key}")
-    async def update_record(kind: ImportKind, key: str, request: Request,
-                            principal: Principal = Depends(require_principal)) -> dict[str, str]:
-        values = _record_body(await read_body(request, limits.max_request_bytes))
-        id_field = ID_FIELD.get(kind, "serial_number")
-        values[id_field] = values.get(id_field) or key
-        return record_values(await registry.update(principal, kind, values))
-
-    @router.get("/registry/{kind}/{key}")
-    async def get_record(kind: ImportKind, key: str, manufacturer: str = "",
-                         principal: Principal = Depends(require_principal)) -> dict[str, str]:
-        if kind is ImportKind.ASSETS:
-            return record_values(await registry.get_asset(principal, key, manufacturer or None))
-        return record_values(await registry.get(principal, kind, key))
-
-    @router.get("/registry/{kind}")
-    async def list_records(kind: ImportKind, company_id: str = "", site_id: str = "", contract_id: str = "",
-                           page_size: int = 0, page_token: str = "",
-                           principal: Principal = Depends(require_principal)) -> dict[str, Any]:
-        where = {"company_id": company_id} if kind is not ImportKind.ASSETS and kind is not ImportKind.COMPANIES \
-            else {"site_id": site_id, "contract_id": contract_id} if kind is ImportKind.ASSETS else {}
-        records, token = await registry.list(principal, kind, where, page_size=page_size, page_token=page_token)
-        return {"items": [record_values(r) for r in records], "next_page_token": token}
-
+    router.include_router(registry_router(registry, limits.max_request_bytes))
     return router
-
-
-def _record_body(raw: bytes) -> dict[str, str | None]:
-    try:
-        data = json.loads(raw or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidArgument.for_field("body", "is not JSON") from None
-    if not isinstance(data, dict):
-        raise InvalidArgument.for_field("body", "must be a JSON object")
-    return {str(k): (None if v is None or v == "" else str(v)) for k, v in data.items()}

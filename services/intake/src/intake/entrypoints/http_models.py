@@ -10,6 +10,7 @@ from pydantic import BaseModel, PlainSerializer
 
 from intake.adapters.receipts import Receipt
 from intake.handlers.registry_import import ImportReport
+from intake.handlers.rejections import RecordedRejection
 from intake.reads import CoverageAnswer
 
 Instant = Annotated[dt.datetime, PlainSerializer(lambda moment: moment.isoformat(), return_type=str)]
@@ -96,3 +97,29 @@ class ImportReportBody(BaseModel):
         return cls(rows_read=report.rows_read, rows_imported=report.rows_imported,
                    rows_rejected=report.rows_rejected,
                    errors=[RowErrorBody(row=e.row, field=e.field, reason=e.reason) for e in report.errors])
+
+
+class RejectionBody(BaseModel):
+    """A message that did not become a case or a note, and why."""
+
+    rejection_id: str
+    channel: str
+    reason: str
+    detail: str
+    field: str | None
+    sender: str | None
+    channel_message_id: str | None
+    received_at: Instant
+
+
+class RejectionPage(BaseModel):
+    items: list[RejectionBody]
+    next_page_token: str
+
+    @classmethod
+    def of(cls, found: list[RecordedRejection], token: str) -> RejectionPage:
+        return cls(items=[RejectionBody(
+            rejection_id=r.rejection_id, channel=r.rejection.channel.value, reason=r.rejection.reason,
+            detail=r.rejection.detail, field=r.rejection.field, sender=r.rejection.sender,
+            channel_message_id=r.rejection.channel_message_id, received_at=r.rejection.received_at) for r in found],
+            next_page_token=token)

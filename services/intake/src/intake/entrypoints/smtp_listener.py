@@ -70,6 +70,9 @@ class InboundMailHandler:
                 if rejected.automated:
                     return "250 2.0.0 OK: automated message recorded, not answered"
                 return "250 2.0.0 OK: recorded; it could not be read as a report"
+            # the raw message is not needed past parsing: it is not held while the parts are stored
+            envelope.content = envelope.original_content = None
+            del raw, data
             uploads = [Upload(a.filename, a.content_type, a.data, a.note) for a in mail.attachments]
             try:
                 done = await self._pipeline.submit(mail.request, uploads, wait=False)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,6 +11,7 @@ from aftercare.intake.v1 import events_pb2, intake_pb2
 from aftercare_platform.auth.principal import Principal
 from aftercare_platform.db.unit_of_work import Database, UnitOfWork
 from aftercare_platform.errors import InvalidArgument, PermissionDenied
+from aftercare_platform.paging import PageTokens
 from aftercare_platform.paging import page_size as _page_size
 from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy import and_, or_, select
@@ -69,23 +69,21 @@ class RecordedRejection:
     rejection: Rejection
 
 
-async def list_rejections(database: Database, principal: Principal, *, channel: Channel | None, reason: str,
-                          page_size: int, page_token: str) -> tuple[list[RecordedRejection], str]:
-    """Newest first, `page_size` at a time; staff only (senders' addresses are personal data)."""
+async def list_rejections(database: Database, principal: Principal, tokens: PageTokens, *, channel: Channel | None,
+                          reason: str, page_size: int, page_token: str) -> tuple[list[RecordedRejection], str]:
+    """Newest first, `page_size` at a time; staff only (senders' addresses are personal data). Page tokens
+    are the platform's signed ones, bound to the listing's filters."""
     if not principal.is_staff:
         raise PermissionDenied("only staff may list what intake rejected")
-    size, after = _page_size(page_size), _decode_page_token(page_token)
+    listing = {"t": "rejections", "c": channel.value if channel else "", "r": reason}
+    size, after = _page_size(page_size), _after(tokens, listing, page_token)
     query = select(rejections)
     if channel is not None:
         query = query.where(rejections.c.channel == channel.value)
     if reason:
         query = query.where(rejections.c.reason == reason)
     if after is not None:
-        at_text, _, last_id = after.partition("|")
-        try:
-            at = datetime.fromisoformat(at_text)
-        except ValueError:
-            raise InvalidArgument.for_field("page.page_token", "is not a token this server issued") from None
+        at, last_id = after
         query = query.where(or_(rejections.c.received_at < at,
                                 and_(rejections.c.received_at == at, rejections.c.rejection_id < last_id)))
     query = query.order_by(rejections.c.received_at.desc(), rejections.c.rejection_id.desc()).limit(size + 1)
@@ -97,18 +95,18 @@ async def list_rejections(database: Database, principal: Principal, *, channel: 
     token = ""
     if len(rows) > size:
         last = found[-1]
-        token = _encode_page_token(f"{last.rejection.received_at.isoformat()}|{last.rejection_id}")
+        token = tokens.issue({**listing, "at": last.rejection.received_at.isoformat(), "id": last.rejection_id})
     return found, token
 
 
-def _encode_page_token(last_key: str) -> str:
-    return base64.urlsafe_b64encode(last_key.encode()).decode().rstrip("=")
-
-
-def _decode_page_token(token: str) -> str | None:
+def _after(tokens: PageTokens, listing: dict[str, str], token: str) -> tuple[datetime, str] | None:
+    """The (received_at, rejection_id) a page token continues after; one of another listing is refused."""
     if not token:
         return None
+    body = tokens.read(token)
+    if any(body.get(key) != value for key, value in listing.items()) or not isinstance(body.get("id"), str):
+        raise InvalidArgument.for_field("page.page_token", "was issued for another listing; start again")
     try:
-        return base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidArgument.for_field("page.page_token", "is not a token this server issued") from None
+        return datetime.fromisoformat(str(body.get("at"))), str(body["id"])
+    except ValueError:
+        raise InvalidArgument.for_field("page.page_token", "is not a valid page token") from None

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import binascii
 import hashlib
 import mimetypes
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import policy
@@ -22,6 +24,8 @@ class EmailLimits:
     max_attachments: int = 20
     max_parts: int = 200
     max_depth: int = 12
+    # a body part's text is read this far (a description keeps 20,000 characters): the rest is not decoded
+    max_text_bytes: int = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -77,7 +81,37 @@ def _leaves(message: Message, limits: EmailLimits) -> Iterator[Message]:
             yield part
 
 
+# a clean base64 body: its alphabet, whitespace between lines, padding only at the end
+_CLEAN_BASE64 = re.compile(r"[A-Za-z0-9+/\s]*(?:={1,2}\s*)?")
+_WHITESPACE = ("\r", "\n", " ", "\t")
+
+
+def _clean_base64(part: Message) -> str | None:
+    """The part's base64 text when it decodes without a defect, else None (the email package decodes it,
+    noting what is damaged)."""
+    payload = part.get_payload()
+    if not isinstance(payload, str) or str(part.get("content-transfer-encoding", "")).strip().lower() != "base64":
+        return None
+    if not _CLEAN_BASE64.fullmatch(payload):
+        return None
+    significant = len(payload) - sum(payload.count(space) for space in _WHITESPACE)
+    return payload if significant % 4 == 0 else None
+
+
+def decoded_size(part: Message) -> int | None:
+    """How many bytes a clean base64 part decodes to, known without decoding it (None: not known)."""
+    payload = _clean_base64(part)
+    if payload is None:
+        return None
+    tail = payload.rstrip()
+    significant = len(payload) - sum(payload.count(space) for space in _WHITESPACE)
+    return significant // 4 * 3 - (len(tail) - len(tail.rstrip("=")))
+
+
 def _leaf_bytes(part: Message) -> bytes:
+    clean = _clean_base64(part)
+    if clean is not None:  # straight from the text: the email package would first copy it to bytes
+        return binascii.a2b_base64(clean)
     payload = part.get_payload()
     if isinstance(payload, list):  # message/rfc822 and friends: keep the whole attached message
         chunks = []
@@ -139,14 +173,24 @@ def split_parts(message: Message, limits: EmailLimits) -> MimeContent:
             content.warnings.append(f"part {index}: {content_type} without parts, read as text")
             content_type = "text/plain"
         if content_type in ("text/plain", "text/html") and not _is_attachment(part, filename):
-            decoded = decode_bytes(_leaf_bytes(part), _charset(part))
+            data = _leaf_bytes(part)
+            if len(data) > limits.max_text_bytes:  # the customer's words are kept, as far as a case holds them
+                content.warnings.append(f"part {index} ({content_type}): {len(data)} bytes, read to "
+                                        f"{limits.max_text_bytes}")
+                data = data[:limits.max_text_bytes]
+            decoded = decode_bytes(data, _charset(part))
             if decoded.warning:
                 content.warnings.append(f"part {index} ({content_type}): {decoded.warning}")
             (plain if content_type == "text/plain" else html).append(decoded.text)
             continue
+        name = filename or _default_name(content_type, index)
+        known_size = decoded_size(part)
+        if known_size is not None and known_size > limits.max_attachment_bytes:  # dropped without decoding it
+            content.dropped.append(f"{name} ({known_size} bytes): over the limit of {limits.max_attachment_bytes} "
+                                   "bytes per attachment")
+            continue
         defects_before = len(part.defects)
         data = _leaf_bytes(part)
-        name = filename or _default_name(content_type, index)
         if len(data) > limits.max_attachment_bytes:
             content.dropped.append(f"{name} ({len(data)} bytes): over the limit of {limits.max_attachment_bytes} "
                                    "bytes per attachment")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+from aftercare_platform.clock import Clock
 
 from notify.channels.base import ChannelSender
 from notify.channels.file_sink import FileSink
@@ -34,7 +35,7 @@ def _sms(kind: str, s: NotifySettings, client: httpx.AsyncClient) -> ChannelSend
     return None
 
 
-def build_channels(s: NotifySettings, client: httpx.AsyncClient) -> dict[Channel, ChannelSender]:
+def build_channels(s: NotifySettings, client: httpx.AsyncClient, clock: Clock) -> dict[Channel, ChannelSender]:
     channels: dict[Channel, ChannelSender] = {}
     if s.email_transport == "file":
         channels[Channel.EMAIL] = FileSink(Path(s.file_sink_dir) / "email.jsonl", Channel.EMAIL)
@@ -42,7 +43,7 @@ def build_channels(s: NotifySettings, client: httpx.AsyncClient) -> dict[Channel
         channels[Channel.EMAIL] = Retrying(SmtpSender(SmtpConfig(
             s.smtp_host, s.smtp_port, s.smtp_security, s.smtp_username, s.smtp_password, s.mail_from,
             s.mail_bounce_address, s.mail_reply_to, s.mail_domain, ca_file=s.smtp_ca_file),
-            pool_size=s.sender_concurrency), s.attempt_retries)
+            pool_size=s.sender_concurrency, clock=clock), s.attempt_retries)
     primary, secondary = _sms(s.sms_primary, s, client), _sms(s.sms_secondary, s, client)
     if primary is not None:
         sms = FailoverSms(Retrying(primary, s.attempt_retries), secondary) if secondary is not None else primary

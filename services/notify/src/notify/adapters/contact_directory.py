@@ -44,10 +44,17 @@ class IntakeRegistry:
 
 
 class ContactDirectory:
-    """The caller comes with the notice (the handler fills it in from the case's opening event)."""
+    """The caller comes with the notice (the handler fills it in from the case's opening event). The contact is
+    told in the language the event asks for (survey's invitation), else their company's, else the default:
+    intake's registry keeps no language per contact."""
 
-    def __init__(self, registry: IntakeRegistry | None) -> None:
+    def __init__(self, registry: IntakeRegistry | None, default_language: str = "zh-CN",
+                 company_languages: dict[str, str] | None = None) -> None:
         self._registry = registry
+        self._default_language, self._company_languages = default_language, company_languages or {}
+
+    def language(self, notice: Notice, company_id: str | None) -> str:
+        return notice.language or self._company_languages.get(company_id or "", "") or self._default_language
 
     async def resolve(self, role: Role, notice: Notice) -> list[Recipient]:
         caller = notice.caller
@@ -63,5 +70,9 @@ class ContactDirectory:
                 contacts = []
             if contacts:
                 # the registry's word on the company, whatever the case says: the guard compares the two
-                return [Recipient(f"contact:{c.contact_id}", c.name, c.company_id, c.phone, c.email) for c in contacts]
-        return [Recipient(f"caller:{notice.case_id}", caller.name, notice.company_id, caller.phone, caller.email)]
+                return [Recipient(f"contact:{c.contact_id}", c.name, c.company_id, c.phone, c.email,
+                                  language=self.language(notice, c.company_id)) for c in contacts]
+        # a case's caller by the case; a campaign's contact (no case) by their own address
+        who = notice.case_id if notice.case_number else (caller.phone or caller.email)
+        return [Recipient(f"caller:{who}", caller.name, notice.company_id, caller.phone, caller.email,
+                          language=self.language(notice, notice.company_id))]

@@ -7,17 +7,32 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from aftercare.cases.v1 import cases_pb2
 from aftercare.cases.v1 import events_pb2 as case_events
+from aftercare.dispatch.v1 import events_pb2 as dispatch_events
 from aftercare.sla.v1 import events_pb2 as sla_events
+from aftercare.sla.v1 import sla_pb2
+from aftercare.survey.v1 import survey_pb2
 from aftercare_platform.bus.consumer import PermanentError
 from aftercare_platform.bus.envelope import CloudEvent
+from aftercare_platform.contracts import EnumMap
+from aftercare_platform.errors import InvalidArgument
 from google.protobuf import json_format
 from google.protobuf.message import Message
 
 from notify.domain.notice import Contact, Notice, NotifyAction
 from notify.domain.vocabulary import Channel, Role
 
-_MODULES = {"case": (case_events, "Case"), "sla": (sla_events, "Sla")}
+_MODULES = {"case": (case_events, "Case"), "sla": (sla_events, "Sla"), "survey": (survey_pb2, "Survey"),
+            "dispatch": (dispatch_events, "Dispatch")}
+# the payload's enum values (proto JSON names) in their one short spelling
+ACTION_KINDS = EnumMap.words(sla_pb2.ActionKind)
+ROLES = EnumMap.words(sla_pb2.NotifyRole)
+CHANNELS = EnumMap.words(sla_pb2.NotifyChannel)
+PRIORITIES = EnumMap.words(cases_pb2.Priority)
+CLOCK_KINDS = EnumMap.words(sla_pb2.ClockKind)
+STATUSES = EnumMap.words(cases_pb2.CaseStatus)
+COMPLAINT_ABOUT = EnumMap.words(cases_pb2.ComplaintAbout)
 
 
 def short_type(event_type: str) -> str:
@@ -51,15 +66,24 @@ def _snake(name: str) -> str:
     return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
 
 
+def _word(words: EnumMap[Any], value: Any, field: str) -> str:
+    """The short form of a proto JSON enum value; "" when unset or newer than this build (payloads only grow:
+    an unknown value is left out, as the old code skipped it, rather than parking the event)."""
+    try:
+        found = words.parse_optional(value, field)
+    except InvalidArgument:
+        return ""
+    return found.value if found is not None else ""
+
+
 def _actions(payload: dict[str, Any]) -> tuple[NotifyAction, ...]:
     actions = []
     for action in payload.get("actions", []):
-        if action.get("kind") != "ACTION_KIND_NOTIFY":
+        if _word(ACTION_KINDS, action.get("kind"), "actions.kind") != "notify":
             continue
-        roles = tuple(Role(r.removeprefix("NOTIFY_ROLE_").lower()) for r in action.get("roles", [])
-                      if r.removeprefix("NOTIFY_ROLE_").lower() in Role._value2member_map_)
-        channels = tuple(Channel(c.removeprefix("NOTIFY_CHANNEL_").lower()) for c in action.get("channels", [])
-                         if c.removeprefix("NOTIFY_CHANNEL_").lower() in Channel._value2member_map_)
+        roles = tuple(Role(w) for w in (_word(ROLES, r, "actions.roles") for r in action.get("roles", [])) if w)
+        channels = tuple(Channel(w) for w in (_word(CHANNELS, c, "actions.channels")
+                                              for c in action.get("channels", [])) if w)
         actions.append(NotifyAction(roles, channels))
     return tuple(actions)
 
@@ -81,16 +105,20 @@ def notice_from_event(event: CloudEvent, zone: str = "Asia/Shanghai") -> Notice:
     case_id = str(payload.get("case_id") or event.subject)
     if not case_id:
         raise PermanentError(f"{event.type} {event.id} names no case")
-    priority = str(payload.get("priority", "")).removeprefix("PRIORITY_")
+    priority = _word(PRIORITIES, payload.get("priority"), "priority")
     facts: dict[str, Any] = {k: v for k, v in payload.items() if isinstance(v, str | int | float | bool)}
     facts.update(
-        priority=priority if priority != "UNSPECIFIED" else "",
+        priority=priority,
         deadline=_local(payload.get("deadline"), zone),
-        clock_kind=str(payload.get("clock_kind", "")).removeprefix("CLOCK_KIND_").lower().replace("_", " "),
-        status=str(payload.get("status", "")).removeprefix("CASE_STATUS_").lower(),
-        complaint_about=str(payload.get("about", "")).removeprefix("COMPLAINT_ABOUT_").lower(),
+        # templates show the clock in words ("first response")
+        clock_kind=_word(CLOCK_KINDS, payload.get("clock_kind"), "clock_kind").lower().replace("_", " "),
+        status=_word(STATUSES, payload.get("status"), "status"),
+        complaint_about=_word(COMPLAINT_ABOUT, payload.get("about"), "about"),
     )
-    caller = payload.get("caller") or {}
+    # case events name the caller; survey's invitation names the contact it goes to
+    caller = payload.get("caller") or {"name": payload.get("contact_name", ""),
+                                       "phone": payload.get("contact_phone", ""),
+                                       "email": payload.get("contact_email", "")}
     return Notice(
         event_id=event.id,
         event_type=kind,
@@ -104,6 +132,7 @@ def notice_from_event(event: CloudEvent, zone: str = "Asia/Shanghai") -> Notice:
         actions=_actions(payload),
         internal=bool(payload.get("internal", False)),
         caller=Contact(str(caller.get("name", "")), str(caller.get("phone", "")), str(caller.get("email", ""))),
+        language=str(payload.get("language", "")),
         facts=facts,
     )
 
@@ -116,6 +145,7 @@ def notice_document(notice: Notice) -> dict[str, Any]:
         "priority": notice.priority, "occurred_at": notice.occurred_at.isoformat(),
         "assignee_id": notice.assignee_id, "internal": notice.internal,
         "caller": {"name": notice.caller.name, "phone": notice.caller.phone, "email": notice.caller.email},
+        "language": notice.language,
         "actions": [{"roles": [str(r) for r in a.roles], "channels": [str(c) for c in a.channels]}
                     for a in notice.actions],
         "facts": notice.facts,
@@ -128,7 +158,7 @@ def notice_from_document(document: dict[str, Any]) -> Notice:
         case_number=document["case_number"], company_id=document["company_id"], region=document["region"],
         priority=document["priority"], occurred_at=datetime.fromisoformat(document["occurred_at"]),
         assignee_id=document["assignee_id"], internal=document["internal"],
-        caller=Contact(**document["caller"]),
+        caller=Contact(**document["caller"]), language=document.get("language", ""),
         actions=tuple(NotifyAction(tuple(Role(r) for r in a["roles"]), tuple(Channel(c) for c in a["channels"]))
                       for a in document["actions"]),
         facts=document["facts"],

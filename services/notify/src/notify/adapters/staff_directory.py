@@ -1,11 +1,12 @@
-"""The configured directory of staff (a table, seeded from settings and SetStaffMember): the assignee by id,
-the region's supervisor on duty. It stands in for dispatch, which will know who is on duty."""
+"""The configured directory of staff (a table, seeded from settings and SetStaffMember): everyone's own quiet
+hours; and, where no dispatch is configured (development), the assignee by id and the region's supervisor."""
 
 from __future__ import annotations
 
-import time
+from datetime import datetime, timedelta
 from typing import Any
 
+from aftercare_platform.clock import Clock, SystemClock
 from aftercare_platform.db.unit_of_work import Database
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -28,18 +29,20 @@ class StaffDirectory:
     """Kept in memory (a handful of rows), re-read every `refresh_seconds` and after every change here, so
     resolving a role takes no database connection inside the consumer's transaction."""
 
-    def __init__(self, database: Database, refresh_seconds: float = 30.0) -> None:
-        self._database, self._refresh_seconds = database, refresh_seconds
+    def __init__(self, database: Database, refresh_seconds: float = 30.0, clock: Clock | None = None) -> None:
+        self._database, self._refresh = database, timedelta(seconds=refresh_seconds)
+        self._clock = clock or SystemClock()
         self._rows: list[Any] = []
-        self._loaded_at = float("-inf")
+        self._loaded_at: datetime | None = None
 
     async def refresh(self) -> None:
         async with self._database.unit_of_work() as uow:
             self._rows = list((await uow.session.execute(select(staff))).all())
-        self._loaded_at = time.monotonic()
+        self._loaded_at = self._clock.now()
 
     async def resolve(self, role: Role, notice: Notice) -> list[Recipient]:
-        if time.monotonic() - self._loaded_at > self._refresh_seconds:
+        loaded_at = self._loaded_at
+        if loaded_at is None or not timedelta(0) <= self._clock.now() - loaded_at <= self._refresh:
             await self.refresh()
         if role is Role.ASSIGNEE:
             rows = [r for r in self._rows if notice.assignee_id and r.staff_id == notice.assignee_id]
@@ -48,6 +51,11 @@ class StaffDirectory:
         else:
             rows = []
         return [recipient_of(r) for r in rows]
+
+    def quiet_hours_of(self, staff_id: str) -> QuietHours | None:
+        """A staff member's own quiet hours (dispatch keeps none), from the last read of the table."""
+        row = next((r for r in self._rows if r.staff_id == staff_id), None)
+        return QuietHours.parse(row.quiet_hours, row.time_zone) if row is not None and row.quiet_hours else None
 
     async def save(self, member: StaffSeed) -> None:
         if member.quiet_hours:

@@ -134,7 +134,7 @@ company_overrides = Table(
     PrimaryKeyConstraint("company_id", "event_type"),
 )
 
-# the configured directory of staff (until dispatch answers who is on duty)
+# the configured directory of staff: where dispatch is not configured (development), and everyone's quiet hours
 staff = Table(
     "staff",
     metadata,
@@ -158,3 +158,18 @@ resend_requests = Table(
 )
 
 TABLES = (deliveries, notices, resolved_cases, receipts, templates, company_overrides, staff, resend_requests)
+
+# a role of a notice that could not be resolved yet (dispatch away): planned again from here, never dropped
+# (migration 0002; not in TABLES, which 0001 creates)
+role_waits = Table(
+    "role_waits",
+    metadata,
+    Column("event_id", String(NAME), nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("next_try_at", UtcDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("last_error", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("event_id", "role"),
+)
+Index("ix_role_waits_due", role_waits.c.next_try_at)

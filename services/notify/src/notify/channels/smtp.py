@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import ssl
-import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import aiosmtplib
+from aftercare_platform.clock import Clock, SystemClock
 
 from notify.channels.base import Accepted, Outgoing, PermanentFailure, TransientFailure
 from notify.domain.vocabulary import Channel
@@ -36,10 +37,12 @@ class SmtpSender:
 
     channel = Channel.EMAIL
 
-    def __init__(self, config: SmtpConfig, name: str = "smtp", pool_size: int = 4, idle_seconds: float = 20.0) -> None:
+    def __init__(self, config: SmtpConfig, name: str = "smtp", pool_size: int = 4, idle_seconds: float = 20.0,
+                 clock: Clock | None = None) -> None:
         self.config, self.name = config, name
-        self._pool_size, self._idle_seconds = pool_size, idle_seconds
-        self._idle: list[tuple[float, aiosmtplib.SMTP]] = []
+        self._pool_size, self._idle = pool_size, timedelta(seconds=idle_seconds)
+        self._clock = clock or SystemClock()
+        self._idle_clients: list[tuple[datetime, aiosmtplib.SMTP]] = []
 
     def _tls_context(self) -> ssl.SSLContext | None:
         if self.config.security == "none":
@@ -47,9 +50,9 @@ class SmtpSender:
         return ssl.create_default_context(cafile=self.config.ca_file or None)
 
     async def _connection(self) -> aiosmtplib.SMTP:
-        while self._idle:
-            since, client = self._idle.pop()
-            if time.monotonic() - since < self._idle_seconds and client.is_connected:
+        while self._idle_clients:
+            since, client = self._idle_clients.pop()
+            if timedelta(0) <= self._clock.now() - since < self._idle and client.is_connected:
                 return client
             client.close()
         c = self.config
@@ -90,8 +93,8 @@ class SmtpSender:
     def _keep(self, client: aiosmtplib.SMTP | None) -> None:
         if client is None:
             return
-        if len(self._idle) < self._pool_size and client.is_connected:
-            self._idle.append((time.monotonic(), client))
+        if len(self._idle_clients) < self._pool_size and client.is_connected:
+            self._idle_clients.append((self._clock.now(), client))
         else:
             client.close()
 
@@ -100,7 +103,7 @@ class SmtpSender:
             client.close()
 
     async def close(self) -> None:
-        idle, self._idle = self._idle, []
+        idle, self._idle_clients = self._idle_clients, []
         for _, client in idle:
             try:
                 await client.quit()

@@ -45,6 +45,8 @@ class Notice:
     # staff-only matter (an internal note): never told to a customer
     internal: bool = False
     caller: Contact = field(default_factory=Contact)
+    # the language the event asks the customer be told in ("zh-CN", "en"; survey's invitation says it), "" if none
+    language: str = ""
     # what templates may show, plain values only (strings, numbers, lists, dicts of those)
     facts: dict[str, Any] = field(default_factory=dict)
 

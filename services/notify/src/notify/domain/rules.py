@@ -36,11 +36,15 @@ DEFAULT_RULES: tuple[Rule, ...] = (
     Rule("case.resolved", (Role.CUSTOMER_CONTACT,), SMS_AND_EMAIL),
     Rule("case.reopened", (Role.CUSTOMER_CONTACT, Role.ASSIGNEE), SMS_AND_EMAIL),
     Rule("case.cancelled", (Role.CUSTOMER_CONTACT,), (Channel.EMAIL,)),
-    # closing sends the satisfaction survey invitation
-    Rule("case.closed", (Role.CUSTOMER_CONTACT,), SMS_AND_EMAIL),
+    # the satisfaction survey's invitation (its link, made by survey) and an unsatisfied answer: the case is
+    # reopened and the region's supervisor on duty hears of it at once
+    Rule("survey.sent", (Role.CUSTOMER_CONTACT,), SMS_AND_EMAIL),
+    Rule("survey.unsatisfied", (Role.SUPERVISOR,), SMS_AND_EMAIL, customer_facing=False),
     # complaints and escalations reach the region's supervisor on duty by both channels at once
     Rule("case.complaint_filed", (Role.SUPERVISOR,), SMS_AND_EMAIL, customer_facing=False),
     Rule("case.vendor_escalation_confirmed", (Role.VENDOR_CONTACT, Role.SUPERVISOR), (Channel.EMAIL,), False),
+    # a case no engineer can take (dispatch's alert): the region's supervisor on duty, at once
+    Rule("dispatch.supervisor_alert", (Role.SUPERVISOR,), SMS_AND_EMAIL, customer_facing=False),
     # SLA events without policy actions fall back to these
     Rule("sla.warning", (Role.ASSIGNEE,), SMS_AND_EMAIL, customer_facing=False),
     Rule("sla.breached", (Role.SUPERVISOR,), SMS_AND_EMAIL, customer_facing=False),

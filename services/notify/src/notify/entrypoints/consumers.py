@@ -1,4 +1,5 @@
-"""The events notify consumes: case, SLA and inspection events, one queue, planned in the inbox transaction."""
+"""The events notify consumes: case, SLA and inspection events, survey's invitations and unsatisfied answers,
+and dispatch's alert for a case nobody can take; one queue, planned in the inbox transaction."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from notify.adapters.notices import notice_from_event
 from notify.handlers import NotifyHandlers
 
 QUEUE = "notify.events"
-BINDINGS = ["case.#", "sla.#", "inspection.#"]
+BINDINGS = ["case.#", "sla.#", "inspection.#", "survey.sent.*", "survey.unsatisfied.*", "dispatch.supervisor_alert.*"]
 
 
 def subscriptions(handlers: NotifyHandlers, planned: Callable[[], None]) -> list[EventSubscription]:

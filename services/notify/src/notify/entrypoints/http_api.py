@@ -8,10 +8,10 @@ from typing import Annotated, Any
 
 from aftercare_platform.auth.fastapi import require_principal
 from aftercare_platform.auth.principal import Principal
-from aftercare_platform.errors import InvalidArgument
+from aftercare_platform.errors import InvalidArgument, PermissionDenied
 from aftercare_platform.servers.http_guard import accepts
+from aftercare_platform.servers.http_openapi import problem_responses
 from fastapi import APIRouter, Depends, Header, Query, Request
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from notify.api import NotifyApi
@@ -159,24 +159,24 @@ def receipts_router(book: ReceiptBook, *, twilio_token: str, twilio_url: str, al
     """The providers call these without our tokens: each is authenticated by the provider's own means."""
     router = APIRouter(prefix="/v1/notify/receipts", tags=["notify receipts"])
 
-    @router.post("/twilio")
+    @router.post("/twilio", responses=problem_responses(403))
     @accepts("application/x-www-form-urlencoded")  # Twilio posts its status callbacks as a form
     async def twilio(request: Request,
                      signature: Annotated[str, Header(alias="X-Twilio-Signature")] = "") -> dict[str, str]:
         form = {k: str(v) for k, v in (await request.form()).items()}
         if not twilio_token or not verify_twilio(twilio_url, form, signature, twilio_token):
-            return JSONResponse({"detail": "bad signature"}, status_code=403)  # type: ignore[return-value]
+            raise PermissionDenied("the X-Twilio-Signature does not verify")
         if not form.get("MessageSid") or not form.get("MessageStatus"):
             raise InvalidArgument.for_field("MessageSid", "MessageSid and MessageStatus are required")
         outcome = await book.apply(ProviderReceipt("twilio", form["MessageSid"], form["MessageStatus"],
                                                    datetime.now(UTC), form.get("ErrorCode", "")))
         return {"outcome": outcome}
 
-    @router.post("/aliyun")
+    @router.post("/aliyun", responses=problem_responses(403))
     async def aliyun(reports: list[dict[str, Any]],
                      authorization: Annotated[str, Header()] = "") -> dict[str, Any]:
         if not aliyun_token or not hmac.compare_digest(authorization, f"Bearer {aliyun_token}"):
-            return JSONResponse({"code": 403, "msg": "bad token"}, status_code=403)  # type: ignore[return-value]
+            raise PermissionDenied("the receipt token is missing or wrong")
         for i, report in enumerate(reports):
             if not report.get("biz_id"):
                 raise InvalidArgument.for_field(f"[{i}].biz_id", "is required")

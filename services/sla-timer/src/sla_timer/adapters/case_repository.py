@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from aftercare_platform.contracts.case_snapshot import CaseSnapshot
 from aftercare_platform.db.statements import upsert
@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sla_timer.adapters.tables import cases, contract_policies
+from sla_timer.domain.customer_terms import NO_TERMS, CustomerTerms
 from sla_timer.domain.vocabulary import Priority
 
 
@@ -22,6 +23,10 @@ class CaseInfo:
     company_id: str
     contract_id: str
     priority: Priority | None
+    # who holds the case; "" while unassigned (the desk holds it)
+    assignee_id: str = ""
+    # what the customer stated when reporting
+    terms: CustomerTerms = NO_TERMS
 
 
 def _info(row: object) -> CaseInfo:
@@ -33,27 +38,59 @@ def _info(row: object) -> CaseInfo:
         company_id=row.company_id,  # type: ignore[attr-defined]
         contract_id=row.contract_id,  # type: ignore[attr-defined]
         priority=Priority(priority) if priority else None,
+        assignee_id=getattr(row, "assignee_id", "") or "",
+        terms=_terms(row),
     )
 
 
-async def remember_case(session: AsyncSession, snapshot: CaseSnapshot, now: datetime) -> CaseInfo:
+def _terms(row: object) -> CustomerTerms:
+    severity, seconds = getattr(row, "customer_severity", None), getattr(row, "requested_response_seconds", None)
+    return CustomerTerms(
+        severity=Priority(severity) if severity else None,
+        requested_response=timedelta(seconds=seconds) if seconds else None,
+    )
+
+
+async def remember_case(
+    session: AsyncSession,
+    snapshot: CaseSnapshot,
+    now: datetime,
+    *,
+    says_assignee: bool = True,
+    terms: CustomerTerms | None = None,
+) -> CaseInfo:
     """Keep the newest snapshot (an older event never overwrites a newer one) and lock the case's row,
     so the events of one case are applied one at a time whichever replica handles them."""
-    values = {
+    values: dict[str, object] = {
         "case_id": snapshot.case_id,
         "case_number": snapshot.case_number,
         "region": snapshot.region,
         "company_id": snapshot.company_id,
         "contract_id": snapshot.contract_id,
         "priority": snapshot.priority,
+        "assignee_id": snapshot.assignee_id,
         "snapshot_at": snapshot.occurred_at,
         "updated_at": now,
     }
+    if terms is not None:  # only the created event says them; the others keep them
+        values["customer_severity"] = terms.severity.value if terms.severity else None
+        seconds = terms.requested_response.total_seconds() if terms.requested_response else None
+        values["requested_response_seconds"] = int(seconds) if seconds else None
     await session.execute(
         upsert(
-            session, cases, ["case_id"], values,
-            # a snapshot without a priority (some dispatch events) keeps the one known
-            update=[k for k in values if k != "case_id" and (k != "priority" or snapshot.priority)],
+            session,
+            cases,
+            ["case_id"],
+            values,
+            # a snapshot without a priority (some dispatch events) keeps the one known; dispatch events
+            # (says_assignee False) do not say who holds the case
+            update=[
+                k
+                for k in values
+                if k != "case_id"
+                and (k != "priority" or snapshot.priority)
+                and (k != "assignee_id" or says_assignee)
+            ],
             where=lambda excluded: cases.c.snapshot_at <= excluded.snapshot_at,
         )
     )
@@ -82,7 +119,10 @@ async def remember_contract_policy(
     values = {"contract_id": contract_id, "policy_name": policy_name, "occurred_at": occurred_at, "updated_at": now}
     await session.execute(
         upsert(
-            session, contract_policies, ["contract_id"], values,
+            session,
+            contract_policies,
+            ["contract_id"],
+            values,
             where=lambda excluded: contract_policies.c.occurred_at <= excluded.occurred_at,
         )
     )

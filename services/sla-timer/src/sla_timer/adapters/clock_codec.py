@@ -131,6 +131,26 @@ def _revision_target(target: ClockTarget | None) -> dict[str, Any]:
     return {"target": document, "target_key": key}
 
 
+def _revisions_out(revisions: tuple[TargetRevision, ...]) -> list[dict[str, Any]]:
+    return [
+        {"effective_at": _t(r.effective_at), "priority": r.priority.value, "policy": r.policy,
+         **_revision_target(r.target)}
+        for r in revisions
+    ]  # fmt: skip
+
+
+def _revisions_in(data: list[dict[str, Any]]) -> tuple[TargetRevision, ...]:
+    return tuple(
+        TargetRevision(
+            effective_at=datetime.fromisoformat(r["effective_at"]),
+            priority=Priority(r["priority"]),
+            policy=r["policy"],
+            target=None if r["target"] is None else _target_in(r["target"], r.get("target_key")),
+        )
+        for r in data
+    )
+
+
 def clock_to_dict(clock: SlaClock) -> dict[str, Any]:
     return {
         "format": FORMAT_VERSION,
@@ -142,15 +162,7 @@ def clock_to_dict(clock: SlaClock) -> dict[str, Any]:
         "stopped_at": _t(clock.stopped_at),
         "stop_reason": clock.stop_reason,
         "last_transition_at": _t(clock.last_transition_at),
-        "revisions": [
-            {
-                "effective_at": _t(r.effective_at),
-                "priority": r.priority.value,
-                "policy": r.policy,
-                **_revision_target(r.target),
-            }
-            for r in clock.revisions
-        ],
+        "revisions": _revisions_out(clock.revisions),
         "pauses": [{"start": _t(p.start), "end": _t(p.end), "reason": p.reason} for p in clock.pauses],
         "firings": [firing_to_dict(f) for f in clock.firings],
         "skipped": [{"item": s.item, "label": s.label, "reason": s.reason} for s in clock.skipped],
@@ -166,6 +178,7 @@ def clock_to_dict(clock: SlaClock) -> dict[str, Any]:
                 "status": c.status.value,
                 "business_elapsed_us": _us(c.business_elapsed),
                 "firings": [firing_to_dict(f) for f in c.firings],
+                "revisions": _revisions_out(c.revisions),
             }
             for c in clock.history
         ],
@@ -185,15 +198,7 @@ def clock_from_dict(data: dict[str, Any]) -> SlaClock:
         stopped_at=_pt(data.get("stopped_at")),
         stop_reason=data.get("stop_reason", ""),
         last_transition_at=datetime.fromisoformat(data["last_transition_at"]),
-        revisions=tuple(
-            TargetRevision(
-                effective_at=datetime.fromisoformat(r["effective_at"]),
-                priority=Priority(r["priority"]),
-                policy=r["policy"],
-                target=None if r["target"] is None else _target_in(r["target"], r.get("target_key")),
-            )
-            for r in data["revisions"]
-        ),
+        revisions=_revisions_in(data["revisions"]),
         pauses=tuple(Pause(datetime.fromisoformat(p["start"]), _pt(p["end"]), p["reason"]) for p in data["pauses"]),
         firings=tuple(_firing_in(f) for f in data["firings"]),
         skipped=tuple(SkippedItem(s["item"], s["label"], s["reason"]) for s in data["skipped"]),
@@ -209,6 +214,8 @@ def clock_from_dict(data: dict[str, Any]) -> SlaClock:
                 status=ClockStatus(c["status"]),
                 business_elapsed=timedelta(microseconds=c["business_elapsed_us"]),
                 firings=tuple(_firing_in(f) for f in c["firings"]),
+                # cycles closed before the history kept their targets have none
+                revisions=_revisions_in(c.get("revisions", [])),
             )
             for c in data["history"]
         ),

@@ -34,6 +34,11 @@ class DueClock:
     case_number: str
     region: str
     company_id: str
+    assignee_id: str = ""
+
+    @property
+    def case(self) -> CaseRef:
+        return CaseRef(self.case_number, self.region, self.company_id, self.assignee_id)
 
 
 def _row_values(clock: SlaClock, now: datetime) -> dict[str, Any]:
@@ -82,14 +87,29 @@ async def save_case_clocks(
     if not changed:
         return
     on_postgres = is_postgres(session)
-    ref = CaseRef(case.case_number, case.region, case.company_id)
+    ref = CaseRef(case.case_number, case.region, case.company_id, case.assignee_id)
     for kind, clock in changed.items():
         values = _row_values(clock, now)
         if on_postgres:
             values["plan"] = firing_plan(clock, ref, calendars)
-        row = {"case_id": case.case_id, "kind": kind.value, "case_number": case.case_number, "region": case.region,
-               "company_id": case.company_id, **values}
+        row = {
+            "case_id": case.case_id,
+            "kind": kind.value,
+            "case_number": case.case_number,
+            "region": case.region,
+            "company_id": case.company_id,
+            "assignee_id": case.assignee_id,
+            **values,
+        }
         await session.execute(upsert(session, clocks, ["case_id", "kind"], row))
+
+
+async def stale_plans(session: AsyncSession, case_id: str, assignee_id: str) -> bool:
+    """True when an open clock of the case was planned for another assignee (re-plan it)."""
+    query = select(clocks.c.kind).where(
+        clocks.c.case_id == case_id, clocks.c.next_due_at.is_not(None), clocks.c.assignee_id != assignee_id
+    )
+    return (await session.execute(query.limit(1))).first() is not None
 
 
 async def claim_due(session: AsyncSession, now: datetime, limit: int) -> list[DueClock]:
@@ -102,6 +122,7 @@ async def claim_due(session: AsyncSession, now: datetime, limit: int) -> list[Du
             clocks.c.case_number,
             clocks.c.region,
             clocks.c.company_id,
+            clocks.c.assignee_id,
         )
         .where(clocks.c.next_due_at <= now)
         .order_by(clocks.c.next_due_at)
@@ -110,7 +131,8 @@ async def claim_due(session: AsyncSession, now: datetime, limit: int) -> list[Du
     )
     rows = (await session.execute(query)).all()
     return [
-        DueClock(clock_of_row(r.state, r.fired_times, r.version), r.case_number, r.region, r.company_id) for r in rows
+        DueClock(clock_of_row(r.state, r.fired_times, r.version), r.case_number, r.region, r.company_id, r.assignee_id)
+        for r in rows
     ]
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -11,12 +11,13 @@ from zoneinfo import ZoneInfo
 from aftercare_platform.auth.access import AccessScope
 from aftercare_platform.calendar import Calendar
 from aftercare_platform.db.statements import is_postgres, upsert
-from sqlalchemy import and_, case, delete, func, select, text, true
+from sqlalchemy import and_, case, delete, func, literal, select, text, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from sla_timer.adapters.tables import SCHEMA, compliance_facts
 from sla_timer.domain.clock_model import ClockStatus, SlaClock
+from sla_timer.domain.report import Report, ReportFilter, ReportRow
 from sla_timer.domain.vocabulary import ClockKind, Priority
 
 MET, BREACHED = "met", "breached"
@@ -28,30 +29,39 @@ class Where:
 
     company_id: str
     region: str
+    # who held the case when the outcome happened ("" unassigned)
+    engineer_id: str = ""
 
 
 def fact_of(clock: SlaClock, calendars: Mapping[str, Calendar]) -> dict[str, Any] | None:
-    """The verdict a clock's current cycle counts as: met, breached, or none yet (open, stopped, cancelled)."""
-    target = clock.target if clock.revisions else None
-    if target is None or clock.status is ClockStatus.CANCELLED:
+    """The verdict a clock's current cycle counts as: met, breached, or none yet (open, stopped, cancelled),
+    under the priority and target in force when it happened (a P1 breach stays a P1 breach after a change)."""
+    if not clock.revisions or clock.status is ClockStatus.CANCELLED:
         return None
     breach = clock.breach
     if breach is not None:
         outcome, verdict_at = BREACHED, breach.due_at
-        used = clock.business_elapsed_at_stop if clock.business_elapsed_at_stop is not None else target.target
+        revision = clock.revision_at(breach.due_at)
     elif clock.status is ClockStatus.MET and clock.stopped_at is not None:
         outcome, verdict_at = MET, clock.stopped_at
-        used = clock.business_elapsed_at_stop if clock.business_elapsed_at_stop is not None else timedelta(0)
+        revision = clock.revision
     else:
         return None
+    target = revision.target
+    if target is None:
+        return None
+    if breach is not None:
+        used = clock.business_elapsed_at_stop if clock.business_elapsed_at_stop is not None else target.target
+    else:
+        used = clock.business_elapsed_at_stop if clock.business_elapsed_at_stop is not None else timedelta(0)
     calendar = calendars.get(target.calendar)
     zone = calendar.zone if calendar is not None else ZoneInfo("UTC")
     return {
         "case_id": clock.case_id,
         "kind": clock.kind.value,
         "cycle": clock.cycle,
-        "priority": clock.priority.value,
-        "policy": clock.policy,
+        "priority": revision.priority.value,
+        "policy": revision.policy,
         "outcome": outcome,
         "month": verdict_at.astimezone(zone).strftime("%Y-%m"),
         "verdict_at": verdict_at,
@@ -79,13 +89,14 @@ async def record_facts(
                 )
             )
         else:
-            upserts.append({**fact, "company_id": where.company_id, "region": where.region, "updated_at": now})
+            placed = {"company_id": where.company_id, "region": where.region, "engineer_id": where.engineer_id}
+            upserts.append({**fact, **placed, "updated_at": now})
     if not upserts:
         return
     if is_postgres(session):
         await session.execute(_UPSERT_MANY, {name: [row[name] for row in upserts] for name in _FACT_COLUMNS})
         return
-    changed = [c.name for c in compliance_facts.columns if c.name not in KEY]
+    changed = [c.name for c in compliance_facts.columns if c.name not in KEPT]
     await session.execute(upsert(session, compliance_facts, KEY, update=changed), upserts)
 
 
@@ -97,6 +108,7 @@ FACT_TYPES = {
     "cycle": "int",
     "company_id": "text",
     "region": "text",
+    "engineer_id": "text",
     "priority": "text",
     "policy": "text",
     "outcome": "text",
@@ -108,8 +120,11 @@ FACT_TYPES = {
 _ALL_TYPES = {**FACT_TYPES, "updated_at": "timestamptz"}
 _FACT_COLUMNS = tuple(_ALL_TYPES)
 # how every batch writer of facts (here, and the firing statement in pg_firing.py) ends its INSERT
+# the engineer is who held the case when the outcome happened: a later write of the same outcome (the
+# breached clock stopped after a reassignment) keeps it; a changed outcome was deleted first
+KEPT = (*KEY, "engineer_id")
 FACT_UPSERT = "ON CONFLICT (case_id, kind, cycle) DO UPDATE SET " + ", ".join(
-    f"{n} = excluded.{n}" for n in _FACT_COLUMNS if n not in KEY
+    f"{n} = excluded.{n}" for n in _FACT_COLUMNS if n not in KEPT
 )
 # the batch as arrays in one statement (a handler's changed clocks; embedded firing)
 _UPSERT_MANY = text(
@@ -119,51 +134,11 @@ _UPSERT_MANY = text(
 )
 
 
-@dataclass(frozen=True)
-class ReportFilter:
-    company_ids: frozenset[str] = frozenset()
-    regions: frozenset[str] = frozenset()
-    priorities: frozenset[Priority] = frozenset()
-    kinds: frozenset[ClockKind] = frozenset()
-    from_month: str = ""
-    to_month: str = ""
-
-
-@dataclass(frozen=True)
-class ReportRow:
-    company_id: str
-    region: str
-    priority: Priority
-    kind: ClockKind
-    month: str
-    met: int
-    breached: int
-
-    @property
-    def compliance_percent(self) -> float:
-        total = self.met + self.breached
-        return round(100.0 * self.met / total, 2) if total else 100.0
-
-
-@dataclass(frozen=True)
-class Report:
-    rows: list[ReportRow] = field(default_factory=list)
-
-    @property
-    def met(self) -> int:
-        return sum(r.met for r in self.rows)
-
-    @property
-    def breached(self) -> int:
-        return sum(r.breached for r in self.rows)
-
-    @property
-    def compliance_percent(self) -> float:
-        total = self.met + self.breached
-        return round(100.0 * self.met / total, 2) if total else 100.0
-
-
-async def compliance_report(session: AsyncSession, wanted: ReportFilter, scope: AccessScope) -> Report:
+async def compliance_report(
+    session: AsyncSession, wanted: ReportFilter, scope: AccessScope, *, by_engineer: bool = True
+) -> Report:
+    """Met and breached per company, region, priority (in force when it happened), clock, month and
+    engineer (who held the case then; left out with `by_engineer` False, for customers and partners)."""
     f = compliance_facts.c
     conditions: list[ColumnElement[bool]] = []
     if wanted.company_ids:
@@ -178,11 +153,14 @@ async def compliance_report(session: AsyncSession, wanted: ReportFilter, scope: 
         conditions.append(f.priority.in_(sorted(p.value for p in wanted.priorities)))
     if wanted.kinds:
         conditions.append(f.kind.in_(sorted(k.value for k in wanted.kinds)))
+    if wanted.engineer_ids:
+        conditions.append(f.engineer_id.in_(sorted(wanted.engineer_ids)))
     if wanted.from_month:
         conditions.append(f.month >= wanted.from_month)
     if wanted.to_month:
         conditions.append(f.month <= wanted.to_month)
-    groups = (f.company_id, f.region, f.priority, f.kind, f.month)
+    engineer = f.engineer_id if by_engineer else literal("").label("engineer_id")
+    groups = (f.company_id, f.region, f.priority, f.kind, f.month, engineer)
     query = (
         select(
             *groups,
@@ -190,14 +168,21 @@ async def compliance_report(session: AsyncSession, wanted: ReportFilter, scope: 
             func.sum(case((f.outcome == BREACHED, 1), else_=0)).label("breached"),
         )
         .where(and_(true(), *conditions))
-        .group_by(*groups)
-        .order_by(*groups)
+        .group_by(*groups[:5], *((f.engineer_id,) if by_engineer else ()))
+        .order_by(*groups[:5], *((f.engineer_id,) if by_engineer else ()))
     )
     rows = (await session.execute(query)).all()
     return Report(
         [
             ReportRow(
-                r.company_id, r.region, Priority(r.priority), ClockKind(r.kind), r.month, int(r.met), int(r.breached)
+                r.company_id,
+                r.region,
+                Priority(r.priority),
+                ClockKind(r.kind),
+                r.month,
+                int(r.met),
+                int(r.breached),
+                r.engineer_id or "",
             )
             for r in rows
         ]

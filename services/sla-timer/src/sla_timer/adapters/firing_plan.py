@@ -45,6 +45,7 @@ def firing_plan(clock: SlaClock, case: CaseRef, calendars: Mapping[str, Calendar
                 "verdict_at": breach_fact["verdict_at"].isoformat(),
                 "company_id": case.company_id,
                 "region": case.region,
+                "engineer_id": case.assignee_id,
             }
         plan.append(
             {

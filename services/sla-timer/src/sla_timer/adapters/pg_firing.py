@@ -39,7 +39,8 @@ SELECT case_id, kind, next_due_at, plan IS NULL AS unplanned FROM "{SCHEMA}".clo
 WHERE next_due_at <= $1 ORDER BY next_due_at LIMIT $2 FOR UPDATE SKIP LOCKED
 """
 UNPLANNED = f"""
-SELECT c.state, c.fired_times, c.version, c.case_number, c.region, c.company_id FROM "{SCHEMA}".clocks AS c
+SELECT c.state, c.fired_times, c.version, c.case_number, c.region, c.company_id, c.assignee_id
+FROM "{SCHEMA}".clocks AS c
 JOIN unnest($1::text[], $2::text[]) AS k(case_id, kind) ON c.case_id = k.case_id AND c.kind = k.kind
 """
 SAVE_PLANS = f"""
@@ -64,8 +65,11 @@ _OUTBOX_INSERT = outbox_insert_sql(
     headers="$8",
     created_at="$1",
 )
+# a plan made before facts had an engineer says none: the desk ("")
 _FACT_VALUES = ", ".join(
-    f"(f->>'{name}')::{kind}" if kind != "text" else f"f->>'{name}'" for name, kind in FACT_TYPES.items()
+    f"(f->>'{name}')::{kind}" if kind != "text" else f"coalesce(f->>'{name}', '')" if name == "engineer_id"
+    else f"f->>'{name}'"
+    for name, kind in FACT_TYPES.items()
 )
 # $1 fired at, $2/$3/$4 the claimed keys and their outbox partitions, $5 occurredAt as the payload writes it,
 # $6 the envelope's time, $7 its source, $8 the trace headers
@@ -264,6 +268,6 @@ class PgFiring:
         plans = []
         for row in rows:
             clock = clock_of_row(orjson.loads(row["state"]), row["fired_times"], row["version"])
-            case = CaseRef(row["case_number"], row["region"], row["company_id"])
+            case = CaseRef(row["case_number"], row["region"], row["company_id"], row["assignee_id"])
             plans.append((clock.case_id, clock.kind.value, orjson.dumps(firing_plan(clock, case, calendars)).decode()))
         await connection.execute(SAVE_PLANS, *(list(column) for column in zip(*plans, strict=True)))

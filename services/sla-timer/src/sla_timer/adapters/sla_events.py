@@ -7,7 +7,7 @@ these dicts to the proto: parsed into the message and printed back, each comes o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -15,6 +15,7 @@ from typing import Any
 from sla_timer.adapters.proto_vocabulary import ACTION_KINDS, CHANNELS, CLOCK_KINDS, PRIORITIES, ROLES
 from sla_timer.domain.clock_model import ClockStatus, Firing, SlaClock, Transition, warning_index
 from sla_timer.domain.policy import Action
+from sla_timer.domain.vocabulary import Role
 
 WARNING = "aftercare.sla.warning.v1"
 BREACHED = "aftercare.sla.breached.v1"
@@ -32,6 +33,8 @@ class CaseRef:
     case_number: str
     region: str
     company_id: str
+    # who holds the case ("" unassigned: the desk); facts count under it, "assignee" actions reach it
+    assignee_id: str = ""
 
 
 def json_time(instant: datetime) -> str:
@@ -68,8 +71,17 @@ def _actions(actions: tuple[Action, ...]) -> tuple[Payload, ...]:
     return tuple(out)
 
 
-def _actions_json(actions: tuple[Action, ...]) -> list[Payload]:
-    return [dict(a) for a in _actions(actions)]
+@lru_cache(maxsize=1024)
+def _to_the_desk(actions: tuple[Action, ...]) -> tuple[Action, ...]:
+    """An unassigned case is held by the desk: "notify the assignee" addresses the desk, never nobody."""
+    return tuple(
+        replace(a, roles=tuple(dict.fromkeys(Role.DESK_AGENT if r is Role.ASSIGNEE else r for r in a.roles)))
+        for a in actions
+    )
+
+
+def _actions_json(actions: tuple[Action, ...], case: CaseRef) -> list[Payload]:
+    return [dict(a) for a in _actions(actions if case.assignee_id else _to_the_desk(actions))]
 
 
 def _header(clock: SlaClock, case: CaseRef, *, at: datetime, elapsed: timedelta, deadline: datetime | None) -> Payload:
@@ -108,7 +120,7 @@ def fired_events(
             payload = _header(before, case, at=firing.fired_at, elapsed=used, deadline=deadline)
             payload["dueTime"] = json_time(firing.due_at)
             if firing.actions:
-                payload["actions"] = _actions_json(firing.actions)
+                payload["actions"] = _actions_json(firing.actions, case)
             if found_on_stop:
                 payload["foundOnStop"] = True
             events.append((BREACHED, payload))
@@ -122,7 +134,7 @@ def fired_events(
         payload["warningOffset"] = json_duration(offset)
         payload["dueTime"] = json_time(firing.due_at)
         if firing.actions:
-            payload["actions"] = _actions_json(firing.actions)
+            payload["actions"] = _actions_json(firing.actions, case)
         events.append((WARNING, payload))
     return events
 

@@ -65,6 +65,11 @@ cases = Table(
     Column("company_id", String(ID), nullable=False),
     Column("contract_id", String(ID), nullable=False),
     Column("priority", String(2), nullable=True),
+    # who holds the case ("" while unassigned: the desk)
+    Column("assignee_id", String(ID), nullable=False, server_default=""),
+    # what the customer stated when reporting (plan 003 §3), from the created event
+    Column("customer_severity", String(2), nullable=True),
+    Column("requested_response_seconds", Integer, nullable=True),
     # the time of the newest event the snapshot came from: an older event never overwrites it
     Column("snapshot_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
@@ -101,6 +106,8 @@ clocks = Table(
     Column("case_number", String(32), nullable=False),
     Column("region", String(32), nullable=False),
     Column("company_id", String(ID), nullable=False),
+    # the case's assignee when the firing plan was made ("" unassigned): a new assignee re-plans
+    Column("assignee_id", String(ID), nullable=False, server_default=""),
     Column("updated_at", UtcDateTime, nullable=False),
     PrimaryKeyConstraint("case_id", "kind", name="pk_clocks"),
 )
@@ -139,6 +146,8 @@ compliance_facts = Table(
     Column("region", String(32), nullable=False),
     Column("priority", String(2), nullable=False),
     Column("policy", String(NAME), nullable=False),
+    # who held the case when the outcome happened ("" unassigned: the desk)
+    Column("engineer_id", String(ID), nullable=False, server_default=""),
     Column("outcome", String(8), nullable=False),
     # "YYYY-MM" of the verdict, in the time zone of the clock's calendar
     Column("month", String(7), nullable=False),

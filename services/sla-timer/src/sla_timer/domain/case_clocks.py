@@ -12,6 +12,7 @@ from sla_timer.domain.clock import (
     cancel_clock,
     cancelled_before_start,
     change_priority,
+    continue_clock,
     end_clock,
     not_started,
     pause_clock,
@@ -22,7 +23,8 @@ from sla_timer.domain.clock import (
 from sla_timer.domain.clock_model import ClockStatus, SlaClock, Transition
 from sla_timer.domain.clock_timeline import Calendars
 from sla_timer.domain.commands import ClockCommand, ClockOp
-from sla_timer.domain.policy import Policy
+from sla_timer.domain.customer_terms import NO_TERMS, CustomerTerms
+from sla_timer.domain.policy import ClockTarget, Policy
 from sla_timer.domain.vocabulary import ClockKind, Priority
 
 
@@ -54,6 +56,14 @@ def _case_priority(clocks: Mapping[ClockKind, SlaClock]) -> Priority | None:
     return max(revised, key=lambda r: r.effective_at).priority if revised else None
 
 
+# clock kinds only some plans promise: started only under a policy with a target for them
+OPT_IN_KINDS = frozenset({ClockKind.WORKAROUND, ClockKind.PERMANENT_FIX, ClockKind.HAND_UP})
+
+
+def _arriving(target: ClockTarget | None, at: datetime, calendars: Calendars) -> ClockTarget | None:
+    return None if target is None else target.for_arrival(at, calendars)
+
+
 def _apply_one(
     clock: SlaClock | None,
     kind: ClockKind,
@@ -64,15 +74,19 @@ def _apply_one(
     calendars: Calendars,
     now: datetime,
     case_priority: Priority | None,
+    terms: CustomerTerms,
 ) -> Transition | None:
     at, op = command.at, command.op
+    if clock is None and kind in OPT_IN_KINDS and not policy.promises(kind):
+        return None  # a clock only some plans promise (workaround, permanent fix, hand-up): not under this one
     if op in (ClockOp.START, ClockOp.REOPEN):
         if op is ClockOp.REOPEN and (clock is None or clock.status is ClockStatus.NOT_STARTED):
             return None
         priority = command.priority or (clock.priority if clock is not None and clock.revisions else case_priority)
         if priority is None:
             raise CasePriorityUnknown(f"case {case_id}: no priority known to start its {kind} clock", case_id=case_id)
-        target = policy.target_for(priority, kind)
+        priority = terms.priority(policy, priority)
+        target = terms.target(policy, kind, _arriving(policy.target_for(priority, kind), at, calendars))
         return start_clock(
             clock,
             case_id=case_id,
@@ -95,6 +109,10 @@ def _apply_one(
         return None
     if op is ClockOp.STOP:
         return stop_clock(clock, at=at, reason=command.reason, calendars=calendars, now=now)
+    if op is ClockOp.CONTINUE:
+        if clock.stop_reason != "resolved":
+            return Transition.ignored(clock, "not stopped by the resolution")  # e.g. a workaround that held
+        return continue_clock(clock, at=at, reason=command.reason, calendars=calendars, now=now)
     if op is ClockOp.END:
         return end_clock(clock, at=at, reason=command.reason, calendars=calendars, now=now)
     if op is ClockOp.CANCEL:
@@ -105,11 +123,13 @@ def _apply_one(
         return resume_clock(clock, at=at, calendars=calendars, now=now)
     if op is ClockOp.CHANGE_PRIORITY:
         assert command.priority is not None
-        target = policy.target_for(command.priority, kind)
+        priority = terms.priority(policy, command.priority)
+        # an arrival-dependent target is judged by when the case (this cycle) arrived, not by the change
+        target = terms.target(policy, kind, _arriving(policy.target_for(priority, kind), clock.started_at, calendars))
         return change_priority(
             clock,
             at=at,
-            priority=command.priority,
+            priority=priority,
             policy=policy.name,
             target=target,
             calendars=calendars,
@@ -126,8 +146,10 @@ def apply_commands(
     policy: Policy,
     calendars: Calendars,
     now: datetime,
+    terms: CustomerTerms = NO_TERMS,
 ) -> CaseClocksOutcome:
-    """Apply commands in order to a case's clocks; `now` is the processing time (stamps firings)."""
+    """Apply commands in order to a case's clocks; `now` is the processing time (stamps firings); `terms`
+    what the customer stated (used where the policy honours it)."""
     current = dict(clocks)
     applied: list[Applied] = []
     for command in commands:
@@ -147,6 +169,7 @@ def apply_commands(
                 calendars=calendars,
                 now=now,
                 case_priority=command.priority or _case_priority(current),
+                terms=terms,
             )
             if transition is None:
                 continue

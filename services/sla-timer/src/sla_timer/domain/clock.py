@@ -27,7 +27,7 @@ from dataclasses import replace
 from datetime import datetime
 from itertools import groupby
 
-from sla_timer.domain.clock_close import cancel_clock, end_clock, stop_clock
+from sla_timer.domain.clock_close import cancel_clock, continue_clock, end_clock, stop_clock
 from sla_timer.domain.clock_model import (
     ClockStatus,
     CycleSummary,
@@ -47,6 +47,7 @@ __all__ = [
     "cancel_clock",
     "cancelled_before_start",
     "change_priority",
+    "continue_clock",
     "end_clock",
     "fire_due",
     "not_started",
@@ -118,6 +119,7 @@ def start_clock(
                 else elapsed(clock, clock.stopped_at, calendars)
             ),
             firings=clock.firings,
+            revisions=clock.revisions,
         )
         cycle, history = clock.cycle + 1, (*clock.history, summary)
     fresh = SlaClock(

@@ -18,7 +18,7 @@ from sla_timer.domain.clock_model import (
     SlaClock,
     Transition,
 )
-from sla_timer.domain.clock_timeline import Calendars, elapsed, pending
+from sla_timer.domain.clock_timeline import Calendars, elapsed, pending, schedule, upcoming
 
 
 def _terminate(
@@ -120,3 +120,36 @@ def cancel_clock(
         cancelled = replace(clock, status=ClockStatus.CANCELLED, stop_reason=reason, version=clock.version + 1)
         return Transition(clock=cancelled, applied=True, note="cancelled", verdict=ClockStatus.CANCELLED)
     return _close(clock, at, "cancel", reason, calendars, now or at)
+
+
+def continue_clock(
+    clock: SlaClock, *, at: datetime, reason: str, calendars: Calendars, now: datetime | None = None
+) -> Transition:
+    """A stop that did not hold (the customer rejected the resolution): the same cycle runs on from its
+    start, the time since the stop counting too (the outage was never restored). Its verdict is void;
+    warnings that fell due meanwhile are skipped, a breach already past is due at once."""
+    if clock.status not in (ClockStatus.MET, ClockStatus.STOPPED, ClockStatus.BREACHED):
+        return Transition.ignored(clock, "not stopped: nothing to continue")
+    assert clock.stopped_at is not None
+    if at < clock.stopped_at:
+        return Transition.ignored(clock, f"stale: older than the stop at {clock.stopped_at.isoformat()}")
+    running = replace(
+        clock,
+        status=ClockStatus.RUNNING,
+        stopped_at=None,
+        stop_reason="",
+        business_elapsed_at_stop=None,
+        last_transition_at=at,
+    )
+    late = tuple(
+        SkippedItem(s.item, s.label, f"already past when the stop was undone ({reason})")
+        for s in schedule(running, calendars)
+        if s.item != BREACH
+        and s.reached_at is not None
+        and s.reached_at < at
+        and running.active_firing(s.item) is None
+        and not running.is_skipped(s.item)
+    )
+    running = replace(running, skipped=(*running.skipped, *late))
+    running = replace(running, upcoming=upcoming(running, calendars), version=clock.version + 1)
+    return Transition(clock=running, applied=True, note=f"running again ({reason})")

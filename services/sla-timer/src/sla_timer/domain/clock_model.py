@@ -110,6 +110,13 @@ class CycleSummary:
     status: ClockStatus
     business_elapsed: timedelta
     firings: tuple[Firing, ...] = ()
+    # the targets in force during the cycle (the last at its close); empty for cycles kept before they were
+    revisions: tuple[TargetRevision, ...] = ()
+
+    def revision_at(self, instant: datetime) -> TargetRevision | None:
+        return next((r for r in reversed(self.revisions) if r.effective_at <= instant), None) or (
+            self.revisions[0] if self.revisions else None
+        )
 
 
 @dataclass(frozen=True)
@@ -146,6 +153,10 @@ class SlaClock:
     @property
     def priority(self) -> Priority:
         return self.revision.priority
+
+    def revision_at(self, instant: datetime) -> TargetRevision:
+        """The target in force at `instant` (a breach is judged under the priority of its time)."""
+        return next((r for r in reversed(self.revisions) if r.effective_at <= instant), self.revisions[0])
 
     @property
     def policy(self) -> str:

@@ -21,6 +21,8 @@ class ClockOp(StrEnum):
     CHANGE_PRIORITY = "CHANGE_PRIORITY"
     # start a new cycle of a clock that exists (never creates one)
     REOPEN = "REOPEN"
+    # the stop did not hold (a rejected resolution): the same cycle runs on, the time since counts
+    CONTINUE = "CONTINUE"
     CANCEL = "CANCEL"
 
 

@@ -2,12 +2,15 @@
 
 | event | clocks |
 |---|---|
-| case.created | start FIRST_RESPONSE, DIAGNOSIS_REPORT, RESTORE |
+| case.created | start FIRST_RESPONSE, DIAGNOSIS_REPORT, RESTORE (WORKAROUND, PERMANENT_FIX, HAND_UP if promised) |
+| case.activity_recorded of kind workaround | stop WORKAROUND |
+| case.escalated | stop HAND_UP |
 | case.acknowledged | stop FIRST_RESPONSE |
 | case.waiting_for_customer / case.resumed | pause / resume every clock |
 | case.diagnosis_reported | stop DIAGNOSIS_REPORT |
-| case.resolved | stop RESTORE and FIRST_RESPONSE (a resolution answers the customer); end the others |
-| case.rejected (resolution rejected) / case.reopened | new cycle of RESTORE and FIRST_RESPONSE |
+| case.resolved | stop RESTORE, FIRST_RESPONSE, WORKAROUND, PERMANENT_FIX; end the others |
+| case.rejected (resolution rejected) | RESTORE, WORKAROUND, PERMANENT_FIX run on in their cycle; no first response |
+| case.reopened | new cycle of RESTORE, FIRST_RESPONSE, WORKAROUND, PERMANENT_FIX |
 | case.priority_changed | every clock under the new priority's target |
 | case.closed | end every clock; case.cancelled: cancel every clock |
 | visit.requested / visit.checked_in | start / stop ON_SITE |
@@ -38,6 +41,9 @@ CASE_REOPENED = "aftercare.case.reopened.v1"
 CASE_PRIORITY_CHANGED = "aftercare.case.priority_changed.v1"
 CASE_CLOSED = "aftercare.case.closed.v1"
 CASE_CANCELLED = "aftercare.case.cancelled.v1"
+CASE_ESCALATED = "aftercare.case.escalated.v1"
+# an activity_recorded event whose activity is a workaround (the consumer reads the kind into this type)
+CASE_WORKAROUND = "aftercare.case.activity_recorded.v1#workaround"
 VISIT_REQUESTED = "aftercare.visit.requested.v1"
 VISIT_CHECKED_IN = "aftercare.visit.checked_in.v1"
 RMA_REPAIR_STARTED = "aftercare.rma.repair_started.v1"
@@ -45,7 +51,9 @@ LOANER_DELIVERED = "aftercare.loaner.delivered.v1"
 RMA_FIXED = "aftercare.rma.fixed.v1"
 
 K = ClockKind
-CASE_LEVEL_CLOCKS = (K.FIRST_RESPONSE, K.DIAGNOSIS_REPORT, K.RESTORE)
+# the last three start only under a policy that promises them (case_clocks.OPT_IN_KINDS)
+CASE_LEVEL_CLOCKS = (K.FIRST_RESPONSE, K.DIAGNOSIS_REPORT, K.RESTORE, K.WORKAROUND, K.PERMANENT_FIX, K.HAND_UP)
+RESOLUTION_CLOCKS = (K.RESTORE, K.WORKAROUND, K.PERMANENT_FIX)
 
 # event type -> (operation, clock kinds or None for every clock, reason)
 _SIMPLE: dict[str, list[tuple[ClockOp, tuple[ClockKind, ...] | None, str]]] = {
@@ -54,11 +62,14 @@ _SIMPLE: dict[str, list[tuple[ClockOp, tuple[ClockKind, ...] | None, str]]] = {
     CASE_RESUMED: [(ClockOp.RESUME, None, "resumed")],
     CASE_DIAGNOSIS_REPORTED: [(ClockOp.STOP, (K.DIAGNOSIS_REPORT,), "diagnosis reported")],
     CASE_RESOLVED: [
-        (ClockOp.STOP, (K.FIRST_RESPONSE, K.RESTORE), "resolved"),
-        (ClockOp.END, (K.DIAGNOSIS_REPORT, K.ON_SITE, K.LOANER), "resolved"),
+        (ClockOp.STOP, (K.FIRST_RESPONSE, *RESOLUTION_CLOCKS), "resolved"),
+        (ClockOp.END, (K.DIAGNOSIS_REPORT, K.ON_SITE, K.LOANER, K.HAND_UP), "resolved"),
     ],
-    CASE_REJECTED: [(ClockOp.REOPEN, (K.FIRST_RESPONSE, K.RESTORE), "resolution rejected")],
-    CASE_REOPENED: [(ClockOp.REOPEN, (K.FIRST_RESPONSE, K.RESTORE), "reopened")],
+    # acknowledge is not allowed in in_progress, so a first-response cycle could never be met
+    CASE_REJECTED: [(ClockOp.CONTINUE, RESOLUTION_CLOCKS, "resolution rejected")],
+    CASE_REOPENED: [(ClockOp.REOPEN, (K.FIRST_RESPONSE, *RESOLUTION_CLOCKS), "reopened")],
+    CASE_WORKAROUND: [(ClockOp.STOP, (K.WORKAROUND,), "workaround in place")],
+    CASE_ESCALATED: [(ClockOp.STOP, (K.HAND_UP,), "handed up a tier")],
     CASE_CLOSED: [(ClockOp.END, None, "closed")],
     CASE_CANCELLED: [(ClockOp.CANCEL, None, "cancelled")],
     VISIT_REQUESTED: [(ClockOp.START, (K.ON_SITE,), "visit requested")],

@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
-from sla_timer.domain.clock_model import BREACH, ClockStatus, CycleSummary, DueItem, Firing, Pause, SlaClock
+from dateutil.parser import isoparse
+
+from sla_timer.domain.clock_model import (
+    BREACH,
+    ClockStatus,
+    CycleSummary,
+    DueItem,
+    Firing,
+    Pause,
+    SlaClock,
+    TargetRevision,
+)
 from sla_timer.domain.clock_timeline import Calendars, calendar_of, elapsed, schedule
 from sla_timer.domain.durations import format_duration
+from sla_timer.domain.policy import Policy
+
+# an RFC 3339 instant written into a stored reason ("paused at 2026-03-09T02:00:00+00:00")
+_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})")
 
 KIND_WORDS = {
     "FIRST_RESPONSE": "first response",
@@ -15,6 +31,9 @@ KIND_WORDS = {
     "DIAGNOSIS_REPORT": "diagnosis report",
     "RESTORE": "restore",
     "LOANER": "loaner",
+    "WORKAROUND": "workaround",
+    "PERMANENT_FIX": "permanent fix",
+    "HAND_UP": "hand-up",
 }
 
 
@@ -28,6 +47,9 @@ class ItemExplanation:
     fired_at: datetime | None = None
     withdrawn_at: datetime | None = None
     note: str = ""
+    # for a fired item: the priority and target in force when it came due
+    priority: str | None = None
+    target: timedelta | None = None
 
 
 @dataclass(frozen=True)
@@ -53,6 +75,8 @@ class ClockExplanation:
     withdrawn: tuple[Firing, ...]
     previous_cycles: tuple[CycleSummary, ...]
     why: str
+    # every target the cycle ran under, in order (a priority change adds one)
+    targets_in_force: tuple[TargetRevision, ...] = ()
 
 
 def _items(clock: SlaClock, calendars: Calendars) -> list[ItemExplanation]:
@@ -62,7 +86,12 @@ def _items(clock: SlaClock, calendars: Calendars) -> list[ItemExplanation]:
         skipped = next((k for k in clock.skipped if k.item == s.item), None)
         last_withdrawn = next((f for f in reversed(clock.firings) if f.item == s.item and not f.active), None)
         if firing is not None:
-            result.append(ItemExplanation(s.item, s.label, "fired", firing.due_at, firing.fired_at))
+            revision = clock.revision_at(firing.due_at)
+            held = revision.target.target if revision.target is not None else None
+            result.append(
+                ItemExplanation(s.item, s.label, "fired", firing.due_at, firing.fired_at,
+                                priority=revision.priority.value, target=held)
+            )  # fmt: skip
         elif skipped is not None:
             result.append(ItemExplanation(s.item, s.label, "skipped", s.due_at, note=skipped.reason))
         elif s.due_at is None:
@@ -75,16 +104,30 @@ def _items(clock: SlaClock, calendars: Calendars) -> list[ItemExplanation]:
     return result
 
 
-def _when(instant: datetime | None, zone_name: str | None, calendars: Calendars) -> str:
+def _when(instant: datetime | None, zone: tzinfo | None) -> str:
     if instant is None:
         return "never"
-    if zone_name is None:
-        return instant.isoformat(sep=" ", timespec="seconds")
-    return instant.astimezone(calendar_of(calendars, zone_name).zone).isoformat(sep=" ", timespec="seconds")
+    return instant.astimezone(zone).isoformat(sep=" ", timespec="seconds")
 
 
-def explain(clock: SlaClock, *, now: datetime, calendars: Calendars) -> ClockExplanation:
-    """Everything GetCaseSla reports for one clock, with a human sentence saying why it stands so."""
+def _in_zone(text: str, zone: tzinfo | None) -> str:
+    """A stored reason with its instants written in the explanation's one zone."""
+    return _INSTANT.sub(lambda m: _when(isoparse(m.group(0)), zone), text)
+
+
+def _under(revision: TargetRevision | None, what: str) -> str:
+    if revision is None:
+        return ""
+    if revision.target is None:
+        return f" under {revision.priority} (no {what} target)"
+    return f" under {revision.priority} ({format_duration(revision.target.target)} {what} target)"
+
+
+def explain(clock: SlaClock, *, now: datetime, calendars: Calendars, zone: tzinfo | None = None) -> ClockExplanation:
+    """Everything GetCaseSla reports for one clock, with a human sentence saying why it stands so.
+
+    Every time in the sentence is written in `zone` (the case's calendar zone: one zone for all its clocks;
+    by default the zone of this clock's calendar)."""
     what = KIND_WORDS.get(clock.kind.value, clock.kind.value.lower())
     if clock.status is ClockStatus.NOT_STARTED or not clock.revisions:
         if clock.status is ClockStatus.CANCELLED:
@@ -97,7 +140,9 @@ def explain(clock: SlaClock, *, now: datetime, calendars: Calendars) -> ClockExp
         )  # fmt: skip
     target = clock.target
     cal_name = target.calendar if target is not None else None
-    zone = calendar_of(calendars, cal_name).time_zone if cal_name is not None else None
+    zone_name = calendar_of(calendars, cal_name).time_zone if cal_name is not None else None
+    if zone is None and cal_name is not None:
+        zone = calendar_of(calendars, cal_name).zone
     used = (
         clock.business_elapsed_at_stop
         if clock.business_elapsed_at_stop is not None
@@ -110,7 +155,7 @@ def explain(clock: SlaClock, *, now: datetime, calendars: Calendars) -> ClockExp
     remaining = max(target.target - used, timedelta(0)) if target is not None else None
 
     def at(instant: datetime | None) -> str:
-        return _when(instant, cal_name, calendars)
+        return _when(instant, zone)
 
     sentences = []
     if target is None:
@@ -121,8 +166,12 @@ def explain(clock: SlaClock, *, now: datetime, calendars: Calendars) -> ClockExp
     else:
         sentences.append(
             f"{clock.priority} {what} under policy {clock.policy!r}: {format_duration(target.target)} of business "
-            f"time on calendar {cal_name!r} ({zone}); {format_duration(used)} used."
+            f"time on calendar {cal_name!r} ({zone_name}); {format_duration(used)} used."
         )
+    if len(clock.revisions) > 1:
+        steps = [f"{r.priority} {format_duration(r.target.target) if r.target else 'no target'} from "
+                 f"{at(r.effective_at)}" for r in clock.revisions]  # fmt: skip
+        sentences.append("Targets in force: " + ", ".join(steps) + ".")
     status = clock.status
     if status is ClockStatus.RUNNING and target is not None:
         sentences.append(f"Running since {at(clock.started_at)}, {format_duration(remaining or timedelta(0))} left.")
@@ -133,13 +182,16 @@ def explain(clock: SlaClock, *, now: datetime, calendars: Calendars) -> ClockExp
         sentences.append(f"Met: stopped at {at(clock.stopped_at)} ({clock.stop_reason}) before the deadline.")
     elif status is ClockStatus.BREACHED:
         how = f", then stopped at {at(clock.stopped_at)} ({clock.stop_reason})" if clock.stopped_at else ""
-        sentences.append(f"Breached: the target ran out at {at(clock.breach.due_at if clock.breach else None)}{how}.")
+        due = clock.breach.due_at if clock.breach else None
+        under = _under(clock.revision_at(due), what) if due is not None else ""
+        sentences.append(f"Breached{under}: the target ran out at {at(due)}{how}.")
     elif status is ClockStatus.STOPPED:
         sentences.append(f"Stopped without a verdict at {at(clock.stopped_at)} ({clock.stop_reason}).")
     elif status is ClockStatus.CANCELLED:
         sentences.append(f"Cancelled ({clock.stop_reason}): not counted.")
     if clock.is_open and clock.breach is not None:
-        sentences.append(f"Breached at {at(clock.breach.due_at)}; still counting.")
+        under = _under(clock.revision_at(clock.breach.due_at), what)
+        sentences.append(f"Breached{under} at {at(clock.breach.due_at)}; still counting.")
     if clock.is_open and clock.next_due is not None:
         sentences.append(f"Next: {clock.next_due.label} at {at(clock.next_due.due_at)}.")
     closed_pauses = [p for p in clock.pauses if p.end is not None]
@@ -148,11 +200,13 @@ def explain(clock: SlaClock, *, now: datetime, calendars: Calendars) -> ClockExp
         sentences.append(f"Paused {len(closed_pauses)} time(s) before, {format_duration(total)} in all.")
     withdrawn = tuple(f for f in clock.firings if not f.active)
     for firing in withdrawn:
-        sentences.append(f"The {firing.label} fired at {at(firing.fired_at)} was withdrawn: {firing.withdrawn_reason}.")
+        reason = _in_zone(firing.withdrawn_reason, zone)
+        sentences.append(f"The {firing.label} fired at {at(firing.fired_at)} was withdrawn: {reason}.")
     for skipped in clock.skipped:
-        sentences.append(f"Warning {skipped.label} skipped: {skipped.reason}.")
+        sentences.append(f"Warning {skipped.label} skipped: {_in_zone(skipped.reason, zone)}.")
     if clock.cycle > 1:
-        sentences.append(f"Cycle {clock.cycle}; earlier: " + ", ".join(c.status.value for c in clock.history) + ".")
+        earlier = ", ".join(_cycle_words(c, what) for c in clock.history)
+        sentences.append(f"Cycle {clock.cycle}; earlier: {earlier}.")
     # sla.proto: BREACHED once the breach fired, whether or not the clock has stopped since
     reported = ClockStatus.BREACHED if clock.is_open and clock.breach is not None else status
     return ClockExplanation(
@@ -164,7 +218,7 @@ def explain(clock: SlaClock, *, now: datetime, calendars: Calendars) -> ClockExp
         priority=clock.priority.value,
         target=target.target if target is not None else None,
         calendar=cal_name,
-        time_zone=zone,
+        time_zone=zone_name,
         started_at=clock.started_at,
         stopped_at=clock.stopped_at,
         business_elapsed=used,
@@ -177,4 +231,20 @@ def explain(clock: SlaClock, *, now: datetime, calendars: Calendars) -> ClockExp
         withdrawn=withdrawn,
         previous_cycles=clock.history,
         why=" ".join(sentences),
+        targets_in_force=clock.revisions,
     )
+
+
+def case_zone(policy: Policy, calendars: Calendars) -> tzinfo:
+    """The one zone a case's explanation writes its times in: its policy's first calendar's (else UTC)."""
+    names = [t.calendar for _, _, t in policy.rows() if t.calendar in calendars]
+    return calendars[names[0]].zone if names else UTC
+
+
+def _cycle_words(cycle: CycleSummary, what: str) -> str:
+    """"cycle 1 BREACHED under P1 (5m first response target)" """
+    breach = next((f for f in cycle.firings if f.is_breach and f.active), None)
+    revision = cycle.revision_at(breach.due_at) if breach is not None else (
+        cycle.revisions[-1] if cycle.revisions else None
+    )  # fmt: skip
+    return f"cycle {cycle.cycle} {cycle.status.value}{_under(revision, what)}"

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import timedelta
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from aftercare_platform.calendar import Calendar
@@ -72,9 +72,30 @@ class ClockTarget:
     calendar: str
     warnings: tuple[WarningRule, ...] = ()
     breach_actions: tuple[Action, ...] = ()
+    # a target that depends on when the case arrives (plan 000 §1.1.6: 10 min within 9:00-17:30 on working
+    # days, 30 min outside): arriving outside `office_hours`' working time gives `off_hours_target`, counted
+    # on `off_hours_calendar` (default: `calendar`)
+    office_hours: str | None = None
+    off_hours_target: timedelta | None = None
+    off_hours_calendar: str | None = None
+
+    @property
+    def calendars(self) -> frozenset[str]:
+        """Every calendar this row names (its own, office hours, off hours)."""
+        return frozenset(c for c in (self.calendar, self.office_hours, self.off_hours_calendar) if c)
 
     def warning_offsets(self) -> tuple[timedelta, ...]:
         return tuple(w.offset(self.target) for w in self.warnings)
+
+    def for_arrival(self, at: datetime, calendars: Mapping[str, Calendar]) -> ClockTarget:
+        """The target a clock started at `at` runs under (itself when it does not depend on arrival)."""
+        if self.office_hours is None or self.off_hours_target is None:
+            return self
+        plain = replace(self, office_hours=None, off_hours_target=None, off_hours_calendar=None)
+        hours = calendars.get(self.office_hours)
+        if hours is not None and hours.is_working_time(at):
+            return plain
+        return replace(plain, target=self.off_hours_target, calendar=self.off_hours_calendar or self.calendar)
 
 
 @dataclass(frozen=True)
@@ -82,10 +103,17 @@ class Policy:
     name: str
     targets: Mapping[Priority, Mapping[ClockKind, ClockTarget]]
     description: str = ""
+    # plan 003 §3: the contract lets the customer's own severity and requested response time count
+    honours_customer_severity: bool = False
+    honours_requested_response: bool = False
 
     def target_for(self, priority: Priority, kind: ClockKind) -> ClockTarget | None:
         """The row for (priority, kind), or None when this policy promises nothing for it."""
         return self.targets.get(priority, {}).get(kind)
+
+    def promises(self, kind: ClockKind) -> bool:
+        """True when some priority has a target for this clock kind."""
+        return any(kind in row for row in self.targets.values())
 
     def rows(self) -> list[tuple[Priority, ClockKind, ClockTarget]]:
         return [

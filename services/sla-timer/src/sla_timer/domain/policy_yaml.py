@@ -66,6 +66,11 @@ class TargetDoc(_Doc):
     calendar: str | None = None
     warnings: list[WarningDoc] | None = None
     breach_actions: list[ActionDoc] | None = None
+    # arrival-dependent: `target` when the case arrives within this calendar's working time...
+    office_hours_calendar: str | None = None
+    # ... this one otherwise (on `off_hours_calendar`, default `calendar`)
+    off_hours_target: DurationText | None = None
+    off_hours_calendar: str | None = None
 
 
 class PolicyDefaultsDoc(_Doc):
@@ -76,6 +81,8 @@ class PolicyDefaultsDoc(_Doc):
 
 class PolicyDoc(_Doc):
     description: str = ""
+    honours_customer_severity: bool = False
+    honours_requested_response: bool = False
     defaults: PolicyDefaultsDoc = PolicyDefaultsDoc()
     targets: dict[Priority, dict[ClockKind, TargetDoc]]
 
@@ -128,8 +135,18 @@ def _policy(name: str, doc: PolicyDoc) -> tuple[Policy, list[FieldViolation]]:
                 calendar=calendar,
                 warnings=tuple(_warning(w) for w in warnings),
                 breach_actions=tuple(_action(a) for a in actions),
+                office_hours=cell.office_hours_calendar,
+                off_hours_target=cell.off_hours_target,
+                off_hours_calendar=cell.off_hours_calendar,
             )
-    return Policy(name=name, targets=targets, description=doc.description), missing
+    policy = Policy(
+        name=name,
+        targets=targets,
+        description=doc.description,
+        honours_customer_severity=doc.honours_customer_severity,
+        honours_requested_response=doc.honours_requested_response,
+    )
+    return policy, missing
 
 
 def _field_path(loc: tuple[int | str, ...]) -> str:
@@ -205,12 +222,19 @@ def target_to_dict(target: ClockTarget) -> dict[str, Any]:
             {"after": format_duration(w.after)} if w.after is not None else {"percent": _percent_out(w.percent)}  # type: ignore[arg-type]
         )
         warnings.append({**when, "actions": [action_to_dict(a) for a in w.actions]})
-    return {
+    out = {
         "target": format_duration(target.target),
         "calendar": target.calendar,
         "warnings": warnings,
         "breach_actions": [action_to_dict(a) for a in target.breach_actions],
     }
+    if target.office_hours is not None:
+        out["office_hours_calendar"] = target.office_hours
+    if target.off_hours_target is not None:
+        out["off_hours_target"] = format_duration(target.off_hours_target)
+    if target.off_hours_calendar is not None:
+        out["off_hours_calendar"] = target.off_hours_calendar
+    return out
 
 
 def target_from_dict(data: dict[str, Any]) -> ClockTarget:
@@ -220,6 +244,9 @@ def target_from_dict(data: dict[str, Any]) -> ClockTarget:
         calendar=doc.calendar or "",
         warnings=tuple(_warning(w) for w in doc.warnings or []),
         breach_actions=tuple(_action(a) for a in doc.breach_actions or []),
+        office_hours=doc.office_hours_calendar,
+        off_hours_target=doc.off_hours_target,
+        off_hours_calendar=doc.off_hours_calendar,
     )
 
 
@@ -242,6 +269,10 @@ def policy_to_dict(policy: Policy) -> dict[str, Any]:
     for priority, kind, target in policy.rows():
         targets.setdefault(priority.value, {})[kind.value] = target_to_dict(target)
     out: dict[str, Any] = {"description": policy.description} if policy.description else {}
+    if policy.honours_customer_severity:
+        out["honours_customer_severity"] = True
+    if policy.honours_requested_response:
+        out["honours_requested_response"] = True
     out["targets"] = targets
     return out
 

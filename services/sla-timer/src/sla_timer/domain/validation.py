@@ -71,12 +71,28 @@ def _action_violations(path: str, actions: tuple[Action, ...]) -> list[FieldViol
     return found
 
 
+def _arrival_violations(path: str, target: ClockTarget, calendar_names: set[str]) -> list[FieldViolation]:
+    """An arrival-dependent target names its office hours and its off-hours target together."""
+    found: list[FieldViolation] = []
+    if (target.office_hours is None) != (target.off_hours_target is None):
+        missing = "off_hours_target" if target.off_hours_target is None else "office_hours_calendar"
+        found.append(FieldViolation(f"{path}.{missing}", "office_hours_calendar and off_hours_target go together"))
+    if target.office_hours is not None and target.office_hours not in calendar_names:
+        found.append(FieldViolation(f"{path}.office_hours_calendar", f"unknown calendar {target.office_hours!r}"))
+    if target.off_hours_calendar is not None and target.off_hours_calendar not in calendar_names:
+        found.append(FieldViolation(f"{path}.off_hours_calendar", f"unknown calendar {target.off_hours_calendar!r}"))
+    if target.off_hours_target is not None and target.off_hours_target.total_seconds() <= 0:
+        found.append(FieldViolation(f"{path}.off_hours_target", "must be positive"))
+    return found
+
+
 def target_violations(path: str, target: ClockTarget, calendar_names: set[str]) -> list[FieldViolation]:
     found: list[FieldViolation] = []
     if target.target.total_seconds() <= 0:
         found.append(FieldViolation(f"{path}.target", f"must be positive, got {target.target}"))
     if target.calendar not in calendar_names:
         found.append(FieldViolation(f"{path}.calendar", f"unknown calendar {target.calendar!r}"))
+    found.extend(_arrival_violations(path, target, calendar_names))
     previous = None
     for index, warning in enumerate(target.warnings):
         here = f"{path}.warnings[{index}]"

@@ -18,6 +18,12 @@ class ClockKind(StrEnum):
     DIAGNOSIS_REPORT = "DIAGNOSIS_REPORT"
     RESTORE = "RESTORE"
     LOANER = "LOANER"
+    # plan 002 §3.1.4: service restored by a workaround first (a workaround recorded, or the resolution)
+    WORKAROUND = "WORKAROUND"
+    # ... then the fault fixed for good (the resolution)
+    PERMANENT_FIX = "PERMANENT_FIX"
+    # plan 000 §1.1.8 问题提交最长时间: the time allowed to hand the problem up a tier (escalation)
+    HAND_UP = "HAND_UP"
 
 
 class Role(StrEnum):

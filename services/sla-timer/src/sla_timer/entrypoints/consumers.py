@@ -8,12 +8,16 @@ import logging
 from datetime import UTC
 from typing import Any
 
+from aftercare.cases.v1 import cases_pb2
 from aftercare_platform.bus.consumer import EventSubscription
 from aftercare_platform.bus.envelope import CloudEvent
 from aftercare_platform.contracts.case_snapshot import case_snapshot, is_about_a_case
 from aftercare_platform.contracts.event_types import message_class, parse_data
 from aftercare_platform.db.unit_of_work import UnitOfWork
 
+from sla_timer.adapters.proto_vocabulary import PRIORITIES
+from sla_timer.domain.customer_terms import CustomerTerms
+from sla_timer.domain.event_plan import CASE_CREATED, CASE_WORKAROUND
 from sla_timer.handlers import ContractPolicy, SlaHandlers
 
 log = logging.getLogger(__name__)
@@ -21,6 +25,7 @@ log = logging.getLogger(__name__)
 QUEUE = "sla-timer.case-events"
 BINDINGS = ["case.#", "visit.#", "rma.#", "loaner.#", "contract.#"]
 CONTRACT_EVENTS = "aftercare.contract."
+ACTIVITY_RECORDED = "aftercare.case.activity_recorded.v1"
 
 
 def contract_policies(event: CloudEvent) -> list[ContractPolicy]:
@@ -31,6 +36,24 @@ def contract_policies(event: CloudEvent) -> list[ContractPolicy]:
     occurred_at = message.occurred_at.ToDatetime(tzinfo=UTC) if message.HasField("occurred_at") else event.time
     return [ContractPolicy(contract.contract_id, contract.sla_policy, occurred_at)
             for contract in contracts if contract.contract_id and contract.sla_policy]
+
+
+def clock_event_type(event: CloudEvent) -> str:
+    """The event's type as the clock rules read it: an activity recorded as a workaround is its own event."""
+    if event.type != ACTIVITY_RECORDED:
+        return event.type
+    message: Any = parse_data(event)
+    return CASE_WORKAROUND if message.activity.kind == cases_pb2.ACTIVITY_KIND_WORKAROUND else event.type
+
+
+def customer_terms(event: CloudEvent) -> CustomerTerms | None:
+    """What the customer stated when reporting (plan 003 §3): only the created event says it."""
+    if event.type != CASE_CREATED:
+        return None
+    message: Any = parse_data(event)
+    severity = PRIORITIES.optional(message.customer_severity, "data.customer_severity")
+    asked = message.customer_requested_response
+    return CustomerTerms(severity=severity, requested_response=asked.ToTimedelta() if asked.ByteSize() else None)
 
 
 def subscriptions(handlers: SlaHandlers) -> list[EventSubscription]:
@@ -44,6 +67,6 @@ def subscriptions(handlers: SlaHandlers) -> list[EventSubscription]:
                 log.info("%s %s names no contract with an SLA policy; nothing to remember", event.type, event.id)
             await handlers.on_contract_policies(uow, policies)
         elif is_about_a_case(event.type):
-            await handlers.on_case_event(uow, event.type, case_snapshot(event))
+            await handlers.on_case_event(uow, clock_event_type(event), case_snapshot(event), customer_terms(event))
 
     return [EventSubscription(QUEUE, BINDINGS, on_event)]

@@ -9,7 +9,7 @@ from aftercare_platform.contracts import EnumMap
 
 from sla_timer.adapters.case_repository import CaseInfo
 from sla_timer.adapters.proto_vocabulary import CLOCK_KINDS, CLOCK_STATUSES, PRIORITIES, duration, timestamp
-from sla_timer.domain.clock_model import CycleSummary, Firing, Pause
+from sla_timer.domain.clock_model import CycleSummary, Firing, Pause, TargetRevision
 from sla_timer.domain.explain import ClockExplanation, ItemExplanation
 
 ITEM_STATES = EnumMap.words(sla_pb2.ItemState)
@@ -28,6 +28,21 @@ def _item(item: ItemExplanation) -> sla_pb2.ItemExplanation:
         message.fired_time.CopyFrom(timestamp(item.fired_at))
     if item.withdrawn_at is not None:
         message.withdrawn_time.CopyFrom(timestamp(item.withdrawn_at))
+    if item.priority is not None:
+        message.priority = PRIORITIES.number(item.priority)  # type: ignore[assignment]
+    if item.target is not None:
+        message.target.CopyFrom(duration(item.target))
+    return message
+
+
+def _in_force(revision: TargetRevision) -> sla_pb2.TargetInForce:
+    message = sla_pb2.TargetInForce(
+        effective_time=timestamp(revision.effective_at),
+        priority=PRIORITIES.number(revision.priority),  # type: ignore[arg-type]
+    )
+    if revision.target is not None:
+        message.target.CopyFrom(duration(revision.target.target))
+        message.calendar = revision.target.calendar
     return message
 
 
@@ -58,9 +73,15 @@ def _cycle(cycle: CycleSummary) -> sla_pb2.CycleSummary:
         status=CLOCK_STATUSES.number(cycle.status),  # type: ignore[arg-type]
         business_elapsed=duration(cycle.business_elapsed),
         firings=[_firing(f) for f in cycle.firings],
+        targets_in_force=[_in_force(r) for r in cycle.revisions],
     )
     if cycle.stopped_at is not None:
         message.stopped_time.CopyFrom(timestamp(cycle.stopped_at))
+    if cycle.revisions:
+        last = cycle.revisions[-1]
+        message.priority = PRIORITIES.number(last.priority)  # type: ignore[assignment]
+        if last.target is not None:
+            message.target.CopyFrom(duration(last.target.target))
     return message
 
 
@@ -79,6 +100,7 @@ def clock_explanation_message(explained: ClockExplanation) -> sla_pb2.ClockExpla
         withdrawn=[_firing(f) for f in explained.withdrawn],
         previous_cycles=[_cycle(c) for c in explained.previous_cycles],
         why=explained.why,
+        targets_in_force=[_in_force(r) for r in explained.targets_in_force],
     )
     if explained.target is not None:
         message.target.CopyFrom(duration(explained.target))
@@ -103,7 +125,7 @@ def clock_explanation_message(explained: ClockExplanation) -> sla_pb2.ClockExpla
 
 
 def case_sla_message(case: CaseInfo, policy: str, clocks: list[ClockExplanation], as_of: datetime) -> sla_pb2.CaseSla:
-    return sla_pb2.CaseSla(
+    message = sla_pb2.CaseSla(
         case_id=case.case_id,
         case_number=case.case_number,
         region=case.region,
@@ -112,4 +134,8 @@ def case_sla_message(case: CaseInfo, policy: str, clocks: list[ClockExplanation]
         policy=policy,
         clocks=[clock_explanation_message(c) for c in clocks],
         as_of=timestamp(as_of),
+        customer_severity=PRIORITIES.number(case.terms.severity),  # type: ignore[arg-type]
     )
+    if case.terms.requested_response is not None:
+        message.customer_requested_response.CopyFrom(duration(case.terms.requested_response))
+    return message

@@ -10,8 +10,8 @@ from aftercare_platform.auth.context import current_principal
 from aftercare_platform.errors import InvalidArgument
 from aftercare_platform.validation import month_field
 
-from sla_timer.adapters.compliance import Report, ReportFilter
 from sla_timer.adapters.proto_vocabulary import CLOCK_KINDS, PRIORITIES
+from sla_timer.domain.report import Report, ReportFilter
 from sla_timer.entrypoints.explanation_messages import case_sla_message
 from sla_timer.entrypoints.policy_messages import (
     calendar_document,
@@ -40,6 +40,7 @@ def report_filter(request: pb.GetComplianceReportRequest) -> ReportFilter:
         kinds=frozenset(CLOCK_KINDS.member(k, f"clock_kinds[{i}]") for i, k in enumerate(request.clock_kinds)),
         from_month=request.from_month,
         to_month=request.to_month,
+        engineer_ids=frozenset(request.engineer_ids),
     )
 
 
@@ -54,13 +55,15 @@ def report_message(report: Report) -> pb.GetComplianceReportResponse:
                 month=r.month,
                 met=r.met,
                 breached=r.breached,
-                compliance_percent=r.compliance_percent,
+                compliance_percent=r.compliance_percent or 0.0,
+                engineer_id=r.engineer_id,
             )
             for r in report.rows
         ],
         met=report.met,
         breached=report.breached,
-        compliance_percent=report.compliance_percent,
+        compliance_percent=report.compliance_percent or 0.0,
+        empty=report.empty,
     )
 
 

@@ -6,8 +6,11 @@ names and enums in their short forms (`P1`, `FIRST_RESPONSE`, `notify`; long nam
     GET    /v1/calendars                           PUT|GET|DELETE /v1/calendars/{name}
     GET    /v1/policy-set                          the whole set as YAML (export)
     POST   /v1/policy-set?replace=false            import YAML (merged, or replacing the set)
-    GET    /v1/compliance                          met/breached per company, region, priority, clock, month
+    GET    /v1/compliance                          met/breached per company, region, priority, clock, month, engineer
     GET    /v1/compliance.csv                      the same as CSV
+    GET    /v1/compliance.svg?by=priority          the same as a chart (by priority, clock_kind, engineer, ...)
+
+Response bodies are typed (entrypoints/http_models.py) for OpenAPI.
 
 Errors are RFC 9457 problems; another company's case is 404, as one never heard of."""
 
@@ -16,7 +19,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from aftercare.sla.v1 import sla_pb2 as pb
 from aftercare_platform.auth.fastapi import require_principal
@@ -26,11 +29,13 @@ from aftercare_platform.errors import InvalidArgument
 from aftercare_platform.servers.http_guard import accepts
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
 
-from sla_timer.adapters.compliance import ReportFilter
 from sla_timer.adapters.proto_vocabulary import CLOCK_KINDS, PRIORITIES
+from sla_timer.domain.report import DIMENSIONS, Report, ReportFilter
+from sla_timer.domain.report_chart import compliance_svg
 from sla_timer.domain.vocabulary import ClockKind, Priority
+from sla_timer.entrypoints import http_models as m
 from sla_timer.entrypoints.explanation_messages import case_sla_message
-from sla_timer.entrypoints.grpc_api import report_filter, report_message
+from sla_timer.entrypoints.grpc_api import report_filter
 from sla_timer.entrypoints.policy_messages import (
     calendar_document,
     calendar_message,
@@ -45,7 +50,20 @@ from sla_timer.reads import SlaReads
 PrincipalDep = Annotated[Principal, Depends(require_principal)]
 CASE_NUMBER = re.compile(r"^[A-Z]{2,8}-\d{8}-\d{6}$")
 YAML = "application/yaml"
-CSV_COLUMNS = ("company_id", "region", "priority", "clock_kind", "month", "met", "breached", "compliance_percent")
+SVG = "image/svg+xml"
+CSV_COLUMNS = (
+    "company_id",
+    "region",
+    "priority",
+    "clock_kind",
+    "month",
+    "engineer_id",
+    "met",
+    "breached",
+    "compliance_percent",
+)
+Dimension = Literal["priority", "clock_kind", "engineer", "company", "region", "month"]
+assert set(Dimension.__args__) == set(DIMENSIONS)  # type: ignore[attr-defined]
 
 
 def _report_request(
@@ -55,6 +73,7 @@ def _report_request(
     clock_kind: list[ClockKind] | None,
     from_month: str,
     to_month: str,
+    engineer_id: list[str] | None,
 ) -> ReportFilter:
     request = pb.GetComplianceReportRequest(
         company_ids=company_id or [],
@@ -63,6 +82,7 @@ def _report_request(
         clock_kinds=CLOCK_KINDS.numbers(clock_kind or []),  # type: ignore[arg-type]
         from_month=from_month,
         to_month=to_month,
+        engineer_ids=engineer_id or [],
     )
     return report_filter(request)
 
@@ -76,14 +96,45 @@ class ReportQuery:
         clock_kind: Annotated[list[ClockKind] | None, Query()] = None,
         from_month: Annotated[str, Query(description="YYYY-MM, inclusive")] = "",
         to_month: Annotated[str, Query(description="YYYY-MM, inclusive")] = "",
+        engineer_id: Annotated[list[str] | None, Query(description="who held the case; staff only")] = None,
     ) -> None:
-        self.filter = _report_request(company_id, region, priority, clock_kind, from_month, to_month)
+        self.filter = _report_request(company_id, region, priority, clock_kind, from_month, to_month, engineer_id)
+
+
+def _text_answer(media_type: str, kind: str = "string") -> dict[int | str, dict[str, Any]]:
+    """An answer that is a document of another media type (YAML: an object once read, CSV, SVG), for the OpenAPI."""
+    return {200: {"content": {media_type: {"schema": {"type": kind}}}}}
+
+
+def compliance_view(report: Report) -> m.ComplianceView:
+    """The report as REST JSON; an empty report has no percentage (null), never 100 %."""
+    rows = [
+        m.ComplianceRowView(
+            company_id=r.company_id,
+            region=r.region,
+            priority=r.priority,
+            clock_kind=r.kind,
+            month=r.month,
+            engineer_id=r.engineer_id,
+            met=r.met,
+            breached=r.breached,
+            compliance_percent=r.compliance_percent or 0.0,
+        )
+        for r in report.rows
+    ]
+    return m.ComplianceView(
+        rows=rows,
+        met=report.met,
+        breached=report.breached,
+        compliance_percent=report.compliance_percent,
+        empty=report.empty,
+    )
 
 
 def sla_router(reads: SlaReads, admin: PolicyAdmin) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["sla"])
 
-    @router.get("/cases/{case_ref}/sla")
+    @router.get("/cases/{case_ref}/sla", response_model=m.CaseSlaView, response_model_exclude_unset=True)
     async def get_case_sla(case_ref: str, principal: PrincipalDep) -> dict[str, Any]:
         by_number = bool(CASE_NUMBER.match(case_ref))
         found = await reads.case_sla(
@@ -91,7 +142,7 @@ def sla_router(reads: SlaReads, admin: PolicyAdmin) -> APIRouter:
         )
         return to_rest(case_sla_message(found.case, found.policy, found.clocks, found.as_of))
 
-    @router.get("/policies")
+    @router.get("/policies", response_model=m.PolicyListView, response_model_exclude_unset=True)
     async def list_policies(principal: PrincipalDep) -> dict[str, Any]:
         current = await admin.current(principal)
         return {
@@ -102,12 +153,12 @@ def sla_router(reads: SlaReads, admin: PolicyAdmin) -> APIRouter:
             "default_policy": current.default_policy,
         }
 
-    @router.get("/policies/{name}")
+    @router.get("/policies/{name}", response_model=m.PolicyView, response_model_exclude_unset=True)
     async def get_policy(name: str, principal: PrincipalDep) -> dict[str, Any]:
         policy, is_default = await admin.policy(principal, name)
         return to_rest(policy_message(policy, is_default=is_default))
 
-    @router.put("/policies/{name}")
+    @router.put("/policies/{name}", response_model=m.PolicyView, response_model_exclude_unset=True)
     async def put_policy(
         name: str, principal: PrincipalDep, body: Annotated[dict[str, Any], Body()], response: Response
     ) -> dict[str, Any]:
@@ -124,16 +175,16 @@ def sla_router(reads: SlaReads, admin: PolicyAdmin) -> APIRouter:
         await admin.delete_policy(principal, name)
         return Response(status_code=204)
 
-    @router.get("/calendars")
+    @router.get("/calendars", response_model=m.CalendarListView, response_model_exclude_unset=True)
     async def list_calendars(principal: PrincipalDep) -> dict[str, Any]:
         current = await admin.current(principal)
         return {"calendars": [to_rest(calendar_message(c)) for _, c in sorted(current.calendars.items())]}
 
-    @router.get("/calendars/{name}")
+    @router.get("/calendars/{name}", response_model=m.CalendarView, response_model_exclude_unset=True)
     async def get_calendar(name: str, principal: PrincipalDep) -> dict[str, Any]:
         return to_rest(calendar_message(await admin.calendar(principal, name)))
 
-    @router.put("/calendars/{name}")
+    @router.put("/calendars/{name}", response_model=m.CalendarView, response_model_exclude_unset=True)
     async def put_calendar(
         name: str, principal: PrincipalDep, body: Annotated[dict[str, Any], Body()], response: Response
     ) -> dict[str, Any]:
@@ -150,11 +201,11 @@ def sla_router(reads: SlaReads, admin: PolicyAdmin) -> APIRouter:
         await admin.delete_calendar(principal, name)
         return Response(status_code=204)
 
-    @router.get("/policy-set")
+    @router.get("/policy-set", response_class=Response, responses=_text_answer(YAML, "object"))
     async def export_policy_set(principal: PrincipalDep) -> Response:
         return Response(await admin.export_yaml(principal), media_type=YAML)
 
-    @router.post("/policy-set")
+    @router.post("/policy-set", response_model=m.ImportedView)
     @accepts(YAML, "application/x-yaml", "text/yaml", "text/plain")
     async def import_policy_set(request: Request, principal: PrincipalDep, replace: bool = False) -> dict[str, Any]:
         try:
@@ -168,11 +219,20 @@ def sla_router(reads: SlaReads, admin: PolicyAdmin) -> APIRouter:
             "default_policy": imported.default_policy,
         }
 
-    @router.get("/compliance")
-    async def compliance(principal: PrincipalDep, query: Annotated[ReportQuery, Depends()]) -> dict[str, Any]:
-        return to_rest(report_message(await reads.compliance(principal, query.filter)))
+    @router.get("/compliance", response_model=m.ComplianceView)
+    async def compliance(principal: PrincipalDep, query: Annotated[ReportQuery, Depends()]) -> m.ComplianceView:
+        return compliance_view(await reads.compliance(principal, query.filter))
 
-    @router.get("/compliance.csv")
+    @router.get("/compliance.svg", response_class=Response, responses=_text_answer(SVG))
+    async def compliance_chart(
+        principal: PrincipalDep, query: Annotated[ReportQuery, Depends()], by: Dimension = "priority"
+    ) -> Response:
+        report = await reads.compliance(principal, query.filter)
+        if by == "engineer" and not principal.is_staff:
+            raise InvalidArgument.for_field("by", "the engineer dimension is for staff")
+        return Response(compliance_svg(report, by=by), media_type=SVG)
+
+    @router.get("/compliance.csv", response_class=Response, responses=_text_answer("text/csv"))
     async def compliance_csv(principal: PrincipalDep, query: Annotated[ReportQuery, Depends()]) -> Response:
         report = await reads.compliance(principal, query.filter)
         out = io.StringIO()
@@ -186,9 +246,10 @@ def sla_router(reads: SlaReads, admin: PolicyAdmin) -> APIRouter:
                     row.priority.value,
                     row.kind.value,
                     row.month,
+                    row.engineer_id,
                     row.met,
                     row.breached,
-                    f"{row.compliance_percent:.2f}",
+                    f"{row.compliance_percent or 0:.2f}",
                 )
             )
         return Response(

@@ -22,7 +22,8 @@ from sla_timer.adapters.proto_vocabulary import (
     duration,
 )
 from sla_timer.domain.durations import format_duration
-from sla_timer.domain.policy import Policy, WarningRule
+from sla_timer.domain.policy import ClockTarget, Policy, WarningRule
+from sla_timer.domain.vocabulary import ClockKind, Priority
 
 # Weekday MONDAY..SUNDAY (numbers 1..7) <-> the calendar YAML's mon..sun
 _DAYS = {v.number: short for v, short in zip(sla_pb2.Weekday.DESCRIPTOR.values[1:], WEEKDAYS, strict=True)}
@@ -41,20 +42,31 @@ def _warning_message(rule: WarningRule) -> sla_pb2.WarningRule:
     return message
 
 
+def _target_message(priority: Priority, kind: ClockKind, target: ClockTarget) -> sla_pb2.ClockTarget:
+    message = sla_pb2.ClockTarget(
+        priority=PRIORITIES.number(priority),  # type: ignore[arg-type]
+        clock_kind=CLOCK_KINDS.number(kind),  # type: ignore[arg-type]
+        target=duration(target.target),
+        calendar=target.calendar,
+        warnings=[_warning_message(w) for w in target.warnings],
+        breach_actions=[action_message(a) for a in target.breach_actions],
+        office_hours_calendar=target.office_hours or "",
+        off_hours_calendar=target.off_hours_calendar or "",
+    )
+    if target.off_hours_target is not None:
+        message.off_hours_target.CopyFrom(duration(target.off_hours_target))
+    return message
+
+
 def policy_message(policy: Policy, *, is_default: bool) -> sla_pb2.Policy:
     return sla_pb2.Policy(
         name=policy.name,
         description=policy.description,
         is_default=is_default,
+        honours_customer_severity=policy.honours_customer_severity,
+        honours_requested_response=policy.honours_requested_response,
         targets=[
-            sla_pb2.ClockTarget(
-                priority=PRIORITIES.number(priority),  # type: ignore[arg-type]
-                clock_kind=CLOCK_KINDS.number(kind),  # type: ignore[arg-type]
-                target=duration(target.target),
-                calendar=target.calendar,
-                warnings=[_warning_message(w) for w in target.warnings],
-                breach_actions=[action_message(a) for a in target.breach_actions],
-            )
+            _target_message(priority, kind, target)
             for priority, kind, target in policy.rows()
         ],
     )
@@ -87,6 +99,17 @@ def _duration_text(message: Any, field: str) -> str:
     if value <= timedelta(0) or value.microseconds:
         raise InvalidArgument.for_field(field, "must be a positive whole number of seconds")
     return format_duration(value)
+
+
+def _arrival_document(row: sla_pb2.ClockTarget, here: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if row.office_hours_calendar:
+        out["office_hours_calendar"] = row.office_hours_calendar
+    if row.HasField("off_hours_target"):
+        out["off_hours_target"] = _duration_text(row.off_hours_target, f"{here}.off_hours_target")
+    if row.off_hours_calendar:
+        out["off_hours_calendar"] = row.off_hours_calendar
+    return out
 
 
 def policy_document(message: sla_pb2.Policy) -> tuple[str, dict[str, Any], list[tuple[str, str]]]:
@@ -125,11 +148,16 @@ def policy_document(message: sla_pb2.Policy) -> tuple[str, dict[str, Any], list[
             "breach_actions": [
                 action_document(a, f"{here}.breach_actions[{i}]") for i, a in enumerate(row.breach_actions)
             ],
+            **_arrival_document(row, here),
         }
         order.append((priority, kind))
     document: dict[str, Any] = {"targets": targets}
     if message.description:
         document["description"] = message.description
+    if message.honours_customer_severity:
+        document["honours_customer_severity"] = True
+    if message.honours_requested_response:
+        document["honours_requested_response"] = True
     return name, document, order
 
 

@@ -13,6 +13,7 @@ from aftercare.cases.v1 import cases_pb2 as pb
 from aftercare.cases.v1 import cases_pb2_grpc
 from aftercare_platform.auth.principal import Role
 from aftercare_platform.auth.tokens import mint_token
+from aftercare_platform.contracts import EnumMap
 from aftercare_platform.servers.grpc_client import SystemTokenSource, create_channel, reconnect_options
 from aftercare_platform.settings import ServiceSettings
 from aftercare_platform.telemetry.setup import Telemetry
@@ -52,8 +53,12 @@ class CasesGateway(Protocol):
     async def add_note(self, case_id: str, *, text: str, request_id: str, internal: bool) -> None: ...
 
 
+STATUSES = EnumMap.words(pb.CaseStatus)
+COMPLAINT_ABOUT = EnumMap.words(pb.ComplaintAbout)
+
+
 def status_name(value: int) -> str:
-    return pb.CaseStatus.Name(value).removeprefix("CASE_STATUS_").lower()  # type: ignore[arg-type]
+    return STATUSES.spell(value) or ""
 
 
 # a refusal that waiting cannot cure; everything else is waited out
@@ -93,7 +98,7 @@ class GrpcCasesGateway:
     async def file_complaint(self, case_id: str, *, company_id: str, complainant: str, about: str,
                              text: str) -> None:
         token = mint_token(self._settings, complainant, Role.CUSTOMER, company=company_id, ttl=300)
-        subject = pb.COMPLAINT_ABOUT_ENGINEER if about == "engineer" else pb.COMPLAINT_ABOUT_FIX
+        subject = pb.ComplaintAbout.ValueType(COMPLAINT_ABOUT.number(about, "about"))
         request = pb.FileComplaintRequest(case_id=case_id, about=subject, text=text)
         await self._call(self._stub.FileComplaint, request, metadata=[("authorization", f"Bearer {token}")])
 

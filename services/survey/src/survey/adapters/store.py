@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any, cast
@@ -252,15 +252,17 @@ async def add_campaign(session: AsyncSession, campaign_id: str, period: str, que
     return bool(cast(CursorResult[Any], await session.execute(statement)).rowcount)
 
 
-async def campaign_contacts(session: AsyncSession) -> list[Invitation]:
-    """Every contact a case survey found, as on its latest case (company, region, name, phone, e-mail);
+async def campaign_contacts(session: AsyncSession, registered: Sequence[Invitation] = ()) -> list[Invitation]:
+    """Every customer contact: those of the registry (`registered`), and those a case survey found that the
+    registry does not name (as on their latest case); one per contact key, the registry's word first;
     opted-out contacts left out."""
     query = (select(invitations)
-             .where(invitations.c.contact_key != "", invitations.c.campaign_id.is_(None),
-                    invitations.c.contact_key.not_in(select(opt_outs.c.contact_key)))
+             .where(invitations.c.contact_key != "", invitations.c.campaign_id.is_(None))
              .order_by(invitations.c.closed_at))
     latest = {row.contact_key: _invitation(row) for row in await session.execute(query)}
-    return [latest[key] for key in sorted(latest)]
+    latest.update({c.contact_key: c for c in registered if c.contact_key})
+    out = set((await session.execute(select(opt_outs.c.contact_key))).scalars())
+    return [latest[key] for key in sorted(latest) if key not in out]
 
 
 async def claim_due_reminders(session: AsyncSession, now: datetime) -> list[str]:

@@ -12,7 +12,7 @@ from aftercare.survey.v1 import survey_pb2_grpc
 from aftercare_platform.auth.access import require_role
 from aftercare_platform.auth.context import current_principal
 from aftercare_platform.auth.principal import Role
-from aftercare_platform.errors import InvalidArgument
+from aftercare_platform.contracts import EnumMap
 
 from survey.adapters.events import timestamp
 from survey.domain.return_visit import Outcome, ReturnVisit
@@ -26,10 +26,11 @@ def _time(message: Any, field: str) -> datetime | None:
     return getattr(message, field).ToDatetime(tzinfo=UTC) if message.HasField(field) else None
 
 
+DIMENSIONS = EnumMap(pb.Dimension, Dimension)
+
+
 def _dimension(value: int) -> Dimension:
-    if value == pb.DIMENSION_UNSPECIFIED:
-        raise InvalidArgument.for_field("dimension", "is required")
-    return Dimension(pb.Dimension.Name(value).removeprefix("DIMENSION_").lower())  # type: ignore[arg-type]
+    return DIMENSIONS.member(value, "dimension")
 
 
 def _present(figures: object) -> dict[str, Any]:

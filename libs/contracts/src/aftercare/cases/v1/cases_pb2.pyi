@@ -350,6 +350,10 @@ class _ActivityKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Activity
     ACTIVITY_KIND_LOANER_ISSUED: _ActivityKind.ValueType  # 6
     ACTIVITY_KIND_LOANER_RETURNED: _ActivityKind.ValueType  # 7
     """Allowed after resolution too."""
+    ACTIVITY_KIND_WORKAROUND: _ActivityKind.ValueType  # 8
+    """Service restored by a workaround, the fault not yet fixed for good (plan 002 §3.1.4):
+    stops sla-timer's workaround clock.
+    """
 
 class ActivityKind(_ActivityKind, metaclass=_ActivityKindEnumTypeWrapper): ...
 
@@ -365,6 +369,10 @@ ACTIVITY_KIND_DIAGNOSIS_REPORT: ActivityKind.ValueType  # 5
 ACTIVITY_KIND_LOANER_ISSUED: ActivityKind.ValueType  # 6
 ACTIVITY_KIND_LOANER_RETURNED: ActivityKind.ValueType  # 7
 """Allowed after resolution too."""
+ACTIVITY_KIND_WORKAROUND: ActivityKind.ValueType  # 8
+"""Service restored by a workaround, the fault not yet fixed for good (plan 002 §3.1.4):
+stops sla-timer's workaround clock.
+"""
 Global___ActivityKind: _TypeAlias = ActivityKind  # noqa: Y015
 
 class _AssignmentMethod:

@@ -20,6 +20,7 @@ from aftercare.cases.v1 import cases_pb2 as _cases_pb2
 from aftercare.common.v1 import common_pb2 as _common_pb2
 from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
+from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import message as _message
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
@@ -66,6 +67,7 @@ class CaseCreated(_message.Message):
     SUGGESTED_PRIORITY_FIELD_NUMBER: _builtins.int
     FOLLOWS_CASE_NUMBER_FIELD_NUMBER: _builtins.int
     RECORDED_BY_FIELD_NUMBER: _builtins.int
+    CUSTOMER_REQUESTED_RESPONSE_FIELD_NUMBER: _builtins.int
     case_id: _builtins.str
     case_number: _builtins.str
     region: _builtins.str
@@ -101,6 +103,12 @@ class CaseCreated(_message.Message):
     def asset(self) -> _cases_pb2.Asset: ...
     @_builtins.property
     def error_codes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    @_builtins.property
+    def customer_requested_response(self) -> _duration_pb2.Duration:
+        """The response time the customer asked for when reporting (plan 003 §3 委托响应时间), if any;
+        sla-timer uses it where the contract's policy honours it.
+        """
+
     def __init__(
         self,
         *,
@@ -130,10 +138,11 @@ class CaseCreated(_message.Message):
         suggested_priority: _cases_pb2.Priority.ValueType = ...,
         follows_case_number: _builtins.str = ...,
         recorded_by: _builtins.str = ...,
+        customer_requested_response: _duration_pb2.Duration | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "asset", b"asset", "caller", b"caller", "occurred_at", b"occurred_at"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "asset", b"asset", "caller", b"caller", "customer_requested_response", b"customer_requested_response", "occurred_at", b"occurred_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "asset", b"asset", "assignee_id", b"assignee_id", "caller", b"caller", "case_id", b"case_id", "case_number", b"case_number", "category", b"category", "channel", b"channel", "company_id", b"company_id", "contract_id", b"contract_id", "customer_severity", b"customer_severity", "description", b"description", "entitlement", b"entitlement", "error_codes", b"error_codes", "follows_case_number", b"follows_case_number", "kind", b"kind", "not_entitled", b"not_entitled", "occurred_at", b"occurred_at", "priority", b"priority", "recorded_by", b"recorded_by", "region", b"region", "rma", b"rma", "status", b"status", "suggested_priority", b"suggested_priority", "tier", b"tier", "unidentified", b"unidentified"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "asset", b"asset", "assignee_id", b"assignee_id", "caller", b"caller", "case_id", b"case_id", "case_number", b"case_number", "category", b"category", "channel", b"channel", "company_id", b"company_id", "contract_id", b"contract_id", "customer_requested_response", b"customer_requested_response", "customer_severity", b"customer_severity", "description", b"description", "entitlement", b"entitlement", "error_codes", b"error_codes", "follows_case_number", b"follows_case_number", "kind", b"kind", "not_entitled", b"not_entitled", "occurred_at", b"occurred_at", "priority", b"priority", "recorded_by", b"recorded_by", "region", b"region", "rma", b"rma", "status", b"status", "suggested_priority", b"suggested_priority", "tier", b"tier", "unidentified", b"unidentified"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

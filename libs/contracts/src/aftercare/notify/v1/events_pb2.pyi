@@ -9,7 +9,7 @@ subject = the case id (the recipient id for a digest, which spans cases).
   aftercare.notification.failed.v1      the message failed for good (parked)
   aftercare.notification.delivered.v1   the provider's receipt says it arrived
 
-Cases may record them on the case timeline as internal entries.
+cases records sent and failed ones on the case timeline as internal entries (`cases.notifications`).
 """
 
 from aftercare.notify.v1 import notify_pb2 as _notify_pb2
@@ -29,6 +29,8 @@ DESCRIPTOR: _descriptor.FileDescriptor
 
 @_typing.final
 class NotificationSent(_message.Message):
+    """aftercare.notification.sent.v1: the provider accepted the message."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     DELIVERY_ID_FIELD_NUMBER: _builtins.int
@@ -89,6 +91,8 @@ Global___NotificationSent: _TypeAlias = NotificationSent  # noqa: Y015
 
 @_typing.final
 class NotificationFailed(_message.Message):
+    """aftercare.notification.failed.v1: the message failed for good (parked)."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     DELIVERY_ID_FIELD_NUMBER: _builtins.int
@@ -151,6 +155,8 @@ Global___NotificationFailed: _TypeAlias = NotificationFailed  # noqa: Y015
 
 @_typing.final
 class NotificationDelivered(_message.Message):
+    """aftercare.notification.delivered.v1: the provider's receipt says it arrived."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     DELIVERY_ID_FIELD_NUMBER: _builtins.int

@@ -10,7 +10,7 @@ subject = the case id (the recipient id for a digest, which spans cases).
   aftercare.notification.failed.v1      the message failed for good (parked)
   aftercare.notification.delivered.v1   the provider's receipt says it arrived
 
-Cases may record them on the case timeline as internal entries.
+cases records sent and failed ones on the case timeline as internal entries (`cases.notifications`).
 """
 
 from collections import abc as _abc

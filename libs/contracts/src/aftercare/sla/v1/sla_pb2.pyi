@@ -52,6 +52,14 @@ class _ClockKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ClockKind.V
     """Case created -> case resolved."""
     CLOCK_KIND_LOANER: _ClockKind.ValueType  # 5
     """Hardware repair started -> loaner delivered (or fault fixed)."""
+    CLOCK_KIND_WORKAROUND: _ClockKind.ValueType  # 6
+    """Plan 002 §3.1.4, restore service first: case created -> a workaround recorded (or resolved).
+    Runs only under a policy with a target for it, as do the next two.
+    """
+    CLOCK_KIND_PERMANENT_FIX: _ClockKind.ValueType  # 7
+    """... then fix for good: case created -> case resolved (runs on if the resolution is rejected)."""
+    CLOCK_KIND_HAND_UP: _ClockKind.ValueType  # 8
+    """Plan 000 §1.1.8, the time allowed to hand the problem up a tier: case created -> escalated."""
 
 class ClockKind(_ClockKind, metaclass=_ClockKindEnumTypeWrapper):
     """---- vocabulary ---------------------------------------------------------------------"""
@@ -67,6 +75,14 @@ CLOCK_KIND_RESTORE: ClockKind.ValueType  # 4
 """Case created -> case resolved."""
 CLOCK_KIND_LOANER: ClockKind.ValueType  # 5
 """Hardware repair started -> loaner delivered (or fault fixed)."""
+CLOCK_KIND_WORKAROUND: ClockKind.ValueType  # 6
+"""Plan 002 §3.1.4, restore service first: case created -> a workaround recorded (or resolved).
+Runs only under a policy with a target for it, as do the next two.
+"""
+CLOCK_KIND_PERMANENT_FIX: ClockKind.ValueType  # 7
+"""... then fix for good: case created -> case resolved (runs on if the resolution is rejected)."""
+CLOCK_KIND_HAND_UP: ClockKind.ValueType  # 8
+"""Plan 000 §1.1.8, the time allowed to hand the problem up a tier: case created -> escalated."""
 Global___ClockKind: _TypeAlias = ClockKind  # noqa: Y015
 
 class _ClockStatus:
@@ -316,10 +332,19 @@ class ClockTarget(_message.Message):
     CALENDAR_FIELD_NUMBER: _builtins.int
     WARNINGS_FIELD_NUMBER: _builtins.int
     BREACH_ACTIONS_FIELD_NUMBER: _builtins.int
+    OFFICE_HOURS_CALENDAR_FIELD_NUMBER: _builtins.int
+    OFF_HOURS_TARGET_FIELD_NUMBER: _builtins.int
+    OFF_HOURS_CALENDAR_FIELD_NUMBER: _builtins.int
     priority: _cases_pb2.Priority.ValueType
     clock_kind: Global___ClockKind.ValueType
     calendar: _builtins.str
     """A calendar's name."""
+    office_hours_calendar: _builtins.str
+    """A target that depends on when the case arrives (plan 000 §1.1.6): `target` for a case arriving
+    within this calendar's working time, `off_hours_target` otherwise (on `off_hours_calendar`, or
+    `calendar` when empty). Empty: the target does not depend on arrival.
+    """
+    off_hours_calendar: _builtins.str
     @_builtins.property
     def target(self) -> _duration_pb2.Duration:
         """Business time, whole seconds."""
@@ -330,6 +355,8 @@ class ClockTarget(_message.Message):
 
     @_builtins.property
     def breach_actions(self) -> _containers.RepeatedCompositeFieldContainer[Global___Action]: ...
+    @_builtins.property
+    def off_hours_target(self) -> _duration_pb2.Duration: ...
     def __init__(
         self,
         *,
@@ -339,10 +366,13 @@ class ClockTarget(_message.Message):
         calendar: _builtins.str = ...,
         warnings: _abc.Iterable[Global___WarningRule] | None = ...,
         breach_actions: _abc.Iterable[Global___Action] | None = ...,
+        office_hours_calendar: _builtins.str = ...,
+        off_hours_target: _duration_pb2.Duration | None = ...,
+        off_hours_calendar: _builtins.str = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["target", b"target"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["off_hours_target", b"off_hours_target", "target", b"target"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["breach_actions", b"breach_actions", "calendar", b"calendar", "clock_kind", b"clock_kind", "priority", b"priority", "target", b"target", "warnings", b"warnings"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["breach_actions", b"breach_actions", "calendar", b"calendar", "clock_kind", b"clock_kind", "off_hours_calendar", b"off_hours_calendar", "off_hours_target", b"off_hours_target", "office_hours_calendar", b"office_hours_calendar", "priority", b"priority", "target", b"target", "warnings", b"warnings"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -356,11 +386,19 @@ class Policy(_message.Message):
     DESCRIPTION_FIELD_NUMBER: _builtins.int
     TARGETS_FIELD_NUMBER: _builtins.int
     IS_DEFAULT_FIELD_NUMBER: _builtins.int
+    HONOURS_CUSTOMER_SEVERITY_FIELD_NUMBER: _builtins.int
+    HONOURS_REQUESTED_RESPONSE_FIELD_NUMBER: _builtins.int
     name: _builtins.str
     """Contracts select a policy by this name."""
     description: _builtins.str
     is_default: _builtins.bool
     """Output only: this is the policy of contracts that name none."""
+    honours_customer_severity: _builtins.bool
+    """Plan 003 §3: the customer defines its own severity and response time. When true, clocks run
+    under the customer's severity if it is graver than the case's priority ...
+    """
+    honours_requested_response: _builtins.bool
+    """... and the first-response target is the response time the customer asked for, if shorter."""
     @_builtins.property
     def targets(self) -> _containers.RepeatedCompositeFieldContainer[Global___ClockTarget]:
         """At most one row per (priority, clock kind); a missing row promises nothing."""
@@ -372,10 +410,12 @@ class Policy(_message.Message):
         description: _builtins.str = ...,
         targets: _abc.Iterable[Global___ClockTarget] | None = ...,
         is_default: _builtins.bool = ...,
+        honours_customer_severity: _builtins.bool = ...,
+        honours_requested_response: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["description", b"description", "is_default", b"is_default", "name", b"name", "targets", b"targets"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["description", b"description", "honours_customer_severity", b"honours_customer_severity", "honours_requested_response", b"honours_requested_response", "is_default", b"is_default", "name", b"name", "targets", b"targets"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -929,6 +969,8 @@ class CaseSla(_message.Message):
     POLICY_FIELD_NUMBER: _builtins.int
     CLOCKS_FIELD_NUMBER: _builtins.int
     AS_OF_FIELD_NUMBER: _builtins.int
+    CUSTOMER_SEVERITY_FIELD_NUMBER: _builtins.int
+    CUSTOMER_REQUESTED_RESPONSE_FIELD_NUMBER: _builtins.int
     case_id: _builtins.str
     case_number: _builtins.str
     region: _builtins.str
@@ -936,12 +978,16 @@ class CaseSla(_message.Message):
     contract_id: _builtins.str
     policy: _builtins.str
     """The policy the case's contract selects (or the default)."""
+    customer_severity: _cases_pb2.Priority.ValueType
+    """What the customer stated when reporting (recorded whether or not the policy honours it)."""
     @_builtins.property
     def clocks(self) -> _containers.RepeatedCompositeFieldContainer[Global___ClockExplanation]: ...
     @_builtins.property
     def as_of(self) -> _timestamp_pb2.Timestamp:
         """When this explanation was computed (business time used is counted up to it)."""
 
+    @_builtins.property
+    def customer_requested_response(self) -> _duration_pb2.Duration: ...
     def __init__(
         self,
         *,
@@ -953,10 +999,12 @@ class CaseSla(_message.Message):
         policy: _builtins.str = ...,
         clocks: _abc.Iterable[Global___ClockExplanation] | None = ...,
         as_of: _timestamp_pb2.Timestamp | None = ...,
+        customer_severity: _cases_pb2.Priority.ValueType = ...,
+        customer_requested_response: _duration_pb2.Duration | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["as_of", b"as_of"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["as_of", b"as_of", "customer_requested_response", b"customer_requested_response"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["as_of", b"as_of", "case_id", b"case_id", "case_number", b"case_number", "clocks", b"clocks", "company_id", b"company_id", "contract_id", b"contract_id", "policy", b"policy", "region", b"region"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["as_of", b"as_of", "case_id", b"case_id", "case_number", b"case_number", "clocks", b"clocks", "company_id", b"company_id", "contract_id", b"contract_id", "customer_requested_response", b"customer_requested_response", "customer_severity", b"customer_severity", "policy", b"policy", "region", b"region"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1002,18 +1050,26 @@ class ItemExplanation(_message.Message):
     FIRED_TIME_FIELD_NUMBER: _builtins.int
     WITHDRAWN_TIME_FIELD_NUMBER: _builtins.int
     NOTE_FIELD_NUMBER: _builtins.int
+    PRIORITY_FIELD_NUMBER: _builtins.int
+    TARGET_FIELD_NUMBER: _builtins.int
     item: _builtins.str
     """"warning:0", "warning:1", ..., "breach"."""
     label: _builtins.str
     """"30m", "50%", "breach"."""
     state: Global___ItemState.ValueType
     note: _builtins.str
+    priority: _cases_pb2.Priority.ValueType
+    """For a fired item: the priority and target in force when it came due (a P1 breach stays a P1
+    breach after the case is lowered to P2).
+    """
     @_builtins.property
     def due_time(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
     def fired_time(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
     def withdrawn_time(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def target(self) -> _duration_pb2.Duration: ...
     def __init__(
         self,
         *,
@@ -1024,14 +1080,50 @@ class ItemExplanation(_message.Message):
         fired_time: _timestamp_pb2.Timestamp | None = ...,
         withdrawn_time: _timestamp_pb2.Timestamp | None = ...,
         note: _builtins.str = ...,
+        priority: _cases_pb2.Priority.ValueType = ...,
+        target: _duration_pb2.Duration | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["due_time", b"due_time", "fired_time", b"fired_time", "withdrawn_time", b"withdrawn_time"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["due_time", b"due_time", "fired_time", b"fired_time", "target", b"target", "withdrawn_time", b"withdrawn_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["due_time", b"due_time", "fired_time", b"fired_time", "item", b"item", "label", b"label", "note", b"note", "state", b"state", "withdrawn_time", b"withdrawn_time"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["due_time", b"due_time", "fired_time", b"fired_time", "item", b"item", "label", b"label", "note", b"note", "priority", b"priority", "state", b"state", "target", b"target", "withdrawn_time", b"withdrawn_time"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ItemExplanation: _TypeAlias = ItemExplanation  # noqa: Y015
+
+@_typing.final
+class TargetInForce(_message.Message):
+    """A target a clock ran under, from when (a priority change adds one)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    EFFECTIVE_TIME_FIELD_NUMBER: _builtins.int
+    PRIORITY_FIELD_NUMBER: _builtins.int
+    TARGET_FIELD_NUMBER: _builtins.int
+    CALENDAR_FIELD_NUMBER: _builtins.int
+    priority: _cases_pb2.Priority.ValueType
+    calendar: _builtins.str
+    @_builtins.property
+    def effective_time(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def target(self) -> _duration_pb2.Duration:
+        """Unset when the policy promises nothing at that priority."""
+
+    def __init__(
+        self,
+        *,
+        effective_time: _timestamp_pb2.Timestamp | None = ...,
+        priority: _cases_pb2.Priority.ValueType = ...,
+        target: _duration_pb2.Duration | None = ...,
+        calendar: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["effective_time", b"effective_time", "target", b"target"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["calendar", b"calendar", "effective_time", b"effective_time", "priority", b"priority", "target", b"target"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___TargetInForce: _TypeAlias = TargetInForce  # noqa: Y015
 
 @_typing.final
 class Firing(_message.Message):
@@ -1080,8 +1172,13 @@ class CycleSummary(_message.Message):
     STATUS_FIELD_NUMBER: _builtins.int
     BUSINESS_ELAPSED_FIELD_NUMBER: _builtins.int
     FIRINGS_FIELD_NUMBER: _builtins.int
+    PRIORITY_FIELD_NUMBER: _builtins.int
+    TARGET_FIELD_NUMBER: _builtins.int
+    TARGETS_IN_FORCE_FIELD_NUMBER: _builtins.int
     cycle: _builtins.int
     status: Global___ClockStatus.ValueType
+    priority: _cases_pb2.Priority.ValueType
+    """The priority and target in force when the cycle closed, and every one it ran under."""
     @_builtins.property
     def started_time(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
@@ -1090,6 +1187,10 @@ class CycleSummary(_message.Message):
     def business_elapsed(self) -> _duration_pb2.Duration: ...
     @_builtins.property
     def firings(self) -> _containers.RepeatedCompositeFieldContainer[Global___Firing]: ...
+    @_builtins.property
+    def target(self) -> _duration_pb2.Duration: ...
+    @_builtins.property
+    def targets_in_force(self) -> _containers.RepeatedCompositeFieldContainer[Global___TargetInForce]: ...
     def __init__(
         self,
         *,
@@ -1099,10 +1200,13 @@ class CycleSummary(_message.Message):
         status: Global___ClockStatus.ValueType = ...,
         business_elapsed: _duration_pb2.Duration | None = ...,
         firings: _abc.Iterable[Global___Firing] | None = ...,
+        priority: _cases_pb2.Priority.ValueType = ...,
+        target: _duration_pb2.Duration | None = ...,
+        targets_in_force: _abc.Iterable[Global___TargetInForce] | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["business_elapsed", b"business_elapsed", "started_time", b"started_time", "stopped_time", b"stopped_time"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["business_elapsed", b"business_elapsed", "started_time", b"started_time", "stopped_time", b"stopped_time", "target", b"target"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["business_elapsed", b"business_elapsed", "cycle", b"cycle", "firings", b"firings", "started_time", b"started_time", "status", b"status", "stopped_time", b"stopped_time"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["business_elapsed", b"business_elapsed", "cycle", b"cycle", "firings", b"firings", "priority", b"priority", "started_time", b"started_time", "status", b"status", "stopped_time", b"stopped_time", "target", b"target", "targets_in_force", b"targets_in_force"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1132,6 +1236,7 @@ class ClockExplanation(_message.Message):
     WITHDRAWN_FIELD_NUMBER: _builtins.int
     PREVIOUS_CYCLES_FIELD_NUMBER: _builtins.int
     WHY_FIELD_NUMBER: _builtins.int
+    TARGETS_IN_FORCE_FIELD_NUMBER: _builtins.int
     clock_kind: Global___ClockKind.ValueType
     cycle: _builtins.int
     """1, then 2 after a reopen (restore, first response), a second visit (on site), ..."""
@@ -1141,7 +1246,9 @@ class ClockExplanation(_message.Message):
     calendar: _builtins.str
     time_zone: _builtins.str
     why: _builtins.str
-    """Why the clock stands as it does, in a sentence or three."""
+    """Why the clock stands as it does, in a sentence or three; every time in it is written in
+    one zone for the whole case (the zone of the calendars of the case's policy).
+    """
     @_builtins.property
     def target(self) -> _duration_pb2.Duration:
         """Unset when the policy promises nothing at this priority."""
@@ -1172,6 +1279,10 @@ class ClockExplanation(_message.Message):
     def withdrawn(self) -> _containers.RepeatedCompositeFieldContainer[Global___Firing]: ...
     @_builtins.property
     def previous_cycles(self) -> _containers.RepeatedCompositeFieldContainer[Global___CycleSummary]: ...
+    @_builtins.property
+    def targets_in_force(self) -> _containers.RepeatedCompositeFieldContainer[Global___TargetInForce]:
+        """Every target this cycle ran under, in order."""
+
     def __init__(
         self,
         *,
@@ -1195,10 +1306,11 @@ class ClockExplanation(_message.Message):
         withdrawn: _abc.Iterable[Global___Firing] | None = ...,
         previous_cycles: _abc.Iterable[Global___CycleSummary] | None = ...,
         why: _builtins.str = ...,
+        targets_in_force: _abc.Iterable[Global___TargetInForce] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["breach", b"breach", "business_elapsed", b"business_elapsed", "deadline", b"deadline", "next_due", b"next_due", "remaining", b"remaining", "started_time", b"started_time", "stopped_time", b"stopped_time", "target", b"target"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["breach", b"breach", "business_elapsed", b"business_elapsed", "calendar", b"calendar", "clock_kind", b"clock_kind", "cycle", b"cycle", "deadline", b"deadline", "next_due", b"next_due", "pauses", b"pauses", "policy", b"policy", "previous_cycles", b"previous_cycles", "priority", b"priority", "remaining", b"remaining", "started_time", b"started_time", "status", b"status", "stopped_time", b"stopped_time", "target", b"target", "time_zone", b"time_zone", "warnings", b"warnings", "why", b"why", "withdrawn", b"withdrawn"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["breach", b"breach", "business_elapsed", b"business_elapsed", "calendar", b"calendar", "clock_kind", b"clock_kind", "cycle", b"cycle", "deadline", b"deadline", "next_due", b"next_due", "pauses", b"pauses", "policy", b"policy", "previous_cycles", b"previous_cycles", "priority", b"priority", "remaining", b"remaining", "started_time", b"started_time", "status", b"status", "stopped_time", b"stopped_time", "target", b"target", "targets_in_force", b"targets_in_force", "time_zone", b"time_zone", "warnings", b"warnings", "why", b"why", "withdrawn", b"withdrawn"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1216,6 +1328,7 @@ class GetComplianceReportRequest(_message.Message):
     CLOCK_KINDS_FIELD_NUMBER: _builtins.int
     FROM_MONTH_FIELD_NUMBER: _builtins.int
     TO_MONTH_FIELD_NUMBER: _builtins.int
+    ENGINEER_IDS_FIELD_NUMBER: _builtins.int
     from_month: _builtins.str
     """Months "YYYY-MM" (the month a verdict fell in, in the clock's calendar time zone), inclusive."""
     to_month: _builtins.str
@@ -1229,6 +1342,10 @@ class GetComplianceReportRequest(_message.Message):
     def priorities(self) -> _containers.RepeatedScalarFieldContainer[_cases_pb2.Priority.ValueType]: ...
     @_builtins.property
     def clock_kinds(self) -> _containers.RepeatedScalarFieldContainer[Global___ClockKind.ValueType]: ...
+    @_builtins.property
+    def engineer_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Who held the case when the outcome happened ("" for the desk, while unassigned)."""
+
     def __init__(
         self,
         *,
@@ -1238,10 +1355,11 @@ class GetComplianceReportRequest(_message.Message):
         clock_kinds: _abc.Iterable[Global___ClockKind.ValueType] | None = ...,
         from_month: _builtins.str = ...,
         to_month: _builtins.str = ...,
+        engineer_ids: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["clock_kinds", b"clock_kinds", "company_ids", b"company_ids", "from_month", b"from_month", "priorities", b"priorities", "regions", b"regions", "to_month", b"to_month"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["clock_kinds", b"clock_kinds", "company_ids", b"company_ids", "engineer_ids", b"engineer_ids", "from_month", b"from_month", "priorities", b"priorities", "regions", b"regions", "to_month", b"to_month"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1259,6 +1377,7 @@ class ComplianceRow(_message.Message):
     MET_FIELD_NUMBER: _builtins.int
     BREACHED_FIELD_NUMBER: _builtins.int
     COMPLIANCE_PERCENT_FIELD_NUMBER: _builtins.int
+    ENGINEER_ID_FIELD_NUMBER: _builtins.int
     company_id: _builtins.str
     region: _builtins.str
     priority: _cases_pb2.Priority.ValueType
@@ -1268,6 +1387,10 @@ class ComplianceRow(_message.Message):
     breached: _builtins.int
     compliance_percent: _builtins.float
     """met / (met + breached) * 100."""
+    engineer_id: _builtins.str
+    """Who held the case when the outcome happened; "" while unassigned (the desk). Staff only:
+    empty for customers and partners, whose rows are not split by engineer.
+    """
     def __init__(
         self,
         *,
@@ -1279,10 +1402,11 @@ class ComplianceRow(_message.Message):
         met: _builtins.int = ...,
         breached: _builtins.int = ...,
         compliance_percent: _builtins.float = ...,
+        engineer_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["breached", b"breached", "clock_kind", b"clock_kind", "company_id", b"company_id", "compliance_percent", b"compliance_percent", "met", b"met", "month", b"month", "priority", b"priority", "region", b"region"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["breached", b"breached", "clock_kind", b"clock_kind", "company_id", b"company_id", "compliance_percent", b"compliance_percent", "engineer_id", b"engineer_id", "met", b"met", "month", b"month", "priority", b"priority", "region", b"region"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1296,9 +1420,13 @@ class GetComplianceReportResponse(_message.Message):
     MET_FIELD_NUMBER: _builtins.int
     BREACHED_FIELD_NUMBER: _builtins.int
     COMPLIANCE_PERCENT_FIELD_NUMBER: _builtins.int
+    EMPTY_FIELD_NUMBER: _builtins.int
     met: _builtins.int
     breached: _builtins.int
     compliance_percent: _builtins.float
+    """Meaningless (0) when empty: nothing counted is not 100 %."""
+    empty: _builtins.bool
+    """Nothing was counted (no met or breached clock matched)."""
     @_builtins.property
     def rows(self) -> _containers.RepeatedCompositeFieldContainer[Global___ComplianceRow]: ...
     def __init__(
@@ -1308,10 +1436,11 @@ class GetComplianceReportResponse(_message.Message):
         met: _builtins.int = ...,
         breached: _builtins.int = ...,
         compliance_percent: _builtins.float = ...,
+        empty: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["breached", b"breached", "compliance_percent", b"compliance_percent", "met", b"met", "rows", b"rows"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["breached", b"breached", "compliance_percent", b"compliance_percent", "empty", b"empty", "met", b"met", "rows", b"rows"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

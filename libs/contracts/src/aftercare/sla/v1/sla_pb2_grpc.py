@@ -174,7 +174,8 @@ class SlaServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetComplianceReport(self, request, context):
-        """Met and breached clocks per company, region, priority, clock kind and month.
+        """Met and breached clocks per company, region, priority (in force when each outcome
+        happened), clock kind, month and engineer (who held the case then).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -66,7 +66,9 @@ class SlaServiceStub:
     ExportPolicySet: _grpc.UnaryUnaryMultiCallable[_sla_pb2.ExportPolicySetRequest, _sla_pb2.ExportPolicySetResponse]
     """The whole set as one YAML document; importing it gives back an equal set."""
     GetComplianceReport: _grpc.UnaryUnaryMultiCallable[_sla_pb2.GetComplianceReportRequest, _sla_pb2.GetComplianceReportResponse]
-    """Met and breached clocks per company, region, priority, clock kind and month."""
+    """Met and breached clocks per company, region, priority (in force when each outcome
+    happened), clock kind, month and engineer (who held the case then).
+    """
 
 @_typing.type_check_only
 class SlaServiceAsyncStub(SlaServiceStub):
@@ -92,7 +94,9 @@ class SlaServiceAsyncStub(SlaServiceStub):
     ExportPolicySet: _aio.UnaryUnaryMultiCallable[_sla_pb2.ExportPolicySetRequest, _sla_pb2.ExportPolicySetResponse]  # type: ignore[assignment]
     """The whole set as one YAML document; importing it gives back an equal set."""
     GetComplianceReport: _aio.UnaryUnaryMultiCallable[_sla_pb2.GetComplianceReportRequest, _sla_pb2.GetComplianceReportResponse]  # type: ignore[assignment]
-    """Met and breached clocks per company, region, priority, clock kind and month."""
+    """Met and breached clocks per company, region, priority (in force when each outcome
+    happened), clock kind, month and engineer (who held the case then).
+    """
 
 class SlaServiceServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -187,6 +191,8 @@ class SlaServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _sla_pb2.GetComplianceReportRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_sla_pb2.GetComplianceReportResponse, _abc.Awaitable[_sla_pb2.GetComplianceReportResponse]]:
-        """Met and breached clocks per company, region, priority, clock kind and month."""
+        """Met and breached clocks per company, region, priority (in force when each outcome
+        happened), clock kind, month and engineer (who held the case then).
+        """
 
 def add_SlaServiceServicer_to_server(servicer: SlaServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -1,4 +1,4 @@
 from aftercare_platform.service.main import service_main
-from aftercare_platform.testing.probe_service.service import definition
+from aftercare_platform.testing.probe_service.bootstrap import definition
 
 service_main(definition)

@@ -1,8 +1,11 @@
-"""The pieces of the running stack: a service process, and a tap on the broker."""
+"""The pieces of a running stack for end-to-end tests: a service as a real process (`python -m <pkg>`),
+and a tap on the broker. Used by the repository's end-to-end tests and by services whose integration
+tests run their neighbours as processes (dispatch, survey)."""
 
 from __future__ import annotations
 
 import asyncio
+import builtins
 import json
 import os
 import signal
@@ -14,11 +17,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+from google.protobuf import json_format
+from google.protobuf.message import Message
+
 from aftercare_platform.bus.ports import Broker, Delivery, Subscription
 from aftercare_platform.testing.ports import free_port
 from aftercare_platform.testing.waiting import eventually
-from google.protobuf import json_format
-from google.protobuf.message import Message
 
 M = TypeVar("M", bound=Message)
 
@@ -109,7 +113,7 @@ class Seen:
         """`aftercare.sla.warning.v1` -> `warning`."""
         return self.type.split(".")[2]
 
-    def parsed(self, message: type[M]) -> M:
+    def parsed(self, message: builtins.type[M]) -> M:
         return json_format.ParseDict(self.data, message(), ignore_unknown_fields=True)
 
 

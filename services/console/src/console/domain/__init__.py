@@ -1,0 +1,1 @@
+"""console's rules and values: no I/O, no sqlalchemy, grpc or fastapi."""

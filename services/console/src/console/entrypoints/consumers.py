@@ -1,0 +1,56 @@
+"""The events the console reads into its queue: every case event (its snapshot head) and every clock event."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from typing import Any
+
+from aftercare.cases.v1 import events_pb2 as case_events
+from aftercare.sla.v1 import events_pb2 as sla_events
+from aftercare_platform.bus.consumer import EventSubscription
+from aftercare_platform.bus.envelope import CloudEvent
+from aftercare_platform.contracts.case_snapshot import case_snapshot
+from aftercare_platform.contracts.event_types import parse_data
+from aftercare_platform.db.unit_of_work import UnitOfWork
+
+from console.adapters.vocabulary import CLOCK_KINDS, COMPLAINT_ABOUT, PRIORITIES
+from console.domain.queue import CaseFact, ClockFact
+from console.handlers import ConsoleHandlers
+
+
+def case_fact(event: CloudEvent) -> CaseFact:
+    snapshot = case_snapshot(event)
+    verb = event.type.split(".")[2]
+    description, review = "", False
+    if verb == "created":
+        description = parse_data(event, case_events.CaseCreated).description
+    elif verb == "complaint_filed":
+        about = parse_data(event, case_events.CaseComplaintFiled).about
+        review = COMPLAINT_ABOUT.short(about, "data.about") == "engineer"
+    return CaseFact(case_id=snapshot.case_id, verb=verb, occurred_at=snapshot.occurred_at,
+                    case_number=snapshot.case_number, region=snapshot.region, company_id=snapshot.company_id,
+                    priority=snapshot.priority, status=snapshot.status, assignee_id=snapshot.assignee_id,
+                    tier=snapshot.tier, description=description, review_requested=review)
+
+
+def clock_fact(event: CloudEvent) -> ClockFact:
+    message: Any = parse_data(event)
+    assert isinstance(message, sla_events.SlaWarning | sla_events.SlaBreached | sla_events.SlaMet
+                      | sla_events.SlaBreachWithdrawn)
+    deadline = message.deadline.ToDatetime(tzinfo=UTC) if message.HasField("deadline") else None
+    return ClockFact(case_id=message.case_id or event.subject, verb=event.type.split(".")[2],
+                     clock=CLOCK_KINDS.short(message.clock_kind, "data.clock_kind") or "",
+                     cycle=message.cycle, deadline=deadline, case_number=message.case_number,
+                     region=message.region or event.region, company_id=message.company_id,
+                     priority=PRIORITIES.short(message.priority, "data.priority"))
+
+
+def subscriptions(handlers: ConsoleHandlers) -> list[EventSubscription]:
+    async def on_case(event: CloudEvent, uow: UnitOfWork) -> None:
+        await handlers.on_case_fact(case_fact(event), uow)
+
+    async def on_clock(event: CloudEvent, uow: UnitOfWork) -> None:
+        await handlers.on_clock_fact(clock_fact(event), uow)
+
+    return [EventSubscription("console.queue-cases", ["case.*.*"], on_case),
+            EventSubscription("console.queue-clocks", ["sla.*.*"], on_clock)]

@@ -1,0 +1,88 @@
+"""Server-sent events: the queue page hears that its rows changed (NOTIFY from the projection, one
+LISTEN per process fanned out to every open page); the case page follows the case's timeline through
+WatchCase, with the viewer's own token (so a customer never hears an internal entry)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Iterator
+
+from aftercare.cases.v1 import cases_pb2 as cases_pb
+from aftercare_platform.errors import DomainError
+from fastapi import APIRouter, Request
+from fastapi.responses import Response, StreamingResponse
+
+from console.entrypoints.views import entry_view
+from console.entrypoints.web import Web, to_login
+
+KEEPALIVE_SECONDS = 15.0
+SSE_HEADERS = {"cache-control": "no-store", "x-accel-buffering": "no"}
+
+
+class QueueSignal:
+    """Fans one process's queue notifications out to every open queue page."""
+
+    def __init__(self) -> None:
+        self._listeners: set[asyncio.Queue[str]] = set()
+
+    def notify(self, payload: str = "") -> None:
+        for listener in list(self._listeners):
+            with contextlib.suppress(asyncio.QueueFull):
+                listener.put_nowait(payload)
+
+    @contextlib.contextmanager
+    def listening(self) -> Iterator[asyncio.Queue[str]]:
+        listener: asyncio.Queue[str] = asyncio.Queue(maxsize=1)
+        self._listeners.add(listener)
+        try:
+            yield listener
+        finally:
+            self._listeners.discard(listener)
+
+
+def _event(name: str, data: str) -> str:
+    lines = "".join(f"data: {line}\n" for line in data.splitlines() or [""])
+    return f"event: {name}\n{lines}\n"
+
+
+def router(web: Web, signal: QueueSignal) -> APIRouter:
+    pages = APIRouter(include_in_schema=False)
+
+    @pages.get("/live/queue")
+    async def live_queue(request: Request) -> Response:
+        viewer = await web.viewer(request)
+        if viewer is None or viewer.is_customer:
+            return to_login(request)
+
+        async def events() -> AsyncIterator[str]:
+            with signal.listening() as heard:
+                yield ": connected\n\n"
+                while not await request.is_disconnected():
+                    try:
+                        await asyncio.wait_for(heard.get(), KEEPALIVE_SECONDS)
+                    except TimeoutError:
+                        yield ": keepalive\n\n"
+                        continue
+                    yield _event("queue", "changed")
+
+        return StreamingResponse(events(), media_type="text/event-stream", headers=SSE_HEADERS)
+
+    @pages.get("/live/cases/{case_id}")
+    async def live_case(request: Request, case_id: str, after: int = 0) -> Response:
+        viewer = await web.viewer(request)
+        if viewer is None:
+            return to_login(request)
+
+        async def events() -> AsyncIterator[str]:
+            watch = cases_pb.WatchCaseRequest(case_id=case_id, after_position=max(after, 0))
+            try:
+                async for item in web.services.stream(web.services.cases.WatchCase, watch, viewer.token):
+                    html = web.fragment("timeline_entry.html", viewer, entry=entry_view(item.entry)).body
+                    yield _event("entry", bytes(html).decode())
+            except DomainError:
+                yield _event("gone", "")
+
+        return StreamingResponse(events(), media_type="text/event-stream", headers=SSE_HEADERS)
+
+    return pages

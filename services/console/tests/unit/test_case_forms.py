@@ -1,0 +1,32 @@
+"""The case page's forms as the CaseService requests they become; what the service decides is not here."""
+
+import pytest
+from aftercare.cases.v1 import cases_pb2 as pb
+from aftercare_platform.errors import InvalidArgument
+from console.entrypoints.case_forms import ACTIONS, offered
+
+
+def test_a_remote_session_carries_the_permission_and_every_command() -> None:
+    request = ACTIONS["activity"].request({"kind": "remote_session", "summary": "RAID check", "permission_given": "on",
+                                           "command_log": "megacli -PDList\n\n  megacli -LDInfo  \n"}, "c1", "r" * 32)
+    assert isinstance(request, pb.RecordActivityRequest)
+    assert (request.activity.kind, request.activity.permission_given) == (pb.ACTIVITY_KIND_REMOTE_SESSION, True)
+    assert list(request.activity.command_log) == ["megacli -PDList", "megacli -LDInfo"]
+    assert request.request_id == "r" * 32
+
+
+def test_a_missing_or_unknown_value_names_its_field() -> None:
+    with pytest.raises(InvalidArgument, match="cause"):
+        ACTIONS["resolve"].request({"method": "m", "result": "r", "prevention": "p"}, "c1", "r" * 32)
+    with pytest.raises(InvalidArgument, match="kind"):
+        ACTIONS["activity"].request({"kind": "telepathy", "summary": "x"}, "c1", "r" * 32)
+    with pytest.raises(InvalidArgument, match="priority"):
+        ACTIONS["priority"].request({"priority": "P9", "reason": "x"}, "c1", "r" * 32)
+    note = ACTIONS["note"].request({"text": "hi", "internal": "on"}, "c1", "r" * 32)
+    assert isinstance(note, pb.AddNoteRequest) and note.visibility == pb.VISIBILITY_INTERNAL
+
+
+def test_customers_are_offered_only_the_customers_forms() -> None:
+    allowed = [pb.CASE_ACTION_ADD_NOTE, pb.CASE_ACTION_RESOLVE, pb.CASE_ACTION_CONFIRM, pb.CASE_ACTION_FILE_COMPLAINT]
+    assert offered(allowed, customer=True) == ["note", "confirm", "complaint"]
+    assert offered(allowed, customer=False) == ["note", "resolve", "confirm", "complaint"]

@@ -1,0 +1,66 @@
+"""The queue's order: breached before warned before running before waiting; done cases leave it."""
+
+from datetime import UTC, datetime, timedelta
+
+from console.domain.queue import CaseFact, ClockFact, QueueFilter, Urgency, apply_case, apply_clock
+
+T0 = datetime(2026, 11, 21, 2, 0, tzinfo=UTC)
+
+
+def created(case_id: str = "c1", at: datetime = T0, priority: str = "P2") -> CaseFact:
+    return CaseFact(case_id=case_id, verb="created", occurred_at=at, case_number="EA-1", region="east",
+                    company_id="acme", priority=priority, status="new", description="printer on fire")
+
+
+def clock(verb: str, deadline: datetime | None = T0 + timedelta(hours=1), kind: str = "first_response") -> ClockFact:
+    return ClockFact(case_id="c1", verb=verb, clock=kind, cycle=1, deadline=deadline)
+
+
+def test_a_new_case_runs_and_a_warning_then_a_breach_raise_its_urgency() -> None:
+    row = apply_case(None, created())
+    assert (row.urgency, row.next_deadline, row.description) == (Urgency.RUNNING, None, "printer on fire")
+    row = apply_clock(row, clock("warning"))
+    assert (row.urgency, row.next_deadline) == (Urgency.WARNED, T0 + timedelta(hours=1))
+    row = apply_clock(row, clock("breached"))
+    assert row.urgency == Urgency.BREACHED
+    # a late warning of the same clock never lowers a breach
+    assert apply_clock(row, clock("warning")).urgency == Urgency.BREACHED
+    assert apply_clock(row, clock("breach_withdrawn")).urgency == Urgency.WARNED
+    assert apply_clock(row, clock("met")).urgency == Urgency.RUNNING
+
+
+def test_a_clock_event_before_the_created_event_still_makes_one_row() -> None:
+    row = apply_clock(None, ClockFact(case_id="c1", verb="warning", clock="restore", cycle=1, deadline=T0,
+                                      case_number="EA-1", region="east", company_id="acme", priority="P1"))
+    row = apply_case(row, created(priority="P1"))
+    assert (row.case_number, row.urgency, row.priority_rank, row.created_at) == ("EA-1", Urgency.WARNED, 1, T0)
+
+
+def test_an_older_case_event_arriving_late_changes_no_status() -> None:
+    row = apply_case(None, created())
+    row = apply_case(row, CaseFact(case_id="c1", verb="waiting_for_customer", occurred_at=T0 + timedelta(minutes=5),
+                                   status="waiting_customer", priority="P2"))
+    assert row.urgency == Urgency.WAITING
+    stale = apply_case(row, CaseFact(case_id="c1", verb="assigned", occurred_at=T0 + timedelta(minutes=1),
+                                     status="assigned", assignee_id="eng-1", priority="P2"))
+    assert (stale.status, stale.assignee_id) == ("waiting_customer", "")
+
+
+def test_resolved_cases_leave_the_queue_and_complaints_need_review_until_reassigned() -> None:
+    row = apply_case(None, created())
+    row = apply_case(row, CaseFact(case_id="c1", verb="complaint_filed", occurred_at=T0 + timedelta(minutes=1),
+                                   status="in_progress", review_requested=True))
+    assert row.supervisor_review
+    row = apply_case(row, CaseFact(case_id="c1", verb="assigned", occurred_at=T0 + timedelta(minutes=2),
+                                   status="assigned", assignee_id="eng-2"))
+    assert not row.supervisor_review and row.assignee_id == "eng-2"
+    row = apply_case(row, CaseFact(case_id="c1", verb="resolved", occurred_at=T0 + timedelta(minutes=3),
+                                   status="resolved", assignee_id="eng-2"))
+    assert row.urgency == Urgency.DONE
+
+
+def test_the_filter_keeps_only_what_it_knows() -> None:
+    chosen = QueueFilter.of({"view": "breached", "priority": "P9", "region": " east ", "company": "acme"})
+    assert chosen == QueueFilter(view="breached", priority="", region="east", company_id="acme")
+    assert chosen.as_query() == {"view": "breached", "region": "east", "company": "acme"}
+    assert QueueFilter.of({"view": "drop table"}).view == ""
