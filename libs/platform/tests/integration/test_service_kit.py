@@ -10,18 +10,14 @@ import sys
 import grpc
 import httpx
 from aftercare_platform.auth.tokens import mint_token
-from aftercare_platform.embedded.runner import build_embedded
-from aftercare_platform.servers.runner import ServiceRunner
 from aftercare_platform.service.assemble import open_database
 from aftercare_platform.settings import ServiceSettings
-from aftercare_platform.telemetry.setup import setup_telemetry
 from aftercare_platform.testing.ports import free_port
 from aftercare_platform.testing.probe_service.adapters.tables import received
 from aftercare_platform.testing.probe_service.bootstrap import definition
 from aftercare_platform.testing.probe_service.entrypoints.grpc_api import SERVICE
 from aftercare_platform.testing.probe_service.settings import ProbeSettings
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from prometheus_client import CollectorRegistry
 from sqlalchemy import func, select
 
 from .conftest import eventually
@@ -43,38 +39,27 @@ async def received_count(settings: ServiceSettings) -> int:
         await database.close()
 
 
-async def test_embedded_mode_runs_the_service_on_sqlite_and_the_in_process_bus(tmp_path, monkeypatch):
-    http_port, grpc_port = free_port(), free_port()
-    monkeypatch.setenv("AFTERCARE_HTTP_PORT", str(http_port))
-    monkeypatch.setenv("AFTERCARE_GRPC_PORT", str(grpc_port))
-    telemetry = setup_telemetry(ServiceSettings(), registry=CollectorRegistry(), set_global=False)
-    runner = ServiceRunner(ServiceSettings(service_name="embedded-test"), telemetry=telemetry, handle_signals=False)
+async def test_embedded_mode_runs_the_service_on_sqlite_and_the_in_process_bus(embedded, tmp_path):
+    async with embedded(definition) as service:
+        grpc_port = service.settings.grpc_port
+        token = mint_token(ProbeSettings(), "agent-1", "agent", regions=["east"])
+        reply = await ping(grpc_port, token, "hello")
+        assert reply["id"]
 
-    async def build(t):
-        return await build_embedded([definition], tmp_path, t)
+        async def consumed() -> bool:
+            return await received_count(service.settings) == 1
 
-    running = asyncio.create_task(runner.run(build))
-    await eventually(lambda: asyncio.to_thread(_ready, http_port), what="embedded service ready")
-    token = mint_token(ProbeSettings(), "agent-1", "agent", regions=["east"])
-    reply = await ping(grpc_port, token, "hello")
-    assert reply["id"]
-    settings = definition.settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'aftercare.sqlite3'}", amqp_url="")
-
-    async def consumed() -> bool:
-        return await received_count(settings) == 1
-
-    await eventually(consumed, what="the event consumed through the in-process bus")
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{grpc_port}") as channel:
-        with_bad_text = channel.unary_unary(f"/{SERVICE}/Ping", request_serializer=lambda r: json.dumps(r).encode(),
-                                            response_deserializer=json.loads)
-        try:
-            await with_bad_text({"text": ""}, metadata=[("authorization", f"Bearer {token}")])
-            raise AssertionError("empty text was accepted")
-        except grpc.aio.AioRpcError as error:
-            assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
-            assert "text" in error.details()
-    runner.request_shutdown("test over")
-    await running
+        await eventually(consumed, what="the event consumed through the in-process bus")
+        async with grpc.aio.insecure_channel(service.grpc_target) as channel:
+            with_bad_text = channel.unary_unary(f"/{SERVICE}/Ping",
+                                                request_serializer=lambda r: json.dumps(r).encode(),
+                                                response_deserializer=json.loads)
+            try:
+                await with_bad_text({"text": ""}, metadata=[("authorization", f"Bearer {token}")])
+                raise AssertionError("empty text was accepted")
+            except grpc.aio.AioRpcError as error:
+                assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+                assert "text" in error.details()
 
 
 def _ready(port: int) -> bool:

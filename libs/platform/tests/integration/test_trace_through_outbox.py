@@ -10,6 +10,7 @@ from aftercare_platform.bus.consumer import EventConsumer, EventSubscription
 from aftercare_platform.outbox.relay import OutboxRelay
 from aftercare_platform.servers.grpc import build_grpc_server
 from aftercare_platform.settings import ServiceSettings
+from aftercare_platform.telemetry.instrumentation import instrument_database
 from aftercare_platform.telemetry.setup import setup_telemetry
 from aftercare_platform.testing.harness import open_broker, open_database
 from opentelemetry import trace
@@ -39,6 +40,7 @@ def spans() -> InMemorySpanExporter:
 
 async def test_grpc_call_trace_reaches_the_consumer_span(database_url, amqp_url, spans):
     db, _ = await open_database(database_url, "bus_trace")
+    instrument_database(db.engine, None)  # as every service's database is
     broker = await open_broker(amqp_url)
     seen_trace_ids: list[int] = []
 
@@ -87,6 +89,20 @@ async def test_grpc_call_trace_reaches_the_consumer_span(database_url, amqp_url,
 
     await eventually(lambda: asyncio.sleep(0, result=consumer_span_finished()), within=10,
                      what="a finished consumer span in the caller's trace")
+    in_trace = [s for s in spans.get_finished_spans() if s.context.trace_id == started_trace]
+    # the messaging conventions: "<operation> <destination>", the operation's type, the message id
+    published = next(s for s in in_trace if s.kind == SpanKind.PRODUCER)
+    assert published.name == "publish aftercare.events"
+    assert published.attributes["messaging.operation.type"] == "send"
+    assert published.attributes["messaging.rabbitmq.destination.routing_key"] == "tracetest.opened.east"
+    processed = next(s for s in in_trace if s.kind == SpanKind.CONSUMER)
+    assert processed.name == "process tracetest.events"
+    assert processed.attributes["messaging.operation.type"] == "process"
+    assert processed.attributes["messaging.message.id"] == published.attributes["messaging.message.id"]
+    # the database: a CLIENT span per statement, the handler's and the outbox write's among them
+    statements = [s for s in in_trace if s.kind == SpanKind.CLIENT and s.attributes.get("db.system") == "postgresql"]
+    assert any("INSERT INTO bus_trace.outbox" in str(s.attributes.get("db.statement")) for s in statements)
+    assert any("inbox" in str(s.attributes.get("db.statement")) for s in statements)
     await server.stop(0)
     await consumer.stop()
     telemetry.shutdown()

@@ -41,3 +41,17 @@ def test_a_command_without_a_token_fails_cleanly() -> None:
 
     result = CliRunner().invoke(app, ["call"], env={"AFTERCARE_TOKEN": ""})
     assert result.exit_code == 1 and "no token" in result.output
+
+
+def test_an_option_value_that_cannot_be_sent_ends_the_command_with_its_message() -> None:
+    from aftercare_platform.cli.grpc_connection import options_checked
+    from aftercare_platform.errors import InvalidArgument
+
+    @app.command()
+    def bad(ctx: typer.Context) -> None:
+        with options_checked():
+            raise InvalidArgument.for_field("--channel", "unknown value 'bogus'")
+
+    result = CliRunner().invoke(app, ["bad"])
+    assert result.exit_code == 1 and "error: --channel: unknown value 'bogus'" in result.output
+    assert "Traceback" not in result.output

@@ -94,7 +94,8 @@ def test_a_new_service_is_added_to_the_base_and_to_overlays_that_list_every_serv
     wire_kubernetes(root, NewService(ServiceLine("field-visit", "field_visit", 8010, 50060)), written)
     base, dev = root / "deploy/k8s/base/kustomization.yaml", root / "deploy/k8s/overlays/dev/kustomization.yaml"
     assert sorted(written.changed) == sorted([base, dev])
-    assert "  - survey\n  - field-visit\n" in base.read_text()
+    last_resource = before[base].split("\nresources:\n", 1)[1].split("\n\n", 1)[0].splitlines()[-1]
+    assert f"{last_resource}\n  - field-visit\n" in base.read_text()  # after the last deployable listed
     assert base.read_text().endswith('  - name: aftercare/field-visit\n'
                                      '    newName: registry.example.com/aftercare/field-visit\n    newTag: "0.1.0"\n')
     assert "  - name: field-visit-secrets\n    literals:\n      - AFTERCARE_DATABASE_URL=postgresql" in dev.read_text()

@@ -70,6 +70,7 @@ async def seed(settings: ConsoleSettings, say: object = print) -> int:
             for subject, person in (("eng-wang", "王强"), ("eng-zhao", "赵敏")):
                 await services.call(services.dispatch.PutEngineer, dispatch_pb.PutEngineerRequest(
                     engineer=dispatch_pb.Engineer(engineer_id=subject, subject=subject, name=person,
+                                                  tier=dispatch_pb.ENGINEER_TIER_DUTY_ENGINEER,
                                                   regions=[DEMO_REGION], capacity=8, active=True)), admin)
         except DomainError as absent:
             say(f"dispatch: engineers not added ({absent.detail})")  # type: ignore[operator]

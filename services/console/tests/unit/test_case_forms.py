@@ -30,3 +30,10 @@ def test_customers_are_offered_only_the_customers_forms() -> None:
     allowed = [pb.CASE_ACTION_ADD_NOTE, pb.CASE_ACTION_RESOLVE, pb.CASE_ACTION_CONFIRM, pb.CASE_ACTION_FILE_COMPLAINT]
     assert offered(allowed, customer=True) == ["note", "confirm", "complaint"]
     assert offered(allowed, customer=False) == ["note", "resolve", "confirm", "complaint"]
+
+
+def test_a_case_is_reached_by_number_or_by_id() -> None:
+    from console.entrypoints.case_pages import _ref
+
+    assert _ref("EA-20261121-000042") == {"case_number": "EA-20261121-000042"}
+    assert _ref("fa836f38-0940-4020-8c2b-2832dc56b340") == {"case_id": "fa836f38-0940-4020-8c2b-2832dc56b340"}

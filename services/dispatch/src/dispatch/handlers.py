@@ -13,25 +13,26 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from aftercare.dispatch.v1 import dispatch_pb2 as pb
 from aftercare.dispatch.v1 import events_pb2 as ev
 from aftercare_platform.db.unit_of_work import Database, UnitOfWork
-from aftercare_platform.errors import NotFound
 
-from dispatch.adapters import proto_mapping as mapping
 from dispatch.adapters import store
 from dispatch.adapters.case_gateway import CaseFacts, CasesPort, CasesRefused
-from dispatch.adapters.tables import engineers as engineers_table
-from dispatch.adapters.tables import rosters as rosters_table
+from dispatch.adapters.people_mapping import (
+    team_from_document,
+)
+from dispatch.adapters.proto_values import stamp
 from dispatch.adapters.tables import teams as teams_table
-from dispatch.domain.people import Engineer
-from dispatch.domain.rosters import DutyAnswer, Handover, Roster, handovers, on_duty, who_is_on_duty
-from dispatch.domain.routing import CaseToRoute, DutyView, route
+from dispatch.domain.people import Engineer, Team, with_team_accounts
+from dispatch.domain.rosters import on_duty
+from dispatch.domain.routing import CaseToRoute, DutyView, Workload, route
 from dispatch.domain.sla_actions import Firing, SlaAction, supervisors_on_duty, without_assignee
 from dispatch.domain.vocabulary import EngineerTier
+from dispatch.people_handlers import PeopleAndRosters
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,16 @@ ROLE_TIERS = {
 }
 
 
-class DispatchHandlers:
+@dataclass(frozen=True)
+class RoutingView:
+    engineers: list[Engineer]
+    teams: list[Team]
+    duty: DutyView
+    workload: Workload
+    day: str  # the region's local date
+
+
+class DispatchHandlers(PeopleAndRosters):
     def __init__(self, database: Database, cases: CasesPort, *, time_zone: str = "Asia/Shanghai") -> None:
         self._db = database
         self._cases = cases
@@ -56,85 +66,6 @@ class DispatchHandlers:
 
     def now(self) -> datetime:
         return self._db.clock.now()
-
-    # ---- people and rosters -------------------------------------------------------------------
-
-    async def put_engineer(self, message: pb.Engineer) -> Engineer:
-        engineer = mapping.engineer_from_proto(message)
-        async with self._db.unit_of_work() as uow:
-            doc = mapping.document(mapping.engineer_to_proto(engineer))
-            await store.put_engineer(uow, engineer.id, engineer.subject, doc, uow.clock.now())
-        return engineer
-
-    async def engineer(self, engineer_id: str) -> Engineer:
-        async with self._db.unit_of_work() as uow:
-            doc = await store.get_document(uow, engineers_table, engineer_id)
-        if doc is None:
-            raise NotFound(f"no engineer {engineer_id!r}", engineer_id=engineer_id)
-        return mapping.engineer_from_document(doc)
-
-    async def engineers(self, region: str = "") -> list[Engineer]:
-        async with self._db.unit_of_work() as uow:
-            return await self._engineers(uow, region)
-
-    async def _engineers(self, uow: UnitOfWork, region: str) -> list[Engineer]:
-        found = [mapping.engineer_from_document(d) for d in await store.all_documents(uow, engineers_table)]
-        return [e for e in found if not region or region in e.regions]
-
-    async def put_team(self, message: pb.Team) -> pb.Team:
-        team = mapping.team_from_proto(message)
-        stored = mapping.team_to_proto(team)
-        async with self._db.unit_of_work() as uow:
-            await store.put_team(uow, team.id, team.region, mapping.document(stored), uow.clock.now())
-        return stored
-
-    async def teams(self, region: str = "") -> list[pb.Team]:
-        async with self._db.unit_of_work() as uow:
-            docs = await store.all_documents(uow, teams_table, region)
-        return [mapping.team_message_from_document(d) for d in docs]
-
-    async def put_roster(self, message: pb.Roster) -> pb.Roster:
-        roster = mapping.roster_from_proto(message)  # validates every field before anything is stored
-        async with self._db.unit_of_work() as uow:
-            await store.put_roster(uow, roster.id, roster.region, roster.team, mapping.document(message),
-                                   uow.clock.now())
-        return message
-
-    async def roster_message(self, roster_id: str) -> pb.Roster:
-        async with self._db.unit_of_work() as uow:
-            doc = await store.get_document(uow, rosters_table, roster_id)
-        if doc is None:
-            raise NotFound(f"no roster {roster_id!r}", roster_id=roster_id)
-        return mapping.roster_message_from_document(doc)
-
-    async def roster(self, roster_id: str) -> Roster:
-        return mapping.roster_from_proto(await self.roster_message(roster_id))
-
-    async def roster_messages(self, region: str = "") -> list[pb.Roster]:
-        async with self._db.unit_of_work() as uow:
-            docs = await store.all_documents(uow, rosters_table, region)
-        return [mapping.roster_message_from_document(d) for d in docs]
-
-    async def _rosters(self, uow: UnitOfWork, region: str) -> list[Roster]:
-        docs = await store.all_documents(uow, rosters_table, region)
-        return [mapping.roster_from_proto(mapping.roster_message_from_document(d)) for d in docs]
-
-    async def who_is_on_duty(self, region: str, team: str, at: datetime | None) -> tuple[datetime, list[DutyAnswer]]:
-        async with self._db.unit_of_work() as uow:
-            moment = at or uow.clock.now()
-            return moment, who_is_on_duty(await self._rosters(uow, region), region, team, moment)
-
-    async def handovers(self, roster_id: str, start: datetime, end: datetime) -> list[tuple[Handover, list[str]]]:
-        """The roster's handovers in [start, end), each with the outgoing engineer's open cases."""
-        roster = await self.roster(roster_id)
-        found = handovers(roster, start, end)
-        async with self._db.unit_of_work() as uow:
-            open_cases = await store.open_cases_of(uow, sorted({h.outgoing for h in found}))
-        return [(h, open_cases.get(h.outgoing, [])) for h in found]
-
-    async def explain(self, case_id: str) -> list[store.StoredDecision]:
-        async with self._db.unit_of_work() as uow:
-            return await store.decisions_of(uow, case_id)
 
     # ---- routing --------------------------------------------------------------------------------
 
@@ -155,27 +86,35 @@ class DispatchHandlers:
         absent = {a.engineer_id for r in rosters for a in r.absences if a.start <= at < a.end}
         return DutyView(frozenset(e for answer in answers for e in answer.engineer_ids), frozenset(absent))
 
+    async def routing_view(self, uow: UnitOfWork, region: str, at: datetime) -> RoutingView:
+        """Everything a decision in `region` reads, under the region's lock (key-account teams applied)."""
+        await store.lock_region(uow, region)
+        teams = [team_from_document(d) for d in await store.all_documents(uow, teams_table)]
+        engineers = with_team_accounts(await self._engineers(uow, region), teams)
+        duty = await self._duty(uow, region, at)
+        day = self._day(at)
+        workload = await store.workload(uow, [e.id for e in engineers], day)
+        return RoutingView(engineers, teams, duty, workload, day)
+
     async def _route(self, uow: UnitOfWork, case: CaseToRoute, at: datetime, key: str, purpose: str,
                      previous: str | None) -> store.StoredDecision:
         """Decide under the region's lock and record it; the case's load moves to the chosen engineer now."""
-        await store.lock_region(uow, case.region)
-        engineers = await self._engineers(uow, case.region)
-        duty = await self._duty(uow, case.region, at)
-        day = self._day(at)
-        workload = await store.workload(uow, [e.id for e in engineers], day)
-        decision = route(case, engineers, duty, workload, at)
+        view = await self.routing_view(uow, case.region, at)
+        decision = route(case, view.engineers, view.duty, view.workload, at)
         stored = await store.record_decision(uow, key, purpose=purpose, decision=decision, case_id=case.case_id,
-                                             day=day, at=at, previous=previous)
+                                             day=view.day, at=at, previous=previous)
         if decision.chosen is not None and stored.chosen == decision.chosen:
-            view = await store.case_view_row(uow, case.case_id)
-            await store.note_case(uow, case_id=case.case_id, case_number=view.case_number if view else "",
+            row = await store.case_view_row(uow, case.case_id)
+            await store.note_case(uow, case_id=case.case_id, case_number=row.case_number if row else "",
                                   region=case.region, company_id=case.company_id, assignee_id=decision.chosen,
                                   open_=True, at=at)
         return stored
 
-    async def route_new_case(self, outer: UnitOfWork, case: CaseToRoute, case_number: str) -> None:
-        """case.created: choose an engineer, Assign through cases, or queue at the desk and alert."""
-        key = f"route/{case.case_id}/created"
+    async def route_new_case(self, outer: UnitOfWork, case: CaseToRoute, case_number: str,
+                             trigger: str = "created") -> None:
+        """case.created (or a case back at the desk): choose an engineer, Assign through cases, or queue at
+        the desk and alert. `trigger` keys the decision: one per case and occasion."""
+        key = f"route/{case.case_id}/{trigger}"
         async with self._decision_unit(outer) as uow:
             stored = await store.find_decision(uow, key)
             if stored is None:
@@ -211,14 +150,14 @@ class DispatchHandlers:
             outer.emit("aftercare.dispatch.reassigned.v1", subject=facts.case_id, region=facts.region, data=(
                 ev.DispatchReassigned(
                     case_id=facts.case_id, case_number=facts.case_number, region=facts.region,
-                    company_id=facts.company_id, occurred_at=mapping.stamp(now), decision_key=stored.key,
+                    company_id=facts.company_id, occurred_at=stamp(now), decision_key=stored.key,
                     engineer_id=stored.chosen, previous_engineer_id=stored.previous, reason=reason,
                     instruction=ANSWER_AT_ONCE)))
         else:
             outer.emit("aftercare.dispatch.assigned.v1", subject=facts.case_id, region=facts.region, data=(
                 ev.DispatchAssigned(
                     case_id=facts.case_id, case_number=facts.case_number, region=facts.region,
-                    company_id=facts.company_id, occurred_at=mapping.stamp(now), decision_key=stored.key,
+                    company_id=facts.company_id, occurred_at=stamp(now), decision_key=stored.key,
                     engineer_id=stored.chosen, rule=stored.rule, summary=stored.summary)))
 
     async def _emit_desk_queue(self, uow: UnitOfWork, stored: store.StoredDecision, facts: CaseFacts) -> None:
@@ -226,12 +165,23 @@ class DispatchHandlers:
         engineers = await self._engineers(uow, facts.region)
         supervisors = supervisors_on_duty(engineers, await self._duty(uow, facts.region, now), facts.region)
         common = dict(case_id=facts.case_id, case_number=facts.case_number, region=facts.region,
-                      company_id=facts.company_id, occurred_at=mapping.stamp(now), decision_key=stored.key)
+                      company_id=facts.company_id, occurred_at=stamp(now), decision_key=stored.key)
         uow.emit("aftercare.dispatch.desk_queued.v1", subject=facts.case_id, region=facts.region,
                  data=ev.DispatchDeskQueued(**common, summary=stored.summary))  # type: ignore[arg-type]
         uow.emit("aftercare.dispatch.supervisor_alert.v1", subject=facts.case_id, region=facts.region,
                  data=ev.DispatchSupervisorAlert(**common, supervisor_ids=supervisors,  # type: ignore[arg-type]
                                                  reason=f"no engineer can take the case: {stored.summary}"))
+
+    async def route_returned_case(self, outer: UnitOfWork, case_id: str, trigger: str) -> None:
+        """A case back at the desk with nobody holding it (reopened without an assignee) is routed again."""
+        try:
+            facts = await self._cases.get_case(case_id)
+        except CasesRefused:
+            log.info("case %s is gone; nothing to route", case_id)
+            return
+        if facts.assignee_id or facts.status in CLOSED_STATUSES:
+            return
+        await self.route_new_case(outer, _to_route(facts), facts.case_number, trigger)
 
     # ---- SLA actions -----------------------------------------------------------------------------
 
@@ -298,7 +248,7 @@ class DispatchHandlers:
                 outer.emit("aftercare.dispatch.escalated.v1", subject=firing.case_id, region=region,
                            data=ev.DispatchEscalated(
                                case_id=firing.case_id, case_number=view.case_number if view else "", region=region,
-                               company_id=view.company_id if view else "", occurred_at=mapping.stamp(now),
+                               company_id=view.company_id if view else "", occurred_at=stamp(now),
                                decision_key=key, tiers=max(1, action.tiers), reason=reason))
 
     async def _resolve_roles(self, outer: UnitOfWork, firing: Firing, key: str, action: SlaAction, region: str,
@@ -324,7 +274,7 @@ class DispatchHandlers:
         outer.emit("aftercare.dispatch.roles_resolved.v1", subject=firing.case_id, region=region,
                    data=ev.DispatchRolesResolved(
                        case_id=firing.case_id, case_number=view.case_number if view else "", region=region,
-                       company_id=view.company_id if view else "", occurred_at=mapping.stamp(now), decision_key=key,
+                       company_id=view.company_id if view else "", occurred_at=stamp(now), decision_key=key,
                        roles={r: ev.RoleMembers(engineer_ids=ids) for r, ids in roles.items()}, trigger=label))
 
     # ---- the case view --------------------------------------------------------------------------

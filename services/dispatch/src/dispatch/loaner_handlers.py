@@ -14,10 +14,11 @@ from aftercare.dispatch.v1 import events_pb2 as ev
 from aftercare_platform.auth.principal import Principal
 from aftercare_platform.db.unit_of_work import Database, UnitOfWork
 
-from dispatch.adapters import proto_mapping as mapping
 from dispatch.adapters import store
 from dispatch.adapters.case_gateway import CasesPort, CasesRefused, answering_callers
 from dispatch.adapters.case_snapshot import SYSTEM, actor_message, case_for_work, event_head, snapshot_of, within_reach
+from dispatch.adapters.loaner_mapping import loaner_document, loaner_from_document
+from dispatch.adapters.proto_values import stamp
 from dispatch.domain import loaners as rules
 from dispatch.domain.loaners import Loaner, LoanerStatus
 
@@ -85,7 +86,7 @@ class LoanerHandlers:
             now = uow.clock.now()
             due = await store.due_loaners(uow, now, limit)
             for doc, snapshot in due:
-                await self._act(uow, mapping.loaner_from_document(doc), snapshot, now)
+                await self._act(uow, loaner_from_document(doc), snapshot, now)
         return len(due)
 
     async def _act(self, uow: UnitOfWork, loaner: Loaner, snapshot: dict[str, Any], now: datetime) -> None:
@@ -101,19 +102,19 @@ class LoanerHandlers:
                     log.warning("loaner %s transfer not on the case's timeline: %s", loaner.id, refused)
                 uow.emit("aftercare.loaner.transferred.v1", subject=loaner.case_id, region=snapshot["region"],
                          data=ev.LoanerTransferred(**head, loaner_id=loaner.id, serial_number=loaner.serial_number,
-                                                   repair_started_time=mapping.stamp(loaner.repair_started_at)))
+                                                   repair_started_time=stamp(loaner.repair_started_at)))
             elif action == "remind_due_back":
                 loaner = rules.mark_reminded(loaner, now)
                 uow.emit("aftercare.loaner.due_soon.v1", subject=loaner.case_id, region=snapshot["region"],
                          data=ev.LoanerDueSoon(**head, loaner_id=loaner.id, serial_number=loaner.serial_number,
-                                               due_back_time=mapping.stamp(loaner.due_back),
-                                               transfer_due_time=mapping.stamp(loaner.transfer_due_at)))
+                                               due_back_time=stamp(loaner.due_back),
+                                               transfer_due_time=stamp(loaner.transfer_due_at)))
         await self._save(uow, loaner, snapshot)
 
     async def _load(self, uow: UnitOfWork, loaner_id: str, principal: Principal) -> tuple[Loaner, dict[str, Any]]:
         doc, snapshot = within_reach(await store.get_loaner(uow, loaner_id), principal, "loaner", loaner_id)
-        return mapping.loaner_from_document(doc), snapshot
+        return loaner_from_document(doc), snapshot
 
     async def _save(self, uow: UnitOfWork, loaner: Loaner, snapshot: dict[str, Any]) -> None:
         await store.put_loaner(uow, loaner.id, loaner.case_id, loaner.status.value, _next_action(loaner),
-                               mapping.loaner_document(loaner), snapshot, uow.clock.now())
+                               loaner_document(loaner), snapshot, uow.clock.now())

@@ -13,10 +13,11 @@ from aftercare.dispatch.v1 import events_pb2 as ev
 from aftercare_platform.auth.principal import Principal
 from aftercare_platform.db.unit_of_work import Database, UnitOfWork
 
-from dispatch.adapters import proto_mapping as mapping
 from dispatch.adapters import store
 from dispatch.adapters.case_gateway import CasesPort, answering_callers
 from dispatch.adapters.case_snapshot import actor_message, case_for_work, event_head, snapshot_of, within_reach
+from dispatch.adapters.proto_values import document
+from dispatch.adapters.rma_mapping import rma_from_document, rma_step, rma_to_proto
 from dispatch.domain import rma as rules
 from dispatch.domain.rma import FIXED, Rma, RmaStep
 
@@ -45,7 +46,7 @@ class RmaHandlers:
 
     async def advance(self, principal: Principal, rma_id: str, step_word: str, *, repairer: str,
                       note: str) -> Rma:
-        step = mapping.rma_step(step_word)
+        step = rma_step(step_word)
         async with self._db.unit_of_work() as uow:
             rma, snapshot = await self._load(uow, rma_id, principal)
             now = uow.clock.now()
@@ -65,7 +66,7 @@ class RmaHandlers:
         with answering_callers():
             await self._cases.record_rma_step(rma.case_id, rma_number=rma.id, step=rma.step.value, summary=summary,
                                               request_id=f"rma/{rma.id}/{rma.step.value}")
-        await store.put_rma(uow, rma.id, rma.case_id, mapping.document(mapping.rma_to_proto(rma)), snapshot, at)
+        await store.put_rma(uow, rma.id, rma.case_id, document(rma_to_proto(rma)), snapshot, at)
         head = event_head(rma.case_id, snapshot, at, actor_message(principal))
         if rma.step is RmaStep.REPAIR_STARTED:
             event_type = "aftercare.rma.repair_started.v1"
@@ -82,4 +83,4 @@ class RmaHandlers:
 
     async def _load(self, uow: UnitOfWork, rma_id: str, principal: Principal) -> tuple[Rma, dict[str, Any]]:
         doc, snapshot = within_reach(await store.get_rma(uow, rma_id), principal, "RMA", rma_id)
-        return mapping.rma_from_document(doc), snapshot
+        return rma_from_document(doc), snapshot

@@ -13,7 +13,7 @@ from aftercare_platform.db.unit_of_work import Database, UnitOfWork
 from aftercare_platform.errors import InvalidArgument, Unavailable
 
 from dispatch.adapters import stock_store
-from dispatch.adapters.proto_mapping import stamp
+from dispatch.adapters.proto_values import stamp
 from dispatch.domain import stock as rules
 from dispatch.domain.stock import Move, MoveKind, StockLevel
 

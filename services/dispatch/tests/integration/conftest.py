@@ -30,7 +30,8 @@ SETTINGS = ServiceSettings()
 REGION = "east"
 POLICY = "dispatch-seconds"
 # a P1 case must be answered in 12 s; at 4 s without an answer the assignee is replaced (the 45-minute
-# rule, in seconds), at 8 s the supervisor is told; an engineer must be on site 6 s after a visit is requested
+# rule, in seconds), at 8 s the supervisor is told; an engineer must be on site 6 s after a visit is requested;
+# the original vendor must answer a P3 case 3 s after it took it (the underpinning contract)
 SECONDS_POLICY = f"""
 default_policy: {POLICY}
 calendars:
@@ -54,6 +55,10 @@ policies:
         ON_SITE:
           target: 6s
           calendar: always
+      P3:
+        VENDOR_RESPONSE:
+          target: 3s
+          calendar: always
 """
 CHANNEL_OPTIONS = [("grpc.initial_reconnect_backoff_ms", 200), ("grpc.max_reconnect_backoff_ms", 1000)]
 
@@ -69,7 +74,7 @@ SUPERVISOR = auth("sup-1", "supervisor")
 
 
 class DispatchTap(EventTap):
-    BINDINGS = ("case.#", "sla.#", "dispatch.#", "visit.#", "loaner.#", "rma.#")
+    BINDINGS = ("case.#", "sla.#", "dispatch.#", "visit.#", "loaner.#", "rma.#", "vendor.#")
 
 
 @dataclass

@@ -119,12 +119,27 @@ async def test_a_routing_told_to_cases_then_lost_is_not_done_twice(database: Dat
     assert [(d.purpose, d.chosen, d.state) for d in decisions] == [("route", "eng-a", "done")]
 
     # the reassign action of a warning, delivered three times: one replacement
-    firing = Firing("case-1", "first_response", 1, "warning-1", (SlaAction("reassign"),))
+    firing = Firing("case-1", "FIRST_RESPONSE", 1, "warning-1", (SlaAction("reassign"),))
     for _ in range(3):
         async with database.unit_of_work() as uow:
-            await handlers.act_on_firing(uow, firing, "east", "warning 45m of first_response")
+            await handlers.act_on_firing(uow, firing, "east", "warning 45m of FIRST_RESPONSE")
     assert [c[:2] for c in cases.calls[2:]] == [("reassign", "eng-b")]
     assert await _outbox(database, "aftercare.dispatch.reassigned.v1") == 1
+
+
+async def test_a_case_back_at_the_desk_is_routed_again_once_per_reopening(database: Database) -> None:
+    cases = RecordingCases()  # the case as cases has it: nobody holds it
+    handlers = DispatchHandlers(database, cases)
+    await handlers.put_engineer(engineer("eng-r"))
+    await handlers.put_roster(round_the_clock("east-duty", "eng-r"))
+    for _ in range(2):  # the reopened event, delivered twice
+        async with database.unit_of_work() as uow:
+            await handlers.route_returned_case(uow, "case-1", "reopened-1")
+    assert [c[2] for c in cases.calls] == ["route/case-1/reopened-1"]
+    assert cases.assignee == "eng-r"
+    async with database.unit_of_work() as uow:  # held by someone now: nothing to route
+        await handlers.route_returned_case(uow, "case-1", "reopened-2")
+    assert len(cases.calls) == 1
 
 
 async def test_bad_roster_data_is_refused_naming_the_field(database: Database) -> None:

@@ -57,6 +57,20 @@ async def test_rosters_duty_holes_and_feeds_over_http(stack: Stack) -> None:
         assert events and all("http-a" in str(e["summary"]) for e in events)
         starts = [e["dtstart"].dt for e in events]
         assert all(isinstance(s, datetime) for s in starts) and starts == sorted(starts)
+        # an engineer reads their own feed, not a colleague's; a calendar app uses the signed link, no token
+        assert (await http.get("/v1/engineers/http-a/shifts.ics", headers=bearer("http-a", "engineer"))).is_success
+        other = await http.get("/v1/engineers/http-a/shifts.ics", headers=bearer("http-b", "engineer"))
+        assert other.status_code == 403
+        assert (await http.get("/v1/engineers/http-a/feed-link", headers=bearer("http-b", "engineer"))).status_code \
+            == 403
+        link = (await http.get("/v1/engineers/http-a/feed-link", headers=bearer("http-a", "engineer"))).json()["url"]
+        signed = await http.get(link)
+        assert signed.status_code == 200 and Calendar.from_ical(signed.content).walk("VEVENT")
+        assert (await http.get("/v1/engineers/http-a/shifts.ics")).status_code == 401
+        forged = link.replace("/http-a/", "/http-b/")
+        assert (await http.get(forged)).status_code == 403
+        roster_link = (await http.get("/v1/rosters/east-desk/feed-link", headers=desk)).json()["url"]
+        assert (await http.get(roster_link)).status_code == 200
 
         # the same answer on the command line
         cli = CliRunner().invoke(duty_cli, ["--target", stack.dispatchers[0].target, "--token",

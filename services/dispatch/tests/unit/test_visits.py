@@ -53,3 +53,21 @@ def test_impossible_check_in_times_name_the_field() -> None:
     assert before.value.violations[0].field == "occurred_at"
     with pytest.raises(InvalidArgument, match="future"):
         check_in(planned(), device_time=REQUESTED + timedelta(hours=1), received_at=REQUESTED)
+
+
+def test_a_reinstall_waits_for_the_customers_signed_approval() -> None:
+    from dispatch.domain import visits as v
+
+    at = datetime(2026, 12, 3, 2, tzinfo=UTC)
+    visit = v.Visit("v1", "c1", "Gate 3", "no video", at, status=v.VisitStatus.ON_SITE, engineer_id="f1")
+    with pytest.raises(FailedPrecondition, match="approval"):
+        v.record_work(visit, text="reinstalled", action="Reinstall", at=at)
+    plain = v.record_work(visit, text="checked the cabling", action="", at=at)
+    assert [w.text for w in plain.work_log] == ["checked the cabling"]
+    approved = v.approve(visit, action="reinstall", signed_by="Li Lei", at=at)
+    done = v.record_work(approved, text="reinstalled", action="reinstall", at=at)
+    assert [w.action for w in done.work_log] == ["reinstall"]
+    out = v.check_out(done, at=at, report="fixed", parts_used=("HDD 4TB", " "))
+    assert out.parts_used == ("HDD 4TB",)
+    with pytest.raises(FailedPrecondition, match="only on site"):
+        v.record_work(out, text="more", action="", at=at)

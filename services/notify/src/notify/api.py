@@ -148,8 +148,8 @@ class NotifyApi:
                 context = notice_from_document(row.document).template_context()
         # a draft or a stored template: rendered strictly, so a name the event lacks is pointed out
         context.setdefault("recipient_name", "")
-        for name in ("console_url", "link", "opt_out_link", "comment", "planned_on", "warning_label", "deadline",
-                     "reason"):
+        for name in ("console_url", "link", "opt_out_link", "comment", "planned_on", "scheduled_on", "warning_label",
+                     "deadline", "reason"):
             context.setdefault(name, "")
         return check(template, sms_budget=100, context=context)
 

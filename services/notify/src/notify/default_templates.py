@@ -72,9 +72,9 @@ PHRASES: dict[str, dict[str, tuple[str, str]]] = {
                "was due {{ deadline }}."),
         "zh-CN": ("SLA超时", "案件{{ case_number }}（{{ priority }}）已超时：{{ clock_kind }}截止{{ deadline }}。"),
     },
-    "inspection.scheduled": {
-        "en": ("Inspection scheduled", "An on-site inspection is scheduled on {{ planned_on }}."),
-        "zh-CN": ("巡检通知", "现场巡检安排在{{ planned_on }}。"),
+    "inspection.notice_due": {
+        "en": ("Inspection scheduled", "An on-site inspection is scheduled on {{ scheduled_on }}."),
+        "zh-CN": ("巡检通知", "现场巡检安排在{{ scheduled_on }}。"),
     },
     "inspection.reported": {
         "en": ("Inspection report", "The inspection report is ready: {{ console_url }}"),

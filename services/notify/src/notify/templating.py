@@ -80,7 +80,7 @@ SAMPLE_NOTICE = Notice(
         "recipient_name": "Zhang Wei", "status": "in_progress", "reason": "", "console_url": "https://c.example/x",
         "link": "https://s.example/s/xxxxxxxx", "opt_out_link": "https://s.example/s/xxxxxxxx/opt-out",
         "overall": 2, "comment": "still broken", "clock_kind": "first_response", "complaint_about": "engineer",
-        "planned_on": "2026-12-01",
+        "planned_on": "2026-12-01", "scheduled_on": "2026-12-01",
     },
 )
 

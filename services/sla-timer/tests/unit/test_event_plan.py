@@ -52,6 +52,7 @@ def test_a_new_case_starts_its_three_case_clocks() -> None:
                 (ClockOp.END, K.ON_SITE),
                 (ClockOp.END, K.LOANER),
                 (ClockOp.END, K.HAND_UP),
+                (ClockOp.END, K.VENDOR_RESPONSE),
             ],
         ),
         (
@@ -74,6 +75,8 @@ def test_a_new_case_starts_its_three_case_clocks() -> None:
         (ev.RMA_REPAIR_STARTED, [(ClockOp.START, K.LOANER)]),
         (ev.LOANER_DELIVERED, [(ClockOp.STOP, K.LOANER)]),
         (ev.RMA_FIXED, [(ClockOp.STOP, K.LOANER)]),
+        (ev.VENDOR_ENGAGED, [(ClockOp.START, K.VENDOR_RESPONSE)]),
+        (ev.VENDOR_RESPONDED, [(ClockOp.STOP, K.VENDOR_RESPONSE)]),
         ("aftercare.case.note_added.v1", []),
         ("aftercare.survey.answered.v1", []),
     ],

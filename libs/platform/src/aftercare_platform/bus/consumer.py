@@ -380,14 +380,17 @@ def _event_span(queue: str, event: CloudEvent, delivery: Delivery) -> Any:
     """A CONSUMER span continuing the producer's trace (from the message headers)."""
     carrier = {k: str(v) for k, v in delivery.headers.items() if isinstance(v, str | bytes)}
     return _tracer.start_as_current_span(
-        f"{queue} process",
+        f"process {queue}",  # the messaging conventions' "<operation> <destination>"
         context=propagate.extract(carrier),
         kind=SpanKind.CONSUMER,
         attributes={
             "messaging.system": "rabbitmq",
             "messaging.destination.name": queue,
+            "messaging.rabbitmq.destination.routing_key": delivery.routing_key,
+            "messaging.operation.name": "process",
             "messaging.operation.type": "process",
             "messaging.message.id": event.id,
+            "cloudevents.event_id": event.id,
             "cloudevents.event_type": event.type,
             "cloudevents.event_subject": event.subject,
         },

@@ -10,6 +10,8 @@ from typing import Any, NoReturn, TypeVar
 import grpc
 import typer
 
+from aftercare_platform.errors import InvalidArgument
+
 R = TypeVar("R")
 
 
@@ -17,6 +19,16 @@ def fail(message: str) -> NoReturn:
     """Print `error: …` on stderr and exit 1: commands never show a stack trace."""
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code=1)
+
+
+@contextmanager
+def options_checked() -> Iterator[None]:
+    """An option's value that cannot be sent (an unknown enum word: InvalidArgument) ends the command with
+    its message, not a traceback."""
+    try:
+        yield
+    except InvalidArgument as bad:
+        fail(str(bad))
 
 
 @dataclass

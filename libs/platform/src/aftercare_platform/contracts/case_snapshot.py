@@ -2,7 +2,7 @@
 
 Case events (`aftercare.case.<verb>.v1`) start with fields 1-14 (ids, region, company, contract,
 priority, category, kind, assignee, tier, RMA flag, status, when, who); dispatch events
-(`aftercare.visit|rma|loaner.<verb>.v1`) with fields 1-8 (ids, region, company, contract, priority,
+(`aftercare.visit|rma|loaner|vendor.<verb>.v1`) with fields 1-8 (ids, region, company, contract, priority,
 when, who). `case_snapshot` reads either into one typed value, enums in their short forms (`P1`,
 `in_progress`), so a consumer turns them into its domain enum with one call (`Priority(s.priority)`).
 A verb this build does not know yet is read from its snapshot fields alone.
@@ -31,6 +31,7 @@ _HEADS: dict[str, type[Message]] = {
     "visit": dispatch_events.VisitRequested,
     "rma": dispatch_events.VisitRequested,
     "loaner": dispatch_events.VisitRequested,
+    "vendor": dispatch_events.VisitRequested,
 }
 # the event's own facts start at field 20; below are the snapshot's
 _OWN_FIELDS_FROM = 20

@@ -16,6 +16,7 @@ from typing import TypeVar
 
 from aftercare.cases.v1 import events_pb2 as case_events
 from aftercare.dispatch.v1 import events_pb2 as dispatch_events
+from aftercare.inspection.v1 import events_pb2 as inspection_events
 from aftercare.intake.v1 import events_pb2 as intake_events
 from aftercare.notify.v1 import events_pb2 as notify_events
 from aftercare.sla.v1 import events_pb2 as sla_events
@@ -80,9 +81,23 @@ _REGISTERED: dict[str, type[Message]] = {
     "aftercare.loaner.due_soon.v1": dispatch_events.LoanerDueSoon,
     "aftercare.loaner.transferred.v1": dispatch_events.LoanerTransferred,
     "aftercare.stock.low.v1": dispatch_events.StockLow,
+    "aftercare.inspection.scheduled.v1": inspection_events.InspectionScheduled,
+    "aftercare.inspection.notice_due.v1": inspection_events.InspectionNoticeDue,
+    "aftercare.inspection.completed.v1": inspection_events.InspectionCompleted,
+    "aftercare.inspection.missed.v1": inspection_events.InspectionMissed,
+    "aftercare.inspection.finding_raised.v1": inspection_events.FindingRaised,
+    "aftercare.inspection.report_due.v1": inspection_events.ReportDue,
+    "aftercare.inspection.report_overdue.v1": inspection_events.ReportOverdue,
+    "aftercare.inspection.report_signed_off.v1": inspection_events.ReportSignedOff,
+    "aftercare.inspection.reported.v1": inspection_events.InspectionReported,
+    "aftercare.watch.requested.v1": inspection_events.WatchRequested,
+    "aftercare.watch.duty_logged.v1": inspection_events.WatchDutyLogged,
     "aftercare.notification.sent.v1": notify_events.NotificationSent,
     "aftercare.notification.failed.v1": notify_events.NotificationFailed,
     "aftercare.notification.delivered.v1": notify_events.NotificationDelivered,
+    "aftercare.vendor.engaged.v1": dispatch_events.VendorEngaged,
+    "aftercare.vendor.responded.v1": dispatch_events.VendorResponded,
+    "aftercare.dispatch.expert_added.v1": dispatch_events.DispatchExpertAdded,
 }
 # read-only: a service adds its own types with `register`
 EVENT_MESSAGES: Mapping[str, type[Message]] = MappingProxyType(_REGISTERED)

@@ -24,6 +24,7 @@ from sqlalchemy import BigInteger, any_, bindparam, delete, select, text, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from aftercare_platform.bus import topology
 from aftercare_platform.bus.ports import Broker, OutgoingMessage, PublishFailed
 from aftercare_platform.db.statements import is_postgres
 from aftercare_platform.db.unit_of_work import Database
@@ -36,7 +37,8 @@ _published = _meter.create_counter("aftercare_outbox_published", description="ou
 _failures = _meter.create_counter("aftercare_outbox_publish_failures", description="publish attempts not confirmed")
 # by event type and region: cases opened and closed, SLA warnings and breaches fired, … per region
 _events = _meter.create_counter("aftercare_events_published",
-                                description="events confirmed by the broker, by event type and region")
+                                description="events confirmed by the broker, by event type, region and (for "
+                                            "events that carry one, as case.created does) channel")
 
 SENT_RETENTION = timedelta(days=7)
 
@@ -44,6 +46,13 @@ SENT_RETENTION = timedelta(days=7)
 def _envelope_body(envelope: Any) -> bytes:
     """The stored envelope as the message body (compact UTF-8 JSON; PostgreSQL hands jsonb back as text)."""
     return orjson.dumps(orjson.loads(envelope) if isinstance(envelope, str) else envelope)
+
+
+def _channel_of(envelope: Any) -> str:
+    """The channel a case came in through (an enum: few values), when the event says; else ""."""
+    data = (orjson.loads(envelope) if isinstance(envelope, str) else envelope).get("data") or {}
+    channel = data.get("channel") if isinstance(data, dict) else None
+    return channel if isinstance(channel, str) and len(channel) <= 40 else ""
 
 
 class OutboxRelay:
@@ -204,26 +213,29 @@ class OutboxRelay:
         outcomes = await self._broker.publish_many(messages)
         confirmed: list[int] = []
         failed: dict[int, str] = {}
-        by_kind: Counter[tuple[str, str]] = Counter()
+        by_kind: Counter[tuple[str, str, str]] = Counter()
         for row, outcome in zip(rows, outcomes, strict=True):
             if outcome is None:
                 confirmed.append(row.id)
-                by_kind[row.event_type, row.routing_key.rsplit(".", 1)[-1]] += 1
+                by_kind[row.event_type, row.routing_key.rsplit(".", 1)[-1], _channel_of(row.envelope)] += 1
             else:
                 failed[row.id] = str(outcome)
-        for (event_type, region), count in by_kind.items():
-            _events.add(count, {"event_type": event_type, "region": region})
+        for (event_type, region, channel), count in by_kind.items():
+            _events.add(count, {"event_type": event_type, "region": region, "channel": channel})
         return confirmed, failed
 
     def _message_of(self, row: Any) -> OutgoingMessage:
         """The row as a message, with a PRODUCER span continuing the trace that wrote it."""
         stored_headers = row.headers if isinstance(row.headers, dict) else orjson.loads(row.headers)
+        # named and described as the OpenTelemetry messaging conventions say: "publish <exchange>", type send
         with _tracer.start_as_current_span(
-            f"{row.routing_key} publish",
+            f"publish {topology.EVENTS_EXCHANGE}",
             context=propagate.extract(stored_headers),
             kind=SpanKind.PRODUCER,
-            attributes={"messaging.system": "rabbitmq", "messaging.message.id": str(row.event_id),
-                        "messaging.operation.type": "publish"},
+            attributes={"messaging.system": "rabbitmq", "messaging.destination.name": topology.EVENTS_EXCHANGE,
+                        "messaging.rabbitmq.destination.routing_key": row.routing_key,
+                        "messaging.message.id": str(row.event_id), "messaging.operation.name": "publish",
+                        "messaging.operation.type": "send", "cloudevents.event_type": row.event_type},
         ):
             headers: dict[str, str] = {}
             propagate.inject(headers)

@@ -21,6 +21,7 @@ from aftercare_platform.servers.grpc import GrpcServer, build_grpc_server
 from aftercare_platform.servers.http import HttpServer, build_http_app
 from aftercare_platform.service.definition import Infrastructure, ServiceDefinition, ServiceParts, SettingsT
 from aftercare_platform.settings import ServiceSettings
+from aftercare_platform.telemetry.instrumentation import instrument_database
 from aftercare_platform.telemetry.platform_metrics import PlatformGauges
 from aftercare_platform.telemetry.setup import Telemetry
 
@@ -69,7 +70,9 @@ async def open_infrastructure(
         chosen = (InProcessBroker() if settings.uses_in_process_bus
                   else AmqpBroker(settings.amqp_url, connection_name=f"{definition.name}@{settings.region}"))
         await chosen.connect()
-    return Infrastructure(settings=typed, clock=clock, database=open_database(definition, typed, clock),
+    database = open_database(definition, typed, clock)
+    instrument_database(database.engine, telemetry)
+    return Infrastructure(settings=typed, clock=clock, database=database,
                           broker=chosen, authenticator=Authenticator(settings), telemetry=telemetry)
 
 

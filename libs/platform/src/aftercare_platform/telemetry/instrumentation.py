@@ -1,4 +1,5 @@
-"""OpenTelemetry for gRPC (server and client interceptors) and FastAPI, bound to a service's providers."""
+"""OpenTelemetry for gRPC (server and client interceptors), FastAPI and the database (a CLIENT span per SQL
+statement, by the SQLAlchemy instrumentation), bound to a service's providers."""
 
 from __future__ import annotations
 
@@ -6,10 +7,13 @@ import inspect
 from typing import Any
 
 from fastapi import FastAPI
-from opentelemetry import trace
+from opentelemetry import metrics, trace
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.instrumentation.grpc import aio_client_interceptors, filters
 from opentelemetry.instrumentation.grpc._aio_server import OpenTelemetryAioServerInterceptor
+from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
+from opentelemetry.semconv.metrics import MetricInstruments
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from aftercare_platform.telemetry.setup import Telemetry
 
@@ -56,3 +60,17 @@ def instrument_fastapi(app: FastAPI, telemetry: Telemetry | None) -> None:
         meter_provider=telemetry.meter_provider if telemetry else None,
         excluded_urls=UNTRACED_HTTP_PATHS,
     )
+
+
+def instrument_database(engine: AsyncEngine, telemetry: Telemetry | None) -> Any:
+    """A CLIENT span per statement on this engine (db.system, db.statement, the server), and the pool's
+    connection-usage metric. Per engine, not the global instrumentor: embedded mode runs several services'
+    engines, each with its own providers, in one process."""
+    tracer = trace.get_tracer("opentelemetry.instrumentation.sqlalchemy",
+                              tracer_provider=telemetry.tracer_provider if telemetry else None)
+    meter = metrics.get_meter("opentelemetry.instrumentation.sqlalchemy",
+                              meter_provider=telemetry.meter_provider if telemetry else None)
+    usage = meter.create_up_down_counter(
+        name=MetricInstruments.DB_CLIENT_CONNECTIONS_USAGE, unit="connections",
+        description="The number of connections that are currently in state described by the state attribute.")
+    return EngineTracer(tracer, engine.sync_engine, usage)  # type: ignore[no-untyped-call]

@@ -67,6 +67,7 @@ def case_to_document(case: Case) -> dict[str, Any]:
             for c in case.complaints
         ],
         "open_loaners": list(case.open_loaners),
+        "participants": list(case.participants),
         "remote_command_log": list(case.remote_command_log),
         "cancellation": (
             {
@@ -146,6 +147,7 @@ def case_from_document(doc: Mapping[str, Any]) -> Case:
             for c in doc.get("complaints", ())
         ),
         open_loaners=tuple(doc.get("open_loaners", ())),
+        participants=tuple(doc.get("participants", ())),
         remote_command_log=tuple(doc.get("remote_command_log", ())),
         cancellation=(
             Cancellation(

@@ -169,6 +169,7 @@ def case_payload(case: Case) -> dict[str, Any]:
             for c in case.complaints
         ],
         "open_loaner_serials": list(case.open_loaners),
+        "participant_ids": list(case.participants),
         "cancellation": (
             {
                 "reason": case.cancellation.reason.value,

@@ -29,6 +29,7 @@ class ActivityKind(StrEnum):
     LOANER_RETURNED = "loaner_returned"
     # service restored by a workaround, the fault not yet fixed for good (stops sla-timer's workaround clock)
     WORKAROUND = "workaround"
+    PARTICIPANT_ADDED = "participant_added"  # an expert joins; the assignee stays
 
 
 # what may still happen once the case is resolved or closed: hardware comes back
@@ -48,6 +49,8 @@ class Activity:
     rma_step: str | None = None  # RMA step: received, sent to vendor, replaced, returned, ...
     device_serial: str | None = None  # loaner issued / returned
     device_class: str | None = None  # loaner issued: at least the class of the faulty one
+    participant_id: str | None = None  # participant added: who joins
+    participant_role: str | None = None  # participant added: as what ("expert")
 
     def validated(self, field: str = "activity") -> Activity:
         summary = required_text(f"{field}.summary", self.summary, LONG_TEXT_MAX)
@@ -77,6 +80,14 @@ class Activity:
             checked = replace(
                 checked, device_class=required_text(f"{field}.device_class", self.device_class, SHORT_TEXT_MAX)
             )
+        if self.kind is ActivityKind.PARTICIPANT_ADDED:
+            checked = replace(
+                checked,
+                participant_id=required_text(f"{field}.participant_id", self.participant_id, SHORT_TEXT_MAX),
+                participant_role=optional_text(f"{field}.participant_role", self.participant_role, SHORT_TEXT_MAX),
+            )
+        elif self.participant_id:
+            raise InvalidArgument.for_field(f"{field}.participant_id", "only a participant_added activity names one")
         return checked
 
     def as_payload(self) -> dict[str, Any]:
@@ -89,6 +100,8 @@ class Activity:
             "rma_step": self.rma_step,
             "device_serial": self.device_serial,
             "device_class": self.device_class,
+            "participant_id": self.participant_id,
+            "participant_role": self.participant_role,
         }
         payload.update({k: v for k, v in optional.items() if v is not None})
         if self.kind is ActivityKind.REMOTE_SESSION:
@@ -110,6 +123,9 @@ def check_activity_applies(case: Case, activity: Activity) -> None:
         raise FailedPrecondition(f"loaner {activity.device_serial} is already out with this case")
     if activity.kind is ActivityKind.LOANER_RETURNED and activity.device_serial not in case.open_loaners:
         raise FailedPrecondition(f"loaner {activity.device_serial} was not issued on this case or is back")
+    joined = (*case.participants, case.assignee)
+    if activity.kind is ActivityKind.PARTICIPANT_ADDED and activity.participant_id in joined:
+        raise FailedPrecondition(f"{activity.participant_id} already works on this case")
 
 
 def apply_activity(case: Case, activity: Activity, at: datetime) -> Case:
@@ -118,6 +134,8 @@ def apply_activity(case: Case, activity: Activity, at: datetime) -> Case:
         return replace(case, open_loaners=(*case.open_loaners, str(activity.device_serial)))
     if activity.kind is ActivityKind.LOANER_RETURNED:
         return replace(case, open_loaners=tuple(s for s in case.open_loaners if s != activity.device_serial))
+    if activity.kind is ActivityKind.PARTICIPANT_ADDED:
+        return replace(case, participants=(*case.participants, str(activity.participant_id)))
     if activity.kind is ActivityKind.REMOTE_SESSION:
         return replace(case, remote_command_log=(*case.remote_command_log, *activity.command_log))
     if activity.kind is ActivityKind.DIAGNOSIS_REPORT and case.diagnosed_at is None:

@@ -192,6 +192,7 @@ class Case:
     fault_report: FaultReport | None = None
     complaints: tuple[Complaint, ...] = ()
     open_loaners: tuple[str, ...] = ()  # serials of loaner devices not yet returned
+    participants: tuple[str, ...] = ()  # who works on it besides the assignee (experts), in joining order
     # every command sent in remote sessions; attached to the fault report on resolve
     remote_command_log: tuple[str, ...] = ()
     cancellation: Cancellation | None = None

@@ -166,6 +166,8 @@ def activity(message: cases_pb2.Activity) -> Activity:
         rma_step=message.rma_step or None,
         device_serial=message.device_serial or None,
         device_class=message.device_class or None,
+        participant_id=message.participant_id or None,
+        participant_role=message.participant_role or None,
     )
 
 

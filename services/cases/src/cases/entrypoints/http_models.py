@@ -86,6 +86,8 @@ class ActivityBody(Body):
     rma_step: str | None = None
     device_serial: str | None = None
     device_class: str | None = None
+    participant_id: str | None = None
+    participant_role: str | None = None
 
 
 class ComplaintBody(Body):

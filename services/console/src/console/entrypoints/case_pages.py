@@ -4,6 +4,7 @@ its action forms, and a new case from a phone call or from the portal."""
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 from aftercare.cases.v1 import cases_pb2 as cases_pb
@@ -25,9 +26,12 @@ from console.entrypoints.web import FORM_TYPES, Viewer, Web, see_other, to_login
 RECEIPT_WAIT_SECONDS = 8.0
 
 
+CASE_NUMBER = re.compile(r"^[A-Z]{2,}-\d{8}-\d{6}$")
+
+
 def _ref(ref: str) -> dict[str, str]:
-    """A case is reached by its id or its number (`EA-20261121-000042`)."""
-    return {"case_number": ref} if "-" in ref and ref[:2].isalpha() else {"case_id": ref}
+    """A case is reached by its number (`EA-20261121-000042`) or its id (a UUID)."""
+    return {"case_number": ref} if CASE_NUMBER.match(ref) else {"case_id": ref}
 
 
 def router(web: Web) -> APIRouter:

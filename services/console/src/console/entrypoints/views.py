@@ -35,7 +35,10 @@ def case_view(case: cases_pb2.Case) -> dict[str, Any]:
 
 def entry_view(entry: cases_pb2.TimelineEntry) -> dict[str, Any]:
     payload = json_format.MessageToDict(entry.payload) if entry.HasField("payload") else {}
-    text = payload.get("text") or payload.get("reason") or payload.get("message") or payload.get("summary") or ""
+    activity = payload.get("activity")
+    nested: dict[str, Any] = activity if isinstance(activity, dict) else {}
+    text = (payload.get("text") or payload.get("reason") or payload.get("message") or payload.get("summary")
+            or nested.get("summary") or "")
     return {"position": entry.position, "at": when(entry.occurred_at), "kind": entry.kind,
             "internal": entry.visibility == cases_pb2.VISIBILITY_INTERNAL,
             "actor": entry.actor.display_name or entry.actor.subject_id, "text": str(text)[:500]}
@@ -43,8 +46,9 @@ def entry_view(entry: cases_pb2.TimelineEntry) -> dict[str, Any]:
 
 def sla_view(case_sla: sla_pb2.CaseSla) -> list[dict[str, Any]]:
     return [{
-        "kind": CLOCK_KINDS.short(clock.clock_kind, "clock_kind") or "",
-        "status": CLOCK_STATUSES.short(clock.status, "status") or "",
+        # the wire spells clock kinds in capitals (FIRST_RESPONSE); the page's words are keyed in lower case
+        "kind": (CLOCK_KINDS.short(clock.clock_kind, "clock_kind") or "").lower(),
+        "status": (CLOCK_STATUSES.short(clock.status, "status") or "").lower(),
         "deadline": when(clock.deadline, clock.HasField("deadline")),
         "remaining": int(clock.remaining.seconds) if clock.HasField("remaining") else None,
         "why": clock.why,

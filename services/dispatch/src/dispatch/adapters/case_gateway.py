@@ -19,6 +19,8 @@ from aftercare_platform.servers.grpc_client import SystemTokenSource, create_cha
 from aftercare_platform.settings import ServiceSettings
 from aftercare_platform.telemetry.setup import Telemetry
 
+from dispatch.adapters.enum_maps import CASE_STATUSES, CATEGORIES, ENTITLEMENTS
+
 
 class CasesUnavailable(Exception):
     """Cases did not answer usefully: a consumer retries the event (so not a DomainError, which parks it);
@@ -68,15 +70,27 @@ class CasesPort(Protocol):
 
     async def escalate(self, case_id: str, reason: str, request_id: str) -> None: ...
 
+    async def escalate_to_vendor(self, case_id: str, reason: str, request_id: str) -> None: ...
+
+    async def take_over(self, case_id: str, reason: str, caller: str) -> None: ...
+
+    async def replace_assignee(self, case_id: str, assignee_id: str, reason: str, complaint_sequence: int | None,
+                               caller: str) -> None: ...
+
     async def record_loaner(self, case_id: str, *, issued: bool, serial: str, device_class: str, summary: str,
                             request_id: str) -> None: ...
 
     async def add_note(self, case_id: str, text: str, request_id: str) -> None: ...
 
+    async def add_participant(self, case_id: str, participant_id: str, role: str, summary: str,
+                              request_id: str) -> None: ...
+
     async def escalate_to_rma(self, case_id: str, reason: str, request_id: str) -> None: ...
 
     async def record_rma_step(self, case_id: str, *, rma_number: str, step: str, summary: str,
                               request_id: str) -> None: ...
+
+    async def device_history(self, company_id: str, serial: str, exclude: str) -> list[str]: ...
 
     async def close(self) -> None: ...
 
@@ -88,12 +102,10 @@ _REFUSED = {grpc.StatusCode.NOT_FOUND, grpc.StatusCode.FAILED_PRECONDITION, grpc
 def facts_of(case: pb.Case) -> CaseFacts:
     return CaseFacts(
         case_id=case.case_id, case_number=case.case_number, region=case.region, company_id=case.company_id,
-        site=case.asset.site, category=pb.Category.Name(case.category).removeprefix("CATEGORY_")
-        if case.category else "", manufacturer=case.asset.manufacturer, product=case.asset.model,
-        status=pb.CaseStatus.Name(case.status).removeprefix("CASE_STATUS_").lower(), assignee_id=case.assignee_id,
+        site=case.asset.site, category=CATEGORIES.spell(case.category) or "", manufacturer=case.asset.manufacturer,
+        product=case.asset.model, status=CASE_STATUSES.spell(case.status) or "", assignee_id=case.assignee_id,
         contract_id=case.contract_id, priority=int(case.priority), serial_number=case.asset.serial_number,
-        entitlement=pb.Entitlement.Name(case.entitlement).removeprefix("ENTITLEMENT_").lower()
-        if case.entitlement else "", rma=case.rma,
+        entitlement=ENTITLEMENTS.spell(case.entitlement) or "", rma=case.rma,
     )  # fmt: skip
 
 
@@ -105,9 +117,11 @@ class GrpcCases:
         self._stub = cases_pb2_grpc.CaseServiceStub(self._channel)
         self._timeout = timeout
 
-    async def _call(self, method: Any, request: Any) -> Any:
+    async def _call(self, method: Any, request: Any, caller: str = "") -> Any:
+        """`caller`: the caller's own `Bearer ...` header, for a change cases must see as theirs."""
+        metadata = (("authorization", caller),) if caller else None
         try:
-            return await method(request, timeout=self._timeout)
+            return await method(request, timeout=self._timeout, metadata=metadata)
         except grpc.aio.AioRpcError as error:
             described = f"{error.code().name}: {error.details()}"
             if error.code() in _REFUSED:
@@ -129,11 +143,32 @@ class GrpcCases:
         await self._call(self._stub.Escalate, pb.EscalateRequest(case_id=case_id, reason=reason,
                                                                  request_id=request_id))
 
+    async def escalate_to_vendor(self, case_id: str, reason: str, request_id: str) -> None:
+        await self._call(self._stub.Escalate, pb.EscalateRequest(
+            case_id=case_id, to_tier=pb.TIER_ORIGINAL_VENDOR, reason=reason, request_id=request_id))
+
+    async def take_over(self, case_id: str, reason: str, caller: str) -> None:
+        await self._call(self._stub.TakeOver, pb.TakeOverRequest(case_id=case_id, reason=reason), caller)
+
+    async def replace_assignee(self, case_id: str, assignee_id: str, reason: str, complaint_sequence: int | None,
+                               caller: str) -> None:
+        request = pb.ReassignRequest(case_id=case_id, assignee_id=assignee_id, reason=reason)
+        if complaint_sequence is not None:
+            request.complaint_sequence = complaint_sequence
+        await self._call(self._stub.Reassign, request, caller)
+
     async def record_loaner(self, case_id: str, *, issued: bool, serial: str, device_class: str, summary: str,
                             request_id: str) -> None:
         kind = pb.ACTIVITY_KIND_LOANER_ISSUED if issued else pb.ACTIVITY_KIND_LOANER_RETURNED
         activity = pb.Activity(kind=kind, summary=summary, device_serial=serial, device_class=device_class,
                                visibility=pb.VISIBILITY_PUBLIC)
+        await self._call(self._stub.RecordActivity, pb.RecordActivityRequest(case_id=case_id, activity=activity,
+                                                                             request_id=request_id))
+
+    async def add_participant(self, case_id: str, participant_id: str, role: str, summary: str,
+                              request_id: str) -> None:
+        activity = pb.Activity(kind=pb.ACTIVITY_KIND_PARTICIPANT_ADDED, summary=summary, participant_id=participant_id,
+                               participant_role=role, visibility=pb.VISIBILITY_INTERNAL)
         await self._call(self._stub.RecordActivity, pb.RecordActivityRequest(case_id=case_id, activity=activity,
                                                                              request_id=request_id))
 
@@ -151,6 +186,18 @@ class GrpcCases:
                                rma_step=step, visibility=pb.VISIBILITY_PUBLIC)
         await self._call(self._stub.RecordActivity, pb.RecordActivityRequest(case_id=case_id, activity=activity,
                                                                              request_id=request_id))
+
+    async def device_history(self, company_id: str, serial: str, exclude: str) -> list[str]:
+        """The company's earlier cases of the device, newest first (the latest 200 cases are looked at)."""
+        if not company_id or not serial:
+            return []
+        request = pb.ListCasesRequest(filter=pb.CaseFilter(company_ids=[company_id]),
+                                      sort_field=pb.CASE_SORT_FIELD_CREATED_AT,
+                                      sort_direction=pb.SORT_DIRECTION_DESCENDING)
+        request.page.page_size = 200
+        found = (await self._call(self._stub.ListCases, request)).cases
+        return [f"{c.case_number} {CASE_STATUSES.spell(c.status)}: {c.description[:200]}" for c in found
+                if c.asset.serial_number == serial and c.case_id != exclude]
 
     async def close(self) -> None:
         await self._channel.close()

@@ -12,7 +12,7 @@ from aftercare_platform.auth.principal import Principal
 from aftercare_platform.errors import NotFound
 
 from dispatch.adapters.case_gateway import CaseFacts, CasesPort, CasesRefused, answering_callers
-from dispatch.adapters.proto_mapping import stamp
+from dispatch.adapters.proto_values import stamp
 
 # a stored document and the case snapshot kept with it
 Snapshotted = tuple[dict[str, Any], dict[str, Any]]

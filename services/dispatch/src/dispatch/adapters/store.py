@@ -11,7 +11,17 @@ from aftercare_platform.db.unit_of_work import UnitOfWork
 from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from dispatch.adapters.tables import case_view, decisions, engineers, loaners, rmas, rosters, teams, visits
+from dispatch.adapters.tables import (
+    case_view,
+    decisions,
+    engineers,
+    loaners,
+    rmas,
+    rosters,
+    teams,
+    vendor_engagements,
+    visits,
+)
 from dispatch.domain.routing import Candidate, Load, RoutingDecision, Workload
 
 
@@ -249,3 +259,26 @@ async def open_cases_of(uow: UnitOfWork, engineer_ids: Sequence[str]) -> dict[st
     for assignee, case_id in rows:
         found.setdefault(assignee, []).append(case_id)
     return found
+
+
+async def engineer_by_subject(uow: UnitOfWork, subject: str) -> dict[str, Any] | None:
+    """The engineer a token's subject is (the first by id, should two share it)."""
+    query = select(engineers.c.document).where(engineers.c.subject == subject).order_by(engineers.c.id).limit(1)
+    row = (await uow.session.execute(query)).first()
+    return None if row is None else dict(row.document)
+
+
+# ---- the original vendor ------------------------------------------------------------------------
+
+
+async def put_vendor_engagement(uow: UnitOfWork, case_id: str, doc: dict[str, Any], snapshot: dict[str, Any],
+                                at: datetime) -> None:
+    await put_document(uow, vendor_engagements, case_id, {"document": doc, "case_snapshot": snapshot,
+                                                          "updated_at": at})
+
+
+async def get_vendor_engagement(uow: UnitOfWork, case_id: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    query = (select(vendor_engagements.c.document, vendor_engagements.c.case_snapshot)
+             .where(vendor_engagements.c.id == case_id).with_for_update())
+    row = (await uow.session.execute(query)).first()
+    return None if row is None else (dict(row.document), dict(row.case_snapshot))

@@ -145,3 +145,13 @@ stock_moves = Table(
     Index("ix_stock_moves_depot", "depot", "id"),
     Index("ix_stock_moves_case", "case_id"),
 )
+
+# the original vendor on a case (one per case); the document is the contract's VendorEngagement (proto3 JSON)
+vendor_engagements = Table(
+    "vendor_engagements",
+    metadata,
+    Column("id", String(ID), primary_key=True),  # the case id
+    Column("document", JsonDocument, nullable=False),
+    Column("case_snapshot", JsonDocument, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 
 from aftercare_platform.errors import InvalidArgument
 
@@ -69,3 +70,33 @@ class Team:
     manufacturer: str = ""  # vendor teams
     company_id: str = ""  # key-account teams
     members: tuple[str, ...] = ()
+
+
+def with_team_accounts(engineers: Iterable[Engineer], teams: Iterable[Team]) -> list[Engineer]:
+    """Members of a key-account team are key-account engineers of its customer, as if named on themselves."""
+    accounts: dict[str, set[str]] = {}
+    for team in teams:
+        if team.kind is TeamKind.KEY_ACCOUNT and team.company_id:
+            for member in team.members:
+                accounts.setdefault(member, set()).add(team.company_id)
+    return [replace(e, key_accounts=e.key_accounts | accounts[e.id]) if e.id in accounts else e for e in engineers]
+
+
+def field_team(engineers: Iterable[Engineer], teams: Iterable[Team], region: str) -> list[Engineer]:
+    """The field engineers of the region's field teams (every field engineer of the region when it has none)."""
+    field = [e for e in engineers if e.tier is EngineerTier.FIELD_ENGINEER and region in e.regions]
+    crews = [t for t in teams if t.kind is TeamKind.FIELD and t.region == region]
+    if not crews:
+        return field
+    members = {m for t in crews for m in t.members}
+    return [e for e in field if e.id in members]
+
+
+def panel_members(engineers: Iterable[Engineer], teams: Iterable[Team]) -> list[Engineer]:
+    """The experts of the expert panel teams (every expert when no panel is set up)."""
+    experts = [e for e in engineers if e.tier is EngineerTier.EXPERT]
+    panels = [t for t in teams if t.kind is TeamKind.EXPERT_PANEL]
+    if not panels:
+        return experts
+    members = {m for t in panels for m in t.members}
+    return [e for e in experts if e.id in members]

@@ -126,6 +126,38 @@ def route(
     return RoutingDecision(case.case_id, at, best.engineer_id, rule, tuple(candidates), summary)
 
 
+# what an engineer's own take-over or a supervisor's choice must still pass (no duty, skills or tier rule:
+# a person chose); every other filter is recorded in the explanation all the same
+CHOSEN_BY_A_PERSON = frozenset({"active", "region", "not_absent", "capacity", "excluded"})
+
+
+def check_named(
+    case: CaseToRoute,
+    engineer_id: str,
+    engineers: Iterable[Engineer],
+    duty: DutyView,
+    workload: Workload,
+    at: datetime,
+    *,
+    rule: str,
+    enforce: frozenset[str] = CHOSEN_BY_A_PERSON,
+) -> RoutingDecision:
+    """A person named the engineer: the engineer gets it when no enforced filter fails; the decision
+    records every filter it failed, so the explanation says why it was allowed or refused."""
+    found = next((e for e in engineers if e.id == engineer_id), None)
+    if found is None:
+        candidate = Candidate(engineer_id, ("known: no such engineer",))
+        return RoutingDecision(case.case_id, at, None, "refused", (candidate,), f"{engineer_id} is no known engineer")
+    failed = _failed_filters(case, found, duty, workload.of(found.id))
+    blocking = [f for f in failed if f.split(":", 1)[0] in enforce]
+    candidate = Candidate(found.id, tuple(failed), _score(case, found, workload.of(found.id)))
+    if blocking:
+        return RoutingDecision(case.case_id, at, None, "refused", (candidate,),
+                               f"{found.id} cannot take it: {'; '.join(blocking)}")
+    noted = f" (noted: {'; '.join(failed)})" if failed else ""
+    return RoutingDecision(case.case_id, at, found.id, rule, (candidate,), f"{found.id} chosen by {rule}{noted}")
+
+
 def route_burst(
     cases: Iterable[CaseToRoute],
     engineers: Iterable[Engineer],

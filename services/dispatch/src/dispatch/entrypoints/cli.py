@@ -23,7 +23,7 @@ from aftercare_platform.cli.grpc_connection import fail
 from aftercare_platform.cli.service_app import service_app
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from dispatch.adapters.proto_mapping import stamp
+from dispatch.adapters.proto_values import stamp
 
 app = service_app("Duty rosters and routing decisions (now, shifts, gaps, why).", service="dispatch",
                   stub_class=dispatch_pb2_grpc.DispatchServiceStub, default_target="127.0.0.1:50054")

@@ -1,6 +1,7 @@
 """The events dispatch consumes.
 
-`dispatch.case-events`: a new case is routed (Assign through cases); assignments, resolutions,
+`dispatch.case-events`: a new case (or one reopened with nobody holding it) is routed (Assign through
+cases); assignments, resolutions,
 closures, cancellations and reopenings keep dispatch's view of who holds which open case (the
 load routing weighs).
 `dispatch.sla-actions`: SLA warnings and breaches; their `reassign`, `escalate` and `notify`
@@ -22,7 +23,7 @@ from aftercare_platform.bus.envelope import CloudEvent
 from aftercare_platform.db.unit_of_work import UnitOfWork
 from google.protobuf import json_format
 
-from dispatch.adapters import proto_mapping as mapping
+from dispatch.adapters.inbound_events import case_to_route, sla_firing
 from dispatch.handlers import DispatchHandlers
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,7 @@ def subscriptions(handlers: DispatchHandlers) -> list[EventSubscription]:
                                          region=created.region, company_id=created.company_id,
                                          assignee_id=created.assignee_id, open_=True)
                 return
-            await handlers.route_new_case(uow, mapping.case_to_route(created), created.case_number)
+            await handlers.route_new_case(uow, case_to_route(created), created.case_number)
             return
         known = _CASE_STATE.get(event.type)
         if known is None:
@@ -68,6 +69,9 @@ def subscriptions(handlers: DispatchHandlers) -> list[EventSubscription]:
         m = _parse(event, message)
         await handlers.note_case(uow, case_id=m.case_id, case_number=m.case_number, region=m.region,
                                  company_id=m.company_id, assignee_id=m.assignee_id or None, open_=still_open)
+        if event.type == "aftercare.case.reopened.v1" and not m.assignee_id:
+            # back at the desk with nobody holding it: routed like a new case, once per reopening
+            await handlers.route_returned_case(uow, m.case_id, f"reopened-{m.reopen_count}")
 
     async def on_sla_event(event: CloudEvent, uow: UnitOfWork) -> None:
         breach = event.type == "aftercare.sla.breached.v1"
@@ -76,7 +80,7 @@ def subscriptions(handlers: DispatchHandlers) -> list[EventSubscription]:
         m = _parse(event, sla_events.SlaBreached if breach else sla_events.SlaWarning)
         if not m.case_id:
             raise PermanentError(f"{event.type} {event.id} names no case")
-        firing, label = mapping.sla_firing(m, breach=breach)
+        firing, label = sla_firing(m, breach=breach)
         if firing.actions:
             await handlers.act_on_firing(uow, firing, m.region, label)
 

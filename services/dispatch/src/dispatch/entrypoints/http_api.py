@@ -6,8 +6,8 @@
     PUT  /v1/rosters/{roster_id}               GET /v1/rosters/{roster_id}
     GET  /v1/rosters/{roster_id}/gaps?start=&end=
     GET  /v1/cases/{case_id}/assignment        every routing decision for the case, explained
-    GET  /v1/rosters/{roster_id}/shifts.ics    a roster's shifts as an iCalendar feed (from 7 days ago, 5 weeks)
-    GET  /v1/engineers/{engineer_id}/shifts.ics   one engineer's shifts over every roster of their regions
+
+The iCalendar feeds are in `http_feeds`, field work (visits, loaners, RMA, stock, vendor) in `http_field`.
 
 Errors are RFC 9457 problems."""
 
@@ -20,20 +20,18 @@ from aftercare.dispatch.v1 import dispatch_pb2 as pb
 from aftercare_platform.auth.fastapi import require_principal
 from aftercare_platform.auth.principal import Principal
 from aftercare_platform.errors import InvalidArgument
-from fastapi import APIRouter, Body, Depends, Query, Response
+from fastapi import APIRouter, Body, Depends, Query
 from google.protobuf import json_format
 from pydantic import BaseModel, Field
 
-from dispatch.adapters import proto_mapping as mapping
-from dispatch.adapters.ical import shifts_feed
+from dispatch.adapters.people_mapping import engineer_to_proto
+from dispatch.adapters.proto_values import document
 from dispatch.adapters.store import StoredDecision
-from dispatch.domain.rosters import DutyAnswer, Shift, coverage_gaps, shifts
+from dispatch.domain.rosters import DutyAnswer, coverage_gaps
 from dispatch.entrypoints.access import require_manager, require_region, require_staff
 from dispatch.handlers import DispatchHandlers
 
 PrincipalDep = Annotated[Principal, Depends(require_principal)]
-ICALENDAR = "text/calendar; charset=utf-8"
-FEED_BACK, FEED_AHEAD = timedelta(days=7), timedelta(days=28)
 
 
 class DutySlotOut(BaseModel):
@@ -71,7 +69,7 @@ class CandidateOut(BaseModel):
 
 class DecisionOut(BaseModel):
     decision_key: str
-    purpose: str = Field(description="route | replace | escalate | notify")
+    purpose: str = Field(description="route, replace, escalate, notify, take_over, supervisor_replace, expert, visit")
     chosen: str | None
     previous: str | None
     rule: str
@@ -130,13 +128,13 @@ def dispatch_router(handlers: DispatchHandlers) -> APIRouter:
         """Create or replace an engineer (aftercare.dispatch.v1.Engineer as JSON)."""
         require_manager(principal)
         message = _parse({**body, "engineer_id": engineer_id}, pb.Engineer(), "engineer")
-        return mapping.document(mapping.engineer_to_proto(await handlers.put_engineer(message)))
+        return document(engineer_to_proto(await handlers.put_engineer(message)))
 
     @router.get("/engineers")
     async def list_engineers(principal: PrincipalDep, region: str = "") -> list[dict[str, Any]]:
         require_staff(principal)
         require_region(principal, region)
-        return [mapping.document(mapping.engineer_to_proto(e)) for e in await handlers.engineers(region)]
+        return [document(engineer_to_proto(e)) for e in await handlers.engineers(region)]
 
     @router.put("/rosters/{roster_id}")
     async def put_roster(principal: PrincipalDep, roster_id: str,
@@ -144,12 +142,12 @@ def dispatch_router(handlers: DispatchHandlers) -> APIRouter:
         """Create or replace a roster (aftercare.dispatch.v1.Roster as JSON)."""
         require_manager(principal)
         message = _parse({**body, "roster_id": roster_id}, pb.Roster(), "roster")
-        return mapping.document(await handlers.put_roster(message))
+        return document(await handlers.put_roster(message))
 
     @router.get("/rosters/{roster_id}")
     async def get_roster(principal: PrincipalDep, roster_id: str) -> dict[str, Any]:
         require_staff(principal)
-        return mapping.document(await handlers.roster_message(roster_id))
+        return document(await handlers.roster_message(roster_id))
 
     @router.get("/rosters/{roster_id}/gaps", response_model=list[GapOut])
     async def gaps(principal: PrincipalDep, roster_id: str, start: datetime,
@@ -166,32 +164,5 @@ def dispatch_router(handlers: DispatchHandlers) -> APIRouter:
         """Why the case went to whom: every decision, its candidates and the rule that chose."""
         require_staff(principal)
         return [_decision(d) for d in await handlers.explain(case_id)]
-
-    @router.get("/rosters/{roster_id}/shifts.ics", response_class=Response,
-                responses={200: {"content": {ICALENDAR: {}}}})
-    async def roster_feed(principal: PrincipalDep, roster_id: str) -> Response:
-        """The roster's shifts from a week ago to four weeks ahead, for a calendar app."""
-        require_staff(principal)
-        roster = await handlers.roster(roster_id)
-        moment = handlers.now()
-        start, end = moment - FEED_BACK, moment + FEED_AHEAD
-        body = shifts_feed(f"{roster.name or roster.id} duty", shifts(roster, start, end), moment)
-        return Response(body, media_type=ICALENDAR)
-
-    @router.get("/engineers/{engineer_id}/shifts.ics", response_class=Response,
-                responses={200: {"content": {ICALENDAR: {}}}})
-    async def engineer_feed(principal: PrincipalDep, engineer_id: str) -> Response:
-        """One engineer's shifts over every roster of their regions, a week back and four weeks ahead."""
-        require_staff(principal)
-        person = await handlers.engineer(engineer_id)
-        moment = handlers.now()
-        mine: list[Shift] = []
-        for region in sorted(person.regions):
-            for message in await handlers.roster_messages(region):
-                roster = mapping.roster_from_proto(message)
-                mine.extend(s for s in shifts(roster, moment - FEED_BACK, moment + FEED_AHEAD)
-                            if s.engineer_id == engineer_id)
-        feed = shifts_feed(f"{person.name or person.id} duty", sorted(mine, key=lambda s: s.start), moment)
-        return Response(feed, media_type=ICALENDAR)
 
     return router

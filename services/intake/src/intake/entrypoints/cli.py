@@ -23,6 +23,7 @@ from aftercare.common.v1 import common_pb2
 from aftercare.intake.v1 import intake_pb2 as pb
 from aftercare.intake.v1 import intake_pb2_grpc
 from aftercare_platform.cli.grpc_connection import GrpcConnection as Connection
+from aftercare_platform.cli.grpc_connection import options_checked
 from aftercare_platform.cli.service_app import service_app
 from aftercare_platform.contracts.rest_json import to_rest
 from rich.console import Console
@@ -66,13 +67,16 @@ def submit(
     files = ([fax] if fax else []) + list(attach or [])
     attachments = [pb.AttachmentUpload(filename=f.name, content_type=mimetypes.guess_type(f.name)[0] or "",
                                        content=f.read_bytes()) for f in files]
+    with options_checked():
+        category_number, severity_number = CATEGORIES.number(category, "--category"), \
+            SEVERITIES.number(severity, "--severity")
     request = pb.SubmitCaseRequest(
         partner_request_id=request_id, reporter=pb.Reporter(name=name, phone=phone, email=email),
         hints=pb.ReportHints(company=company, contract_id=contract, site=site, serial_number=serial,
                              manufacturer=manufacturer),
         description=description, quoted_case_number=case, attachments=attachments,
-        category=CATEGORIES.number(category, "--category"),  # type: ignore[arg-type]
-        stated_severity=SEVERITIES.number(severity, "--severity"),  # type: ignore[arg-type]
+        category=category_number,  # type: ignore[arg-type]
+        stated_severity=severity_number,  # type: ignore[arg-type]
         channel=pb.INTAKE_CHANNEL_FAX if fax else pb.INTAKE_CHANNEL_AGENT_PHONE)
     connection: Connection = ctx.obj
     with connection.stub() as stub:
@@ -96,7 +100,8 @@ def rejections(
 ) -> None:
     """What did not become a case or a note, and why (refused mail, unreadable SMS, reports cases refused)."""
     connection: Connection = ctx.obj
-    wanted = CHANNELS.number(channel, "--channel")
+    with options_checked():
+        wanted = CHANNELS.number(channel, "--channel")
     table = Table("received", "channel", "reason", "sender", "detail")
     shown, token = 0, ""
     with connection.stub() as stub:

@@ -86,8 +86,11 @@ def submitted_request(principal: Principal, fields: dict[str, Any], partner_requ
         chosen = Channel.PARTNER
     else:
         chosen = channel or Channel.AGENT_PHONE
-        if chosen not in (Channel.AGENT_PHONE, Channel.FAX):
-            raise InvalidArgument.for_field("channel", "staff enter reports as agent_phone or fax")
+        # the inspection service (a system caller) reports its findings on the inspection channel
+        allowed = (Channel.AGENT_PHONE, Channel.FAX) + ((Channel.INSPECTION,) if principal.role is Role.SYSTEM else ())
+        if chosen not in allowed:
+            raise InvalidArgument.for_field("channel", "staff enter reports as agent_phone or fax; "
+                                                       "only a system caller reports on the inspection channel")
     return IntakeRequest.create(channel=chosen, received_at=received_at, partner_id=principal.subject,
                                 partner_request_id=partner_request_id.strip() or None, priority=priority or None,
                                 submitter_role=principal.role.value, **fields)

@@ -48,8 +48,8 @@ DEFAULT_RULES: tuple[Rule, ...] = (
     # SLA events without policy actions fall back to these
     Rule("sla.warning", (Role.ASSIGNEE,), SMS_AND_EMAIL, customer_facing=False),
     Rule("sla.breached", (Role.SUPERVISOR,), SMS_AND_EMAIL, customer_facing=False),
-    # inspections: the notice ahead of an on-site visit and the report
-    Rule("inspection.scheduled", (Role.CUSTOMER_CONTACT,), (Channel.EMAIL,)),
+    # inspections: the notice ahead of an on-site visit (15 working days: inspection.notice_due) and the report
+    Rule("inspection.notice_due", (Role.CUSTOMER_CONTACT,), (Channel.EMAIL,)),
     Rule("inspection.reported", (Role.CUSTOMER_CONTACT,), (Channel.EMAIL,)),
 )
 

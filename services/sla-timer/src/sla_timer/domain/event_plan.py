@@ -15,6 +15,7 @@
 | case.closed | end every clock; case.cancelled: cancel every clock |
 | visit.requested / visit.checked_in | start / stop ON_SITE |
 | rma.repair_started | start LOANER; loaner.delivered or rma.fixed stop it |
+| vendor.engaged / vendor.responded | start / stop VENDOR_RESPONSE (the original vendor's underpinning contract) |
 Unknown event types map to no command.
 """
 
@@ -49,6 +50,8 @@ VISIT_CHECKED_IN = "aftercare.visit.checked_in.v1"
 RMA_REPAIR_STARTED = "aftercare.rma.repair_started.v1"
 LOANER_DELIVERED = "aftercare.loaner.delivered.v1"
 RMA_FIXED = "aftercare.rma.fixed.v1"
+VENDOR_ENGAGED = "aftercare.vendor.engaged.v1"
+VENDOR_RESPONDED = "aftercare.vendor.responded.v1"
 
 K = ClockKind
 # the last three start only under a policy that promises them (case_clocks.OPT_IN_KINDS)
@@ -63,7 +66,7 @@ _SIMPLE: dict[str, list[tuple[ClockOp, tuple[ClockKind, ...] | None, str]]] = {
     CASE_DIAGNOSIS_REPORTED: [(ClockOp.STOP, (K.DIAGNOSIS_REPORT,), "diagnosis reported")],
     CASE_RESOLVED: [
         (ClockOp.STOP, (K.FIRST_RESPONSE, *RESOLUTION_CLOCKS), "resolved"),
-        (ClockOp.END, (K.DIAGNOSIS_REPORT, K.ON_SITE, K.LOANER, K.HAND_UP), "resolved"),
+        (ClockOp.END, (K.DIAGNOSIS_REPORT, K.ON_SITE, K.LOANER, K.HAND_UP, K.VENDOR_RESPONSE), "resolved"),
     ],
     # acknowledge is not allowed in in_progress, so a first-response cycle could never be met
     CASE_REJECTED: [(ClockOp.CONTINUE, RESOLUTION_CLOCKS, "resolution rejected")],
@@ -77,6 +80,8 @@ _SIMPLE: dict[str, list[tuple[ClockOp, tuple[ClockKind, ...] | None, str]]] = {
     RMA_REPAIR_STARTED: [(ClockOp.START, (K.LOANER,), "hardware repair started")],
     LOANER_DELIVERED: [(ClockOp.STOP, (K.LOANER,), "loaner delivered")],
     RMA_FIXED: [(ClockOp.STOP, (K.LOANER,), "fault fixed")],
+    VENDOR_ENGAGED: [(ClockOp.START, (K.VENDOR_RESPONSE,), "original vendor engaged")],
+    VENDOR_RESPONDED: [(ClockOp.STOP, (K.VENDOR_RESPONSE,), "original vendor answered")],
 }
 
 HANDLED_EVENT_TYPES = frozenset({CASE_CREATED, CASE_PRIORITY_CHANGED, *_SIMPLE})

@@ -34,6 +34,7 @@ KIND_WORDS = {
     "WORKAROUND": "workaround",
     "PERMANENT_FIX": "permanent fix",
     "HAND_UP": "hand-up",
+    "VENDOR_RESPONSE": "vendor response",
 }
 
 

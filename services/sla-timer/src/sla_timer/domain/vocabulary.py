@@ -24,6 +24,7 @@ class ClockKind(StrEnum):
     PERMANENT_FIX = "PERMANENT_FIX"
     # plan 000 §1.1.8 问题提交最长时间: the time allowed to hand the problem up a tier (escalation)
     HAND_UP = "HAND_UP"
+    VENDOR_RESPONSE = "VENDOR_RESPONSE"  # the original vendor's first answer (an underpinning contract)
 
 
 class Role(StrEnum):

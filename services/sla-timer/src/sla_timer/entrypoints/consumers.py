@@ -1,6 +1,6 @@
-"""The one queue sla-timer consumes: every case event, the dispatch events that run the on-site and
-loaner clocks, and the contract events that say which policy a contract selects. Each is read here
-into a typed value (the case snapshot, the contracts' policies) and handed to `SlaHandlers`."""
+"""The one queue sla-timer consumes: every case event, the dispatch events that run the on-site,
+loaner and vendor-response clocks, and the contract events that say which policy a contract selects.
+Each is read here into a typed value (the case snapshot, the contracts' policies) and handed to `SlaHandlers`."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from sla_timer.handlers import ContractPolicy, SlaHandlers
 log = logging.getLogger(__name__)
 
 QUEUE = "sla-timer.case-events"
-BINDINGS = ["case.#", "visit.#", "rma.#", "loaner.#", "contract.#"]
+BINDINGS = ["case.#", "visit.#", "rma.#", "loaner.#", "vendor.#", "contract.#"]
 CONTRACT_EVENTS = "aftercare.contract."
 ACTIVITY_RECORDED = "aftercare.case.activity_recorded.v1"
 

@@ -354,6 +354,10 @@ class _ActivityKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Activity
     """Service restored by a workaround, the fault not yet fixed for good (plan 002 §3.1.4):
     stops sla-timer's workaround clock.
     """
+    ACTIVITY_KIND_PARTICIPANT_ADDED: _ActivityKind.ValueType  # 9
+    """Someone joins the case as a participant (an expert of the panel); the case keeps its
+    assignee. Needs participant_id.
+    """
 
 class ActivityKind(_ActivityKind, metaclass=_ActivityKindEnumTypeWrapper): ...
 
@@ -372,6 +376,10 @@ ACTIVITY_KIND_LOANER_RETURNED: ActivityKind.ValueType  # 7
 ACTIVITY_KIND_WORKAROUND: ActivityKind.ValueType  # 8
 """Service restored by a workaround, the fault not yet fixed for good (plan 002 §3.1.4):
 stops sla-timer's workaround clock.
+"""
+ACTIVITY_KIND_PARTICIPANT_ADDED: ActivityKind.ValueType  # 9
+"""Someone joins the case as a participant (an expert of the panel); the case keeps its
+assignee. Needs participant_id.
 """
 Global___ActivityKind: _TypeAlias = ActivityKind  # noqa: Y015
 
@@ -748,6 +756,7 @@ class Case(_message.Message):
     REOPEN_COUNT_FIELD_NUMBER: _builtins.int
     VERSION_FIELD_NUMBER: _builtins.int
     ALLOWED_ACTIONS_FIELD_NUMBER: _builtins.int
+    PARTICIPANT_IDS_FIELD_NUMBER: _builtins.int
     FOLLOWS_CASE_NUMBER_FIELD_NUMBER: _builtins.int
     SUGGESTED_PRIORITY_FIELD_NUMBER: _builtins.int
     case_id: _builtins.str
@@ -819,6 +828,10 @@ class Case(_message.Message):
     def allowed_actions(self) -> _containers.RepeatedScalarFieldContainer[Global___CaseAction.ValueType]:
         """What the case's status permits now; the caller's role may still forbid some."""
 
+    @_builtins.property
+    def participant_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Who works on the case besides its assignee (experts of the panel), in the order they joined."""
+
     def __init__(
         self,
         *,
@@ -857,12 +870,13 @@ class Case(_message.Message):
         reopen_count: _builtins.int = ...,
         version: _builtins.int = ...,
         allowed_actions: _abc.Iterable[Global___CaseAction.ValueType] | None = ...,
+        participant_ids: _abc.Iterable[_builtins.str] | None = ...,
         follows_case_number: _builtins.str = ...,
         suggested_priority: Global___Priority.ValueType = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["acknowledged_at", b"acknowledged_at", "asset", b"asset", "caller", b"caller", "cancellation", b"cancellation", "cancelled_at", b"cancelled_at", "closed_at", b"closed_at", "created_at", b"created_at", "diagnosed_at", b"diagnosed_at", "fault_report", b"fault_report", "flags", b"flags", "resolved_at", b"resolved_at", "updated_at", b"updated_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["acknowledged_at", b"acknowledged_at", "allowed_actions", b"allowed_actions", "asset", b"asset", "assignee_id", b"assignee_id", "caller", b"caller", "cancellation", b"cancellation", "cancelled_at", b"cancelled_at", "case_id", b"case_id", "case_number", b"case_number", "category", b"category", "channel", b"channel", "closed_at", b"closed_at", "company_id", b"company_id", "complaints", b"complaints", "contract_id", b"contract_id", "created_at", b"created_at", "customer_severity", b"customer_severity", "description", b"description", "diagnosed_at", b"diagnosed_at", "entitlement", b"entitlement", "error_codes", b"error_codes", "fault_report", b"fault_report", "flags", b"flags", "follows_case_number", b"follows_case_number", "kind", b"kind", "open_loaner_serials", b"open_loaner_serials", "priority", b"priority", "region", b"region", "reopen_count", b"reopen_count", "resolved_at", b"resolved_at", "rma", b"rma", "status", b"status", "suggested_priority", b"suggested_priority", "tier", b"tier", "updated_at", b"updated_at", "vendor_escalation_confirmed_by_id", b"vendor_escalation_confirmed_by_id", "version", b"version"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["acknowledged_at", b"acknowledged_at", "allowed_actions", b"allowed_actions", "asset", b"asset", "assignee_id", b"assignee_id", "caller", b"caller", "cancellation", b"cancellation", "cancelled_at", b"cancelled_at", "case_id", b"case_id", "case_number", b"case_number", "category", b"category", "channel", b"channel", "closed_at", b"closed_at", "company_id", b"company_id", "complaints", b"complaints", "contract_id", b"contract_id", "created_at", b"created_at", "customer_severity", b"customer_severity", "description", b"description", "diagnosed_at", b"diagnosed_at", "entitlement", b"entitlement", "error_codes", b"error_codes", "fault_report", b"fault_report", "flags", b"flags", "follows_case_number", b"follows_case_number", "kind", b"kind", "open_loaner_serials", b"open_loaner_serials", "participant_ids", b"participant_ids", "priority", b"priority", "region", b"region", "reopen_count", b"reopen_count", "resolved_at", b"resolved_at", "rma", b"rma", "status", b"status", "suggested_priority", b"suggested_priority", "tier", b"tier", "updated_at", b"updated_at", "vendor_escalation_confirmed_by_id", b"vendor_escalation_confirmed_by_id", "version", b"version"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -885,6 +899,8 @@ class Activity(_message.Message):
     RMA_STEP_FIELD_NUMBER: _builtins.int
     DEVICE_SERIAL_FIELD_NUMBER: _builtins.int
     DEVICE_CLASS_FIELD_NUMBER: _builtins.int
+    PARTICIPANT_ID_FIELD_NUMBER: _builtins.int
+    PARTICIPANT_ROLE_FIELD_NUMBER: _builtins.int
     kind: Global___ActivityKind.ValueType
     summary: _builtins.str
     visibility: Global___Visibility.ValueType
@@ -901,6 +917,9 @@ class Activity(_message.Message):
     """Loaner issued / returned."""
     device_class: _builtins.str
     """Loaner issued: at least the class of the faulty device."""
+    participant_id: _builtins.str
+    """Participant added: who joins, and as what ("expert")."""
+    participant_role: _builtins.str
     @_builtins.property
     def occurred_at(self) -> _timestamp_pb2.Timestamp:
         """When it happened, if not when it is recorded."""
@@ -923,10 +942,12 @@ class Activity(_message.Message):
         rma_step: _builtins.str = ...,
         device_serial: _builtins.str = ...,
         device_class: _builtins.str = ...,
+        participant_id: _builtins.str = ...,
+        participant_role: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["occurred_at", b"occurred_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["command_log", b"command_log", "device_class", b"device_class", "device_serial", b"device_serial", "kind", b"kind", "occurred_at", b"occurred_at", "permission_given", b"permission_given", "rma_number", b"rma_number", "rma_step", b"rma_step", "site", b"site", "summary", b"summary", "visibility", b"visibility"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["command_log", b"command_log", "device_class", b"device_class", "device_serial", b"device_serial", "kind", b"kind", "occurred_at", b"occurred_at", "participant_id", b"participant_id", "participant_role", b"participant_role", "permission_given", b"permission_given", "rma_number", b"rma_number", "rma_step", b"rma_step", "site", b"site", "summary", b"summary", "visibility", b"visibility"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -695,7 +695,9 @@ class Decision(_message.Message):
     decision_key: _builtins.str
     case_id: _builtins.str
     purpose: _builtins.str
-    """"route" (a new case), "replace" (an SLA reassign action), "escalate", "notify"."""
+    """"route" (a new case), "replace" (an SLA reassign action), "escalate", "notify", "take_over",
+    "supervisor_replace", "expert" (a participant from the panel), "visit" (a field engineer for a visit).
+    """
     chosen_engineer_id: _builtins.str
     """Empty: nobody could take it (the desk queue, and a supervisor alert)."""
     previous_engineer_id: _builtins.str
@@ -1260,6 +1262,12 @@ class Visit(_message.Message):
     CHECK_IN_RECEIVED_TIME_FIELD_NUMBER: _builtins.int
     CHECKED_OUT_TIME_FIELD_NUMBER: _builtins.int
     REPORT_FIELD_NUMBER: _builtins.int
+    WORK_LOG_FIELD_NUMBER: _builtins.int
+    APPROVALS_FIELD_NUMBER: _builtins.int
+    PARTS_USED_FIELD_NUMBER: _builtins.int
+    CUSTOMER_COMPANY_ID_FIELD_NUMBER: _builtins.int
+    DEVICE_SERIAL_FIELD_NUMBER: _builtins.int
+    DEVICE_HISTORY_FIELD_NUMBER: _builtins.int
     visit_id: _builtins.str
     case_id: _builtins.str
     site: _builtins.str
@@ -1267,6 +1275,11 @@ class Visit(_message.Message):
     status: Global___VisitStatus.ValueType
     engineer_id: _builtins.str
     report: _builtins.str
+    customer_company_id: _builtins.str
+    """Attached when planned: the customer's file (its company) and the device's history (earlier cases
+    of the same serial number, newest first: "<case number> <status>: <description>").
+    """
+    device_serial: _builtins.str
     @_builtins.property
     def requested_time(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
@@ -1285,6 +1298,16 @@ class Visit(_message.Message):
 
     @_builtins.property
     def checked_out_time(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def work_log(self) -> _containers.RepeatedCompositeFieldContainer[Global___VisitWork]: ...
+    @_builtins.property
+    def approvals(self) -> _containers.RepeatedCompositeFieldContainer[Global___CustomerApproval]: ...
+    @_builtins.property
+    def parts_used(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Parts used on site, given at check-out."""
+
+    @_builtins.property
+    def device_history(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
     def __init__(
         self,
         *,
@@ -1302,14 +1325,168 @@ class Visit(_message.Message):
         check_in_received_time: _timestamp_pb2.Timestamp | None = ...,
         checked_out_time: _timestamp_pb2.Timestamp | None = ...,
         report: _builtins.str = ...,
+        work_log: _abc.Iterable[Global___VisitWork] | None = ...,
+        approvals: _abc.Iterable[Global___CustomerApproval] | None = ...,
+        parts_used: _abc.Iterable[_builtins.str] | None = ...,
+        customer_company_id: _builtins.str = ...,
+        device_serial: _builtins.str = ...,
+        device_history: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["check_in_received_time", b"check_in_received_time", "checked_in_time", b"checked_in_time", "checked_out_time", b"checked_out_time", "en_route_time", b"en_route_time", "planned_time", b"planned_time", "requested_time", b"requested_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id", "check_in_received_time", b"check_in_received_time", "checked_in_time", b"checked_in_time", "checked_out_time", b"checked_out_time", "en_route_time", b"en_route_time", "engineer_id", b"engineer_id", "parts", b"parts", "planned_time", b"planned_time", "reason", b"reason", "report", b"report", "requested_time", b"requested_time", "site", b"site", "status", b"status", "visit_id", b"visit_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["approvals", b"approvals", "case_id", b"case_id", "check_in_received_time", b"check_in_received_time", "checked_in_time", b"checked_in_time", "checked_out_time", b"checked_out_time", "customer_company_id", b"customer_company_id", "device_history", b"device_history", "device_serial", b"device_serial", "en_route_time", b"en_route_time", "engineer_id", b"engineer_id", "parts", b"parts", "parts_used", b"parts_used", "planned_time", b"planned_time", "reason", b"reason", "report", b"report", "requested_time", b"requested_time", "site", b"site", "status", b"status", "visit_id", b"visit_id", "work_log", b"work_log"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Visit: _TypeAlias = Visit  # noqa: Y015
+
+@_typing.final
+class VisitWork(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AT_TIME_FIELD_NUMBER: _builtins.int
+    TEXT_FIELD_NUMBER: _builtins.int
+    ACTION_FIELD_NUMBER: _builtins.int
+    text: _builtins.str
+    action: _builtins.str
+    """What was done, when it needs the customer's approval ("restart", "reinstall"); else empty."""
+    @_builtins.property
+    def at_time(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        at_time: _timestamp_pb2.Timestamp | None = ...,
+        text: _builtins.str = ...,
+        action: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["at_time", b"at_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "at_time", b"at_time", "text", b"text"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___VisitWork: _TypeAlias = VisitWork  # noqa: Y015
+
+@_typing.final
+class CustomerApproval(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ACTION_FIELD_NUMBER: _builtins.int
+    SIGNED_BY_FIELD_NUMBER: _builtins.int
+    AT_TIME_FIELD_NUMBER: _builtins.int
+    action: _builtins.str
+    """"restart", "reinstall", ..."""
+    signed_by: _builtins.str
+    """The customer's name as signed."""
+    @_builtins.property
+    def at_time(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        action: _builtins.str = ...,
+        signed_by: _builtins.str = ...,
+        at_time: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["at_time", b"at_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "at_time", b"at_time", "signed_by", b"signed_by"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CustomerApproval: _TypeAlias = CustomerApproval  # noqa: Y015
+
+@_typing.final
+class RecordVisitWorkRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    VISIT_ID_FIELD_NUMBER: _builtins.int
+    TEXT_FIELD_NUMBER: _builtins.int
+    ACTION_FIELD_NUMBER: _builtins.int
+    visit_id: _builtins.str
+    text: _builtins.str
+    """Required."""
+    action: _builtins.str
+    def __init__(
+        self,
+        *,
+        visit_id: _builtins.str = ...,
+        text: _builtins.str = ...,
+        action: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "text", b"text", "visit_id", b"visit_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordVisitWorkRequest: _TypeAlias = RecordVisitWorkRequest  # noqa: Y015
+
+@_typing.final
+class RecordVisitWorkResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    VISIT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def visit(self) -> Global___Visit: ...
+    def __init__(
+        self,
+        *,
+        visit: Global___Visit | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["visit", b"visit"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["visit", b"visit"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordVisitWorkResponse: _TypeAlias = RecordVisitWorkResponse  # noqa: Y015
+
+@_typing.final
+class RecordCustomerApprovalRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    VISIT_ID_FIELD_NUMBER: _builtins.int
+    ACTION_FIELD_NUMBER: _builtins.int
+    SIGNED_BY_FIELD_NUMBER: _builtins.int
+    visit_id: _builtins.str
+    action: _builtins.str
+    """Required."""
+    signed_by: _builtins.str
+    """Required."""
+    def __init__(
+        self,
+        *,
+        visit_id: _builtins.str = ...,
+        action: _builtins.str = ...,
+        signed_by: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "signed_by", b"signed_by", "visit_id", b"visit_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordCustomerApprovalRequest: _TypeAlias = RecordCustomerApprovalRequest  # noqa: Y015
+
+@_typing.final
+class RecordCustomerApprovalResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    VISIT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def visit(self) -> Global___Visit: ...
+    def __init__(
+        self,
+        *,
+        visit: Global___Visit | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["visit", b"visit"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["visit", b"visit"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordCustomerApprovalResponse: _TypeAlias = RecordCustomerApprovalResponse  # noqa: Y015
 
 @_typing.final
 class RequestVisitRequest(_message.Message):
@@ -1366,6 +1543,9 @@ class PlanVisitRequest(_message.Message):
     PARTS_FIELD_NUMBER: _builtins.int
     visit_id: _builtins.str
     engineer_id: _builtins.str
+    """Empty: routing picks from the region's field team (on duty at planned_time, under capacity),
+    recorded for ExplainAssignment.
+    """
     @_builtins.property
     def planned_time(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
@@ -1496,18 +1676,22 @@ class CheckOutRequest(_message.Message):
 
     VISIT_ID_FIELD_NUMBER: _builtins.int
     REPORT_FIELD_NUMBER: _builtins.int
+    PARTS_USED_FIELD_NUMBER: _builtins.int
     visit_id: _builtins.str
     report: _builtins.str
     """Required: the fault-handling report handed over."""
+    @_builtins.property
+    def parts_used(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
     def __init__(
         self,
         *,
         visit_id: _builtins.str = ...,
         report: _builtins.str = ...,
+        parts_used: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["report", b"report", "visit_id", b"visit_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["parts_used", b"parts_used", "report", b"report", "visit_id", b"visit_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -2325,3 +2509,348 @@ class ListHandoversResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ListHandoversResponse: _TypeAlias = ListHandoversResponse  # noqa: Y015
+
+@_typing.final
+class TakeOverCaseRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    case_id: _builtins.str
+    reason: _builtins.str
+    def __init__(
+        self,
+        *,
+        case_id: _builtins.str = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id", "reason", b"reason"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___TakeOverCaseRequest: _TypeAlias = TakeOverCaseRequest  # noqa: Y015
+
+@_typing.final
+class TakeOverCaseResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DECISION_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def decision(self) -> Global___Decision: ...
+    def __init__(
+        self,
+        *,
+        decision: Global___Decision | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["decision", b"decision"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["decision", b"decision"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___TakeOverCaseResponse: _TypeAlias = TakeOverCaseResponse  # noqa: Y015
+
+@_typing.final
+class ReplaceAssigneeRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    ENGINEER_ID_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    COMPLAINT_SEQUENCE_FIELD_NUMBER: _builtins.int
+    case_id: _builtins.str
+    engineer_id: _builtins.str
+    """Empty: the engineer routing picks (the current assignee excluded)."""
+    reason: _builtins.str
+    """Required."""
+    complaint_sequence: _builtins.int
+    """The open complaint about the engineer this replacement answers, if any."""
+    def __init__(
+        self,
+        *,
+        case_id: _builtins.str = ...,
+        engineer_id: _builtins.str = ...,
+        reason: _builtins.str = ...,
+        complaint_sequence: _builtins.int | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_complaint_sequence", b"_complaint_sequence", "complaint_sequence", b"complaint_sequence"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_complaint_sequence", b"_complaint_sequence", "case_id", b"case_id", "complaint_sequence", b"complaint_sequence", "engineer_id", b"engineer_id", "reason", b"reason"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__complaint_sequence: _TypeAlias = _typing.Literal["complaint_sequence"]  # noqa: Y015
+    _WhichOneofArgType__complaint_sequence: _TypeAlias = _typing.Literal["_complaint_sequence", b"_complaint_sequence"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__complaint_sequence) -> _WhichOneofReturnType__complaint_sequence | None: ...
+
+Global___ReplaceAssigneeRequest: _TypeAlias = ReplaceAssigneeRequest  # noqa: Y015
+
+@_typing.final
+class ReplaceAssigneeResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DECISION_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def decision(self) -> Global___Decision: ...
+    def __init__(
+        self,
+        *,
+        decision: Global___Decision | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["decision", b"decision"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["decision", b"decision"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReplaceAssigneeResponse: _TypeAlias = ReplaceAssigneeResponse  # noqa: Y015
+
+@_typing.final
+class VendorEngagement(_message.Message):
+    """The original vendor working on a case (an underpinning contract)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    MANUFACTURER_FIELD_NUMBER: _builtins.int
+    VENDOR_CONTACT_ID_FIELD_NUMBER: _builtins.int
+    VENDOR_TICKET_FIELD_NUMBER: _builtins.int
+    PROMISED_RESPONSE_FIELD_NUMBER: _builtins.int
+    ENGAGED_TIME_FIELD_NUMBER: _builtins.int
+    PROMISED_TIME_FIELD_NUMBER: _builtins.int
+    RESPONDED_TIME_FIELD_NUMBER: _builtins.int
+    RESPONSE_FIELD_NUMBER: _builtins.int
+    LATE_FIELD_NUMBER: _builtins.int
+    case_id: _builtins.str
+    manufacturer: _builtins.str
+    vendor_contact_id: _builtins.str
+    """An engineer of tier VENDOR_CONTACT."""
+    vendor_ticket: _builtins.str
+    """The vendor's own ticket number."""
+    response: _builtins.str
+    late: _builtins.bool
+    """Answered after promised_time (or not answered and promised_time passed)."""
+    @_builtins.property
+    def promised_response(self) -> _duration_pb2.Duration:
+        """What the vendor promised: a first answer within this long."""
+
+    @_builtins.property
+    def engaged_time(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def promised_time(self) -> _timestamp_pb2.Timestamp:
+        """engaged_time + promised_response."""
+
+    @_builtins.property
+    def responded_time(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        case_id: _builtins.str = ...,
+        manufacturer: _builtins.str = ...,
+        vendor_contact_id: _builtins.str = ...,
+        vendor_ticket: _builtins.str = ...,
+        promised_response: _duration_pb2.Duration | None = ...,
+        engaged_time: _timestamp_pb2.Timestamp | None = ...,
+        promised_time: _timestamp_pb2.Timestamp | None = ...,
+        responded_time: _timestamp_pb2.Timestamp | None = ...,
+        response: _builtins.str = ...,
+        late: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["engaged_time", b"engaged_time", "promised_response", b"promised_response", "promised_time", b"promised_time", "responded_time", b"responded_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id", "engaged_time", b"engaged_time", "late", b"late", "manufacturer", b"manufacturer", "promised_response", b"promised_response", "promised_time", b"promised_time", "responded_time", b"responded_time", "response", b"response", "vendor_contact_id", b"vendor_contact_id", "vendor_ticket", b"vendor_ticket"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___VendorEngagement: _TypeAlias = VendorEngagement  # noqa: Y015
+
+@_typing.final
+class EngageVendorRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    VENDOR_CONTACT_ID_FIELD_NUMBER: _builtins.int
+    VENDOR_TICKET_FIELD_NUMBER: _builtins.int
+    PROMISED_RESPONSE_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    case_id: _builtins.str
+    vendor_contact_id: _builtins.str
+    """Empty: the vendor team of the case's manufacturer names the contact."""
+    vendor_ticket: _builtins.str
+    """Required: the vendor's own ticket number."""
+    reason: _builtins.str
+    """Required: why the vendor is needed."""
+    @_builtins.property
+    def promised_response(self) -> _duration_pb2.Duration:
+        """Required, positive."""
+
+    def __init__(
+        self,
+        *,
+        case_id: _builtins.str = ...,
+        vendor_contact_id: _builtins.str = ...,
+        vendor_ticket: _builtins.str = ...,
+        promised_response: _duration_pb2.Duration | None = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["promised_response", b"promised_response"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id", "promised_response", b"promised_response", "reason", b"reason", "vendor_contact_id", b"vendor_contact_id", "vendor_ticket", b"vendor_ticket"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___EngageVendorRequest: _TypeAlias = EngageVendorRequest  # noqa: Y015
+
+@_typing.final
+class EngageVendorResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ENGAGEMENT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def engagement(self) -> Global___VendorEngagement: ...
+    def __init__(
+        self,
+        *,
+        engagement: Global___VendorEngagement | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["engagement", b"engagement"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["engagement", b"engagement"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___EngageVendorResponse: _TypeAlias = EngageVendorResponse  # noqa: Y015
+
+@_typing.final
+class RecordVendorResponseRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    RESPONSE_FIELD_NUMBER: _builtins.int
+    RESPONDED_TIME_FIELD_NUMBER: _builtins.int
+    case_id: _builtins.str
+    response: _builtins.str
+    """Required: what the vendor answered."""
+    @_builtins.property
+    def responded_time(self) -> _timestamp_pb2.Timestamp:
+        """When the vendor answered; unset: now."""
+
+    def __init__(
+        self,
+        *,
+        case_id: _builtins.str = ...,
+        response: _builtins.str = ...,
+        responded_time: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["responded_time", b"responded_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id", "responded_time", b"responded_time", "response", b"response"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordVendorResponseRequest: _TypeAlias = RecordVendorResponseRequest  # noqa: Y015
+
+@_typing.final
+class RecordVendorResponseResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ENGAGEMENT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def engagement(self) -> Global___VendorEngagement: ...
+    def __init__(
+        self,
+        *,
+        engagement: Global___VendorEngagement | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["engagement", b"engagement"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["engagement", b"engagement"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordVendorResponseResponse: _TypeAlias = RecordVendorResponseResponse  # noqa: Y015
+
+@_typing.final
+class GetVendorEngagementRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    case_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        case_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetVendorEngagementRequest: _TypeAlias = GetVendorEngagementRequest  # noqa: Y015
+
+@_typing.final
+class GetVendorEngagementResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ENGAGEMENT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def engagement(self) -> Global___VendorEngagement: ...
+    def __init__(
+        self,
+        *,
+        engagement: Global___VendorEngagement | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["engagement", b"engagement"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["engagement", b"engagement"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetVendorEngagementResponse: _TypeAlias = GetVendorEngagementResponse  # noqa: Y015
+
+@_typing.final
+class AddExpertRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    ENGINEER_ID_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    case_id: _builtins.str
+    engineer_id: _builtins.str
+    """Empty: the expert routing picks from the expert panel."""
+    reason: _builtins.str
+    def __init__(
+        self,
+        *,
+        case_id: _builtins.str = ...,
+        engineer_id: _builtins.str = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id", "engineer_id", b"engineer_id", "reason", b"reason"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AddExpertRequest: _TypeAlias = AddExpertRequest  # noqa: Y015
+
+@_typing.final
+class AddExpertResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DECISION_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def decision(self) -> Global___Decision: ...
+    def __init__(
+        self,
+        *,
+        decision: Global___Decision | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["decision", b"decision"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["decision", b"decision"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AddExpertResponse: _TypeAlias = AddExpertResponse  # noqa: Y015

@@ -129,6 +129,16 @@ class DispatchServiceStub:
                 request_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetVisitRequest.SerializeToString,
                 response_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetVisitResponse.FromString,
                 _registered_method=True)
+        self.RecordVisitWork = channel.unary_unary(
+                '/aftercare.dispatch.v1.DispatchService/RecordVisitWork',
+                request_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.RecordVisitWorkRequest.SerializeToString,
+                response_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.RecordVisitWorkResponse.FromString,
+                _registered_method=True)
+        self.RecordCustomerApproval = channel.unary_unary(
+                '/aftercare.dispatch.v1.DispatchService/RecordCustomerApproval',
+                request_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.RecordCustomerApprovalRequest.SerializeToString,
+                response_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.RecordCustomerApprovalResponse.FromString,
+                _registered_method=True)
         self.IssueLoaner = channel.unary_unary(
                 '/aftercare.dispatch.v1.DispatchService/IssueLoaner',
                 request_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.IssueLoanerRequest.SerializeToString,
@@ -178,6 +188,36 @@ class DispatchServiceStub:
                 '/aftercare.dispatch.v1.DispatchService/GetStock',
                 request_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetStockRequest.SerializeToString,
                 response_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetStockResponse.FromString,
+                _registered_method=True)
+        self.TakeOverCase = channel.unary_unary(
+                '/aftercare.dispatch.v1.DispatchService/TakeOverCase',
+                request_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.TakeOverCaseRequest.SerializeToString,
+                response_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.TakeOverCaseResponse.FromString,
+                _registered_method=True)
+        self.ReplaceAssignee = channel.unary_unary(
+                '/aftercare.dispatch.v1.DispatchService/ReplaceAssignee',
+                request_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.ReplaceAssigneeRequest.SerializeToString,
+                response_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.ReplaceAssigneeResponse.FromString,
+                _registered_method=True)
+        self.EngageVendor = channel.unary_unary(
+                '/aftercare.dispatch.v1.DispatchService/EngageVendor',
+                request_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.EngageVendorRequest.SerializeToString,
+                response_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.EngageVendorResponse.FromString,
+                _registered_method=True)
+        self.RecordVendorResponse = channel.unary_unary(
+                '/aftercare.dispatch.v1.DispatchService/RecordVendorResponse',
+                request_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.RecordVendorResponseRequest.SerializeToString,
+                response_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.RecordVendorResponseResponse.FromString,
+                _registered_method=True)
+        self.GetVendorEngagement = channel.unary_unary(
+                '/aftercare.dispatch.v1.DispatchService/GetVendorEngagement',
+                request_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetVendorEngagementRequest.SerializeToString,
+                response_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetVendorEngagementResponse.FromString,
+                _registered_method=True)
+        self.AddExpert = channel.unary_unary(
+                '/aftercare.dispatch.v1.DispatchService/AddExpert',
+                request_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.AddExpertRequest.SerializeToString,
+                response_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.AddExpertResponse.FromString,
                 _registered_method=True)
 
 
@@ -310,6 +350,20 @@ class DispatchServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RecordVisitWork(self, request, context):
+        """On site: a work-log entry; a restart or reinstall is refused until the customer approved it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordCustomerApproval(self, request, context):
+        """On site: the customer signs an approval for an action (restart, reinstall, ...).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def IssueLoaner(self, request, context):
         """A loaner device (备用设备) goes to the customer: stops the loaner clock (aftercare.loaner.delivered.v1).
         """
@@ -372,6 +426,52 @@ class DispatchServiceServicer:
 
     def GetStock(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def TakeOverCase(self, request, context):
+        """An engineer takes a case over for themselves, through routing's rules (active, region, not
+        absent, capacity); the check is recorded for ExplainAssignment. Refused with the failed rules.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReplaceAssignee(self, request, context):
+        """A supervisor replaces a case's assignee (after a complaint: with its sequence): a named engineer
+        checked against routing's rules, or, none named, the one routing picks. Recorded for ExplainAssignment.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def EngageVendor(self, request, context):
+        """Take the case to the original vendor through cases (refused unless an expert confirmed it), record
+        the vendor contact (named, or of the manufacturer's vendor team), the vendor's own ticket number and
+        its promised response, and start the vendor-response clock (aftercare.vendor.engaged.v1).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordVendorResponse(self, request, context):
+        """The vendor answered: stops the vendor-response clock at responded_time (aftercare.vendor.responded.v1).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetVendorEngagement(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AddExpert(self, request, context):
+        """Add an expert of the panel to the case as a participant (the case keeps its engineer): named, or
+        the expert panel's member routing picks (skills, on duty, capacity). Recorded for ExplainAssignment.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -474,6 +574,16 @@ def add_DispatchServiceServicer_to_server(servicer, server):
                     request_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetVisitRequest.FromString,
                     response_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetVisitResponse.SerializeToString,
             ),
+            'RecordVisitWork': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordVisitWork,
+                    request_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.RecordVisitWorkRequest.FromString,
+                    response_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.RecordVisitWorkResponse.SerializeToString,
+            ),
+            'RecordCustomerApproval': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordCustomerApproval,
+                    request_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.RecordCustomerApprovalRequest.FromString,
+                    response_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.RecordCustomerApprovalResponse.SerializeToString,
+            ),
             'IssueLoaner': grpc.unary_unary_rpc_method_handler(
                     servicer.IssueLoaner,
                     request_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.IssueLoanerRequest.FromString,
@@ -523,6 +633,36 @@ def add_DispatchServiceServicer_to_server(servicer, server):
                     servicer.GetStock,
                     request_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetStockRequest.FromString,
                     response_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetStockResponse.SerializeToString,
+            ),
+            'TakeOverCase': grpc.unary_unary_rpc_method_handler(
+                    servicer.TakeOverCase,
+                    request_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.TakeOverCaseRequest.FromString,
+                    response_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.TakeOverCaseResponse.SerializeToString,
+            ),
+            'ReplaceAssignee': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReplaceAssignee,
+                    request_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.ReplaceAssigneeRequest.FromString,
+                    response_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.ReplaceAssigneeResponse.SerializeToString,
+            ),
+            'EngageVendor': grpc.unary_unary_rpc_method_handler(
+                    servicer.EngageVendor,
+                    request_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.EngageVendorRequest.FromString,
+                    response_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.EngageVendorResponse.SerializeToString,
+            ),
+            'RecordVendorResponse': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordVendorResponse,
+                    request_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.RecordVendorResponseRequest.FromString,
+                    response_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.RecordVendorResponseResponse.SerializeToString,
+            ),
+            'GetVendorEngagement': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetVendorEngagement,
+                    request_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetVendorEngagementRequest.FromString,
+                    response_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetVendorEngagementResponse.SerializeToString,
+            ),
+            'AddExpert': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddExpert,
+                    request_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.AddExpertRequest.FromString,
+                    response_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.AddExpertResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1049,6 +1189,60 @@ class DispatchService:
             _registered_method=True)
 
     @staticmethod
+    def RecordVisitWork(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aftercare.dispatch.v1.DispatchService/RecordVisitWork',
+            aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.RecordVisitWorkRequest.SerializeToString,
+            aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.RecordVisitWorkResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordCustomerApproval(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aftercare.dispatch.v1.DispatchService/RecordCustomerApproval',
+            aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.RecordCustomerApprovalRequest.SerializeToString,
+            aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.RecordCustomerApprovalResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def IssueLoaner(request,
             target,
             options=(),
@@ -1308,6 +1502,168 @@ class DispatchService:
             '/aftercare.dispatch.v1.DispatchService/GetStock',
             aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetStockRequest.SerializeToString,
             aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetStockResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def TakeOverCase(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aftercare.dispatch.v1.DispatchService/TakeOverCase',
+            aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.TakeOverCaseRequest.SerializeToString,
+            aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.TakeOverCaseResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReplaceAssignee(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aftercare.dispatch.v1.DispatchService/ReplaceAssignee',
+            aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.ReplaceAssigneeRequest.SerializeToString,
+            aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.ReplaceAssigneeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EngageVendor(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aftercare.dispatch.v1.DispatchService/EngageVendor',
+            aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.EngageVendorRequest.SerializeToString,
+            aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.EngageVendorResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordVendorResponse(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aftercare.dispatch.v1.DispatchService/RecordVendorResponse',
+            aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.RecordVendorResponseRequest.SerializeToString,
+            aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.RecordVendorResponseResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetVendorEngagement(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aftercare.dispatch.v1.DispatchService/GetVendorEngagement',
+            aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetVendorEngagementRequest.SerializeToString,
+            aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetVendorEngagementResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddExpert(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aftercare.dispatch.v1.DispatchService/AddExpert',
+            aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.AddExpertRequest.SerializeToString,
+            aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.AddExpertResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -68,6 +68,10 @@ class DispatchServiceStub:
     CheckOut: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.CheckOutRequest, _dispatch_pb2.CheckOutResponse]
     """Done, with the fault-handling report handed over."""
     GetVisit: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.GetVisitRequest, _dispatch_pb2.GetVisitResponse]
+    RecordVisitWork: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.RecordVisitWorkRequest, _dispatch_pb2.RecordVisitWorkResponse]
+    """On site: a work-log entry; a restart or reinstall is refused until the customer approved it."""
+    RecordCustomerApproval: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.RecordCustomerApprovalRequest, _dispatch_pb2.RecordCustomerApprovalResponse]
+    """On site: the customer signs an approval for an action (restart, reinstall, ...)."""
     IssueLoaner: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.IssueLoanerRequest, _dispatch_pb2.IssueLoanerResponse]
     """A loaner device (备用设备) goes to the customer: stops the loaner clock (aftercare.loaner.delivered.v1)."""
     ReturnLoaner: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.ReturnLoanerRequest, _dispatch_pb2.ReturnLoanerResponse]
@@ -84,6 +88,26 @@ class DispatchServiceStub:
     SetStockMinimum: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.SetStockMinimumRequest, _dispatch_pb2.SetStockMinimumResponse]
     """The level under which a part raises a low-stock alert (aftercare.stock.low.v1)."""
     GetStock: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.GetStockRequest, _dispatch_pb2.GetStockResponse]
+    TakeOverCase: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.TakeOverCaseRequest, _dispatch_pb2.TakeOverCaseResponse]
+    """An engineer takes a case over for themselves, through routing's rules (active, region, not
+    absent, capacity); the check is recorded for ExplainAssignment. Refused with the failed rules.
+    """
+    ReplaceAssignee: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.ReplaceAssigneeRequest, _dispatch_pb2.ReplaceAssigneeResponse]
+    """A supervisor replaces a case's assignee (after a complaint: with its sequence): a named engineer
+    checked against routing's rules, or, none named, the one routing picks. Recorded for ExplainAssignment.
+    """
+    EngageVendor: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.EngageVendorRequest, _dispatch_pb2.EngageVendorResponse]
+    """Take the case to the original vendor through cases (refused unless an expert confirmed it), record
+    the vendor contact (named, or of the manufacturer's vendor team), the vendor's own ticket number and
+    its promised response, and start the vendor-response clock (aftercare.vendor.engaged.v1).
+    """
+    RecordVendorResponse: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.RecordVendorResponseRequest, _dispatch_pb2.RecordVendorResponseResponse]
+    """The vendor answered: stops the vendor-response clock at responded_time (aftercare.vendor.responded.v1)."""
+    GetVendorEngagement: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.GetVendorEngagementRequest, _dispatch_pb2.GetVendorEngagementResponse]
+    AddExpert: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.AddExpertRequest, _dispatch_pb2.AddExpertResponse]
+    """Add an expert of the panel to the case as a participant (the case keeps its engineer): named, or
+    the expert panel's member routing picks (skills, on duty, capacity). Recorded for ExplainAssignment.
+    """
 
 @_typing.type_check_only
 class DispatchServiceAsyncStub(DispatchServiceStub):
@@ -119,6 +143,10 @@ class DispatchServiceAsyncStub(DispatchServiceStub):
     CheckOut: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.CheckOutRequest, _dispatch_pb2.CheckOutResponse]  # type: ignore[assignment]
     """Done, with the fault-handling report handed over."""
     GetVisit: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.GetVisitRequest, _dispatch_pb2.GetVisitResponse]  # type: ignore[assignment]
+    RecordVisitWork: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.RecordVisitWorkRequest, _dispatch_pb2.RecordVisitWorkResponse]  # type: ignore[assignment]
+    """On site: a work-log entry; a restart or reinstall is refused until the customer approved it."""
+    RecordCustomerApproval: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.RecordCustomerApprovalRequest, _dispatch_pb2.RecordCustomerApprovalResponse]  # type: ignore[assignment]
+    """On site: the customer signs an approval for an action (restart, reinstall, ...)."""
     IssueLoaner: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.IssueLoanerRequest, _dispatch_pb2.IssueLoanerResponse]  # type: ignore[assignment]
     """A loaner device (备用设备) goes to the customer: stops the loaner clock (aftercare.loaner.delivered.v1)."""
     ReturnLoaner: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.ReturnLoanerRequest, _dispatch_pb2.ReturnLoanerResponse]  # type: ignore[assignment]
@@ -135,6 +163,26 @@ class DispatchServiceAsyncStub(DispatchServiceStub):
     SetStockMinimum: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.SetStockMinimumRequest, _dispatch_pb2.SetStockMinimumResponse]  # type: ignore[assignment]
     """The level under which a part raises a low-stock alert (aftercare.stock.low.v1)."""
     GetStock: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.GetStockRequest, _dispatch_pb2.GetStockResponse]  # type: ignore[assignment]
+    TakeOverCase: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.TakeOverCaseRequest, _dispatch_pb2.TakeOverCaseResponse]  # type: ignore[assignment]
+    """An engineer takes a case over for themselves, through routing's rules (active, region, not
+    absent, capacity); the check is recorded for ExplainAssignment. Refused with the failed rules.
+    """
+    ReplaceAssignee: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.ReplaceAssigneeRequest, _dispatch_pb2.ReplaceAssigneeResponse]  # type: ignore[assignment]
+    """A supervisor replaces a case's assignee (after a complaint: with its sequence): a named engineer
+    checked against routing's rules, or, none named, the one routing picks. Recorded for ExplainAssignment.
+    """
+    EngageVendor: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.EngageVendorRequest, _dispatch_pb2.EngageVendorResponse]  # type: ignore[assignment]
+    """Take the case to the original vendor through cases (refused unless an expert confirmed it), record
+    the vendor contact (named, or of the manufacturer's vendor team), the vendor's own ticket number and
+    its promised response, and start the vendor-response clock (aftercare.vendor.engaged.v1).
+    """
+    RecordVendorResponse: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.RecordVendorResponseRequest, _dispatch_pb2.RecordVendorResponseResponse]  # type: ignore[assignment]
+    """The vendor answered: stops the vendor-response clock at responded_time (aftercare.vendor.responded.v1)."""
+    GetVendorEngagement: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.GetVendorEngagementRequest, _dispatch_pb2.GetVendorEngagementResponse]  # type: ignore[assignment]
+    AddExpert: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.AddExpertRequest, _dispatch_pb2.AddExpertResponse]  # type: ignore[assignment]
+    """Add an expert of the panel to the case as a participant (the case keeps its engineer): named, or
+    the expert panel's member routing picks (skills, on duty, capacity). Recorded for ExplainAssignment.
+    """
 
 class DispatchServiceServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -283,6 +331,22 @@ class DispatchServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_dispatch_pb2.GetVisitResponse, _abc.Awaitable[_dispatch_pb2.GetVisitResponse]]: ...
 
     @_abc_1.abstractmethod
+    def RecordVisitWork(
+        self,
+        request: _dispatch_pb2.RecordVisitWorkRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dispatch_pb2.RecordVisitWorkResponse, _abc.Awaitable[_dispatch_pb2.RecordVisitWorkResponse]]:
+        """On site: a work-log entry; a restart or reinstall is refused until the customer approved it."""
+
+    @_abc_1.abstractmethod
+    def RecordCustomerApproval(
+        self,
+        request: _dispatch_pb2.RecordCustomerApprovalRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dispatch_pb2.RecordCustomerApprovalResponse, _abc.Awaitable[_dispatch_pb2.RecordCustomerApprovalResponse]]:
+        """On site: the customer signs an approval for an action (restart, reinstall, ...)."""
+
+    @_abc_1.abstractmethod
     def IssueLoaner(
         self,
         request: _dispatch_pb2.IssueLoanerRequest,
@@ -357,5 +421,61 @@ class DispatchServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _dispatch_pb2.GetStockRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_dispatch_pb2.GetStockResponse, _abc.Awaitable[_dispatch_pb2.GetStockResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def TakeOverCase(
+        self,
+        request: _dispatch_pb2.TakeOverCaseRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dispatch_pb2.TakeOverCaseResponse, _abc.Awaitable[_dispatch_pb2.TakeOverCaseResponse]]:
+        """An engineer takes a case over for themselves, through routing's rules (active, region, not
+        absent, capacity); the check is recorded for ExplainAssignment. Refused with the failed rules.
+        """
+
+    @_abc_1.abstractmethod
+    def ReplaceAssignee(
+        self,
+        request: _dispatch_pb2.ReplaceAssigneeRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dispatch_pb2.ReplaceAssigneeResponse, _abc.Awaitable[_dispatch_pb2.ReplaceAssigneeResponse]]:
+        """A supervisor replaces a case's assignee (after a complaint: with its sequence): a named engineer
+        checked against routing's rules, or, none named, the one routing picks. Recorded for ExplainAssignment.
+        """
+
+    @_abc_1.abstractmethod
+    def EngageVendor(
+        self,
+        request: _dispatch_pb2.EngageVendorRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dispatch_pb2.EngageVendorResponse, _abc.Awaitable[_dispatch_pb2.EngageVendorResponse]]:
+        """Take the case to the original vendor through cases (refused unless an expert confirmed it), record
+        the vendor contact (named, or of the manufacturer's vendor team), the vendor's own ticket number and
+        its promised response, and start the vendor-response clock (aftercare.vendor.engaged.v1).
+        """
+
+    @_abc_1.abstractmethod
+    def RecordVendorResponse(
+        self,
+        request: _dispatch_pb2.RecordVendorResponseRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dispatch_pb2.RecordVendorResponseResponse, _abc.Awaitable[_dispatch_pb2.RecordVendorResponseResponse]]:
+        """The vendor answered: stops the vendor-response clock at responded_time (aftercare.vendor.responded.v1)."""
+
+    @_abc_1.abstractmethod
+    def GetVendorEngagement(
+        self,
+        request: _dispatch_pb2.GetVendorEngagementRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dispatch_pb2.GetVendorEngagementResponse, _abc.Awaitable[_dispatch_pb2.GetVendorEngagementResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def AddExpert(
+        self,
+        request: _dispatch_pb2.AddExpertRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dispatch_pb2.AddExpertResponse, _abc.Awaitable[_dispatch_pb2.AddExpertResponse]]:
+        """Add an expert of the panel to the case as a participant (the case keeps its engineer): named, or
+        the expert panel's member routing picks (skills, on duty, capacity). Recorded for ExplainAssignment.
+        """
 
 def add_DispatchServiceServicer_to_server(servicer: DispatchServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

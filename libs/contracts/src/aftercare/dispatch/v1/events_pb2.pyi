@@ -11,6 +11,8 @@ the on-site and loaner clocks from them:
   visit.requested    starts the ON_SITE clock     visit.checked_in   stops it
   rma.repair_started starts the LOANER clock      loaner.delivered   stops it
                                                   rma.fixed          stops it too
+  vendor.engaged     starts the VENDOR_RESPONSE   vendor.responded   stops it
+                     clock (underpinning contract)
 
 Every payload starts with the same snapshot of the case (fields 1-8), so
 consumers need not call back; the event's own facts start at field 20.
@@ -711,6 +713,7 @@ class VisitCheckedOut(_message.Message):
     ENGINEER_ID_FIELD_NUMBER: _builtins.int
     SITE_ID_FIELD_NUMBER: _builtins.int
     REPORT_FIELD_NUMBER: _builtins.int
+    PARTS_USED_FIELD_NUMBER: _builtins.int
     case_id: _builtins.str
     case_number: _builtins.str
     region: _builtins.str
@@ -725,6 +728,8 @@ class VisitCheckedOut(_message.Message):
     def occurred_at(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
     def actor(self) -> _common_pb2.Actor: ...
+    @_builtins.property
+    def parts_used(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
     def __init__(
         self,
         *,
@@ -740,10 +745,11 @@ class VisitCheckedOut(_message.Message):
         engineer_id: _builtins.str = ...,
         site_id: _builtins.str = ...,
         report: _builtins.str = ...,
+        parts_used: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "occurred_at", b"occurred_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "case_id", b"case_id", "case_number", b"case_number", "company_id", b"company_id", "contract_id", b"contract_id", "engineer_id", b"engineer_id", "occurred_at", b"occurred_at", "priority", b"priority", "region", b"region", "report", b"report", "site_id", b"site_id", "visit_id", b"visit_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "case_id", b"case_id", "case_number", b"case_number", "company_id", b"company_id", "contract_id", b"contract_id", "engineer_id", b"engineer_id", "occurred_at", b"occurred_at", "parts_used", b"parts_used", "priority", b"priority", "region", b"region", "report", b"report", "site_id", b"site_id", "visit_id", b"visit_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1014,3 +1020,167 @@ class StockLow(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___StockLow: _TypeAlias = StockLow  # noqa: Y015
+
+@_typing.final
+class VendorEngaged(_message.Message):
+    """aftercare.vendor.engaged.v1: the original vendor took the case (after an expert confirmed it was
+    needed): starts the vendor-response clock (an underpinning contract).
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    CASE_NUMBER_FIELD_NUMBER: _builtins.int
+    REGION_FIELD_NUMBER: _builtins.int
+    COMPANY_ID_FIELD_NUMBER: _builtins.int
+    CONTRACT_ID_FIELD_NUMBER: _builtins.int
+    PRIORITY_FIELD_NUMBER: _builtins.int
+    OCCURRED_AT_FIELD_NUMBER: _builtins.int
+    ACTOR_FIELD_NUMBER: _builtins.int
+    VENDOR_CONTACT_ID_FIELD_NUMBER: _builtins.int
+    MANUFACTURER_FIELD_NUMBER: _builtins.int
+    VENDOR_TICKET_FIELD_NUMBER: _builtins.int
+    PROMISED_TIME_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    case_id: _builtins.str
+    case_number: _builtins.str
+    region: _builtins.str
+    company_id: _builtins.str
+    contract_id: _builtins.str
+    priority: _cases_pb2.Priority.ValueType
+    vendor_contact_id: _builtins.str
+    manufacturer: _builtins.str
+    vendor_ticket: _builtins.str
+    reason: _builtins.str
+    @_builtins.property
+    def occurred_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def actor(self) -> _common_pb2.Actor: ...
+    @_builtins.property
+    def promised_time(self) -> _timestamp_pb2.Timestamp:
+        """When the vendor promised its first answer."""
+
+    def __init__(
+        self,
+        *,
+        case_id: _builtins.str = ...,
+        case_number: _builtins.str = ...,
+        region: _builtins.str = ...,
+        company_id: _builtins.str = ...,
+        contract_id: _builtins.str = ...,
+        priority: _cases_pb2.Priority.ValueType = ...,
+        occurred_at: _timestamp_pb2.Timestamp | None = ...,
+        actor: _common_pb2.Actor | None = ...,
+        vendor_contact_id: _builtins.str = ...,
+        manufacturer: _builtins.str = ...,
+        vendor_ticket: _builtins.str = ...,
+        promised_time: _timestamp_pb2.Timestamp | None = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "occurred_at", b"occurred_at", "promised_time", b"promised_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "case_id", b"case_id", "case_number", b"case_number", "company_id", b"company_id", "contract_id", b"contract_id", "manufacturer", b"manufacturer", "occurred_at", b"occurred_at", "priority", b"priority", "promised_time", b"promised_time", "reason", b"reason", "region", b"region", "vendor_contact_id", b"vendor_contact_id", "vendor_ticket", b"vendor_ticket"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___VendorEngaged: _TypeAlias = VendorEngaged  # noqa: Y015
+
+@_typing.final
+class VendorResponded(_message.Message):
+    """aftercare.vendor.responded.v1: the vendor answered: stops the vendor-response clock at occurred_at."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    CASE_NUMBER_FIELD_NUMBER: _builtins.int
+    REGION_FIELD_NUMBER: _builtins.int
+    COMPANY_ID_FIELD_NUMBER: _builtins.int
+    CONTRACT_ID_FIELD_NUMBER: _builtins.int
+    PRIORITY_FIELD_NUMBER: _builtins.int
+    OCCURRED_AT_FIELD_NUMBER: _builtins.int
+    ACTOR_FIELD_NUMBER: _builtins.int
+    VENDOR_CONTACT_ID_FIELD_NUMBER: _builtins.int
+    VENDOR_TICKET_FIELD_NUMBER: _builtins.int
+    RESPONSE_FIELD_NUMBER: _builtins.int
+    LATE_FIELD_NUMBER: _builtins.int
+    case_id: _builtins.str
+    case_number: _builtins.str
+    region: _builtins.str
+    company_id: _builtins.str
+    contract_id: _builtins.str
+    priority: _cases_pb2.Priority.ValueType
+    vendor_contact_id: _builtins.str
+    vendor_ticket: _builtins.str
+    response: _builtins.str
+    late: _builtins.bool
+    """Answered after the promised time."""
+    @_builtins.property
+    def occurred_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def actor(self) -> _common_pb2.Actor: ...
+    def __init__(
+        self,
+        *,
+        case_id: _builtins.str = ...,
+        case_number: _builtins.str = ...,
+        region: _builtins.str = ...,
+        company_id: _builtins.str = ...,
+        contract_id: _builtins.str = ...,
+        priority: _cases_pb2.Priority.ValueType = ...,
+        occurred_at: _timestamp_pb2.Timestamp | None = ...,
+        actor: _common_pb2.Actor | None = ...,
+        vendor_contact_id: _builtins.str = ...,
+        vendor_ticket: _builtins.str = ...,
+        response: _builtins.str = ...,
+        late: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "occurred_at", b"occurred_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "case_id", b"case_id", "case_number", b"case_number", "company_id", b"company_id", "contract_id", b"contract_id", "late", b"late", "occurred_at", b"occurred_at", "priority", b"priority", "region", b"region", "response", b"response", "vendor_contact_id", b"vendor_contact_id", "vendor_ticket", b"vendor_ticket"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___VendorResponded: _TypeAlias = VendorResponded  # noqa: Y015
+
+@_typing.final
+class DispatchExpertAdded(_message.Message):
+    """aftercare.dispatch.expert_added.v1: an expert of the panel joined the case as a participant."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    CASE_NUMBER_FIELD_NUMBER: _builtins.int
+    REGION_FIELD_NUMBER: _builtins.int
+    COMPANY_ID_FIELD_NUMBER: _builtins.int
+    OCCURRED_AT_FIELD_NUMBER: _builtins.int
+    DECISION_KEY_FIELD_NUMBER: _builtins.int
+    ENGINEER_ID_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    case_id: _builtins.str
+    case_number: _builtins.str
+    region: _builtins.str
+    company_id: _builtins.str
+    decision_key: _builtins.str
+    engineer_id: _builtins.str
+    reason: _builtins.str
+    @_builtins.property
+    def occurred_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        case_id: _builtins.str = ...,
+        case_number: _builtins.str = ...,
+        region: _builtins.str = ...,
+        company_id: _builtins.str = ...,
+        occurred_at: _timestamp_pb2.Timestamp | None = ...,
+        decision_key: _builtins.str = ...,
+        engineer_id: _builtins.str = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["occurred_at", b"occurred_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id", "case_number", b"case_number", "company_id", b"company_id", "decision_key", b"decision_key", "engineer_id", b"engineer_id", "occurred_at", b"occurred_at", "reason", b"reason", "region", b"region"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DispatchExpertAdded: _TypeAlias = DispatchExpertAdded  # noqa: Y015

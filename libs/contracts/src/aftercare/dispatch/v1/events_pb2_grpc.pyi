@@ -12,6 +12,8 @@ the on-site and loaner clocks from them:
   visit.requested    starts the ON_SITE clock     visit.checked_in   stops it
   rma.repair_started starts the LOANER clock      loaner.delivered   stops it
                                                   rma.fixed          stops it too
+  vendor.engaged     starts the VENDOR_RESPONSE   vendor.responded   stops it
+                     clock (underpinning contract)
 
 Every payload starts with the same snapshot of the case (fields 1-8), so
 consumers need not call back; the event's own facts start at field 20.

@@ -60,6 +60,8 @@ class _ClockKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ClockKind.V
     """... then fix for good: case created -> case resolved (runs on if the resolution is rejected)."""
     CLOCK_KIND_HAND_UP: _ClockKind.ValueType  # 8
     """Plan 000 §1.1.8, the time allowed to hand the problem up a tier: case created -> escalated."""
+    CLOCK_KIND_VENDOR_RESPONSE: _ClockKind.ValueType  # 9
+    """Original vendor engaged -> the vendor's first answer (an underpinning contract)."""
 
 class ClockKind(_ClockKind, metaclass=_ClockKindEnumTypeWrapper):
     """---- vocabulary ---------------------------------------------------------------------"""
@@ -83,6 +85,8 @@ CLOCK_KIND_PERMANENT_FIX: ClockKind.ValueType  # 7
 """... then fix for good: case created -> case resolved (runs on if the resolution is rejected)."""
 CLOCK_KIND_HAND_UP: ClockKind.ValueType  # 8
 """Plan 000 §1.1.8, the time allowed to hand the problem up a tier: case created -> escalated."""
+CLOCK_KIND_VENDOR_RESPONSE: ClockKind.ValueType  # 9
+"""Original vendor engaged -> the vendor's first answer (an underpinning contract)."""
 Global___ClockKind: _TypeAlias = ClockKind  # noqa: Y015
 
 class _ClockStatus:

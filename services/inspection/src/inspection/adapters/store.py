@@ -1,0 +1,262 @@
+"""Repositories: plans, checklists, inspections (visits), reports, findings, deliveries and watches."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from aftercare_platform.db.statements import insert_ignore, upsert
+from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inspection.adapters import tables as t
+from inspection.adapters.codec import decode, encode
+from inspection.domain.checklists import Checklist
+from inspection.domain.findings import Finding
+from inspection.domain.plans import Plan
+from inspection.domain.reports import Report
+from inspection.domain.visits import Visit, VisitStatus
+from inspection.domain.watch import Watch
+
+
+def _day(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+# ---- plans -------------------------------------------------------------------------------------
+
+async def save_plan(session: AsyncSession, plan: Plan, last_done: date | None = None) -> None:
+    row = {"id": plan.id, "company_id": plan.company_id, "region": plan.region, "active": plan.active,
+           "last_done_on": _day(last_done), "doc": encode(plan)}
+    await session.execute(upsert(session, t.plans, ["id"], row))
+
+
+async def set_last_done(session: AsyncSession, plan_id: str, day: date) -> None:
+    await session.execute(update(t.plans).where(t.plans.c.id == plan_id).values(last_done_on=day.isoformat()))
+
+
+async def plan(session: AsyncSession, plan_id: str) -> tuple[Plan, date | None] | None:
+    row = (await session.execute(select(t.plans).where(t.plans.c.id == plan_id))).first()
+    if row is None:
+        return None
+    return decode(Plan, row.doc), date.fromisoformat(row.last_done_on) if row.last_done_on else None
+
+
+async def plans(session: AsyncSession, companies: list[str] | None, *, active_only: bool = False) -> list[Plan]:
+    query = select(t.plans).order_by(t.plans.c.id)
+    if companies is not None:
+        query = query.where(t.plans.c.company_id.in_(companies))
+    if active_only:
+        query = query.where(t.plans.c.active.is_(True))
+    return [decode(Plan, row.doc) for row in await session.execute(query)]
+
+
+# ---- checklists ---------------------------------------------------------------------------------
+
+async def latest_checklist(session: AsyncSession, checklist_id: str) -> Checklist | None:
+    row = (await session.execute(select(t.checklists).where(t.checklists.c.id == checklist_id)
+                                 .order_by(t.checklists.c.version.desc()).limit(1))).first()
+    return decode(Checklist, row.doc) if row else None
+
+
+async def checklist(session: AsyncSession, checklist_id: str, version: int) -> Checklist | None:
+    row = (await session.execute(select(t.checklists).where(t.checklists.c.id == checklist_id,
+                                                            t.checklists.c.version == version))).first()
+    return decode(Checklist, row.doc) if row else None
+
+
+async def add_checklist(session: AsyncSession, version: Checklist) -> bool:
+    """False when that version exists already (a concurrent save): the caller tries again."""
+    row = {"id": version.id, "version": version.version, "doc": encode(version)}
+    result = await session.execute(insert_ignore(session, t.checklists, ["id", "version"], row))
+    return bool(getattr(result, "rowcount", 0))
+
+
+# ---- inspections ----------------------------------------------------------------------------
+
+def _visit_row(visit: Visit) -> dict[str, Any]:
+    return {"id": visit.id, "plan_id": visit.plan_id, "company_id": visit.company_id, "region": visit.region,
+            "status": visit.status.value, "scheduled_on": visit.scheduled_on.isoformat(),
+            "notice_on": _day(visit.notice_on), "notice_sent": visit.notice_sent_at is not None,
+            "doc": encode(visit)}
+
+
+async def add_visit(session: AsyncSession, visit: Visit) -> bool:
+    """True when new: the same occurrence scheduled twice is one visit."""
+    result = await session.execute(insert_ignore(session, t.visits, ["id"], _visit_row(visit)))
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def save_visit(session: AsyncSession, visit: Visit) -> None:
+    await session.execute(upsert(session, t.visits, ["id"], _visit_row(visit)))
+
+
+async def visit(session: AsyncSession, visit_id: str, *, for_update: bool = False) -> Visit | None:
+    query = select(t.visits).where(t.visits.c.id == visit_id)
+    row = (await session.execute(query.with_for_update() if for_update else query)).first()
+    return decode(Visit, row.doc) if row else None
+
+
+async def visits(session: AsyncSession, *, companies: list[str] | None = None, plan_id: str = "",
+                 status: str = "", scheduled_from: date | None = None, scheduled_until: date | None = None,
+                 limit: int = 500) -> list[Visit]:
+    query = select(t.visits).order_by(t.visits.c.scheduled_on, t.visits.c.id).limit(limit)
+    if companies is not None:
+        query = query.where(t.visits.c.company_id.in_(companies))
+    if plan_id:
+        query = query.where(t.visits.c.plan_id == plan_id)
+    if status:
+        query = query.where(t.visits.c.status == status)
+    if scheduled_from:
+        query = query.where(t.visits.c.scheduled_on >= scheduled_from.isoformat())
+    if scheduled_until:
+        query = query.where(t.visits.c.scheduled_on <= scheduled_until.isoformat())
+    return [decode(Visit, row.doc) for row in await session.execute(query)]
+
+
+async def notices_owed(session: AsyncSession, today: date, limit: int = 100) -> list[Visit]:
+    query = select(t.visits).where(t.visits.c.status == VisitStatus.SCHEDULED.value,
+                                   t.visits.c.notice_sent.is_(False), t.visits.c.notice_on <= today.isoformat())
+    rows = await session.execute(query.order_by(t.visits.c.notice_on).limit(limit).with_for_update(skip_locked=True))
+    return [decode(Visit, row.doc) for row in rows]
+
+
+async def possibly_missed(session: AsyncSession, before: date, limit: int = 100) -> list[Visit]:
+    query = select(t.visits).where(t.visits.c.status == VisitStatus.SCHEDULED.value,
+                                   t.visits.c.scheduled_on < before.isoformat())
+    rows = await session.execute(query.order_by(t.visits.c.scheduled_on).limit(limit).with_for_update(skip_locked=True))
+    return [decode(Visit, row.doc) for row in rows]
+
+
+async def next_scheduled(session: AsyncSession, plan_id: str) -> Visit | None:
+    found = await visits(session, plan_id=plan_id, status=VisitStatus.SCHEDULED.value, limit=1)
+    return found[0] if found else None
+
+
+# ---- reports ---------------------------------------------------------------------------------
+
+def _report_row(report: Report) -> dict[str, Any]:
+    return {"visit_id": report.visit_id, "company_id": report.company_id, "state": report.state.value,
+            "due_at": report.due_at, "warn_at": report.warn_at, "warned": report.warned_at is not None,
+            "overdue": report.overdue_at is not None, "doc": encode(report)}
+
+
+async def save_report(session: AsyncSession, report: Report) -> None:
+    await session.execute(upsert(session, t.reports, ["visit_id"], _report_row(report)))
+
+
+async def report(session: AsyncSession, visit_id: str) -> Report | None:
+    row = (await session.execute(select(t.reports).where(t.reports.c.visit_id == visit_id))).first()
+    return decode(Report, row.doc) if row else None
+
+
+async def reports_to_flag(session: AsyncSession, now: datetime, limit: int = 100) -> list[Report]:
+    """Reports still due whose warning or deadline has come (compared in the database: never early)."""
+    due = t.reports.c.state == "due"
+    query = select(t.reports).where(due, or_(and_(t.reports.c.overdue.is_(False), t.reports.c.due_at <= now),
+                                             and_(t.reports.c.warned.is_(False), t.reports.c.warn_at <= now)))
+    rows = await session.execute(query.order_by(t.reports.c.due_at).limit(limit).with_for_update(skip_locked=True))
+    return [decode(Report, row.doc) for row in rows]
+
+
+async def reports_of(session: AsyncSession, visit_ids: list[str]) -> dict[str, Report]:
+    if not visit_ids:
+        return {}
+    rows = await session.execute(select(t.reports).where(t.reports.c.visit_id.in_(visit_ids)))
+    return {row.visit_id: decode(Report, row.doc) for row in rows}
+
+
+# ---- findings ---------------------------------------------------------------------------------
+
+async def add_finding(session: AsyncSession, finding: Finding) -> bool:
+    row = {"id": finding.id, "visit_id": finding.visit_id, "company_id": finding.company_id,
+           "state": finding.state.value, "doc": encode(finding)}
+    result = await session.execute(insert_ignore(session, t.findings, ["id"], row))
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def save_finding(session: AsyncSession, finding: Finding) -> None:
+    row = {"id": finding.id, "visit_id": finding.visit_id, "company_id": finding.company_id,
+           "state": finding.state.value, "doc": encode(finding)}
+    await session.execute(upsert(session, t.findings, ["id"], row))
+
+
+async def finding(session: AsyncSession, finding_id: str) -> Finding | None:
+    row = (await session.execute(select(t.findings).where(t.findings.c.id == finding_id))).first()
+    return decode(Finding, row.doc) if row else None
+
+
+async def findings_of_visits(session: AsyncSession, visit_ids: list[str]) -> list[Finding]:
+    if not visit_ids:
+        return []
+    rows = await session.execute(select(t.findings).where(t.findings.c.visit_id.in_(visit_ids)))
+    return [decode(Finding, row.doc) for row in rows]
+
+
+async def findings_of(session: AsyncSession, visit_id: str) -> list[Finding]:
+    rows = await session.execute(select(t.findings).where(t.findings.c.visit_id == visit_id).order_by(t.findings.c.id))
+    return [decode(Finding, row.doc) for row in rows]
+
+
+# ---- deliveries --------------------------------------------------------------------------------
+
+async def owe(session: AsyncSession, *, key: str, kind: str, subject_id: str, payload: dict[str, Any],
+              at: datetime) -> None:
+    """A call to make once this transaction commits (the same key twice is one delivery)."""
+    row = {"id": key, "kind": kind, "subject_id": subject_id, "state": "pending", "attempts": 0, "next_at": at,
+           "last_error": "", "payload": payload}
+    await session.execute(insert_ignore(session, t.deliveries, ["id"], row))
+
+
+async def claim_deliveries(session: AsyncSession, now: datetime, lease_until: datetime,
+                           limit: int = 16) -> list[dict[str, Any]]:
+    """Due deliveries, leased (their due time moved on) so no other worker takes them meanwhile."""
+    query = select(t.deliveries).where(t.deliveries.c.state == "pending", t.deliveries.c.next_at <= now) \
+        .order_by(t.deliveries.c.next_at).limit(limit).with_for_update(skip_locked=True)
+    rows = [dict(row._mapping) for row in await session.execute(query)]
+    if rows:
+        await session.execute(update(t.deliveries).where(t.deliveries.c.id.in_([r["id"] for r in rows]))
+                              .values(next_at=lease_until, attempts=t.deliveries.c.attempts + 1))
+    return rows
+
+
+async def settle_delivery(session: AsyncSession, key: str, *, state: str, error: str = "",
+                          next_at: datetime | None = None) -> None:
+    values: dict[str, Any] = {"state": state, "last_error": error[:2000]}
+    if next_at is not None:
+        values["next_at"] = next_at
+    await session.execute(update(t.deliveries).where(t.deliveries.c.id == key).values(**values))
+
+
+async def deliveries_pending(session: AsyncSession) -> int:
+    query = select(func.count()).select_from(t.deliveries).where(t.deliveries.c.state == "pending")
+    return int((await session.execute(query)).scalar_one())
+
+
+# ---- data sets -----------------------------------------------------------------------------------
+
+async def add_data_set(session: AsyncSession, data_set_id: str, visit_id: str, content_type: str,
+                       content: bytes) -> None:
+    await session.execute(insert(t.data_sets).values(id=data_set_id, visit_id=visit_id, content_type=content_type,
+                                                     content=content))
+
+
+# ---- watches -------------------------------------------------------------------------------------
+
+async def save_watch(session: AsyncSession, watch: Watch) -> None:
+    row = {"id": watch.id, "company_id": watch.company_id, "region": watch.region, "doc": encode(watch)}
+    await session.execute(upsert(session, t.watches, ["id"], row))
+
+
+async def watch(session: AsyncSession, watch_id: str) -> Watch | None:
+    row = (await session.execute(select(t.watches).where(t.watches.c.id == watch_id))).first()
+    return decode(Watch, row.doc) if row else None
+
+
+async def delivery_payload(session: AsyncSession, key: str) -> dict[str, Any]:
+    row = (await session.execute(select(t.deliveries.c.payload).where(t.deliveries.c.id == key))).first()
+    return dict(row.payload) if row and row.payload else {}
+
+
+async def update_delivery_payload(session: AsyncSession, key: str, payload: dict[str, Any]) -> None:
+    await session.execute(update(t.deliveries).where(t.deliveries.c.id == key).values(payload=payload))

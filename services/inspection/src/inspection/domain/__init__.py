@@ -1,0 +1,1 @@
+"""inspection's rules and values: no I/O, no sqlalchemy, grpc or fastapi."""
