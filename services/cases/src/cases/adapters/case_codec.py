@@ -14,6 +14,7 @@ from cases.domain.vocabulary import (
     Channel,
     ComplaintAbout,
     Entitlement,
+    FaultParty,
     Kind,
     Priority,
     Status,
@@ -83,6 +84,8 @@ def case_to_document(case: Case) -> dict[str, Any]:
         "customer_requested_response_seconds": (
             case.customer_requested_response.total_seconds() if case.customer_requested_response else None
         ),
+        "follows_case": case.follows_case,
+        "suggested_priority": case.suggested_priority.value if case.suggested_priority else None,
     }
 
 
@@ -126,6 +129,9 @@ def case_from_document(doc: Mapping[str, Any]) -> Case:
                 result=report["result"],
                 prevention=report["prevention"],
                 command_log=tuple(report.get("command_log", ())),
+                fault_party=FaultParty(report.get("fault_party", FaultParty.UNKNOWN.value)),
+                outage_started_at=_maybe(report.get("outage_started_at")),
+                restored_at=_maybe(report.get("restored_at")),
             )
             if report
             else None
@@ -163,6 +169,8 @@ def case_from_document(doc: Mapping[str, Any]) -> Case:
             if doc.get("customer_requested_response_seconds")
             else None
         ),
+        follows_case=doc.get("follows_case"),
+        suggested_priority=Priority(doc["suggested_priority"]) if doc.get("suggested_priority") else None,
     )
 
 
@@ -185,6 +193,8 @@ def case_columns(case: Case) -> dict[str, Any]:
         "updated_at": case.updated_at,
         "closed_at": case.closed_at,
         "version": case.version,
+        "supervisor_review": case.flags.supervisor_review,
+        "sla_breached": case.flags.sla_breached,
         "document": case_to_document(case),
     }
 

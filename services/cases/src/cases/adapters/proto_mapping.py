@@ -49,6 +49,7 @@ ENUM_MAPS: Mapping[type[StrEnum], EnumMap[Any]] = {
         EnumMap(cases_pb2.Entitlement, v.Entitlement),
         EnumMap(cases_pb2.ComplaintAbout, v.ComplaintAbout),
         EnumMap(cases_pb2.CancelReason, v.CancelReason),
+        EnumMap(cases_pb2.FaultParty, v.FaultParty),
         EnumMap(cases_pb2.ActivityKind, ActivityKind),
         EnumMap(cases_pb2.CaseAction, Action),
         EnumMap(cases_pb2.CaseSortField, SortField),
@@ -183,6 +184,8 @@ def case_payload(case: Case) -> dict[str, Any]:
         "reopen_count": case.reopen_count,
         "version": case.version,
         "allowed_actions": [a.value for a in allowed_actions(case.status)],
+        "follows_case_number": case.follows_case,
+        "suggested_priority": case.suggested_priority.value if case.suggested_priority else None,
     }
 
 

@@ -16,6 +16,7 @@ from cases.domain.vocabulary import (
     Channel,
     ComplaintAbout,
     Entitlement,
+    FaultParty,
     Kind,
     Priority,
     Status,
@@ -137,6 +138,10 @@ class FaultReportBody(Body):
     method: str
     result: str
     prevention: str
+    fault_party: FaultParty = FaultParty.UNKNOWN
+    # the outage (both or neither): only a vendor-fault outage extends the warranty
+    outage_started_at: datetime | None = None
+    restored_at: datetime | None = None
 
 
 class ResolveBody(Body):
@@ -191,6 +196,15 @@ class CaseResponse(View):
 
 class CreatedCaseResponse(CaseResponse):
     created: bool = Field(description="False when request_id was seen before and the existing case is returned.")
+
+
+class SimilarCase(View):
+    case: CaseView
+    score: float = Field(description="How well it matches; only for ordering.")
+
+
+class SimilarCasesResponse(View):
+    cases: list[SimilarCase]
 
 
 class CasePageResponse(View):

@@ -80,7 +80,7 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
             requested_response=(request.customer_requested_response.ToTimedelta()
                                 if request.HasField("customer_requested_response") else None))
         intake_request = submitted_request(principal, fields, request.partner_request_id, self._clock.now(),
-                                           read.channel(request.channel))
+                                           read.channel(request.channel), read.priority(request.priority))
         done = await self._submit(intake_request, list(request.attachments))
         return pb.SubmitCaseResponse(receipt=read.receipt_message(done.receipt), replayed=done.replayed)
 

@@ -90,6 +90,7 @@ def intake_router(database: Database, pipeline: IntakePipeline, registry: Regist
         body = parse_json(await read_body(request, limits.max_request_bytes), AgentEntryBody)
         intake_request = IntakeRequest.create(channel=Channel(body.channel), received_at=clock.now(),
                                               partner_id=principal.subject, partner_request_id=body.request_id,
+                                              priority=body.priority, submitter_role=principal.role.value,
                                               **_fields(body))
         return _answer(await pipeline.submit(intake_request, _files(body, limits.attachments)), full=True)
 

@@ -85,5 +85,7 @@ class ReportBody(_Body):
 
 class AgentEntryBody(ReportBody):
     channel: Literal["agent_phone", "fax"] = "agent_phone"
+    # the priority the agent sets: it wins over the suggestion, which is kept for the record
+    priority: Literal["P1", "P2", "P3", "P4"] | None = None
     # the desk tool's own id for this entry: sending it twice makes one submission
     request_id: str | None = Field(default=None, max_length=200)

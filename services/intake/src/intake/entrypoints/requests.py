@@ -74,12 +74,16 @@ def report_fields(*, reporter: dict[str, Any], hints: dict[str, Any], summary: s
 
 
 def submitted_request(principal: Principal, fields: dict[str, Any], partner_request_id: str,
-                      received_at: datetime, channel: Channel | None = None) -> IntakeRequest:
+                      received_at: datetime, channel: Channel | None = None, priority: str | None = None
+                      ) -> IntakeRequest:
     """SubmitCase: a partner key reports on the partner channel, staff on the hotline (or fax) channel;
-    the submitter is the token's subject, never a field a caller could forge."""
+    the submitter is the token's subject and role, never a field a caller could forge. Only staff set
+    a priority (it wins over the suggestion)."""
     if principal.role is Role.PARTNER:
         if not partner_request_id.strip():
             raise InvalidArgument.for_field("partner_request_id", "is required: your own id for this report")
+        if priority:
+            raise InvalidArgument.for_field("priority", "a partner states a severity; the desk sets the priority")
         chosen = Channel.PARTNER
     else:
         chosen = channel or Channel.AGENT_PHONE
@@ -89,7 +93,8 @@ def submitted_request(principal: Principal, fields: dict[str, Any], partner_requ
             raise InvalidArgument.for_field("channel", "staff enter reports as agent_phone or fax; "
                                                        "only a system caller reports on the inspection channel")
     return IntakeRequest.create(channel=chosen, received_at=received_at, partner_id=principal.subject,
-                                partner_request_id=partner_request_id.strip() or None, **fields)
+                                partner_request_id=partner_request_id.strip() or None, priority=priority or None,
+                                submitter_role=principal.role.value, **fields)
 
 
 def alarm_request(principal: Principal, *, alarm_id: str, serial_number: str, manufacturer: str, alarm_code: str,

@@ -632,6 +632,7 @@ class SubmitCaseRequest(_message.Message):
     ATTACHMENTS_FIELD_NUMBER: _builtins.int
     CHANNEL_FIELD_NUMBER: _builtins.int
     CUSTOMER_REQUESTED_RESPONSE_FIELD_NUMBER: _builtins.int
+    PRIORITY_FIELD_NUMBER: _builtins.int
     partner_request_id: _builtins.str
     """Required for partner keys: the partner's own id for this report (its
     idempotency key, per caller). Optional for staff, with the same effect.
@@ -647,6 +648,10 @@ class SubmitCaseRequest(_message.Message):
     """Staff entering a report by hand: INTAKE_CHANNEL_AGENT_PHONE (the default for
     staff) or INTAKE_CHANNEL_FAX (the scan attached). A partner key's reports are
     always INTAKE_CHANNEL_PARTNER.
+    """
+    priority: _cases_pb2.Priority.ValueType
+    """Staff only: the priority the agent sets. It wins over the suggestion from category and
+    severity, which is kept for the record. Unspecified: the suggestion.
     """
     @_builtins.property
     def reporter(self) -> Global___Reporter:
@@ -682,10 +687,11 @@ class SubmitCaseRequest(_message.Message):
         attachments: _abc.Iterable[Global___AttachmentUpload] | None = ...,
         channel: Global___IntakeChannel.ValueType = ...,
         customer_requested_response: _duration_pb2.Duration | None = ...,
+        priority: _cases_pb2.Priority.ValueType = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["customer_requested_response", b"customer_requested_response", "hints", b"hints", "reporter", b"reporter"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["attachments", b"attachments", "category", b"category", "channel", b"channel", "customer_requested_response", b"customer_requested_response", "description", b"description", "error_codes", b"error_codes", "hints", b"hints", "kind", b"kind", "partner_request_id", b"partner_request_id", "quoted_case_number", b"quoted_case_number", "reporter", b"reporter", "stated_severity", b"stated_severity", "summary", b"summary"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attachments", b"attachments", "category", b"category", "channel", b"channel", "customer_requested_response", b"customer_requested_response", "description", b"description", "error_codes", b"error_codes", "hints", b"hints", "kind", b"kind", "partner_request_id", b"partner_request_id", "priority", b"priority", "quoted_case_number", b"quoted_case_number", "reporter", b"reporter", "stated_severity", b"stated_severity", "summary", b"summary"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -45,10 +45,16 @@ class NewCase:
     not_entitled: bool = False
     reported_by: str | None = None  # the partner key intake reported it for
     customer_requested_response: timedelta | None = None  # the response time the customer asked for
+    # the person a system channel acted for (agent, partner key, contact): the `created` entry's actor
+    on_behalf: Actor | None = None
+    suggested_priority: Priority | None = None  # intake's suggestion, kept when the agent chose another
+    follows_case: str | None = None  # the closed case this one follows up
 
     def as_document(self) -> dict[str, Any]:
-        """The report as JSON (the request fingerprint); a report without a requested response reads as before."""
-        document = asdict(self)
+        """The report as JSON (the request fingerprint): the on-behalf actor by its ref; a report without
+        a requested response reads as before."""
+        document = asdict(replace(self, on_behalf=None))
+        document["on_behalf"] = self.on_behalf.ref() if self.on_behalf else None
         requested = document.pop("customer_requested_response")
         if requested is not None:
             document["customer_requested_response_seconds"] = requested.total_seconds()
@@ -82,6 +88,7 @@ class NewCase:
             description=required_text("description", self.description, LONG_TEXT_MAX),
             error_codes=text_list("error_codes", self.error_codes, max_items=ERROR_CODES_MAX),
             not_entitled=self.not_entitled or self.entitlement is Entitlement.BILLABLE,
+            suggested_priority=self.suggested_priority if self.suggested_priority is not self.priority else None,
         )
 
 
@@ -94,11 +101,25 @@ def _reporter(report: NewCase, actor: Actor) -> str | None:
     return None
 
 
+def acting_for(actor: Actor, on_behalf: Actor | None, field: str = "on_behalf_of") -> Actor:
+    """Who the timeline names: the person a system channel acted for, else the caller itself.
+    Only an Aftercare service speaks for someone else; nobody speaks for a service or an admin."""
+    if on_behalf is None:
+        return actor
+    if actor.role is not Role.SYSTEM:
+        raise PermissionDenied(f"{field} is read from Aftercare services only; a {actor.role.value} acts as itself")
+    if on_behalf.role in (Role.SYSTEM, Role.ADMIN):
+        raise InvalidArgument.for_field(f"{field}.role", f"a channel does not act for a {on_behalf.role.value}")
+    return on_behalf
+
+
 def open_case(new: NewCase, *, case_id: str, number: str, actor: Actor, at: datetime) -> Decision:
-    """A new case at the desk, status `new`. The repository allocated `case_id` and `number`."""
+    """A new case at the desk, status `new`. The repository allocated `case_id` and `number`.
+    The `created` entry names the person the channel acted for, and the service that passed it on."""
     require_aware("at", at)
     require_role(actor, Command.OPEN)
     report = new.validated()
+    author = acting_for(actor, report.on_behalf)
     # a partner may report for a company nobody knows yet: it is the case's reporter, and follows it
     unknown_to_partner = actor.role is Role.PARTNER and report.unidentified and report.company_id is None
     if not (actor.reaches_company(report.company_id) or unknown_to_partner) or not actor.reaches_region(report.region):
@@ -129,6 +150,8 @@ def open_case(new: NewCase, *, case_id: str, number: str, actor: Actor, at: date
         flags=CaseFlags(unidentified=report.unidentified, not_entitled=report.not_entitled),
         reported_by=_reporter(report, actor),
         customer_requested_response=report.customer_requested_response,
+        follows_case=str(parse_case_number(report.follows_case, "follows_case")) if report.follows_case else None,
+        suggested_priority=report.suggested_priority,
     )
     details: dict[str, Any] = {
         "caller": {k: v for k, v in vars(case.caller).items() if v is not None},
@@ -141,14 +164,17 @@ def open_case(new: NewCase, *, case_id: str, number: str, actor: Actor, at: date
         "entitlement": case.entitlement.value,
         "unidentified": case.flags.unidentified,
         "not_entitled": case.flags.not_entitled,
+        "suggested_priority": case.suggested_priority.value if case.suggested_priority else None,
+        "follows_case_number": case.follows_case,
+        "recorded_by": actor.subject if author is not actor else None,
     }
     return Decision(
         case=case,
-        events=(decisions.event("created", case, actor, at, **details),),
+        events=(decisions.event("created", case, author, at, **details),),
         entries=(
             decisions.entry(
                 "created",
-                actor,
+                author,
                 at,
                 number=case.number,
                 category=case.category.value,
