@@ -156,7 +156,8 @@ class SurveyHandlers:
             if unsatisfied:
                 visit = await self._open_return_visit(uow, invitation, "unsatisfied", now)
                 await store.enqueue_call(uow.session, f"reopen:{invitation.id}", "reopen", invitation.case_id, {
-                    "reason": unsatisfied_reason(answer), "reopen_count": invitation.reopen_count}, now)
+                    "reason": unsatisfied_reason(answer), "reopen_count": invitation.reopen_count,
+                    "request_id": stable_id("survey-reopen", invitation.id)}, now)
                 uow.emit(events.SURVEY_UNSATISFIED, subject=invitation.case_id, region=invitation.region,
                          data=events.survey_unsatisfied(invitation, answer, visit.id, now))
         return invitation, unsatisfied

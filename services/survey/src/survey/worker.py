@@ -174,7 +174,9 @@ class SurveyWorker:
             if case.status != "closed" or case.reopen_count != payload["reopen_count"]:
                 return f"not reopened: the case is {case.status}, reopened {case.reopen_count} times"
             try:
-                await self._cases.reopen(case_id, payload["reason"])
+                # cases reopens once per request id, whatever a crash between its answer and ours repeats
+                await self._cases.reopen(case_id, payload["reason"],
+                                         request_id=payload.get("request_id") or f"survey-call-{case_id}-reopen")
             except CasesRefused as refused:
                 if refused.code == "FAILED_PRECONDITION":
                     return f"not reopened: {refused}"  # someone reopened it in between

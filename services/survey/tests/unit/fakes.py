@@ -12,6 +12,7 @@ class FakeCases:
     cases: dict[str, CaseView] = field(default_factory=dict)
     down: bool = False
     reopens: list[tuple[str, str]] = field(default_factory=list)
+    reopen_request_ids: list[str] = field(default_factory=list)
     complaints: list[tuple[str, str, str, str]] = field(default_factory=list)
     notes: dict[str, tuple[str, str, bool]] = field(default_factory=dict)
 
@@ -29,12 +30,15 @@ class FakeCases:
     async def get_case(self, case_id: str) -> CaseView:
         return self._case(case_id)
 
-    async def reopen(self, case_id: str, reason: str) -> None:
+    async def reopen(self, case_id: str, reason: str, *, request_id: str) -> None:
+        if request_id in self.reopen_request_ids:
+            return  # as cases does: the same request id reopens once
         case = self._case(case_id)
         if case.status != "closed":
             raise CasesRefused("FAILED_PRECONDITION", f"case is {case.status}")
         self.cases[case_id] = replace(case, status="reopened", reopen_count=case.reopen_count + 1)
         self.reopens.append((case_id, reason))
+        self.reopen_request_ids.append(request_id)
 
     async def file_complaint(self, case_id: str, *, company_id: str, complainant: str, about: str,
                              text: str) -> None:

@@ -22,7 +22,7 @@ from survey.domain.return_visit import Outcome
 from survey.domain.statistics import Dimension
 from survey.domain.tokens import sign, verify
 from survey.entrypoints.consumers import subscriptions
-from survey.handlers import LinkRefused, SurveyHandlers
+from survey.handlers import LinkRefused, SurveyHandlers, stable_id
 from survey.reads import SurveyReads
 from survey.settings import SurveySettings
 from survey.worker import SurveyWorker
@@ -168,12 +168,25 @@ async def test_unsatisfied_reopens_the_case_once_however_often_it_is_sent(databa
 
 async def test_a_reopen_repeated_after_a_lost_answer_does_not_reopen_twice(database: Database, clock: FakeClock,
                                                                           cases: FakeCases, parts: tuple) -> None:
-    handlers, worker, _ = parts
+    handlers, worker, reads = parts
     token = await sent_token(database, handlers, worker, clock)
     await handlers.submit(token, UNHAPPY)
-    await cases.reopen("c1", "the worker's first try, whose outcome was never written")
+    [call] = [row for row in await reads.calls_of("c1") if row.kind == "reopen"]
+    # the worker's first try reached cases, but its outcome was never written: the retry sends the same id
+    await cases.reopen("c1", "the worker's first try", request_id=call.payload["request_id"])
     await worker.run_once()
     assert len(cases.reopens) == 1
+
+
+async def test_a_reopen_carries_a_request_id_a_repeat_computes_again(database: Database, clock: FakeClock,
+                                                                     cases: FakeCases, parts: tuple) -> None:
+    handlers, worker, reads = parts
+    token = await sent_token(database, handlers, worker, clock)
+    await handlers.submit(token, UNHAPPY)
+    [call] = [row for row in await reads.calls_of("c1") if row.kind == "reopen"]
+    await worker.run_once()
+    assert cases.reopen_request_ids == [call.payload["request_id"]]
+    assert call.payload["request_id"] == stable_id("survey-reopen", call.id.removeprefix("reopen:"))
 
 
 async def test_a_satisfied_answer_reopens_nothing_and_notes_the_timeline(database: Database, clock: FakeClock,

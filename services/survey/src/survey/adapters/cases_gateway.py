@@ -45,7 +45,7 @@ class CasesRefused(Exception):
 class CasesGateway(Protocol):
     async def get_case(self, case_id: str) -> CaseView: ...
 
-    async def reopen(self, case_id: str, reason: str) -> None: ...
+    async def reopen(self, case_id: str, reason: str, *, request_id: str) -> None: ...
 
     async def file_complaint(self, case_id: str, *, company_id: str, complainant: str, about: str,
                              text: str) -> None: ...
@@ -92,8 +92,8 @@ class GrpcCasesGateway:
                         case.reopen_count, case.caller.name, case.caller.phone, case.caller.email,
                         tuple(c.text for c in case.complaints))
 
-    async def reopen(self, case_id: str, reason: str) -> None:
-        await self._call(self._stub.Reopen, pb.ReopenRequest(case_id=case_id, reason=reason))
+    async def reopen(self, case_id: str, reason: str, *, request_id: str) -> None:
+        await self._call(self._stub.Reopen, pb.ReopenRequest(case_id=case_id, reason=reason, request_id=request_id))
 
     async def file_complaint(self, case_id: str, *, company_id: str, complainant: str, about: str,
                              text: str) -> None:
