@@ -137,7 +137,7 @@ def router(web: Web) -> APIRouter:
         except DomainError:
             return None, ageing
         rows = [(PRIORITIES.short(r.priority, "priority") or "", CLOCK_KINDS.short(r.clock_kind, "clock") or "",
-                 r.month, r.region, r.company_id, int(r.met), int(r.breached)) for r in report.rows]
+                 r.month, r.region, r.company_id, int(r.met), int(r.breached), r.engineer_id) for r in report.rows]
         return compliance_table(rows), ageing
 
     @pages.get("/reports")
@@ -156,7 +156,8 @@ def router(web: Web) -> APIRouter:
         compliance, _ = await report_data(viewer)
         out = io.StringIO()
         writer = csv.writer(out)
-        writer.writerow(["priority", "clock", "month", "region", "company_id", "met", "breached", "percent"])
+        writer.writerow(["priority", "clock", "month", "region", "company_id", "met", "breached", "percent",
+                         "engineer_id"])
         for row in (compliance or {}).get("rows", []):  # type: ignore[attr-defined]
             writer.writerow(row)
         return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers={
