@@ -91,7 +91,7 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "reports_title": ("报表", "Reports"), "compliance": ("SLA 达成率", "SLA compliance"),
     "by_priority": ("按优先级", "By priority"), "by_month": ("按月份", "By month"),
     "by_engineer": ("按工程师", "By engineer"), "by_company": ("按客户", "By customer"),
-    "by_region": ("按区域", "By region"),
+    "by_region": ("按区域", "By region"), "attachments": ("附件", "Attachments"),
     "met": ("达成", "met"), "breached": ("超时", "breached"), "percent": ("达成率", "compliance"),
     "ageing": ("未结工单账龄", "Open-case ageing"), "age_bucket": ("账龄", "Age"),
     "age_0": ("一天内", "under a day"), "age_1": ("一至三天", "1 to 3 days"),
