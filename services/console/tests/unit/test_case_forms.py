@@ -56,3 +56,20 @@ async def test_files_chosen_on_the_new_case_form_travel_to_intakes_web_form() ->
                                       "content_base64": base64.b64encode(b"disk 3 failed").decode()}]
     with pytest.raises(InvalidArgument, match="attachment"):
         await attachments([UploadFile(io.BytesIO(b"x"), filename=f"{i}.txt") for i in range(11)])
+
+
+def test_a_supervisor_answers_an_open_complaint_by_replacing_the_engineer() -> None:
+    from aftercare.dispatch.v1 import dispatch_pb2 as dispatch_pb
+
+    allowed = [pb.CASE_ACTION_ADD_NOTE]
+    assert "replace_engineer" in offered(allowed, customer=False, supervisor=True, open_complaints=1)
+    assert "replace_engineer" not in offered(allowed, customer=False, supervisor=True, open_complaints=0)
+    assert "replace_engineer" not in offered(allowed, customer=False, supervisor=False, open_complaints=1)
+    request = ACTIONS["replace_engineer"].request({"complaint_sequence": "2", "engineer_id": " eng-li ",
+                                                   "reason": "customer asked"}, "c1", "r" * 32)
+    assert isinstance(request, dispatch_pb.ReplaceAssigneeRequest)
+    assert (request.engineer_id, request.complaint_sequence, request.reason) == ("eng-li", 2, "customer asked")
+    picked = ACTIONS["replace_engineer"].request({"reason": "r"}, "c1", "r" * 32)
+    assert not picked.HasField("complaint_sequence") and picked.engineer_id == ""  # type: ignore[attr-defined]
+    with pytest.raises(InvalidArgument, match="reason"):
+        ACTIONS["replace_engineer"].request({"complaint_sequence": "2"}, "c1", "r" * 32)

@@ -24,3 +24,11 @@ def test_the_reports_chart_compliance_by_engineer_customer_and_region() -> None:
         assert f'aria-label="SLA compliance {title}"' in page
     assert 'eng-zhao</span>' in page and "75.0% · met 3 · breached 1" in page
     assert "boreal</span>" in page and "west</span>" in page
+
+
+def test_the_complaint_form_lists_the_open_complaints() -> None:
+    case = {"number": "EA-20261121-000042", "id": "c1", "open_complaints": [
+        {"sequence": 2, "about": "engineer", "engineer_id": "eng-zhao", "text": "never called back"}]}
+    page = render("forms/replace_engineer.html", case=case, form="replace_engineer")
+    assert 'action="/cases/EA-20261121-000042/replace_engineer"' in page
+    assert '<option value="2">#2 · the engineer · eng-zhao · never called back</option>' in page

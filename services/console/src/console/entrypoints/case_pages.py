@@ -57,7 +57,9 @@ def router(web: Web) -> APIRouter:
         why = None if viewer.is_customer or not case.assignee_id else await _why_engineer(web, viewer, case.case_id)
         return web.render(request, "case.html", viewer, status=status, case=case_view(case), why=why,
                           timeline=[entry_view(e) for e in timeline.entries], clocks=clocks,
-                          forms=offered(list(case.allowed_actions), viewer.is_customer), errors=errors or {})
+                          forms=offered(list(case.allowed_actions), viewer.is_customer, viewer.is_supervisor,
+                                        len([c for c in case.complaints if not c.handled_by_id])),
+                          errors=errors or {})
 
     @pages.get("/cases/{ref}")
     async def show(request: Request, ref: str) -> Response:

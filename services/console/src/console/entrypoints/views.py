@@ -30,6 +30,9 @@ def case_view(case: cases_pb2.Case) -> dict[str, Any]:
         "fault_report": {"cause": case.fault_report.cause, "method": case.fault_report.method,
                          "result": case.fault_report.result, "prevention": case.fault_report.prevention},
         "complaints": len(case.complaints),
+        "open_complaints": [{"sequence": c.sequence, "text": c.text, "engineer_id": c.engineer_id,
+                             "about": "engineer" if c.about == cases_pb2.COMPLAINT_ABOUT_ENGINEER else "fix"}
+                            for c in case.complaints if not c.handled_by_id],
     }
 
 
