@@ -79,3 +79,33 @@ async def test_saved_views_belong_to_their_user(bench: ServiceBench) -> None:
     await handlers.save_view("agent-2", "mine", "view=mine")
     assert await reads.saved_views("agent-1") == [("east P1", "priority=P1&region=east&view=breached")]
     assert await reads.saved_views("agent-3") == []
+
+
+async def test_my_team_shows_the_cases_of_everyone_sharing_a_team_with_me(bench: ServiceBench) -> None:
+    from aftercare.dispatch.v1 import dispatch_pb2
+    from console.domain.queue import team_members
+
+    handlers = ConsoleHandlers(bench.database)
+    on_case, _ = subscriptions(handlers)
+    for case_id, assignee in (("c1", "eng-zhao"), ("c2", "eng-li"), ("c3", "eng-wu"), ("c4", "")):
+        data = created(case_id, f"EA-{case_id}", "acme", cases_pb2.PRIORITY_P2, int(case_id[1]))
+        assert await bench.deliver(on_case, bench.event("aftercare.case.created.v1", subject=case_id,
+                                                        data=payload_to_dict(data)))
+        if assignee:
+            assigned = events_pb2.CaseAssigned(case_id=case_id, case_number=f"EA-{case_id}", region="east",
+                                               company_id="acme", priority=cases_pb2.PRIORITY_P2,
+                                               assignee_id=assignee, status=cases_pb2.CASE_STATUS_ASSIGNED,
+                                               occurred_at=stamp(10))
+            assert await bench.deliver(on_case, bench.event("aftercare.case.assigned.v1", subject=case_id,
+                                                            data=payload_to_dict(assigned)))
+    teams = [dispatch_pb2.Team(team_id="t1", member_ids=["eng-zhao", "eng-li"]),
+             dispatch_pb2.Team(team_id="t2", member_ids=["eng-wu", "eng-ma"])]
+    team = team_members("eng-zhao", teams)
+    assert team == ("eng-li", "eng-zhao")
+    zhao = Principal("eng-zhao", Role.ENGINEER, regions=frozenset({"east"}))
+    reads = ConsoleReads(bench.database)
+    assert sorted(r.case_number for r in await reads.queue(zhao, QueueFilter(view="team", team=team))) == [
+        "EA-c1", "EA-c2"]
+    # no team known (dispatch silent): only the viewer's own cases
+    assert [r.case_number for r in await reads.queue(zhao, QueueFilter(view="team"))] == ["EA-c1"]
+    assert QueueFilter.of({"view": "team", "team": "eng-wu"}).team == ()  # never from the query string

@@ -71,6 +71,8 @@ def filter_clause(chosen: QueueFilter, subject: str) -> ColumnElement[bool]:
     clauses: list[ColumnElement[bool]] = [queue.c.urgency < Urgency.DONE]
     if chosen.view == "mine":
         clauses.append(queue.c.assignee_id == subject)
+    elif chosen.view == "team":
+        clauses.append(queue.c.assignee_id.in_(sorted({subject, *chosen.team})))
     elif chosen.view == "unassigned":
         clauses.append(queue.c.assignee_id == "")
     elif chosen.view == "waiting":

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from urllib.parse import parse_qsl, urlencode
 
 from aftercare.cases.v1 import cases_pb2 as cases_pb
@@ -17,7 +18,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from console.adapters.vocabulary import CLOCK_KINDS, PRIORITIES
-from console.domain.queue import QueueFilter
+from console.domain.queue import QueueFilter, team_members
 from console.domain.reports import ageing_buckets, compliance_table
 from console.entrypoints.views import case_view
 from console.entrypoints.web import FORM_TYPES, SECURITY_HEADERS, Viewer, Web, see_other, to_login
@@ -34,12 +35,25 @@ def router(web: Web) -> APIRouter:
             return web.error_page(request, viewer, PermissionDenied("the desk is for staff"))
         return viewer
 
+    async def chosen_filter(request: Request, viewer: Viewer) -> QueueFilter:
+        """The query string's filter; for "my team", the members of the viewer's teams as dispatch knows them
+        (dispatch silent: the viewer's own cases)."""
+        chosen = QueueFilter.of(dict(request.query_params))
+        if chosen.view != "team":
+            return chosen
+        try:
+            listed = await web.services.call(web.services.dispatch.ListTeams, dispatch_pb.ListTeamsRequest(),
+                                             viewer.token)
+        except DomainError:
+            return chosen
+        return replace(chosen, team=team_members(viewer.principal.subject, list(listed.teams)))
+
     @pages.get("/queue")
     async def queue(request: Request) -> Response:
         viewer = await staff(request)
         if not isinstance(viewer, Viewer):
             return viewer
-        chosen = QueueFilter.of(dict(request.query_params))
+        chosen = await chosen_filter(request, viewer)
         rows = await web.reads.queue(viewer.principal, chosen)
         views = await web.reads.saved_views(viewer.principal.subject)
         return web.render(request, "queue.html", viewer, rows=rows, chosen=chosen, views=views, bulk=True,
@@ -50,7 +64,7 @@ def router(web: Web) -> APIRouter:
         viewer = await staff(request)
         if not isinstance(viewer, Viewer):
             return viewer
-        rows = await web.reads.queue(viewer.principal, QueueFilter.of(dict(request.query_params)))
+        rows = await web.reads.queue(viewer.principal, await chosen_filter(request, viewer))
         return web.fragment("queue_rows.html", viewer, rows=rows, bulk=True)
 
     @pages.post("/queue/views")
