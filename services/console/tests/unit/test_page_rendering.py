@@ -19,7 +19,7 @@ def render(name: str, **context: Any) -> str:
 def test_the_reports_chart_compliance_by_engineer_customer_and_region() -> None:
     compliance = compliance_table([("P1", "restore", "2026-11", "east", "acme", 3, 1, "eng-zhao"),
                                    ("P2", "restore", "2026-11", "west", "boreal", 0, 1, "")])
-    page = render("reports.html", compliance=compliance, ageing=[("age_0", 1)])
+    page = render("reports.html", compliance=compliance, ageing=[("age_0", 1)], satisfaction=None)
     for title in ("By engineer", "By customer", "By region"):
         assert f'aria-label="SLA compliance {title}"' in page
     assert 'eng-zhao</span>' in page and "75.0% · met 3 · breached 1" in page
@@ -32,3 +32,18 @@ def test_the_complaint_form_lists_the_open_complaints() -> None:
     page = render("forms/replace_engineer.html", case=case, form="replace_engineer")
     assert 'action="/cases/EA-20261121-000042/replace_engineer"' in page
     assert '<option value="2">#2 · the engineer · eng-zhao · never called back</option>' in page
+
+
+def test_the_reports_show_survey_satisfaction_with_absent_figures_left_empty() -> None:
+    from aftercare.survey.v1 import survey_pb2
+    from console.entrypoints.views import satisfaction_view
+
+    rows = satisfaction_view([survey_pb2.Satisfaction(key="eng-zhao", sent=4, answered=2, response_rate=50.0,
+                                                      csat=100.0, nps=50.0, average_overall=4.5),
+                              survey_pb2.Satisfaction(key="eng-li", sent=1, unsatisfied=0)])
+    assert rows[0]["csat"] == 100.0 and rows[1]["csat"] is None and rows[1]["nps"] is None
+    page = render("reports.html", compliance=None, ageing=[("age_0", 0)], satisfaction={"by_engineer": rows})
+    assert '<table class="satisfaction" data-by="by_engineer">' in page
+    assert "<td>eng-zhao</td><td>4</td><td>2</td>" in page and "<td>100.0</td><td>50.0</td><td>4.5</td>" in page
+    assert "<td>eng-li</td><td>1</td><td>0</td>\n<td></td><td></td><td></td><td></td>" in page
+    assert "Customer satisfaction" in render("reports.html", compliance=None, ageing=[("age_0", 0)], satisfaction=None)

@@ -12,6 +12,7 @@ from aftercare.cases.v1 import cases_pb2 as cases_pb
 from aftercare.common.v1.common_pb2 import PageRequest
 from aftercare.dispatch.v1 import dispatch_pb2 as dispatch_pb
 from aftercare.sla.v1 import sla_pb2 as sla_pb
+from aftercare.survey.v1 import survey_pb2 as survey_pb
 from aftercare_platform.errors import DomainError, InvalidArgument, PermissionDenied
 from aftercare_platform.servers.http_guard import accepts
 from fastapi import APIRouter, Request
@@ -20,8 +21,12 @@ from fastapi.responses import Response
 from console.adapters.vocabulary import CLOCK_KINDS, PRIORITIES
 from console.domain.queue import QueueFilter, team_members
 from console.domain.reports import ageing_buckets, compliance_table
-from console.entrypoints.views import case_view
+from console.entrypoints.views import case_view, satisfaction_view
 from console.entrypoints.web import FORM_TYPES, SECURITY_HEADERS, Viewer, Web, see_other, to_login
+
+# the satisfaction tables of the reports page (survey's closed-case statistics)
+SATISFACTION_BY = {"by_engineer": survey_pb.DIMENSION_ENGINEER, "by_company": survey_pb.DIMENSION_COMPANY,
+                   "by_month": survey_pb.DIMENSION_MONTH}
 
 
 def router(web: Web) -> APIRouter:
@@ -160,7 +165,16 @@ def router(web: Web) -> APIRouter:
         if not isinstance(viewer, Viewer):
             return viewer
         compliance, ageing = await report_data(viewer)
-        return web.render(request, "reports.html", viewer, compliance=compliance, ageing=ageing)
+        satisfaction: dict[str, list[dict[str, object]]] | None = {}
+        try:
+            for key, dimension in SATISFACTION_BY.items():
+                answer = await web.services.call(web.services.survey.GetStatistics,
+                                                 survey_pb.GetStatisticsRequest(dimension=dimension), viewer.token)
+                satisfaction[key] = satisfaction_view(list(answer.rows))  # type: ignore[index]
+        except DomainError:
+            satisfaction = None  # the page still serves: the section says survey is unavailable
+        return web.render(request, "reports.html", viewer, compliance=compliance, ageing=ageing,
+                          satisfaction=satisfaction)
 
     @pages.get("/reports/compliance.csv")
     async def compliance_csv(request: Request) -> Response:
