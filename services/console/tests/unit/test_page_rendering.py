@@ -47,3 +47,16 @@ def test_the_reports_show_survey_satisfaction_with_absent_figures_left_empty() -
     assert "<td>eng-zhao</td><td>4</td><td>2</td>" in page and "<td>100.0</td><td>50.0</td><td>4.5</td>" in page
     assert "<td>eng-li</td><td>1</td><td>0</td>\n<td></td><td></td><td></td><td></td>" in page
     assert "Customer satisfaction" in render("reports.html", compliance=None, ageing=[("age_0", 0)], satisfaction=None)
+
+
+def test_the_supervisor_sees_the_45_minute_rule_reassignments() -> None:
+    from datetime import UTC, datetime
+
+    reassigned = [{"case_number": "EA-1", "case_id": "c1", "occurred_at": datetime(2026, 11, 21, 2, 45, tzinfo=UTC),
+                   "previous_engineer_id": "eng-zhao", "engineer_id": "eng-li", "sla_rule": True,
+                   "reason": "no first response"}]
+    page = render("supervisor.html", urgent=[], complaints=[], load=[], on_duty=[], reassigned=reassigned)
+    assert '<a href="/cases/EA-1">EA-1</a>' in page and "2026-11-21 02:45" in page
+    assert "<td>eng-zhao</td>" in page and "<td>eng-li</td><td>45-minute rule</td>" in page
+    assert "No reassignments" in render("supervisor.html", urgent=[], complaints=[], load=[], on_duty=[],
+                                        reassigned=[])

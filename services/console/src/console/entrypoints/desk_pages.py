@@ -137,6 +137,7 @@ def router(web: Web) -> APIRouter:
         urgent = [row for row in await web.reads.queue(viewer.principal, QueueFilter(), limit=100) if row.urgency <= 1]
         complaints = await web.reads.queue(viewer.principal, QueueFilter(view="complaints"), limit=100)
         load = await web.reads.load_by_assignee(viewer.principal)
+        reassigned = await web.reads.reassignments(viewer.principal)
         on_duty: list[str] | None
         try:
             region = sorted(viewer.principal.regions)[0] if viewer.principal.regions else web.settings.region
@@ -146,7 +147,7 @@ def router(web: Web) -> APIRouter:
         except DomainError:
             on_duty = None
         return web.render(request, "supervisor.html", viewer, urgent=urgent, complaints=complaints, load=load,
-                          on_duty=on_duty)
+                          on_duty=on_duty, reassigned=reassigned)
 
     async def report_data(viewer: Viewer) -> tuple[dict[str, object] | None, list[tuple[str, int]]]:
         ageing = ageing_buckets(await web.reads.open_created_times(viewer.principal), web.clock.now())
