@@ -96,7 +96,7 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "survey_sent": ("已发送", "Sent"), "survey_answered": ("已回复", "Answered"),
     "response_rate": ("回复率 %", "Response rate %"), "csat": ("满意度 %", "CSAT %"), "nps": ("净推荐值", "NPS"),
     "average_overall": ("平均评分", "Average rating"), "unsatisfied": ("不满意", "Unsatisfied"),
-    "attachments": ("附件", "Attachments"),
+    "attachments": ("附件", "Attachments"), "also_viewing": ("同时在查看此工单：", "Also viewing this case:"),
     "reassignments": ("改派记录（45 分钟规则等）", "Reassignments (the 45-minute rule and others)"),
     "reassigned_at": ("时间", "When"), "reassigned_from": ("原工程师", "From"), "reassigned_to": ("新工程师", "To"),
     "reassigned_why": ("依据", "Rule"), "rule_sla": ("45 分钟未响应", "45-minute rule"),
