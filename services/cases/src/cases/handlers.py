@@ -7,7 +7,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from aftercare_platform.db.unit_of_work import Database, UnitOfWork
@@ -59,7 +59,7 @@ class CaseHandlers:
         require_role(actor, Command.OPEN)
         key = _request_id(request_id)
         report = report.validated()
-        fingerprint = hashlib.sha256(canonical_json(asdict(report)).encode()).hexdigest()
+        fingerprint = hashlib.sha256(canonical_json(report.as_document()).encode()).hexdigest()
         async with self._db.unit_of_work() as uow:
             now = uow.clock.now()
             claim = await repository.claim_request(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from cases.domain.case import Asset, Caller, Cancellation, Case, CaseFlags, Complaint, FaultReport
@@ -80,6 +80,9 @@ def case_to_document(case: Case) -> dict[str, Any]:
         "reopen_count": case.reopen_count,
         "version": case.version,
         "reported_by": case.reported_by,
+        "customer_requested_response_seconds": (
+            case.customer_requested_response.total_seconds() if case.customer_requested_response else None
+        ),
     }
 
 
@@ -155,6 +158,11 @@ def case_from_document(doc: Mapping[str, Any]) -> Case:
         reopen_count=int(doc.get("reopen_count", 0)),
         version=int(doc["version"]),
         reported_by=doc.get("reported_by"),
+        customer_requested_response=(
+            timedelta(seconds=doc["customer_requested_response_seconds"])
+            if doc.get("customer_requested_response_seconds")
+            else None
+        ),
     )
 
 

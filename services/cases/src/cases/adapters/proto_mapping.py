@@ -8,7 +8,7 @@ the mapping is mechanical and driven by the message descriptors.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, TypeVar, cast
 
@@ -93,6 +93,8 @@ def _fill(message: Message, payload: Mapping[str, Any]) -> None:
             since = datetime.fromisoformat(value) - _EPOCH
             target.seconds = since.days * 86_400 + since.seconds  # type: ignore[union-attr]
             target.nanos = since.microseconds * 1_000  # type: ignore[union-attr]
+        elif nested.full_name == "google.protobuf.Duration":
+            target.FromTimedelta(timedelta(seconds=value))  # type: ignore[union-attr]  # domain payloads say seconds
         elif nested.full_name == "google.protobuf.Struct" or nested.GetOptions().map_entry:
             target.update(value)  # type: ignore[union-attr]
         elif field.is_repeated:

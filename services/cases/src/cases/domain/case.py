@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from aftercare_platform.errors import InvalidArgument
@@ -163,6 +163,8 @@ class Case:
     version: int = 1
     # the partner key that reported it: it follows the case even while its company is unknown
     reported_by: str | None = None
+    # the response time the customer asked for (plan 003 §3); sla-timer honours it where the policy does
+    customer_requested_response: timedelta | None = None
 
     def complaint(self, sequence: int) -> Complaint | None:
         return next((c for c in self.complaints if c.sequence == sequence), None)

@@ -87,6 +87,11 @@ def new_case(request: cases_pb2.CreateCaseRequest) -> NewCase:
         unidentified=request.unidentified,
         not_entitled=request.not_entitled,
         reported_by=request.reported_by or None,
+        customer_requested_response=(
+            request.customer_requested_response.ToTimedelta()
+            if request.HasField("customer_requested_response")
+            else None
+        ),
     )
 
 

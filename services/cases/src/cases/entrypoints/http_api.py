@@ -123,6 +123,7 @@ def case_router(handlers: CaseHandlers, reads: CaseReads) -> APIRouter:
             description=body.description, error_codes=tuple(body.error_codes), category=body.category,
             kind=body.kind, priority=body.priority, customer_severity=body.customer_severity, channel=body.channel,
             entitlement=body.entitlement, unidentified=body.unidentified, not_entitled=body.not_entitled,
+            customer_requested_response=body.customer_requested_response,
         )
         created = await handlers.create_case(actor, body.request_id, report)
         if not created.created:

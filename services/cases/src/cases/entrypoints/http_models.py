@@ -4,7 +4,7 @@ Field names are the gRPC API's, so one vocabulary serves both."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -55,6 +55,9 @@ class CreateCaseBody(Body):
     kind: Kind
     priority: Priority
     customer_severity: Priority | None = None
+    customer_requested_response: timedelta | None = Field(
+        default=None, description="The response time the customer asked for (ISO 8601 like PT30M, or seconds)."
+    )
     channel: Channel = Channel.WEB
     entitlement: Entitlement = Entitlement.UNKNOWN
     unidentified: bool = False

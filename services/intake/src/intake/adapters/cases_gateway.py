@@ -7,7 +7,7 @@ more notes), `CasesRefused` (the report itself is refused: retrying cannot help)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 import grpc
@@ -50,7 +50,7 @@ class CasesGateway(Protocol):
 
 
 def create_case_request(request_id: str, plan: CasePlan) -> pb.CreateCaseRequest:
-    return pb.CreateCaseRequest(
+    message = pb.CreateCaseRequest(
         request_id=request_id,
         region=plan.region,
         company_id=plan.company_id or "",
@@ -69,6 +69,9 @@ def create_case_request(request_id: str, plan: CasePlan) -> pb.CreateCaseRequest
         not_entitled=plan.not_entitled,
         reported_by=plan.reported_by or "",
     )
+    if plan.customer_requested_response_seconds is not None:
+        message.customer_requested_response.FromTimedelta(timedelta(seconds=plan.customer_requested_response_seconds))
+    return message
 
 
 _TRANSIENT = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.RESOURCE_EXHAUSTED,

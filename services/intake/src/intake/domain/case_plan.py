@@ -85,6 +85,8 @@ class CasePlan:
     note_internal: bool = False
     # the partner key that reported it: cases lets it follow the case while its company is unknown
     reported_by: str | None = None
+    # the response time the customer asked for, in seconds (plan 003 §3); sla-timer honours it where the policy does
+    customer_requested_response_seconds: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -209,4 +211,7 @@ def plan_case(
         note_text=note_text(request, route, caller, unverified=unverified) if route.outcome.adds_note else "",
         note_internal=unverified,
         reported_by=request.partner_id if request.channel is Channel.PARTNER else None,
+        customer_requested_response_seconds=(
+            request.customer_requested_response.total_seconds() if request.customer_requested_response else None
+        ),
     )

@@ -9,7 +9,7 @@ case instead of opening a new one.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Self
 
 from aftercare_platform.errors import FieldViolation, InvalidArgument
@@ -145,6 +145,7 @@ class IntakeRequest(_Frozen):
     partner_request_id: str | None = None  # idempotency key of a partner submission
     alarm_code: str | None = None
     quoted_case_number: str | None = None  # set: add a note to that case instead of opening one
+    customer_requested_response: timedelta | None = None  # the response time the customer asked for (003 §3)
 
     @property
     def adds_to_case(self) -> bool:
@@ -166,6 +167,14 @@ class IntakeRequest(_Frozen):
         if len(text) > MAX_DESCRIPTION_CHARS:
             raise ValueError(f"is longer than {MAX_DESCRIPTION_CHARS} characters")
         return text
+
+    @field_validator("customer_requested_response")
+    @classmethod
+    def _requested(cls, value: timedelta | None) -> timedelta | None:
+        # bounded: a year is no response time, and protobuf Durations have a range
+        if value is not None and not timedelta(0) < value <= timedelta(days=366):
+            raise ValueError("must be a positive duration of at most 366 days")
+        return value
 
     @field_validator("summary")
     @classmethod

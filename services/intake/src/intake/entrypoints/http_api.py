@@ -63,7 +63,8 @@ class HttpLimits:
 def _fields(body: ReportBody) -> dict[str, Any]:
     return report_fields(reporter=body.reporter.model_dump(), hints=body.hints.model_dump(), summary=body.summary,
                          description=body.description, error_codes=body.error_codes, category=body.category,
-                         kind=body.kind, severity=body.severity, quoted_case_number=body.quoted_case_number)
+                         kind=body.kind, severity=body.severity, quoted_case_number=body.quoted_case_number,
+                         requested_response=body.customer_requested_response)
 
 
 def _files(body: ReportBody, limits: AttachmentLimits) -> list[Any]:

@@ -78,6 +78,8 @@ class ReportBody(_Body):
     kind: str | None = None
     severity: str | None = None
     quoted_case_number: str | None = None
+    # ISO 8601 ("PT30M") or seconds; checked (positive) with the rest of the report
+    customer_requested_response: str | float | None = None
     attachments: list[AttachmentBody] = Field(default_factory=list, max_length=200)
 
 

@@ -57,7 +57,7 @@ def decode_base64(value: str, field: str) -> bytes:
 
 def report_fields(*, reporter: dict[str, Any], hints: dict[str, Any], summary: str | None, description: str | None,
                   error_codes: Sequence[str], category: str | None, kind: str | None, severity: str | None,
-                  quoted_case_number: str | None) -> dict[str, Any]:
+                  quoted_case_number: str | None, requested_response: Any = None) -> dict[str, Any]:
     """The channel-independent part of an IntakeRequest (empty strings mean "not given")."""
     return {
         "reporter": {k: v for k, v in reporter.items() if v},
@@ -69,6 +69,7 @@ def report_fields(*, reporter: dict[str, Any], hints: dict[str, Any], summary: s
         "kind": kind or None,
         "stated_severity": severity or None,
         "quoted_case_number": quoted_case_number or None,
+        "customer_requested_response": requested_response,
     }
 
 

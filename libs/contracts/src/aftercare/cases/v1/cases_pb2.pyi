@@ -21,6 +21,7 @@ Lifecycle:
 from aftercare.common.v1 import common_pb2 as _common_pb2
 from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
+from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import message as _message
 from google.protobuf import struct_pb2 as _struct_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
@@ -1063,6 +1064,7 @@ class CreateCaseRequest(_message.Message):
     UNIDENTIFIED_FIELD_NUMBER: _builtins.int
     NOT_ENTITLED_FIELD_NUMBER: _builtins.int
     REPORTED_BY_FIELD_NUMBER: _builtins.int
+    CUSTOMER_REQUESTED_RESPONSE_FIELD_NUMBER: _builtins.int
     request_id: _builtins.str
     """Client-chosen idempotency key (e.g. a UUID); the same key returns the same case."""
     region: _builtins.str
@@ -1089,6 +1091,12 @@ class CreateCaseRequest(_message.Message):
     def asset(self) -> Global___Asset: ...
     @_builtins.property
     def error_codes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    @_builtins.property
+    def customer_requested_response(self) -> _duration_pb2.Duration:
+        """The response time the customer asked for (plan 003 §3), if any: a positive duration. Sent on
+        CaseCreated for sla-timer, which uses it where the contract's policy honours it.
+        """
+
     def __init__(
         self,
         *,
@@ -1109,10 +1117,11 @@ class CreateCaseRequest(_message.Message):
         unidentified: _builtins.bool = ...,
         not_entitled: _builtins.bool = ...,
         reported_by: _builtins.str = ...,
+        customer_requested_response: _duration_pb2.Duration | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["asset", b"asset", "caller", b"caller"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["asset", b"asset", "caller", b"caller", "customer_requested_response", b"customer_requested_response"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["asset", b"asset", "caller", b"caller", "category", b"category", "channel", b"channel", "company_id", b"company_id", "contract_id", b"contract_id", "customer_severity", b"customer_severity", "description", b"description", "entitlement", b"entitlement", "error_codes", b"error_codes", "kind", b"kind", "not_entitled", b"not_entitled", "priority", b"priority", "region", b"region", "reported_by", b"reported_by", "request_id", b"request_id", "unidentified", b"unidentified"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["asset", b"asset", "caller", b"caller", "category", b"category", "channel", b"channel", "company_id", b"company_id", "contract_id", b"contract_id", "customer_requested_response", b"customer_requested_response", "customer_severity", b"customer_severity", "description", b"description", "entitlement", b"entitlement", "error_codes", b"error_codes", "kind", b"kind", "not_entitled", b"not_entitled", "priority", b"priority", "region", b"region", "reported_by", b"reported_by", "request_id", b"request_id", "unidentified", b"unidentified"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
-from datetime import datetime
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from aftercare_platform.errors import InvalidArgument, PermissionDenied
@@ -19,6 +19,9 @@ from cases.domain.text import ERROR_CODES_MAX, LONG_TEXT_MAX, optional_text, req
 from cases.domain.vocabulary import Category, Channel, Entitlement, Kind, Priority, Status, Tier
 
 REGION_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,31}$")  # aftercare.common.v1.Region.code
+
+
+REQUESTED_RESPONSE_MAX = timedelta(days=366)
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,15 @@ class NewCase:
     unidentified: bool = False
     not_entitled: bool = False
     reported_by: str | None = None  # the partner key intake reported it for
+    customer_requested_response: timedelta | None = None  # the response time the customer asked for
+
+    def as_document(self) -> dict[str, Any]:
+        """The report as JSON (the request fingerprint); a report without a requested response reads as before."""
+        document = asdict(self)
+        requested = document.pop("customer_requested_response")
+        if requested is not None:
+            document["customer_requested_response_seconds"] = requested.total_seconds()
+        return document
 
     def validated(self) -> NewCase:
         """The report trimmed and checked; InvalidArgument naming the first bad field."""
@@ -52,6 +64,12 @@ class NewCase:
         if company_id is None and not self.unidentified:
             raise InvalidArgument.for_field("company_id", "is required unless the caller is unidentified")
         caller = self.caller.validated()
+        requested = self.customer_requested_response
+        # bounded: a year is no response time, and protobuf Durations have a range
+        if requested is not None and not timedelta(0) < requested <= REQUESTED_RESPONSE_MAX:
+            raise InvalidArgument.for_field(
+                "customer_requested_response", "must be a positive duration of at most 366 days"
+            )
         if caller.phone is None and caller.email is None:
             raise InvalidArgument.for_field("caller.phone", "a phone or an email is required to answer the caller")
         return replace(
@@ -110,6 +128,7 @@ def open_case(new: NewCase, *, case_id: str, number: str, actor: Actor, at: date
         entitlement=report.entitlement,
         flags=CaseFlags(unidentified=report.unidentified, not_entitled=report.not_entitled),
         reported_by=_reporter(report, actor),
+        customer_requested_response=report.customer_requested_response,
     )
     details: dict[str, Any] = {
         "caller": {k: v for k, v in vars(case.caller).items() if v is not None},
@@ -117,6 +136,7 @@ def open_case(new: NewCase, *, case_id: str, number: str, actor: Actor, at: date
         "description": case.description,
         "error_codes": list(case.error_codes),
         "customer_severity": case.customer_severity.value if case.customer_severity else None,
+        "customer_requested_response": _seconds(case.customer_requested_response),
         "channel": case.channel.value,
         "entitlement": case.entitlement.value,
         "unidentified": case.flags.unidentified,
@@ -138,3 +158,7 @@ def open_case(new: NewCase, *, case_id: str, number: str, actor: Actor, at: date
             ),
         ),
     )
+
+
+def _seconds(duration: timedelta | None) -> float | None:
+    return duration.total_seconds() if duration is not None else None
