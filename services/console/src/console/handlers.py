@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aftercare_platform.db.unit_of_work import Database, UnitOfWork
 
-from console.adapters import queue_store, submissions
+from console.adapters import queue_store, reassignment_store, submissions
 from console.domain.queue import CaseFact, ClockFact, apply_case, apply_clock
 
 # NOTIFY channel the queue pages listen on: sent on commit, never on rollback
@@ -24,6 +26,9 @@ class ConsoleHandlers:
         row = apply_clock(await queue_store.load(uow.session, fact.case_id), fact)
         await queue_store.save(uow.session, row)
         await uow.notify(QUEUE_CHANGED, fact.case_id)
+
+    async def on_reassigned(self, row: dict[str, Any], uow: UnitOfWork) -> None:
+        await reassignment_store.record(uow.session, row)
 
     async def claim(self, request_id: str, subject: str, action: str, case_ref: str) -> bool:
         """True for the first submit of a rendered form; False for a repeat (a double click, a retry)."""

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from aftercare_platform.auth.access import scope_of
 from aftercare_platform.auth.principal import Principal
 from aftercare_platform.db.unit_of_work import Database
 
-from console.adapters import queue_store, submissions
+from console.adapters import queue_store, reassignment_store, submissions
 from console.domain.queue import QueueFilter, QueueRow
 
 
@@ -19,6 +20,10 @@ class ConsoleReads:
     async def queue(self, principal: Principal, chosen: QueueFilter, limit: int = 50) -> list[QueueRow]:
         async with self.database.unit_of_work() as uow:
             return await queue_store.page(uow.session, scope_of(principal), chosen, principal.subject, limit)
+
+    async def reassignments(self, principal: Principal, limit: int = 50) -> list[dict[str, Any]]:
+        async with self.database.unit_of_work() as uow:
+            return await reassignment_store.recent(uow.session, scope_of(principal), limit)
 
     async def load_by_assignee(self, principal: Principal) -> list[tuple[str, int]]:
         async with self.database.unit_of_work() as uow:

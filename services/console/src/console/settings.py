@@ -16,6 +16,8 @@ class ConsoleSettings(ServiceSettings):
     intake_grpc_target: str = "127.0.0.1:50051"
     sla_grpc_target: str = "127.0.0.1:50053"
     dispatch_grpc_target: str = "127.0.0.1:50054"
+    # the satisfaction figures of the reports page
+    survey_grpc_target: str = "127.0.0.1:50057"
     # customers report through intake's web form (intake takes no report from a customer token over gRPC)
     intake_http_url: str = "http://127.0.0.1:8001"
     call_timeout_seconds: float = Field(default=10.0, gt=0)

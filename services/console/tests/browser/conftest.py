@@ -118,6 +118,7 @@ async def stack(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> A
                                 "attachment_dir": str(tmp_path_factory.mktemp("console-attachments"))}, logs)
     console = Process("console", {**common, "cases_grpc_target": cases.target, "intake_grpc_target": intake.target,
                                   "sla_grpc_target": sla.target, "dispatch_grpc_target": "127.0.0.1:1",
+                                  "survey_grpc_target": "127.0.0.1:1",
                                   "queue_refresh_seconds": "60", "call_timeout_seconds": "5"}, logs)
     console.configure(public_url=f"http://localhost:{console.http_port}",
                       intake_http_url=f"http://127.0.0.1:{intake.http_port}")

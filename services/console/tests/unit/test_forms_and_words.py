@@ -34,11 +34,14 @@ def test_request_ids_are_fresh_and_checked() -> None:
 
 
 def test_report_totals_and_ageing() -> None:
-    table = compliance_table([("P1", "first_response", "2026-11", "east", "acme", 3, 1),
-                              ("P1", "restore", "2026-11", "east", "acme", 1, 0),
-                              ("P2", "first_response", "2026-10", "east", "acme", 0, 0)])
-    assert table["by_priority"] == [("P1", 4, 1, 80.0), ("P2", 0, 0, None)]
-    assert table["by_month"] == [("2026-10", 0, 0, None), ("2026-11", 4, 1, 80.0)]
+    table = compliance_table([("P1", "first_response", "2026-11", "east", "acme", 3, 1, "eng-zhao"),
+                              ("P1", "restore", "2026-11", "east", "acme", 1, 0, "eng-li"),
+                              ("P2", "first_response", "2026-10", "west", "boreal", 0, 2, "eng-zhao")])
+    assert table["by_priority"] == [("P1", 4, 1, 80.0), ("P2", 0, 2, 0.0)]
+    assert table["by_month"] == [("2026-10", 0, 2, 0.0), ("2026-11", 4, 1, 80.0)]
+    assert table["by_engineer"] == [("eng-li", 1, 0, 100.0), ("eng-zhao", 3, 3, 50.0)]
+    assert table["by_company"] == [("acme", 4, 1, 80.0), ("boreal", 0, 2, 0.0)]
+    assert table["by_region"] == [("east", 4, 1, 80.0), ("west", 0, 2, 0.0)]
     now = datetime(2026, 11, 21, tzinfo=UTC)
     ages = [now - timedelta(hours=2), now - timedelta(days=2), now - timedelta(days=5), now - timedelta(days=30)]
     assert ageing_buckets(ages, now) == [("age_0", 1), ("age_1", 1), ("age_2", 1), ("age_3", 1)]

@@ -35,7 +35,7 @@ def created(case_id: str, number: str, company: str, priority: int, minutes: int
 
 async def test_events_build_the_queue_in_urgency_order_within_each_readers_scope(bench: ServiceBench) -> None:
     handlers = ConsoleHandlers(bench.database)
-    on_case, on_clock = subscriptions(handlers)
+    on_case, on_clock, _ = subscriptions(handlers)
     for data in (created("c1", "EA-1", "acme", cases_pb2.PRIORITY_P3, 0),
                  created("c2", "EA-2", "acme", cases_pb2.PRIORITY_P1, 1),
                  created("c3", "EA-3", "boreal", cases_pb2.PRIORITY_P2, 2),
@@ -79,3 +79,55 @@ async def test_saved_views_belong_to_their_user(bench: ServiceBench) -> None:
     await handlers.save_view("agent-2", "mine", "view=mine")
     assert await reads.saved_views("agent-1") == [("east P1", "priority=P1&region=east&view=breached")]
     assert await reads.saved_views("agent-3") == []
+
+
+async def test_my_team_shows_the_cases_of_everyone_sharing_a_team_with_me(bench: ServiceBench) -> None:
+    from aftercare.dispatch.v1 import dispatch_pb2
+    from console.domain.queue import team_members
+
+    handlers = ConsoleHandlers(bench.database)
+    on_case, *_ = subscriptions(handlers)
+    for case_id, assignee in (("c1", "eng-zhao"), ("c2", "eng-li"), ("c3", "eng-wu"), ("c4", "")):
+        data = created(case_id, f"EA-{case_id}", "acme", cases_pb2.PRIORITY_P2, int(case_id[1]))
+        assert await bench.deliver(on_case, bench.event("aftercare.case.created.v1", subject=case_id,
+                                                        data=payload_to_dict(data)))
+        if assignee:
+            assigned = events_pb2.CaseAssigned(case_id=case_id, case_number=f"EA-{case_id}", region="east",
+                                               company_id="acme", priority=cases_pb2.PRIORITY_P2,
+                                               assignee_id=assignee, status=cases_pb2.CASE_STATUS_ASSIGNED,
+                                               occurred_at=stamp(10))
+            assert await bench.deliver(on_case, bench.event("aftercare.case.assigned.v1", subject=case_id,
+                                                            data=payload_to_dict(assigned)))
+    teams = [dispatch_pb2.Team(team_id="t1", member_ids=["eng-zhao", "eng-li"]),
+             dispatch_pb2.Team(team_id="t2", member_ids=["eng-wu", "eng-ma"])]
+    team = team_members("eng-zhao", teams)
+    assert team == ("eng-li", "eng-zhao")
+    zhao = Principal("eng-zhao", Role.ENGINEER, regions=frozenset({"east"}))
+    reads = ConsoleReads(bench.database)
+    assert sorted(r.case_number for r in await reads.queue(zhao, QueueFilter(view="team", team=team))) == [
+        "EA-c1", "EA-c2"]
+    # no team known (dispatch silent): only the viewer's own cases
+    assert [r.case_number for r in await reads.queue(zhao, QueueFilter(view="team"))] == ["EA-c1"]
+    assert QueueFilter.of({"view": "team", "team": "eng-wu"}).team == ()  # never from the query string
+
+
+async def test_dispatchs_reassignments_reach_the_supervisor_in_scope_once(bench: ServiceBench) -> None:
+    from aftercare.dispatch.v1 import events_pb2 as dispatch_events
+
+    handlers = ConsoleHandlers(bench.database)
+    *_, on_reassigned = subscriptions(handlers)
+    for key, region, instruction, minutes in (("d1", "east", "answer the customer at once", 1), ("d2", "east", "", 2),
+                                              ("d3", "west", "answer the customer at once", 3)):
+        data = dispatch_events.DispatchReassigned(
+            case_id=f"c-{key}", case_number=f"EA-{key}", region=region, company_id="acme", occurred_at=stamp(minutes),
+            decision_key=key, engineer_id="eng-li", previous_engineer_id="eng-zhao", reason="no first response",
+            instruction=instruction)
+        event = bench.event("aftercare.dispatch.reassigned.v1", subject=f"c-{key}", data=payload_to_dict(data))
+        assert await bench.deliver(on_reassigned, event)
+        assert not await bench.deliver(on_reassigned, event)  # a redelivery is absorbed
+    supervisor = Principal("sup-1", Role.SUPERVISOR, regions=frozenset({"east"}))
+    rows = await ConsoleReads(bench.database).reassignments(supervisor)
+    assert [(r["case_number"], r["sla_rule"], r["previous_engineer_id"], r["engineer_id"]) for r in rows] == [
+        ("EA-d2", False, "eng-zhao", "eng-li"), ("EA-d1", True, "eng-zhao", "eng-li")]
+    assert rows[0]["occurred_at"] == NOW + timedelta(minutes=2)
+    assert await ConsoleReads(bench.database).reassignments(Principal("bob", Role.CUSTOMER, company_id="boreal")) == []

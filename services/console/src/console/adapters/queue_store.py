@@ -7,7 +7,7 @@ from typing import Any
 
 from aftercare_platform.auth.access import AccessScope
 from aftercare_platform.db.statements import upsert
-from sqlalchemy import ColumnElement, and_, false, func, select, true
+from sqlalchemy import ColumnElement, Table, and_, false, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from console.adapters.tables import queue
@@ -53,17 +53,17 @@ async def save(session: AsyncSession, row: QueueRow) -> None:
     await session.execute(upsert(session, queue, ["case_id"], record_of(row)))
 
 
-def scope_clause(scope: AccessScope) -> ColumnElement[bool]:
+def scope_clause(scope: AccessScope, table: Table = queue) -> ColumnElement[bool]:
     """Who sees which rows: the platform's one rule of scope (access.scope_for), as a WHERE."""
     if scope.is_empty:
         return false()
     clauses: list[ColumnElement[bool]] = []
     if scope.companies is not None:
-        clauses.append(queue.c.company_id.in_(sorted(scope.companies)))
+        clauses.append(table.c.company_id.in_(sorted(scope.companies)))
     elif not scope.unowned:
-        clauses.append(queue.c.company_id != "")
+        clauses.append(table.c.company_id != "")
     if scope.regions is not None:
-        clauses.append(queue.c.region.in_(sorted(scope.regions)))
+        clauses.append(table.c.region.in_(sorted(scope.regions)))
     return and_(true(), *clauses)
 
 
@@ -71,6 +71,8 @@ def filter_clause(chosen: QueueFilter, subject: str) -> ColumnElement[bool]:
     clauses: list[ColumnElement[bool]] = [queue.c.urgency < Urgency.DONE]
     if chosen.view == "mine":
         clauses.append(queue.c.assignee_id == subject)
+    elif chosen.view == "team":
+        clauses.append(queue.c.assignee_id.in_(sorted({subject, *chosen.team})))
     elif chosen.view == "unassigned":
         clauses.append(queue.c.assignee_id == "")
     elif chosen.view == "waiting":

@@ -12,6 +12,7 @@ from aftercare.cases.v1 import cases_pb2_grpc
 from aftercare.dispatch.v1 import dispatch_pb2_grpc
 from aftercare.intake.v1 import intake_pb2_grpc
 from aftercare.sla.v1 import sla_pb2_grpc
+from aftercare.survey.v1 import survey_pb2_grpc
 from aftercare_platform.errors import FieldViolation, InvalidArgument, Unavailable
 from aftercare_platform.servers.grpc_client import create_channel, reconnect_options
 from aftercare_platform.servers.grpc_errors import domain_error_from_rpc_error
@@ -31,12 +32,13 @@ class Services:
         self._timeout = settings.call_timeout_seconds
         self._channels = [create_channel(target, telemetry=telemetry, options=options) for target in (
             settings.cases_grpc_target, settings.intake_grpc_target, settings.sla_grpc_target,
-            settings.dispatch_grpc_target)]
-        cases, intake, sla, dispatch = self._channels
+            settings.dispatch_grpc_target, settings.survey_grpc_target)]
+        cases, intake, sla, dispatch, survey = self._channels
         self.cases = cases_pb2_grpc.CaseServiceStub(cases)
         self.intake = intake_pb2_grpc.IntakeServiceStub(intake)
         self.sla = sla_pb2_grpc.SlaServiceStub(sla)
         self.dispatch = dispatch_pb2_grpc.DispatchServiceStub(dispatch)
+        self.survey = survey_pb2_grpc.SurveyServiceStub(survey)
         self._http = httpx.AsyncClient(base_url=settings.intake_http_url, timeout=settings.call_timeout_seconds)
 
     async def call(self, method: Any, request: Message, token: str) -> Any:

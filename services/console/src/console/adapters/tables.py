@@ -48,3 +48,19 @@ saved_views = Table(
     Column("name", String(80), primary_key=True),
     Column("query", String(400), nullable=False),
 )
+# dispatch's reassignments (the 45-minute rule, take-overs, a supervisor's replacement) for the supervisor
+reassignments = Table(
+    "reassignments", metadata,
+    Column("decision_key", String(200), primary_key=True),
+    Column("case_id", String(64), nullable=False),
+    Column("case_number", String(40), nullable=False, default=""),
+    Column("region", String(32), nullable=False, default=""),
+    Column("company_id", String(64), nullable=False, default=""),
+    Column("engineer_id", String(200), nullable=False, default=""),
+    Column("previous_engineer_id", String(200), nullable=False, default=""),
+    Column("reason", String(400), nullable=False, default=""),
+    # the SLA's reassign action (dispatch tells the new engineer to answer at once)
+    Column("sla_rule", Boolean, nullable=False, default=False),
+    Column("occurred_at", UtcDateTime, nullable=True),
+    Index("reassignments_recent", "occurred_at"),
+)

@@ -6,8 +6,10 @@ its own part of the row; the urgency is derived from both."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Protocol
 
 # statuses that leave the queue (a done case is not work)
 DONE_STATUSES = frozenset({"resolved", "closed", "cancelled"})
@@ -143,12 +145,14 @@ def apply_clock(row: QueueRow | None, fact: ClockFact) -> QueueRow:
 class QueueFilter:
     """The queue's filters, as the page's query string says them; empty means no filter."""
 
-    view: str = ""  # mine, unassigned, waiting, breached, complaints
+    view: str = ""  # mine, team, unassigned, waiting, breached, complaints
     region: str = ""
     priority: str = ""
     company_id: str = ""
+    # "my team": the members of the viewer's dispatch teams (the page asks dispatch; never from the query string)
+    team: tuple[str, ...] = ()
 
-    VIEWS = ("mine", "unassigned", "waiting", "breached", "complaints")
+    VIEWS = ("mine", "team", "unassigned", "waiting", "breached", "complaints")
 
     @classmethod
     def of(cls, values: dict[str, str]) -> QueueFilter:
@@ -165,3 +169,12 @@ class QueueFilter:
 
 def time_left_seconds(deadline: datetime | None, now: datetime) -> int | None:
     return None if deadline is None else int((deadline - now).total_seconds())
+
+
+class HasMembers(Protocol):
+    member_ids: Sequence[str]
+
+
+def team_members(subject: str, teams: Sequence[HasMembers]) -> tuple[str, ...]:
+    """Everyone who shares a team with `subject` (itself included), sorted."""
+    return tuple(sorted({subject}.union(*(set(t.member_ids) for t in teams if subject in t.member_ids))))

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-# (priority, clock, month, region, company_id, met, breached)
-ComplianceInput = tuple[str, str, str, str, str, int, int]
+# (priority, clock, month, region, company_id, met, breached, engineer_id)
+ComplianceInput = tuple[str, str, str, str, str, int, int, str]
+# the charts: name -> index in ComplianceInput (engineer rows are empty for customers: sla-timer does not split them)
+CHART_KEYS = {"by_priority": 0, "by_month": 2, "by_engineer": 7, "by_company": 4, "by_region": 3}
 AGE_LIMITS = (timedelta(days=1), timedelta(days=3), timedelta(days=7))
 
 
@@ -27,9 +29,8 @@ def _totals(rows: list[ComplianceInput], key_index: int) -> list[tuple[str, int,
 def compliance_table(rows: list[ComplianceInput]) -> dict[str, object]:
     """The rows as sla-timer reports them (with their percentage), and the totals the charts draw."""
     return {
-        "rows": [(*row, percent(row[5], row[6])) for row in rows],
-        "by_priority": _totals(rows, 0),
-        "by_month": _totals(rows, 2),
+        "rows": [(*row[:7], percent(row[5], row[6]), row[7]) for row in rows],
+        **{name: _totals(rows, index) for name, index in CHART_KEYS.items()},
     }
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aftercare.cases.v1 import cases_pb2 as pb
+from aftercare.dispatch.v1 import dispatch_pb2 as dispatch_pb
 from aftercare_platform.errors import InvalidArgument
 from google.protobuf.message import Message
 
@@ -22,7 +23,7 @@ class CaseAction:
     method: Callable[[Services], Any]
     # the request, given the form's values, the case id and the form's request id
     request: Callable[[dict[str, str], str, str], Message]
-    # which role family sees the form: staff, customer or both
+    # which role family sees the form: staff, both, or supervisor (offered on an open complaint, not by status)
     audience: str = "staff"
 
 
@@ -80,6 +81,17 @@ def _cancel(values: dict[str, str], case_id: str, request_id: str) -> Message:
                             text=_required(values, "text"), duplicate_of=values.get("duplicate_of", "").strip())
 
 
+def _replace_engineer(values: dict[str, str], case_id: str, request_id: str) -> Message:
+    """A supervisor answers a complaint: another engineer (empty: dispatch's routing picks, the current one
+    excluded); dispatch refuses anyone but a supervisor."""
+    sequence = values.get("complaint_sequence", "").strip()
+    if sequence and not sequence.isdigit():
+        raise InvalidArgument.for_field("complaint_sequence", "a complaint number")
+    return dispatch_pb.ReplaceAssigneeRequest(
+        case_id=case_id, engineer_id=values.get("engineer_id", "").strip(), reason=_required(values, "reason"),
+        complaint_sequence=int(sequence) if sequence else None)
+
+
 ACTIONS: dict[str, CaseAction] = {action.name: action for action in (
     CaseAction("acknowledge", lambda s: s.cases.Acknowledge,
                lambda v, c, r: pb.AcknowledgeRequest(case_id=c, message=v.get("message", "").strip())),
@@ -109,6 +121,7 @@ ACTIONS: dict[str, CaseAction] = {action.name: action for action in (
                lambda v, c, r: pb.RejectRequest(case_id=c, reason=_required(v, "reason")), audience="both"),
     CaseAction("reopen", lambda s: s.cases.Reopen,
                lambda v, c, r: pb.ReopenRequest(case_id=c, reason=_required(v, "reason")), audience="both"),
+    CaseAction("replace_engineer", lambda s: s.dispatch.ReplaceAssignee, _replace_engineer, audience="supervisor"),
 )}
 
 # the forms a case page offers, by the CaseAction the case's status allows (Case.allowed_actions)
@@ -131,6 +144,8 @@ OFFERED_BY: dict[int, tuple[str, ...]] = {
 }
 
 
-def offered(allowed: list[int], customer: bool) -> list[str]:
+def offered(allowed: list[int], customer: bool, supervisor: bool = False, open_complaints: int = 0) -> list[str]:
     names = [name for action in allowed for name in OFFERED_BY.get(action, ())]
-    return [name for name in names if ACTIONS[name].audience == "both" or not customer]
+    forms = [name for name in names if ACTIONS[name].audience == "both" or not customer]
+    # complaint handling: a supervisor sees it while a complaint waits for an answer
+    return forms + (["replace_engineer"] if supervisor and open_complaints else [])

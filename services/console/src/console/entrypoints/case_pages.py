@@ -4,6 +4,7 @@ its action forms, and a new case from a phone call or from the portal."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import re
 from typing import Any
 
@@ -17,6 +18,7 @@ from aftercare_platform.servers.http_guard import accepts
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from google.protobuf.json_format import MessageToDict
+from starlette.datastructures import UploadFile
 
 from console.adapters.vocabulary import PRIORITIES, SEVERITIES
 from console.entrypoints.case_forms import ACTIONS, offered
@@ -55,7 +57,9 @@ def router(web: Web) -> APIRouter:
         why = None if viewer.is_customer or not case.assignee_id else await _why_engineer(web, viewer, case.case_id)
         return web.render(request, "case.html", viewer, status=status, case=case_view(case), why=why,
                           timeline=[entry_view(e) for e in timeline.entries], clocks=clocks,
-                          forms=offered(list(case.allowed_actions), viewer.is_customer), errors=errors or {})
+                          forms=offered(list(case.allowed_actions), viewer.is_customer, viewer.is_supervisor,
+                                        len([c for c in case.complaints if not c.handled_by_id])),
+                          errors=errors or {})
 
     @pages.get("/cases/{ref}")
     async def show(request: Request, ref: str) -> Response:
@@ -106,6 +110,7 @@ def router(web: Web) -> APIRouter:
         values: dict[str, str] = {}
         try:
             values = await web.checked_form(request, viewer)
+            files = await attachments((await request.form()).getlist("attachment"))
             severity: Any = SEVERITIES.number(values.get("severity") or None, "severity")
             customer = viewer.is_customer
             submit = intake_pb.SubmitCaseRequest(
@@ -118,7 +123,7 @@ def router(web: Web) -> APIRouter:
                                             serial_number=values.get("serial", "").strip(),
                                             manufacturer=values.get("manufacturer", "").strip()),
                 summary=values.get("summary", "").strip(), description=values.get("description", "").strip(),
-                stated_severity=severity,
+                stated_severity=severity, attachments=files,
                 channel=intake_pb.INTAKE_CHANNEL_WEB_FORM if customer else intake_pb.INTAKE_CHANNEL_AGENT_PHONE)
             receipt_id = ""
 
@@ -174,7 +179,29 @@ def web_form_report(submit: intake_pb.SubmitCaseRequest) -> dict[str, Any]:
     severity = SEVERITIES.short(submit.stated_severity, "severity")
     return {"reporter": report.get("reporter", {}), "hints": report.get("hints", {}),
             "summary": submit.summary or None, "description": submit.description,
+            "attachments": [{"filename": a.filename, "content_type": a.content_type or None,
+                             "content_base64": base64.b64encode(a.content).decode("ascii")}
+                            for a in submit.attachments],
             **({"severity": severity} if severity else {})}
+
+
+MAX_ATTACHMENTS, MAX_ATTACHMENT_BYTES = 10, 10 * 1024 * 1024
+
+
+async def attachments(parts: list[Any]) -> list[intake_pb.AttachmentUpload]:
+    """The files chosen in the form (a browser posts an empty part when none is chosen); intake stores them.
+    Starlette's own UploadFile: the form parser does not make FastAPI's subclass."""
+    chosen = [part for part in parts if isinstance(part, UploadFile) and part.filename]
+    if len(chosen) > MAX_ATTACHMENTS:
+        raise InvalidArgument.for_field("attachment", f"at most {MAX_ATTACHMENTS} files")
+    files = []
+    for part in chosen:
+        content = await part.read(MAX_ATTACHMENT_BYTES + 1)
+        if len(content) > MAX_ATTACHMENT_BYTES:
+            raise InvalidArgument.for_field("attachment", f"{part.filename} is larger than 10 MB")
+        files.append(intake_pb.AttachmentUpload(filename=part.filename or "", content=content,
+                                                content_type=part.content_type or ""))
+    return files
 
 
 async def _settled_receipt(web: Web, viewer: Viewer, receipt_id: str) -> Any:

@@ -6,6 +6,7 @@ from datetime import UTC
 from typing import Any
 
 from aftercare.cases.v1 import events_pb2 as case_events
+from aftercare.dispatch.v1 import events_pb2 as dispatch_events
 from aftercare.sla.v1 import events_pb2 as sla_events
 from aftercare_platform.bus.consumer import EventSubscription
 from aftercare_platform.bus.envelope import CloudEvent
@@ -46,6 +47,16 @@ def clock_fact(event: CloudEvent) -> ClockFact:
                      priority=PRIORITIES.short(message.priority, "data.priority"))
 
 
+def reassignment_row(event: CloudEvent) -> dict[str, Any]:
+    message = parse_data(event, dispatch_events.DispatchReassigned)
+    return {"decision_key": message.decision_key or event.id, "case_id": message.case_id or event.subject,
+            "case_number": message.case_number, "region": message.region or event.region,
+            "company_id": message.company_id, "engineer_id": message.engineer_id,
+            "previous_engineer_id": message.previous_engineer_id, "reason": message.reason[:400],
+            "sla_rule": bool(message.instruction),
+            "occurred_at": message.occurred_at.ToDatetime(tzinfo=UTC) if message.HasField("occurred_at") else None}
+
+
 def subscriptions(handlers: ConsoleHandlers) -> list[EventSubscription]:
     async def on_case(event: CloudEvent, uow: UnitOfWork) -> None:
         await handlers.on_case_fact(case_fact(event), uow)
@@ -53,5 +64,9 @@ def subscriptions(handlers: ConsoleHandlers) -> list[EventSubscription]:
     async def on_clock(event: CloudEvent, uow: UnitOfWork) -> None:
         await handlers.on_clock_fact(clock_fact(event), uow)
 
+    async def on_reassigned(event: CloudEvent, uow: UnitOfWork) -> None:
+        await handlers.on_reassigned(reassignment_row(event), uow)
+
     return [EventSubscription("console.queue-cases", ["case.*.*"], on_case),
-            EventSubscription("console.queue-clocks", ["sla.*.*"], on_clock)]
+            EventSubscription("console.queue-clocks", ["sla.*.*"], on_clock),
+            EventSubscription("console.reassignments", ["dispatch.reassigned.*"], on_reassigned)]

@@ -5,22 +5,28 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from urllib.parse import parse_qsl, urlencode
 
 from aftercare.cases.v1 import cases_pb2 as cases_pb
 from aftercare.common.v1.common_pb2 import PageRequest
 from aftercare.dispatch.v1 import dispatch_pb2 as dispatch_pb
 from aftercare.sla.v1 import sla_pb2 as sla_pb
+from aftercare.survey.v1 import survey_pb2 as survey_pb
 from aftercare_platform.errors import DomainError, InvalidArgument, PermissionDenied
 from aftercare_platform.servers.http_guard import accepts
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from console.adapters.vocabulary import CLOCK_KINDS, PRIORITIES
-from console.domain.queue import QueueFilter
+from console.domain.queue import QueueFilter, team_members
 from console.domain.reports import ageing_buckets, compliance_table
-from console.entrypoints.views import case_view
+from console.entrypoints.views import case_view, satisfaction_view
 from console.entrypoints.web import FORM_TYPES, SECURITY_HEADERS, Viewer, Web, see_other, to_login
+
+# the satisfaction tables of the reports page (survey's closed-case statistics)
+SATISFACTION_BY = {"by_engineer": survey_pb.DIMENSION_ENGINEER, "by_company": survey_pb.DIMENSION_COMPANY,
+                   "by_month": survey_pb.DIMENSION_MONTH}
 
 
 def router(web: Web) -> APIRouter:
@@ -34,12 +40,25 @@ def router(web: Web) -> APIRouter:
             return web.error_page(request, viewer, PermissionDenied("the desk is for staff"))
         return viewer
 
+    async def chosen_filter(request: Request, viewer: Viewer) -> QueueFilter:
+        """The query string's filter; for "my team", the members of the viewer's teams as dispatch knows them
+        (dispatch silent: the viewer's own cases)."""
+        chosen = QueueFilter.of(dict(request.query_params))
+        if chosen.view != "team":
+            return chosen
+        try:
+            listed = await web.services.call(web.services.dispatch.ListTeams, dispatch_pb.ListTeamsRequest(),
+                                             viewer.token)
+        except DomainError:
+            return chosen
+        return replace(chosen, team=team_members(viewer.principal.subject, list(listed.teams)))
+
     @pages.get("/queue")
     async def queue(request: Request) -> Response:
         viewer = await staff(request)
         if not isinstance(viewer, Viewer):
             return viewer
-        chosen = QueueFilter.of(dict(request.query_params))
+        chosen = await chosen_filter(request, viewer)
         rows = await web.reads.queue(viewer.principal, chosen)
         views = await web.reads.saved_views(viewer.principal.subject)
         return web.render(request, "queue.html", viewer, rows=rows, chosen=chosen, views=views, bulk=True,
@@ -50,7 +69,7 @@ def router(web: Web) -> APIRouter:
         viewer = await staff(request)
         if not isinstance(viewer, Viewer):
             return viewer
-        rows = await web.reads.queue(viewer.principal, QueueFilter.of(dict(request.query_params)))
+        rows = await web.reads.queue(viewer.principal, await chosen_filter(request, viewer))
         return web.fragment("queue_rows.html", viewer, rows=rows, bulk=True)
 
     @pages.post("/queue/views")
@@ -118,6 +137,7 @@ def router(web: Web) -> APIRouter:
         urgent = [row for row in await web.reads.queue(viewer.principal, QueueFilter(), limit=100) if row.urgency <= 1]
         complaints = await web.reads.queue(viewer.principal, QueueFilter(view="complaints"), limit=100)
         load = await web.reads.load_by_assignee(viewer.principal)
+        reassigned = await web.reads.reassignments(viewer.principal)
         on_duty: list[str] | None
         try:
             region = sorted(viewer.principal.regions)[0] if viewer.principal.regions else web.settings.region
@@ -127,7 +147,7 @@ def router(web: Web) -> APIRouter:
         except DomainError:
             on_duty = None
         return web.render(request, "supervisor.html", viewer, urgent=urgent, complaints=complaints, load=load,
-                          on_duty=on_duty)
+                          on_duty=on_duty, reassigned=reassigned)
 
     async def report_data(viewer: Viewer) -> tuple[dict[str, object] | None, list[tuple[str, int]]]:
         ageing = ageing_buckets(await web.reads.open_created_times(viewer.principal), web.clock.now())
@@ -137,7 +157,7 @@ def router(web: Web) -> APIRouter:
         except DomainError:
             return None, ageing
         rows = [(PRIORITIES.short(r.priority, "priority") or "", CLOCK_KINDS.short(r.clock_kind, "clock") or "",
-                 r.month, r.region, r.company_id, int(r.met), int(r.breached)) for r in report.rows]
+                 r.month, r.region, r.company_id, int(r.met), int(r.breached), r.engineer_id) for r in report.rows]
         return compliance_table(rows), ageing
 
     @pages.get("/reports")
@@ -146,7 +166,16 @@ def router(web: Web) -> APIRouter:
         if not isinstance(viewer, Viewer):
             return viewer
         compliance, ageing = await report_data(viewer)
-        return web.render(request, "reports.html", viewer, compliance=compliance, ageing=ageing)
+        satisfaction: dict[str, list[dict[str, object]]] | None = {}
+        try:
+            for key, dimension in SATISFACTION_BY.items():
+                answer = await web.services.call(web.services.survey.GetStatistics,
+                                                 survey_pb.GetStatisticsRequest(dimension=dimension), viewer.token)
+                satisfaction[key] = satisfaction_view(list(answer.rows))  # type: ignore[index]
+        except DomainError:
+            satisfaction = None  # the page still serves: the section says survey is unavailable
+        return web.render(request, "reports.html", viewer, compliance=compliance, ageing=ageing,
+                          satisfaction=satisfaction)
 
     @pages.get("/reports/compliance.csv")
     async def compliance_csv(request: Request) -> Response:
@@ -156,7 +185,8 @@ def router(web: Web) -> APIRouter:
         compliance, _ = await report_data(viewer)
         out = io.StringIO()
         writer = csv.writer(out)
-        writer.writerow(["priority", "clock", "month", "region", "company_id", "met", "breached", "percent"])
+        writer.writerow(["priority", "clock", "month", "region", "company_id", "met", "breached", "percent",
+                         "engineer_id"])
         for row in (compliance or {}).get("rows", []):  # type: ignore[attr-defined]
             writer.writerow(row)
         return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers={

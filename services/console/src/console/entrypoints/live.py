@@ -1,11 +1,13 @@
 """Server-sent events: the queue page hears that its rows changed (NOTIFY from the projection, one
 LISTEN per process fanned out to every open page); the case page follows the case's timeline through
-WatchCase, with the viewer's own token (so a customer never hears an internal entry)."""
+WatchCase, with the viewer's own token (so a customer never hears an internal entry), and hears who else
+of the staff has the case open (presence, per console process)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import defaultdict
 from collections.abc import AsyncIterator, Iterator
 
 from aftercare.cases.v1 import cases_pb2 as cases_pb
@@ -13,8 +15,9 @@ from aftercare_platform.errors import DomainError
 from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
 
+from console.domain.presence import Presence
 from console.entrypoints.views import entry_view
-from console.entrypoints.web import Web, to_login
+from console.entrypoints.web import Viewer, Web, to_login
 
 KEEPALIVE_SECONDS = 15.0
 SSE_HEADERS = {"cache-control": "no-store", "x-accel-buffering": "no"}
@@ -46,7 +49,42 @@ def _event(name: str, data: str) -> str:
     return f"event: {name}\n{lines}\n"
 
 
-def router(web: Web, signal: QueueSignal) -> APIRouter:
+def presence_event(names: list[str]) -> str:
+    """The names as plain text (the page sets it as text, never as HTML)."""
+    return _event("presence", ", ".join(" ".join(name.split()) for name in names))
+
+
+PRESENCE_CHANGED, GONE = "presence", _event("gone", "")
+
+
+class CaseWatchers:
+    """The staff on each case's live stream; each stream is told when the others change (one process)."""
+
+    def __init__(self) -> None:
+        self.presence = Presence()
+        self._streams: dict[str, set[asyncio.Queue[str]]] = defaultdict(set)
+
+    @contextlib.contextmanager
+    def watching(self, case_id: str, viewer: Viewer, out: asyncio.Queue[str]) -> Iterator[None]:
+        watch = self.presence.join(case_id, viewer.principal.subject, viewer.principal.name)
+        self._streams[case_id].add(out)
+        self._changed(case_id)
+        try:
+            yield
+        finally:
+            self._streams[case_id].discard(out)
+            if not self._streams[case_id]:
+                del self._streams[case_id]
+            self.presence.leave(case_id, watch)
+            self._changed(case_id)
+
+    def _changed(self, case_id: str) -> None:
+        for stream in list(self._streams.get(case_id, ())):
+            stream.put_nowait(PRESENCE_CHANGED)
+
+
+def router(web: Web, signal: QueueSignal, watchers: CaseWatchers | None = None) -> APIRouter:
+    watchers = watchers or CaseWatchers()
     pages = APIRouter(include_in_schema=False)
 
     @pages.get("/live/queue")
@@ -74,14 +112,43 @@ def router(web: Web, signal: QueueSignal) -> APIRouter:
         if viewer is None:
             return to_login(request)
 
-        async def events() -> AsyncIterator[str]:
+        out: asyncio.Queue[str] = asyncio.Queue()
+
+        async def pump() -> None:
             watch = cases_pb.WatchCaseRequest(case_id=case_id, after_position=max(after, 0))
             try:
                 async for item in web.services.stream(web.services.cases.WatchCase, watch, viewer.token):
                     html = web.fragment("timeline_entry.html", viewer, entry=entry_view(item.entry)).body
-                    yield _event("entry", bytes(html).decode())
+                    out.put_nowait(_event("entry", bytes(html).decode()))
             except DomainError:
-                yield _event("gone", "")
+                out.put_nowait(GONE)
+
+        async def events() -> AsyncIterator[str]:
+            staff = not viewer.is_customer
+            if staff:
+                try:  # presence only once the viewer may see the case: nobody learns who watches another's case
+                    await web.services.call(web.services.cases.GetCase, cases_pb.GetCaseRequest(case_id=case_id),
+                                            viewer.token)
+                except DomainError:
+                    yield GONE
+                    return
+            task = asyncio.create_task(pump())
+            try:
+                with watchers.watching(case_id, viewer, out) if staff else contextlib.nullcontext():
+                    while True:
+                        try:
+                            item = await asyncio.wait_for(out.get(), KEEPALIVE_SECONDS)
+                        except TimeoutError:
+                            yield ": keepalive\n\n"
+                            continue
+                        if item == PRESENCE_CHANGED:
+                            yield presence_event(watchers.presence.others(case_id, viewer.principal.subject))
+                            continue
+                        yield item
+                        if item == GONE:
+                            return
+            finally:
+                task.cancel()
 
         return StreamingResponse(events(), media_type="text/event-stream", headers=SSE_HEADERS)
 

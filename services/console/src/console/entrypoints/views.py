@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from aftercare.cases.v1 import cases_pb2
 from aftercare.sla.v1 import sla_pb2
+from aftercare.survey.v1 import survey_pb2
 from google.protobuf import json_format
 from google.protobuf.timestamp_pb2 import Timestamp
 
@@ -30,6 +31,9 @@ def case_view(case: cases_pb2.Case) -> dict[str, Any]:
         "fault_report": {"cause": case.fault_report.cause, "method": case.fault_report.method,
                          "result": case.fault_report.result, "prevention": case.fault_report.prevention},
         "complaints": len(case.complaints),
+        "open_complaints": [{"sequence": c.sequence, "text": c.text, "engineer_id": c.engineer_id,
+                             "about": "engineer" if c.about == cases_pb2.COMPLAINT_ABOUT_ENGINEER else "fix"}
+                            for c in case.complaints if not c.handled_by_id],
     }
 
 
@@ -53,3 +57,14 @@ def sla_view(case_sla: sla_pb2.CaseSla) -> list[dict[str, Any]]:
         "remaining": int(clock.remaining.seconds) if clock.HasField("remaining") else None,
         "why": clock.why,
     } for clock in case_sla.clocks]
+
+
+Figure = Literal["response_rate", "csat", "nps", "average_overall"]
+SATISFACTION_FIGURES: tuple[Figure, ...] = ("response_rate", "csat", "nps", "average_overall")
+
+
+def satisfaction_view(rows: list[survey_pb2.Satisfaction]) -> list[dict[str, Any]]:
+    """Survey's figures per group; a figure with nothing to count stays None (shown empty, never 0)."""
+    return [{"key": row.key, "sent": row.sent, "answered": row.answered, "unsatisfied": row.unsatisfied,
+             **{name: round(getattr(row, name), 1) if row.HasField(name) else None for name in SATISFACTION_FIGURES}}
+            for row in rows]

@@ -10,7 +10,7 @@ from importlib.resources import files
 from typing import Any
 from urllib.parse import quote
 
-from aftercare_platform.auth.principal import Principal
+from aftercare_platform.auth.principal import Principal, Role
 from aftercare_platform.auth.tokens import Authenticator
 from aftercare_platform.clock import Clock
 from aftercare_platform.errors import DomainError, InvalidArgument, PermissionDenied, Unauthenticated
@@ -57,6 +57,10 @@ class Viewer:
     @property
     def is_customer(self) -> bool:
         return not self.principal.is_staff
+
+    @property
+    def is_supervisor(self) -> bool:
+        return self.principal.role in (Role.SUPERVISOR, Role.ADMIN)
 
 
 class Web:

@@ -43,6 +43,12 @@
       var item = holder.firstElementChild;
       if (item && !document.getElementById(item.id)) { list.appendChild(item); }
     });
+    source.addEventListener("presence", function (event) {
+      var holder = document.getElementById("presence");
+      if (!holder) { return; }
+      document.getElementById("presence-names").textContent = event.data;
+      holder.hidden = !event.data;
+    });
     source.addEventListener("gone", function () { source.close(); });
   }
 
