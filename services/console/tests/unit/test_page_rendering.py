@@ -60,3 +60,19 @@ def test_the_supervisor_sees_the_45_minute_rule_reassignments() -> None:
     assert "<td>eng-zhao</td>" in page and "<td>eng-li</td><td>45-minute rule</td>" in page
     assert "No reassignments" in render("supervisor.html", urgent=[], complaints=[], load=[], on_duty=[],
                                         reassigned=[])
+
+
+def test_the_case_page_offers_similar_resolved_cases_with_their_fix() -> None:
+    from aftercare.cases.v1 import cases_pb2
+    from console.entrypoints.views import similar_view
+
+    found = similar_view([cases_pb2.SimilarCase(score=0.8, case=cases_pb2.Case(
+        case_number="EA-20261101-000007", status=cases_pb2.CASE_STATUS_CLOSED, description="NVR v2.3.1 reboots",
+        fault_report=cases_pb2.FaultReport(cause="firmware leak", method="upgrade to v2.3.2")))])
+    assert found == [{"number": "EA-20261101-000007", "status": "closed", "description": "NVR v2.3.1 reboots",
+                      "cause": "firmware leak", "method": "upgrade to v2.3.2"}]
+    page = render("similar_cases.html", similar=found)
+    assert '<a href="/cases/EA-20261101-000007">EA-20261101-000007</a>' in page
+    assert "firmware leak → upgrade to v2.3.2" in page
+    assert "No similar resolved cases" in render("similar_cases.html", similar=[])
+    assert "没有相似的已解决案件" in render("similar_cases.html", similar=[], t=TEXT["zh-CN"])

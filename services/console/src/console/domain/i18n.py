@@ -128,6 +128,8 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "about_engineer": ("工程师", "the engineer"),
     "complaint_text": ("投诉内容", "Complaint"),
     "why_engineer": ("为何是这位工程师", "Why this engineer"), "dispatch_rule": ("规则", "Rule"),
+    "similar_cases": ("相似的已解决案件", "Similar resolved cases"),
+    "no_similar_cases": ("没有相似的已解决案件", "No similar resolved cases"),
     "save_view": ("保存为视图", "Save as a view"),
     "severity_critical": ("紧急", "critical"), "severity_major": ("重要", "major"),
     "severity_general": ("一般", "general"), "severity_non_fault": ("非故障", "not a fault"),

@@ -22,7 +22,7 @@ from starlette.datastructures import UploadFile
 
 from console.adapters.vocabulary import PRIORITIES, SEVERITIES
 from console.entrypoints.case_forms import ACTIONS, offered
-from console.entrypoints.views import case_view, entry_view, sla_view
+from console.entrypoints.views import case_view, entry_view, similar_view, sla_view
 from console.entrypoints.web import FORM_TYPES, Viewer, Web, see_other, to_login
 
 RECEIPT_WAIT_SECONDS = 8.0
@@ -55,7 +55,8 @@ def router(web: Web) -> APIRouter:
         except DomainError:
             clocks = None  # the page still serves: the panel says the clocks are unavailable
         why = None if viewer.is_customer or not case.assignee_id else await _why_engineer(web, viewer, case.case_id)
-        return web.render(request, "case.html", viewer, status=status, case=case_view(case), why=why,
+        similar = None if viewer.is_customer else await _similar(web, viewer, case.case_id)
+        return web.render(request, "case.html", viewer, status=status, case=case_view(case), why=why, similar=similar,
                           timeline=[entry_view(e) for e in timeline.entries], clocks=clocks,
                           forms=offered(list(case.allowed_actions), viewer.is_customer, viewer.is_supervisor,
                                         len([c for c in case.complaints if not c.handled_by_id])),
@@ -171,6 +172,16 @@ async def _why_engineer(web: Web, viewer: Viewer, case_id: str) -> dict[str, str
         return None
     latest = answer.decisions[-1]
     return {"engineer": latest.chosen_engineer_id, "rule": latest.rule, "summary": latest.summary}
+
+
+async def _similar(web: Web, viewer: Viewer, case_id: str) -> list[dict[str, Any]] | None:
+    """Cases' most similar resolved cases, as far as the viewer may see them; None when cases cannot say."""
+    try:
+        answer = await web.services.call(web.services.cases.FindSimilarCases,
+                                         cases_pb.FindSimilarCasesRequest(case_id=case_id), viewer.token)
+    except DomainError:
+        return None
+    return similar_view(list(answer.cases))
 
 
 def web_form_report(submit: intake_pb.SubmitCaseRequest) -> dict[str, Any]:

@@ -68,3 +68,10 @@ def satisfaction_view(rows: list[survey_pb2.Satisfaction]) -> list[dict[str, Any
     return [{"key": row.key, "sent": row.sent, "answered": row.answered, "unsatisfied": row.unsatisfied,
              **{name: round(getattr(row, name), 1) if row.HasField(name) else None for name in SATISFACTION_FIGURES}}
             for row in rows]
+
+
+def similar_view(found: list[cases_pb2.SimilarCase]) -> list[dict[str, Any]]:
+    """Cases' similar resolved cases as the case page lists them: the number, the words, the fault report's fix."""
+    return [{"number": s.case.case_number, "status": STATUSES.short(s.case.status, "status") or "",
+             "description": s.case.description,
+             "cause": s.case.fault_report.cause, "method": s.case.fault_report.method} for s in found]
