@@ -3,7 +3,9 @@
 Deliveries are handled in windows: what has arrived (up to `batch_size`) is claimed in the inbox
 together, handled in one transaction, committed once and acknowledged with one `multiple` ack. A
 window that fails is rolled back and handled again one event at a time, so one bad event never
-blocks or parks the others.
+blocks or parks the others. Windows run side by side, except that a window holding an event of a
+subject (an aggregate, which the outbox publishes in order) waits for the earlier windows holding it,
+so one aggregate's events are applied in the order they arrived.
 
 A database outage is waited out, never counted: while the database cannot be reached the consumer
 holds what it has (so the broker sends no more), probes with backoff, and resumes. Only a failure of
@@ -118,6 +120,8 @@ class EventConsumer:
         # handled and committed, waiting for every earlier delivery to be settled before the cumulative ack
         self._handled_serials: set[int] = set()
         self._stopping = False
+        # per subject (the aggregate the outbox keeps in order), the last window formed holding it
+        self._last_window_of: dict[str, asyncio.Future[None]] = {}
         self.database_gate = OutageGate(f"database (for {subscription.queue})", database.ping)
 
     @property
@@ -182,7 +186,11 @@ class EventConsumer:
                     self._arrived.put_nowait(None)
                     break
                 window.append(received)
+            subjects, mine, ahead = self._queue_behind_earlier(window)
             try:
+                # one aggregate's events are applied in arrival order: wait for earlier windows holding it
+                if ahead:
+                    await asyncio.wait(ahead)
                 await self._handle_window(window)
             except GateClosed:
                 pass
@@ -192,17 +200,39 @@ class EventConsumer:
                     if received.serial in self._unsettled and received.serial not in self._handled_serials:
                         await self._settle(received, received.delivery.reject(requeue=True))
             finally:
+                mine.set_result(None)
+                for subject in subjects:
+                    if self._last_window_of.get(subject) is mine:
+                        del self._last_window_of[subject]
                 # a settled or rejected delivery may have been all that held back the cumulative ack
                 await self._ack_window([])
                 for received in window:
                     if not received.done.done():
                         received.done.set_result(None)
 
+    def _queue_behind_earlier(
+        self, window: list[_Received]
+    ) -> tuple[set[str], asyncio.Future[None], set[asyncio.Future[None]]]:
+        """Register the window (no await: windows register in the order they were formed) under its events'
+        subjects; returns those subjects, the window's own done-future and the earlier windows to wait for."""
+        subjects: set[str] = set()
+        for received in window:
+            try:
+                received.event = CloudEvent.from_json(received.delivery.body)
+                subjects.add(received.event.subject)
+            except PoisonMessage:
+                pass  # parked by _handle_window
+        mine: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        ahead = {self._last_window_of[s] for s in subjects if s in self._last_window_of}
+        for subject in subjects:
+            self._last_window_of[subject] = mine
+        return subjects, mine, ahead
+
     async def _handle_window(self, window: list[_Received]) -> None:
         events: list[_Received] = []
         for received in window:
             try:
-                received.event = CloudEvent.from_json(received.delivery.body)
+                received.event = received.event or CloudEvent.from_json(received.delivery.body)
                 events.append(received)
             except PoisonMessage as poison:
                 log.error("parking poison message %s on %s: %s", received.delivery.message_id, self.queue, poison)
