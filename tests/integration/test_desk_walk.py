@@ -23,8 +23,6 @@ from aftercare.intake.v1 import intake_pb2 as intake_pb
 from aftercare.sla.v1 import sla_pb2 as sla_pb
 from aftercare_platform.testing.ports import free_port
 from aftercare_platform.testing.waiting import eventually
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 from typer.testing import CliRunner
 
 from .conftest import (
@@ -81,25 +79,8 @@ async def _status(stack: Stack, number: str, wanted: int, what: str) -> cases_pb
     return found[0]
 
 
-async def _sla_handled(stack: Stack, case_id: str, verb: str) -> None:
-    """sla-timer has taken the case's last `verb` event (its inbox holds it): it handles one case's events in
-    any order, so the walk waits where the order decides (a closure before the reopening)."""
-    seen = (await stack.events.wait_for(case_id, f"aftercare.case.{verb}.", 1))[-1]
-    engine = create_async_engine(stack.sla.env["AFTERCARE_DATABASE_URL"])
-    try:
-        async def handled() -> bool:
-            async with engine.connect() as connection:
-                found = await connection.execute(text("SELECT 1 FROM sla_timer.inbox WHERE event_id = :id"),
-                                                 {"id": seen.id})
-                return found.first() is not None
-
-        await eventually(handled, within=30, what=f"sla-timer handling {seen.type} of {case_id}")
-    finally:
-        await engine.dispose()
-
-
 async def _sla_sees(stack: Stack, number: str, kind: int, *, cycle: int, status: int) -> None:
-    """sla-timer has handled the case's last step (its events of one case may be taken in any order)."""
+    """sla-timer has handled the case's last step (it runs behind cases: the events come through the bus)."""
 
     async def seen() -> bool:
         try:
@@ -186,7 +167,7 @@ async def _walk(stack: Stack, company: Company, mailbox: str, smtp_port: int, no
     await api.Resolve(cases_pb.ResolveRequest(case_number=number, fault_report=OUTAGE_FAULT), metadata=engineer)
     closed = (await api.Confirm(cases_pb.ConfirmRequest(case_number=number), metadata=company.customer)).case
     assert closed.status == cases_pb.CASE_STATUS_CLOSED
-    await _sla_handled(stack, case.case_id, "closed")
+    # no wait for sla-timer here: its consumer applies one case's events in the case's order
 
     # 4. an e-mail reply after closing, within the window: reopened with the reply as the reason
     await asyncio.to_thread(_send, smtp_port, f"Zhao Min <{mailbox}>", f"Re: [{number}] closed",
