@@ -279,12 +279,17 @@ async def report_fault(stack: Stack, company: Company, description: str, error_c
 
 async def case_number_of(stack: Stack, receipt_id: str, metadata: list[tuple[str, str]] = AGENT,
                          within: float = 30) -> str:
-    """GetReceipt until it names the case."""
+    """GetReceipt until it names the case (UNAVAILABLE is retried, as it tells a client to)."""
     found: list[str] = []
 
     async def resolved() -> bool:
-        reply = await stack.intake_api.GetReceipt(intake_pb.GetReceiptRequest(receipt_id=receipt_id),
-                                                  metadata=metadata)
+        try:
+            reply = await stack.intake_api.GetReceipt(intake_pb.GetReceiptRequest(receipt_id=receipt_id),
+                                                      metadata=metadata)
+        except grpc.aio.AioRpcError as error:
+            if error.code() != grpc.StatusCode.UNAVAILABLE:
+                raise
+            return False
         found[:] = [reply.receipt.case_number]
         return reply.receipt.state == intake_pb.RECEIPT_STATE_SUBMITTED and bool(reply.receipt.case_number)
 
@@ -320,14 +325,15 @@ async def case_sla(stack: Stack, case_number: str, metadata: list[tuple[str, str
 
 
 async def sla_known(stack: Stack, case_number: str, within: float = 30) -> sla_pb.CaseSla:
-    """GetCaseSla once sla-timer has heard of the case (NOT_FOUND until its created event is handled)."""
+    """GetCaseSla once sla-timer has heard of the case (NOT_FOUND until its created event is handled;
+    UNAVAILABLE retried, as it tells a client to)."""
     found: list[sla_pb.CaseSla] = []
 
     async def known() -> bool:
         try:
             found[:] = [await case_sla(stack, case_number)]
         except grpc.aio.AioRpcError as error:
-            if error.code() != grpc.StatusCode.NOT_FOUND:
+            if error.code() not in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.UNAVAILABLE):
                 raise
             return False
         return any(c.clock_kind == sla_pb.CLOCK_KIND_FIRST_RESPONSE for c in found[0].clocks)

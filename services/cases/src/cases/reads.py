@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+from aftercare_platform.db.statements import is_postgres
 from aftercare_platform.db.unit_of_work import Database
 from aftercare_platform.errors import InvalidArgument
 
@@ -104,7 +105,11 @@ class CaseReads:
 
     async def verify(self, actor: Actor, ref: CaseRef) -> VerificationResult:
         """Recompute the whole chain from the database and compare it with the head the case row keeps."""
-        async with self._db.engine.connect() as connection:
+        # one snapshot: an entry appended between reading the head and reading the entries is no gap
+        engine = self._db.engine
+        if is_postgres(engine):
+            engine = engine.execution_options(isolation_level="REPEATABLE READ")
+        async with engine.begin() as connection:
             stored = await load_visible(connection, actor, ref)
             entries = await repository.read_entries(connection, stored.case.id)
         return verify_chain(entries, case_id=stored.case.id, expected_head=stored.head.hash)

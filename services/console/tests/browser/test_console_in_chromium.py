@@ -13,7 +13,8 @@ from playwright.async_api import Browser, expect
 
 from .conftest import LOOP, Stack, english_words, shoot, signed_in
 
-pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope=LOOP)]
+# the stack starts once for the package; on a loaded shared machine that alone can take minutes
+pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope=LOOP), pytest.mark.timeout(900)]
 CASE_NUMBER = re.compile(r"^[A-Z]{2}-\d{8}-\d{6}$")
 
 
@@ -61,6 +62,13 @@ async def test_the_queue_reorders_itself_when_a_warning_fires(stack: Stack, brow
     await expect(rows.first).to_have_class(re.compile("urgency-1"))
     assert await page.evaluate("window.notReloaded === true")
     await shoot(page, "queue")
+    # a bulk action: both ticked, assigned to one engineer in one submit
+    await page.get_by_label(f"Select {urgent.case_number}").check()
+    await page.get_by_label(f"Select {calm.case_number}").check()
+    await page.locator("#bulk").get_by_label("Assignee").fill("eng-zhao")
+    await page.locator("#bulk").get_by_role("button", name="Assign the selected cases").click()
+    await page.wait_for_load_state()
+    assert [(await stack.case(c.case_number)).assignee_id for c in (urgent, calm)] == ["eng-zhao", "eng-zhao"]
 
 
 async def test_an_engineer_resolves_with_a_fault_report_and_the_customer_confirms(stack: Stack,

@@ -12,7 +12,8 @@ from playwright.async_api import Browser, expect
 
 from .conftest import ADMIN, LOOP, Stack, shoot, signed_in
 
-pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope=LOOP)]
+# the stack starts once for the package; on a loaded shared machine that alone can take minutes
+pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope=LOOP), pytest.mark.timeout(900)]
 
 
 async def test_a_customer_opens_a_case_and_follows_it_live_without_internal_notes(stack: Stack,

@@ -70,3 +70,12 @@ async def test_a_form_acts_once_per_request_id(bench: ServiceBench) -> None:
     assert await handlers.claim("a" * 32, "agent-2", "note", "c1")
     await handlers.release("a" * 32, "agent-1")
     assert await handlers.claim("a" * 32, "agent-1", "note", "c1")
+
+
+async def test_saved_views_belong_to_their_user(bench: ServiceBench) -> None:
+    handlers, reads = ConsoleHandlers(bench.database), ConsoleReads(bench.database)
+    await handlers.save_view("agent-1", "east P1", "priority=P1&region=east")
+    await handlers.save_view("agent-1", "east P1", "priority=P1&region=east&view=breached")  # saved again: replaced
+    await handlers.save_view("agent-2", "mine", "view=mine")
+    assert await reads.saved_views("agent-1") == [("east P1", "priority=P1&region=east&view=breached")]
+    assert await reads.saved_views("agent-3") == []

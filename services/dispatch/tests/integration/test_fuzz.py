@@ -5,6 +5,7 @@ token. No call is answered INTERNAL or UNKNOWN, no HTTP answer is a 5xx."""
 from __future__ import annotations
 
 import grpc
+import pytest
 from aftercare.dispatch.v1 import dispatch_pb2 as pb
 from aftercare_platform.auth.tokens import mint_token
 from aftercare_platform.testing.grpc_fuzz import fuzz_service
@@ -25,6 +26,7 @@ async def test_no_grpc_method_of_dispatch_answers_internal_or_unknown(stack: Sta
     assert found == [], "\n".join(f"{f.method} [{f.case}]: {f.status.name} {f.details}" for f in found[:20])
 
 
+@pytest.mark.timeout(900)  # every REST operation of dispatch, on a loaded machine
 async def test_schemathesis_finds_no_server_error_in_dispatch(stack: Stack) -> None:
     token = mint_token(SETTINGS, "sup-schemathesis", "supervisor")
     run = await run_schemathesis(f"http://127.0.0.1:{stack.dispatchers[0].http_port}", token, max_examples=10,

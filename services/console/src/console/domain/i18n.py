@@ -103,6 +103,7 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "csrf_failed": ("表单已过期，请刷新页面后重试。", "The form has expired; reload the page and try again."),
     "bad_input": ("请更正：", "Please correct:"),
     "back_to_queue": ("返回队列", "Back to the queue"),
+    "select": ("选择", "Select"), "bulk_assign": ("分配所选工单", "Assign the selected cases"),
     "activity_kind": ("类型", "Kind"), "activity_phone_call": ("电话", "phone call"),
     "activity_remote_session": ("远程会话", "remote session"), "activity_on_site_visit": ("上门", "on-site visit"),
     "activity_diagnosis_report": ("诊断报告", "diagnosis report"),

@@ -42,7 +42,7 @@ def router(web: Web) -> APIRouter:
         chosen = QueueFilter.of(dict(request.query_params))
         rows = await web.reads.queue(viewer.principal, chosen)
         views = await web.reads.saved_views(viewer.principal.subject)
-        return web.render(request, "queue.html", viewer, rows=rows, chosen=chosen, views=views,
+        return web.render(request, "queue.html", viewer, rows=rows, chosen=chosen, views=views, bulk=True,
                           query=urlencode(chosen.as_query()), refresh=web.settings.queue_refresh_seconds)
 
     @pages.get("/queue/rows")
@@ -51,7 +51,7 @@ def router(web: Web) -> APIRouter:
         if not isinstance(viewer, Viewer):
             return viewer
         rows = await web.reads.queue(viewer.principal, QueueFilter.of(dict(request.query_params)))
-        return web.fragment("queue_rows.html", viewer, rows=rows)
+        return web.fragment("queue_rows.html", viewer, rows=rows, bulk=True)
 
     @pages.post("/queue/views")
     @accepts(*FORM_TYPES)
@@ -69,6 +69,34 @@ def router(web: Web) -> APIRouter:
         query = urlencode(QueueFilter.of(dict(parse_qsl(values.get("query", "")))).as_query())
         await web.handlers.save_view(viewer.principal.subject, name, query)
         return see_other(f"/queue?{query}")
+
+    @pages.post("/queue/bulk-assign")
+    @accepts(*FORM_TYPES)
+    async def bulk_assign(request: Request) -> Response:
+        """Assign the ticked cases to one engineer; each Assign carries a key of its own (a retry acts once)."""
+        viewer = await staff(request)
+        if not isinstance(viewer, Viewer):
+            return viewer
+        try:
+            values = await web.checked_form(request, viewer)
+            case_ids = [str(v) for v in (await request.form()).getlist("case")][:100]
+            if not case_ids:
+                raise InvalidArgument.for_field("case", "tick at least one case")
+            assignee = values.get("assignee_id", "").strip()
+            if not assignee:
+                raise InvalidArgument.for_field("assignee_id", "is required")
+
+            async def perform(request_id: str) -> str:
+                for case_id in case_ids:
+                    await web.services.call(web.services.cases.Assign, cases_pb.AssignRequest(
+                        case_id=case_id, assignee_id=assignee, reason=values.get("reason", "").strip(),
+                        request_id=f"{request_id}-{case_id}"), viewer.token)
+                return f"{len(case_ids)} assigned"
+
+            await web.once(viewer, values, "bulk_assign", ",".join(case_ids)[:64], perform)
+        except DomainError as refused:
+            return web.error_page(request, viewer, refused)
+        return see_other(f"/queue?{urlencode(QueueFilter.of(dict(parse_qsl(values.get('query', '')))).as_query())}")
 
     @pages.get("/portal")
     async def portal(request: Request) -> Response:

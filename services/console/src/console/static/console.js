@@ -21,7 +21,8 @@
   function liveQueue(body) {
     var pending = null;
     function reload() {
-      if (pending) { return; }
+      // a selection for a bulk action is kept: the rows wait until it is sent or cleared
+      if (pending || body.querySelector("input[type=checkbox]:checked")) { return; }
       pending = setTimeout(function () {
         pending = null;
         htmx.ajax("GET", body.getAttribute("data-rows"), { target: "#queue-rows", swap: "innerHTML" });

@@ -16,6 +16,7 @@ from typing import Annotated
 from aftercare_platform.auth.fastapi import require_principal
 from aftercare_platform.auth.principal import Principal, Role
 from aftercare_platform.errors import PermissionDenied
+from aftercare_platform.servers.http_openapi import problem_responses
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
@@ -58,7 +59,7 @@ def feeds_router(handlers: DispatchHandlers, signer: FeedSigner) -> APIRouter:
         return principal
 
     @router.get("/engineers/{engineer_id}/shifts.ics", response_class=Response,
-                responses={200: {"content": {ICALENDAR: {}}}})
+                responses={200: {"content": {ICALENDAR: {}}}, **problem_responses(401, 403)})
     async def engineer_feed(request: Request, engineer_id: str, sig: SignatureQuery = None) -> Response:
         """One engineer's shifts over every roster of their regions."""
         principal = await reader(request, "engineer", engineer_id, sig)
@@ -76,7 +77,7 @@ def feeds_router(handlers: DispatchHandlers, signer: FeedSigner) -> APIRouter:
         return Response(feed, media_type=ICALENDAR)
 
     @router.get("/rosters/{roster_id}/shifts.ics", response_class=Response,
-                responses={200: {"content": {ICALENDAR: {}}}})
+                responses={200: {"content": {ICALENDAR: {}}}, **problem_responses(401, 403)})
     async def roster_feed(request: Request, roster_id: str, sig: SignatureQuery = None) -> Response:
         """The roster's shifts."""
         await reader(request, "roster", roster_id, sig)
