@@ -63,13 +63,17 @@ def _latin(text: str) -> str:
     return text.encode("latin-1", "replace").decode("latin-1")
 
 
+def _as_written(text: str) -> str:
+    return text
+
+
 def pdf(document: ReportDocument, font: Path | None = None) -> bytes:
     visit, report = document.visit, document.report
     out = FPDF()
     font = font or cjk_font()
     family, shown = "Helvetica", _latin
     if font is not None:  # Chinese text as written; the same face serves for bold
-        family, shown = "cjk", str
+        family, shown = "cjk", _as_written
         out.add_font("cjk", "", str(font))
         out.add_font("cjk", "B", str(font))
 
