@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from aftercare.cases.v1 import cases_pb2_grpc
 from aftercare_platform.service.definition import GrpcServicer, Infrastructure, ServiceDefinition, ServiceParts
 
 from cases.adapters.tables import metadata
 from cases.adapters.timeline_signals import TimelineSignals
+from cases.domain.commands import ReplyPolicy
 from cases.domain.cursor import CursorCodec
 from cases.entrypoints.consumers import subscriptions
 from cases.entrypoints.grpc_api import CaseServicer
@@ -20,7 +23,9 @@ async def build(infra: Infrastructure[CasesSettings]) -> ServiceParts:
     settings = infra.settings
     database = infra.database
     signals = TimelineSignals(database, channel=f"{database.schema}_timeline")
-    handlers = CaseHandlers(database, signals, region_time_zones=settings.region_time_zones)
+    policy = ReplyPolicy(reopen_window=timedelta(days=settings.reopen_window_days),
+                         reply_resumes=settings.customer_reply_resumes)
+    handlers = CaseHandlers(database, signals, region_time_zones=settings.region_time_zones, reply_policy=policy)
     reads = CaseReads(
         database, signals, CursorCodec(settings.page_token_secret),
         watch_poll_seconds=settings.watch_poll_seconds,

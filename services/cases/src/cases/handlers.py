@@ -7,7 +7,8 @@ import hashlib
 import json
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from aftercare_platform.db.unit_of_work import Database, UnitOfWork
@@ -20,13 +21,13 @@ from cases.domain import commands
 from cases.domain.actors import Actor, system_actor
 from cases.domain.case import Case
 from cases.domain.case_numbers import REGION_TIME_ZONES, format_case_number, local_day, region_time_zone
-from cases.domain.commands import NewCase
+from cases.domain.commands import NewCase, ReplyPolicy
 from cases.domain.decisions import Decision
 from cases.domain.permissions import Command, require_role
 from cases.domain.references import CaseRef
 from cases.domain.text import SHORT_TEXT_MAX, without_nul
 from cases.domain.timeline import ChainHead, TimelineEntry, canonical_json, seal
-from cases.domain.visibility import entry_visible_to
+from cases.domain.visibility import entry_visible_to, sees_internal
 from cases.domain.vocabulary import Visibility
 from cases.loading import load_visible
 
@@ -38,6 +39,7 @@ CaseCommand = Callable[..., Decision]
 class Outcome:
     case: Case
     entries: tuple[TimelineEntry, ...] = ()
+    follow_up: Case | None = None  # the case opened to follow this one up (after the reopen window)
 
 
 @dataclass(frozen=True)
@@ -48,18 +50,24 @@ class Created:
 
 class CaseHandlers:
     def __init__(
-        self, database: Database, signals: TimelineSignals, *, region_time_zones: Mapping[str, str] | None = None
+        self,
+        database: Database,
+        signals: TimelineSignals,
+        *,
+        region_time_zones: Mapping[str, str] | None = None,
+        reply_policy: ReplyPolicy | None = None,
     ) -> None:
         self._db = database
         self._signals = signals
         self._zones = {**REGION_TIME_ZONES, **(region_time_zones or {})}
+        self.reply_policy = reply_policy or ReplyPolicy()
 
     async def create_case(self, actor: Actor, request_id: str, report: NewCase) -> Created:
         """Open a case, numbered in its region's local day; the same request id again gives the same case."""
         require_role(actor, Command.OPEN)
         key = _request_id(request_id)
         report = report.validated()
-        fingerprint = hashlib.sha256(canonical_json(asdict(report)).encode()).hexdigest()
+        fingerprint = hashlib.sha256(canonical_json(report.as_document()).encode()).hexdigest()
         async with self._db.unit_of_work() as uow:
             now = uow.clock.now()
             claim = await repository.claim_request(
@@ -68,15 +76,31 @@ class CaseHandlers:
             )
             if not claim.fresh:
                 return await self._replayed(uow, actor, key, claim, fingerprint)
-            day = local_day(region_time_zone(report.region, self._zones), now)
-            sequence = await repository.next_sequence(uow.session, report.region, day)
-            number = format_case_number(report.region, day, sequence)
-            decision = commands.open_case(report, case_id=claim.case_id, number=number, actor=actor, at=now)
-            entries, head = seal(ChainHead.genesis(claim.case_id), decision.entries)
-            await repository.insert_case(uow.session, decision.case, entries, head)
-            await self._emit(uow, decision)
-        self._signals.appended(decision.case.id)
-        return Created(decision.case, created=True)
+            case = await self._open(uow, report, claim.case_id, actor, now)
+        self._signals.appended(case.id)
+        return Created(case, created=True)
+
+    async def _open(self, uow: UnitOfWork, report: NewCase, case_id: str, actor: Actor, now: datetime) -> Case:
+        """Number the case in its region's local day, open it, seal its first entries, emit `created`."""
+        day = local_day(region_time_zone(report.region, self._zones), now)
+        sequence = await repository.next_sequence(uow.session, report.region, day)
+        number = format_case_number(report.region, day, sequence)
+        decision = commands.open_case(report, case_id=case_id, number=number, actor=actor, at=now)
+        entries, head = seal(ChainHead.genesis(case_id), decision.entries)
+        await repository.insert_case(uow.session, decision.case, entries, head)
+        await self._emit(uow, decision)
+        return decision.case
+
+    async def _follow_up(self, uow: UnitOfWork, decision: Decision, now: datetime) -> tuple[Decision, Case | None]:
+        """A customer came back after the reopen window: open the new case, and note it on the old one."""
+        report = decision.follow_up
+        if report is None:
+            return decision, None
+        opened = await self._open(uow, report, str(uuid.uuid4()), system_actor("cases"), now)
+        author = report.on_behalf or system_actor("cases")
+        noted = commands.follow_up_opened(decision.case, author, now, number=opened.number,
+                                          reason=report.description)
+        return decision.then(noted), opened
 
     async def _replayed(
         self, uow: UnitOfWork, actor: Actor, key: str, claim: repository.RequestClaim, fingerprint: str
@@ -103,7 +127,7 @@ class CaseHandlers:
                 if earlier is not None:
                     return await self._replayed_command(uow, stored, key, earlier, fingerprint)
             now = uow.clock.now()
-            decision = command(stored.case, actor, now, **arguments)
+            decision, follow_up = await self._follow_up(uow, command(stored.case, actor, now, **arguments), now)
             entries = await self._save(uow, stored, decision)
             if key:
                 done = repository.CommandRequest(stored.case.id, fingerprint, tuple(e.position for e in entries))
@@ -111,7 +135,9 @@ class CaseHandlers:
                     uow.session, requester=actor.subject, request_id=key, request=done, at=now
                 )
         self._signals.appended(stored.case.id)
-        return Outcome(decision.case, entries)
+        if follow_up is not None:
+            self._signals.appended(follow_up.id)
+        return Outcome(decision.case, entries, follow_up)
 
     async def _replayed_command(
         self,
@@ -131,7 +157,11 @@ class CaseHandlers:
             raise InvalidArgument.for_field("position", f"timeline positions start at 1, got {position}")
         async with self._db.unit_of_work() as uow:
             stored = await load_visible(uow.session, actor, ref, for_update=True)
-            original = await repository.read_entry(uow.session, stored.case.id, position)
+            if sees_internal(actor):
+                original = await repository.read_entry(uow.session, stored.case.id, position)
+            else:  # a customer names entries by its own numbering of the public ones
+                public = await repository.read_entries(uow.session, stored.case.id, public_only=True)
+                original = public[position - 1] if position <= len(public) else None
             if original is None or not entry_visible_to(actor, original):
                 raise NotFound(f"case {ref.text} has no timeline entry {position}", position=position)
             decision = commands.correct_entry(stored.case, actor, uow.clock.now(), original=original, text=text)

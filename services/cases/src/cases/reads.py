@@ -12,17 +12,19 @@ from aftercare_platform.errors import InvalidArgument
 
 from cases.adapters import repository
 from cases.adapters.listing import TextMatch, find_cases, text_match_for
+from cases.adapters.similar import similar_cases
 from cases.adapters.timeline_signals import TimelineSignals
 from cases.domain.actors import Actor
 from cases.domain.case import Case
 from cases.domain.cursor import CursorCodec
-from cases.domain.queries import CaseQuery, scoped_to
+from cases.domain.queries import CaseFilter, CaseQuery, scoped_to
 from cases.domain.references import CaseRef
 from cases.domain.timeline import TimelineEntry, VerificationResult, verify_chain
-from cases.domain.visibility import sees_internal
+from cases.domain.visibility import customer_sequence, sees_internal
 from cases.loading import load_visible
 
 WATCH_BATCH = 200
+SIMILAR_DEFAULT, SIMILAR_MAX = 5, 20
 
 
 @dataclass(frozen=True)
@@ -68,14 +70,28 @@ class CaseReads:
             token = self._cursors.cursor_after(query.sort.key(last), last.id, query.sort, wanted)
         return CasePage(found, token)
 
+    async def similar(self, actor: Actor, ref: CaseRef, *, limit: int) -> list[tuple[Case, float]]:
+        """The resolved and closed cases most like `ref`, within what `actor` may see (FindSimilarCases)."""
+        if limit < 0 or limit > SIMILAR_MAX:
+            raise InvalidArgument.for_field("limit", f"between 0 (meaning {SIMILAR_DEFAULT}) and {SIMILAR_MAX}")
+        async with self._db.engine.connect() as connection:
+            case = (await load_visible(connection, actor, ref)).case
+            scope = scoped_to(CaseFilter(), actor)
+            return await similar_cases(connection, case, scope, limit=limit or SIMILAR_DEFAULT)
+
     async def timeline(self, actor: Actor, ref: CaseRef, *, after: int, page_size: int) -> TimelinePage:
-        """The entries `actor` may read after position `after`; the page token is the last position."""
+        """The entries `actor` may read after position `after`; the page token is the last position.
+        A customer or partner reads a numbering of its own (1, 2, 3 … over the public entries)."""
         _position("after_position", after)
         async with self._db.engine.connect() as connection:
             stored = await load_visible(connection, actor, ref)
-            entries = await repository.read_entries(
-                connection, stored.case.id, after=after, limit=page_size + 1, public_only=not sees_internal(actor)
-            )
+            if not sees_internal(actor):
+                public = customer_sequence(
+                    await repository.read_entries(connection, stored.case.id, public_only=True)
+                )
+                entries = public[after : after + page_size + 1]
+            else:
+                entries = await repository.read_entries(connection, stored.case.id, after=after, limit=page_size + 1)
         page = entries[:page_size]
         token = str(page[-1].position) if len(entries) > page_size else ""
         return TimelinePage(page, token)
@@ -92,9 +108,11 @@ class CaseReads:
             while not self._signals.closed:
                 watch.clear()  # before reading: an append during the read wakes the wait below
                 async with self._db.engine.connect() as connection:
-                    batch = await repository.read_entries(
-                        connection, case_id, after=after, limit=WATCH_BATCH, public_only=public_only
-                    )
+                    if public_only:  # the customer's own numbering: re-read and renumber the public entries
+                        public = customer_sequence(await repository.read_entries(connection, case_id, public_only=True))
+                        batch = public[after : after + WATCH_BATCH]
+                    else:
+                        batch = await repository.read_entries(connection, case_id, after=after, limit=WATCH_BATCH)
                 for entry in batch:
                     yield entry
                     after = entry.position

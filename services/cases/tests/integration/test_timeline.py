@@ -95,18 +95,19 @@ async def test_watch_case_streams_in_order_and_resumes_after_a_reconnect(cases):
     await add("staff only", internal=True)
     await add("live 2")
     live = await _read(first, 2)
-    assert [(e.position, e.payload["text"]) for e in live] == [(4, "live 1"), (6, "live 2")]
+    # the customer's own numbering: no gap where the internal entry is (issue 10)
+    assert [(e.position, e.payload["text"]) for e in live] == [(4, "live 1"), (5, "live 2")]
     first.cancel()
 
     # appended while the watcher was away: it resumes from the last position it received
     await add("while away 1")
     await add("while away 2")
-    resumed = cases.stub.WatchCase(pb.WatchCaseRequest(case_number=case.case_number, after_position=6),
+    resumed = cases.stub.WatchCase(pb.WatchCaseRequest(case_number=case.case_number, after_position=5),
                                    metadata=customer)
     again = await _read(resumed, 2)
-    assert [e.position for e in again] == [7, 8]
+    assert [(e.position, e.payload["text"]) for e in again] == [(6, "while away 1"), (7, "while away 2")]
     await add("after resume")
-    assert [e.position for e in await _read(resumed, 1)] == [9]
+    assert [e.position for e in await _read(resumed, 1)] == [8]
     resumed.cancel()
 
     staff = cases.stub.WatchCase(pb.WatchCaseRequest(case_id=case.case_id, after_position=4), metadata=agent)

@@ -38,3 +38,23 @@ async def test_an_sla_warning_is_one_internal_entry_however_often_delivered(case
 async def test_an_sla_event_for_an_unknown_case_is_parked(cases: CasesBench) -> None:
     with pytest.raises(PermanentError):
         await cases.bench.deliver(sla_events(cases.handlers), warning(cases, "no-such-case"))
+
+
+async def test_a_withdrawn_met_is_a_customer_visible_entry_after_the_met(cases: CasesBench, people) -> None:
+    case = (await cases.handlers.create_case(people.agent, "req-2", new_case_report())).case
+    clock = {"case_id": case.id, "clock_kind": sla_pb2.CLOCK_KIND_RESTORE, "cycle": 1,
+             "target": Duration(seconds=14400)}
+    met = events_pb2.SlaMet(**clock, reason="resolved")
+    taken_back = events_pb2.SlaMetWithdrawn(**clock, met_reason="resolved", reason="resolution rejected")
+    subscription = sla_events(cases.handlers)
+    for event_type, message in (("aftercare.sla.met.v1", met), ("aftercare.sla.met_withdrawn.v1", taken_back)):
+        event = cases.bench.event(event_type, subject=case.id, data=payload_to_dict(message),
+                                  source="/services/sla-timer")
+        assert await cases.bench.deliver(subscription, event)
+    page = await cases.reads.timeline(people.agent, CaseRef(case_id=case.id), after=0, page_size=50)
+    facts = [e for e in page.entries if e.kind.startswith("sla.")]
+    assert [e.kind for e in facts] == ["sla.met", "sla.met_withdrawn"]
+    withdrawn = facts[1]
+    assert withdrawn.visibility is Visibility.PUBLIC and "actions" not in withdrawn.payload
+    assert (withdrawn.payload["clock_kind"], withdrawn.payload["met_reason"], withdrawn.payload["reason"]) == (
+        "RESTORE", "resolved", "resolution rejected")

@@ -24,8 +24,9 @@ ENGINEERING = {A.TAKE_OVER, A.ACKNOWLEDGE, A.ESCALATE, A.SET_WAITING, A.RESUME, 
 
 # from the brief and domain.md, role by role
 SPEC: dict[Role, set[Action | Command]] = {
-    Role.CUSTOMER: {*EVERYONE_ON_THE_RECORD, A.CONFIRM, A.REJECT, A.FILE_COMPLAINT},
-    Role.PARTNER: {*EVERYONE_ON_THE_RECORD, Command.OPEN, A.CONFIRM, A.REJECT, A.FILE_COMPLAINT},
+    # a customer's answer resumes a waiting case; within the reopen window it reopens a closed one
+    Role.CUSTOMER: {*EVERYONE_ON_THE_RECORD, A.CONFIRM, A.REJECT, A.FILE_COMPLAINT, A.RESUME, A.REOPEN},
+    Role.PARTNER: {*EVERYONE_ON_THE_RECORD, Command.OPEN, A.CONFIRM, A.REJECT, A.FILE_COMPLAINT, A.RESUME, A.REOPEN},
     Role.AGENT: {
         *EVERYONE_ON_THE_RECORD,
         Command.OPEN,

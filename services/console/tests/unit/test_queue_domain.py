@@ -64,3 +64,18 @@ def test_the_filter_keeps_only_what_it_knows() -> None:
     assert chosen == QueueFilter(view="breached", priority="", region="east", company_id="acme")
     assert chosen.as_query() == {"view": "breached", "region": "east", "company": "acme"}
     assert QueueFilter.of({"view": "drop table"}).view == ""
+
+
+def test_a_met_withdrawn_event_parses_and_leaves_the_running_clock_alone() -> None:
+    from aftercare.sla.v1 import events_pb2, sla_pb2
+    from aftercare_platform.bus.envelope import CloudEvent, payload_to_dict
+    from console.entrypoints.consumers import clock_fact
+
+    message = events_pb2.SlaMetWithdrawn(case_id="c1", clock_kind=sla_pb2.CLOCK_KIND_RESTORE, cycle=1,
+                                         reason="resolution rejected")
+    event = CloudEvent(type="aftercare.sla.met_withdrawn.v1", source="/services/sla-timer", subject="c1",
+                       region="east", data=payload_to_dict(message))
+    fact = clock_fact(event)
+    assert (fact.verb, fact.clock, fact.cycle) == ("met_withdrawn", "RESTORE", 1)
+    row = apply_case(None, created())
+    assert apply_clock(row, fact).urgency == Urgency.RUNNING

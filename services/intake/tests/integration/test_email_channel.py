@@ -73,7 +73,26 @@ async def test_a_mail_opens_a_case_a_reply_adds_a_note_and_a_bounce_opens_nothin
         return len(await intake.notes(case.case_number)) == 1
 
     await eventually(noted, within=30, what="the reply added as a note")
-    assert "It is back since 10:15" in (await intake.notes(case.case_number))[0].payload_json
+    note = (await intake.notes(case.case_number))[0]
+    assert "It is back since 10:15" in note.payload_json
+    # the note is the contact's own word, not intake's (issue 10)
+    assert (note.actor.subject_id, note.actor.company_id) == (f"{customer.company_id}-K1", customer.company_id)
+
+    # waiting for the customer: its e-mail reply resumes the case
+    engineer = intake.auth("eng-mail", "engineer")
+    await intake.cases_stub.Assign(cases_pb.AssignRequest(case_number=case.case_number, assignee_id="eng-mail"),
+                                   metadata=intake.auth("desk", "agent"))
+    await intake.cases_stub.Acknowledge(cases_pb.AcknowledgeRequest(case_number=case.case_number), metadata=engineer)
+    await intake.cases_stub.SetWaitingForCustomer(cases_pb.SetWaitingForCustomerRequest(
+        case_number=case.case_number, reason="which recorder?"), metadata=engineer)
+    answer = mail(f"Re: [{case.case_number}] which recorder?", "NVR 2, in the gate house.",
+                  sender=f"Li Lei <{customer.email}>")
+    await asyncio.to_thread(send, intake.smtp_port, answer)
+
+    async def resumed() -> bool:
+        return (await intake.case(case.case_number)).status == cases_pb.CASE_STATUS_IN_PROGRESS
+
+    await eventually(resumed, within=30, what="the e-mail answer resuming the case")
 
     bounces = await count(database_url, rejections, reason="bounce")
     bounce = mail("Undeliverable: your case", f"Delivery to {customer.email} has failed",
@@ -81,7 +100,7 @@ async def test_a_mail_opens_a_case_a_reply_adds_a_note_and_a_bounce_opens_nothin
     await asyncio.to_thread(send, intake.smtp_port, bounce, "")
     assert await count(database_url, rejections, reason="bounce") == bounces + 1
     assert len(await intake.cases_of(customer.company_id)) == 1
-    assert len(await intake.notes(case.case_number)) == 1
+    assert len(await intake.notes(case.case_number)) == 2
 
 
 async def test_unreadable_mail_is_recorded_and_the_listener_keeps_serving(intake: Intake, database_url):

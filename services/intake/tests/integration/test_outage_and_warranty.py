@@ -74,19 +74,32 @@ async def test_an_asset_accepted_24_months_ago_with_10_days_down_is_covered_10_m
     assert not before.covered and before.extension_days == 0
 
     opened = datetime.combine(accepted + timedelta(days=100), time(2, 0), tzinfo=UTC)
-    case_id, number = str(uuid.uuid4()), f"EA-{opened:%Y%m%d}-{uuid.uuid4().int % 900_000 + 100_000}"
-    snapshot = {"case_id": case_id, "case_number": number, "region": "east", "company_id": customer.company_id,
-                "contract_id": customer.contract_id, "priority": cases_pb.PRIORITY_P1}
-    created = events_pb2.CaseCreated(**snapshot, status=cases_pb.CASE_STATUS_NEW, description="site down",
-                                     asset=cases_pb.Asset(serial_number=customer.serial, manufacturer="Hikvision"))
-    created.occurred_at.FromDatetime(opened)
-    resolved = events_pb2.CaseResolved(**snapshot, status=cases_pb.CASE_STATUS_RESOLVED)
-    resolved.occurred_at.FromDatetime(opened + timedelta(days=10))
+
+    def story(priority: int, fault_party: int, down_from: datetime) -> tuple[str, list[OutgoingMessage]]:
+        """A case opened at `opened` and resolved with a fault report: down from `down_from` for 10 days."""
+        case_id, number = str(uuid.uuid4()), f"EA-{opened:%Y%m%d}-{uuid.uuid4().int % 900_000 + 100_000}"
+        snapshot = {"case_id": case_id, "case_number": number, "region": "east", "company_id": customer.company_id,
+                    "contract_id": customer.contract_id, "priority": priority}
+        created = events_pb2.CaseCreated(**snapshot, status=cases_pb.CASE_STATUS_NEW, description="site down",
+                                         asset=cases_pb.Asset(serial_number=customer.serial, manufacturer="Hikvision"))
+        created.occurred_at.FromDatetime(opened)
+        report = cases_pb.FaultReport(cause="c", method="m", result="r", prevention="p", fault_party=fault_party)
+        report.outage_started_at.FromDatetime(down_from)
+        report.restored_at.FromDatetime(down_from + timedelta(days=10))
+        resolved = events_pb2.CaseResolved(**snapshot, status=cases_pb.CASE_STATUS_RESOLVED, fault_report=report)
+        resolved.occurred_at.FromDatetime(down_from + timedelta(days=12))
+        return number, [_case_event("aftercare.case.created.v1", created),
+                        _case_event("aftercare.case.resolved.v1", resolved)]
+
+    # a P1 lowered to P2 before resolution, down through the vendor's fault, counts (issue 10) ...
+    number, vendor = story(cases_pb.PRIORITY_P2, cases_pb.FAULT_PARTY_VENDOR, opened)
+    # ... a P1 down through the customer's own fault, weeks later, does not
+    _, customers_own = story(cases_pb.PRIORITY_P1, cases_pb.FAULT_PARTY_CUSTOMER, opened + timedelta(days=40))
     broker = AmqpBroker(intake.settings.amqp_url, connection_name="warranty-test")
     await broker.connect()
     try:
-        await broker.publish(_case_event("aftercare.case.created.v1", created))
-        await broker.publish(_case_event("aftercare.case.resolved.v1", resolved))
+        for message in (*customers_own, *vendor):
+            await broker.publish(message)
     finally:
         await broker.close()
 

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aftercare_platform.auth.principal import Principal, Role
@@ -37,6 +38,7 @@ class FakeCases:
     notes: list[tuple[str, str]] = field(default_factory=list)
     note_requests: set[str] = field(default_factory=set)
     internal_notes: list[tuple[str, str]] = field(default_factory=list)  # agent-only: never shown to customers
+    note_authors: list[Any] = field(default_factory=list)  # the on_behalf_of of each note added
     calls: int = 0
 
     async def create_case(self, request_id: str, plan: CasePlan) -> OpenedCase:
@@ -52,7 +54,8 @@ class FakeCases:
         self.created[request_id] = (opened, plan)
         return opened
 
-    async def add_note(self, request_id: str, case_number: str, text: str, *, internal: bool = False) -> OpenedCase:
+    async def add_note(self, request_id: str, case_number: str, text: str, *, internal: bool = False,
+                       on_behalf: Any = None) -> OpenedCase:
         self.calls += 1
         if not self.up:
             raise CasesUnavailable("UNAVAILABLE: connection refused")
@@ -61,6 +64,7 @@ class FakeCases:
                 if request_id not in self.note_requests:  # as cases does: one note per request id
                     self.note_requests.add(request_id)
                     (self.internal_notes if internal else self.notes).append((case_number, text))
+                    self.note_authors.append(on_behalf)
                 return opened
         raise CaseGone(f"NOT_FOUND: case {case_number} not found")
 

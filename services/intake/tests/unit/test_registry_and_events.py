@@ -87,16 +87,56 @@ def case_event(event_type: str, message: object, event_id: str | None = None) ->
     return CloudEvent(**{**event.__dict__, "id": event_id or event.id})
 
 
-def lifecycle(opened_days_after: int, down_days: float) -> tuple[CloudEvent, CloudEvent]:
+def lifecycle(opened_days_after: int, down_days: float, *, priority: int = cases_pb2.PRIORITY_P1,
+              fault_party: int = cases_pb2.FAULT_PARTY_VENDOR, outage: bool = True) -> tuple[CloudEvent, CloudEvent]:
+    """A case opened and resolved; its fault report records an outage from the opening for `down_days`."""
     opened = NOW - timedelta(days=400 - opened_days_after)
     snapshot = {"case_id": "case-1", "case_number": "EA-20251017-000001", "region": "east", "company_id": "ACME",
-                "contract_id": "C-1", "priority": cases_pb2.PRIORITY_P1}
+                "contract_id": "C-1", "priority": priority}
     created = events_pb2.CaseCreated(**snapshot, status=cases_pb2.CASE_STATUS_NEW, description="all down",
                                      asset=cases_pb2.Asset(serial_number="CAM-1", manufacturer="Hikvision"))
     created.occurred_at.FromDatetime(opened)
-    resolved = events_pb2.CaseResolved(**snapshot, status=cases_pb2.CASE_STATUS_RESOLVED)
-    resolved.occurred_at.FromDatetime(opened + timedelta(days=down_days))
+    report = cases_pb2.FaultReport(cause="c", method="m", result="r", prevention="p", fault_party=fault_party)
+    if outage:
+        report.outage_started_at.FromDatetime(opened)
+        report.restored_at.FromDatetime(opened + timedelta(days=down_days))
+    resolved = events_pb2.CaseResolved(**snapshot, status=cases_pb2.CASE_STATUS_RESOLVED, fault_report=report)
+    # resolved a day after the restoration: the outage, not the resolution, is what counts
+    resolved.occurred_at.FromDatetime(opened + timedelta(days=down_days + 1))
     return (case_event("aftercare.case.created.v1", created), case_event("aftercare.case.resolved.v1", resolved))
+
+
+async def _downtime(service: Service, *events: CloudEvent) -> list[timedelta]:
+    for event in events:
+        async with service.database.unit_of_work() as uow:
+            await on_case_event(event, uow)
+    async with service.database.unit_of_work() as uow:
+        spans = await case_index.downtime_for(uow.session, asset_key=asset_key("Hikvision", "CAM-1"),
+                                              contract_id="C-1", whole_contract=False)
+    return [s.restored_at - s.opened_at for s in spans]
+
+
+@pytest.mark.parametrize(
+    ("priority", "fault_party", "outage", "counted"),
+    [
+        (cases_pb2.PRIORITY_P1, cases_pb2.FAULT_PARTY_CUSTOMER, True, []),  # the customer's own fault
+        (cases_pb2.PRIORITY_P1, cases_pb2.FAULT_PARTY_THIRD_PARTY, True, []),
+        (cases_pb2.PRIORITY_P1, cases_pb2.FAULT_PARTY_UNKNOWN, True, []),
+        (cases_pb2.PRIORITY_P1, cases_pb2.FAULT_PARTY_VENDOR, False, []),  # no outage recorded
+        (cases_pb2.PRIORITY_P2, cases_pb2.FAULT_PARTY_VENDOR, True, [timedelta(days=3)]),  # a P1 lowered to P2
+    ],
+)
+async def test_only_a_vendor_fault_outage_is_downtime_whatever_the_priority(
+        service: Service, priority: int, fault_party: int, outage: bool, counted: list[timedelta]) -> None:
+    events = lifecycle(0, 3, priority=priority, fault_party=fault_party, outage=outage)
+    assert await _downtime(service, *events) == counted
+
+
+async def test_a_resolution_after_a_rejection_replaces_the_outage_it_recorded(service: Service) -> None:
+    created, vendor = lifecycle(0, 3)
+    _, customers = lifecycle(0, 3, fault_party=cases_pb2.FAULT_PARTY_CUSTOMER)
+    assert await _downtime(service, created, vendor) == [timedelta(days=3)]
+    assert await _downtime(service, customers) == []
 
 
 @pytest.mark.parametrize("resolved_first", [False, True])

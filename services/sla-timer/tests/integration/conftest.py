@@ -64,7 +64,7 @@ policies:
             - {type: reassign}
             - {type: escalate, tiers: 1}
 """
-SLA_EVENTS = ("warning", "breached", "met", "breach_withdrawn")
+SLA_EVENTS = ("warning", "breached", "met", "breach_withdrawn", "met_withdrawn")
 
 
 

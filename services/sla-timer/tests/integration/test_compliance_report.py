@@ -73,6 +73,17 @@ async def test_each_outcome_once_under_its_priority_and_engineer(sla: Sla, bus: 
     await bus.publish(lowered.event("rejected", now - 10 * SECOND, assignee_id="eng-2", reason="still down"))
     # the rejected resolution is no restore; no first-response cycle was started
     await eventually(lambda: _equal(rows(), resolved[:1]), what="the rejected restore uncounted")
+
+    async def met_taken_back() -> bool:
+        return bool(bus.of(case, "met_withdrawn"))
+
+    # the sla.met the resolution announced is taken back, through the outbox, for the timeline to show
+    await eventually(met_taken_back, what="aftercare.sla.met_withdrawn.v1")
+    [(met_event,)] = [(e,) for e in bus.of(case, "met") if e["data"]["clockKind"] == "CLOCK_KIND_RESTORE"]
+    [taken_back] = bus.of(case, "met_withdrawn")
+    assert taken_back["data"]["clockKind"] == "CLOCK_KIND_RESTORE" and taken_back["data"]["cycle"] == 1
+    assert taken_back["data"]["stoppedTime"] == met_event["data"]["stoppedTime"]
+    assert taken_back["data"]["reason"] == "resolution rejected"
     explained = (await sla.http.get(f"/v1/cases/{case.case_id}/sla", headers=staff)).json()
     clocks = {c["clock_kind"]: c for c in explained["clocks"]}
     assert (clocks["FIRST_RESPONSE"]["cycle"], clocks["FIRST_RESPONSE"]["status"]) == (1, "BREACHED")

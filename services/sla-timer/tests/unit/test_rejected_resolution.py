@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from aftercare.sla.v1 import events_pb2
+from google.protobuf import json_format
 from sla_timer.adapters.compliance import BREACHED, fact_of
+from sla_timer.adapters.sla_events import MET, MET_WITHDRAWN, CaseRef, transition_events
 from sla_timer.domain import event_plan as ev
 from sla_timer.domain.clock_model import ClockStatus
 from sla_timer.domain.policy import PolicySet
@@ -46,6 +49,41 @@ def test_the_restore_clock_runs_on_in_its_cycle_counting_the_time_since_the_reso
     # the warnings that fell due while it looked resolved are not sent late
     assert [s.label for s in restore.skipped] == ["50%"]
     assert case.fire(T0 + 4 * H) == [(K.RESTORE, "75%"), (K.RESTORE, "breach")]
+
+
+def test_the_met_the_rejected_resolution_announced_is_withdrawn(defaults: PolicySet) -> None:
+    case = Case(defaults)
+    ref = CaseRef("EA-20260309-000001", "east", "company-a")
+    case.on(ev.CASE_CREATED, T0, priority="P2")
+    before = dict(case.clocks)
+    resolved = case.on(ev.CASE_RESOLVED, T0 + H)
+    restore_met = next(a.transition for a in resolved.applied if a.kind is K.RESTORE)
+    assert [t for t, _ in transition_events(before[K.RESTORE], restore_met, ref, T0 + H)] == [MET]
+    met_restore = case.clocks[K.RESTORE]
+    rejected = case.on(ev.CASE_REJECTED, T0 + 3 * H)
+    continued = next(a.transition for a in rejected.applied if a.kind is K.RESTORE)
+    events = transition_events(met_restore, continued, ref, T0 + 3 * H)
+    assert [t for t, _ in events] == [MET_WITHDRAWN]
+    payload = events[0][1]
+    # what the proto says, field for field
+    assert json_format.MessageToDict(json_format.ParseDict(payload, events_pb2.SlaMetWithdrawn())) == payload
+    assert (payload["clockKind"], payload["cycle"], payload["priority"]) == ("CLOCK_KIND_RESTORE", 1, "PRIORITY_P2")
+    assert (payload["stoppedTime"], payload["metReason"], payload["reason"]) == (
+        "2026-03-09T03:00:00Z", "resolved", "resolution rejected")
+    assert (payload["occurredAt"], payload["deadline"]) == ("2026-03-09T05:00:00Z", "2026-03-09T06:00:00Z")
+    assert payload["businessElapsed"] == "3600s"
+
+
+def test_a_rejection_after_a_breached_restore_withdraws_nothing(defaults: PolicySet) -> None:
+    case = Case(defaults)
+    case.on(ev.CASE_CREATED, T0, priority="P2")  # restore P2: 4 h
+    case.fire(T0 + 5 * H)
+    case.on(ev.CASE_RESOLVED, T0 + 5 * H)
+    breached = case.clocks[K.RESTORE]
+    rejected = case.on(ev.CASE_REJECTED, T0 + 6 * H)
+    continued = next(a.transition for a in rejected.applied if a.kind is K.RESTORE)
+    assert continued.applied and continued.voided is None
+    assert transition_events(breached, continued, CaseRef("n", "east", "c"), T0 + 6 * H) == []
 
 
 def test_a_rejection_older_than_the_resolution_is_stale(defaults: PolicySet) -> None:

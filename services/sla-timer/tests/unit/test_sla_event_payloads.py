@@ -12,6 +12,7 @@ from sla_timer.adapters.sla_events import (
     BREACH_WITHDRAWN,
     BREACHED,
     MET,
+    MET_WITHDRAWN,
     WARNING,
     CaseRef,
     fired_events,
@@ -29,6 +30,7 @@ MESSAGES: dict[str, type[Message]] = {
     BREACHED: events_pb2.SlaBreached,
     MET: events_pb2.SlaMet,
     BREACH_WITHDRAWN: events_pb2.SlaBreachWithdrawn,
+    MET_WITHDRAWN: events_pb2.SlaMetWithdrawn,
 }
 CASE = CaseRef("EA-20260309-000001", "east", "company-a")
 

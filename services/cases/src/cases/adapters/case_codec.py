@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from cases.domain.case import Asset, Caller, Cancellation, Case, CaseFlags, Complaint, FaultReport
@@ -14,6 +14,7 @@ from cases.domain.vocabulary import (
     Channel,
     ComplaintAbout,
     Entitlement,
+    FaultParty,
     Kind,
     Priority,
     Status,
@@ -80,6 +81,11 @@ def case_to_document(case: Case) -> dict[str, Any]:
         "reopen_count": case.reopen_count,
         "version": case.version,
         "reported_by": case.reported_by,
+        "customer_requested_response_seconds": (
+            case.customer_requested_response.total_seconds() if case.customer_requested_response else None
+        ),
+        "follows_case": case.follows_case,
+        "suggested_priority": case.suggested_priority.value if case.suggested_priority else None,
     }
 
 
@@ -123,6 +129,9 @@ def case_from_document(doc: Mapping[str, Any]) -> Case:
                 result=report["result"],
                 prevention=report["prevention"],
                 command_log=tuple(report.get("command_log", ())),
+                fault_party=FaultParty(report.get("fault_party", FaultParty.UNKNOWN.value)),
+                outage_started_at=_maybe(report.get("outage_started_at")),
+                restored_at=_maybe(report.get("restored_at")),
             )
             if report
             else None
@@ -155,6 +164,13 @@ def case_from_document(doc: Mapping[str, Any]) -> Case:
         reopen_count=int(doc.get("reopen_count", 0)),
         version=int(doc["version"]),
         reported_by=doc.get("reported_by"),
+        customer_requested_response=(
+            timedelta(seconds=doc["customer_requested_response_seconds"])
+            if doc.get("customer_requested_response_seconds")
+            else None
+        ),
+        follows_case=doc.get("follows_case"),
+        suggested_priority=Priority(doc["suggested_priority"]) if doc.get("suggested_priority") else None,
     )
 
 
@@ -177,6 +193,8 @@ def case_columns(case: Case) -> dict[str, Any]:
         "updated_at": case.updated_at,
         "closed_at": case.closed_at,
         "version": case.version,
+        "supervisor_review": case.flags.supervisor_review,
+        "sla_breached": case.flags.sla_breached,
         "document": case_to_document(case),
     }
 

@@ -63,6 +63,10 @@ def filter_conditions(wanted: CaseFilter, *, internal_text: bool, match: TextMat
     ):
         if values:
             conditions.append(column.in_(sorted(values)))
+    if wanted.supervisor_review:
+        conditions.append(c.supervisor_review.is_(True))
+    if wanted.sla_breached:
+        conditions.append(c.sla_breached.is_(True))
     if wanted.asset_manufacturer:
         conditions.append(c.manufacturer_key == wanted.asset_manufacturer.lower())
     for column, span in ((c.created_at, wanted.created), (c.closed_at, wanted.closed)):

@@ -8,7 +8,7 @@ the mapping is mechanical and driven by the message descriptors.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, TypeVar, cast
 
@@ -49,6 +49,7 @@ ENUM_MAPS: Mapping[type[StrEnum], EnumMap[Any]] = {
         EnumMap(cases_pb2.Entitlement, v.Entitlement),
         EnumMap(cases_pb2.ComplaintAbout, v.ComplaintAbout),
         EnumMap(cases_pb2.CancelReason, v.CancelReason),
+        EnumMap(cases_pb2.FaultParty, v.FaultParty),
         EnumMap(cases_pb2.ActivityKind, ActivityKind),
         EnumMap(cases_pb2.CaseAction, Action),
         EnumMap(cases_pb2.CaseSortField, SortField),
@@ -93,6 +94,8 @@ def _fill(message: Message, payload: Mapping[str, Any]) -> None:
             since = datetime.fromisoformat(value) - _EPOCH
             target.seconds = since.days * 86_400 + since.seconds  # type: ignore[union-attr]
             target.nanos = since.microseconds * 1_000  # type: ignore[union-attr]
+        elif nested.full_name == "google.protobuf.Duration":
+            target.FromTimedelta(timedelta(seconds=value))  # type: ignore[union-attr]  # domain payloads say seconds
         elif nested.full_name == "google.protobuf.Struct" or nested.GetOptions().map_entry:
             target.update(value)  # type: ignore[union-attr]
         elif field.is_repeated:
@@ -181,6 +184,8 @@ def case_payload(case: Case) -> dict[str, Any]:
         "reopen_count": case.reopen_count,
         "version": case.version,
         "allowed_actions": [a.value for a in allowed_actions(case.status)],
+        "follows_case_number": case.follows_case,
+        "suggested_priority": case.suggested_priority.value if case.suggested_priority else None,
     }
 
 

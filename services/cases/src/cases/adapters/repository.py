@@ -21,7 +21,7 @@ from cases.domain.timeline import ChainHead, TimelineEntry, canonical_json
 from cases.domain.vocabulary import Visibility
 
 Executor = AsyncSession | AsyncConnection
-# timeline kinds whose `text` SearchCases finds ("notes")
+# timeline kinds whose `text` SearchCases finds ("notes"); a `resolved` entry adds its fault report
 SEARCHED_KINDS = frozenset({"note_added", "correction"})
 
 
@@ -137,6 +137,10 @@ def search_texts(case: Case | None, entries: Sequence[TimelineEntry]) -> tuple[s
         text = entry.payload.get("text")
         if entry.kind in SEARCHED_KINDS and isinstance(text, str):
             (public if entry.is_public else internal).append(text)
+        report = entry.payload.get("fault_report")
+        if entry.kind == "resolved" and isinstance(report, dict):  # the fault report: the knowledge base
+            words = (report.get(part) for part in ("cause", "method", "result", "prevention"))
+            public.extend(w for w in words if isinstance(w, str))
     return " ".join(public), " ".join(internal)
 
 

@@ -12,6 +12,7 @@ from aftercare_platform.db.types import JsonDocument, UtcDateTime
 from aftercare_platform.outbox.tables import define_platform_tables
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Date,
     ForeignKey,
@@ -50,6 +51,9 @@ cases = Table(
     Column("updated_at", UtcDateTime, nullable=False),
     Column("closed_at", UtcDateTime),
     Column("version", BigInteger, nullable=False),
+    # the supervisor's list filters: a complaint about the engineer awaits them; an SLA clock breached
+    Column("supervisor_review", Boolean, nullable=False, server_default="false"),
+    Column("sla_breached", Boolean, nullable=False, server_default="false"),
     # the timeline's chain head: the last position and its hash (VerifyTimeline compares against it)
     Column("head_position", BigInteger, nullable=False),
     Column("head_hash", String(64), nullable=False),
@@ -73,6 +77,8 @@ for _name, *_columns in (
     ("created", "created_at", "id"),
     ("updated", "updated_at", "id"),
     ("closed", "closed_at"),
+    ("supervisor_review", "supervisor_review"),
+    ("sla_breached", "sla_breached"),
 ):
     Index(f"ix_cases_{_name}", *(cases.c[c] for c in _columns))
 

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from aftercare_platform.errors import InvalidArgument
 
-from cases.domain.text import LONG_TEXT_MAX, optional_text, required_text
+from cases.domain.text import LONG_TEXT_MAX, optional_text, require_aware, required_text
+from cases.domain.timeline import canonical_time
 from cases.domain.vocabulary import (
     CancelReason,
     Category,
     Channel,
     ComplaintAbout,
     Entitlement,
+    FaultParty,
     Kind,
     Priority,
     Status,
@@ -72,24 +74,58 @@ class FaultReport:
     prevention: str
     # a remote session's commands travel with the report
     command_log: tuple[str, ...] = ()
+    fault_party: FaultParty = FaultParty.UNKNOWN
+    # the outage, when the system was down: its start and the restoration of service
+    outage_started_at: datetime | None = None
+    restored_at: datetime | None = None
 
-    def validated(self, field: str = "fault_report") -> FaultReport:
+    def validated(self, field: str = "fault_report", now: datetime | None = None) -> FaultReport:
+        started, restored = self.outage_started_at, self.restored_at
+        if (started is None) != (restored is None):
+            missing = "restored_at" if restored is None else "outage_started_at"
+            raise InvalidArgument.for_field(f"{field}.{missing}", "an outage has both a start and a restoration")
+        if started is not None and restored is not None:
+            require_aware(f"{field}.outage_started_at", started)
+            require_aware(f"{field}.restored_at", restored)
+            if restored < started:
+                raise InvalidArgument.for_field(f"{field}.restored_at", "is before outage_started_at")
+            if now is not None and restored > now:
+                raise InvalidArgument.for_field(f"{field}.restored_at", "is in the future")
         return FaultReport(
             cause=required_text(f"{field}.cause", self.cause, LONG_TEXT_MAX),
             method=required_text(f"{field}.method", self.method, LONG_TEXT_MAX),
             result=required_text(f"{field}.result", self.result, LONG_TEXT_MAX),
             prevention=required_text(f"{field}.prevention", self.prevention, LONG_TEXT_MAX),
             command_log=self.command_log,
+            fault_party=self.fault_party,
+            outage_started_at=started,
+            restored_at=restored,
         )
 
+    @property
+    def vendor_outage(self) -> tuple[datetime, datetime] | None:
+        """The outage that extends the warranty: only one through the vendor's fault."""
+        if self.fault_party is not FaultParty.VENDOR or self.outage_started_at is None or self.restored_at is None:
+            return None
+        return self.outage_started_at, self.restored_at
+
     def as_payload(self) -> dict[str, Any]:
-        return {
+        payload: dict[str, Any] = {
             "cause": self.cause,
             "method": self.method,
             "result": self.result,
             "prevention": self.prevention,
             "command_log": list(self.command_log),
+            "fault_party": self.fault_party.value,
         }
+        if self.outage_started_at is not None and self.restored_at is not None:
+            payload["outage_started_at"] = canonical_time(self.outage_started_at)
+            payload["restored_at"] = canonical_time(self.restored_at)
+        return payload
+
+    def search_words(self) -> str:
+        """What SearchCases and FindSimilarCases read of it."""
+        return " ".join((self.cause, self.method, self.result, self.prevention))
 
 
 @dataclass(frozen=True)
@@ -120,6 +156,7 @@ class CaseFlags:
     unidentified: bool = False  # caller not matched to a known customer / contract
     not_entitled: bool = False  # no contract or warranty covers it: billable
     supervisor_review: bool = False  # a complaint about the engineer awaits the supervisor
+    sla_breached: bool = False  # an SLA clock breached (and the breach was not withdrawn)
 
 
 @dataclass(frozen=True)
@@ -163,6 +200,10 @@ class Case:
     version: int = 1
     # the partner key that reported it: it follows the case even while its company is unknown
     reported_by: str | None = None
+    # the response time the customer asked for (plan 003 §3); sla-timer honours it where the policy does
+    customer_requested_response: timedelta | None = None
+    follows_case: str | None = None  # the closed case's number this one follows up
+    suggested_priority: Priority | None = None  # intake's suggestion, kept when the agent chose another
 
     def complaint(self, sequence: int) -> Complaint | None:
         return next((c for c in self.complaints if c.sequence == sequence), None)

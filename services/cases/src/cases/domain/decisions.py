@@ -12,12 +12,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cases.domain.actors import Actor
 from cases.domain.case import Case
 from cases.domain.timeline import EntryDraft, canonical_time
 from cases.domain.vocabulary import Visibility
+
+if TYPE_CHECKING:
+    from cases.domain.commands.opening import NewCase
 
 EVENT_TYPE_PREFIX = "aftercare.case."
 
@@ -48,6 +51,17 @@ class Decision:
     case: Case
     events: tuple[DomainEvent, ...] = ()
     entries: tuple[EntryDraft, ...] = ()
+    # a case to open after this one (a customer came back after the reopen window), linked to it
+    follow_up: NewCase | None = None
+
+    def then(self, later: Decision) -> Decision:
+        """This decision followed by `later`, taken on this one's case: one save, every event and entry."""
+        return Decision(
+            case=later.case,
+            events=self.events + later.events,
+            entries=self.entries + later.entries,
+            follow_up=later.follow_up or self.follow_up,
+        )
 
     def event(self, name: str) -> DomainEvent:
         """The event named `name` (for tests and handlers); KeyError when there is none."""

@@ -40,7 +40,8 @@ ROLES_FOR: Mapping[Action | Command, frozenset[Role]] = {
     Action.ESCALATE: _STAFF_ON_CASE | {R.SUPERVISOR, R.SYSTEM},
     Action.CONFIRM_VENDOR_ESCALATION: frozenset({R.EXPERT}),
     Action.SET_WAITING: _STAFF_ON_CASE | {R.AGENT},
-    Action.RESUME: _STAFF_ON_CASE | {R.AGENT, R.SYSTEM},
+    # the customer's answer ends the wait (domain.commands.replies)
+    Action.RESUME: _STAFF_ON_CASE | _EXTERNAL | {R.AGENT, R.SYSTEM},
     Action.RECORD_ACTIVITY: _STAFF_ON_CASE | {R.SYSTEM},
     Action.ADD_NOTE: frozenset(Role),
     Action.CORRECT_ENTRY: frozenset(Role),
@@ -49,7 +50,8 @@ ROLES_FOR: Mapping[Action | Command, frozenset[Role]] = {
     Action.CONFIRM: _EXTERNAL | {R.AGENT},
     Action.REJECT: _EXTERNAL | {R.AGENT},
     Action.CLOSE: frozenset({R.AGENT, R.SUPERVISOR}),
-    Action.REOPEN: frozenset({R.AGENT, R.SUPERVISOR, R.SYSTEM}),
+    # a customer reopens within the reopen window (domain.commands.replies)
+    Action.REOPEN: _EXTERNAL | {R.AGENT, R.SUPERVISOR, R.SYSTEM},
     Action.CANCEL: frozenset({R.AGENT, R.SUPERVISOR, R.SYSTEM}),
 }
 

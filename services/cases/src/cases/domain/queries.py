@@ -60,7 +60,9 @@ class CaseFilter:
     asset_manufacturer: str | None = None  # case-insensitive
     created: TimeRange | None = None
     closed: TimeRange | None = None
-    text: str | None = None  # SearchCases: words in description, error codes, notes
+    text: str | None = None  # SearchCases: words in description, error codes, notes, fault reports
+    supervisor_review: bool = False  # only cases whose complaint about the engineer awaits the supervisor
+    sla_breached: bool = False  # only cases with a breached SLA clock
     # set by scoped_to when the asker may see nothing of what it asked for
     matches_nothing: bool = False
 
@@ -103,6 +105,8 @@ class CaseFilter:
             closed=self.closed.as_key() if self.closed else None,
             text=self.text,
             nothing=self.matches_nothing,
+            supervisor_review=self.supervisor_review,
+            sla_breached=self.sla_breached,
         )
         canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return hashlib.sha256(canonical.encode()).hexdigest()[:32]

@@ -9,7 +9,8 @@ CaseNotFound, worded exactly as for a number that was never issued.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from aftercare_platform.errors import NotFound
 
@@ -54,3 +55,19 @@ def timeline_for(actor: Actor, entries: Iterable[TimelineEntry]) -> list[Timelin
 def event_for_customers(event: DomainEvent) -> bool:
     """Whether an event may reach a customer (notify, customer-facing webhooks)."""
     return event.customer_visible
+
+
+def customer_sequence(public: Sequence[TimelineEntry]) -> list[TimelineEntry]:
+    """The public entries numbered 1, 2, 3 … for a customer or partner, so no gap hints at an internal
+    entry: a correction names the corrected entry by that numbering, and the link to an earlier hash
+    (which may be an internal entry's) is left out. Staff verify the chain (VerifyTimeline)."""
+    numbering = {entry.position: index for index, entry in enumerate(public, start=1)}
+    return [
+        replace(
+            entry,
+            position=numbering[entry.position],
+            corrects_position=numbering.get(entry.corrects_position) if entry.corrects_position else None,
+            previous_hash="",
+        )
+        for entry in public
+    ]

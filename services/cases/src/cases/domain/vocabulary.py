@@ -120,6 +120,15 @@ class ComplaintAbout(StrEnum):
     ENGINEER = "engineer"  # goes to the supervisor, who may replace the engineer
 
 
+class FaultParty(StrEnum):
+    """Whose fault it was: only the vendor's fault extends the warranty (plan 004 §1.1)."""
+
+    UNKNOWN = "unknown"
+    VENDOR = "vendor"
+    CUSTOMER = "customer"
+    THIRD_PARTY = "third_party"
+
+
 class CancelReason(StrEnum):
     DUPLICATE = "duplicate"
     NOT_OURS = "not_ours"

@@ -1,14 +1,15 @@
 """The events cases consumes: other services' facts, appended to the case's timeline.
 
 `cases.sla-events` binds `sla.#`: each `aftercare.sla.<verb>.v1` becomes one timeline entry of kind
-`sla.<verb>` (`sla.warning`, `sla.breached`, `sla.met`, `sla.breach_withdrawn`), written by the
+`sla.<verb>` (`sla.warning`, `sla.breached`, `sla.met`, `sla.breach_withdrawn`, `sla.met_withdrawn`:
+a met whose stop did not hold, the customer having rejected the resolution), written by the
 system actor `service:sla-timer`, in the consumer's unit of work so the inbox claim and the entry
 commit together (a redelivered event is absorbed by the inbox: still one entry).
 
 Decisions:
 - The one rule of docs/customers-and-slas.md: a customer sees the targets, deadlines and met/breached
   per clock of its own cases, never the internal warnings, the actions or who was alerted. So
-  `sla.met`, `sla.breached` and `sla.breach_withdrawn` are PUBLIC entries without `actions` or
+  `sla.met`, `sla.met_withdrawn`, `sla.breached` and `sla.breach_withdrawn` are PUBLIC entries without `actions` or
   `warnings_withdrawn`; `sla.warning` is INTERNAL (staff read it through GetTimeline/WatchCase).
 - An event naming a case cases never had raises PermanentError: the message is parked on the dead
   letter queue at once (no retries), where an operator sees it. sla-timer starts clocks only from
@@ -130,11 +131,21 @@ def _withdrawn(m: events_pb2.SlaBreachWithdrawn) -> dict[str, Any]:
     return {"due_time": _instant(m.due_time), "fired_time": _instant(m.fired_time), "reason": m.reason or None}
 
 
+def _met_withdrawn(m: events_pb2.SlaMetWithdrawn) -> dict[str, Any]:
+    return {
+        "started_time": _instant(m.started_time),
+        "stopped_time": _instant(m.stopped_time),
+        "met_reason": m.met_reason or None,
+        "reason": m.reason or None,
+    }
+
+
 SLA_FACTS: dict[str, FactType] = {
     "aftercare.sla.warning.v1": FactType("sla.warning", _warning),
     "aftercare.sla.breached.v1": FactType("sla.breached", _breached, Visibility.PUBLIC),
     "aftercare.sla.met.v1": FactType("sla.met", _met, Visibility.PUBLIC),
     "aftercare.sla.breach_withdrawn.v1": FactType("sla.breach_withdrawn", _withdrawn, Visibility.PUBLIC),
+    "aftercare.sla.met_withdrawn.v1": FactType("sla.met_withdrawn", _met_withdrawn, Visibility.PUBLIC),
 }
 
 

@@ -164,10 +164,11 @@ class CaseServicer(cases_pb2_grpc.CaseServiceServicer):
 
     async def AddNote(self, request: pb.AddNoteRequest, context: Any) -> pb.AddNoteResponse:
         visibility = read.optional_enum(Visibility, request.visibility, "visibility") or Visibility.PUBLIC
-        outcome = await self._run(
-            request, commands.add_note, request_id=request.request_id, text=request.text, visibility=visibility
-        )
-        return pb.AddNoteResponse(case=case_message(outcome.case), entry=timeline_entry_message(outcome.entries[0]))
+        on_behalf = read.on_behalf(request)
+        outcome = await self._run(request, commands.note, request_id=request.request_id, text=request.text,
+                                  visibility=visibility, on_behalf=on_behalf, policy=self._handlers.reply_policy)
+        return pb.AddNoteResponse(case=case_message(outcome.case), entry=timeline_entry_message(outcome.entries[0]),
+                                  follow_up=case_message(outcome.follow_up) if outcome.follow_up else None)
 
     async def CorrectTimelineEntry(
         self, request: pb.CorrectTimelineEntryRequest, context: Any
@@ -200,7 +201,16 @@ class CaseServicer(cases_pb2_grpc.CaseServiceServicer):
         return pb.CloseResponse(case=await self._case(request, commands.close, reason=request.reason))
 
     async def Reopen(self, request: pb.ReopenRequest, context: Any) -> pb.ReopenResponse:
-        return pb.ReopenResponse(case=await self._case(request, commands.reopen, reason=request.reason))
+        outcome = await self._run(request, commands.customer_reopen, request_id=request.request_id,
+                                  reason=request.reason, policy=self._handlers.reply_policy)
+        return pb.ReopenResponse(case=case_message(outcome.case),
+                                 follow_up=case_message(outcome.follow_up) if outcome.follow_up else None)
+
+    async def FindSimilarCases(self, request: pb.FindSimilarCasesRequest, context: Any) -> pb.FindSimilarCasesResponse:
+        found = await self._reads.similar(_actor(), read.case_ref(request), limit=request.limit)
+        return pb.FindSimilarCasesResponse(
+            cases=[pb.SimilarCase(case=case_message(case), score=score) for case, score in found]
+        )
 
     async def Cancel(self, request: pb.CancelRequest, context: Any) -> pb.CancelResponse:
         reason = read.required_enum(CancelReason, request.reason, "reason")

@@ -14,14 +14,17 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from cases.adapters.proto_mapping import enum_map
 from cases.domain.activities import Activity, ActivityKind
+from cases.domain.actors import Actor, Role
 from cases.domain.case import Asset, Caller, FaultReport
 from cases.domain.commands import NewCase
 from cases.domain.queries import CaseFilter, Sort, SortDirection, SortField, TimeRange
 from cases.domain.references import CaseRef
+from cases.domain.text import optional_text, required_text
 from cases.domain.vocabulary import (
     Category,
     Channel,
     Entitlement,
+    FaultParty,
     Kind,
     Priority,
     Status,
@@ -87,6 +90,29 @@ def new_case(request: cases_pb2.CreateCaseRequest) -> NewCase:
         unidentified=request.unidentified,
         not_entitled=request.not_entitled,
         reported_by=request.reported_by or None,
+        customer_requested_response=(
+            request.customer_requested_response.ToTimedelta()
+            if request.HasField("customer_requested_response")
+            else None
+        ),
+        on_behalf=on_behalf(request),
+        suggested_priority=optional_enum(Priority, request.suggested_priority, "suggested_priority"),
+    )
+
+
+def on_behalf(request: Any) -> Actor | None:
+    """The person a system channel acted for (`on_behalf_of`), or None when not given."""
+    if not request.HasField("on_behalf_of"):
+        return None
+    given = request.on_behalf_of
+    role = required_enum(Role, given.role, "on_behalf_of.role")
+    if role is Role.CUSTOMER and not given.company_id.strip():
+        raise InvalidArgument.for_field("on_behalf_of.company_id", "a customer acts for a company")
+    return Actor(
+        subject=required_text("on_behalf_of.subject_id", given.subject_id),
+        role=role,
+        company_id=optional_text("on_behalf_of.company_id", given.company_id),
+        name=optional_text("on_behalf_of.display_name", given.display_name),
     )
 
 
@@ -106,6 +132,8 @@ def case_filter(message: cases_pb2.CaseFilter, prefix: str = "filter.") -> CaseF
         asset_manufacturer=message.asset_manufacturer or None,
         created=time_range(message, "created", f"{prefix}created"),
         closed=time_range(message, "closed", f"{prefix}closed"),
+        supervisor_review=message.supervisor_review,
+        sla_breached=message.sla_breached,
     )
 
 
@@ -152,4 +180,12 @@ def fault_report(request: cases_pb2.ResolveRequest) -> FaultReport:
     if not request.HasField("fault_report"):
         raise InvalidArgument.for_field("fault_report", "is required: cause, method, result and prevention")
     report = request.fault_report
-    return FaultReport(cause=report.cause, method=report.method, result=report.result, prevention=report.prevention)
+    return FaultReport(
+        cause=report.cause,
+        method=report.method,
+        result=report.result,
+        prevention=report.prevention,
+        fault_party=optional_enum(FaultParty, report.fault_party, "fault_report.fault_party") or FaultParty.UNKNOWN,
+        outage_started_at=timestamp(report, "outage_started_at", "fault_report.outage_started_at"),
+        restored_at=timestamp(report, "restored_at", "fault_report.restored_at"),
+    )

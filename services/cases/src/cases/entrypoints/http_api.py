@@ -29,7 +29,7 @@ from cases.domain import commands
 from cases.domain.activities import Activity
 from cases.domain.actors import Actor
 from cases.domain.case import Asset, Caller, Case, FaultReport
-from cases.domain.commands import NewCase
+from cases.domain.commands import NewCase, ReplyPolicy
 from cases.domain.lifecycle import Action
 from cases.domain.queries import CaseFilter, CaseQuery, Sort, SortDirection, SortField, TimeRange
 from cases.domain.references import CaseRef
@@ -75,7 +75,10 @@ class ListParameters:
         created_before: datetime | None = None,
         closed_from: datetime | None = None,
         closed_before: datetime | None = None,
-        q: Annotated[str | None, Query(description="Search: words in description, error codes, notes.")] = None,
+        q: Annotated[str | None, Query(description="Search: words in description, error codes, notes, fault reports.")]
+        = None,
+        supervisor_review: Annotated[bool, Query(description="Only complaints awaiting the supervisor.")] = False,
+        sla_breached: Annotated[bool, Query(description="Only cases with a breached SLA clock.")] = False,
         sort: SortField = SortField.CREATED_AT,
         direction: SortDirection = SortDirection.DESCENDING,
         page_size: Annotated[int, Query(description="0: 50; at most 200.")] = 0,
@@ -94,6 +97,8 @@ class ListParameters:
             created=_span(created_from, created_before),
             closed=_span(closed_from, closed_before),
             text=q,
+            supervisor_review=supervisor_review,
+            sla_breached=sla_breached,
         )
         self.sort = Sort(sort, direction)
         self.page_size = page_size
@@ -123,6 +128,7 @@ def case_router(handlers: CaseHandlers, reads: CaseReads) -> APIRouter:
             description=body.description, error_codes=tuple(body.error_codes), category=body.category,
             kind=body.kind, priority=body.priority, customer_severity=body.customer_severity, channel=body.channel,
             entitlement=body.entitlement, unidentified=body.unidentified, not_entitled=body.not_entitled,
+            customer_requested_response=body.customer_requested_response,
         )
         created = await handlers.create_case(actor, body.request_id, report)
         if not created.created:
@@ -144,6 +150,12 @@ def case_router(handlers: CaseHandlers, reads: CaseReads) -> APIRouter:
     async def get_case(case: CaseParam, actor: ActorDep) -> dict[str, Any]:
         return _case(await reads.get(actor, CaseRef.of(case)))
 
+    @router.get("/cases/{case}/similar", response_model=m.SimilarCasesResponse)
+    async def similar_cases(case: CaseParam, actor: ActorDep, limit: int = 0) -> dict[str, Any]:
+        """The resolved and closed cases most like this one, with their fault reports (0: five; at most 20)."""
+        found = await reads.similar(actor, CaseRef.of(case), limit=limit)
+        return {"cases": [{"case": case_payload(c), "score": score} for c, score in found]}
+
     @router.get("/cases/{case}/timeline", response_model=m.TimelinePageResponse)
     async def get_timeline(
         case: CaseParam, actor: ActorDep, after_position: int = 0, page_size_: Annotated[
@@ -164,13 +176,15 @@ def case_router(handlers: CaseHandlers, reads: CaseReads) -> APIRouter:
                 "head_hash": result.head_hash}
 
     def with_entry(outcome: Outcome) -> dict[str, Any]:
-        return {**_case(outcome.case), "entry": timeline_entry_payload(outcome.entries[0])}
+        follow_up = {"follow_up": case_payload(outcome.follow_up)} if outcome.follow_up else {}
+        return {**_case(outcome.case), "entry": timeline_entry_payload(outcome.entries[0]), **follow_up}
 
     @router.post("/cases/{case}/notes", status_code=201, response_model=m.EntryResponse)
     async def add_note(case: CaseParam, body: m.NoteBody, actor: ActorDep) -> dict[str, Any]:
         return with_entry(
             await run(
-                actor, case, commands.add_note, request_id=body.request_id, text=body.text, visibility=body.visibility
+                actor, case, commands.note, request_id=body.request_id, text=body.text, visibility=body.visibility,
+                policy=handlers.reply_policy,
             )
         )
 
@@ -190,14 +204,14 @@ def case_router(handlers: CaseHandlers, reads: CaseReads) -> APIRouter:
         """A correction is a new entry referring to the one at `position`; nothing is edited."""
         return with_entry(await handlers.correct_entry(actor, CaseRef.of(case), position, body.text))
 
-    add_action_routes(router, run)
+    add_action_routes(router, run, handlers.reply_policy)
     return router
 
 
 Run = Callable[..., Awaitable[Outcome]]
 
 
-def add_action_routes(router: APIRouter, run: Run) -> None:
+def add_action_routes(router: APIRouter, run: Run, policy: ReplyPolicy) -> None:
     """POST /v1/cases/{case}/actions/<action>: one route per lifecycle action, each with its own body."""
 
     def action(name: Action, summary: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -270,7 +284,10 @@ def add_action_routes(router: APIRouter, run: Run) -> None:
 
     @action(Action.REOPEN, "closed -> reopened")
     async def reopen(case: CaseParam, body: m.RequiredReasonBody, actor: ActorDep) -> dict[str, Any]:
-        return _case((await run(actor, case, commands.reopen, reason=body.reason)).case)
+        outcome = await run(actor, case, commands.customer_reopen, reason=body.reason, policy=policy)
+        # after the reopen window a customer's request opens a new case linked to this one
+        follow_up = {"follow_up": case_payload(outcome.follow_up)} if outcome.follow_up else {}
+        return {**_case(outcome.case), **follow_up}
 
     @action(Action.CANCEL, "Cancel: duplicate, not ours, withdrawn")
     async def cancel(case: CaseParam, body: m.CancelBody, actor: ActorDep) -> dict[str, Any]:

@@ -4,7 +4,7 @@ Field names are the gRPC API's, so one vocabulary serves both."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -16,6 +16,7 @@ from cases.domain.vocabulary import (
     Channel,
     ComplaintAbout,
     Entitlement,
+    FaultParty,
     Kind,
     Priority,
     Status,
@@ -55,6 +56,9 @@ class CreateCaseBody(Body):
     kind: Kind
     priority: Priority
     customer_severity: Priority | None = None
+    customer_requested_response: timedelta | None = Field(
+        default=None, description="The response time the customer asked for (ISO 8601 like PT30M, or seconds)."
+    )
     channel: Channel = Channel.WEB
     entitlement: Entitlement = Entitlement.UNKNOWN
     unidentified: bool = False
@@ -134,6 +138,10 @@ class FaultReportBody(Body):
     method: str
     result: str
     prevention: str
+    fault_party: FaultParty = FaultParty.UNKNOWN
+    # the outage (both or neither): only a vendor-fault outage extends the warranty
+    outage_started_at: datetime | None = None
+    restored_at: datetime | None = None
 
 
 class ResolveBody(Body):
@@ -188,6 +196,15 @@ class CaseResponse(View):
 
 class CreatedCaseResponse(CaseResponse):
     created: bool = Field(description="False when request_id was seen before and the existing case is returned.")
+
+
+class SimilarCase(View):
+    case: CaseView
+    score: float = Field(description="How well it matches; only for ordering.")
+
+
+class SimilarCasesResponse(View):
+    cases: list[SimilarCase]
 
 
 class CasePageResponse(View):

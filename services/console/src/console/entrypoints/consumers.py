@@ -35,8 +35,9 @@ def case_fact(event: CloudEvent) -> CaseFact:
 
 def clock_fact(event: CloudEvent) -> ClockFact:
     message: Any = parse_data(event)
+    # met_withdrawn changes no queue row (the clock runs on), but must parse like the others
     assert isinstance(message, sla_events.SlaWarning | sla_events.SlaBreached | sla_events.SlaMet
-                      | sla_events.SlaBreachWithdrawn)
+                      | sla_events.SlaBreachWithdrawn | sla_events.SlaMetWithdrawn)
     deadline = message.deadline.ToDatetime(tzinfo=UTC) if message.HasField("deadline") else None
     return ClockFact(case_id=message.case_id or event.subject, verb=event.type.split(".")[2],
                      clock=CLOCK_KINDS.short(message.clock_kind, "data.clock_kind") or "",

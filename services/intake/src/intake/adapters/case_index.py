@@ -1,5 +1,5 @@
 """What intake knows of cases (from its own deliveries and from case events): open cases per asset,
-and the vendor-fault downtime of resolved P1 cases."""
+and the vendor-fault outages of resolved cases."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from aftercare_platform.db.statements import insert_ignore, upsert
-from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.adapters.tables import downtime, known_cases, submissions
@@ -101,21 +101,26 @@ async def open_cases_for(session: AsyncSession, asset_key: str) -> list[OpenCase
 
 
 async def record_resolution(session: AsyncSession, *, case_id: str, case_number: str, contract_id: str | None,
-                            restored_at: datetime) -> None:
-    """A P1 case was resolved: its downtime runs from its opening (if known yet) to now."""
+                            outage: DowntimeInterval | None) -> None:
+    """A case was resolved: the vendor-fault outage its fault report records is downtime (outage start →
+    restoration); without one, whatever an earlier resolution of the case recorded no longer counts."""
+    if outage is None:
+        await session.execute(delete(downtime).where(downtime.c.case_id == case_id))
+        return
     known = await find_case(session, case_id)
     row = {"case_id": case_id, "case_number": case_number,
            "asset_key": known.asset_key if known else None,
            "contract_id": (known.contract_id if known else None) or contract_id,
-           "opened_at": known.opened_at if known else None, "restored_at": restored_at}
+           "opened_at": outage.opened_at, "restored_at": outage.restored_at}
     await session.execute(upsert(session, downtime, ["case_id"], row))
 
 
 async def complete_downtime(session: AsyncSession, case: KnownCase) -> None:
-    """A case.created seen after its resolution: the downtime row learns when the case opened."""
-    await session.execute(update(downtime).where(downtime.c.case_id == case.case_id, downtime.c.opened_at.is_(None))
-                          .values(opened_at=case.opened_at, asset_key=case.asset_key,
-                                  contract_id=case.contract_id))
+    """A case.created seen after its resolution: the downtime row learns the case's asset and contract."""
+    await session.execute(update(downtime).where(downtime.c.case_id == case.case_id, downtime.c.asset_key.is_(None))
+                          .values(opened_at=func.coalesce(downtime.c.opened_at, case.opened_at),
+                                  asset_key=case.asset_key,
+                                  contract_id=func.coalesce(downtime.c.contract_id, case.contract_id)))
 
 
 async def downtime_for(session: AsyncSession, *, asset_key: str | None, contract_id: str | None,

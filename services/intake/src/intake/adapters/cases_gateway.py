@@ -7,18 +7,19 @@ more notes), `CasesRefused` (the report itself is refused: retrying cannot help)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 import grpc
 from aftercare.cases.v1 import cases_pb2 as pb
 from aftercare.cases.v1 import cases_pb2_grpc
+from aftercare.common.v1 import common_pb2
 from aftercare_platform.servers.grpc_client import SystemTokenSource, create_channel
 from aftercare_platform.settings import ServiceSettings
 from aftercare_platform.telemetry.setup import Telemetry
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-from intake.adapters.proto_mapping import CASE_CHANNELS, CATEGORIES, ENTITLEMENTS, KINDS, PRIORITIES
+from intake.adapters.proto_mapping import ACTOR_ROLES, CASE_CHANNELS, CATEGORIES, ENTITLEMENTS, KINDS, PRIORITIES
 from intake.domain.case_plan import CasePlan
 
 
@@ -45,12 +46,13 @@ class CaseGone(Exception):
 class CasesGateway(Protocol):
     async def create_case(self, request_id: str, plan: CasePlan) -> OpenedCase: ...
 
-    async def add_note(self, request_id: str, case_number: str, text: str, *, internal: bool = False) -> OpenedCase:
+    async def add_note(self, request_id: str, case_number: str, text: str, *, internal: bool = False,
+                       on_behalf: common_pb2.Actor | None = None) -> OpenedCase:
         ...
 
 
 def create_case_request(request_id: str, plan: CasePlan) -> pb.CreateCaseRequest:
-    return pb.CreateCaseRequest(
+    message = pb.CreateCaseRequest(
         request_id=request_id,
         region=plan.region,
         company_id=plan.company_id or "",
@@ -68,7 +70,21 @@ def create_case_request(request_id: str, plan: CasePlan) -> pb.CreateCaseRequest
         unidentified=plan.unidentified,
         not_entitled=plan.not_entitled,
         reported_by=plan.reported_by or "",
+        on_behalf_of=on_behalf_of(plan),
+        suggested_priority=PRIORITIES.number(plan.suggested_priority, "suggested_priority"),  # type: ignore[arg-type]
     )
+    if plan.customer_requested_response_seconds is not None:
+        message.customer_requested_response.FromTimedelta(timedelta(seconds=plan.customer_requested_response_seconds))
+    return message
+
+
+def on_behalf_of(plan: CasePlan) -> common_pb2.Actor | None:
+    """The person the channel acted for, as cases records it (the role in the wire's words)."""
+    if not plan.on_behalf:
+        return None
+    fields = dict(plan.on_behalf)
+    role = ACTOR_ROLES.number(fields.pop("role"), "on_behalf_of.role")
+    return common_pb2.Actor(role=role, **fields)  # type: ignore[arg-type]
 
 
 _TRANSIENT = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.RESOURCE_EXHAUSTED,
@@ -123,10 +139,12 @@ class GrpcCasesGateway:
         created_at = case.created_at.ToDatetime(tzinfo=UTC) if case.HasField("created_at") else None
         return OpenedCase(case.case_id, case.case_number, response.created, created_at)
 
-    async def add_note(self, request_id: str, case_number: str, text: str, *, internal: bool = False) -> OpenedCase:
+    async def add_note(self, request_id: str, case_number: str, text: str, *, internal: bool = False,
+                       on_behalf: common_pb2.Actor | None = None) -> OpenedCase:
         # the receipt id as request id: a retry after a lost answer adds the note once
         visibility = pb.VISIBILITY_INTERNAL if internal else pb.VISIBILITY_PUBLIC
-        request = pb.AddNoteRequest(case_number=case_number, text=text, visibility=visibility, request_id=request_id)
+        request = pb.AddNoteRequest(case_number=case_number, text=text, visibility=visibility, request_id=request_id,
+                                    on_behalf_of=on_behalf)
         try:
             response = await self._call(self._stub.AddNote, request)
         except grpc.aio.AioRpcError as error:

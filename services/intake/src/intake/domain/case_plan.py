@@ -85,6 +85,13 @@ class CasePlan:
     note_internal: bool = False
     # the partner key that reported it: cases lets it follow the case while its company is unknown
     reported_by: str | None = None
+    # the response time the customer asked for, in seconds (plan 003 §3); sla-timer honours it where the policy does
+    customer_requested_response_seconds: float | None = None
+    # the suggestion from category and severity, kept when the agent set another priority
+    suggested_priority: str | None = None
+    # the person this channel acts for (aftercare.common.v1.Actor fields): the agent who took the call,
+    # the partner key, the customer's contact; cases records it as the actor
+    on_behalf: dict[str, str] | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -165,6 +172,32 @@ def note_text(request: IntakeRequest, route: Route, caller: Caller, *, unverifie
     return text
 
 
+_STAFF_CHANNELS = (Channel.AGENT_PHONE, Channel.FAX)
+_CUSTOMER_CHANNELS = (Channel.EMAIL, Channel.SMS, Channel.WEB_FORM)
+
+
+def acting_for(request: IntakeRequest, found: Identification, *, trusted: bool,
+               case_company: str | None = None) -> dict[str, str] | None:
+    """Who the channel speaks for: the desk member who typed it in, the partner key, or the customer's
+    contact (or, for a verified reply with no registered contact, its address). None for machines
+    (alarms, inspections) and for a sender nobody could verify."""
+    if request.channel in _STAFF_CHANNELS and request.partner_id:
+        return {"subject_id": request.partner_id, "role": request.submitter_role or "agent"}
+    if request.channel is Channel.PARTNER and request.partner_id:
+        company = found.company.company_id if found.company else None
+        return {"subject_id": request.partner_id, "role": "partner", **({"company_id": company} if company else {})}
+    if request.channel not in _CUSTOMER_CHANNELS or not trusted:
+        return None
+    company = case_company or (found.company.company_id if found.company else None)
+    contact = found.contact if found.contact and found.contact.company_id == company else None
+    subject = contact.contact_id if contact else (request.reporter.email or request.reporter.phone)
+    if company is None or subject is None:
+        return None
+    name = (contact.name if contact else None) or request.reporter.name
+    return {"subject_id": subject, "role": "customer", "company_id": company,
+            **({"display_name": _short(name)} if name else {})}
+
+
 def plan_case(
     request: IntakeRequest,
     found: Identification,
@@ -173,7 +206,9 @@ def plan_case(
     route: Route,
     caller: Caller,
     trust: NoteTrust = NoteTrust.VERIFIED,
+    case_company: str | None = None,
 ) -> CasePlan:
+    """`case_company`: for a note, the company of the case it goes on (a reply speaks for that company)."""
     asset: dict[str, str] = {}
     if found.asset is not None:
         asset = {"serial_number": found.asset.serial_number, "manufacturer": found.asset.manufacturer,
@@ -200,7 +235,8 @@ def plan_case(
         error_codes=error_codes[:50],
         category=(request.category or Category.A).value,
         kind=(request.kind or CaseKind.DEFECT).value,
-        priority=suggestion.priority.value,
+        priority=(request.priority or suggestion.priority).value,
+        suggested_priority=suggestion.priority.value,
         customer_severity=SEVERITY_PRIORITY[severity].value if severity else None,
         channel=CASES_CHANNEL[request.channel],
         entitlement=entitled.entitlement.value,
@@ -209,4 +245,8 @@ def plan_case(
         note_text=note_text(request, route, caller, unverified=unverified) if route.outcome.adds_note else "",
         note_internal=unverified,
         reported_by=request.partner_id if request.channel is Channel.PARTNER else None,
+        customer_requested_response_seconds=(
+            request.customer_requested_response.total_seconds() if request.customer_requested_response else None
+        ),
+        on_behalf=acting_for(request, found, trusted=not unverified, case_company=case_company),
     )

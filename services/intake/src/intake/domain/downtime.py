@@ -1,4 +1,6 @@
-"""Vendor-fault downtime: the opened → restored intervals of resolved P1 cases, merged.
+"""Vendor-fault downtime: the outages a fault report puts down to the vendor (outage start → restoration of
+service), merged. Whose fault it was decides, not the priority: a customer's or a third party's fault
+never extends the warranty, a vendor-fault outage does even when its P1 case was lowered to P2.
 
 Two cases open at once for the same outage do not count twice: overlapping (or touching)
 intervals are merged before they are added up.
@@ -46,3 +48,14 @@ def total_within(spans: Iterable[tuple[datetime, datetime]], window_start: datet
         if overlap_end > overlap_start:
             total += overlap_end - overlap_start
     return total
+
+
+VENDOR = "vendor"
+
+
+def vendor_outage(fault_party: str, started_at: datetime | None, restored_at: datetime | None,
+                  case_number: str | None = None) -> DowntimeInterval | None:
+    """The interval a resolved case's fault report adds to the warranty: only a vendor-fault outage."""
+    if fault_party != VENDOR or started_at is None or restored_at is None or restored_at < started_at:
+        return None
+    return DowntimeInterval(started_at, restored_at, case_number)

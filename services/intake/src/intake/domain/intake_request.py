@@ -9,7 +9,7 @@ case instead of opening a new one.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Self
 
 from aftercare_platform.errors import FieldViolation, InvalidArgument
@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from intake.domain.case_numbers import is_case_number
 from intake.domain.contact_points import InvalidContactPoint, normalise_email, normalise_phone
 from intake.domain.text import clean_line, clean_text
-from intake.domain.vocabulary import CaseKind, Category, Channel, StatedSeverity
+from intake.domain.vocabulary import CaseKind, Category, Channel, Priority, StatedSeverity
 
 MAX_DESCRIPTION_CHARS = 20_000
 MAX_SUMMARY_CHARS = 200
@@ -145,6 +145,9 @@ class IntakeRequest(_Frozen):
     partner_request_id: str | None = None  # idempotency key of a partner submission
     alarm_code: str | None = None
     quoted_case_number: str | None = None  # set: add a note to that case instead of opening one
+    customer_requested_response: timedelta | None = None  # the response time the customer asked for (003 §3)
+    priority: Priority | None = None  # set by the agent: wins over the suggestion (staff channels only)
+    submitter_role: str | None = None  # the role of `partner_id` (the token's subject): agent, partner, ...
 
     @property
     def adds_to_case(self) -> bool:
@@ -166,6 +169,14 @@ class IntakeRequest(_Frozen):
         if len(text) > MAX_DESCRIPTION_CHARS:
             raise ValueError(f"is longer than {MAX_DESCRIPTION_CHARS} characters")
         return text
+
+    @field_validator("customer_requested_response")
+    @classmethod
+    def _requested(cls, value: timedelta | None) -> timedelta | None:
+        # bounded: a year is no response time, and protobuf Durations have a range
+        if value is not None and not timedelta(0) < value <= timedelta(days=366):
+            raise ValueError("must be a positive duration of at most 366 days")
+        return value
 
     @field_validator("summary")
     @classmethod
@@ -220,6 +231,8 @@ class IntakeRequest(_Frozen):
             raise ValueError(f"reporter.phone: is required for the {self.channel} channel")
         if self.channel in _NEEDS_PHONE_OR_EMAIL and reporter.phone is None and reporter.email is None:
             raise ValueError(f"reporter: a phone or an email is required for the {self.channel} channel")
+        if self.priority is not None and self.channel not in (Channel.AGENT_PHONE, Channel.FAX):
+            raise ValueError("priority: only the desk sets a priority; other channels state a severity")
         if self.channel is Channel.PARTNER and self.partner_request_id is None:
             raise ValueError("partner_request_id: is required for the partner channel")
         if self.channel is Channel.ALARM:

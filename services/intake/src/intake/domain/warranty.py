@@ -8,7 +8,8 @@ An asset is in warranty from its acceptance until the later of
 extended by the days the system was down through the vendor's fault.
 
 Downtime is counted so (our choice, in the customer's favour):
-- intervals come from resolved P1 cases (opened → restored); overlaps are merged first;
+- intervals are the vendor-fault outages of resolved cases (outage start → restoration, whatever the
+  priority); overlaps are merged first;
 - only downtime inside the free period counts — from acceptance to the end of the (already
   extended) warranty, so an outage during the extension extends it again; downtime after the
   warranty ended does not revive it;

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from aftercare.cases.v1 import events_pb2
+from datetime import UTC, datetime
+from typing import Any
+
+from aftercare.cases.v1 import cases_pb2, events_pb2
 from aftercare_platform.bus.consumer import EventSubscription
 from aftercare_platform.bus.envelope import CloudEvent
+from aftercare_platform.contracts import EnumMap
 from aftercare_platform.contracts.case_snapshot import case_snapshot
 from aftercare_platform.contracts.event_types import case_event_type, parse_data
 from aftercare_platform.db.unit_of_work import UnitOfWork
 
+from intake.domain.downtime import vendor_outage
 from intake.handlers import case_events
 from intake.handlers.case_events import CaseNews, CaseOpening
 
@@ -16,6 +21,7 @@ CREATED = case_event_type("created")
 RESOLVED = case_event_type("resolved")
 QUEUE = "intake.case-events"
 BINDINGS = ["case.*.*"]
+FAULT_PARTIES = EnumMap.words(cases_pb2.FaultParty)
 
 
 def case_news(event: CloudEvent) -> CaseNews | None:
@@ -29,7 +35,17 @@ def case_news(event: CloudEvent) -> CaseNews | None:
         opening = CaseOpening(manufacturer=created.asset.manufacturer, serial_number=created.asset.serial_number,
                               description=created.description, error_codes=tuple(created.error_codes),
                               caller_email=created.caller.email, caller_phone=created.caller.phone)
-    return CaseNews(snapshot, opening=opening, resolved=event.type == RESOLVED)
+    outage = None
+    if event.type == RESOLVED:
+        report = parse_data(event, events_pb2.CaseResolved).fault_report
+        party = FAULT_PARTIES.spell(report.fault_party) or "unknown"
+        outage = vendor_outage(party, _instant(report, "outage_started_at"), _instant(report, "restored_at"),
+                               snapshot.case_number)
+    return CaseNews(snapshot, opening=opening, resolved=event.type == RESOLVED, vendor_outage=outage)
+
+
+def _instant(message: Any, name: str) -> datetime | None:
+    return getattr(message, name).ToDatetime(tzinfo=UTC) if message.HasField(name) else None
 
 
 async def on_case_event(event: CloudEvent, uow: UnitOfWork) -> None:

@@ -76,9 +76,11 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
             reporter=MessageToDict(request.reporter, preserving_proto_field_name=True), hints=_hints(request.hints),
             summary=request.summary, description=request.description, error_codes=list(request.error_codes),
             category=read.category(request.category), kind=read.kind(request.kind),
-            severity=read.severity(request.stated_severity), quoted_case_number=request.quoted_case_number)
+            severity=read.severity(request.stated_severity), quoted_case_number=request.quoted_case_number,
+            requested_response=(request.customer_requested_response.ToTimedelta()
+                                if request.HasField("customer_requested_response") else None))
         intake_request = submitted_request(principal, fields, request.partner_request_id, self._clock.now(),
-                                           read.channel(request.channel))
+                                           read.channel(request.channel), read.priority(request.priority))
         done = await self._submit(intake_request, list(request.attachments))
         return pb.SubmitCaseResponse(receipt=read.receipt_message(done.receipt), replayed=done.replayed)
 

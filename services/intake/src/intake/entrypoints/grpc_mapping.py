@@ -20,7 +20,7 @@ from intake.adapters.proto_mapping import (
     timestamp,
 )
 from intake.adapters.receipts import Receipt
-from intake.domain.vocabulary import CaseKind, Category, Channel, StatedSeverity
+from intake.domain.vocabulary import CaseKind, Category, Channel, Priority, StatedSeverity
 from intake.parsing.csv_import import ImportKind
 from intake.reads import CoverageAnswer
 
@@ -35,6 +35,10 @@ def kind(number: int) -> CaseKind | None:
 
 def severity(number: int, field: str = "stated_severity") -> StatedSeverity | None:
     return SEVERITIES.optional(number, field)
+
+
+def priority(number: int) -> Priority | None:
+    return PRIORITIES.optional(number, "priority")
 
 
 def channel(number: int) -> Channel | None:

@@ -63,7 +63,8 @@ class HttpLimits:
 def _fields(body: ReportBody) -> dict[str, Any]:
     return report_fields(reporter=body.reporter.model_dump(), hints=body.hints.model_dump(), summary=body.summary,
                          description=body.description, error_codes=body.error_codes, category=body.category,
-                         kind=body.kind, severity=body.severity, quoted_case_number=body.quoted_case_number)
+                         kind=body.kind, severity=body.severity, quoted_case_number=body.quoted_case_number,
+                         requested_response=body.customer_requested_response)
 
 
 def _files(body: ReportBody, limits: AttachmentLimits) -> list[Any]:
@@ -89,6 +90,7 @@ def intake_router(database: Database, pipeline: IntakePipeline, registry: Regist
         body = parse_json(await read_body(request, limits.max_request_bytes), AgentEntryBody)
         intake_request = IntakeRequest.create(channel=Channel(body.channel), received_at=clock.now(),
                                               partner_id=principal.subject, partner_request_id=body.request_id,
+                                              priority=body.priority, submitter_role=principal.role.value,
                                               **_fields(body))
         return _answer(await pipeline.submit(intake_request, _files(body, limits.attachments)), full=True)
 

@@ -78,10 +78,14 @@ class ReportBody(_Body):
     kind: str | None = None
     severity: str | None = None
     quoted_case_number: str | None = None
+    # ISO 8601 ("PT30M") or seconds; checked (positive) with the rest of the report
+    customer_requested_response: str | float | None = None
     attachments: list[AttachmentBody] = Field(default_factory=list, max_length=200)
 
 
 class AgentEntryBody(ReportBody):
     channel: Literal["agent_phone", "fax"] = "agent_phone"
+    # the priority the agent sets: it wins over the suggestion, which is kept for the record
+    priority: Literal["P1", "P2", "P3", "P4"] | None = None
     # the desk tool's own id for this entry: sending it twice makes one submission
     request_id: str | None = Field(default=None, max_length=200)

@@ -57,7 +57,7 @@ def decode_base64(value: str, field: str) -> bytes:
 
 def report_fields(*, reporter: dict[str, Any], hints: dict[str, Any], summary: str | None, description: str | None,
                   error_codes: Sequence[str], category: str | None, kind: str | None, severity: str | None,
-                  quoted_case_number: str | None) -> dict[str, Any]:
+                  quoted_case_number: str | None, requested_response: Any = None) -> dict[str, Any]:
     """The channel-independent part of an IntakeRequest (empty strings mean "not given")."""
     return {
         "reporter": {k: v for k, v in reporter.items() if v},
@@ -69,16 +69,21 @@ def report_fields(*, reporter: dict[str, Any], hints: dict[str, Any], summary: s
         "kind": kind or None,
         "stated_severity": severity or None,
         "quoted_case_number": quoted_case_number or None,
+        "customer_requested_response": requested_response,
     }
 
 
 def submitted_request(principal: Principal, fields: dict[str, Any], partner_request_id: str,
-                      received_at: datetime, channel: Channel | None = None) -> IntakeRequest:
+                      received_at: datetime, channel: Channel | None = None, priority: str | None = None
+                      ) -> IntakeRequest:
     """SubmitCase: a partner key reports on the partner channel, staff on the hotline (or fax) channel;
-    the submitter is the token's subject, never a field a caller could forge."""
+    the submitter is the token's subject and role, never a field a caller could forge. Only staff set
+    a priority (it wins over the suggestion)."""
     if principal.role is Role.PARTNER:
         if not partner_request_id.strip():
             raise InvalidArgument.for_field("partner_request_id", "is required: your own id for this report")
+        if priority:
+            raise InvalidArgument.for_field("priority", "a partner states a severity; the desk sets the priority")
         chosen = Channel.PARTNER
     else:
         chosen = channel or Channel.AGENT_PHONE
@@ -88,7 +93,8 @@ def submitted_request(principal: Principal, fields: dict[str, Any], partner_requ
             raise InvalidArgument.for_field("channel", "staff enter reports as agent_phone or fax; "
                                                        "only a system caller reports on the inspection channel")
     return IntakeRequest.create(channel=chosen, received_at=received_at, partner_id=principal.subject,
-                                partner_request_id=partner_request_id.strip() or None, **fields)
+                                partner_request_id=partner_request_id.strip() or None, priority=priority or None,
+                                submitter_role=principal.role.value, **fields)
 
 
 def alarm_request(principal: Principal, *, alarm_id: str, serial_number: str, manufacturer: str, alarm_code: str,

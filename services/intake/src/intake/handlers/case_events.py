@@ -1,5 +1,5 @@
 """What intake learns from case events: which cases are open (for duplicates and alarm folding), and
-the downtime of resolved P1 cases (for the warranty extension). Idempotent: the inbox drops a
+the vendor-fault outages of resolved cases (for the warranty extension). Idempotent: the inbox drops a
 redelivered event, and a stale event never rolls a case's status back.
 
 The events are read in `entrypoints/consumers.py`; this module gets what they say as `CaseNews`."""
@@ -14,6 +14,7 @@ from aftercare_platform.db.unit_of_work import UnitOfWork
 
 from intake.adapters import case_index
 from intake.adapters.case_index import KnownCase
+from intake.domain.downtime import DowntimeInterval
 from intake.domain.identification import asset_key
 
 
@@ -36,6 +37,8 @@ class CaseNews:
     snapshot: CaseSnapshot
     opening: CaseOpening | None = None
     resolved: bool = False
+    # on a resolution: the outage its fault report puts down to the vendor (None: none that counts)
+    vendor_outage: DowntimeInterval | None = None
 
 
 async def learn(uow: UnitOfWork, news: CaseNews) -> None:
@@ -61,6 +64,6 @@ async def learn(uow: UnitOfWork, news: CaseNews) -> None:
     if existing is not None:
         await case_index.record_case(
             session, replace(existing, status=status, priority=priority or existing.priority, event_at=at))
-    if news.resolved and priority == "P1":
+    if news.resolved:  # a resolution again (after a rejection) replaces what the earlier one said
         await case_index.record_resolution(session, case_id=snapshot.case_id, case_number=snapshot.case_number,
-                                           contract_id=snapshot.contract_id or None, restored_at=at)
+                                           contract_id=snapshot.contract_id or None, outage=news.vendor_outage)

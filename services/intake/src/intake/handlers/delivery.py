@@ -22,7 +22,14 @@ from aftercare_platform.outage import retry_through_blips
 
 from intake.adapters import case_index, submissions
 from intake.adapters.case_index import KnownCase
-from intake.adapters.cases_gateway import CaseGone, CasesGateway, CasesRefused, CasesUnavailable, OpenedCase
+from intake.adapters.cases_gateway import (
+    CaseGone,
+    CasesGateway,
+    CasesRefused,
+    CasesUnavailable,
+    OpenedCase,
+    on_behalf_of,
+)
 from intake.adapters.submissions import Submission
 from intake.domain.case_plan import CasePlan
 from intake.domain.delivery_backoff import retry_delay
@@ -161,7 +168,7 @@ class CaseDeliverer:
             return await self._gateway.create_case(submission.receipt_id, plan), plan
         try:
             return await self._gateway.add_note(submission.receipt_id, target, plan.note_text,
-                                                internal=plan.note_internal), plan
+                                                internal=plan.note_internal, on_behalf=on_behalf_of(plan)), plan
         except CaseGone as gone:
             plan = await self._as_new_case(submission, plan, f"Case {target} could not take this note ({gone}).")
             return await self._gateway.create_case(submission.receipt_id, plan), plan

@@ -153,10 +153,11 @@ class IntakePipeline:
             await transaction_lock(session, found.asset_key)  # concurrent repeats of one alarm make one case
             open_cases = await case_index.open_cases_for(session, found.asset_key)
         routed = route(request, found.asset_key, open_cases, self._rule)
-        trust = NoteTrust.VERIFIED
+        trust, case_company = NoteTrust.VERIFIED, None
         if routed.outcome is Outcome.NOTE_ON_QUOTED_CASE and routed.target_case_number:
-            trust = quoted_note_trust(request, found, await _quoted_case(session, routed.target_case_number),
-                                      company_scope)
+            quoted = await _quoted_case(session, routed.target_case_number)
+            trust = quoted_note_trust(request, found, quoted, company_scope)
+            case_company = quoted.company_id if quoted else None
         zone = ZoneInfo(found.site.time_zone) if found.site else CHINA_TIME
         downtime = await case_index.downtime_for(
             session, asset_key=found.asset.key if found.asset else None,
@@ -170,7 +171,7 @@ class IntakePipeline:
             if not routed.outcome.adds_note:
                 raise
             caller = Caller()
-        plan = plan_case(request, found, entitled, suggestion, routed, caller, trust)
+        plan = plan_case(request, found, entitled, suggestion, routed, caller, trust, case_company)
         now = uow.clock.now()
         await submissions.insert(session, {
             "receipt_id": receipt_id, "channel": request.channel.value, "outcome": routed.outcome.value,

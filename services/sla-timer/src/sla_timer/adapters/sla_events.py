@@ -1,4 +1,4 @@
-"""The events sla-timer tells others: warning, breached, met, breach withdrawn (aftercare.sla.v1 payloads).
+"""The events sla-timer tells others: warning, breached, met, breach and met withdrawn (aftercare.sla.v1).
 
 Payloads are written straight in the proto JSON mapping (camelCase names, enum names, RFC 3339 times,
 "<n>s" durations, defaults left out): the firing loop emits thousands a second, and building the
@@ -21,6 +21,7 @@ WARNING = "aftercare.sla.warning.v1"
 BREACHED = "aftercare.sla.breached.v1"
 MET = "aftercare.sla.met.v1"
 BREACH_WITHDRAWN = "aftercare.sla.breach_withdrawn.v1"
+MET_WITHDRAWN = "aftercare.sla.met_withdrawn.v1"
 
 Payload = dict[str, Any]
 SlaEvent = tuple[str, Payload]
@@ -144,6 +145,8 @@ def transition_events(before: SlaClock | None, transition: Transition, case: Cas
     clock = transition.clock
     events: list[SlaEvent] = []
     deadline = before.deadline if before is not None else None
+    if transition.voided is ClockStatus.MET and before is not None:
+        events.append((MET_WITHDRAWN, _met_withdrawn(before, transition, case)))
     for firing in transition.withdrawn:
         if firing.is_breach:
             used = clock.business_elapsed_at_stop or timedelta(0)
@@ -167,3 +170,18 @@ def transition_events(before: SlaClock | None, transition: Transition, case: Cas
             payload["warningsWithdrawn"] = withdrawn
         events.append((MET, payload))
     return events
+
+
+def _met_withdrawn(before: SlaClock, transition: Transition, case: CaseRef) -> Payload:
+    """The met of `before` is void: its stop did not hold, the clock runs on (`transition.clock`)."""
+    clock = transition.clock
+    used = before.business_elapsed_at_stop or timedelta(0)
+    payload = _header(clock, case, at=clock.last_transition_at, elapsed=used, deadline=clock.deadline)
+    payload["startedTime"] = json_time(before.started_at)
+    if before.stopped_at is not None:
+        payload["stoppedTime"] = json_time(before.stopped_at)
+    if before.stop_reason:
+        payload["metReason"] = before.stop_reason
+    if transition.voided_reason:
+        payload["reason"] = transition.voided_reason
+    return payload

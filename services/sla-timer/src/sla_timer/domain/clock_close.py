@@ -152,4 +152,8 @@ def continue_clock(
     )
     running = replace(running, skipped=(*running.skipped, *late))
     running = replace(running, upcoming=upcoming(running, calendars), version=clock.version + 1)
-    return Transition(clock=running, applied=True, note=f"running again ({reason})")
+    # a met was announced: it is taken back; a breach stays a breach
+    voided = ClockStatus.MET if clock.status is ClockStatus.MET else None
+    return Transition(
+        clock=running, applied=True, note=f"running again ({reason})", voided=voided, voided_reason=reason
+    )

@@ -212,6 +212,9 @@ class Transition:
     # set when this transition closed the clock (MET, BREACHED, STOPPED, CANCELLED)
     verdict: ClockStatus | None = None
     business_elapsed: timedelta | None = None
+    # set when this transition voided a verdict already announced (a MET whose stop did not hold)
+    voided: ClockStatus | None = None
+    voided_reason: str = ""
 
     @classmethod
     def ignored(cls, clock: SlaClock, why: str) -> Transition:

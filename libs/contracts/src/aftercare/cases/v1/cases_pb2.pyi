@@ -21,6 +21,7 @@ Lifecycle:
 from aftercare.common.v1 import common_pb2 as _common_pb2
 from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
+from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import message as _message
 from google.protobuf import struct_pb2 as _struct_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
@@ -308,6 +309,30 @@ CANCEL_REASON_NOT_OURS: CancelReason.ValueType  # 2
 CANCEL_REASON_WITHDRAWN: CancelReason.ValueType  # 3
 Global___CancelReason: _TypeAlias = CancelReason  # noqa: Y015
 
+class _FaultParty:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _FaultPartyEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_FaultParty.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    FAULT_PARTY_UNSPECIFIED: _FaultParty.ValueType  # 0
+    FAULT_PARTY_UNKNOWN: _FaultParty.ValueType  # 1
+    """Not established (the default)."""
+    FAULT_PARTY_VENDOR: _FaultParty.ValueType  # 2
+    FAULT_PARTY_CUSTOMER: _FaultParty.ValueType  # 3
+    FAULT_PARTY_THIRD_PARTY: _FaultParty.ValueType  # 4
+
+class FaultParty(_FaultParty, metaclass=_FaultPartyEnumTypeWrapper):
+    """Whose fault a fault was: only the vendor's fault extends the warranty."""
+
+FAULT_PARTY_UNSPECIFIED: FaultParty.ValueType  # 0
+FAULT_PARTY_UNKNOWN: FaultParty.ValueType  # 1
+"""Not established (the default)."""
+FAULT_PARTY_VENDOR: FaultParty.ValueType  # 2
+FAULT_PARTY_CUSTOMER: FaultParty.ValueType  # 3
+FAULT_PARTY_THIRD_PARTY: FaultParty.ValueType  # 4
+Global___FaultParty: _TypeAlias = FaultParty  # noqa: Y015
+
 class _ActivityKind:
     ValueType = _typing.NewType("ValueType", _builtins.int)
     V: _TypeAlias = ValueType  # noqa: Y015
@@ -549,14 +574,27 @@ class FaultReport(_message.Message):
     RESULT_FIELD_NUMBER: _builtins.int
     PREVENTION_FIELD_NUMBER: _builtins.int
     COMMAND_LOG_FIELD_NUMBER: _builtins.int
+    FAULT_PARTY_FIELD_NUMBER: _builtins.int
+    OUTAGE_STARTED_AT_FIELD_NUMBER: _builtins.int
+    RESTORED_AT_FIELD_NUMBER: _builtins.int
     cause: _builtins.str
     method: _builtins.str
     result: _builtins.str
     prevention: _builtins.str
+    fault_party: Global___FaultParty.ValueType
+    """Whose fault it was; unspecified means unknown."""
     @_builtins.property
     def command_log(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Every command sent in the case's remote sessions (attached by the server on resolve)."""
 
+    @_builtins.property
+    def outage_started_at(self) -> _timestamp_pb2.Timestamp:
+        """The outage, when the system was down: from its start to the restoration of service.
+        Only a vendor-fault outage extends the warranty, whatever the case's priority.
+        """
+
+    @_builtins.property
+    def restored_at(self) -> _timestamp_pb2.Timestamp: ...
     def __init__(
         self,
         *,
@@ -565,10 +603,13 @@ class FaultReport(_message.Message):
         result: _builtins.str = ...,
         prevention: _builtins.str = ...,
         command_log: _abc.Iterable[_builtins.str] | None = ...,
+        fault_party: Global___FaultParty.ValueType = ...,
+        outage_started_at: _timestamp_pb2.Timestamp | None = ...,
+        restored_at: _timestamp_pb2.Timestamp | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["outage_started_at", b"outage_started_at", "restored_at", b"restored_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["cause", b"cause", "command_log", b"command_log", "method", b"method", "prevention", b"prevention", "result", b"result"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cause", b"cause", "command_log", b"command_log", "fault_party", b"fault_party", "method", b"method", "outage_started_at", b"outage_started_at", "prevention", b"prevention", "restored_at", b"restored_at", "result", b"result"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -626,22 +667,26 @@ class CaseFlags(_message.Message):
     UNIDENTIFIED_FIELD_NUMBER: _builtins.int
     NOT_ENTITLED_FIELD_NUMBER: _builtins.int
     SUPERVISOR_REVIEW_FIELD_NUMBER: _builtins.int
+    SLA_BREACHED_FIELD_NUMBER: _builtins.int
     unidentified: _builtins.bool
     """The caller was not matched to a known customer / contract."""
     not_entitled: _builtins.bool
     """No contract or warranty covers the work: billable."""
     supervisor_review: _builtins.bool
     """A complaint about the engineer awaits the supervisor."""
+    sla_breached: _builtins.bool
+    """An SLA clock of the case breached (and the breach was not withdrawn)."""
     def __init__(
         self,
         *,
         unidentified: _builtins.bool = ...,
         not_entitled: _builtins.bool = ...,
         supervisor_review: _builtins.bool = ...,
+        sla_breached: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["not_entitled", b"not_entitled", "supervisor_review", b"supervisor_review", "unidentified", b"unidentified"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["not_entitled", b"not_entitled", "sla_breached", b"sla_breached", "supervisor_review", b"supervisor_review", "unidentified", b"unidentified"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -713,6 +758,8 @@ class Case(_message.Message):
     VERSION_FIELD_NUMBER: _builtins.int
     ALLOWED_ACTIONS_FIELD_NUMBER: _builtins.int
     PARTICIPANT_IDS_FIELD_NUMBER: _builtins.int
+    FOLLOWS_CASE_NUMBER_FIELD_NUMBER: _builtins.int
+    SUGGESTED_PRIORITY_FIELD_NUMBER: _builtins.int
     case_id: _builtins.str
     case_number: _builtins.str
     region: _builtins.str
@@ -738,6 +785,10 @@ class Case(_message.Message):
     reopen_count: _builtins.int
     version: _builtins.int
     """Rises by one with every change (optimistic concurrency)."""
+    follows_case_number: _builtins.str
+    """The closed case this one follows up (a customer came back after the reopen window)."""
+    suggested_priority: Global___Priority.ValueType
+    """The priority intake suggested from category and severity, kept when an agent set another."""
     @_builtins.property
     def caller(self) -> Global___Caller: ...
     @_builtins.property
@@ -821,10 +872,12 @@ class Case(_message.Message):
         version: _builtins.int = ...,
         allowed_actions: _abc.Iterable[Global___CaseAction.ValueType] | None = ...,
         participant_ids: _abc.Iterable[_builtins.str] | None = ...,
+        follows_case_number: _builtins.str = ...,
+        suggested_priority: Global___Priority.ValueType = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["acknowledged_at", b"acknowledged_at", "asset", b"asset", "caller", b"caller", "cancellation", b"cancellation", "cancelled_at", b"cancelled_at", "closed_at", b"closed_at", "created_at", b"created_at", "diagnosed_at", b"diagnosed_at", "fault_report", b"fault_report", "flags", b"flags", "resolved_at", b"resolved_at", "updated_at", b"updated_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["acknowledged_at", b"acknowledged_at", "allowed_actions", b"allowed_actions", "asset", b"asset", "assignee_id", b"assignee_id", "caller", b"caller", "cancellation", b"cancellation", "cancelled_at", b"cancelled_at", "case_id", b"case_id", "case_number", b"case_number", "category", b"category", "channel", b"channel", "closed_at", b"closed_at", "company_id", b"company_id", "complaints", b"complaints", "contract_id", b"contract_id", "created_at", b"created_at", "customer_severity", b"customer_severity", "description", b"description", "diagnosed_at", b"diagnosed_at", "entitlement", b"entitlement", "error_codes", b"error_codes", "fault_report", b"fault_report", "flags", b"flags", "kind", b"kind", "open_loaner_serials", b"open_loaner_serials", "participant_ids", b"participant_ids", "priority", b"priority", "region", b"region", "reopen_count", b"reopen_count", "resolved_at", b"resolved_at", "rma", b"rma", "status", b"status", "tier", b"tier", "updated_at", b"updated_at", "vendor_escalation_confirmed_by_id", b"vendor_escalation_confirmed_by_id", "version", b"version"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["acknowledged_at", b"acknowledged_at", "allowed_actions", b"allowed_actions", "asset", b"asset", "assignee_id", b"assignee_id", "caller", b"caller", "cancellation", b"cancellation", "cancelled_at", b"cancelled_at", "case_id", b"case_id", "case_number", b"case_number", "category", b"category", "channel", b"channel", "closed_at", b"closed_at", "company_id", b"company_id", "complaints", b"complaints", "contract_id", b"contract_id", "created_at", b"created_at", "customer_severity", b"customer_severity", "description", b"description", "diagnosed_at", b"diagnosed_at", "entitlement", b"entitlement", "error_codes", b"error_codes", "fault_report", b"fault_report", "flags", b"flags", "follows_case_number", b"follows_case_number", "kind", b"kind", "open_loaner_serials", b"open_loaner_serials", "participant_ids", b"participant_ids", "priority", b"priority", "region", b"region", "reopen_count", b"reopen_count", "resolved_at", b"resolved_at", "rma", b"rma", "status", b"status", "suggested_priority", b"suggested_priority", "tier", b"tier", "updated_at", b"updated_at", "vendor_escalation_confirmed_by_id", b"vendor_escalation_confirmed_by_id", "version", b"version"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -993,8 +1046,14 @@ class CaseFilter(_message.Message):
     REGIONS_FIELD_NUMBER: _builtins.int
     CREATED_FIELD_NUMBER: _builtins.int
     CLOSED_FIELD_NUMBER: _builtins.int
+    SUPERVISOR_REVIEW_FIELD_NUMBER: _builtins.int
+    SLA_BREACHED_FIELD_NUMBER: _builtins.int
     asset_manufacturer: _builtins.str
     """The asset's manufacturer, case-insensitive."""
+    supervisor_review: _builtins.bool
+    """Only cases with a complaint about the engineer awaiting the supervisor."""
+    sla_breached: _builtins.bool
+    """Only cases with a breached SLA clock."""
     @_builtins.property
     def company_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Customers are always limited to their own company, partners to their key's."""
@@ -1031,10 +1090,12 @@ class CaseFilter(_message.Message):
         regions: _abc.Iterable[_builtins.str] | None = ...,
         created: _common_pb2.TimeRange | None = ...,
         closed: _common_pb2.TimeRange | None = ...,
+        supervisor_review: _builtins.bool = ...,
+        sla_breached: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["closed", b"closed", "created", b"created"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["asset_manufacturer", b"asset_manufacturer", "assignee_ids", b"assignee_ids", "categories", b"categories", "closed", b"closed", "company_ids", b"company_ids", "created", b"created", "kinds", b"kinds", "priorities", b"priorities", "regions", b"regions", "statuses", b"statuses", "tiers", b"tiers"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["asset_manufacturer", b"asset_manufacturer", "assignee_ids", b"assignee_ids", "categories", b"categories", "closed", b"closed", "company_ids", b"company_ids", "created", b"created", "kinds", b"kinds", "priorities", b"priorities", "regions", b"regions", "sla_breached", b"sla_breached", "statuses", b"statuses", "supervisor_review", b"supervisor_review", "tiers", b"tiers"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1063,6 +1124,9 @@ class CreateCaseRequest(_message.Message):
     UNIDENTIFIED_FIELD_NUMBER: _builtins.int
     NOT_ENTITLED_FIELD_NUMBER: _builtins.int
     REPORTED_BY_FIELD_NUMBER: _builtins.int
+    CUSTOMER_REQUESTED_RESPONSE_FIELD_NUMBER: _builtins.int
+    ON_BEHALF_OF_FIELD_NUMBER: _builtins.int
+    SUGGESTED_PRIORITY_FIELD_NUMBER: _builtins.int
     request_id: _builtins.str
     """Client-chosen idempotency key (e.g. a UUID); the same key returns the same case."""
     region: _builtins.str
@@ -1083,12 +1147,26 @@ class CreateCaseRequest(_message.Message):
     even while the case's company is unknown. Read from a system caller only; a partner calling
     CreateCase itself is recorded as the reporter.
     """
+    suggested_priority: Global___Priority.ValueType
+    """The priority intake suggested, kept for the record when `priority` differs."""
     @_builtins.property
     def caller(self) -> Global___Caller: ...
     @_builtins.property
     def asset(self) -> Global___Asset: ...
     @_builtins.property
     def error_codes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    @_builtins.property
+    def customer_requested_response(self) -> _duration_pb2.Duration:
+        """The response time the customer asked for (plan 003 §3), if any: a positive duration. Sent on
+        CaseCreated for sla-timer, which uses it where the contract's policy honours it.
+        """
+
+    @_builtins.property
+    def on_behalf_of(self) -> _common_pb2.Actor:
+        """The person a channel acted for (the agent who took the call, the partner key, the customer's
+        contact): recorded as the actor of the `created` entry. Read from system callers only.
+        """
+
     def __init__(
         self,
         *,
@@ -1109,10 +1187,13 @@ class CreateCaseRequest(_message.Message):
         unidentified: _builtins.bool = ...,
         not_entitled: _builtins.bool = ...,
         reported_by: _builtins.str = ...,
+        customer_requested_response: _duration_pb2.Duration | None = ...,
+        on_behalf_of: _common_pb2.Actor | None = ...,
+        suggested_priority: Global___Priority.ValueType = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["asset", b"asset", "caller", b"caller"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["asset", b"asset", "caller", b"caller", "customer_requested_response", b"customer_requested_response", "on_behalf_of", b"on_behalf_of"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["asset", b"asset", "caller", b"caller", "category", b"category", "channel", b"channel", "company_id", b"company_id", "contract_id", b"contract_id", "customer_severity", b"customer_severity", "description", b"description", "entitlement", b"entitlement", "error_codes", b"error_codes", "kind", b"kind", "not_entitled", b"not_entitled", "priority", b"priority", "region", b"region", "reported_by", b"reported_by", "request_id", b"request_id", "unidentified", b"unidentified"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["asset", b"asset", "caller", b"caller", "category", b"category", "channel", b"channel", "company_id", b"company_id", "contract_id", b"contract_id", "customer_requested_response", b"customer_requested_response", "customer_severity", b"customer_severity", "description", b"description", "entitlement", b"entitlement", "error_codes", b"error_codes", "kind", b"kind", "not_entitled", b"not_entitled", "on_behalf_of", b"on_behalf_of", "priority", b"priority", "region", b"region", "reported_by", b"reported_by", "request_id", b"request_id", "suggested_priority", b"suggested_priority", "unidentified", b"unidentified"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1840,6 +1921,7 @@ class AddNoteRequest(_message.Message):
     TEXT_FIELD_NUMBER: _builtins.int
     VISIBILITY_FIELD_NUMBER: _builtins.int
     REQUEST_ID_FIELD_NUMBER: _builtins.int
+    ON_BEHALF_OF_FIELD_NUMBER: _builtins.int
     case_id: _builtins.str
     case_number: _builtins.str
     text: _builtins.str
@@ -1849,6 +1931,12 @@ class AddNoteRequest(_message.Message):
     """Optional client-chosen key: the same caller sending the same note again with the same key gets the
     first entry back and adds nothing (a retry after a lost answer); the key with another note is refused.
     """
+    @_builtins.property
+    def on_behalf_of(self) -> _common_pb2.Actor:
+        """The person the note is from when a system (intake's e-mail) passes it on: a customer's reply
+        resumes a waiting case and reopens a closed one. Read from system callers only.
+        """
+
     def __init__(
         self,
         *,
@@ -1857,10 +1945,11 @@ class AddNoteRequest(_message.Message):
         text: _builtins.str = ...,
         visibility: Global___Visibility.ValueType = ...,
         request_id: _builtins.str = ...,
+        on_behalf_of: _common_pb2.Actor | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id", "case_number", b"case_number", "case_ref", b"case_ref"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id", "case_number", b"case_number", "case_ref", b"case_ref", "on_behalf_of", b"on_behalf_of"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id", "case_number", b"case_number", "case_ref", b"case_ref", "request_id", b"request_id", "text", b"text", "visibility", b"visibility"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id", "case_number", b"case_number", "case_ref", b"case_ref", "on_behalf_of", b"on_behalf_of", "request_id", b"request_id", "text", b"text", "visibility", b"visibility"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType_case_ref: _TypeAlias = _typing.Literal["case_id", "case_number"]  # noqa: Y015
     _WhichOneofArgType_case_ref: _TypeAlias = _typing.Literal["case_ref", b"case_ref"]  # noqa: Y015
@@ -1874,19 +1963,25 @@ class AddNoteResponse(_message.Message):
 
     CASE_FIELD_NUMBER: _builtins.int
     ENTRY_FIELD_NUMBER: _builtins.int
+    FOLLOW_UP_FIELD_NUMBER: _builtins.int
     @_builtins.property
     def case(self) -> Global___Case: ...
     @_builtins.property
     def entry(self) -> Global___TimelineEntry: ...
+    @_builtins.property
+    def follow_up(self) -> Global___Case:
+        """Set when the note came after the reopen window: the new case opened to follow this one up."""
+
     def __init__(
         self,
         *,
         case: Global___Case | None = ...,
         entry: Global___TimelineEntry | None = ...,
+        follow_up: Global___Case | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["case", b"case", "entry", b"entry"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["case", b"case", "entry", b"entry", "follow_up", b"follow_up"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["case", b"case", "entry", b"entry"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["case", b"case", "entry", b"entry", "follow_up", b"follow_up"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -2197,20 +2292,24 @@ class ReopenRequest(_message.Message):
     CASE_ID_FIELD_NUMBER: _builtins.int
     CASE_NUMBER_FIELD_NUMBER: _builtins.int
     REASON_FIELD_NUMBER: _builtins.int
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
     case_id: _builtins.str
     case_number: _builtins.str
     reason: _builtins.str
     """Required."""
+    request_id: _builtins.str
+    """Optional idempotency key, as on AssignRequest."""
     def __init__(
         self,
         *,
         case_id: _builtins.str = ...,
         case_number: _builtins.str = ...,
         reason: _builtins.str = ...,
+        request_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id", "case_number", b"case_number", "case_ref", b"case_ref"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id", "case_number", b"case_number", "case_ref", b"case_ref", "reason", b"reason"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id", "case_number", b"case_number", "case_ref", b"case_ref", "reason", b"reason", "request_id", b"request_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType_case_ref: _TypeAlias = _typing.Literal["case_id", "case_number"]  # noqa: Y015
     _WhichOneofArgType_case_ref: _TypeAlias = _typing.Literal["case_ref", b"case_ref"]  # noqa: Y015
@@ -2223,16 +2322,22 @@ class ReopenResponse(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     CASE_FIELD_NUMBER: _builtins.int
+    FOLLOW_UP_FIELD_NUMBER: _builtins.int
     @_builtins.property
     def case(self) -> Global___Case: ...
+    @_builtins.property
+    def follow_up(self) -> Global___Case:
+        """Set when a customer asked after the reopen window: the new case opened to follow this one up."""
+
     def __init__(
         self,
         *,
         case: Global___Case | None = ...,
+        follow_up: Global___Case | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["case", b"case"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["case", b"case", "follow_up", b"follow_up"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["case", b"case"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["case", b"case", "follow_up", b"follow_up"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -2454,3 +2559,77 @@ class VerifyTimelineResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___VerifyTimelineResponse: _TypeAlias = VerifyTimelineResponse  # noqa: Y015
+
+@_typing.final
+class FindSimilarCasesRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    CASE_NUMBER_FIELD_NUMBER: _builtins.int
+    LIMIT_FIELD_NUMBER: _builtins.int
+    case_id: _builtins.str
+    case_number: _builtins.str
+    limit: _builtins.int
+    """How many to offer: 0 means 5; at most 20."""
+    def __init__(
+        self,
+        *,
+        case_id: _builtins.str = ...,
+        case_number: _builtins.str = ...,
+        limit: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id", "case_number", b"case_number", "case_ref", b"case_ref"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id", "case_number", b"case_number", "case_ref", b"case_ref", "limit", b"limit"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType_case_ref: _TypeAlias = _typing.Literal["case_id", "case_number"]  # noqa: Y015
+    _WhichOneofArgType_case_ref: _TypeAlias = _typing.Literal["case_ref", b"case_ref"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType_case_ref) -> _WhichOneofReturnType_case_ref | None: ...
+
+Global___FindSimilarCasesRequest: _TypeAlias = FindSimilarCasesRequest  # noqa: Y015
+
+@_typing.final
+class SimilarCase(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASE_FIELD_NUMBER: _builtins.int
+    SCORE_FIELD_NUMBER: _builtins.int
+    score: _builtins.float
+    """How well it matches (higher is closer); only for ordering."""
+    @_builtins.property
+    def case(self) -> Global___Case:
+        """A resolved or closed case, with its fault report."""
+
+    def __init__(
+        self,
+        *,
+        case: Global___Case | None = ...,
+        score: _builtins.float = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["case", b"case"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["case", b"case", "score", b"score"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SimilarCase: _TypeAlias = SimilarCase  # noqa: Y015
+
+@_typing.final
+class FindSimilarCasesResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def cases(self) -> _containers.RepeatedCompositeFieldContainer[Global___SimilarCase]: ...
+    def __init__(
+        self,
+        *,
+        cases: _abc.Iterable[Global___SimilarCase] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cases", b"cases"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___FindSimilarCasesResponse: _TypeAlias = FindSimilarCasesResponse  # noqa: Y015

@@ -149,6 +149,11 @@ class CaseServiceStub:
                 request_serializer=aftercare_dot_cases_dot_v1_dot_cases__pb2.CancelRequest.SerializeToString,
                 response_deserializer=aftercare_dot_cases_dot_v1_dot_cases__pb2.CancelResponse.FromString,
                 _registered_method=True)
+        self.FindSimilarCases = channel.unary_unary(
+                '/aftercare.cases.v1.CaseService/FindSimilarCases',
+                request_serializer=aftercare_dot_cases_dot_v1_dot_cases__pb2.FindSimilarCasesRequest.SerializeToString,
+                response_deserializer=aftercare_dot_cases_dot_v1_dot_cases__pb2.FindSimilarCasesResponse.FromString,
+                _registered_method=True)
         self.GetTimeline = channel.unary_unary(
                 '/aftercare.cases.v1.CaseService/GetTimeline',
                 request_serializer=aftercare_dot_cases_dot_v1_dot_cases__pb2.GetTimelineRequest.SerializeToString,
@@ -326,6 +331,14 @@ class CaseServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def FindSimilarCases(self, request, context):
+        """Resolved and closed cases most like this one, by their description, error codes and fault
+        reports (full text): what the desk offers on a new case, the start of the knowledge base.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetTimeline(self, request, context):
         """The entries the caller may see (customers and partners: public ones only), in order.
         """
@@ -466,6 +479,11 @@ def add_CaseServiceServicer_to_server(servicer, server):
                     servicer.Cancel,
                     request_deserializer=aftercare_dot_cases_dot_v1_dot_cases__pb2.CancelRequest.FromString,
                     response_serializer=aftercare_dot_cases_dot_v1_dot_cases__pb2.CancelResponse.SerializeToString,
+            ),
+            'FindSimilarCases': grpc.unary_unary_rpc_method_handler(
+                    servicer.FindSimilarCases,
+                    request_deserializer=aftercare_dot_cases_dot_v1_dot_cases__pb2.FindSimilarCasesRequest.FromString,
+                    response_serializer=aftercare_dot_cases_dot_v1_dot_cases__pb2.FindSimilarCasesResponse.SerializeToString,
             ),
             'GetTimeline': grpc.unary_unary_rpc_method_handler(
                     servicer.GetTimeline,
@@ -1104,6 +1122,33 @@ class CaseService:
             '/aftercare.cases.v1.CaseService/Cancel',
             aftercare_dot_cases_dot_v1_dot_cases__pb2.CancelRequest.SerializeToString,
             aftercare_dot_cases_dot_v1_dot_cases__pb2.CancelResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FindSimilarCases(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aftercare.cases.v1.CaseService/FindSimilarCases',
+            aftercare_dot_cases_dot_v1_dot_cases__pb2.FindSimilarCasesRequest.SerializeToString,
+            aftercare_dot_cases_dot_v1_dot_cases__pb2.FindSimilarCasesResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -92,6 +92,10 @@ class CaseServiceStub:
     Reopen: _grpc.UnaryUnaryMultiCallable[_cases_pb2.ReopenRequest, _cases_pb2.ReopenResponse]
     """closed -> reopened (e.g. the survey, when the customer is unsatisfied)."""
     Cancel: _grpc.UnaryUnaryMultiCallable[_cases_pb2.CancelRequest, _cases_pb2.CancelResponse]
+    FindSimilarCases: _grpc.UnaryUnaryMultiCallable[_cases_pb2.FindSimilarCasesRequest, _cases_pb2.FindSimilarCasesResponse]
+    """Resolved and closed cases most like this one, by their description, error codes and fault
+    reports (full text): what the desk offers on a new case, the start of the knowledge base.
+    """
     GetTimeline: _grpc.UnaryUnaryMultiCallable[_cases_pb2.GetTimelineRequest, _cases_pb2.GetTimelineResponse]
     """The entries the caller may see (customers and partners: public ones only), in order."""
     WatchCase: _grpc.UnaryStreamMultiCallable[_cases_pb2.WatchCaseRequest, _cases_pb2.WatchCaseResponse]
@@ -150,6 +154,10 @@ class CaseServiceAsyncStub(CaseServiceStub):
     Reopen: _aio.UnaryUnaryMultiCallable[_cases_pb2.ReopenRequest, _cases_pb2.ReopenResponse]  # type: ignore[assignment]
     """closed -> reopened (e.g. the survey, when the customer is unsatisfied)."""
     Cancel: _aio.UnaryUnaryMultiCallable[_cases_pb2.CancelRequest, _cases_pb2.CancelResponse]  # type: ignore[assignment]
+    FindSimilarCases: _aio.UnaryUnaryMultiCallable[_cases_pb2.FindSimilarCasesRequest, _cases_pb2.FindSimilarCasesResponse]  # type: ignore[assignment]
+    """Resolved and closed cases most like this one, by their description, error codes and fault
+    reports (full text): what the desk offers on a new case, the start of the knowledge base.
+    """
     GetTimeline: _aio.UnaryUnaryMultiCallable[_cases_pb2.GetTimelineRequest, _cases_pb2.GetTimelineResponse]  # type: ignore[assignment]
     """The entries the caller may see (customers and partners: public ones only), in order."""
     WatchCase: _aio.UnaryStreamMultiCallable[_cases_pb2.WatchCaseRequest, _cases_pb2.WatchCaseResponse]  # type: ignore[assignment]
@@ -343,6 +351,16 @@ class CaseServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _cases_pb2.CancelRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_cases_pb2.CancelResponse, _abc.Awaitable[_cases_pb2.CancelResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def FindSimilarCases(
+        self,
+        request: _cases_pb2.FindSimilarCasesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_cases_pb2.FindSimilarCasesResponse, _abc.Awaitable[_cases_pb2.FindSimilarCasesResponse]]:
+        """Resolved and closed cases most like this one, by their description, error codes and fault
+        reports (full text): what the desk offers on a new case, the start of the knowledge base.
+        """
 
     @_abc_1.abstractmethod
     def GetTimeline(

@@ -64,6 +64,9 @@ class CaseCreated(_message.Message):
     ENTITLEMENT_FIELD_NUMBER: _builtins.int
     UNIDENTIFIED_FIELD_NUMBER: _builtins.int
     NOT_ENTITLED_FIELD_NUMBER: _builtins.int
+    SUGGESTED_PRIORITY_FIELD_NUMBER: _builtins.int
+    FOLLOWS_CASE_NUMBER_FIELD_NUMBER: _builtins.int
+    RECORDED_BY_FIELD_NUMBER: _builtins.int
     CUSTOMER_REQUESTED_RESPONSE_FIELD_NUMBER: _builtins.int
     case_id: _builtins.str
     case_number: _builtins.str
@@ -84,6 +87,12 @@ class CaseCreated(_message.Message):
     entitlement: _cases_pb2.Entitlement.ValueType
     unidentified: _builtins.bool
     not_entitled: _builtins.bool
+    suggested_priority: _cases_pb2.Priority.ValueType
+    """The priority intake suggested, when it differs from the one set."""
+    follows_case_number: _builtins.str
+    """The closed case this one follows up."""
+    recorded_by: _builtins.str
+    """The service that passed the report on for `actor` (e.g. "service:intake"); empty when the actor called."""
     @_builtins.property
     def occurred_at(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
@@ -126,11 +135,14 @@ class CaseCreated(_message.Message):
         entitlement: _cases_pb2.Entitlement.ValueType = ...,
         unidentified: _builtins.bool = ...,
         not_entitled: _builtins.bool = ...,
+        suggested_priority: _cases_pb2.Priority.ValueType = ...,
+        follows_case_number: _builtins.str = ...,
+        recorded_by: _builtins.str = ...,
         customer_requested_response: _duration_pb2.Duration | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "asset", b"asset", "caller", b"caller", "customer_requested_response", b"customer_requested_response", "occurred_at", b"occurred_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "asset", b"asset", "assignee_id", b"assignee_id", "caller", b"caller", "case_id", b"case_id", "case_number", b"case_number", "category", b"category", "channel", b"channel", "company_id", b"company_id", "contract_id", b"contract_id", "customer_requested_response", b"customer_requested_response", "customer_severity", b"customer_severity", "description", b"description", "entitlement", b"entitlement", "error_codes", b"error_codes", "kind", b"kind", "not_entitled", b"not_entitled", "occurred_at", b"occurred_at", "priority", b"priority", "region", b"region", "rma", b"rma", "status", b"status", "tier", b"tier", "unidentified", b"unidentified"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "asset", b"asset", "assignee_id", b"assignee_id", "caller", b"caller", "case_id", b"case_id", "case_number", b"case_number", "category", b"category", "channel", b"channel", "company_id", b"company_id", "contract_id", b"contract_id", "customer_requested_response", b"customer_requested_response", "customer_severity", b"customer_severity", "description", b"description", "entitlement", b"entitlement", "error_codes", b"error_codes", "follows_case_number", b"follows_case_number", "kind", b"kind", "not_entitled", b"not_entitled", "occurred_at", b"occurred_at", "priority", b"priority", "recorded_by", b"recorded_by", "region", b"region", "rma", b"rma", "status", b"status", "suggested_priority", b"suggested_priority", "tier", b"tier", "unidentified", b"unidentified"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -23,6 +23,7 @@ from aftercare.cases.v1 import cases_pb2 as _cases_pb2
 from aftercare.common.v1 import common_pb2 as _common_pb2
 from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
+from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import message as _message
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
@@ -630,6 +631,8 @@ class SubmitCaseRequest(_message.Message):
     QUOTED_CASE_NUMBER_FIELD_NUMBER: _builtins.int
     ATTACHMENTS_FIELD_NUMBER: _builtins.int
     CHANNEL_FIELD_NUMBER: _builtins.int
+    CUSTOMER_REQUESTED_RESPONSE_FIELD_NUMBER: _builtins.int
+    PRIORITY_FIELD_NUMBER: _builtins.int
     partner_request_id: _builtins.str
     """Required for partner keys: the partner's own id for this report (its
     idempotency key, per caller). Optional for staff, with the same effect.
@@ -646,6 +649,10 @@ class SubmitCaseRequest(_message.Message):
     staff) or INTAKE_CHANNEL_FAX (the scan attached). A partner key's reports are
     always INTAKE_CHANNEL_PARTNER.
     """
+    priority: _cases_pb2.Priority.ValueType
+    """Staff only: the priority the agent sets. It wins over the suggestion from category and
+    severity, which is kept for the record. Unspecified: the suggestion.
+    """
     @_builtins.property
     def reporter(self) -> Global___Reporter:
         """A phone or an email is needed to answer the caller, unless a designated
@@ -658,6 +665,12 @@ class SubmitCaseRequest(_message.Message):
     def error_codes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
     @_builtins.property
     def attachments(self) -> _containers.RepeatedCompositeFieldContainer[Global___AttachmentUpload]: ...
+    @_builtins.property
+    def customer_requested_response(self) -> _duration_pb2.Duration:
+        """The response time the customer asked for (plan 003 §3), if any: a positive duration, passed on
+        to the case (CaseCreated.customer_requested_response).
+        """
+
     def __init__(
         self,
         *,
@@ -673,10 +686,12 @@ class SubmitCaseRequest(_message.Message):
         quoted_case_number: _builtins.str = ...,
         attachments: _abc.Iterable[Global___AttachmentUpload] | None = ...,
         channel: Global___IntakeChannel.ValueType = ...,
+        customer_requested_response: _duration_pb2.Duration | None = ...,
+        priority: _cases_pb2.Priority.ValueType = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["hints", b"hints", "reporter", b"reporter"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["customer_requested_response", b"customer_requested_response", "hints", b"hints", "reporter", b"reporter"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["attachments", b"attachments", "category", b"category", "channel", b"channel", "description", b"description", "error_codes", b"error_codes", "hints", b"hints", "kind", b"kind", "partner_request_id", b"partner_request_id", "quoted_case_number", b"quoted_case_number", "reporter", b"reporter", "stated_severity", b"stated_severity", "summary", b"summary"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attachments", b"attachments", "category", b"category", "channel", b"channel", "customer_requested_response", b"customer_requested_response", "description", b"description", "error_codes", b"error_codes", "hints", b"hints", "kind", b"kind", "partner_request_id", b"partner_request_id", "priority", b"priority", "quoted_case_number", b"quoted_case_number", "reporter", b"reporter", "stated_severity", b"stated_severity", "summary", b"summary"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -14,6 +14,7 @@ field 20. Events of one case keep their order.
   aftercare.sla.breached.v1           the deadline passed: take the breach actions
   aftercare.sla.met.v1                the clock stopped before its deadline
   aftercare.sla.breach_withdrawn.v1   a late event showed a fired breach was not due
+  aftercare.sla.met_withdrawn.v1      a met stop did not hold (the customer rejected the resolution)
 """
 
 from aftercare.cases.v1 import cases_pb2 as _cases_pb2
@@ -358,3 +359,89 @@ class SlaBreachWithdrawn(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___SlaBreachWithdrawn: _TypeAlias = SlaBreachWithdrawn  # noqa: Y015
+
+@_typing.final
+class SlaMetWithdrawn(_message.Message):
+    """aftercare.sla.met_withdrawn.v1: A met already announced is void: the stop did not hold (the customer
+    rejected the resolution), so the clock runs on in the same cycle.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    CASE_NUMBER_FIELD_NUMBER: _builtins.int
+    REGION_FIELD_NUMBER: _builtins.int
+    COMPANY_ID_FIELD_NUMBER: _builtins.int
+    PRIORITY_FIELD_NUMBER: _builtins.int
+    CLOCK_KIND_FIELD_NUMBER: _builtins.int
+    POLICY_FIELD_NUMBER: _builtins.int
+    CYCLE_FIELD_NUMBER: _builtins.int
+    TARGET_FIELD_NUMBER: _builtins.int
+    CALENDAR_FIELD_NUMBER: _builtins.int
+    DEADLINE_FIELD_NUMBER: _builtins.int
+    BUSINESS_ELAPSED_FIELD_NUMBER: _builtins.int
+    OCCURRED_AT_FIELD_NUMBER: _builtins.int
+    STARTED_TIME_FIELD_NUMBER: _builtins.int
+    STOPPED_TIME_FIELD_NUMBER: _builtins.int
+    MET_REASON_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    case_id: _builtins.str
+    case_number: _builtins.str
+    region: _builtins.str
+    company_id: _builtins.str
+    priority: _cases_pb2.Priority.ValueType
+    clock_kind: _sla_pb2.ClockKind.ValueType
+    policy: _builtins.str
+    cycle: _builtins.int
+    calendar: _builtins.str
+    met_reason: _builtins.str
+    reason: _builtins.str
+    """Why it was withdrawn: "resolution rejected"."""
+    @_builtins.property
+    def target(self) -> _duration_pb2.Duration: ...
+    @_builtins.property
+    def deadline(self) -> _timestamp_pb2.Timestamp:
+        """The deadline of the clock running on."""
+
+    @_builtins.property
+    def business_elapsed(self) -> _duration_pb2.Duration:
+        """Business time the withdrawn met had counted until its stop."""
+
+    @_builtins.property
+    def occurred_at(self) -> _timestamp_pb2.Timestamp:
+        """When it was withdrawn (the rejection's time)."""
+
+    @_builtins.property
+    def started_time(self) -> _timestamp_pb2.Timestamp:
+        """The stop that is void: when the clock had started and stopped, and what had stopped it."""
+
+    @_builtins.property
+    def stopped_time(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        case_id: _builtins.str = ...,
+        case_number: _builtins.str = ...,
+        region: _builtins.str = ...,
+        company_id: _builtins.str = ...,
+        priority: _cases_pb2.Priority.ValueType = ...,
+        clock_kind: _sla_pb2.ClockKind.ValueType = ...,
+        policy: _builtins.str = ...,
+        cycle: _builtins.int = ...,
+        target: _duration_pb2.Duration | None = ...,
+        calendar: _builtins.str = ...,
+        deadline: _timestamp_pb2.Timestamp | None = ...,
+        business_elapsed: _duration_pb2.Duration | None = ...,
+        occurred_at: _timestamp_pb2.Timestamp | None = ...,
+        started_time: _timestamp_pb2.Timestamp | None = ...,
+        stopped_time: _timestamp_pb2.Timestamp | None = ...,
+        met_reason: _builtins.str = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["business_elapsed", b"business_elapsed", "deadline", b"deadline", "occurred_at", b"occurred_at", "started_time", b"started_time", "stopped_time", b"stopped_time", "target", b"target"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["business_elapsed", b"business_elapsed", "calendar", b"calendar", "case_id", b"case_id", "case_number", b"case_number", "clock_kind", b"clock_kind", "company_id", b"company_id", "cycle", b"cycle", "deadline", b"deadline", "met_reason", b"met_reason", "occurred_at", b"occurred_at", "policy", b"policy", "priority", b"priority", "reason", b"reason", "region", b"region", "started_time", b"started_time", "stopped_time", b"stopped_time", "target", b"target"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SlaMetWithdrawn: _TypeAlias = SlaMetWithdrawn  # noqa: Y015

@@ -15,6 +15,7 @@ field 20. Events of one case keep their order.
   aftercare.sla.breached.v1           the deadline passed: take the breach actions
   aftercare.sla.met.v1                the clock stopped before its deadline
   aftercare.sla.breach_withdrawn.v1   a late event showed a fired breach was not due
+  aftercare.sla.met_withdrawn.v1      a met stop did not hold (the customer rejected the resolution)
 """
 
 from collections import abc as _abc

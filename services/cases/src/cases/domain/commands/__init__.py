@@ -19,9 +19,11 @@ from cases.domain.commands.handling import (
 )
 from cases.domain.commands.opening import NewCase, open_case
 from cases.domain.commands.recording import add_note, correct_entry, record_activity, record_fact
+from cases.domain.commands.replies import ReplyPolicy, customer_reopen, follow_up_opened, note
 
 __all__ = [
     "NewCase",
+    "ReplyPolicy",
     "acknowledge",
     "add_note",
     "assign",
@@ -31,8 +33,11 @@ __all__ = [
     "confirm",
     "confirm_vendor_escalation",
     "correct_entry",
+    "customer_reopen",
     "escalate",
     "file_complaint",
+    "follow_up_opened",
+    "note",
     "open_case",
     "reassign",
     "record_activity",

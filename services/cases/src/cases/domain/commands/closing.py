@@ -24,7 +24,7 @@ def resolve(case: Case, actor: Actor, at: datetime, *, fault_report: FaultReport
     required); the remote sessions' command log is attached to it."""
     status = begin(case, actor, at, Action.RESOLVE)
     require_assignee(actor, case.assignee, Action.RESOLVE)
-    report = replace(fault_report.validated(), command_log=case.remote_command_log)
+    report = replace(fault_report.validated(now=at), command_log=case.remote_command_log)
     changed = advance(case, at, status, fault_report=report, resolved_at=at)
     details: dict[str, Any] = {"fault_report": report.as_payload()}
     return Decision(

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
-from datetime import datetime
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from aftercare_platform.errors import InvalidArgument, PermissionDenied
@@ -19,6 +19,9 @@ from cases.domain.text import ERROR_CODES_MAX, LONG_TEXT_MAX, optional_text, req
 from cases.domain.vocabulary import Category, Channel, Entitlement, Kind, Priority, Status, Tier
 
 REGION_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,31}$")  # aftercare.common.v1.Region.code
+
+
+REQUESTED_RESPONSE_MAX = timedelta(days=366)
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,21 @@ class NewCase:
     unidentified: bool = False
     not_entitled: bool = False
     reported_by: str | None = None  # the partner key intake reported it for
+    customer_requested_response: timedelta | None = None  # the response time the customer asked for
+    # the person a system channel acted for (agent, partner key, contact): the `created` entry's actor
+    on_behalf: Actor | None = None
+    suggested_priority: Priority | None = None  # intake's suggestion, kept when the agent chose another
+    follows_case: str | None = None  # the closed case this one follows up
+
+    def as_document(self) -> dict[str, Any]:
+        """The report as JSON (the request fingerprint): the on-behalf actor by its ref; a report without
+        a requested response reads as before."""
+        document = asdict(replace(self, on_behalf=None))
+        document["on_behalf"] = self.on_behalf.ref() if self.on_behalf else None
+        requested = document.pop("customer_requested_response")
+        if requested is not None:
+            document["customer_requested_response_seconds"] = requested.total_seconds()
+        return document
 
     def validated(self) -> NewCase:
         """The report trimmed and checked; InvalidArgument naming the first bad field."""
@@ -52,6 +70,12 @@ class NewCase:
         if company_id is None and not self.unidentified:
             raise InvalidArgument.for_field("company_id", "is required unless the caller is unidentified")
         caller = self.caller.validated()
+        requested = self.customer_requested_response
+        # bounded: a year is no response time, and protobuf Durations have a range
+        if requested is not None and not timedelta(0) < requested <= REQUESTED_RESPONSE_MAX:
+            raise InvalidArgument.for_field(
+                "customer_requested_response", "must be a positive duration of at most 366 days"
+            )
         if caller.phone is None and caller.email is None:
             raise InvalidArgument.for_field("caller.phone", "a phone or an email is required to answer the caller")
         return replace(
@@ -64,6 +88,7 @@ class NewCase:
             description=required_text("description", self.description, LONG_TEXT_MAX),
             error_codes=text_list("error_codes", self.error_codes, max_items=ERROR_CODES_MAX),
             not_entitled=self.not_entitled or self.entitlement is Entitlement.BILLABLE,
+            suggested_priority=self.suggested_priority if self.suggested_priority is not self.priority else None,
         )
 
 
@@ -76,11 +101,25 @@ def _reporter(report: NewCase, actor: Actor) -> str | None:
     return None
 
 
+def acting_for(actor: Actor, on_behalf: Actor | None, field: str = "on_behalf_of") -> Actor:
+    """Who the timeline names: the person a system channel acted for, else the caller itself.
+    Only an Aftercare service speaks for someone else; nobody speaks for a service or an admin."""
+    if on_behalf is None:
+        return actor
+    if actor.role is not Role.SYSTEM:
+        raise PermissionDenied(f"{field} is read from Aftercare services only; a {actor.role.value} acts as itself")
+    if on_behalf.role in (Role.SYSTEM, Role.ADMIN):
+        raise InvalidArgument.for_field(f"{field}.role", f"a channel does not act for a {on_behalf.role.value}")
+    return on_behalf
+
+
 def open_case(new: NewCase, *, case_id: str, number: str, actor: Actor, at: datetime) -> Decision:
-    """A new case at the desk, status `new`. The repository allocated `case_id` and `number`."""
+    """A new case at the desk, status `new`. The repository allocated `case_id` and `number`.
+    The `created` entry names the person the channel acted for, and the service that passed it on."""
     require_aware("at", at)
     require_role(actor, Command.OPEN)
     report = new.validated()
+    author = acting_for(actor, report.on_behalf)
     # a partner may report for a company nobody knows yet: it is the case's reporter, and follows it
     unknown_to_partner = actor.role is Role.PARTNER and report.unidentified and report.company_id is None
     if not (actor.reaches_company(report.company_id) or unknown_to_partner) or not actor.reaches_region(report.region):
@@ -110,6 +149,9 @@ def open_case(new: NewCase, *, case_id: str, number: str, actor: Actor, at: date
         entitlement=report.entitlement,
         flags=CaseFlags(unidentified=report.unidentified, not_entitled=report.not_entitled),
         reported_by=_reporter(report, actor),
+        customer_requested_response=report.customer_requested_response,
+        follows_case=str(parse_case_number(report.follows_case, "follows_case")) if report.follows_case else None,
+        suggested_priority=report.suggested_priority,
     )
     details: dict[str, Any] = {
         "caller": {k: v for k, v in vars(case.caller).items() if v is not None},
@@ -117,18 +159,22 @@ def open_case(new: NewCase, *, case_id: str, number: str, actor: Actor, at: date
         "description": case.description,
         "error_codes": list(case.error_codes),
         "customer_severity": case.customer_severity.value if case.customer_severity else None,
+        "customer_requested_response": _seconds(case.customer_requested_response),
         "channel": case.channel.value,
         "entitlement": case.entitlement.value,
         "unidentified": case.flags.unidentified,
         "not_entitled": case.flags.not_entitled,
+        "suggested_priority": case.suggested_priority.value if case.suggested_priority else None,
+        "follows_case_number": case.follows_case,
+        "recorded_by": actor.subject if author is not actor else None,
     }
     return Decision(
         case=case,
-        events=(decisions.event("created", case, actor, at, **details),),
+        events=(decisions.event("created", case, author, at, **details),),
         entries=(
             decisions.entry(
                 "created",
-                actor,
+                author,
                 at,
                 number=case.number,
                 category=case.category.value,
@@ -138,3 +184,7 @@ def open_case(new: NewCase, *, case_id: str, number: str, actor: Actor, at: date
             ),
         ),
     )
+
+
+def _seconds(duration: timedelta | None) -> float | None:
+    return duration.total_seconds() if duration is not None else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -109,6 +110,7 @@ def correct_entry(case: Case, actor: Actor, at: datetime, *, original: TimelineE
     )
 
 
+_BREACH_FLAG = {"sla.breached": True, "sla.breach_withdrawn": False}
 _FACT_KIND = re.compile(r"^[a-z][a-z_]*(\.[a-z][a-z_]*)+$")
 
 
@@ -130,6 +132,8 @@ def record_fact(
     if not _FACT_KIND.match(kind or ""):
         raise InvalidArgument.for_field("kind", f"{kind!r} is not a namespaced fact like sla.breached")
     changed = advance(case, at, case.status)
+    if kind in _BREACH_FLAG:  # the supervisor lists breached cases
+        changed = replace(changed, flags=replace(changed.flags, sla_breached=_BREACH_FLAG[kind]))
     entry = decisions.entry(kind, actor, at, visibility, **dict(payload))
     return Decision(case=changed, events=(), entries=(entry,))
 
