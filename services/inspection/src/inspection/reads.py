@@ -12,6 +12,7 @@ from aftercare_platform.db.unit_of_work import Database
 from aftercare_platform.errors import InvalidArgument, NotFound
 
 from inspection.adapters import store
+from inspection.adapters.scope import listed_companies
 from inspection.domain import compliance as compliance_rules
 from inspection.domain import reports as report_rules
 from inspection.domain.checklists import Checklist
@@ -21,14 +22,6 @@ from inspection.domain.reports import Report, ReportDocument
 from inspection.domain.schedule import Occurrence, notice_day, plan_calendar, upcoming
 from inspection.domain.visits import Visit, VisitStatus
 from inspection.domain.watch import Watch
-
-
-def listed_companies(principal: Principal, company_id: str) -> list[str] | None:
-    """The companies a listing may show: None means any (staff)."""
-    scope = scope_of(principal)
-    if company_id:
-        return [company_id] if scope.allows_company(company_id) else []
-    return None if scope.companies is None else sorted(scope.companies)
 
 
 class InspectionReads:

@@ -10,9 +10,9 @@ from aftercare_platform.errors import InvalidArgument
 from aftercare_platform.paging import PageTokens, page_size
 
 from inspection.adapters import store
+from inspection.adapters.scope import listed_companies as _companies
 from inspection.domain.plans import Plan
 from inspection.domain.visits import Visit
-from inspection.reads import listed_companies as _companies
 
 
 class Listings:
