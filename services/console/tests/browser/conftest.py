@@ -22,9 +22,10 @@ from aftercare.sla.v1 import sla_pb2 as sla_pb
 from aftercare.sla.v1 import sla_pb2_grpc
 from aftercare_platform.auth.tokens import mint_token
 from aftercare_platform.settings import ServiceSettings
+from aftercare_platform.testing.browser import chromium
 from aftercare_platform.testing.infra import Servers, create_database, drop_database
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page
 
 from .stack import Process
 
@@ -146,14 +147,8 @@ async def stack(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> A
 
 @pytest_asyncio.fixture(scope="package", loop_scope=LOOP)
 async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        try:
-            yield launched
-        finally:
-            await launched.close()
+    async with chromium() as launched:
+        yield launched
 
 
 async def signed_in(browser: Browser, stack: Stack, subject: str, lang: str = "en") -> Page:

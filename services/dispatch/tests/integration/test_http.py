@@ -21,7 +21,7 @@ def bearer(subject: str, role: str) -> dict[str, str]:
 DAY_SHIFT = {
     "name": "East day desk", "region": "east", "team": "east-desk", "time_zone": "Asia/Shanghai",
     "layers": [{"name": "day", "member_ids": ["http-a", "http-b"], "rule": "FREQ=DAILY;BYHOUR=9;BYMINUTE=0",
-                "start_local": "2026-02-02T09:00:00", "shift_length": "30600s", "days": "DAY_FILTER_WORKING"}],
+                "start_local": "2026-02-02T09:00:00", "shift_length": "30600s", "days": "working"}],
     "working_days": {"public_holidays": "CN"},
 }
 
@@ -32,9 +32,10 @@ async def test_rosters_duty_holes_and_feeds_over_http(stack: Stack) -> None:
     async with httpx.AsyncClient(base_url=base, timeout=30) as http:
         for person in ("http-a", "http-b"):
             put = await http.put(f"/v1/engineers/{person}", headers=boss, json={
-                "name": person, "tier": "ENGINEER_TIER_DUTY_ENGINEER", "regions": ["east"], "capacity": 5,
+                "name": person, "tier": "duty_engineer", "regions": ["east"], "capacity": 5,
                 "active": True})
             assert put.status_code == 200, put.text
+            assert put.json()["tier"] == "duty_engineer"  # REST's one spelling, never ENGINEER_TIER_DUTY_ENGINEER
         assert (await http.put("/v1/rosters/east-desk", headers=boss, json=DAY_SHIFT)).status_code == 200
 
         # the swapped working Saturday of the 2026 Spring Festival: 10:00 Beijing is covered

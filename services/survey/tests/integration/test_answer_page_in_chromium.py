@@ -7,8 +7,9 @@ import pytest
 import pytest_asyncio
 from aftercare.cases.v1 import cases_pb2 as cases_pb
 from aftercare.survey.v1 import survey_pb2 as pb
+from aftercare_platform.testing.browser import chromium
 from aftercare_platform.testing.waiting import eventually
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser
 
 from .conftest import DELAY_SECONDS, LOOP, Stack
 
@@ -17,14 +18,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope=LOOP)]
 
 @pytest_asyncio.fixture(loop_scope=LOOP)
 async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        try:
-            yield browser
-        finally:
-            await browser.close()
+    async with chromium() as browser:
+        yield browser
 
 
 async def test_an_unsatisfied_answer_in_chromium_reopens_the_case_once(stack: Stack, browser: Browser) -> None:

@@ -15,10 +15,11 @@ from email.message import Message
 import pytest
 import pytest_asyncio
 from aftercare.cases.v1 import cases_pb2 as cases_pb
+from aftercare_platform.testing.browser import chromium
 from aftercare_platform.testing.ports import free_port
 from aftercare_platform.testing.waiting import eventually
 from notify.testing.local_servers import ReceivedMail, SmtpServer
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser
 
 from .conftest import DELAY_SECONDS, LOOP, ServiceProcess, Stack
 
@@ -70,14 +71,8 @@ async def notify(stack: Stack, smtp: SmtpServer, tmp_path_factory: pytest.TempPa
 
 @pytest_asyncio.fixture(loop_scope=LOOP)
 async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        try:
-            yield browser
-        finally:
-            await browser.close()
+    async with chromium() as browser:
+        yield browser
 
 
 async def test_closing_mails_one_invitation_and_an_unsatisfied_answer_reopens_once_and_mails_the_supervisor(

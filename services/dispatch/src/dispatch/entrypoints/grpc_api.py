@@ -137,7 +137,8 @@ class DispatchServicer(AssignmentRpcs, dispatch_pb2_grpc.DispatchServiceServicer
     async def RequestVisit(self, request: pb.RequestVisitRequest, context: Any) -> pb.RequestVisitResponse:
         _staff()
         visit = await self._visits.request(current_principal(), case_id=_required(request.case_id, "case_id"),
-                                           site=request.site, reason=request.reason)
+                                           site=request.site, reason=request.reason,
+                                           request_id=request.request_id.strip())
         return pb.RequestVisitResponse(visit=visit_to_proto(visit))
 
     async def PlanVisit(self, request: pb.PlanVisitRequest, context: Any) -> pb.PlanVisitResponse:

@@ -19,13 +19,12 @@ from typing import Annotated, Any
 from aftercare.dispatch.v1 import dispatch_pb2 as pb
 from aftercare_platform.auth.fastapi import require_principal
 from aftercare_platform.auth.principal import Principal
+from aftercare_platform.contracts.rest_json import from_rest, to_rest
 from aftercare_platform.errors import InvalidArgument
 from fastapi import APIRouter, Body, Depends, Query
-from google.protobuf import json_format
 from pydantic import BaseModel, Field
 
 from dispatch.adapters.people_mapping import engineer_to_proto
-from dispatch.adapters.proto_values import document
 from dispatch.adapters.store import StoredDecision
 from dispatch.domain.rosters import DutyAnswer, coverage_gaps
 from dispatch.entrypoints.access import require_manager, require_region, require_staff
@@ -98,10 +97,8 @@ def _decision(d: StoredDecision) -> DecisionOut:
 
 
 def _parse(body: dict[str, Any], message: Any, field: str) -> Any:
-    try:
-        return json_format.ParseDict(body, message)
-    except json_format.ParseError as bad:
-        raise InvalidArgument.for_field(field, str(bad)) from None
+    """A REST body as its proto message: enums in the one short spelling (`DUTY_ENGINEER`)."""
+    return from_rest(body, message, field)
 
 
 def _aware(value: datetime, field: str) -> datetime:
@@ -128,13 +125,13 @@ def dispatch_router(handlers: DispatchHandlers) -> APIRouter:
         """Create or replace an engineer (aftercare.dispatch.v1.Engineer as JSON)."""
         require_manager(principal)
         message = _parse({**body, "engineer_id": engineer_id}, pb.Engineer(), "engineer")
-        return document(engineer_to_proto(await handlers.put_engineer(message)))
+        return to_rest(engineer_to_proto(await handlers.put_engineer(message)))
 
     @router.get("/engineers")
     async def list_engineers(principal: PrincipalDep, region: str = "") -> list[dict[str, Any]]:
         require_staff(principal)
         require_region(principal, region)
-        return [document(engineer_to_proto(e)) for e in await handlers.engineers(region)]
+        return [to_rest(engineer_to_proto(e)) for e in await handlers.engineers(region)]
 
     @router.put("/rosters/{roster_id}")
     async def put_roster(principal: PrincipalDep, roster_id: str,
@@ -142,12 +139,12 @@ def dispatch_router(handlers: DispatchHandlers) -> APIRouter:
         """Create or replace a roster (aftercare.dispatch.v1.Roster as JSON)."""
         require_manager(principal)
         message = _parse({**body, "roster_id": roster_id}, pb.Roster(), "roster")
-        return document(await handlers.put_roster(message))
+        return to_rest(await handlers.put_roster(message))
 
     @router.get("/rosters/{roster_id}")
     async def get_roster(principal: PrincipalDep, roster_id: str) -> dict[str, Any]:
         require_staff(principal)
-        return document(await handlers.roster_message(roster_id))
+        return to_rest(await handlers.roster_message(roster_id))
 
     @router.get("/rosters/{roster_id}/gaps", response_model=list[GapOut])
     async def gaps(principal: PrincipalDep, roster_id: str, start: datetime,
