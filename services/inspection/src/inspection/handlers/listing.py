@@ -12,14 +12,7 @@ from aftercare_platform.paging import PageTokens, page_size
 from inspection.adapters import store
 from inspection.domain.plans import Plan
 from inspection.domain.visits import Visit
-
-
-def _companies(principal: Principal, company_id: str) -> list[str] | None:
-    """The companies a listing may show: None means any (staff)."""
-    scope = scope_of(principal)
-    if company_id:
-        return [company_id] if scope.allows_company(company_id) else []
-    return None if scope.companies is None else sorted(scope.companies)
+from inspection.reads import listed_companies as _companies
 
 
 class Listings:
