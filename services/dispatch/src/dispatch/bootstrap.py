@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from aftercare.dispatch.v1 import dispatch_pb2_grpc
+from aftercare_platform.paging import PageTokens
 from aftercare_platform.service.definition import GrpcServicer, Infrastructure, ServiceDefinition, ServiceParts
 
 from dispatch.adapters.case_gateway import GrpcCases
 from dispatch.adapters.feed_links import FeedSigner
 from dispatch.adapters.tables import metadata
 from dispatch.assignment_handlers import AssignmentHandlers
+from dispatch.case_work_handlers import CaseWorkHandlers
 from dispatch.entrypoints.consumers import subscriptions
 from dispatch.entrypoints.grpc_api import DispatchServicer
 from dispatch.entrypoints.http_api import dispatch_router
@@ -35,7 +37,8 @@ async def build(infra: Infrastructure[DispatchSettings]) -> ServiceParts:
     visits, rmas = VisitHandlers(infra.database, cases, handlers), RmaHandlers(infra.database, cases)
     stock, vendors = StockHandlers(infra.database, settings.region), VendorHandlers(infra.database, cases)
     assignments = AssignmentHandlers(infra.database, cases, handlers)
-    servicer = DispatchServicer(handlers, visits, loaners, rmas, stock, assignments, vendors)
+    case_work = CaseWorkHandlers(infra.database, PageTokens(settings.page_token_secret))
+    servicer = DispatchServicer(handlers, visits, loaners, rmas, stock, assignments, vendors, case_work)
     return ServiceParts(
         grpc_servicers=[GrpcServicer(dispatch_pb2_grpc.add_DispatchServiceServicer_to_server, servicer)],
         http_routers=[dispatch_router(handlers), feeds_router(handlers, FeedSigner(settings.jwt_secret)),

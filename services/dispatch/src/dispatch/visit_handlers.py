@@ -14,7 +14,7 @@ from typing import Any
 from aftercare.dispatch.v1 import events_pb2 as ev
 from aftercare_platform.auth.principal import Principal, Role
 from aftercare_platform.db.unit_of_work import Database, UnitOfWork
-from aftercare_platform.errors import FailedPrecondition, PermissionDenied
+from aftercare_platform.errors import FailedPrecondition, InvalidArgument, PermissionDenied
 
 from dispatch.adapters import store
 from dispatch.adapters.case_gateway import CasesPort, answering_callers
@@ -36,12 +36,20 @@ class VisitHandlers:
         self._cases = cases
         self._routing = routing
 
-    async def request(self, principal: Principal, *, case_id: str, site: str, reason: str) -> Visit:
+    async def request(self, principal: Principal, *, case_id: str, site: str, reason: str,
+                      request_id: str = "") -> Visit:
         facts = await case_for_work(self._cases, principal, case_id)
         async with self._db.unit_of_work() as uow:
             now = uow.clock.now()
             visit = rules.request_visit(visit_id=str(uuid.uuid4()), case_id=facts.case_id, case_status=facts.status,
                                         site=site or facts.site, reason=reason, at=now)
+            if request_id:
+                first, first_case = await store.claim_visit_request(uow, request_id, visit.id, visit.case_id, now)
+                if first_case != visit.case_id:
+                    raise InvalidArgument.for_field("request_id", "already used for another case's visit")
+                if first != visit.id:  # a repeat: the visit the key made, nothing new
+                    existing, _ = await self._load(uow, first, principal)
+                    return existing
             snapshot = snapshot_of(facts)
             await self._save(uow, visit, snapshot)
             uow.emit("aftercare.visit.requested.v1", subject=visit.case_id, region=facts.region,

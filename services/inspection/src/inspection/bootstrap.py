@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aftercare.inspection.v1 import inspection_pb2_grpc
+from aftercare_platform.paging import PageTokens
 from aftercare_platform.service.definition import GrpcServicer, Infrastructure, ServiceDefinition, ServiceParts
 
 from inspection.adapters.gateways import GrpcDispatch, GrpcIntake
@@ -13,6 +14,7 @@ from inspection.entrypoints.http_api import router
 from inspection.entrypoints.worker import InspectionWorker
 from inspection.handlers.deliveries import Deliveries
 from inspection.handlers.execution import ExecutionHandlers
+from inspection.handlers.listing import Listings
 from inspection.handlers.plans import PlanHandlers
 from inspection.handlers.ticker import Ticker
 from inspection.handlers.watch import WatchHandlers
@@ -24,6 +26,7 @@ async def build(infra: Infrastructure[InspectionSettings]) -> ServiceParts:
     settings = infra.settings
     plans, execution = PlanHandlers(infra.database), ExecutionHandlers(infra.database)
     watches, reads = WatchHandlers(infra.database), InspectionReads(infra.database)
+    listings = Listings(infra.database, PageTokens(settings.page_token_secret))
     intake = GrpcIntake(settings, target=settings.intake_grpc_target, reporter_email=settings.reporter_email,
                         timeout=settings.gateway_timeout_seconds,
                         reconnect_max_seconds=settings.gateway_reconnect_max_seconds)
@@ -36,8 +39,8 @@ async def build(infra: Infrastructure[InspectionSettings]) -> ServiceParts:
                               schedule_every_seconds=settings.schedule_every_seconds)
     return ServiceParts(
         grpc_servicers=[GrpcServicer(inspection_pb2_grpc.add_InspectionServiceServicer_to_server,
-                                     InspectionServicer(plans, execution, watches, reads))],
-        http_routers=[router(reads, execution)],
+                                     InspectionServicer(plans, execution, watches, reads, listings))],
+        http_routers=[router(reads, execution, listings)],
         subscriptions=subscriptions(plans),
         background=[worker],
         closers=[intake.close, dispatch.close],

@@ -12,6 +12,7 @@ from aftercare_platform.db.unit_of_work import Database
 from aftercare_platform.errors import InvalidArgument, NotFound
 
 from inspection.adapters import store
+from inspection.adapters.scope import listed_companies
 from inspection.domain import compliance as compliance_rules
 from inspection.domain import reports as report_rules
 from inspection.domain.checklists import Checklist
@@ -21,14 +22,6 @@ from inspection.domain.reports import Report, ReportDocument
 from inspection.domain.schedule import Occurrence, notice_day, plan_calendar, upcoming
 from inspection.domain.visits import Visit, VisitStatus
 from inspection.domain.watch import Watch
-
-
-def _companies(principal: Principal, company_id: str) -> list[str] | None:
-    """The companies a listing may show: None means any (staff)."""
-    scope = scope_of(principal)
-    if company_id:
-        return [company_id] if scope.allows_company(company_id) else []
-    return None if scope.companies is None else sorted(scope.companies)
 
 
 class InspectionReads:
@@ -45,7 +38,7 @@ class InspectionReads:
 
     async def plans(self, principal: Principal, company_id: str = "") -> list[Plan]:
         async with self._db.unit_of_work() as uow:
-            found = await store.plans(uow.session, _companies(principal, company_id))
+            found = await store.plans(uow.session, listed_companies(principal, company_id))
         return [plan for plan in found if scope_of(principal).allows(plan.company_id, plan.region)]
 
     async def preview(self, principal: Principal, plan_id: str, start: date,
@@ -69,7 +62,7 @@ class InspectionReads:
     async def visits(self, principal: Principal, *, company_id: str = "", plan_id: str = "",
                      status: str = "") -> list[Visit]:
         async with self._db.unit_of_work() as uow:
-            found = await store.visits(uow.session, companies=_companies(principal, company_id), plan_id=plan_id,
+            found = await store.visits(uow.session, companies=listed_companies(principal, company_id), plan_id=plan_id,
                                        status=status)
         return [visit for visit in found if scope_of(principal).allows(visit.company_id, visit.region)]
 
@@ -119,7 +112,7 @@ class InspectionReads:
         if until < start:
             raise InvalidArgument.for_field("until_day", "before from_day")
         async with self._db.unit_of_work() as uow:
-            found = await store.visits(uow.session, companies=_companies(principal, company_id),
+            found = await store.visits(uow.session, companies=listed_companies(principal, company_id),
                                        scheduled_from=start, scheduled_until=until, limit=10_000)
             found = [v for v in found if scope_of(principal).allows(v.company_id, v.region)]
             reports = await store.reports_of(uow.session, [v.id for v in found])

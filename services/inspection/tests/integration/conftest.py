@@ -53,6 +53,8 @@ class Stack:
     cases: Any
     dispatch: Any
     tap: InspectionTap
+    database_url: str = ""
+    amqp_url: str = ""
 
     async def company(self, name: str) -> str:
         company_id = f"{name}-{uuid.uuid4().hex[:6]}"
@@ -105,7 +107,7 @@ async def stack(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> A
         channels = [grpc.aio.insecure_channel(p.target) for p in (inspection, intake, cases, dispatch)]
         yield Stack(cases, intake, inspection, inspection_pb2_grpc.InspectionServiceStub(channels[0]),
                     intake_pb2_grpc.IntakeServiceStub(channels[1]), cases_pb2_grpc.CaseServiceStub(channels[2]),
-                    dispatch_pb2_grpc.DispatchServiceStub(channels[3]), tap)
+                    dispatch_pb2_grpc.DispatchServiceStub(channels[3]), tap, database_url, servers.amqp_url)
     finally:
         for channel in channels:
             await channel.close()

@@ -6,6 +6,7 @@ import asyncio
 import grpc
 import httpx
 import pytest
+from aftercare.common.v1 import common_pb2
 from aftercare.inspection.v1 import inspection_pb2 as pb
 from aftercare.inspection.v1 import inspection_pb2_grpc
 from aftercare_platform.auth.tokens import mint_token
@@ -52,6 +53,53 @@ async def test_inspection_runs_embedded_on_sqlite(tmp_path, monkeypatch):
             listed = await stub.ListInspections(pb.ListInspectionsRequest(plan_id=created.plan.plan_id),
                                                 metadata=agent)
             assert len(listed.inspections) == len(created.scheduled) >= 10
+            everything = [i.inspection_id for i in listed.inspections]
+            await _pages_match(stub, agent, created.plan.plan_id, everything)
+            await _http_pages_match(http_port, agent, created.plan.plan_id, everything)
     finally:
         runner.request_shutdown("test over")
         await running
+
+
+async def _pages_match(stub, agent, plan_id, everything):
+    """gRPC: pages of 5 walk the whole list once, in order; a token is bound to its filters."""
+    seen, token, pages, tokens = [], "", 0, []
+    while True:
+        page = await stub.ListInspections(pb.ListInspectionsRequest(
+            plan_id=plan_id, page=common_pb2.PageRequest(page_size=5, page_token=token)), metadata=agent)
+        seen += [i.inspection_id for i in page.inspections]
+        pages, token = pages + 1, page.page.next_page_token
+        assert len(page.inspections) <= 5
+        if not token:
+            break
+        tokens.append(token)
+    assert seen == everything and pages >= 3
+    with pytest.raises(grpc.aio.AioRpcError) as other_filter:
+        await stub.ListInspections(pb.ListInspectionsRequest(
+            plan_id="another", page=common_pb2.PageRequest(page_token=tokens[0])), metadata=agent)
+    assert other_filter.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "page.page_token" in other_filter.value.details()
+    plans = await stub.ListPlans(pb.ListPlansRequest(page=common_pb2.PageRequest(page_size=1)), metadata=agent)
+    assert [p.plan_id for p in plans.plans] == [plan_id] and plans.page.next_page_token
+    rest = await stub.ListPlans(pb.ListPlansRequest(
+        page=common_pb2.PageRequest(page_size=1, page_token=plans.page.next_page_token)), metadata=agent)
+    assert list(rest.plans) == [] and rest.page.next_page_token == ""
+
+
+async def _http_pages_match(http_port, agent, plan_id, everything):
+    headers = {"authorization": agent[0][1]}
+    seen, token = [], ""
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{http_port}", headers=headers) as http:
+        while True:
+            got = await http.get("/v1/inspections", params={"plan_id": plan_id, "page_size": 4, "page_token": token})
+            assert got.status_code == 200, got.text
+            body = got.json()
+            seen += [i["inspection_id"] for i in body["items"]]
+            token = body["next_page_token"]
+            if not token:
+                break
+        assert seen == everything
+        forged = await http.get("/v1/inspections", params={"page_token": "eyJhIjoxfQ"})
+        assert forged.status_code == 400 and "page.page_token" in forged.text
+        negative = await http.get("/v1/plans", params={"page_size": -1})
+        assert negative.status_code == 400 and "page_size" in negative.text

@@ -79,11 +79,21 @@ class FakeDispatch:
     visits: list[tuple[str, str, str]] = field(default_factory=list)
     rosters: list[dict[str, object]] = field(default_factory=list)
 
-    async def request_visit(self, *, case_id: str, site: str, reason: str) -> str:
+    lose_answer: bool = False  # dispatch makes the visit, but its answer never arrives
+    keys: list[str] = field(default_factory=list)
+    by_key: dict[str, str] = field(default_factory=dict)
+
+    async def request_visit(self, *, case_id: str, site: str, reason: str, request_id: str) -> str:
         if not self.up:
             raise Unavailable("UNAVAILABLE: dispatch is down")
-        self.visits.append((case_id, site, reason))
-        return f"visit-{len(self.visits)}"
+        self.keys.append(request_id)
+        if request_id not in self.by_key:  # dispatch's idempotency on the request id
+            self.visits.append((case_id, site, reason))
+            self.by_key[request_id] = f"visit-{len(self.visits)}"
+        if self.lose_answer:
+            self.lose_answer = False
+            raise Unavailable("UNAVAILABLE: the answer was lost")
+        return self.by_key[request_id]
 
     async def put_roster(self, **roster: object) -> str:
         self.rosters.append(roster)

@@ -13,6 +13,21 @@ from inspection.entrypoints.consumers import subscriptions
 from .conftest import ACME, AGENT, OTHER, Kit, quarterly
 
 
+async def test_a_lost_dispatch_answer_is_retried_with_the_same_key_and_makes_one_visit(kit: Kit) -> None:
+    await kit.checklist()
+    _, (visit,) = await kit.plans.create(AGENT, quarterly())
+    kit.clock.set(datetime(2026, 1, 11, 16, 30, tzinfo=UTC))  # the notice's day
+    assert await kit.ticker.send_notices() == 1
+    kit.dispatch.lose_answer = True
+    assert await kit.deliveries.run_once() == 1  # dispatch made the visit; inspection never heard
+    kit.clock.advance(timedelta(seconds=5))
+    assert await kit.deliveries.run_once() == 1
+    assert kit.dispatch.keys == [f"inspection-visit:{visit.id}"] * 2  # stable: derived from the visit's id
+    assert len(kit.dispatch.visits) == 1
+    stored, _ = await kit.reads.visit(AGENT, visit.id)
+    assert stored.dispatch_visit_id == "visit-1"
+
+
 async def test_a_plan_schedules_its_horizon_once_and_says_so(kit: Kit) -> None:
     await kit.checklist()
     plan, added = await kit.plans.create(AGENT, quarterly())

@@ -34,3 +34,25 @@ def test_a_submitted_report_is_announced_to_the_customer() -> None:
     notice = notice_from_event(event("inspection.reported", inspection_events.InspectionReported(
         **HEAD, on_time=True, summary="All healthy")))
     assert RuleBook().targets(notice).by_role == (Target(Role.CUSTOMER_CONTACT, Channel.EMAIL),)
+
+
+class _Registry:
+    """intake's registry as far as a company-wide notice asks it."""
+
+    def __init__(self) -> None:
+        from aftercare.intake.v1 import intake_pb2
+
+        self.contacts = [intake_pb2.Contact(contact_id="c1", company_id="company-a", name="Li Lei",
+                                            email="li.lei@a.example")]
+
+    async def contacts_of(self, company_id: str) -> list[object]:
+        return [c for c in self.contacts if c.company_id == company_id]
+
+
+async def test_a_notice_without_a_caller_goes_to_the_companys_registered_contacts() -> None:
+    from notify.adapters.contact_directory import ContactDirectory
+
+    notice = notice_from_event(event("inspection.notice_due", inspection_events.InspectionNoticeDue(
+        **HEAD, notice_working_days=15, plan_title="Quarterly check")))
+    found = await ContactDirectory(_Registry()).resolve(Role.CUSTOMER_CONTACT, notice)  # type: ignore[arg-type]
+    assert [(r.recipient_id, r.email, r.company_id) for r in found] == [("contact:c1", "li.lei@a.example", "company-a")]

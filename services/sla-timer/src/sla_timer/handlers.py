@@ -48,17 +48,23 @@ class SlaHandlers:
         self._look_ahead = look_ahead
 
     async def on_case_event(
-        self, uow: UnitOfWork, event_type: str, snapshot: CaseSnapshot, terms: CustomerTerms | None = None
+        self,
+        uow: UnitOfWork,
+        event_type: str,
+        snapshot: CaseSnapshot,
+        terms: CustomerTerms | None = None,
+        *,
+        promised_by: datetime | None = None,
     ) -> None:
         """A case or dispatch event (`event_type`), as the snapshot of its case it carries; `terms` what the
-        customer stated (the created event only)."""
+        customer stated (the created event only); `promised_by` the original vendor's promised answer."""
         session, now = uow.session, uow.clock.now()
         case = await remember_case(
             session, snapshot, now, says_assignee=event_type.startswith(CASE_EVENTS), terms=terms
         )
         priority = Priority(snapshot.priority) if snapshot.priority else None
         commands = (
-            plan_for_event(event_type, occurred_at=snapshot.occurred_at, priority=priority)
+            plan_for_event(event_type, occurred_at=snapshot.occurred_at, priority=priority, promised_by=promised_by)
             if event_type in HANDLED_EVENT_TYPES
             else []
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aftercare.cases.v1 import cases_pb2
+from aftercare.dispatch.v1 import dispatch_pb2
 from aftercare.intake.v1 import intake_pb2
 from aftercare.sla.v1 import sla_pb2
 from aftercare_platform.contracts.enum_map import EnumMap
@@ -16,3 +17,5 @@ COMPLAINT_ABOUT = EnumMap.words(cases_pb2.ComplaintAbout)
 CLOCK_KINDS = EnumMap.words(sla_pb2.ClockKind)
 CLOCK_STATUSES = EnumMap.words(sla_pb2.ClockStatus)
 SEVERITIES = EnumMap.words(intake_pb2.StatedSeverity)
+VISIT_STATUSES = EnumMap.words(dispatch_pb2.VisitStatus)
+LOANER_STATUSES = EnumMap.words(dispatch_pb2.LoanerStatus)

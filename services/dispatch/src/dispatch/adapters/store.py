@@ -20,6 +20,7 @@ from dispatch.adapters.tables import (
     rosters,
     teams,
     vendor_engagements,
+    visit_requests,
     visits,
 )
 from dispatch.domain.routing import Candidate, Load, RoutingDecision, Workload
@@ -208,6 +209,18 @@ async def get_visit(uow: UnitOfWork, visit_id: str) -> tuple[dict[str, Any], dic
     query = select(visits.c.document, visits.c.case_snapshot).where(visits.c.id == visit_id).with_for_update()
     row = (await uow.session.execute(query)).first()
     return None if row is None else (dict(row.document), dict(row.case_snapshot))
+
+
+async def claim_visit_request(uow: UnitOfWork, request_id: str, visit_id: str, case_id: str,
+                              at: datetime) -> tuple[str, str]:
+    """The (visit, case) the key stands for: this one if new, the first one if repeated (a concurrent
+    twin waits on the unique key, then reads the winner's row)."""
+    statement = _insert(uow, visit_requests).values(request_id=request_id, visit_id=visit_id, case_id=case_id, at=at)
+    await uow.session.execute(statement.on_conflict_do_nothing(index_elements=[visit_requests.c.request_id]))
+    query = select(visit_requests.c.visit_id, visit_requests.c.case_id).where(
+        visit_requests.c.request_id == request_id)
+    row = (await uow.session.execute(query)).one()
+    return str(row.visit_id), str(row.case_id)
 
 
 # ---- loaners ------------------------------------------------------------------------------------

@@ -155,3 +155,13 @@ vendor_engagements = Table(
     Column("case_snapshot", JsonDocument, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
 )
+
+# RequestVisit's idempotency keys: a repeated key answers the visit it first made
+visit_requests = Table(
+    "visit_requests",
+    metadata,
+    Column("request_id", String(200), primary_key=True),
+    Column("visit_id", String(ID), nullable=False),
+    Column("case_id", String(ID), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from aftercare.common.v1 import common_pb2
 from aftercare.dispatch.v1 import dispatch_pb2 as pb
 from aftercare.dispatch.v1 import dispatch_pb2_grpc
 from aftercare_platform.auth.context import current_principal
@@ -19,6 +20,7 @@ from dispatch.adapters.roster_mapping import duty_to_proto, gap_to_proto, shift_
 from dispatch.adapters.stock_mapping import stock_level_to_proto, stock_move_to_proto
 from dispatch.adapters.visit_mapping import visit_to_proto
 from dispatch.assignment_handlers import AssignmentHandlers
+from dispatch.case_work_handlers import CaseWorkHandlers
 from dispatch.domain.rosters import coverage_gaps, shifts
 from dispatch.entrypoints.access import require_manager, require_region, require_staff
 from dispatch.entrypoints.grpc_assignments import AssignmentRpcs
@@ -47,7 +49,8 @@ def _required(value: str, field: str) -> str:
 class DispatchServicer(AssignmentRpcs, dispatch_pb2_grpc.DispatchServiceServicer):
     def __init__(self, handlers: DispatchHandlers, visits: VisitHandlers, loaners: LoanerHandlers,
                  rmas: RmaHandlers, stock: StockHandlers, assignments: AssignmentHandlers,
-                 vendors: VendorHandlers) -> None:
+                 vendors: VendorHandlers, case_work: CaseWorkHandlers) -> None:
+        self._case_work = case_work
         self._assignments = assignments
         self._vendors = vendors
         self._handlers = handlers
@@ -137,7 +140,8 @@ class DispatchServicer(AssignmentRpcs, dispatch_pb2_grpc.DispatchServiceServicer
     async def RequestVisit(self, request: pb.RequestVisitRequest, context: Any) -> pb.RequestVisitResponse:
         _staff()
         visit = await self._visits.request(current_principal(), case_id=_required(request.case_id, "case_id"),
-                                           site=request.site, reason=request.reason)
+                                           site=request.site, reason=request.reason,
+                                           request_id=request.request_id.strip())
         return pb.RequestVisitResponse(visit=visit_to_proto(visit))
 
     async def PlanVisit(self, request: pb.PlanVisitRequest, context: Any) -> pb.PlanVisitResponse:
@@ -184,6 +188,12 @@ class DispatchServicer(AssignmentRpcs, dispatch_pb2_grpc.DispatchServiceServicer
         visit = await self._visits.get(current_principal(), _required(request.visit_id, "visit_id"))
         return pb.GetVisitResponse(visit=visit_to_proto(visit))
 
+    async def ListVisits(self, request: pb.ListVisitsRequest, context: Any) -> pb.ListVisitsResponse:
+        found, token = await self._case_work.visits(current_principal(), _required(request.case_id, "case_id"),
+                                                    request.page.page_size, request.page.page_token)
+        return pb.ListVisitsResponse(visits=[visit_to_proto(v) for v in found],
+                                     page=common_pb2.PageResponse(next_page_token=token))
+
 
     # ---- loaners -----------------------------------------------------------------------------------
 
@@ -206,6 +216,12 @@ class DispatchServicer(AssignmentRpcs, dispatch_pb2_grpc.DispatchServiceServicer
     async def GetLoaner(self, request: pb.GetLoanerRequest, context: Any) -> pb.GetLoanerResponse:
         loaner = await self._loaners.get(current_principal(), _required(request.loaner_id, "loaner_id"))
         return pb.GetLoanerResponse(loaner=loaner_to_proto(loaner))
+
+    async def ListLoaners(self, request: pb.ListLoanersRequest, context: Any) -> pb.ListLoanersResponse:
+        found, token = await self._case_work.loaners(current_principal(), _required(request.case_id, "case_id"),
+                                                     request.page.page_size, request.page.page_token)
+        return pb.ListLoanersResponse(loaners=[loaner_to_proto(v) for v in found],
+                                      page=common_pb2.PageResponse(next_page_token=token))
 
 
     # ---- RMA ---------------------------------------------------------------------------------------

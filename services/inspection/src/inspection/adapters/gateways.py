@@ -56,7 +56,7 @@ class IntakePort(Protocol):
 
 
 class DispatchPort(Protocol):
-    async def request_visit(self, *, case_id: str, site: str, reason: str) -> str: ...
+    async def request_visit(self, *, case_id: str, site: str, reason: str, request_id: str) -> str: ...
 
     async def put_roster(self, *, roster_id: str, name: str, region: str, engineer_ids: tuple[str, ...],
                          start_local: str, until_local: str, time_zone: str) -> str: ...
@@ -118,8 +118,8 @@ class GrpcDispatch:
         self._stub = dispatch_pb2_grpc.DispatchServiceStub(self._channel)
         self._timeout = timeout
 
-    async def request_visit(self, *, case_id: str, site: str, reason: str) -> str:
-        request = dispatch_pb2.RequestVisitRequest(case_id=case_id, site=site, reason=reason)
+    async def request_visit(self, *, case_id: str, site: str, reason: str, request_id: str) -> str:
+        request = dispatch_pb2.RequestVisitRequest(case_id=case_id, site=site, reason=reason, request_id=request_id)
         return str((await _call(self._stub.RequestVisit, request, self._timeout)).visit.visit_id)
 
     async def put_roster(self, *, roster_id: str, name: str, region: str, engineer_ids: tuple[str, ...],

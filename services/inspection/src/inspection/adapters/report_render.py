@@ -48,22 +48,46 @@ def watch_html(watch: Watch, pre_event: Visit) -> str:
     return _TEMPLATES.get_template("watch.html.j2").render(watch=watch, pre_event=pre_event)
 
 
+# CJK fonts from Debian packages (fonts-wqy-microhei is in .ci/ensure-servers and the README)
+CJK_FONTS = (Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
+             Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"),
+             Path("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"))
+
+
+def cjk_font(candidates: tuple[Path, ...] = CJK_FONTS) -> Path | None:
+    return next((path for path in candidates if path.is_file()), None)
+
+
 def _latin(text: str) -> str:
-    """The PDF's core font is Latin-1: other characters are shown as '?' rather than failing."""
+    """The core font is Latin-1: without a CJK font other characters are shown as '?' rather than failing."""
     return text.encode("latin-1", "replace").decode("latin-1")
 
 
-def pdf(document: ReportDocument) -> bytes:
+def _as_written(text: str) -> str:
+    return text
+
+
+def pdf(document: ReportDocument, font: Path | None = None) -> bytes:
     visit, report = document.visit, document.report
     out = FPDF()
-    out.set_title(_latin(f"Inspection report {visit.id}"))
+    font = font or cjk_font()
+    family, shown = "Helvetica", _latin
+    if font is not None:  # Chinese text as written; the same face serves for bold
+        family, shown = "cjk", _as_written
+        out.add_font("cjk", "", str(font))
+        out.add_font("cjk", "B", str(font))
+
+    def set_font(style: str = "", size: int = 10) -> None:
+        out.set_font(family, style, size)
+
+    out.set_title(shown(f"Inspection report {visit.id}"))
     out.add_page()
-    out.set_font("Helvetica", "B", 16)
+    set_font("B", 16)
     out.cell(0, 10, "Inspection report", new_x="LMARGIN", new_y="NEXT")
-    out.set_font("Helvetica", size=10)
+    set_font(size=10)
 
     def line(text: str) -> None:
-        out.multi_cell(0, 6, _latin(text), new_x="LMARGIN", new_y="NEXT")
+        out.multi_cell(0, 6, shown(text), new_x="LMARGIN", new_y="NEXT")
 
     line(f"{document.plan.title} - company {visit.company_id} - site {visit.site_id}")
     line(f"Inspection {visit.id} ({visit.kind.value}, {visit.mode.value}), scheduled {visit.scheduled_on}, "
@@ -74,22 +98,22 @@ def pdf(document: ReportDocument) -> bytes:
             line(f"Summary: {report.summary}")
         if report.signed_off_by:
             line(f"Signed off by {report.signed_off_by} at {report.signed_off_at:%Y-%m-%d %H:%M} UTC")
-    out.set_font("Helvetica", "B", 12)
+    set_font("B", 12)
     out.cell(0, 9, "Results", new_x="LMARGIN", new_y="NEXT")
-    out.set_font("Helvetica", size=10)
+    set_font(size=10)
     for r in visit.results:
         value = f" = {r.value:g}" if r.value is not None else ""
         line(f"[{r.section}] {r.title}: {r.outcome}{' (needs work)' if r.needs_work else ''}{value} {r.text}")
-    out.set_font("Helvetica", "B", 12)
+    set_font("B", 12)
     out.cell(0, 9, "Findings", new_x="LMARGIN", new_y="NEXT")
-    out.set_font("Helvetica", size=10)
+    set_font(size=10)
     for f in document.findings or []:
         line(f"{f.summary} - case {f.case_number or f.case_id or 'being opened'} ({f.state.value})")
     if not document.findings:
         line("No findings.")
-    out.set_font("Helvetica", "B", 12)
+    set_font("B", 12)
     out.cell(0, 9, "Trends", new_x="LMARGIN", new_y="NEXT")
-    out.set_font("Helvetica", size=9)
+    set_font(size=9)
     for item, points in document.trends.items():
         line(f"{item}: " + ", ".join(f"{p.day} {p.value:g}" for p in points))
         top, left = out.get_y() + 2, out.l_margin + 5

@@ -42,8 +42,11 @@ async def plan(session: AsyncSession, plan_id: str) -> tuple[Plan, date | None] 
     return decode(Plan, row.doc), date.fromisoformat(row.last_done_on) if row.last_done_on else None
 
 
-async def plans(session: AsyncSession, companies: list[str] | None, *, active_only: bool = False) -> list[Plan]:
-    query = select(t.plans).order_by(t.plans.c.id)
+async def plans(session: AsyncSession, companies: list[str] | None, *, active_only: bool = False,
+                after: str | None = None, limit: int | None = None) -> list[Plan]:
+    query = select(t.plans).order_by(t.plans.c.id).limit(limit)
+    if after is not None:
+        query = query.where(t.plans.c.id > after)
     if companies is not None:
         query = query.where(t.plans.c.company_id.in_(companies))
     if active_only:
@@ -99,8 +102,11 @@ async def visit(session: AsyncSession, visit_id: str, *, for_update: bool = Fals
 
 async def visits(session: AsyncSession, *, companies: list[str] | None = None, plan_id: str = "",
                  status: str = "", scheduled_from: date | None = None, scheduled_until: date | None = None,
-                 limit: int = 500) -> list[Visit]:
+                 limit: int = 500, after: tuple[str, str] | None = None) -> list[Visit]:
     query = select(t.visits).order_by(t.visits.c.scheduled_on, t.visits.c.id).limit(limit)
+    if after is not None:  # keyset: after (scheduled day, id)
+        query = query.where(or_(t.visits.c.scheduled_on > after[0],
+                                and_(t.visits.c.scheduled_on == after[0], t.visits.c.id > after[1])))
     if companies is not None:
         query = query.where(t.visits.c.company_id.in_(companies))
     if plan_id:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from aftercare.common.v1 import common_pb2
 from aftercare.inspection.v1 import inspection_pb2 as pb
 from aftercare.inspection.v1 import inspection_pb2_grpc
 from aftercare_platform.auth.context import current_principal
@@ -13,6 +14,7 @@ from aftercare_platform.errors import InvalidArgument
 
 from inspection.adapters import proto_mapping as mapping
 from inspection.handlers.execution import ExecutionHandlers
+from inspection.handlers.listing import Listings
 from inspection.handlers.plans import PlanHandlers
 from inspection.handlers.watch import WatchHandlers
 from inspection.reads import InspectionReads
@@ -26,8 +28,9 @@ def _required(value: str, field: str) -> str:
 
 class InspectionServicer(inspection_pb2_grpc.InspectionServiceServicer):
     def __init__(self, plans: PlanHandlers, execution: ExecutionHandlers, watches: WatchHandlers,
-                 reads: InspectionReads) -> None:
+                 reads: InspectionReads, listings: Listings) -> None:
         self._plans, self._execution, self._watches, self._reads = plans, execution, watches, reads
+        self._listings = listings
 
     async def CreatePlan(self, request: pb.CreatePlanRequest, context: Any) -> pb.CreatePlanResponse:
         plan, added = await self._plans.create(current_principal(), mapping.plan_from_proto(request.plan))
@@ -39,8 +42,10 @@ class InspectionServicer(inspection_pb2_grpc.InspectionServiceServicer):
         return pb.GetPlanResponse(plan=mapping.plan_to_proto(plan))
 
     async def ListPlans(self, request: pb.ListPlansRequest, context: Any) -> pb.ListPlansResponse:
-        plans = await self._reads.plans(current_principal(), request.company_id.strip())
-        return pb.ListPlansResponse(plans=[mapping.plan_to_proto(p) for p in plans])
+        plans, token = await self._listings.plans(current_principal(), company_id=request.company_id.strip(),
+                                                  size=request.page.page_size, token=request.page.page_token)
+        return pb.ListPlansResponse(plans=[mapping.plan_to_proto(p) for p in plans],
+                                    page=common_pb2.PageResponse(next_page_token=token))
 
     async def PreviewSchedule(self, request: pb.PreviewScheduleRequest, context: Any) -> pb.PreviewScheduleResponse:
         found = await self._reads.preview(current_principal(), _required(request.plan_id, "plan_id"),
@@ -67,9 +72,11 @@ class InspectionServicer(inspection_pb2_grpc.InspectionServiceServicer):
 
     async def ListInspections(self, request: pb.ListInspectionsRequest, context: Any) -> pb.ListInspectionsResponse:
         status = mapping.STATUSES.optional(request.status, "status")
-        found = await self._reads.visits(current_principal(), company_id=request.company_id.strip(),
-                                         plan_id=request.plan_id.strip(), status=status.value if status else "")
-        return pb.ListInspectionsResponse(inspections=[mapping.visit_to_proto(v) for v in found])
+        found, token = await self._listings.visits(
+            current_principal(), company_id=request.company_id.strip(), plan_id=request.plan_id.strip(),
+            status=status.value if status else "", size=request.page.page_size, token=request.page.page_token)
+        return pb.ListInspectionsResponse(inspections=[mapping.visit_to_proto(v) for v in found],
+                                          page=common_pb2.PageResponse(next_page_token=token))
 
     async def PutChecklist(self, request: pb.PutChecklistRequest, context: Any) -> pb.PutChecklistResponse:
         checklist = await self._plans.put_checklist(

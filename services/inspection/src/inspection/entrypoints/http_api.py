@@ -18,6 +18,7 @@ from inspection.domain.plans import Plan
 from inspection.domain.reports import Report
 from inspection.domain.visits import Visit
 from inspection.handlers.execution import ExecutionHandlers
+from inspection.handlers.listing import Listings
 from inspection.reads import InspectionReads
 
 
@@ -68,6 +69,16 @@ class InspectionBody(BaseModel):
     performed_at: datetime | None
     dispatch_visit_id: str
     findings: list[FindingBody] = []
+
+
+class PlanPage(BaseModel):
+    items: list[PlanBody]
+    next_page_token: str  # empty on the last page
+
+
+class InspectionPage(BaseModel):
+    items: list[InspectionBody]
+    next_page_token: str  # empty on the last page
 
 
 class ReportBody(BaseModel):
@@ -138,22 +149,26 @@ def _tally(tally: Tally) -> ComplianceBody:
     return ComplianceBody(**tally.__dict__)
 
 
-def router(reads: InspectionReads, execution: ExecutionHandlers) -> APIRouter:
+def router(reads: InspectionReads, execution: ExecutionHandlers, listings: Listings) -> APIRouter:
     api = APIRouter(prefix="/v1", tags=["inspection"])
 
-    @api.get("/plans", response_model=list[PlanBody])
-    async def list_plans(company_id: str = "", principal: Principal = Depends(require_principal)) -> list[PlanBody]:
-        return [_plan(p) for p in await reads.plans(principal, company_id)]
+    @api.get("/plans", response_model=PlanPage)
+    async def list_plans(company_id: str = "", page_size: int = 0, page_token: str = "",
+                         principal: Principal = Depends(require_principal)) -> PlanPage:
+        found, token = await listings.plans(principal, company_id=company_id, size=page_size, token=page_token)
+        return PlanPage(items=[_plan(p) for p in found], next_page_token=token)
 
     @api.get("/plans/{plan_id}", response_model=PlanBody)
     async def get_plan(plan_id: str, principal: Principal = Depends(require_principal)) -> PlanBody:
         return _plan(await reads.plan(principal, plan_id))
 
-    @api.get("/inspections", response_model=list[InspectionBody])
-    async def list_inspections(company_id: str = "", plan_id: str = "", status: str = "",
-                               principal: Principal = Depends(require_principal)) -> list[InspectionBody]:
-        return [_inspection(v) for v in await reads.visits(principal, company_id=company_id, plan_id=plan_id,
-                                                           status=status)]
+    @api.get("/inspections", response_model=InspectionPage)
+    async def list_inspections(company_id: str = "", plan_id: str = "", status: str = "", page_size: int = 0,
+                               page_token: str = "",
+                               principal: Principal = Depends(require_principal)) -> InspectionPage:
+        found, token = await listings.visits(principal, company_id=company_id, plan_id=plan_id, status=status,
+                                             size=page_size, token=page_token)
+        return InspectionPage(items=[_inspection(v) for v in found], next_page_token=token)
 
     @api.get("/inspections/{inspection_id}", response_model=InspectionBody)
     async def get_inspection(inspection_id: str, principal: Principal = Depends(require_principal)) -> InspectionBody:

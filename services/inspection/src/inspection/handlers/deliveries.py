@@ -123,8 +123,10 @@ class Deliveries:
             if not receipt.case_id:
                 raise Waiting(f"receipt {receipt.receipt_id} is {receipt.state}: no case yet")
             case_id = receipt.case_id
+        # the key is the visit's own id: an answer lost to a crash is asked again without a second visit
         dispatch_visit = await self._dispatch.request_visit(
-            case_id=case_id, site=visit.site_id, reason=f"Scheduled inspection {visit.id} on {visit.scheduled_on}")
+            case_id=case_id, site=visit.site_id, reason=f"Scheduled inspection {visit.id} on {visit.scheduled_on}",
+            request_id=f"inspection-visit:{visit.id}")
         async with self._db.unit_of_work() as uow:
             current = await store.visit(uow.session, visit_id)
             if current is not None:

@@ -11,6 +11,7 @@ import grpc
 from aftercare.common.v1 import common_pb2
 from aftercare.intake.v1 import intake_pb2, intake_pb2_grpc
 
+from notify.directory import DirectoryUnavailable
 from notify.domain.notice import Contact, Notice
 from notify.domain.recipients import Recipient
 from notify.domain.vocabulary import Role
@@ -43,6 +44,19 @@ class IntakeRegistry:
                 return found
 
 
+    async def contacts_of(self, company_id: str) -> list[Any]:
+        """The company's registered contacts (a notice about the company, not a case: an inspection's)."""
+        found, token = [], ""
+        while True:
+            page = common_pb2.PageRequest(page_size=500, page_token=token)
+            response = await self._stub.ListContacts(intake_pb2.ListContactsRequest(company_id=company_id, page=page),
+                                                     timeout=self._timeout)
+            found += [c for c in response.contacts if c.company_id == company_id and (c.email or c.phone)]
+            token = response.page.next_page_token
+            if not token:
+                return found
+
+
 class ContactDirectory:
     """The caller comes with the notice (the handler fills it in from the case's opening event). The contact is
     told in the language the event asks for (survey's invitation), else their company's, else the default:
@@ -58,6 +72,8 @@ class ContactDirectory:
 
     async def resolve(self, role: Role, notice: Notice) -> list[Recipient]:
         caller = notice.caller
+        if role is Role.CUSTOMER_CONTACT and not (caller.phone or caller.email) and not notice.case_number:
+            return await self._company_contacts(notice)
         if role is not Role.CUSTOMER_CONTACT or not (caller.phone or caller.email):
             return []
         if self._registry is not None:
@@ -76,3 +92,17 @@ class ContactDirectory:
         who = notice.case_id if notice.case_number else (caller.phone or caller.email)
         return [Recipient(f"caller:{who}", caller.name, notice.company_id, caller.phone, caller.email,
                           language=self.language(notice, notice.company_id))]
+
+    async def _company_contacts(self, notice: Notice) -> list[Recipient]:
+        """No caller and no case (an inspection notice): every contact the registry keeps for the company;
+        the registry away is waited out, never taken as nobody."""
+        if self._registry is None or not notice.company_id:
+            return []
+        try:
+            contacts = await self._registry.contacts_of(notice.company_id)
+        except grpc.aio.AioRpcError as error:
+            if error.code() not in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+                raise
+            raise DirectoryUnavailable(f"intake: {error.code().name} {error.details()}") from error
+        return [Recipient(f"contact:{c.contact_id}", c.name, c.company_id, c.phone, c.email,
+                          language=self.language(notice, c.company_id)) for c in contacts]

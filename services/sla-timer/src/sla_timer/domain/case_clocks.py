@@ -25,6 +25,7 @@ from sla_timer.domain.clock_timeline import Calendars
 from sla_timer.domain.commands import ClockCommand, ClockOp
 from sla_timer.domain.customer_terms import NO_TERMS, CustomerTerms
 from sla_timer.domain.policy import ClockTarget, Policy
+from sla_timer.domain.vendor_promise import promised_target
 from sla_timer.domain.vocabulary import ClockKind, Priority
 
 
@@ -87,6 +88,10 @@ def _apply_one(
             raise CasePriorityUnknown(f"case {case_id}: no priority known to start its {kind} clock", case_id=case_id)
         priority = terms.priority(policy, priority)
         target = terms.target(policy, kind, _arriving(policy.target_for(priority, kind), at, calendars))
+        if command.promised_by is not None and kind is ClockKind.VENDOR_RESPONSE:
+            promised = promised_target(policy, priority, engaged_at=at, promised_by=command.promised_by,
+                                       calendars=calendars)
+            target = promised or target  # the policy's row only when the promise cannot be counted
         return start_clock(
             clock,
             case_id=case_id,
@@ -117,6 +122,8 @@ def _apply_one(
         return end_clock(clock, at=at, reason=command.reason, calendars=calendars, now=now)
     if op is ClockOp.CANCEL:
         return cancel_clock(clock, at=at, reason=command.reason, calendars=calendars, now=now)
+    if kind is ClockKind.VENDOR_RESPONSE and op in (ClockOp.PAUSE, ClockOp.RESUME):
+        return None  # the vendor's promise is a moment on the wall clock: our customer's silence does not move it
     if op is ClockOp.PAUSE:
         return pause_clock(clock, at=at, reason=command.reason or "waiting_for_customer", calendars=calendars, now=now)
     if op is ClockOp.RESUME:
@@ -126,6 +133,8 @@ def _apply_one(
         priority = terms.priority(policy, command.priority)
         # an arrival-dependent target is judged by when the case (this cycle) arrived, not by the change
         target = terms.target(policy, kind, _arriving(policy.target_for(priority, kind), clock.started_at, calendars))
+        if kind is ClockKind.VENDOR_RESPONSE and clock.target is not None:
+            target = clock.target  # the vendor was engaged under these terms: our priority does not change them
         return change_priority(
             clock,
             at=at,

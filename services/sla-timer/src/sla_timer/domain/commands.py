@@ -35,3 +35,5 @@ class ClockCommand:
     kind: ClockKind | None = None
     priority: Priority | None = None
     reason: str = ""
+    # the moment the original vendor promised to answer (vendor.engaged): the vendor clock's deadline
+    promised_by: datetime | None = None

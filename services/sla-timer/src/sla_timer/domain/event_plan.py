@@ -15,7 +15,8 @@
 | case.closed | end every clock; case.cancelled: cancel every clock |
 | visit.requested / visit.checked_in | start / stop ON_SITE |
 | rma.repair_started | start LOANER; loaner.delivered or rma.fixed stop it |
-| vendor.engaged / vendor.responded | start / stop VENDOR_RESPONSE (the original vendor's underpinning contract) |
+| vendor.engaged / vendor.responded | start / stop VENDOR_RESPONSE (the original vendor's underpinning contract): its
+deadline is the vendor's own promised time when the event carries one (domain/vendor_promise.py) |
 Unknown event types map to no command.
 """
 
@@ -97,9 +98,14 @@ def _priority(value: Priority | str | None, event_type: str) -> Priority:
 
 
 def plan_for_event(
-    event_type: str, *, occurred_at: datetime, priority: Priority | str | None = None
+    event_type: str,
+    *,
+    occurred_at: datetime,
+    priority: Priority | str | None = None,
+    promised_by: datetime | None = None,
 ) -> list[ClockCommand]:
-    """The clock commands an event means, all at the event's own time `occurred_at`."""
+    """The clock commands an event means, all at the event's own time `occurred_at`; `promised_by` the
+    original vendor's promised answer (vendor.engaged only)."""
     if occurred_at.tzinfo is None:
         raise InvalidArgument.for_field("time", "the event time needs a time zone")
     if event_type == CASE_CREATED:
@@ -109,10 +115,15 @@ def plan_for_event(
         chosen = _priority(priority, event_type)
         return [ClockCommand(ClockOp.CHANGE_PRIORITY, occurred_at, None, chosen, f"priority changed to {chosen}")]
     known = Priority(priority) if priority in set(Priority) else None
+    if promised_by is not None and promised_by.tzinfo is None:
+        raise InvalidArgument.for_field("data.promised_time", "the promised time needs a time zone")
+    promise = promised_by if event_type == VENDOR_ENGAGED else None
     commands = []
     for op, kinds, reason in _SIMPLE.get(event_type, []):
         for kind in kinds if kinds is not None else (None,):
-            commands.append(ClockCommand(op, occurred_at, kind, known if op is ClockOp.START else None, reason))
+            starts = op is ClockOp.START
+            commands.append(ClockCommand(op, occurred_at, kind, known if starts else None, reason,
+                                         promised_by=promise if starts else None))
     return commands
 
 

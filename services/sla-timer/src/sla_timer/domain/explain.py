@@ -21,6 +21,7 @@ from sla_timer.domain.clock_model import (
 from sla_timer.domain.clock_timeline import Calendars, calendar_of, elapsed, schedule
 from sla_timer.domain.durations import format_duration
 from sla_timer.domain.policy import Policy
+from sla_timer.domain.vocabulary import ClockKind
 
 # an RFC 3339 instant written into a stored reason ("paused at 2026-03-09T02:00:00+00:00")
 _INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})")
@@ -159,7 +160,12 @@ def explain(clock: SlaClock, *, now: datetime, calendars: Calendars, zone: tzinf
         return _when(instant, zone)
 
     sentences = []
-    if target is None:
+    if target is None and clock.kind is ClockKind.VENDOR_RESPONSE:
+        sentences.append(
+            f"The original vendor promised no answer time and policy {clock.policy!r} promises no {what} time at "
+            f"{clock.priority}: this clock records when the vendor answers but can never breach."
+        )
+    elif target is None:
         sentences.append(
             f"Policy {clock.policy!r} promises no {what} time at {clock.priority}; "
             "the clock counts nothing until a priority with a target is set."
@@ -169,6 +175,9 @@ def explain(clock: SlaClock, *, now: datetime, calendars: Calendars, zone: tzinf
             f"{clock.priority} {what} under policy {clock.policy!r}: {format_duration(target.target)} of business "
             f"time on calendar {cal_name!r} ({zone_name}); {format_duration(used)} used."
         )
+    if target is not None and clock.kind is ClockKind.VENDOR_RESPONSE:
+        sentences.append(f"Deadline {at(deadline)}: the original vendor's own promised answer when its engagement "
+                         "named one (elapsed time, never paused), else the policy's target.")
     if len(clock.revisions) > 1:
         steps = [f"{r.priority} {format_duration(r.target.target) if r.target else 'no target'} from "
                  f"{at(r.effective_at)}" for r in clock.revisions]  # fmt: skip

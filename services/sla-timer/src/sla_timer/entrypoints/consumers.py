@@ -5,7 +5,7 @@ Each is read here into a typed value (the case snapshot, the contracts' policies
 from __future__ import annotations
 
 import logging
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 from aftercare.cases.v1 import cases_pb2
@@ -17,7 +17,7 @@ from aftercare_platform.db.unit_of_work import UnitOfWork
 
 from sla_timer.adapters.proto_vocabulary import PRIORITIES
 from sla_timer.domain.customer_terms import CustomerTerms
-from sla_timer.domain.event_plan import CASE_CREATED, CASE_WORKAROUND
+from sla_timer.domain.event_plan import CASE_CREATED, CASE_WORKAROUND, VENDOR_ENGAGED
 from sla_timer.handlers import ContractPolicy, SlaHandlers
 
 log = logging.getLogger(__name__)
@@ -56,6 +56,14 @@ def customer_terms(event: CloudEvent) -> CustomerTerms | None:
     return CustomerTerms(severity=severity, requested_response=asked.ToTimedelta() if asked.ByteSize() else None)
 
 
+def vendor_promise(event: CloudEvent) -> datetime | None:
+    """When the original vendor promised to answer (vendor.engaged only; None when it did not say)."""
+    if event.type != VENDOR_ENGAGED:
+        return None
+    message: Any = parse_data(event)
+    return message.promised_time.ToDatetime(tzinfo=UTC) if message.HasField("promised_time") else None
+
+
 def subscriptions(handlers: SlaHandlers) -> list[EventSubscription]:
     async def on_event(event: CloudEvent, uow: UnitOfWork) -> None:
         if event.type.startswith(CONTRACT_EVENTS):
@@ -67,6 +75,9 @@ def subscriptions(handlers: SlaHandlers) -> list[EventSubscription]:
                 log.info("%s %s names no contract with an SLA policy; nothing to remember", event.type, event.id)
             await handlers.on_contract_policies(uow, policies)
         elif is_about_a_case(event.type):
-            await handlers.on_case_event(uow, clock_event_type(event), case_snapshot(event), customer_terms(event))
+            await handlers.on_case_event(
+                uow, clock_event_type(event), case_snapshot(event), customer_terms(event),
+                promised_by=vendor_promise(event),
+            )
 
     return [EventSubscription(QUEUE, BINDINGS, on_event)]

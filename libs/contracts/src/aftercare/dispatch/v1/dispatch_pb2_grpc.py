@@ -129,6 +129,11 @@ class DispatchServiceStub:
                 request_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetVisitRequest.SerializeToString,
                 response_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetVisitResponse.FromString,
                 _registered_method=True)
+        self.ListVisits = channel.unary_unary(
+                '/aftercare.dispatch.v1.DispatchService/ListVisits',
+                request_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.ListVisitsRequest.SerializeToString,
+                response_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.ListVisitsResponse.FromString,
+                _registered_method=True)
         self.RecordVisitWork = channel.unary_unary(
                 '/aftercare.dispatch.v1.DispatchService/RecordVisitWork',
                 request_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.RecordVisitWorkRequest.SerializeToString,
@@ -153,6 +158,11 @@ class DispatchServiceStub:
                 '/aftercare.dispatch.v1.DispatchService/GetLoaner',
                 request_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetLoanerRequest.SerializeToString,
                 response_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetLoanerResponse.FromString,
+                _registered_method=True)
+        self.ListLoaners = channel.unary_unary(
+                '/aftercare.dispatch.v1.DispatchService/ListLoaners',
+                request_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.ListLoanersRequest.SerializeToString,
+                response_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.ListLoanersResponse.FromString,
                 _registered_method=True)
         self.RequestRma = channel.unary_unary(
                 '/aftercare.dispatch.v1.DispatchService/RequestRma',
@@ -350,6 +360,13 @@ class DispatchServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListVisits(self, request, context):
+        """A case's visits: a customer only its own company's case (another's is NOT_FOUND), staff per scope.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def RecordVisitWork(self, request, context):
         """On site: a work-log entry; a restart or reinstall is refused until the customer approved it.
         """
@@ -379,6 +396,13 @@ class DispatchServiceServicer:
 
     def GetLoaner(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListLoaners(self, request, context):
+        """A case's loaners, scoped like ListVisits.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -574,6 +598,11 @@ def add_DispatchServiceServicer_to_server(servicer, server):
                     request_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetVisitRequest.FromString,
                     response_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetVisitResponse.SerializeToString,
             ),
+            'ListVisits': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListVisits,
+                    request_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.ListVisitsRequest.FromString,
+                    response_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.ListVisitsResponse.SerializeToString,
+            ),
             'RecordVisitWork': grpc.unary_unary_rpc_method_handler(
                     servicer.RecordVisitWork,
                     request_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.RecordVisitWorkRequest.FromString,
@@ -598,6 +627,11 @@ def add_DispatchServiceServicer_to_server(servicer, server):
                     servicer.GetLoaner,
                     request_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetLoanerRequest.FromString,
                     response_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetLoanerResponse.SerializeToString,
+            ),
+            'ListLoaners': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListLoaners,
+                    request_deserializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.ListLoanersRequest.FromString,
+                    response_serializer=aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.ListLoanersResponse.SerializeToString,
             ),
             'RequestRma': grpc.unary_unary_rpc_method_handler(
                     servicer.RequestRma,
@@ -1189,6 +1223,33 @@ class DispatchService:
             _registered_method=True)
 
     @staticmethod
+    def ListVisits(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aftercare.dispatch.v1.DispatchService/ListVisits',
+            aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.ListVisitsRequest.SerializeToString,
+            aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.ListVisitsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def RecordVisitWork(request,
             target,
             options=(),
@@ -1313,6 +1374,33 @@ class DispatchService:
             '/aftercare.dispatch.v1.DispatchService/GetLoaner',
             aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetLoanerRequest.SerializeToString,
             aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.GetLoanerResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListLoaners(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aftercare.dispatch.v1.DispatchService/ListLoaners',
+            aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.ListLoanersRequest.SerializeToString,
+            aftercare_dot_dispatch_dot_v1_dot_dispatch__pb2.ListLoanersResponse.FromString,
             options,
             channel_credentials,
             insecure,

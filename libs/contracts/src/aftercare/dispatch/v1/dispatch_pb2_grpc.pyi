@@ -68,6 +68,8 @@ class DispatchServiceStub:
     CheckOut: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.CheckOutRequest, _dispatch_pb2.CheckOutResponse]
     """Done, with the fault-handling report handed over."""
     GetVisit: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.GetVisitRequest, _dispatch_pb2.GetVisitResponse]
+    ListVisits: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.ListVisitsRequest, _dispatch_pb2.ListVisitsResponse]
+    """A case's visits: a customer only its own company's case (another's is NOT_FOUND), staff per scope."""
     RecordVisitWork: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.RecordVisitWorkRequest, _dispatch_pb2.RecordVisitWorkResponse]
     """On site: a work-log entry; a restart or reinstall is refused until the customer approved it."""
     RecordCustomerApproval: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.RecordCustomerApprovalRequest, _dispatch_pb2.RecordCustomerApprovalResponse]
@@ -76,6 +78,8 @@ class DispatchServiceStub:
     """A loaner device (备用设备) goes to the customer: stops the loaner clock (aftercare.loaner.delivered.v1)."""
     ReturnLoaner: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.ReturnLoanerRequest, _dispatch_pb2.ReturnLoanerResponse]
     GetLoaner: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.GetLoanerRequest, _dispatch_pb2.GetLoanerResponse]
+    ListLoaners: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.ListLoanersRequest, _dispatch_pb2.ListLoanersResponse]
+    """A case's loaners, scoped like ListVisits."""
     RequestRma: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.RequestRmaRequest, _dispatch_pb2.RequestRmaResponse]
     """Hardware down the RMA path: the case is escalated to RMA, each step an event and a timeline entry."""
     AdvanceRma: _grpc.UnaryUnaryMultiCallable[_dispatch_pb2.AdvanceRmaRequest, _dispatch_pb2.AdvanceRmaResponse]
@@ -143,6 +147,8 @@ class DispatchServiceAsyncStub(DispatchServiceStub):
     CheckOut: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.CheckOutRequest, _dispatch_pb2.CheckOutResponse]  # type: ignore[assignment]
     """Done, with the fault-handling report handed over."""
     GetVisit: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.GetVisitRequest, _dispatch_pb2.GetVisitResponse]  # type: ignore[assignment]
+    ListVisits: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.ListVisitsRequest, _dispatch_pb2.ListVisitsResponse]  # type: ignore[assignment]
+    """A case's visits: a customer only its own company's case (another's is NOT_FOUND), staff per scope."""
     RecordVisitWork: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.RecordVisitWorkRequest, _dispatch_pb2.RecordVisitWorkResponse]  # type: ignore[assignment]
     """On site: a work-log entry; a restart or reinstall is refused until the customer approved it."""
     RecordCustomerApproval: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.RecordCustomerApprovalRequest, _dispatch_pb2.RecordCustomerApprovalResponse]  # type: ignore[assignment]
@@ -151,6 +157,8 @@ class DispatchServiceAsyncStub(DispatchServiceStub):
     """A loaner device (备用设备) goes to the customer: stops the loaner clock (aftercare.loaner.delivered.v1)."""
     ReturnLoaner: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.ReturnLoanerRequest, _dispatch_pb2.ReturnLoanerResponse]  # type: ignore[assignment]
     GetLoaner: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.GetLoanerRequest, _dispatch_pb2.GetLoanerResponse]  # type: ignore[assignment]
+    ListLoaners: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.ListLoanersRequest, _dispatch_pb2.ListLoanersResponse]  # type: ignore[assignment]
+    """A case's loaners, scoped like ListVisits."""
     RequestRma: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.RequestRmaRequest, _dispatch_pb2.RequestRmaResponse]  # type: ignore[assignment]
     """Hardware down the RMA path: the case is escalated to RMA, each step an event and a timeline entry."""
     AdvanceRma: _aio.UnaryUnaryMultiCallable[_dispatch_pb2.AdvanceRmaRequest, _dispatch_pb2.AdvanceRmaResponse]  # type: ignore[assignment]
@@ -331,6 +339,14 @@ class DispatchServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_dispatch_pb2.GetVisitResponse, _abc.Awaitable[_dispatch_pb2.GetVisitResponse]]: ...
 
     @_abc_1.abstractmethod
+    def ListVisits(
+        self,
+        request: _dispatch_pb2.ListVisitsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dispatch_pb2.ListVisitsResponse, _abc.Awaitable[_dispatch_pb2.ListVisitsResponse]]:
+        """A case's visits: a customer only its own company's case (another's is NOT_FOUND), staff per scope."""
+
+    @_abc_1.abstractmethod
     def RecordVisitWork(
         self,
         request: _dispatch_pb2.RecordVisitWorkRequest,
@@ -367,6 +383,14 @@ class DispatchServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _dispatch_pb2.GetLoanerRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_dispatch_pb2.GetLoanerResponse, _abc.Awaitable[_dispatch_pb2.GetLoanerResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def ListLoaners(
+        self,
+        request: _dispatch_pb2.ListLoanersRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dispatch_pb2.ListLoanersResponse, _abc.Awaitable[_dispatch_pb2.ListLoanersResponse]]:
+        """A case's loaners, scoped like ListVisits."""
 
     @_abc_1.abstractmethod
     def RequestRma(

@@ -8,6 +8,7 @@ Days are strings "YYYY-MM-DD" (the plan's local days); instants are google.proto
 Customers see their own company's plans, inspections and reports only.
 """
 
+from aftercare.common.v1 import common_pb2 as _common_pb2
 from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
@@ -854,16 +855,22 @@ class ListPlansRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     COMPANY_ID_FIELD_NUMBER: _builtins.int
+    PAGE_FIELD_NUMBER: _builtins.int
     company_id: _builtins.str
     """Empty: every company the caller may see."""
+    @_builtins.property
+    def page(self) -> _common_pb2.PageRequest:
+        """By plan id; a page token holds to the filter it was issued for."""
+
     def __init__(
         self,
         *,
         company_id: _builtins.str = ...,
+        page: _common_pb2.PageRequest | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["page", b"page"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["company_id", b"company_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["company_id", b"company_id", "page", b"page"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -874,16 +881,20 @@ class ListPlansResponse(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     PLANS_FIELD_NUMBER: _builtins.int
+    PAGE_FIELD_NUMBER: _builtins.int
     @_builtins.property
     def plans(self) -> _containers.RepeatedCompositeFieldContainer[Global___Plan]: ...
+    @_builtins.property
+    def page(self) -> _common_pb2.PageResponse: ...
     def __init__(
         self,
         *,
         plans: _abc.Iterable[Global___Plan] | None = ...,
+        page: _common_pb2.PageResponse | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["page", b"page"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["plans", b"plans"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["page", b"page", "plans", b"plans"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1064,19 +1075,25 @@ class ListInspectionsRequest(_message.Message):
     COMPANY_ID_FIELD_NUMBER: _builtins.int
     PLAN_ID_FIELD_NUMBER: _builtins.int
     STATUS_FIELD_NUMBER: _builtins.int
+    PAGE_FIELD_NUMBER: _builtins.int
     company_id: _builtins.str
     plan_id: _builtins.str
     status: Global___InspectionStatus.ValueType
+    @_builtins.property
+    def page(self) -> _common_pb2.PageRequest:
+        """By scheduled day, then id; a page token holds to the filters it was issued for."""
+
     def __init__(
         self,
         *,
         company_id: _builtins.str = ...,
         plan_id: _builtins.str = ...,
         status: Global___InspectionStatus.ValueType = ...,
+        page: _common_pb2.PageRequest | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["page", b"page"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["company_id", b"company_id", "plan_id", b"plan_id", "status", b"status"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["company_id", b"company_id", "page", b"page", "plan_id", b"plan_id", "status", b"status"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1087,16 +1104,20 @@ class ListInspectionsResponse(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     INSPECTIONS_FIELD_NUMBER: _builtins.int
+    PAGE_FIELD_NUMBER: _builtins.int
     @_builtins.property
     def inspections(self) -> _containers.RepeatedCompositeFieldContainer[Global___Inspection]: ...
+    @_builtins.property
+    def page(self) -> _common_pb2.PageResponse: ...
     def __init__(
         self,
         *,
         inspections: _abc.Iterable[Global___Inspection] | None = ...,
+        page: _common_pb2.PageResponse | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["page", b"page"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["inspections", b"inspections"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["inspections", b"inspections", "page", b"page"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
