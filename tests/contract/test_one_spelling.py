@@ -76,10 +76,12 @@ def enums_in(document: Any) -> list[list[Any]]:
 def cases_app(reads: Any = None) -> FastAPI:
     from cases.domain.actors import Actor
     from cases.domain.actors import Role as CaseRole
+    from cases.domain.commands.replies import ReplyPolicy
     from cases.entrypoints.http_api import case_router, current_actor
 
     app = FastAPI()
-    app.include_router(case_router(cast(Any, None), reads))
+    # the routes read the deployment's reply policy when they are built; nothing here runs a command
+    app.include_router(case_router(cast(Any, SimpleNamespace(reply_policy=ReplyPolicy())), reads))
     app.dependency_overrides[current_actor] = lambda: Actor("agent-1", CaseRole.AGENT)
     return app
 
