@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Lists the test folders of one kind (unit|integration) across libs, services and tests/
-# (tests/contract, the cross-service contract tests, runs with the unit tests).
+# (tests/contract, the cross-service contract tests, runs with the unit tests; a service's tests/browser,
+# real Chromium against real processes, runs with the integration tests).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 kind=${1:?unit or integration}
@@ -9,6 +10,7 @@ for d in libs/*/tests/"$kind" services/*/tests/"$kind"; do [[ -d $d ]] && paths+
 if [[ $kind == unit ]]; then
   for d in libs/contracts/tests tests/unit tests/contract; do [[ -d $d ]] && paths+=("$d"); done
 else
+  for d in services/*/tests/browser; do [[ -d $d ]] && paths+=("$d"); done
   [[ -d tests/integration ]] && paths+=(tests/integration)
 fi
 printf '%s\n' "${paths[@]}"
