@@ -1,7 +1,7 @@
 """Field visits as a use case: load, decide (domain/visits.py), save, emit `aftercare.visit.*`.
 
-Every visit event starts with the case snapshot (number, region, company, contract, priority) taken
-from cases when the visit was requested, so sla-timer runs the on-site clock without calling back;
+Every visit event starts with the case snapshot (number, region, company, contract, priority) that the
+cases service gave when the visit was requested, so sla-timer runs the on-site clock without calling back;
 `visit.checked_in` carries the device's own time as `occurred_at`, so a late check-in stops the
 clock when the engineer arrived, not when the phone came back online."""
 

@@ -14,8 +14,8 @@ from aftercare.inspection.v1 import inspection_pb2 as pb
 from aftercare.intake.v1 import intake_pb2 as intake_pb
 from aftercare_platform.testing.ports import free_port
 from aftercare_platform.testing.processes import ServiceProcess
+from aftercare_platform.testing.smtp import ReceivedMail, SmtpServer
 from aftercare_platform.testing.waiting import eventually
-from notify.testing.local_servers import ReceivedMail, SmtpServer
 
 from .conftest import ADMIN, AGENT, LOOP, Stack
 from .test_stack import plan

@@ -17,8 +17,8 @@ import pytest_asyncio
 from aftercare.cases.v1 import cases_pb2 as cases_pb
 from aftercare_platform.testing.browser import chromium
 from aftercare_platform.testing.ports import free_port
+from aftercare_platform.testing.smtp import ReceivedMail, SmtpServer
 from aftercare_platform.testing.waiting import eventually
-from notify.testing.local_servers import ReceivedMail, SmtpServer
 from playwright.async_api import Browser
 
 from .conftest import DELAY_SECONDS, LOOP, ServiceProcess, Stack

@@ -19,24 +19,22 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
 
-from opentelemetry import metrics, propagate, trace
-from opentelemetry.trace import SpanKind, Status, StatusCode
-from sqlalchemy import CursorResult, TextClause, bindparam, text
+from opentelemetry import metrics
+from opentelemetry.trace import Status, StatusCode
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential, wait_random
 
 from aftercare_platform.bus import topology
+from aftercare_platform.bus.consumer_spans import event_span
 from aftercare_platform.bus.envelope import CloudEvent, PoisonMessage
+from aftercare_platform.bus.inbox_claim import claim_inbox_rows
 from aftercare_platform.bus.ports import Broker, Delivery, Subscription
-from aftercare_platform.db.statements import insert_ignore, is_postgres
-from aftercare_platform.db.types import UtcDateTime
+from aftercare_platform.bus.subject_order import SubjectOrder
 from aftercare_platform.db.unit_of_work import Database, UnitOfWork
 from aftercare_platform.errors import DomainError
 from aftercare_platform.outage import GateClosed, OutageGate
 
 log = logging.getLogger(__name__)
-_tracer = trace.get_tracer("aftercare.bus")
 _meter = metrics.get_meter("aftercare.bus")
 _handled = _meter.create_counter("aftercare_events_handled", description="events handled, by queue and outcome")
 _handle_time = _meter.create_histogram(
@@ -121,7 +119,7 @@ class EventConsumer:
         self._handled_serials: set[int] = set()
         self._stopping = False
         # per subject (the aggregate the outbox keeps in order), the last window formed holding it
-        self._last_window_of: dict[str, asyncio.Future[None]] = {}
+        self._order = SubjectOrder()
         self.database_gate = OutageGate(f"database (for {subscription.queue})", database.ping)
 
     @property
@@ -186,11 +184,10 @@ class EventConsumer:
                     self._arrived.put_nowait(None)
                     break
                 window.append(received)
-            subjects, mine, ahead = self._queue_behind_earlier(window)
+            turn = self._order.enter(self._subjects(window))
             try:
                 # one aggregate's events are applied in arrival order: wait for earlier windows holding it
-                if ahead:
-                    await asyncio.wait(ahead)
+                await turn.wait_for_earlier()
                 await self._handle_window(window)
             except GateClosed:
                 pass
@@ -200,21 +197,15 @@ class EventConsumer:
                     if received.serial in self._unsettled and received.serial not in self._handled_serials:
                         await self._settle(received, received.delivery.reject(requeue=True))
             finally:
-                mine.set_result(None)
-                for subject in subjects:
-                    if self._last_window_of.get(subject) is mine:
-                        del self._last_window_of[subject]
+                turn.leave()
                 # a settled or rejected delivery may have been all that held back the cumulative ack
                 await self._ack_window([])
                 for received in window:
                     if not received.done.done():
                         received.done.set_result(None)
 
-    def _queue_behind_earlier(
-        self, window: list[_Received]
-    ) -> tuple[set[str], asyncio.Future[None], set[asyncio.Future[None]]]:
-        """Register the window (no await: windows register in the order they were formed) under its events'
-        subjects; returns those subjects, the window's own done-future and the earlier windows to wait for."""
+    def _subjects(self, window: list[_Received]) -> set[str]:
+        """The window's events parsed (kept on each delivery) and the subjects they are about."""
         subjects: set[str] = set()
         for received in window:
             try:
@@ -222,11 +213,7 @@ class EventConsumer:
                 subjects.add(received.event.subject)
             except PoisonMessage:
                 pass  # parked by _handle_window
-        mine: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        ahead = {self._last_window_of[s] for s in subjects if s in self._last_window_of}
-        for subject in subjects:
-            self._last_window_of[subject] = mine
-        return subjects, mine, ahead
+        return subjects
 
     async def _handle_window(self, window: list[_Received]) -> None:
         events: list[_Received] = []
@@ -277,7 +264,7 @@ class EventConsumer:
                     continue
                 # the same event twice in one window: handled once
                 fresh.discard(event.id)
-                with _event_span(self.queue, event, received.delivery):
+                with event_span(self.queue, event, received.delivery):
                     await self._sub.handler(event, uow)
                 duplicates.append(False)
         return duplicates
@@ -285,7 +272,7 @@ class EventConsumer:
     async def _handle_alone(self, received: _Received) -> None:
         event, delivery = received.event, received.delivery
         assert event is not None
-        with _event_span(self.queue, event, delivery) as span:
+        with event_span(self.queue, event, delivery) as span:
             try:
                 duplicate = await self._handle_with_retries(event)
             except GateClosed:
@@ -404,57 +391,3 @@ class EventConsumer:
         _handled.add(1, {"queue": self.queue, "outcome": "duplicate" if duplicate else "handled"})
         if event is not None and not duplicate:
             _lag.record(max(0.0, time.time() - event.time.timestamp()), {"queue": self.queue})
-
-
-def _event_span(queue: str, event: CloudEvent, delivery: Delivery) -> Any:
-    """A CONSUMER span continuing the producer's trace (from the message headers)."""
-    carrier = {k: str(v) for k, v in delivery.headers.items() if isinstance(v, str | bytes)}
-    return _tracer.start_as_current_span(
-        f"process {queue}",  # the messaging conventions' "<operation> <destination>"
-        context=propagate.extract(carrier),
-        kind=SpanKind.CONSUMER,
-        attributes={
-            "messaging.system": "rabbitmq",
-            "messaging.destination.name": queue,
-            "messaging.rabbitmq.destination.routing_key": delivery.routing_key,
-            "messaging.operation.name": "process",
-            "messaging.operation.type": "process",
-            "messaging.message.id": event.id,
-            "cloudevents.event_id": event.id,
-            "cloudevents.event_type": event.type,
-            "cloudevents.event_subject": event.subject,
-        },
-    )
-
-
-async def claim_inbox_rows(uow: UnitOfWork, database: Database, consumer: str,
-                           events: list[CloudEvent]) -> set[str]:
-    """Claim a window's events in one statement; returns the ids seen for the first time."""
-    now = database.clock.now()
-    rows = {event.id: event.type for event in events}
-    if is_postgres(database.engine):
-        # one fixed statement whatever the window's size: compiled and prepared once, not per window
-        result = await uow.session.execute(_claim_statement(database), {
-            "consumer": consumer, "ids": list(rows), "types": list(rows.values()), "now": now})
-        return {str(event_id) for event_id in result.scalars()}
-    table = database.tables.inbox
-    statement = (insert_ignore(database.engine, table, ["consumer", "event_id"])
-                 .values([{"consumer": consumer, "event_id": event_id, "event_type": event_type, "handled_at": now}
-                          for event_id, event_type in rows.items()])
-                 .returning(table.c.event_id))
-    return {str(event_id) for event_id in cast(CursorResult[Any], await uow.session.execute(statement)).scalars()}
-
-
-_claim_statements: dict[str, TextClause] = {}
-
-
-def _claim_statement(database: Database) -> TextClause:
-    statement = _claim_statements.get(database.schema)
-    if statement is None:
-        statement = _claim_statements[database.schema] = text(
-            f'INSERT INTO "{database.schema}".inbox (consumer, event_id, event_type, handled_at) '
-            "SELECT :consumer, event_id, event_type, :now "
-            "FROM unnest(CAST(:ids AS varchar[]), CAST(:types AS varchar[])) AS claimed(event_id, event_type) "
-            "ON CONFLICT (consumer, event_id) DO NOTHING RETURNING event_id"
-        ).bindparams(bindparam("now", type_=UtcDateTime()))
-    return statement

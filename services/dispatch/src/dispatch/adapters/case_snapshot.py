@@ -1,5 +1,5 @@
-"""The case as dispatch's visit, loaner and RMA events describe it (fields 1-8 of each payload), taken
-from cases once when the work starts, so consumers (sla-timer) need not call back."""
+"""The case as dispatch's visit, loaner and RMA events describe it (fields 1-8 of each payload), as the
+cases service gave it once when the work started, so consumers (sla-timer) need not call back."""
 
 from __future__ import annotations
 
