@@ -20,35 +20,21 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-from opentelemetry import metrics
 from opentelemetry.trace import Status, StatusCode
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential, wait_random
 
 from aftercare_platform.bus import topology
+from aftercare_platform.bus.consumer_metrics import count, count_window, handle_time, handled, outages, window_size
 from aftercare_platform.bus.consumer_spans import event_span
 from aftercare_platform.bus.envelope import CloudEvent, PoisonMessage
 from aftercare_platform.bus.inbox_claim import claim_inbox_rows
 from aftercare_platform.bus.ports import Broker, Delivery, Subscription
-from aftercare_platform.bus.subject_order import SubjectOrder
+from aftercare_platform.bus.subject_order import SubjectOrder, Turn
 from aftercare_platform.db.unit_of_work import Database, UnitOfWork
 from aftercare_platform.errors import DomainError
 from aftercare_platform.outage import GateClosed, OutageGate
 
 log = logging.getLogger(__name__)
-_meter = metrics.get_meter("aftercare.bus")
-_handled = _meter.create_counter("aftercare_events_handled", description="events handled, by queue and outcome")
-_handle_time = _meter.create_histogram(
-    "aftercare_consumer_handle_seconds", unit="s",
-    description="time to handle one window of events (claim, handlers, commit), by queue")
-_lag = _meter.create_histogram(
-    "aftercare_consumer_lag_seconds", unit="s",
-    description="event time to handled (how far behind the consumer is), by queue: one sample per window, "
-                "its oldest event")
-_window_size = _meter.create_histogram(
-    "aftercare_consumer_window_events", description="events handled together in one transaction, by queue")
-_outages = _meter.create_counter(
-    "aftercare_consumer_outages", description="times a consumer held its messages for an unreachable database")
-
 EventHandler = Callable[[CloudEvent, UnitOfWork], Awaitable[None]]
 
 
@@ -112,6 +98,8 @@ class EventConsumer:
         # None is put by stop(): the worker finishes what came before it and ends
         self._arrived: asyncio.Queue[_Received | None] = asyncio.Queue()
         self._workers: list[asyncio.Task[None]] = []
+        # windows waiting for an earlier window of one of their subjects (at most prefetch of them)
+        self._waiting: set[asyncio.Task[None]] = set()
         self._serials = itertools.count()
         # arrived and neither acked nor rejected, by serial, in arrival order
         self._unsettled: dict[int, _Received] = {}
@@ -154,6 +142,8 @@ class EventConsumer:
             self._arrived.put_nowait(None)
         await asyncio.gather(*self._workers)
         self._workers = []
+        # the windows still waiting follow the ones they wait for, which the workers have finished
+        await asyncio.gather(*self._waiting)
         # anything that arrived after the cancel is left unsettled: release() returns it to the queue
         while not self._arrived.empty():
             leftover = self._arrived.get_nowait()
@@ -185,24 +175,33 @@ class EventConsumer:
                     break
                 window.append(received)
             turn = self._order.enter(self._subjects(window))
-            try:
-                # one aggregate's events are applied in arrival order: wait for earlier windows holding it
-                await turn.wait_for_earlier()
-                await self._handle_window(window)
-            except GateClosed:
-                pass
-            except Exception:
-                log.exception("%s: a window failed unexpectedly; its messages go back to the queue", self.name)
-                for received in window:
-                    if received.serial in self._unsettled and received.serial not in self._handled_serials:
-                        await self._settle(received, received.delivery.reject(requeue=True))
-            finally:
-                turn.leave()
-                # a settled or rejected delivery may have been all that held back the cumulative ack
-                await self._ack_window([])
-                for received in window:
-                    if not received.done.done():
-                        received.done.set_result(None)
+            if turn.must_wait():
+                # a window waiting for its subject's earlier window does not hold a worker: others go on
+                waiting = asyncio.create_task(self._run_turn(turn, window), name=f"{self.name}:waiting")
+                self._waiting.add(waiting)
+                waiting.add_done_callback(self._waiting.discard)
+            else:
+                await self._run_turn(turn, window)
+
+    async def _run_turn(self, turn: Turn, window: list[_Received]) -> None:
+        try:
+            # one aggregate's events are applied in arrival order: wait for earlier windows holding it
+            await turn.wait_for_earlier()
+            await self._handle_window(window)
+        except GateClosed:
+            pass
+        except Exception:
+            log.exception("%s: a window failed unexpectedly; its messages go back to the queue", self.name)
+            for received in window:
+                if received.serial in self._unsettled and received.serial not in self._handled_serials:
+                    await self._settle(received, received.delivery.reject(requeue=True))
+        finally:
+            turn.leave()
+            # a settled or rejected delivery may have been all that held back the cumulative ack
+            await self._ack_window([])
+            for received in window:
+                if not received.done.done():
+                    received.done.set_result(None)
 
     def _subjects(self, window: list[_Received]) -> set[str]:
         """The window's events parsed (kept on each delivery) and the subjects they are about."""
@@ -223,18 +222,18 @@ class EventConsumer:
                 events.append(received)
             except PoisonMessage as poison:
                 log.error("parking poison message %s on %s: %s", received.delivery.message_id, self.queue, poison)
-                _handled.add(1, {"queue": self.queue, "outcome": "poison"})
+                handled.add(1, {"queue": self.queue, "outcome": "poison"})
                 await self._settle(received, received.delivery.reject(requeue=False))
         if not events:
             return
         started = time.perf_counter()
         if len(events) > 1 and await self._handle_together(events):
-            _window_size.record(len(events), {"queue": self.queue})
+            window_size.record(len(events), {"queue": self.queue})
             await self._ack_window(events)
         else:
             for received in events:
                 await self._handle_alone(received)
-        _handle_time.record(time.perf_counter() - started, {"queue": self.queue})
+        handle_time.record(time.perf_counter() - started, {"queue": self.queue})
 
     async def _handle_together(self, events: list[_Received]) -> bool:
         """One transaction for the window; False (rolled back) when an event of it failed on its own."""
@@ -249,7 +248,7 @@ class EventConsumer:
                 log.info("a window of %d on %s failed (%s); handling its events one by one",
                          len(events), self.queue, failure)
                 return False
-            self._count_window([received.event for received in events], outcomes)
+            count_window(self.queue, [received.event for received in events], outcomes)
             return True
 
     async def _run_window(self, window: list[_Received]) -> list[bool]:
@@ -285,10 +284,10 @@ class EventConsumer:
                     "parking %s (%s) on %s after %s error: %s",
                     event.id, event.type, self.queue, outcome, failure, exc_info=is_transient(failure),
                 )
-                _handled.add(1, {"queue": self.queue, "outcome": outcome})
+                handled.add(1, {"queue": self.queue, "outcome": outcome})
                 await self._settle(received, delivery.reject(requeue=False))
                 return
-        self._count(event, duplicate)
+        count(self.queue, event, duplicate)
         # only now, after the commit: a crash before this line redelivers, and the inbox absorbs it
         await self._ack_window([received])
 
@@ -341,7 +340,7 @@ class EventConsumer:
             # stopping: what is held stays unacked and the broker hands it to whoever consumes next
             raise GateClosed from failure
         if self.database_gate.is_open:
-            _outages.add(1, {"queue": self.queue})
+            outages.add(1, {"queue": self.queue})
         await self.database_gate.wait_out(failure)
 
     async def _ack_window(self, window: Sequence[_Received]) -> None:
@@ -375,19 +374,3 @@ class EventConsumer:
             await settling
         except Exception as lost:
             log.warning("settling a delivery on %s failed (%s); the broker will redeliver it", self.queue, lost)
-
-    def _count_window(self, events: list[CloudEvent | None], duplicates: list[bool]) -> None:
-        """One counter update per outcome for the window; the lag of its oldest new event."""
-        repeats = sum(duplicates)
-        if repeats:
-            _handled.add(repeats, {"queue": self.queue, "outcome": "duplicate"})
-        fresh = [event.time.timestamp() for event, duplicate in zip(events, duplicates, strict=True)
-                 if event is not None and not duplicate]
-        if fresh:
-            _handled.add(len(fresh), {"queue": self.queue, "outcome": "handled"})
-            _lag.record(max(0.0, time.time() - min(fresh)), {"queue": self.queue})
-
-    def _count(self, event: CloudEvent | None, duplicate: bool) -> None:
-        _handled.add(1, {"queue": self.queue, "outcome": "duplicate" if duplicate else "handled"})
-        if event is not None and not duplicate:
-            _lag.record(max(0.0, time.time() - event.time.timestamp()), {"queue": self.queue})

@@ -16,6 +16,9 @@ class Turn:
     mine: asyncio.Future[None]
     ahead: set[asyncio.Future[None]]
 
+    def must_wait(self) -> bool:
+        return any(not earlier.done() for earlier in self.ahead)
+
     async def wait_for_earlier(self) -> None:
         if self.ahead:
             await asyncio.wait(self.ahead)
