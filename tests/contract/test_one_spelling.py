@@ -33,7 +33,8 @@ from google.protobuf.descriptor import EnumDescriptor
 
 T0 = datetime(2026, 11, 21, 1, 0, tzinfo=UTC)
 ENUMS: list[EnumDescriptor] = [
-    e for m in (cases_pb2, common_pb2, intake_pb2, sla_pb2, survey_pb2) for e in m.DESCRIPTOR.enum_types_by_name.values()
+    e for m in (cases_pb2, common_pb2, intake_pb2, sla_pb2, survey_pb2)
+    for e in m.DESCRIPTOR.enum_types_by_name.values()
 ]
 PREFIXES = tuple(sorted({enum_prefix(e) for e in ENUMS}))
 LONG_NAMES = {v.name for e in ENUMS for v in e.values}

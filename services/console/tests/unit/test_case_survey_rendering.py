@@ -4,8 +4,10 @@ nothing left untranslated, no short form shown raw."""
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -17,9 +19,9 @@ from console.entrypoints.web import _env
 LINK = "https://survey.example.cn/s/abc.123.sig"
 
 
-def render(lang: str, survey: dict[str, Any]) -> str:
+def render(lang: str, survey: dict[str, Any], *, customer: bool = True) -> str:
     return _env.get_template("case_survey.html").render(t=TEXT[lang], lang=lang, iso=lambda d: d.isoformat(),
-                                                        survey=survey)
+                                                        survey=survey, viewer=SimpleNamespace(is_customer=customer))
 
 
 def answered() -> pb.CaseSurvey:
@@ -49,6 +51,8 @@ def test_a_pending_survey_links_to_the_form_and_an_answered_one_shows_the_answer
     page = render(lang, survey_view(answered()))
     assert 'id="survey-overall">2 / 5<' in page and f'id="survey-resolved">{resolved_no}<' in page
     assert "still flickers" in page and ">2026-12-03</time>" in page and "href" not in page
+    assert TEXT[lang]["case_survey_your_answer"] in page
+    assert TEXT[lang]["case_survey_answered"] in html.unescape(render(lang, survey_view(answered()), customer=False))
 
 
 STATEMENTS = {

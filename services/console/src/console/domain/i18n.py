@@ -150,6 +150,7 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "case_survey_sent_staff": ("调查已发送给客户，尚未答复。", "The survey was sent to the customer; no answer yet."),
     "case_survey_expired": ("调查链接已过期，未收到答复。", "The survey link expired without an answer."),
     "case_survey_answered": ("客户的评价", "The customer's answer"),
+    "case_survey_your_answer": ("您的评价", "Your answer"),
     "case_survey_overall": ("总体满意度", "Overall satisfaction"),
     "case_survey_resolved": ("问题是否已解决", "Resolved"),
     "case_survey_yes": ("是", "yes"), "case_survey_no": ("否", "no"),
