@@ -22,6 +22,7 @@ from starlette.datastructures import UploadFile
 
 from console.adapters.vocabulary import PRIORITIES, SEVERITIES
 from console.entrypoints.case_forms import ACTIONS, offered
+from console.entrypoints.case_survey import case_survey
 from console.entrypoints.case_work import case_work
 from console.entrypoints.views import case_view, entry_view, similar_view, sla_view
 from console.entrypoints.web import FORM_TYPES, Viewer, Web, see_other, to_login
@@ -58,8 +59,10 @@ def router(web: Web) -> APIRouter:
         why = None if viewer.is_customer or not case.assignee_id else await _why_engineer(web, viewer, case.case_id)
         similar = None if viewer.is_customer else await _similar(web, viewer, case.case_id)
         work = await case_work(web, viewer, case.case_id)
-        return web.render(request, "case.html", viewer, status=status, case=case_view(case), why=why, similar=similar,
-                          work=work,
+        shown = case_view(case)
+        survey = await case_survey(web, viewer, case.case_id, shown["status"])
+        return web.render(request, "case.html", viewer, status=status, case=shown, why=why, similar=similar,
+                          work=work, survey=survey,
                           timeline=[entry_view(e) for e in timeline.entries], clocks=clocks,
                           forms=offered(list(case.allowed_actions), viewer.is_customer, viewer.is_supervisor,
                                         len([c for c in case.complaints if not c.handled_by_id])),
