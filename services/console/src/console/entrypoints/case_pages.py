@@ -15,6 +15,7 @@ from aftercare.dispatch.v1 import dispatch_pb2 as dispatch_pb
 from aftercare.intake.v1 import intake_pb2 as intake_pb
 from aftercare.sla.v1 import sla_pb2 as sla_pb
 from aftercare_platform.errors import DomainError, FailedPrecondition, InvalidArgument, NotFound
+from aftercare_platform.servers.error_statuses import statuses_of
 from aftercare_platform.servers.http_guard import accepts
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -144,7 +145,9 @@ def router(web: Web) -> APIRouter:
             if not await web.once(viewer, values, "new_case", "", perform):
                 receipt_id = await web.reads.outcome(values["request_id"], viewer.principal.subject) or ""
         except DomainError as refused:
-            return web.render(request, "new_call.html", viewer, status=400, values=values, error=refused)
+            # a refusal keeps its status: 400 for the form's fields, 429 when intake's limit was reached
+            return web.render(request, "new_call.html", viewer, status=int(statuses_of(refused).http), values=values,
+                              error=refused)
         return see_other(f"/calls/{receipt_id}" if receipt_id else "/calls/new")
 
     @pages.get("/calls/{receipt_id}")
