@@ -147,6 +147,7 @@ async def test_a_callback_with_another_state_is_refused(desk: Desk) -> None:
         page = await browser.get(with_query(back, state="forged-state"))
         await assert_refused(page, browser)
         assert page.status_code == 401
+        assert (await browser.get(with_query(back, state="\u72b6\u6001"))).status_code == 401  # not ASCII either
 
 
 async def test_a_code_used_once_is_refused_the_second_time(desk: Desk) -> None:

@@ -104,7 +104,7 @@ class OidcClient:
         if not isinstance(id_token, str) or not id_token:
             raise SignInRefused("the identity provider answered without an ID token")
         claims = await asyncio.to_thread(self._verified, id_token, metadata)
-        if not hmac.compare_digest(str(claims.get("nonce", "")), nonce):
+        if not hmac.compare_digest(str(claims.get("nonce", "")).encode(), nonce.encode()):
             raise SignInRefused("the ID token was issued for another sign-in (its nonce differs)")
         access_token = token.get("access_token")
         candidates = (access_token,) if isinstance(access_token, str) and access_token else ()

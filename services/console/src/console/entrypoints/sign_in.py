@@ -91,7 +91,7 @@ def router(web: Web, oidc: OidcClient) -> APIRouter:
         query = request.query_params
         kept = unsigned(settings.session_secret, request.cookies.get(OIDC_COOKIE))
         state, verifier, nonce, target = (kept or "   ").split(" ", 3)
-        if not kept or not state or not hmac.compare_digest(query.get("state", ""), state):
+        if not kept or not state or not hmac.compare_digest(query.get("state", "").encode(), state.encode()):
             # a forged or stale callback (login CSRF): nothing it carries is used
             return web.error_page(request, None, SignInRefused("the sign-in did not start in this browser, "
                                                                "or has expired"))
