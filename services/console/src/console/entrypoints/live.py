@@ -114,7 +114,9 @@ def router(web: Web, signal: QueueSignal, watchers: CaseWatchers) -> APIRouter:
                             yield ": keepalive\n\n"
                             continue
                         if item == PRESENCE_CHANGED:
-                            yield presence_event(await watchers.others(case_id, viewer.principal.subject))
+                            names = await watchers.others(case_id, viewer.principal.subject)
+                            if names is not None:
+                                yield presence_event(names)
                             continue
                         yield item
                         if item == GONE:

@@ -36,7 +36,11 @@ class CaseWatchers:
         self._streams[case_id].add(out)
         self._mine[watch_id] = case_id
         try:
-            await self._web.handlers.join_case(watch_id, case_id, viewer.principal.subject, viewer.principal.name)
+            try:
+                await self._web.handlers.join_case(watch_id, case_id, viewer.principal.subject,
+                                                   viewer.principal.name)
+            except Exception:  # presence is a courtesy: the timeline streams on without it
+                log.warning("could not record a viewer of case %s", case_id, exc_info=True)
             out.put_nowait(PRESENCE_CHANGED)
             yield
         finally:
@@ -49,8 +53,14 @@ class CaseWatchers:
             with contextlib.suppress(Exception, asyncio.CancelledError):
                 await asyncio.shield(leaving)
 
-    async def others(self, case_id: str, subject: str) -> list[str]:
-        return others(await self._web.reads.watches(case_id), subject, self._web.clock.now(), self.ttl)
+    async def others(self, case_id: str, subject: str) -> list[str] | None:
+        """The others' names; None when they cannot be read just now (the next change tries again)."""
+        try:
+            watches = await self._web.reads.watches(case_id)
+        except Exception:
+            log.warning("could not read the viewers of case %s", case_id, exc_info=True)
+            return None
+        return others(watches, subject, self._web.clock.now(), self.ttl)
 
     def changed(self, case_id: str) -> None:
         """A NOTIFY from any replica: the streams of that case here read the watches again."""
