@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,9 +15,14 @@ from aftercare_platform.auth.tokens import signing_key
 from aftercare_platform.errors import Unauthenticated, Unavailable
 from authlib.common.errors import AuthlibBaseError
 from authlib.common.security import generate_token
-from authlib.integrations.httpx_client import AsyncOAuth2Client
+from authlib.deprecate import AuthlibDeprecationWarning
 
 from console.settings import ConsoleSettings
+
+with warnings.catch_warnings():
+    # authlib 1.8 warns at import that it runs on httpx, not httpx2: the console is on httpx throughout
+    warnings.simplefilter("ignore", AuthlibDeprecationWarning)
+    from authlib.integrations.httpx_client import AsyncOAuth2Client
 
 # asymmetric only: an HS256 ID token would be signed with the client secret, which the console also holds
 ID_TOKEN_ALGORITHMS = ("RS256", "ES256", "PS256")
