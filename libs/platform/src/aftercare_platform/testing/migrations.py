@@ -40,3 +40,28 @@ def platform_tables_drift(connection: Connection, schema: str) -> list[Any]:
               "include_name": lambda name, type_, _parent: type_ != "schema" or name == schema},
     )
     return list(compare_metadata(context, metadata))
+
+
+# the kit's tables, which `platform_tables_drift` checks; a service's own drift leaves them out
+_PLATFORM_TABLES = {OUTBOX, INBOX, PLATFORM_VERSION_TABLE, "alembic_version"}
+
+
+def own_tables_drift(connection: Connection, schema: str, metadata: MetaData,
+                     ddl_only: frozenset[str] = frozenset()) -> list[Any]:
+    """What alembic autogenerate would change to make a service's own tables match its code: [] when its
+    migrations and its tables module agree. `ddl_only`: objects the migrations make in raw DDL that table
+    metadata cannot describe (expression and operator-class indexes, triggers)."""
+
+    def ours(obj: Any, name: str | None, type_: str, _reflected: bool, _compare_to: Any) -> bool:
+        if name in ddl_only:
+            return False
+        if type_ == "table":
+            return name not in _PLATFORM_TABLES
+        return getattr(getattr(obj, "table", None), "name", "") not in _PLATFORM_TABLES
+
+    context = MigrationContext.configure(
+        connection,
+        opts={"include_schemas": True, "include_object": ours, "compare_type": True,
+              "include_name": lambda name, type_, _parent: type_ != "schema" or name == schema},
+    )
+    return list(compare_metadata(context, metadata))
