@@ -1,7 +1,7 @@
 """One spelling of every value on every wire.
 
-REST (cases, intake, sla-timer, survey: their OpenAPI documents and real responses of their routes, built
-in-process with fake reads) spells every enum value in its short form (`P1`, `in_progress`,
+REST (every service's OpenAPI document; cases, intake, sla-timer and survey also answer real requests of their
+routes, built in-process with fake reads) spells every enum value in its short form (`P1`, `in_progress`,
 `FIRST_RESPONSE`), never with the proto's prefix (`PRIORITY_P1`). Event payloads are proto3 JSON, so
 they carry the proto's long names, every one of which the platform's case snapshot and EnumMap read
 back to the very short form REST answers."""
@@ -17,7 +17,10 @@ import httpx
 import pytest
 from aftercare.cases.v1 import cases_pb2
 from aftercare.common.v1 import common_pb2
+from aftercare.dispatch.v1 import dispatch_pb2
+from aftercare.inspection.v1 import inspection_pb2
 from aftercare.intake.v1 import intake_pb2
+from aftercare.notify.v1 import notify_pb2
 from aftercare.sla.v1 import sla_pb2
 from aftercare.survey.v1 import survey_pb2
 from aftercare_platform.auth.fastapi import require_principal
@@ -33,7 +36,7 @@ from google.protobuf.descriptor import EnumDescriptor
 
 T0 = datetime(2026, 11, 21, 1, 0, tzinfo=UTC)
 ENUMS: list[EnumDescriptor] = [
-    e for m in (cases_pb2, common_pb2, intake_pb2, sla_pb2, survey_pb2)
+    e for m in (cases_pb2, common_pb2, intake_pb2, sla_pb2, survey_pb2, dispatch_pb2, notify_pb2, inspection_pb2)
     for e in m.DESCRIPTOR.enum_types_by_name.values()
 ]
 PREFIXES = tuple(sorted({enum_prefix(e) for e in ENUMS}))
@@ -115,11 +118,38 @@ def survey_app(reads: Any = None) -> FastAPI:
     return app
 
 
+def dispatch_app() -> FastAPI:
+    from dispatch.entrypoints.http_api import dispatch_router
+    from dispatch.entrypoints.http_field import field_router
+
+    app = FastAPI()
+    app.include_router(dispatch_router(cast(Any, None)))
+    app.include_router(field_router(*(cast(Any, None),) * 5))
+    return app
+
+
+def notify_app() -> FastAPI:
+    from notify.entrypoints.http_api import notify_router
+
+    app = FastAPI()
+    app.include_router(notify_router(cast(Any, None)))
+    return app
+
+
+def inspection_app() -> FastAPI:
+    from inspection.entrypoints.http_api import router
+
+    app = FastAPI()
+    app.include_router(router(*(cast(Any, None),) * 3))
+    return app
+
+
 def client(app: FastAPI) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
 
 
-APPS = {"cases": cases_app, "intake": intake_app, "sla-timer": sla_app, "survey": survey_app}
+APPS = {"cases": cases_app, "intake": intake_app, "sla-timer": sla_app, "survey": survey_app,
+        "dispatch": dispatch_app, "notify": notify_app, "inspection": inspection_app}
 
 
 @pytest.mark.parametrize("service", list(APPS))

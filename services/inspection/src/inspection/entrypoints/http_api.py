@@ -13,10 +13,10 @@ from pydantic import BaseModel
 
 from inspection.adapters import report_render
 from inspection.domain.compliance import Tally
-from inspection.domain.findings import Finding
-from inspection.domain.plans import Plan
-from inspection.domain.reports import Report
-from inspection.domain.visits import Visit
+from inspection.domain.findings import Finding, FindingState
+from inspection.domain.plans import Anchoring, HolidayPolicy, Mode, Plan, ReportDue
+from inspection.domain.reports import Report, ReportState
+from inspection.domain.visits import Visit, VisitKind, VisitStatus
 from inspection.handlers.execution import ExecutionHandlers
 from inspection.handlers.listing import Listings
 from inspection.reads import InspectionReads
@@ -33,13 +33,13 @@ class PlanBody(BaseModel):
     rule: str
     starts_on: date
     ends_on: date | None
-    anchoring: str
-    holiday_policy: str
-    mode: str
+    anchoring: Anchoring
+    holiday_policy: HolidayPolicy
+    mode: Mode
     checklist_id: str
     notice_working_days: int
     report_working_days: int
-    report_due: str
+    report_due: ReportDue
     calendar: str
 
 
@@ -47,7 +47,7 @@ class FindingBody(BaseModel):
     finding_id: str
     item_id: str
     summary: str
-    state: str
+    state: FindingState
     case_id: str
     case_number: str
 
@@ -57,13 +57,13 @@ class InspectionBody(BaseModel):
     plan_id: str
     company_id: str
     site_id: str
-    mode: str
-    kind: str
+    mode: Mode
+    kind: VisitKind
     nominal_on: date
     scheduled_on: date
     notice_on: date | None
     moved: str
-    status: str
+    status: VisitStatus
     checklist_id: str
     checklist_version: int
     performed_at: datetime | None
@@ -83,7 +83,7 @@ class InspectionPage(BaseModel):
 
 class ReportBody(BaseModel):
     inspection_id: str
-    state: str
+    state: ReportState
     due_at: datetime
     summary: str
     submitted_at: datetime | None
@@ -117,29 +117,29 @@ class SummaryBody(BaseModel):
 def _plan(plan: Plan) -> PlanBody:
     return PlanBody(plan_id=plan.id, company_id=plan.company_id, contract_id=plan.contract_id, site_id=plan.site_id,
                     asset_group=plan.asset_group, region=plan.region, title=plan.title, rule=plan.rule,
-                    starts_on=plan.starts_on, ends_on=plan.ends_on, anchoring=plan.anchoring.value,
-                    holiday_policy=plan.holiday_policy.value, mode=plan.mode.value, checklist_id=plan.checklist_id,
+                    starts_on=plan.starts_on, ends_on=plan.ends_on, anchoring=plan.anchoring,
+                    holiday_policy=plan.holiday_policy, mode=plan.mode, checklist_id=plan.checklist_id,
                     notice_working_days=plan.notice_working_days, report_working_days=plan.report_working_days,
-                    report_due=plan.report_due.value, calendar=plan.calendar)
+                    report_due=plan.report_due, calendar=plan.calendar)
 
 
 def _finding(finding: Finding) -> FindingBody:
     return FindingBody(finding_id=finding.id, item_id=finding.item_id, summary=finding.summary,
-                       state=finding.state.value, case_id=finding.case_id, case_number=finding.case_number)
+                       state=finding.state, case_id=finding.case_id, case_number=finding.case_number)
 
 
 def _inspection(visit: Visit, findings: list[Finding] | None = None) -> InspectionBody:
     return InspectionBody(inspection_id=visit.id, plan_id=visit.plan_id, company_id=visit.company_id,
-                          site_id=visit.site_id, mode=visit.mode.value, kind=visit.kind.value,
+                          site_id=visit.site_id, mode=visit.mode, kind=visit.kind,
                           nominal_on=visit.nominal_on, scheduled_on=visit.scheduled_on, notice_on=visit.notice_on,
-                          moved=visit.moved, status=visit.status.value, checklist_id=visit.checklist_id,
+                          moved=visit.moved, status=visit.status, checklist_id=visit.checklist_id,
                           checklist_version=visit.checklist_version, performed_at=visit.performed_at,
                           dispatch_visit_id=visit.dispatch_visit_id,
                           findings=[_finding(f) for f in findings or []])
 
 
 def _report(report: Report) -> ReportBody:
-    return ReportBody(inspection_id=report.visit_id, state=report.state.value, due_at=report.due_at,
+    return ReportBody(inspection_id=report.visit_id, state=report.state, due_at=report.due_at,
                       summary=report.summary, submitted_at=report.submitted_at, signed_off_by=report.signed_off_by,
                       signed_off_at=report.signed_off_at,
                       overdue=report.overdue_at is not None or report.on_time is False)
