@@ -8,7 +8,8 @@ service that lands is covered without anyone editing a contract. Rules:
   bootstrap > entrypoints > handlers | reads (independent) > adapters > domain;
 - handlers and reads never see the bus (consumers in entrypoints read events into typed values);
 - services never import each other;
-- the platform never imports a service.
+- the platform never imports a service;
+- the kit's probe service (`aftercare_platform.testing.probe_service`) keeps the same roles and pure domain.
 
 Usage: `python scripts/check_layers.py [--root DIR] [--print-contracts]` (exit 0 = kept, 1 = broken).
 """
@@ -101,6 +102,17 @@ def contracts(tree: Tree) -> str:
                  source_modules=readers, forbidden_modules=[f"{PLATFORM_PACKAGE}.bus"],
                  # the unit of work they use emits through the outbox, which knows the envelope
                  allow_indirect_imports="True")
+    if tree.platform and tree.platform.has("testing/probe_service"):
+        # the kit's own example service (the one its tests run) keeps the shape it asks of every service
+        probe = f"{PLATFORM_PACKAGE}.testing.probe_service"
+        contract("probe-roles", "the probe service's roles import only the roles below them", "layers",
+                 containers=[probe], layers=list(ROLE_LAYERS))
+        contract("probe-domain", "the probe service's domain is pure", "forbidden",
+                 source_modules=[f"{probe}.domain"],
+                 forbidden_modules=[*DOMAIN_FORBIDDEN_LIBRARIES,
+                                    *(f"{PLATFORM_PACKAGE}.{part}" for part in DOMAIN_FORBIDDEN_PLATFORM_PARTS),
+                                    *(f"{probe}.{part}" for part in DOMAIN_FORBIDDEN_OWN_LAYERS
+                                      if tree.platform.has(f"testing/probe_service/{part}"))])
     if tree.services:
         contract("service-roles", "a service's roles import only the roles below them", "layers",
                  containers=[service.name for service in tree.services], layers=list(ROLE_LAYERS))
