@@ -1,8 +1,10 @@
 """Intake end to end: submissions/s from channel to case created (gRPC SubmitCase and HTTP agent entry),
-and CSV import rows/s for a large asset file — with intake and cases each in its own process on the
-local PostgreSQL and RabbitMQ.
+an alarm storm (thousands of alarms from a few hundred devices folding into one case per device), and CSV
+import rows/s for a large asset file — with intake and cases each in its own process on the local PostgreSQL
+and RabbitMQ.
 
     uv run python bench/bench_intake.py [--submissions 400] [--concurrency 16] [--assets 100000]
+                                        [--alarms 20000] [--devices 200]
 
 "Case created" means the receipt carries the case number cases allocated (intake answers with it
 when the first delivery succeeds within its wait; otherwise the bench polls the receipt).
@@ -24,6 +26,8 @@ from pathlib import Path
 
 import grpc
 import httpx
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 sys.path.insert(0, str(Path(__file__).parent))
 from aftercare.intake.v1 import intake_pb2 as pb
@@ -185,6 +189,56 @@ async def bench_import(stub: intake_pb2_grpc.IntakeServiceStub, http_port: int, 
           f"{reply.json()['rows_imported']:,} rows in {seconds:.1f} s → {count / seconds:,.0f} rows/s")
 
 
+async def bench_storm(stub: intake_pb2_grpc.IntakeServiceStub, url: str, alarms: int, devices: int,
+                      concurrency: int) -> None:
+    """An alarm storm from a regional outage: `alarms` alarms from `devices` devices, every device repeating
+    one alarm code, as fast as the monitoring system can send them. Each device's alarms must fold into one
+    case; none may be lost."""
+    agent = auth("bench-agent", "agent")
+    for n in range(devices):
+        await stub.CreateAsset(pb.CreateAssetRequest(asset=pb.Asset(
+            serial_number=f"STORM-{n}", manufacturer="Hikvision", model="DS-2CD", site_id=f"BENCH-S{n % SITES}",
+            contract_id="BENCH-C1")), metadata=agent)
+    monitoring = auth("bench-nms", "partner", companies=[COMPANY])
+    gate = asyncio.Semaphore(concurrency)
+    answered: list[float] = []
+
+    async def one(n: int) -> None:
+        async with gate:
+            started = time.perf_counter()
+            await stub.ReportAlarm(pb.ReportAlarmRequest(
+                alarm_id=f"storm-{n}", serial_number=f"STORM-{n % devices}", alarm_code="VIDEO-LOSS",
+                description=f"video loss (occurrence {n // devices})", severity=pb.STATED_SEVERITY_CRITICAL),
+                metadata=monitoring)
+            answered.append(time.perf_counter() - started)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one(n) for n in range(alarms)))
+    accepted = time.perf_counter() - started
+    engine = create_async_engine(url)
+    try:
+        while True:
+            async with engine.connect() as connection:
+                rows = (await connection.execute(text(
+                    "SELECT state, outcome, count(*), count(DISTINCT case_number) FROM intake.submissions "
+                    "WHERE channel = 'alarm' GROUP BY state, outcome"))).all()
+            if sum(r[2] for r in rows if r[0] != "pending") >= alarms:
+                break
+            await asyncio.sleep(0.2)
+        delivered = time.perf_counter() - started
+        async with engine.connect() as connection:
+            cases = (await connection.execute(text(
+                "SELECT count(DISTINCT case_number) FROM intake.submissions WHERE channel = 'alarm'"))).scalar_one()
+    finally:
+        await engine.dispose()
+    values = sorted(answered)
+    by_outcome = ", ".join(f"{state}/{outcome} {count:,}" for state, outcome, count, _ in sorted(rows))
+    print(f"  alarm storm: {alarms:,} alarms from {devices} devices, {concurrency} concurrent → accepted in "
+          f"{accepted:.1f} s ({alarms / accepted:,.0f} alarms/s; ReportAlarm "
+          f"p50 {percentile(values, .5) * 1000:.0f} ms, p99 {percentile(values, .99) * 1000:.0f} ms), "
+          f"all delivered after {delivered:.1f} s; folded into {cases} cases ({by_outcome})")
+
+
 async def run(admin_url: str, amqp_url: str, args: argparse.Namespace) -> None:
     name, url = await create_database(admin_url, "aftercare_bench")
     workdir = Path(tempfile.mkdtemp(prefix="bench-intake-"))
@@ -209,6 +263,8 @@ async def run(admin_url: str, amqp_url: str, args: argparse.Namespace) -> None:
             await bench_grpc(stub, 20, 4, "warm-up", quiet=True)  # both services' connections and caches
             await bench_grpc(stub, args.submissions, args.concurrency)
             await bench_http(stub, intake_http, args.submissions, args.concurrency)
+            if args.alarms:
+                await bench_storm(stub, url, args.alarms, args.devices, args.concurrency * 2)
             await bench_import(stub, intake_http, args.assets)
     finally:
         for process in processes:
@@ -226,6 +282,8 @@ async def main() -> None:
     parser.add_argument("--submissions", type=int, default=400)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--assets", type=int, default=100_000)
+    parser.add_argument("--alarms", type=int, default=20_000, help="the alarm storm's size (0: none)")
+    parser.add_argument("--devices", type=int, default=200)
     args = parser.parse_args()
     print(f"intake → cases end to end on {describe()}")
     with ExitStack() as stack:
