@@ -109,9 +109,13 @@ async def run_consumer(url: str, amqp: str) -> None:
     db, latencies = await open_bench_database(url)
     broker = await open_broker(amqp, "bench-consumer")
 
+    # the handler's own work: one row per event, through a statement built once (building an insert per
+    # event cost more CPU than the platform's whole path)
+    record = insert(latencies)
+
     async def handler(event, uow):
         ms = (time.time() - event.time.timestamp()) * 1000
-        await uow.session.execute(insert(latencies).values(event_id=event.id, ms=ms))
+        await uow.session.execute(record, {"event_id": event.id, "ms": ms})
 
     consumer = EventConsumer(broker, db, EventSubscription(QUEUE, ["bench.#"], handler),
                              prefetch=200, delivery_limit=5, attempts=3)

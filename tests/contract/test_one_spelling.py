@@ -1,6 +1,6 @@
 """One spelling of every value on every wire.
 
-REST (cases, intake, sla-timer: their OpenAPI documents and real responses of their routes, built
+REST (cases, intake, sla-timer, survey: their OpenAPI documents and real responses of their routes, built
 in-process with fake reads) spells every enum value in its short form (`P1`, `in_progress`,
 `FIRST_RESPONSE`), never with the proto's prefix (`PRIORITY_P1`). Event payloads are proto3 JSON, so
 they carry the proto's long names, every one of which the platform's case snapshot and EnumMap read
@@ -19,6 +19,7 @@ from aftercare.cases.v1 import cases_pb2
 from aftercare.common.v1 import common_pb2
 from aftercare.intake.v1 import intake_pb2
 from aftercare.sla.v1 import sla_pb2
+from aftercare.survey.v1 import survey_pb2
 from aftercare_platform.auth.fastapi import require_principal
 from aftercare_platform.auth.principal import Principal, Role
 from aftercare_platform.bus.envelope import CloudEvent
@@ -32,7 +33,8 @@ from google.protobuf.descriptor import EnumDescriptor
 
 T0 = datetime(2026, 11, 21, 1, 0, tzinfo=UTC)
 ENUMS: list[EnumDescriptor] = [
-    e for m in (cases_pb2, common_pb2, intake_pb2, sla_pb2) for e in m.DESCRIPTOR.enum_types_by_name.values()
+    e for m in (cases_pb2, common_pb2, intake_pb2, sla_pb2, survey_pb2)
+    for e in m.DESCRIPTOR.enum_types_by_name.values()
 ]
 PREFIXES = tuple(sorted({enum_prefix(e) for e in ENUMS}))
 LONG_NAMES = {v.name for e in ENUMS for v in e.values}
@@ -104,11 +106,20 @@ def sla_app(reads: Any = None, admin: Any = None) -> FastAPI:
     return app
 
 
+def survey_app(reads: Any = None) -> FastAPI:
+    from survey.entrypoints.http_api import router
+
+    app = FastAPI()
+    app.include_router(router(cast(Any, None), reads))
+    app.dependency_overrides[require_principal] = lambda: Principal("alice", Role.CUSTOMER, company_id="company-a")
+    return app
+
+
 def client(app: FastAPI) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
 
 
-APPS = {"cases": cases_app, "intake": intake_app, "sla-timer": sla_app}
+APPS = {"cases": cases_app, "intake": intake_app, "sla-timer": sla_app, "survey": survey_app}
 
 
 @pytest.mark.parametrize("service", list(APPS))
@@ -186,6 +197,31 @@ async def test_the_sla_api_answers_short_forms() -> None:
     assert long_names_in(policies) == []
     assert [(r["priority"], r["clock_kind"]) for r in report["rows"]] == [("P1", "FIRST_RESPONSE")]
     assert long_names_in(report) == []
+
+
+async def test_the_survey_api_answers_short_forms() -> None:
+    from survey.domain.case_survey import CaseSurvey
+    from survey.domain.fatigue import SkipReason
+    from survey.domain.invitation import InvitationStatus
+    from survey.entrypoints.case_survey_messages import INVITATION_STATUSES, SKIP_REASONS, case_survey_message
+
+    skipped = CaseSurvey(case_id="c-1", case_number="EA-20261121-000001", status=InvitationStatus.SKIPPED,
+                         skip_reason=SkipReason.NOT_SAMPLED, closed_at=T0, sent_at=None, expires_at=None,
+                         expired=False, link=None, answer=None)
+
+    class Reads:
+        async def case_survey(self, principal: Principal, case_id: str) -> CaseSurvey:
+            return skipped
+
+    async with client(survey_app(Reads())) as http:
+        body = (await http.get("/v1/cases/c-1/survey")).json()
+    assert (body["status"], body["skip_reason"]) == ("skipped", "not_sampled")
+    assert long_names_in(body) == []
+    # the gRPC message's proto3 JSON carries the long names, which EnumMap reads back to the REST spelling
+    as_json = json_format.MessageToDict(case_survey_message(skipped), preserving_proto_field_name=True)
+    assert (as_json["status"], as_json["skip_reason"]) == ("INVITATION_STATUS_SKIPPED", "SKIP_REASON_NOT_SAMPLED")
+    assert INVITATION_STATUSES.parse(as_json["status"], "status").value == body["status"]
+    assert SKIP_REASONS.parse(as_json["skip_reason"], "skip_reason").value == body["skip_reason"]
 
 
 def test_the_intake_api_answers_short_forms() -> None:

@@ -35,7 +35,10 @@ class ServiceSettings(BaseSettings):
     grpc_port: int = 50050
     # explicit limits on what one gRPC message may carry, both ways
     grpc_max_message_bytes: int = Field(default=4 * 1024 * 1024, ge=64 * 1024)
-    prefetch: int = Field(default=32, ge=1, le=10_000)
+    # deliveries a consumer holds unacked: the windows it handles in one transaction come out of these
+    prefetch: int = Field(default=128, ge=1, le=10_000)
+    # while other windows run, how long a window waits to fill: one transaction per few events is the ceiling
+    consumer_window_linger_seconds: float = Field(default=0.05, ge=0, le=1)
     delivery_limit: int = Field(default=5, ge=1)
     handler_retries: int = Field(default=3, ge=1)
     # rows a relay publishes per partition pass, pipelined: bigger batches amortise the confirm round trip

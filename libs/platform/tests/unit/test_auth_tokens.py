@@ -127,3 +127,25 @@ async def test_with_an_identity_provider_only_its_published_keys_are_accepted(
     # the development secret is no key at all once an identity provider is configured
     with pytest.raises(Unauthenticated):
         await authenticator.authenticate(mint_token(settings, "mallory", Role.ADMIN))
+
+
+async def test_a_token_naming_no_key_is_verified_with_the_provider_s_one_key_and_never_a_guess_among_several(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """RFC 7515 makes `kid` optional (oidc-provider-mock, some providers omit it)."""
+    keys = [rsa.generate_private_key(public_exponent=65537, key_size=2048) for _ in range(2)]
+    jwks = [jwt.PyJWK.from_dict({**jwt.algorithms.RSAAlgorithm.to_jwk(k.public_key(), as_dict=True),
+                                 "kid": f"k{n}", "alg": "RS256"}) for n, k in enumerate(keys)]
+    published = jwks[:1]
+    monkeypatch.setattr(jwt.PyJWKClient, "get_signing_keys", lambda self, refresh=False: published)
+    settings = SETTINGS.model_copy(update={"jwks_url": "https://idp.example/.well-known/jwks.json"})
+    now = datetime.now(UTC)
+    claims = {"sub": "bob", "role": "engineer", "iss": "aftercare", "aud": "aftercare",
+              "iat": int(now.timestamp()), "exp": int((now + timedelta(minutes=5)).timestamp())}
+    authenticator = Authenticator(settings)
+    assert (await authenticator.authenticate(jwt.encode(claims, keys[0], algorithm="RS256"))).subject == "bob"
+    with pytest.raises(Unauthenticated, match="signature"):  # another key than the one published
+        await authenticator.authenticate(jwt.encode(claims, keys[1], algorithm="RS256"))
+    published = jwks
+    with pytest.raises(Unauthenticated, match="does not publish"):
+        await authenticator.authenticate(jwt.encode(claims, keys[0], algorithm="RS256"))

@@ -127,3 +127,25 @@ def test_a_json_log_line_carries_service_trace_and_extra_fields(telemetry: Telem
     assert first["case_id"] == "EA-1" and first["tier"] == 2
     assert first["timestamp"].endswith("+00:00")
     assert "RuntimeError: boom" in second["exception"]
+
+
+async def test_an_engine_instrumented_twice_still_writes_one_span_per_statement(tmp_path) -> None:
+    from aftercare_platform.db.engine import create_engine
+    from aftercare_platform.telemetry.instrumentation import instrument_database
+    from sqlalchemy import text
+
+    exporter = InMemorySpanExporter()
+    telemetry = setup_telemetry(SETTINGS, span_processors=[SimpleSpanProcessor(exporter)],
+                                registry=CollectorRegistry(), set_global=False)
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'spans.sqlite3'}", "spans")
+    try:
+        first = instrument_database(engine, telemetry)
+        assert instrument_database(engine, telemetry) is first
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 42"))
+    finally:
+        await engine.dispose()
+        telemetry.shutdown()
+    statements = [s for s in exporter.get_finished_spans() if (s.attributes or {}).get("db.statement") == "SELECT 42"]
+    assert len(statements) == 1
+    assert statements[0].kind == SpanKind.CLIENT and statements[0].attributes["db.system"] == "sqlite"

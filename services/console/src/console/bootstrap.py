@@ -12,8 +12,9 @@ from console.adapters.services import Services
 from console.adapters.tables import metadata
 from console.entrypoints import assets, case_pages, desk_pages, live, sign_in
 from console.entrypoints.consumers import subscriptions
+from console.entrypoints.presence_live import CaseWatchers, PresenceHeartbeat
 from console.entrypoints.web import Web
-from console.handlers import QUEUE_CHANGED, ConsoleHandlers
+from console.handlers import PRESENCE_CHANGED, QUEUE_CHANGED, ConsoleHandlers
 from console.reads import ConsoleReads
 from console.settings import ConsoleSettings
 
@@ -29,12 +30,16 @@ async def build(infra: Infrastructure[ConsoleSettings]) -> ServiceParts:
     signal = live.QueueSignal()
     # after a reconnection the pages re-read too: a notification sent meanwhile is lost
     listener = ChannelListener.on(infra.database, QUEUE_CHANGED, signal.notify, on_connected=signal.notify)
+    watchers = CaseWatchers(web)
+    # every replica hears who came to or left a case on any replica
+    presence = ChannelListener.on(infra.database, PRESENCE_CHANGED, watchers.changed,
+                                  on_connected=watchers.all_changed)
     return ServiceParts(
         grpc_servicers=[health_only],
         http_routers=[assets.router(), sign_in.router(web, OidcClient(infra.settings)), desk_pages.router(web),
-                      case_pages.router(web), live.router(web, signal)],
+                      case_pages.router(web), live.router(web, signal, watchers)],
         subscriptions=subscriptions(handlers),
-        background=[listener],
+        background=[listener, presence, PresenceHeartbeat(watchers, web, infra.clock)],
         closers=[services.close],
     )
 

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from datetime import timedelta
 from typing import Any
 
 from aftercare_platform.db.unit_of_work import Database, UnitOfWork
 
-from console.adapters import queue_store, reassignment_store, submissions
+from console.adapters import presence_store, queue_store, reassignment_store, submissions
+from console.domain.presence import expired_before, watch
 from console.domain.queue import CaseFact, ClockFact, apply_case, apply_clock
 
 # NOTIFY channel the queue pages listen on: sent on commit, never on rollback
 QUEUE_CHANGED = "console_queue_changed"
+# NOTIFY channel every replica's case pages listen on (payload: the case id): someone came or went
+PRESENCE_CHANGED = "console_presence_changed"
 
 
 class ConsoleHandlers:
@@ -48,3 +53,21 @@ class ConsoleHandlers:
     async def save_view(self, subject: str, name: str, query: str) -> None:
         async with self.database.unit_of_work() as uow:
             await submissions.save_view(uow.session, subject, name, query)
+
+    async def join_case(self, watch_id: str, case_id: str, subject: str, name: str) -> None:
+        async with self.database.unit_of_work() as uow:
+            await presence_store.join(uow.session, watch(watch_id, case_id, subject, name, uow.clock.now()))
+            await uow.notify(PRESENCE_CHANGED, case_id)
+
+    async def leave_case(self, watch_id: str, case_id: str) -> None:
+        async with self.database.unit_of_work() as uow:
+            await presence_store.leave(uow.session, watch_id)
+            await uow.notify(PRESENCE_CHANGED, case_id)
+
+    async def renew_presence(self, watch_ids: Collection[str], ttl: timedelta) -> None:
+        """This replica's watches are still open; the watches no replica renewed within `ttl` are gone."""
+        async with self.database.unit_of_work() as uow:
+            now = uow.clock.now()
+            await presence_store.renew(uow.session, watch_ids, now)
+            for case_id in await presence_store.purge(uow.session, expired_before(now, ttl)):
+                await uow.notify(PRESENCE_CHANGED, case_id)

@@ -9,7 +9,8 @@ from aftercare_platform.auth.access import scope_of
 from aftercare_platform.auth.principal import Principal
 from aftercare_platform.db.unit_of_work import Database
 
-from console.adapters import queue_store, reassignment_store, submissions
+from console.adapters import presence_store, queue_store, reassignment_store, submissions
+from console.domain.presence import Watch
 from console.domain.queue import QueueFilter, QueueRow
 
 
@@ -40,3 +41,7 @@ class ConsoleReads:
     async def saved_views(self, subject: str) -> list[tuple[str, str]]:
         async with self.database.unit_of_work() as uow:
             return await submissions.views_of(uow.session, subject)
+
+    async def watches(self, case_id: str) -> list[Watch]:
+        async with self.database.unit_of_work() as uow:
+            return await presence_store.of_case(uow.session, case_id)

@@ -36,3 +36,5 @@ class ConsoleSettings(ServiceSettings):
     public_url: str = "http://localhost:8008"
     # how often the queue page re-reads when no notification came (a lost NOTIFY is healed)
     queue_refresh_seconds: float = Field(default=15.0, gt=0)
+    # how often a replica renews the presence of its open case pages; three missed renewals and it is gone
+    presence_heartbeat_seconds: float = Field(default=10.0, gt=0)

@@ -1,4 +1,5 @@
-"""One running stack for the console's browser tests, and a headless Chromium (Debian's package, driven
+"""One running stack for the console's browser tests (cases, sla-timer, intake, survey and the console), and a
+headless Chromium (Debian's package, driven
 by Playwright through `executable_path`). The stack starts on an empty database and gets its data from
 the documented demo command (`python -m console.demo`), which this also proves."""
 
@@ -20,6 +21,7 @@ from aftercare.cases.v1 import cases_pb2_grpc
 from aftercare.intake.v1 import intake_pb2_grpc
 from aftercare.sla.v1 import sla_pb2 as sla_pb
 from aftercare.sla.v1 import sla_pb2_grpc
+from aftercare.survey.v1 import survey_pb2_grpc
 from aftercare_platform.auth.tokens import mint_token
 from aftercare_platform.settings import ServiceSettings
 from aftercare_platform.testing.browser import chromium
@@ -71,6 +73,7 @@ class Stack:
     cases: Any  # CaseServiceStub
     intake: Any  # IntakeServiceStub
     channels: list[grpc.aio.Channel]
+    survey: Any  # SurveyServiceStub
 
     async def case(self, number: str) -> cases_pb.Case:
         return (await self.cases.GetCase(cases_pb.GetCaseRequest(case_number=number), metadata=ADMIN)).case
@@ -95,6 +98,17 @@ class Stack:
         return created
 
 
+    async def closed_case(self, company_id: str, description: str) -> cases_pb.Case:
+        """A case worked through to closed by the desk (survey then invites its caller)."""
+        case = await self.open_case(company_id, cases_pb.PRIORITY_P3, description, assignee="eng-wang")
+        engineer, ref = metadata("eng-wang", "engineer"), {"case_id": case.case_id}
+        await self.cases.Acknowledge(cases_pb.AcknowledgeRequest(**ref), metadata=engineer)
+        await self.cases.Resolve(cases_pb.ResolveRequest(**ref, fault_report=cases_pb.FaultReport(
+            cause="loose PoE cable", method="re-crimped it", result="steady picture", prevention="strain relief")),
+            metadata=engineer)
+        return (await self.cases.Close(cases_pb.CloseRequest(**ref, reason="fixed"), metadata=ADMIN)).case
+
+
 async def _demo_data(env: dict[str, str]) -> str:
     process = await asyncio.create_subprocess_exec(sys.executable, "-m", "console.demo", env=env,
                                                    stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
@@ -117,25 +131,31 @@ async def stack(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> A
     intake = Process("intake", {**common, "cases_grpc_target": cases.target, "submit_wait_seconds": "3",
                                 "delivery_poll_seconds": "0.2", "smtp_port": "0",
                                 "attachment_dir": str(tmp_path_factory.mktemp("console-attachments"))}, logs)
+    # the invitation goes out at once; every closed case is asked (no repeat interval: demo cases share callers)
+    survey = Process("survey", {**common, "cases_grpc_target": cases.target, "intake_grpc_target": intake.target,
+                                "invitation_delay_seconds": "0", "worker_poll_seconds": "0.2",
+                                "repeat_interval_days": "0", "cases_reconnect_max_seconds": "0.5"}, logs)
+    survey.configure(public_base_url=f"http://127.0.0.1:{survey.http_port}")
     console = Process("console", {**common, "cases_grpc_target": cases.target, "intake_grpc_target": intake.target,
                                   "sla_grpc_target": sla.target, "dispatch_grpc_target": "127.0.0.1:1",
-                                  "survey_grpc_target": "127.0.0.1:1",
+                                  "survey_grpc_target": survey.target,
                                   "queue_refresh_seconds": "60", "call_timeout_seconds": "5"}, logs)
     console.configure(public_url=f"http://localhost:{console.http_port}",
                       intake_http_url=f"http://127.0.0.1:{intake.http_port}")
-    processes = [console, intake, sla, cases]
+    processes = [console, survey, intake, sla, cases]
     channels: list[grpc.aio.Channel] = []
     try:
         await cases.start()
-        await asyncio.gather(sla.start(), intake.start(), console.start())
-        channels = [grpc.aio.insecure_channel(p.target) for p in (cases, sla, intake, console)]
+        await asyncio.gather(sla.start(), intake.start(), survey.start(), console.start())
+        channels = [grpc.aio.insecure_channel(p.target) for p in (cases, sla, intake, console, survey)]
         health = await health_pb2_grpc.HealthStub(channels[3]).Check(health_pb2.HealthCheckRequest(service=""))
         assert health.status == health_pb2.HealthCheckResponse.SERVING  # the startup probe's check
         await sla_pb2_grpc.SlaServiceStub(channels[1]).ImportPolicySet(
             sla_pb.ImportPolicySetRequest(yaml=POLICY, replace=False), metadata=ADMIN)
         print(await _demo_data({**console.env, "AFTERCARE_DISPATCH_GRPC_TARGET": "127.0.0.1:1"}))
         yield Stack(f"http://localhost:{console.http_port}", cases_pb2_grpc.CaseServiceStub(channels[0]),
-                    intake_pb2_grpc.IntakeServiceStub(channels[2]), channels)
+                    intake_pb2_grpc.IntakeServiceStub(channels[2]), channels,
+                    survey_pb2_grpc.SurveyServiceStub(channels[4]))
     finally:
         for channel in channels:
             await channel.close()

@@ -1,4 +1,4 @@
-"""The stack the browser tests drive: cases, sla-timer, intake and the console as real processes
+"""The stack the browser tests drive: cases, sla-timer, intake, survey and the console as real processes
 (`python -m <service>`) on a fresh PostgreSQL database and this session's RabbitMQ vhost."""
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ async def test_the_oidc_start_asks_for_a_code_with_an_s256_challenge_of_the_kept
     assert query["response_type"] == ["code"] and query["client_id"] == ["console"]
     assert query["redirect_uri"] == ["https://desk.example.cn/login/oidc/callback"]
     assert query["state"] == [started.state] and "openid" in query["scope"][0].split()
+    assert query["nonce"] == [started.nonce] and len(started.nonce) >= 32
     digest = hashlib.sha256(started.code_verifier.encode()).digest()
     assert query["code_challenge_method"] == ["S256"]
     assert query["code_challenge"] == [base64.urlsafe_b64encode(digest).rstrip(b"=").decode()]

@@ -13,6 +13,7 @@ from typing import Any
 from aftercare.dispatch.v1 import events_pb2 as ev
 from aftercare_platform.auth.principal import Principal
 from aftercare_platform.db.unit_of_work import Database, UnitOfWork
+from aftercare_platform.errors import InvalidArgument
 
 from dispatch.adapters import store
 from dispatch.adapters.case_gateway import CasesPort, CasesRefused, answering_callers
@@ -31,6 +32,27 @@ def _next_action(loaner: Loaner) -> datetime | None:
     return loaner.transfer_due_at if loaner.reminded_at is not None else loaner.remind_at
 
 
+REQUEST_ID_MAX = 200
+_REQUESTS = uuid.UUID("5f0c3c1e-2b7a-4d59-9a43-6c1f0e8d2a71")  # loaner ids named by request keys
+
+
+def _loaner_of_request(request_id: str) -> str:
+    """The loaner a request key stands for: the same id for every repeat, so the loaner's own key dedupes."""
+    if len(request_id) > REQUEST_ID_MAX:
+        raise InvalidArgument.for_field("request_id", f"at most {REQUEST_ID_MAX} characters")
+    return str(uuid.uuid5(_REQUESTS, request_id))
+
+
+def _repeated(found: tuple[dict[str, Any], dict[str, Any]] | None, case_id: str, principal: Principal,
+              loaner_id: str) -> Loaner:
+    """The loaner a repeated request key issued; the key of another case's loaner is refused."""
+    doc, _ = within_reach(found, principal, "loaner", loaner_id)
+    loaner = loaner_from_document(doc)
+    if loaner.case_id != case_id:
+        raise InvalidArgument.for_field("request_id", "already used for another case's loaner")
+    return loaner
+
+
 class LoanerHandlers:
     def __init__(self, database: Database, cases: CasesPort) -> None:
         self._db = database
@@ -38,21 +60,30 @@ class LoanerHandlers:
 
     async def issue(self, principal: Principal, *, case_id: str, serial_number: str, device_class: int,
                     faulty_class: int, repair_started_at: datetime, due_back: datetime | None,
-                    manufacturer: str = "", site: str = "") -> Loaner:
+                    manufacturer: str = "", site: str = "", request_id: str = "") -> Loaner:
+        """With a `request_id` the loaner is issued once: a repeat (a retry, or its twin arriving together)
+        answers the loaner the key first made, and cases records it on the timeline once."""
         facts = await case_for_work(self._cases, principal, case_id)
-        loaner_id = str(uuid.uuid4())
+        loaner_id = _loaner_of_request(request_id) if request_id else str(uuid.uuid4())
+        if request_id:
+            async with self._db.unit_of_work() as uow:
+                found = await store.get_loaner(uow, loaner_id)
+            if found is not None:
+                return _repeated(found, facts.case_id, principal, loaner_id)
         now = self._db.clock.now()
         loaner = rules.issue_loaner(loaner_id=loaner_id, case_id=facts.case_id, serial_number=serial_number.strip(),
                                     device_class=device_class, faulty_class=faulty_class,
                                     repair_started_at=repair_started_at, at=now, due_back=due_back)
-        # the case's timeline first: cases refuses a serial already out with the case
+        # the case's timeline first: cases refuses a serial already out with the case (twins share the key)
         with answering_callers():
             await self._cases.record_loaner(facts.case_id, issued=True, serial=loaner.serial_number,
                                             device_class=str(device_class), request_id=f"loaner/{loaner_id}/issued",
                                             summary=f"loaner {loaner.serial_number} (class {device_class}) issued")
         snapshot = snapshot_of(facts)
         async with self._db.unit_of_work() as uow:
-            await self._save(uow, loaner, snapshot)
+            if not await store.add_loaner(uow, loaner.id, loaner.case_id, loaner.status.value, _next_action(loaner),
+                                          loaner_document(loaner), snapshot, uow.clock.now()):
+                return _repeated(await store.get_loaner(uow, loaner_id), facts.case_id, principal, loaner_id)
             uow.emit("aftercare.loaner.delivered.v1", subject=loaner.case_id, region=facts.region,
                      data=ev.LoanerDelivered(**event_head(loaner.case_id, snapshot, now, actor_message(principal)),
                                              loaner_id=loaner.id, manufacturer=manufacturer,

@@ -6,6 +6,7 @@ clock (the underpinning contract); `aftercare.vendor.responded.v1` stops it at t
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from aftercare.dispatch.v1 import events_pb2 as ev
 from aftercare_platform.auth.principal import Principal
@@ -25,6 +26,16 @@ from dispatch.domain.vendor import VendorEngagement
 from dispatch.handlers import CLOSED_STATUSES
 
 
+def _repeated(found: tuple[dict[str, Any], dict[str, Any]] | None, ticket: str, case_number: str
+              ) -> VendorEngagement:
+    """The engagement a case already has, for a repeat of the request that made it (the same vendor ticket:
+    a retry, or its concurrent twin); any other engagement of the case is refused."""
+    existing = engagement_from_document(found[0]) if found is not None else None
+    if existing is None or existing.ticket != ticket.strip():
+        raise FailedPrecondition(f"case {case_number} is already with the original vendor")
+    return existing
+
+
 class VendorHandlers:
     def __init__(self, database: Database, cases: CasesPort) -> None:
         self._db = database
@@ -39,22 +50,25 @@ class VendorHandlers:
         if facts.status in CLOSED_STATUSES:
             raise FailedPrecondition(f"case {facts.case_number} is {facts.status}")
         async with self._db.unit_of_work() as uow:
-            if await store.get_vendor_engagement(uow, facts.case_id) is not None:
-                raise FailedPrecondition(f"case {facts.case_number} is already with the original vendor")
+            found = await store.get_vendor_engagement(uow, facts.case_id)
+            if found is not None:
+                return _repeated(found, ticket, facts.case_number)
             staff = [engineer_from_document(d) for d in await store.all_documents(uow, engineers_table)]
             teams = [team_from_document(d) for d in await store.all_documents(uow, teams_table)]
         contact = rules.vendor_contact(facts.manufacturer, staff, teams, named=contact_id.strip())
         engagement = rules.engage(case_id=facts.case_id, manufacturer=facts.manufacturer, contact=contact,
                                   ticket=ticket, promised_response=promised_response, at=self.now())
         why = (f"{reason.strip()} (vendor contact {contact.id}, vendor ticket {engagement.ticket}, "
-               f"answer promised by {engagement.promised_at.isoformat()})")
+               f"answer promised within {engagement.promised_response})")  # no instant: a twin says the same
         with answering_callers():
             await self._cases.escalate_to_vendor(facts.case_id, why, f"vendor/{facts.case_id}/escalate")
         snapshot = snapshot_of(facts)
         async with self._db.unit_of_work() as uow:
             now = uow.clock.now()
             doc = document(engagement_to_proto(engagement, now))
-            await store.put_vendor_engagement(uow, facts.case_id, doc, snapshot, now)
+            if not await store.add_vendor_engagement(uow, facts.case_id, doc, snapshot, now):
+                # a concurrent twin engaged the vendor first: its engagement stands, announced once
+                return _repeated(await store.get_vendor_engagement(uow, facts.case_id), ticket, facts.case_number)
             head = event_head(facts.case_id, snapshot, engagement.engaged_at, actor_message(principal))
             uow.emit("aftercare.vendor.engaged.v1", subject=facts.case_id, region=facts.region,
                      data=ev.VendorEngaged(**head, vendor_contact_id=contact.id, manufacturer=facts.manufacturer,

@@ -4,6 +4,7 @@ Revision ID: 0002
 """
 
 import sqlalchemy as sa
+from aftercare_platform.db.migrations import add_missing_columns
 from alembic import op
 from intake.adapters.tables import SCHEMA
 
@@ -15,16 +16,8 @@ depends_on = None
 COLUMNS = (("caller_email", 254), ("caller_phone", 32), ("reported_by", 200))
 
 
-def _existing() -> set[str]:
-    # 0001 creates the tables from today's metadata, so a fresh database has the columns already
-    return {column["name"] for column in sa.inspect(op.get_bind()).get_columns("known_cases", schema=SCHEMA)}
-
-
 def upgrade() -> None:
-    existing = _existing()
-    for name, length in COLUMNS:
-        if name not in existing:
-            op.add_column("known_cases", sa.Column(name, sa.String(length)), schema=SCHEMA)
+    add_missing_columns("known_cases", SCHEMA, [sa.Column(name, sa.String(length)) for name, length in COLUMNS])
 
 
 def downgrade() -> None:

@@ -19,6 +19,7 @@ from intake.adapters.rate_limit import ClientLimiter, RateLimiter, SharedRateLim
 from intake.adapters.submissions import deliveries_pending
 from intake.adapters.tables import metadata
 from intake.domain.duplicates import DuplicateRule
+from intake.domain.web_form_client import TrustedFrontEnds
 from intake.entrypoints.consumers import subscriptions
 from intake.entrypoints.grpc_api import IntakeServicer
 from intake.entrypoints.http_api import HttpLimits, intake_router
@@ -69,7 +70,8 @@ async def build(infra: Infrastructure[IntakeSettings], gateway: CasesGateway | N
     limiter: ClientLimiter = RateLimiter(clock, per_minute=rate, burst=burst) if settings.is_sqlite \
         else SharedRateLimiter(database, per_minute=rate, burst=burst)
     http_limits = HttpLimits(settings.max_request_bytes, settings.web_form_max_request_bytes, attachment_limits,
-                             settings.sms_webhook_token, settings.sms_webhook_unverified)
+                             settings.sms_webhook_token, settings.sms_webhook_unverified,
+                             TrustedFrontEnds.parse(settings.web_form_trusted_clients))
 
     background: list[Component] = [deliverer]
     if settings.smtp_port:

@@ -44,6 +44,9 @@ class IntakeSettings(ServiceSettings):
     # the public web form: per client IP, a bucket of `web_form_burst` refilled at `web_form_per_minute`
     web_form_per_minute: float = Field(default=10.0, gt=0)
     web_form_burst: int = Field(default=5, ge=1)
+    # addresses or CIDRs (comma-separated) of the front ends that post the web form for their signed-in users
+    # (the console): their X-Aftercare-End-Client names the user the limit counts; anyone else's is ignored
+    web_form_trusted_clients: str = ""
     # request bodies larger than this are refused with 413 before they are read (web form, SMS, agent entry)
     max_request_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
     web_form_max_request_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)

@@ -223,8 +223,8 @@ async def run_intake(database_url: str, amqp_url: str, cases: CasesProcess, tmp_
         http_host="127.0.0.1", grpc_host="127.0.0.1", smtp_host="127.0.0.1", smtp_port=smtp_port,
         cases_grpc_target=cases.target, cases_reconnect_max_seconds=0.5, attachment_dir=tmp_path / "attachments",
         delivery_initial_backoff_seconds=0.2, delivery_max_backoff_seconds=1.0, delivery_poll_seconds=0.2,
-        submit_wait_seconds=5.0, web_form_burst=20, web_form_per_minute=60, shutdown_grace_seconds=2,
-        log_json=False, log_level="WARNING", sms_webhook_token=SMS_WEBHOOK_TOKEN, **overrides)
+        submit_wait_seconds=5.0, shutdown_grace_seconds=2, log_json=False, log_level="WARNING",
+        sms_webhook_token=SMS_WEBHOOK_TOKEN, **{"web_form_burst": 20, "web_form_per_minute": 60, **overrides})
     async with service_in_process(definition, settings) as http, \
             grpc.aio.insecure_channel(f"127.0.0.1:{grpc_port}") as channel, \
             grpc.aio.insecure_channel(cases.target) as cases_channel:

@@ -145,3 +145,18 @@ async def test_nul_bytes_bad_ids_and_bodies_are_refused_by_the_platform_not_a_50
                          "receipt_id")):
         error = await grpc_error(call)
         assert error.code() == grpc.StatusCode.INVALID_ARGUMENT and field in (error.details() or ""), error.details()
+
+
+async def test_a_contact_keeps_the_language_they_are_told_in_and_a_foreign_one_is_named(intake: Intake):
+    customer = await intake.register(Customer.make("lang"))
+    created = await intake.stub.CreateContact(pb.CreateContactRequest(contact=pb.Contact(
+        contact_id=f"{customer.company_id}-K2", company_id=customer.company_id, name="Ann Lee",
+        email=f"ann@{customer.company_id.lower()}.example", language="English")), metadata=intake.auth())
+    assert created.contact.language == "en"  # stored in the one spelling notify and every page use
+    read = await intake.stub.GetContact(pb.GetContactRequest(contact_id=f"{customer.company_id}-K2"),
+                                        metadata=intake.auth())
+    assert read.contact.language == "en"
+    foreign = await grpc_error(intake.stub.CreateContact(pb.CreateContactRequest(contact=pb.Contact(
+        contact_id=f"{customer.company_id}-K3", company_id=customer.company_id, name="Marie",
+        email="marie@example.fr", language="fr")), metadata=intake.auth()))
+    assert foreign.code() == grpc.StatusCode.INVALID_ARGUMENT and "contact.language" in foreign.details()

@@ -1,11 +1,13 @@
 """The public edges: the web form's limit holds across replicas and believes X-Forwarded-For only
-from configured proxies; the SMS webhook verifies its token by default."""
+from configured proxies, and X-Aftercare-End-Client only from configured front ends (the console); the SMS
+webhook verifies its token by default."""
 
 from __future__ import annotations
 
 import itertools
 from pathlib import Path
 
+import httpx
 import pytest
 
 from .conftest import LOOP, Intake, Stack, run_intake
@@ -49,3 +51,32 @@ async def test_the_sms_webhook_verifies_its_token_by_default(intake: Intake) -> 
     assert missing.status_code == 401 and wrong.status_code == 401
     right = await intake.http.post("/v1/intake/sms", json=body)  # the gateway's configured token
     assert right.status_code == 200, right.text
+
+
+def client_from(address: str, intake: Intake) -> httpx.AsyncClient:
+    """An HTTP client whose connections come from `address` (any of 127.0.0.0/8 reaches the loopback)."""
+    return httpx.AsyncClient(base_url=str(intake.http.base_url), timeout=30,
+                             transport=httpx.AsyncHTTPTransport(local_address=address))
+
+
+async def test_a_trusted_front_end_s_users_are_limited_one_by_one_and_a_forger_still_as_itself(
+        stack: Stack, tmp_path: Path) -> None:
+    first = stack.intake
+    run = next(_clients)
+    async with run_intake(first.settings.database_url, first.settings.amqp_url, stack.cases, tmp_path,
+                          web_form_trusted_clients="127.0.0.2", web_form_burst=3, web_form_per_minute=0.5) as intake, \
+            client_from("127.0.0.2", intake) as console, client_from("127.0.0.3", intake) as forger:
+
+        async def post(http: httpx.AsyncClient, end_client: str | None) -> int:
+            headers = {"x-aftercare-end-client": end_client} if end_client else {}
+            return (await http.post("/v1/intake/web-form", json={}, headers=headers)).status_code
+
+        # two users behind the console: each has the whole budget, and one's flood leaves the other's alone
+        assert [await post(console, f"user:a-{run}") for _ in range(5)] == [400, 400, 400, 429, 429]
+        assert [await post(console, f"user:b-{run}") for _ in range(4)] == [400, 400, 400, 429]
+        # a client that is not a trusted front end names a new user each time: still counted as itself
+        assert [await post(forger, f"user:forged-{run}-{n}") for n in range(5)] == [400, 400, 400, 429, 429]
+        limited = await forger.post("/v1/intake/web-form", json={}, headers={"x-aftercare-end-client": "user:z"})
+        assert limited.status_code == 429 and "127.0.0.3" in limited.json()["detail"]
+        # the console naming nobody is counted as the console
+        assert [await post(console, None) for _ in range(4)] == [400, 400, 400, 429]

@@ -127,3 +127,13 @@ def test_any_text_gives_rows_or_row_errors(kind: ImportKind, text: str) -> None:
     result = parse_import(kind, text)
     assert all(error.row >= 1 and error.field and error.reason for error in result.errors)
     assert len(result.good) <= result.rows_read
+
+
+def test_a_contacts_language_is_read_as_people_write_it_and_a_foreign_one_is_named() -> None:
+    result = parse_import(ImportKind.CONTACTS, "contact_id,company_id,name,email,language\n"
+                                               "K-1,CO-1,Ann,ann@example.com,English\n"
+                                               "K-2,CO-1,李雷,li@example.cn,zh_cn\n"
+                                               "K-3,CO-1,Marie,marie@example.fr,fr\n"
+                                               "K-4,CO-1,王五,wang@example.cn,\n")
+    assert [(c.contact_id, c.language) for c in result.good] == [("K-1", "en"), ("K-2", "zh-CN"), ("K-4", None)]
+    assert result.errors == [RowError(4, "language", "'fr' is not a language we write in: zh-CN or en")]

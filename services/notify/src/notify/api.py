@@ -16,6 +16,7 @@ from aftercare_platform.auth.access import scope_of
 from aftercare_platform.auth.principal import Principal, Role
 from aftercare_platform.db.unit_of_work import Database
 from aftercare_platform.errors import AlreadyExists, InvalidArgument, NotFound, PermissionDenied
+from aftercare_platform.languages import Language
 from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -27,7 +28,7 @@ from notify.adapters.tables import deliveries, notices, receipts, resend_request
 from notify.default_templates import PHRASES
 from notify.domain.keys import delivery_key
 from notify.domain.rules import DEFAULT_RULES, CompanyOverride, Rule
-from notify.domain.vocabulary import Channel, DeliveryState, Language
+from notify.domain.vocabulary import Channel, DeliveryState
 from notify.settings import StaffSeed
 from notify.templating import SAMPLE_NOTICE, MessageTemplate, Rendered, TemplateKey, check
 

@@ -23,9 +23,9 @@ class NotifySettings(ServiceSettings):
     service_name: str = "notify"
     http_port: int = 8005
     grpc_port: int = 50055
-    # events taken at once: the consumer plans them in windows of prefetch / 8 (one transaction and one pooled
-    # connection per window, four windows side by side); 8 made every event a transaction of its own, which
-    # could not keep up with 50 events/s (bench/bench_notify.py)
+    # events taken at once: the consumer plans them in windows of up to prefetch / 4 (one transaction and one
+    # pooled connection per window, four windows side by side); 8 made every event a transaction of its own,
+    # which could not keep up with 50 events/s (bench/bench_notify.py)
     prefetch: int = Field(default=64, ge=1, le=10_000)
 
     # e-mail: "smtp", or "file" (development only: written to file_sink_dir)

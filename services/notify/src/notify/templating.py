@@ -14,13 +14,14 @@ from functools import lru_cache
 from typing import Any
 
 from aftercare_platform.errors import InvalidArgument
+from aftercare_platform.languages import Language
 from jinja2 import StrictUndefined, Template, TemplateError, Undefined
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
 from notify.domain.notice import Contact, Notice
 from notify.domain.sms_length import SmsLength, sms_length
-from notify.domain.vocabulary import Channel, Language
+from notify.domain.vocabulary import Channel
 
 
 @dataclass(frozen=True)

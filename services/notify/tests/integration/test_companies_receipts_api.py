@@ -3,6 +3,8 @@ and in any order; templates saved, refused and previewed against a real event.""
 
 from __future__ import annotations
 
+from email.header import decode_header, make_header
+
 import httpx
 import pytest
 from aftercare.cases.v1 import cases_pb2
@@ -130,3 +132,23 @@ async def test_templates_saved_refused_and_previewed_against_a_real_event(world:
         await settled(notify)
     [text] = world.providers.to(SUPERVISOR.phone)
     assert text.text == f"【Aftercare】{case.case_number} 超时，请处理"
+
+
+async def test_a_contact_is_told_in_the_language_the_registry_keeps_for_them(world: World) -> None:
+    world.registry.contacts += [
+        intake_pb2.Contact(contact_id="en-1", company_id="company-l", name="Ann", phone="+8613700000031",
+                           email="ann@l.example", language="en"),
+        intake_pb2.Contact(contact_id="zh-1", company_id="company-l", name="李雷", phone="+8613700000032",
+                           email="li@l.example"),
+    ]
+    ann_case, li_case = Case(company_id="company-l"), Case(company_id="company-l")
+    async with world.notify(default_language="zh-CN") as notify:
+        await world.publish(ann_case.case_event("created", caller=caller("+8613700000031", "ann@l.example")))
+        await world.publish(li_case.case_event("created", caller=caller("+8613700000032", "li@l.example")))
+        await barrier(world, notify)
+        await settled(notify)
+    [ann_mail] = world.smtp.box.to("ann@l.example")
+    [li_mail] = world.smtp.box.to("li@l.example")
+    assert "Case opened" in ann_mail.message["Subject"] and ann_case.case_number in ann_mail.message["Subject"]
+    subject = str(make_header(decode_header(li_mail.message["Subject"])))
+    assert "报修已受理" in subject  # no language of her own: the platform's default

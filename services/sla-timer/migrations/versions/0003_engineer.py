@@ -5,6 +5,7 @@ Revision ID: 0003
 """
 
 import sqlalchemy as sa
+from aftercare_platform.db.migrations import add_missing_columns
 from alembic import op
 from sla_timer.adapters.tables import SCHEMA
 
@@ -18,15 +19,9 @@ TERMS = {"customer_severity": sa.String(2), "requested_response_seconds": sa.Int
 
 
 def upgrade() -> None:
-    inspector = sa.inspect(op.get_bind())
-    # 0001 creates the tables from the current metadata, which may already have them
     for table, name in COLUMNS.items():
-        if name not in {c["name"] for c in inspector.get_columns(table, schema=SCHEMA)}:
-            op.add_column(table, sa.Column(name, sa.String(64), nullable=False, server_default=""), schema=SCHEMA)
-    present = {c["name"] for c in inspector.get_columns("cases", schema=SCHEMA)}
-    for name, kind in TERMS.items():
-        if name not in present:
-            op.add_column("cases", sa.Column(name, kind, nullable=True), schema=SCHEMA)
+        add_missing_columns(table, SCHEMA, [sa.Column(name, sa.String(64), nullable=False, server_default="")])
+    add_missing_columns("cases", SCHEMA, [sa.Column(name, kind, nullable=True) for name, kind in TERMS.items()])
 
 
 def downgrade() -> None:

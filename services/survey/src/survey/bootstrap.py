@@ -20,7 +20,7 @@ from survey.entrypoints.grpc_api import SurveyServicer
 from survey.entrypoints.http_api import router
 from survey.entrypoints.pages import pages
 from survey.handlers import SurveyHandlers
-from survey.reads import SurveyReads
+from survey.reads import LinkSigner, SurveyReads
 from survey.settings import SurveySettings
 from survey.worker import SurveyWorker
 
@@ -39,7 +39,8 @@ async def build(infra: Infrastructure[SurveySettings]) -> ServiceParts:
         reconnect_max_seconds=settings.cases_reconnect_max_seconds, telemetry=infra.telemetry,
     ) if settings.intake_grpc_target else None
     handlers = SurveyHandlers(infra.database, settings, catalog_of(settings), registry)
-    reads = SurveyReads(infra.database, threshold=settings.unsatisfied_threshold)
+    reads = SurveyReads(infra.database, threshold=settings.unsatisfied_threshold,
+                        links=LinkSigner(settings.survey_link_secret, settings.public_base_url))
     cases = GrpcCasesGateway(settings, target=settings.cases_grpc_target, timeout=settings.cases_timeout_seconds,
                              reconnect_max_seconds=settings.cases_reconnect_max_seconds, telemetry=infra.telemetry)
     return ServiceParts(

@@ -19,7 +19,7 @@ from survey.adapters.intake_gateway import ContactRegistry, RegistryContact, Reg
 from survey.domain.invitation import Invitation, InvitationStatus, needs_return_visit
 from survey.domain.questionnaire import Answer, Questionnaire, QuestionnaireCatalog, is_unsatisfied, parse_answer
 from survey.domain.return_visit import Outcome, ReturnVisit, ReturnVisitStatus
-from survey.domain.tokens import TokenRefused, sign, verify
+from survey.domain.tokens import TokenRefused, link, verify
 from survey.settings import SurveySettings
 
 
@@ -55,8 +55,7 @@ def stable_id(*parts: str) -> str:
 def link_for(settings: SurveySettings, invitation: Invitation) -> str:
     """The no-login link to the invitation's form (signed; valid until the invitation expires)."""
     assert invitation.expires_at is not None
-    token = sign(settings.survey_link_secret, invitation.id, invitation.expires_at)
-    return f"{settings.public_base_url.rstrip('/')}/s/{token}"
+    return link(settings.survey_link_secret, settings.public_base_url, invitation.id, invitation.expires_at)
 
 
 def unsatisfied_reason(answer: Answer) -> str:

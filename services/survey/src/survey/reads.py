@@ -7,13 +7,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aftercare_platform.auth.access import can_access, ensure_access
-from aftercare_platform.auth.principal import Principal
+from aftercare_platform.auth.principal import Principal, Role
 from aftercare_platform.db.unit_of_work import Database
 from aftercare_platform.errors import NotFound
+from aftercare_platform.validation import uuid_field
 from sqlalchemy import select
 
 from survey.adapters import store
 from survey.adapters.tables import case_calls, invitations
+from survey.domain.case_survey import CaseSurvey, answer_summary, case_survey
 from survey.domain.invitation import InvitationStatus
 from survey.domain.return_visit import ReturnVisit
 from survey.domain.statistics import (
@@ -25,6 +27,7 @@ from survey.domain.statistics import (
     satisfaction,
     satisfaction_by,
 )
+from survey.domain.tokens import link
 
 
 @dataclass(frozen=True)
@@ -59,9 +62,36 @@ def case_record(row: Any) -> CaseRecord:
     )
 
 
+@dataclass(frozen=True)
+class LinkSigner:
+    """What a customer's link is made with: the service's link secret and its public address."""
+
+    secret: str
+    base_url: str
+
+
 class SurveyReads:
-    def __init__(self, database: Database, *, threshold: int = 2) -> None:
-        self.database, self.threshold = database, threshold
+    def __init__(self, database: Database, *, threshold: int = 2, links: LinkSigner | None = None) -> None:
+        self.database, self.threshold, self.links = database, threshold, links
+
+    async def case_survey(self, viewer: Principal, case_id: str) -> CaseSurvey:
+        """The survey of the case's latest closing. Another company's (or region's) case and a case survey
+        has no invitation for are the same NotFound; the link goes to a customer of the case's company only,
+        and only while the survey can be answered (the same signed link the invitation carried)."""
+        case_id = uuid_field("case_id", case_id)
+        async with self.database.unit_of_work() as uow:
+            now = uow.clock.now()
+            invitation = await store.latest_for_case(uow.session, case_id)
+            if invitation is None:
+                raise NotFound("case survey not found")
+            ensure_access(viewer, invitation.company_id, invitation.region, resource="case survey")
+            row = await store.load_answer(uow.session, invitation.id)
+        answer = None if row is None else answer_summary(dict(row.values or {}), row.answered_at, row.unsatisfied)
+        answerer = viewer.role is Role.CUSTOMER and viewer.company_id == invitation.company_id
+        signed = None
+        if answerer and self.links is not None and invitation.answerable(now) and invitation.expires_at:
+            signed = link(self.links.secret, self.links.base_url, invitation.id, invitation.expires_at)
+        return case_survey(invitation, now, link=signed, answer=answer)
 
     async def records(self, viewer: Principal | None, closed_from: datetime | None = None,
                       closed_until: datetime | None = None) -> list[CaseRecord]:

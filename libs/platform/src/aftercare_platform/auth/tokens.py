@@ -111,13 +111,25 @@ class Authenticator:
         if self._jwks is None:
             return self._secret, (DEVELOPMENT_ALGORITHM,)
         try:
-            return self._jwks.get_signing_key_from_jwt(token).key, IDENTITY_PROVIDER_ALGORITHMS
+            return signing_key(self._jwks, token), IDENTITY_PROVIDER_ALGORITHMS
         except jwt.PyJWKClientConnectionError:
             raise Unauthenticated("the identity provider's keys cannot be fetched") from None
         except jwt.PyJWKClientError:
             raise Unauthenticated("token is signed with a key the identity provider does not publish") from None
         except jwt.DecodeError:
             raise Unauthenticated("token is malformed") from None
+
+
+def signing_key(jwks: jwt.PyJWKClient, token: str) -> Any:
+    """The key of the identity provider's JWKS that the token names by `kid`. A token naming none (RFC 7515
+    makes `kid` optional; some providers omit it) is verified with the set's one signing key, never a guess
+    among several."""
+    if jwt.get_unverified_header(token).get("kid") is None:
+        keys = jwks.get_signing_keys()
+        if len(keys) != 1:
+            raise jwt.PyJWKClientError("the token names no key and the identity provider publishes several")
+        return keys[0].key
+    return jwks.get_signing_key_from_jwt(token).key
 
 
 def bearer_token(authorization: str | None) -> str:

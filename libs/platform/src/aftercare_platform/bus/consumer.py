@@ -83,6 +83,7 @@ class EventConsumer:
         attempts: int,
         batch_size: int | None = None,
         workers: int = 4,
+        linger: float = 0.05,
     ) -> None:
         self.name = f"consumer:{subscription.queue}"
         self._broker = broker
@@ -91,7 +92,9 @@ class EventConsumer:
         self._prefetch = prefetch
         # windows run side by side on their own connections; while they do, the next ones arrive
         self._workers_wanted = max(1, min(workers, prefetch))
-        self._batch_size = batch_size or max(1, prefetch // (self._workers_wanted * 2))
+        self._batch_size = batch_size or max(1, prefetch // self._workers_wanted)
+        # how long a window waits for more events while others run; windows running now; "more arrived or done"
+        self._linger, self._running, self._more = linger, 0, asyncio.Event()
         self._delivery_limit = delivery_limit
         self._attempts = attempts
         self._subscription: Subscription | None = None
@@ -159,6 +162,7 @@ class EventConsumer:
         received = _Received(delivery, asyncio.get_running_loop().create_future(), next(self._serials))
         self._unsettled[received.serial] = received
         self._arrived.put_nowait(received)
+        self._more.set()
         await received.done
 
     async def _work(self) -> None:
@@ -166,14 +170,7 @@ class EventConsumer:
             first = await self._arrived.get()
             if first is None:
                 return
-            window = [first]
-            while len(window) < self._batch_size and not self._arrived.empty():
-                received = self._arrived.get_nowait()
-                if received is None:
-                    # another worker's stop marker: leave it for them
-                    self._arrived.put_nowait(None)
-                    break
-                window.append(received)
+            window = await self._gather([first])
             turn = self._order.enter(self._subjects(window))
             if turn.must_wait():
                 # a window waiting for its subject's earlier window does not hold a worker: others go on
@@ -183,7 +180,30 @@ class EventConsumer:
             else:
                 await self._run_turn(turn, window)
 
+    async def _gather(self, window: list[_Received]) -> list[_Received]:
+        """Fill the window with what has arrived. While other windows run (the consumer is busy) it waits up
+        to `linger` for more: a free worker taking one event at a time would spend a transaction on each."""
+        deadline = asyncio.get_running_loop().time() + self._linger
+        while len(window) < self._batch_size:
+            while len(window) < self._batch_size and not self._arrived.empty():
+                received = self._arrived.get_nowait()
+                if received is None:
+                    # another worker's stop marker: leave it for them
+                    self._arrived.put_nowait(None)
+                    return window
+                window.append(received)
+            left = deadline - asyncio.get_running_loop().time()
+            if len(window) >= self._batch_size or self._running == 0 or left <= 0 or self._stopping:
+                return window
+            self._more.clear()
+            try:
+                await asyncio.wait_for(self._more.wait(), left)
+            except TimeoutError:
+                pass
+        return window
+
     async def _run_turn(self, turn: Turn, window: list[_Received]) -> None:
+        self._running += 1
         try:
             # one aggregate's events are applied in arrival order: wait for earlier windows holding it
             await turn.wait_for_earlier()
@@ -196,6 +216,8 @@ class EventConsumer:
                 if received.serial in self._unsettled and received.serial not in self._handled_serials:
                     await self._settle(received, received.delivery.reject(requeue=True))
         finally:
+            self._running -= 1
+            self._more.set()
             turn.leave()
             # a settled or rejected delivery may have been all that held back the cumulative ack
             await self._ack_window([])

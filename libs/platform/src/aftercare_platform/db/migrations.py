@@ -99,3 +99,15 @@ def create_platform_tables(bind: Any, schema: str) -> None:
         Index(name, *(outbox.c[c] for c in columns), **options)
     Table(INBOX, metadata, *inbox_columns_v1())
     metadata.create_all(bind, checkfirst=True)
+
+
+def add_missing_columns(table: str, schema: str, columns: list[Any]) -> list[str]:
+    """Add each column the table lacks (inside a migration): a service's first migration creates its tables from
+    today's metadata, so a fresh database already has the columns a later migration adds. The names added."""
+    from alembic import op
+
+    present = {column["name"] for column in inspect(op.get_bind()).get_columns(table, schema=schema)}
+    added = [column for column in columns if column.name not in present]
+    for column in added:
+        op.add_column(table, column, schema=schema)
+    return [column.name for column in added]

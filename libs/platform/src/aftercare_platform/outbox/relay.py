@@ -12,7 +12,6 @@ import os
 import random
 import signal
 import zlib
-from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
@@ -29,16 +28,14 @@ from aftercare_platform.bus.ports import Broker, OutgoingMessage, PublishFailed
 from aftercare_platform.db.statements import is_postgres
 from aftercare_platform.db.unit_of_work import Database
 from aftercare_platform.outbox.listener import PgListener
+from aftercare_platform.outbox.published_counts import PublishedEvents
 
 log = logging.getLogger(__name__)
 _tracer = trace.get_tracer("aftercare.outbox")
 _meter = metrics.get_meter("aftercare.outbox")
 _published = _meter.create_counter("aftercare_outbox_published", description="outbox events confirmed by the broker")
 _failures = _meter.create_counter("aftercare_outbox_publish_failures", description="publish attempts not confirmed")
-# by event type and region: cases opened and closed, SLA warnings and breaches fired, … per region
-_events = _meter.create_counter("aftercare_events_published",
-                                description="events confirmed by the broker, by event type, region and (for "
-                                            "events that carry one, as case.created does) channel")
+_events = PublishedEvents(_meter)  # cases opened and closed by channel and region, SLA warnings, …
 
 SENT_RETENTION = timedelta(days=7)
 
@@ -46,13 +43,6 @@ SENT_RETENTION = timedelta(days=7)
 def _envelope_body(envelope: Any) -> bytes:
     """The stored envelope as the message body (compact UTF-8 JSON; PostgreSQL hands jsonb back as text)."""
     return orjson.dumps(orjson.loads(envelope) if isinstance(envelope, str) else envelope)
-
-
-def _channel_of(envelope: Any) -> str:
-    """The channel a case came in through (an enum: few values), when the event says; else ""."""
-    data = (orjson.loads(envelope) if isinstance(envelope, str) else envelope).get("data") or {}
-    channel = data.get("channel") if isinstance(data, dict) else None
-    return channel if isinstance(channel, str) and len(channel) <= 40 else ""
 
 
 class OutboxRelay:
@@ -211,18 +201,15 @@ class OutboxRelay:
         (a row the broker refuses is retried on the next pass, after the later ones it preceded)."""
         messages = [self._message_of(row) for row in rows]
         outcomes = await self._broker.publish_many(messages)
-        confirmed: list[int] = []
+        confirmed: list[Any] = []
         failed: dict[int, str] = {}
-        by_kind: Counter[tuple[str, str, str]] = Counter()
         for row, outcome in zip(rows, outcomes, strict=True):
             if outcome is None:
-                confirmed.append(row.id)
-                by_kind[row.event_type, row.routing_key.rsplit(".", 1)[-1], _channel_of(row.envelope)] += 1
+                confirmed.append(row)
             else:
                 failed[row.id] = str(outcome)
-        for (event_type, region, channel), count in by_kind.items():
-            _events.add(count, {"event_type": event_type, "region": region, "channel": channel})
-        return confirmed, failed
+        _events.add((row.event_type, row.routing_key, row.envelope) for row in confirmed)
+        return [row.id for row in confirmed], failed
 
     def _message_of(self, row: Any) -> OutgoingMessage:
         """The row as a message, with a PRODUCER span continuing the trace that wrote it."""

@@ -86,7 +86,8 @@ class AssembledService:
                                  yield_to=parts.relay_yields_to)
         self.event_consumers = [
             EventConsumer(infra.broker, infra.database, subscription, prefetch=settings.prefetch,
-                          delivery_limit=settings.delivery_limit, attempts=settings.handler_retries)
+                          delivery_limit=settings.delivery_limit, attempts=settings.handler_retries,
+                          linger=settings.consumer_window_linger_seconds)
             for subscription in parts.subscriptions
         ]
         self.consumers: list[Component] = list(self.event_consumers)

@@ -4,6 +4,7 @@ statement, by the SQLAlchemy instrumentation), bound to a service's providers.""
 from __future__ import annotations
 
 import inspect
+import weakref
 from typing import Any
 
 from fastapi import FastAPI
@@ -16,6 +17,9 @@ from opentelemetry.semconv.metrics import MetricInstruments
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from aftercare_platform.telemetry.setup import Telemetry
+
+# the tracer already listening on an engine: a second one would write every statement's span twice
+_engine_tracers: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
 
 # probes and scrapes every few seconds would bury the real traffic
 UNTRACED_GRPC_SERVICE_PREFIXES = ("grpc.health.", "grpc.reflection.")
@@ -65,7 +69,11 @@ def instrument_fastapi(app: FastAPI, telemetry: Telemetry | None) -> None:
 def instrument_database(engine: AsyncEngine, telemetry: Telemetry | None) -> Any:
     """A CLIENT span per statement on this engine (db.system, db.statement, the server), and the pool's
     connection-usage metric. Per engine, not the global instrumentor: embedded mode runs several services'
-    engines, each with its own providers, in one process."""
+    engines, each with its own providers, in one process. Once per engine (a second call returns the first
+    tracer), and the SQLAlchemy instrumentation only: asyncpg's would trace the same statements again."""
+    sync_engine = engine.sync_engine
+    if sync_engine in _engine_tracers:
+        return _engine_tracers[sync_engine]
     tracer = trace.get_tracer("opentelemetry.instrumentation.sqlalchemy",
                               tracer_provider=telemetry.tracer_provider if telemetry else None)
     meter = metrics.get_meter("opentelemetry.instrumentation.sqlalchemy",
@@ -73,4 +81,6 @@ def instrument_database(engine: AsyncEngine, telemetry: Telemetry | None) -> Any
     usage = meter.create_up_down_counter(
         name=MetricInstruments.DB_CLIENT_CONNECTIONS_USAGE, unit="connections",
         description="The number of connections that are currently in state described by the state attribute.")
-    return EngineTracer(tracer, engine.sync_engine, usage)  # type: ignore[no-untyped-call]
+    engine_tracer = EngineTracer(tracer, sync_engine, usage)  # type: ignore[no-untyped-call]
+    _engine_tracers[sync_engine] = engine_tracer
+    return engine_tracer

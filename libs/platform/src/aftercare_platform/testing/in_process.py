@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from opentelemetry.sdk.trace import SpanProcessor
 from prometheus_client import CollectorRegistry
 
 from aftercare_platform.auth.tokens import mint_token
@@ -26,10 +27,12 @@ from aftercare_platform.testing.waiting import eventually
 
 @asynccontextmanager
 async def _serving(build: Callable[[Telemetry], Awaitable[RunnerParts]], settings: ServiceSettings, what: str,
-                   ready_within: float) -> AsyncIterator[httpx.AsyncClient]:
+                   ready_within: float,
+                   span_processors: Sequence[SpanProcessor] = ()) -> AsyncIterator[httpx.AsyncClient]:
     """Run, wait for /readyz 200 (a start-up failure surfaces at once), yield an HTTP client on it, then
     shut down the way SIGTERM would."""
-    telemetry = setup_telemetry(settings, registry=CollectorRegistry(), set_global=False)
+    telemetry = setup_telemetry(settings, registry=CollectorRegistry(), span_processors=span_processors,
+                                set_global=False)
     runner = ServiceRunner(settings, telemetry=telemetry, handle_signals=False)
     running = asyncio.create_task(runner.run(build))
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{settings.http_port}", timeout=60) as http:
@@ -52,13 +55,15 @@ async def _serving(build: Callable[[Telemetry], Awaitable[RunnerParts]], setting
 
 @asynccontextmanager
 async def service_in_process(definition: ServiceDefinition, settings: ServiceSettings, *,
-                             ready_within: float = 60) -> AsyncIterator[httpx.AsyncClient]:
-    """One service on `settings` (the test's database and broker); yields an HTTP client on it."""
+                             ready_within: float = 60,
+                             span_processors: Sequence[SpanProcessor] = ()) -> AsyncIterator[httpx.AsyncClient]:
+    """One service on `settings` (the test's database and broker); yields an HTTP client on it.
+    `span_processors` receive the spans of the service's own providers (servers, database)."""
 
     async def build(telemetry: Any) -> RunnerParts:
         return runner_parts(await build_service(definition, settings, telemetry))
 
-    async with _serving(build, settings, definition.name, ready_within) as http:
+    async with _serving(build, settings, definition.name, ready_within, span_processors) as http:
         yield http
 
 

@@ -13,7 +13,8 @@ from aftercare.dispatch.v1 import dispatch_pb2_grpc
 from aftercare.intake.v1 import intake_pb2_grpc
 from aftercare.sla.v1 import sla_pb2_grpc
 from aftercare.survey.v1 import survey_pb2_grpc
-from aftercare_platform.errors import FieldViolation, InvalidArgument, Unavailable
+from aftercare_platform.contracts.headers import END_CLIENT_HEADER
+from aftercare_platform.errors import FieldViolation, InvalidArgument, ResourceExhausted, Unavailable
 from aftercare_platform.servers.grpc_client import create_channel, reconnect_options
 from aftercare_platform.servers.grpc_errors import domain_error_from_rpc_error
 from aftercare_platform.telemetry.setup import Telemetry
@@ -58,10 +59,13 @@ class Services:
         finally:
             call.cancel()
 
-    async def web_form(self, report: dict[str, Any]) -> str:
-        """A customer's report through intake's web form (the customers' channel); the receipt id."""
+    async def web_form(self, report: dict[str, Any], end_client: str) -> str:
+        """A customer's report through intake's web form (the customers' channel); the receipt id. The user
+        is named in X-Aftercare-End-Client: an intake that trusts this console counts each user's budget
+        on its own (AFTERCARE_WEB_FORM_TRUSTED_CLIENTS), else every user shares the console's."""
         try:
-            answer = await self._http.post("/v1/intake/web-form", json=report)
+            answer = await self._http.post("/v1/intake/web-form", json=report,
+                                           headers={END_CLIENT_HEADER: end_client})
         except httpx.HTTPError as failed:
             raise Unavailable(f"intake's web form did not answer: {failed}") from None
         if answer.status_code >= 400:
@@ -69,7 +73,10 @@ class Services:
             violations = [FieldViolation(str(v.get("field", "")), str(v.get("description", "")))
                           for v in problem.get("errors", problem.get("violations", [])) if isinstance(v, dict)]
             detail = str(problem.get("detail") or answer.text[:200])
-            raise (Unavailable(detail) if answer.status_code >= 500 or answer.status_code == 429
+            if answer.status_code == 429:
+                raise ResourceExhausted(f"too many reports just now; try again in "
+                                        f"{answer.headers.get('retry-after', 'a few')} s")
+            raise (Unavailable(detail) if answer.status_code >= 500
                    else InvalidArgument(detail, violations=violations))
         return str(answer.json()["receipt_id"])
 

@@ -64,3 +64,14 @@ reassignments = Table(
     Column("occurred_at", UtcDateTime, nullable=True),
     Index("reassignments_recent", "occurred_at"),
 )
+# who has which case open, on every replica (each renews its own rows; a row not renewed expires)
+presence = Table(
+    "presence", metadata,
+    Column("watch_id", String(64), primary_key=True),
+    Column("case_id", String(64), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("seen_at", UtcDateTime, nullable=False),
+    Index("presence_case", "case_id"),
+    Index("presence_seen", "seen_at"),
+)

@@ -7,6 +7,7 @@ import asyncio
 import base64
 import re
 from typing import Any
+from urllib.parse import quote
 
 from aftercare.cases.v1 import cases_pb2 as cases_pb
 from aftercare.common.v1.common_pb2 import PageRequest
@@ -14,6 +15,7 @@ from aftercare.dispatch.v1 import dispatch_pb2 as dispatch_pb
 from aftercare.intake.v1 import intake_pb2 as intake_pb
 from aftercare.sla.v1 import sla_pb2 as sla_pb
 from aftercare_platform.errors import DomainError, FailedPrecondition, InvalidArgument, NotFound
+from aftercare_platform.servers.error_statuses import statuses_of
 from aftercare_platform.servers.http_guard import accepts
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -22,6 +24,7 @@ from starlette.datastructures import UploadFile
 
 from console.adapters.vocabulary import PRIORITIES, SEVERITIES
 from console.entrypoints.case_forms import ACTIONS, offered
+from console.entrypoints.case_survey import case_survey
 from console.entrypoints.case_work import case_work
 from console.entrypoints.views import case_view, entry_view, similar_view, sla_view
 from console.entrypoints.web import FORM_TYPES, Viewer, Web, see_other, to_login
@@ -58,8 +61,10 @@ def router(web: Web) -> APIRouter:
         why = None if viewer.is_customer or not case.assignee_id else await _why_engineer(web, viewer, case.case_id)
         similar = None if viewer.is_customer else await _similar(web, viewer, case.case_id)
         work = await case_work(web, viewer, case.case_id)
-        return web.render(request, "case.html", viewer, status=status, case=case_view(case), why=why, similar=similar,
-                          work=work,
+        shown = case_view(case)
+        survey = await case_survey(web, viewer, case.case_id, shown["status"])
+        return web.render(request, "case.html", viewer, status=status, case=shown, why=why, similar=similar,
+                          work=work, survey=survey,
                           timeline=[entry_view(e) for e in timeline.entries], clocks=clocks,
                           forms=offered(list(case.allowed_actions), viewer.is_customer, viewer.is_supervisor,
                                         len([c for c in case.complaints if not c.handled_by_id])),
@@ -134,7 +139,7 @@ def router(web: Web) -> APIRouter:
             async def perform(request_id: str) -> str:
                 nonlocal receipt_id
                 if customer:
-                    receipt_id = await web.services.web_form(web_form_report(submit))
+                    receipt_id = await web.services.web_form(web_form_report(submit), end_client(viewer))
                 else:
                     answer = await web.services.call(web.services.intake.SubmitCase, submit, viewer.token)
                     receipt_id = str(answer.receipt.receipt_id)
@@ -143,7 +148,9 @@ def router(web: Web) -> APIRouter:
             if not await web.once(viewer, values, "new_case", "", perform):
                 receipt_id = await web.reads.outcome(values["request_id"], viewer.principal.subject) or ""
         except DomainError as refused:
-            return web.render(request, "new_call.html", viewer, status=400, values=values, error=refused)
+            # a refusal keeps its status: 400 for the form's fields, 429 when intake's limit was reached
+            return web.render(request, "new_call.html", viewer, status=int(statuses_of(refused).http), values=values,
+                              error=refused)
         return see_other(f"/calls/{receipt_id}" if receipt_id else "/calls/new")
 
     @pages.get("/calls/{receipt_id}")
@@ -185,6 +192,11 @@ async def _similar(web: Web, viewer: Viewer, case_id: str) -> list[dict[str, Any
     except DomainError:
         return None
     return similar_view(list(answer.cases))
+
+
+def end_client(viewer: Viewer) -> str:
+    """Who intake's web-form limit counts this post against: the signed-in user, not the console."""
+    return "user:" + quote(viewer.principal.subject, safe="@._-")[:160]
 
 
 def web_form_report(submit: intake_pb.SubmitCaseRequest) -> dict[str, Any]:

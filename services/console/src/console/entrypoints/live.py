@@ -1,13 +1,12 @@
 """Server-sent events: the queue page hears that its rows changed (NOTIFY from the projection, one
 LISTEN per process fanned out to every open page); the case page follows the case's timeline through
 WatchCase, with the viewer's own token (so a customer never hears an internal entry), and hears who else
-of the staff has the case open (presence, per console process)."""
+of the staff has the case open (presence, on any console replica: presence_live)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections import defaultdict
 from collections.abc import AsyncIterator, Iterator
 
 from aftercare.cases.v1 import cases_pb2 as cases_pb
@@ -15,9 +14,9 @@ from aftercare_platform.errors import DomainError
 from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
 
-from console.domain.presence import Presence
+from console.entrypoints.presence_live import PRESENCE_CHANGED, CaseWatchers
 from console.entrypoints.views import entry_view
-from console.entrypoints.web import Viewer, Web, to_login
+from console.entrypoints.web import Web, to_login
 
 KEEPALIVE_SECONDS = 15.0
 SSE_HEADERS = {"cache-control": "no-store", "x-accel-buffering": "no"}
@@ -54,37 +53,10 @@ def presence_event(names: list[str]) -> str:
     return _event("presence", ", ".join(" ".join(name.split()) for name in names))
 
 
-PRESENCE_CHANGED, GONE = "presence", _event("gone", "")
+GONE = _event("gone", "")
 
 
-class CaseWatchers:
-    """The staff on each case's live stream; each stream is told when the others change (one process)."""
-
-    def __init__(self) -> None:
-        self.presence = Presence()
-        self._streams: dict[str, set[asyncio.Queue[str]]] = defaultdict(set)
-
-    @contextlib.contextmanager
-    def watching(self, case_id: str, viewer: Viewer, out: asyncio.Queue[str]) -> Iterator[None]:
-        watch = self.presence.join(case_id, viewer.principal.subject, viewer.principal.name)
-        self._streams[case_id].add(out)
-        self._changed(case_id)
-        try:
-            yield
-        finally:
-            self._streams[case_id].discard(out)
-            if not self._streams[case_id]:
-                del self._streams[case_id]
-            self.presence.leave(case_id, watch)
-            self._changed(case_id)
-
-    def _changed(self, case_id: str) -> None:
-        for stream in list(self._streams.get(case_id, ())):
-            stream.put_nowait(PRESENCE_CHANGED)
-
-
-def router(web: Web, signal: QueueSignal, watchers: CaseWatchers | None = None) -> APIRouter:
-    watchers = watchers or CaseWatchers()
+def router(web: Web, signal: QueueSignal, watchers: CaseWatchers) -> APIRouter:
     pages = APIRouter(include_in_schema=False)
 
     @pages.get("/live/queue")
@@ -134,7 +106,7 @@ def router(web: Web, signal: QueueSignal, watchers: CaseWatchers | None = None) 
                     return
             task = asyncio.create_task(pump())
             try:
-                with watchers.watching(case_id, viewer, out) if staff else contextlib.nullcontext():
+                async with watchers.watching(case_id, viewer, out) if staff else contextlib.nullcontext():
                     while True:
                         try:
                             item = await asyncio.wait_for(out.get(), KEEPALIVE_SECONDS)
@@ -142,7 +114,9 @@ def router(web: Web, signal: QueueSignal, watchers: CaseWatchers | None = None) 
                             yield ": keepalive\n\n"
                             continue
                         if item == PRESENCE_CHANGED:
-                            yield presence_event(watchers.presence.others(case_id, viewer.principal.subject))
+                            names = await watchers.others(case_id, viewer.principal.subject)
+                            if names is not None:
+                                yield presence_event(names)
                             continue
                         yield item
                         if item == GONE:

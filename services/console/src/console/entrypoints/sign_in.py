@@ -4,15 +4,17 @@ HTTP-only, SameSite cookie; every form carries a CSRF token bound to it."""
 
 from __future__ import annotations
 
+import hmac
 import secrets
 
+from aftercare_platform.auth.principal import Principal
 from aftercare_platform.auth.tokens import mint_token
-from aftercare_platform.errors import DomainError, NotFound
+from aftercare_platform.errors import DomainError, NotFound, Unauthenticated
 from aftercare_platform.servers.http_guard import accepts
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from console.adapters.oidc import OidcClient
+from console.adapters.oidc import OidcClient, SignedIn, SignInRefused
 from console.domain.demo_users import DEMO_REGION, DEMO_USERS, demo_user
 from console.domain.forms import csrf_ok, csrf_token, local_path, signed, unsigned
 from console.entrypoints.web import FORM_TYPES, SESSION_COOKIE, CsrfRefused, Web
@@ -73,29 +75,55 @@ def router(web: Web, oidc: OidcClient) -> APIRouter:
     async def oidc_start(request: Request) -> Response:
         if not oidc.configured:
             return web.error_page(request, None, NotFound("single sign-on is not configured"))
-        started = await oidc.start()
+        try:
+            started = await oidc.start()
+        except DomainError as refused:
+            return web.error_page(request, None, refused)
         target = local_path(request.query_params.get("next"), "/")
         response = RedirectResponse(started.url, status_code=303)
-        response.set_cookie(OIDC_COOKIE, signed(settings.session_secret,
-                                                f"{started.state} {started.code_verifier} {target}"),
-                            max_age=600, httponly=True, secure=settings.cookie_secure, samesite="lax", path="/")
+        kept = f"{started.state} {started.code_verifier} {started.nonce} {target}"
+        response.set_cookie(OIDC_COOKIE, signed(settings.session_secret, kept), max_age=600, httponly=True,
+                            secure=settings.cookie_secure, samesite="lax", path="/")
         return response
 
     @pages.get("/login/oidc/callback")
     async def oidc_callback(request: Request) -> Response:
+        query = request.query_params
         kept = unsigned(settings.session_secret, request.cookies.get(OIDC_COOKIE))
-        state, verifier, target = (kept or "  ").split(" ", 2)
-        if not kept or request.query_params.get("state") != state or not request.query_params.get("code"):
-            return web.error_page(request, None, CsrfRefused("the sign-in did not start here, or has expired"))
+        state, verifier, nonce, target = (kept or "   ").split(" ", 3)
+        if not kept or not state or not hmac.compare_digest(query.get("state", "").encode(), state.encode()):
+            # a forged or stale callback (login CSRF): nothing it carries is used
+            return web.error_page(request, None, SignInRefused("the sign-in did not start in this browser, "
+                                                               "or has expired"))
         try:
-            token = await oidc.finish(request.query_params["code"], verifier)
-            principal = await web.authenticator.authenticate(token)
+            if query.get("error"):
+                raise SignInRefused(f"the identity provider refused the sign-in ({query['error'][:64]})")
+            if not query.get("code"):
+                raise SignInRefused("the identity provider sent no code")
+            signed_in = await oidc.finish(query["code"], verifier, nonce)
+            token, principal = await service_token(signed_in)
         except DomainError as refused:
-            return web.error_page(request, None, refused)
+            # one try per start: the kept state, verifier and nonce are spent either way
+            refusal = web.error_page(request, None, refused)
+            refusal.delete_cookie(OIDC_COOKIE, path="/")
+            return refusal
         response = start_session(RedirectResponse(local_path(target, home_of(not principal.is_staff)),
                                                   status_code=303), token)
         response.delete_cookie(OIDC_COOKIE, path="/")
         return response
+
+    async def service_token(signed_in: SignedIn) -> tuple[str, Principal]:
+        """The first of the provider's tokens the platform's services accept (the kit's Authenticator, as
+        configured by AFTERCARE_JWKS_URL / _JWT_ISSUER / _JWT_AUDIENCE) for the user the ID token names."""
+        for candidate in signed_in.bearer_candidates:
+            try:
+                principal = await web.authenticator.authenticate(candidate)
+            except Unauthenticated:
+                continue
+            if principal.subject == signed_in.subject:
+                return candidate, principal
+        raise SignInRefused("the identity provider signed you in, but issues no token the platform's services "
+                            "accept (a role claim, the platform's issuer and audience)")
 
     @pages.post("/logout")
     @accepts(*FORM_TYPES)

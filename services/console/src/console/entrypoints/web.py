@@ -111,7 +111,7 @@ class Web:
     def error_page(self, request: Request, viewer: Viewer | None, error: DomainError) -> HTMLResponse:
         status = int(statuses_of(error).http)
         key = "csrf_failed" if isinstance(error, CsrfRefused) else \
-            {404: "not_found", 403: "forbidden", 503: "unavailable"}.get(status)
+            {401: "sign_in_failed", 404: "not_found", 403: "forbidden", 503: "unavailable"}.get(status)
         return self.render(request, "error.html", viewer, status=status, message_key=key, detail=error.detail,
                            violations=error.violations)
 

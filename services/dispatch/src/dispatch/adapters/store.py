@@ -290,6 +290,27 @@ async def put_vendor_engagement(uow: UnitOfWork, case_id: str, doc: dict[str, An
                                                           "updated_at": at})
 
 
+async def add_vendor_engagement(uow: UnitOfWork, case_id: str, doc: dict[str, Any], snapshot: dict[str, Any],
+                                at: datetime) -> bool:
+    """The case's engagement unless it has one (True when this one is new): of two concurrent engagements of
+    one case, the second waits on the key and adds nothing."""
+    statement = _insert(uow, vendor_engagements).values(id=case_id, document=doc, case_snapshot=snapshot,
+                                                        updated_at=at)
+    result = await uow.session.execute(statement.on_conflict_do_nothing(index_elements=[vendor_engagements.c.id]))
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def add_loaner(uow: UnitOfWork, loaner_id: str, case_id: str, status: str, next_action_at: datetime | None,
+                     doc: dict[str, Any], snapshot: dict[str, Any], at: datetime) -> bool:
+    """A new loaner unless one of this id exists (True when new): an id taken from a request key makes a
+    concurrent twin of the request add nothing."""
+    statement = _insert(uow, loaners).values(id=loaner_id, case_id=case_id, status=status,
+                                             next_action_at=next_action_at, document=doc, case_snapshot=snapshot,
+                                             updated_at=at)
+    result = await uow.session.execute(statement.on_conflict_do_nothing(index_elements=[loaners.c.id]))
+    return bool(getattr(result, "rowcount", 0))
+
+
 async def get_vendor_engagement(uow: UnitOfWork, case_id: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
     query = (select(vendor_engagements.c.document, vendor_engagements.c.case_snapshot)
              .where(vendor_engagements.c.id == case_id).with_for_update())

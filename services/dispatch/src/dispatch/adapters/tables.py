@@ -103,6 +103,7 @@ loaners = Table(
     Column("case_snapshot", JsonDocument, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Index("ix_loaners_next_action", "next_action_at"),
+    Index("ix_loaners_case", "case_id"),  # migration 0004: a case's loaners (ListLoaners)
 )
 
 # RMA of faulty hardware; the document is the contract's Rma (proto3 JSON)

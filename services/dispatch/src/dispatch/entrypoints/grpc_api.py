@@ -205,7 +205,7 @@ class DispatchServicer(AssignmentRpcs, dispatch_pb2_grpc.DispatchServiceServicer
             faulty_class=request.faulty_class,
             repair_started_at=required_instant(request.repair_started_time, "repair_started_time"),
             due_back=instant(request.due_back_time, "due_back_time", required=False),
-            manufacturer=request.manufacturer, site=request.site)
+            manufacturer=request.manufacturer, site=request.site, request_id=request.request_id.strip())
         return pb.IssueLoanerResponse(loaner=loaner_to_proto(loaner))
 
     async def ReturnLoaner(self, request: pb.ReturnLoanerRequest, context: Any) -> pb.ReturnLoanerResponse:

@@ -69,7 +69,8 @@ def field_router(visits: VisitHandlers, loaners: LoanerHandlers, rmas: RmaHandle
     async def request_visit(principal: PrincipalDep, body: VisitRequestBody) -> VisitOut:
         """An engineer must go on site: starts the on-site clock."""
         require_staff(principal)
-        return VisitOut.of(await visits.request(principal, case_id=body.case_id, site=body.site, reason=body.reason))
+        return VisitOut.of(await visits.request(principal, case_id=body.case_id, site=body.site, reason=body.reason,
+                                                request_id=body.request_id.strip()))
 
     @router.get("/visits/{visit_id}", response_model=VisitOut)
     async def get_visit(principal: PrincipalDep, visit_id: str) -> VisitOut:
@@ -121,7 +122,7 @@ def field_router(visits: VisitHandlers, loaners: LoanerHandlers, rmas: RmaHandle
         return LoanerOut.of(await loaners.issue(
             principal, case_id=body.case_id, serial_number=body.serial_number, device_class=body.device_class,
             faulty_class=body.faulty_class, repair_started_at=body.repair_started_at, due_back=body.due_back,
-            manufacturer=body.manufacturer, site=body.site))
+            manufacturer=body.manufacturer, site=body.site, request_id=body.request_id.strip()))
 
     @router.get("/loaners/{loaner_id}", response_model=LoanerOut)
     async def get_loaner(principal: PrincipalDep, loaner_id: str) -> LoanerOut:

@@ -4,6 +4,7 @@ their one spelling (`requested`, `on_site`, `shipped_to_vendor`), times in RFC 3
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -27,10 +28,16 @@ class Body(BaseModel):
         return value
 
 
+def _request_id() -> Any:
+    return Field(default="", max_length=200, description=(
+        "Optional idempotency key: a repeated key answers what it first made (same case), nothing new"))
+
+
 class VisitRequestBody(Body):
     case_id: str
     site: str = Field(default="", description="Empty: the case's asset site")
     reason: str = ""
+    request_id: str = _request_id()
 
 
 class VisitPlanBody(Body):
@@ -67,6 +74,7 @@ class LoanerIssueBody(Body):
     due_back: datetime | None = None
     manufacturer: str = ""
     site: str = ""
+    request_id: str = _request_id()
 
 
 class RmaRequestBody(Body):

@@ -23,7 +23,8 @@ def company_row(company: Company, at: datetime) -> dict[str, Any]:
 def contact_row(contact: Contact, at: datetime) -> dict[str, Any]:
     return {"contact_id": contact.contact_id, "company_id": contact.company_id, "name": contact.name,
             "phone": contact.phone, "email": contact.email.casefold() if contact.email else None,
-            "role": contact.role, "site_id": contact.site_id, "updated_at": at}
+            "role": contact.role, "site_id": contact.site_id, "language": contact.language,
+            "updated_at": at}
 
 
 def contract_row(contract: Contract, at: datetime) -> dict[str, Any]:
@@ -51,7 +52,7 @@ def company_of(row: Mapping[Any, Any]) -> Company:
 
 def contact_of(row: Mapping[Any, Any]) -> Contact:
     return Contact(row["contact_id"], row["company_id"], row["name"], row["phone"], row["email"], row["role"],
-                   row["site_id"])
+                   row["site_id"], row["language"])
 
 
 def contract_of(row: Mapping[Any, Any]) -> Contract:

@@ -32,6 +32,7 @@ contacts = Table(
     Column("email", String(254), index=True),  # normalised, matched case-insensitively
     Column("role", String(500)),
     Column("site_id", String(ID)),
+    Column("language", String(8)),
     Column("updated_at", UtcDateTime, nullable=False),
 )
 

@@ -26,6 +26,7 @@ class Contact:
     email: str | None = None
     role: str | None = None
     site_id: str | None = None  # the site this contact looks after: a report naming no asset is placed there
+    language: str | None = None  # "zh-CN" or "en"; None: their company's, else the platform's default
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ coverage, the registry and CSV imports. Thin: bodies are read and parsed here, d
 from __future__ import annotations
 
 import hmac
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Annotated, Any
 
@@ -25,6 +25,7 @@ from fastapi.responses import JSONResponse
 from intake.adapters.rate_limit import ClientLimiter
 from intake.domain.intake_request import IntakeRequest
 from intake.domain.vocabulary import Channel
+from intake.domain.web_form_client import END_CLIENT_HEADER, TrustedFrontEnds, limit_key
 from intake.entrypoints.grpc_mapping import day
 from intake.entrypoints.http_bodies import AgentEntryBody, ReportBody, parse_json, read_body
 from intake.entrypoints.http_models import (
@@ -58,6 +59,8 @@ class HttpLimits:
     attachments: AttachmentLimits
     sms_webhook_token: str
     sms_webhook_unverified: bool = False  # development only (settings refuse it elsewhere)
+    # the front ends whose users the web form's limit counts one by one (the console)
+    trusted_front_ends: TrustedFrontEnds = field(default_factory=TrustedFrontEnds)
 
 
 def _fields(body: ReportBody) -> dict[str, Any]:
@@ -97,7 +100,8 @@ def intake_router(database: Database, pipeline: IntakePipeline, registry: Regist
     @router.post("/web-form", status_code=201, response_model=ReceiptSummary, openapi_extra=json_body(ReportBody))
     async def web_form(request: Request) -> Response:
         """The customers' form: no login, limited per client address and in size."""
-        client = request.client.host if request.client else "unknown"
+        peer = request.client.host if request.client else "unknown"
+        client = limit_key(peer, request.headers.get(END_CLIENT_HEADER), limits.trusted_front_ends)
         allowed, retry_after = await limiter.allow(client)
         if not allowed:
             return problem_response(HTTPStatus.TOO_MANY_REQUESTS, {

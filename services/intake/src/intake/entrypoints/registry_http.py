@@ -34,6 +34,7 @@ class ContactRecord(BaseModel):
     email: str
     role: str
     site_id: str
+    language: str
 
 
 class ContractRecord(BaseModel):

@@ -6,6 +6,8 @@ import re
 from datetime import date
 from zoneinfo import ZoneInfo
 
+from aftercare_platform.languages import language_of
+
 from intake.domain.contact_points import InvalidContactPoint, normalise_email, normalise_phone
 from intake.domain.text import clean_line
 
@@ -95,3 +97,13 @@ def region(raw: str | None) -> str | None:
     if value is not None and not _REGION.fullmatch(value):
         raise CellError(f"{value!r} is not a region code (letters, digits, hyphens)")
     return value
+
+
+def language(raw: str | None) -> str | None:
+    value = text(raw, 32)
+    if value is None:
+        return None
+    try:
+        return language_of(value).value
+    except ValueError as problem:
+        raise CellError(str(problem)) from None

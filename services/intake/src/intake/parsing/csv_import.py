@@ -100,6 +100,7 @@ _SCHEMAS: dict[ImportKind, _Schema] = {
             _Column("email", cells.email),
             _Column("role", cells.text),
             _Column("site_id", cells.identifier),
+            _Column("language", cells.language),
         ),
         lambda v: Contact(**v),
         ("contact_id",),

@@ -58,17 +58,17 @@ class IntakeRegistry:
 
 
 class ContactDirectory:
-    """The caller comes with the notice (the handler fills it in from the case's opening event). The contact is
-    told in the language the event asks for (survey's invitation), else their company's, else the default:
-    intake's registry keeps no language per contact."""
+    """The caller comes with the notice (the handler fills it in from the case's opening event). A registered
+    contact is told in their own language (intake's registry keeps it), else the one the event asks for (survey's
+    invitation), else their company's, else the default."""
 
     def __init__(self, registry: IntakeRegistry | None, default_language: str = "zh-CN",
                  company_languages: dict[str, str] | None = None) -> None:
         self._registry = registry
         self._default_language, self._company_languages = default_language, company_languages or {}
 
-    def language(self, notice: Notice, company_id: str | None) -> str:
-        return notice.language or self._company_languages.get(company_id or "", "") or self._default_language
+    def language(self, notice: Notice, company_id: str | None, own: str = "") -> str:
+        return own or notice.language or self._company_languages.get(company_id or "", "") or self._default_language
 
     async def resolve(self, role: Role, notice: Notice) -> list[Recipient]:
         caller = notice.caller
@@ -87,7 +87,7 @@ class ContactDirectory:
             if contacts:
                 # the registry's word on the company, whatever the case says: the guard compares the two
                 return [Recipient(f"contact:{c.contact_id}", c.name, c.company_id, c.phone, c.email,
-                                  language=self.language(notice, c.company_id)) for c in contacts]
+                                  language=self.language(notice, c.company_id, c.language)) for c in contacts]
         # a case's caller by the case; a campaign's contact (no case) by their own address
         who = notice.case_id if notice.case_number else (caller.phone or caller.email)
         return [Recipient(f"caller:{who}", caller.name, notice.company_id, caller.phone, caller.email,
@@ -105,4 +105,4 @@ class ContactDirectory:
                 raise
             raise DirectoryUnavailable(f"intake: {error.code().name} {error.details()}") from error
         return [Recipient(f"contact:{c.contact_id}", c.name, c.company_id, c.phone, c.email,
-                          language=self.language(notice, c.company_id)) for c in contacts]
+                          language=self.language(notice, c.company_id, c.language)) for c in contacts]

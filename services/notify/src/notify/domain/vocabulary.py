@@ -47,6 +47,3 @@ _FINAL = frozenset(
 )
 
 
-class Language(StrEnum):
-    ZH_CN = "zh-CN"
-    EN = "en"

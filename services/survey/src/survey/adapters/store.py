@@ -64,6 +64,14 @@ async def load_invitation(session: AsyncSession, invitation_id: str, *, for_upda
     return None if row is None else _invitation(row)
 
 
+async def latest_for_case(session: AsyncSession, case_id: str) -> Invitation | None:
+    """The invitation of the case's latest closing (None: survey has heard of no closing of it)."""
+    query = (select(invitations).where(invitations.c.case_id == case_id)
+             .order_by(invitations.c.closed_at.desc(), invitations.c.id.desc()).limit(1))
+    row = (await session.execute(query)).first()
+    return None if row is None else _invitation(row)
+
+
 async def scheduled_for_case(session: AsyncSession, case_id: str) -> list[Invitation]:
     query = (select(invitations).where(invitations.c.case_id == case_id,
                                        invitations.c.status == InvitationStatus.SCHEDULED.value)

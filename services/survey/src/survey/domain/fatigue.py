@@ -5,6 +5,17 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
+
+
+class SkipReason(StrEnum):
+    """Why an invitation was not sent (kept on the record; spelled as `SkipReason`'s short forms)."""
+
+    ALREADY_SURVEYED = "already_surveyed"
+    NO_CONTACT = "no_contact"
+    OPTED_OUT = "opted_out"
+    RECENTLY_ASKED = "recently_asked"
+    NOT_SAMPLED = "not_sampled"
 
 
 @dataclass(frozen=True)
@@ -37,16 +48,16 @@ def sampled(case_id: str, rate: float) -> bool:
 
 
 def skip_reason(policy: FatiguePolicy, history: ContactHistory, *, case_id: str, company_id: str,
-                has_contact: bool, now: datetime) -> str | None:
+                has_contact: bool, now: datetime) -> SkipReason | None:
     """None when the survey goes out; else why not (kept on the record, for the statistics)."""
     if history.case_already_surveyed:
-        return "already_surveyed"
+        return SkipReason.ALREADY_SURVEYED
     if not has_contact:
-        return "no_contact"
+        return SkipReason.NO_CONTACT
     if history.opted_out:
-        return "opted_out"
+        return SkipReason.OPTED_OUT
     if history.last_invited_at is not None and now - history.last_invited_at < policy.repeat_interval:
-        return "recently_asked"
+        return SkipReason.RECENTLY_ASKED
     if not sampled(case_id, policy.rate_for(company_id)):
-        return "not_sampled"
+        return SkipReason.NOT_SAMPLED
     return None

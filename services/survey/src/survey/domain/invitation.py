@@ -50,6 +50,15 @@ class Invitation:
         """Who is asked: the anti-fatigue rules count per contact (e-mail, else phone), lower case."""
         return (self.contact_email or self.contact_phone).strip().lower()
 
+    def expired(self, now: datetime) -> bool:
+        """Sent, and its link's time has run out."""
+        return self.status is InvitationStatus.SENT and self.expires_at is not None and now >= self.expires_at
+
+    def answerable(self, now: datetime) -> bool:
+        """Its link still takes an answer: sent about a case, not answered, not expired."""
+        return (self.status is InvitationStatus.SENT and not self.campaign_id and self.expires_at is not None
+                and now < self.expires_at)
+
     def cancel(self) -> Invitation:
         if self.status is not InvitationStatus.SCHEDULED:
             return self  # already out (or already cancelled): a reopen after sending changes nothing here

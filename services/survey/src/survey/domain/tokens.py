@@ -39,6 +39,11 @@ def sign(secret: str, invitation_id: str, expires_at: datetime) -> str:
     return f"{body}.{_signature(secret, body)}"
 
 
+def link(secret: str, base_url: str, invitation_id: str, expires_at: datetime) -> str:
+    """The no-login link to an invitation's form: the same link every time for the same invitation."""
+    return f"{base_url.rstrip('/')}/s/{sign(secret, invitation_id, expires_at)}"
+
+
 def verify(secret: str, token: str, now: datetime) -> LinkToken:
     """The token's invitation, or `TokenRefused`: forged (bad shape or signature) or expired."""
     parts = token.split(".")

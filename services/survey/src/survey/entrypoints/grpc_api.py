@@ -17,7 +17,8 @@ from aftercare_platform.contracts import EnumMap
 from survey.adapters.events import timestamp
 from survey.domain.return_visit import Outcome, ReturnVisit
 from survey.domain.statistics import Dimension
-from survey.entrypoints.views import require_staff, status_filter
+from survey.entrypoints.case_survey_messages import case_survey_message
+from survey.entrypoints.views import require_case_survey_reader, require_staff, status_filter
 from survey.handlers import SurveyHandlers
 from survey.reads import SurveyReads
 
@@ -51,6 +52,12 @@ def visit_message(visit: ReturnVisit) -> pb.ReturnVisit:
 class SurveyServicer(survey_pb2_grpc.SurveyServiceServicer):
     def __init__(self, handlers: SurveyHandlers, reads: SurveyReads) -> None:
         self.handlers, self.reads = handlers, reads
+
+    async def GetCaseSurvey(self, request: pb.GetCaseSurveyRequest, context: Any) -> pb.GetCaseSurveyResponse:
+        principal = current_principal()
+        require_case_survey_reader(principal)
+        survey = await self.reads.case_survey(principal, request.case_id)
+        return pb.GetCaseSurveyResponse(survey=case_survey_message(survey))
 
     async def GetStatistics(self, request: pb.GetStatisticsRequest, context: Any) -> pb.GetStatisticsResponse:
         principal = current_principal()

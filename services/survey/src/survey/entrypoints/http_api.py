@@ -1,4 +1,5 @@
-"""REST for staff: typed pydantic bodies, CSV exports; errors become RFC 9457 problems."""
+"""REST for staff (and a customer's own case's survey): typed pydantic bodies, CSV exports; errors become
+RFC 9457 problems."""
 
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ from pydantic import BaseModel, Field
 
 from survey.domain.return_visit import Outcome, ReturnVisit
 from survey.domain.statistics import EngineerAssessment, Satisfaction
+from survey.entrypoints.case_survey_messages import CaseSurveyBody, case_survey_body
 from survey.entrypoints.charts import bar_chart
-from survey.entrypoints.views import dimension_of, require_staff, status_filter
+from survey.entrypoints.views import dimension_of, require_case_survey_reader, require_staff, status_filter
 from survey.handlers import SurveyHandlers
 from survey.reads import CampaignFigures, SurveyReads, YearlyReport
 
@@ -86,6 +88,12 @@ def router(handlers: SurveyHandlers, reads: SurveyReads) -> APIRouter:
                          closed_until: datetime | None) -> list[EngineerAssessment]:
         require_staff(principal)
         return await reads.assessment(principal, closed_from, closed_until)
+
+    @api.get("/cases/{case_id}/survey", response_model=CaseSurveyBody)
+    async def get_case_survey(case_id: str, principal: Principal = Depends(require_principal)) -> CaseSurveyBody:
+        """The case's survey; a customer sees its own company's cases only (another's is 404, like none)."""
+        require_case_survey_reader(principal)
+        return case_survey_body(await reads.case_survey(principal, case_id))
 
     @api.get("/statistics", response_model=StatisticsBody)
     async def get_statistics(dimension: str = Query("company"), closed_from: datetime | None = None,

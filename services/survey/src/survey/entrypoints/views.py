@@ -11,10 +11,16 @@ from survey.domain.statistics import Dimension
 # the desk, its supervisors and admins read the figures and make the return-visit calls
 STAFF = (Role.AGENT, Role.SUPERVISOR, Role.ADMIN, Role.SYSTEM)
 STATUSES = ("open", "done", "unreachable")
+# a case's survey: the staff above, and a customer for its own company's cases (reads checks which)
+CASE_SURVEY_READERS = (*STAFF, Role.CUSTOMER)
 
 
 def require_staff(principal: Principal) -> None:
     require_role(principal, *STAFF)
+
+
+def require_case_survey_reader(principal: Principal) -> None:
+    require_role(principal, *CASE_SURVEY_READERS)
 
 
 def dimension_of(value: str) -> Dimension:

@@ -1239,6 +1239,7 @@ class CaseClosed(_message.Message):
     ACTOR_FIELD_NUMBER: _builtins.int
     CONFIRMED_BY_CUSTOMER_FIELD_NUMBER: _builtins.int
     REASON_FIELD_NUMBER: _builtins.int
+    CHANNEL_FIELD_NUMBER: _builtins.int
     case_id: _builtins.str
     case_number: _builtins.str
     region: _builtins.str
@@ -1254,6 +1255,10 @@ class CaseClosed(_message.Message):
     confirmed_by_customer: _builtins.bool
     """False when the desk closed it."""
     reason: _builtins.str
+    channel: _cases_pb2.Channel.ValueType
+    """The channel the case came in through (as in CaseCreated and on the case): what a desk reports
+    its closed cases by, beside the cases opened through each channel.
+    """
     @_builtins.property
     def occurred_at(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
@@ -1277,10 +1282,11 @@ class CaseClosed(_message.Message):
         actor: _common_pb2.Actor | None = ...,
         confirmed_by_customer: _builtins.bool = ...,
         reason: _builtins.str = ...,
+        channel: _cases_pb2.Channel.ValueType = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "occurred_at", b"occurred_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "assignee_id", b"assignee_id", "case_id", b"case_id", "case_number", b"case_number", "category", b"category", "company_id", b"company_id", "confirmed_by_customer", b"confirmed_by_customer", "contract_id", b"contract_id", "kind", b"kind", "occurred_at", b"occurred_at", "priority", b"priority", "reason", b"reason", "region", b"region", "rma", b"rma", "status", b"status", "tier", b"tier"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "assignee_id", b"assignee_id", "case_id", b"case_id", "case_number", b"case_number", "category", b"category", "channel", b"channel", "company_id", b"company_id", "confirmed_by_customer", b"confirmed_by_customer", "contract_id", b"contract_id", "kind", b"kind", "occurred_at", b"occurred_at", "priority", b"priority", "reason", b"reason", "region", b"region", "rma", b"rma", "status", b"status", "tier", b"tier"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

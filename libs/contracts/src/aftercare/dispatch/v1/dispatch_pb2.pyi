@@ -1874,12 +1874,17 @@ class IssueLoanerRequest(_message.Message):
     DUE_BACK_TIME_FIELD_NUMBER: _builtins.int
     MANUFACTURER_FIELD_NUMBER: _builtins.int
     SITE_FIELD_NUMBER: _builtins.int
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
     case_id: _builtins.str
     serial_number: _builtins.str
     device_class: _builtins.int
     faulty_class: _builtins.int
     manufacturer: _builtins.str
     site: _builtins.str
+    request_id: _builtins.str
+    """Optional idempotency key: a repeated key answers the loaner it first issued (same case), nothing new,
+    also when the two calls arrive together.
+    """
     @_builtins.property
     def repair_started_time(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
@@ -1897,10 +1902,11 @@ class IssueLoanerRequest(_message.Message):
         due_back_time: _timestamp_pb2.Timestamp | None = ...,
         manufacturer: _builtins.str = ...,
         site: _builtins.str = ...,
+        request_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["due_back_time", b"due_back_time", "repair_started_time", b"repair_started_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id", "device_class", b"device_class", "due_back_time", b"due_back_time", "faulty_class", b"faulty_class", "manufacturer", b"manufacturer", "repair_started_time", b"repair_started_time", "serial_number", b"serial_number", "site", b"site"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id", "device_class", b"device_class", "due_back_time", b"due_back_time", "faulty_class", b"faulty_class", "manufacturer", b"manufacturer", "repair_started_time", b"repair_started_time", "request_id", b"request_id", "serial_number", b"serial_number", "site", b"site"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

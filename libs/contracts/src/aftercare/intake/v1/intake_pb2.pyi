@@ -215,6 +215,7 @@ class Contact(_message.Message):
     EMAIL_FIELD_NUMBER: _builtins.int
     ROLE_FIELD_NUMBER: _builtins.int
     SITE_ID_FIELD_NUMBER: _builtins.int
+    LANGUAGE_FIELD_NUMBER: _builtins.int
     contact_id: _builtins.str
     company_id: _builtins.str
     name: _builtins.str
@@ -224,6 +225,8 @@ class Contact(_message.Message):
     role: _builtins.str
     site_id: _builtins.str
     """The site the contact looks after, if one: a report naming no asset is placed there."""
+    language: _builtins.str
+    """The language the contact is told in: "zh-CN" or "en"; empty: their company's, else the platform's default."""
     def __init__(
         self,
         *,
@@ -234,10 +237,11 @@ class Contact(_message.Message):
         email: _builtins.str = ...,
         role: _builtins.str = ...,
         site_id: _builtins.str = ...,
+        language: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["company_id", b"company_id", "contact_id", b"contact_id", "email", b"email", "name", b"name", "phone", b"phone", "role", b"role", "site_id", b"site_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["company_id", b"company_id", "contact_id", b"contact_id", "email", b"email", "language", b"language", "name", b"name", "phone", b"phone", "role", b"role", "site_id", b"site_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -52,6 +52,62 @@ DIMENSION_HALF_YEAR: Dimension.ValueType  # 6
 DIMENSION_YEAR: Dimension.ValueType  # 7
 Global___Dimension: _TypeAlias = Dimension  # noqa: Y015
 
+class _InvitationStatus:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _InvitationStatusEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_InvitationStatus.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    INVITATION_STATUS_UNSPECIFIED: _InvitationStatus.ValueType  # 0
+    INVITATION_STATUS_SCHEDULED: _InvitationStatus.ValueType  # 1
+    """waiting for the delay after the close"""
+    INVITATION_STATUS_SENT: _InvitationStatus.ValueType  # 2
+    """sent, not answered yet (see expired)"""
+    INVITATION_STATUS_ANSWERED: _InvitationStatus.ValueType  # 3
+    INVITATION_STATUS_CANCELLED: _InvitationStatus.ValueType  # 4
+    """the case was reopened before it went out"""
+    INVITATION_STATUS_SKIPPED: _InvitationStatus.ValueType  # 5
+    """not sent: see skip_reason"""
+
+class InvitationStatus(_InvitationStatus, metaclass=_InvitationStatusEnumTypeWrapper):
+    """InvitationStatus is where a case's survey invitation stands."""
+
+INVITATION_STATUS_UNSPECIFIED: InvitationStatus.ValueType  # 0
+INVITATION_STATUS_SCHEDULED: InvitationStatus.ValueType  # 1
+"""waiting for the delay after the close"""
+INVITATION_STATUS_SENT: InvitationStatus.ValueType  # 2
+"""sent, not answered yet (see expired)"""
+INVITATION_STATUS_ANSWERED: InvitationStatus.ValueType  # 3
+INVITATION_STATUS_CANCELLED: InvitationStatus.ValueType  # 4
+"""the case was reopened before it went out"""
+INVITATION_STATUS_SKIPPED: InvitationStatus.ValueType  # 5
+"""not sent: see skip_reason"""
+Global___InvitationStatus: _TypeAlias = InvitationStatus  # noqa: Y015
+
+class _SkipReason:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _SkipReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_SkipReason.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    SKIP_REASON_UNSPECIFIED: _SkipReason.ValueType  # 0
+    SKIP_REASON_ALREADY_SURVEYED: _SkipReason.ValueType  # 1
+    SKIP_REASON_NO_CONTACT: _SkipReason.ValueType  # 2
+    SKIP_REASON_OPTED_OUT: _SkipReason.ValueType  # 3
+    SKIP_REASON_RECENTLY_ASKED: _SkipReason.ValueType  # 4
+    SKIP_REASON_NOT_SAMPLED: _SkipReason.ValueType  # 5
+
+class SkipReason(_SkipReason, metaclass=_SkipReasonEnumTypeWrapper):
+    """SkipReason says why an invitation was not sent."""
+
+SKIP_REASON_UNSPECIFIED: SkipReason.ValueType  # 0
+SKIP_REASON_ALREADY_SURVEYED: SkipReason.ValueType  # 1
+SKIP_REASON_NO_CONTACT: SkipReason.ValueType  # 2
+SKIP_REASON_OPTED_OUT: SkipReason.ValueType  # 3
+SKIP_REASON_RECENTLY_ASKED: SkipReason.ValueType  # 4
+SKIP_REASON_NOT_SAMPLED: SkipReason.ValueType  # 5
+Global___SkipReason: _TypeAlias = SkipReason  # noqa: Y015
+
 @_typing.final
 class GetStatisticsRequest(_message.Message):
     """GetStatisticsRequest: cases closed in [closed_from, closed_until) (either bound optional)."""
@@ -267,6 +323,170 @@ class GetEngineerAssessmentResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___GetEngineerAssessmentResponse: _TypeAlias = GetEngineerAssessmentResponse  # noqa: Y015
+
+@_typing.final
+class GetCaseSurveyRequest(_message.Message):
+    """GetCaseSurveyRequest names the case by its id (a UUID)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    case_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        case_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetCaseSurveyRequest: _TypeAlias = GetCaseSurveyRequest  # noqa: Y015
+
+@_typing.final
+class SurveyAnswer(_message.Message):
+    """SurveyAnswer is the customer's answer, as far as the questionnaire asked it."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    OVERALL_FIELD_NUMBER: _builtins.int
+    RESPONSE_SPEED_FIELD_NUMBER: _builtins.int
+    ATTITUDE_FIELD_NUMBER: _builtins.int
+    RESOLVED_FIELD_NUMBER: _builtins.int
+    RECOMMEND_FIELD_NUMBER: _builtins.int
+    COMMENT_FIELD_NUMBER: _builtins.int
+    ANSWERED_TIME_FIELD_NUMBER: _builtins.int
+    UNSATISFIED_FIELD_NUMBER: _builtins.int
+    overall: _builtins.int
+    """1-5"""
+    response_speed: _builtins.int
+    attitude: _builtins.int
+    resolved: _builtins.bool
+    recommend: _builtins.int
+    """0-10"""
+    comment: _builtins.str
+    unsatisfied: _builtins.bool
+    @_builtins.property
+    def answered_time(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        overall: _builtins.int | None = ...,
+        response_speed: _builtins.int | None = ...,
+        attitude: _builtins.int | None = ...,
+        resolved: _builtins.bool | None = ...,
+        recommend: _builtins.int | None = ...,
+        comment: _builtins.str = ...,
+        answered_time: _timestamp_pb2.Timestamp | None = ...,
+        unsatisfied: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_attitude", b"_attitude", "_overall", b"_overall", "_recommend", b"_recommend", "_resolved", b"_resolved", "_response_speed", b"_response_speed", "answered_time", b"answered_time", "attitude", b"attitude", "overall", b"overall", "recommend", b"recommend", "resolved", b"resolved", "response_speed", b"response_speed"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_attitude", b"_attitude", "_overall", b"_overall", "_recommend", b"_recommend", "_resolved", b"_resolved", "_response_speed", b"_response_speed", "answered_time", b"answered_time", "attitude", b"attitude", "comment", b"comment", "overall", b"overall", "recommend", b"recommend", "resolved", b"resolved", "response_speed", b"response_speed", "unsatisfied", b"unsatisfied"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__attitude: _TypeAlias = _typing.Literal["attitude"]  # noqa: Y015
+    _WhichOneofArgType__attitude: _TypeAlias = _typing.Literal["_attitude", b"_attitude"]  # noqa: Y015
+    _WhichOneofReturnType__overall: _TypeAlias = _typing.Literal["overall"]  # noqa: Y015
+    _WhichOneofArgType__overall: _TypeAlias = _typing.Literal["_overall", b"_overall"]  # noqa: Y015
+    _WhichOneofReturnType__recommend: _TypeAlias = _typing.Literal["recommend"]  # noqa: Y015
+    _WhichOneofArgType__recommend: _TypeAlias = _typing.Literal["_recommend", b"_recommend"]  # noqa: Y015
+    _WhichOneofReturnType__resolved: _TypeAlias = _typing.Literal["resolved"]  # noqa: Y015
+    _WhichOneofArgType__resolved: _TypeAlias = _typing.Literal["_resolved", b"_resolved"]  # noqa: Y015
+    _WhichOneofReturnType__response_speed: _TypeAlias = _typing.Literal["response_speed"]  # noqa: Y015
+    _WhichOneofArgType__response_speed: _TypeAlias = _typing.Literal["_response_speed", b"_response_speed"]  # noqa: Y015
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__attitude) -> _WhichOneofReturnType__attitude | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__overall) -> _WhichOneofReturnType__overall | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__recommend) -> _WhichOneofReturnType__recommend | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__resolved) -> _WhichOneofReturnType__resolved | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__response_speed) -> _WhichOneofReturnType__response_speed | None: ...
+
+Global___SurveyAnswer: _TypeAlias = SurveyAnswer  # noqa: Y015
+
+@_typing.final
+class CaseSurvey(_message.Message):
+    """CaseSurvey is a case's survey as its caller may see it."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    CASE_NUMBER_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    SKIP_REASON_FIELD_NUMBER: _builtins.int
+    CLOSED_TIME_FIELD_NUMBER: _builtins.int
+    SENT_TIME_FIELD_NUMBER: _builtins.int
+    EXPIRES_TIME_FIELD_NUMBER: _builtins.int
+    EXPIRED_FIELD_NUMBER: _builtins.int
+    LINK_FIELD_NUMBER: _builtins.int
+    ANSWER_FIELD_NUMBER: _builtins.int
+    case_id: _builtins.str
+    case_number: _builtins.str
+    status: Global___InvitationStatus.ValueType
+    skip_reason: Global___SkipReason.ValueType
+    """set when status is SKIPPED"""
+    expired: _builtins.bool
+    """sent but its link's time ran out"""
+    link: _builtins.str
+    """the no-login form; only for a customer of the case's company while the survey can be answered"""
+    @_builtins.property
+    def closed_time(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def sent_time(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def expires_time(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def answer(self) -> Global___SurveyAnswer:
+        """set when status is ANSWERED"""
+
+    def __init__(
+        self,
+        *,
+        case_id: _builtins.str = ...,
+        case_number: _builtins.str = ...,
+        status: Global___InvitationStatus.ValueType = ...,
+        skip_reason: Global___SkipReason.ValueType = ...,
+        closed_time: _timestamp_pb2.Timestamp | None = ...,
+        sent_time: _timestamp_pb2.Timestamp | None = ...,
+        expires_time: _timestamp_pb2.Timestamp | None = ...,
+        expired: _builtins.bool = ...,
+        link: _builtins.str = ...,
+        answer: Global___SurveyAnswer | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["answer", b"answer", "closed_time", b"closed_time", "expires_time", b"expires_time", "sent_time", b"sent_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["answer", b"answer", "case_id", b"case_id", "case_number", b"case_number", "closed_time", b"closed_time", "expired", b"expired", "expires_time", b"expires_time", "link", b"link", "sent_time", b"sent_time", "skip_reason", b"skip_reason", "status", b"status"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CaseSurvey: _TypeAlias = CaseSurvey  # noqa: Y015
+
+@_typing.final
+class GetCaseSurveyResponse(_message.Message):
+    """GetCaseSurveyResponse carries the case's survey."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SURVEY_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def survey(self) -> Global___CaseSurvey: ...
+    def __init__(
+        self,
+        *,
+        survey: Global___CaseSurvey | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["survey", b"survey"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["survey", b"survey"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetCaseSurveyResponse: _TypeAlias = GetCaseSurveyResponse  # noqa: Y015
 
 @_typing.final
 class ReturnVisit(_message.Message):

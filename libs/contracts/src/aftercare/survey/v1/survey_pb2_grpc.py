@@ -27,7 +27,8 @@ if _version_not_supported:
 
 class SurveyServiceStub:
     """SurveyService: satisfaction figures, the engineer assessment, return visits and campaigns.
-    Every call carries a bearer token; staff only (customers answer through their link).
+    Every call carries a bearer token; staff only (customers answer through their link), except
+    GetCaseSurvey, which a customer may call for its own company's cases.
     """
 
     def __init__(self, channel):
@@ -36,6 +37,11 @@ class SurveyServiceStub:
         Args:
             channel: A grpc.Channel.
         """
+        self.GetCaseSurvey = channel.unary_unary(
+                '/aftercare.survey.v1.SurveyService/GetCaseSurvey',
+                request_serializer=aftercare_dot_survey_dot_v1_dot_survey__pb2.GetCaseSurveyRequest.SerializeToString,
+                response_deserializer=aftercare_dot_survey_dot_v1_dot_survey__pb2.GetCaseSurveyResponse.FromString,
+                _registered_method=True)
         self.GetStatistics = channel.unary_unary(
                 '/aftercare.survey.v1.SurveyService/GetStatistics',
                 request_serializer=aftercare_dot_survey_dot_v1_dot_survey__pb2.GetStatisticsRequest.SerializeToString,
@@ -70,8 +76,18 @@ class SurveyServiceStub:
 
 class SurveyServiceServicer:
     """SurveyService: satisfaction figures, the engineer assessment, return visits and campaigns.
-    Every call carries a bearer token; staff only (customers answer through their link).
+    Every call carries a bearer token; staff only (customers answer through their link), except
+    GetCaseSurvey, which a customer may call for its own company's cases.
     """
+
+    def GetCaseSurvey(self, request, context):
+        """GetCaseSurvey: a case's survey (its latest closing's invitation): state, the answer once answered,
+        and the no-login link for a customer of the case's company while it can still answer.
+        Another company's case, or a case survey knows nothing of, is NOT_FOUND alike.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
 
     def GetStatistics(self, request, context):
         """GetStatistics: CSAT, NPS and response rate grouped by one dimension over a period.
@@ -118,6 +134,11 @@ class SurveyServiceServicer:
 
 def add_SurveyServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
+            'GetCaseSurvey': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCaseSurvey,
+                    request_deserializer=aftercare_dot_survey_dot_v1_dot_survey__pb2.GetCaseSurveyRequest.FromString,
+                    response_serializer=aftercare_dot_survey_dot_v1_dot_survey__pb2.GetCaseSurveyResponse.SerializeToString,
+            ),
             'GetStatistics': grpc.unary_unary_rpc_method_handler(
                     servicer.GetStatistics,
                     request_deserializer=aftercare_dot_survey_dot_v1_dot_survey__pb2.GetStatisticsRequest.FromString,
@@ -158,8 +179,36 @@ def add_SurveyServiceServicer_to_server(servicer, server):
  # This class is part of an EXPERIMENTAL API.
 class SurveyService:
     """SurveyService: satisfaction figures, the engineer assessment, return visits and campaigns.
-    Every call carries a bearer token; staff only (customers answer through their link).
+    Every call carries a bearer token; staff only (customers answer through their link), except
+    GetCaseSurvey, which a customer may call for its own company's cases.
     """
+
+    @staticmethod
+    def GetCaseSurvey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aftercare.survey.v1.SurveyService/GetCaseSurvey',
+            aftercare_dot_survey_dot_v1_dot_survey__pb2.GetCaseSurveyRequest.SerializeToString,
+            aftercare_dot_survey_dot_v1_dot_survey__pb2.GetCaseSurveyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
 
     @staticmethod
     def GetStatistics(request,

@@ -33,13 +33,19 @@ GRPC_VERSION: str
 
 class SurveyServiceStub:
     """SurveyService: satisfaction figures, the engineer assessment, return visits and campaigns.
-    Every call carries a bearer token; staff only (customers answer through their link).
+    Every call carries a bearer token; staff only (customers answer through their link), except
+    GetCaseSurvey, which a customer may call for its own company's cases.
     """
 
     @_typing.overload
     def __new__(cls, channel: _grpc.Channel) -> _Self: ...
     @_typing.overload
     def __new__(cls, channel: _aio.Channel) -> SurveyServiceAsyncStub: ...
+    GetCaseSurvey: _grpc.UnaryUnaryMultiCallable[_survey_pb2.GetCaseSurveyRequest, _survey_pb2.GetCaseSurveyResponse]
+    """GetCaseSurvey: a case's survey (its latest closing's invitation): state, the answer once answered,
+    and the no-login link for a customer of the case's company while it can still answer.
+    Another company's case, or a case survey knows nothing of, is NOT_FOUND alike.
+    """
     GetStatistics: _grpc.UnaryUnaryMultiCallable[_survey_pb2.GetStatisticsRequest, _survey_pb2.GetStatisticsResponse]
     """GetStatistics: CSAT, NPS and response rate grouped by one dimension over a period."""
     GetEngineerAssessment: _grpc.UnaryUnaryMultiCallable[_survey_pb2.GetEngineerAssessmentRequest, _survey_pb2.GetEngineerAssessmentResponse]
@@ -56,10 +62,16 @@ class SurveyServiceStub:
 @_typing.type_check_only
 class SurveyServiceAsyncStub(SurveyServiceStub):
     """SurveyService: satisfaction figures, the engineer assessment, return visits and campaigns.
-    Every call carries a bearer token; staff only (customers answer through their link).
+    Every call carries a bearer token; staff only (customers answer through their link), except
+    GetCaseSurvey, which a customer may call for its own company's cases.
     """
 
     def __init__(self, channel: _aio.Channel) -> None: ...
+    GetCaseSurvey: _aio.UnaryUnaryMultiCallable[_survey_pb2.GetCaseSurveyRequest, _survey_pb2.GetCaseSurveyResponse]  # type: ignore[assignment]
+    """GetCaseSurvey: a case's survey (its latest closing's invitation): state, the answer once answered,
+    and the no-login link for a customer of the case's company while it can still answer.
+    Another company's case, or a case survey knows nothing of, is NOT_FOUND alike.
+    """
     GetStatistics: _aio.UnaryUnaryMultiCallable[_survey_pb2.GetStatisticsRequest, _survey_pb2.GetStatisticsResponse]  # type: ignore[assignment]
     """GetStatistics: CSAT, NPS and response rate grouped by one dimension over a period."""
     GetEngineerAssessment: _aio.UnaryUnaryMultiCallable[_survey_pb2.GetEngineerAssessmentRequest, _survey_pb2.GetEngineerAssessmentResponse]  # type: ignore[assignment]
@@ -75,8 +87,20 @@ class SurveyServiceAsyncStub(SurveyServiceStub):
 
 class SurveyServiceServicer(metaclass=_abc_1.ABCMeta):
     """SurveyService: satisfaction figures, the engineer assessment, return visits and campaigns.
-    Every call carries a bearer token; staff only (customers answer through their link).
+    Every call carries a bearer token; staff only (customers answer through their link), except
+    GetCaseSurvey, which a customer may call for its own company's cases.
     """
+
+    @_abc_1.abstractmethod
+    def GetCaseSurvey(
+        self,
+        request: _survey_pb2.GetCaseSurveyRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_survey_pb2.GetCaseSurveyResponse, _abc.Awaitable[_survey_pb2.GetCaseSurveyResponse]]:
+        """GetCaseSurvey: a case's survey (its latest closing's invitation): state, the answer once answered,
+        and the no-login link for a customer of the case's company while it can still answer.
+        Another company's case, or a case survey knows nothing of, is NOT_FOUND alike.
+        """
 
     @_abc_1.abstractmethod
     def GetStatistics(

@@ -34,6 +34,12 @@ def resolve(case: Case, actor: Actor, at: datetime, *, fault_report: FaultReport
     )
 
 
+def _closed(case: Case, actor: Actor, at: datetime, **details: Any) -> decisions.DomainEvent:
+    """`closed`, with the channel the case came in through (stored on the case since it was opened):
+    a desk counts the cases it closed by the channel they arrived on, as it counts those opened."""
+    return decisions.event("closed", case, actor, at, channel=case.channel.value, **details)
+
+
 def confirm(case: Case, actor: Actor, at: datetime, *, comment: str | None = None) -> Decision:
     """resolved → closed: the customer (or the agent on its behalf) confirms the fix.
     Emits `confirmed` and `closed` (the survey listens to `closed`)."""
@@ -45,7 +51,7 @@ def confirm(case: Case, actor: Actor, at: datetime, *, comment: str | None = Non
         case=changed,
         events=(
             decisions.event("confirmed", changed, actor, at, comment=said, on_behalf_of_customer=on_behalf),
-            decisions.event("closed", changed, actor, at, confirmed_by_customer=True, reason=said),
+            _closed(changed, actor, at, confirmed_by_customer=True, reason=said),
         ),
         entries=(decisions.entry("confirmed", actor, at, comment=said, on_behalf_of_customer=on_behalf),),
     )
@@ -71,7 +77,7 @@ def close(case: Case, actor: Actor, at: datetime, *, reason: str | None = None) 
     changed = advance(case, at, status, closed_at=at)
     return Decision(
         case=changed,
-        events=(decisions.event("closed", changed, actor, at, confirmed_by_customer=False, reason=why),),
+        events=(_closed(changed, actor, at, confirmed_by_customer=False, reason=why),),
         entries=(decisions.entry("closed", actor, at, reason=why),),
     )
 
