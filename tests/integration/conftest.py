@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import uuid
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
@@ -82,6 +83,8 @@ policies:
           target: 30m
           calendar: e2e-always
 """
+
+POLICY_APPLIED_ENTRY = "sla.policy_applied"
 
 # gRPC channels notice a restarted server within a second
 CHANNEL_OPTIONS = [
@@ -310,8 +313,14 @@ async def timeline(stack: Stack, case_number: str,
 
 
 def sla_facts(entries: Iterable[cases_pb.TimelineEntry]) -> list[cases_pb.TimelineEntry]:
-    """The timeline entries cases recorded from sla-timer's events (`sla.warning`, `sla.met`, ...)."""
-    return [e for e in entries if e.kind.startswith("sla.")]
+    """The timeline entries cases recorded from sla-timer's clock events (`sla.warning`, `sla.met`, ...); not
+    the internal `sla.policy_applied` (the case's policy and its reply settings)."""
+    return [e for e in entries if e.kind.startswith("sla.") and e.kind != POLICY_APPLIED_ENTRY]
+
+
+def policy_entries(entries: Iterable[cases_pb.TimelineEntry]) -> list[dict[str, Any]]:
+    """What each `sla.policy_applied` entry says: policy, customer_reply_resumes, reopen_window_days."""
+    return [json.loads(e.payload_json) for e in entries if e.kind == POLICY_APPLIED_ENTRY]
 
 
 def case_work(entries: Iterable[cases_pb.TimelineEntry]) -> list[cases_pb.TimelineEntry]:

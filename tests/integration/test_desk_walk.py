@@ -2,8 +2,9 @@
 hotline case typed in with `aftercare case open` (through intake: phone normalised, entitlement decided, the
 agent on the record, the agent's priority beside intake's suggestion); waiting for the customer, whose e-mail
 reply resumes it; a rejected fix; resolved again, confirmed, closed; an e-mail reply after closing reopens it
-within the window; closed again, a reply after the window opens a new case linked to the old one; the month's
-compliance report counts each outcome once, under the priority and the engineer of its time."""
+within the window; closed again, a reply after the window (the walk's policy shortened to 0 days) opens a new
+case linked to the old one; the month's compliance report counts each outcome once, under the priority and
+the engineer of its time."""
 
 from __future__ import annotations
 
@@ -17,7 +18,6 @@ from pathlib import Path
 import grpc
 import pytest
 from aftercare.cases.v1 import cases_pb2 as cases_pb
-from aftercare.cases.v1 import cases_pb2_grpc
 from aftercare.common.v1 import common_pb2
 from aftercare.intake.v1 import intake_pb2 as intake_pb
 from aftercare.sla.v1 import sla_pb2 as sla_pb
@@ -26,10 +26,11 @@ from aftercare_platform.testing.waiting import eventually
 from typer.testing import CliRunner
 
 from .conftest import (
+    ADMIN,
     AGENT,
-    CHANNEL_OPTIONS,
     FIRST_RESPONSE_TARGET,
     LOOP,
+    POLICY,
     REGION,
     Company,
     ServiceProcess,
@@ -38,6 +39,7 @@ from .conftest import (
     case_sla,
     get_case,
     instant,
+    policy_entries,
     register_company,
     timeline,
     token,
@@ -45,6 +47,7 @@ from .conftest import (
 
 pytestmark = pytest.mark.asyncio(loop_scope=LOOP)
 DESK = "desk-walk"
+WALK_POLICY = "e2e-desk-walk"
 FIRST_RESPONSE, RESTORE = sla_pb.CLOCK_KIND_FIRST_RESPONSE, sla_pb.CLOCK_KIND_RESTORE
 OUTAGE_FAULT = cases_pb.FaultReport(
     cause="NVR firmware 5.4.1 leaks memory in its RTSP server", method="Upgraded the NVR firmware to v5.4.3",
@@ -110,25 +113,27 @@ async def _open_by_phone(stack: Stack, company: Company) -> str:
 
 
 async def test_the_desk_walk(stack: Stack, tmp_path: Path) -> None:
-    company = await register_company(stack, "deskwalk")
+    # the walk's own copy of the seconds policy: its reopen window is shortened before the last reply
+    seconds = (await stack.sla_api.GetPolicy(sla_pb.GetPolicyRequest(name=POLICY), metadata=ADMIN)).policy
+    walk_policy = sla_pb.Policy(name=WALK_POLICY, targets=seconds.targets)
+    await stack.sla_api.PutPolicy(sla_pb.PutPolicyRequest(policy=walk_policy), metadata=ADMIN)
+    company = await register_company(stack, "deskwalk", sla_policy=WALK_POLICY)
     mailbox = f"ops@{company.company_id.lower()}.example"
     await stack.intake_api.CreateContact(intake_pb.CreateContactRequest(contact=intake_pb.Contact(
         contact_id=f"{company.company_id}-K2", company_id=company.company_id, name="Zhao Min", email=mailbox,
         site_id=company.site_id)), metadata=AGENT)
-    # intake with its SMTP listener on (the stack's has none), and cases with a reopen window of 0 days
+    # intake with its SMTP listener on (the stack's has none)
     smtp_port = free_port()
     mail_intake = ServiceProcess("intake", _settings_of(stack.intake, smtp_port=str(smtp_port),
                                                         smtp_host="127.0.0.1"), tmp_path)
-    no_window = ServiceProcess("cases", _settings_of(stack.cases, reopen_window_days="0"), tmp_path)
-    await asyncio.gather(mail_intake.start(), no_window.start())
+    await mail_intake.start()
     try:
-        await _walk(stack, company, mailbox, smtp_port, no_window)
+        await _walk(stack, company, mailbox, smtp_port, walk_policy)
     finally:
-        for process in (mail_intake, no_window):
-            assert await process.stop() == 0, process.tail()
+        assert await mail_intake.stop() == 0, mail_intake.tail()
 
 
-async def _walk(stack: Stack, company: Company, mailbox: str, smtp_port: int, no_window: ServiceProcess) -> None:
+async def _walk(stack: Stack, company: Company, mailbox: str, smtp_port: int, walk_policy: sla_pb.Policy) -> None:
     api, engineer_id = stack.cases_api, f"eng-{company.company_id}"
     engineer = auth(engineer_id, "engineer", regions=[REGION])
 
@@ -179,15 +184,22 @@ async def _walk(stack: Stack, company: Company, mailbox: str, smtp_port: int, no
     for kind in (FIRST_RESPONSE, RESTORE):  # the clocks start again for the reopened case
         await _sla_sees(stack, number, kind, cycle=2, status=sla_pb.CLOCK_STATUS_RUNNING)
 
-    # 5. worked again and closed by the desk
+    # 5. the policy's reopen window becomes 0 days (sla-timer tells cases at the case's next event); worked
+    # again and closed by the desk
+    walk_policy.reopen_window_days = 0
+    await stack.sla_api.PutPolicy(sla_pb.PutPolicyRequest(policy=walk_policy), metadata=ADMIN)
     await api.Acknowledge(cases_pb.AcknowledgeRequest(case_number=number, message="looking"), metadata=engineer)
     await api.Resolve(cases_pb.ResolveRequest(case_number=number, fault_report=OUTAGE_FAULT), metadata=engineer)
     await api.Close(cases_pb.CloseRequest(case_number=number, reason="customer agreed by phone"), metadata=AGENT)
 
-    # 6. a reply after the window (0 days here) opens a new case, linked to the old one, which stays closed
-    async with grpc.aio.insecure_channel(no_window.target, options=CHANNEL_OPTIONS) as channel:
-        late = await cases_pb2_grpc.CaseServiceStub(channel).AddNote(cases_pb.AddNoteRequest(
-            case_number=number, text="Camera 12 is black once more"), metadata=company.customer)
+    # 6. a reply after the window (0 days now) opens a new case, linked to the old one, which stays closed
+    async def no_window() -> bool:
+        said = policy_entries(await timeline(stack, number))
+        return bool(said) and (said[-1]["policy"], said[-1]["reopen_window_days"]) == (WALK_POLICY, 0)
+
+    await eventually(no_window, within=30, what=f"cases told that {number}'s reopen window is 0 days")
+    late = await api.AddNote(cases_pb.AddNoteRequest(case_number=number, text="Camera 12 is black once more"),
+                             metadata=company.customer)
     assert late.case.status == cases_pb.CASE_STATUS_CLOSED
     follow_up = late.follow_up
     assert follow_up.follows_case_number == number and follow_up.status == cases_pb.CASE_STATUS_NEW

@@ -19,7 +19,7 @@ from cases.adapters.proto_mapping import event_message
 from cases.adapters.timeline_signals import TimelineSignals
 from cases.domain import commands
 from cases.domain.actors import Actor, system_actor
-from cases.domain.case import Case
+from cases.domain.case import Case, CasePolicy
 from cases.domain.case_numbers import REGION_TIME_ZONES, format_case_number, local_day, region_time_zone
 from cases.domain.commands import NewCase, ReplyPolicy
 from cases.domain.decisions import Decision
@@ -191,6 +191,17 @@ class CaseHandlers:
         # _emit's notification wakes WatchCase streams at commit
         entries = await self._save(uow, stored, decision)
         return Outcome(decision.case, entries)
+
+    async def apply_policy(self, uow: UnitOfWork, case_id: str, policy: CasePolicy) -> Outcome | None:
+        """sla-timer's word on the case's SLA policy and reply settings, kept on the case in the consumer's
+        unit of work. None when there is no such case."""
+        stored = await repository.find_case(uow.session, CaseRef(case_id=case_id), for_update=True)
+        if stored is None:
+            return None
+        decision = commands.apply_policy(stored.case, system_actor("sla-timer"), uow.clock.now(), policy=policy)
+        if decision.case is stored.case:  # the same settings again: nothing to save
+            return Outcome(stored.case)
+        return Outcome(decision.case, await self._save(uow, stored, decision))
 
     async def _save(self, uow: UnitOfWork, stored: repository.StoredCase, decision: Decision) -> tuple[
         TimelineEntry, ...

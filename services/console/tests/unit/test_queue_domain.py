@@ -79,3 +79,23 @@ def test_a_met_withdrawn_event_parses_and_leaves_the_running_clock_alone() -> No
     assert (fact.verb, fact.clock, fact.cycle) == ("met_withdrawn", "RESTORE", 1)
     row = apply_case(None, created())
     assert apply_clock(row, fact).urgency == Urgency.RUNNING
+
+
+async def test_the_policy_applied_event_is_no_clock_and_is_skipped() -> None:
+    from aftercare.sla.v1 import events_pb2
+    from aftercare_platform.bus.envelope import CloudEvent, payload_to_dict
+    from console.entrypoints.consumers import subscriptions
+
+    seen: list[object] = []
+
+    class Handlers:
+        async def on_clock_fact(self, fact: object, uow: object) -> None:
+            seen.append(fact)
+
+    on_clock = next(s for s in subscriptions(Handlers()) if s.queue == "console.queue-clocks")  # type: ignore[arg-type]
+    message = events_pb2.SlaPolicyApplied(case_id="c1", policy="default", customer_reply_resumes=True,
+                                          reopen_window_days=14)
+    event = CloudEvent(type="aftercare.sla.policy_applied.v1", source="/services/sla-timer", subject="c1",
+                       region="east", data=payload_to_dict(message))
+    await on_clock.handler(event, None)  # type: ignore[arg-type]
+    assert seen == []

@@ -16,16 +16,25 @@ from datetime import datetime, timedelta
 from aftercare_platform.contracts.case_snapshot import CaseSnapshot
 from aftercare_platform.db.unit_of_work import UnitOfWork
 
-from sla_timer.adapters.case_repository import CaseInfo, contract_policy, remember_case, remember_contract_policy
+from sla_timer.adapters.case_repository import (
+    CaseInfo,
+    contract_policy,
+    remember_applied_policy,
+    remember_case,
+    remember_contract_policy,
+)
 from sla_timer.adapters.clock_repository import load_case_clocks, save_case_clocks, stale_plans
 from sla_timer.adapters.compliance import Where, record_facts
 from sla_timer.adapters.deadline_signal import DeadlineSignal
 from sla_timer.adapters.fired_log import FiredEntry, record_fired
+from sla_timer.adapters.policy_events import POLICY_APPLIED, policy_applied_message
 from sla_timer.adapters.policy_store import PolicyStore
 from sla_timer.adapters.sla_events import BREACHED, CaseRef, transition_events
+from sla_timer.domain.applied_policy import to_announce
 from sla_timer.domain.case_clocks import apply_commands
 from sla_timer.domain.customer_terms import CustomerTerms
 from sla_timer.domain.event_plan import HANDLED_EVENT_TYPES, plan_for_event
+from sla_timer.domain.policy import Policy
 from sla_timer.domain.vocabulary import Priority
 
 # case events say who holds the case; dispatch events (visit, rma, loaner) do not
@@ -70,9 +79,14 @@ class SlaHandlers:
         )
         if not commands:
             await self._replan_for_assignee(uow, case)
+            if case.applied is not None:  # clocks planned before: has another policy come into force?
+                policy_set = await self._policies.current(session)
+                contract = await contract_policy(session, case.contract_id)
+                await self._announce_policy(uow, case, policy_set.policy_for_contract(contract))
             return
         policy_set = await self._policies.current(session)
         policy = policy_set.policy_for_contract(await contract_policy(session, case.contract_id))
+        await self._announce_policy(uow, case, policy)
         existing = await load_case_clocks(session, case.case_id, lock=True)
         outcome = apply_commands(
             existing, commands, case_id=case.case_id, policy=policy, calendars=policy_set.calendars, now=now,
@@ -103,6 +117,15 @@ class SlaHandlers:
         due = [c.next_due_at for c in outcome.clocks.values() if c.next_due_at is not None]
         if due and min(due) <= now + self._look_ahead:
             await self._signal.announce(uow, min(due))
+
+    async def _announce_policy(self, uow: UnitOfWork, case: CaseInfo, policy: Policy) -> None:
+        """Tell cases the case's policy and reply settings, the first time and whenever they change."""
+        applied = to_announce(case.applied, policy)
+        if applied is None:
+            return
+        await remember_applied_policy(uow.session, case.case_id, applied)
+        message = policy_applied_message(case, applied, uow.clock.now())
+        uow.emit(POLICY_APPLIED, subject=case.case_id, data=message, region=case.region)
 
     async def _replan_for_assignee(self, uow: UnitOfWork, case: CaseInfo) -> None:
         """A new assignee (or none): what the open clocks' firings will say and count under changes."""

@@ -65,6 +65,7 @@ policies:
             - {type: escalate, tiers: 1}
 """
 SLA_EVENTS = ("warning", "breached", "met", "breach_withdrawn", "met_withdrawn")
+POLICY_APPLIED = "aftercare.sla.policy_applied.v1"
 
 
 
@@ -142,7 +143,10 @@ class Bus:
     """Publishes case events as the cases service does; collects what sla-timer publishes."""
 
     broker: AmqpBroker
+    # the clock events (warning, breached, met, ...)
     received: list[Received] = field(default_factory=list)
+    # aftercare.sla.policy_applied.v1: no clock, the case's policy and its reply settings
+    applied: list[Received] = field(default_factory=list)
 
     async def publish(self, event: CloudEvent) -> None:
         await self.broker.publish(
@@ -175,7 +179,9 @@ async def bus(amqp_url: str) -> AsyncIterator[Bus]:
     await queue.bind(exchange, routing_key="sla.#")
 
     async def on_message(message: Any) -> None:
-        tap.received.append(Received(json.loads(message.body), datetime.now(UTC)))
+        event = json.loads(message.body)
+        kept = tap.applied if event["type"] == POLICY_APPLIED else tap.received
+        kept.append(Received(event, datetime.now(UTC)))
 
     await queue.consume(on_message, no_ack=True)
     try:

@@ -13,11 +13,13 @@ import pytest
 from aftercare.cases.v1 import cases_pb2
 from aftercare.cases.v1 import events_pb2 as case_events
 from aftercare.dispatch.v1 import events_pb2 as dispatch_events
+from aftercare.sla.v1 import events_pb2 as sla_events
 from aftercare_platform.bus.envelope import CloudEvent, payload_to_dict
 from aftercare_platform.clock import FakeClock
 from aftercare_platform.testing.handlers import ServiceBench, sqlite_service
 from google.protobuf.timestamp_pb2 import Timestamp
 from sla_timer.adapters.deadline_signal import DeadlineSignal
+from sla_timer.adapters.policy_events import POLICY_APPLIED
 from sla_timer.adapters.policy_store import PolicyStore
 from sla_timer.adapters.tables import clocks, contract_policies, fired
 from sla_timer.bootstrap import definition
@@ -67,7 +69,24 @@ class Sla:
             return [(row.kind, row.status) for row in rows]
 
     async def sla_events(self) -> list[str]:
-        return [e.type.removeprefix("aftercare.sla.").removesuffix(".v1") for e in await self.bench.new_events()]
+        """The clock events since the last call (policy_applied is tested on its own: `applied`)."""
+        types = [e.type.removeprefix("aftercare.sla.").removesuffix(".v1") for e in await self.bench.new_events()]
+        return [t for t in types if t != "policy_applied"]
+
+    async def applied(self) -> list[tuple[str, bool, int]]:
+        """(policy, customer_reply_resumes, reopen_window_days) of each policy_applied since the last call."""
+        found = []
+        for event in await self.bench.new_events():
+            if event.type == POLICY_APPLIED:
+                message = event.data_as(sla_events.SlaPolicyApplied)
+                assert message.case_id == CASE_ID and message.case_number == "EA-20261123-000001"
+                found.append((message.policy, message.customer_reply_resumes, message.reopen_window_days))
+        return found
+
+    async def replace_policies(self, *texts: str) -> None:
+        async with self.bench.database.unit_of_work() as uow:
+            await self.policies.lock(uow.session)
+            await self.policies.replace_all(uow.session, load_policy_set(*texts), uow.clock.now(), "test")
 
 
 @pytest.fixture
@@ -155,3 +174,29 @@ async def test_embedded_firing_writes_warnings_then_the_breach_at_their_instants
     async with sla.bench.database.engine.connect() as connection:
         log = (await connection.execute(select(fired.c.item, fired.c.fired_at).order_by(fired.c.fired_at))).all()
     assert [row.fired_at for row in log] == [NOW + timedelta(minutes=5)] + [NOW + timedelta(minutes=10)] * 2
+
+
+async def test_the_policy_and_its_reply_settings_are_announced_once_when_clocks_are_first_planned(sla: Sla) -> None:
+    created = case_event("created", NOW)
+    await sla.deliver(created)
+    assert await sla.applied() == [("minutes", True, 14)], "the policy's defaults: replies resume, 14 days"
+    await sla.deliver(created)
+    await sla.deliver(case_event("acknowledged", NOW, first_response=True))
+    await sla.deliver(case_event("note_added", NOW, text="thanks"))
+    assert await sla.applied() == [], "nothing changed: nothing more to say"
+
+
+async def test_a_changed_reply_setting_or_another_policy_is_announced_at_the_cases_next_event(sla: Sla) -> None:
+    await sla.deliver(case_event("created", NOW))
+    await sla.applied()
+    quiet = MINUTES_POLICY.replace("    description: a first response in ten minutes\n",
+                                   "    customer_reply_resumes: false\n    reopen_window_days: 3\n")
+    await sla.replace_policies(quiet)
+    await sla.deliver(case_event("note_added", NOW, text="any news?"))
+    assert await sla.applied() == [("minutes", False, 3)]
+    await sla.replace_policies(quiet, "policies: {gold: {reopen_window_days: 3, targets: "
+                                      "{P1: {FIRST_RESPONSE: {target: 1h, calendar: always}}}}}")
+    data = {"contract": {"contractId": "contract-1", "slaPolicy": "gold"}, "occurredAt": "2026-11-23T01:00:00Z"}
+    await sla.deliver(sla.bench.event("aftercare.contract.updated.v1", subject="contract-1", data=data))
+    await sla.deliver(case_event("note_added", NOW, text="still there?"))
+    assert await sla.applied() == [("gold", True, 3)]

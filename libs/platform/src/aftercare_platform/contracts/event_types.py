@@ -58,6 +58,7 @@ _REGISTERED: dict[str, type[Message]] = {
     "aftercare.sla.met.v1": sla_events.SlaMet,
     "aftercare.sla.breach_withdrawn.v1": sla_events.SlaBreachWithdrawn,
     "aftercare.sla.met_withdrawn.v1": sla_events.SlaMetWithdrawn,
+    "aftercare.sla.policy_applied.v1": sla_events.SlaPolicyApplied,
     "aftercare.contract.created.v1": intake_events.ContractCreated,
     "aftercare.contract.updated.v1": intake_events.ContractUpdated,
     "aftercare.contract.imported.v1": intake_events.ContractsImported,

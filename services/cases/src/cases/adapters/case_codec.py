@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from cases.domain.case import Asset, Caller, Cancellation, Case, CaseFlags, Complaint, FaultReport
+from cases.domain.case import Asset, Caller, Cancellation, Case, CaseFlags, CasePolicy, Complaint, FaultReport
 from cases.domain.timeline import canonical_time
 from cases.domain.vocabulary import (
     CancelReason,
@@ -86,6 +86,15 @@ def case_to_document(case: Case) -> dict[str, Any]:
         ),
         "follows_case": case.follows_case,
         "suggested_priority": case.suggested_priority.value if case.suggested_priority else None,
+        "policy": (
+            {
+                "name": case.policy.name,
+                "reply_resumes": case.policy.reply_resumes,
+                "reopen_window_seconds": case.policy.reopen_window.total_seconds(),
+            }
+            if case.policy
+            else None
+        ),
     }
 
 
@@ -171,6 +180,18 @@ def case_from_document(doc: Mapping[str, Any]) -> Case:
         ),
         follows_case=doc.get("follows_case"),
         suggested_priority=Priority(doc["suggested_priority"]) if doc.get("suggested_priority") else None,
+        policy=_policy(doc.get("policy")),
+    )
+
+
+def _policy(doc: Mapping[str, Any] | None) -> CasePolicy | None:
+    """Absent (a case stored before, or no word from sla-timer yet): the service's reply settings apply."""
+    if not doc:
+        return None
+    return CasePolicy(
+        name=doc["name"],
+        reply_resumes=bool(doc["reply_resumes"]),
+        reopen_window=timedelta(seconds=doc["reopen_window_seconds"]),
     )
 
 

@@ -160,6 +160,16 @@ class CaseFlags:
 
 
 @dataclass(frozen=True)
+class CasePolicy:
+    """The SLA policy sla-timer applies to the case, with what it says of the customer's replies
+    (aftercare.sla.policy_applied.v1)."""
+
+    name: str
+    reply_resumes: bool  # a customer's reply ends "waiting for customer"
+    reopen_window: timedelta  # a customer's reply within it after closing reopens the case
+
+
+@dataclass(frozen=True)
 class Case:
     id: str
     number: str
@@ -204,6 +214,7 @@ class Case:
     customer_requested_response: timedelta | None = None
     follows_case: str | None = None  # the closed case's number this one follows up
     suggested_priority: Priority | None = None  # intake's suggestion, kept when the agent chose another
+    policy: CasePolicy | None = None  # None until sla-timer announced the case's policy
 
     def complaint(self, sequence: int) -> Complaint | None:
         return next((c for c in self.complaints if c.sequence == sequence), None)

@@ -15,6 +15,9 @@ Decisions:
   letter queue at once (no retries), where an operator sees it. sla-timer starts clocks only from
   this service's own case events, so that is a broken contract or a foreign environment, never a
   race worth waiting for. A payload that does not parse is parked the same way.
+- `aftercare.sla.policy_applied.v1` is no fact of the timeline's own: the case keeps the policy and its reply
+  settings (what a customer's reply does, `domain/commands/replies.py`), with one internal entry
+  `sla.policy_applied`; the same settings again change nothing.
 - Another `aftercare.sla.*` type (one added later) is acknowledged and skipped with a log line.
 - The entry's time is when cases recorded it (timeline order); the event's own time is
   `occurred_at` in the payload.
@@ -25,7 +28,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, timedelta
 from typing import Any
 
 from aftercare.cases.v1 import cases_pb2
@@ -39,6 +42,7 @@ from aftercare_platform.errors import InvalidArgument
 from google.protobuf.duration_pb2 import Duration
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from cases.domain.case import CasePolicy
 from cases.domain.vocabulary import Visibility
 from cases.entrypoints.notification_events import notification_events
 from cases.entrypoints.survey_events import survey_events
@@ -47,6 +51,8 @@ from cases.handlers import CaseHandlers
 log = logging.getLogger(__name__)
 
 SLA_QUEUE = "cases.sla-events"
+# not a timeline fact: the case's SLA policy and its reply settings, kept on the case (an internal entry)
+POLICY_APPLIED = "aftercare.sla.policy_applied.v1"
 SLA_BINDINGS = ["sla.#"]
 SLA_SOURCE = "sla-timer"
 
@@ -162,8 +168,26 @@ def sla_fact_payload(event: CloudEvent, fact: FactType) -> tuple[str, dict[str, 
     return case_id, {k: v for k, v in payload.items() if v is not None}
 
 
+def applied_policy(event: CloudEvent) -> tuple[str, CasePolicy]:
+    """The case id and the policy of an `aftercare.sla.policy_applied.v1`; PermanentError when it does not parse."""
+    try:
+        message: Any = parse_data(event)
+    except InvalidArgument as bad:
+        raise PermanentError(f"{event.type} {event.id}: data does not parse: {bad}") from bad
+    case_id = message.case_id or event.subject
+    if not case_id or not message.policy:
+        raise PermanentError(f"{event.type} {event.id} names no case or no policy")
+    window = timedelta(days=int(message.reopen_window_days))
+    return case_id, CasePolicy(message.policy, bool(message.customer_reply_resumes), window)
+
+
 def sla_events(handlers: CaseHandlers) -> EventSubscription:
     async def on_sla_event(event: CloudEvent, uow: UnitOfWork) -> None:
+        if event.type == POLICY_APPLIED:
+            case_id, policy = applied_policy(event)
+            if await handlers.apply_policy(uow, case_id, policy) is None:
+                raise PermanentError(f"{event.type} {event.id} names case {case_id}, which cases never had")
+            return
         fact = SLA_FACTS.get(event.type)
         if fact is None:
             log.info("skipping %s %s: not a fact the timeline records", event.type, event.id)

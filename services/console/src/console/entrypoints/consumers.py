@@ -18,6 +18,9 @@ from console.adapters.vocabulary import CLOCK_KINDS, COMPLAINT_ABOUT, PRIORITIES
 from console.domain.queue import CaseFact, ClockFact
 from console.handlers import ConsoleHandlers
 
+# sla-timer's events that say nothing of a clock (the case's policy and its reply settings: cases keeps them)
+NOT_CLOCK_EVENTS = frozenset({"aftercare.sla.policy_applied.v1"})
+
 
 def case_fact(event: CloudEvent) -> CaseFact:
     snapshot = case_snapshot(event)
@@ -62,6 +65,8 @@ def subscriptions(handlers: ConsoleHandlers) -> list[EventSubscription]:
         await handlers.on_case_fact(case_fact(event), uow)
 
     async def on_clock(event: CloudEvent, uow: UnitOfWork) -> None:
+        if event.type in NOT_CLOCK_EVENTS:
+            return
         await handlers.on_clock_fact(clock_fact(event), uow)
 
     async def on_reassigned(event: CloudEvent, uow: UnitOfWork) -> None:

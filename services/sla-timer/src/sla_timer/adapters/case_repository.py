@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from aftercare_platform.contracts.case_snapshot import CaseSnapshot
 from aftercare_platform.db.statements import upsert
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sla_timer.adapters.tables import cases, contract_policies
+from sla_timer.domain.applied_policy import AppliedPolicy
 from sla_timer.domain.customer_terms import NO_TERMS, CustomerTerms
+from sla_timer.domain.policy import ReplySettings
 from sla_timer.domain.vocabulary import Priority
 
 
@@ -27,6 +30,8 @@ class CaseInfo:
     assignee_id: str = ""
     # what the customer stated when reporting
     terms: CustomerTerms = NO_TERMS
+    # the policy last announced to cases for this case (None: none yet)
+    applied: AppliedPolicy | None = None
 
 
 def _info(row: object) -> CaseInfo:
@@ -40,7 +45,25 @@ def _info(row: object) -> CaseInfo:
         priority=Priority(priority) if priority else None,
         assignee_id=getattr(row, "assignee_id", "") or "",
         terms=_terms(row),
+        applied=_applied(getattr(row, "applied_policy", None)),
     )
+
+
+def _applied(document: Any) -> AppliedPolicy | None:
+    if not document:
+        return None
+    settings = ReplySettings(bool(document["customer_reply_resumes"]), int(document["reopen_window_days"]))
+    return AppliedPolicy(str(document["policy"]), settings)
+
+
+async def remember_applied_policy(session: AsyncSession, case_id: str, applied: AppliedPolicy) -> None:
+    """What was announced to cases for the case (its row is locked by `remember_case`)."""
+    document = {
+        "policy": applied.policy,
+        "customer_reply_resumes": applied.settings.customer_reply_resumes,
+        "reopen_window_days": applied.settings.reopen_window_days,
+    }
+    await session.execute(update(cases).where(cases.c.case_id == case_id).values(applied_policy=document))
 
 
 def _terms(row: object) -> CustomerTerms:

@@ -70,6 +70,8 @@ cases = Table(
     # what the customer stated when reporting (plan 003 §3), from the created event
     Column("customer_severity", String(2), nullable=True),
     Column("requested_response_seconds", Integer, nullable=True),
+    # the policy and reply settings last announced to cases (aftercare.sla.policy_applied.v1); null: none yet
+    Column("applied_policy", JsonDocument, nullable=True),
     # the time of the newest event the snapshot came from: an older event never overwrites it
     Column("snapshot_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),

@@ -98,6 +98,20 @@ class ClockTarget:
         return replace(plain, target=self.off_hours_target, calendar=self.off_hours_calendar or self.calendar)
 
 
+REOPEN_WINDOW_DAYS_DEFAULT = 14
+REOPEN_WINDOW_DAYS_MAX = 3650
+
+
+@dataclass(frozen=True)
+class ReplySettings:
+    """What a policy says of the customer's word on a case (cases applies it; sla-timer announces it)."""
+
+    # a customer's reply ends "waiting for customer" and resumes the paused clocks
+    customer_reply_resumes: bool = True
+    # a customer's reply or reopen request within this many days of closing reopens the case
+    reopen_window_days: int = REOPEN_WINDOW_DAYS_DEFAULT
+
+
 @dataclass(frozen=True)
 class Policy:
     name: str
@@ -106,6 +120,13 @@ class Policy:
     # plan 003 §3: the contract lets the customer's own severity and requested response time count
     honours_customer_severity: bool = False
     honours_requested_response: bool = False
+    # issue 10: the customer's reply resumes a waiting case; a reply within the window reopens a closed one
+    customer_reply_resumes: bool = True
+    reopen_window_days: int = REOPEN_WINDOW_DAYS_DEFAULT
+
+    @property
+    def reply_settings(self) -> ReplySettings:
+        return ReplySettings(self.customer_reply_resumes, self.reopen_window_days)
 
     def target_for(self, priority: Priority, kind: ClockKind) -> ClockTarget | None:
         """The row for (priority, kind), or None when this policy promises nothing for it."""

@@ -19,7 +19,15 @@ from aftercare_platform.errors import FieldViolation, InvalidArgument
 from pydantic import BaseModel, ConfigDict, PlainValidator, ValidationError, model_validator
 
 from sla_timer.domain.durations import format_duration, parse_duration
-from sla_timer.domain.policy import DEFAULT_POLICY, Action, ClockTarget, Policy, PolicySet, WarningRule
+from sla_timer.domain.policy import (
+    DEFAULT_POLICY,
+    REOPEN_WINDOW_DAYS_DEFAULT,
+    Action,
+    ClockTarget,
+    Policy,
+    PolicySet,
+    WarningRule,
+)
 from sla_timer.domain.validation import raise_if_any
 from sla_timer.domain.vocabulary import ActionKind, Channel, ClockKind, Priority, Role
 
@@ -83,6 +91,8 @@ class PolicyDoc(_Doc):
     description: str = ""
     honours_customer_severity: bool = False
     honours_requested_response: bool = False
+    customer_reply_resumes: bool = True
+    reopen_window_days: int = REOPEN_WINDOW_DAYS_DEFAULT
     defaults: PolicyDefaultsDoc = PolicyDefaultsDoc()
     targets: dict[Priority, dict[ClockKind, TargetDoc]]
 
@@ -145,6 +155,8 @@ def _policy(name: str, doc: PolicyDoc) -> tuple[Policy, list[FieldViolation]]:
         description=doc.description,
         honours_customer_severity=doc.honours_customer_severity,
         honours_requested_response=doc.honours_requested_response,
+        customer_reply_resumes=doc.customer_reply_resumes,
+        reopen_window_days=doc.reopen_window_days,
     )
     return policy, missing
 
@@ -273,6 +285,11 @@ def policy_to_dict(policy: Policy) -> dict[str, Any]:
         out["honours_customer_severity"] = True
     if policy.honours_requested_response:
         out["honours_requested_response"] = True
+    # written only when not the default, so a policy stored before these settings reads the same
+    if not policy.customer_reply_resumes:
+        out["customer_reply_resumes"] = False
+    if policy.reopen_window_days != REOPEN_WINDOW_DAYS_DEFAULT:
+        out["reopen_window_days"] = policy.reopen_window_days
     out["targets"] = targets
     return out
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from aftercare_platform.calendar import SUPPORTED_COUNTRIES, WEEKDAYS, Calendar, Window, is_supported_country
 from aftercare_platform.errors import FieldViolation, InvalidArgument
 
-from sla_timer.domain.policy import Action, ClockTarget, PolicySet
+from sla_timer.domain.policy import REOPEN_WINDOW_DAYS_MAX, Action, ClockTarget, PolicySet
 from sla_timer.domain.vocabulary import ActionKind
 
 
@@ -127,6 +127,11 @@ def policy_set_violations(policy_set: PolicySet) -> list[FieldViolation]:
             found.append(FieldViolation(f"policies.{name}.name", f"differs from its key ({policy.name!r})"))
         if not policy.rows():
             found.append(FieldViolation(f"policies.{name}.targets", "promises nothing: no target at all"))
+        if not 0 <= policy.reopen_window_days <= REOPEN_WINDOW_DAYS_MAX:
+            found.append(FieldViolation(
+                f"policies.{name}.reopen_window_days",
+                f"must be 0 to {REOPEN_WINDOW_DAYS_MAX} days, got {policy.reopen_window_days}",
+            ))
         for priority, kind, target in policy.rows():
             found.extend(target_violations(f"policies.{name}.targets.{priority}.{kind}", target, calendar_names))
     if policy_set.default_policy not in policy_set.policies:

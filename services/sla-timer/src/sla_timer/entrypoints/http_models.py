@@ -138,6 +138,10 @@ class PolicyView(View):
     is_default: bool | None = None
     honours_customer_severity: bool | None = None
     honours_requested_response: bool | None = None
+    customer_reply_resumes: bool | None = Field(None, description="a customer's reply resumes a waiting case")
+    reopen_window_days: int | None = Field(
+        None, ge=0, le=3650, description="a customer's reply within this many days of closing reopens the case"
+    )
 
 
 class PolicyListView(View):

@@ -65,6 +65,8 @@ def policy_message(policy: Policy, *, is_default: bool) -> sla_pb2.Policy:
         is_default=is_default,
         honours_customer_severity=policy.honours_customer_severity,
         honours_requested_response=policy.honours_requested_response,
+        customer_reply_resumes=policy.customer_reply_resumes,
+        reopen_window_days=policy.reopen_window_days,
         targets=[
             _target_message(priority, kind, target)
             for priority, kind, target in policy.rows()
@@ -158,6 +160,11 @@ def policy_document(message: sla_pb2.Policy) -> tuple[str, dict[str, Any], list[
         document["honours_customer_severity"] = True
     if message.honours_requested_response:
         document["honours_requested_response"] = True
+    # absent: the policy's defaults (on, 14 days); the loader checks the window's bounds
+    if message.HasField("customer_reply_resumes"):
+        document["customer_reply_resumes"] = message.customer_reply_resumes
+    if message.HasField("reopen_window_days"):
+        document["reopen_window_days"] = message.reopen_window_days
     return name, document, order
 
 

@@ -15,6 +15,8 @@ field 20. Events of one case keep their order.
   aftercare.sla.met.v1                the clock stopped before its deadline
   aftercare.sla.breach_withdrawn.v1   a late event showed a fired breach was not due
   aftercare.sla.met_withdrawn.v1      a met stop did not hold (the customer rejected the resolution)
+  aftercare.sla.policy_applied.v1     the policy in force for a case, and what it says of the
+                                      customer's replies (not a clock event: fields 1-4, 7, 13 only)
 """
 
 from aftercare.cases.v1 import cases_pb2 as _cases_pb2
@@ -445,3 +447,54 @@ class SlaMetWithdrawn(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___SlaMetWithdrawn: _TypeAlias = SlaMetWithdrawn  # noqa: Y015
+
+@_typing.final
+class SlaPolicyApplied(_message.Message):
+    """aftercare.sla.policy_applied.v1: The policy in force for a case, with its reply settings. Sent when a
+    case's clocks are first planned and whenever a later event of the case finds another policy, or other
+    reply settings, in force. Both settings are always the resolved values (the policy's defaults applied).
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    CASE_NUMBER_FIELD_NUMBER: _builtins.int
+    REGION_FIELD_NUMBER: _builtins.int
+    COMPANY_ID_FIELD_NUMBER: _builtins.int
+    POLICY_FIELD_NUMBER: _builtins.int
+    OCCURRED_AT_FIELD_NUMBER: _builtins.int
+    CUSTOMER_REPLY_RESUMES_FIELD_NUMBER: _builtins.int
+    REOPEN_WINDOW_DAYS_FIELD_NUMBER: _builtins.int
+    case_id: _builtins.str
+    case_number: _builtins.str
+    region: _builtins.str
+    company_id: _builtins.str
+    policy: _builtins.str
+    """The policy's name."""
+    customer_reply_resumes: _builtins.bool
+    """A customer's reply ends "waiting for customer" and resumes the paused clocks."""
+    reopen_window_days: _builtins.int
+    """A customer's reply or reopen request within this many days of closing reopens the case."""
+    @_builtins.property
+    def occurred_at(self) -> _timestamp_pb2.Timestamp:
+        """When sla-timer found it in force."""
+
+    def __init__(
+        self,
+        *,
+        case_id: _builtins.str = ...,
+        case_number: _builtins.str = ...,
+        region: _builtins.str = ...,
+        company_id: _builtins.str = ...,
+        policy: _builtins.str = ...,
+        occurred_at: _timestamp_pb2.Timestamp | None = ...,
+        customer_reply_resumes: _builtins.bool = ...,
+        reopen_window_days: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["occurred_at", b"occurred_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id", "case_number", b"case_number", "company_id", b"company_id", "customer_reply_resumes", b"customer_reply_resumes", "occurred_at", b"occurred_at", "policy", b"policy", "region", b"region", "reopen_window_days", b"reopen_window_days"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SlaPolicyApplied: _TypeAlias = SlaPolicyApplied  # noqa: Y015

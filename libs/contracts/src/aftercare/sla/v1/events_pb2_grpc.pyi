@@ -16,6 +16,8 @@ field 20. Events of one case keep their order.
   aftercare.sla.met.v1                the clock stopped before its deadline
   aftercare.sla.breach_withdrawn.v1   a late event showed a fired breach was not due
   aftercare.sla.met_withdrawn.v1      a met stop did not hold (the customer rejected the resolution)
+  aftercare.sla.policy_applied.v1     the policy in force for a case, and what it says of the
+                                      customer's replies (not a clock event: fields 1-4, 7, 13 only)
 """
 
 from collections import abc as _abc

@@ -392,6 +392,8 @@ class Policy(_message.Message):
     IS_DEFAULT_FIELD_NUMBER: _builtins.int
     HONOURS_CUSTOMER_SEVERITY_FIELD_NUMBER: _builtins.int
     HONOURS_REQUESTED_RESPONSE_FIELD_NUMBER: _builtins.int
+    CUSTOMER_REPLY_RESUMES_FIELD_NUMBER: _builtins.int
+    REOPEN_WINDOW_DAYS_FIELD_NUMBER: _builtins.int
     name: _builtins.str
     """Contracts select a policy by this name."""
     description: _builtins.str
@@ -403,6 +405,14 @@ class Policy(_message.Message):
     """
     honours_requested_response: _builtins.bool
     """... and the first-response target is the response time the customer asked for, if shorter."""
+    customer_reply_resumes: _builtins.bool
+    """A customer's reply (a note, an e-mail) ends "waiting for customer" and resumes the paused clocks.
+    Absent: true.
+    """
+    reopen_window_days: _builtins.int
+    """A customer's reply or reopen request within this many days of closing reopens the case; after it a
+    new case is opened, linked to the old one. 0..3650; absent: 14.
+    """
     @_builtins.property
     def targets(self) -> _containers.RepeatedCompositeFieldContainer[Global___ClockTarget]:
         """At most one row per (priority, clock kind); a missing row promises nothing."""
@@ -416,12 +426,21 @@ class Policy(_message.Message):
         is_default: _builtins.bool = ...,
         honours_customer_severity: _builtins.bool = ...,
         honours_requested_response: _builtins.bool = ...,
+        customer_reply_resumes: _builtins.bool | None = ...,
+        reopen_window_days: _builtins.int | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_customer_reply_resumes", b"_customer_reply_resumes", "_reopen_window_days", b"_reopen_window_days", "customer_reply_resumes", b"customer_reply_resumes", "reopen_window_days", b"reopen_window_days"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["description", b"description", "honours_customer_severity", b"honours_customer_severity", "honours_requested_response", b"honours_requested_response", "is_default", b"is_default", "name", b"name", "targets", b"targets"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_customer_reply_resumes", b"_customer_reply_resumes", "_reopen_window_days", b"_reopen_window_days", "customer_reply_resumes", b"customer_reply_resumes", "description", b"description", "honours_customer_severity", b"honours_customer_severity", "honours_requested_response", b"honours_requested_response", "is_default", b"is_default", "name", b"name", "reopen_window_days", b"reopen_window_days", "targets", b"targets"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    def WhichOneof(self, oneof_group: _Never) -> None: ...
+    _WhichOneofReturnType__customer_reply_resumes: _TypeAlias = _typing.Literal["customer_reply_resumes"]  # noqa: Y015
+    _WhichOneofArgType__customer_reply_resumes: _TypeAlias = _typing.Literal["_customer_reply_resumes", b"_customer_reply_resumes"]  # noqa: Y015
+    _WhichOneofReturnType__reopen_window_days: _TypeAlias = _typing.Literal["reopen_window_days"]  # noqa: Y015
+    _WhichOneofArgType__reopen_window_days: _TypeAlias = _typing.Literal["_reopen_window_days", b"_reopen_window_days"]  # noqa: Y015
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__customer_reply_resumes) -> _WhichOneofReturnType__customer_reply_resumes | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__reopen_window_days) -> _WhichOneofReturnType__reopen_window_days | None: ...
 
 Global___Policy: _TypeAlias = Policy  # noqa: Y015
 

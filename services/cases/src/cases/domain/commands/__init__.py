@@ -19,13 +19,14 @@ from cases.domain.commands.handling import (
 )
 from cases.domain.commands.opening import NewCase, open_case
 from cases.domain.commands.recording import add_note, correct_entry, record_activity, record_fact
-from cases.domain.commands.replies import ReplyPolicy, customer_reopen, follow_up_opened, note
+from cases.domain.commands.replies import ReplyPolicy, apply_policy, customer_reopen, follow_up_opened, note
 
 __all__ = [
     "NewCase",
     "ReplyPolicy",
     "acknowledge",
     "add_note",
+    "apply_policy",
     "assign",
     "cancel",
     "change_priority",

@@ -8,12 +8,14 @@ customer's side (a customer or partner token, or a channel passing a customer's 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+
+from aftercare_platform.errors import PermissionDenied
 
 from cases.domain import decisions
 from cases.domain.actors import Actor, Role
-from cases.domain.case import Case
+from cases.domain.case import Case, CasePolicy
 from cases.domain.commands._base import advance, reason_required
 from cases.domain.commands.closing import reopen
 from cases.domain.commands.handling import resume
@@ -29,14 +31,21 @@ REOPEN_WINDOW_DEFAULT = timedelta(days=14)
 
 @dataclass(frozen=True)
 class ReplyPolicy:
-    """How a case answers its customer; configured per deployment (AFTERCARE_REOPEN_WINDOW_DAYS,
-    AFTERCARE_CUSTOMER_REPLY_RESUMES)."""
+    """How a case answers its customer: the settings of the case's SLA policy (`Case.policy`, announced by
+    sla-timer), else the deployment's (AFTERCARE_REOPEN_WINDOW_DAYS, AFTERCARE_CUSTOMER_REPLY_RESUMES)."""
 
     reopen_window: timedelta = REOPEN_WINDOW_DEFAULT
     reply_resumes: bool = True  # a customer's reply ends "waiting for customer" and its paused clocks
 
     def within_window(self, case: Case, at: datetime) -> bool:
         return case.closed_at is not None and at <= case.closed_at + self.reopen_window
+
+    def for_case(self, case: Case) -> ReplyPolicy:
+        """The settings in force for `case`."""
+        # the case's own policy once sla-timer announced it; until then (or for a case stored before) the service's
+        if case.policy is None:
+            return self
+        return ReplyPolicy(reopen_window=case.policy.reopen_window, reply_resumes=case.policy.reply_resumes)
 
 
 DEFAULT_POLICY = ReplyPolicy()
@@ -60,6 +69,7 @@ def note(
     or asks for a follow-up case after it. `on_behalf`: the customer a channel (intake's e-mail) speaks for."""
     author = acting_for(actor, on_behalf)
     noted = add_note(case, author, at, text=text, visibility=visibility)
+    policy = policy.for_case(case)
     if not _from_customer(author) or visibility is not Visibility.PUBLIC:
         return noted
     if case.status is Status.WAITING_CUSTOMER and policy.reply_resumes:
@@ -84,6 +94,7 @@ def customer_reopen(
     after the window a new case is opened, linked to this one (which stays closed)."""
     require_aware("at", at)
     require_visible(case, actor)
+    policy = policy.for_case(case)
     if _from_customer(actor) and case.status is Status.CLOSED and not policy.within_window(case, at):
         return _follow_up(case, actor, at, reason_required(reason), relayed=False)
     return reopen(case, actor, at, reason=reason)
@@ -124,3 +135,20 @@ def follow_up_opened(case: Case, author: Actor, at: datetime, *, number: str, re
         case=changed,
         entries=(decisions.entry("follow_up_opened", author, at, follow_up_case_number=number, reason=reason),),
     )
+
+
+def apply_policy(case: Case, actor: Actor, at: datetime, *, policy: CasePolicy) -> Decision:
+    """sla-timer's word on the case's SLA policy and its reply settings: kept on the case, with an internal
+    entry (staff see why a reply did or did not resume); the same word again changes nothing."""
+    require_aware("at", at)
+    if actor.role is not Role.SYSTEM:
+        raise PermissionDenied("only sla-timer says which policy applies to a case")
+    if case.policy == policy:
+        return Decision(case=case)
+    changed = replace(advance(case, at, case.status), policy=policy)
+    entry = decisions.entry(
+        "sla.policy_applied", actor, at, Visibility.INTERNAL,
+        policy=policy.name, customer_reply_resumes=policy.reply_resumes,
+        reopen_window_days=policy.reopen_window.days,
+    )
+    return Decision(case=changed, entries=(entry,))
