@@ -38,11 +38,11 @@ async def build(infra: Infrastructure[SurveySettings]) -> ServiceParts:
         settings, target=settings.intake_grpc_target, timeout=settings.cases_timeout_seconds,
         reconnect_max_seconds=settings.cases_reconnect_max_seconds, telemetry=infra.telemetry,
     ) if settings.intake_grpc_target else None
-    handlers = SurveyHandlers(infra.database, settings, catalog_of(settings), registry)
-    reads = SurveyReads(infra.database, threshold=settings.unsatisfied_threshold,
-                        links=LinkSigner(settings.survey_link_secret, settings.public_base_url))
     cases = GrpcCasesGateway(settings, target=settings.cases_grpc_target, timeout=settings.cases_timeout_seconds,
                              reconnect_max_seconds=settings.cases_reconnect_max_seconds, telemetry=infra.telemetry)
+    handlers = SurveyHandlers(infra.database, settings, catalog_of(settings), registry, cases)
+    reads = SurveyReads(infra.database, threshold=settings.unsatisfied_threshold,
+                        links=LinkSigner(settings.survey_link_secret, settings.public_base_url))
     return ServiceParts(
         grpc_servicers=[GrpcServicer(survey_pb2_grpc.add_SurveyServiceServicer_to_server,
                                      SurveyServicer(handlers, reads))],

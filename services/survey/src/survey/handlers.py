@@ -9,14 +9,20 @@ from datetime import UTC, datetime, timedelta
 
 from aftercare.cases.v1 import cases_pb2 as cases_pb
 from aftercare.cases.v1 import events_pb2 as case_events
+from aftercare_platform.auth.access import ensure_access, require_role
+from aftercare_platform.auth.principal import Principal, Role
 from aftercare_platform.contracts import EnumMap
 from aftercare_platform.db.unit_of_work import Database, UnitOfWork
 from aftercare_platform.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, Unavailable
+from aftercare_platform.validation import uuid_field
 from sqlalchemy.exc import IntegrityError
 
 from survey.adapters import events, store
+from survey.adapters.cases_gateway import CasesGateway, CasesRefused, CasesUnavailable
 from survey.adapters.intake_gateway import ContactRegistry, RegistryContact, RegistryUnavailable
+from survey.domain.case_survey import CaseSurvey, answer_summary, case_survey
 from survey.domain.invitation import Invitation, InvitationStatus, needs_return_visit
+from survey.domain.open_now import already_open, open_now, refusal
 from survey.domain.questionnaire import Answer, Questionnaire, QuestionnaireCatalog, is_unsatisfied, parse_answer
 from survey.domain.return_visit import Outcome, ReturnVisit, ReturnVisitStatus
 from survey.domain.tokens import TokenRefused, link, verify
@@ -68,8 +74,11 @@ def unsatisfied_reason(answer: Answer) -> str:
 
 class SurveyHandlers:
     def __init__(self, database: Database, settings: SurveySettings,
-                 catalog: QuestionnaireCatalog | None = None, registry: ContactRegistry | None = None) -> None:
+                 catalog: QuestionnaireCatalog | None = None, registry: ContactRegistry | None = None,
+                 cases: CasesGateway | None = None) -> None:
         self.database, self.settings = database, settings
+        # cases, asked whether the case is still closed when a customer opens its survey itself
+        self.cases = cases
         self.catalog = catalog or QuestionnaireCatalog()
         # intake's registry: every customer contact, for the campaigns; None: the contacts surveys found
         self.registry = registry
@@ -89,7 +98,8 @@ class SurveyHandlers:
             language=self.settings.company_languages.get(closed.company_id, self.settings.default_language),
             questionnaire=self.catalog.current("case", closed.company_id or None).ref,
             status=InvitationStatus.SCHEDULED,
-            due_at=closed_at + timedelta(seconds=self.settings.invitation_delay_seconds),
+            due_at=closed_at + timedelta(seconds=self.settings.company_invitation_delay_seconds.get(
+                closed.company_id, self.settings.invitation_delay_seconds)),
         )
         if not await store.add_invitation(uow.session, invitation):
             return  # this closing is already scheduled
@@ -183,6 +193,54 @@ class SurveyHandlers:
         async with self.database.unit_of_work() as uow:
             invitation = await self._by_token(uow, token)
             await store.opt_out(uow.session, invitation.contact_key, uow.clock.now())
+
+    async def open_case_survey(self, viewer: Principal, case_id: str, request_id: str) -> CaseSurvey:
+        """"Give feedback now": the case's survey with a usable link for a customer of the case's company
+        (domain/open_now.py decides). Another company's case reads as absent, as GetCaseSurvey; anyone but a
+        customer is refused. Opened here, the invitation is sent: the worker's delayed send finds it done, and
+        no `survey.sent` goes out (the customer is on the page; nobody is messaged)."""
+        case_id = uuid_field("case_id", case_id)
+        request_id = request_id.strip()
+        if not request_id or len(request_id) > 128:
+            raise InvalidArgument.for_field("request_id", "is required (at most 128 characters)")
+        require_role(viewer, Role.CUSTOMER)
+        async with self.database.unit_of_work() as uow:
+            now = uow.clock.now()
+            invitation = await store.latest_for_case(uow.session, case_id)
+            if invitation is None:
+                raise NotFound("case survey not found")
+            ensure_access(viewer, invitation.company_id, invitation.region, resource="case survey")
+            if already_open(invitation, request_id, now):
+                return await self._as_opened(uow, invitation, now)
+            if (refused := refusal(invitation, now)) is not None:
+                raise refused
+        if self.cases is None:
+            raise Unavailable("cases cannot be asked whether the case is closed")
+        try:
+            case = await self.cases.get_case(case_id)  # the reopen event may be late: cases says
+        except CasesUnavailable as away:
+            raise Unavailable(f"cases cannot say whether the case is closed; try again: {away}") from None
+        except CasesRefused:
+            raise NotFound("case survey not found") from None
+        async with self.database.unit_of_work() as uow:
+            now = uow.clock.now()
+            current = await store.load_invitation(uow.session, invitation.id, for_update=True)
+            assert current is not None
+            if not already_open(current, request_id, now):
+                current = replace_contact(current, case.contact_name, case.contact_phone, case.contact_email,
+                                          case.reopen_count)
+            surveyed = await store.surveyed_closing(uow.session, case_id, case.reopen_count, current.id)
+            opened = open_now(current, request_id=request_id, case_status=case.status, closing_surveyed=surveyed,
+                              now=now, link_lifetime=timedelta(days=self.settings.link_lifetime_days))
+            if opened != current:
+                await store.save_invitation(uow.session, opened)
+            return await self._as_opened(uow, opened, now)
+
+    async def _as_opened(self, uow: UnitOfWork, invitation: Invitation, now: datetime) -> CaseSurvey:
+        row = await store.load_answer(uow.session, invitation.id)
+        answer = None if row is None else answer_summary(dict(row.values or {}), row.answered_at, row.unsatisfied)
+        signed = link_for(self.settings, invitation) if invitation.expires_at is not None else None
+        return case_survey(invitation, now, link=signed, answer=answer)
 
     # ---- campaigns --------------------------------------------------------------------------
 

@@ -20,6 +20,8 @@ class SurveySettings(ServiceSettings):
     intake_grpc_target: str = "127.0.0.1:50051"
     # how long after the close the invitation goes out (a reopen before then cancels it)
     invitation_delay_seconds: float = Field(default=3600.0, ge=0)
+    # a company whose invitations wait another time than the default, e.g. {"<company id>": 86400}
+    company_invitation_delay_seconds: dict[str, float] = Field(default_factory=dict)
     link_lifetime_days: float = Field(default=14.0, gt=0)
     # signs the links; set a long random value in production (AFTERCARE_SURVEY_LINK_SECRET)
     survey_link_secret: str = "aftercare-survey-development-secret-change-me"

@@ -39,6 +39,8 @@ invitations = Table(
     Column("answered_at", UtcDateTime),
     Column("attempts", Integer, nullable=False),
     Column("campaign_id", String(64)),
+    # the request of a customer who opened it itself ("give feedback now"); NULL when the worker sent it
+    Column("opened_request_id", String(128)),
     UniqueConstraint("case_id", "closed_at", name="uq_invitations_case_closing"),
 )
 Index("ix_invitations_due", invitations.c.status, invitations.c.due_at)

@@ -44,6 +44,8 @@ class Invitation:
     answered_at: datetime | None = None
     # set on a campaign's invitation (then there is no case: case_id is "")
     campaign_id: str | None = None
+    # set when the customer opened it itself ("give feedback now"): the request that did
+    opened_request_id: str | None = None
 
     @property
     def contact_key(self) -> str:

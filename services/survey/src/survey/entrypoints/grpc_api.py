@@ -59,6 +59,10 @@ class SurveyServicer(survey_pb2_grpc.SurveyServiceServicer):
         survey = await self.reads.case_survey(principal, request.case_id)
         return pb.GetCaseSurveyResponse(survey=case_survey_message(survey))
 
+    async def OpenCaseSurvey(self, request: pb.OpenCaseSurveyRequest, context: Any) -> pb.OpenCaseSurveyResponse:
+        survey = await self.handlers.open_case_survey(current_principal(), request.case_id, request.request_id)
+        return pb.OpenCaseSurveyResponse(survey=case_survey_message(survey))
+
     async def GetStatistics(self, request: pb.GetStatisticsRequest, context: Any) -> pb.GetStatisticsResponse:
         principal = current_principal()
         require_staff(principal)

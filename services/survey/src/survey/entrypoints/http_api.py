@@ -24,6 +24,11 @@ from survey.handlers import SurveyHandlers
 from survey.reads import CampaignFigures, SurveyReads, YearlyReport
 
 
+class OpenSurveyRequest(BaseModel):
+    # the same request id gives the same answer (a double click opens one survey)
+    request_id: str = Field(min_length=1, max_length=128)
+
+
 class StatisticsBody(BaseModel):
     dimension: str
     rows: list[Satisfaction]
@@ -94,6 +99,14 @@ def router(handlers: SurveyHandlers, reads: SurveyReads) -> APIRouter:
         """The case's survey; a customer sees its own company's cases only (another's is 404, like none)."""
         require_case_survey_reader(principal)
         return case_survey_body(await reads.case_survey(principal, case_id))
+
+    @api.post("/cases/{case_id}/survey/open", response_model=CaseSurveyBody)
+    async def open_case_survey(case_id: str, body: OpenSurveyRequest,
+                               principal: Principal = Depends(require_principal)) -> CaseSurveyBody:
+        """"Give feedback now": the case's survey with its link, for a customer of the case's company (another
+        company's case is 404, like none; anyone else 403); 409 when it cannot be opened (answered, cancelled,
+        expired, already surveyed, the case not closed)."""
+        return case_survey_body(await handlers.open_case_survey(principal, case_id, body.request_id))
 
     @api.get("/statistics", response_model=StatisticsBody)
     async def get_statistics(dimension: str = Query("company"), closed_from: datetime | None = None,

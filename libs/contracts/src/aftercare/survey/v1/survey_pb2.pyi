@@ -489,6 +489,54 @@ class GetCaseSurveyResponse(_message.Message):
 Global___GetCaseSurveyResponse: _TypeAlias = GetCaseSurveyResponse  # noqa: Y015
 
 @_typing.final
+class OpenCaseSurveyRequest(_message.Message):
+    """OpenCaseSurveyRequest names the case by its id (a UUID); request_id makes a retry or a double click
+    give the same answer (required).
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    case_id: _builtins.str
+    request_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        case_id: _builtins.str = ...,
+        request_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id", "request_id", b"request_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___OpenCaseSurveyRequest: _TypeAlias = OpenCaseSurveyRequest  # noqa: Y015
+
+@_typing.final
+class OpenCaseSurveyResponse(_message.Message):
+    """OpenCaseSurveyResponse carries the case's survey, its link set."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SURVEY_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def survey(self) -> Global___CaseSurvey: ...
+    def __init__(
+        self,
+        *,
+        survey: Global___CaseSurvey | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["survey", b"survey"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["survey", b"survey"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___OpenCaseSurveyResponse: _TypeAlias = OpenCaseSurveyResponse  # noqa: Y015
+
+@_typing.final
 class ReturnVisit(_message.Message):
     """ReturnVisit is a return-visit task and its last outcome."""
 

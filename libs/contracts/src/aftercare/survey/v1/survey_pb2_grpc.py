@@ -42,6 +42,11 @@ class SurveyServiceStub:
                 request_serializer=aftercare_dot_survey_dot_v1_dot_survey__pb2.GetCaseSurveyRequest.SerializeToString,
                 response_deserializer=aftercare_dot_survey_dot_v1_dot_survey__pb2.GetCaseSurveyResponse.FromString,
                 _registered_method=True)
+        self.OpenCaseSurvey = channel.unary_unary(
+                '/aftercare.survey.v1.SurveyService/OpenCaseSurvey',
+                request_serializer=aftercare_dot_survey_dot_v1_dot_survey__pb2.OpenCaseSurveyRequest.SerializeToString,
+                response_deserializer=aftercare_dot_survey_dot_v1_dot_survey__pb2.OpenCaseSurveyResponse.FromString,
+                _registered_method=True)
         self.GetStatistics = channel.unary_unary(
                 '/aftercare.survey.v1.SurveyService/GetStatistics',
                 request_serializer=aftercare_dot_survey_dot_v1_dot_survey__pb2.GetStatisticsRequest.SerializeToString,
@@ -84,6 +89,18 @@ class SurveyServiceServicer:
         """GetCaseSurvey: a case's survey (its latest closing's invitation): state, the answer once answered,
         and the no-login link for a customer of the case's company while it can still answer.
         Another company's case, or a case survey knows nothing of, is NOT_FOUND alike.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def OpenCaseSurvey(self, request, context):
+        """OpenCaseSurvey: "give feedback now" for a customer of the case's company: the case's survey with a
+        usable link, opened at once when its invitation is still scheduled or was skipped (not sampled,
+        recently asked, opted out, no contact); the same survey (one per closing, one live link) after.
+        Idempotent by request_id. Answered, cancelled (the case reopened), expired, already surveyed or a
+        case no longer closed: FAILED_PRECONDITION naming why. Another company's case: NOT_FOUND as
+        GetCaseSurvey; anyone but a customer: PERMISSION_DENIED.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -138,6 +155,11 @@ def add_SurveyServiceServicer_to_server(servicer, server):
                     servicer.GetCaseSurvey,
                     request_deserializer=aftercare_dot_survey_dot_v1_dot_survey__pb2.GetCaseSurveyRequest.FromString,
                     response_serializer=aftercare_dot_survey_dot_v1_dot_survey__pb2.GetCaseSurveyResponse.SerializeToString,
+            ),
+            'OpenCaseSurvey': grpc.unary_unary_rpc_method_handler(
+                    servicer.OpenCaseSurvey,
+                    request_deserializer=aftercare_dot_survey_dot_v1_dot_survey__pb2.OpenCaseSurveyRequest.FromString,
+                    response_serializer=aftercare_dot_survey_dot_v1_dot_survey__pb2.OpenCaseSurveyResponse.SerializeToString,
             ),
             'GetStatistics': grpc.unary_unary_rpc_method_handler(
                     servicer.GetStatistics,
@@ -200,6 +222,33 @@ class SurveyService:
             '/aftercare.survey.v1.SurveyService/GetCaseSurvey',
             aftercare_dot_survey_dot_v1_dot_survey__pb2.GetCaseSurveyRequest.SerializeToString,
             aftercare_dot_survey_dot_v1_dot_survey__pb2.GetCaseSurveyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def OpenCaseSurvey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aftercare.survey.v1.SurveyService/OpenCaseSurvey',
+            aftercare_dot_survey_dot_v1_dot_survey__pb2.OpenCaseSurveyRequest.SerializeToString,
+            aftercare_dot_survey_dot_v1_dot_survey__pb2.OpenCaseSurveyResponse.FromString,
             options,
             channel_credentials,
             insecure,

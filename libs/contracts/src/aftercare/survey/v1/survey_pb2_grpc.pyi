@@ -46,6 +46,14 @@ class SurveyServiceStub:
     and the no-login link for a customer of the case's company while it can still answer.
     Another company's case, or a case survey knows nothing of, is NOT_FOUND alike.
     """
+    OpenCaseSurvey: _grpc.UnaryUnaryMultiCallable[_survey_pb2.OpenCaseSurveyRequest, _survey_pb2.OpenCaseSurveyResponse]
+    """OpenCaseSurvey: "give feedback now" for a customer of the case's company: the case's survey with a
+    usable link, opened at once when its invitation is still scheduled or was skipped (not sampled,
+    recently asked, opted out, no contact); the same survey (one per closing, one live link) after.
+    Idempotent by request_id. Answered, cancelled (the case reopened), expired, already surveyed or a
+    case no longer closed: FAILED_PRECONDITION naming why. Another company's case: NOT_FOUND as
+    GetCaseSurvey; anyone but a customer: PERMISSION_DENIED.
+    """
     GetStatistics: _grpc.UnaryUnaryMultiCallable[_survey_pb2.GetStatisticsRequest, _survey_pb2.GetStatisticsResponse]
     """GetStatistics: CSAT, NPS and response rate grouped by one dimension over a period."""
     GetEngineerAssessment: _grpc.UnaryUnaryMultiCallable[_survey_pb2.GetEngineerAssessmentRequest, _survey_pb2.GetEngineerAssessmentResponse]
@@ -71,6 +79,14 @@ class SurveyServiceAsyncStub(SurveyServiceStub):
     """GetCaseSurvey: a case's survey (its latest closing's invitation): state, the answer once answered,
     and the no-login link for a customer of the case's company while it can still answer.
     Another company's case, or a case survey knows nothing of, is NOT_FOUND alike.
+    """
+    OpenCaseSurvey: _aio.UnaryUnaryMultiCallable[_survey_pb2.OpenCaseSurveyRequest, _survey_pb2.OpenCaseSurveyResponse]  # type: ignore[assignment]
+    """OpenCaseSurvey: "give feedback now" for a customer of the case's company: the case's survey with a
+    usable link, opened at once when its invitation is still scheduled or was skipped (not sampled,
+    recently asked, opted out, no contact); the same survey (one per closing, one live link) after.
+    Idempotent by request_id. Answered, cancelled (the case reopened), expired, already surveyed or a
+    case no longer closed: FAILED_PRECONDITION naming why. Another company's case: NOT_FOUND as
+    GetCaseSurvey; anyone but a customer: PERMISSION_DENIED.
     """
     GetStatistics: _aio.UnaryUnaryMultiCallable[_survey_pb2.GetStatisticsRequest, _survey_pb2.GetStatisticsResponse]  # type: ignore[assignment]
     """GetStatistics: CSAT, NPS and response rate grouped by one dimension over a period."""
@@ -100,6 +116,20 @@ class SurveyServiceServicer(metaclass=_abc_1.ABCMeta):
         """GetCaseSurvey: a case's survey (its latest closing's invitation): state, the answer once answered,
         and the no-login link for a customer of the case's company while it can still answer.
         Another company's case, or a case survey knows nothing of, is NOT_FOUND alike.
+        """
+
+    @_abc_1.abstractmethod
+    def OpenCaseSurvey(
+        self,
+        request: _survey_pb2.OpenCaseSurveyRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_survey_pb2.OpenCaseSurveyResponse, _abc.Awaitable[_survey_pb2.OpenCaseSurveyResponse]]:
+        """OpenCaseSurvey: "give feedback now" for a customer of the case's company: the case's survey with a
+        usable link, opened at once when its invitation is still scheduled or was skipped (not sampled,
+        recently asked, opted out, no contact); the same survey (one per closing, one live link) after.
+        Idempotent by request_id. Answered, cancelled (the case reopened), expired, already surveyed or a
+        case no longer closed: FAILED_PRECONDITION naming why. Another company's case: NOT_FOUND as
+        GetCaseSurvey; anyone but a customer: PERMISSION_DENIED.
         """
 
     @_abc_1.abstractmethod
