@@ -31,6 +31,8 @@ from survey.settings import SurveySettings
 LOOP = "package"
 # the invitation goes out this long after the close: long enough for a reopen to come first
 DELAY_SECONDS = 4.0
+# a company whose invitations wait an hour (still scheduled while a test runs), one never sampled
+LATER, UNSAMPLED = "SURVEY-LATER", "SURVEY-UNSAMPLED"
 FAULT = cases_pb.FaultReport(cause="dust in the fan", method="cleaned it", result="works", prevention="filter")
 
 
@@ -62,12 +64,12 @@ class Stack:
         return (await self.cases.GetCase(cases_pb.GetCaseRequest(case_id=case_id),
                                          metadata=self.auth("desk", "agent"))).case
 
-    async def closed_case(self, *, email: str | None = None) -> cases_pb.Case:
+    async def closed_case(self, *, email: str | None = None, company: str | None = None) -> cases_pb.Case:
         """A case of a company of its own, opened, worked, resolved and closed by the desk."""
         number = next(_numbers)
         agent, engineer = self.auth("agent-1", "agent"), self.auth("eng-1", "engineer")
         case = (await self.cases.CreateCase(cases_pb.CreateCaseRequest(
-            request_id=f"survey-it-{number}-{id(self)}", region="east", company_id=f"SURVEY-{number}",
+            request_id=f"survey-it-{number}-{id(self)}", region="east", company_id=company or f"SURVEY-{number}",
             contract_id=f"SURVEY-{number}-C1",
             caller=cases_pb.Caller(name="Li Lei", phone=f"+861380014{number:04d}",
                                    email=email or f"li.lei@survey{number}.example.cn"),
@@ -100,7 +102,8 @@ async def stack(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> A
         database_url=database_url, amqp_url=servers.amqp_url, http_port=http_port, grpc_port=free_port(),
         http_host="127.0.0.1", grpc_host="127.0.0.1", cases_grpc_target=cases.target,
         invitation_delay_seconds=DELAY_SECONDS, worker_poll_seconds=0.2, worker_max_backoff_seconds=1.0,
-        cases_reconnect_max_seconds=0.5,
+        cases_reconnect_max_seconds=0.5, company_invitation_delay_seconds={LATER: 3600.0},
+        company_sampling={UNSAMPLED: 0.0},
         public_base_url=f"http://127.0.0.1:{http_port}", survey_link_secret="integration-secret",
         shutdown_grace_seconds=2, log_json=False, log_level="WARNING")
     database = open_database(definition, settings, SystemClock())
