@@ -19,9 +19,28 @@ from console.entrypoints.web import _env
 LINK = "https://survey.example.cn/s/abc.123.sig"
 
 
-def render(lang: str, survey: dict[str, Any], *, customer: bool = True) -> str:
-    return _env.get_template("case_survey.html").render(t=TEXT[lang], lang=lang, iso=lambda d: d.isoformat(),
-                                                        survey=survey, viewer=SimpleNamespace(is_customer=customer))
+def render(lang: str, survey: dict[str, Any], *, customer: bool = True, errors: dict | None = None) -> str:
+    return _env.get_template("case_survey.html").render(
+        t=TEXT[lang], lang=lang, iso=lambda d: d.isoformat(), survey=survey,
+        viewer=SimpleNamespace(is_customer=customer), errors=errors or {}, csrf="csrf-1",
+        new_request_id=lambda: "req-1", case={"number": "EA-20261121-000042", "id": "c-1"})
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_a_customer_may_give_feedback_now_while_scheduled_or_skipped_for_its_peace(lang: str) -> None:
+    """A form (CSRF, request id) to survey's "give feedback now"; not to staff, not once it cannot be opened."""
+    now = TEXT[lang]["case_survey_give_feedback_now"]
+    for found in (pb.CaseSurvey(status=pb.INVITATION_STATUS_SCHEDULED),
+                  pb.CaseSurvey(status=pb.INVITATION_STATUS_SKIPPED, skip_reason=pb.SKIP_REASON_NOT_SAMPLED),
+                  pb.CaseSurvey(status=pb.INVITATION_STATUS_SKIPPED, skip_reason=pb.SKIP_REASON_RECENTLY_ASKED)):
+        page = render(lang, survey_view(found, customer=True))
+        assert 'action="/cases/EA-20261121-000042/survey/open"' in page and now in page
+        assert 'name="csrf" value="csrf-1"' in page and 'name="request_id" value="req-1"' in page
+        assert now not in render(lang, survey_view(found, customer=False), customer=False)
+    for found in (pb.CaseSurvey(status=pb.INVITATION_STATUS_CANCELLED),
+                  pb.CaseSurvey(status=pb.INVITATION_STATUS_SKIPPED, skip_reason=pb.SKIP_REASON_ALREADY_SURVEYED),
+                  pb.CaseSurvey(status=pb.INVITATION_STATUS_SENT, link=LINK), answered()):
+        assert now not in render(lang, survey_view(found, customer=True))
 
 
 def answered() -> pb.CaseSurvey:

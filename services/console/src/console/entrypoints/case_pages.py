@@ -24,7 +24,7 @@ from starlette.datastructures import UploadFile
 
 from console.adapters.vocabulary import PRIORITIES, SEVERITIES
 from console.entrypoints.case_forms import ACTIONS, offered
-from console.entrypoints.case_survey import case_survey
+from console.entrypoints.case_survey import case_survey, open_survey_link
 from console.entrypoints.case_work import case_work
 from console.entrypoints.views import case_view, entry_view, similar_view, sla_view
 from console.entrypoints.web import FORM_TYPES, Viewer, Web, see_other, to_login
@@ -102,6 +102,24 @@ def router(web: Web) -> APIRouter:
                 return await case_page(request, viewer, ref, status=400, errors={action: refused})
             return web.error_page(request, viewer, refused)
         return see_other(f"/cases/{case.case_number or case.case_id}")
+
+    @pages.post("/cases/{ref}/survey/open")
+    @accepts(*FORM_TYPES)
+    async def give_feedback_now(request: Request, ref: str) -> Response:
+        """The customer's "give feedback now": off to survey's own form with the link survey opened."""
+        viewer = await web.viewer(request)
+        if viewer is None:
+            return to_login(request)
+        try:
+            values = await web.checked_form(request, viewer)
+            case = (await web.services.call(web.services.cases.GetCase, cases_pb.GetCaseRequest(**_ref(ref)),
+                                            viewer.token)).case
+            link = await open_survey_link(web, viewer, case.case_id, values)
+        except DomainError as refused:
+            if isinstance(refused, InvalidArgument | FailedPrecondition):
+                return await case_page(request, viewer, ref, status=400, errors={"survey_now": refused})
+            return web.error_page(request, viewer, refused)
+        return see_other(f"{link}?lang={viewer.lang}" if link else f"/cases/{case.case_number or case.case_id}")
 
     @pages.get("/calls/new")
     async def new_call(request: Request) -> Response:
