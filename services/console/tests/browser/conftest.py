@@ -6,6 +6,7 @@ the documented demo command (`python -m console.demo`), which this also proves."
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 import uuid
 from collections.abc import AsyncIterator, Iterable
@@ -26,6 +27,7 @@ from aftercare_platform.auth.tokens import mint_token
 from aftercare_platform.settings import ServiceSettings
 from aftercare_platform.testing.browser import chromium
 from aftercare_platform.testing.infra import Servers, create_database, drop_database
+from console.domain.demo_users import BOREAL
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from playwright.async_api import Browser, Page
 
@@ -134,7 +136,9 @@ async def stack(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> A
     # the invitation goes out at once; every closed case is asked (no repeat interval: demo cases share callers)
     survey = Process("survey", {**common, "cases_grpc_target": cases.target, "intake_grpc_target": intake.target,
                                 "invitation_delay_seconds": "0", "worker_poll_seconds": "0.2",
-                                "repeat_interval_days": "0", "cases_reconnect_max_seconds": "0.5"}, logs)
+                                "repeat_interval_days": "0", "cases_reconnect_max_seconds": "0.5",
+                                # but Boreal's wait an hour: its closed cases show a survey still scheduled
+                                "company_invitation_delay_seconds": json.dumps({BOREAL: 3600})}, logs)
     survey.configure(public_base_url=f"http://127.0.0.1:{survey.http_port}")
     console = Process("console", {**common, "cases_grpc_target": cases.target, "intake_grpc_target": intake.target,
                                   "sla_grpc_target": sla.target, "dispatch_grpc_target": "127.0.0.1:1",
