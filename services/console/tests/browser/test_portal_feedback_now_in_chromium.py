@@ -8,6 +8,7 @@ import grpc
 import pytest
 from aftercare.survey.v1 import survey_pb2 as survey_pb
 from aftercare_platform.auth.tokens import mint_token
+from aftercare_platform.testing.browser import answer_survey
 from aftercare_platform.testing.waiting import eventually
 from console.domain.demo_users import BOREAL
 from playwright.async_api import Browser, expect
@@ -47,13 +48,7 @@ async def test_a_customer_gives_feedback_now_while_its_invitation_is_still_sched
     await survey_section.get_by_role("button", name="Give feedback now").click()
     await customer.wait_for_load_state()
     assert "/s/" in customer.url, customer.url
-    await customer.get_by_role("group", name="Overall satisfaction").get_by_label("5", exact=True).check()
-    await customer.get_by_role("group", name="Response speed").get_by_label("4", exact=True).check()
-    await customer.get_by_role("group", name="Engineer's attitude").get_by_label("5", exact=True).check()
-    await customer.get_by_role("group", name="Was the problem resolved?").get_by_label("Yes").check()
-    await customer.get_by_label("Comments").fill("Told you straight away")
-    await customer.get_by_role("button", name="Send").click()
-    await customer.wait_for_load_state()
+    await answer_survey(customer, overall=5, speed=4, attitude=5, resolved=True, comment="Told you straight away")
     assert "Thank you" in await customer.get_by_role("status").inner_text()
 
     await customer.goto(f"{stack.console_url}/cases/{case.case_number}")

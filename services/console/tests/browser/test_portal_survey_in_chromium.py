@@ -8,6 +8,7 @@ import grpc
 import pytest
 from aftercare.survey.v1 import survey_pb2 as survey_pb
 from aftercare_platform.auth.tokens import mint_token
+from aftercare_platform.testing.browser import answer_survey
 from aftercare_platform.testing.waiting import eventually
 from console.domain.demo_users import ACME
 from playwright.async_api import Browser, expect
@@ -65,13 +66,7 @@ async def test_a_customer_answers_its_closed_cases_survey_from_the_portal_and_an
     await survey_section.get_by_role("link", name="Give feedback").click()
     await customer.wait_for_load_state()
     assert customer.url.startswith(link)
-    await customer.get_by_role("group", name="Overall satisfaction").get_by_label("4", exact=True).check()
-    await customer.get_by_role("group", name="Response speed").get_by_label("5", exact=True).check()
-    await customer.get_by_role("group", name="Engineer's attitude").get_by_label("5", exact=True).check()
-    await customer.get_by_role("group", name="Was the problem resolved?").get_by_label("Yes").check()
-    await customer.get_by_label("Comments").fill("Fixed before lunch")
-    await customer.get_by_role("button", name="Send").click()
-    await customer.wait_for_load_state()
+    await answer_survey(customer, overall=4, speed=5, attitude=5, resolved=True, comment="Fixed before lunch")
     assert "Thank you" in await customer.get_by_role("status").inner_text()
 
     # back in the portal: the answer, and no link any more

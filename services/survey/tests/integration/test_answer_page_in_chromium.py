@@ -7,7 +7,7 @@ import pytest
 import pytest_asyncio
 from aftercare.cases.v1 import cases_pb2 as cases_pb
 from aftercare.survey.v1 import survey_pb2 as pb
-from aftercare_platform.testing.browser import chromium
+from aftercare_platform.testing.browser import answer_survey, chromium
 from aftercare_platform.testing.waiting import eventually
 from playwright.async_api import Browser
 
@@ -32,13 +32,8 @@ async def test_an_unsatisfied_answer_in_chromium_reopens_the_case_once(stack: St
     assert await page.get_attribute("html", "lang") == "zh-CN"
     await page.get_by_role("link", name="English").click()
     # every control is reached by its accessible name: the fieldsets' legends and the labels
-    await page.get_by_role("group", name="Overall satisfaction").get_by_label("2", exact=True).check()
-    await page.get_by_role("group", name="Response speed").get_by_label("3", exact=True).check()
-    await page.get_by_role("group", name="Engineer's attitude").get_by_label("4", exact=True).check()
-    await page.get_by_role("group", name="Was the problem resolved?").get_by_label("No").check()
-    await page.get_by_label("Comments").fill("The camera still shows nothing at night")
-    await page.get_by_role("button", name="Send").click()
-    await page.wait_for_load_state()
+    await answer_survey(page, overall=2, speed=3, attitude=4, resolved=False,
+                        comment="The camera still shows nothing at night")
     assert "Your case is reopened" in await page.get_by_role("status").inner_text()
 
     # the complaint form on the same page

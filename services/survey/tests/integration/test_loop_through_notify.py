@@ -15,7 +15,7 @@ from email.message import Message
 import pytest
 import pytest_asyncio
 from aftercare.cases.v1 import cases_pb2 as cases_pb
-from aftercare_platform.testing.browser import chromium
+from aftercare_platform.testing.browser import answer_survey, chromium
 from aftercare_platform.testing.ports import free_port
 from aftercare_platform.testing.smtp import ReceivedMail, SmtpServer
 from aftercare_platform.testing.waiting import eventually
@@ -98,13 +98,7 @@ async def test_closing_mails_one_invitation_and_an_unsatisfied_answer_reopens_on
     page = await browser.new_page(viewport={"width": 375, "height": 740}, is_mobile=True)
     response = await page.goto(link + "?lang=en")
     assert response is not None and response.status == 200
-    await page.get_by_role("group", name="Overall satisfaction").get_by_label("1", exact=True).check()
-    await page.get_by_role("group", name="Response speed").get_by_label("2", exact=True).check()
-    await page.get_by_role("group", name="Engineer's attitude").get_by_label("3", exact=True).check()
-    await page.get_by_role("group", name="Was the problem resolved?").get_by_label("No").check()
-    await page.get_by_label("Comments").fill("Still no picture after dark")
-    await page.get_by_role("button", name="Send").click()
-    await page.wait_for_load_state()
+    await answer_survey(page, overall=1, speed=2, attitude=3, resolved=False, comment="Still no picture after dark")
     assert "Your case is reopened" in await page.get_by_role("status").inner_text()
 
     def supervisor_mails() -> list[ReceivedMail]:
