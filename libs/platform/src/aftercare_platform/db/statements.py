@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy import BindParameter, ColumnElement, Table, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql.dml import OnConflictDoNothing, OnConflictDoUpdate
-from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.visitors import InternalTraversal
 
 # whatever a statement runs on: an engine, a connection, a session (sync or async), or its dialect
 Bind = AsyncEngine | AsyncConnection | AsyncSession | Engine | Connection | Session | Dialect
@@ -56,20 +56,20 @@ class _CachedDoNothing(OnConflictDoNothing):
 
 class _CachedDoUpdate(OnConflictDoUpdate):
     inherit_cache = False
-    _traverse_internals = [
+    _traverse_internals = [  # noqa: RUF012  (SQLAlchemy's own declaration style)
         *_ON_CONFLICT_TARGET,
         ("update_values_to_set", InternalTraversal.dp_dml_ordered_values),
         ("update_whereclause", InternalTraversal.dp_clauseelement),
     ]
 
-    def __init__(self, table: Table, **arguments: Any) -> None:
+    def __init__(self, table: Any, **arguments: Any) -> None:
         super().__init__(**arguments)
         self.update_values_to_set = [
             (key, _bound(table, key, value)) for key, value in self.update_values_to_set
         ]
 
 
-def _bound(table: Table, key: Any, value: Any) -> Any:
+def _bound(table: Any, key: Any, value: Any) -> Any:
     if hasattr(value, "__clause_element__") or isinstance(value, ColumnElement):
         return value
     column = table.c[key] if isinstance(key, str) else key
