@@ -6,11 +6,12 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from aftercare_platform.batching import GroupCommitter
 from aftercare_platform.db.unit_of_work import Database, UnitOfWork
 from aftercare_platform.errors import FailedPrecondition, FieldViolation, InvalidArgument, NotFound
 
@@ -48,6 +49,17 @@ class Created:
     created: bool  # False: the request id was seen before and this is the case it created
 
 
+@dataclass(frozen=True)
+class _Creation:
+    """One CreateCase, checked and waiting for its batch."""
+
+    actor: Actor
+    key: str
+    report: NewCase
+    fingerprint: str
+    case_id: str
+
+
 class CaseHandlers:
     def __init__(
         self,
@@ -61,6 +73,8 @@ class CaseHandlers:
         self._signals = signals
         self._zones = {**REGION_TIME_ZONES, **(region_time_zones or {})}
         self.reply_policy = reply_policy or ReplyPolicy()
+        # creations in one region that arrive while its number row is locked are opened together
+        self.creations: GroupCommitter[_Creation, Created] = GroupCommitter(self._create_batch, self._create_alone)
 
     async def create_case(self, actor: Actor, request_id: str, report: NewCase) -> Created:
         """Open a case, numbered in its region's local day; the same request id again gives the same case."""
@@ -68,17 +82,61 @@ class CaseHandlers:
         key = _request_id(request_id)
         report = report.validated()
         fingerprint = hashlib.sha256(canonical_json(report.as_document()).encode()).hexdigest()
+        creation = _Creation(actor, key, report, fingerprint, str(uuid.uuid4()))
+        # what the domain would refuse is refused now, before the request joins a batch (a numbered case
+        # is opened the same way, so a batch never meets a refusal of its own making)
+        now = self._db.clock.now()
+        day = local_day(region_time_zone(report.region, self._zones), now)
+        commands.open_case(report, case_id=creation.case_id, number=format_case_number(report.region, day, 1),
+                           actor=actor, at=now)
+        return await self.creations.submit(report.region, creation)
+
+    async def _create_alone(self, creation: _Creation) -> Created:
         async with self._db.unit_of_work() as uow:
             now = uow.clock.now()
             claim = await repository.claim_request(
-                uow.session, requester=actor.subject, request_id=key, fingerprint=fingerprint,
-                case_id=str(uuid.uuid4()), at=now,
+                uow.session, requester=creation.actor.subject, request_id=creation.key,
+                fingerprint=creation.fingerprint, case_id=creation.case_id, at=now,
             )
             if not claim.fresh:
-                return await self._replayed(uow, actor, key, claim, fingerprint)
-            case = await self._open(uow, report, claim.case_id, actor, now)
+                return await self._replayed(uow, creation.actor, creation.key, claim, creation.fingerprint)
+            case = await self._open(uow, creation.report, claim.case_id, creation.actor, now)
         self._signals.appended(case.id)
         return Created(case, created=True)
+
+    async def _create_batch(self, batch: Sequence[_Creation]) -> list[Created | None]:
+        """Open the batch's cases (one region) in one transaction: claim every request id, take consecutive
+        numbers in arrival order (one update of the number row, as late as the rows allow), insert every
+        case, entry and event together. A request id already claimed, or twice in the batch, is left to
+        `_create_alone` (None), after this commits: it finds the case the claim names."""
+        firsts: dict[tuple[str, str], _Creation] = {}
+        for creation in batch:
+            firsts.setdefault((creation.actor.subject, creation.key), creation)
+        async with self._db.unit_of_work() as uow:
+            now = uow.clock.now()
+            fresh = await repository.claim_requests(uow.session, [
+                {"requester": c.actor.subject, "request_id": c.key, "fingerprint": c.fingerprint,
+                 "case_id": c.case_id, "created_at": now} for c in firsts.values()])
+            opening = [c for c in batch if (c.actor.subject, c.key) in fresh and firsts[(c.actor.subject, c.key)] is c]
+            if not opening:
+                return [None] * len(batch)
+            region = opening[0].report.region
+            day = local_day(region_time_zone(region, self._zones), now)
+            first = await repository.next_sequences(uow.session, region, day, len(opening))
+            opened: dict[str, Case] = {}
+            rows = []
+            for sequence, creation in enumerate(opening, start=first):
+                number = format_case_number(region, day, sequence)
+                decision = commands.open_case(creation.report, case_id=creation.case_id, number=number,
+                                              actor=creation.actor, at=now)
+                entries, head = seal(ChainHead.genesis(creation.case_id), decision.entries)
+                rows.append((decision.case, entries, head))
+                opened[creation.case_id] = decision.case
+                await self._emit(uow, decision)
+            await repository.insert_cases(uow.session, rows)
+        for case_id in opened:
+            self._signals.appended(case_id)
+        return [Created(opened[c.case_id], created=True) if c.case_id in opened else None for c in batch]
 
     async def _open(self, uow: UnitOfWork, report: NewCase, case_id: str, actor: Actor, now: datetime) -> Case:
         """Number the case in its region's local day, open it, seal its first entries, emit `created`."""

@@ -122,3 +122,50 @@ async def test_assign_and_reassign_sent_again_with_their_request_id_change_the_c
     timeline = (await cases.stub.GetTimeline(pb.GetTimelineRequest(case_id=case.case_id),
                                              metadata=cases.auth(*AGENT))).entries
     assert [e.kind for e in timeline].count("assigned") == 2
+
+
+async def test_a_burst_of_creations_opened_together_keeps_numbers_gap_free_ordered_and_each_case_whole(
+        cases, database_url, events):
+    """Creations that queue in one region are opened in batches (one transaction, one update of the number
+    row): numbers stay gap-free and follow creation time, a repeated request id still gives one case, a
+    refused report takes no number, and every case has its sealed first entry and its `case.created`."""
+    from aftercare.cases.v1 import cases_pb2 as pb
+
+    agent, other = cases.auth(*AGENT), cases.auth("agent-2", "agent")
+    outsider = cases.auth("partner-key-1", "partner", companies=["company-z"])
+    calls = []
+    for i in range(80):
+        if i % 10 == 3:  # the same request id again, racing the first
+            calls.append(cases.stub.CreateCase(create_request(f"storm-{i - 1}"), metadata=agent))
+        elif i % 10 == 7:  # the same request id from another caller is another request
+            calls.append(cases.stub.CreateCase(create_request(f"storm-{i - 1}"), metadata=other))
+        elif i % 20 == 9:
+            calls.append(cases.stub.CreateCase(create_request(f"refused-{i}"), metadata=outsider))
+        else:
+            calls.append(cases.stub.CreateCase(create_request(f"storm-{i}"), metadata=agent))
+    replies = await asyncio.gather(*calls, return_exceptions=True)
+
+    refused = [r for r in replies if isinstance(r, grpc.aio.AioRpcError)]
+    assert len(refused) == 4 and {r.code() for r in refused} == {grpc.StatusCode.PERMISSION_DENIED}
+    answered = [r for r in replies if not isinstance(r, BaseException)]
+    opened = {r.case.case_id: r.case for r in answered}
+    assert len(opened) == 80 - 4 - 8  # every repeat of a request id (8 of them) answered with the first's case
+    assert sum(r.created for r in answered) == len(opened)
+    for i in range(3, 80, 10):
+        assert replies[i].case.case_id == replies[i - 1].case.case_id
+        assert sorted([replies[i].created, replies[i - 1].created]) == [False, True]
+
+    sequences = sorted(parse_case_number(c.case_number).sequence for c in opened.values())
+    assert sequences == list(range(1, len(opened) + 1))
+    by_number = sorted(opened.values(), key=lambda c: parse_case_number(c.case_number).sequence)
+    created = [c.created_at.ToDatetime() for c in by_number]
+    assert created == sorted(created)  # a later number was never created earlier
+
+    for case in opened.values():
+        timeline = (await cases.stub.VerifyTimeline(pb.VerifyTimelineRequest(case_id=case.case_id),
+                                                    metadata=agent))
+        assert timeline.ok and timeline.entries_checked == 1
+    published = await events.collect(len(opened), seconds=60)
+    assert {e["type"] for e in published} == {"aftercare.case.created.v1"}
+    assert {e["subject"]: e["data"]["caseNumber"] for e in published} == {
+        c.case_id: c.case_number for c in opened.values()}

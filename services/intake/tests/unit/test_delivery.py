@@ -138,3 +138,52 @@ async def test_a_partner_key_may_not_report_for_another_company(service: Service
         await service.pipeline.submit(report, company_scope=PARTNER.companies)
     ok = await service.pipeline.submit(partner_report("NMS-6"), company_scope=PARTNER.companies)
     assert ok.receipt.identification["company_id"] == "ACME"
+
+
+def waiting_pipeline(service: Service, wait: float = 5):  # type: ignore[no-untyped-def]
+    """The pipeline as a synchronous channel has it: it waits for the first delivery to answer with the number."""
+    from intake.adapters.attachment_storage import InMemoryAttachmentStorage
+    from intake.domain.duplicates import DuplicateRule
+    from intake.handlers.pipeline import IntakePipeline
+
+    return IntakePipeline(service.database, InMemoryAttachmentStorage(), service.deliverer, region="east",
+                          duplicate_rule=DuplicateRule(), submit_wait_seconds=wait)
+
+
+async def test_a_waiting_channel_gets_its_case_number_from_a_delivery_leased_when_the_report_was_written(
+        service: Service) -> None:
+    await register(service)
+    done = await waiting_pipeline(service).submit(partner_report("NMS-10"))
+    assert done.receipt.state == "submitted" and done.receipt.case_number
+    (opened, _), = service.cases.created.values()
+    assert opened.case_number == done.receipt.case_number
+    assert await service.deliverer.deliver_due() == 0  # delivered once: nothing left for the pump
+
+
+async def test_a_leased_delivery_that_finds_cases_down_leaves_the_report_to_the_pump(service: Service) -> None:
+    await register(service)
+    service.cases.up = False
+    done = await waiting_pipeline(service).submit(partner_report("NMS-11"))
+    assert done.receipt.state == "pending" and done.receipt.case_number is None
+    async with service.database.unit_of_work() as uow:
+        kept = await submissions.get(uow.session, done.receipt.receipt_id)
+    assert kept is not None and kept.attempts == 1 and "UNAVAILABLE" in (kept.last_error or "")
+    service.cases.up = True
+    service.clock.advance(timedelta(seconds=2))
+    assert await service.deliverer.deliver_due() == 1  # the lease was given back with the retry
+    assert len(service.cases.created) == 1
+
+
+async def test_alarms_waiting_for_their_case_are_not_leased_and_fold_into_one_case(service: Service) -> None:
+    await register(service)
+    service.cases.up = False  # the first alarm's case cannot be opened yet: the rest wait for it
+    pipeline = waiting_pipeline(service, wait=0.05)  # no pump runs here: a folded alarm waits out its wait
+    outcomes = [(await pipeline.submit(alarm(n))).receipt.outcome for n in range(5)]
+    assert outcomes == ["new_case"] + ["alarm_folded"] * 4
+    service.cases.up = True
+    service.clock.advance(timedelta(seconds=2))
+    assert await service.deliverer.deliver_due() == 1
+    assert await service.deliverer.deliver_due() == 4
+    assert len(service.cases.created) == 1 and len(service.cases.notes) == 4
+    folded = await pipeline.submit(alarm(99))  # its case is known now: leased and added at once
+    assert folded.receipt.outcome == "alarm_folded" and len(service.cases.notes) == 5

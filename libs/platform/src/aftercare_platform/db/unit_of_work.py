@@ -37,6 +37,14 @@ def outbox_row(event: CloudEvent, aggregate_id: str, partitions: int, headers: d
     }
 
 
+_NOTIFY_ONE = text("SELECT pg_notify(:channel, :payload)")
+# in the order they were asked for (WITH ORDINALITY), each (channel, payload) once
+_NOTIFY_MANY = text(
+    "SELECT pg_notify(n.channel, n.payload) FROM unnest(CAST(:channels AS text[]), CAST(:payloads AS text[])) "
+    "WITH ORDINALITY AS n(channel, payload, i) ORDER BY n.i"
+)
+
+
 class UnitOfWork:
     def __init__(self, database: Database) -> None:
         self._db = database
@@ -44,6 +52,7 @@ class UnitOfWork:
         self._pending: list[CloudEvent] = []
         self._aggregates: list[str] = []
         self._notifications: list[tuple[str, str]] = []
+        self._committing_notifications: dict[tuple[str, str], None] = {}  # PostgreSQL: sent at commit, once
         self.committed = False
 
     @property
@@ -83,12 +92,24 @@ class UnitOfWork:
     async def notify(self, channel: str, payload: str = "") -> None:
         """Tell the listeners of `channel` (db/listen.ChannelListener) once this transaction commits, and
         not at all if it rolls back: PostgreSQL NOTIFY inside the transaction; on SQLite this process's
-        in-process listeners, after commit."""
+        in-process listeners, after commit.
+
+        On PostgreSQL the NOTIFYs are sent together in one statement just before COMMIT (PostgreSQL
+        delivers them at commit anyway, and folds repeats of one channel and payload into one): a
+        transaction that notifies for many cases pays one round trip, not one each."""
         if is_postgres(self._db.engine):
-            await self.session.execute(text("SELECT pg_notify(:channel, :payload)"),
-                                       {"channel": channel, "payload": payload})
+            self._committing_notifications[(channel, payload)] = None
         else:
             self._notifications.append((channel, payload))
+
+    async def _send_notifications(self) -> None:
+        pending, self._committing_notifications = list(self._committing_notifications), {}
+        if len(pending) == 1:
+            (channel, payload), = pending
+            await self.session.execute(_NOTIFY_ONE, {"channel": channel, "payload": payload})
+        elif pending:
+            await self.session.execute(_NOTIFY_MANY, {"channels": [c for c, _ in pending],
+                                                      "payloads": [p for _, p in pending]})
 
     async def _write_outbox(self) -> None:
         if not self._pending:
@@ -106,6 +127,7 @@ class UnitOfWork:
 
     async def commit(self) -> None:
         await self._write_outbox()
+        await self._send_notifications()
         await self.session.commit()
         self.committed = True
         if self._pending and self._db.after_commit is not None:
@@ -120,6 +142,7 @@ class UnitOfWork:
         self._pending.clear()
         self._aggregates.clear()
         self._notifications.clear()
+        self._committing_notifications.clear()
         await self.session.rollback()
 
     async def __aenter__(self) -> UnitOfWork:

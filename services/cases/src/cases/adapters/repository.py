@@ -70,6 +70,29 @@ async def next_sequence(session: AsyncSession, region: str, day: date) -> int:
     return int((await session.execute(statement)).scalar_one())
 
 
+async def next_sequences(session: AsyncSession, region: str, day: date, count: int) -> int:
+    """The first of the next `count` numbers of (region, day), taken together under the row lock (a batch
+    of creations): consecutive, and given back together if the transaction rolls back."""
+    table = case_number_sequences
+    statement = upsert(
+        session, table, ["region", "day"], {"region": region, "day": day, "last": count}, update=[],
+        set_={"last": table.c.last + count},
+    ).returning(table.c.last)
+    return int((await session.execute(statement)).scalar_one()) - count + 1
+
+
+async def claim_requests(session: AsyncSession, claims: Sequence[dict[str, Any]]) -> set[tuple[str, str]]:
+    """Record many CreateCase request ids at once (rows as `claim_request` writes them); returns the
+    (requester, request_id) pairs that were fresh. The rest were claimed before (or are being claimed by a
+    transaction this one waited for). Rows go in key order, so two batches never wait on each other crosswise."""
+    table = create_requests
+    rows = sorted(claims, key=lambda c: (c["requester"], c["request_id"]))
+    statement = insert_ignore(session, table, ["requester", "request_id"]).values(rows).returning(
+        table.c.requester, table.c.request_id
+    )
+    return {(str(r.requester), str(r.request_id)) for r in await session.execute(statement)}
+
+
 async def claim_request(
     session: AsyncSession, *, requester: str, request_id: str, fingerprint: str, case_id: str, at: datetime
 ) -> RequestClaim:
@@ -154,6 +177,19 @@ async def insert_case(session: AsyncSession, case: Case, entries: Sequence[Timel
     }
     await session.execute(insert(cases), values)
     await append_entries(session, entries)
+
+
+async def insert_cases(
+    session: AsyncSession, opened: Sequence[tuple[Case, Sequence[TimelineEntry], ChainHead]]
+) -> None:
+    """Many new cases and their first entries: one statement for the cases, one for the entries."""
+    rows = []
+    for case, entries, head in opened:
+        public, internal = search_texts(case, entries)
+        rows.append(case_columns(case) | {"head_position": head.position, "head_hash": head.hash,
+                                          "search_text": public, "internal_text": internal})
+    await session.execute(insert(cases), rows)
+    await append_entries(session, [entry for _, entries, _ in opened for entry in entries])
 
 
 async def update_case(

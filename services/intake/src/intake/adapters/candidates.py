@@ -32,7 +32,8 @@ async def load_candidates(session: AsyncSession, request: IntakeRequest) -> Cand
     contact_match = [contacts.c.phone == reporter.phone] if reporter.phone else []
     if reporter.email:
         contact_match.append(contacts.c.email == reporter.email.casefold())
-    found_contacts = [contact_of(r) for r in await _select(session, contacts, or_(false(), *contact_match))]
+    found_contacts = ([contact_of(r) for r in await _select(session, contacts, or_(*contact_match))]
+                      if contact_match else [])  # no phone, no email: nothing to ask the database
     hinted: list[Company] = []
     if hints.company:
         hinted = [company_of(r) for r in await _select(

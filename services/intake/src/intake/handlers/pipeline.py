@@ -3,14 +3,15 @@
 identify (contact → company → site, asset → contract) → entitlement (warranty with the downtime
 extension) → route (quoted case / repeated alarm / duplicate / new) → priority suggestion → the
 durable submission row, written with its idempotency key. After commit the deliverer hands it
-to cases; a synchronous channel waits briefly so it can answer with the case number."""
+to cases; a synchronous channel waits briefly so it can answer with the case number (its row is
+written leased to this replica and delivered at once, not by the pump's next round)."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -23,7 +24,7 @@ from intake.adapters import case_index, submissions
 from intake.adapters.attachment_storage import AttachmentStorage
 from intake.adapters.candidates import load_candidates
 from intake.adapters.receipts import Receipt, load
-from intake.adapters.submissions import State
+from intake.adapters.submissions import State, Submission
 from intake.domain.case_plan import Caller, caller_for, plan_case
 from intake.domain.duplicates import DuplicateRule
 from intake.domain.identification import Identification, identify
@@ -38,6 +39,10 @@ class DeliveryTrigger(Protocol):
     def wake(self) -> None: ...
 
     async def attempt_now(self, receipt_id: str, wait_seconds: float) -> None: ...
+
+    def lease_until(self, now: datetime) -> datetime: ...
+
+    async def deliver_leased(self, submission: Submission, wait_seconds: float) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -127,10 +132,16 @@ class IntakePipeline:
                 if seen is None:  # pragma: no cover - the key's holder committed, so it is there
                     raise RuntimeError(f"idempotency key {key} held by no receipt")
                 return Submitted(seen, replayed=True)
-            await self._decide(uow, request, receipt_id, company_scope)
-        self._delivery.wake()
-        if wait and self._wait > 0:
-            await self._delivery.attempt_now(receipt_id, self._wait)
+            # a caller that waits for the case number has its submission delivered right here, leased in
+            # the transaction that writes it; the rest (and a note waiting for its case) go by the pump
+            waiting = wait and self._wait > 0
+            leased = await self._decide(uow, request, receipt_id, company_scope, lease=waiting)
+        if leased is not None:
+            await self._delivery.deliver_leased(leased, self._wait)
+        else:
+            self._delivery.wake()
+            if waiting:
+                await self._delivery.attempt_now(receipt_id, self._wait)
         receipt = await load(self._db, receipt_id)
         assert receipt is not None
         return Submitted(receipt, replayed=False)
@@ -141,7 +152,9 @@ class IntakePipeline:
         return await load(self._db, receipt_id) if receipt_id else None
 
     async def _decide(self, uow: UnitOfWork, request: IntakeRequest, receipt_id: str,
-                      company_scope: frozenset[str] | None) -> None:
+                      company_scope: frozenset[str] | None, *, lease: bool = False) -> Submission | None:
+        """Decide and write the submission; with `lease`, written leased to this replica and returned (None
+        when it is not leased: not asked for, or a note that waits for its case to be opened)."""
         session = uow.session
         candidates = await load_candidates(session, request)
         found = identify(request, candidates, self._region)
@@ -173,13 +186,17 @@ class IntakePipeline:
             caller = Caller()
         plan = plan_case(request, found, entitled, suggestion, routed, caller, trust, case_company)
         now = uow.clock.now()
-        await submissions.insert(session, {
+        leased = lease and routed.target_receipt_id is None  # a note for a case not opened yet waits for it
+        row: dict[str, Any] = {
             "receipt_id": receipt_id, "channel": request.channel.value, "outcome": routed.outcome.value,
             "state": State.PENDING.value, "request": request.model_dump(mode="json"), "plan": plan.to_json(),
             "identification": _identification(found, entitled, suggestion, routed),
             "target_case_number": routed.target_case_number, "target_receipt_id": routed.target_receipt_id,
             "asset_key": found.asset_key, "alarm_code": request.alarm_code, "partner_id": request.partner_id,
-            "attempts": 0, "next_attempt_at": now - timedelta(seconds=1), "claimed_until": None,
+            "attempts": 0, "next_attempt_at": now - timedelta(seconds=1),
+            "claimed_until": self._delivery.lease_until(now) if leased else None,
             "last_error": None, "case_id": None, "case_number": None, "received_at": request.received_at,
             "submitted_at": None,
-        })
+        }
+        await submissions.insert(session, row)
+        return Submission.of(row) if leased else None
