@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from aftercare.cases.v1 import cases_pb2 as cases_pb
 from aftercare.cases.v1 import events_pb2 as case_events
-from aftercare_platform.auth.access import ensure_access, require_role
+from aftercare_platform.auth.access import require_role
 from aftercare_platform.auth.principal import Principal, Role
 from aftercare_platform.contracts import EnumMap
 from aftercare_platform.db.unit_of_work import Database, UnitOfWork
@@ -206,10 +206,7 @@ class SurveyHandlers:
         require_role(viewer, Role.CUSTOMER)
         async with self.database.unit_of_work() as uow:
             now = uow.clock.now()
-            invitation = await store.latest_for_case(uow.session, case_id)
-            if invitation is None:
-                raise NotFound("case survey not found")
-            ensure_access(viewer, invitation.company_id, invitation.region, resource="case survey")
+            invitation = await store.case_invitation_for(uow.session, viewer, case_id)
             if already_open(invitation, request_id, now):
                 return await self._as_opened(uow, invitation, now)
             if (refused := refusal(invitation, now)) is not None:

@@ -81,10 +81,7 @@ class SurveyReads:
         case_id = uuid_field("case_id", case_id)
         async with self.database.unit_of_work() as uow:
             now = uow.clock.now()
-            invitation = await store.latest_for_case(uow.session, case_id)
-            if invitation is None:
-                raise NotFound("case survey not found")
-            ensure_access(viewer, invitation.company_id, invitation.region, resource="case survey")
+            invitation = await store.case_invitation_for(uow.session, viewer, case_id)
             row = await store.load_answer(uow.session, invitation.id)
         answer = None if row is None else answer_summary(dict(row.values or {}), row.answered_at, row.unsatisfied)
         answerer = viewer.role is Role.CUSTOMER and viewer.company_id == invitation.company_id

@@ -7,6 +7,9 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any, cast
 
+from aftercare_platform.auth.access import ensure_access
+from aftercare_platform.auth.principal import Principal
+from aftercare_platform.errors import NotFound
 from sqlalchemy import ColumnElement, CursorResult, and_, case, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -70,6 +73,16 @@ async def latest_for_case(session: AsyncSession, case_id: str) -> Invitation | N
              .order_by(invitations.c.closed_at.desc(), invitations.c.id.desc()).limit(1))
     row = (await session.execute(query)).first()
     return None if row is None else _invitation(row)
+
+
+async def case_invitation_for(session: AsyncSession, viewer: Principal, case_id: str) -> Invitation:
+    """The invitation of the case's latest closing, if `viewer` may see it: a case survey has heard of no
+    closing of and another company's (or region's) case are the same NotFound."""
+    invitation = await latest_for_case(session, case_id)
+    if invitation is None:
+        raise NotFound("case survey not found")
+    ensure_access(viewer, invitation.company_id, invitation.region, resource="case survey")
+    return invitation
 
 
 async def scheduled_for_case(session: AsyncSession, case_id: str) -> list[Invitation]:
