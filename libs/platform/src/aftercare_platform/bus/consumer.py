@@ -167,11 +167,13 @@ class EventConsumer:
 
     async def _work(self) -> None:
         while True:
-            first = await self._arrived.get()
-            if first is None:
-                return
-            window = await self._gather([first])
-            turn = self._order.enter(self._subjects(window))
+            # one window forms at a time: windows then enter the subject order in the order of their events
+            async with self._order.forming:
+                first = await self._arrived.get()
+                if first is None:
+                    return
+                window = await self._gather([first])
+                turn = self._order.enter(self._subjects(window))
             if turn.must_wait():
                 # a window waiting for its subject's earlier window does not hold a worker: others go on
                 waiting = asyncio.create_task(self._run_turn(turn, window), name=f"{self.name}:waiting")

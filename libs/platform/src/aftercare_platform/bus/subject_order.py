@@ -34,6 +34,8 @@ class Turn:
 class SubjectOrder:
     def __init__(self) -> None:
         self.last_window_of: dict[str, asyncio.Future[None]] = {}
+        # held while a window forms (takes events and enters): a window filling later may not enter earlier
+        self.forming = asyncio.Lock()
 
     def enter(self, subjects: set[str]) -> Turn:
         """Register a window (no await: windows enter in the order they were formed) under its subjects."""
