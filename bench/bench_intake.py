@@ -35,9 +35,10 @@ from aftercare.intake.v1 import intake_pb2_grpc
 from aftercare_platform.auth.tokens import mint_token
 from aftercare_platform.settings import ServiceSettings
 from aftercare_platform.testing.infra import create_database, drop_database, start_servers
-from machine import describe, percentile
+from machine import CpuMeter, describe, percentile
 
 COMPANY = "BENCH"
+METER: CpuMeter | None = None  # set once the services run
 SITES = 50
 
 
@@ -97,11 +98,14 @@ async def wait_all_created(stub: intake_pb2_grpc.IntakeServiceStub, receipts: di
         await asyncio.sleep(0.05)
 
 
-def report(channel: str, count: int, concurrency: int, seconds: float, latencies: list[float]) -> None:
+def report(channel: str, count: int, concurrency: int, seconds: float, latencies: list[float],
+           cpu_before: dict[str, float]) -> None:
     values = sorted(latencies)
     print(f"  {channel:<24} {count} submissions, {concurrency} concurrent → {count / seconds:,.1f} submissions/s "
           f"end to end ({seconds:.1f} s); channel → case created p50 {percentile(values, .5) * 1000:.0f} ms, "
           f"p99 {percentile(values, .99) * 1000:.0f} ms")
+    if METER:
+        print(f"    {CpuMeter.per_unit(cpu_before, METER.read(), count, 'submission')}")
 
 
 async def bench_grpc(stub: intake_pb2_grpc.IntakeServiceStub, count: int, concurrency: int, tag: str = "grpc",
@@ -121,12 +125,13 @@ async def bench_grpc(stub: intake_pb2_grpc.IntakeServiceStub, count: int, concur
             if reply.receipt.case_number:
                 created[reply.receipt.receipt_id] = time.perf_counter()
 
+    before = METER.read() if METER else {}
     started = time.perf_counter()
     await asyncio.gather(*(one(n) for n in range(count)))
     await wait_all_created(stub, sent, created)
     if not quiet:
         report("gRPC SubmitCase", count, concurrency, time.perf_counter() - started,
-               [created[r] - sent[r] for r in sent])
+               [created[r] - sent[r] for r in sent], before)
 
 
 async def bench_http(stub: intake_pb2_grpc.IntakeServiceStub, http_port: int, count: int, concurrency: int) -> None:
@@ -149,11 +154,12 @@ async def bench_http(stub: intake_pb2_grpc.IntakeServiceStub, http_port: int, co
                 if body["case_number"]:
                     created[body["receipt_id"]] = time.perf_counter()
 
+        before = METER.read() if METER else {}
         started = time.perf_counter()
         await asyncio.gather(*(one(n) for n in range(count)))
     await wait_all_created(stub, sent, created)
     report("HTTP agent entry", count, concurrency, time.perf_counter() - started,
-           [created[r] - sent[r] for r in sent])
+           [created[r] - sent[r] for r in sent], before)
 
 
 def asset_csv(count: int) -> bytes:
@@ -212,6 +218,7 @@ async def bench_storm(stub: intake_pb2_grpc.IntakeServiceStub, url: str, alarms:
                 metadata=monitoring)
             answered.append(time.perf_counter() - started)
 
+    cpu_before = METER.read() if METER else {}
     started = time.perf_counter()
     await asyncio.gather(*(one(n) for n in range(alarms)))
     accepted = time.perf_counter() - started
@@ -237,6 +244,8 @@ async def bench_storm(stub: intake_pb2_grpc.IntakeServiceStub, url: str, alarms:
           f"{accepted:.1f} s ({alarms / accepted:,.0f} alarms/s; ReportAlarm "
           f"p50 {percentile(values, .5) * 1000:.0f} ms, p99 {percentile(values, .99) * 1000:.0f} ms), "
           f"all delivered after {delivered:.1f} s; folded into {cases} cases ({by_outcome})")
+    if METER:
+        print(f"    {CpuMeter.per_unit(cpu_before, METER.read(), alarms, 'alarm')}")
 
 
 async def run(admin_url: str, amqp_url: str, args: argparse.Namespace) -> None:
@@ -256,6 +265,8 @@ async def run(admin_url: str, amqp_url: str, args: argparse.Namespace) -> None:
             "AFTERCARE_SMTP_PORT": str(free_port()), "AFTERCARE_CASES_GRPC_TARGET": f"127.0.0.1:{cases_grpc}",
             "AFTERCARE_ATTACHMENT_DIR": str(workdir / "attachments"), "AFTERCARE_MAX_REQUEST_BYTES": str(64 << 20),
         }, intake_http, workdir / "intake.log"))
+        global METER
+        METER = CpuMeter({"cases": processes[0].pid, "intake": processes[1].pid})
         options = [("grpc.max_send_message_length", 64 << 20)]
         async with grpc.aio.insecure_channel(f"127.0.0.1:{intake_grpc}", options=options) as channel:
             stub = intake_pb2_grpc.IntakeServiceStub(channel)

@@ -28,3 +28,49 @@ def percentile(sorted_values: list[float], fraction: float) -> float:
         return float("nan")
     index = min(len(sorted_values) - 1, max(0, round(fraction * (len(sorted_values) - 1))))
     return sorted_values[index]
+
+
+def _cpu_seconds_of(pid: int) -> float:
+    """User + system CPU seconds of a process and its reaped children, from /proc (0 when it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    # fields[11:15] are utime, stime, cutime, cstime (the stat fields 14-17) in clock ticks
+    return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def _pids_named(name: str) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/comm") as comm:
+                    if comm.read().strip() == name:
+                        found.append(int(entry))
+            except OSError:
+                continue
+    return found
+
+
+class CpuMeter:
+    """CPU seconds spent by each of the bench's processes, and by PostgreSQL and RabbitMQ on the box, between
+    two readings: where the time of one unit of work goes (unlike wall time, it barely moves with load)."""
+
+    def __init__(self, processes: dict[str, int]) -> None:
+        self._processes = {**processes, "bench client": os.getpid()}
+
+    def read(self) -> dict[str, float]:
+        seconds = {label: _cpu_seconds_of(pid) for label, pid in self._processes.items()}
+        # server processes come and go (one PostgreSQL backend per connection): the sum over the live ones
+        seconds["PostgreSQL"] = sum(_cpu_seconds_of(pid) for pid in _pids_named("postgres"))
+        seconds["RabbitMQ"] = sum(_cpu_seconds_of(pid) for pid in _pids_named("beam.smp"))
+        return seconds
+
+    @staticmethod
+    def per_unit(before: dict[str, float], after: dict[str, float], units: int, unit: str) -> str:
+        spent = {label: max(0.0, after[label] - before.get(label, 0.0)) for label in after}
+        total = sum(spent.values())
+        parts = ", ".join(f"{label} {seconds * 1000 / units:.1f}" for label, seconds in spent.items())
+        return f"CPU ms per {unit}: {parts}; {total * 1000 / units:.1f} in all"

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -13,20 +14,42 @@ from aftercare_platform.db.statements import is_postgres
 
 __all__ = ["create_engine", "is_postgres"]
 
+# a pooled connection idle longer than this is pinged before use; one in steady use is not (a ping is three
+# round trips on asyncpg: BEGIN, ";", ROLLBACK — under load it was a third of the statements a service sent)
+PING_WHEN_IDLE_SECONDS = 2.0
+
 
 def create_engine(database_url: str, schema: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
     """One engine per service. On SQLite each schema is its own attached database file."""
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         return _sqlite_engine(database_url, schema, echo=echo)
-    return create_async_engine(
-        database_url,
-        pool_size=pool_size,
-        max_overflow=pool_size,
-        pool_pre_ping=True,
-        pool_recycle=1800,
-        echo=echo,
-    )
+    engine = create_async_engine(database_url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800,
+                                 echo=echo)
+    _ping_when_idle(engine, PING_WHEN_IDLE_SECONDS)
+    return engine
+
+
+def _ping_when_idle(engine: AsyncEngine, idle_seconds: float) -> None:
+    """Pessimistic disconnect handling for connections that sat idle (the database may have restarted since);
+    a connection that died while in steady use fails its statement, which the callers treat as an outage."""
+    dialect = engine.sync_engine.dialect
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _note_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["checked_in_at"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        checked_in_at = record.info.get("checked_in_at")
+        if checked_in_at is None or time.monotonic() - checked_in_at < idle_seconds:
+            return  # new, or used a moment ago
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            if dialect.is_disconnect(error, dbapi_connection, None):
+                raise exc.DisconnectionError(str(error)) from error  # the pool replaces it and tries again
+            raise
 
 
 def _sqlite_engine(database_url: str, schema: str, *, echo: bool) -> AsyncEngine:

@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import FastAPI
 from opentelemetry import metrics, trace
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
-from opentelemetry.instrumentation.grpc import aio_client_interceptors, filters
+from opentelemetry.instrumentation.grpc import aio_client_interceptors
 from opentelemetry.instrumentation.grpc._aio_server import OpenTelemetryAioServerInterceptor
 from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
 from opentelemetry.semconv.metrics import MetricInstruments
@@ -26,8 +26,13 @@ UNTRACED_GRPC_SERVICE_PREFIXES = ("grpc.health.", "grpc.reflection.")
 UNTRACED_HTTP_PATHS = "/healthz,/readyz,/metrics"
 
 
-def _traced_rpc() -> Any:
-    return filters.negate(filters.any_of(*(filters.service_prefix(p) for p in UNTRACED_GRPC_SERVICE_PREFIXES)))
+def _is_traced_rpc(details: Any) -> bool:
+    """The instrumentation's own `filters` find the method by isinstance checks against typing Protocols on
+    every call (6% of intake's CPU under load); every call's details (server and client) carry `.method`."""
+    method = getattr(details, "method", "")
+    if isinstance(method, bytes):  # grpc.aio's client details carry bytes (grpc/grpc#31092)
+        method = method.decode()
+    return not method.lstrip("/").startswith(UNTRACED_GRPC_SERVICE_PREFIXES)
 
 
 class _ServerSpanInterceptor(OpenTelemetryAioServerInterceptor):  # type: ignore[misc]
@@ -47,13 +52,13 @@ def grpc_server_interceptor(telemetry: Telemetry | None) -> Any:
     """A SERVER span per RPC, parented on the caller's trace from the metadata."""
     tracer = trace.get_tracer("opentelemetry.instrumentation.grpc", tracer_provider=(
         telemetry.tracer_provider if telemetry else None))
-    return _ServerSpanInterceptor(tracer, filter_=_traced_rpc())  # type: ignore[no-untyped-call]
+    return _ServerSpanInterceptor(tracer, filter_=_is_traced_rpc)  # type: ignore[no-untyped-call]
 
 
 def grpc_client_interceptors(telemetry: Telemetry | None) -> list[Any]:
     """CLIENT spans and trace propagation for calls to other services."""
     provider = telemetry.tracer_provider if telemetry else None
-    interceptors = aio_client_interceptors(tracer_provider=provider, filter_=_traced_rpc())  # type: ignore[no-untyped-call]
+    interceptors = aio_client_interceptors(tracer_provider=provider, filter_=_is_traced_rpc)  # type: ignore[no-untyped-call]
     return list(interceptors)
 
 
