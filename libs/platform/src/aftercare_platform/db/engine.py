@@ -46,9 +46,11 @@ def _ping_when_idle(engine: AsyncEngine, idle_seconds: float) -> None:
             return  # new, or used a moment ago
         try:
             dialect.do_ping(dbapi_connection)
-        except Exception as error:
+        except OSError as error:  # the socket itself broke
+            raise exc.DisconnectionError(str(error)) from error  # the pool replaces it and tries again
+        except dialect.loaded_dbapi.Error as error:
             if dialect.is_disconnect(error, dbapi_connection, None):
-                raise exc.DisconnectionError(str(error)) from error  # the pool replaces it and tries again
+                raise exc.DisconnectionError(str(error)) from error
             raise
 
 
