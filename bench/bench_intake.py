@@ -38,7 +38,6 @@ from aftercare_platform.testing.infra import create_database, drop_database, sta
 from machine import CpuMeter, describe, percentile
 
 COMPANY = "BENCH"
-METER: CpuMeter | None = None  # set once the services run
 SITES = 50
 
 
@@ -98,18 +97,16 @@ async def wait_all_created(stub: intake_pb2_grpc.IntakeServiceStub, receipts: di
         await asyncio.sleep(0.05)
 
 
-def report(channel: str, count: int, concurrency: int, seconds: float, latencies: list[float],
-           cpu_before: dict[str, float]) -> None:
+def report(channel: str, count: int, concurrency: int, seconds: float, latencies: list[float], cpu: str) -> None:
     values = sorted(latencies)
     print(f"  {channel:<24} {count} submissions, {concurrency} concurrent → {count / seconds:,.1f} submissions/s "
           f"end to end ({seconds:.1f} s); channel → case created p50 {percentile(values, .5) * 1000:.0f} ms, "
           f"p99 {percentile(values, .99) * 1000:.0f} ms")
-    if METER:
-        print(f"    {CpuMeter.per_unit(cpu_before, METER.read(), count, 'submission')}")
+    print(f"    {cpu}")
 
 
-async def bench_grpc(stub: intake_pb2_grpc.IntakeServiceStub, count: int, concurrency: int, tag: str = "grpc",
-                     quiet: bool = False) -> None:
+async def bench_grpc(stub: intake_pb2_grpc.IntakeServiceStub, meter: CpuMeter, count: int, concurrency: int,
+                     tag: str = "grpc", quiet: bool = False) -> None:
     partner = auth("bench-partner", "partner", companies=[COMPANY])
     gate = asyncio.Semaphore(concurrency)
     sent: dict[str, float] = {}
@@ -125,16 +122,17 @@ async def bench_grpc(stub: intake_pb2_grpc.IntakeServiceStub, count: int, concur
             if reply.receipt.case_number:
                 created[reply.receipt.receipt_id] = time.perf_counter()
 
-    before = METER.read() if METER else {}
+    before = meter.read()
     started = time.perf_counter()
     await asyncio.gather(*(one(n) for n in range(count)))
     await wait_all_created(stub, sent, created)
     if not quiet:
         report("gRPC SubmitCase", count, concurrency, time.perf_counter() - started,
-               [created[r] - sent[r] for r in sent], before)
+               [created[r] - sent[r] for r in sent], meter.since(before, count, "submission"))
 
 
-async def bench_http(stub: intake_pb2_grpc.IntakeServiceStub, http_port: int, count: int, concurrency: int) -> None:
+async def bench_http(stub: intake_pb2_grpc.IntakeServiceStub, meter: CpuMeter, http_port: int, count: int,
+                     concurrency: int) -> None:
     headers = dict(auth("bench-agent", "agent"))
     gate = asyncio.Semaphore(concurrency)
     sent: dict[str, float] = {}
@@ -154,12 +152,12 @@ async def bench_http(stub: intake_pb2_grpc.IntakeServiceStub, http_port: int, co
                 if body["case_number"]:
                     created[body["receipt_id"]] = time.perf_counter()
 
-        before = METER.read() if METER else {}
+        before = meter.read()
         started = time.perf_counter()
         await asyncio.gather(*(one(n) for n in range(count)))
     await wait_all_created(stub, sent, created)
     report("HTTP agent entry", count, concurrency, time.perf_counter() - started,
-           [created[r] - sent[r] for r in sent], before)
+           [created[r] - sent[r] for r in sent], meter.since(before, count, "submission"))
 
 
 def asset_csv(count: int) -> bytes:
@@ -195,7 +193,7 @@ async def bench_import(stub: intake_pb2_grpc.IntakeServiceStub, http_port: int, 
           f"{reply.json()['rows_imported']:,} rows in {seconds:.1f} s → {count / seconds:,.0f} rows/s")
 
 
-async def bench_storm(stub: intake_pb2_grpc.IntakeServiceStub, url: str, alarms: int, devices: int,
+async def bench_storm(stub: intake_pb2_grpc.IntakeServiceStub, meter: CpuMeter, url: str, alarms: int, devices: int,
                       concurrency: int) -> None:
     """An alarm storm from a regional outage: `alarms` alarms from `devices` devices, every device repeating
     one alarm code, as fast as the monitoring system can send them. Each device's alarms must fold into one
@@ -218,7 +216,7 @@ async def bench_storm(stub: intake_pb2_grpc.IntakeServiceStub, url: str, alarms:
                 metadata=monitoring)
             answered.append(time.perf_counter() - started)
 
-    cpu_before = METER.read() if METER else {}
+    cpu_before = meter.read()
     started = time.perf_counter()
     await asyncio.gather(*(one(n) for n in range(alarms)))
     accepted = time.perf_counter() - started
@@ -244,8 +242,7 @@ async def bench_storm(stub: intake_pb2_grpc.IntakeServiceStub, url: str, alarms:
           f"{accepted:.1f} s ({alarms / accepted:,.0f} alarms/s; ReportAlarm "
           f"p50 {percentile(values, .5) * 1000:.0f} ms, p99 {percentile(values, .99) * 1000:.0f} ms), "
           f"all delivered after {delivered:.1f} s; folded into {cases} cases ({by_outcome})")
-    if METER:
-        print(f"    {CpuMeter.per_unit(cpu_before, METER.read(), alarms, 'alarm')}")
+    print(f"    {meter.since(cpu_before, alarms, 'alarm')}")
 
 
 async def run(admin_url: str, amqp_url: str, args: argparse.Namespace) -> None:
@@ -265,17 +262,16 @@ async def run(admin_url: str, amqp_url: str, args: argparse.Namespace) -> None:
             "AFTERCARE_SMTP_PORT": str(free_port()), "AFTERCARE_CASES_GRPC_TARGET": f"127.0.0.1:{cases_grpc}",
             "AFTERCARE_ATTACHMENT_DIR": str(workdir / "attachments"), "AFTERCARE_MAX_REQUEST_BYTES": str(64 << 20),
         }, intake_http, workdir / "intake.log"))
-        global METER
-        METER = CpuMeter({"cases": processes[0].pid, "intake": processes[1].pid})
+        meter = CpuMeter({"cases": processes[0].pid, "intake": processes[1].pid})
         options = [("grpc.max_send_message_length", 64 << 20)]
         async with grpc.aio.insecure_channel(f"127.0.0.1:{intake_grpc}", options=options) as channel:
             stub = intake_pb2_grpc.IntakeServiceStub(channel)
             await register(stub)
-            await bench_grpc(stub, 20, 4, "warm-up", quiet=True)  # both services' connections and caches
-            await bench_grpc(stub, args.submissions, args.concurrency)
-            await bench_http(stub, intake_http, args.submissions, args.concurrency)
+            await bench_grpc(stub, meter, 20, 4, "warm-up", quiet=True)  # both services' connections and caches
+            await bench_grpc(stub, meter, args.submissions, args.concurrency)
+            await bench_http(stub, meter, intake_http, args.submissions, args.concurrency)
             if args.alarms:
-                await bench_storm(stub, url, args.alarms, args.devices, args.concurrency * 2)
+                await bench_storm(stub, meter, url, args.alarms, args.devices, args.concurrency * 2)
             await bench_import(stub, intake_http, args.assets)
     finally:
         for process in processes:

@@ -68,8 +68,9 @@ class CpuMeter:
         seconds["RabbitMQ"] = sum(_cpu_seconds_of(pid) for pid in _pids_named("beam.smp"))
         return seconds
 
-    @staticmethod
-    def per_unit(before: dict[str, float], after: dict[str, float], units: int, unit: str) -> str:
+    def since(self, before: dict[str, float], units: int, unit: str) -> str:
+        """CPU ms per unit of work by each since the reading `before`, and in all."""
+        after = self.read()
         spent = {label: max(0.0, after[label] - before.get(label, 0.0)) for label in after}
         total = sum(spent.values())
         parts = ", ".join(f"{label} {seconds * 1000 / units:.1f}" for label, seconds in spent.items())

@@ -82,13 +82,10 @@ class CaseHandlers:
         key = _request_id(request_id)
         report = report.validated()
         fingerprint = hashlib.sha256(canonical_json(report.as_document()).encode()).hexdigest()
+        # what the domain would refuse is refused now, before the request joins a batch (so a batch never
+        # meets a refusal of its own making)
+        commands.admissible(report, actor)
         creation = _Creation(actor, key, report, fingerprint, str(uuid.uuid4()))
-        # what the domain would refuse is refused now, before the request joins a batch (a numbered case
-        # is opened the same way, so a batch never meets a refusal of its own making)
-        now = self._db.clock.now()
-        day = local_day(region_time_zone(report.region, self._zones), now)
-        commands.open_case(report, case_id=creation.case_id, number=format_case_number(report.region, day, 1),
-                           actor=actor, at=now)
         return await self.creations.submit(report.region, creation)
 
     async def _create_alone(self, creation: _Creation) -> Created:

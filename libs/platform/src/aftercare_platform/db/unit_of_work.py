@@ -51,8 +51,8 @@ class UnitOfWork:
         self.session = AsyncSession(database.engine, expire_on_commit=False)
         self._pending: list[CloudEvent] = []
         self._aggregates: list[str] = []
-        self._notifications: list[tuple[str, str]] = []
-        self._committing_notifications: dict[tuple[str, str], None] = {}  # PostgreSQL: sent at commit, once
+        # (channel, payload) in the order asked for, each once (as PostgreSQL folds repeats at commit)
+        self._notifications: dict[tuple[str, str], None] = {}
         self.committed = False
 
     @property
@@ -97,13 +97,9 @@ class UnitOfWork:
         On PostgreSQL the NOTIFYs are sent together in one statement just before COMMIT (PostgreSQL
         delivers them at commit anyway, and folds repeats of one channel and payload into one): a
         transaction that notifies for many cases pays one round trip, not one each."""
-        if is_postgres(self._db.engine):
-            self._committing_notifications[(channel, payload)] = None
-        else:
-            self._notifications.append((channel, payload))
+        self._notifications[(channel, payload)] = None
 
-    async def _send_notifications(self) -> None:
-        pending, self._committing_notifications = list(self._committing_notifications), {}
+    async def _send_notifications(self, pending: list[tuple[str, str]]) -> None:
         if len(pending) == 1:
             (channel, payload), = pending
             await self.session.execute(_NOTIFY_ONE, {"channel": channel, "payload": payload})
@@ -127,14 +123,17 @@ class UnitOfWork:
 
     async def commit(self) -> None:
         await self._write_outbox()
-        await self._send_notifications()
+        notifications, self._notifications = list(self._notifications), {}
+        in_database = is_postgres(self._db.engine)
+        if in_database:
+            await self._send_notifications(notifications)
         await self.session.commit()
         self.committed = True
         if self._pending and self._db.after_commit is not None:
             self._db.after_commit()
-        notifications, self._notifications = self._notifications, []
-        for channel, payload in notifications:
-            self._db.notify_in_process(channel, payload)
+        if not in_database:  # SQLite: this process's listeners, after commit
+            for channel, payload in notifications:
+                self._db.notify_in_process(channel, payload)
         self._pending.clear()
         self._aggregates.clear()
 
@@ -142,7 +141,6 @@ class UnitOfWork:
         self._pending.clear()
         self._aggregates.clear()
         self._notifications.clear()
-        self._committing_notifications.clear()
         await self.session.rollback()
 
     async def __aenter__(self) -> UnitOfWork:

@@ -17,7 +17,7 @@ from cases.domain.commands.handling import (
     resume,
     set_waiting_for_customer,
 )
-from cases.domain.commands.opening import NewCase, open_case
+from cases.domain.commands.opening import NewCase, admissible, open_case
 from cases.domain.commands.recording import add_note, correct_entry, record_activity, record_fact
 from cases.domain.commands.replies import ReplyPolicy, apply_policy, customer_reopen, follow_up_opened, note
 
@@ -26,6 +26,7 @@ __all__ = [
     "ReplyPolicy",
     "acknowledge",
     "add_note",
+    "admissible",
     "apply_policy",
     "assign",
     "cancel",

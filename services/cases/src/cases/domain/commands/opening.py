@@ -113,17 +113,27 @@ def acting_for(actor: Actor, on_behalf: Actor | None, field: str = "on_behalf_of
     return on_behalf
 
 
-def open_case(new: NewCase, *, case_id: str, number: str, actor: Actor, at: datetime) -> Decision:
-    """A new case at the desk, status `new`. The repository allocated `case_id` and `number`.
-    The `created` entry names the person the channel acted for, and the service that passed it on."""
-    require_aware("at", at)
+def admissible(new: NewCase, actor: Actor) -> NewCase:
+    """What `open_case` refuses of the report and its sender, checked before a number is taken (CreateCase
+    refuses it before the request joins a batch); the validated report."""
     require_role(actor, Command.OPEN)
     report = new.validated()
-    author = acting_for(actor, report.on_behalf)
+    acting_for(actor, report.on_behalf)
     # a partner may report for a company nobody knows yet: it is the case's reporter, and follows it
     unknown_to_partner = actor.role is Role.PARTNER and report.unidentified and report.company_id is None
     if not (actor.reaches_company(report.company_id) or unknown_to_partner) or not actor.reaches_region(report.region):
         raise PermissionDenied("this key may not open cases for that company or region")
+    if report.follows_case:
+        parse_case_number(report.follows_case, "follows_case")
+    return report
+
+
+def open_case(new: NewCase, *, case_id: str, number: str, actor: Actor, at: datetime) -> Decision:
+    """A new case at the desk, status `new`. The repository allocated `case_id` and `number`.
+    The `created` entry names the person the channel acted for, and the service that passed it on."""
+    require_aware("at", at)
+    report = admissible(new, actor)
+    author = acting_for(actor, report.on_behalf)
     parsed = parse_case_number(number, "number")
     if parsed.region_code != region_code(report.region):
         raise InvalidArgument.for_field("number", f"{number} is not numbered in region {report.region}")
