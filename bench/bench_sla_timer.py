@@ -265,10 +265,23 @@ async def memory(admin: str, amqp: str, counts: list[int]) -> None:
         await drop_database(admin, name)
 
 
+def print_legs(legs: list[asyncpg.Record], arrivals: dict[str, datetime]) -> None:
+    """Where the time between firing and delivery goes: committed with its outbox row -> marked sent by the
+    relay (after the broker's confirm), and committed -> delivered to the subscriber."""
+    to_sent = sorted((r["sent_at"] - r["fired_at"]).total_seconds() * 1000 for r in legs if r["sent_at"])
+    to_arrival = sorted((arrivals[r["event_id"]] - r["fired_at"]).total_seconds() * 1000
+                        for r in legs if r["event_id"] in arrivals)
+    if to_sent and to_arrival:
+        print(f"    fired -> delivered p50 {percentile(to_arrival, 0.5):.1f} ms, p99 {percentile(to_arrival, 0.99):.1f}"
+              f" ms; fired -> marked sent (confirmed) p50 {percentile(to_sent, 0.5):.1f} ms, "
+              f"p99 {percentile(to_sent, 0.99):.1f} ms", flush=True)
+
+
 async def steady(admin: str, amqp: str, count: int, over: float, replicas: int) -> None:
     name, url = await fresh_database(admin, amqp)
     services: list[Service] = []
     delivered: list[float] = []
+    arrivals: dict[str, datetime] = {}  # event id -> when the subscriber got it
     connection = await aio_pika.connect(amqp)
     try:
         channel = await connection.channel()
@@ -280,6 +293,7 @@ async def steady(admin: str, amqp: str, count: int, over: float, replicas: int) 
             now = datetime.now(UTC)
             due = json.loads(message.body)["data"]["dueTime"]
             delivered.append((now - datetime.fromisoformat(due.replace("Z", "+00:00"))).total_seconds() * 1000)
+            arrivals[message.message_id or ""] = now
 
         await queue.consume(on_message, no_ack=True)
         services = [await Service(url, amqp).start() for _ in range(replicas)]
@@ -293,6 +307,9 @@ async def steady(admin: str, amqp: str, count: int, over: float, replicas: int) 
                 break
         conn = await asyncpg.connect(dsn(url))
         rows = await conn.fetch("SELECT extract(epoch FROM fired_at - due_at) * 1000 AS ms FROM sla_timer.fired")
+        legs = await conn.fetch(
+            "SELECT f.event_id, f.fired_at, o.sent_at FROM sla_timer.fired f "
+            "JOIN sla_timer.outbox o ON o.event_id::text = f.event_id")
         await conn.close()
         late = sorted(float(r["ms"]) for r in rows)
         early = sum(1 for v in late if v < 0)
@@ -305,6 +322,7 @@ async def steady(admin: str, amqp: str, count: int, over: float, replicas: int) 
             f"p99 {percentile(arrived, 0.99):.1f} ms, max {arrived[-1]:.1f} ms",
             flush=True,
         )
+        print_legs(legs, arrivals)
     finally:
         for service in services:
             await service.stop()
