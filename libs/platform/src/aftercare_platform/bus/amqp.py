@@ -17,9 +17,9 @@ from aio_pika.abc import (
     AbstractRobustConnection,
 )
 from aio_pika.exceptions import AMQPError, DeliveryError
-from aiormq import spec
 
 from aftercare_platform.bus import topology
+from aftercare_platform.bus.amqp_batch import publish_batch
 from aftercare_platform.bus.ports import DeliveryHandler, OutgoingMessage, PublishFailed
 
 log = logging.getLogger(__name__)
@@ -135,30 +135,12 @@ class AmqpBroker:
         await self._publish(self._events, message, message.routing_key)
 
     async def publish_many(self, messages: Sequence[OutgoingMessage]) -> list[PublishFailed | None]:
-        """Pipelined: every message is written in order without waiting for the socket to drain, then the
-        confirms are awaited together; one outcome per message (None: confirmed)."""
+        """The batch goes out in one write, in order, then its confirms are awaited together; one outcome per
+        message (None: confirmed)."""
         if self._publish_channel is None or self._events is None:
             raise RuntimeError("broker not connected")
         channel = await self._publish_channel.get_underlay_channel()
-        exchange = self._events.name
-
-        async def one(message: OutgoingMessage) -> PublishFailed | None:
-            properties = spec.Basic.Properties(
-                content_type=message.content_type, message_id=message.message_id, headers=dict(message.headers),
-                delivery_mode=int(aio_pika.DeliveryMode.PERSISTENT))
-            try:
-                result = await channel.basic_publish(
-                    message.body, exchange=exchange, routing_key=message.routing_key, properties=properties,
-                    mandatory=True, timeout=self._publish_timeout, wait=False)  # type: ignore[call-arg]  # Channel has it, its ABC not
-            except DeliveryError as refused:
-                return PublishFailed(f"broker refused {message.message_id}: {refused}")
-            except (TimeoutError, AMQPError, ConnectionError, RuntimeError) as lost:
-                return PublishFailed(f"publishing {message.message_id} failed: {lost!r}")
-            if isinstance(result, spec.Basic.Ack):
-                return None
-            return PublishFailed(f"broker did not confirm {message.message_id}: {type(result).__name__}")
-
-        return list(await asyncio.gather(*(one(message) for message in messages)))
+        return await publish_batch(channel, self._events.name, messages, self._publish_timeout)
 
     async def send_to_queue(self, queue: str, message: OutgoingMessage) -> None:
         if self._publish_channel is None:

@@ -129,8 +129,8 @@ class UnitOfWork:
             await self._send_notifications(notifications)
         await self.session.commit()
         self.committed = True
-        if self._pending and self._db.after_commit is not None:
-            self._db.after_commit()
+        if self._pending:
+            self._db.outbox_written()
         if not in_database:  # SQLite: this process's listeners, after commit
             for channel, payload in notifications:
                 self._db.notify_in_process(channel, payload)
@@ -177,10 +177,21 @@ class Database:
         self.tables = tables
         self.clock = clock
         self.partitions = partitions
-        # embedded mode wakes the relay in-process; PostgreSQL uses NOTIFY instead
-        self.after_commit: Callable[[], None] | None = None
+        # this process's relays, woken as soon as outbox rows commit here (NOTIFY tells the other processes)
+        self._outbox_wakers: list[Callable[[], None]] = []
         # embedded mode's LISTEN: channel -> callbacks given the payloads of committed `uow.notify`
         self._in_process_listeners: dict[str, list[Callable[[str], None]]] = {}
+
+    def on_outbox_written(self, wake: Callable[[], None]) -> Callable[[], None]:
+        """Call `wake` (from any thread) whenever this process commits outbox rows; returns the function
+        that stops it."""
+        self._outbox_wakers.append(wake)
+        return lambda: self._outbox_wakers.remove(wake)
+
+    def outbox_written(self) -> None:
+        """Outbox rows just committed in this process (on any thread): wake this process's relays."""
+        for wake in list(self._outbox_wakers):
+            wake()
 
     def listen_in_process(self, channel: str, on_payload: Callable[[str], None]) -> Callable[[], None]:
         """Receive this process's notifications on `channel` (SQLite); returns the function that stops it."""

@@ -45,6 +45,13 @@ def _envelope_body(envelope: Any) -> bytes:
     return orjson.dumps(orjson.loads(envelope) if isinstance(envelope, str) else envelope)
 
 
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
 class OutboxRelay:
     """A Component. `drain_once()` is public so tests and tools can run one pass."""
 
@@ -72,16 +79,19 @@ class OutboxRelay:
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
         self._listener: PgListener | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop_waking: Callable[[], None] | None = None
         self._lock_key = zlib.crc32(f"outbox:{database.schema}".encode()) & 0x7FFFFFFF
         self._last_prune = database.clock.now()
 
     async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        # this process's commits wake the relay at once; other processes' through NOTIFY (PostgreSQL)
+        self._stop_waking = self._db.on_outbox_written(self.wake)
         if is_postgres(self._db.engine):
             url = self._db.engine.url.render_as_string(hide_password=False)
             self._listener = PgListener(url, self._db.notify_channel, self._wake)
             await self._listener.start()
-        else:
-            self._db.after_commit = self._wake.set
         self._task = asyncio.create_task(self._run(), name=self.name)
 
     async def stop(self) -> None:
@@ -91,9 +101,15 @@ class OutboxRelay:
             await self._task
         if self._listener is not None:
             await self._listener.stop()
+        if self._stop_waking is not None:
+            self._stop_waking()
 
     def wake(self) -> None:
-        self._wake.set()
+        """Look for unsent rows now; safe to call from any thread (sla-timer fires on a thread of its own)."""
+        if self._loop is None or _running_loop() is self._loop:
+            self._wake.set()
+        elif not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._wake.set)
 
     async def _run(self) -> None:
         backoff = 0.1

@@ -170,6 +170,7 @@ class PgFiring:
         self._dsn = database_dsn(database)
         self._connection: Any = None
         self._nudge = nudge
+        self._wrote_events = False  # by the transaction `claim` holds
 
     async def notify_if_owed(self) -> None:
         """Tell the relay of rows written quietly, once their interval is over (outside any transaction)."""
@@ -208,6 +209,7 @@ class PgFiring:
         connection = await self._connect()
         transaction = connection.transaction()
         await transaction.start()
+        self._wrote_events = False
         try:
             rows = await connection.fetch(CLAIM, horizon, limit)
             yield [HeldClock(r["case_id"], r["kind"], r["next_due_at"], r["unplanned"]) for r in rows], connection
@@ -223,6 +225,8 @@ class PgFiring:
             except BaseException:
                 await self.close()
                 raise
+            if self._wrote_events:  # this replica's relay publishes them now, not at the next NOTIFY
+                self._db.outbox_written()
 
     async def fire(
         self,
@@ -258,6 +262,7 @@ class PgFiring:
             self._nudge.told()
         elif fired:
             self._nudge.owe()
+        self._wrote_events = self._wrote_events or bool(fired)
         return int(fired)
 
     async def _prepare_plans(self, connection: Any, held: list[HeldClock], calendars: Mapping[str, Calendar]) -> None:
