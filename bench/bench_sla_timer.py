@@ -356,6 +356,7 @@ async def burst(admin: str, amqp: str, count: int, replicas: int) -> None:
                 break
             await asyncio.sleep(0.02)
         early = await conn.fetchval("SELECT count(*) FROM sla_timer.fired WHERE fired_at < due_at")
+        first, last = await conn.fetchrow("SELECT min(sent_at), max(sent_at) FROM sla_timer.outbox")
         await conn.close()
         print(
             f"  burst: {count:,} deadlines due at one instant, {replicas} replica(s): all fired (committed "
@@ -363,6 +364,11 @@ async def burst(admin: str, amqp: str, count: int, replicas: int) -> None:
             f"after it; {early} early",
             flush=True,
         )
+        if first is not None and last is not None and last > first:
+            # where the publishing time goes: waiting for firing to finish, then the relay's own rate
+            print(f"    the relay confirmed its first event {(first - due).total_seconds():.2f} s after the instant, "
+                  f"its last {(last - due).total_seconds():.2f} s after: "
+                  f"{count / (last - first).total_seconds():,.0f} events/s while it published", flush=True)
     finally:
         for service in services:
             await service.stop()
