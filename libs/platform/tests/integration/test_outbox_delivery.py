@@ -128,10 +128,47 @@ async def test_a_relay_publishes_nothing_while_its_service_holds_it_back(databas
     assert not draining.done() and await broker.queue_depth(queue) == 0  # held back: nothing published
     free.set()
     assert await draining == 1
-    await eventually(lambda: _depth_is(broker, queue, 1), within=10, what="the event to be published")
+    await eventually(lambda: _depth_equals(broker, queue, 1), within=10, what="the event to be published")
     await broker.close()
     await db.close()
 
 
-async def _depth_is(broker, queue, depth) -> bool:
+async def _depth_equals(broker, queue, depth) -> bool:
     return await broker.queue_depth(queue) == depth
+
+
+async def test_a_commit_on_another_thread_of_the_process_wakes_the_relay_without_notify(
+    database_url, amqp_url, topic
+):
+    """sla-timer fires on a thread of its own and NOTIFYs at most once a second: its own relay is woken in
+    process. Here the relay would otherwise sleep a minute (its poll) and no NOTIFY is sent."""
+    import asyncio
+    import threading
+
+    from aftercare_platform.bus.envelope import CloudEvent
+    from aftercare_platform.db.engine import create_engine
+    from aftercare_platform.db.unit_of_work import outbox_row
+
+    db, _ = await open_database(database_url, "bus_thread_wake")
+    broker = await open_broker(amqp_url)
+    queue = topic.queue("thread-wake")
+    await broker.declare_work_queue(queue, [topic.binding], 5)
+    relay = OutboxRelay(db, broker, poll_interval=60)
+    await relay.start()
+    await relay.drain_once()  # the relay now waits for a wake
+
+    async def write_quietly() -> None:
+        engine = create_engine(database_url, "bus_thread_wake")
+        event = CloudEvent(type=topic.event, source="/tests", subject="agg-1", region="east", data={"n": 1})
+        async with engine.begin() as connection:
+            await connection.execute(db.tables.outbox.insert(), [outbox_row(event, "agg-1", db.partitions, {})])
+        await engine.dispose()
+        db.outbox_written()  # from this thread, as the firing thread does after its commit
+
+    writer = threading.Thread(target=asyncio.run, args=(write_quietly(),))
+    writer.start()
+    await asyncio.to_thread(writer.join)
+    await eventually(lambda: _depth_equals(broker, queue, 1), within=10, what="the event to be published")
+    await relay.stop()
+    await broker.close()
+    await db.close()
