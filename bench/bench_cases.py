@@ -46,7 +46,7 @@ from cases.domain.case_numbers import format_case_number
 from cases.domain.timeline import canonical_time, genesis_hash
 from cases.domain.vocabulary import Category, Kind, Priority, Status
 from cases.settings import CasesSettings
-from machine import describe, percentile
+from machine import CpuMeter, describe, percentile
 
 REGIONS = ["east", "south", "north", "west", "central"]
 MANUFACTURERS = ["hikvision", "dahua", "uniview", "huawei", "h3c", "cisco", "dell", "inspur", "lenovo", "zte"]
@@ -263,12 +263,16 @@ async def main() -> None:
                 phases = (("1 region, 1 in flight", ["east"], 1, min(300, args.creates)),
                           (f"1 region, {args.concurrency} in flight", ["east"], args.concurrency, args.creates),
                           (f"5 regions, {args.concurrency} in flight", REGIONS, args.concurrency, args.creates))
+                meter = CpuMeter({"cases": process.pid})
                 for label, regions, in_flight, count in phases:
+                    cpu_before = meter.read()
                     elapsed, latencies = await bench_creates(stub, metadata, regions, count, in_flight)
                     created += count
                     drained = await outbox_drained(connection, created)
                     print(f"  {label:<24} {count / elapsed:5.0f} cases/s   {figures(latencies)}   "
                           f"outbox drained {drained:.2f} s after the last reply")
+                    # where the time goes: the service's own CPU bounds it at one core (one event loop)
+                    print(f"      {meter.since(cpu_before, count, 'case')}")
                 await connection.execute("DELETE FROM cases.outbox")
                 print(f"\nseeding {args.seed:,} cases with COPY ...", flush=True)
                 started = time.perf_counter()
