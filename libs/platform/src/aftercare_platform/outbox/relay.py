@@ -108,8 +108,11 @@ class OutboxRelay:
         """Look for unsent rows now; safe to call from any thread (sla-timer fires on a thread of its own)."""
         if self._loop is None or _running_loop() is self._loop:
             self._wake.set()
-        elif not self._loop.is_closed():
+            return
+        try:
             self._loop.call_soon_threadsafe(self._wake.set)
+        except RuntimeError:  # the service's loop closed (shutting down): nothing left to wake
+            pass
 
     async def _run(self) -> None:
         backoff = 0.1
