@@ -28,7 +28,7 @@ from aftercare_platform.bus.consumer import EventConsumer, EventSubscription
 from aftercare_platform.outbox.relay import OutboxRelay
 from aftercare_platform.testing.harness import open_broker, open_database
 from aftercare_platform.testing.infra import create_database, drop_database, start_servers
-from machine import describe, percentile
+from machine import CpuMeter, describe, percentile
 
 EVENT = "aftercare.bench.happened.v1"
 QUEUE = "bench.events"
@@ -223,10 +223,14 @@ async def scenario(admin_url: str, amqp: str, replicas: int, events: int, rate: 
         async with db.engine.begin() as connection:
             await connection.execute(text(f"TRUNCATE {SCHEMA}.latencies"))
         # burst: everything committed at once, then drained
+        meter = CpuMeter({f"{role.role} {n + 1}": role.process.pid for n, role in enumerate(procs)})
+        cpu_at_burst = meter.read()
         started = time.perf_counter()
         await produce(db, events, None)
         await wait_handled(db, latencies, events)
         burst_seconds = time.perf_counter() - started
+        # where the box's time goes end to end (the bench client commits the events and polls)
+        burst_cpu = meter.since(cpu_at_burst, max(1, events // 1000), "1,000 events")
         async with db.engine.begin() as connection:
             await connection.execute(text(f"TRUNCATE {SCHEMA}.latencies"))
         # steady: a fixed rate, latency from commit to the consumer's handler
@@ -239,6 +243,7 @@ async def scenario(admin_url: str, amqp: str, replicas: int, events: int, rate: 
               f"{events / burst_seconds:,.0f} events/s end to end ({burst_seconds:.1f} s); "
               f"steady {rate:.0f}/s for 10 s → latency p50 {percentile(values, .5):.1f} ms, "
               f"p99 {percentile(values, .99):.1f} ms, max {values[-1]:.1f} ms")
+        print(f"    the burst's {burst_cpu}")
         await db.close()
         handled = 2 * events + steady
         for role in procs:
