@@ -172,3 +172,32 @@ async def test_a_commit_on_another_thread_of_the_process_wakes_the_relay_without
     await relay.stop()
     await broker.close()
     await db.close()
+
+
+async def test_the_relay_skips_its_own_process_notify_but_wakes_on_another_processes(database_url):
+    """Its own commits woke it in process already: their NOTIFY (signed with the process's origin) would
+    only cost a second pass. Another process's NOTIFY still wakes it."""
+    import asyncio
+
+    from aftercare_platform.outbox.listener import PgListener
+    from sqlalchemy import text
+
+    db, _ = await open_database(database_url, "bus_own_notify")
+    wake = asyncio.Event()
+    listener = PgListener(database_url, db.notify_channel, wake, own=db.origin)
+    await listener.start()
+    await eventually(lambda: asyncio.sleep(0, result=wake.is_set()), within=10, what="the wake on connecting")
+    wake.clear()
+
+    async def notify(payload: str) -> None:
+        async with db.engine.begin() as connection:
+            await connection.execute(text("SELECT pg_notify(:c, :p)"), {"c": db.notify_channel, "p": payload})
+
+    await notify(db.origin)
+    for _ in range(10):  # a second's chance to (wrongly) wake
+        await asyncio.sleep(0.1)
+        assert not wake.is_set()
+    await notify("another-process")
+    await eventually(lambda: asyncio.sleep(0, result=wake.is_set()), within=10, what="another process's wake")
+    await listener.stop()
+    await db.close()

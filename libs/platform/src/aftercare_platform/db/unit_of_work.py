@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 import zlib
 from collections.abc import Callable
 from types import TracebackType
@@ -119,7 +120,8 @@ class UnitOfWork:
         # one executemany, pipelined in a single round trip: rows go in list (emit) order, which is the id
         # order the relay publishes in; unlike a multi-row VALUES it compiles once, so large batches stay cheap
         await self.session.execute(insert(self._db.tables.outbox), rows)
-        await self.notify(self._db.notify_channel)
+        # signed with this process's origin: its own relay, already woken in process, skips it
+        await self.notify(self._db.notify_channel, self._db.origin)
 
     async def commit(self) -> None:
         await self._write_outbox()
@@ -179,6 +181,8 @@ class Database:
         self.partitions = partitions
         # this process's relays, woken as soon as outbox rows commit here (NOTIFY tells the other processes)
         self._outbox_wakers: list[Callable[[], None]] = []
+        # the payload of this process's outbox NOTIFYs, so a relay can tell its own process's commits from others'
+        self.origin = uuid.uuid4().hex
         # embedded mode's LISTEN: channel -> callbacks given the payloads of committed `uow.notify`
         self._in_process_listeners: dict[str, list[Callable[[str], None]]] = {}
 

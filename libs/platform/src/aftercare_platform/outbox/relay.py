@@ -90,7 +90,7 @@ class OutboxRelay:
         self._stop_waking = self._db.on_outbox_written(self.wake)
         if is_postgres(self._db.engine):
             url = self._db.engine.url.render_as_string(hide_password=False)
-            self._listener = PgListener(url, self._db.notify_channel, self._wake)
+            self._listener = PgListener(url, self._db.notify_channel, self._wake, own=self._db.origin)
             await self._listener.start()
         self._task = asyncio.create_task(self._run(), name=self.name)
 
