@@ -117,7 +117,9 @@ async def test_an_engineer_resolves_with_a_fault_report_and_the_customer_confirm
     await customer.get_by_role("link", name=case.case_number).click()
     await expect(customer.get_by_text("Monthly disk health check")).to_be_visible()
     await customer.get_by_label("Comment").fill("Works again, thanks")
-    await customer.get_by_role("button", name="Confirm the fix").click()
+    # the form posts and the browser follows to the case page: reloading before that lands races it
+    async with customer.expect_navigation():
+        await customer.get_by_role("button", name="Confirm the fix").click()
 
     async def confirmed() -> bool:
         return (await stack.case(case.case_number)).status in (cases_pb.CASE_STATUS_CLOSED,)
