@@ -16,7 +16,6 @@ import asyncio
 import json
 import os
 import random
-import socket
 import sys
 import time
 import uuid
@@ -33,11 +32,12 @@ from aftercare.cases.v1 import cases_pb2 as pb
 from aftercare.cases.v1 import cases_pb2_grpc
 from aftercare.common.v1 import common_pb2
 from google.protobuf.timestamp_pb2 import Timestamp
-from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).parent))
 from aftercare_platform.auth.tokens import mint_token
+from aftercare_platform.db.listen import asyncpg_dsn
 from aftercare_platform.testing.infra import create_database, drop_database, start_servers
+from aftercare_platform.testing.ports import free_port
 from cases.adapters.case_codec import case_to_document
 from cases.domain import commands
 from cases.domain.actors import Actor, Role
@@ -57,16 +57,6 @@ KINDS = [k.value for k in Kind]
 PRIORITIES = [(Priority.P1, 5), (Priority.P2, 20), (Priority.P3, 50), (Priority.P4, 25)]
 COMPANIES = 1_000
 ENGINEERS = 300
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def dsn(database_url: str) -> str:
-    return make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def create_request(region: str, i: int) -> pb.CreateCaseRequest:
@@ -249,7 +239,7 @@ async def main() -> None:
         process = None
         try:
             process, grpc_port, _ = await start_service(database_url, servers.amqp_url)
-            connection = await asyncpg.connect(dsn(database_url))
+            connection = await asyncpg.connect(asyncpg_dsn(database_url))
             print(f"PostgreSQL {await connection.fetchval('SHOW server_version')}, RabbitMQ ({servers.origin}); "
                   "the cases service in its own process, the client (grpc.aio) in this one, same machine")
             token = mint_token(CasesSettings(), "bench-agent", "agent")

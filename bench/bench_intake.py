@@ -16,7 +16,6 @@ import argparse
 import asyncio
 import io
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -35,16 +34,11 @@ from aftercare.intake.v1 import intake_pb2_grpc
 from aftercare_platform.auth.tokens import mint_token
 from aftercare_platform.settings import ServiceSettings
 from aftercare_platform.testing.infra import create_database, drop_database, start_servers
+from aftercare_platform.testing.ports import free_port
 from machine import CpuMeter, describe, percentile
 
 COMPANY = "BENCH"
 SITES = 50
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def ready(port: int) -> bool:

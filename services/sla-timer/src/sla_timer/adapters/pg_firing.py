@@ -114,9 +114,10 @@ WITH claimed AS (
 )
 SELECT (SELECT count(*) FROM items){{tell}}
 """
-# the relay is woken by NOTIFY; a busy firing loop tells it at most every so often, so it drains
-# large batches instead of chasing every commit (which cost the firing loop its timing, and the relay speed)
-FIRE_AND_NOTIFY = _FIRE.replace("{tell}", ", pg_notify($9, '')")
+# other replicas' relays are woken by NOTIFY (this replica's in process, after each commit); a busy firing
+# loop tells them at most every so often, so they drain large batches instead of chasing every commit;
+# signed with the process's origin, as the unit of work's, so this replica's relay skips it
+FIRE_AND_NOTIFY = _FIRE.replace("{tell}", ", pg_notify($9, $10)")
 FIRE_QUIETLY = _FIRE.replace("{tell}", "")
 
 
@@ -177,7 +178,7 @@ class PgFiring:
         if self._nudge.owed_at is None or self._nudge.seconds() < self._nudge.owed_at:
             return
         connection = await self._connect()
-        await connection.execute("SELECT pg_notify($1, '')", self._db.notify_channel)
+        await connection.execute("SELECT pg_notify($1, $2)", self._db.notify_channel, self._db.origin)
         self._nudge.told()
 
     async def close(self) -> None:
@@ -255,7 +256,7 @@ class PgFiring:
             rfc3339(now),
             source,
             json.dumps(headers),
-            *([self._db.notify_channel] if tell else []),
+            *([self._db.notify_channel, self._db.origin] if tell else []),
         )
         # the NOTIFY goes out on commit; a commit that fails only makes the relay look once for nothing
         if tell:
