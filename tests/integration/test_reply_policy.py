@@ -68,10 +68,12 @@ async def _waiting_case(stack: Stack, company: Company, policy: str) -> tuple[st
     said: list[dict[str, Any]] = []
 
     async def known() -> bool:  # a contract event late to sla-timer: the next case event corrects the policy
-        said[:] = [p for p in policy_entries(await timeline(stack, number)) if p["policy"] == policy]
-        return bool(said)
+        entries = await timeline(stack, number)
+        said[:] = [p for p in policy_entries(entries) if p["policy"] == policy]
+        # the acknowledge's `sla.met` lands on its own time too: before the reply, not after it
+        return bool(said) and any(e.kind == "sla.met" for e in entries)
 
-    await eventually(known, within=30, what=f"cases told that {number} is under {policy}")
+    await eventually(known, within=30, what=f"cases told that {number} is under {policy} and met its response")
     await stack.cases_api.SetWaitingForCustomer(cases_pb.SetWaitingForCustomerRequest(
         case_number=number, reason="Please send a photo of the camera's label"), metadata=engineer)
     return number, said[-1]
