@@ -10,6 +10,7 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from typing import TypeVar
 
 import asyncpg
 import sqlalchemy.exc
@@ -17,6 +18,7 @@ from aiormq.exceptions import AMQPConnectionError, ChannelInvalidStateError
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential, wait_random
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # how long a client is told to wait before retrying during an outage (Retry-After, seconds)
 RETRY_AFTER_SECONDS = 2
@@ -143,10 +145,10 @@ class OutageGate:
                 pass
 
 
-async def retry_through_blips(step: Callable[[], Awaitable[None]], *, within: float, what: str,
-                              sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+async def retry_through_blips(step: Callable[[], Awaitable[T]], *, within: float, what: str,
+                              sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> T:
     """Run `step` (safe to repeat) until it succeeds, with backoff, for at most `within` seconds: a database
-    blip is over in seconds. The last failure is raised when it lasts longer."""
+    blip is over in seconds; returns what the step returned. The last failure is raised when it lasts longer."""
     retrying = AsyncRetrying(
         stop=stop_after_delay(within),
         wait=wait_exponential(multiplier=0.1, max=2.0) + wait_random(0, 0.1),
@@ -158,4 +160,5 @@ async def retry_through_blips(step: Callable[[], Awaitable[None]], *, within: fl
         with attempt:
             if attempt.retry_state.attempt_number == 2:
                 log.warning("%s failed; retrying until it succeeds (at most %.0f s)", what, within)
-            await step()
+            return await step()
+    raise AssertionError("unreachable: tenacity re-raises the last failure")  # pragma: no cover

@@ -184,7 +184,7 @@ async def test_the_relay_skips_its_own_process_notify_but_wakes_on_another_proce
 
     db, _ = await open_database(database_url, "bus_own_notify")
     wake = asyncio.Event()
-    listener = PgListener(database_url, db.notify_channel, wake, own=db.origin)
+    listener = PgListener(database_url, db.notify_channel, wake.set, own=db.origin)
     await listener.start()
     await eventually(lambda: asyncio.sleep(0, result=wake.is_set()), within=10, what="the wake on connecting")
     wake.clear()
@@ -200,4 +200,55 @@ async def test_the_relay_skips_its_own_process_notify_but_wakes_on_another_proce
     await notify("another-process")
     await eventually(lambda: asyncio.sleep(0, result=wake.is_set()), within=10, what="another process's wake")
     await listener.stop()
+    await db.close()
+
+
+async def test_a_commit_woken_relay_drains_its_partitions_past_one_batch_without_waiting_for_the_poll(
+        database_url, amqp_url, topic):
+    """This process's commit names its partitions, and the relay drains just those (no query for the rest):
+    a batch that came back full is followed by the next one at once, not by the next poll a minute away."""
+    db, _ = await open_database(database_url, "bus_hinted", partitions=4)
+    broker = await open_broker(amqp_url)
+    queue = topic.queue("hinted")
+    await broker.declare_work_queue(queue, [topic.binding], 5)
+    relay = OutboxRelay(db, broker, batch_size=10, poll_interval=60)
+    await relay.start()
+    await relay.drain_once()  # the relay now waits for a wake
+    async with db.unit_of_work() as uow:
+        for n in range(25):
+            uow.emit(topic.event, subject="agg-1", data={"n": n}, region="east")
+    await eventually(lambda: _depth_equals(broker, queue, 25), within=10, what="all three batches published")
+    await relay.stop()
+    await broker.close()
+    await db.close()
+
+
+async def test_another_processes_notify_has_the_relay_look_in_every_partition(database_url, amqp_url, topic):
+    """Rows another process committed are not among this process's partitions: its NOTIFY has the relay
+    look everywhere, even while this process's own commits keep naming one partition."""
+    from aftercare_platform.bus.envelope import CloudEvent
+    from aftercare_platform.db.engine import create_engine
+    from aftercare_platform.db.unit_of_work import outbox_row
+    from sqlalchemy import text
+
+    db, _ = await open_database(database_url, "bus_foreign", partitions=16)
+    broker = await open_broker(amqp_url)
+    queue = topic.queue("foreign")
+    await broker.declare_work_queue(queue, [topic.binding], 5)
+    relay = OutboxRelay(db, broker, poll_interval=60)
+    await relay.start()
+    await relay.drain_once()
+    foreign = [CloudEvent(type=topic.event, source="/tests", subject=f"other-{n}", region="east", data={"n": n})
+               for n in range(8)]
+    engine = create_engine(database_url, "bus_foreign")  # as another process: no in-process wake
+    async with engine.begin() as connection:
+        await connection.execute(db.tables.outbox.insert(),
+                                 [outbox_row(event, event.subject, db.partitions, {}) for event in foreign])
+        await connection.execute(text("SELECT pg_notify(:c, 'another-process')"), {"c": db.notify_channel})
+    await engine.dispose()
+    async with db.unit_of_work() as uow:  # and this process's own commit, to one partition
+        uow.emit(topic.event, subject="agg-1", data={"n": 99}, region="east")
+    await eventually(lambda: _depth_equals(broker, queue, 9), within=10, what="every partition's events published")
+    await relay.stop()
+    await broker.close()
     await db.close()

@@ -3,6 +3,7 @@ the service's own migrations), a fake cases gateway and a fake clock: no network
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -40,9 +41,14 @@ class FakeCases:
     internal_notes: list[tuple[str, str]] = field(default_factory=list)  # agent-only: never shown to customers
     note_authors: list[Any] = field(default_factory=list)  # the on_behalf_of of each note added
     calls: int = 0
+    gate: asyncio.Event | None = None  # when set here, CreateCase answers only once the gate opens
+    called: asyncio.Event = field(default_factory=asyncio.Event)  # set on every call (a test clears it to wait)
 
     async def create_case(self, request_id: str, plan: CasePlan) -> OpenedCase:
         self.calls += 1
+        self.called.set()
+        if self.gate is not None:
+            await self.gate.wait()
         if not self.up:
             raise CasesUnavailable("UNAVAILABLE: connection refused")
         if self.refuse:
@@ -57,6 +63,7 @@ class FakeCases:
     async def add_note(self, request_id: str, case_number: str, text: str, *, internal: bool = False,
                        on_behalf: Any = None) -> OpenedCase:
         self.calls += 1
+        self.called.set()
         if not self.up:
             raise CasesUnavailable("UNAVAILABLE: connection refused")
         for opened, _ in self.created.values():

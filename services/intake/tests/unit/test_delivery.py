@@ -3,6 +3,8 @@ receipt id, backing off while cases is down, folding alarms into one case, never
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -187,3 +189,36 @@ async def test_alarms_waiting_for_their_case_are_not_leased_and_fold_into_one_ca
     assert len(service.cases.created) == 1 and len(service.cases.notes) == 4
     folded = await pipeline.submit(alarm(99))  # its case is known now: leased and added at once
     assert folded.receipt.outcome == "alarm_folded" and len(service.cases.notes) == 5
+
+
+async def until(service: Service, condition: Callable[[], bool], within: float = 5.0) -> None:
+    """Wait (at most `within` seconds) for the fake cases to have been called into `condition`."""
+    async def check() -> None:
+        while not condition():
+            service.cases.called.clear()
+            await service.cases.called.wait()
+    await asyncio.wait_for(check(), within)
+
+
+async def test_the_running_pump_delivers_alarms_the_moment_their_case_opens_not_at_its_next_poll(
+        service: Service) -> None:
+    from intake.adapters.attachment_storage import InMemoryAttachmentStorage
+    from intake.domain.duplicates import DuplicateRule
+    from intake.handlers.delivery import CaseDeliverer
+    from intake.handlers.pipeline import IntakePipeline
+
+    await register(service)
+    service.cases.gate = asyncio.Event()
+    deliverer = CaseDeliverer(service.database, service.cases, service.clock, region="east", poll_seconds=60)
+    pipeline = IntakePipeline(service.database, InMemoryAttachmentStorage(), deliverer, region="east",
+                              duplicate_rule=DuplicateRule(), submit_wait_seconds=0)
+    await deliverer.start()
+    try:
+        await pipeline.submit(alarm(0))
+        await until(service, lambda: service.cases.calls == 1)  # its case is being opened, held at the gate
+        outcomes = [(await pipeline.submit(alarm(n))).receipt.outcome for n in (1, 2, 3)]
+        assert outcomes == ["alarm_folded"] * 3  # they wait for the first alarm's case
+        service.cases.gate.set()
+        await until(service, lambda: len(service.cases.notes) == 3)  # well before the pump's next poll, a minute away
+    finally:
+        await deliverer.stop()

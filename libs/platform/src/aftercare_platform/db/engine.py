@@ -24,8 +24,10 @@ def create_engine(database_url: str, schema: str, *, pool_size: int = 10, echo: 
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         return _sqlite_engine(database_url, schema, echo=echo)
+    # the service's name in pg_stat_activity and the server's log: an operator sees who holds what
+    named = {"server_settings": {"application_name": f"aftercare-{schema}"}}
     engine = create_async_engine(database_url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800,
-                                 echo=echo)
+                                 echo=echo, connect_args=named)
     _ping_when_idle(engine, PING_WHEN_IDLE_SECONDS)
     return engine
 

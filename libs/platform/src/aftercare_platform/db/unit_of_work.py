@@ -52,6 +52,7 @@ class UnitOfWork:
         self.session = AsyncSession(database.engine, expire_on_commit=False)
         self._pending: list[CloudEvent] = []
         self._aggregates: list[str] = []
+        self._partitions: set[int] = set()  # where this transaction's outbox rows went: its relay drains just those
         # (channel, payload) in the order asked for, each once (as PostgreSQL folds repeats at commit)
         self._notifications: dict[tuple[str, str], None] = {}
         self.committed = False
@@ -120,6 +121,7 @@ class UnitOfWork:
         # one executemany, pipelined in a single round trip: rows go in list (emit) order, which is the id
         # order the relay publishes in; unlike a multi-row VALUES it compiles once, so large batches stay cheap
         await self.session.execute(insert(self._db.tables.outbox), rows)
+        self._partitions.update(row["partition"] for row in rows)
         # signed with this process's origin: its own relay, already woken in process, skips it
         await self.notify(self._db.notify_channel, self._db.origin)
 
@@ -132,16 +134,18 @@ class UnitOfWork:
         await self.session.commit()
         self.committed = True
         if self._pending:
-            self._db.outbox_written()
+            self._db.outbox_written(frozenset(self._partitions))
         if not in_database:  # SQLite: this process's listeners, after commit
             for channel, payload in notifications:
                 self._db.notify_in_process(channel, payload)
         self._pending.clear()
         self._aggregates.clear()
+        self._partitions.clear()
 
     async def rollback(self) -> None:
         self._pending.clear()
         self._aggregates.clear()
+        self._partitions.clear()
         self._notifications.clear()
         await self.session.rollback()
 
@@ -180,22 +184,23 @@ class Database:
         self.clock = clock
         self.partitions = partitions
         # this process's relays, woken as soon as outbox rows commit here (NOTIFY tells the other processes)
-        self._outbox_wakers: list[Callable[[], None]] = []
+        self._outbox_wakers: list[Callable[[frozenset[int] | None], None]] = []
         # the payload of this process's outbox NOTIFYs, so a relay can tell its own process's commits from others'
         self.origin = uuid.uuid4().hex
         # embedded mode's LISTEN: channel -> callbacks given the payloads of committed `uow.notify`
         self._in_process_listeners: dict[str, list[Callable[[str], None]]] = {}
 
-    def on_outbox_written(self, wake: Callable[[], None]) -> Callable[[], None]:
-        """Call `wake` (from any thread) whenever this process commits outbox rows; returns the function
-        that stops it."""
+    def on_outbox_written(self, wake: Callable[[frozenset[int] | None], None]) -> Callable[[], None]:
+        """Call `wake` (from any thread) whenever this process commits outbox rows, with the partitions they
+        went to (None: not known); returns the function that stops it."""
         self._outbox_wakers.append(wake)
         return lambda: self._outbox_wakers.remove(wake)
 
-    def outbox_written(self) -> None:
-        """Outbox rows just committed in this process (on any thread): wake this process's relays."""
+    def outbox_written(self, partitions: frozenset[int] | None = None) -> None:
+        """Outbox rows just committed in this process (on any thread) to `partitions` (None: any of them):
+        wake this process's relays."""
         for wake in list(self._outbox_wakers):
-            wake()
+            wake(partitions)
 
     def listen_in_process(self, channel: str, on_payload: Callable[[str], None]) -> Callable[[], None]:
         """Receive this process's notifications on `channel` (SQLite); returns the function that stops it."""

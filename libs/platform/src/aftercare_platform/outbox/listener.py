@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+from collections.abc import Callable
 
 from aftercare_platform.db.listen import ChannelListener, asyncpg_dsn
 
@@ -10,13 +10,14 @@ __all__ = ["PgListener", "asyncpg_dsn"]
 
 
 class PgListener(ChannelListener):
-    """Sets `wake` on every notification (but those whose payload is `own`: the relay's own process, which
+    """Calls `wake` on every notification (but those whose payload is `own`: the relay's own process, which
     woke it already) and after every (re)connection: rows committed while nobody listened are found by
     that wake-up."""
 
-    def __init__(self, sqlalchemy_url: str, channel: str, wake: asyncio.Event, *, own: str | None = None) -> None:
+    def __init__(self, sqlalchemy_url: str, channel: str, wake: Callable[[], None], *,
+                 own: str | None = None) -> None:
         def on_payload(payload: str) -> None:
             if own is None or payload != own:
-                wake.set()
+                wake()
 
-        super().__init__(asyncpg_dsn(sqlalchemy_url), channel, on_payload, on_connected=wake.set)
+        super().__init__(asyncpg_dsn(sqlalchemy_url), channel, on_payload, on_connected=wake)

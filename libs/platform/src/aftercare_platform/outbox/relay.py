@@ -19,7 +19,7 @@ from typing import Any
 import orjson
 from opentelemetry import metrics, propagate, trace
 from opentelemetry.trace import SpanKind
-from sqlalchemy import BigInteger, any_, bindparam, delete, select, text, update
+from sqlalchemy import BigInteger, Boolean, any_, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -76,6 +76,10 @@ class OutboxRelay:
         self._yield_to = yield_to
         self._parallel = max(1, parallel_partitions)
         self._wake = asyncio.Event()
+        # what the next pass drains: every partition with unsent rows (a NOTIFY, a poll, a failure: found by a
+        # query), or only those this process's commits named since the last pass (no query needed)
+        self._scan_all = True
+        self._hinted: set[int] = set()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
         self._listener: PgListener | None = None
@@ -90,7 +94,7 @@ class OutboxRelay:
         self._stop_waking = self._db.on_outbox_written(self.wake)
         if is_postgres(self._db.engine):
             url = self._db.engine.url.render_as_string(hide_password=False)
-            self._listener = PgListener(url, self._db.notify_channel, self._wake, own=self._db.origin)
+            self._listener = PgListener(url, self._db.notify_channel, self.wake, own=self._db.origin)
             await self._listener.start()
         self._task = asyncio.create_task(self._run(), name=self.name)
 
@@ -104,46 +108,70 @@ class OutboxRelay:
         if self._stop_waking is not None:
             self._stop_waking()
 
-    def wake(self) -> None:
-        """Look for unsent rows now; safe to call from any thread (sla-timer fires on a thread of its own)."""
+    def wake(self, partitions: frozenset[int] | None = None) -> None:
+        """Look for unsent rows now, in `partitions` (None: in all); safe to call from any thread (sla-timer
+        fires on a thread of its own)."""
         if self._loop is None or _running_loop() is self._loop:
-            self._wake.set()
+            self._note(partitions)
             return
         try:
-            self._loop.call_soon_threadsafe(self._wake.set)
+            self._loop.call_soon_threadsafe(self._note, partitions)
         except RuntimeError:  # the service's loop closed (shutting down): nothing left to wake
             pass
+
+    def _note(self, partitions: frozenset[int] | None) -> None:
+        if partitions is None:
+            self._scan_all = True
+        else:
+            self._hinted.update(partitions)
+        self._wake.set()
 
     async def _run(self) -> None:
         backoff = 0.1
         while not self._stopping:
             self._wake.clear()
+            partitions = None if self._scan_all else frozenset(self._hinted)
+            self._scan_all, self._hinted = False, set()
             try:
-                published = await self.drain_once()
+                published, unfinished = await self._drain(partitions)
                 if backoff > 0.1:
                     log.warning("outbox relay publishing again")
                 backoff = 0.1
             except Exception as error:
+                self._scan_all = True  # whatever the failed pass left is found again
                 # once per outage at WARNING; the retries after it at DEBUG
                 level = logging.WARNING if backoff == 0.1 else logging.DEBUG
                 log.log(level, "outbox relay pass failed (%s); retrying with backoff", error)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
                 continue
-            if published:
+            if unfinished:  # a full batch: there may be more behind it
+                self._note(unfinished)
+                continue
+            if published or self._wake.is_set():
                 continue
             await self._maybe_prune()
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
             except TimeoutError:
-                pass
+                self._scan_all = True  # the poll: rows a missed NOTIFY left behind
 
     async def drain_once(self) -> int:
         """Publish what is unsent now; returns how many events the broker confirmed."""
-        outbox = self._db.tables.outbox
-        async with self._db.engine.connect() as connection:
-            result = await connection.execute(select(outbox.c.partition).where(outbox.c.sent_at.is_(None)).distinct())
-            partitions = [row[0] for row in result]
+        published, _ = await self._drain(None)
+        return published
+
+    async def _drain(self, only: frozenset[int] | None) -> tuple[int, frozenset[int]]:
+        """One pass over `only` (None: every partition with unsent rows): how many events the broker
+        confirmed, and the partitions that gave a full batch (more may wait there)."""
+        if only is None:
+            outbox = self._db.tables.outbox
+            async with self._db.engine.connect() as connection:
+                result = await connection.execute(
+                    select(outbox.c.partition).where(outbox.c.sent_at.is_(None)).distinct())
+                partitions = [row[0] for row in result]
+        else:
+            partitions = list(only)
         random.shuffle(partitions)
         # a few partitions at once: one's database round trips overlap another's confirms
         lanes = asyncio.Semaphore(self._parallel)
@@ -158,25 +186,25 @@ class OutboxRelay:
         failures = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
         if failures:
             raise failures[0]
-        return sum(outcome for outcome in outcomes if isinstance(outcome, int))
+        counts = dict(zip(partitions, (outcome for outcome in outcomes if isinstance(outcome, int)), strict=True))
+        return sum(counts.values()), frozenset(p for p, count in counts.items() if count >= self._batch)
 
     async def _drain_partition(self, partition: int) -> int:
         outbox = self._db.tables.outbox
         published = 0
+        unsent = (select(outbox.c.id, outbox.c.event_id, outbox.c.event_type, outbox.c.aggregate_id,
+                         outbox.c.routing_key, outbox.c.envelope, outbox.c.headers)
+                  .where(outbox.c.partition == partition, outbox.c.sent_at.is_(None))
+                  .order_by(outbox.c.id)
+                  .limit(self._batch)
+                  .with_for_update(skip_locked=True))
         async with self._db.engine.connect() as connection, connection.begin():
-            if not await self._lock_partition(connection, partition):
-                return 0
-            rows = (
-                await connection.execute(
-                    select(outbox.c.id, outbox.c.event_id, outbox.c.event_type, outbox.c.aggregate_id,
-                           outbox.c.routing_key,
-                           outbox.c.envelope, outbox.c.headers)
-                    .where(outbox.c.partition == partition, outbox.c.sent_at.is_(None))
-                    .order_by(outbox.c.id)
-                    .limit(self._batch)
-                    .with_for_update(skip_locked=True)
-                )
-            ).all()
+            if is_postgres(connection):
+                # the partition's lock is taken by the same statement (evaluated once, before the scan): no rows
+                # when another replica holds it; one round trip instead of two
+                unsent = unsent.where(select(func.pg_try_advisory_xact_lock(
+                    self._lock_key, partition, type_=Boolean)).scalar_subquery())
+            rows = (await connection.execute(unsent)).all()
             if not rows:
                 return 0
             confirmed, failed = await self._publish_rows(list(rows))
@@ -204,15 +232,6 @@ class OutboxRelay:
             await connection.execute(update(outbox).where(sent).values(sent_at=self._db.clock.now()), {"ids": ids})
         else:
             await connection.execute(update(outbox).where(outbox.c.id.in_(ids)).values(sent_at=self._db.clock.now()))
-
-    async def _lock_partition(self, connection: AsyncConnection, partition: int) -> bool:
-        if not is_postgres(connection):
-            return True
-        locked = await connection.execute(
-            text("SELECT pg_try_advisory_xact_lock(:key, :partition)"),
-            {"key": self._lock_key, "partition": partition},
-        )
-        return bool(locked.scalar())
 
     async def _publish_rows(self, rows: list[Any]) -> tuple[list[int], dict[int, str]]:
         """Pipelined: the batch is written to the channel in id order at once, then the confirms are awaited

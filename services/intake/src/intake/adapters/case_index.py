@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from aftercare_platform.db.statements import insert_ignore, upsert
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
+from aftercare_platform.db.statements import upsert
+from sqlalchemy import ColumnElement, and_, case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.adapters.tables import downtime, known_cases, submissions
@@ -40,7 +40,7 @@ class KnownCase:
 
 
 async def record_case(session: AsyncSession, case: KnownCase) -> None:
-    """Insert, or update the status of, a known case; an older event never overwrites a newer one."""
+    """Insert, or update the status of, a known case (one statement); an older event never overwrites a newer one."""
     row: dict[str, Any] = {
         "case_id": case.case_id, "case_number": case.case_number, "company_id": case.company_id,
         "contract_id": case.contract_id, "asset_key": case.asset_key, "description": case.description,
@@ -48,18 +48,20 @@ async def record_case(session: AsyncSession, case: KnownCase) -> None:
         "status": case.status, "opened_at": case.opened_at, "last_event_at": case.event_at,
         "caller_email": case.caller_email, "caller_phone": case.caller_phone, "reported_by": case.reported_by,
     }
-    inserted = await session.execute(insert_ignore(session, known_cases, ["case_id"], row))
-    if getattr(inserted, "rowcount", 0):
-        return
-    if case.reported_by:  # only intake's own delivery knows which partner reported it (the event may come first)
-        await session.execute(update(known_cases).where(known_cases.c.case_id == case.case_id)
-                              .values(reported_by=case.reported_by))
-    changes: dict[str, Any] = {"status": case.status, "priority": case.priority, "last_event_at": case.event_at}
-    await session.execute(update(known_cases).where(
-        known_cases.c.case_id == case.case_id, known_cases.c.last_event_at <= case.event_at).values(**changes))
-    if case.alarm_code:  # intake's own delivery knows the alarm code the event does not carry
-        await session.execute(update(known_cases).where(known_cases.c.case_id == case.case_id)
-                              .values(alarm_code=case.alarm_code))
+    await session.execute(upsert(session, known_cases, ["case_id"], row, update=[], set_=_merge_known))
+
+
+def _merge_known(excluded: Any) -> dict[str, Any]:
+    """A case known already: only intake's own delivery knows which partner reported it and the alarm code (the
+    event may come first, so neither is overwritten by nothing); status and priority from the newer of the two."""
+    newer = known_cases.c.last_event_at <= excluded.last_event_at
+    return {
+        "reported_by": func.coalesce(excluded.reported_by, known_cases.c.reported_by),
+        "alarm_code": func.coalesce(excluded.alarm_code, known_cases.c.alarm_code),
+        "status": case((newer, excluded.status), else_=known_cases.c.status),
+        "priority": case((newer, excluded.priority), else_=known_cases.c.priority),
+        "last_event_at": case((newer, excluded.last_event_at), else_=known_cases.c.last_event_at),
+    }
 
 
 async def find_case(session: AsyncSession, case_id: str) -> KnownCase | None:

@@ -32,12 +32,12 @@ class Receipt:
     partner_id: str | None = None
 
     @classmethod
-    def of(cls, submission: Submission, identification: dict[str, Any]) -> Receipt:
+    def of(cls, submission: Submission) -> Receipt:
         return cls(
             receipt_id=submission.receipt_id, channel=submission.channel, state=submission.state.value,
             outcome=submission.outcome, case_id=submission.case_id, case_number=submission.case_number,
             received_at=submission.received_at, submitted_at=submission.submitted_at,
-            attempts=submission.attempts, last_error=submission.last_error, identification=identification,
+            attempts=submission.attempts, last_error=submission.last_error, identification=submission.identification,
             attachments=tuple(submission.request.get("attachments", ())), partner_id=submission.partner_id,
         )
 
@@ -47,4 +47,4 @@ async def load(database: Database, receipt_id: str) -> Receipt | None:
         row = (await connection.execute(select(table).where(table.c.receipt_id == receipt_id))).mappings().first()
     if row is None:
         return None
-    return Receipt.of(Submission.of(row), dict(row["identification"] or {}))
+    return Receipt.of(Submission.of(row))

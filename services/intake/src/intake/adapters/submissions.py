@@ -42,11 +42,13 @@ class Submission:
     case_number: str | None
     received_at: datetime
     submitted_at: datetime | None
+    identification: dict[str, Any]
 
     @classmethod
     def of(cls, row: Mapping[Any, Any]) -> Submission:
         values = {name: row[name] for name in cls.__dataclass_fields__}
         values["state"] = State(values["state"])
+        values["identification"] = dict(values["identification"] or {})
         return cls(**values)
 
 
@@ -96,21 +98,27 @@ async def claim_due(session: AsyncSession, *, now: datetime, lease_until: dateti
 
 
 async def mark_submitted(session: AsyncSession, receipt_id: str, *, case_id: str, case_number: str,
-                         at: datetime, attempts: int) -> None:
-    await session.execute(update(submissions).where(submissions.c.receipt_id == receipt_id).values(
-        state=State.SUBMITTED.value, case_id=case_id, case_number=case_number, submitted_at=at,
-        attempts=attempts, claimed_until=None, last_error=None))
+                         at: datetime, attempts: int) -> Submission:
+    return await _mark(session, receipt_id, state=State.SUBMITTED.value, case_id=case_id, case_number=case_number,
+                       submitted_at=at, attempts=attempts, claimed_until=None, last_error=None)
 
 
 async def mark_retry(session: AsyncSession, receipt_id: str, *, attempts: int, next_attempt_at: datetime,
-                     error: str | None) -> None:
-    await session.execute(update(submissions).where(submissions.c.receipt_id == receipt_id).values(
-        attempts=attempts, next_attempt_at=next_attempt_at, claimed_until=None, last_error=error))
+                     error: str | None) -> Submission:
+    return await _mark(session, receipt_id, attempts=attempts, next_attempt_at=next_attempt_at, claimed_until=None,
+                       last_error=error)
 
 
-async def mark_failed(session: AsyncSession, receipt_id: str, *, attempts: int, error: str) -> None:
-    await session.execute(update(submissions).where(submissions.c.receipt_id == receipt_id).values(
-        state=State.FAILED.value, attempts=attempts, claimed_until=None, last_error=error))
+async def mark_failed(session: AsyncSession, receipt_id: str, *, attempts: int, error: str) -> Submission:
+    return await _mark(session, receipt_id, state=State.FAILED.value, attempts=attempts, claimed_until=None,
+                       last_error=error)
+
+
+async def _mark(session: AsyncSession, receipt_id: str, **values: Any) -> Submission:
+    """Record a delivery attempt's outcome; the row as it now stands is the receipt the caller answers with."""
+    updated = await session.execute(update(submissions).where(submissions.c.receipt_id == receipt_id)
+                                    .values(**values).returning(*submissions.c))
+    return Submission.of(updated.mappings().one())
 
 
 async def replan(session: AsyncSession, receipt_id: str, *, outcome: str, plan: dict[str, Any]) -> None:
@@ -119,11 +127,12 @@ async def replan(session: AsyncSession, receipt_id: str, *, outcome: str, plan: 
         outcome=outcome, plan=plan, target_case_number=None, target_receipt_id=None))
 
 
-async def settle_target(session: AsyncSession, receipt_id: str, case_number: str) -> None:
-    """Notes waiting on this receipt's case now know its number."""
-    await session.execute(update(submissions).where(
+async def settle_target(session: AsyncSession, receipt_id: str, case_number: str) -> int:
+    """Notes waiting on this receipt's case now know its number; how many there were."""
+    settled = await session.execute(update(submissions).where(
         and_(submissions.c.target_receipt_id == receipt_id, submissions.c.state == State.PENDING.value))
         .values(target_case_number=case_number))
+    return int(getattr(settled, "rowcount", 0) or 0)
 
 
 async def deliveries_pending(database: Database) -> dict[tuple[tuple[str, str], ...], float]:

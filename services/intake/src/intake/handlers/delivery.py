@@ -15,6 +15,7 @@ import logging
 import random
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from aftercare_platform.clock import Clock
 from aftercare_platform.db.unit_of_work import Database
@@ -39,6 +40,7 @@ from intake.handlers import rejections
 from intake.handlers.rejections import Rejection
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class CaseDeliverer:
@@ -59,7 +61,9 @@ class CaseDeliverer:
         self._wake = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
-        self._in_flight: set[asyncio.Task[None]] = set()
+        self._in_flight: set[asyncio.Task[Submission | None]] = set()
+        # the pump's last round left due work unclaimed (it was full): a delivery that ends frees a slot for it
+        self._more_due = False
         self._waiters: dict[str, list[asyncio.Future[None]]] = {}
 
     # ---- the Component --------------------------------------------------------------------
@@ -100,16 +104,19 @@ class CaseDeliverer:
         """How long a delivery this replica starts keeps others off the submission."""
         return now + self._lease
 
-    async def deliver_leased(self, submission: Submission, wait_seconds: float) -> None:
+    async def deliver_leased(self, submission: Submission, wait_seconds: float) -> Submission | None:
         """Deliver a submission the caller wrote already leased to this replica (a synchronous channel, so it
         can answer with the case number without the pump's round: no claim transaction, no wait for a turn),
         waiting at most `wait_seconds` for the attempt; the delivery goes on after that, as the pump's do.
-        Should this replica die meanwhile, the lease expires and the pump delivers it (cases absorbs a repeat)."""
+        Should this replica die meanwhile, the lease expires and the pump delivers it (cases absorbs a repeat).
+        Returns the submission with its attempt's outcome recorded (None: not within the wait)."""
         task = asyncio.create_task(self._deliver(submission))
         self._in_flight.add(task)
         task.add_done_callback(self._done)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.shield(task), wait_seconds)
+        try:
+            return await asyncio.wait_for(asyncio.shield(task), wait_seconds)
+        except TimeoutError:
+            return None
 
     async def deliver_due(self) -> int:
         """Deliver what is due now and wait for it (what the pump does continuously; tests and tools
@@ -124,9 +131,12 @@ class CaseDeliverer:
         while not self._stopping:
             self._wake.clear()
             free = self._concurrency - len(self._in_flight)
+            self._more_due = free <= 0
             if free > 0:
                 try:
-                    for submission in await self._claim(free):
+                    claimed = await self._claim(free)
+                    self._more_due = len(claimed) == free
+                    for submission in claimed:
                         task = asyncio.create_task(self._deliver(submission))
                         self._in_flight.add(task)
                         task.add_done_callback(self._done)
@@ -135,9 +145,10 @@ class CaseDeliverer:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._poll)
 
-    def _done(self, task: asyncio.Task[None]) -> None:
+    def _done(self, task: asyncio.Task[Submission | None]) -> None:
         self._in_flight.discard(task)
-        self._wake.set()
+        if self._more_due:  # otherwise nothing waits for the slot: no claim round that would find nothing
+            self._wake.set()
 
     async def _claim(self, limit: int) -> list[Submission]:
         async with self._db.unit_of_work() as uow:
@@ -151,7 +162,7 @@ class CaseDeliverer:
 
     # ---- one submission -------------------------------------------------------------------
 
-    async def _deliver(self, submission: Submission) -> None:
+    async def _deliver(self, submission: Submission) -> Submission | None:
         attempts = submission.attempts + 1
         plan = CasePlan.from_json(submission.plan)
         try:
@@ -159,18 +170,18 @@ class CaseDeliverer:
         except CasesUnavailable as down:
             delay = retry_delay(attempts, initial=self._initial, cap=self._cap, jitter=random.random())
             reason = str(down)
-            await self._guarded(lambda: self._retry(submission, attempts, delay, reason))
+            return await self._guarded(lambda: self._retry(submission, attempts, delay, reason))
         except CasesRefused as refused:
             log.warning("cases refused receipt %s for good: %s", submission.receipt_id, refused)
             refusal = str(refused)
-            await self._guarded(lambda: self._fail(submission, attempts, refusal))
+            return await self._guarded(lambda: self._fail(submission, attempts, refusal))
         except Exception as unexpected:
             log.exception("delivering receipt %s failed unexpectedly", submission.receipt_id)
             delay = retry_delay(attempts, initial=self._initial, cap=self._cap)
             error = f"{type(unexpected).__name__}: {unexpected}"
-            await self._guarded(lambda: self._retry(submission, attempts, delay, error))
+            return await self._guarded(lambda: self._retry(submission, attempts, delay, error))
         else:
-            await self._guarded(lambda: self._succeed(submission, plan, opened, attempts))
+            return await self._guarded(lambda: self._succeed(submission, plan, opened, attempts))
         finally:
             self._settled(submission.receipt_id)
 
@@ -203,11 +214,12 @@ class CaseDeliverer:
                                      plan=new_plan.to_json())
         return new_plan
 
-    async def _succeed(self, submission: Submission, plan: CasePlan, opened: OpenedCase, attempts: int) -> None:
+    async def _succeed(self, submission: Submission, plan: CasePlan, opened: OpenedCase,
+                       attempts: int) -> Submission:
         async with self._db.unit_of_work() as uow:
-            now = uow.clock.now()
-            await submissions.mark_submitted(uow.session, submission.receipt_id, case_id=opened.case_id,
-                                             case_number=opened.case_number, at=now, attempts=attempts)
+            now, notes_due = uow.clock.now(), 0
+            recorded = await submissions.mark_submitted(uow.session, submission.receipt_id, case_id=opened.case_id,
+                                                        case_number=opened.case_number, at=now, attempts=attempts)
             if not plan.note_text:  # it opened a case: remember it, and tell the notes waiting for it
                 opened_at = opened.created_at or now
                 await case_index.record_case(uow.session, KnownCase(
@@ -217,26 +229,31 @@ class CaseDeliverer:
                     priority=plan.priority, status="new", opened_at=opened_at, event_at=opened_at,
                     alarm_code=submission.alarm_code, caller_email=plan.caller.email, caller_phone=plan.caller.phone,
                     reported_by=submission.partner_id if submission.channel == Channel.PARTNER.value else None))
-                await submissions.settle_target(uow.session, submission.receipt_id, opened.case_number)
+                notes_due = await submissions.settle_target(uow.session, submission.receipt_id, opened.case_number)
+        if notes_due:
+            self._wake.set()  # notes that waited for this case are due now it is committed
+        return recorded
 
-    async def _retry(self, submission: Submission, attempts: int, delay: float, error: str) -> None:
+    async def _retry(self, submission: Submission, attempts: int, delay: float, error: str) -> Submission:
         async with self._db.unit_of_work() as uow:
-            await submissions.mark_retry(uow.session, submission.receipt_id, attempts=attempts,
+            return await submissions.mark_retry(uow.session, submission.receipt_id, attempts=attempts,
                                          next_attempt_at=uow.clock.now() + timedelta(seconds=delay), error=error)
 
-    async def _fail(self, submission: Submission, attempts: int, error: str) -> None:
+    async def _fail(self, submission: Submission, attempts: int, error: str) -> Submission:
         async with self._db.unit_of_work() as uow:
-            await submissions.mark_failed(uow.session, submission.receipt_id, attempts=attempts, error=error)
+            failed = await submissions.mark_failed(uow.session, submission.receipt_id, attempts=attempts, error=error)
             await rejections.record_in(uow, Rejection(
                 channel=Channel(submission.channel), reason="cases_refused", detail=error,
                 received_at=submission.received_at, channel_message_id=submission.receipt_id), self._region)
+        return failed
 
-    async def _guarded(self, step: Callable[[], Awaitable[None]]) -> None:
+    async def _guarded(self, step: Callable[[], Awaitable[T]]) -> T | None:
         """Recording the outcome is retried here, with backoff, for half the lease: a database blip after cases
         answered is over in seconds, and the outcome lands then (each step is safe to repeat). Only a longer
         outage leaves the lease to expire, and the row is delivered again (cases absorbs the repeat)."""
         try:
-            await retry_through_blips(step, within=self._lease.total_seconds() / 2,
-                                      what="recording a delivery outcome")
+            return await retry_through_blips(step, within=self._lease.total_seconds() / 2,
+                                             what="recording a delivery outcome")
         except Exception:
             log.exception("recording a delivery outcome failed; the lease will expire and it is retried")
+            return None

@@ -42,7 +42,7 @@ class DeliveryTrigger(Protocol):
 
     def lease_until(self, now: datetime) -> datetime: ...
 
-    async def deliver_leased(self, submission: Submission, wait_seconds: float) -> None: ...
+    async def deliver_leased(self, submission: Submission, wait_seconds: float) -> Submission | None: ...
 
 
 @dataclass(frozen=True)
@@ -136,13 +136,15 @@ class IntakePipeline:
             # the transaction that writes it; the rest (and a note waiting for its case) go by the pump
             waiting = wait and self._wait > 0
             leased = await self._decide(uow, request, receipt_id, company_scope, lease=waiting)
+        attempted = None
         if leased is not None:
-            await self._delivery.deliver_leased(leased, self._wait)
+            attempted = await self._delivery.deliver_leased(leased, self._wait)
         else:
             self._delivery.wake()
             if waiting:
                 await self._delivery.attempt_now(receipt_id, self._wait)
-        receipt = await load(self._db, receipt_id)
+        # the attempt's recorded outcome is the receipt; read it back only when the attempt did not end in time
+        receipt = Receipt.of(attempted) if attempted is not None else await load(self._db, receipt_id)
         assert receipt is not None
         return Submitted(receipt, replayed=False)
 

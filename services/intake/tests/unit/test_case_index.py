@@ -1,0 +1,46 @@
+"""What intake knows of a case merges its own delivery with the case events, in whatever order they come."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+from intake.adapters import case_index
+from intake.adapters.case_index import KnownCase
+
+from .conftest import NOW, Service
+
+FROM_EVENT = KnownCase(case_id="case-1", case_number="EA-20261121-000001", company_id="ACME", contract_id="C-1",
+                       asset_key="hikvision:cam-1", description="fan failure", error_codes=("E1",), priority="P3",
+                       status="new", opened_at=NOW, event_at=NOW)
+
+
+async def known(service: Service) -> KnownCase:
+    async with service.database.unit_of_work() as uow:
+        found = await case_index.find_case(uow.session, "case-1")
+    assert found is not None
+    return found
+
+
+async def record(service: Service, case: KnownCase) -> None:
+    async with service.database.unit_of_work() as uow:
+        await case_index.record_case(uow.session, case)
+
+
+async def test_the_delivery_adds_the_partner_and_alarm_the_event_does_not_carry_whichever_comes_first(
+        service: Service) -> None:
+    await record(service, FROM_EVENT)
+    await record(service, replace(FROM_EVENT, reported_by="nms", alarm_code="VIDEO-LOSS"))
+    await record(service, FROM_EVENT)  # the event again, redelivered: it knows neither, and clears neither
+    case = await known(service)
+    assert (case.reported_by, case.alarm_code, case.status) == ("nms", "VIDEO-LOSS", "new")
+
+
+async def test_a_newer_event_moves_the_status_and_an_older_one_never_moves_it_back(service: Service) -> None:
+    await record(service, FROM_EVENT)
+    later = NOW + timedelta(minutes=5)
+    await record(service, replace(FROM_EVENT, status="in_progress", priority="P2", event_at=later))
+    await record(service, replace(FROM_EVENT, status="new", priority="P4", event_at=NOW + timedelta(minutes=1)))
+    case = await known(service)
+    assert (case.status, case.priority, case.event_at) == ("in_progress", "P2", later)
+    assert case.opened_at == NOW and case.description == "fan failure"  # what opened it stays as it was
