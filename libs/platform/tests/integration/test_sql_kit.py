@@ -10,7 +10,7 @@ import pytest
 from aftercare_platform.bus.envelope import rfc3339
 from aftercare_platform.clock import FakeClock
 from aftercare_platform.db.listen import ChannelListener
-from aftercare_platform.db.statements import insert_ignore, transaction_lock, upsert
+from aftercare_platform.db.statements import Bind, insert_ignore, prebuilt, transaction_lock, upsert
 from aftercare_platform.db.unit_of_work import Database, partition_of
 from aftercare_platform.outbox.sql_insert import outbox_insert_sql
 from aftercare_platform.testing.harness import open_database
@@ -88,6 +88,29 @@ async def test_upserts(db: Database) -> None:
         many = upsert(uow.session, table, ["k"], update=["v"])
         await uow.session.execute(many, [{"k": "a", "v": "third", "n": 99}, {"k": "b", "v": "new", "n": 5}])
     assert await rows(db, table) == {"a": ("third", 2), "b": ("new", 5), "c": ("count", 3)}
+
+
+def _count_up(bind: Bind) -> Any:
+    return upsert(bind, KV_PREBUILT, ["k"], update=["v"], set_=lambda excluded: {"n": KV_PREBUILT.c.n + excluded.n})
+
+
+KV_PREBUILT = kv_table("kit")
+
+
+async def test_a_prebuilt_statement_is_built_once_per_database_and_runs_with_each_calls_values(db: Database) -> None:
+    table = await create_kv(db)
+    assert table.fullname == KV_PREBUILT.fullname
+    async with db.unit_of_work() as uow:
+        statement = prebuilt(uow.session, _count_up)
+        for value, n in (("one", 1), ("two", 2), ("three", 4)):
+            assert prebuilt(uow.session, _count_up) is statement  # the same construct every call
+            await uow.session.execute(statement, {"k": "a", "v": value, "n": n})
+        await uow.session.execute(statement, {"k": "b", "v": "other", "n": 10})
+    assert await rows(db, table) == {"a": ("three", 7), "b": ("other", 10)}
+    other = "sqlite" if db.engine.dialect.name == "postgresql" else "postgresql"
+    from sqlalchemy.dialects import postgresql, sqlite
+    other_dialect = postgresql.dialect() if other == "postgresql" else sqlite.dialect()
+    assert prebuilt(other_dialect, _count_up) is not statement  # each database its own INSERT … ON CONFLICT
 
 
 async def test_insert_ignore_says_whether_the_row_was_new(db: Database) -> None:

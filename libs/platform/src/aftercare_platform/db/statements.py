@@ -1,10 +1,11 @@
-"""INSERT … ON CONFLICT spelled once for PostgreSQL and SQLite (both dialects share the syntax)."""
+"""INSERT … ON CONFLICT spelled once for PostgreSQL and SQLite (both dialects share the syntax), and
+statements built once and reused (`prebuilt`)."""
 
 from __future__ import annotations
 
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import BindParameter, ColumnElement, Table, text
 from sqlalchemy.dialects import postgresql, sqlite
@@ -140,9 +141,27 @@ async def transaction_lock(session: AsyncSession, key: str) -> None:
     """Serialise the transactions about `key` (an asset, a seeding step) until they end: a PostgreSQL
     advisory transaction lock; SQLite serialises writers anyway."""
     if is_postgres(session):
-        await session.execute(text("SELECT pg_advisory_xact_lock(:namespace, :key)"),
-                              {"namespace": _LOCK_NAMESPACE, "key": zlib.crc32(key.encode()) - 2**31})
+        await session.execute(_ADVISORY_LOCK, {"namespace": _LOCK_NAMESPACE, "key": zlib.crc32(key.encode()) - 2**31})
+
+
+_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:namespace, :key)")
 
 
 # the first half of every advisory key taken by transaction_lock (the migrations' lock is a single bigint)
 _LOCK_NAMESPACE = 4_242
+
+
+T = TypeVar("T")
+_PREBUILT: dict[tuple[str, Callable[[Bind], Any]], Any] = {}
+
+
+def prebuilt(bind: Bind, build: Callable[[Bind], T]) -> T:
+    """The statement `build` makes for the bind's kind of database, built on first use and reused after: its
+    values come as parameters at execute time. A statement built per call cost more CPU than running it —
+    building the construct and walking it for its cache key — on the hottest paths (a reused one memoises
+    its cache key)."""
+    key = (dialect_of(bind).name, build)
+    statement = _PREBUILT.get(key)
+    if statement is None:
+        statement = _PREBUILT[key] = build(bind)
+    return statement  # type: ignore[no-any-return]

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from aftercare_platform.db.statements import upsert
-from sqlalchemy import ColumnElement, and_, case, delete, func, or_, select, update
+from aftercare_platform.db.statements import Bind, prebuilt, upsert
+from sqlalchemy import ColumnElement, and_, bindparam, case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.adapters.tables import downtime, known_cases, submissions
@@ -48,7 +48,11 @@ async def record_case(session: AsyncSession, case: KnownCase) -> None:
         "status": case.status, "opened_at": case.opened_at, "last_event_at": case.event_at,
         "caller_email": case.caller_email, "caller_phone": case.caller_phone, "reported_by": case.reported_by,
     }
-    await session.execute(upsert(session, known_cases, ["case_id"], row, update=[], set_=_merge_known))
+    await session.execute(prebuilt(session, _record_known), row)
+
+
+def _record_known(bind: Bind) -> Any:
+    return upsert(bind, known_cases, ["case_id"], update=[], set_=_merge_known)
 
 
 def _merge_known(excluded: Any) -> dict[str, Any]:
@@ -119,10 +123,16 @@ async def record_resolution(session: AsyncSession, *, case_id: str, case_number:
 
 async def complete_downtime(session: AsyncSession, case: KnownCase) -> None:
     """A case.created seen after its resolution: the downtime row learns the case's asset and contract."""
-    await session.execute(update(downtime).where(downtime.c.case_id == case.case_id, downtime.c.asset_key.is_(None))
-                          .values(opened_at=func.coalesce(downtime.c.opened_at, case.opened_at),
-                                  asset_key=case.asset_key,
-                                  contract_id=func.coalesce(downtime.c.contract_id, case.contract_id)))
+    await session.execute(_COMPLETE_DOWNTIME, {"the_case": case.case_id, "the_opened_at": case.opened_at,
+                                               "the_asset": case.asset_key, "the_contract": case.contract_id})
+
+
+_COMPLETE_DOWNTIME = (
+    update(downtime).where(downtime.c.case_id == bindparam("the_case"), downtime.c.asset_key.is_(None))
+    .values(opened_at=func.coalesce(downtime.c.opened_at, bindparam("the_opened_at", type_=downtime.c.opened_at.type)),
+            asset_key=bindparam("the_asset", type_=downtime.c.asset_key.type),
+            contract_id=func.coalesce(downtime.c.contract_id,
+                                      bindparam("the_contract", type_=downtime.c.contract_id.type))))
 
 
 async def downtime_for(session: AsyncSession, *, asset_key: str | None, contract_id: str | None,

@@ -8,9 +8,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from aftercare_platform.db.statements import insert_ignore
+from aftercare_platform.db.statements import Bind, insert_ignore, prebuilt
 from aftercare_platform.db.unit_of_work import Database
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.adapters.tables import request_keys, submissions
@@ -53,7 +53,10 @@ class Submission:
 
 
 async def insert(session: AsyncSession, row: dict[str, Any]) -> None:
-    await session.execute(submissions.insert().values(**row))
+    await session.execute(_INSERT, row)
+
+
+_INSERT = submissions.insert()  # built once: the row comes as parameters (see db.statements.prebuilt)
 
 
 async def get(session: AsyncSession, receipt_id: str) -> Submission | None:
@@ -70,7 +73,7 @@ async def receipt_for_key(session: AsyncSession, scope: str, key: str) -> str | 
 async def claim_key(session: AsyncSession, scope: str, key: str, receipt_id: str, at: datetime) -> bool:
     """Record an idempotency key for this receipt; False when another receipt holds it already."""
     row = {"scope": scope, "key": key, "receipt_id": receipt_id, "created_at": at}
-    result = await session.execute(insert_ignore(session, request_keys, ["scope", "key"], row))
+    result = await session.execute(prebuilt(session, _claim_key), row)
     return bool(getattr(result, "rowcount", 0))
 
 
@@ -97,6 +100,10 @@ async def claim_due(session: AsyncSession, *, now: datetime, lease_until: dateti
     return [Submission.of(row) for row in claimed.mappings()]
 
 
+def _claim_key(bind: Bind) -> Any:
+    return insert_ignore(bind, request_keys, ["scope", "key"])
+
+
 async def mark_submitted(session: AsyncSession, receipt_id: str, *, case_id: str, case_number: str,
                          at: datetime, attempts: int) -> Submission:
     return await _mark(session, receipt_id, state=State.SUBMITTED.value, case_id=case_id, case_number=case_number,
@@ -116,9 +123,12 @@ async def mark_failed(session: AsyncSession, receipt_id: str, *, attempts: int, 
 
 async def _mark(session: AsyncSession, receipt_id: str, **values: Any) -> Submission:
     """Record a delivery attempt's outcome; the row as it now stands is the receipt the caller answers with."""
-    updated = await session.execute(update(submissions).where(submissions.c.receipt_id == receipt_id)
-                                    .values(**values).returning(*submissions.c))
+    updated = await session.execute(_MARK, {"the_receipt": receipt_id, **values})
     return Submission.of(updated.mappings().one())
+
+
+# the columns set come as parameters: one statement for every outcome, each shape compiled once
+_MARK = update(submissions).where(submissions.c.receipt_id == bindparam("the_receipt")).returning(*submissions.c)
 
 
 async def replan(session: AsyncSession, receipt_id: str, *, outcome: str, plan: dict[str, Any]) -> None:
@@ -129,10 +139,12 @@ async def replan(session: AsyncSession, receipt_id: str, *, outcome: str, plan: 
 
 async def settle_target(session: AsyncSession, receipt_id: str, case_number: str) -> int:
     """Notes waiting on this receipt's case now know its number; how many there were."""
-    settled = await session.execute(update(submissions).where(
-        and_(submissions.c.target_receipt_id == receipt_id, submissions.c.state == State.PENDING.value))
-        .values(target_case_number=case_number))
+    settled = await session.execute(_SETTLE_TARGET, {"the_receipt": receipt_id, "target_case_number": case_number})
     return int(getattr(settled, "rowcount", 0) or 0)
+
+
+_SETTLE_TARGET = update(submissions).where(
+    and_(submissions.c.target_receipt_id == bindparam("the_receipt"), submissions.c.state == State.PENDING.value))
 
 
 async def deliveries_pending(database: Database) -> dict[tuple[tuple[str, str], ...], float]:
