@@ -159,7 +159,8 @@ def prebuilt(bind: Bind, build: Callable[[Bind], T]) -> T:
     """The statement `build` makes for the bind's kind of database, built on first use and reused after: its
     values come as parameters at execute time. A statement built per call cost more CPU than running it —
     building the construct and walking it for its cache key — on the hottest paths (a reused one memoises
-    its cache key)."""
+    its cache key). `build` is a module-level function of the dialect alone: the statement is shared by
+    every engine of that kind, so it may name only tables whose schema is fixed."""
     key = (dialect_of(bind).name, build)
     statement = _PREBUILT.get(key)
     if statement is None:
