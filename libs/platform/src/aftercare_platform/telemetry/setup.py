@@ -22,6 +22,7 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 from prometheus_client import REGISTRY, CollectorRegistry
 
 from aftercare_platform.settings import ServiceSettings
+from aftercare_platform.telemetry.sampling import ExportAwareTracerProvider
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +106,7 @@ def setup_telemetry(
     resource = service_resource(settings)
     use_w3c_propagation()
 
-    tracer_provider = TracerProvider(resource=resource)
+    tracer_provider = ExportAwareTracerProvider(resource=resource)  # records nothing until something exports
     for processor in span_processors:
         tracer_provider.add_span_processor(processor)
 
