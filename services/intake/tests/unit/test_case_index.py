@@ -44,3 +44,27 @@ async def test_a_newer_event_moves_the_status_and_an_older_one_never_moves_it_ba
     case = await known(service)
     assert (case.status, case.priority, case.event_at) == ("in_progress", "P2", later)
     assert case.opened_at == NOW and case.description == "fan failure"  # what opened it stays as it was
+
+
+async def event(service: Service, *, status: str, priority: str | None, minutes: int, case_id: str = "case-1") -> bool:
+    async with service.database.unit_of_work() as uow:
+        return await case_index.record_event(uow.session, case_id, status=status, priority=priority,
+                                             at=NOW + timedelta(minutes=minutes))
+
+
+async def test_a_later_event_of_a_known_case_moves_its_status_in_one_statement_and_an_older_one_does_not(
+        service: Service) -> None:
+    await record(service, FROM_EVENT)
+    assert await event(service, status="assigned", priority=None, minutes=3)  # names no priority: P3 stays
+    assert (await known(service)).priority == "P3"
+    assert await event(service, status="in_progress", priority="P2", minutes=5)
+    assert not await event(service, status="new", priority="P4", minutes=4)  # older: changes nothing
+    case = await known(service)
+    assert (case.status, case.priority, case.event_at) == ("in_progress", "P2", NOW + timedelta(minutes=5))
+    assert case.description == "fan failure" and case.opened_at == NOW
+
+
+async def test_an_event_of_a_case_not_known_yet_changes_nothing_and_says_so(service: Service) -> None:
+    assert not await event(service, status="assigned", priority="P2", minutes=1, case_id="case-unknown")
+    async with service.database.unit_of_work() as uow:
+        assert await case_index.find_case(uow.session, "case-unknown") is None

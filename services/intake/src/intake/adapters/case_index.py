@@ -68,6 +68,25 @@ def _merge_known(excluded: Any) -> dict[str, Any]:
     }
 
 
+async def record_event(session: AsyncSession, case_id: str, *, status: str, priority: str | None,
+                       at: datetime) -> bool:
+    """A later event of a known case: its status and priority (kept when the event names none), unless a newer
+    event was recorded already. False when it changed nothing: the case is not known, or the event is older."""
+    updated = await session.execute(_RECORD_EVENT, {"the_case": case_id, "the_status": status,
+                                                    "the_priority": priority or None, "the_at": at})
+    return bool(getattr(updated, "rowcount", 0))
+
+
+_RECORD_EVENT = (
+    update(known_cases)
+    .where(known_cases.c.case_id == bindparam("the_case"),
+           known_cases.c.last_event_at <= bindparam("the_at", type_=known_cases.c.last_event_at.type))
+    .values(status=bindparam("the_status", type_=known_cases.c.status.type),
+            priority=func.coalesce(bindparam("the_priority", type_=known_cases.c.priority.type),
+                                   known_cases.c.priority),
+            last_event_at=bindparam("the_at", type_=known_cases.c.last_event_at.type)))
+
+
 async def find_case(session: AsyncSession, case_id: str) -> KnownCase | None:
     row = (await session.execute(select(known_cases).where(known_cases.c.case_id == case_id))).mappings().first()
     return _known(row) if row is not None else None

@@ -6,7 +6,7 @@ The events are read in `entrypoints/consumers.py`; this module gets what they sa
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from aftercare_platform.contracts.case_snapshot import CaseSnapshot
 from aftercare_platform.db.statements import transaction_lock
@@ -45,7 +45,12 @@ async def learn(uow: UnitOfWork, news: CaseNews) -> None:
     snapshot = news.snapshot
     at, status, priority = snapshot.occurred_at, snapshot.status or "new", snapshot.priority
     session = uow.session
+    # the usual event (a note, an assignment) of a known case: one statement, its row lock orders it
+    if news.opening is None and not news.resolved and await case_index.record_event(
+            session, snapshot.case_id, status=status, priority=priority, at=at):
+        return
     # events of one case may be handled concurrently: one at a time per case, so each sees the other's effect
+    # (a case not known yet may be being recorded by its opening event right now)
     await transaction_lock(session, f"case:{snapshot.case_id}")
     if news.opening is not None:
         opening = news.opening
@@ -60,10 +65,7 @@ async def learn(uow: UnitOfWork, news: CaseNews) -> None:
         await case_index.record_case(session, known)
         await case_index.complete_downtime(session, known)
         return
-    existing = await case_index.find_case(session, snapshot.case_id)
-    if existing is not None:
-        await case_index.record_case(
-            session, replace(existing, status=status, priority=priority or existing.priority, event_at=at))
+    await case_index.record_event(session, snapshot.case_id, status=status, priority=priority, at=at)
     if news.resolved:  # a resolution again (after a rejection) replaces what the earlier one said
         await case_index.record_resolution(session, case_id=snapshot.case_id, case_number=snapshot.case_number,
                                            contract_id=snapshot.contract_id or None, outage=news.vendor_outage)
