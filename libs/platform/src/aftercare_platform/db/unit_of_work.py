@@ -122,8 +122,10 @@ class UnitOfWork:
         # order the relay publishes in; unlike a multi-row VALUES it compiles once, so large batches stay cheap
         await self.session.execute(insert(self._db.tables.outbox), rows)
         self._partitions.update(row["partition"] for row in rows)
-        # signed with this process's origin: its own relay, already woken in process, skips it
-        await self.notify(self._db.notify_channel, self._db.origin)
+        if not self._db.relays_in_process:
+            # no relay here: the relays of other processes are told (signed with this process's origin); a relay
+            # here is woken in process after commit with these partitions, and looks again at one another holds
+            await self.notify(self._db.notify_channel, self._db.origin)
 
     async def commit(self) -> None:
         await self._write_outbox()
@@ -183,7 +185,7 @@ class Database:
         self.tables = tables
         self.clock = clock
         self.partitions = partitions
-        # this process's relays, woken as soon as outbox rows commit here (NOTIFY tells the other processes)
+        # this process's relays, woken as soon as outbox rows commit here (NOTIFY tells other processes' when none)
         self._outbox_wakers: list[Callable[[frozenset[int] | None], None]] = []
         # the payload of this process's outbox NOTIFYs, so a relay can tell its own process's commits from others'
         self.origin = uuid.uuid4().hex
@@ -195,6 +197,11 @@ class Database:
         went to (None: not known); returns the function that stops it."""
         self._outbox_wakers.append(wake)
         return lambda: self._outbox_wakers.remove(wake)
+
+    @property
+    def relays_in_process(self) -> bool:
+        """A relay of this process is woken by its commits (so they need no NOTIFY)."""
+        return bool(self._outbox_wakers)
 
     def outbox_written(self, partitions: frozenset[int] | None = None) -> None:
         """Outbox rows just committed in this process (on any thread) to `partitions` (None: any of them):

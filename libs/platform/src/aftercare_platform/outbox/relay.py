@@ -19,7 +19,7 @@ from typing import Any
 import orjson
 from opentelemetry import metrics, propagate, trace
 from opentelemetry.trace import SpanKind
-from sqlalchemy import BigInteger, Boolean, any_, bindparam, delete, func, select, update
+from sqlalchemy import BigInteger, Boolean, Select, any_, bindparam, delete, func, select, true, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -38,6 +38,9 @@ _failures = _meter.create_counter("aftercare_outbox_publish_failures", descripti
 _events = PublishedEvents(_meter)  # cases opened and closed by channel and region, SLA warnings, …
 
 SENT_RETENTION = timedelta(days=7)
+# a partition another replica's relay is draining is looked at again this soon: the rows this process's commits
+# hinted may have come after that relay's read, and no NOTIFY tells it of them
+BUSY_RETRY_SECONDS = 0.05
 
 
 def _envelope_body(envelope: Any) -> bytes:
@@ -133,7 +136,7 @@ class OutboxRelay:
             partitions = None if self._scan_all else frozenset(self._hinted)
             self._scan_all, self._hinted = False, set()
             try:
-                published, unfinished = await self._drain(partitions)
+                published, unfinished, busy = await self._drain(partitions)
                 if backoff > 0.1:
                     log.warning("outbox relay publishing again")
                 backoff = 0.1
@@ -145,6 +148,8 @@ class OutboxRelay:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
                 continue
+            if busy and self._loop is not None:
+                self._loop.call_later(BUSY_RETRY_SECONDS, self._note, busy)
             if unfinished:  # a full batch: there may be more behind it
                 self._note(unfinished)
                 continue
@@ -158,12 +163,12 @@ class OutboxRelay:
 
     async def drain_once(self) -> int:
         """Publish what is unsent now; returns how many events the broker confirmed."""
-        published, _ = await self._drain(None)
+        published, _, _ = await self._drain(None)
         return published
 
-    async def _drain(self, only: frozenset[int] | None) -> tuple[int, frozenset[int]]:
+    async def _drain(self, only: frozenset[int] | None) -> tuple[int, frozenset[int], frozenset[int]]:
         """One pass over `only` (None: every partition with unsent rows): how many events the broker
-        confirmed, and the partitions that gave a full batch (more may wait there)."""
+        confirmed, the partitions that gave a full batch (more may wait there), and those another relay held."""
         if only is None:
             outbox = self._db.tables.outbox
             async with self._db.engine.connect() as connection:
@@ -176,7 +181,7 @@ class OutboxRelay:
         # a few partitions at once: one's database round trips overlap another's confirms
         lanes = asyncio.Semaphore(self._parallel)
 
-        async def drain(partition: int) -> int:
+        async def drain(partition: int) -> int | None:
             async with lanes:
                 if self._yield_to is not None:
                     await self._yield_to()
@@ -186,10 +191,15 @@ class OutboxRelay:
         failures = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
         if failures:
             raise failures[0]
-        counts = dict(zip(partitions, (outcome for outcome in outcomes if isinstance(outcome, int)), strict=True))
-        return sum(counts.values()), frozenset(p for p, count in counts.items() if count >= self._batch)
+        counts = dict(zip(partitions, outcomes, strict=True))
+        busy = frozenset(p for p, count in counts.items() if count is None)
+        published = sum(count for count in counts.values() if isinstance(count, int))
+        full = frozenset(p for p, count in counts.items() if isinstance(count, int) and count >= self._batch)
+        return published, full, busy
 
-    async def _drain_partition(self, partition: int) -> int:
+    async def _drain_partition(self, partition: int) -> int | None:
+        """Publish a batch of the partition's unsent rows: how many the broker confirmed (None: another
+        relay holds the partition)."""
         outbox = self._db.tables.outbox
         published = 0
         unsent = (select(outbox.c.id, outbox.c.event_id, outbox.c.event_type, outbox.c.aggregate_id,
@@ -200,11 +210,11 @@ class OutboxRelay:
                   .with_for_update(skip_locked=True))
         async with self._db.engine.connect() as connection, connection.begin():
             if is_postgres(connection):
-                # the partition's lock is taken by the same statement (evaluated once, before the scan): no rows
-                # when another replica holds it; one round trip instead of two
-                unsent = unsent.where(select(func.pg_try_advisory_xact_lock(
-                    self._lock_key, partition, type_=Boolean)).scalar_subquery())
-            rows = (await connection.execute(unsent)).all()
+                rows = await self._locked_batch(connection, unsent, partition)
+                if rows is None:
+                    return None
+            else:
+                rows = list((await connection.execute(unsent)).all())
             if not rows:
                 return 0
             confirmed, failed = await self._publish_rows(list(rows))
@@ -223,6 +233,18 @@ class OutboxRelay:
             _failures.add(len(failed))
             raise PublishFailed(next(iter(failed.values())))
         return published
+
+    async def _locked_batch(self, connection: AsyncConnection, unsent: Select[Any], partition: int) -> list[Any] | None:
+        """The batch, read under the partition's lock taken by the same statement (one round trip), which also
+        says whether the lock was had: a row of NULLs when the partition is empty, None when another holds it."""
+        lock = select(func.pg_try_advisory_xact_lock(self._lock_key, partition, type_=Boolean).label("locked")
+                      ).subquery("partition_lock")
+        batch = unsent.where(lock.c.locked).lateral("unsent")
+        read = select(lock.c.locked, *batch.c).select_from(lock.outerjoin(batch, true()))
+        rows = (await connection.execute(read)).all()
+        if not rows[0].locked:
+            return None
+        return [row for row in rows if row.id is not None]
 
     async def _mark_sent(self, connection: AsyncConnection, ids: list[int]) -> None:
         outbox = self._db.tables.outbox
