@@ -129,7 +129,7 @@ class CaseHandlers:
                 entries, head = seal(ChainHead.genesis(creation.case_id), decision.entries)
                 rows.append((decision.case, entries, head))
                 opened[creation.case_id] = decision.case
-                await self._emit(uow, decision)
+                await self._emit(uow, decision, opening=True)
             await repository.insert_cases(uow.session, rows)
         for case_id in opened:
             self._signals.appended(case_id)
@@ -143,7 +143,7 @@ class CaseHandlers:
         decision = commands.open_case(report, case_id=case_id, number=number, actor=actor, at=now)
         entries, head = seal(ChainHead.genesis(case_id), decision.entries)
         await repository.insert_case(uow.session, decision.case, entries, head)
-        await self._emit(uow, decision)
+        await self._emit(uow, decision, opening=True)
         return decision.case
 
     async def _follow_up(self, uow: UnitOfWork, decision: Decision, now: datetime) -> tuple[Decision, Case | None]:
@@ -268,10 +268,11 @@ class CaseHandlers:
         await self._emit(uow, decision)
         return tuple(entries)
 
-    async def _emit(self, uow: UnitOfWork, decision: Decision) -> None:
+    async def _emit(self, uow: UnitOfWork, decision: Decision, *, opening: bool = False) -> None:
         for event in decision.events:
             uow.emit(event.type, subject=event.subject, data=event_message(event), region=decision.case.region)
-        if decision.entries:
+        # a case being opened has no watcher yet (WatchCase finds the case before it waits): no NOTIFY
+        if decision.entries and not opening:
             # other replicas' WatchCase streams wake on this when the transaction commits
             await uow.notify(self._signals.channel, decision.case.id)
 
