@@ -149,3 +149,25 @@ async def test_an_engine_instrumented_twice_still_writes_one_span_per_statement(
     statements = [s for s in exporter.get_finished_spans() if (s.attributes or {}).get("db.statement") == "SELECT 42"]
     assert len(statements) == 1
     assert statements[0].kind == SpanKind.CLIENT and statements[0].attributes["db.system"] == "sqlite"
+
+
+async def test_statements_get_spans_only_once_something_exports_them(tmp_path) -> None:
+    from aftercare_platform.db.engine import create_engine
+    from aftercare_platform.telemetry.instrumentation import instrument_database
+    from sqlalchemy import text
+
+    telemetry = setup_telemetry(SETTINGS, registry=CollectorRegistry(), set_global=False)
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'quiet.sqlite3'}", "quiet")
+    exporter = InMemorySpanExporter()
+    try:
+        instrument_database(engine, telemetry)
+        async with engine.connect() as connection:
+            before = await connection.execute(text("SELECT 1"))
+            assert not hasattr(before.context, "_otel_span")  # no span was even started
+            telemetry.tracer_provider.add_span_processor(SimpleSpanProcessor(exporter))
+            await connection.execute(text("SELECT 2"))
+    finally:
+        await engine.dispose()
+        telemetry.shutdown()
+    statements = [(s.attributes or {}).get("db.statement") for s in exporter.get_finished_spans()]
+    assert "SELECT 2" in statements and "SELECT 1" not in statements

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import inspect
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI
@@ -16,6 +17,7 @@ from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
 from opentelemetry.semconv.metrics import MetricInstruments
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from aftercare_platform.telemetry.sampling import ExportAwareTracerProvider
 from aftercare_platform.telemetry.setup import Telemetry
 
 # the tracer already listening on an engine: a second one would write every statement's span twice
@@ -71,6 +73,28 @@ def instrument_fastapi(app: FastAPI, telemetry: Telemetry | None) -> None:
     )
 
 
+class _StatementTracer(EngineTracer):  # type: ignore[misc]
+    """The SQLAlchemy instrumentation's tracer, idle while its provider records nothing: it would name, start
+    and enter a span per statement only for the sampler to drop it (about 4% of intake's CPU under load)."""
+
+    def __init__(self, tracer: Any, engine: Any, usage: Any, recording: Callable[[], bool]) -> None:
+        self._recording = recording  # before the listeners are registered by the base class
+        super().__init__(tracer, engine, usage)  # type: ignore[no-untyped-call]
+
+    def _before_cur_exec(self, conn: Any, cursor: Any, statement: Any, params: Any, context: Any,
+                         executemany: bool) -> tuple[Any, Any]:
+        if not self._recording():
+            return statement, params  # no span on the context: the after and error listeners do nothing
+        return super()._before_cur_exec(conn, cursor, statement, params, context, executemany)  # type: ignore[no-any-return]
+
+
+def _recording(telemetry: Telemetry | None) -> Callable[[], bool]:
+    provider = telemetry.tracer_provider if telemetry else None
+    if isinstance(provider, ExportAwareTracerProvider):
+        return lambda: provider.exporting
+    return lambda: True
+
+
 def instrument_database(engine: AsyncEngine, telemetry: Telemetry | None) -> Any:
     """A CLIENT span per statement on this engine (db.system, db.statement, the server), and the pool's
     connection-usage metric. Per engine, not the global instrumentor: embedded mode runs several services'
@@ -86,6 +110,6 @@ def instrument_database(engine: AsyncEngine, telemetry: Telemetry | None) -> Any
     usage = meter.create_up_down_counter(
         name=MetricInstruments.DB_CLIENT_CONNECTIONS_USAGE, unit="connections",
         description="The number of connections that are currently in state described by the state attribute.")
-    engine_tracer = EngineTracer(tracer, sync_engine, usage)  # type: ignore[no-untyped-call]
+    engine_tracer = _StatementTracer(tracer, sync_engine, usage, _recording(telemetry))
     _engine_tracers[sync_engine] = engine_tracer
     return engine_tracer

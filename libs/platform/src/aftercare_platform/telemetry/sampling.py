@@ -47,6 +47,10 @@ class ExportAwareTracerProvider(TracerProvider):
         self._gate = RecordWhenExported(self.sampler)
         self.sampler = self._gate
 
+    @property
+    def exporting(self) -> bool:
+        return self._gate.exporting
+
     def add_span_processor(self, span_processor: SpanProcessor) -> None:
         super().add_span_processor(span_processor)
         self._gate.exporting = True
