@@ -1,100 +1,181 @@
-"""Loads the registry rows that could match a report, for `domain.identification.identify`."""
+"""Loads the registry rows that could match a report, for `domain.identification.identify`.
+
+One statement finds them all (each step of the chain — reporter and hints → sites → contracts → companies —
+a CTE of the one before): a report used to cost up to six round trips here, the hottest reads of intake.
+The statement is built once per shape of report (which of its keys it has), so every plan stays simple."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, false, func, or_, select
+from aftercare_platform.db.statements import dialect_of
+from sqlalchemy import (
+    CTE,
+    ColumnElement,
+    Select,
+    String,
+    Table,
+    bindparam,
+    false,
+    func,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.adapters.registry_rows import asset_of, company_of, contact_of, contract_of, site_of
 from intake.adapters.tables import assets, companies, contacts, contracts, sites
 from intake.domain.identification import Candidates
 from intake.domain.intake_request import IntakeRequest
-from intake.domain.registry import Asset, Company, Contact, Contract, Site
+from intake.domain.registry import Asset, Company, Contact, Site
 
 _SITE_ASSETS_LIMIT = 2  # "the only asset of the site": two are enough to know it is not the only one
 
+# every kind of row the statement returns, and its table: the rows share one wide shape, a slot per column
+_KINDS: dict[str, Table] = {"contact": contacts, "hinted": companies, "asset": assets, "site": sites,
+                            "contract": contracts, "company": companies, "company_contact": contacts}
+_SLOTS = [(table, column) for table in (contacts, companies, assets, sites, contracts) for column in table.c]
 
-async def _select(session: AsyncSession, table: Table, condition: ColumnElement[bool]) -> list[dict[str, Any]]:
-    rows = (await session.execute(select(table).where(condition))).mappings().all()
-    return [dict(row) for row in rows]
+
+@dataclass(frozen=True)
+class _Shape:
+    """Which keys a report has: each present key is one condition of the statement, each absent one none."""
+
+    phone: bool
+    email: bool
+    company: bool
+    serial: bool
+    site: bool
+    contract: bool
+    lists_contacts: bool  # no phone or email: the companies' contacts, to pick the caller from
 
 
 def _ids(values: Iterable[str | None]) -> set[str]:
     return {value for value in values if value}
 
 
+def _any(conditions: Sequence[ColumnElement[bool]]) -> ColumnElement[bool]:
+    return or_(false(), *conditions)
+
+
+def _rows(kind: str, cte: CTE) -> Select[Any]:
+    table = _KINDS[kind]
+    return select(literal_column(f"'{kind}'", String).label("kind"), *[
+        (cte.c[column.name] if slot_table is table else null().cast(column.type)).label(_slot(slot_table, column.name))
+        for slot_table, column in _SLOTS])
+
+
+def _slot(table: Table, column: str) -> str:
+    return f"{table.name}_{column}"
+
+
+def _statement(shape: _Shape) -> Any:
+    def ids(*columns: Any) -> Any:
+        return union_all(*[select(column) for column in columns])
+
+    reporter: list[ColumnElement[bool]] = []
+    if shape.phone:
+        reporter.append(contacts.c.phone == bindparam("phone"))
+    if shape.email:
+        reporter.append(contacts.c.email == bindparam("email"))
+    found_contacts = select(contacts).where(_any(reporter)).cte("found_contacts")
+    hinted = select(companies).where(_any([companies.c.company_id == bindparam("company"),
+                                           companies.c.name_key == bindparam("company_key")] if shape.company
+                                          else [])).cte("hinted")
+    found_assets = select(assets).where(_any([assets.c.serial_number == bindparam("serial"),
+                                              assets.c.asset_key == bindparam("serial_key")] if shape.serial
+                                             else [])).cte("found_assets")
+    site_match: list[ColumnElement[bool]] = [sites.c.site_id.in_(ids(found_assets.c.site_id, found_contacts.c.site_id))]
+    if shape.site:
+        site_match += [sites.c.site_id == bindparam("site"), func.lower(sites.c.name) == bindparam("site_key")]
+    found_sites = select(sites).where(_any(site_match)).cte("found_sites")
+    of_companies = ids(found_contacts.c.company_id, hinted.c.company_id, found_sites.c.company_id)
+    contract_match: list[ColumnElement[bool]] = [contracts.c.contract_id.in_(select(found_assets.c.contract_id)),
+                                                  contracts.c.company_id.in_(of_companies)]
+    if shape.contract:
+        contract_match.append(contracts.c.contract_id == bindparam("contract"))
+    found_contracts = select(contracts).where(_any(contract_match)).cte("found_contracts")
+    others = select(companies).where(
+        companies.c.company_id.in_(ids(found_contacts.c.company_id, found_sites.c.company_id,
+                                       found_contracts.c.company_id)),
+        companies.c.company_id.not_in(select(hinted.c.company_id))).cte("other_companies")
+    branches = [_rows("contact", found_contacts), _rows("hinted", hinted), _rows("asset", found_assets),
+                _rows("site", found_sites), _rows("contract", found_contracts), _rows("company", others)]
+    if shape.lists_contacts:
+        listed = select(contacts).where(contacts.c.company_id.in_(
+            ids(hinted.c.company_id, others.c.company_id))).cte("company_contacts")
+        branches.append(_rows("company_contact", listed))
+    return union_all(*branches)
+
+
+_STATEMENTS: dict[tuple[str, _Shape], Any] = {}
+
+
+def _prebuilt(session: AsyncSession, shape: _Shape) -> Any:
+    key = (dialect_of(session).name, shape)
+    statement = _STATEMENTS.get(key)
+    if statement is None:
+        statement = _STATEMENTS[key] = _statement(shape)
+    return statement
+
+
+def _record(row: Mapping[Any, Any], table: Table) -> dict[str, Any]:
+    return {column.name: row[_slot(table, column.name)] for column in table.c}
+
+
 async def load_candidates(session: AsyncSession, request: IntakeRequest) -> Candidates:
     reporter, hints = request.reporter, request.hints
-    contact_match = [contacts.c.phone == reporter.phone] if reporter.phone else []
-    if reporter.email:
-        contact_match.append(contacts.c.email == reporter.email.casefold())
-    found_contacts = ([contact_of(r) for r in await _select(session, contacts, or_(*contact_match))]
-                      if contact_match else [])  # no phone, no email: nothing to ask the database
-    hinted: list[Company] = []
-    if hints.company:
-        hinted = [company_of(r) for r in await _select(
-            session, companies, or_(companies.c.company_id == hints.company,
-                                    companies.c.name_key == hints.company.casefold()))]
     serial = hints.serial_number or hints.asset_id
-    found_assets: list[Asset] = []
-    if serial:
-        found_assets = [asset_of(r) for r in await _select(
-            session, assets, or_(assets.c.serial_number == serial, assets.c.asset_key == serial.casefold()))]
-    site_ids = _ids([a.site_id for a in found_assets] + [c.site_id for c in found_contacts])
-    site_match: list[ColumnElement[bool]] = [sites.c.site_id.in_(site_ids)] if site_ids else []
-    if hints.site:
-        site_match += [sites.c.site_id == hints.site, func.lower(sites.c.name) == hints.site.casefold()]
-    found_sites = [site_of(r) for r in await _select(session, sites, or_(false(), *site_match))] if site_match else []
-    company_ids = _ids([c.company_id for c in found_contacts] + [c.company_id for c in hinted]
-                       + [s.company_id for s in found_sites])
-    contract_ids = _ids([a.contract_id for a in found_assets] + [hints.contract_id])
-    contract_match: list[ColumnElement[bool]] = []
-    if contract_ids:
-        contract_match.append(contracts.c.contract_id.in_(contract_ids))
-    if company_ids:
-        contract_match.append(contracts.c.company_id.in_(company_ids))
-    found_contracts: list[Contract] = []
-    if contract_match:
-        found_contracts = [contract_of(r) for r in await _select(session, contracts, or_(*contract_match))]
-    company_ids |= {c.company_id for c in found_contracts}
-    found_companies = {c.company_id: c for c in hinted}
-    missing = company_ids - set(found_companies)
-    if missing:
-        for row in await _select(session, companies, companies.c.company_id.in_(missing)):
-            found_companies[str(row["company_id"])] = company_of(row)
-    if company_ids and (missing_contracts := [cid for cid in company_ids
-                                              if cid not in {c.company_id for c in found_contracts}]):
-        found_contracts += [contract_of(r) for r in await _select(
-            session, contracts, contracts.c.company_id.in_(missing_contracts))]
-    site_assets: dict[str, tuple[Asset, ...]] = {}
-    if not serial:
-        for site in found_sites:
-            rows = (await session.execute(select(assets).where(assets.c.site_id == site.site_id)
-                                          .limit(_SITE_ASSETS_LIMIT))).mappings().all()
-            site_assets[site.site_id] = tuple(asset_of(row) for row in rows)
-    company_contacts: dict[str, tuple[Contact, ...]] = {}
-    if not reporter.phone and not reporter.email and found_companies:
-        grouped: dict[str, list[Contact]] = defaultdict(list)
-        listed = (await session.execute(select(contacts).where(contacts.c.company_id.in_(list(found_companies)))
-                                        .order_by(contacts.c.contact_id))).mappings().all()
-        for listed_row in listed:
-            grouped[str(listed_row["company_id"])].append(contact_of(listed_row))
-        company_contacts = {key: tuple(value) for key, value in grouped.items()}
-    by_company: dict[str, list[Site]] = defaultdict(list)
-    for site in found_sites:
-        by_company[site.company_id].append(site)
+    shape = _Shape(phone=bool(reporter.phone), email=bool(reporter.email), company=bool(hints.company),
+                   serial=bool(serial), site=bool(hints.site), contract=bool(hints.contract_id),
+                   lists_contacts=not reporter.phone and not reporter.email)
+    parameters = {"phone": reporter.phone, "email": (reporter.email or "").casefold(), "company": hints.company,
+                  "company_key": (hints.company or "").casefold(), "serial": serial,
+                  "serial_key": (serial or "").casefold(), "site": hints.site,
+                  "site_key": (hints.site or "").casefold(), "contract": hints.contract_id}
+    found: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in (await session.execute(_prebuilt(session, shape), parameters)).mappings():
+        found[row["kind"]].append(_record(row, _KINDS[row["kind"]]))
+    found_sites = [site_of(r) for r in found["site"]]
+    companies_by_id: dict[str, Company] = {c.company_id: c for c in map(company_of, found["hinted"] + found["company"])}
     return Candidates(
-        contacts=tuple(found_contacts),
-        hinted_companies=tuple(hinted),
-        assets=tuple(found_assets),
-        companies=found_companies,
+        contacts=tuple(contact_of(r) for r in found["contact"]),
+        hinted_companies=tuple(company_of(r) for r in found["hinted"]),
+        assets=tuple(asset_of(r) for r in found["asset"]),
+        companies=companies_by_id,
         sites={site.site_id: site for site in found_sites},
-        contracts={contract.contract_id: contract for contract in found_contracts},
-        site_assets=site_assets,
-        company_sites={key: tuple(value) for key, value in by_company.items()},
-        company_contacts=company_contacts,
+        contracts={contract.contract_id: contract for contract in map(contract_of, found["contract"])},
+        site_assets=await _site_assets(session, found_sites) if not serial else {},
+        company_sites=_by_company(found_sites),
+        company_contacts=_company_contacts(found["company_contact"]),
     )
+
+
+async def _site_assets(session: AsyncSession, found_sites: list[Site]) -> dict[str, tuple[Asset, ...]]:
+    """A few assets of each site (a report naming a site but no device may mean the site's only one)."""
+    site_assets: dict[str, tuple[Asset, ...]] = {}
+    for site in found_sites:
+        rows = (await session.execute(select(assets).where(assets.c.site_id == site.site_id)
+                                      .limit(_SITE_ASSETS_LIMIT))).mappings().all()
+        site_assets[site.site_id] = tuple(asset_of(row) for row in rows)
+    return site_assets
+
+
+def _by_company(found_sites: list[Site]) -> dict[str, tuple[Site, ...]]:
+    grouped: dict[str, list[Site]] = defaultdict(list)
+    for site in found_sites:
+        grouped[site.company_id].append(site)
+    return {key: tuple(value) for key, value in grouped.items()}
+
+
+def _company_contacts(rows: list[dict[str, Any]]) -> dict[str, tuple[Contact, ...]]:
+    grouped: dict[str, list[Contact]] = defaultdict(list)
+    for row in sorted(rows, key=lambda r: str(r["contact_id"])):
+        grouped[str(row["company_id"])].append(contact_of(row))
+    return {key: tuple(value) for key, value in grouped.items()}
