@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from aftercare_platform.db.statements import Bind, prebuilt, upsert
+from aftercare_platform.db.statements import Bind, is_postgres, prebuilt, upsert
 from sqlalchemy import ColumnElement, and_, bindparam, case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -41,18 +41,47 @@ class KnownCase:
 
 async def record_case(session: AsyncSession, case: KnownCase) -> None:
     """Insert, or update the status of, a known case (one statement); an older event never overwrites a newer one."""
-    row: dict[str, Any] = {
+    await session.execute(prebuilt(session, _record_known), known_row(case))
+
+
+async def record_opening(session: AsyncSession, case: KnownCase) -> None:
+    """The event that opened a case: the case is known, and a downtime row its resolution wrote first learns the
+    case's asset and contract (on PostgreSQL in one statement, the upsert a CTE of the update)."""
+    if not is_postgres(session):
+        await record_case(session, case)
+        await complete_downtime(session, case)
+        return
+    await session.execute(prebuilt(session, _record_opening), {**_downtime_values(case), **as_known(known_row(case))})
+
+
+def known_row(case: KnownCase) -> dict[str, Any]:
+    return {
         "case_id": case.case_id, "case_number": case.case_number, "company_id": case.company_id,
         "contract_id": case.contract_id, "asset_key": case.asset_key, "description": case.description,
         "error_codes": list(case.error_codes), "alarm_code": case.alarm_code, "priority": case.priority,
         "status": case.status, "opened_at": case.opened_at, "last_event_at": case.event_at,
         "caller_email": case.caller_email, "caller_phone": case.caller_phone, "reported_by": case.reported_by,
     }
-    await session.execute(prebuilt(session, _record_known), row)
 
 
 def _record_known(bind: Bind) -> Any:
     return upsert(bind, known_cases, ["case_id"], update=[], set_=_merge_known)
+
+
+def as_known(row: dict[str, Any]) -> dict[str, Any]:
+    """`known_row` as the parameters of `known_upsert_cte`."""
+    return {f"known_{name}": value for name, value in row.items()}
+
+
+def known_upsert_cte(bind: Bind) -> Any:
+    """`record_case` as a CTE of a larger statement (PostgreSQL), its values the parameters `_as_known` names."""
+    values = {column.name: bindparam(f"known_{column.name}", type_=column.type) for column in known_cases.c}
+    return upsert(bind, known_cases, ["case_id"], values, update=[], set_=_merge_known).returning(
+        known_cases.c.case_id).cte("known")
+
+
+def _record_opening(bind: Bind) -> Any:
+    return _COMPLETE_DOWNTIME.add_cte(known_upsert_cte(bind))
 
 
 def _merge_known(excluded: Any) -> dict[str, Any]:
@@ -142,8 +171,12 @@ async def record_resolution(session: AsyncSession, *, case_id: str, case_number:
 
 async def complete_downtime(session: AsyncSession, case: KnownCase) -> None:
     """A case.created seen after its resolution: the downtime row learns the case's asset and contract."""
-    await session.execute(_COMPLETE_DOWNTIME, {"the_case": case.case_id, "the_opened_at": case.opened_at,
-                                               "the_asset": case.asset_key, "the_contract": case.contract_id})
+    await session.execute(_COMPLETE_DOWNTIME, _downtime_values(case))
+
+
+def _downtime_values(case: KnownCase) -> dict[str, Any]:
+    return {"the_case": case.case_id, "the_opened_at": case.opened_at, "the_asset": case.asset_key,
+            "the_contract": case.contract_id}
 
 
 _COMPLETE_DOWNTIME = (

@@ -8,11 +8,13 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from aftercare_platform.db.statements import Bind, insert_ignore, prebuilt
+from aftercare_platform.db.statements import Bind, insert_ignore, is_postgres, prebuilt
 from aftercare_platform.db.unit_of_work import Database
 from sqlalchemy import and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from intake.adapters import case_index
+from intake.adapters.case_index import KnownCase
 from intake.adapters.tables import request_keys, submissions
 
 
@@ -108,6 +110,34 @@ async def mark_submitted(session: AsyncSession, receipt_id: str, *, case_id: str
                          at: datetime, attempts: int) -> Submission:
     return await _mark(session, receipt_id, state=State.SUBMITTED.value, case_id=case_id, case_number=case_number,
                        submitted_at=at, attempts=attempts, claimed_until=None, last_error=None)
+
+
+async def mark_opened(session: AsyncSession, receipt_id: str, *, case_id: str, case_number: str, at: datetime,
+                      attempts: int, known: KnownCase) -> tuple[Submission, int]:
+    """A delivery opened a case: the receipt is submitted, the case known, and the notes waiting for it know its
+    number (how many there were comes back). On PostgreSQL one statement: the other writes are CTEs of it."""
+    if not is_postgres(session):
+        recorded = await mark_submitted(session, receipt_id, case_id=case_id, case_number=case_number, at=at,
+                                        attempts=attempts)
+        await case_index.record_case(session, known)
+        return recorded, await settle_target(session, receipt_id, case_number)
+    row = (await session.execute(prebuilt(session, _mark_opened), {
+        "the_receipt": receipt_id, "the_case_id": case_id, "the_case_number": case_number, "the_at": at,
+        "the_attempts": attempts, **case_index.as_known(case_index.known_row(known))})).mappings().one()
+    return Submission.of(row), int(row["notes_due"])
+
+
+def _mark_opened(bind: Bind) -> Any:
+    marked = update(submissions).where(submissions.c.receipt_id == bindparam("the_receipt")).values(
+        state=State.SUBMITTED.value, case_id=bindparam("the_case_id", type_=submissions.c.case_id.type),
+        case_number=bindparam("the_case_number", type_=submissions.c.case_number.type),
+        submitted_at=bindparam("the_at", type_=submissions.c.submitted_at.type),
+        attempts=bindparam("the_attempts", type_=submissions.c.attempts.type), claimed_until=None, last_error=None,
+    ).returning(*submissions.c).cte("marked")
+    settled = _SETTLE_TARGET.values(target_case_number=bindparam("the_case_number")).returning(
+        submissions.c.receipt_id).cte("settled")
+    notes_due = select(func.count()).select_from(settled).scalar_subquery().label("notes_due")
+    return select(marked, notes_due).add_cte(case_index.known_upsert_cte(bind))
 
 
 async def mark_retry(session: AsyncSession, receipt_id: str, *, attempts: int, next_attempt_at: datetime,

@@ -62,8 +62,7 @@ async def learn(uow: UnitOfWork, news: CaseNews) -> None:
             description=opening.description, error_codes=opening.error_codes, priority=priority,
             status=status, opened_at=at, event_at=at, caller_email=opening.caller_email or None,
             caller_phone=opening.caller_phone or None)
-        await case_index.record_case(session, known)
-        await case_index.complete_downtime(session, known)
+        await case_index.record_opening(session, known)
         return
     await case_index.record_event(session, snapshot.case_id, status=status, priority=priority, at=at)
     if news.resolved:  # a resolution again (after a rejection) replaces what the earlier one said

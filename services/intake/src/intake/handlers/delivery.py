@@ -21,7 +21,7 @@ from aftercare_platform.clock import Clock
 from aftercare_platform.db.unit_of_work import Database
 from aftercare_platform.outage import retry_through_blips
 
-from intake.adapters import case_index, submissions
+from intake.adapters import submissions
 from intake.adapters.case_index import KnownCase
 from intake.adapters.cases_gateway import (
     CaseGone,
@@ -217,19 +217,23 @@ class CaseDeliverer:
     async def _succeed(self, submission: Submission, plan: CasePlan, opened: OpenedCase,
                        attempts: int) -> Submission:
         async with self._db.unit_of_work() as uow:
-            now, notes_due = uow.clock.now(), 0
-            recorded = await submissions.mark_submitted(uow.session, submission.receipt_id, case_id=opened.case_id,
-                                                        case_number=opened.case_number, at=now, attempts=attempts)
-            if not plan.note_text:  # it opened a case: remember it, and tell the notes waiting for it
+            now = uow.clock.now()
+            if plan.note_text:  # a note on a case: only the receipt changes
+                recorded, notes_due = await submissions.mark_submitted(
+                    uow.session, submission.receipt_id, case_id=opened.case_id, case_number=opened.case_number,
+                    at=now, attempts=attempts), 0
+            else:  # it opened a case: remember it, and tell the notes waiting for it
                 opened_at = opened.created_at or now
-                await case_index.record_case(uow.session, KnownCase(
-                    case_id=opened.case_id, case_number=opened.case_number, company_id=plan.company_id,
-                    contract_id=plan.contract_id, asset_key=submission.asset_key,
-                    description=str(submission.request.get("description", "")), error_codes=plan.error_codes,
-                    priority=plan.priority, status="new", opened_at=opened_at, event_at=opened_at,
-                    alarm_code=submission.alarm_code, caller_email=plan.caller.email, caller_phone=plan.caller.phone,
-                    reported_by=submission.partner_id if submission.channel == Channel.PARTNER.value else None))
-                notes_due = await submissions.settle_target(uow.session, submission.receipt_id, opened.case_number)
+                recorded, notes_due = await submissions.mark_opened(
+                    uow.session, submission.receipt_id, case_id=opened.case_id, case_number=opened.case_number,
+                    at=now, attempts=attempts, known=KnownCase(
+                        case_id=opened.case_id, case_number=opened.case_number, company_id=plan.company_id,
+                        contract_id=plan.contract_id, asset_key=submission.asset_key,
+                        description=str(submission.request.get("description", "")), error_codes=plan.error_codes,
+                        priority=plan.priority, status="new", opened_at=opened_at, event_at=opened_at,
+                        alarm_code=submission.alarm_code, caller_email=plan.caller.email,
+                        caller_phone=plan.caller.phone,
+                        reported_by=submission.partner_id if submission.channel == Channel.PARTNER.value else None))
         if notes_due:
             self._wake.set()  # notes that waited for this case are due now it is committed
         return recorded

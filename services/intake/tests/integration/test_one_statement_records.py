@@ -1,0 +1,90 @@
+"""On PostgreSQL the records a delivery or a case's opening leaves are one statement each (the other writes are
+CTEs of it): the same rows change as the several statements embedded mode runs."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest_asyncio
+from aftercare_platform.db.engine import create_engine
+from intake.adapters import case_index, submissions
+from intake.adapters.case_index import KnownCase
+from intake.adapters.submissions import State
+from intake.adapters.tables import downtime, known_cases
+from intake.bootstrap import definition
+from sqlalchemy import event, insert, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+NOW = datetime(2026, 12, 5, 8, 0, tzinfo=UTC)
+
+
+@pytest_asyncio.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url, definition.schema)
+    yield engine
+    await engine.dispose()
+
+
+def _submission(receipt_id: str, **values: object) -> dict[str, object]:
+    return {"receipt_id": receipt_id, "channel": "web", "outcome": "new_case", "state": "pending", "request": {},
+            "plan": {}, "identification": {}, "target_case_number": None, "target_receipt_id": None,
+            "asset_key": None, "alarm_code": None, "partner_id": None, "attempts": 0, "next_attempt_at": NOW,
+            "claimed_until": NOW, "last_error": None, "case_id": None, "case_number": None, "received_at": NOW,
+            "submitted_at": None, **values}
+
+
+def _known(case_id: str, number: str) -> KnownCase:
+    return KnownCase(case_id=case_id, case_number=number, company_id="ACME", contract_id="C-1",
+                     asset_key="hik:cam-9", description="camera dark", error_codes=("E7",), priority="P2",
+                     status="new", opened_at=NOW, event_at=NOW, alarm_code="VIDEO-LOSS", reported_by="nms")
+
+
+def _count_statements(engine: AsyncEngine) -> list[str]:
+    seen: list[str] = []
+    event.listen(engine.sync_engine, "before_cursor_execute",
+                 lambda conn, cursor, statement, *rest: seen.append(statement))
+    return seen
+
+
+async def test_a_delivery_that_opened_a_case_is_recorded_in_one_statement(engine: AsyncEngine) -> None:
+    parent, note, other = (str(uuid.uuid4()) for _ in range(3))
+    case_id, number = f"case-{parent}", f"EA-{parent[:8]}"
+    async with AsyncSession(engine) as session, session.begin():
+        await submissions.insert(session, _submission(parent))
+        await submissions.insert(session, _submission(note, outcome="note_on_quoted_case", target_receipt_id=parent))
+        await submissions.insert(session, _submission(other, outcome="note_on_quoted_case", target_receipt_id=note))
+    statements = _count_statements(engine)
+    async with AsyncSession(engine) as session, session.begin():
+        recorded, notes_due = await submissions.mark_opened(
+            session, parent, case_id=case_id, case_number=number, at=NOW + timedelta(seconds=1), attempts=1,
+            known=_known(case_id, number))
+    assert len(statements) == 1
+    assert (recorded.state, recorded.case_number, recorded.attempts, notes_due) == (State.SUBMITTED, number, 1, 1)
+    async with AsyncSession(engine) as session:
+        waiting = {r.receipt_id: r.target_case_number for r in await session.execute(
+            select(submissions.submissions).where(submissions.submissions.c.receipt_id.in_([note, other])))}
+        case = await case_index.find_case(session, case_id)
+    assert waiting == {note: number, other: None}  # only the notes waiting for this receipt learn the number
+    assert case is not None and (case.reported_by, case.alarm_code, case.asset_key) == ("nms", "VIDEO-LOSS",
+                                                                                        "hik:cam-9")
+
+
+async def test_a_case_opening_seen_after_its_resolution_completes_the_downtime_in_one_statement(
+        engine: AsyncEngine) -> None:
+    case_id = f"case-{uuid.uuid4()}"
+    number = f"EA-{case_id[5:13]}"
+    async with AsyncSession(engine) as session, session.begin():
+        await session.execute(insert(downtime).values(case_id=case_id, case_number=number, asset_key=None,
+                                                      contract_id=None, opened_at=None,
+                                                      restored_at=NOW + timedelta(hours=3)))
+    statements = _count_statements(engine)
+    async with AsyncSession(engine) as session, session.begin():
+        await case_index.record_opening(session, _known(case_id, number))
+    assert len(statements) == 1
+    async with AsyncSession(engine) as session:
+        row = (await session.execute(select(downtime).where(downtime.c.case_id == case_id))).one()
+        status = (await session.execute(select(known_cases.c.status).where(known_cases.c.case_id == case_id))).one()
+    assert (row.asset_key, row.contract_id, row.opened_at) == ("hik:cam-9", "C-1", NOW)
+    assert status == ("new",)
