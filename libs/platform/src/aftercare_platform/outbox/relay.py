@@ -19,8 +19,7 @@ from typing import Any
 import orjson
 from opentelemetry import metrics, propagate, trace
 from opentelemetry.trace import SpanKind
-from sqlalchemy import BigInteger, Boolean, Select, any_, bindparam, delete, func, select, true, update
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from aftercare_platform.bus import topology
@@ -29,6 +28,7 @@ from aftercare_platform.db.statements import is_postgres
 from aftercare_platform.db.unit_of_work import Database
 from aftercare_platform.outbox.listener import PgListener
 from aftercare_platform.outbox.published_counts import PublishedEvents
+from aftercare_platform.outbox.relay_statements import RelayStatements, relay_statements
 
 log = logging.getLogger(__name__)
 _tracer = trace.get_tracer("aftercare.outbox")
@@ -90,6 +90,7 @@ class OutboxRelay:
         self._stop_waking: Callable[[], None] | None = None
         self._lock_key = zlib.crc32(f"outbox:{database.schema}".encode()) & 0x7FFFFFFF
         self._last_prune = database.clock.now()
+        self._built: RelayStatements | None = None
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
@@ -200,21 +201,15 @@ class OutboxRelay:
     async def _drain_partition(self, partition: int) -> int | None:
         """Publish a batch of the partition's unsent rows: how many the broker confirmed (None: another
         relay holds the partition)."""
-        outbox = self._db.tables.outbox
+        statements = self._statements()
         published = 0
-        unsent = (select(outbox.c.id, outbox.c.event_id, outbox.c.event_type, outbox.c.aggregate_id,
-                         outbox.c.routing_key, outbox.c.envelope, outbox.c.headers)
-                  .where(outbox.c.partition == partition, outbox.c.sent_at.is_(None))
-                  .order_by(outbox.c.id)
-                  .limit(self._batch)
-                  .with_for_update(skip_locked=True))
         async with self._db.engine.connect() as connection, connection.begin():
-            if is_postgres(connection):
-                rows = await self._locked_batch(connection, unsent, partition)
+            if statements.locks:
+                rows = await self._locked_batch(connection, statements, partition)
                 if rows is None:
                     return None
             else:
-                rows = list((await connection.execute(unsent)).all())
+                rows = list((await connection.execute(statements.read, {"partition": partition})).all())
             if not rows:
                 return 0
             confirmed, failed = await self._publish_rows(list(rows))
@@ -223,7 +218,8 @@ class OutboxRelay:
             if confirmed:
                 await self._mark_sent(connection, confirmed)
                 published = len(confirmed)
-            for row_id, error in failed.items():
+            outbox = self._db.tables.outbox
+            for row_id, error in failed.items():  # rare: built when needed
                 await connection.execute(
                     update(outbox).where(outbox.c.id == row_id)
                     .values(attempts=outbox.c.attempts + 1, last_error=error[:2000])
@@ -234,26 +230,23 @@ class OutboxRelay:
             raise PublishFailed(next(iter(failed.values())))
         return published
 
-    async def _locked_batch(self, connection: AsyncConnection, unsent: Select[Any], partition: int) -> list[Any] | None:
-        """The batch, read under the partition's lock taken by the same statement (one round trip), which also
-        says whether the lock was had: a row of NULLs when the partition is empty, None when another holds it."""
-        lock = select(func.pg_try_advisory_xact_lock(self._lock_key, partition, type_=Boolean).label("locked")
-                      ).subquery("partition_lock")
-        batch = unsent.where(lock.c.locked).lateral("unsent")
-        read = select(lock.c.locked, *batch.c).select_from(lock.outerjoin(batch, true()))
-        rows = (await connection.execute(read)).all()
+    def _statements(self) -> RelayStatements:
+        if self._built is None:
+            self._built = relay_statements(self._db.tables.outbox, self._batch, postgres=is_postgres(self._db.engine))
+        return self._built
+
+    async def _locked_batch(self, connection: AsyncConnection, statements: RelayStatements,
+                            partition: int) -> list[Any] | None:
+        """The batch, read under the partition's lock taken by the same statement, which also says whether the
+        lock was had: a row of NULLs when the partition is empty, None when another holds it."""
+        rows = (await connection.execute(statements.read, {"partition": partition, "lock_key": self._lock_key,
+                                                           "lock_partition": partition})).all()
         if not rows[0].locked:
             return None
         return [row for row in rows if row.id is not None]
 
     async def _mark_sent(self, connection: AsyncConnection, ids: list[int]) -> None:
-        outbox = self._db.tables.outbox
-        if is_postgres(connection):
-            # one array parameter, whatever the count: one prepared statement, not one per batch size
-            sent = outbox.c.id == any_(bindparam("ids", type_=postgresql.ARRAY(BigInteger)))
-            await connection.execute(update(outbox).where(sent).values(sent_at=self._db.clock.now()), {"ids": ids})
-        else:
-            await connection.execute(update(outbox).where(outbox.c.id.in_(ids)).values(sent_at=self._db.clock.now()))
+        await connection.execute(self._statements().mark_sent, {"ids": ids, "sent_time": self._db.clock.now()})
 
     async def _publish_rows(self, rows: list[Any]) -> tuple[list[int], dict[int, str]]:
         """Pipelined: the batch is written to the channel in id order at once, then the confirms are awaited
