@@ -7,22 +7,16 @@ The statement is built once per shape of report (which of its keys it has), so e
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from aftercare_platform.db.statements import dialect_of
 from sqlalchemy import (
-    CTE,
     ColumnElement,
-    Select,
-    String,
-    Table,
     bindparam,
     false,
     func,
-    literal_column,
-    null,
     or_,
     select,
     union_all,
@@ -30,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.adapters.registry_rows import asset_of, company_of, contact_of, contract_of, site_of
+from intake.adapters.row_kinds import RowKinds
 from intake.adapters.tables import assets, companies, contacts, contracts, sites
 from intake.domain.identification import Candidates
 from intake.domain.intake_request import IntakeRequest
@@ -37,10 +32,9 @@ from intake.domain.registry import Asset, Company, Contact, Site
 
 _SITE_ASSETS_LIMIT = 2  # "the only asset of the site": two are enough to know it is not the only one
 
-# every kind of row the statement returns, and its table: the rows share one wide shape, a slot per column
-_KINDS: dict[str, Table] = {"contact": contacts, "hinted": companies, "asset": assets, "site": sites,
-                            "contract": contracts, "company": companies, "company_contact": contacts}
-_SLOTS = [(table, column) for table in (contacts, companies, assets, sites, contracts) for column in table.c]
+# every kind of row the statement returns, and its table
+_KINDS = RowKinds({"contact": contacts, "hinted": companies, "asset": assets, "site": sites, "contract": contracts,
+                   "company": companies, "company_contact": contacts})
 
 
 @dataclass(frozen=True)
@@ -62,17 +56,6 @@ def _ids(values: Iterable[str | None]) -> set[str]:
 
 def _any(conditions: Sequence[ColumnElement[bool]]) -> ColumnElement[bool]:
     return or_(false(), *conditions)
-
-
-def _rows(kind: str, cte: CTE) -> Select[Any]:
-    table = _KINDS[kind]
-    return select(literal_column(f"'{kind}'", String).label("kind"), *[
-        (cte.c[column.name] if slot_table is table else null().cast(column.type)).label(_slot(slot_table, column.name))
-        for slot_table, column in _SLOTS])
-
-
-def _slot(table: Table, column: str) -> str:
-    return f"{table.name}_{column}"
 
 
 def _statement(shape: _Shape) -> Any:
@@ -105,13 +88,13 @@ def _statement(shape: _Shape) -> Any:
         companies.c.company_id.in_(ids(found_contacts.c.company_id, found_sites.c.company_id,
                                        found_contracts.c.company_id)),
         companies.c.company_id.not_in(select(hinted.c.company_id))).cte("other_companies")
-    branches = [_rows("contact", found_contacts), _rows("hinted", hinted), _rows("asset", found_assets),
-                _rows("site", found_sites), _rows("contract", found_contracts), _rows("company", others)]
+    branches = [("contact", found_contacts), ("hinted", hinted), ("asset", found_assets), ("site", found_sites),
+                ("contract", found_contracts), ("company", others)]
     if shape.lists_contacts:
         listed = select(contacts).where(contacts.c.company_id.in_(
             ids(hinted.c.company_id, others.c.company_id))).cte("company_contacts")
-        branches.append(_rows("company_contact", listed))
-    return union_all(*branches)
+        branches.append(("company_contact", listed))
+    return _KINDS.union(branches)
 
 
 _STATEMENTS: dict[tuple[str, _Shape], Any] = {}
@@ -125,10 +108,6 @@ def _prebuilt(session: AsyncSession, shape: _Shape) -> Any:
     return statement
 
 
-def _record(row: Mapping[Any, Any], table: Table) -> dict[str, Any]:
-    return {column.name: row[_slot(table, column.name)] for column in table.c}
-
-
 async def load_candidates(session: AsyncSession, request: IntakeRequest) -> Candidates:
     reporter, hints = request.reporter, request.hints
     serial = hints.serial_number or hints.asset_id
@@ -139,9 +118,7 @@ async def load_candidates(session: AsyncSession, request: IntakeRequest) -> Cand
                   "company_key": (hints.company or "").casefold(), "serial": serial,
                   "serial_key": (serial or "").casefold(), "site": hints.site,
                   "site_key": (hints.site or "").casefold(), "contract": hints.contract_id}
-    found: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in (await session.execute(_prebuilt(session, shape), parameters)).mappings():
-        found[row["kind"]].append(_record(row, _KINDS[row["kind"]]))
+    found = _KINDS.split((await session.execute(_prebuilt(session, shape), parameters)).mappings())
     found_sites = [site_of(r) for r in found["site"]]
     companies_by_id: dict[str, Company] = {c.company_id: c for c in map(company_of, found["hinted"] + found["company"])}
     return Candidates(

@@ -3,15 +3,16 @@ and the vendor-fault outages of resolved cases."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from aftercare_platform.db.statements import Bind, is_postgres, prebuilt, upsert
+from aftercare_platform.db.statements import Bind, dialect_of, is_postgres, prebuilt, upsert
 from sqlalchemy import ColumnElement, and_, bindparam, case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from intake.adapters.row_kinds import RowKinds
 from intake.adapters.tables import downtime, known_cases, submissions
 from intake.domain.downtime import DowntimeInterval
 from intake.domain.duplicates import OpenCase
@@ -135,23 +136,55 @@ def _known(row: Any) -> KnownCase:
 
 
 async def open_cases_for(session: AsyncSession, asset_key: str) -> list[OpenCase]:
-    """Open cases of the asset, and the new cases still being opened for it (by their receipts).
+    """Open cases of the asset, and the new cases still being opened for it (by their receipts)."""
+    return (await open_cases_and_downtime(session, asset_key=asset_key, downtime_asset=None, contract_id=None,
+                                          whole_contract=False))[0]
 
-    Pending receipts are read first: a delivery moves a receipt from pending to known_cases in one
-    transaction, so reading in that order (each statement its own snapshot) never misses it."""
-    found: list[OpenCase] = []
-    pending = await session.execute(select(submissions).where(
-        submissions.c.asset_key == asset_key, submissions.c.outcome == "new_case", submissions.c.state == "pending"))
-    for row in pending.mappings():
-        request, plan = row["request"], row["plan"]
-        found.append(OpenCase(pending_case_ref(row["receipt_id"]), asset_key, row["received_at"],
-                              str(request.get("description", "")), tuple(plan.get("error_codes", ())),
-                              row["alarm_code"]))
-    known = await session.execute(select(known_cases).where(
-        known_cases.c.asset_key == asset_key, known_cases.c.status.in_(OPEN_STATUSES)))
-    found += [OpenCase(row["case_number"], row["asset_key"], row["opened_at"], row["description"],
-                       tuple(row["error_codes"] or ()), row["alarm_code"]) for row in known.mappings()]
-    return found
+
+# what `open_cases_and_downtime` reads, by kind of row
+_KNOWN_KINDS = RowKinds({"pending": submissions, "known": known_cases, "downtime": downtime})
+
+
+async def open_cases_and_downtime(session: AsyncSession, *, asset_key: str | None, downtime_asset: str | None,
+                                  contract_id: str | None, whole_contract: bool,
+                                  ) -> tuple[list[OpenCase], list[DowntimeInterval]]:
+    """The open cases of `asset_key` (known, or being opened by a pending receipt) and the downtime `downtime_for`
+    finds, in one statement. One snapshot: a delivery moves a receipt from pending to known in one transaction,
+    so the case is seen once, as one or the other."""
+    shape = (asset_key is not None, bool(downtime_asset), bool(contract_id), whole_contract)
+    if not any(shape[:3]):
+        return [], []
+    statement = _STATEMENTS.get((dialect_of(session).name, shape))
+    if statement is None:
+        statement = _STATEMENTS[(dialect_of(session).name, shape)] = _open_cases_and_downtime(*shape)
+    found = _KNOWN_KINDS.split((await session.execute(statement, {
+        "the_asset": asset_key, "the_downtime_asset": downtime_asset, "the_contract": contract_id})).mappings())
+    open_cases = [OpenCase(pending_case_ref(row["receipt_id"]), asset_key or "", row["received_at"],
+                           str(row["request"].get("description", "")), tuple(row["plan"].get("error_codes", ())),
+                           row["alarm_code"]) for row in found["pending"]]
+    open_cases += [OpenCase(row["case_number"], row["asset_key"], row["opened_at"], row["description"],
+                            tuple(row["error_codes"] or ()), row["alarm_code"]) for row in found["known"]]
+    return open_cases, _intervals(sorted(found["downtime"], key=lambda row: row["opened_at"]))
+
+
+_STATEMENTS: dict[tuple[str, tuple[bool, bool, bool, bool]], Any] = {}
+
+
+def _open_cases_and_downtime(open_cases: bool, of_asset: bool, of_contract: bool, whole_contract: bool) -> Any:
+    branches: list[tuple[str, Any]] = []
+    if open_cases:
+        the_asset = bindparam("the_asset", type_=submissions.c.asset_key.type)
+        branches.append(("pending", select(submissions).where(
+            submissions.c.asset_key == the_asset, submissions.c.outcome == "new_case",
+            submissions.c.state == "pending").subquery()))
+        branches.append(("known", select(known_cases).where(
+            known_cases.c.asset_key == the_asset, known_cases.c.status.in_(OPEN_STATUSES)).subquery()))
+    condition = _downtime_condition(
+        bindparam("the_downtime_asset", type_=downtime.c.asset_key.type) if of_asset else None,
+        bindparam("the_contract", type_=downtime.c.contract_id.type) if of_contract else None, whole_contract)
+    if condition is not None:
+        branches.append(("downtime", select(downtime).where(condition).subquery()))
+    return _KNOWN_KINDS.union(branches)
 
 
 async def record_resolution(session: AsyncSession, *, case_id: str, case_number: str, contract_id: str | None,
@@ -191,16 +224,27 @@ async def downtime_for(session: AsyncSession, *, asset_key: str | None, contract
                        whole_contract: bool) -> Sequence[DowntimeInterval]:
     """Downtime of the asset, and of its contract's whole system (P1 cases naming no asset); for a
     whole-system warranty (`whole_contract`), of every asset of the contract."""
+    condition = _downtime_condition(asset_key or None, contract_id or None, whole_contract)
+    if condition is None:
+        return []
+    rows = (await session.execute(select(downtime).where(condition).order_by(downtime.c.opened_at))).mappings()
+    return _intervals(rows)
+
+
+def _downtime_condition(asset: Any, contract: Any, whole_contract: bool) -> ColumnElement[bool] | None:
+    """`downtime_for`'s rows: `asset` and `contract` are values or parameters (None: not asked about)."""
     conditions: list[ColumnElement[bool]] = []
-    if asset_key:
-        conditions.append(downtime.c.asset_key == asset_key)
-    if contract_id:
-        of_contract = downtime.c.contract_id == contract_id
-        conditions.append(of_contract if whole_contract or not asset_key
+    if asset is not None:
+        conditions.append(downtime.c.asset_key == asset)
+    if contract is not None:
+        of_contract = downtime.c.contract_id == contract
+        conditions.append(of_contract if whole_contract or asset is None
                           else and_(of_contract, downtime.c.asset_key.is_(None)))
     if not conditions:
-        return []
-    rows = (await session.execute(select(downtime).where(or_(*conditions), downtime.c.opened_at.is_not(None))
-                                  .order_by(downtime.c.opened_at))).mappings().all()
+        return None
+    return and_(or_(*conditions), downtime.c.opened_at.is_not(None))
+
+
+def _intervals(rows: Iterable[Mapping[Any, Any]]) -> list[DowntimeInterval]:
     return [DowntimeInterval(row["opened_at"], row["restored_at"], row["case_number"])
             for row in rows if row["restored_at"] >= row["opened_at"]]

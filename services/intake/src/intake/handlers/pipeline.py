@@ -163,10 +163,12 @@ class IntakePipeline:
         if company_scope is not None and found.company is not None and "*" not in company_scope \
                 and found.company.company_id not in company_scope:
             raise PermissionDenied(f"this key may not report for company {found.company.company_id}")
-        open_cases = []
         if found.asset_key is not None:
             await transaction_lock(session, found.asset_key)  # concurrent repeats of one alarm make one case
-            open_cases = await case_index.open_cases_for(session, found.asset_key)
+        # the asset's open cases (after the lock: what a concurrent repeat opened is seen) and its downtime
+        open_cases, downtime = await case_index.open_cases_and_downtime(
+            session, asset_key=found.asset_key, downtime_asset=found.asset.key if found.asset else None,
+            contract_id=found.contract.contract_id if found.contract else None, whole_contract=found.asset is None)
         routed = route(request, found.asset_key, open_cases, self._rule)
         trust, case_company = NoteTrust.VERIFIED, None
         if routed.outcome is Outcome.NOTE_ON_QUOTED_CASE and routed.target_case_number:
@@ -174,9 +176,6 @@ class IntakePipeline:
             trust = quoted_note_trust(request, found, quoted, company_scope)
             case_company = quoted.company_id if quoted else None
         zone = ZoneInfo(found.site.time_zone) if found.site else CHINA_TIME
-        downtime = await case_index.downtime_for(
-            session, asset_key=found.asset.key if found.asset else None,
-            contract_id=found.contract.contract_id if found.contract else None, whole_contract=found.asset is None)
         entitled = entitlement(found.asset, found.contract, downtime, request.received_at.astimezone(zone).date(), zone)
         suggestion = suggest_priority(request.category, request.kind, request.stated_severity)
         company_contacts = candidates.company_contacts.get(found.company.company_id, ()) if found.company else ()
