@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
 
-from aftercare_platform.db.statements import insert_ignore, upsert
+from aftercare_platform.db.statements import Bind, insert_ignore, prebuilt, upsert
 from aftercare_platform.errors import FailedPrecondition
-from sqlalchemy import CursorResult, Select, and_, insert, select, update
+from sqlalchemy import CursorResult, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from cases.adapters.case_codec import case_columns, case_from_document
@@ -40,19 +40,25 @@ class RequestClaim:
     fresh: bool
 
 
-def _case_by(ref: CaseRef) -> Select[Any]:
-    query = select(cases.c.document, cases.c.head_position, cases.c.head_hash)
-    if ref.case_id is not None:
-        return query.where(cases.c.id == ref.case_id)
-    return query.where(cases.c.number == ref.number)
+def _case_query(by_number: bool, locked: bool) -> Callable[[Bind], Any]:
+    def build(bind: Bind) -> Any:
+        key = cases.c.number if by_number else cases.c.id
+        query = select(cases.c.document, cases.c.head_position, cases.c.head_hash).where(
+            key == bindparam("the_ref", type_=key.type))
+        return query.with_for_update() if locked else query
+    return build
+
+
+# by (number?, locked?): each read built once (`prebuilt`), the case named as a parameter
+_CASE_QUERIES = {(by_number, locked): _case_query(by_number, locked) for by_number in (False, True)
+                 for locked in (False, True)}
 
 
 async def find_case(executor: Executor, ref: CaseRef, *, for_update: bool = False) -> StoredCase | None:
     """The case and its chain head; with `for_update` the row stays locked until the transaction ends."""
-    query = _case_by(ref)
-    if for_update:
-        query = query.with_for_update()
-    row = (await executor.execute(query)).first()
+    by_number = ref.case_id is None
+    query = prebuilt(executor, _CASE_QUERIES[(by_number, for_update)])
+    row = (await executor.execute(query, {"the_ref": ref.number if by_number else ref.case_id})).first()
     if row is None:
         return None
     case = case_from_document(row.document)
@@ -73,12 +79,14 @@ async def next_sequence(session: AsyncSession, region: str, day: date) -> int:
 async def next_sequences(session: AsyncSession, region: str, day: date, count: int) -> int:
     """The first of the next `count` numbers of (region, day), taken together under the row lock (a batch
     of creations): consecutive, and given back together if the transaction rolls back."""
+    taken = await session.execute(prebuilt(session, _take_numbers), {"region": region, "day": day, "last": count})
+    return int(taken.scalar_one()) - count + 1
+
+
+def _take_numbers(bind: Bind) -> Any:
     table = case_number_sequences
-    statement = upsert(
-        session, table, ["region", "day"], {"region": region, "day": day, "last": count}, update=[],
-        set_={"last": table.c.last + count},
-    ).returning(table.c.last)
-    return int((await session.execute(statement)).scalar_one()) - count + 1
+    return upsert(bind, table, ["region", "day"], update=[], set_=lambda excluded: {
+        "last": table.c.last + excluded.last}).returning(table.c.last)
 
 
 async def claim_requests(session: AsyncSession, claims: Sequence[dict[str, Any]]) -> set[tuple[str, str]]:
@@ -124,32 +132,28 @@ class CommandRequest:
 
 async def find_command_request(session: AsyncSession, *, requester: str, request_id: str) -> CommandRequest | None:
     """What a command sent earlier with this request id did (the caller holds the case's row lock)."""
-    table = command_requests
-    row = (
-        await session.execute(
-            select(table.c.case_id, table.c.fingerprint, table.c.positions).where(
-                table.c.requester == requester, table.c.request_id == request_id
-            )
-        )
-    ).one_or_none()
+    found = await session.execute(_FIND_COMMAND_REQUEST, {"the_requester": requester, "the_request": request_id})
+    row = found.one_or_none()
     if row is None:
         return None
     return CommandRequest(str(row.case_id), str(row.fingerprint), tuple(int(p) for p in row.positions))
 
 
+_FIND_COMMAND_REQUEST = select(command_requests.c.case_id, command_requests.c.fingerprint,
+                               command_requests.c.positions).where(
+    command_requests.c.requester == bindparam("the_requester"),
+    command_requests.c.request_id == bindparam("the_request"))
+
+
 async def record_command_request(
     session: AsyncSession, *, requester: str, request_id: str, request: CommandRequest, at: datetime
 ) -> None:
-    await session.execute(
-        insert(command_requests).values(
-            requester=requester,
-            request_id=request_id,
-            case_id=request.case_id,
-            fingerprint=request.fingerprint,
-            positions=list(request.positions),
-            created_at=at,
-        )
-    )
+    await session.execute(_RECORD_COMMAND_REQUEST, {
+        "requester": requester, "request_id": request_id, "case_id": request.case_id,
+        "fingerprint": request.fingerprint, "positions": list(request.positions), "created_at": at})
+
+
+_RECORD_COMMAND_REQUEST = insert(command_requests)
 
 
 def search_texts(case: Case | None, entries: Sequence[TimelineEntry]) -> tuple[str, str]:
@@ -198,20 +202,37 @@ async def update_case(
     """Save `case` if the row is still at `expected_version` (the row lock makes that the rule;
     the check guards a writer that did not take it)."""
     public, internal = search_texts(None, entries)
-    values: dict[str, Any] = case_columns(case) | {"head_position": head.position, "head_hash": head.hash}
-    if public:
-        values["search_text"] = cases.c.search_text + " " + public
-    if internal:
-        values["internal_text"] = cases.c.internal_text + " " + internal
+    values: dict[str, Any] = case_columns(case) | {"head_position": head.position, "head_hash": head.hash,
+                                                   "the_id": case.id, "the_version": expected_version}
     del values["id"], values["number"]
-    statement = update(cases).where(and_(cases.c.id == case.id, cases.c.version == expected_version)).values(values)
-    result = cast(CursorResult[Any], await session.execute(statement))
+    if public:
+        values["the_public"] = public
+    if internal:
+        values["the_internal"] = internal
+    statement = _CASE_UPDATES[(bool(public), bool(internal))]
+    result = cast(CursorResult[Any], await session.execute(statement, values))
     if result.rowcount != 1:
         raise FailedPrecondition(
             f"case {case.number} was changed by someone else meanwhile; read it again and retry",
             current_version=expected_version,
         )
     await append_entries(session, entries)
+
+
+def _case_update(public: bool, internal: bool) -> Any:
+    """The case row's update: its columns come as parameters; the words for SearchCases are appended."""
+    statement = update(cases).where(cases.c.id == bindparam("the_id"), cases.c.version == bindparam("the_version"))
+    appended: dict[str, Any] = {}
+    if public:
+        appended["search_text"] = cases.c.search_text + " " + bindparam("the_public", type_=cases.c.search_text.type)
+    if internal:
+        appended["internal_text"] = cases.c.internal_text + " " + bindparam(
+            "the_internal", type_=cases.c.internal_text.type)
+    return statement.values(appended) if appended else statement
+
+
+_CASE_UPDATES = {(public, internal): _case_update(public, internal) for public in (False, True)
+                 for internal in (False, True)}
 
 
 async def append_entries(session: AsyncSession, entries: Sequence[TimelineEntry]) -> None:
