@@ -47,9 +47,11 @@ _NOTIFY_MANY = text(
 
 
 class UnitOfWork:
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, *, single_statement: bool = False) -> None:
         self._db = database
-        self.session = AsyncSession(database.engine, expire_on_commit=False)
+        self._single_statement = single_statement
+        engine = database.autocommit_engine if single_statement else database.engine
+        self.session = AsyncSession(engine, expire_on_commit=False)
         self._pending: list[CloudEvent] = []
         self._aggregates: list[str] = []
         self._partitions: set[int] = set()  # where this transaction's outbox rows went: its relay drains just those
@@ -71,6 +73,7 @@ class UnitOfWork:
         aggregate_id: str | None = None,
     ) -> CloudEvent:
         """Record an event to publish once this transaction commits (and only then)."""
+        self._transactional("emit an event")
         event = CloudEvent(
             type=event_type,
             source=f"/services/{self._db.service_name}",
@@ -83,6 +86,10 @@ class UnitOfWork:
         self._pending.append(event)
         self._aggregates.append(aggregate_id or subject)
         return event
+
+    def _transactional(self, what: str) -> None:
+        if self._single_statement:
+            raise RuntimeError(f"a single-statement unit of work cannot {what}: nothing commits it with its change")
 
     async def claim_inbox(self, consumer: str, event: CloudEvent) -> bool:
         """True the first time `consumer` sees this event id; False on a redelivery."""
@@ -99,6 +106,7 @@ class UnitOfWork:
         On PostgreSQL the NOTIFYs are sent together in one statement just before COMMIT (PostgreSQL
         delivers them at commit anyway, and folds repeats of one channel and payload into one): a
         transaction that notifies for many cases pays one round trip, not one each."""
+        self._transactional("notify")
         self._notifications[(channel, payload)] = None
 
     async def _send_notifications(self, pending: list[tuple[str, str]]) -> None:
@@ -191,6 +199,7 @@ class Database:
         self.origin = uuid.uuid4().hex
         # embedded mode's LISTEN: channel -> callbacks given the payloads of committed `uow.notify`
         self._in_process_listeners: dict[str, list[Callable[[str], None]]] = {}
+        self._autocommit_engine: AsyncEngine | None = None
 
     def on_outbox_written(self, wake: Callable[[frozenset[int] | None], None]) -> Callable[[], None]:
         """Call `wake` (from any thread) whenever this process commits outbox rows, with the partitions they
@@ -223,8 +232,17 @@ class Database:
     def notify_channel(self) -> str:
         return f"aftercare_outbox_{self.schema}"
 
-    def unit_of_work(self) -> UnitOfWork:
-        return UnitOfWork(self)
+    def unit_of_work(self, *, single_statement: bool = False) -> UnitOfWork:
+        """A transaction. `single_statement`: the caller runs one statement, which commits on its own (no BEGIN
+        and COMMIT round trips); such a unit can neither emit events nor notify."""
+        return UnitOfWork(self, single_statement=single_statement)
+
+    @property
+    def autocommit_engine(self) -> AsyncEngine:
+        """The engine's pool, each statement its own transaction (the driver sends no BEGIN or COMMIT)."""
+        if self._autocommit_engine is None:
+            self._autocommit_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        return self._autocommit_engine
 
     async def ping(self) -> bool:
         try:

@@ -85,7 +85,9 @@ class _StatementTracer(EngineTracer):  # type: ignore[misc]
                          executemany: bool) -> tuple[Any, Any]:
         if not self._recording():
             return statement, params  # no span on the context: the after and error listeners do nothing
-        return super()._before_cur_exec(conn, cursor, statement, params, context, executemany)  # type: ignore[no-any-return]
+        traced: tuple[Any, Any] = super()._before_cur_exec(  # type: ignore[no-untyped-call]
+            conn, cursor, statement, params, context, executemany)
+        return traced
 
 
 def _recording(telemetry: Telemetry | None) -> Callable[[], bool]:

@@ -116,7 +116,7 @@ async def mark_opened(session: AsyncSession, receipt_id: str, *, case_id: str, c
                       attempts: int, known: KnownCase) -> tuple[Submission, int]:
     """A delivery opened a case: the receipt is submitted, the case known, and the notes waiting for it know its
     number (how many there were comes back). On PostgreSQL one statement: the other writes are CTEs of it."""
-    if not is_postgres(session):
+    if not marks_opening_in_one_statement(session):
         recorded = await mark_submitted(session, receipt_id, case_id=case_id, case_number=case_number, at=at,
                                         attempts=attempts)
         await case_index.record_case(session, known)
@@ -125,6 +125,11 @@ async def mark_opened(session: AsyncSession, receipt_id: str, *, case_id: str, c
         "the_receipt": receipt_id, "the_case_id": case_id, "the_case_number": case_number, "the_at": at,
         "the_attempts": attempts, **case_index.as_known(case_index.known_row(known))})).mappings().one()
     return Submission.of(row), int(row["notes_due"])
+
+
+def marks_opening_in_one_statement(bind: Bind) -> bool:
+    """Whether `mark_opened` is one statement here (so needs no transaction of its own)."""
+    return is_postgres(bind)
 
 
 def _mark_opened(bind: Bind) -> Any:

@@ -216,7 +216,9 @@ class CaseDeliverer:
 
     async def _succeed(self, submission: Submission, plan: CasePlan, opened: OpenedCase,
                        attempts: int) -> Submission:
-        async with self._db.unit_of_work() as uow:
+        # a note's receipt is one statement, and so is an opening's where `mark_opened` makes it one: no BEGIN, COMMIT
+        one_statement = bool(plan.note_text) or submissions.marks_opening_in_one_statement(self._db.engine)
+        async with self._db.unit_of_work(single_statement=one_statement) as uow:
             now = uow.clock.now()
             if plan.note_text:  # a note on a case: only the receipt changes
                 recorded, notes_due = await submissions.mark_submitted(
@@ -239,7 +241,7 @@ class CaseDeliverer:
         return recorded
 
     async def _retry(self, submission: Submission, attempts: int, delay: float, error: str) -> Submission:
-        async with self._db.unit_of_work() as uow:
+        async with self._db.unit_of_work(single_statement=True) as uow:
             return await submissions.mark_retry(uow.session, submission.receipt_id, attempts=attempts,
                                          next_attempt_at=uow.clock.now() + timedelta(seconds=delay), error=error)
 
