@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import jwt
 import pytest
 from aftercare_platform.auth import Authenticator, Principal, Role, mint_token
-from aftercare_platform.auth.tokens import bearer_token, principal_from_claims
+from aftercare_platform.auth.tokens import VERIFIED_TOKEN_MAX_AGE_SECONDS, bearer_token, principal_from_claims
 from aftercare_platform.clock import FakeClock
 from aftercare_platform.errors import Unauthenticated
 from aftercare_platform.settings import ServiceSettings
@@ -142,10 +142,54 @@ async def test_a_token_naming_no_key_is_verified_with_the_provider_s_one_key_and
     now = datetime.now(UTC)
     claims = {"sub": "bob", "role": "engineer", "iss": "aftercare", "aud": "aftercare",
               "iat": int(now.timestamp()), "exp": int((now + timedelta(minutes=5)).timestamp())}
-    authenticator = Authenticator(settings)
+    clock = [now.timestamp()]
+    authenticator = Authenticator(settings, now=lambda: clock[0])
     assert (await authenticator.authenticate(jwt.encode(claims, keys[0], algorithm="RS256"))).subject == "bob"
     with pytest.raises(Unauthenticated, match="signature"):  # another key than the one published
         await authenticator.authenticate(jwt.encode(claims, keys[1], algorithm="RS256"))
     published = jwks
+    with pytest.raises(Unauthenticated, match="does not publish"):  # a token not seen before
+        await authenticator.authenticate(jwt.encode({**claims, "sub": "carol"}, keys[0], algorithm="RS256"))
+    clock[0] += VERIFIED_TOKEN_MAX_AGE_SECONDS + 1  # bob's, verified before, is trusted again for a minute at most
     with pytest.raises(Unauthenticated, match="does not publish"):
         await authenticator.authenticate(jwt.encode(claims, keys[0], algorithm="RS256"))
+
+
+async def test_a_token_seen_again_is_not_verified_again_while_it_is_valid(monkeypatch: pytest.MonkeyPatch) -> None:
+    decoded: list[str] = []
+    real_decode = jwt.decode
+
+    def counting_decode(token: str, *args: object, **kwargs: object) -> object:
+        decoded.append(token)
+        return real_decode(token, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(jwt, "decode", counting_decode)
+    clock = [datetime.now(UTC).timestamp()]
+    authenticator = Authenticator(SETTINGS, now=lambda: clock[0])
+    token = mint_token(SETTINGS, "intake", Role.SYSTEM, ttl=600)
+    first = await authenticator.authenticate(token)
+    assert await authenticator.authenticate(token) == first
+    assert len(decoded) == 1
+    clock[0] += VERIFIED_TOKEN_MAX_AGE_SECONDS + 1  # past the cache's minute: it does not answer for it any more
+    await authenticator.authenticate(token)  # verified again (jwt's own clock still finds it valid)
+    assert len(decoded) == 2
+
+
+async def test_a_refused_token_is_refused_every_time() -> None:
+    authenticator = Authenticator(SETTINGS)
+    forged = mint_token(ServiceSettings(jwt_secret="another-secret-of-enough-length-0123456789"), "mallory",
+                        Role.ADMIN)
+    for _ in range(2):
+        with pytest.raises(Unauthenticated, match="signature"):
+            await authenticator.authenticate(forged)
+
+
+async def test_a_remembered_token_is_not_trusted_past_its_expiry() -> None:
+    issued = datetime.now(UTC)
+    clock = [issued.timestamp()]
+    authenticator = Authenticator(SETTINGS, leeway_seconds=0, now=lambda: clock[0])
+    token = mint_token(SETTINGS, "agent-1", Role.AGENT, ttl=20, clock=FakeClock(issued))
+    await authenticator.authenticate(token)
+    assert authenticator._recently_verified(token) is not None
+    clock[0] += 21  # expired by the token's own exp, within the cache's minute
+    assert authenticator._recently_verified(token) is None
