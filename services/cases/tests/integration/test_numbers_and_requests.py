@@ -169,3 +169,29 @@ async def test_a_burst_of_creations_opened_together_keeps_numbers_gap_free_order
     assert {e["type"] for e in published} == {"aftercare.case.created.v1"}
     assert {e["subject"]: e["data"]["caseNumber"] for e in published} == {
         c.case_id: c.case_number for c in opened.values()}
+
+
+async def test_a_note_its_entry_and_its_request_id_are_written_by_one_statement(cases):
+    """On PostgreSQL the case row's update carries the new entries and the request id as CTEs."""
+    from aftercare.cases.v1 import cases_pb2 as pb
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    agent = cases.auth(*AGENT)
+    case = (await cases.stub.CreateCase(create_request("one-statement"), metadata=agent)).case
+    written: list[str] = []
+
+    def seen(conn, cursor, statement, *rest) -> None:
+        if "cases.timeline" in statement or "cases.command_requests" in statement or "UPDATE cases.cases" in statement:
+            written.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", seen)
+    try:
+        await cases.stub.AddNote(pb.AddNoteRequest(case_id=case.case_id, text="on site at 10", request_id="one-1"),
+                                 metadata=agent)
+    finally:
+        event.remove(Engine, "before_cursor_execute", seen)
+    writes = [s for s in written if "INSERT" in s or "UPDATE" in s]
+    assert len(writes) == 1
+    assert all(part in writes[0] for part in ("INSERT INTO cases.timeline", "INSERT INTO cases.command_requests",
+                                              "UPDATE cases.cases"))

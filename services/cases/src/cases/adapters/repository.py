@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
 
-from aftercare_platform.db.statements import Bind, insert_ignore, prebuilt, upsert
+from aftercare_platform.db.statements import Bind, insert_ignore, is_postgres, prebuilt, upsert
 from aftercare_platform.errors import FailedPrecondition
-from sqlalchemy import CursorResult, bindparam, insert, select, update
+from sqlalchemy import CursorResult, bindparam, func, insert, select, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from cases.adapters.case_codec import case_columns, case_from_document
@@ -145,14 +147,7 @@ _FIND_COMMAND_REQUEST = select(command_requests.c.case_id, command_requests.c.fi
     command_requests.c.request_id == bindparam("the_request"))
 
 
-async def record_command_request(
-    session: AsyncSession, *, requester: str, request_id: str, request: CommandRequest, at: datetime
-) -> None:
-    await session.execute(_RECORD_COMMAND_REQUEST, {
-        "requester": requester, "request_id": request_id, "case_id": request.case_id,
-        "fingerprint": request.fingerprint, "positions": list(request.positions), "created_at": at})
-
-
+# the request id recorded on its own (embedded SQLite)
 _RECORD_COMMAND_REQUEST = insert(command_requests)
 
 
@@ -196,11 +191,23 @@ async def insert_cases(
     await append_entries(session, [entry for _, entries, _ in opened for entry in entries])
 
 
+@dataclass(frozen=True)
+class RecordedCommand:
+    """A command's request id, recorded with the change it made (`find_command_request` finds it)."""
+
+    requester: str
+    request_id: str
+    request: CommandRequest
+    at: datetime
+
+
 async def update_case(
-    session: AsyncSession, case: Case, *, expected_version: int, entries: Sequence[TimelineEntry], head: ChainHead
+    session: AsyncSession, case: Case, *, expected_version: int, entries: Sequence[TimelineEntry], head: ChainHead,
+    command: RecordedCommand | None = None,
 ) -> None:
-    """Save `case` if the row is still at `expected_version` (the row lock makes that the rule;
-    the check guards a writer that did not take it)."""
+    """Save `case` and its new entries (and the request id that made them) if the row is still at
+    `expected_version` (the row lock makes that the rule; the check guards a writer that did not take it).
+    On PostgreSQL one statement: the entries and the request id are CTEs of the row's update."""
     public, internal = search_texts(None, entries)
     values: dict[str, Any] = case_columns(case) | {"head_position": head.position, "head_hash": head.hash,
                                                    "the_id": case.id, "the_version": expected_version}
@@ -209,18 +216,34 @@ async def update_case(
         values["the_public"] = public
     if internal:
         values["the_internal"] = internal
-    statement = _CASE_UPDATES[(bool(public), bool(internal))]
+    together = is_postgres(session)
+    if together:
+        rows = [entry_row(entry) for entry in entries]
+        values |= {f"entry_{column.name}": [row[column.name] for row in rows] for column in timeline.c}
+        if command is not None:
+            values |= {f"request_{name}": value for name, value in _command_row(command).items()}
+    statement = _CASE_UPDATES[(bool(public), bool(internal), together and command is not None, together)]
     result = cast(CursorResult[Any], await session.execute(statement, values))
     if result.rowcount != 1:
         raise FailedPrecondition(
             f"case {case.number} was changed by someone else meanwhile; read it again and retry",
             current_version=expected_version,
         )
-    await append_entries(session, entries)
+    if not together:
+        await append_entries(session, entries)
+        if command is not None:
+            await session.execute(_RECORD_COMMAND_REQUEST, _command_row(command))
 
 
-def _case_update(public: bool, internal: bool) -> Any:
-    """The case row's update: its columns come as parameters; the words for SearchCases are appended."""
+def _command_row(command: RecordedCommand) -> dict[str, Any]:
+    return {"requester": command.requester, "request_id": command.request_id, "case_id": command.request.case_id,
+            "fingerprint": command.request.fingerprint, "positions": list(command.request.positions),
+            "created_at": command.at}
+
+
+def _case_update(public: bool, internal: bool, with_command: bool, with_entries: bool) -> Any:
+    """The case row's update: its columns come as parameters; the words for SearchCases are appended. With the
+    entries (PostgreSQL), they come as one array per column (any count, one statement), unnested in parallel."""
     statement = update(cases).where(cases.c.id == bindparam("the_id"), cases.c.version == bindparam("the_version"))
     appended: dict[str, Any] = {}
     if public:
@@ -228,11 +251,21 @@ def _case_update(public: bool, internal: bool) -> Any:
     if internal:
         appended["internal_text"] = cases.c.internal_text + " " + bindparam(
             "the_internal", type_=cases.c.internal_text.type)
-    return statement.values(appended) if appended else statement
+    if appended:
+        statement = statement.values(appended)
+    if with_entries:
+        arrays = [func.unnest(bindparam(f"entry_{column.name}", type_=postgresql.ARRAY(column.type)))
+                  for column in timeline.c]
+        statement = statement.add_cte(insert(timeline).from_select(list(timeline.c), select(*arrays)).returning(
+            timeline.c.position).cte("entries"))
+    if with_command:
+        statement = statement.add_cte(insert(command_requests).values({
+            column.name: bindparam(f"request_{column.name}", type_=column.type) for column in command_requests.c
+        }).returning(command_requests.c.request_id).cte("request"))
+    return statement
 
 
-_CASE_UPDATES = {(public, internal): _case_update(public, internal) for public in (False, True)
-                 for internal in (False, True)}
+_CASE_UPDATES = {shape: _case_update(*shape) for shape in itertools.product((False, True), repeat=4)}
 
 
 async def append_entries(session: AsyncSession, entries: Sequence[TimelineEntry]) -> None:
