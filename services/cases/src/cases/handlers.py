@@ -129,7 +129,7 @@ class CaseHandlers:
                 entries, head = seal(ChainHead.genesis(creation.case_id), decision.entries)
                 rows.append((decision.case, entries, head))
                 opened[creation.case_id] = decision.case
-                await self._emit(uow, decision, opening=True)
+                await self._emit(uow, decision, notify=False)
             await repository.insert_cases(uow.session, rows)
         for case_id in opened:
             self._signals.appended(case_id)
@@ -143,7 +143,7 @@ class CaseHandlers:
         decision = commands.open_case(report, case_id=case_id, number=number, actor=actor, at=now)
         entries, head = seal(ChainHead.genesis(case_id), decision.entries)
         await repository.insert_case(uow.session, decision.case, entries, head)
-        await self._emit(uow, decision, opening=True)
+        await self._emit(uow, decision, notify=False)
         return decision.case
 
     async def _follow_up(self, uow: UnitOfWork, decision: Decision, now: datetime) -> tuple[Decision, Case | None]:
@@ -263,18 +263,19 @@ class CaseHandlers:
         if recorded is not None:
             done = repository.CommandRequest(stored.case.id, recorded.fingerprint, tuple(e.position for e in entries))
             command = repository.RecordedCommand(recorded.requester, recorded.request_id, done, recorded.at)
-        await repository.update_case(
+        notified = await repository.update_case(
             uow.session, decision.case, expected_version=stored.case.version, entries=entries, head=head,
-            command=command,
+            command=command, notify_channel=self._signals.channel,
         )
-        await self._emit(uow, decision)
+        await self._emit(uow, decision, notify=not notified)
         return tuple(entries)
 
-    async def _emit(self, uow: UnitOfWork, decision: Decision, *, opening: bool = False) -> None:
+    async def _emit(self, uow: UnitOfWork, decision: Decision, *, notify: bool = True) -> None:
+        """The decision's events; with `notify`, other replicas' WatchCase streams wake on commit (not for a case
+        being opened: WatchCase finds the case before it waits, so nobody watches it yet)."""
         for event in decision.events:
             uow.emit(event.type, subject=event.subject, data=event_message(event), region=decision.case.region)
-        # a case being opened has no watcher yet (WatchCase finds the case before it waits): no NOTIFY
-        if decision.entries and not opening:
+        if decision.entries and notify:
             # other replicas' WatchCase streams wake on this when the transaction commits
             await uow.notify(self._signals.channel, decision.case.id)
 

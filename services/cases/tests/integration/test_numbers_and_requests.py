@@ -172,7 +172,7 @@ async def test_a_burst_of_creations_opened_together_keeps_numbers_gap_free_order
 
 
 async def test_a_note_its_entry_and_its_request_id_are_written_by_one_statement(cases):
-    """On PostgreSQL the case row's update carries the new entries and the request id as CTEs."""
+    """On PostgreSQL the case row's update carries the new entries and the request id as CTEs, and notifies."""
     from aftercare.cases.v1 import cases_pb2 as pb
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
@@ -182,7 +182,8 @@ async def test_a_note_its_entry_and_its_request_id_are_written_by_one_statement(
     written: list[str] = []
 
     def seen(conn, cursor, statement, *rest) -> None:
-        if "cases.timeline" in statement or "cases.command_requests" in statement or "UPDATE cases.cases" in statement:
+        if any(part in statement for part in ("cases.timeline", "cases.command_requests", "UPDATE cases.cases",
+                                              "pg_notify")):
             written.append(statement)
 
     event.listen(Engine, "before_cursor_execute", seen)
@@ -191,7 +192,28 @@ async def test_a_note_its_entry_and_its_request_id_are_written_by_one_statement(
                                  metadata=agent)
     finally:
         event.remove(Engine, "before_cursor_execute", seen)
-    writes = [s for s in written if "INSERT" in s or "UPDATE" in s]
-    assert len(writes) == 1
+    writes = [s for s in written if "INSERT" in s or "UPDATE" in s or "pg_notify" in s]
+    assert len(writes) == 1  # and it wakes other replicas' WatchCase streams itself (NOTIFY is sent at commit)
     assert all(part in writes[0] for part in ("INSERT INTO cases.timeline", "INSERT INTO cases.command_requests",
-                                              "UPDATE cases.cases"))
+                                              "UPDATE cases.cases", "pg_notify"))
+
+
+async def test_other_replicas_hear_of_a_note_when_it_commits_and_not_of_a_case_being_opened(cases, database_url):
+    """WatchCase streams of other replicas wake on the service's timeline channel."""
+    import asyncpg
+    from aftercare.cases.v1 import cases_pb2 as pb
+    from aftercare_platform.db.listen import asyncpg_dsn
+
+    heard: asyncio.Queue[str] = asyncio.Queue()
+    listener = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        await listener.add_listener("cases_timeline", lambda *args: heard.put_nowait(args[-1]))
+        agent = cases.auth(*AGENT)
+        case = (await cases.stub.CreateCase(create_request("heard-1"), metadata=agent)).case
+        await listener.fetchval("SELECT 1")  # the server hands a listener what was sent before, after a command
+        assert heard.empty()  # nobody can be watching a case being opened
+        await cases.stub.AddNote(pb.AddNoteRequest(case_id=case.case_id, text="parts ordered", request_id="heard-n"),
+                                 metadata=agent)
+        assert await asyncio.wait_for(heard.get(), 30) == case.case_id
+    finally:
+        await listener.close()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import itertools
+import functools
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -11,7 +11,7 @@ from typing import Any, cast
 
 from aftercare_platform.db.statements import Bind, insert_ignore, is_postgres, prebuilt, upsert
 from aftercare_platform.errors import FailedPrecondition
-from sqlalchemy import CursorResult, bindparam, func, insert, select, update
+from sqlalchemy import CursorResult, String, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -203,11 +203,13 @@ class RecordedCommand:
 
 async def update_case(
     session: AsyncSession, case: Case, *, expected_version: int, entries: Sequence[TimelineEntry], head: ChainHead,
-    command: RecordedCommand | None = None,
-) -> None:
+    command: RecordedCommand | None = None, notify_channel: str | None = None,
+) -> bool:
     """Save `case` and its new entries (and the request id that made them) if the row is still at
     `expected_version` (the row lock makes that the rule; the check guards a writer that did not take it).
-    On PostgreSQL one statement: the entries and the request id are CTEs of the row's update."""
+    On PostgreSQL one statement: the entries and the request id are CTEs of the row's update, which also
+    notifies `notify_channel` of the case when entries were added (NOTIFY is sent at commit, whenever in the
+    transaction it is asked for). True when it did notify (on SQLite the caller does)."""
     public, internal = search_texts(None, entries)
     values: dict[str, Any] = case_columns(case) | {"head_position": head.position, "head_hash": head.hash,
                                                    "the_id": case.id, "the_version": expected_version}
@@ -222,9 +224,12 @@ async def update_case(
         values |= {f"entry_{column.name}": [row[column.name] for row in rows] for column in timeline.c}
         if command is not None:
             values |= {f"request_{name}": value for name, value in _command_row(command).items()}
-    statement = _CASE_UPDATES[(bool(public), bool(internal), together and command is not None, together)]
+    notifies = together and bool(entries) and notify_channel is not None
+    if notifies:
+        values["the_channel"] = notify_channel
+    statement = _case_update(bool(public), bool(internal), together and command is not None, together, notifies)
     result = cast(CursorResult[Any], await session.execute(statement, values))
-    if result.rowcount != 1:
+    if (len(result.all()) if notifies else result.rowcount) != 1:
         raise FailedPrecondition(
             f"case {case.number} was changed by someone else meanwhile; read it again and retry",
             current_version=expected_version,
@@ -233,6 +238,7 @@ async def update_case(
         await append_entries(session, entries)
         if command is not None:
             await session.execute(_RECORD_COMMAND_REQUEST, _command_row(command))
+    return notifies
 
 
 def _command_row(command: RecordedCommand) -> dict[str, Any]:
@@ -241,9 +247,11 @@ def _command_row(command: RecordedCommand) -> dict[str, Any]:
             "created_at": command.at}
 
 
-def _case_update(public: bool, internal: bool, with_command: bool, with_entries: bool) -> Any:
-    """The case row's update: its columns come as parameters; the words for SearchCases are appended. With the
-    entries (PostgreSQL), they come as one array per column (any count, one statement), unnested in parallel."""
+@functools.cache
+def _case_update(public: bool, internal: bool, with_command: bool, with_entries: bool, notifies: bool) -> Any:
+    """The case row's update, built once per shape: its columns come as parameters; the words for SearchCases
+    are appended. With the entries (PostgreSQL), they come as one array per column (any count, one statement),
+    unnested in parallel."""
     statement = update(cases).where(cases.c.id == bindparam("the_id"), cases.c.version == bindparam("the_version"))
     appended: dict[str, Any] = {}
     if public:
@@ -262,10 +270,9 @@ def _case_update(public: bool, internal: bool, with_command: bool, with_entries:
         statement = statement.add_cte(insert(command_requests).values({
             column.name: bindparam(f"request_{column.name}", type_=column.type) for column in command_requests.c
         }).returning(command_requests.c.request_id).cte("request"))
+    if notifies:
+        statement = statement.returning(func.pg_notify(bindparam("the_channel", type_=String), cases.c.id))
     return statement
-
-
-_CASE_UPDATES = {shape: _case_update(*shape) for shape in itertools.product((False, True), repeat=4)}
 
 
 async def append_entries(session: AsyncSession, entries: Sequence[TimelineEntry]) -> None:
