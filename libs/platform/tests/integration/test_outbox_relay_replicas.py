@@ -70,3 +70,66 @@ async def test_a_partition_another_relay_holds_is_drained_once_it_lets_go_withou
     await relay.stop()
     await broker.close()
     await db.close()
+
+
+async def test_a_pass_over_several_partitions_is_one_transaction_and_skips_only_the_one_held(
+        database_url, amqp_url, topic):
+    """The partitions a pass drains are read by one statement, each under its own lock: a partition another
+    replica holds is left (and looked at again), the others are published and marked in the same transaction."""
+    from sqlalchemy import event
+
+    db, _ = await open_database(database_url, "bus_group", partitions=4)
+    broker = await open_broker(amqp_url)
+    queue = topic.queue("group")
+    await broker.declare_work_queue(queue, [topic.binding], 5)
+    subjects = {}
+    for n in range(40):  # one aggregate for each partition
+        subjects.setdefault(zlib.crc32(f"agg-{n}".encode()) % db.partitions, f"agg-{n}")
+    assert len(subjects) == db.partitions
+    async with db.unit_of_work() as uow:
+        for subject in subjects.values():
+            uow.emit(topic.event, subject=subject, data={"s": subject}, region="east")
+    statements: list[str] = []
+    event.listen(db.engine.sync_engine, "before_cursor_execute", lambda c, cur, s, *rest: statements.append(s))
+    lock_key = zlib.crc32(b"outbox:bus_group") & 0x7FFFFFFF
+    other_replica = create_engine(database_url, "bus_group")
+    relay = OutboxRelay(db, broker, poll_interval=60)
+    async with other_replica.connect() as connection:
+        holding = await connection.begin()
+        await connection.execute(text("SELECT pg_advisory_xact_lock(:k, :p)"), {"k": lock_key, "p": 2})
+        published, full, busy = await relay._drain(frozenset(range(db.partitions)))
+        await holding.rollback()
+    assert (published, full, busy) == (db.partitions - 1, frozenset(), frozenset({2}))
+    assert len([s for s in statements if "pg_try_advisory_xact_lock" in s]) == 1
+    assert len([s for s in statements if s.lstrip().startswith("UPDATE")]) == 1
+    assert await relay.drain_once() == 1  # partition 2, once free
+    await eventually(lambda: _depth_equals(broker, queue, db.partitions), within=5, what="every event published")
+    await other_replica.dispose()
+    await broker.close()
+    await db.close()
+
+
+async def test_commits_that_come_while_a_pass_is_due_share_the_next_pass(database_url, amqp_url, topic):
+    """Passes start at most every `coalesce_seconds`: the commits of that time are read by one statement."""
+    from sqlalchemy import event
+
+    db, _ = await open_database(database_url, "bus_coalesce", partitions=4)
+    broker = await open_broker(amqp_url)
+    queue = topic.queue("coalesce")
+    await broker.declare_work_queue(queue, [topic.binding], 5)
+    relay = OutboxRelay(db, broker, poll_interval=60, coalesce_seconds=3.0)
+    async with db.unit_of_work() as uow:
+        uow.emit(topic.event, subject="first", data={}, region="east")
+    await relay.start()
+    await eventually(lambda: _depth_equals(broker, queue, 1), within=5, what="the first pass")
+    reads: list[str] = []
+    event.listen(db.engine.sync_engine, "before_cursor_execute",
+                 lambda c, cur, s, *rest: reads.append(s) if "pg_try_advisory_xact_lock" in s else None)
+    for n in range(3):  # well inside the three seconds the next pass waits for
+        async with db.unit_of_work() as uow:
+            uow.emit(topic.event, subject=f"later-{n}", data={}, region="east")
+    await eventually(lambda: _depth_equals(broker, queue, 4), within=10, what="the later commits published")
+    assert len(reads) == 1
+    await relay.stop()
+    await broker.close()
+    await db.close()

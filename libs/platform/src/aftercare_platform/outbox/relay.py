@@ -41,6 +41,11 @@ SENT_RETENTION = timedelta(days=7)
 # a partition another replica's relay is draining is looked at again this soon: the rows this process's commits
 # hinted may have come after that relay's read, and no NOTIFY tells it of them
 BUSY_RETRY_SECONDS = 0.05
+# passes start at most this often: under a steady stream of commits a pass takes the rows of several (at most
+# this long late), where one pass per commit cost four round trips for each event
+COALESCE_SECONDS = 0.01
+# partitions drained in one transaction, at least: a few at once overlap one's round trips with another's confirms
+PARTITIONS_PER_TRANSACTION = 4
 
 
 def _envelope_body(envelope: Any) -> bytes:
@@ -68,6 +73,7 @@ class OutboxRelay:
         crash_after_publish: bool = False,
         yield_to: Callable[[], Awaitable[None]] | None = None,
         parallel_partitions: int = 4,
+        coalesce_seconds: float = COALESCE_SECONDS,
     ) -> None:
         self.name = "outbox-relay"
         self._db = database
@@ -78,6 +84,8 @@ class OutboxRelay:
         self._crash_after_publish = crash_after_publish
         self._yield_to = yield_to
         self._parallel = max(1, parallel_partitions)
+        self._coalesce = coalesce_seconds
+        self._last_pass = float("-inf")
         self._wake = asyncio.Event()
         # what the next pass drains: every partition with unsent rows (a NOTIFY, a poll, a failure: found by a
         # query), or only those this process's commits named since the last pass (no query needed)
@@ -132,7 +140,14 @@ class OutboxRelay:
 
     async def _run(self) -> None:
         backoff = 0.1
+        loop = asyncio.get_running_loop()
         while not self._stopping:
+            wait = self._last_pass + self._coalesce - loop.time()
+            if wait > 0:
+                await asyncio.sleep(wait)  # the commits that come meanwhile join this pass
+                if self._stopping:
+                    break
+            self._last_pass = loop.time()
             self._wake.clear()
             partitions = None if self._scan_all else frozenset(self._hinted)
             self._scan_all, self._hinted = False, set()
@@ -179,71 +194,67 @@ class OutboxRelay:
         else:
             partitions = list(only)
         random.shuffle(partitions)
-        # a few partitions at once: one's database round trips overlap another's confirms
-        lanes = asyncio.Semaphore(self._parallel)
+        # a few transactions at once when many partitions have rows: one's round trips overlap another's confirms
+        groups = max(1, min(self._parallel, len(partitions) // PARTITIONS_PER_TRANSACTION))
+        lanes = [partitions[n::groups] for n in range(groups)]
 
-        async def drain(partition: int) -> int | None:
-            async with lanes:
-                if self._yield_to is not None:
-                    await self._yield_to()
-                return await self._drain_partition(partition)
+        async def drain(lane: list[int]) -> tuple[dict[int, int | None], int]:
+            if self._yield_to is not None:
+                await self._yield_to()
+            return await self._drain_partitions(lane)
 
-        outcomes = await asyncio.gather(*(drain(p) for p in partitions), return_exceptions=True)
-        failures = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
-        if failures:
-            raise failures[0]
-        counts = dict(zip(partitions, outcomes, strict=True))
-        busy = frozenset(p for p, count in counts.items() if count is None)
-        published = sum(count for count in counts.values() if isinstance(count, int))
-        full = frozenset(p for p, count in counts.items() if isinstance(count, int) and count >= self._batch)
+        outcomes = await asyncio.gather(*(drain(lane) for lane in lanes if lane), return_exceptions=True)
+        read: dict[int, int | None] = {}
+        published = 0
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
+            read.update(outcome[0])
+            published += outcome[1]
+        busy = frozenset(p for p, count in read.items() if count is None)
+        full = frozenset(p for p, count in read.items() if count is not None and count >= self._batch)
         return published, full, busy
 
-    async def _drain_partition(self, partition: int) -> int | None:
-        """Publish a batch of the partition's unsent rows: how many the broker confirmed (None: another
-        relay holds the partition)."""
+    async def _drain_partitions(self, partitions: list[int]) -> tuple[dict[int, int | None], int]:
+        """Publish a batch of each partition's unsent rows in one transaction: how many rows each had (None:
+        another relay holds it), and how many events the broker confirmed."""
         statements = self._statements()
-        published = 0
         async with self._db.engine.connect() as connection, connection.begin():
             if statements.locks:
-                rows = await self._locked_batch(connection, statements, partition)
-                if rows is None:
-                    return None
+                found = (await connection.execute(statements.read, {"partitions": partitions,
+                                                                    "lock_key": self._lock_key})).all()
+                held = {row.partition for row in found if not row.locked}
+                rows = [row for row in found if row.id is not None]
             else:
-                rows = list((await connection.execute(statements.read, {"partition": partition})).all())
+                held, rows = set(), []
+                for partition in partitions:
+                    rows += (await connection.execute(statements.read, {"partition": partition})).all()
+            read: dict[int, int | None] = {p: None if p in held else 0 for p in partitions}
+            for row in rows:
+                read[row.partition] = (read[row.partition] or 0) + 1
             if not rows:
-                return 0
-            confirmed, failed = await self._publish_rows(list(rows))
+                return read, 0
+            confirmed, failed = await self._publish_rows(rows)
             if self._crash_after_publish and confirmed:
                 os.kill(os.getpid(), signal.SIGKILL)
             if confirmed:
                 await self._mark_sent(connection, confirmed)
-                published = len(confirmed)
             outbox = self._db.tables.outbox
             for row_id, error in failed.items():  # rare: built when needed
                 await connection.execute(
                     update(outbox).where(outbox.c.id == row_id)
                     .values(attempts=outbox.c.attempts + 1, last_error=error[:2000])
                 )
-        _published.add(published)
+        _published.add(len(confirmed))
         if failed:
             _failures.add(len(failed))
             raise PublishFailed(next(iter(failed.values())))
-        return published
+        return read, len(confirmed)
 
     def _statements(self) -> RelayStatements:
         if self._built is None:
             self._built = relay_statements(self._db.tables.outbox, self._batch, postgres=is_postgres(self._db.engine))
         return self._built
-
-    async def _locked_batch(self, connection: AsyncConnection, statements: RelayStatements,
-                            partition: int) -> list[Any] | None:
-        """The batch, read under the partition's lock taken by the same statement, which also says whether the
-        lock was had: a row of NULLs when the partition is empty, None when another holds it."""
-        rows = (await connection.execute(statements.read, {"partition": partition, "lock_key": self._lock_key,
-                                                           "lock_partition": partition})).all()
-        if not rows[0].locked:
-            return None
-        return [row for row in rows if row.id is not None]
 
     async def _mark_sent(self, connection: AsyncConnection, ids: list[int]) -> None:
         await connection.execute(self._statements().mark_sent, {"ids": ids, "sent_time": self._db.clock.now()})

@@ -1,40 +1,51 @@
 """The relay's statements, built once per relay with their values as parameters: built on every pass (a
-pass per commit at low rates) they cost more CPU than the pass's SQL (the lateral read's column collections,
-the cache key walk)."""
+pass per commit at low rates) they cost more CPU than the pass's SQL.
+
+On PostgreSQL one statement reads the unsent batch of several partitions at once, each under its advisory lock
+taken by the same statement (`pg_try_advisory_xact_lock`, per partition, in a LATERAL before that partition's
+rows): a pass over the partitions a few commits named is one transaction of four round trips, not four each."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Integer, Table, any_, bindparam, func, select, true, update
+from sqlalchemy import BigInteger, Boolean, Integer, Table, any_, bindparam, select, text, update
 from sqlalchemy.dialects import postgresql
+
+_ROW_COLUMNS = ("id", "event_id", "event_type", "aggregate_id", "partition", "routing_key", "envelope", "headers")
 
 
 @dataclass(frozen=True)
 class RelayStatements:
-    read: Any  # a partition's unsent batch; on PostgreSQL with whether its lock was had (`locked`)
+    # the unsent batch (rows with `_ROW_COLUMNS`): on PostgreSQL of the partitions `partitions` (an array) with
+    # `locked` per partition (a row of NULLs but `partition` and `locked` for one that has none or is held);
+    # on SQLite of the one partition `partition`
+    read: Any
     mark_sent: Any  # parameters: ids, sent_time
-    locks: bool  # `read` takes the partition's advisory lock (parameters lock_key, lock_partition)
+    locks: bool  # PostgreSQL: `read` takes the partitions' advisory locks (parameter lock_key)
 
 
 def relay_statements(outbox: Table, batch: int, *, postgres: bool) -> RelayStatements:
-    unsent = (select(outbox.c.id, outbox.c.event_id, outbox.c.event_type, outbox.c.aggregate_id,
-                     outbox.c.routing_key, outbox.c.envelope, outbox.c.headers)
-              .where(outbox.c.partition == bindparam("partition", type_=Integer), outbox.c.sent_at.is_(None))
-              .order_by(outbox.c.id)
-              .limit(batch)
-              .with_for_update(skip_locked=True))
     sent_at = bindparam("sent_time", type_=outbox.c.sent_at.type)
     if not postgres:
+        unsent = (select(*[outbox.c[name] for name in _ROW_COLUMNS])
+                  .where(outbox.c.partition == bindparam("partition", type_=Integer), outbox.c.sent_at.is_(None))
+                  .order_by(outbox.c.id).limit(batch))
         return RelayStatements(unsent, update(outbox).where(outbox.c.id.in_(bindparam("ids", expanding=True)))
                                .values(sent_at=sent_at), locks=False)
-    # the batch is read under the partition's lock, taken by the same statement (one round trip)
-    lock = select(func.pg_try_advisory_xact_lock(bindparam("lock_key", type_=Integer),
-                                                 bindparam("lock_partition", type_=Integer), type_=Boolean)
-                  .label("locked")).subquery("partition_lock")
-    batch_rows = unsent.where(lock.c.locked).lateral("unsent")
-    read = select(lock.c.locked, *batch_rows.c).select_from(lock.outerjoin(batch_rows, true()))
+    table = postgresql.dialect().identifier_preparer.format_table(outbox)  # type: ignore[no-untyped-call]
+    columns = ", ".join(f"o.{name}" for name in _ROW_COLUMNS if name != "partition")
+    read = text(f"""
+        SELECT p.partition, l.locked, {columns.replace("o.", "unsent.")}
+        FROM unnest(CAST(:partitions AS integer[])) AS p(partition)
+        CROSS JOIN LATERAL (SELECT pg_try_advisory_xact_lock(CAST(:lock_key AS integer), p.partition) AS locked) AS l
+        LEFT JOIN LATERAL (
+            SELECT {columns} FROM {table} AS o
+            WHERE o.partition = p.partition AND o.sent_at IS NULL AND l.locked
+            ORDER BY o.id LIMIT {int(batch)} FOR UPDATE SKIP LOCKED) AS unsent ON true
+        ORDER BY p.partition, unsent.id""").columns(
+        locked=Boolean(), **{name: outbox.c[name].type for name in _ROW_COLUMNS})
     # one array parameter, whatever the count: one prepared statement, not one per batch size
     sent = outbox.c.id == any_(bindparam("ids", type_=postgresql.ARRAY(BigInteger)))
     return RelayStatements(read, update(outbox).where(sent).values(sent_at=sent_at), locks=True)
