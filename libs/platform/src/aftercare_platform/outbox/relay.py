@@ -12,6 +12,7 @@ import os
 import random
 import signal
 import zlib
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
@@ -198,42 +199,39 @@ class OutboxRelay:
         groups = max(1, min(self._parallel, len(partitions) // PARTITIONS_PER_TRANSACTION))
         lanes = [partitions[n::groups] for n in range(groups)]
 
-        async def drain(lane: list[int]) -> tuple[dict[int, int | None], int]:
+        async def drain(lane: list[int]) -> tuple[int, frozenset[int], frozenset[int]]:
             if self._yield_to is not None:
                 await self._yield_to()
             return await self._drain_partitions(lane)
 
         outcomes = await asyncio.gather(*(drain(lane) for lane in lanes if lane), return_exceptions=True)
-        read: dict[int, int | None] = {}
-        published = 0
+        published, full, busy = 0, frozenset[int](), frozenset[int]()
         for outcome in outcomes:
             if isinstance(outcome, BaseException):
                 raise outcome
-            read.update(outcome[0])
-            published += outcome[1]
-        busy = frozenset(p for p, count in read.items() if count is None)
-        full = frozenset(p for p, count in read.items() if count is not None and count >= self._batch)
+            published, full, busy = published + outcome[0], full | outcome[1], busy | outcome[2]
         return published, full, busy
 
-    async def _drain_partitions(self, partitions: list[int]) -> tuple[dict[int, int | None], int]:
-        """Publish a batch of each partition's unsent rows in one transaction: how many rows each had (None:
-        another relay holds it), and how many events the broker confirmed."""
+    async def _drain_partitions(self, partitions: list[int]) -> tuple[int, frozenset[int], frozenset[int]]:
+        """Publish the partitions' unsent rows in one transaction, a batch in all (shared between them): how many
+        events the broker confirmed, the partitions that filled their share (more may wait), those held."""
         statements = self._statements()
+        share = max(1, self._batch // len(partitions))
         async with self._db.engine.connect() as connection, connection.begin():
             if statements.locks:
-                found = (await connection.execute(statements.read, {"partitions": partitions,
-                                                                    "lock_key": self._lock_key})).all()
-                held = {row.partition for row in found if not row.locked}
+                found = (await connection.execute(statements.read, {
+                    "partitions": partitions, "lock_key": self._lock_key, "per_partition": share})).all()
+                held = frozenset(row.partition for row in found if not row.locked)
                 rows = [row for row in found if row.id is not None]
             else:
-                held, rows = set(), []
+                held, rows = frozenset(), []
                 for partition in partitions:
-                    rows += (await connection.execute(statements.read, {"partition": partition})).all()
-            read: dict[int, int | None] = {p: None if p in held else 0 for p in partitions}
-            for row in rows:
-                read[row.partition] = (read[row.partition] or 0) + 1
+                    rows += (await connection.execute(statements.read, {"partition": partition,
+                                                                        "per_partition": share})).all()
+            per_partition = Counter(row.partition for row in rows)
+            full = frozenset(p for p, count in per_partition.items() if count >= share)
             if not rows:
-                return read, 0
+                return 0, full, held
             confirmed, failed = await self._publish_rows(rows)
             if self._crash_after_publish and confirmed:
                 os.kill(os.getpid(), signal.SIGKILL)
@@ -249,11 +247,11 @@ class OutboxRelay:
         if failed:
             _failures.add(len(failed))
             raise PublishFailed(next(iter(failed.values())))
-        return read, len(confirmed)
+        return len(confirmed), full, held
 
     def _statements(self) -> RelayStatements:
         if self._built is None:
-            self._built = relay_statements(self._db.tables.outbox, self._batch, postgres=is_postgres(self._db.engine))
+            self._built = relay_statements(self._db.tables.outbox, postgres=is_postgres(self._db.engine))
         return self._built
 
     async def _mark_sent(self, connection: AsyncConnection, ids: list[int]) -> None:

@@ -18,20 +18,20 @@ _ROW_COLUMNS = ("id", "event_id", "event_type", "aggregate_id", "partition", "ro
 
 @dataclass(frozen=True)
 class RelayStatements:
-    # the unsent batch (rows with `_ROW_COLUMNS`): on PostgreSQL of the partitions `partitions` (an array) with
-    # `locked` per partition (a row of NULLs but `partition` and `locked` for one that has none or is held);
-    # on SQLite of the one partition `partition`
+    # the unsent rows (`_ROW_COLUMNS`), at most `per_partition` of each: on PostgreSQL of the partitions
+    # `partitions` (an array) with `locked` per partition (a row of NULLs but `partition` and `locked` for one
+    # that has none or is held); on SQLite of the one partition `partition`
     read: Any
     mark_sent: Any  # parameters: ids, sent_time
     locks: bool  # PostgreSQL: `read` takes the partitions' advisory locks (parameter lock_key)
 
 
-def relay_statements(outbox: Table, batch: int, *, postgres: bool) -> RelayStatements:
+def relay_statements(outbox: Table, *, postgres: bool) -> RelayStatements:
     sent_at = bindparam("sent_time", type_=outbox.c.sent_at.type)
     if not postgres:
         unsent = (select(*[outbox.c[name] for name in _ROW_COLUMNS])
                   .where(outbox.c.partition == bindparam("partition", type_=Integer), outbox.c.sent_at.is_(None))
-                  .order_by(outbox.c.id).limit(batch))
+                  .order_by(outbox.c.id).limit(bindparam("per_partition", type_=Integer)))
         return RelayStatements(unsent, update(outbox).where(outbox.c.id.in_(bindparam("ids", expanding=True)))
                                .values(sent_at=sent_at), locks=False)
     table = postgresql.dialect().identifier_preparer.format_table(outbox)  # type: ignore[no-untyped-call]
@@ -43,7 +43,7 @@ def relay_statements(outbox: Table, batch: int, *, postgres: bool) -> RelayState
         LEFT JOIN LATERAL (
             SELECT {columns} FROM {table} AS o
             WHERE o.partition = p.partition AND o.sent_at IS NULL AND l.locked
-            ORDER BY o.id LIMIT {int(batch)} FOR UPDATE SKIP LOCKED) AS unsent ON true
+            ORDER BY o.id LIMIT :per_partition FOR UPDATE SKIP LOCKED) AS unsent ON true
         ORDER BY p.partition, unsent.id""").columns(
         locked=Boolean(), **{name: outbox.c[name].type for name in _ROW_COLUMNS})
     # one array parameter, whatever the count: one prepared statement, not one per batch size
