@@ -2,6 +2,7 @@ import asyncio
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aftercare_platform.testing.waiting import eventually  # noqa: F401  (re-exported for the tests here)
@@ -56,6 +57,18 @@ class Topic:
 
     def queue(self, purpose: str) -> str:
         return f"{self.aggregate}.{purpose}"
+
+
+async def open_bus(database_url: str, amqp_url: str, topic: Topic, schema: str, queue: str,
+                   partitions: int = 16) -> tuple[Any, Any, str]:
+    """A database with its outbox, a broker, and a work queue bound to the test's topic."""
+    from aftercare_platform.testing.harness import open_broker, open_database
+
+    db, _ = await open_database(database_url, schema, partitions=partitions)
+    broker = await open_broker(amqp_url)
+    name = topic.queue(queue)
+    await broker.declare_work_queue(name, [topic.binding], 5)
+    return db, broker, name
 
 
 @pytest.fixture

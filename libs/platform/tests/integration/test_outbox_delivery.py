@@ -6,7 +6,7 @@ from aftercare_platform.outbox.relay import OutboxRelay
 from aftercare_platform.testing.harness import open_broker, open_database
 from sqlalchemy import func, select
 
-from .conftest import eventually
+from .conftest import eventually, open_bus
 
 
 async def count(db, table, *where) -> int:
@@ -74,10 +74,7 @@ async def test_rolled_back_transaction_publishes_nothing(database_url, amqp_url,
 
 
 async def test_one_aggregates_events_keep_their_order_with_two_relays(database_url, amqp_url, topic):
-    db, _ = await open_database(database_url, "bus_order", partitions=4)
-    broker = await open_broker(amqp_url)
-    queue = topic.queue("order")
-    await broker.declare_work_queue(queue, [topic.binding], 5)
+    db, broker, queue = await open_bus(database_url, amqp_url, topic, "bus_order", "order", partitions=4)
     for batch in range(10):
         async with db.unit_of_work() as uow:
             for i in range(30):
@@ -108,10 +105,7 @@ async def _depth_is(broker, queue, n) -> bool:
 async def test_a_relay_publishes_nothing_while_its_service_holds_it_back(database_url, amqp_url, topic):
     import asyncio
 
-    db, _ = await open_database(database_url, "bus_yield")
-    broker = await open_broker(amqp_url)
-    queue = topic.queue("yield")
-    await broker.declare_work_queue(queue, [topic.binding], 5)
+    db, broker, queue = await open_bus(database_url, amqp_url, topic, "bus_yield", "yield")
     async with db.unit_of_work() as uow:
         uow.emit(topic.event, subject="agg-1", data={"n": 1}, region="east")
     free = asyncio.Event()
@@ -207,10 +201,7 @@ async def test_a_commit_woken_relay_drains_its_partitions_past_one_batch_without
         database_url, amqp_url, topic):
     """This process's commit names its partitions, and the relay drains just those (no query for the rest):
     a batch that came back full is followed by the next one at once, not by the next poll a minute away."""
-    db, _ = await open_database(database_url, "bus_hinted", partitions=4)
-    broker = await open_broker(amqp_url)
-    queue = topic.queue("hinted")
-    await broker.declare_work_queue(queue, [topic.binding], 5)
+    db, broker, queue = await open_bus(database_url, amqp_url, topic, "bus_hinted", "hinted", partitions=4)
     relay = OutboxRelay(db, broker, batch_size=10, poll_interval=60)
     await relay.start()
     await relay.drain_once()  # the relay now waits for a wake
@@ -231,10 +222,7 @@ async def test_another_processes_notify_has_the_relay_look_in_every_partition(da
     from aftercare_platform.db.unit_of_work import outbox_row
     from sqlalchemy import text
 
-    db, _ = await open_database(database_url, "bus_foreign", partitions=16)
-    broker = await open_broker(amqp_url)
-    queue = topic.queue("foreign")
-    await broker.declare_work_queue(queue, [topic.binding], 5)
+    db, broker, queue = await open_bus(database_url, amqp_url, topic, "bus_foreign", "foreign", partitions=16)
     relay = OutboxRelay(db, broker, poll_interval=60)
     await relay.start()
     await relay.drain_once()

@@ -10,7 +10,7 @@ from aftercare_platform.outbox.relay import OutboxRelay
 from aftercare_platform.testing.harness import open_broker, open_database
 from sqlalchemy import text
 
-from .conftest import eventually
+from .conftest import eventually, open_bus
 
 
 async def _depth_equals(broker, queue, depth) -> bool:
@@ -46,10 +46,7 @@ async def test_a_partition_another_relay_holds_is_drained_once_it_lets_go_withou
         database_url, amqp_url, topic):
     """Another replica's relay holds every partition (its lock, as its pass does) when this process commits:
     this relay finds them held, looks again shortly, and publishes once they are free (its poll is a minute)."""
-    db, _ = await open_database(database_url, "bus_held", partitions=4)
-    broker = await open_broker(amqp_url)
-    queue = topic.queue("held")
-    await broker.declare_work_queue(queue, [topic.binding], 5)
+    db, broker, queue = await open_bus(database_url, amqp_url, topic, "bus_held", "held", partitions=4)
     relay = OutboxRelay(db, broker, poll_interval=60)
     await relay.start()
     await relay.drain_once()
@@ -78,10 +75,7 @@ async def test_a_pass_over_several_partitions_is_one_transaction_and_skips_only_
     replica holds is left (and looked at again), the others are published and marked in the same transaction."""
     from sqlalchemy import event
 
-    db, _ = await open_database(database_url, "bus_group", partitions=4)
-    broker = await open_broker(amqp_url)
-    queue = topic.queue("group")
-    await broker.declare_work_queue(queue, [topic.binding], 5)
+    db, broker, queue = await open_bus(database_url, amqp_url, topic, "bus_group", "group", partitions=4)
     subjects = {}
     for n in range(40):  # one aggregate for each partition
         subjects.setdefault(zlib.crc32(f"agg-{n}".encode()) % db.partitions, f"agg-{n}")
@@ -113,10 +107,7 @@ async def test_commits_that_come_while_a_pass_is_due_share_the_next_pass(databas
     """Passes start at most every `coalesce_seconds`: the commits of that time are read by one statement."""
     from sqlalchemy import event
 
-    db, _ = await open_database(database_url, "bus_coalesce", partitions=4)
-    broker = await open_broker(amqp_url)
-    queue = topic.queue("coalesce")
-    await broker.declare_work_queue(queue, [topic.binding], 5)
+    db, broker, queue = await open_bus(database_url, amqp_url, topic, "bus_coalesce", "coalesce", partitions=4)
     relay = OutboxRelay(db, broker, poll_interval=60, coalesce_seconds=3.0)
     async with db.unit_of_work() as uow:
         uow.emit(topic.event, subject="first", data={}, region="east")
