@@ -10,10 +10,13 @@ from datetime import UTC, datetime, timedelta
 import pytest_asyncio
 from aftercare_platform.db.engine import create_engine
 from intake.adapters import case_index, submissions
+from intake.adapters.candidates import KeyClaim, load_candidates
 from intake.adapters.case_index import KnownCase
 from intake.adapters.submissions import State
 from intake.adapters.tables import downtime, known_cases
 from intake.bootstrap import definition
+from intake.domain.intake_request import IntakeRequest
+from intake.domain.vocabulary import Channel
 from sqlalchemy import event, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -88,3 +91,15 @@ async def test_a_case_opening_seen_after_its_resolution_completes_the_downtime_i
         status = (await session.execute(select(known_cases.c.status).where(known_cases.c.case_id == case_id))).one()
     assert (row.asset_key, row.contract_id, row.opened_at) == ("hik:cam-9", "C-1", NOW)
     assert status == ("new",)
+
+
+async def test_a_reports_key_is_claimed_by_the_statement_that_reads_its_candidates(engine: AsyncEngine) -> None:
+    request = IntakeRequest.create(channel=Channel.ALARM, received_at=NOW, description="video loss", alarm_code="VL",
+                                   hints={"serial_number": "NO-SUCH-SERIAL"})
+    scope, key = "alarm:nms", f"alarm-{uuid.uuid4()}"
+    statements = _count_statements(engine)
+    async with AsyncSession(engine) as session, session.begin():
+        first = await load_candidates(session, request, KeyClaim(scope, key, str(uuid.uuid4()), NOW))
+    assert first is not None and len(statements) == 1
+    async with AsyncSession(engine) as session, session.begin():  # the same key again: held by the first receipt
+        assert await load_candidates(session, request, KeyClaim(scope, key, str(uuid.uuid4()), NOW)) is None

@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from aftercare_platform.db.statements import dialect_of
+from aftercare_platform.db.statements import dialect_of, is_postgres
 from sqlalchemy import (
     ColumnElement,
     bindparam,
@@ -21,11 +22,13 @@ from sqlalchemy import (
     select,
     union_all,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.adapters.registry_rows import asset_of, company_of, contact_of, contract_of, site_of
 from intake.adapters.row_kinds import RowKinds
-from intake.adapters.tables import assets, companies, contacts, contracts, sites
+from intake.adapters.submissions import claim_key
+from intake.adapters.tables import assets, companies, contacts, contracts, request_keys, sites
 from intake.domain.identification import Candidates
 from intake.domain.intake_request import IntakeRequest
 from intake.domain.registry import Asset, Company, Contact, Site
@@ -34,7 +37,17 @@ _SITE_ASSETS_LIMIT = 2  # "the only asset of the site": two are enough to know i
 
 # every kind of row the statement returns, and its table
 _KINDS = RowKinds({"contact": contacts, "hinted": companies, "asset": assets, "site": sites, "contract": contracts,
-                   "company": companies, "company_contact": contacts})
+                   "company": companies, "company_contact": contacts, "claimed": request_keys})
+
+
+@dataclass(frozen=True)
+class KeyClaim:
+    """A report's idempotency key, to be recorded for its receipt (`submissions.claim_key`)."""
+
+    scope: str
+    key: str
+    receipt_id: str
+    at: datetime
 
 
 @dataclass(frozen=True)
@@ -48,6 +61,7 @@ class _Shape:
     site: bool
     contract: bool
     lists_contacts: bool  # no phone or email: the companies' contacts, to pick the caller from
+    claims: bool = False  # the idempotency key is claimed by the same statement (PostgreSQL)
 
 
 def _ids(values: Iterable[str | None]) -> set[str]:
@@ -94,6 +108,13 @@ def _statement(shape: _Shape) -> Any:
         listed = select(contacts).where(contacts.c.company_id.in_(
             ids(hinted.c.company_id, others.c.company_id))).cte("company_contacts")
         branches.append(("company_contact", listed))
+    if shape.claims:  # a row comes back when the key was free, and is this receipt's now
+        branches.append(("claimed", postgresql.insert(request_keys).values(
+            scope=bindparam("claim_scope", type_=request_keys.c.scope.type),
+            key=bindparam("claim_key", type_=request_keys.c.key.type),
+            receipt_id=bindparam("claim_receipt", type_=request_keys.c.receipt_id.type),
+            created_at=bindparam("claim_at", type_=request_keys.c.created_at.type),
+        ).on_conflict_do_nothing(index_elements=["scope", "key"]).returning(*request_keys.c).cte("claimed")))
     return _KINDS.union(branches)
 
 
@@ -108,17 +129,29 @@ def _prebuilt(session: AsyncSession, shape: _Shape) -> Any:
     return statement
 
 
-async def load_candidates(session: AsyncSession, request: IntakeRequest) -> Candidates:
+async def load_candidates(session: AsyncSession, request: IntakeRequest, claim: KeyClaim | None = None,
+                          ) -> Candidates | None:
+    """The candidates; with `claim`, the key is claimed first (on PostgreSQL by the same statement), and None
+    comes back when another receipt holds it already."""
+    claims = claim is not None and is_postgres(session)
+    if claim is not None and not claims and not await claim_key(session, claim.scope, claim.key, claim.receipt_id,
+                                                                 claim.at):
+        return None
     reporter, hints = request.reporter, request.hints
     serial = hints.serial_number or hints.asset_id
     shape = _Shape(phone=bool(reporter.phone), email=bool(reporter.email), company=bool(hints.company),
                    serial=bool(serial), site=bool(hints.site), contract=bool(hints.contract_id),
-                   lists_contacts=not reporter.phone and not reporter.email)
-    parameters = {"phone": reporter.phone, "email": (reporter.email or "").casefold(), "company": hints.company,
-                  "company_key": (hints.company or "").casefold(), "serial": serial,
-                  "serial_key": (serial or "").casefold(), "site": hints.site,
-                  "site_key": (hints.site or "").casefold(), "contract": hints.contract_id}
+                   lists_contacts=not reporter.phone and not reporter.email, claims=claims)
+    parameters: dict[str, Any] = {
+        "phone": reporter.phone, "email": (reporter.email or "").casefold(), "company": hints.company,
+        "company_key": (hints.company or "").casefold(), "serial": serial, "serial_key": (serial or "").casefold(),
+        "site": hints.site, "site_key": (hints.site or "").casefold(), "contract": hints.contract_id}
+    if claim is not None and claims:
+        parameters |= {"claim_scope": claim.scope, "claim_key": claim.key, "claim_receipt": claim.receipt_id,
+                       "claim_at": claim.at}
     found = _KINDS.split((await session.execute(_prebuilt(session, shape), parameters)).mappings())
+    if claims and not found["claimed"]:
+        return None
     found_sites = [site_of(r) for r in found["site"]]
     companies_by_id: dict[str, Company] = {c.company_id: c for c in map(company_of, found["hinted"] + found["company"])}
     return Candidates(

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.adapters import case_index, submissions
 from intake.adapters.attachment_storage import AttachmentStorage
-from intake.adapters.candidates import load_candidates
+from intake.adapters.candidates import KeyClaim, load_candidates
 from intake.adapters.receipts import Receipt, load
 from intake.adapters.submissions import State, Submission
 from intake.domain.case_plan import Caller, caller_for, plan_case
@@ -33,6 +33,10 @@ from intake.domain.priority import PrioritySuggestion, suggest_priority
 from intake.domain.routing import Outcome, Route, route
 from intake.domain.sender_rights import NoteTrust, QuotedCase, quoted_note_trust
 from intake.domain.warranty import CHINA_TIME, EntitlementDecision, entitlement
+
+
+class _KeyHeld(Exception):
+    """The idempotency key is another receipt's: the submission is a retransmission."""
 
 
 class DeliveryTrigger(Protocol):
@@ -125,17 +129,19 @@ class IntakePipeline:
         # a replay stores its attachments again: content-addressed, so that is one copy still
         request = await self._store(request, uploads)
         receipt_id = str(uuid.uuid4())
-        async with self._db.unit_of_work() as uow:
-            if key is not None and not await submissions.claim_key(uow.session, *key, receipt_id, uow.clock.now()):
-                await uow.rollback()
-                seen = await self._seen(key)
-                if seen is None:  # pragma: no cover - the key's holder committed, so it is there
-                    raise RuntimeError(f"idempotency key {key} held by no receipt")
-                return Submitted(seen, replayed=True)
-            # a caller that waits for the case number has its submission delivered right here, leased in
-            # the transaction that writes it; the rest (and a note waiting for its case) go by the pump
-            waiting = wait and self._wait > 0
-            leased = await self._decide(uow, request, receipt_id, company_scope, lease=waiting)
+        # a caller that waits for the case number has its submission delivered right here, leased in
+        # the transaction that writes it; the rest (and a note waiting for its case) go by the pump
+        waiting = wait and self._wait > 0
+        try:
+            async with self._db.unit_of_work() as uow:
+                claim = KeyClaim(*key, receipt_id, uow.clock.now()) if key is not None else None
+                leased = await self._decide(uow, request, receipt_id, company_scope, lease=waiting, claim=claim)
+        except _KeyHeld:  # rolled back: another receipt has this key (a retransmission)
+            assert key is not None
+            seen = await self._seen(key)
+            if seen is None:  # pragma: no cover - the key's holder committed, so it is there
+                raise RuntimeError(f"idempotency key {key} held by no receipt") from None
+            return Submitted(seen, replayed=True)
         attempted = None
         if leased is not None:
             attempted = await self._delivery.deliver_leased(leased, self._wait)
@@ -154,11 +160,15 @@ class IntakePipeline:
         return await load(self._db, receipt_id) if receipt_id else None
 
     async def _decide(self, uow: UnitOfWork, request: IntakeRequest, receipt_id: str,
-                      company_scope: frozenset[str] | None, *, lease: bool = False) -> Submission | None:
-        """Decide and write the submission; with `lease`, written leased to this replica and returned (None
-        when it is not leased: not asked for, or a note that waits for its case to be opened)."""
+                      company_scope: frozenset[str] | None, *, lease: bool = False,
+                      claim: KeyClaim | None = None) -> Submission | None:
+        """Claim the key and decide and write the submission; with `lease`, written leased to this replica and
+        returned (None when it is not leased: not asked for, or a note that waits for its case to be opened).
+        Raises `_KeyHeld` when another receipt holds the key (before anything was decided)."""
         session = uow.session
-        candidates = await load_candidates(session, request)
+        candidates = await load_candidates(session, request, claim)
+        if candidates is None:
+            raise _KeyHeld()
         found = identify(request, candidates, self._region)
         if company_scope is not None and found.company is not None and "*" not in company_scope \
                 and found.company.company_id not in company_scope:
