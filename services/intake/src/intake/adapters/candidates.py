@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from aftercare_platform.db.statements import dialect_of, is_postgres
+from aftercare_platform.db.statements import dialect_of, insert_ignore, is_postgres
 from sqlalchemy import (
     ColumnElement,
     bindparam,
@@ -33,6 +33,7 @@ from intake.domain.identification import Candidates
 from intake.domain.intake_request import IntakeRequest
 from intake.domain.registry import Asset, Company, Contact, Site
 
+_POSTGRESQL = postgresql.dialect()  # type: ignore[no-untyped-call]  # the claiming statement is PostgreSQL's alone
 _SITE_ASSETS_LIMIT = 2  # "the only asset of the site": two are enough to know it is not the only one
 
 # every kind of row the statement returns, and its table
@@ -109,12 +110,13 @@ def _statement(shape: _Shape) -> Any:
             ids(hinted.c.company_id, others.c.company_id))).cte("company_contacts")
         branches.append(("company_contact", listed))
     if shape.claims:  # a row comes back when the key was free, and is this receipt's now
-        branches.append(("claimed", postgresql.insert(request_keys).values(
-            scope=bindparam("claim_scope", type_=request_keys.c.scope.type),
-            key=bindparam("claim_key", type_=request_keys.c.key.type),
-            receipt_id=bindparam("claim_receipt", type_=request_keys.c.receipt_id.type),
-            created_at=bindparam("claim_at", type_=request_keys.c.created_at.type),
-        ).on_conflict_do_nothing(index_elements=["scope", "key"]).returning(*request_keys.c).cte("claimed")))
+        # insert_ignore's INSERT has a cache key: PostgreSQL's own would compile the whole statement every time
+        claimed = insert_ignore(_POSTGRESQL, request_keys, ["scope", "key"], {
+            "scope": bindparam("claim_scope", type_=request_keys.c.scope.type),
+            "key": bindparam("claim_key", type_=request_keys.c.key.type),
+            "receipt_id": bindparam("claim_receipt", type_=request_keys.c.receipt_id.type),
+            "created_at": bindparam("claim_at", type_=request_keys.c.created_at.type)})
+        branches.append(("claimed", claimed.returning(*request_keys.c).cte("claimed")))
     return _KINDS.union(branches)
 
 
