@@ -184,7 +184,7 @@ class CaseHandlers:
             now = uow.clock.now()
             decision, follow_up = await self._follow_up(uow, command(stored.case, actor, now, **arguments), now)
             # recorded with the change, so a retry of the request finds what it did
-            recorded = _Recorded(actor.subject, key, fingerprint, now) if key else None
+            recorded = repository.RecordedCommand(actor.subject, key, fingerprint, now) if key else None
             entries = await self._save(uow, stored, decision, recorded)
         self._signals.appended(stored.case.id)
         if follow_up is not None:
@@ -256,13 +256,10 @@ class CaseHandlers:
         return Outcome(decision.case, await self._save(uow, stored, decision))
 
     async def _save(
-        self, uow: UnitOfWork, stored: repository.StoredCase, decision: Decision, recorded: _Recorded | None = None
+        self, uow: UnitOfWork, stored: repository.StoredCase, decision: Decision,
+        command: repository.RecordedCommand | None = None,
     ) -> tuple[TimelineEntry, ...]:
         entries, head = seal(stored.head, decision.entries)
-        command = None
-        if recorded is not None:
-            done = repository.CommandRequest(stored.case.id, recorded.fingerprint, tuple(e.position for e in entries))
-            command = repository.RecordedCommand(recorded.requester, recorded.request_id, done, recorded.at)
         notified = await repository.update_case(
             uow.session, decision.case, expected_version=stored.case.version, entries=entries, head=head,
             command=command, notify_channel=self._signals.channel,
@@ -278,16 +275,6 @@ class CaseHandlers:
         if decision.entries and notify:
             # other replicas' WatchCase streams wake on this when the transaction commits
             await uow.notify(self._signals.channel, decision.case.id)
-
-
-@dataclass(frozen=True)
-class _Recorded:
-    """A command's request id, to be recorded with what the command adds."""
-
-    requester: str
-    request_id: str
-    fingerprint: str
-    at: datetime
 
 
 def _same_request(key: str, recorded: str, fingerprint: str, what_it_did: str) -> None:

@@ -4,7 +4,7 @@ statements built once and reused (`prebuilt`)."""
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import BindParameter, ColumnElement, Table, text
@@ -152,17 +152,18 @@ _LOCK_NAMESPACE = 4_242
 
 
 T = TypeVar("T")
-_PREBUILT: dict[tuple[str, Callable[[Bind], Any]], Any] = {}
+_PREBUILT: dict[tuple[str, Callable[..., Any], tuple[Hashable, ...]], Any] = {}
 
 
-def prebuilt(bind: Bind, build: Callable[[Bind], T]) -> T:
-    """The statement `build` makes for the bind's kind of database, built on first use and reused after: its
-    values come as parameters at execute time. A statement built per call cost more CPU than running it —
-    building the construct and walking it for its cache key — on the hottest paths (a reused one memoises
-    its cache key). `build` is a module-level function of the dialect alone: the statement is shared by
-    every engine of that kind, so it may name only tables whose schema is fixed."""
-    key = (dialect_of(bind).name, build)
+def prebuilt(bind: Bind, build: Callable[..., T], *shape: Hashable) -> T:
+    """The statement `build(bind, *shape)` makes for the bind's kind of database, built on first use and reused
+    after: its values come as parameters at execute time. A statement built per call cost more CPU than running
+    it — building the construct and walking it for its cache key — on the hottest paths (a reused one memoises
+    its cache key). `shape` picks among a few forms of one statement (which conditions, which CTEs): one is
+    built per shape. `build` is a module-level function of the dialect and the shape alone: the statement is
+    shared by every engine of that kind, so it may name only tables whose schema is fixed."""
+    key = (dialect_of(bind).name, build, shape)
     statement = _PREBUILT.get(key)
     if statement is None:
-        statement = _PREBUILT[key] = build(bind)
+        statement = _PREBUILT[key] = build(bind, *shape)
     return statement  # type: ignore[no-any-return]

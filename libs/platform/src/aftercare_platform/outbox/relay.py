@@ -29,7 +29,7 @@ from aftercare_platform.db.statements import is_postgres
 from aftercare_platform.db.unit_of_work import Database
 from aftercare_platform.outbox.listener import PgListener
 from aftercare_platform.outbox.published_counts import PublishedEvents
-from aftercare_platform.outbox.relay_statements import RelayStatements, relay_statements
+from aftercare_platform.outbox.relay_statements import relay_statements
 
 log = logging.getLogger(__name__)
 _tracer = trace.get_tracer("aftercare.outbox")
@@ -99,7 +99,7 @@ class OutboxRelay:
         self._stop_waking: Callable[[], None] | None = None
         self._lock_key = zlib.crc32(f"outbox:{database.schema}".encode()) & 0x7FFFFFFF
         self._last_prune = database.clock.now()
-        self._built: RelayStatements | None = None
+        self._statements = relay_statements(database.tables.outbox, postgres=is_postgres(database.engine))
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
@@ -215,7 +215,7 @@ class OutboxRelay:
     async def _drain_partitions(self, partitions: list[int]) -> tuple[int, frozenset[int], frozenset[int]]:
         """Publish the partitions' unsent rows in one transaction, a batch in all (shared between them): how many
         events the broker confirmed, the partitions that filled their share (more may wait), those held."""
-        statements = self._statements()
+        statements = self._statements
         share = max(1, self._batch // len(partitions))
         async with self._db.engine.connect() as connection, connection.begin():
             if statements.locks:
@@ -249,13 +249,8 @@ class OutboxRelay:
             raise PublishFailed(next(iter(failed.values())))
         return len(confirmed), full, held
 
-    def _statements(self) -> RelayStatements:
-        if self._built is None:
-            self._built = relay_statements(self._db.tables.outbox, postgres=is_postgres(self._db.engine))
-        return self._built
-
     async def _mark_sent(self, connection: AsyncConnection, ids: list[int]) -> None:
-        await connection.execute(self._statements().mark_sent, {"ids": ids, "sent_time": self._db.clock.now()})
+        await connection.execute(self._statements.mark_sent, {"ids": ids, "sent_time": self._db.clock.now()})
 
     async def _publish_rows(self, rows: list[Any]) -> tuple[list[int], dict[int, str]]:
         """Pipelined: the batch is written to the channel in id order at once, then the confirms are awaited

@@ -35,13 +35,13 @@ def relay_statements(outbox: Table, *, postgres: bool) -> RelayStatements:
         return RelayStatements(unsent, update(outbox).where(outbox.c.id.in_(bindparam("ids", expanding=True)))
                                .values(sent_at=sent_at), locks=False)
     table = postgresql.dialect().identifier_preparer.format_table(outbox)  # type: ignore[no-untyped-call]
-    columns = ", ".join(f"o.{name}" for name in _ROW_COLUMNS if name != "partition")
+    columns = [name for name in _ROW_COLUMNS if name != "partition"]  # the partition comes from p
     read = text(f"""
-        SELECT p.partition, l.locked, {columns.replace("o.", "unsent.")}
+        SELECT p.partition, l.locked, {", ".join(f"unsent.{name}" for name in columns)}
         FROM unnest(CAST(:partitions AS integer[])) AS p(partition)
         CROSS JOIN LATERAL (SELECT pg_try_advisory_xact_lock(CAST(:lock_key AS integer), p.partition) AS locked) AS l
         LEFT JOIN LATERAL (
-            SELECT {columns} FROM {table} AS o
+            SELECT {", ".join(f"o.{name}" for name in columns)} FROM {table} AS o
             WHERE o.partition = p.partition AND o.sent_at IS NULL AND l.locked
             ORDER BY o.id LIMIT :per_partition FOR UPDATE SKIP LOCKED) AS unsent ON true
         ORDER BY p.partition, unsent.id""").columns(

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import functools
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
@@ -42,24 +41,18 @@ class RequestClaim:
     fresh: bool
 
 
-def _case_query(by_number: bool, locked: bool) -> Callable[[Bind], Any]:
-    def build(bind: Bind) -> Any:
-        key = cases.c.number if by_number else cases.c.id
-        query = select(cases.c.document, cases.c.head_position, cases.c.head_hash).where(
-            key == bindparam("the_ref", type_=key.type))
-        return query.with_for_update() if locked else query
-    return build
-
-
-# by (number?, locked?): each read built once (`prebuilt`), the case named as a parameter
-_CASE_QUERIES = {(by_number, locked): _case_query(by_number, locked) for by_number in (False, True)
-                 for locked in (False, True)}
+def _case_query(_bind: Bind, by_number: bool, locked: bool) -> Any:
+    """The case's read by id or number, locked or not: the case named as a parameter."""
+    key = cases.c.number if by_number else cases.c.id
+    query = select(cases.c.document, cases.c.head_position, cases.c.head_hash).where(
+        key == bindparam("the_ref", type_=key.type))
+    return query.with_for_update() if locked else query
 
 
 async def find_case(executor: Executor, ref: CaseRef, *, for_update: bool = False) -> StoredCase | None:
     """The case and its chain head; with `for_update` the row stays locked until the transaction ends."""
     by_number = ref.case_id is None
-    query = prebuilt(executor, _CASE_QUERIES[(by_number, for_update)])
+    query = prebuilt(executor, _case_query, by_number, for_update)
     row = (await executor.execute(query, {"the_ref": ref.number if by_number else ref.case_id})).first()
     if row is None:
         return None
@@ -193,11 +186,11 @@ async def insert_cases(
 
 @dataclass(frozen=True)
 class RecordedCommand:
-    """A command's request id, recorded with the change it made (`find_command_request` finds it)."""
+    """A command's request id, recorded with the entries it added (`find_command_request` finds it)."""
 
     requester: str
     request_id: str
-    request: CommandRequest
+    fingerprint: str
     at: datetime
 
 
@@ -223,11 +216,11 @@ async def update_case(
         rows = [entry_row(entry) for entry in entries]
         values |= {f"entry_{column.name}": [row[column.name] for row in rows] for column in timeline.c}
         if command is not None:
-            values |= {f"request_{name}": value for name, value in _command_row(command).items()}
+            values |= {f"request_{name}": value for name, value in _command_row(command, case, entries).items()}
     notifies = together and bool(entries) and notify_channel is not None
     if notifies:
         values["the_channel"] = notify_channel
-    statement = _case_update(bool(public), bool(internal), together and command is not None, together, notifies)
+    statement = prebuilt(session, _case_update, bool(public), bool(internal), command is not None, notifies)
     result = cast(CursorResult[Any], await session.execute(statement, values))
     if (len(result.all()) if notifies else result.rowcount) != 1:
         raise FailedPrecondition(
@@ -237,21 +230,22 @@ async def update_case(
     if not together:
         await append_entries(session, entries)
         if command is not None:
-            await session.execute(_RECORD_COMMAND_REQUEST, _command_row(command))
+            await session.execute(_RECORD_COMMAND_REQUEST, _command_row(command, case, entries))
     return notifies
 
 
-def _command_row(command: RecordedCommand) -> dict[str, Any]:
-    return {"requester": command.requester, "request_id": command.request_id, "case_id": command.request.case_id,
-            "fingerprint": command.request.fingerprint, "positions": list(command.request.positions),
+def _command_row(command: RecordedCommand, case: Case, entries: Sequence[TimelineEntry]) -> dict[str, Any]:
+    return {"requester": command.requester, "request_id": command.request_id, "case_id": case.id,
+            "fingerprint": command.fingerprint, "positions": [entry.position for entry in entries],
             "created_at": command.at}
 
 
-@functools.cache
-def _case_update(public: bool, internal: bool, with_command: bool, with_entries: bool, notifies: bool) -> Any:
-    """The case row's update, built once per shape: its columns come as parameters; the words for SearchCases
-    are appended. With the entries (PostgreSQL), they come as one array per column (any count, one statement),
-    unnested in parallel."""
+def _case_update(bind: Bind, public: bool, internal: bool, with_command: bool, notifies: bool) -> Any:
+    """The case row's update: its columns come as parameters; the words for SearchCases are appended. On
+    PostgreSQL the entries come as one array per column (any count, one statement), unnested in parallel, and
+    the request id and the NOTIFY with them; SQLite writes those apart."""
+    with_entries = is_postgres(bind)
+    with_command = with_command and with_entries
     statement = update(cases).where(cases.c.id == bindparam("the_id"), cases.c.version == bindparam("the_version"))
     appended: dict[str, Any] = {}
     if public:

@@ -7,12 +7,12 @@ The statement is built once per shape of report (which of its keys it has), so e
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from aftercare_platform.db.statements import dialect_of, insert_ignore, is_postgres
+from aftercare_platform.db.statements import Bind, insert_ignore, is_postgres, prebuilt
 from sqlalchemy import (
     ColumnElement,
     bindparam,
@@ -22,7 +22,6 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.adapters.registry_rows import asset_of, company_of, contact_of, contract_of, site_of
@@ -31,9 +30,9 @@ from intake.adapters.submissions import claim_key
 from intake.adapters.tables import assets, companies, contacts, contracts, request_keys, sites
 from intake.domain.identification import Candidates
 from intake.domain.intake_request import IntakeRequest
-from intake.domain.registry import Asset, Company, Contact, Site
+from intake.domain.registry import Asset, Company, Site
 
-_POSTGRESQL = postgresql.dialect()  # type: ignore[no-untyped-call]  # the claiming statement is PostgreSQL's alone
+T = TypeVar("T")
 _SITE_ASSETS_LIMIT = 2  # "the only asset of the site": two are enough to know it is not the only one
 
 # every kind of row the statement returns, and its table
@@ -65,15 +64,11 @@ class _Shape:
     claims: bool = False  # the idempotency key is claimed by the same statement (PostgreSQL)
 
 
-def _ids(values: Iterable[str | None]) -> set[str]:
-    return {value for value in values if value}
-
-
 def _any(conditions: Sequence[ColumnElement[bool]]) -> ColumnElement[bool]:
     return or_(false(), *conditions)
 
 
-def _statement(shape: _Shape) -> Any:
+def _statement(bind: Bind, shape: _Shape) -> Any:
     def ids(*columns: Any) -> Any:
         return union_all(*[select(column) for column in columns])
 
@@ -111,24 +106,13 @@ def _statement(shape: _Shape) -> Any:
         branches.append(("company_contact", listed))
     if shape.claims:  # a row comes back when the key was free, and is this receipt's now
         # insert_ignore's INSERT has a cache key: PostgreSQL's own would compile the whole statement every time
-        claimed = insert_ignore(_POSTGRESQL, request_keys, ["scope", "key"], {
+        claimed = insert_ignore(bind, request_keys, ["scope", "key"], {
             "scope": bindparam("claim_scope", type_=request_keys.c.scope.type),
             "key": bindparam("claim_key", type_=request_keys.c.key.type),
             "receipt_id": bindparam("claim_receipt", type_=request_keys.c.receipt_id.type),
             "created_at": bindparam("claim_at", type_=request_keys.c.created_at.type)})
         branches.append(("claimed", claimed.returning(*request_keys.c).cte("claimed")))
     return _KINDS.union(branches)
-
-
-_STATEMENTS: dict[tuple[str, _Shape], Any] = {}
-
-
-def _prebuilt(session: AsyncSession, shape: _Shape) -> Any:
-    key = (dialect_of(session).name, shape)
-    statement = _STATEMENTS.get(key)
-    if statement is None:
-        statement = _STATEMENTS[key] = _statement(shape)
-    return statement
 
 
 async def load_candidates(session: AsyncSession, request: IntakeRequest, claim: KeyClaim | None = None,
@@ -151,7 +135,7 @@ async def load_candidates(session: AsyncSession, request: IntakeRequest, claim: 
     if claim is not None and claims:
         parameters |= {"claim_scope": claim.scope, "claim_key": claim.key, "claim_receipt": claim.receipt_id,
                        "claim_at": claim.at}
-    found = _KINDS.split((await session.execute(_prebuilt(session, shape), parameters)).mappings())
+    found = _KINDS.split((await session.execute(prebuilt(session, _statement, shape), parameters)).mappings())
     if claims and not found["claimed"]:
         return None
     found_sites = [site_of(r) for r in found["site"]]
@@ -164,8 +148,9 @@ async def load_candidates(session: AsyncSession, request: IntakeRequest, claim: 
         sites={site.site_id: site for site in found_sites},
         contracts={contract.contract_id: contract for contract in map(contract_of, found["contract"])},
         site_assets=await _site_assets(session, found_sites) if not serial else {},
-        company_sites=_by_company(found_sites),
-        company_contacts=_company_contacts(found["company_contact"]),
+        company_sites=_grouped(found_sites, lambda site: site.company_id),
+        company_contacts=_grouped(sorted(map(contact_of, found["company_contact"]), key=lambda c: c.contact_id),
+                                  lambda contact: contact.company_id),
     )
 
 
@@ -179,15 +164,8 @@ async def _site_assets(session: AsyncSession, found_sites: list[Site]) -> dict[s
     return site_assets
 
 
-def _by_company(found_sites: list[Site]) -> dict[str, tuple[Site, ...]]:
-    grouped: dict[str, list[Site]] = defaultdict(list)
-    for site in found_sites:
-        grouped[site.company_id].append(site)
-    return {key: tuple(value) for key, value in grouped.items()}
-
-
-def _company_contacts(rows: list[dict[str, Any]]) -> dict[str, tuple[Contact, ...]]:
-    grouped: dict[str, list[Contact]] = defaultdict(list)
-    for row in sorted(rows, key=lambda r: str(r["contact_id"])):
-        grouped[str(row["company_id"])].append(contact_of(row))
-    return {key: tuple(value) for key, value in grouped.items()}
+def _grouped(items: Iterable[T], key: Callable[[T], str]) -> dict[str, tuple[T, ...]]:
+    grouped: dict[str, list[T]] = defaultdict(list)
+    for item in items:
+        grouped[key(item)].append(item)
+    return {name: tuple(value) for name, value in grouped.items()}

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from aftercare_platform.db.statements import Bind, dialect_of, is_postgres, prebuilt, upsert
+from aftercare_platform.db.statements import Bind, is_postgres, prebuilt, upsert
 from sqlalchemy import ColumnElement, and_, bindparam, case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -75,7 +75,7 @@ def as_known(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def known_upsert_cte(bind: Bind) -> Any:
-    """`record_case` as a CTE of a larger statement (PostgreSQL), its values the parameters `_as_known` names."""
+    """`record_case` as a CTE of a larger statement (PostgreSQL), its values the parameters `as_known` names."""
     values = {column.name: bindparam(f"known_{column.name}", type_=column.type) for column in known_cases.c}
     return upsert(bind, known_cases, ["case_id"], values, update=[], set_=_merge_known).returning(
         known_cases.c.case_id).cte("known")
@@ -154,10 +154,7 @@ async def open_cases_and_downtime(session: AsyncSession, *, asset_key: str | Non
     shape = (asset_key is not None, bool(downtime_asset), bool(contract_id), whole_contract)
     if not any(shape[:3]):
         return [], []
-    statement = _STATEMENTS.get((dialect_of(session).name, shape))
-    if statement is None:
-        statement = _STATEMENTS[(dialect_of(session).name, shape)] = _open_cases_and_downtime(*shape)
-    found = _KNOWN_KINDS.split((await session.execute(statement, {
+    found = _KNOWN_KINDS.split((await session.execute(prebuilt(session, _open_cases_and_downtime, *shape), {
         "the_asset": asset_key, "the_downtime_asset": downtime_asset, "the_contract": contract_id})).mappings())
     open_cases = [OpenCase(pending_case_ref(row["receipt_id"]), asset_key or "", row["received_at"],
                            str(row["request"].get("description", "")), tuple(row["plan"].get("error_codes", ())),
@@ -167,10 +164,8 @@ async def open_cases_and_downtime(session: AsyncSession, *, asset_key: str | Non
     return open_cases, _intervals(sorted(found["downtime"], key=lambda row: row["opened_at"]))
 
 
-_STATEMENTS: dict[tuple[str, tuple[bool, bool, bool, bool]], Any] = {}
-
-
-def _open_cases_and_downtime(open_cases: bool, of_asset: bool, of_contract: bool, whole_contract: bool) -> Any:
+def _open_cases_and_downtime(_bind: Bind, open_cases: bool, of_asset: bool, of_contract: bool,
+                             whole_contract: bool) -> Any:
     branches: list[tuple[str, Any]] = []
     if open_cases:
         the_asset = bindparam("the_asset", type_=submissions.c.asset_key.type)
