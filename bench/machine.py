@@ -68,8 +68,9 @@ class CpuMeter:
         seconds["RabbitMQ"] = sum(_cpu_seconds_of(pid) for pid in _pids_named("beam.smp"))
         return seconds
 
-    def since(self, before: dict[str, float], units: int, unit: str) -> str:
-        """CPU ms per unit of work by each since the reading `before`, and in all."""
+    def since(self, before: dict[str, float], units: int, unit: str, *, per: int = 1) -> str:
+        """CPU ms per `per` units of work (`units` of them done) by each since the reading `before`, and in all."""
+        units, measure = max(1, units // per), (f"{per:,} {unit}s" if per > 1 else unit)
         after = self.read()
         spent = {label: max(0.0, after[label] - before.get(label, 0.0)) for label in after}
         total = sum(spent.values())
@@ -77,5 +78,5 @@ class CpuMeter:
         # the ceiling when the box's cores do nothing else: the services' CPU a unit, the bench's own left out
         served = (total - spent["bench client"]) / units
         cores = os.cpu_count() or 1
-        ceiling = f"; so at most ~{cores / served:,.0f} {unit}s/s on {cores} cores" if served > 0 else ""
-        return f"CPU ms per {unit}: {parts}; {total * 1000 / units:.1f} in all{ceiling}"
+        ceiling = f"; so at most ~{per * cores / served:,.0f} {unit}s/s on {cores} cores" if served > 0 else ""
+        return f"CPU ms per {measure}: {parts}; {total * 1000 / units:.1f} in all{ceiling}"
