@@ -22,6 +22,9 @@ class ServiceSettings(BaseSettings):
     region: str = Field(default="east", pattern=r"^[a-z][a-z0-9-]{1,31}$")
     # postgresql+asyncpg://… for PostgreSQL, sqlite+aiosqlite:///… for embedded mode
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/aftercare"
+    # PostgreSQL connections one process keeps and uses at most: replicas × services × this must fit the
+    # server's max_connections
+    database_pool_size: int = Field(default=20, ge=1, le=500)
     # empty selects the in-process bus (embedded mode)
     amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
     http_host: str = "0.0.0.0"

@@ -39,7 +39,7 @@ def platform_tables_of(definition: ServiceDefinition[Any]) -> PlatformTables:
 
 
 def open_database(definition: ServiceDefinition[Any], settings: ServiceSettings, clock: Clock) -> Database:
-    engine = create_engine(settings.database_url, definition.schema)
+    engine = create_engine(settings.database_url, definition.schema, pool_size=settings.database_pool_size)
     return Database(engine, schema=definition.schema, service_name=definition.name,
                     tables=platform_tables_of(definition), clock=clock, partitions=settings.relay_partitions)
 
