@@ -88,12 +88,16 @@ async def claim_requests(session: AsyncSession, claims: Sequence[dict[str, Any]]
     """Record many CreateCase request ids at once (rows as `claim_request` writes them); returns the
     (requester, request_id) pairs that were fresh. The rest were claimed before (or are being claimed by a
     transaction this one waited for). Rows go in key order, so two batches never wait on each other crosswise."""
-    table = create_requests
     rows = sorted(claims, key=lambda c: (c["requester"], c["request_id"]))
-    statement = insert_ignore(session, table, ["requester", "request_id"]).values(rows).returning(
-        table.c.requester, table.c.request_id
-    )
-    return {(str(r.requester), str(r.request_id)) for r in await session.execute(statement)}
+    # the rows as executemany parameters: SQLAlchemy renders them into one INSERT from a statement it compiled
+    # once (`insertmanyvalues`), where rows in .values() gave a statement with no cache key, compiled per batch
+    claimed = await session.execute(prebuilt(session, _claim_requests), rows)
+    return {(str(r.requester), str(r.request_id)) for r in claimed}
+
+
+def _claim_requests(bind: Bind) -> Any:
+    table = create_requests
+    return insert_ignore(bind, table, ["requester", "request_id"]).returning(table.c.requester, table.c.request_id)
 
 
 async def claim_request(
