@@ -222,21 +222,11 @@ async def test_other_replicas_hear_of_a_note_when_it_commits_and_not_of_a_case_b
 async def test_a_batch_of_creations_runs_statements_compiled_once(cases):
     """Every statement a burst of creations sends has a cache key, so it is compiled once and not per batch
     (rows given in .values() made the request-id claim a statement SQLAlchemy cannot cache)."""
-    from sqlalchemy import event
-    from sqlalchemy.engine import Engine, default
+    from aftercare_platform.testing.statement_cache import statements_without_cache_key
 
     agent = cases.auth(*AGENT)
-    uncached: list[str] = []
-
-    def seen(conn, cursor, statement, parameters, context, executemany) -> None:
-        if context is not None and context.cache_hit == default.NO_CACHE_KEY and "cases." in statement:
-            uncached.append(statement)
-
-    event.listen(Engine, "before_cursor_execute", seen)
-    try:
+    with statements_without_cache_key("cases") as uncached:
         for burst in range(2):
             await asyncio.gather(*(cases.stub.CreateCase(create_request(f"compiled-{burst}-{i}"), metadata=agent)
                                    for i in range(12)))
-    finally:
-        event.remove(Engine, "before_cursor_execute", seen)
     assert uncached == []

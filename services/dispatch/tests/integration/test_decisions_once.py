@@ -11,10 +11,12 @@ from pathlib import Path
 import pytest
 from aftercare.dispatch.v1 import dispatch_pb2 as pb
 from aftercare_platform.clock import FakeClock
+from aftercare_platform.db.statements import is_postgres
 from aftercare_platform.db.unit_of_work import Database
 from aftercare_platform.errors import InvalidArgument
 from aftercare_platform.service.assemble import migrate, open_database
 from aftercare_platform.testing.infra import Servers, create_database, drop_database
+from aftercare_platform.testing.statement_cache import statements_without_cache_key
 from dispatch.adapters.case_gateway import CaseFacts
 from dispatch.bootstrap import definition
 from dispatch.domain.routing import CaseToRoute
@@ -102,7 +104,14 @@ async def test_a_routing_told_to_cases_then_lost_is_not_done_twice(database: Dat
         await handlers.put_engineer(engineer(person))
     await handlers.put_roster(round_the_clock("east-duty", "eng-a", "eng-b"))
     case = CaseToRoute("case-1", "east", company_id="acme")
+    with statements_without_cache_key("dispatch") as uncached:
+        await _route_and_reassign_through_redeliveries(database, handlers, cases, case)
+    if is_postgres(database.engine):
+        assert uncached == []  # every statement compiled once, not on each event (SQLite's ON CONFLICT is not)
 
+
+async def _route_and_reassign_through_redeliveries(database: Database, handlers: DispatchHandlers,
+                                                   cases: RecordingCases, case: CaseToRoute) -> None:
     with pytest.raises(Crash):
         async with database.unit_of_work() as uow:
             await handlers.route_new_case(uow, case, "EA-20261203-000001")

@@ -14,10 +14,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from aftercare_platform.db.statements import Bind, dialect_insert, insert_ignore, prebuilt
 from aftercare_platform.db.unit_of_work import UnitOfWork
 from jinja2 import TemplateError
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from notify.adapters.catalog import current_template
@@ -36,8 +36,8 @@ from notify.templating import MessageTemplate, TemplateKey, render
 log = logging.getLogger(__name__)
 
 
-def dialect_insert(session: AsyncSession) -> Any:
-    return postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+def _new_deliveries(bind: Bind) -> Any:
+    return insert_ignore(bind, deliveries, ["id"]).returning(*deliveries.c)
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -91,7 +91,7 @@ class NotifyHandlers:
     async def on_notice(self, received: Notice, uow: UnitOfWork) -> None:
         session, now = uow.session, uow.clock.now()
         notice = await self._with_caller(session, received)
-        await session.execute(dialect_insert(session)(notices).values(
+        await session.execute(dialect_insert(session, notices).values(
             event_id=notice.event_id, event_type=notice.event_type, case_id=notice.case_id,
             company_id=notice.company_id, received_at=now, document=notice_document(notice),
         ).on_conflict_do_nothing(index_elements=["event_id"]))
@@ -105,7 +105,7 @@ class NotifyHandlers:
         for role, why in waiting.items():
             log.warning("%s of %s (case %s) not known yet, planned again later: %s", role, notice.event_id,
                         notice.case_number, why)
-            await session.execute(dialect_insert(session)(role_waits).values(
+            await session.execute(dialect_insert(session, role_waits).values(
                 event_id=notice.event_id, role=str(role), next_try_at=now + retry_delay(0), attempts=1,
                 last_error=why[:2000], created_at=now).on_conflict_do_nothing(index_elements=["event_id", "role"]))
         extras = [_extra_recipient(notice, x) for x in targets.extra]
@@ -134,9 +134,8 @@ class NotifyHandlers:
         rows = [await self._row(session, d, now, resolved) for d in plan.deliveries]
         if not rows:
             return 0
-        inserted = (await session.execute(
-            dialect_insert(session)(deliveries).values(rows).on_conflict_do_nothing(index_elements=["id"])
-            .returning(*deliveries.c))).all()
+        # the rows as executemany parameters of a statement compiled once (rows in .values() are compiled each time)
+        inserted = (await session.execute(prebuilt(session, _new_deliveries), rows)).all()
         # a message that could not even be planned (no address, a broken template) is announced as failed
         for row in inserted:
             if row.state == DeliveryState.FAILED.value:
@@ -200,7 +199,7 @@ class NotifyHandlers:
             await session.execute(delete(resolved_cases).where(resolved_cases.c.case_id == notice.case_id))
         if not notice.resolves_case:
             return
-        await session.execute(dialect_insert(session)(resolved_cases).values(
+        await session.execute(dialect_insert(session, resolved_cases).values(
             case_id=notice.case_id, resolved_at=now).on_conflict_do_nothing(index_elements=["case_id"]))
         # what waits for the morning about a case that is now resolved is no longer worth saying
         await session.execute(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any, cast
 
+from aftercare_platform.db.statements import dialect_insert
 from aftercare_platform.db.unit_of_work import Database
 from sqlalchemy import CursorResult, or_, select, update
 
@@ -12,7 +13,6 @@ from notify.adapters.tables import deliveries, receipts
 from notify.domain.receipts import ProviderReceipt, state_after
 from notify.domain.vocabulary import DeliveryState
 from notify.events import emit_delivered, emit_failed
-from notify.handlers import dialect_insert
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ class ReceiptBook:
                 log.info("receipt from %s for unknown message %s", receipt.provider, receipt.provider_message_id)
                 return "unknown"
             # no conflict target: the same (provider, message, status) twice is stored once, on either database
-            inserted = await session.execute(dialect_insert(session)(receipts).values(
+            inserted = await session.execute(dialect_insert(session, receipts).values(
                 delivery_id=row.id, provider=receipt.provider, provider_message_id=receipt.provider_message_id,
                 status=receipt.status, detail=receipt.detail[:2000], received_at=now).on_conflict_do_nothing())
             new_state = state_after(receipt, row.receipt_rank)

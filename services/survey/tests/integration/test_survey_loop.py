@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from aftercare.cases.v1 import cases_pb2 as cases_pb
 from aftercare.survey.v1 import survey_pb2 as pb
+from aftercare_platform.testing.statement_cache import statements_without_cache_key
 from aftercare_platform.testing.waiting import eventually
 from survey.domain.tokens import sign
 
@@ -24,42 +25,44 @@ async def invitation_link(stack: Stack, case_id: str) -> str:
 
 
 async def test_close_invite_answer_unsatisfied_reopens_once(stack: Stack) -> None:
-    case = await stack.closed_case()
-    link = await invitation_link(stack, case.case_id)
-    sent = stack.tap.of(case.case_id, "aftercare.survey.sent")[0].parsed(pb.SurveySent)
-    assert (sent.contact_email, sent.language, sent.case_number) == (case.caller.email, "zh-CN", case.case_number)
-    assert link.startswith(stack.base_url + "/s/")
-    path = link.removeprefix(stack.base_url)
+    with statements_without_cache_key("survey") as uncached:
+        case = await stack.closed_case()
+        link = await invitation_link(stack, case.case_id)
+        sent = stack.tap.of(case.case_id, "aftercare.survey.sent")[0].parsed(pb.SurveySent)
+        assert (sent.contact_email, sent.language, sent.case_number) == (case.caller.email, "zh-CN", case.case_number)
+        assert link.startswith(stack.base_url + "/s/")
+        path = link.removeprefix(stack.base_url)
 
-    form = await stack.http.get(path)
-    assert form.status_code == 200 and "text/html" in form.headers["content-type"]
-    assert case.case_number in form.text and 'name="overall"' in form.text and "总体满意度" in form.text
+        form = await stack.http.get(path)
+        assert form.status_code == 200 and "text/html" in form.headers["content-type"]
+        assert case.case_number in form.text and 'name="overall"' in form.text and "总体满意度" in form.text
 
-    answered = await stack.http.post(path, data=UNHAPPY)
-    assert answered.status_code == 200, answered.text
-    assert "reopened" in answered.text
-    again = await stack.http.post(path, data=UNHAPPY)
-    assert (again.status_code, "already answered" in again.text) == (409, True)
-    assert (await stack.http.get(path + "?lang=en")).status_code == 409
+        answered = await stack.http.post(path, data=UNHAPPY)
+        assert answered.status_code == 200, answered.text
+        assert "reopened" in answered.text
+        again = await stack.http.post(path, data=UNHAPPY)
+        assert (again.status_code, "already answered" in again.text) == (409, True)
+        assert (await stack.http.get(path + "?lang=en")).status_code == 409
 
-    async def reopened() -> bool:
-        return (await stack.case(case.case_id)).status == cases_pb.CASE_STATUS_REOPENED
+        async def reopened() -> bool:
+            return (await stack.case(case.case_id)).status == cases_pb.CASE_STATUS_REOPENED
 
-    await eventually(reopened, within=30, what="the case reopened by the survey")
-    [unhappy] = await stack.tap.wait_for(case.case_id, "aftercare.survey.unsatisfied", 1)
-    assert unhappy.parsed(pb.SurveyUnsatisfied).comment == UNHAPPY["comment"]
+        await eventually(reopened, within=30, what="the case reopened by the survey")
+        [unhappy] = await stack.tap.wait_for(case.case_id, "aftercare.survey.unsatisfied", 1)
+        assert unhappy.parsed(pb.SurveyUnsatisfied).comment == UNHAPPY["comment"]
 
-    async def calls_settled() -> bool:
-        return {row.status for row in await stack.reads.calls_of(case.case_id)} == {"done"}
+        async def calls_settled() -> bool:
+            return {row.status for row in await stack.reads.calls_of(case.case_id)} == {"done"}
 
-    await eventually(calls_settled, within=30, what="survey's calls to cases carried out")
-    after = await stack.case(case.case_id)
-    assert after.reopen_count == 1
-    [reopen] = await stack.tap.wait_for(case.case_id, "aftercare.case.reopened", 1)  # the relay may lag the state
-    assert "still no picture" in reopen.data["reason"]
-    assert len(stack.tap.of(case.case_id, "aftercare.survey.sent")) == 1
-    [visit] = [v for v in await stack.reads.return_visits(None) if v.case_id == case.case_id]
-    assert (visit.reason, visit.status.value) == ("unsatisfied", "open")
+        await eventually(calls_settled, within=30, what="survey's calls to cases carried out")
+        after = await stack.case(case.case_id)
+        assert after.reopen_count == 1
+        [reopen] = await stack.tap.wait_for(case.case_id, "aftercare.case.reopened", 1)  # the relay may lag the state
+        assert "still no picture" in reopen.data["reason"]
+        assert len(stack.tap.of(case.case_id, "aftercare.survey.sent")) == 1
+        [visit] = [v for v in await stack.reads.return_visits(None) if v.case_id == case.case_id]
+        assert (visit.reason, visit.status.value) == ("unsatisfied", "open")
+    assert uncached == []  # every statement of the loop compiled once, not on each event
 
 
 async def test_forged_and_expired_links_get_a_clear_page(stack: Stack) -> None:

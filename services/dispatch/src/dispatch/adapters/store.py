@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from aftercare_platform.db.statements import insert_ignore, upsert
 from aftercare_platform.db.unit_of_work import UnitOfWork
 from sqlalchemy import func, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from dispatch.adapters.tables import (
     case_view,
@@ -26,14 +26,8 @@ from dispatch.adapters.tables import (
 from dispatch.domain.routing import Candidate, Load, RoutingDecision, Workload
 
 
-def _insert(uow: UnitOfWork, table: Any) -> Any:
-    dialect = uow.session.bind.dialect.name if uow.session.bind is not None else "postgresql"
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-
-
 async def put_document(uow: UnitOfWork, table: Any, key: str, values: dict[str, Any]) -> None:
-    statement = _insert(uow, table).values(id=key, **values)
-    await uow.session.execute(statement.on_conflict_do_update(index_elements=[table.c.id], set_=values))
+    await uow.session.execute(upsert(uow.session, table, ["id"], {"id": key, **values}))
 
 
 async def put_engineer(uow: UnitOfWork, engineer_id: str, subject: str, doc: dict[str, Any], at: datetime) -> None:
@@ -136,8 +130,7 @@ async def record_decision(
         "candidates": candidates_document(decision.candidates) if decision else [],
         "decided_at": at, "day": day, "state": state, "outcome": "",
     }  # fmt: skip
-    await uow.session.execute(_insert(uow, decisions).values(**values).on_conflict_do_nothing(
-        index_elements=[decisions.c.key]))
+    await uow.session.execute(insert_ignore(uow.session, decisions, ["key"], values))
     found = await find_decision(uow, key)
     assert found is not None
     return found
@@ -173,8 +166,7 @@ async def note_case(uow: UnitOfWork, *, case_id: str, case_number: str, region: 
                     assignee_id: str | None, open_: bool, at: datetime) -> None:
     values = {"case_number": case_number, "region": region, "company_id": company_id,
               "assignee_id": assignee_id or None, "open": open_, "updated_at": at}
-    statement = _insert(uow, case_view).values(case_id=case_id, **values)
-    await uow.session.execute(statement.on_conflict_do_update(index_elements=[case_view.c.case_id], set_=values))
+    await uow.session.execute(upsert(uow.session, case_view, ["case_id"], {"case_id": case_id, **values}))
 
 
 @dataclass(frozen=True)
@@ -215,8 +207,8 @@ async def claim_visit_request(uow: UnitOfWork, request_id: str, visit_id: str, c
                               at: datetime) -> tuple[str, str]:
     """The (visit, case) the key stands for: this one if new, the first one if repeated (a concurrent
     twin waits on the unique key, then reads the winner's row)."""
-    statement = _insert(uow, visit_requests).values(request_id=request_id, visit_id=visit_id, case_id=case_id, at=at)
-    await uow.session.execute(statement.on_conflict_do_nothing(index_elements=[visit_requests.c.request_id]))
+    await uow.session.execute(insert_ignore(uow.session, visit_requests, ["request_id"], {
+        "request_id": request_id, "visit_id": visit_id, "case_id": case_id, "at": at}))
     query = select(visit_requests.c.visit_id, visit_requests.c.case_id).where(
         visit_requests.c.request_id == request_id)
     row = (await uow.session.execute(query)).one()
@@ -294,9 +286,8 @@ async def add_vendor_engagement(uow: UnitOfWork, case_id: str, doc: dict[str, An
                                 at: datetime) -> bool:
     """The case's engagement unless it has one (True when this one is new): of two concurrent engagements of
     one case, the second waits on the key and adds nothing."""
-    statement = _insert(uow, vendor_engagements).values(id=case_id, document=doc, case_snapshot=snapshot,
-                                                        updated_at=at)
-    result = await uow.session.execute(statement.on_conflict_do_nothing(index_elements=[vendor_engagements.c.id]))
+    result = await uow.session.execute(insert_ignore(uow.session, vendor_engagements, ["id"], {
+        "id": case_id, "document": doc, "case_snapshot": snapshot, "updated_at": at}))
     return bool(getattr(result, "rowcount", 0))
 
 
@@ -304,10 +295,9 @@ async def add_loaner(uow: UnitOfWork, loaner_id: str, case_id: str, status: str,
                      doc: dict[str, Any], snapshot: dict[str, Any], at: datetime) -> bool:
     """A new loaner unless one of this id exists (True when new): an id taken from a request key makes a
     concurrent twin of the request add nothing."""
-    statement = _insert(uow, loaners).values(id=loaner_id, case_id=case_id, status=status,
-                                             next_action_at=next_action_at, document=doc, case_snapshot=snapshot,
-                                             updated_at=at)
-    result = await uow.session.execute(statement.on_conflict_do_nothing(index_elements=[loaners.c.id]))
+    result = await uow.session.execute(insert_ignore(uow.session, loaners, ["id"], {
+        "id": loaner_id, "case_id": case_id, "status": status, "next_action_at": next_action_at, "document": doc,
+        "case_snapshot": snapshot, "updated_at": at}))
     return bool(getattr(result, "rowcount", 0))
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from aftercare_platform.db.statements import dialect_insert
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from notify.adapters.tables import company_overrides
@@ -46,8 +46,7 @@ async def rulebook_for(session: AsyncSession, company_id: str) -> RuleBook:
 
 
 async def save_override(session: AsyncSession, o: CompanyOverride) -> None:
-    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
-    statement = insert(company_overrides).values(company_id=o.company_id, event_type=o.event_type,
+    statement = dialect_insert(session, company_overrides).values(company_id=o.company_id, event_type=o.event_type,
                                                  document=override_document(o))
     await session.execute(statement.on_conflict_do_update(
         index_elements=["company_id", "event_type"], set_={"document": statement.excluded.document}))

@@ -9,9 +9,9 @@ from typing import Any, cast
 
 from aftercare_platform.auth.access import ensure_access
 from aftercare_platform.auth.principal import Principal
+from aftercare_platform.db.statements import insert_ignore
 from aftercare_platform.errors import NotFound
 from sqlalchemy import ColumnElement, CursorResult, and_, case, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
@@ -30,8 +30,7 @@ from survey.domain.return_visit import Outcome, ReturnVisit, ReturnVisitStatus
 
 def _insert_new(session: AsyncSession, table: Any, key: list[str], **values: Any) -> Any:
     """INSERT … ON CONFLICT DO NOTHING on either database: a repeat of the same fact adds nothing."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(table).values(**values).on_conflict_do_nothing(index_elements=key)
+    return insert_ignore(session, table, key, values)
 
 
 # ---- invitations ---------------------------------------------------------------------------
