@@ -91,10 +91,11 @@ def snapshot_message(event: CloudEvent) -> Any:
     return message
 
 
-def case_snapshot(event: CloudEvent, *, require_case: bool = True) -> CaseSnapshot:
+def case_snapshot(event: CloudEvent, *, require_case: bool = True, message: Any | None = None) -> CaseSnapshot:
     """The snapshot of a case or dispatch event; InvalidArgument naming the field when it does not
-    parse or (unless `require_case` is False: case_id "") names no case."""
-    message = snapshot_message(event)
+    parse or (unless `require_case` is False: case_id "") names no case. `message`: the event's
+    `snapshot_message`, when the caller parsed it already to read more of it (parsing is the costly part)."""
+    message = snapshot_message(event) if message is None else message
     if require_case and not message.case_id:
         raise InvalidArgument.for_field("data.case_id", f"{event.type} names no case")
     fields = message.DESCRIPTOR.fields_by_name

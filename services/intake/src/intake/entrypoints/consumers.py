@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from aftercare.cases.v1 import cases_pb2, events_pb2
+from aftercare.cases.v1 import cases_pb2
 from aftercare_platform.bus.consumer import EventSubscription
 from aftercare_platform.bus.envelope import CloudEvent
 from aftercare_platform.contracts import EnumMap
-from aftercare_platform.contracts.case_snapshot import case_snapshot
-from aftercare_platform.contracts.event_types import case_event_type, parse_data
+from aftercare_platform.contracts.case_snapshot import case_snapshot, snapshot_message
+from aftercare_platform.contracts.event_types import case_event_type
 from aftercare_platform.db.unit_of_work import UnitOfWork
 
 from intake.domain.downtime import vendor_outage
@@ -26,18 +26,19 @@ FAULT_PARTIES = EnumMap.words(cases_pb2.FaultParty)
 
 def case_news(event: CloudEvent) -> CaseNews | None:
     """What a case event says, or None when it names no case (nothing to learn)."""
-    snapshot = case_snapshot(event, require_case=False)
+    message = snapshot_message(event)  # parsed once: the snapshot, the opening and the fault report read it
+    snapshot = case_snapshot(event, require_case=False, message=message)
     if not snapshot.case_id or not snapshot.case_number:
         return None
     opening = None
     if event.type == CREATED:
-        created = parse_data(event, events_pb2.CaseCreated)
+        created = message
         opening = CaseOpening(manufacturer=created.asset.manufacturer, serial_number=created.asset.serial_number,
                               description=created.description, error_codes=tuple(created.error_codes),
                               caller_email=created.caller.email, caller_phone=created.caller.phone)
     outage = None
     if event.type == RESOLVED:
-        report = parse_data(event, events_pb2.CaseResolved).fault_report
+        report = message.fault_report
         party = FAULT_PARTIES.spell(report.fault_party) or "unknown"
         outage = vendor_outage(party, _instant(report, "outage_started_at"), _instant(report, "restored_at"),
                                snapshot.case_number)

@@ -11,7 +11,7 @@ from typing import Any
 from aftercare.cases.v1 import cases_pb2
 from aftercare_platform.bus.consumer import EventSubscription
 from aftercare_platform.bus.envelope import CloudEvent
-from aftercare_platform.contracts.case_snapshot import case_snapshot, is_about_a_case
+from aftercare_platform.contracts.case_snapshot import case_snapshot, is_about_a_case, snapshot_message
 from aftercare_platform.contracts.event_types import message_class, parse_data
 from aftercare_platform.db.unit_of_work import UnitOfWork
 
@@ -46,21 +46,22 @@ def clock_event_type(event: CloudEvent) -> str:
     return CASE_WORKAROUND if message.activity.kind == cases_pb2.ACTIVITY_KIND_WORKAROUND else event.type
 
 
-def customer_terms(event: CloudEvent) -> CustomerTerms | None:
-    """What the customer stated when reporting (plan 003 §3): only the created event says it."""
+def customer_terms(event: CloudEvent, message: Any | None = None) -> CustomerTerms | None:
+    """What the customer stated when reporting (plan 003 §3): only the created event says it. `message`: the
+    event's data parsed already (parsing is the costly part)."""
     if event.type != CASE_CREATED:
         return None
-    message: Any = parse_data(event)
+    message = parse_data(event) if message is None else message
     severity = PRIORITIES.optional(message.customer_severity, "data.customer_severity")
     asked = message.customer_requested_response
     return CustomerTerms(severity=severity, requested_response=asked.ToTimedelta() if asked.ByteSize() else None)
 
 
-def vendor_promise(event: CloudEvent) -> datetime | None:
+def vendor_promise(event: CloudEvent, message: Any | None = None) -> datetime | None:
     """When the original vendor promised to answer (vendor.engaged only; None when it did not say)."""
     if event.type != VENDOR_ENGAGED:
         return None
-    message: Any = parse_data(event)
+    message = parse_data(event) if message is None else message
     return message.promised_time.ToDatetime(tzinfo=UTC) if message.HasField("promised_time") else None
 
 
@@ -75,9 +76,10 @@ def subscriptions(handlers: SlaHandlers) -> list[EventSubscription]:
                 log.info("%s %s names no contract with an SLA policy; nothing to remember", event.type, event.id)
             await handlers.on_contract_policies(uow, policies)
         elif is_about_a_case(event.type):
+            message = snapshot_message(event)  # parsed once for the snapshot, the terms and the promise
             await handlers.on_case_event(
-                uow, clock_event_type(event), case_snapshot(event), customer_terms(event),
-                promised_by=vendor_promise(event),
+                uow, clock_event_type(event), case_snapshot(event, message=message), customer_terms(event, message),
+                promised_by=vendor_promise(event, message),
             )
 
     return [EventSubscription(QUEUE, BINDINGS, on_event)]
