@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aftercare_platform.db.statements import dialect_insert
+from aftercare_platform.db.statements import upsert
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -46,7 +46,5 @@ async def rulebook_for(session: AsyncSession, company_id: str) -> RuleBook:
 
 
 async def save_override(session: AsyncSession, o: CompanyOverride) -> None:
-    statement = dialect_insert(session, company_overrides).values(company_id=o.company_id, event_type=o.event_type,
-                                                 document=override_document(o))
-    await session.execute(statement.on_conflict_do_update(
-        index_elements=["company_id", "event_type"], set_={"document": statement.excluded.document}))
+    await session.execute(upsert(session, company_overrides, ["company_id", "event_type"], {
+        "company_id": o.company_id, "event_type": o.event_type, "document": override_document(o)}))

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from aftercare_platform.clock import Clock, SystemClock
-from aftercare_platform.db.statements import dialect_insert
+from aftercare_platform.db.statements import upsert
 from aftercare_platform.db.unit_of_work import Database
 from sqlalchemy import select
 
@@ -62,8 +62,5 @@ class StaffDirectory:
             QuietHours.parse(member.quiet_hours, member.time_zone)
         values = member.model_dump()
         async with self._database.unit_of_work() as uow:
-            statement = dialect_insert(uow.session, staff).values(**values)
-            statement = statement.on_conflict_do_update(
-                index_elements=["staff_id"], set_={k: statement.excluded[k] for k in values if k != "staff_id"})
-            await uow.session.execute(statement)
+            await uow.session.execute(upsert(uow.session, staff, ["staff_id"], values))
         await self.refresh()
