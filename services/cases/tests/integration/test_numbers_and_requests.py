@@ -171,6 +171,40 @@ async def test_a_burst_of_creations_opened_together_keeps_numbers_gap_free_order
         c.case_id: c.case_number for c in opened.values()}
 
 
+async def test_creations_of_several_regions_share_a_batch_and_each_region_numbers_gap_free(cases, database_url):
+    """Creations queue in one batch whatever their regions (split per region, 32 in flight made batches five
+    times smaller): each region still numbers its own day gap-free, in creation order."""
+    from sqlalchemy import text
+
+    agent = cases.auth(*AGENT)
+    regions = ["east", "north", "south"]
+    replies = await asyncio.gather(*(
+        cases.stub.CreateCase(create_request(f"mixed-{i}", region=regions[i % 3]), metadata=agent)
+        for i in range(60)))
+
+    by_region: dict[str, list] = {}
+    for reply in replies:
+        by_region.setdefault(reply.case.region, []).append(reply.case)
+    assert sorted(by_region) == regions
+    for region, opened in by_region.items():
+        numbers = sorted((parse_case_number(c.case_number) for c in opened), key=lambda n: n.sequence)
+        assert {n.region_code for n in numbers} == {region[:2].upper()}
+        assert [n.sequence for n in numbers] == list(range(1, 21))
+        in_order = sorted(opened, key=lambda c: parse_case_number(c.case_number).sequence)
+        assert [c.created_at.ToDatetime() for c in in_order] == sorted(c.created_at.ToDatetime() for c in opened)
+
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            # rows a transaction inserted share its xmin: some transaction opened cases of several regions
+            mixed = (await connection.execute(text(
+                "SELECT count(*) FROM (SELECT xmin::text FROM cases.cases GROUP BY xmin::text "
+                "HAVING count(DISTINCT region) > 1) AS batches"))).scalar_one()
+    finally:
+        await engine.dispose()
+    assert mixed >= 1
+
+
 async def test_a_note_its_entry_and_its_request_id_are_written_by_one_statement(cases):
     """On PostgreSQL the case row's update carries the new entries and the request id as CTEs, and notifies."""
     from aftercare.cases.v1 import cases_pb2 as pb
