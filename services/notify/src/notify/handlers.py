@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from aftercare_platform.db.statements import Bind, dialect_insert, insert_ignore, prebuilt
+from aftercare_platform.db.statements import Bind, insert_ignore, prebuilt
 from aftercare_platform.db.unit_of_work import UnitOfWork
 from jinja2 import TemplateError
 from sqlalchemy import delete, func, select, update
@@ -91,10 +91,9 @@ class NotifyHandlers:
     async def on_notice(self, received: Notice, uow: UnitOfWork) -> None:
         session, now = uow.session, uow.clock.now()
         notice = await self._with_caller(session, received)
-        await session.execute(dialect_insert(session, notices).values(
-            event_id=notice.event_id, event_type=notice.event_type, case_id=notice.case_id,
-            company_id=notice.company_id, received_at=now, document=notice_document(notice),
-        ).on_conflict_do_nothing(index_elements=["event_id"]))
+        await session.execute(insert_ignore(session, notices, ["event_id"], {
+            "event_id": notice.event_id, "event_type": notice.event_type, "case_id": notice.case_id,
+            "company_id": notice.company_id, "received_at": now, "document": notice_document(notice)}))
         await self._track_resolution(session, notice, now)
         rulebook = await self._rulebook(session, notice.company_id, now)
         targets = rulebook.targets(notice)
@@ -105,9 +104,9 @@ class NotifyHandlers:
         for role, why in waiting.items():
             log.warning("%s of %s (case %s) not known yet, planned again later: %s", role, notice.event_id,
                         notice.case_number, why)
-            await session.execute(dialect_insert(session, role_waits).values(
-                event_id=notice.event_id, role=str(role), next_try_at=now + retry_delay(0), attempts=1,
-                last_error=why[:2000], created_at=now).on_conflict_do_nothing(index_elements=["event_id", "role"]))
+            await session.execute(insert_ignore(session, role_waits, ["event_id", "role"], {
+                "event_id": notice.event_id, "role": str(role), "next_try_at": now + retry_delay(0), "attempts": 1,
+                "last_error": why[:2000], "created_at": now}))
         extras = [_extra_recipient(notice, x) for x in targets.extra]
         await self._plan(uow, notice, targets, recipients, extras)
 
@@ -199,8 +198,8 @@ class NotifyHandlers:
             await session.execute(delete(resolved_cases).where(resolved_cases.c.case_id == notice.case_id))
         if not notice.resolves_case:
             return
-        await session.execute(dialect_insert(session, resolved_cases).values(
-            case_id=notice.case_id, resolved_at=now).on_conflict_do_nothing(index_elements=["case_id"]))
+        await session.execute(insert_ignore(session, resolved_cases, ["case_id"],
+                                            {"case_id": notice.case_id, "resolved_at": now}))
         # what waits for the morning about a case that is now resolved is no longer worth saying
         await session.execute(
             update(deliveries)
