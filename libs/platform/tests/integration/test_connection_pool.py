@@ -38,17 +38,14 @@ async def test_the_pool_s_connection_usage_is_exposed_as_it_is_when_metrics_are_
     from aftercare_platform.telemetry import setup_telemetry
     from aftercare_platform.telemetry.instrumentation import instrument_database
     from prometheus_client import CollectorRegistry, generate_latest
+    from prometheus_client.parser import text_string_to_metric_families
     from sqlalchemy import event
 
     def usage(telemetry) -> dict[tuple[str, str], float]:
-        lines = generate_latest(telemetry.registry).decode().splitlines()
-        values = {}
-        for line in lines:
-            if line.startswith("db_client_connections_usage"):
-                labels, value = line.rsplit(" ", 1)
-                pool = labels.split('pool_name="')[1].split('"')[0]
-                values[(pool, labels.split('state="')[1].split('"')[0])] = float(value)
-        return values
+        exposition = generate_latest(telemetry.registry).decode()
+        return {(sample.labels["pool_name"], sample.labels["state"]): sample.value
+                for family in text_string_to_metric_families(exposition)
+                if family.name.startswith("db_client_connections_usage") for sample in family.samples}
 
     telemetry = setup_telemetry(ServiceSettings(service_name="cases", region="west"), registry=CollectorRegistry(),
                                 set_global=False)

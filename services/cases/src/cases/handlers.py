@@ -142,7 +142,7 @@ class CaseHandlers:
         by_day: dict[tuple[str, date], list[_Creation]] = {}
         for creation in opening:
             region = creation.report.region
-            by_day.setdefault((region, local_day(region_time_zone(region, self._zones), now)), []).append(creation)
+            by_day.setdefault((region, self._day(region, now)), []).append(creation)
         numbers: dict[str, str] = {}
         for (region, day), creations in sorted(by_day.items()):
             first = await repository.next_sequences(uow.session, region, day, len(creations))
@@ -150,10 +150,14 @@ class CaseHandlers:
                 numbers[creation.case_id] = format_case_number(region, day, sequence)
         return numbers
 
+    def _day(self, region: str, now: datetime) -> date:
+        """The region's local day at `now`: what its case numbers are dated and counted in."""
+        return local_day(region_time_zone(region, self._zones), now)
+
     async def _open(self, uow: UnitOfWork, report: NewCase, case_id: str, actor: Actor, now: datetime) -> Case:
         """Number the case in its region's local day, open it, seal its first entries, emit `created`."""
-        day = local_day(region_time_zone(report.region, self._zones), now)
-        sequence = await repository.next_sequence(uow.session, report.region, day)
+        day = self._day(report.region, now)
+        sequence = await repository.next_sequences(uow.session, report.region, day, 1)
         number = format_case_number(report.region, day, sequence)
         decision = commands.open_case(report, case_id=case_id, number=number, actor=actor, at=now)
         entries, head = seal(ChainHead.genesis(case_id), decision.entries)

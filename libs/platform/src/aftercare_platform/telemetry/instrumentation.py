@@ -142,10 +142,11 @@ def _observe_usage(meter: metrics.Meter, pool: Any, attributes: dict[str, Any]) 
         return
 
     def observe(_options: CallbackOptions) -> Iterable[Observation]:
-        pools[:] = [(ref, attrs) for ref, attrs in pools if ref() is not None]
-        return [observation for ref, attrs in pools if (live := ref()) is not None for observation in (
-            Observation(live.checkedin(), {**attrs, "state": "idle"}),
-            Observation(live.checkedout(), {**attrs, "state": "used"}))]
+        live = [(pool, attrs) for ref, attrs in pools if (pool := ref()) is not None]
+        pools[:] = [(weakref.ref(pool), attrs) for pool, attrs in live]  # a disposed engine's pool goes
+        return [observation for pool, attrs in live for observation in (
+            Observation(pool.checkedin(), {**attrs, "state": "idle"}),
+            Observation(pool.checkedout(), {**attrs, "state": "used"}))]
 
     meter.create_observable_up_down_counter(
         name=MetricInstruments.DB_CLIENT_CONNECTIONS_USAGE, callbacks=[observe], unit="connections",

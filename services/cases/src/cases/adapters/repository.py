@@ -60,20 +60,10 @@ async def find_case(executor: Executor, ref: CaseRef, *, for_update: bool = Fals
     return StoredCase(case, ChainHead(case.id, int(row.head_position), str(row.head_hash)))
 
 
-async def next_sequence(session: AsyncSession, region: str, day: date) -> int:
-    """The next number of (region, day). The row stays locked until commit, so concurrent creators
-    queue on it and a rolled-back creation gives its number back: no duplicates, no gaps."""
-    table = case_number_sequences
-    statement = upsert(
-        session, table, ["region", "day"], {"region": region, "day": day, "last": 1}, update=[],
-        set_={"last": table.c.last + 1},
-    ).returning(table.c.last)
-    return int((await session.execute(statement)).scalar_one())
-
-
 async def next_sequences(session: AsyncSession, region: str, day: date, count: int) -> int:
-    """The first of the next `count` numbers of (region, day), taken together under the row lock (a batch
-    of creations): consecutive, and given back together if the transaction rolls back."""
+    """The first of the next `count` numbers of (region, day), taken together under the row lock. The row
+    stays locked until commit, so concurrent creators queue on it and a rolled-back creation gives its
+    numbers back: no duplicates, no gaps."""
     taken = await session.execute(prebuilt(session, _take_numbers), {"region": region, "day": day, "last": count})
     return int(taken.scalar_one()) - count + 1
 
