@@ -16,6 +16,8 @@ UNHAPPY = {"overall": "1", "response_speed": "1", "attitude": "1", "resolved": "
 
 async def test_survey_waits_out_a_cases_outage(stack: Stack) -> None:
     case = await stack.closed_case()
+    # cases' relay must have published case.closed before it stops, or no invitation exists to wait
+    await stack.tap.wait_for(case.case_id, "aftercare.case.closed", 1, within=30)
     await stack.cases_process.stop()
     try:
         async def tried_while_down() -> bool:
