@@ -4,20 +4,23 @@ version, the sealed timeline entries), emit (every domain event to the outbox) â
 from __future__ import annotations
 
 import hashlib
-import json
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from aftercare_platform.batching import GroupCommitter
+from aftercare_platform.db.statements import is_postgres
 from aftercare_platform.db.unit_of_work import Database, UnitOfWork
 from aftercare_platform.errors import FailedPrecondition, FieldViolation, InvalidArgument, NotFound
+from sqlalchemy.exc import IntegrityError
 
 from cases.adapters import repository
 from cases.adapters.proto_mapping import event_message
+from cases.adapters.tables import COMMAND_REQUEST_KEY
 from cases.adapters.timeline_signals import TimelineSignals
+from cases.command_batch import Applied, CaseCommand, CommandCall, apply_together
 from cases.domain import commands
 from cases.domain.actors import Actor, system_actor
 from cases.domain.case import Case, CasePolicy
@@ -34,9 +37,8 @@ from cases.loading import load_visible
 
 # the group-commit key of every creation: one batch runs at a time, holding any regions
 _ONE_BATCH_AT_A_TIME = "creations"
-
-# (case, actor, at, **arguments) -> Decision: every command in cases.domain.commands
-CaseCommand = Callable[..., Decision]
+# and of every command on an existing case (beside the creations' batches)
+_COMMANDS = "commands"
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,10 @@ class CaseHandlers:
         self.reply_policy = reply_policy or ReplyPolicy()
         # creations that arrive while a batch runs are opened together in the next, whatever their regions
         self.creations: GroupCommitter[_Creation, Created] = GroupCommitter(self._create_batch, self._create_alone)
+        # commands that arrive while a batch of them runs go in the next, one transaction for all (PostgreSQL:
+        # the batch locks many rows in one statement; SQLite has one writer and no row locks)
+        self.commands: GroupCommitter[CommandCall, Outcome] = GroupCommitter(self._command_batch, self._command_alone)
+        self._batches_commands = is_postgres(database.engine)
 
     async def create_case(self, actor: Actor, request_id: str, report: NewCase) -> Created:
         """Open a case, numbered in its region's local day; the same request id again gives the same case."""
@@ -190,18 +196,42 @@ class CaseHandlers:
 
         With a `request_id` the command is applied once: the same caller sending it again (a retry after a
         lost answer) gets the entries it added the first time; the same id for anything else is refused."""
+        call = CommandCall(actor, ref, command, _request_id(request_id) if request_id else "", arguments)
+        if self._batches_commands:
+            return await self.commands.submit(_COMMANDS, call)
+        return await self._command_alone(call)
+
+    async def _command_batch(self, calls: Sequence[CommandCall]) -> list[Outcome | None]:
         async with self._db.unit_of_work() as uow:
-            stored = await load_visible(uow.session, actor, ref, for_update=True)
-            key = fingerprint = ""
-            if request_id:
-                key = _request_id(request_id)
+            applied = await apply_together(uow, calls, self._emit, self._signals.channel)
+        for done in applied:
+            if done is not None:
+                self._signals.appended(done.decision.case.id)
+        return [_outcome(done) for done in applied]
+
+    async def _command_alone(self, call: CommandCall) -> Outcome:
+        try:
+            return await self._command_once(call)
+        except IntegrityError as error:
+            if not call.key or COMMAND_REQUEST_KEY not in str(error.orig):
+                raise
+            # the same request id, sent at once for another case, committed first (its case's lock is not
+            # ours): run again, and find it
+            return await self._command_once(call)
+
+    async def _command_once(self, call: CommandCall) -> Outcome:
+        actor, key = call.actor, call.key
+        async with self._db.unit_of_work() as uow:
+            stored = await load_visible(uow.session, actor, call.ref, for_update=True)
+            fingerprint = call.fingerprint(stored.case.id)
+            if key:
                 # the case's row lock is held: a concurrent retry of the same request waits and then finds it
-                fingerprint = _command_fingerprint(stored.case.id, command, arguments)
                 earlier = await repository.find_command_request(uow.session, requester=actor.subject, request_id=key)
                 if earlier is not None:
                     return await self._replayed_command(uow, stored, key, earlier, fingerprint)
             now = uow.clock.now()
-            decision, follow_up = await self._follow_up(uow, command(stored.case, actor, now, **arguments), now)
+            decision, follow_up = await self._follow_up(uow, call.command(stored.case, actor, now, **call.arguments),
+                                                        now)
             # recorded with the change, so a retry of the request finds what it did
             recorded = repository.RecordedCommand(actor.subject, key, fingerprint, now) if key else None
             entries = await self._save(uow, stored, decision, recorded)
@@ -306,9 +336,8 @@ def _same_request(key: str, recorded: str, fingerprint: str, what_it_did: str) -
         )
 
 
-def _command_fingerprint(case_id: str, command: CaseCommand, arguments: Mapping[str, Any]) -> str:
-    document = {"case": case_id, "command": getattr(command, "__name__", repr(command)), "arguments": arguments}
-    return hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()
+def _outcome(applied: Applied | None) -> Outcome | None:
+    return Outcome(applied.decision.case, applied.entries) if applied is not None else None
 
 
 def _request_id(request_id: str) -> str:

@@ -10,12 +10,18 @@ from typing import Any, cast
 
 from aftercare_platform.db.statements import Bind, insert_ignore, is_postgres, prebuilt, upsert
 from aftercare_platform.errors import FailedPrecondition
-from sqlalchemy import CursorResult, String, bindparam, func, insert, select, update
+from sqlalchemy import CursorResult, String, any_, bindparam, func, insert, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from cases.adapters.case_codec import case_columns, case_from_document
-from cases.adapters.tables import case_number_sequences, cases, command_requests, create_requests, timeline
+from cases.adapters.tables import (
+    case_number_sequences,
+    cases,
+    command_requests,
+    create_requests,
+    timeline,
+)
 from cases.domain.case import Case
 from cases.domain.references import CaseRef
 from cases.domain.timeline import ChainHead, TimelineEntry, canonical_json
@@ -54,10 +60,29 @@ async def find_case(executor: Executor, ref: CaseRef, *, for_update: bool = Fals
     by_number = ref.case_id is None
     query = prebuilt(executor, _case_query, by_number, for_update)
     row = (await executor.execute(query, {"the_ref": ref.number if by_number else ref.case_id})).first()
-    if row is None:
-        return None
+    return _stored(row) if row is not None else None
+
+
+def _stored(row: Any) -> StoredCase:
     case = case_from_document(row.document)
     return StoredCase(case, ChainHead(case.id, int(row.head_position), str(row.head_hash)))
+
+
+async def lock_cases(session: AsyncSession, refs: Sequence[CaseRef]) -> list[StoredCase]:
+    """The cases `refs` name (PostgreSQL), each row locked until the transaction ends. Rows are locked in id
+    order, so two batches never wait on each other crosswise; a ref naming no case is simply not returned."""
+    ids = sorted({ref.case_id for ref in refs if ref.case_id is not None})
+    numbers = sorted({ref.number for ref in refs if ref.case_id is None and ref.number is not None})
+    rows = await session.execute(prebuilt(session, _cases_locked), {"the_ids": ids, "the_numbers": numbers})
+    return [_stored(row) for row in rows]
+
+
+def _cases_locked(_bind: Bind) -> Any:
+    ids = bindparam("the_ids", type_=postgresql.ARRAY(cases.c.id.type))
+    numbers = bindparam("the_numbers", type_=postgresql.ARRAY(cases.c.number.type))
+    return (select(cases.c.document, cases.c.head_position, cases.c.head_hash)
+            .where(or_(cases.c.id == any_(ids), cases.c.number == any_(numbers)))
+            .order_by(cases.c.id).with_for_update())
 
 
 async def next_sequences(session: AsyncSession, region: str, day: date, count: int) -> int:
@@ -128,6 +153,21 @@ async def find_command_request(session: AsyncSession, *, requester: str, request
     return CommandRequest(str(row.case_id), str(row.fingerprint), tuple(int(p) for p in row.positions))
 
 
+async def seen_command_requests(session: AsyncSession, keys: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which of these (requester, request id) pairs a command already used (PostgreSQL; one statement)."""
+    found = await session.execute(prebuilt(session, _command_requests_among), {
+        "the_requesters": [requester for requester, _ in keys], "the_requests": [request for _, request in keys]})
+    return {(str(row.requester), str(row.request_id)) for row in found}
+
+
+def _command_requests_among(_bind: Bind) -> Any:
+    table = command_requests
+    pairs = select(func.unnest(bindparam("the_requesters", type_=postgresql.ARRAY(table.c.requester.type))),
+                   func.unnest(bindparam("the_requests", type_=postgresql.ARRAY(table.c.request_id.type))))
+    return select(table.c.requester, table.c.request_id).where(
+        tuple_(table.c.requester, table.c.request_id).in_(pairs))
+
+
 _FIND_COMMAND_REQUEST = select(command_requests.c.case_id, command_requests.c.fingerprint,
                                command_requests.c.positions).where(
     command_requests.c.requester == bindparam("the_requester"),
@@ -188,6 +228,17 @@ class RecordedCommand:
     at: datetime
 
 
+@dataclass(frozen=True)
+class CaseSave:
+    """A case's new state, from `expected_version`, with the entries (and the request id) that made it."""
+
+    case: Case
+    expected_version: int
+    entries: Sequence[TimelineEntry]
+    head: ChainHead
+    command: RecordedCommand | None = None
+
+
 async def update_case(
     session: AsyncSession, case: Case, *, expected_version: int, entries: Sequence[TimelineEntry], head: ChainHead,
     command: RecordedCommand | None = None, notify_channel: str | None = None,
@@ -197,24 +248,13 @@ async def update_case(
     On PostgreSQL one statement: the entries and the request id are CTEs of the row's update, which also
     notifies `notify_channel` of the case when entries were added (NOTIFY is sent at commit, whenever in the
     transaction it is asked for). True when it did notify (on SQLite the caller does)."""
-    public, internal = search_texts(None, entries)
-    values: dict[str, Any] = case_columns(case) | {"head_position": head.position, "head_hash": head.hash,
-                                                   "the_id": case.id, "the_version": expected_version}
-    del values["id"], values["number"]
-    if public:
-        values["the_public"] = public
-    if internal:
-        values["the_internal"] = internal
+    save = CaseSave(case, expected_version, entries, head, command)
     together = is_postgres(session)
-    if together:
-        rows = [entry_row(entry) for entry in entries]
-        values |= {f"entry_{column.name}": [row[column.name] for row in rows] for column in timeline.c}
-        if command is not None:
-            values |= {f"request_{name}": value for name, value in _command_row(command, case, entries).items()}
+    values, shape = _update_values(save, together)
     notifies = together and bool(entries) and notify_channel is not None
     if notifies:
         values["the_channel"] = notify_channel
-    statement = prebuilt(session, _case_update, bool(public), bool(internal), command is not None, notifies)
+    statement = prebuilt(session, _case_update, *shape, notifies)
     result = cast(CursorResult[Any], await session.execute(statement, values))
     if (len(result.all()) if notifies else result.rowcount) != 1:
         raise FailedPrecondition(
@@ -226,6 +266,37 @@ async def update_case(
         if command is not None:
             await session.execute(_RECORD_COMMAND_REQUEST, _command_row(command, case, entries))
     return notifies
+
+
+async def update_locked_cases(session: AsyncSession, saves: Sequence[CaseSave]) -> None:
+    """Save many cases whose rows this transaction locked (`lock_cases`, PostgreSQL): one executemany per
+    shape of update, pipelined in one round trip. The lock is what keeps each at its expected version, so no
+    row count is checked (executemany gives none)."""
+    by_shape: dict[tuple[bool, bool, bool], list[dict[str, Any]]] = {}
+    for save in saves:
+        values, shape = _update_values(save, together=True)
+        by_shape.setdefault(shape, []).append(values)
+    for shape, rows in by_shape.items():
+        await session.execute(prebuilt(session, _case_update, *shape, False), rows)
+
+
+def _update_values(save: CaseSave, together: bool) -> tuple[dict[str, Any], tuple[bool, bool, bool]]:
+    """The update's parameters, and its shape: (public words, internal words, request id recorded)."""
+    case, entries, command = save.case, save.entries, save.command
+    public, internal = search_texts(None, entries)
+    values: dict[str, Any] = case_columns(case) | {"head_position": save.head.position, "head_hash": save.head.hash,
+                                                   "the_id": case.id, "the_version": save.expected_version}
+    del values["id"], values["number"]
+    if public:
+        values["the_public"] = public
+    if internal:
+        values["the_internal"] = internal
+    if together:
+        rows = [entry_row(entry) for entry in entries]
+        values |= {f"entry_{column.name}": [row[column.name] for row in rows] for column in timeline.c}
+        if command is not None:
+            values |= {f"request_{name}": value for name, value in _command_row(command, case, entries).items()}
+    return values, (bool(public), bool(internal), command is not None)
 
 
 def _command_row(command: RecordedCommand, case: Case, entries: Sequence[TimelineEntry]) -> dict[str, Any]:

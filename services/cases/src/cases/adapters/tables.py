@@ -28,6 +28,8 @@ from sqlalchemy import (
 SCHEMA = "cases"
 ID = 36  # a UUID's text
 NAME = 200
+# the unique key a racing first use of a request id violates (a retry then finds the request)
+COMMAND_REQUEST_KEY = "pk_command_requests"
 
 metadata = MetaData(schema=SCHEMA)
 define_platform_tables(metadata)
@@ -120,7 +122,7 @@ command_requests = Table(
     Column("fingerprint", String(64), nullable=False),  # of the case, the command and its arguments
     Column("positions", JsonDocument, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
-    PrimaryKeyConstraint("requester", "request_id", name="pk_command_requests"),
+    PrimaryKeyConstraint("requester", "request_id", name=COMMAND_REQUEST_KEY),
 )
 
 create_requests = Table(

@@ -1,0 +1,106 @@
+"""Commands on many cases in one transaction (PostgreSQL): what a burst of notes — an alarm storm folding into
+its cases — costs one transaction each, a batch costs once.
+
+The batch locks every case it names in one statement (in id order), looks up every request id in one more,
+decides each command exactly as one alone would, and saves every case in one pipelined executemany. A command
+the batch cannot take as it would alone — its case not found or not visible, a second command on a case in
+the batch, a request id seen before (a replay), a refusal, a follow-up case to open — is left undone (None):
+the group committer runs it alone after the batch commits, where it gets the answer it would have got."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from aftercare_platform.db.unit_of_work import UnitOfWork
+
+from cases.adapters import repository
+from cases.domain.actors import Actor
+from cases.domain.decisions import Decision
+from cases.domain.references import CaseRef
+from cases.domain.timeline import TimelineEntry, seal
+from cases.domain.visibility import visible_to
+
+# (case, actor, at, **arguments) -> Decision: every command in cases.domain.commands
+CaseCommand = Callable[..., Decision]
+
+
+@dataclass(frozen=True)
+class CommandCall:
+    """One command, checked and waiting for its batch: `key` is its request id ('' for none)."""
+
+    actor: Actor
+    ref: CaseRef
+    command: CaseCommand
+    key: str
+    arguments: Mapping[str, Any]
+
+    def fingerprint(self, case_id: str) -> str:
+        """What the request id is recorded with: the same id again must name the same change."""
+        name = getattr(self.command, "__name__", repr(self.command))
+        document = {"case": case_id, "command": name, "arguments": self.arguments}
+        return hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Applied:
+    decision: Decision
+    entries: tuple[TimelineEntry, ...]
+
+
+# (uow, decision, notify=...) -> None: the decision's events to the outbox, and WatchCase's wake-up with `notify`
+Emit = Callable[..., Awaitable[None]]
+
+
+async def apply_together(
+    uow: UnitOfWork, calls: Sequence[CommandCall], emit: Emit, notify_channel: str
+) -> list[Applied | None]:
+    """Apply each call's command in `uow`; None for the calls left to run alone."""
+    locked = await repository.lock_cases(uow.session, [call.ref for call in calls])
+    by_id = {stored.case.id: stored for stored in locked}
+    by_number = {stored.case.number: stored for stored in locked}
+    keys = [(call.actor.subject, call.key) for call in calls if call.key]
+    taken_keys = await repository.seen_command_requests(uow.session, keys) if keys else set()
+    taken_cases: set[str] = set()
+    now = uow.clock.now()
+    saves: list[repository.CaseSave] = []
+    decisions: list[Decision] = []
+    results: list[Applied | None] = []
+    for call in calls:
+        stored = by_id.get(call.ref.case_id or "") if call.ref.case_id else by_number.get(call.ref.number or "")
+        request = (call.actor.subject, call.key)
+        if (stored is None or not visible_to(stored.case, call.actor) or stored.case.id in taken_cases
+                or (call.key and request in taken_keys)):
+            results.append(None)
+            continue
+        try:
+            decision = call.command(stored.case, call.actor, now, **call.arguments)
+        except Exception:  # a refusal: alone, it reaches its caller
+            results.append(None)
+            continue
+        if decision.follow_up is not None:  # opening a case takes a number: the one-command path does it
+            results.append(None)
+            continue
+        taken_cases.add(stored.case.id)
+        if call.key:
+            taken_keys.add(request)
+        entries, head = seal(stored.head, decision.entries)
+        recorded = (repository.RecordedCommand(call.actor.subject, call.key, call.fingerprint(stored.case.id), now)
+                    if call.key else None)
+        saves.append(repository.CaseSave(decision.case, stored.case.version, entries, head, recorded))
+        decisions.append(decision)
+        results.append(Applied(decision, tuple(entries)))
+    notified = False
+    if len(saves) == 1:  # the one-case update notifies WatchCase itself: no statement more than alone
+        save = saves[0]
+        notified = await repository.update_case(uow.session, save.case, expected_version=save.expected_version,
+                                                entries=save.entries, head=save.head, command=save.command,
+                                                notify_channel=notify_channel)
+    elif saves:
+        await repository.update_locked_cases(uow.session, saves)
+    for decision in decisions:
+        await emit(uow, decision, notify=not notified)
+    return results
