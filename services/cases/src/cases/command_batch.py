@@ -1,11 +1,12 @@
 """Commands on many cases in one transaction (PostgreSQL): what a burst of notes — an alarm storm folding into
 its cases — costs one transaction each, a batch costs once.
 
-The batch locks every case it names in one statement (in id order), looks up every request id in one more,
-decides each command exactly as one alone would, and saves every case in one pipelined executemany. A command
-the batch cannot take as it would alone — its case not found or not visible, a second command on a case in
-the batch, a request id seen before (a replay), a refusal, a follow-up case to open — is left undone (None):
-the group committer runs it alone after the batch commits, where it gets the answer it would have got."""
+The batch locks the cases it names that nobody else holds in one statement (SKIP LOCKED: it never waits, so
+it is never in a deadlock), looks up every request id in one more, decides each command exactly as one alone
+would, and saves every case in one pipelined executemany. A command the batch cannot take as it would alone —
+its case held elsewhere, not found or not visible, a second command on a case in the batch, a request id seen
+before (a replay), a refusal, a follow-up case to open — is left undone (None): the group committer runs it
+alone after the batch commits, where it waits for its case and gets the answer it would have got."""
 
 from __future__ import annotations
 

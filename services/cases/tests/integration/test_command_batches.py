@@ -111,3 +111,28 @@ async def test_one_request_id_sent_at_once_for_two_cases_alone_is_applied_once_a
             assert any(isinstance(o, FailedPrecondition) and "request_id" in str(o) for o in outcomes)
     finally:
         await database.engine.dispose()
+
+
+async def test_a_case_held_by_another_transaction_holds_up_only_its_own_commands(cases, database_url):
+    """One batch runs at a time: a batch waiting for a busy case would stall every command behind it. The batch
+    skips a case held elsewhere; that command waits alone, and the others go on."""
+    import asyncpg
+
+    agent = cases.auth(*AGENT)
+    busy, free = [(await cases.stub.CreateCase(create_request(f"held-{i}"), metadata=agent)).case for i in (1, 2)]
+    holder = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        held = holder.transaction()
+        await held.start()
+        await holder.execute("SELECT 1 FROM cases.cases WHERE id = $1 FOR UPDATE", busy.case_id)
+        waiting = asyncio.ensure_future(cases.stub.AddNote(
+            pb.AddNoteRequest(case_id=busy.case_id, text="waits", request_id="held-busy"), metadata=agent))
+        await asyncio.sleep(0.3)  # its batch has run and handed it to run alone, where it waits for the row
+        reply = await asyncio.wait_for(cases.stub.AddNote(
+            pb.AddNoteRequest(case_id=free.case_id, text="goes on", request_id="held-free"), metadata=agent), 10)
+        assert reply.entry.payload["text"] == "goes on"
+        assert not waiting.done()
+        await held.rollback()
+        assert (await asyncio.wait_for(waiting, 10)).entry.payload["text"] == "waits"
+    finally:
+        await holder.close()

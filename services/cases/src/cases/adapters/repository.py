@@ -69,8 +69,9 @@ def _stored(row: Any) -> StoredCase:
 
 
 async def lock_cases(session: AsyncSession, refs: Sequence[CaseRef]) -> list[StoredCase]:
-    """The cases `refs` name (PostgreSQL), each row locked until the transaction ends. Rows are locked in id
-    order, so two batches never wait on each other crosswise; a ref naming no case is simply not returned."""
+    """The cases `refs` name (PostgreSQL) that no other transaction holds, each row locked until this one ends.
+    A case held elsewhere is skipped, as is a ref naming no case: waiting for nothing, the caller can never be
+    part of a deadlock (a consumer's window locks its cases in event order) nor stall behind one slow write."""
     ids = sorted({ref.case_id for ref in refs if ref.case_id is not None})
     numbers = sorted({ref.number for ref in refs if ref.case_id is None and ref.number is not None})
     rows = await session.execute(prebuilt(session, _cases_locked), {"the_ids": ids, "the_numbers": numbers})
@@ -82,7 +83,7 @@ def _cases_locked(_bind: Bind) -> Any:
     numbers = bindparam("the_numbers", type_=postgresql.ARRAY(cases.c.number.type))
     return (select(cases.c.document, cases.c.head_position, cases.c.head_hash)
             .where(or_(cases.c.id == any_(ids), cases.c.number == any_(numbers)))
-            .order_by(cases.c.id).with_for_update())
+            .with_for_update(skip_locked=True))
 
 
 async def next_sequences(session: AsyncSession, region: str, day: date, count: int) -> int:
