@@ -18,7 +18,7 @@ from typing import Any
 
 from aftercare_platform.db.unit_of_work import UnitOfWork
 
-from cases.adapters import repository
+from cases.adapters import batch_statements, repository
 from cases.domain.actors import Actor
 from cases.domain.decisions import Decision
 from cases.domain.references import CaseRef
@@ -60,11 +60,11 @@ async def apply_together(
     uow: UnitOfWork, calls: Sequence[CommandCall], emit: Emit, notify_channel: str
 ) -> list[Applied | None]:
     """Apply each call's command in `uow`; None for the calls left to run alone."""
-    locked = await repository.lock_cases(uow.session, [call.ref for call in calls])
+    locked = await batch_statements.lock_cases(uow.session, [call.ref for call in calls])
     by_id = {stored.case.id: stored for stored in locked}
     by_number = {stored.case.number: stored for stored in locked}
     keys = [(call.actor.subject, call.key) for call in calls if call.key]
-    taken_keys = await repository.seen_command_requests(uow.session, keys) if keys else set()
+    taken_keys = await batch_statements.seen_command_requests(uow.session, keys) if keys else set()
     taken_cases: set[str] = set()
     now = uow.clock.now()
     saves: list[repository.CaseSave] = []

@@ -10,7 +10,7 @@ from typing import Any, cast
 
 from aftercare_platform.db.statements import Bind, insert_ignore, is_postgres, prebuilt, upsert
 from aftercare_platform.errors import FailedPrecondition
-from sqlalchemy import CursorResult, String, any_, bindparam, func, insert, or_, select, tuple_, update
+from sqlalchemy import CursorResult, String, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -60,30 +60,12 @@ async def find_case(executor: Executor, ref: CaseRef, *, for_update: bool = Fals
     by_number = ref.case_id is None
     query = prebuilt(executor, _case_query, by_number, for_update)
     row = (await executor.execute(query, {"the_ref": ref.number if by_number else ref.case_id})).first()
-    return _stored(row) if row is not None else None
+    return stored_case(row) if row is not None else None
 
 
-def _stored(row: Any) -> StoredCase:
+def stored_case(row: Any) -> StoredCase:
     case = case_from_document(row.document)
     return StoredCase(case, ChainHead(case.id, int(row.head_position), str(row.head_hash)))
-
-
-async def lock_cases(session: AsyncSession, refs: Sequence[CaseRef]) -> list[StoredCase]:
-    """The cases `refs` name (PostgreSQL) that no other transaction holds, each row locked until this one ends.
-    A case held elsewhere is skipped, as is a ref naming no case: waiting for nothing, the caller can never be
-    part of a deadlock (a consumer's window locks its cases in event order) nor stall behind one slow write."""
-    ids = sorted({ref.case_id for ref in refs if ref.case_id is not None})
-    numbers = sorted({ref.number for ref in refs if ref.case_id is None and ref.number is not None})
-    rows = await session.execute(prebuilt(session, _cases_locked), {"the_ids": ids, "the_numbers": numbers})
-    return [_stored(row) for row in rows]
-
-
-def _cases_locked(_bind: Bind) -> Any:
-    ids = bindparam("the_ids", type_=postgresql.ARRAY(cases.c.id.type))
-    numbers = bindparam("the_numbers", type_=postgresql.ARRAY(cases.c.number.type))
-    return (select(cases.c.document, cases.c.head_position, cases.c.head_hash)
-            .where(or_(cases.c.id == any_(ids), cases.c.number == any_(numbers)))
-            .with_for_update(skip_locked=True))
 
 
 async def next_sequences(session: AsyncSession, region: str, day: date, count: int) -> int:
@@ -152,21 +134,6 @@ async def find_command_request(session: AsyncSession, *, requester: str, request
     if row is None:
         return None
     return CommandRequest(str(row.case_id), str(row.fingerprint), tuple(int(p) for p in row.positions))
-
-
-async def seen_command_requests(session: AsyncSession, keys: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
-    """Which of these (requester, request id) pairs a command already used (PostgreSQL; one statement)."""
-    found = await session.execute(prebuilt(session, _command_requests_among), {
-        "the_requesters": [requester for requester, _ in keys], "the_requests": [request for _, request in keys]})
-    return {(str(row.requester), str(row.request_id)) for row in found}
-
-
-def _command_requests_among(_bind: Bind) -> Any:
-    table = command_requests
-    pairs = select(func.unnest(bindparam("the_requesters", type_=postgresql.ARRAY(table.c.requester.type))),
-                   func.unnest(bindparam("the_requests", type_=postgresql.ARRAY(table.c.request_id.type))))
-    return select(table.c.requester, table.c.request_id).where(
-        tuple_(table.c.requester, table.c.request_id).in_(pairs))
 
 
 _FIND_COMMAND_REQUEST = select(command_requests.c.case_id, command_requests.c.fingerprint,
