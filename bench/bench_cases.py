@@ -3,9 +3,12 @@
 1. CreateCase through gRPC with the outbox relay publishing every `case.created` to RabbitMQ:
    throughput (cases/s) and p50/p99 latency, for one region (every creation queues on that day's
    number row) and for five regions;
-2. ListCases p50/p99 over 200,000 cases (seeded straight into the table with COPY), with filters.
+2. AddNote with a request id (as intake folds alarms into cases) on 200 cases: notes/s and p50/p99, one in
+   flight and many (commands arriving together are committed together);
+3. ListCases p50/p99 over 200,000 cases (seeded straight into the table with COPY), with filters.
 
-    uv run python bench/bench_cases.py [--creates 2000] [--concurrency 32] [--seed 200000] [--lists 400]
+    uv run python bench/bench_cases.py [--creates 2000] [--notes 3000] [--concurrency 32] [--seed 200000]
+                                       [--lists 400]
 
 Prints figures and the machine; asserts nothing about time."""
 
@@ -99,6 +102,24 @@ async def bench_creates(stub: Any, metadata: list[tuple[str, str]], regions: lis
             request = create_request(regions[i % len(regions)], i)
             started = time.perf_counter()
             await stub.CreateCase(request, metadata=metadata)
+            latencies.append((time.perf_counter() - started) * 1000)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return time.perf_counter() - started, sorted(latencies)
+
+
+async def bench_notes(stub: Any, metadata: list[tuple[str, str]], case_ids: list[str], total: int,
+                      concurrency: int, tag: str) -> tuple[float, list[float]]:
+    latencies: list[float] = []
+    counter = iter(range(total))
+
+    async def worker() -> None:
+        for i in counter:
+            request = pb.AddNoteRequest(case_id=case_ids[i % len(case_ids)], text=f"video loss (occurrence {i})",
+                                        request_id=f"bench-note-{tag}-{i}", visibility=pb.VISIBILITY_INTERNAL)
+            started = time.perf_counter()
+            await stub.AddNote(request, metadata=metadata)
             latencies.append((time.perf_counter() - started) * 1000)
 
     started = time.perf_counter()
@@ -228,6 +249,7 @@ def figures(values: list[float]) -> str:
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--creates", type=int, default=2000)
+    parser.add_argument("--notes", type=int, default=3000)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--seed", type=int, default=200_000)
     parser.add_argument("--lists", type=int, default=60, help="rounds of the 7 listing kinds")
@@ -263,6 +285,19 @@ async def main() -> None:
                           f"outbox drained {drained:.2f} s after the last reply")
                     # where the time goes: the service's own CPU bounds it at one core (one event loop)
                     print(f"      {meter.since(cpu_before, count, 'case')}")
+                case_ids = [r["id"] for r in await connection.fetch("SELECT id FROM cases.cases ORDER BY id LIMIT 200")]
+                print(f"\nAddNote with a request id on {len(case_ids)} cases (each: case row locked, request id "
+                      "looked up, case updated with the entry and the request id, outbox row)")
+                sent = created
+                for label, in_flight, count in (("1 in flight", 1, min(300, args.notes)),
+                                                (f"{args.concurrency} in flight", args.concurrency, args.notes)):
+                    cpu_before = meter.read()
+                    elapsed, latencies = await bench_notes(stub, metadata, case_ids, count, in_flight, label)
+                    sent += count
+                    drained = await outbox_drained(connection, sent)
+                    print(f"  {label:<24} {count / elapsed:5.0f} notes/s   {figures(latencies)}   "
+                          f"outbox drained {drained:.2f} s after the last reply")
+                    print(f"      {meter.since(cpu_before, count, 'note')}")
                 await connection.execute("DELETE FROM cases.outbox")
                 print(f"\nseeding {args.seed:,} cases with COPY ...", flush=True)
                 started = time.perf_counter()
