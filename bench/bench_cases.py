@@ -23,6 +23,7 @@ import sys
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from contextlib import ExitStack
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -92,39 +93,37 @@ async def start_service(database_url: str, amqp_url: str) -> tuple[asyncio.subpr
     raise SystemExit("the cases service did not become ready")
 
 
-async def bench_creates(stub: Any, metadata: list[tuple[str, str]], regions: list[str], total: int,
-                        concurrency: int) -> tuple[float, list[float]]:
+async def timed_calls(call: Callable[[int], Awaitable[Any]], total: int, concurrency: int
+                      ) -> tuple[float, list[float]]:
+    """`call(i)` for i in range(total), `concurrency` at a time: seconds in all, and each call's ms, sorted."""
     latencies: list[float] = []
     counter = iter(range(total))
 
     async def worker() -> None:
         for i in counter:
-            request = create_request(regions[i % len(regions)], i)
             started = time.perf_counter()
-            await stub.CreateCase(request, metadata=metadata)
+            await call(i)
             latencies.append((time.perf_counter() - started) * 1000)
 
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     return time.perf_counter() - started, sorted(latencies)
+
+
+async def bench_creates(stub: Any, metadata: list[tuple[str, str]], regions: list[str], total: int,
+                        concurrency: int) -> tuple[float, list[float]]:
+    return await timed_calls(lambda i: stub.CreateCase(create_request(regions[i % len(regions)], i),
+                                                       metadata=metadata), total, concurrency)
 
 
 async def bench_notes(stub: Any, metadata: list[tuple[str, str]], case_ids: list[str], total: int,
                       concurrency: int, tag: str) -> tuple[float, list[float]]:
-    latencies: list[float] = []
-    counter = iter(range(total))
+    def note(i: int) -> Awaitable[Any]:
+        return stub.AddNote(pb.AddNoteRequest(
+            case_id=case_ids[i % len(case_ids)], text=f"video loss (occurrence {i})",
+            request_id=f"bench-note-{tag}-{i}", visibility=pb.VISIBILITY_INTERNAL), metadata=metadata)
 
-    async def worker() -> None:
-        for i in counter:
-            request = pb.AddNoteRequest(case_id=case_ids[i % len(case_ids)], text=f"video loss (occurrence {i})",
-                                        request_id=f"bench-note-{tag}-{i}", visibility=pb.VISIBILITY_INTERNAL)
-            started = time.perf_counter()
-            await stub.AddNote(request, metadata=metadata)
-            latencies.append((time.perf_counter() - started) * 1000)
-
-    started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return time.perf_counter() - started, sorted(latencies)
+    return await timed_calls(note, total, concurrency)
 
 
 async def outbox_drained(connection: asyncpg.Connection, expected: int, seconds: float = 300) -> float:

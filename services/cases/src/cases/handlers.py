@@ -223,7 +223,7 @@ class CaseHandlers:
         actor, key = call.actor, call.key
         async with self._db.unit_of_work() as uow:
             stored = await load_visible(uow.session, actor, call.ref, for_update=True)
-            fingerprint = call.fingerprint(stored.case.id)
+            fingerprint = call.fingerprint(stored.case.id) if key else ""
             if key:
                 # the case's row lock is held: a concurrent retry of the same request waits and then finds it
                 earlier = await repository.find_command_request(uow.session, requester=actor.subject, request_id=key)
