@@ -22,7 +22,7 @@ from cases.adapters import batch_statements, repository
 from cases.domain.actors import Actor
 from cases.domain.decisions import Decision
 from cases.domain.references import CaseRef
-from cases.domain.timeline import TimelineEntry, seal
+from cases.domain.timeline import TimelineEntry
 from cases.domain.visibility import visible_to
 
 # (case, actor, at, **arguments) -> Decision: every command in cases.domain.commands
@@ -61,8 +61,8 @@ async def apply_together(
 ) -> list[Applied | None]:
     """Apply each call's command in `uow`; None for the calls left to run alone."""
     locked = await batch_statements.lock_cases(uow.session, [call.ref for call in calls])
-    by_id = {stored.case.id: stored for stored in locked}
-    by_number = {stored.case.number: stored for stored in locked}
+    # a ref names its case by id or by number (a UUID and an "EA-…" number never meet)
+    located = {key: stored for stored in locked for key in (stored.case.id, stored.case.number)}
     keys = [(call.actor.subject, call.key) for call in calls if call.key]
     taken_keys = await batch_statements.seen_command_requests(uow.session, keys) if keys else set()
     taken_cases: set[str] = set()
@@ -71,7 +71,7 @@ async def apply_together(
     decisions: list[Decision] = []
     results: list[Applied | None] = []
     for call in calls:
-        stored = by_id.get(call.ref.case_id or "") if call.ref.case_id else by_number.get(call.ref.number or "")
+        stored = located.get(call.ref.text)
         request = (call.actor.subject, call.key)
         if (stored is None or not visible_to(stored.case, call.actor) or stored.case.id in taken_cases
                 or (call.key and request in taken_keys)):
@@ -88,20 +88,14 @@ async def apply_together(
         taken_cases.add(stored.case.id)
         if call.key:
             taken_keys.add(request)
-        entries, head = seal(stored.head, decision.entries)
         recorded = (repository.RecordedCommand(call.actor.subject, call.key, call.fingerprint(stored.case.id), now)
                     if call.key else None)
-        saves.append(repository.CaseSave(decision.case, stored.case.version, entries, head, recorded))
+        save = repository.CaseSave.sealed(stored, decision, recorded)
+        saves.append(save)
         decisions.append(decision)
-        results.append(Applied(decision, tuple(entries)))
-    notified = False
-    if len(saves) == 1:  # the one-case update notifies WatchCase itself: no statement more than alone
-        save = saves[0]
-        notified = await repository.update_case(uow.session, save.case, expected_version=save.expected_version,
-                                                entries=save.entries, head=save.head, command=save.command,
-                                                notify_channel=notify_channel)
-    elif saves:
-        await repository.update_locked_cases(uow.session, saves)
+        results.append(Applied(decision, tuple(save.entries)))
+    # a batch of one saves as a command alone does: its update notifies WatchCase itself
+    notified = await repository.update_cases(uow.session, saves, notify_channel=notify_channel)
     for decision in decisions:
         await emit(uow, decision, notify=not notified)
     return results

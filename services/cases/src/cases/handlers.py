@@ -308,13 +308,10 @@ class CaseHandlers:
         self, uow: UnitOfWork, stored: repository.StoredCase, decision: Decision,
         command: repository.RecordedCommand | None = None,
     ) -> tuple[TimelineEntry, ...]:
-        entries, head = seal(stored.head, decision.entries)
-        notified = await repository.update_case(
-            uow.session, decision.case, expected_version=stored.case.version, entries=entries, head=head,
-            command=command, notify_channel=self._signals.channel,
-        )
+        save = repository.CaseSave.sealed(stored, decision, command)
+        notified = await repository.update_cases(uow.session, [save], notify_channel=self._signals.channel)
         await self._emit(uow, decision, notify=not notified)
-        return tuple(entries)
+        return tuple(save.entries)
 
     async def _emit(self, uow: UnitOfWork, decision: Decision, *, notify: bool = True) -> None:
         """The decision's events; with `notify`, other replicas' WatchCase streams wake on commit (not for a case

@@ -15,16 +15,11 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from cases.adapters.case_codec import case_columns, case_from_document
-from cases.adapters.tables import (
-    case_number_sequences,
-    cases,
-    command_requests,
-    create_requests,
-    timeline,
-)
+from cases.adapters.tables import case_number_sequences, cases, command_requests, create_requests, timeline
 from cases.domain.case import Case
+from cases.domain.decisions import Decision
 from cases.domain.references import CaseRef
-from cases.domain.timeline import ChainHead, TimelineEntry, canonical_json
+from cases.domain.timeline import ChainHead, TimelineEntry, canonical_json, seal
 from cases.domain.vocabulary import Visibility
 
 Executor = AsyncSession | AsyncConnection
@@ -206,46 +201,52 @@ class CaseSave:
     head: ChainHead
     command: RecordedCommand | None = None
 
-
-async def update_case(
-    session: AsyncSession, case: Case, *, expected_version: int, entries: Sequence[TimelineEntry], head: ChainHead,
-    command: RecordedCommand | None = None, notify_channel: str | None = None,
-) -> bool:
-    """Save `case` and its new entries (and the request id that made them) if the row is still at
-    `expected_version` (the row lock makes that the rule; the check guards a writer that did not take it).
-    On PostgreSQL one statement: the entries and the request id are CTEs of the row's update, which also
-    notifies `notify_channel` of the case when entries were added (NOTIFY is sent at commit, whenever in the
-    transaction it is asked for). True when it did notify (on SQLite the caller does)."""
-    save = CaseSave(case, expected_version, entries, head, command)
-    together = is_postgres(session)
-    values, shape = _update_values(save, together)
-    notifies = together and bool(entries) and notify_channel is not None
-    if notifies:
-        values["the_channel"] = notify_channel
-    statement = prebuilt(session, _case_update, *shape, notifies)
-    result = cast(CursorResult[Any], await session.execute(statement, values))
-    if (len(result.all()) if notifies else result.rowcount) != 1:
-        raise FailedPrecondition(
-            f"case {case.number} was changed by someone else meanwhile; read it again and retry",
-            current_version=expected_version,
-        )
-    if not together:
-        await append_entries(session, entries)
-        if command is not None:
-            await session.execute(_RECORD_COMMAND_REQUEST, _command_row(command, case, entries))
-    return notifies
+    @classmethod
+    def sealed(cls, stored: StoredCase, decision: Decision, command: RecordedCommand | None = None) -> CaseSave:
+        """The decision on the stored case, its entries sealed after the stored chain head."""
+        entries, head = seal(stored.head, decision.entries)
+        return cls(decision.case, stored.case.version, entries, head, command)
 
 
-async def update_locked_cases(session: AsyncSession, saves: Sequence[CaseSave]) -> None:
-    """Save many cases whose rows this transaction locked (`lock_cases`, PostgreSQL): one executemany per
-    shape of update, pipelined in one round trip. The lock is what keeps each at its expected version, so no
-    row count is checked (executemany gives none)."""
+async def update_cases(session: AsyncSession, saves: Sequence[CaseSave], *, notify_channel: str | None = None) -> bool:
+    """Save cases whose rows this transaction locked, with their new entries (and the request ids that made
+    them). True when the statements notified `notify_channel` of the cases themselves (on SQLite the caller
+    does, through `uow.notify`).
+
+    One case: one statement on PostgreSQL (the entries and the request id are CTEs of the row's update, which
+    also NOTIFYs — sent at commit), refused if the row is no longer at its expected version (the check guards
+    a writer that did not take the lock). Many (a batch, PostgreSQL): one executemany per shape of update,
+    pipelined in one round trip; executemany gives no row counts, and the lock is what keeps each row at its
+    expected version."""
+    if len(saves) == 1 or not is_postgres(session):
+        return all([await _update_one(session, save, notify_channel) for save in saves])
     by_shape: dict[tuple[bool, bool, bool], list[dict[str, Any]]] = {}
     for save in saves:
         values, shape = _update_values(save, together=True)
         by_shape.setdefault(shape, []).append(values)
     for shape, rows in by_shape.items():
         await session.execute(prebuilt(session, _case_update, *shape, False), rows)
+    return False
+
+
+async def _update_one(session: AsyncSession, save: CaseSave, notify_channel: str | None) -> bool:
+    together = is_postgres(session)
+    values, shape = _update_values(save, together)
+    notifies = together and bool(save.entries) and notify_channel is not None
+    if notifies:
+        values["the_channel"] = notify_channel
+    statement = prebuilt(session, _case_update, *shape, notifies)
+    result = cast(CursorResult[Any], await session.execute(statement, values))
+    if (len(result.all()) if notifies else result.rowcount) != 1:
+        raise FailedPrecondition(
+            f"case {save.case.number} was changed by someone else meanwhile; read it again and retry",
+            current_version=save.expected_version,
+        )
+    if not together:
+        await append_entries(session, save.entries)
+        if save.command is not None:
+            await session.execute(_RECORD_COMMAND_REQUEST, _command_row(save.command, save.case, save.entries))
+    return notifies
 
 
 def _update_values(save: CaseSave, together: bool) -> tuple[dict[str, Any], tuple[bool, bool, bool]]:
