@@ -266,7 +266,8 @@ async def run(admin_url: str, amqp_url: str, args: argparse.Namespace) -> None:
             await bench_http(stub, meter, intake_http, args.submissions, args.concurrency)
             if args.alarms:
                 await bench_storm(stub, meter, url, args.alarms, args.devices, args.concurrency * 2)
-            await bench_import(stub, intake_http, args.assets)
+            if args.assets:
+                await bench_import(stub, intake_http, args.assets)
     finally:
         for process in processes:
             process.terminate()
@@ -282,7 +283,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--submissions", type=int, default=400)
     parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--assets", type=int, default=100_000)
+    parser.add_argument("--assets", type=int, default=100_000, help="the CSV import's size (0: none)")
     parser.add_argument("--alarms", type=int, default=20_000, help="the alarm storm's size (0: none)")
     parser.add_argument("--devices", type=int, default=200)
     args = parser.parse_args()

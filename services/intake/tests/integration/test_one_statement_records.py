@@ -9,15 +9,17 @@ from datetime import UTC, datetime, timedelta
 
 import pytest_asyncio
 from aftercare_platform.db.engine import create_engine
+from aftercare_platform.db.statements import lock_parameters
 from intake.adapters import case_index, submissions
 from intake.adapters.candidates import KeyClaim, load_candidates
 from intake.adapters.case_index import KnownCase
 from intake.adapters.submissions import State
 from intake.adapters.tables import downtime, known_cases
 from intake.bootstrap import definition
+from intake.domain.identification import device_lock
 from intake.domain.intake_request import IntakeRequest
 from intake.domain.vocabulary import Channel
-from sqlalchemy import event, insert, select
+from sqlalchemy import event, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 NOW = datetime(2026, 12, 5, 8, 0, tzinfo=UTC)
@@ -103,3 +105,21 @@ async def test_a_reports_key_is_claimed_by_the_statement_that_reads_its_candidat
     assert first is not None and len(statements) == 1
     async with AsyncSession(engine) as session, session.begin():  # the same key again: held by the first receipt
         assert await load_candidates(session, request, KeyClaim(scope, key, str(uuid.uuid4()), NOW)) is None
+
+
+async def test_a_devices_lock_is_taken_by_the_statement_that_reads_its_candidates(engine: AsyncEngine) -> None:
+    serial = f"CAM-{uuid.uuid4().hex[:8]}"
+    request = IntakeRequest.create(channel=Channel.ALARM, received_at=NOW, description="video loss", alarm_code="VL",
+                                   hints={"serial_number": serial})
+    lock = device_lock(serial)
+    assert lock is not None
+    probe = text("SELECT pg_try_advisory_xact_lock(:namespace, :key)")
+    statements = _count_statements(engine)
+    async with AsyncSession(engine) as session, session.begin():
+        assert await load_candidates(session, request, lock=lock) is not None
+        assert len(statements) == 1
+        async with AsyncSession(engine) as other, other.begin():  # held: another report of the device waits
+            assert (await other.execute(probe, lock_parameters(lock))).scalar_one() is False
+            assert (await other.execute(probe, lock_parameters(device_lock("ANOTHER-CAM")))).scalar_one() is True
+    async with AsyncSession(engine) as other, other.begin():  # released at commit
+        assert (await other.execute(probe, lock_parameters(lock))).scalar_one() is True

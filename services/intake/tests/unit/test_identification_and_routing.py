@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from intake.domain.duplicates import OpenCase
-from intake.domain.identification import Candidates, asset_key, identify
+from intake.domain.identification import Candidates, asset_key, device_lock, identify
 from intake.domain.intake_request import IntakeRequest
 from intake.domain.registry import Asset, Company, Contact, Contract, Site
 from intake.domain.routing import Outcome, pending_case_ref, route
@@ -106,3 +106,17 @@ def test_the_same_symptom_on_the_same_asset_is_noted_on_the_open_case() -> None:
     assert routed.outcome is Outcome.DUPLICATE_NOTED and routed.target_case_number == "EA-20261121-000001"
     other = route(request(description="it beeps", error_codes=("E-7",)), CAMERA.key, [opened])
     assert other.outcome is Outcome.NEW_CASE
+
+
+def test_every_way_of_naming_a_device_takes_its_one_lock() -> None:
+    """The lock that makes concurrent repeats of one alarm one case is the device's serial, however it was found:
+    the candidates' statement takes it from the report's serial before anything is identified."""
+    by_serial = identify(request(channel=Channel.ALARM, reporter={}, alarm_code="VL", hints={"serial_number": "CAM-1"}),
+                         registry(contacts=(), assets=(CAMERA,)), "east")
+    only_at_site = identify(request(), registry(), "east")  # no serial given: the site's only asset
+    unregistered = identify(request(hints={"serial_number": " CAM-1 ", "manufacturer": "Nobody"}),
+                            registry(site_assets={}), "east")
+    assert by_serial.device_lock == only_at_site.device_lock == unregistered.device_lock == device_lock("CAM-1")
+    assert device_lock("CAM-1") == "device:CAM-1" and device_lock("  ") is None and device_lock(None) is None
+    nothing_named = identify(request(), registry(site_assets={}), "east")
+    assert nothing_named.asset_key is None and nothing_named.device_lock is None

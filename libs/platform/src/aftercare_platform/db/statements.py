@@ -7,7 +7,7 @@ import zlib
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import BindParameter, ColumnElement, Table, text
+from sqlalchemy import BindParameter, ColumnElement, Integer, Table, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql.dml import OnConflictDoNothing, OnConflictDoUpdate
 from sqlalchemy.engine import Connection, Dialect, Engine
@@ -141,10 +141,22 @@ async def transaction_lock(session: AsyncSession, key: str) -> None:
     """Serialise the transactions about `key` (an asset, a seeding step) until they end: a PostgreSQL
     advisory transaction lock; SQLite serialises writers anyway."""
     if is_postgres(session):
-        await session.execute(_ADVISORY_LOCK, {"namespace": _LOCK_NAMESPACE, "key": zlib.crc32(key.encode()) - 2**31})
+        await session.execute(_ADVISORY_LOCK, lock_parameters(key))
 
 
-_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:namespace, :key)")
+def lock_parameters(key: str, prefix: str = "") -> dict[str, int]:
+    """The advisory lock of `key` as the parameters of `lock_call` (one derivation of the lock for every caller)."""
+    return {f"{prefix}namespace": _LOCK_NAMESPACE, f"{prefix}key": zlib.crc32(key.encode()) - 2**31}
+
+
+def lock_call(prefix: str = "") -> ColumnElement[Any]:
+    """`transaction_lock` as an expression of a larger statement (PostgreSQL), its key the parameters
+    `lock_parameters(key, prefix)` names: the lock costs no round trip of its own."""
+    return func.pg_advisory_xact_lock(bindparam(f"{prefix}namespace", type_=Integer),
+                                      bindparam(f"{prefix}key", type_=Integer))
+
+
+_ADVISORY_LOCK = select(lock_call())
 
 
 # the first half of every advisory key taken by transaction_lock (the migrations' lock is a single bigint)

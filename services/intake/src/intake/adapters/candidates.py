@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from aftercare_platform.db.statements import Bind, insert_ignore, is_postgres, prebuilt
+from aftercare_platform.db.statements import Bind, insert_ignore, is_postgres, lock_call, lock_parameters, prebuilt
 from sqlalchemy import (
     ColumnElement,
     bindparam,
@@ -62,6 +62,7 @@ class _Shape:
     contract: bool
     lists_contacts: bool  # no phone or email: the companies' contacts, to pick the caller from
     claims: bool = False  # the idempotency key is claimed by the same statement (PostgreSQL)
+    locks: bool = False  # so is the asset's transaction lock (PostgreSQL)
 
 
 def _any(conditions: Sequence[ColumnElement[bool]]) -> ColumnElement[bool]:
@@ -112,14 +113,18 @@ def _statement(bind: Bind, shape: _Shape) -> Any:
             "receipt_id": bindparam("claim_receipt", type_=request_keys.c.receipt_id.type),
             "created_at": bindparam("claim_at", type_=request_keys.c.created_at.type)})
         branches.append(("claimed", claimed.returning(*request_keys.c).cte("claimed")))
-    return _KINDS.union(branches)
+    # the lock's subquery runs for the marker row; later statements of the transaction see what its holder wrote
+    markers = [("locked", select(lock_call("lock_").label("locked")).subquery("locked"))] if shape.locks else []
+    return _KINDS.union(branches, markers)
 
 
 async def load_candidates(session: AsyncSession, request: IntakeRequest, claim: KeyClaim | None = None,
-                          ) -> Candidates | None:
+                          lock: str | None = None) -> Candidates | None:
     """The candidates; with `claim`, the key is claimed first (on PostgreSQL by the same statement), and None
-    comes back when another receipt holds it already."""
+    comes back when another receipt holds it already. With `lock`, the statement also takes that
+    `transaction_lock` on PostgreSQL (elsewhere the caller takes it)."""
     claims = claim is not None and is_postgres(session)
+    locks = lock is not None and is_postgres(session)
     if claim is not None and not claims and not await claim_key(session, claim.scope, claim.key, claim.receipt_id,
                                                                  claim.at):
         return None
@@ -127,7 +132,7 @@ async def load_candidates(session: AsyncSession, request: IntakeRequest, claim: 
     serial = hints.serial_number or hints.asset_id
     shape = _Shape(phone=bool(reporter.phone), email=bool(reporter.email), company=bool(hints.company),
                    serial=bool(serial), site=bool(hints.site), contract=bool(hints.contract_id),
-                   lists_contacts=not reporter.phone and not reporter.email, claims=claims)
+                   lists_contacts=not reporter.phone and not reporter.email, claims=claims, locks=locks)
     parameters: dict[str, Any] = {
         "phone": reporter.phone, "email": (reporter.email or "").casefold(), "company": hints.company,
         "company_key": (hints.company or "").casefold(), "serial": serial, "serial_key": (serial or "").casefold(),
@@ -135,6 +140,8 @@ async def load_candidates(session: AsyncSession, request: IntakeRequest, claim: 
     if claim is not None and claims:
         parameters |= {"claim_scope": claim.scope, "claim_key": claim.key, "claim_receipt": claim.receipt_id,
                        "claim_at": claim.at}
+    if lock is not None and locks:
+        parameters |= lock_parameters(lock, "lock_")
     found = _KINDS.split((await session.execute(prebuilt(session, _statement, shape), parameters)).mappings())
     if claims and not found["claimed"]:
         return None

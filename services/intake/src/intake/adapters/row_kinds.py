@@ -27,14 +27,25 @@ class RowKinds:
                 _slot(slot_table, column.name))
             for slot_table, column in self._slots])
 
-    def union(self, branches: Iterable[tuple[str, FromClause]]) -> Any:
-        return union_all(*[self.select(kind, source) for kind, source in branches])
+    def marker(self, kind: str, source: FromClause) -> Any:
+        """A row of `kind` for each row of `source`, every slot NULL: makes the statement run what `source`
+        does for its own sake (PostgreSQL keeps a FROM subquery's volatile calls, such as a lock, even unread)."""
+        return select(literal_column(f"'{kind}'", String).label("kind"), *[
+            null().cast(column.type).label(_slot(slot_table, column.name)) for slot_table, column in self._slots
+        ]).select_from(source)
+
+    def union(self, branches: Iterable[tuple[str, FromClause]], markers: Iterable[tuple[str, FromClause]] = ()) -> Any:
+        return union_all(*[self.select(kind, source) for kind, source in branches],
+                         *[self.marker(kind, source) for kind, source in markers])
 
     def split(self, rows: Iterable[Mapping[Any, Any]]) -> dict[str, list[dict[str, Any]]]:
         """The statement's rows by kind, each as its own table's columns."""
         found: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for row in rows:
             kind = row["kind"]
+            if kind not in self.kinds:  # a marker's row: it says only that its source ran
+                found[kind].append({})
+                continue
             found[kind].append({column.name: row[_slot(self.kinds[kind], column.name)]
                                 for column in self.kinds[kind].c})
         return found

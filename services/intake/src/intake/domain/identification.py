@@ -27,6 +27,13 @@ from intake.domain.registry import Asset, Company, Contact, Contract, Site
 _REGION = re.compile(r"^[a-z][a-z0-9-]{1,31}$")  # aftercare.common.v1.Region.code
 
 
+def device_lock(serial: str | None) -> str | None:
+    """The transaction lock that serialises the reports of one device: by its serial, where every way a report
+    can name the device ends (a manufacturer the report may leave out is not part of it)."""
+    serial = (serial or "").strip()
+    return f"device:{serial}" if serial else None
+
+
 def asset_key(manufacturer: str | None, serial_number: str) -> str:
     """The registry key of an asset; with no manufacturer known, ":<serial>" still groups reports."""
     return f"{(manufacturer or '').strip().casefold()}:{serial_number.strip()}"
@@ -57,10 +64,16 @@ class Identification:
     region: str
     asset_key: str | None  # of the identified asset, else of the serial the report names
     notes: tuple[str, ...] = ()  # how it was found, and what was ambiguous
+    device_serial: str | None = None  # the identified asset's serial, else the one the report names
 
     @property
     def unidentified(self) -> bool:
         return self.company is None
+
+    @property
+    def device_lock(self) -> str | None:
+        """The lock the reports of this device take (None: the report names no device)."""
+        return device_lock(self.device_serial) if self.asset_key is not None else None
 
 
 def _contact(request: IntakeRequest, found: Candidates, notes: list[str]) -> Contact | None:
@@ -162,4 +175,5 @@ def identify(request: IntakeRequest, found: Candidates, default_region: str) -> 
                    if r and _REGION.match(r.lower()) and sum(c.isalpha() for c in r) >= 2), default_region)
     serial = request.hints.serial_number or request.hints.asset_id
     key = asset.key if asset else (asset_key(request.hints.manufacturer, serial) if serial else None)
-    return Identification(company, contact, site, asset, contract, region, key, tuple(notes))
+    return Identification(company, contact, site, asset, contract, region, key, tuple(notes),
+                          device_serial=asset.serial_number if asset else serial)

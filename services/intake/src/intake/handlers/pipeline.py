@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from aftercare_platform.db.statements import transaction_lock
+from aftercare_platform.db.statements import is_postgres, transaction_lock
 from aftercare_platform.db.unit_of_work import Database, UnitOfWork
 from aftercare_platform.errors import InvalidArgument, PermissionDenied
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,7 +27,7 @@ from intake.adapters.receipts import Receipt, load
 from intake.adapters.submissions import State, Submission
 from intake.domain.case_plan import Caller, caller_for, plan_case
 from intake.domain.duplicates import DuplicateRule
-from intake.domain.identification import Identification, identify
+from intake.domain.identification import Identification, device_lock, identify
 from intake.domain.intake_request import AttachmentRef, IntakeRequest
 from intake.domain.priority import PrioritySuggestion, suggest_priority
 from intake.domain.routing import Outcome, Route, route
@@ -166,15 +166,18 @@ class IntakePipeline:
         returned (None when it is not leased: not asked for, or a note that waits for its case to be opened).
         Raises `_KeyHeld` when another receipt holds the key (before anything was decided)."""
         session = uow.session
-        candidates = await load_candidates(session, request, claim)
+        # concurrent repeats of one alarm make one case: one lock per device, taken by the candidates' statement
+        # when the report names the device's serial (the usual alarm), else by a statement of its own
+        named = device_lock(request.hints.serial_number or request.hints.asset_id)
+        candidates = await load_candidates(session, request, claim, lock=named)
         if candidates is None:
             raise _KeyHeld()
         found = identify(request, candidates, self._region)
         if company_scope is not None and found.company is not None and "*" not in company_scope \
                 and found.company.company_id not in company_scope:
             raise PermissionDenied(f"this key may not report for company {found.company.company_id}")
-        if found.asset_key is not None:
-            await transaction_lock(session, found.asset_key)  # concurrent repeats of one alarm make one case
+        if found.device_lock is not None and (found.device_lock != named or not is_postgres(session)):
+            await transaction_lock(session, found.device_lock)
         # the asset's open cases (after the lock: what a concurrent repeat opened is seen) and its downtime
         open_cases, downtime = await case_index.open_cases_and_downtime(
             session, asset_key=found.asset_key, downtime_asset=found.asset.key if found.asset else None,
