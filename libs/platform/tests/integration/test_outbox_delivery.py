@@ -240,3 +240,31 @@ async def test_another_processes_notify_has_the_relay_look_in_every_partition(da
     await relay.stop()
     await broker.close()
     await db.close()
+
+
+async def test_a_stopping_relay_publishes_what_committed_before_it_stopped(database_url, amqp_url, topic):
+    """The last requests a service answers before SIGTERM commit their events while the relay may be mid-pass or
+    coalescing: they are published on the way out, not when a relay next starts. Here they were written with no
+    wake and no NOTIFY, and the relay's poll is a minute away."""
+    import asyncio
+
+    from aftercare_platform.bus.envelope import CloudEvent
+    from aftercare_platform.db.unit_of_work import outbox_row
+
+    db, broker, queue = await open_bus(database_url, amqp_url, topic, "bus_final_pass", "final-pass", partitions=4)
+    relay = OutboxRelay(db, broker, poll_interval=60, batch_size=3)
+    await relay.start()
+    await relay.drain_once()
+    await asyncio.sleep(0.5)  # its own first passes are over: it waits for a wake that never comes
+    events = [CloudEvent(type=topic.event, source="/tests", subject=f"agg-{n}", region="east", data={"n": n})
+              for n in range(10)]
+    async with db.engine.begin() as connection:
+        await connection.execute(db.tables.outbox.insert(),
+                                 [outbox_row(event, event.subject, db.partitions, {}) for event in events])
+    await asyncio.sleep(0.5)
+    assert await count(db, db.tables.outbox, db.tables.outbox.c.sent_at.is_(None)) == 10  # the relay is idle
+    await relay.stop()
+    assert await count(db, db.tables.outbox, db.tables.outbox.c.sent_at.is_(None)) == 0
+    await eventually(lambda: _depth_equals(broker, queue, 10), within=10, what="every event on the queue")
+    await broker.close()
+    await db.close()

@@ -45,6 +45,8 @@ BUSY_RETRY_SECONDS = 0.05
 # passes start at most this often: under a steady stream of commits a pass takes the rows of several (at most
 # this long late), where one pass per commit cost four round trips for each event
 COALESCE_SECONDS = 0.01
+# a stopping relay publishes what committed before it stopped for at most this long (the rest waits for the next)
+FINAL_PASS_SECONDS = 5.0
 # partitions drained in one transaction, at least: a few at once overlap one's round trips with another's confirms
 PARTITIONS_PER_TRANSACTION = 4
 
@@ -116,10 +118,25 @@ class OutboxRelay:
         self._wake.set()
         if self._task is not None:
             await self._task
+            self._task = None
+            await self._final_pass()
         if self._listener is not None:
             await self._listener.stop()
         if self._stop_waking is not None:
             self._stop_waking()
+
+    async def _final_pass(self) -> None:
+        """What committed before the stop (the commits of the last requests, which may have come while a pass ran
+        or the relay was coalescing) is published now, not when a relay next starts."""
+        if self._crash_after_publish:
+            return
+        try:
+            async with asyncio.timeout(FINAL_PASS_SECONDS):
+                while (await self._drain(None))[1]:  # a full batch: there may be more behind it
+                    pass
+        except Exception as error:  # an outage, or too much to publish in time: the next relay publishes it
+            log.warning("outbox relay stopped with events left unsent (%s); the next relay publishes them",
+                        type(error).__name__)
 
     def wake(self, partitions: frozenset[int] | None = None) -> None:
         """Look for unsent rows now, in `partitions` (None: in all); safe to call from any thread (sla-timer

@@ -1,5 +1,6 @@
-"""A service process's life: start everything in order, and on SIGTERM stop it in the reverse order
-that loses nothing: not-ready → stop consuming → stop background work → stop servers → close → flush."""
+"""A service process's life: start everything in order, and on SIGTERM stop it in the order that loses
+nothing: not-ready → stop consuming → stop servers (finishing their requests) → stop background work (the
+relay last, publishing what those requests committed) → close → flush."""
 
 from __future__ import annotations
 
@@ -28,8 +29,8 @@ _REPEAT_SIGNAL_WINDOW_SECONDS = 1.0
 SHUTDOWN_STEPS = (
     "not ready",
     "stop consuming",
-    "stop background components",
     "stop servers",
+    "stop background components",
     "close resources",
     "flush telemetry",
 )
@@ -137,8 +138,10 @@ class ServiceRunner:
         self._stopping = True
         await self._step(1, self._not_ready(parts))
         await self._step(2, self._stop_all(parts.consumers, concurrently=True))
-        await self._step(3, self._stop_all(list(reversed(parts.background)), concurrently=False))
-        await self._step(4, self._stop_servers(parts))
+        # the servers finish their requests while the background parts still run (intake's deliverer, the relay
+        # that publishes what those requests commit); then the background parts stop, the relay last
+        await self._step(3, self._stop_servers(parts))
+        await self._step(4, self._stop_all(list(reversed(parts.background)), concurrently=False))
         await self._step(5, self._close(parts.closers))
         await self._step(6, self._flush())
         log.info("service stopped")
