@@ -8,17 +8,22 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest_asyncio
+from aftercare_platform.clock import FakeClock
 from aftercare_platform.db.engine import create_engine
 from aftercare_platform.db.statements import lock_parameters
+from aftercare_platform.service.assemble import open_database
 from intake.adapters import case_index, submissions
+from intake.adapters.attachment_storage import InMemoryAttachmentStorage
 from intake.adapters.candidates import KeyClaim, load_candidates
 from intake.adapters.case_index import KnownCase
 from intake.adapters.submissions import State
-from intake.adapters.tables import downtime, known_cases
+from intake.adapters.tables import companies, contacts, contracts, downtime, known_cases
 from intake.bootstrap import definition
+from intake.domain.duplicates import DuplicateRule
 from intake.domain.identification import device_lock
 from intake.domain.intake_request import IntakeRequest
 from intake.domain.vocabulary import Channel
+from intake.handlers.pipeline import IntakePipeline
 from sqlalchemy import event, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -123,3 +128,55 @@ async def test_a_devices_lock_is_taken_by_the_statement_that_reads_its_candidate
             assert (await other.execute(probe, lock_parameters(device_lock("ANOTHER-CAM")))).scalar_one() is True
     async with AsyncSession(engine) as other, other.begin():  # released at commit
         assert (await other.execute(probe, lock_parameters(lock))).scalar_one() is True
+
+
+class _CountingTrigger:
+    """Stands in for the deliverer: notes how many statements deciding a report took, by the time it is woken."""
+
+    def __init__(self, statements: list[str]) -> None:
+        self.statements, self.decided_in = statements, 0
+
+    def wake(self) -> None:
+        self.decided_in = len(self.statements)
+
+    async def attempt_now(self, receipt_id: str, wait_seconds: float) -> None:  # pragma: no cover - never waits
+        raise AssertionError("the report was submitted without waiting")
+
+    def lease_until(self, now: datetime) -> datetime:
+        return now
+
+    async def deliver_leased(self, submission: object, wait_seconds: float) -> None:  # pragma: no cover
+        raise AssertionError("nothing is leased without waiting")
+
+
+async def test_a_report_is_decided_in_the_statements_its_route_needs(database_url: str) -> None:
+    """Between BEGIN and COMMIT: a report naming no device reads its candidates (and its contract's downtime) and
+    writes its submission; an alarm naming a serial also reads the device's open cases, after the lock the
+    candidates' statement took. Each of those was one statement more before."""
+    database = open_database(definition, definition.settings(database_url=database_url, amqp_url=""), FakeClock(NOW))
+    statements = _count_statements(database.engine)
+    trigger = _CountingTrigger(statements)
+    pipeline = IntakePipeline(database, InMemoryAttachmentStorage(), trigger, region="east",
+                              duplicate_rule=DuplicateRule(), submit_wait_seconds=0)
+    company, phone = f"CO-{uuid.uuid4().hex[:8]}", f"139{uuid.uuid4().int % 10**8:08d}"
+    async with database.engine.begin() as connection:  # a known caller of a company with one contract
+        await connection.execute(insert(companies).values(company_id=company, name=company, name_key=company.casefold(),
+                                                          region="east", updated_at=NOW))
+        await connection.execute(insert(contacts).values(contact_id=f"K-{company}", company_id=company, name="Li",
+                                                         phone=f"+86{phone}", updated_at=NOW))
+        await connection.execute(insert(contracts).values(contract_id=f"C-{company}", company_id=company,
+                                                          sla_policy="default", start_on=NOW.date(),
+                                                          warranty_months=24, updated_at=NOW))
+    statements.clear()
+    try:
+        await pipeline.submit(IntakeRequest.create(channel=Channel.SMS, received_at=NOW, description="all dark",
+                                                   reporter={"phone": phone}), wait=False)
+        assert trigger.decided_in == 2, statements
+        statements.clear()
+        await pipeline.submit(IntakeRequest.create(channel=Channel.ALARM, received_at=NOW, description="video loss",
+                                                   alarm_code="VL", hints={"serial_number": f"CAM-{uuid.uuid4()}"},
+                                                   reporter={"email": "noc@example.com"}),
+                              wait=False)
+        assert trigger.decided_in == 3, statements
+    finally:
+        await database.close()

@@ -13,6 +13,8 @@ from aftercare_platform.errors import AlreadyExists, InvalidArgument, NotFound, 
 from google.protobuf.json_format import MessageToDict
 from intake.adapters import case_index
 from intake.domain.identification import asset_key
+from intake.domain.intake_request import IntakeRequest
+from intake.domain.vocabulary import Channel
 from intake.entrypoints.consumers import on_case_event
 from intake.handlers.registry_import import import_csv
 from intake.parsing.csv_import import ImportKind
@@ -231,3 +233,29 @@ async def test_registry_lists_page_with_signed_tokens_bound_to_their_kind(servic
         assert refused.value.violations[0].field == "page.page_token"
     with pytest.raises(InvalidArgument, match="not issued for a list of contacts"):
         await registry.list(AGENT, ImportKind.CONTACTS, {"company_id": "CO-0"}, page_size=2, page_token=token)
+
+
+async def test_a_report_naming_no_device_is_entitled_through_its_contracts_downtime(service: Service) -> None:
+    """The whole system was down through the vendor's fault (a case naming no device): a report that names no device
+    either gets the contract's warranty extended by it (the downtime comes with the report's candidates)."""
+    await service.registry.create(AGENT, ImportKind.COMPANIES, {"company_id": "ACME", "name": "ACME"})
+    await service.registry.create(AGENT, ImportKind.CONTRACTS, {
+        "contract_id": "C-1", "company_id": "ACME", "sla_policy": "gold", "start_on": "2024-01-01",
+        "acceptance_on": (NOW.date() - timedelta(days=731)).isoformat()})  # the free period ended yesterday
+    await service.registry.create(AGENT, ImportKind.CONTACTS, {"contact_id": "K-1", "company_id": "ACME",
+                                                               "name": "Li Lei", "phone": "13800138000"})
+
+    async def entitlement_of(description: str) -> str:
+        await service.pipeline.submit(IntakeRequest.create(
+            channel=Channel.SMS, received_at=NOW, description=description, reporter={"phone": "13800138000"}))
+        await service.deliverer.deliver_due()
+        plan = next(plan for _, plan in service.cases.created.values() if plan.description == description)
+        return plan.entitlement
+
+    assert await entitlement_of("the platform is down") == "billable"  # out of warranty
+    created, resolved = lifecycle(0, 10)
+    for event in (created, resolved):  # the same case, naming no device: the whole system's downtime
+        data = {name: value for name, value in event.data.items() if name != "asset"}
+        async with service.database.unit_of_work() as uow:
+            await on_case_event(CloudEvent(**{**event.__dict__, "data": data}), uow)
+    assert await entitlement_of("the platform is down again") == "in_warranty"  # ten days more

@@ -24,10 +24,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from intake.adapters.case_index import intervals
 from intake.adapters.registry_rows import asset_of, company_of, contact_of, contract_of, site_of
 from intake.adapters.row_kinds import RowKinds
 from intake.adapters.submissions import claim_key
-from intake.adapters.tables import assets, companies, contacts, contracts, request_keys, sites
+from intake.adapters.tables import assets, companies, contacts, contracts, downtime, request_keys, sites
 from intake.domain.identification import Candidates
 from intake.domain.intake_request import IntakeRequest
 from intake.domain.registry import Asset, Company, Site
@@ -37,7 +38,7 @@ _SITE_ASSETS_LIMIT = 2  # "the only asset of the site": two are enough to know i
 
 # every kind of row the statement returns, and its table
 _KINDS = RowKinds({"contact": contacts, "hinted": companies, "asset": assets, "site": sites, "contract": contracts,
-                   "company": companies, "company_contact": contacts, "claimed": request_keys})
+                   "company": companies, "company_contact": contacts, "claimed": request_keys, "downtime": downtime})
 
 
 @dataclass(frozen=True)
@@ -99,8 +100,11 @@ def _statement(bind: Bind, shape: _Shape) -> Any:
         companies.c.company_id.in_(ids(found_contacts.c.company_id, found_sites.c.company_id,
                                        found_contracts.c.company_id)),
         companies.c.company_id.not_in(select(hinted.c.company_id))).cte("other_companies")
+    # the contracts' downtime: a report that names no device needs no other statement (`case_index.downtime_for`)
+    contract_downtime = select(downtime).where(downtime.c.contract_id.in_(select(found_contracts.c.contract_id)),
+                                               downtime.c.opened_at.is_not(None)).cte("contract_downtime")
     branches = [("contact", found_contacts), ("hinted", hinted), ("asset", found_assets), ("site", found_sites),
-                ("contract", found_contracts), ("company", others)]
+                ("contract", found_contracts), ("company", others), ("downtime", contract_downtime)]
     if shape.lists_contacts:
         listed = select(contacts).where(contacts.c.company_id.in_(
             ids(hinted.c.company_id, others.c.company_id))).cte("company_contacts")
@@ -158,6 +162,8 @@ async def load_candidates(session: AsyncSession, request: IntakeRequest, claim: 
         company_sites=_grouped(found_sites, lambda site: site.company_id),
         company_contacts=_grouped(sorted(map(contact_of, found["company_contact"]), key=lambda c: c.contact_id),
                                   lambda contact: contact.company_id),
+        contract_downtime={contract: tuple(intervals(rows)) for contract, rows in
+                           _grouped(found["downtime"], lambda row: row["contract_id"]).items()},
     )
 
 

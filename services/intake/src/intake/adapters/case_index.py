@@ -161,7 +161,7 @@ async def open_cases_and_downtime(session: AsyncSession, *, asset_key: str | Non
                            row["alarm_code"]) for row in found["pending"]]
     open_cases += [OpenCase(row["case_number"], row["asset_key"], row["opened_at"], row["description"],
                             tuple(row["error_codes"] or ()), row["alarm_code"]) for row in found["known"]]
-    return open_cases, _intervals(sorted(found["downtime"], key=lambda row: row["opened_at"]))
+    return open_cases, intervals(found["downtime"])
 
 
 def _open_cases_and_downtime(_bind: Bind, open_cases: bool, of_asset: bool, of_contract: bool,
@@ -222,8 +222,7 @@ async def downtime_for(session: AsyncSession, *, asset_key: str | None, contract
     condition = _downtime_condition(asset_key or None, contract_id or None, whole_contract)
     if condition is None:
         return []
-    rows = (await session.execute(select(downtime).where(condition).order_by(downtime.c.opened_at))).mappings()
-    return _intervals(rows)
+    return intervals((await session.execute(select(downtime).where(condition))).mappings())
 
 
 def _downtime_condition(asset: Any, contract: Any, whole_contract: bool) -> ColumnElement[bool] | None:
@@ -240,6 +239,7 @@ def _downtime_condition(asset: Any, contract: Any, whole_contract: bool) -> Colu
     return and_(or_(*conditions), downtime.c.opened_at.is_not(None))
 
 
-def _intervals(rows: Iterable[Mapping[Any, Any]]) -> list[DowntimeInterval]:
+def intervals(rows: Iterable[Mapping[Any, Any]]) -> list[DowntimeInterval]:
+    """Downtime rows as intervals, in the order they opened (a row restored before it opened is no interval)."""
     return [DowntimeInterval(row["opened_at"], row["restored_at"], row["case_number"])
-            for row in rows if row["restored_at"] >= row["opened_at"]]
+            for row in sorted(rows, key=lambda row: row["opened_at"]) if row["restored_at"] >= row["opened_at"]]

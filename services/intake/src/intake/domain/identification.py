@@ -21,6 +21,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from intake.domain.downtime import DowntimeInterval
 from intake.domain.intake_request import IntakeRequest
 from intake.domain.registry import Asset, Company, Contact, Contract, Site
 
@@ -52,6 +53,8 @@ class Candidates:
     site_assets: Mapping[str, tuple[Asset, ...]] = field(default_factory=dict)  # site id -> its assets
     company_sites: Mapping[str, tuple[Site, ...]] = field(default_factory=dict)  # company id -> its sites
     company_contacts: Mapping[str, tuple[Contact, ...]] = field(default_factory=dict)  # company id -> contacts
+    # contract id -> its vendor-fault downtime, for the entitlement of a report that names no device
+    contract_downtime: Mapping[str, tuple[DowntimeInterval, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

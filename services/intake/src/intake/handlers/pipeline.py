@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from aftercare_platform.db.statements import is_postgres, transaction_lock
+from aftercare_platform.db.statements import transaction_lock
 from aftercare_platform.db.unit_of_work import Database, UnitOfWork
 from aftercare_platform.errors import InvalidArgument, PermissionDenied
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,7 +26,7 @@ from intake.adapters.candidates import KeyClaim, load_candidates
 from intake.adapters.receipts import Receipt, load
 from intake.adapters.submissions import State, Submission
 from intake.domain.case_plan import Caller, caller_for, plan_case
-from intake.domain.duplicates import DuplicateRule
+from intake.domain.duplicates import DuplicateRule, OpenCase
 from intake.domain.identification import Identification, device_lock, identify
 from intake.domain.intake_request import AttachmentRef, IntakeRequest
 from intake.domain.priority import PrioritySuggestion, suggest_priority
@@ -176,12 +176,16 @@ class IntakePipeline:
         if company_scope is not None and found.company is not None and "*" not in company_scope \
                 and found.company.company_id not in company_scope:
             raise PermissionDenied(f"this key may not report for company {found.company.company_id}")
-        if found.device_lock is not None and (found.device_lock != named or not is_postgres(session)):
+        if found.device_lock is not None and found.device_lock != named:  # found another way than by its serial
             await transaction_lock(session, found.device_lock)
-        # the asset's open cases (after the lock: what a concurrent repeat opened is seen) and its downtime
-        open_cases, downtime = await case_index.open_cases_and_downtime(
-            session, asset_key=found.asset_key, downtime_asset=found.asset.key if found.asset else None,
-            contract_id=found.contract.contract_id if found.contract else None, whole_contract=found.asset is None)
+        open_cases: list[OpenCase] = []
+        if found.asset_key is None:  # no device: no open case to fold into, the contract's downtime came along
+            downtime = list(candidates.contract_downtime.get(found.contract.contract_id, ()) if found.contract else ())
+        else:  # the asset's open cases (after the lock: what a concurrent repeat opened is seen) and its downtime
+            open_cases, downtime = await case_index.open_cases_and_downtime(
+                session, asset_key=found.asset_key, downtime_asset=found.asset.key if found.asset else None,
+                contract_id=found.contract.contract_id if found.contract else None,
+                whole_contract=found.asset is None)
         routed = route(request, found.asset_key, open_cases, self._rule)
         trust, case_company = NoteTrust.VERIFIED, None
         if routed.outcome is Outcome.NOTE_ON_QUOTED_CASE and routed.target_case_number:
