@@ -63,7 +63,7 @@ class _Shape:
     contract: bool
     lists_contacts: bool  # no phone or email: the companies' contacts, to pick the caller from
     claims: bool = False  # the idempotency key is claimed by the same statement (PostgreSQL)
-    locks: bool = False  # so is the asset's transaction lock (PostgreSQL)
+    locks: bool = False  # so is the device's transaction lock (PostgreSQL)
 
 
 def _any(conditions: Sequence[ColumnElement[bool]]) -> ColumnElement[bool]:
