@@ -171,3 +171,22 @@ async def test_statements_get_spans_only_once_something_exports_them(tmp_path) -
         telemetry.shutdown()
     statements = [(s.attributes or {}).get("db.statement") for s in exporter.get_finished_spans()]
     assert "SELECT 2" in statements and "SELECT 1" not in statements
+
+
+async def test_an_http_request_is_one_server_span(telemetry: Telemetry, spans: InMemorySpanExporter) -> None:
+    import httpx
+    from aftercare_platform.telemetry.instrumentation import instrument_fastapi
+    from fastapi import FastAPI
+
+    app = FastAPI()
+
+    @app.post("/v1/things/{thing}")
+    async def thing(thing: str, body: dict[str, str]) -> dict[str, str]:
+        return {"thing": thing, **body}
+
+    instrument_fastapi(app, telemetry)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+        reply = await client.post("/v1/things/a", json={"colour": "red"})
+    assert reply.json() == {"thing": "a", "colour": "red"}
+    finished = spans.get_finished_spans()
+    assert [(s.kind, s.name) for s in finished] == [(SpanKind.SERVER, "POST /v1/things/{thing}")]
