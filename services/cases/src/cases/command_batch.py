@@ -20,6 +20,7 @@ from aftercare_platform.db.unit_of_work import UnitOfWork
 
 from cases.adapters import batch_statements, repository
 from cases.domain.actors import Actor
+from cases.domain.case import Case
 from cases.domain.decisions import Decision
 from cases.domain.references import CaseRef
 from cases.domain.timeline import TimelineEntry
@@ -47,9 +48,12 @@ class CommandCall:
 
 
 @dataclass(frozen=True)
-class Applied:
-    decision: Decision
-    entries: tuple[TimelineEntry, ...]
+class Outcome:
+    """What a command did: the case after it, its new entries, and a case opened to follow it up."""
+
+    case: Case
+    entries: tuple[TimelineEntry, ...] = ()
+    follow_up: Case | None = None  # the case opened to follow this one up (after the reopen window)
 
 
 # (uow, decision, notify=...) -> None: the decision's events to the outbox, and WatchCase's wake-up with `notify`
@@ -58,7 +62,7 @@ Emit = Callable[..., Awaitable[None]]
 
 async def apply_together(
     uow: UnitOfWork, calls: Sequence[CommandCall], emit: Emit, notify_channel: str
-) -> list[Applied | None]:
+) -> list[Outcome | None]:
     """Apply each call's command in `uow`; None for the calls left to run alone."""
     locked = await batch_statements.lock_cases(uow.session, [call.ref for call in calls])
     # a ref names its case by id or by number (a UUID and an "EA-…" number never meet)
@@ -69,7 +73,7 @@ async def apply_together(
     now = uow.clock.now()
     saves: list[repository.CaseSave] = []
     decisions: list[Decision] = []
-    results: list[Applied | None] = []
+    results: list[Outcome | None] = []
     for call in calls:
         stored = located.get(call.ref.text)
         request = (call.actor.subject, call.key)
@@ -93,7 +97,7 @@ async def apply_together(
         save = repository.CaseSave.sealed(stored, decision, recorded)
         saves.append(save)
         decisions.append(decision)
-        results.append(Applied(decision, tuple(save.entries)))
+        results.append(Outcome(decision.case, tuple(save.entries)))
     # a batch of one saves as a command alone does: its update notifies WatchCase itself
     notified = await repository.update_cases(uow.session, saves, notify_channel=notify_channel)
     for decision in decisions:

@@ -20,7 +20,7 @@ from cases.adapters import repository
 from cases.adapters.proto_mapping import event_message
 from cases.adapters.tables import COMMAND_REQUEST_KEY
 from cases.adapters.timeline_signals import TimelineSignals
-from cases.command_batch import Applied, CaseCommand, CommandCall, apply_together
+from cases.command_batch import CaseCommand, CommandCall, Outcome, apply_together
 from cases.domain import commands
 from cases.domain.actors import Actor, system_actor
 from cases.domain.case import Case, CasePolicy
@@ -39,13 +39,6 @@ from cases.loading import load_visible
 _ONE_BATCH_AT_A_TIME = "creations"
 # and of every command on an existing case (beside the creations' batches)
 _COMMANDS = "commands"
-
-
-@dataclass(frozen=True)
-class Outcome:
-    case: Case
-    entries: tuple[TimelineEntry, ...] = ()
-    follow_up: Case | None = None  # the case opened to follow this one up (after the reopen window)
 
 
 @dataclass(frozen=True)
@@ -203,11 +196,11 @@ class CaseHandlers:
 
     async def _command_batch(self, calls: Sequence[CommandCall]) -> list[Outcome | None]:
         async with self._db.unit_of_work() as uow:
-            applied = await apply_together(uow, calls, self._emit, self._signals.channel)
-        for done in applied:
+            outcomes = await apply_together(uow, calls, self._emit, self._signals.channel)
+        for done in outcomes:
             if done is not None:
-                self._signals.appended(done.decision.case.id)
-        return [_outcome(done) for done in applied]
+                self._signals.appended(done.case.id)
+        return outcomes
 
     async def _command_alone(self, call: CommandCall) -> Outcome:
         try:
@@ -331,10 +324,6 @@ def _same_request(key: str, recorded: str, fingerprint: str, what_it_did: str) -
             violations=[FieldViolation("request_id", what_it_did)],
             request_id=key,
         )
-
-
-def _outcome(applied: Applied | None) -> Outcome | None:
-    return Outcome(applied.decision.case, applied.entries) if applied is not None else None
 
 
 def _request_id(request_id: str) -> str:

@@ -16,7 +16,7 @@ from aftercare_platform.errors import InvalidArgument
 from aftercare_platform.paging import page_size
 
 from cases.adapters.proto_mapping import case_message, timeline_entry_message
-from cases.command_batch import CaseCommand
+from cases.command_batch import CaseCommand, Outcome
 from cases.domain import commands
 from cases.domain.actors import Actor
 from cases.domain.case import Case
@@ -24,7 +24,7 @@ from cases.domain.queries import CaseQuery
 from cases.domain.vocabulary import CancelReason, ComplaintAbout, Priority, Tier, Visibility
 from cases.entrypoints import grpc_requests as read
 from cases.entrypoints.principals import actor_of
-from cases.handlers import CaseHandlers, Outcome
+from cases.handlers import CaseHandlers
 from cases.reads import CasePage, CaseReads, timeline_page_start
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["CaseService"].full_name

@@ -25,7 +25,7 @@ from aftercare_platform.paging import page_size
 from fastapi import APIRouter, Depends, Path, Query, Response, status
 
 from cases.adapters.proto_mapping import case_payload, timeline_entry_payload
-from cases.command_batch import CaseCommand
+from cases.command_batch import CaseCommand, Outcome
 from cases.domain import commands
 from cases.domain.activities import Activity
 from cases.domain.actors import Actor
@@ -37,7 +37,7 @@ from cases.domain.references import CaseRef
 from cases.domain.vocabulary import Category, Kind, Priority, Status, Tier
 from cases.entrypoints import http_models as m
 from cases.entrypoints.principals import actor_of
-from cases.handlers import CaseHandlers, Outcome
+from cases.handlers import CaseHandlers
 from cases.reads import CasePage, CaseReads, timeline_page_start
 
 CaseParam = Annotated[str, Path(description="A case id (UUID) or number (EA-20261121-000042).")]

@@ -100,11 +100,12 @@ def _statement(bind: Bind, shape: _Shape) -> Any:
         companies.c.company_id.in_(ids(found_contacts.c.company_id, found_sites.c.company_id,
                                        found_contracts.c.company_id)),
         companies.c.company_id.not_in(select(hinted.c.company_id))).cte("other_companies")
-    # the contracts' downtime: a report that names no device needs no other statement (`case_index.downtime_for`)
-    contract_downtime = select(downtime).where(downtime.c.contract_id.in_(select(found_contracts.c.contract_id)),
-                                               downtime.c.opened_at.is_not(None)).cte("contract_downtime")
     branches = [("contact", found_contacts), ("hinted", hinted), ("asset", found_assets), ("site", found_sites),
-                ("contract", found_contracts), ("company", others), ("downtime", contract_downtime)]
+                ("contract", found_contracts), ("company", others)]
+    if not shape.serial:  # the contracts' downtime: a report naming no device then needs no other statement
+        branches.append(("downtime", select(downtime).where(
+            downtime.c.contract_id.in_(select(found_contracts.c.contract_id)),
+            downtime.c.opened_at.is_not(None)).cte("contract_downtime")))
     if shape.lists_contacts:
         listed = select(contacts).where(contacts.c.company_id.in_(
             ids(hinted.c.company_id, others.c.company_id))).cte("company_contacts")
@@ -126,17 +127,18 @@ async def load_candidates(session: AsyncSession, request: IntakeRequest, claim: 
                           lock: str | None = None) -> Candidates | None:
     """The candidates; with `claim`, the key is claimed first (on PostgreSQL by the same statement), and None
     comes back when another receipt holds it already. With `lock`, the statement also takes that
-    `transaction_lock` on PostgreSQL (elsewhere the caller takes it)."""
+    `transaction_lock` on PostgreSQL (SQLite serialises writers: there is nothing to take)."""
     claims = claim is not None and is_postgres(session)
-    locks = lock is not None and is_postgres(session)
+    # the lock's parameters when the statement takes it (PostgreSQL); none otherwise
+    locked = lock_parameters(lock, "lock_") if lock is not None and is_postgres(session) else {}
     if claim is not None and not claims and not await claim_key(session, claim.scope, claim.key, claim.receipt_id,
                                                                  claim.at):
         return None
     reporter, hints = request.reporter, request.hints
-    serial = hints.serial_number or hints.asset_id
+    serial = hints.device
     shape = _Shape(phone=bool(reporter.phone), email=bool(reporter.email), company=bool(hints.company),
                    serial=bool(serial), site=bool(hints.site), contract=bool(hints.contract_id),
-                   lists_contacts=not reporter.phone and not reporter.email, claims=claims, locks=locks)
+                   lists_contacts=not reporter.phone and not reporter.email, claims=claims, locks=bool(locked))
     parameters: dict[str, Any] = {
         "phone": reporter.phone, "email": (reporter.email or "").casefold(), "company": hints.company,
         "company_key": (hints.company or "").casefold(), "serial": serial, "serial_key": (serial or "").casefold(),
@@ -144,8 +146,7 @@ async def load_candidates(session: AsyncSession, request: IntakeRequest, claim: 
     if claim is not None and claims:
         parameters |= {"claim_scope": claim.scope, "claim_key": claim.key, "claim_receipt": claim.receipt_id,
                        "claim_at": claim.at}
-    if lock is not None and locks:
-        parameters |= lock_parameters(lock, "lock_")
+    parameters |= locked
     found = _KINDS.split((await session.execute(prebuilt(session, _statement, shape), parameters)).mappings())
     if claims and not found["claimed"]:
         return None

@@ -43,8 +43,7 @@ class RowKinds:
         found: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for row in rows:
             kind = row["kind"]
-            if kind not in self.kinds:  # a marker's row: it says only that its source ran
-                found[kind].append({})
+            if kind not in self.kinds:  # a marker's row: its source ran, and there is nothing to read
                 continue
             found[kind].append({column.name: row[_slot(self.kinds[kind], column.name)]
                                 for column in self.kinds[kind].c})

@@ -97,7 +97,7 @@ def _contact(request: IntakeRequest, found: Candidates, notes: list[str]) -> Con
 
 def _asset(request: IntakeRequest, found: Candidates, company: Company | None, notes: list[str]) -> Asset | None:
     hints = request.hints
-    serial = hints.serial_number or hints.asset_id
+    serial = hints.device
     if not serial:
         return None
     wanted = serial.casefold()
@@ -166,7 +166,7 @@ def identify(request: IntakeRequest, found: Candidates, default_region: str) -> 
     site = site or _hinted_site(request, found, company)
     if site is None and contact is not None and contact.site_id:
         site = found.sites.get(contact.site_id)
-    if asset is None and site is not None and not (request.hints.serial_number or request.hints.asset_id):
+    if asset is None and site is not None and not request.hints.device:
         at_site = found.site_assets.get(site.site_id, ())
         if len(at_site) == 1:
             asset = at_site[0]
@@ -176,7 +176,7 @@ def identify(request: IntakeRequest, found: Candidates, default_region: str) -> 
         company = found.companies.get(contract.company_id)
     region = next((r.lower() for r in (site.region if site else None, company.region if company else None)
                    if r and _REGION.match(r.lower()) and sum(c.isalpha() for c in r) >= 2), default_region)
-    serial = request.hints.serial_number or request.hints.asset_id
+    serial = request.hints.device
     key = asset.key if asset else (asset_key(request.hints.manufacturer, serial) if serial else None)
     return Identification(company, contact, site, asset, contract, region, key, tuple(notes),
                           device_serial=asset.serial_number if asset else serial)

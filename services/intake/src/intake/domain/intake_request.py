@@ -99,6 +99,11 @@ class Hints(_Frozen):
     def _line(cls, value: str | None) -> str | None:
         return _optional_line(value, MAX_HINT_CHARS)
 
+    @property
+    def device(self) -> str | None:
+        """The device the report names: its serial number, else its asset id."""
+        return self.serial_number or self.asset_id
+
 
 class AttachmentRef(_Frozen):
     """An attachment by reference; `storage_key` is set once the bytes are stored."""

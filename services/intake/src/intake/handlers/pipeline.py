@@ -168,7 +168,7 @@ class IntakePipeline:
         session = uow.session
         # concurrent repeats of one alarm make one case: one lock per device, taken by the candidates' statement
         # when the report names the device's serial (the usual alarm), else by a statement of its own
-        named = device_lock(request.hints.serial_number or request.hints.asset_id)
+        named = device_lock(request.hints.device)
         candidates = await load_candidates(session, request, claim, lock=named)
         if candidates is None:
             raise _KeyHeld()
