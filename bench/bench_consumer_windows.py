@@ -42,7 +42,7 @@ async def drain(url: str, amqp: str, args: argparse.Namespace, handler_kind: str
         pass
 
     async def one_row(event, uow) -> None:
-        await uow.session.execute(record, {"event_id": event.id, "ms": 0.0})
+        await uow.connection.execute(record, {"event_id": event.id, "ms": 0.0})
 
     handler = noop if handler_kind == "no-op" else one_row
     consumer = EventConsumer(broker, db, EventSubscription(queue, ["bench.#"], handler),

@@ -115,7 +115,7 @@ async def run_consumer(url: str, amqp: str) -> None:
 
     async def handler(event, uow):
         ms = (time.time() - event.time.timestamp()) * 1000
-        await uow.session.execute(record, {"event_id": event.id, "ms": ms})
+        await uow.connection.execute(record, {"event_id": event.id, "ms": ms})
 
     consumer = EventConsumer(broker, db, EventSubscription(QUEUE, ["bench.#"], handler),
                              prefetch=200, delivery_limit=5, attempts=3)

@@ -75,8 +75,8 @@ async def prepare(url: str, amqp: str) -> None:
         store = PolicyStore()
         await store.seed_defaults(database)
         async with database.unit_of_work() as uow:
-            await store.lock(uow.session)
-            await store.replace_all(uow.session, load_policy_set(BENCH_POLICY), uow.clock.now(), "bench")
+            await store.lock(uow.connection)
+            await store.replace_all(uow.connection, load_policy_set(BENCH_POLICY), uow.clock.now(), "bench")
     finally:
         await database.close()
 

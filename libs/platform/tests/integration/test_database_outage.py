@@ -36,7 +36,7 @@ async def _through_a_proxy(database_url: str, amqp_url: str, schema: str, queue:
     broker = await open_broker(amqp_url)
 
     async def handler(event, uow):
-        await uow.session.execute(insert(effects).values(event_id=event.id, consumer=queue))
+        await uow.connection.execute(insert(effects).values(event_id=event.id, consumer=queue))
 
     return direct, effects, proxy, proxied, broker, EventSubscription(queue, [binding], handler)
 
@@ -93,7 +93,7 @@ async def test_one_bad_event_in_a_window_is_parked_alone(database_url, amqp_url,
     async def handler(event, uow):
         if event.data.get("bad"):
             raise PermanentError("this one breaks a rule")
-        await uow.session.execute(insert(effects).values(event_id=event.id, consumer=queue))
+        await uow.connection.execute(insert(effects).values(event_id=event.id, consumer=queue))
 
     async with db.unit_of_work() as uow:
         for i in range(60):

@@ -23,7 +23,7 @@ async def test_permanent_error_parks_then_replay_command_delivers_it(database_ur
     async def handler(event, uow):
         if event.data.get("poison") and not fixed.is_set():
             raise PermanentError("this payload breaks a rule")
-        await uow.session.execute(insert(effects).values(event_id=event.id, consumer=queue))
+        await uow.connection.execute(insert(effects).values(event_id=event.id, consumer=queue))
 
     consumer = EventConsumer(broker, db, EventSubscription(queue, [topic.binding], handler),
                              prefetch=5, delivery_limit=5, attempts=3)

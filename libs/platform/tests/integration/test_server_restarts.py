@@ -49,7 +49,7 @@ async def _flow(database_url: str, amqp_url: str, topic, schema: str):
     queue = topic.queue("restart")
 
     async def handler(event, uow):
-        await uow.session.execute(insert(effects).values(event_id=event.id, consumer=queue))
+        await uow.connection.execute(insert(effects).values(event_id=event.id, consumer=queue))
 
     consumer = EventConsumer(broker, db, EventSubscription(queue, [topic.binding], handler),
                              prefetch=50, delivery_limit=5, attempts=3)

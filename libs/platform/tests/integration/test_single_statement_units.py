@@ -20,10 +20,10 @@ async def pg(database_url: str):
 
 async def test_each_statement_of_a_single_statement_unit_is_its_own_transaction(pg) -> None:
     async with pg.unit_of_work() as uow:
-        one, two = [(await uow.session.execute(TXID)).scalar_one() for _ in range(2)]
+        one, two = [(await uow.connection.execute(TXID)).scalar_one() for _ in range(2)]
     assert one == two  # an ordinary unit: one transaction
     async with pg.unit_of_work(single_statement=True) as uow:
-        one, two = [(await uow.session.execute(TXID)).scalar_one() for _ in range(2)]
+        one, two = [(await uow.connection.execute(TXID)).scalar_one() for _ in range(2)]
     assert one != two  # no BEGIN was sent: each statement committed on its own
 
 
@@ -31,11 +31,11 @@ async def test_a_single_statement_write_is_committed_and_the_pool_goes_back_to_t
     async with pg.engine.begin() as connection:
         await connection.execute(text(f"CREATE TABLE {pg.schema}.marks (n int)"))
     async with pg.unit_of_work(single_statement=True) as uow:
-        await uow.session.execute(text(f"INSERT INTO {pg.schema}.marks VALUES (1)"))
+        await uow.connection.execute(text(f"INSERT INTO {pg.schema}.marks VALUES (1)"))
     async with pg.engine.connect() as connection:
         assert (await connection.execute(text(f"SELECT count(*) FROM {pg.schema}.marks"))).scalar_one() == 1
     async with pg.unit_of_work() as uow:  # the same pooled connection, in a transaction again
-        one, two = [(await uow.session.execute(TXID)).scalar_one() for _ in range(2)]
+        one, two = [(await uow.connection.execute(TXID)).scalar_one() for _ in range(2)]
     assert one == two
 
 

@@ -69,24 +69,24 @@ async def rows(db: Database, table: Table) -> dict[str, tuple[str, int]]:
 async def test_upserts(db: Database) -> None:
     table = await create_kv(db)
     async with db.unit_of_work() as uow:
-        await uow.session.execute(upsert(uow.session, table, ["k"], {"k": "a", "v": "first", "n": 1}))
-        await uow.session.execute(upsert(uow.session, table, ["k"], {"k": "a", "v": "second", "n": 2}))
+        await uow.connection.execute(upsert(uow.connection, table, ["k"], {"k": "a", "v": "first", "n": 1}))
+        await uow.connection.execute(upsert(uow.connection, table, ["k"], {"k": "a", "v": "second", "n": 2}))
         # only when the stored row is older: a stale writer changes nothing
-        stale = upsert(uow.session, table, ["k"], {"k": "a", "v": "stale", "n": 0},
+        stale = upsert(uow.connection, table, ["k"], {"k": "a", "v": "stale", "n": 0},
                        where=lambda excluded: table.c.n <= excluded.n)
-        await uow.session.execute(stale)
+        await uow.connection.execute(stale)
     assert await rows(db, table) == {"a": ("second", 2)}
 
     async with db.unit_of_work() as uow:
-        counter = upsert(uow.session, table, ["k"], {"k": "c", "v": "count", "n": 1}, update=[],
+        counter = upsert(uow.connection, table, ["k"], {"k": "c", "v": "count", "n": 1}, update=[],
                          set_={"n": table.c.n + 1}).returning(table.c.n)
-        seen = [int((await uow.session.execute(counter)).scalar_one()) for _ in range(3)]
+        seen = [int((await uow.connection.execute(counter)).scalar_one()) for _ in range(3)]
     assert seen == [1, 2, 3]
 
     async with db.unit_of_work() as uow:
         # rows given at execute time: one statement, executemany; only the named columns are overwritten
-        many = upsert(uow.session, table, ["k"], update=["v"])
-        await uow.session.execute(many, [{"k": "a", "v": "third", "n": 99}, {"k": "b", "v": "new", "n": 5}])
+        many = upsert(uow.connection, table, ["k"], update=["v"])
+        await uow.connection.execute(many, [{"k": "a", "v": "third", "n": 99}, {"k": "b", "v": "new", "n": 5}])
     assert await rows(db, table) == {"a": ("third", 2), "b": ("new", 5), "c": ("count", 3)}
 
 
@@ -101,11 +101,11 @@ async def test_a_prebuilt_statement_is_built_once_per_database_and_runs_with_eac
     table = await create_kv(db)
     assert table.fullname == KV_PREBUILT.fullname
     async with db.unit_of_work() as uow:
-        statement = prebuilt(uow.session, _count_up)
+        statement = prebuilt(uow.connection, _count_up)
         for value, n in (("one", 1), ("two", 2), ("three", 4)):
-            assert prebuilt(uow.session, _count_up) is statement  # the same construct every call
-            await uow.session.execute(statement, {"k": "a", "v": value, "n": n})
-        await uow.session.execute(statement, {"k": "b", "v": "other", "n": 10})
+            assert prebuilt(uow.connection, _count_up) is statement  # the same construct every call
+            await uow.connection.execute(statement, {"k": "a", "v": value, "n": n})
+        await uow.connection.execute(statement, {"k": "b", "v": "other", "n": 10})
     assert await rows(db, table) == {"a": ("three", 7), "b": ("other", 10)}
     other = "sqlite" if db.engine.dialect.name == "postgresql" else "postgresql"
     from sqlalchemy.dialects import postgresql, sqlite
@@ -118,8 +118,9 @@ async def test_insert_ignore_says_whether_the_row_was_new(db: Database) -> None:
     outcomes = []
     for value in ("kept", "ignored"):
         async with db.unit_of_work() as uow:
-            await transaction_lock(uow.session, "kv:a")
-            result = await uow.session.execute(insert_ignore(uow.session, table, ["k"], {"k": "a", "v": value, "n": 1}))
+            await transaction_lock(uow.connection, "kv:a")
+            row = {"k": "a", "v": value, "n": 1}
+            result = await uow.connection.execute(insert_ignore(uow.connection, table, ["k"], row))
             outcomes.append(cast(CursorResult[Any], result).rowcount)
     assert outcomes == [1, 0]
     assert await rows(db, table) == {"a": ("kept", 1)}
@@ -168,7 +169,7 @@ async def test_the_outbox_fragment_writes_what_emit_writes(pg: Database) -> None
         headers="CAST(:headers AS jsonb)", created_at=":created_at",
     )
     async with pg.unit_of_work() as uow:
-        await uow.session.execute(text(statement), {
+        await uow.connection.execute(text(statement), {
             "event_id": batch_id, "event_type": emitted.type, "aggregate": "agg-1",
             "partition": partition_of("agg-1", pg.partitions), "routing_key": emitted.routing_key,
             "region": "east", "data": '{"n": 1, "text": "é"}', "time": rfc3339(emitted.time),
@@ -180,3 +181,37 @@ async def test_the_outbox_fragment_writes_what_emit_writes(pg: Database) -> None
     assert batched.envelope == {**emitted.to_dict(), "id": batch_id} == {**original.envelope, "id": batch_id}
     for column in ("event_type", "aggregate_id", "partition", "routing_key", "headers", "created_at", "sent_at"):
         assert getattr(batched, column) == getattr(original, column), column
+
+
+async def _transaction_starts(connection: Any) -> tuple[Any, Any]:
+    """now() is when the statement's transaction began: equal twice over inside one transaction."""
+    first = (await connection.execute(text("SELECT now()"))).scalar_one()
+    await connection.execute(text("SELECT pg_sleep(0.01)"))
+    return first, (await connection.execute(text("SELECT now()"))).scalar_one()
+
+
+async def test_a_unit_of_work_is_one_transaction_and_a_read_is_none(pg: Database) -> None:
+    async with pg.unit_of_work() as uow:
+        first, second = await _transaction_starts(uow.connection)
+    assert first == second
+    # reading() sends no BEGIN or ROLLBACK: each statement commits on its own, so begins later
+    async with pg.reading() as connection:
+        first, second = await _transaction_starts(connection)
+    assert second > first
+    with pytest.raises(RuntimeError, match="inside `async with`"):
+        pg.unit_of_work().connection  # noqa: B018
+
+
+async def test_a_read_leaves_its_connection_fit_for_the_next_transaction(pg: Database) -> None:
+    """reading() and unit_of_work() share one pool: a connection a read used in autocommit goes back to
+    running transactions (a rolled back write leaves nothing)."""
+    table = await create_kv(pg)
+    for _ in range(3):
+        async with pg.reading() as connection:
+            assert (await connection.execute(select(table))).all() == []
+    with pytest.raises(ZeroDivisionError):
+        async with pg.unit_of_work() as uow:
+            await uow.connection.execute(table.insert().values(k="a", v="x", n=1))
+            raise ZeroDivisionError
+    async with pg.reading() as connection:
+        assert (await connection.execute(select(table))).all() == []

@@ -14,6 +14,7 @@ from aftercare_platform.db.statements import dialect_of, is_postgres
 from aftercare_platform.errors import InvalidArgument
 from aftercare_platform.paging import PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, PageTokens, page_size
 from aftercare_platform.testing.harness import open_database
+from sqlalchemy.ext.asyncio import AsyncSession
 
 
 @pytest.fixture
@@ -26,8 +27,10 @@ async def db(tmp_path: Path):
 async def test_dialect_checks_take_any_bind(db) -> None:
     assert not is_postgres(db.engine)
     async with db.unit_of_work() as uow:
-        assert dialect_of(uow.session).name == "sqlite"
-        assert not is_postgres(await uow.session.connection())
+        assert dialect_of(uow.connection).name == "sqlite"
+        assert not is_postgres(uow.connection)
+    async with AsyncSession(db.engine) as session:
+        assert not is_postgres(session) and not is_postgres(await session.connection())
 
 
 async def test_notifications_reach_in_process_listeners_after_commit_only(db) -> None:

@@ -64,11 +64,11 @@ async def apply_together(
     uow: UnitOfWork, calls: Sequence[CommandCall], emit: Emit, notify_channel: str
 ) -> list[Outcome | None]:
     """Apply each call's command in `uow`; None for the calls left to run alone."""
-    locked = await batch_statements.lock_cases(uow.session, [call.ref for call in calls])
+    locked = await batch_statements.lock_cases(uow.connection, [call.ref for call in calls])
     # a ref names its case by id or by number (a UUID and an "EA-…" number never meet)
     located = {key: stored for stored in locked for key in (stored.case.id, stored.case.number)}
     keys = [(call.actor.subject, call.key) for call in calls if call.key]
-    taken_keys = await batch_statements.seen_command_requests(uow.session, keys) if keys else set()
+    taken_keys = await batch_statements.seen_command_requests(uow.connection, keys) if keys else set()
     taken_cases: set[str] = set()
     now = uow.clock.now()
     saves: list[repository.CaseSave] = []
@@ -99,7 +99,7 @@ async def apply_together(
         decisions.append(decision)
         results.append(Outcome(decision.case, tuple(save.entries)))
     # a batch of one saves as a command alone does: its update notifies WatchCase itself
-    notified = await repository.update_cases(uow.session, saves, notify_channel=notify_channel)
+    notified = await repository.update_cases(uow.connection, saves, notify_channel=notify_channel)
     for decision in decisions:
         await emit(uow, decision, notify=not notified)
     return results

@@ -95,7 +95,7 @@ class CaseHandlers:
         async with self._db.unit_of_work() as uow:
             now = uow.clock.now()
             claim = await repository.claim_request(
-                uow.session, requester=creation.actor.subject, request_id=creation.key,
+                uow.connection, requester=creation.actor.subject, request_id=creation.key,
                 fingerprint=creation.fingerprint, case_id=creation.case_id, at=now,
             )
             if not claim.fresh:
@@ -114,7 +114,7 @@ class CaseHandlers:
             firsts.setdefault((creation.actor.subject, creation.key), creation)
         async with self._db.unit_of_work() as uow:
             now = uow.clock.now()
-            fresh = await repository.claim_requests(uow.session, [
+            fresh = await repository.claim_requests(uow.connection, [
                 {"requester": c.actor.subject, "request_id": c.key, "fingerprint": c.fingerprint,
                  "case_id": c.case_id, "created_at": now} for c in firsts.values()])
             opening = [c for c in batch if (c.actor.subject, c.key) in fresh and firsts[(c.actor.subject, c.key)] is c]
@@ -130,7 +130,7 @@ class CaseHandlers:
                 rows.append((decision.case, entries, head))
                 opened[creation.case_id] = decision.case
                 await self._emit(uow, decision, notify=False)
-            await repository.insert_cases(uow.session, rows)
+            await repository.insert_cases(uow.connection, rows)
         for case_id in opened:
             self._signals.appended(case_id)
         return [Created(opened[c.case_id], created=True) if c.case_id in opened else None for c in batch]
@@ -144,7 +144,7 @@ class CaseHandlers:
             by_day.setdefault((region, self._day(region, now)), []).append(creation)
         numbers: dict[str, str] = {}
         for (region, day), creations in sorted(by_day.items()):
-            first = await repository.next_sequences(uow.session, region, day, len(creations))
+            first = await repository.next_sequences(uow.connection, region, day, len(creations))
             for sequence, creation in enumerate(creations, start=first):
                 numbers[creation.case_id] = format_case_number(region, day, sequence)
         return numbers
@@ -156,11 +156,11 @@ class CaseHandlers:
     async def _open(self, uow: UnitOfWork, report: NewCase, case_id: str, actor: Actor, now: datetime) -> Case:
         """Number the case in its region's local day, open it, seal its first entries, emit `created`."""
         day = self._day(report.region, now)
-        sequence = await repository.next_sequences(uow.session, report.region, day, 1)
+        sequence = await repository.next_sequences(uow.connection, report.region, day, 1)
         number = format_case_number(report.region, day, sequence)
         decision = commands.open_case(report, case_id=case_id, number=number, actor=actor, at=now)
         entries, head = seal(ChainHead.genesis(case_id), decision.entries)
-        await repository.insert_case(uow.session, decision.case, entries, head)
+        await repository.insert_case(uow.connection, decision.case, entries, head)
         await self._emit(uow, decision, notify=False)
         return decision.case
 
@@ -179,7 +179,7 @@ class CaseHandlers:
         self, uow: UnitOfWork, actor: Actor, key: str, claim: repository.RequestClaim, fingerprint: str
     ) -> Created:
         _same_request(key, claim.fingerprint, fingerprint, "opened another case with a different report")
-        stored = await load_visible(uow.session, actor, CaseRef(case_id=claim.case_id))
+        stored = await load_visible(uow.connection, actor, CaseRef(case_id=claim.case_id))
         return Created(stored.case, created=False)
 
     async def execute(
@@ -215,11 +215,11 @@ class CaseHandlers:
     async def _command_once(self, call: CommandCall) -> Outcome:
         actor, key = call.actor, call.key
         async with self._db.unit_of_work() as uow:
-            stored = await load_visible(uow.session, actor, call.ref, for_update=True)
+            stored = await load_visible(uow.connection, actor, call.ref, for_update=True)
             fingerprint = call.fingerprint(stored.case.id) if key else ""
             if key:
                 # the case's row lock is held: a concurrent retry of the same request waits and then finds it
-                earlier = await repository.find_command_request(uow.session, requester=actor.subject, request_id=key)
+                earlier = await repository.find_command_request(uow.connection, requester=actor.subject, request_id=key)
                 if earlier is not None:
                     return await self._replayed_command(uow, stored, key, earlier, fingerprint)
             now = uow.clock.now()
@@ -242,7 +242,7 @@ class CaseHandlers:
         fingerprint: str,
     ) -> Outcome:
         _same_request(key, earlier.fingerprint, fingerprint, "was already used for another change")
-        entries = [await repository.read_entry(uow.session, earlier.case_id, p) for p in earlier.positions]
+        entries = [await repository.read_entry(uow.connection, earlier.case_id, p) for p in earlier.positions]
         return Outcome(stored.case, tuple(e for e in entries if e is not None))
 
     async def correct_entry(self, actor: Actor, ref: CaseRef, position: int, text: str) -> Outcome:
@@ -250,11 +250,11 @@ class CaseHandlers:
         if position < 1:
             raise InvalidArgument.for_field("position", f"timeline positions start at 1, got {position}")
         async with self._db.unit_of_work() as uow:
-            stored = await load_visible(uow.session, actor, ref, for_update=True)
+            stored = await load_visible(uow.connection, actor, ref, for_update=True)
             if sees_internal(actor):
-                original = await repository.read_entry(uow.session, stored.case.id, position)
+                original = await repository.read_entry(uow.connection, stored.case.id, position)
             else:  # a customer names entries by its own numbering of the public ones
-                public = await repository.read_entries(uow.session, stored.case.id, public_only=True)
+                public = await repository.read_entries(uow.connection, stored.case.id, public_only=True)
                 original = public[position - 1] if position <= len(public) else None
             if original is None or not entry_visible_to(actor, original):
                 raise NotFound(f"case {ref.text} has no timeline entry {position}", position=position)
@@ -276,7 +276,7 @@ class CaseHandlers:
         """Another service's fact (`source`, e.g. "sla-timer") on the case's timeline, in the caller's
         unit of work: a consumer's, so its inbox claim and the appended entry commit together.
         None when there is no such case (the caller decides whether that is an error)."""
-        stored = await repository.find_case(uow.session, CaseRef(case_id=case_id), for_update=True)
+        stored = await repository.find_case(uow.connection, CaseRef(case_id=case_id), for_update=True)
         if stored is None:
             return None
         decision = commands.record_fact(
@@ -289,7 +289,7 @@ class CaseHandlers:
     async def apply_policy(self, uow: UnitOfWork, case_id: str, policy: CasePolicy) -> Outcome | None:
         """sla-timer's word on the case's SLA policy and reply settings, kept on the case in the consumer's
         unit of work. None when there is no such case."""
-        stored = await repository.find_case(uow.session, CaseRef(case_id=case_id), for_update=True)
+        stored = await repository.find_case(uow.connection, CaseRef(case_id=case_id), for_update=True)
         if stored is None:
             return None
         decision = commands.apply_policy(stored.case, system_actor("sla-timer"), uow.clock.now(), policy=policy)
@@ -302,7 +302,7 @@ class CaseHandlers:
         command: repository.RecordedCommand | None = None,
     ) -> tuple[TimelineEntry, ...]:
         save = repository.CaseSave.sealed(stored, decision, command)
-        notified = await repository.update_cases(uow.session, [save], notify_channel=self._signals.channel)
+        notified = await repository.update_cases(uow.connection, [save], notify_channel=self._signals.channel)
         await self._emit(uow, decision, notify=not notified)
         return tuple(save.entries)
 

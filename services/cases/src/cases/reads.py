@@ -50,7 +50,7 @@ class CaseReads:
         self._text_match: TextMatch | None = None
 
     async def get(self, actor: Actor, ref: CaseRef) -> Case:
-        async with self._db.engine.connect() as connection:
+        async with self._db.reading() as connection:
             return (await load_visible(connection, actor, ref)).case
 
     async def find(self, actor: Actor, query: CaseQuery, page_token: str = "") -> CasePage:
@@ -58,7 +58,7 @@ class CaseReads:
         wanted = scoped_to(query.filter.validated(), actor)
         scoped = CaseQuery(filter=wanted, sort=query.sort, page_size=query.page_size)
         after = self._cursors.decode(page_token, sort=query.sort, wanted=wanted) if page_token else None
-        async with self._db.engine.connect() as connection:
+        async with self._db.reading() as connection:
             if self._text_match is None:
                 self._text_match = await text_match_for(connection)
             found, more = await find_cases(
@@ -74,7 +74,7 @@ class CaseReads:
         """The resolved and closed cases most like `ref`, within what `actor` may see (FindSimilarCases)."""
         if limit < 0 or limit > SIMILAR_MAX:
             raise InvalidArgument.for_field("limit", f"between 0 (meaning {SIMILAR_DEFAULT}) and {SIMILAR_MAX}")
-        async with self._db.engine.connect() as connection:
+        async with self._db.reading() as connection:
             case = (await load_visible(connection, actor, ref)).case
             scope = scoped_to(CaseFilter(), actor)
             return await similar_cases(connection, case, scope, limit=limit or SIMILAR_DEFAULT)
@@ -83,7 +83,7 @@ class CaseReads:
         """The entries `actor` may read after position `after`; the page token is the last position.
         A customer or partner reads a numbering of its own (1, 2, 3 … over the public entries)."""
         _position("after_position", after)
-        async with self._db.engine.connect() as connection:
+        async with self._db.reading() as connection:
             stored = await load_visible(connection, actor, ref)
             if not sees_internal(actor):
                 public = customer_sequence(
@@ -100,14 +100,14 @@ class CaseReads:
         """Every entry `actor` may read after `after`, then each new one as it is appended, until the
         caller goes away or the service stops. Resume after a disconnect from the last position received."""
         _position("after_position", after)
-        async with self._db.engine.connect() as connection:
+        async with self._db.reading() as connection:
             case_id = (await load_visible(connection, actor, ref)).case.id
         public_only = not sees_internal(actor)
         watch = self._signals.watch(case_id)
         try:
             while not self._signals.closed:
                 watch.clear()  # before reading: an append during the read wakes the wait below
-                async with self._db.engine.connect() as connection:
+                async with self._db.reading() as connection:
                     if public_only:  # the customer's own numbering: re-read and renumber the public entries
                         public = customer_sequence(await repository.read_entries(connection, case_id, public_only=True))
                         batch = public[after : after + WATCH_BATCH]

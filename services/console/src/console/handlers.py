@@ -23,51 +23,51 @@ class ConsoleHandlers:
         self.database = database
 
     async def on_case_fact(self, fact: CaseFact, uow: UnitOfWork) -> None:
-        row = apply_case(await queue_store.load(uow.session, fact.case_id), fact)
-        await queue_store.save(uow.session, row)
+        row = apply_case(await queue_store.load(uow.connection, fact.case_id), fact)
+        await queue_store.save(uow.connection, row)
         await uow.notify(QUEUE_CHANGED, fact.case_id)
 
     async def on_clock_fact(self, fact: ClockFact, uow: UnitOfWork) -> None:
-        row = apply_clock(await queue_store.load(uow.session, fact.case_id), fact)
-        await queue_store.save(uow.session, row)
+        row = apply_clock(await queue_store.load(uow.connection, fact.case_id), fact)
+        await queue_store.save(uow.connection, row)
         await uow.notify(QUEUE_CHANGED, fact.case_id)
 
     async def on_reassigned(self, row: dict[str, Any], uow: UnitOfWork) -> None:
-        await reassignment_store.record(uow.session, row)
+        await reassignment_store.record(uow.connection, row)
 
     async def claim(self, request_id: str, subject: str, action: str, case_ref: str) -> bool:
         """True for the first submit of a rendered form; False for a repeat (a double click, a retry)."""
         async with self.database.unit_of_work() as uow:
-            return await submissions.claim(uow.session, f"{subject}:{request_id}", subject, action, case_ref,
+            return await submissions.claim(uow.connection, f"{subject}:{request_id}", subject, action, case_ref,
                                            uow.clock.now())
 
     async def settle(self, request_id: str, subject: str, result: str) -> None:
         async with self.database.unit_of_work() as uow:
-            await submissions.record_outcome(uow.session, f"{subject}:{request_id}", result)
+            await submissions.record_outcome(uow.connection, f"{subject}:{request_id}", result)
 
     async def release(self, request_id: str, subject: str) -> None:
         """The action was refused or failed: the same form may be sent again once corrected."""
         async with self.database.unit_of_work() as uow:
-            await submissions.release(uow.session, f"{subject}:{request_id}")
+            await submissions.release(uow.connection, f"{subject}:{request_id}")
 
     async def save_view(self, subject: str, name: str, query: str) -> None:
         async with self.database.unit_of_work() as uow:
-            await submissions.save_view(uow.session, subject, name, query)
+            await submissions.save_view(uow.connection, subject, name, query)
 
     async def join_case(self, watch_id: str, case_id: str, subject: str, name: str) -> None:
         async with self.database.unit_of_work() as uow:
-            await presence_store.join(uow.session, watch(watch_id, case_id, subject, name, uow.clock.now()))
+            await presence_store.join(uow.connection, watch(watch_id, case_id, subject, name, uow.clock.now()))
             await uow.notify(PRESENCE_CHANGED, case_id)
 
     async def leave_case(self, watch_id: str, case_id: str) -> None:
         async with self.database.unit_of_work() as uow:
-            await presence_store.leave(uow.session, watch_id)
+            await presence_store.leave(uow.connection, watch_id)
             await uow.notify(PRESENCE_CHANGED, case_id)
 
     async def renew_presence(self, watch_ids: Collection[str], ttl: timedelta) -> None:
         """This replica's watches are still open; the watches no replica renewed within `ttl` are gone."""
         async with self.database.unit_of_work() as uow:
             now = uow.clock.now()
-            await presence_store.renew(uow.session, watch_ids, now)
-            for case_id in await presence_store.purge(uow.session, expired_before(now, ttl)):
+            await presence_store.renew(uow.connection, watch_ids, now)
+            for case_id in await presence_store.purge(uow.connection, expired_before(now, ttl)):
                 await uow.notify(PRESENCE_CHANGED, case_id)

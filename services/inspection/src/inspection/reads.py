@@ -29,16 +29,16 @@ class InspectionReads:
         self._db = database
 
     async def plan(self, principal: Principal, plan_id: str) -> Plan:
-        async with self._db.unit_of_work() as uow:
-            found = await store.plan(uow.session, plan_id)
+        async with self._db.reading() as connection:
+            found = await store.plan(connection, plan_id)
         if found is None:
             raise NotFound(f"no plan {plan_id!r}", plan_id=plan_id)
         ensure_access(principal, found[0].company_id, found[0].region, resource="plan")
         return found[0]
 
     async def plans(self, principal: Principal, company_id: str = "") -> list[Plan]:
-        async with self._db.unit_of_work() as uow:
-            found = await store.plans(uow.session, listed_companies(principal, company_id))
+        async with self._db.reading() as connection:
+            found = await store.plans(connection, listed_companies(principal, company_id))
         return [plan for plan in found if scope_of(principal).allows(plan.company_id, plan.region)]
 
     async def preview(self, principal: Principal, plan_id: str, start: date,
@@ -52,39 +52,39 @@ class InspectionReads:
                  else None) for o in ahead if o.scheduled <= until]
 
     async def visit(self, principal: Principal, visit_id: str) -> tuple[Visit, list[Finding]]:
-        async with self._db.unit_of_work() as uow:
-            found = await store.visit(uow.session, visit_id)
+        async with self._db.reading() as connection:
+            found = await store.visit(connection, visit_id)
             if found is None:
                 raise NotFound(f"no inspection {visit_id!r}", inspection_id=visit_id)
             ensure_access(principal, found.company_id, found.region, resource="inspection")
-            return found, await store.findings_of(uow.session, visit_id)
+            return found, await store.findings_of(connection, visit_id)
 
     async def visits(self, principal: Principal, *, company_id: str = "", plan_id: str = "",
                      status: str = "") -> list[Visit]:
-        async with self._db.unit_of_work() as uow:
-            found = await store.visits(uow.session, companies=listed_companies(principal, company_id), plan_id=plan_id,
-                                       status=status)
+        async with self._db.reading() as connection:
+            found = await store.visits(connection, companies=listed_companies(principal, company_id),
+                                       plan_id=plan_id, status=status)
         return [visit for visit in found if scope_of(principal).allows(visit.company_id, visit.region)]
 
     async def report(self, principal: Principal, visit_id: str) -> Report:
         await self.visit(principal, visit_id)
-        async with self._db.unit_of_work() as uow:
-            found = await store.report(uow.session, visit_id)
+        async with self._db.reading() as connection:
+            found = await store.report(connection, visit_id)
         if found is None:
             raise NotFound(f"inspection {visit_id} has no report yet", inspection_id=visit_id)
         return found
 
     async def checklist(self, checklist_id: str, version: int) -> Checklist:
-        async with self._db.unit_of_work() as uow:
-            found = await (store.checklist(uow.session, checklist_id, version) if version
-                           else store.latest_checklist(uow.session, checklist_id))
+        async with self._db.reading() as connection:
+            found = await (store.checklist(connection, checklist_id, version) if version
+                           else store.latest_checklist(connection, checklist_id))
         if found is None:
             raise NotFound(f"no checklist {checklist_id!r}" + (f" version {version}" if version else ""))
         return found
 
     async def watch(self, principal: Principal, watch_id: str) -> Watch:
-        async with self._db.unit_of_work() as uow:
-            found = await store.watch(uow.session, watch_id)
+        async with self._db.reading() as connection:
+            found = await store.watch(connection, watch_id)
         if found is None:
             raise NotFound(f"no watch {watch_id!r}")
         ensure_access(principal, found.company_id, found.region, resource="watch")
@@ -97,12 +97,12 @@ class InspectionReads:
 
     async def document(self, principal: Principal, visit_id: str) -> ReportDocument:
         visit, findings = await self.visit(principal, visit_id)
-        async with self._db.unit_of_work() as uow:
-            found = await store.plan(uow.session, visit.plan_id)
+        async with self._db.reading() as connection:
+            found = await store.plan(connection, visit.plan_id)
             if found is None:
                 raise NotFound(f"the plan of inspection {visit_id} is gone")
-            report = await store.report(uow.session, visit_id)
-            earlier = await store.visits(uow.session, plan_id=visit.plan_id, status=VisitStatus.COMPLETED.value)
+            report = await store.report(connection, visit_id)
+            earlier = await store.visits(connection, plan_id=visit.plan_id, status=VisitStatus.COMPLETED.value)
         history = [(v.id, v.scheduled_on, {r.item_id: r.value for r in v.results if r.value is not None})
                    for v in earlier if v.scheduled_on <= visit.scheduled_on]
         return ReportDocument(visit, found[0], report, findings, report_rules.trends(history))
@@ -111,11 +111,11 @@ class InspectionReads:
                          until: date) -> list[compliance_rules.Tally]:
         if until < start:
             raise InvalidArgument.for_field("until_day", "before from_day")
-        async with self._db.unit_of_work() as uow:
-            found = await store.visits(uow.session, companies=listed_companies(principal, company_id),
+        async with self._db.reading() as connection:
+            found = await store.visits(connection, companies=listed_companies(principal, company_id),
                                        scheduled_from=start, scheduled_until=until, limit=10_000)
             found = [v for v in found if scope_of(principal).allows(v.company_id, v.region)]
-            reports = await store.reports_of(uow.session, [v.id for v in found])
+            reports = await store.reports_of(connection, [v.id for v in found])
         return compliance_rules.compliance(found, reports)
 
     async def summary(self, principal: Principal, company_id: str, period: str) -> compliance_rules.Summary:
@@ -125,15 +125,15 @@ class InspectionReads:
             raise InvalidArgument.for_field("company_id", "a summary is of one company")
         start, end = compliance_rules.period_bounds(period)
         ensure_access(principal, company_id, None, resource="company")
-        async with self._db.unit_of_work() as uow:
-            found = await store.visits(uow.session, companies=[company_id], scheduled_from=start,
+        async with self._db.reading() as connection:
+            found = await store.visits(connection, companies=[company_id], scheduled_from=start,
                                        scheduled_until=end, limit=10_000)
             found = [v for v in found if scope_of(principal).allows(v.company_id, v.region)]
-            reports = await store.reports_of(uow.session, [v.id for v in found])
-            findings = await store.findings_of_visits(uow.session, [v.id for v in found])
+            reports = await store.reports_of(connection, [v.id for v in found])
+            findings = await store.findings_of_visits(connection, [v.id for v in found])
         return compliance_rules.summary(company_id, period, found, reports, findings)
 
     async def deliveries_pending(self) -> dict[tuple[tuple[str, str], ...], float]:
         """The gauge of calls owed to intake and dispatch (growing: one of them is down or slow)."""
-        async with self._db.unit_of_work() as uow:
-            return {(): float(await store.deliveries_pending(uow.session))}
+        async with self._db.reading() as connection:
+            return {(): float(await store.deliveries_pending(connection))}

@@ -51,7 +51,7 @@ async def check_coverage(database: Database, principal: Principal, *, serial_num
     if not serial_number and not contract_id:
         raise InvalidArgument.for_field("serial_number", "name the asset (serial number) or a contract_id")
     async with database.unit_of_work() as uow:
-        session = uow.session
+        session = uow.connection
         asset: Asset | None = None
         if serial_number:
             rows = (await session.execute(select(assets).where(assets.c.serial_number == serial_number))).mappings()

@@ -17,14 +17,14 @@ FROM_EVENT = KnownCase(case_id="case-1", case_number="EA-20261121-000001", compa
 
 async def known(service: Service) -> KnownCase:
     async with service.database.unit_of_work() as uow:
-        found = await case_index.find_case(uow.session, "case-1")
+        found = await case_index.find_case(uow.connection, "case-1")
     assert found is not None
     return found
 
 
 async def record(service: Service, case: KnownCase) -> None:
     async with service.database.unit_of_work() as uow:
-        await case_index.record_case(uow.session, case)
+        await case_index.record_case(uow.connection, case)
 
 
 async def test_the_delivery_adds_the_partner_and_alarm_the_event_does_not_carry_whichever_comes_first(
@@ -48,7 +48,7 @@ async def test_a_newer_event_moves_the_status_and_an_older_one_never_moves_it_ba
 
 async def event(service: Service, *, status: str, priority: str | None, minutes: int, case_id: str = "case-1") -> bool:
     async with service.database.unit_of_work() as uow:
-        return await case_index.record_event(uow.session, case_id, status=status, priority=priority,
+        return await case_index.record_event(uow.connection, case_id, status=status, priority=priority,
                                              at=NOW + timedelta(minutes=minutes))
 
 
@@ -67,4 +67,4 @@ async def test_a_later_event_of_a_known_case_moves_its_status_in_one_statement_a
 async def test_an_event_of_a_case_not_known_yet_changes_nothing_and_says_so(service: Service) -> None:
     assert not await event(service, status="assigned", priority="P2", minutes=1, case_id="case-unknown")
     async with service.database.unit_of_work() as uow:
-        assert await case_index.find_case(uow.session, "case-unknown") is None
+        assert await case_index.find_case(uow.connection, "case-unknown") is None

@@ -56,7 +56,7 @@ async def test_a_report_is_kept_while_cases_is_down_and_delivered_once_it_is_bac
     assert done.receipt.identification["company_id"] == "ACME"
     assert await service.deliverer.deliver_due() == 1
     async with service.database.unit_of_work() as uow:
-        kept = await submissions.get(uow.session, done.receipt.receipt_id)
+        kept = await submissions.get(uow.connection, done.receipt.receipt_id)
     assert kept is not None and kept.attempts == 1 and "UNAVAILABLE" in (kept.last_error or "")
     assert kept.next_attempt_at > NOW
     assert await service.deliverer.deliver_due() == 0  # not due yet: backing off
@@ -66,7 +66,7 @@ async def test_a_report_is_kept_while_cases_is_down_and_delivered_once_it_is_bac
     opened, plan = service.cases.created[done.receipt.receipt_id]  # the receipt id is CreateCase's request id
     assert plan.company_id == "ACME" and plan.caller.phone == "+8613800138000"
     async with service.database.unit_of_work() as uow:
-        delivered = await submissions.get(uow.session, done.receipt.receipt_id)
+        delivered = await submissions.get(uow.connection, done.receipt.receipt_id)
     assert delivered is not None and delivered.state == "submitted" and delivered.case_number == opened.case_number
 
 
@@ -112,7 +112,7 @@ async def test_a_report_cases_refuses_for_good_fails_and_is_announced(service: S
     done = await service.pipeline.submit(partner_report("NMS-3"))
     await service.deliverer.deliver_due()
     async with service.database.unit_of_work() as uow:
-        failed = await submissions.get(uow.session, done.receipt.receipt_id)
+        failed = await submissions.get(uow.connection, done.receipt.receipt_id)
     assert failed is not None and failed.state == "failed"
     assert "aftercare.intake.rejected.v1" in await events(service)
 
@@ -121,9 +121,9 @@ async def test_a_lease_keeps_a_second_deliverer_off_until_it_expires(service: Se
     await register(service)
     await service.pipeline.submit(partner_report("NMS-4"))
     async with service.database.unit_of_work() as uow:
-        first = await submissions.claim_due(uow.session, now=NOW, lease_until=NOW + timedelta(seconds=30), limit=5)
+        first = await submissions.claim_due(uow.connection, now=NOW, lease_until=NOW + timedelta(seconds=30), limit=5)
     async with service.database.unit_of_work() as uow:
-        second = await submissions.claim_due(uow.session, now=NOW, lease_until=NOW + timedelta(seconds=30), limit=5)
+        second = await submissions.claim_due(uow.connection, now=NOW, lease_until=NOW + timedelta(seconds=30), limit=5)
     assert len(first) == 1 and second == []
     service.clock.advance(timedelta(seconds=31))  # the first deliverer died holding it
     assert await service.deliverer.deliver_due() == 1
@@ -168,7 +168,7 @@ async def test_a_leased_delivery_that_finds_cases_down_leaves_the_report_to_the_
     done = await waiting_pipeline(service).submit(partner_report("NMS-11"))
     assert done.receipt.state == "pending" and done.receipt.case_number is None
     async with service.database.unit_of_work() as uow:
-        kept = await submissions.get(uow.session, done.receipt.receipt_id)
+        kept = await submissions.get(uow.connection, done.receipt.receipt_id)
     assert kept is not None and kept.attempts == 1 and "UNAVAILABLE" in (kept.last_error or "")
     service.cases.up = True
     service.clock.advance(timedelta(seconds=2))

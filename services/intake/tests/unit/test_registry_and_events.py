@@ -113,7 +113,7 @@ async def _downtime(service: Service, *events: CloudEvent) -> list[timedelta]:
         async with service.database.unit_of_work() as uow:
             await on_case_event(event, uow)
     async with service.database.unit_of_work() as uow:
-        spans = await case_index.downtime_for(uow.session, asset_key=asset_key("Hikvision", "CAM-1"),
+        spans = await case_index.downtime_for(uow.connection, asset_key=asset_key("Hikvision", "CAM-1"),
                                               contract_id="C-1", whole_contract=False)
     return [s.restored_at - s.opened_at for s in spans]
 
@@ -151,9 +151,9 @@ async def test_a_resolved_p1_case_is_downtime_whatever_the_order_and_however_oft
             await on_case_event(event, uow)
     async with service.database.unit_of_work() as uow:
         key = asset_key("Hikvision", "CAM-1")
-        spans = await case_index.downtime_for(uow.session, asset_key=key, contract_id="C-1", whole_contract=False)
-        known = await case_index.find_case(uow.session, "case-1")
-        still_open = await case_index.open_cases_for(uow.session, key)
+        spans = await case_index.downtime_for(uow.connection, asset_key=key, contract_id="C-1", whole_contract=False)
+        known = await case_index.find_case(uow.connection, "case-1")
+        still_open = await case_index.open_cases_for(uow.connection, key)
     assert [(s.restored_at - s.opened_at) for s in spans] == [timedelta(days=10)]
     assert known is not None and known.status == "resolved" and still_open == []
 

@@ -95,7 +95,7 @@ class NotifyApi:
             query = query.where(_after(page_token))
         query = query.order_by(deliveries.c.created_at.desc(), deliveries.c.id.desc()).limit(size + 1)
         async with self._db.unit_of_work() as uow:
-            rows = (await uow.session.execute(query)).all()
+            rows = (await uow.connection.execute(query)).all()
         return list(rows[:size]), _token(rows[size - 1]) if len(rows) > size else ""
 
     async def get_delivery(self, principal: Principal, delivery_id: str) -> DeliveryView:
@@ -103,10 +103,10 @@ class NotifyApi:
         if (visible := _visible(principal)) is not None:
             query = query.where(visible)
         async with self._db.unit_of_work() as uow:
-            row = (await uow.session.execute(query)).first()
+            row = (await uow.connection.execute(query)).first()
             if row is None:
                 raise NotFound(f"delivery {delivery_id} not found")
-            found = (await uow.session.execute(
+            found = (await uow.connection.execute(
                 select(receipts).where(receipts.c.delivery_id == delivery_id).order_by(receipts.c.id))).all()
         return DeliveryView(row, list(found))
 
@@ -120,17 +120,17 @@ class NotifyApi:
         key = delivery_key(f"resend:{principal.subject}:{request_id}", original.recipient_id, original.channel)
         async with self._db.unit_of_work() as uow:
             now = uow.clock.now()
-            known = (await uow.session.execute(select(resend_requests.c.delivery_id).where(
+            known = (await uow.connection.execute(select(resend_requests.c.delivery_id).where(
                 resend_requests.c.caller == principal.subject, resend_requests.c.request_id == request_id))).first()
             if known is None:
-                await uow.session.execute(resend_requests.insert().values(
+                await uow.connection.execute(resend_requests.insert().values(
                     caller=principal.subject, request_id=request_id, delivery_id=key))
                 copy = {c.name: getattr(original, c.name) for c in deliveries.c}
                 copy.update(id=key, state=DeliveryState.PENDING.value, not_before=now, hold_reason="", attempts=0,
                             last_error=f"resend: {reason}" if reason else "", provider="", provider_message_id="",
                             digest_id=None, resend_of=original.id, receipt_rank=0, created_at=now, updated_at=now,
                             sending_at=None, sent_at=None, delivered_at=None, urgent=True)
-                await uow.session.execute(deliveries.insert().values(**copy))
+                await uow.connection.execute(deliveries.insert().values(**copy))
         return await self.get_delivery(principal, known.delivery_id if known else key)
 
     # ---- templates ---------------------------------------------------------------------------
@@ -139,11 +139,11 @@ class NotifyApi:
                       draft: MessageTemplate | None) -> Rendered:
         _need(principal, *READERS_OF_SETUP)
         async with self._db.unit_of_work() as uow:
-            template = draft or await current_template(uow.session, key)
+            template = draft or await current_template(uow.connection, key)
             context = SAMPLE_NOTICE.template_context()
             if event_id:
                 found = select(notices.c.document).where(notices.c.event_id == event_id)
-                row = (await uow.session.execute(found)).first()
+                row = (await uow.connection.execute(found)).first()
                 if row is None:
                     raise NotFound(f"event {event_id} was never received by notify")
                 context = notice_from_document(row.document).template_context()
@@ -159,7 +159,7 @@ class NotifyApi:
         check(template, self._sms_budget)
         try:
             async with self._db.unit_of_work() as uow:
-                return await save_template(uow.session, template, principal.subject, uow.clock.now())
+                return await save_template(uow.connection, template, principal.subject, uow.clock.now())
         except IntegrityError:
             raise AlreadyExists("another version of this template was saved at the same moment; try again") from None
 
@@ -167,16 +167,16 @@ class NotifyApi:
         _need(principal, *READERS_OF_SETUP)
         async with self._db.unit_of_work() as uow:
             keys = {TemplateKey(t, ch, lang.value) for t in PHRASES for ch in Channel for lang in Language}
-            keys |= set(await saved_keys(uow.session))
+            keys |= set(await saved_keys(uow.connection))
             chosen = sorted((k for k in keys if not event_type or k.event_type == event_type), key=str)
-            return [await current_template(uow.session, k) for k in chosen]
+            return [await current_template(uow.connection, k) for k in chosen]
 
     # ---- rules and directory -------------------------------------------------------------------
 
     async def rules(self, principal: Principal) -> tuple[list[Rule], list[CompanyOverride]]:
         _need(principal, *READERS_OF_SETUP)
         async with self._db.unit_of_work() as uow:
-            return list(DEFAULT_RULES), await overrides(uow.session)
+            return list(DEFAULT_RULES), await overrides(uow.connection)
 
     async def set_override(self, principal: Principal, override: CompanyOverride) -> CompanyOverride:
         _need(principal, Role.ADMIN)
@@ -185,7 +185,7 @@ class NotifyApi:
         if override.event_type != "*" and override.event_type not in {r.event_type for r in DEFAULT_RULES}:
             raise InvalidArgument.for_field("override.event_type", "must be '*' or an event type with a rule")
         async with self._db.unit_of_work() as uow:
-            await save_override(uow.session, override)
+            await save_override(uow.connection, override)
         return override
 
     async def set_staff(self, principal: Principal, member: StaffSeed) -> StaffSeed:

@@ -14,11 +14,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from aftercare_platform.db.statements import Bind, insert_ignore, prebuilt
+from aftercare_platform.db.statements import Bind, insert_ignore, is_postgres, prebuilt
 from aftercare_platform.db.unit_of_work import UnitOfWork
 from jinja2 import TemplateError
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from notify.adapters.catalog import current_template
 from notify.adapters.notices import notice_document, notice_from_document
@@ -74,14 +74,14 @@ class NotifyHandlers:
     def _fresh(self, read_at: datetime, now: datetime) -> bool:
         return timedelta(0) <= now - read_at <= timedelta(seconds=self._cache_seconds)
 
-    async def _template(self, session: AsyncSession, key: TemplateKey, now: datetime) -> MessageTemplate:
+    async def _template(self, session: AsyncConnection, key: TemplateKey, now: datetime) -> MessageTemplate:
         cached = self._templates.get(key)
         if cached is None or not self._fresh(cached[0], now):
             cached = (now, await current_template(session, key))
             self._templates[key] = cached
         return cached[1]
 
-    async def _rulebook(self, session: AsyncSession, company_id: str, now: datetime) -> RuleBook:
+    async def _rulebook(self, session: AsyncConnection, company_id: str, now: datetime) -> RuleBook:
         cached = self._rulebooks.get(company_id)
         if cached is None or not self._fresh(cached[0], now):
             cached = (now, await rulebook_for(session, company_id))
@@ -89,7 +89,7 @@ class NotifyHandlers:
         return cached[1]
 
     async def on_notice(self, received: Notice, uow: UnitOfWork) -> None:
-        session, now = uow.session, uow.clock.now()
+        session, now = uow.connection, uow.clock.now()
         notice = await self._with_caller(session, received)
         await session.execute(insert_ignore(session, notices, ["event_id"], {
             "event_id": notice.event_id, "event_type": notice.event_type, "case_id": notice.case_id,
@@ -123,7 +123,7 @@ class NotifyHandlers:
 
     async def _plan(self, uow: UnitOfWork, notice: Notice, targets: Targets, recipients: dict[Role, list[Recipient]],
                     extras: list[Recipient]) -> int:
-        session, now = uow.session, uow.clock.now()
+        session, now = uow.connection, uow.clock.now()
         plan = plan_deliveries(notice, targets, recipients, extras, now)
         for refusal in plan.refused:
             self.refused_total += 1
@@ -145,10 +145,10 @@ class NotifyHandlers:
         """Roles that could not be resolved when their event came, whose time to ask again has come: planned
         now (the same delivery keys, so nothing twice), or asked again later with backoff. The deliveries
         planned, and how many roles still wait."""
-        session, now = uow.session, uow.clock.now()
+        session, now = uow.connection, uow.clock.now()
         query = (select(role_waits).where(role_waits.c.next_try_at <= now).order_by(role_waits.c.next_try_at)
                  .limit(limit))
-        if session.bind.dialect.name == "postgresql":
+        if is_postgres(session):
             query = query.with_for_update(skip_locked=True)
         due: dict[str, list[Any]] = {}
         for wait in (await session.execute(query)).all():
@@ -177,7 +177,7 @@ class NotifyHandlers:
         left = (await session.execute(select(func.count()).select_from(role_waits))).scalar_one()
         return planned, int(left)
 
-    async def _with_caller(self, session: AsyncSession, notice: Notice) -> Notice:
+    async def _with_caller(self, session: AsyncConnection, notice: Notice) -> Notice:
         """Only the opening event names the caller, and SLA events name no assignee: both are taken from the
         case events notify received before."""
         if not (notice.caller.phone or notice.caller.email):
@@ -193,7 +193,7 @@ class NotifyHandlers:
                 notice = replace(notice, assignee_id=notice_from_document(row.document).assignee_id)
         return notice
 
-    async def _track_resolution(self, session: AsyncSession, notice: Notice, now: datetime) -> None:
+    async def _track_resolution(self, session: AsyncConnection, notice: Notice, now: datetime) -> None:
         if notice.event_type == "case.reopened":
             await session.execute(delete(resolved_cases).where(resolved_cases.c.case_id == notice.case_id))
         if not notice.resolves_case:
@@ -208,11 +208,11 @@ class NotifyHandlers:
             .values(state=DeliveryState.CANCELLED.value, updated_at=now,
                     last_error=f"case {notice.event_type.removeprefix('case.')} while the message was held"))
 
-    async def _is_resolved(self, session: AsyncSession, case_id: str) -> bool:
+    async def _is_resolved(self, session: AsyncConnection, case_id: str) -> bool:
         found = await session.execute(select(resolved_cases.c.case_id).where(resolved_cases.c.case_id == case_id))
         return found.first() is not None
 
-    async def _row(self, session: AsyncSession, d: PlannedDelivery, now: datetime, resolved: bool) -> dict[str, Any]:
+    async def _row(self, session: AsyncConnection, d: PlannedDelivery, now: datetime, resolved: bool) -> dict[str, Any]:
         n, r = d.notice, d.recipient
         state, error = d.state, d.failure
         if resolved and state is DeliveryState.HELD and not n.urgent and not n.resolves_case:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, cast
+from typing import Any
 
 from aftercare_platform.db.statements import dialect_insert
 from aftercare_platform.db.unit_of_work import Database
-from sqlalchemy import CursorResult, or_, select, update
+from sqlalchemy import or_, select, update
 
 from notify.adapters.tables import deliveries, receipts
 from notify.domain.receipts import ProviderReceipt, state_after
@@ -24,7 +24,7 @@ class ReceiptBook:
     async def apply(self, receipt: ProviderReceipt) -> str:
         """'applied', 'unchanged' (a repeat or a receipt that would move it backwards) or 'unknown'."""
         async with self._db.unit_of_work() as uow:
-            session, now = uow.session, uow.clock.now()
+            session, now = uow.connection, uow.clock.now()
             match = deliveries.c.provider_message_id == receipt.provider_message_id
             if receipt.delivery_id:
                 match = or_(match, deliveries.c.id == receipt.delivery_id)
@@ -39,7 +39,7 @@ class ReceiptBook:
                 delivery_id=row.id, provider=receipt.provider, provider_message_id=receipt.provider_message_id,
                 status=receipt.status, detail=receipt.detail[:2000], received_at=now).on_conflict_do_nothing())
             new_state = state_after(receipt, row.receipt_rank)
-            if not cast(CursorResult[Any], inserted).rowcount or new_state is None:
+            if not inserted.rowcount or new_state is None:
                 return "unchanged"
             values: dict[str, Any] = {"state": new_state.value, "receipt_rank": receipt.rank, "updated_at": now}
             if new_state is DeliveryState.DELIVERED:

@@ -140,7 +140,7 @@ class DeliverySender:
             query = query.with_for_update(skip_locked=True)
         to_send: list[Any] = []
         async with self._db.unit_of_work() as uow:
-            rows = (await uow.session.execute(query)).all()
+            rows = (await uow.connection.execute(query)).all()
             groups: dict[tuple[str, str], list[Any]] = defaultdict(list)
             for row in rows:
                 groups[(row.recipient_id, row.channel)].append(row)
@@ -150,7 +150,7 @@ class DeliverySender:
 
     async def _decide(self, uow: UnitOfWork, recipient_id: str, channel: Channel, group: list[Any],
                       now: datetime) -> list[Any]:
-        session = uow.session
+        session = uow.connection
         if self._postgres:
             lock = text("SELECT pg_advisory_xact_lock(hashtext(:k))")
             await session.execute(lock, {"k": f"{recipient_id}/{channel}"})
@@ -199,7 +199,7 @@ class DeliverySender:
         self, uow: UnitOfWork, first: Any, group: list[Any], now: datetime
     ) -> tuple[Any, set[str]] | None:
         """Every message held back by the limits for this recipient and channel, as one message."""
-        session = uow.session
+        session = uow.connection
         held = [r for r in group if r.hold_reason == RATE_LIMIT and r.state == DeliveryState.HELD.value]
         more = select(deliveries).where(
             deliveries.c.recipient_id == first.recipient_id, deliveries.c.channel == first.channel,
@@ -278,7 +278,7 @@ class DeliverySender:
                 now = self._clock.now()
                 async with self._db.unit_of_work() as uow:
                     for row, accepted, _ in batch:
-                        updated = (await uow.session.execute(
+                        updated = (await uow.connection.execute(
                             update(deliveries)
                             .where(deliveries.c.id == row.id, deliveries.c.state == DeliveryState.SENDING.value)
                             .values(state=DeliveryState.SENT.value, provider=accepted.provider,
@@ -305,14 +305,14 @@ class DeliverySender:
                 await self._fail(uow, row, str(failure), now, provider=failure.provider)
                 return
             delay = min(self._s.retry_max_seconds, self._s.retry_base_seconds * 2 ** max(0, row.attempts - 1))
-            await uow.session.execute(
+            await uow.connection.execute(
                 update(deliveries).where(deliveries.c.id == row.id, deliveries.c.state == DeliveryState.SENDING.value)
                 .values(state=DeliveryState.PENDING.value, not_before=now + timedelta(seconds=delay),
                         last_error=str(failure)[:2000], updated_at=now))
             log.info("delivery %s: %s; trying again in %.1f s", row.id, failure, delay)
 
     async def _fail(self, uow: UnitOfWork, row: Any, error: str, now: datetime, provider: str = "") -> None:
-        result = await uow.session.execute(
+        result = await uow.connection.execute(
             update(deliveries).where(deliveries.c.id == row.id)
             .values(state=DeliveryState.FAILED.value, last_error=error[:2000], updated_at=now,
                     provider=provider or row.provider).returning(*deliveries.c))

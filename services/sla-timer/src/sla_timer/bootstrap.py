@@ -42,7 +42,7 @@ async def build(infra: Infrastructure[SlaTimerSettings]) -> ServiceParts:
     policies = PolicyStore()
     await policies.seed_defaults(database)
     async with database.unit_of_work() as uow:
-        await policies.current(uow.session)
+        await policies.current(uow.connection)
     signal = DeadlineSignal(database)
     look_ahead = timedelta(seconds=settings.look_ahead_seconds)
     handlers = SlaHandlers(policies, signal, look_ahead=look_ahead)

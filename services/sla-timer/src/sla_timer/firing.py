@@ -134,12 +134,12 @@ class DueClockFirer:
 
     async def _read_policies(self) -> None:
         async with self._db.unit_of_work() as uow:
-            await self._policies.current(uow.session)
+            await self._policies.current(uow.connection)
 
     async def next_due_instants(self, horizon: datetime, limit: int) -> list[datetime]:
         if self._pg is not None:
             return await self._pg.next_due_instants(horizon, limit)
-        async with self._db.engine.connect() as connection:
+        async with self._db.reading() as connection:
             return await next_due_instants(connection, horizon, limit)
 
     async def close(self) -> None:
@@ -172,16 +172,16 @@ class DueClockFirer:
                 yield ClaimedBatch([h.due_at for h in held], fire_on_postgres)
             return
         async with self._db.unit_of_work() as uow:
-            due = await claim_due(uow.session, horizon, limit)
+            due = await claim_due(uow.connection, horizon, limit)
 
             async def fire_in_unit_of_work() -> int:
                 fired_at = uow.clock.now()
                 done = fire_claimed(
                     due, fired_at, calendars, lambda t, s, p, r: uow.emit(t, subject=s, data=p, region=r)
                 )
-                await save_fired(uow.session, done.saved, fired_at)
-                await record_fired(uow.session, done.log)
-                await record_facts(uow.session, done.breached, calendars, fired_at)
+                await save_fired(uow.connection, done.saved, fired_at)
+                await record_fired(uow.connection, done.log)
+                await record_facts(uow.connection, done.breached, calendars, fired_at)
                 return len(done.log)
 
             yield ClaimedBatch([d.clock.next_due_at for d in due], fire_in_unit_of_work)

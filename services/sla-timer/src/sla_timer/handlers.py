@@ -67,7 +67,7 @@ class SlaHandlers:
     ) -> None:
         """A case or dispatch event (`event_type`), as the snapshot of its case it carries; `terms` what the
         customer stated (the created event only); `promised_by` the original vendor's promised answer."""
-        session, now = uow.session, uow.clock.now()
+        session, now = uow.connection, uow.clock.now()
         case = await remember_case(
             session, snapshot, now, says_assignee=event_type.startswith(CASE_EVENTS), terms=terms
         )
@@ -123,13 +123,13 @@ class SlaHandlers:
         applied = to_announce(case.applied, policy)
         if applied is None:
             return
-        await remember_applied_policy(uow.session, case.case_id, applied)
+        await remember_applied_policy(uow.connection, case.case_id, applied)
         message = policy_applied_message(case, applied, uow.clock.now())
         uow.emit(POLICY_APPLIED, subject=case.case_id, data=message, region=case.region)
 
     async def _replan_for_assignee(self, uow: UnitOfWork, case: CaseInfo) -> None:
         """A new assignee (or none): what the open clocks' firings will say and count under changes."""
-        session = uow.session
+        session = uow.connection
         if not await stale_plans(session, case.case_id, case.assignee_id):
             return
         policy_set = await self._policies.current(session)
@@ -141,5 +141,5 @@ class SlaHandlers:
         """`aftercare.contract.*`: remember the SLA policy each contract selects."""
         for contract in policies:
             await remember_contract_policy(
-                uow.session, contract.contract_id, contract.policy_name, contract.occurred_at, uow.clock.now()
+                uow.connection, contract.contract_id, contract.policy_name, contract.occurred_at, uow.clock.now()
             )

@@ -44,7 +44,7 @@ class PolicyAdmin:
     async def current(self, principal: Principal) -> PolicySet:
         _staff(principal)
         async with self._db.unit_of_work() as uow:
-            return await self._store.current(uow.session)
+            return await self._store.current(uow.connection)
 
     async def policy(self, principal: Principal, name: str) -> tuple[Policy, bool]:
         current = await self.current(principal)
@@ -58,7 +58,7 @@ class PolicyAdmin:
     ) -> tuple[Policy, bool]:
         require_role(principal, *MANAGERS)
         async with self._db.unit_of_work() as uow:
-            current = await self._store.lock(uow.session)
+            current = await self._store.lock(uow.connection)
             calendars, policies = _documents(current)
             policies[name] = document
             try:
@@ -66,7 +66,7 @@ class PolicyAdmin:
             except DomainError as error:
                 raise restate(error) from None
             policy = changed.policy(name)
-            created = await self._store.put_policy(uow.session, policy, uow.clock.now())
+            created = await self._store.put_policy(uow.connection, policy, uow.clock.now())
         return policy, created
 
     async def put_calendar(
@@ -74,7 +74,7 @@ class PolicyAdmin:
     ) -> tuple[Calendar, bool]:
         require_role(principal, *MANAGERS)
         async with self._db.unit_of_work() as uow:
-            current = await self._store.lock(uow.session)
+            current = await self._store.lock(uow.connection)
             calendars, policies = _documents(current)
             calendars[name] = document
             try:
@@ -82,37 +82,37 @@ class PolicyAdmin:
             except DomainError as error:
                 raise restate(error) from None
             calendar = changed.calendar(name)
-            created = await self._store.put_calendar(uow.session, calendar, uow.clock.now())
+            created = await self._store.put_calendar(uow.connection, calendar, uow.clock.now())
         return calendar, created
 
     async def delete_policy(self, principal: Principal, name: str) -> None:
         require_role(principal, *MANAGERS)
         async with self._db.unit_of_work() as uow:
-            current = await self._store.lock(uow.session)
+            current = await self._store.lock(uow.connection)
             current.policy(name)  # NotFound when missing
             if name == current.default_policy:
                 raise FailedPrecondition(f"policy {name!r} is the default policy; make another the default first")
-            await self._store.delete_policy(uow.session, name, uow.clock.now())
+            await self._store.delete_policy(uow.connection, name, uow.clock.now())
 
     async def delete_calendar(self, principal: Principal, name: str) -> None:
         require_role(principal, *MANAGERS)
         async with self._db.unit_of_work() as uow:
-            current = await self._store.lock(uow.session)
+            current = await self._store.lock(uow.connection)
             current.calendar(name)
             users = sorted(p.name for p in current.policies.values() if any(name in t.calendars for *_, t in p.rows()))
             if users:
                 raise FailedPrecondition(f"calendar {name!r} is used by the policies {', '.join(users)}")
-            await self._store.delete_calendar(uow.session, name, uow.clock.now())
+            await self._store.delete_calendar(uow.connection, name, uow.clock.now())
 
     async def import_yaml(self, principal: Principal, text: str, *, replace: bool) -> PolicySet:
         require_role(principal, *MANAGERS)
         if not text.strip():
             raise InvalidArgument.for_field("yaml", "is empty")
         async with self._db.unit_of_work() as uow:
-            current = await self._store.lock(uow.session)
+            current = await self._store.lock(uow.connection)
             documents = (text,) if replace else (dump_policy_set(current), text)
             imported = load_policy_set(*documents, source="yaml")
-            await self._store.replace_all(uow.session, imported, uow.clock.now(), source="import")
+            await self._store.replace_all(uow.connection, imported, uow.clock.now(), source="import")
         return imported
 
     async def export_yaml(self, principal: Principal) -> str:

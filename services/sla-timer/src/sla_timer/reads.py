@@ -40,14 +40,14 @@ class SlaReads:
         if case_id:
             case_id = uuid_field("case_id", case_id)  # the one behaviour: a non-UUID id is INVALID_ARGUMENT
         async with self._db.unit_of_work() as uow:
-            case = await find_case(uow.session, case_id=case_id, case_number=case_number)
+            case = await find_case(uow.connection, case_id=case_id, case_number=case_number)
             if case is None:
                 raise NotFound("case not found")
             # another company's case looks exactly like one never heard of
             ensure_access(principal, case.company_id, case.region, resource="case")
-            policy_set = await self._policies.current(uow.session)
-            policy = policy_set.policy_for_contract(await contract_policy(uow.session, case.contract_id))
-            clocks = await load_case_clocks(uow.session, case.case_id, lock=False)
+            policy_set = await self._policies.current(uow.connection)
+            policy = policy_set.policy_for_contract(await contract_policy(uow.connection, case.contract_id))
+            clocks = await load_case_clocks(uow.connection, case.case_id, lock=False)
             now = uow.clock.now()
             # one zone for every time of the case (the policy's calendar's), whatever each clock's calendar
             zone = case_zone(policy, policy_set.calendars)
@@ -63,6 +63,6 @@ class SlaReads:
         scope = scope_of(principal)
         if scope.is_empty:
             return Report()
-        async with self._db.unit_of_work() as uow:
+        async with self._db.reading() as connection:
             # who held a case is the desk's business: customers and partners see their totals only
-            return await compliance_report(uow.session, wanted, scope, by_engineer=principal.is_staff)
+            return await compliance_report(connection, wanted, scope, by_engineer=principal.is_staff)

@@ -83,8 +83,8 @@ async def prepare_database(database_url: str, amqp_url: str) -> None:
         store = PolicyStore()
         await store.seed_defaults(database)
         async with database.unit_of_work() as uow:
-            await store.lock(uow.session)
-            await store.replace_all(uow.session, load_policy_set(SECONDS_POLICY), uow.clock.now(), "test")
+            await store.lock(uow.connection)
+            await store.replace_all(uow.connection, load_policy_set(SECONDS_POLICY), uow.clock.now(), "test")
     finally:
         await database.close()
 

@@ -85,8 +85,8 @@ class Sla:
 
     async def replace_policies(self, *texts: str) -> None:
         async with self.bench.database.unit_of_work() as uow:
-            await self.policies.lock(uow.session)
-            await self.policies.replace_all(uow.session, load_policy_set(*texts), uow.clock.now(), "test")
+            await self.policies.lock(uow.connection)
+            await self.policies.replace_all(uow.connection, load_policy_set(*texts), uow.clock.now(), "test")
 
 
 @pytest.fixture
@@ -95,8 +95,8 @@ async def sla(tmp_path: Path) -> AsyncIterator[Sla]:
         policies = PolicyStore()
         await policies.seed_defaults(bench.database)
         async with bench.database.unit_of_work() as uow:
-            await policies.lock(uow.session)
-            await policies.replace_all(uow.session, load_policy_set(MINUTES_POLICY), uow.clock.now(), "test")
+            await policies.lock(uow.connection)
+            await policies.replace_all(uow.connection, load_policy_set(MINUTES_POLICY), uow.clock.now(), "test")
         signal = DeadlineSignal(bench.database)
         yield Sla(bench, SlaHandlers(policies, signal, look_ahead=timedelta(minutes=6)), signal, policies)
 

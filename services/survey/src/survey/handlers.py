@@ -101,23 +101,23 @@ class SurveyHandlers:
             due_at=closed_at + timedelta(seconds=self.settings.company_invitation_delay_seconds.get(
                 closed.company_id, self.settings.invitation_delay_seconds)),
         )
-        if not await store.add_invitation(uow.session, invitation):
+        if not await store.add_invitation(uow.connection, invitation):
             return  # this closing is already scheduled
-        if needs_return_visit(kind, closed.rma, await store.had_field_visit(uow.session, closed.case_id)):
+        if needs_return_visit(kind, closed.rma, await store.had_field_visit(uow.connection, closed.case_id)):
             await self._open_return_visit(uow, invitation, "repair", now)
 
     async def on_case_reopened(self, reopened: case_events.CaseReopened, uow: UnitOfWork) -> None:
         """A reopen before the invitation went out cancels it; every reopen counts against first-time fix."""
-        for invitation in await store.scheduled_for_case(uow.session, reopened.case_id):
-            await store.save_invitation(uow.session, invitation.cancel())
-        await store.bump_fact(uow.session, reopened.case_id, reopen_count=1)
+        for invitation in await store.scheduled_for_case(uow.connection, reopened.case_id):
+            await store.save_invitation(uow.connection, invitation.cancel())
+        await store.bump_fact(uow.connection, reopened.case_id, reopen_count=1)
 
     async def on_sla(self, case_id: str, *, breaches: int = 0, met: int = 0, uow: UnitOfWork) -> None:
-        await store.bump_fact(uow.session, case_id, sla_breaches=breaches, sla_met=met)
+        await store.bump_fact(uow.connection, case_id, sla_breaches=breaches, sla_met=met)
 
     async def on_activity(self, recorded: case_events.CaseActivityRecorded, uow: UnitOfWork) -> None:
         if recorded.activity.kind == cases_pb.ACTIVITY_KIND_ON_SITE_VISIT:
-            await store.mark_field_visit(uow.session, recorded.case_id)
+            await store.mark_field_visit(uow.connection, recorded.case_id)
 
     # ---- the customer's link -----------------------------------------------------------------
 
@@ -126,7 +126,7 @@ class SurveyHandlers:
             link = verify(self.settings.survey_link_secret, token, uow.clock.now())
         except TokenRefused as refused:
             raise LinkRefused(refused.reason) from None
-        invitation = await store.load_invitation(uow.session, link.invitation_id, for_update=for_update)
+        invitation = await store.load_invitation(uow.connection, link.invitation_id, for_update=for_update)
         if invitation is None or invitation.status not in (InvitationStatus.SENT, InvitationStatus.ANSWERED):
             raise LinkRefused("unknown")
         return invitation
@@ -148,23 +148,23 @@ class SurveyHandlers:
             answer = parse_answer(self.catalog.by_ref(invitation.questionnaire), fields)
             unsatisfied = is_unsatisfied(answer, threshold=self.settings.unsatisfied_threshold)
             invitation = invitation.answer(now)
-            await store.save_invitation(uow.session, invitation)
+            await store.save_invitation(uow.connection, invitation)
             try:
-                await store.add_answer(uow.session, invitation.id, dict(answer.values), unsatisfied, now)
+                await store.add_answer(uow.connection, invitation.id, dict(answer.values), unsatisfied, now)
             except IntegrityError:
                 raise LinkRefused("answered", invitation) from None  # a twin submission won (SQLite has no row lock)
             if fields.get("opt_out") == "yes":
-                await store.opt_out(uow.session, invitation.contact_key, now)
+                await store.opt_out(uow.connection, invitation.contact_key, now)
             uow.emit(events.SURVEY_COMPLETED, subject=invitation.case_id or invitation.id, region=invitation.region,
                      data=events.survey_completed(invitation, answer, unsatisfied, now))
             if invitation.campaign_id:
                 return invitation, unsatisfied  # about the service in general: no case to note or reopen
-            await store.enqueue_call(uow.session, f"note:{invitation.id}", "note", invitation.case_id, {
+            await store.enqueue_call(uow.connection, f"note:{invitation.id}", "note", invitation.case_id, {
                 "text": f"Survey answered: {_summary(answer)}", "internal": False,
                 "request_id": stable_id("survey-note", invitation.id)}, now)
             if unsatisfied:
                 visit = await self._open_return_visit(uow, invitation, "unsatisfied", now)
-                await store.enqueue_call(uow.session, f"reopen:{invitation.id}", "reopen", invitation.case_id, {
+                await store.enqueue_call(uow.connection, f"reopen:{invitation.id}", "reopen", invitation.case_id, {
                     "reason": unsatisfied_reason(answer), "reopen_count": invitation.reopen_count,
                     "request_id": stable_id("survey-reopen", invitation.id)}, now)
                 uow.emit(events.SURVEY_UNSATISFIED, subject=invitation.case_id, region=invitation.region,
@@ -182,9 +182,9 @@ class SurveyHandlers:
             invitation = await self._by_token(uow, token, for_update=True)
             if invitation.status is not InvitationStatus.ANSWERED or invitation.campaign_id:
                 raise FailedPrecondition("a complaint is filed about a case, after its survey is answered")
-            if not await store.mark_complaint_filed(uow.session, invitation.id):
+            if not await store.mark_complaint_filed(uow.connection, invitation.id):
                 raise LinkRefused("complained", invitation)
-            await store.enqueue_call(uow.session, f"complaint:{invitation.id}", "complaint", invitation.case_id, {
+            await store.enqueue_call(uow.connection, f"complaint:{invitation.id}", "complaint", invitation.case_id, {
                 "about": about, "text": text, "company_id": invitation.company_id,
                 "complainant": f"survey-link:{invitation.id}"}, uow.clock.now())
         return invitation
@@ -192,7 +192,7 @@ class SurveyHandlers:
     async def opt_out(self, token: str) -> None:
         async with self.database.unit_of_work() as uow:
             invitation = await self._by_token(uow, token)
-            await store.opt_out(uow.session, invitation.contact_key, uow.clock.now())
+            await store.opt_out(uow.connection, invitation.contact_key, uow.clock.now())
 
     async def open_case_survey(self, viewer: Principal, case_id: str, request_id: str) -> CaseSurvey:
         """"Give feedback now": the case's survey with a usable link for a customer of the case's company
@@ -206,7 +206,7 @@ class SurveyHandlers:
         require_role(viewer, Role.CUSTOMER)
         async with self.database.unit_of_work() as uow:
             now = uow.clock.now()
-            invitation = await store.case_invitation_for(uow.session, viewer, case_id)
+            invitation = await store.case_invitation_for(uow.connection, viewer, case_id)
             if already_open(invitation, request_id, now):
                 return await self._as_opened(uow, invitation, now)
             if (refused := refusal(invitation, now)) is not None:
@@ -221,20 +221,20 @@ class SurveyHandlers:
             raise NotFound("case survey not found") from None
         async with self.database.unit_of_work() as uow:
             now = uow.clock.now()
-            current = await store.load_invitation(uow.session, invitation.id, for_update=True)
+            current = await store.load_invitation(uow.connection, invitation.id, for_update=True)
             assert current is not None
             if not already_open(current, request_id, now):
                 current = replace_contact(current, case.contact_name, case.contact_phone, case.contact_email,
                                           case.reopen_count)
-            surveyed = await store.surveyed_closing(uow.session, case_id, case.reopen_count, current.id)
+            surveyed = await store.surveyed_closing(uow.connection, case_id, case.reopen_count, current.id)
             opened = open_now(current, request_id=request_id, case_status=case.status, closing_surveyed=surveyed,
                               now=now, link_lifetime=timedelta(days=self.settings.link_lifetime_days))
             if opened != current:
-                await store.save_invitation(uow.session, opened)
+                await store.save_invitation(uow.connection, opened)
             return await self._as_opened(uow, opened, now)
 
     async def _as_opened(self, uow: UnitOfWork, invitation: Invitation, now: datetime) -> CaseSurvey:
-        row = await store.load_answer(uow.session, invitation.id)
+        row = await store.load_answer(uow.connection, invitation.id)
         answer = None if row is None else answer_summary(dict(row.values or {}), row.answered_at, row.unsatisfied)
         signed = link_for(self.settings, invitation) if invitation.expires_at is not None else None
         return case_survey(invitation, now, link=signed, answer=answer)
@@ -258,10 +258,10 @@ class SurveyHandlers:
             # the link outlives the reminder by a whole link lifetime
             lifetime = timedelta(days=self.settings.link_lifetime_days + self.settings.campaign_reminder_days)
             questionnaire = self.catalog.current("half_yearly", None).ref
-            if not await store.add_campaign(uow.session, campaign_id, period, questionnaire, by=by, now=now,
+            if not await store.add_campaign(uow.connection, campaign_id, period, questionnaire, by=by, now=now,
                                             remind_at=now + timedelta(days=self.settings.campaign_reminder_days)):
                 raise AlreadyExists(f"the campaign for {period} was already started")
-            contacts = await store.campaign_contacts(uow.session, [self._as_invitation(c, now) for c in registered])
+            contacts = await store.campaign_contacts(uow.connection, [self._as_invitation(c, now) for c in registered])
             for contact in contacts:
                 invitation = Invitation(
                     id=str(uuid.uuid4()), case_id="", case_number="", company_id=contact.company_id,
@@ -271,7 +271,7 @@ class SurveyHandlers:
                     questionnaire=self.catalog.current("half_yearly", contact.company_id or None).ref,
                     status=InvitationStatus.SCHEDULED, due_at=now, campaign_id=campaign_id,
                 ).send(now, lifetime)
-                await store.add_invitation(uow.session, invitation)
+                await store.add_invitation(uow.connection, invitation)
                 uow.emit(events.SURVEY_SENT, subject=invitation.id, region=invitation.region,
                          data=events.survey_sent(invitation, link_for(self.settings, invitation), now))
         return campaign_id, len(contacts)
@@ -292,20 +292,20 @@ class SurveyHandlers:
         visit = ReturnVisit(stable_id("return-visit", reason, invitation.case_id, invitation.closed_at.isoformat()),
                             invitation.case_id, invitation.case_number, invitation.company_id,
                             invitation.engineer_id, reason, ReturnVisitStatus.OPEN, now, region=invitation.region)
-        await store.add_return_visit(uow.session, visit, now)
+        await store.add_return_visit(uow.connection, visit, now)
         return visit
 
     async def record_return_visit(self, visit_id: str, outcome: Outcome, by: str) -> ReturnVisit:
         async with self.database.unit_of_work() as uow:
             now = uow.clock.now()
-            visit = await store.load_return_visit(uow.session, visit_id, for_update=True)
+            visit = await store.load_return_visit(uow.connection, visit_id, for_update=True)
             if visit is None:
                 raise NotFound(f"return visit {visit_id} not found")
             visit = visit.record(outcome, now)
-            await store.save_return_visit(uow.session, visit)
+            await store.save_return_visit(uow.connection, visit)
             uow.emit(events.RETURN_VISIT_RECORDED, subject=visit.case_id, region=visit.region or self.settings.region,
                      data=events.return_visit_recorded(visit, visit.region or self.settings.region, now))
-            await store.enqueue_call(uow.session, f"rv-note:{visit.id}:{visit.attempts}", "note", visit.case_id, {
+            await store.enqueue_call(uow.connection, f"rv-note:{visit.id}:{visit.attempts}", "note", visit.case_id, {
                 "text": _visit_summary(visit, by), "internal": True,
                 "request_id": stable_id("return-visit-note", visit.id, str(visit.attempts))}, now)
         return visit

@@ -81,8 +81,8 @@ class SurveyReads:
         case_id = uuid_field("case_id", case_id)
         async with self.database.unit_of_work() as uow:
             now = uow.clock.now()
-            invitation = await store.case_invitation_for(uow.session, viewer, case_id)
-            row = await store.load_answer(uow.session, invitation.id)
+            invitation = await store.case_invitation_for(uow.connection, viewer, case_id)
+            row = await store.load_answer(uow.connection, invitation.id)
         answer = None if row is None else answer_summary(dict(row.values or {}), row.answered_at, row.unsatisfied)
         answerer = viewer.role is Role.CUSTOMER and viewer.company_id == invitation.company_id
         signed = None
@@ -93,8 +93,8 @@ class SurveyReads:
     async def records(self, viewer: Principal | None, closed_from: datetime | None = None,
                       closed_until: datetime | None = None) -> list[CaseRecord]:
         """The closings in the period that the viewer may see (None: every one, for the service itself)."""
-        async with self.database.unit_of_work() as uow:
-            rows = await store.record_rows(uow.session, closed_from, closed_until)
+        async with self.database.reading() as connection:
+            rows = await store.record_rows(connection, closed_from, closed_until)
         records = [case_record(row) for row in rows]
         return [r for r in records if viewer is None or can_access(viewer, r.company_id, r.region)]
 
@@ -122,21 +122,21 @@ class SurveyReads:
                             [c for c in await self.campaigns() if c.period in periods])
 
     async def return_visits(self, viewer: Principal | None, status: str | None = None) -> list[ReturnVisit]:
-        async with self.database.unit_of_work() as uow:
-            visits = await store.list_return_visits(uow.session, status)
+        async with self.database.reading() as connection:
+            visits = await store.list_return_visits(connection, status)
         return [v for v in visits if viewer is None or can_access(viewer, v.company_id, v.region)]
 
     async def return_visit(self, viewer: Principal, visit_id: str) -> ReturnVisit:
-        async with self.database.unit_of_work() as uow:
-            visit = await store.load_return_visit(uow.session, visit_id)
+        async with self.database.reading() as connection:
+            visit = await store.load_return_visit(connection, visit_id)
         if visit is None:
             raise NotFound(f"return visit {visit_id} not found")
         ensure_access(viewer, visit.company_id, visit.region, resource="return visit")
         return visit
 
     async def campaigns(self) -> list[CampaignFigures]:
-        async with self.database.unit_of_work() as uow:
-            rows = await store.campaign_rows(uow.session)
+        async with self.database.reading() as connection:
+            rows = await store.campaign_rows(connection)
         return [CampaignFigures(row.id, row.period, row.questionnaire, int(row.sent), int(row.answered or 0),
                                 None if not row.sent else int(row.answered or 0) / int(row.sent)) for row in rows]
 
@@ -145,11 +145,11 @@ class SurveyReads:
         return found
 
     async def invitations_of(self, case_id: str) -> list[Any]:
-        async with self.database.unit_of_work() as uow:
+        async with self.database.reading() as connection:
             query = select(invitations).where(invitations.c.case_id == case_id).order_by(invitations.c.closed_at)
-            return list(await uow.session.execute(query))
+            return list(await connection.execute(query))
 
     async def calls_of(self, case_id: str) -> list[Any]:
-        async with self.database.unit_of_work() as uow:
+        async with self.database.reading() as connection:
             query = select(case_calls).where(case_calls.c.case_id == case_id).order_by(case_calls.c.id)
-            return list(await uow.session.execute(query))
+            return list(await connection.execute(query))

@@ -74,8 +74,8 @@ class SurveyWorker:
         reminded = 0
         async with self._db.unit_of_work() as uow:
             now = uow.clock.now()
-            for campaign_id in await store.claim_due_reminders(uow.session, now):
-                for invitation in await store.unanswered_of(uow.session, campaign_id):
+            for campaign_id in await store.claim_due_reminders(uow.connection, now):
+                for invitation in await store.unanswered_of(uow.connection, campaign_id):
                     uow.emit(events.SURVEY_SENT, subject=invitation.id, region=invitation.region,
                              data=events.survey_sent(invitation, link_for(self._settings, invitation), now,
                                                      reminder=True))
@@ -87,7 +87,7 @@ class SurveyWorker:
     async def send_due(self) -> int:
         async with self._db.unit_of_work() as uow:
             now = uow.clock.now()
-            ids = await store.claim_due_invitations(uow.session, now=now, lease_until=now + self._lease,
+            ids = await store.claim_due_invitations(uow.connection, now=now, lease_until=now + self._lease,
                                                     limit=self._batch)
         for invitation_id in ids:
             await self._send(invitation_id)
@@ -95,7 +95,7 @@ class SurveyWorker:
 
     async def _send(self, invitation_id: str) -> None:
         async with self._db.unit_of_work() as uow:
-            invitation = await store.load_invitation(uow.session, invitation_id)
+            invitation = await store.load_invitation(uow.connection, invitation_id)
         if invitation is None or invitation.status is not InvitationStatus.SCHEDULED:
             return
         case: CaseView | None = None
@@ -103,37 +103,37 @@ class SurveyWorker:
             case = await self._cases.get_case(invitation.case_id)
         except CasesUnavailable as down:
             async with self._db.unit_of_work() as uow:
-                await store.postpone_invitation(uow.session, invitation_id, lambda attempts: uow.clock.now() + backoff(
-                    attempts, self._settings.worker_max_backoff_seconds))
+                await store.postpone_invitation(uow.connection, invitation_id, lambda attempts: uow.clock.now()
+                                                + backoff(attempts, self._settings.worker_max_backoff_seconds))
             log.warning("invitation %s waits for cases: %s", invitation_id, down)
             return
         except CasesRefused as refused:
             log.warning("invitation %s: cases refused to show the case: %s", invitation_id, refused)
         async with self._db.unit_of_work() as uow:
             now = uow.clock.now()
-            current = await store.load_invitation(uow.session, invitation_id, for_update=True)
+            current = await store.load_invitation(uow.connection, invitation_id, for_update=True)
             if current is None or current.status is not InvitationStatus.SCHEDULED:
                 return  # cancelled by a reopen meanwhile
             if case is None or case.status != "closed":
-                await store.save_invitation(uow.session, current.cancel())  # reopened (or gone) before it went out
+                await store.save_invitation(uow.connection, current.cancel())  # reopened (or gone) before it went out
                 return
             current = replace_contact(current, case.contact_name, case.contact_phone, case.contact_email,
                                       case.reopen_count)
             history = ContactHistory(
-                case_already_surveyed=await store.surveyed_closing(uow.session, current.case_id,
+                case_already_surveyed=await store.surveyed_closing(uow.connection, current.case_id,
                                                                    case.reopen_count, current.id),
-                opted_out=bool(current.contact_key) and await store.opted_out(uow.session, current.contact_key),
-                last_invited_at=await store.last_invited_at(uow.session, current.contact_key, current.case_id)
+                opted_out=bool(current.contact_key) and await store.opted_out(uow.connection, current.contact_key),
+                last_invited_at=await store.last_invited_at(uow.connection, current.contact_key, current.case_id)
                 if current.contact_key else None,
             )
             reason = skip_reason(self._policy, history, case_id=current.case_id, company_id=current.company_id,
                                  has_contact=bool(current.contact_key), now=now)
             if reason is not None:
-                await store.save_invitation(uow.session, replace(current, status=InvitationStatus.SKIPPED,
+                await store.save_invitation(uow.connection, replace(current, status=InvitationStatus.SKIPPED,
                                                                  skip_reason=reason))
                 return
             current = current.send(now, timedelta(days=self._settings.link_lifetime_days))
-            await store.save_invitation(uow.session, current)
+            await store.save_invitation(uow.connection, current)
             uow.emit(events.SURVEY_SENT, subject=current.case_id, region=current.region,
                      data=events.survey_sent(current, link_for(self._settings, current), now))
 
@@ -142,7 +142,8 @@ class SurveyWorker:
     async def call_due(self) -> int:
         async with self._db.unit_of_work() as uow:
             now = uow.clock.now()
-            rows = await store.claim_due_calls(uow.session, now=now, lease_until=now + self._lease, limit=self._batch)
+            rows = await store.claim_due_calls(uow.connection, now=now, lease_until=now + self._lease,
+                                               limit=self._batch)
         for row in rows:
             await self._call(row)
         return len(rows)
@@ -153,7 +154,7 @@ class SurveyWorker:
             status = "done"
         except CasesUnavailable as down:
             async with self._db.unit_of_work() as uow:
-                await store.settle_call(uow.session, row.id, status="pending", outcome=str(down),
+                await store.settle_call(uow.connection, row.id, status="pending", outcome=str(down),
                                         due_at=uow.clock.now() + backoff(row.attempts + 1,
                                                                          self._settings.worker_max_backoff_seconds))
             return
@@ -161,7 +162,7 @@ class SurveyWorker:
             outcome, status = str(refused), "refused"
             log.warning("cases refused %s on case %s: %s", row.kind, row.case_id, refused)
         async with self._db.unit_of_work() as uow:
-            await store.settle_call(uow.session, row.id, status=status, outcome=outcome)
+            await store.settle_call(uow.connection, row.id, status=status, outcome=outcome)
 
     async def _perform(self, kind: str, case_id: str, payload: dict[str, Any]) -> str:
         if kind == "note":

@@ -86,7 +86,7 @@ async def test_a_scheduled_survey_is_opened_once_answered_and_never_sent_again(s
 
         # the hour passes: the worker's delayed send finds nothing to send
         async with stack.database.unit_of_work() as uow:
-            await uow.session.execute(update(invitations).where(invitations.c.case_id == case.case_id)
+            await uow.connection.execute(update(invitations).where(invitations.c.case_id == case.case_id)
                                       .values(due_at=datetime.now(UTC) - timedelta(seconds=1)))
         witness = await stack.closed_case()  # a case of the default delay: once it is sent, the worker went by
         await stack.tap.wait_for(witness.case_id, "aftercare.survey.sent", 1, within=DELAY_SECONDS + 30)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
-
-from sqlalchemy import CursorResult, TextClause, bindparam, text
+from sqlalchemy import TextClause, bindparam, text
 
 from aftercare_platform.bus.envelope import CloudEvent
 from aftercare_platform.db.statements import insert_ignore, is_postgres
@@ -19,7 +17,7 @@ async def claim_inbox_rows(uow: UnitOfWork, database: Database, consumer: str,
     rows = {event.id: event.type for event in events}
     if is_postgres(database.engine):
         # one fixed statement whatever the window's size: compiled and prepared once, not per window
-        result = await uow.session.execute(_claim_statement(database), {
+        result = await uow.connection.execute(_claim_statement(database), {
             "consumer": consumer, "ids": list(rows), "types": list(rows.values()), "now": now})
         return {str(event_id) for event_id in result.scalars()}
     table = database.tables.inbox
@@ -27,7 +25,7 @@ async def claim_inbox_rows(uow: UnitOfWork, database: Database, consumer: str,
                  .values([{"consumer": consumer, "event_id": event_id, "event_type": event_type, "handled_at": now}
                           for event_id, event_type in rows.items()])
                  .returning(table.c.event_id))
-    return {str(event_id) for event_id in cast(CursorResult[Any], await uow.session.execute(statement)).scalars()}
+    return {str(event_id) for event_id in (await uow.connection.execute(statement)).scalars()}
 
 
 _claim_statements: dict[str, TextClause] = {}

@@ -137,7 +137,7 @@ def upsert(
     return statement.on_conflict_do_update(index_elements=list(keys), set_=assignments, where=condition)
 
 
-async def transaction_lock(session: AsyncSession, key: str) -> None:
+async def transaction_lock(session: AsyncConnection, key: str) -> None:
     """Serialise the transactions about `key` (an asset, a seeding step) until they end: a PostgreSQL
     advisory transaction lock; SQLite serialises writers anyway."""
     if is_postgres(session):

@@ -205,7 +205,7 @@ class OutboxRelay:
         confirmed, the partitions that gave a full batch (more may wait there), and those another relay held."""
         if only is None:
             outbox = self._db.tables.outbox
-            async with self._db.engine.connect() as connection:
+            async with self._db.reading() as connection:
                 result = await connection.execute(
                     select(outbox.c.partition).where(outbox.c.sent_at.is_(None)).distinct())
                 partitions = [row[0] for row in result]

@@ -120,7 +120,7 @@ class PlatformGauges:
 
     async def _outbox(self, service: str, *, oldest: bool) -> dict[Labels, float]:
         outbox = self._db.tables.outbox
-        async with self._db.engine.connect() as connection:
+        async with self._db.reading() as connection:
             row = (await connection.execute(
                 select(func.count(), func.min(outbox.c.created_at)).where(outbox.c.sent_at.is_(None))
             )).one()

@@ -20,7 +20,7 @@ async def main() -> None:
     broker = await open_broker(amqp, "consumer-proc")
 
     async def handler(event, uow):
-        await uow.session.execute(insert(effects).values(event_id=event.id, consumer=queue))
+        await uow.connection.execute(insert(effects).values(event_id=event.id, consumer=queue))
 
     consumer = EventConsumer(broker, database, EventSubscription(queue, [binding], handler),
                              prefetch=10, delivery_limit=20, attempts=3)

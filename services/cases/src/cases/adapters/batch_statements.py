@@ -9,14 +9,14 @@ from typing import Any
 from aftercare_platform.db.statements import Bind, prebuilt
 from sqlalchemy import any_, bindparam, func, or_, select, tuple_
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cases.adapters.repository import StoredCase, stored_case
 from cases.adapters.tables import cases, command_requests
 from cases.domain.references import CaseRef
 
 
-async def lock_cases(session: AsyncSession, refs: Sequence[CaseRef]) -> list[StoredCase]:
+async def lock_cases(session: AsyncConnection, refs: Sequence[CaseRef]) -> list[StoredCase]:
     """The cases `refs` name (PostgreSQL) that no other transaction holds, each row locked until this one ends.
     A case held elsewhere is skipped, as is a ref naming no case: waiting for nothing, the caller can never be
     part of a deadlock (a consumer's window locks its cases in event order) nor stall behind one slow write."""
@@ -38,7 +38,7 @@ def _cases_locked(_bind: Bind, by_id: bool, by_number: bool) -> Any:
             .with_for_update(skip_locked=True))
 
 
-async def seen_command_requests(session: AsyncSession, keys: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
+async def seen_command_requests(session: AsyncConnection, keys: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
     """Which of these (requester, request id) pairs a command already used (PostgreSQL; one statement)."""
     found = await session.execute(prebuilt(session, _command_requests_among), {
         "the_requesters": [requester for requester, _ in keys], "the_requests": [request for _, request in keys]})

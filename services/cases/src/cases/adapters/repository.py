@@ -6,13 +6,13 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, cast
+from typing import Any
 
 from aftercare_platform.db.statements import Bind, insert_ignore, is_postgres, prebuilt, upsert
 from aftercare_platform.errors import FailedPrecondition
-from sqlalchemy import CursorResult, String, bindparam, func, insert, select, update
+from sqlalchemy import String, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cases.adapters.case_codec import case_columns, case_from_document
 from cases.adapters.tables import case_number_sequences, cases, command_requests, create_requests, timeline
@@ -22,7 +22,6 @@ from cases.domain.references import CaseRef
 from cases.domain.timeline import ChainHead, TimelineEntry, canonical_json, seal
 from cases.domain.vocabulary import Visibility
 
-Executor = AsyncSession | AsyncConnection
 # timeline kinds whose `text` SearchCases finds ("notes"); a `resolved` entry adds its fault report
 SEARCHED_KINDS = frozenset({"note_added", "correction"})
 
@@ -50,7 +49,7 @@ def _case_query(_bind: Bind, by_number: bool, locked: bool) -> Any:
     return query.with_for_update() if locked else query
 
 
-async def find_case(executor: Executor, ref: CaseRef, *, for_update: bool = False) -> StoredCase | None:
+async def find_case(executor: AsyncConnection, ref: CaseRef, *, for_update: bool = False) -> StoredCase | None:
     """The case and its chain head; with `for_update` the row stays locked until the transaction ends."""
     by_number = ref.case_id is None
     query = prebuilt(executor, _case_query, by_number, for_update)
@@ -63,7 +62,7 @@ def stored_case(row: Any) -> StoredCase:
     return StoredCase(case, ChainHead(case.id, int(row.head_position), str(row.head_hash)))
 
 
-async def next_sequences(session: AsyncSession, region: str, day: date, count: int) -> int:
+async def next_sequences(session: AsyncConnection, region: str, day: date, count: int) -> int:
     """The first of the next `count` numbers of (region, day), taken together under the row lock. The row
     stays locked until commit, so concurrent creators queue on it and a rolled-back creation gives its
     numbers back: no duplicates, no gaps."""
@@ -77,7 +76,7 @@ def _take_numbers(bind: Bind) -> Any:
         "last": table.c.last + excluded.last}).returning(table.c.last)
 
 
-async def claim_requests(session: AsyncSession, claims: Sequence[dict[str, Any]]) -> set[tuple[str, str]]:
+async def claim_requests(session: AsyncConnection, claims: Sequence[dict[str, Any]]) -> set[tuple[str, str]]:
     """Record many CreateCase request ids at once (rows as `claim_request` writes them); returns the
     (requester, request_id) pairs that were fresh. The rest were claimed before (or are being claimed by a
     transaction this one waited for). Rows go in key order, so two batches never wait on each other crosswise."""
@@ -94,7 +93,7 @@ def _claim_requests(bind: Bind) -> Any:
 
 
 async def claim_request(
-    session: AsyncSession, *, requester: str, request_id: str, fingerprint: str, case_id: str, at: datetime
+    session: AsyncConnection, *, requester: str, request_id: str, fingerprint: str, case_id: str, at: datetime
 ) -> RequestClaim:
     """Record `request_id` for `case_id`, or find the case it already names. A concurrent claim of the
     same id waits here until the other transaction ends (PostgreSQL's unique index does that)."""
@@ -102,7 +101,7 @@ async def claim_request(
     claim = {"requester": requester, "request_id": request_id, "fingerprint": fingerprint, "case_id": case_id,
              "created_at": at}
     statement = insert_ignore(session, table, ["requester", "request_id"], claim)
-    result = cast(CursorResult[Any], await session.execute(statement))
+    result = await session.execute(statement)
     if result.rowcount:
         return RequestClaim(case_id, fingerprint, fresh=True)
     row = (
@@ -122,7 +121,7 @@ class CommandRequest:
     positions: tuple[int, ...]
 
 
-async def find_command_request(session: AsyncSession, *, requester: str, request_id: str) -> CommandRequest | None:
+async def find_command_request(session: AsyncConnection, *, requester: str, request_id: str) -> CommandRequest | None:
     """What a command sent earlier with this request id did (the caller holds the case's row lock)."""
     found = await session.execute(_FIND_COMMAND_REQUEST, {"the_requester": requester, "the_request": request_id})
     row = found.one_or_none()
@@ -156,7 +155,7 @@ def search_texts(case: Case | None, entries: Sequence[TimelineEntry]) -> tuple[s
     return " ".join(public), " ".join(internal)
 
 
-async def insert_case(session: AsyncSession, case: Case, entries: Sequence[TimelineEntry], head: ChainHead) -> None:
+async def insert_case(session: AsyncConnection, case: Case, entries: Sequence[TimelineEntry], head: ChainHead) -> None:
     public, internal = search_texts(case, entries)
     values = case_columns(case) | {
         "head_position": head.position,
@@ -169,7 +168,7 @@ async def insert_case(session: AsyncSession, case: Case, entries: Sequence[Timel
 
 
 async def insert_cases(
-    session: AsyncSession, opened: Sequence[tuple[Case, Sequence[TimelineEntry], ChainHead]]
+    session: AsyncConnection, opened: Sequence[tuple[Case, Sequence[TimelineEntry], ChainHead]]
 ) -> None:
     """Many new cases and their first entries: one statement for the cases, one for the entries."""
     rows = []
@@ -208,7 +207,9 @@ class CaseSave:
         return cls(decision.case, stored.case.version, entries, head, command)
 
 
-async def update_cases(session: AsyncSession, saves: Sequence[CaseSave], *, notify_channel: str | None = None) -> bool:
+async def update_cases(
+    session: AsyncConnection, saves: Sequence[CaseSave], *, notify_channel: str | None = None
+) -> bool:
     """Save cases whose rows this transaction locked, with their new entries (and the request ids that made
     them). True when the statements notified `notify_channel` of the cases themselves (on SQLite the caller
     does, through `uow.notify`).
@@ -229,14 +230,14 @@ async def update_cases(session: AsyncSession, saves: Sequence[CaseSave], *, noti
     return False
 
 
-async def _update_one(session: AsyncSession, save: CaseSave, notify_channel: str | None) -> bool:
+async def _update_one(session: AsyncConnection, save: CaseSave, notify_channel: str | None) -> bool:
     together = is_postgres(session)
     values, shape = _update_values(save, together)
     notifies = together and bool(save.entries) and notify_channel is not None
     if notifies:
         values["the_channel"] = notify_channel
     statement = prebuilt(session, _case_update, *shape, notifies)
-    result = cast(CursorResult[Any], await session.execute(statement, values))
+    result = await session.execute(statement, values)
     if (len(result.all()) if notifies else result.rowcount) != 1:
         raise FailedPrecondition(
             f"case {save.case.number} was changed by someone else meanwhile; read it again and retry",
@@ -303,7 +304,7 @@ def _case_update(bind: Bind, public: bool, internal: bool, with_command: bool, n
     return statement
 
 
-async def append_entries(session: AsyncSession, entries: Sequence[TimelineEntry]) -> None:
+async def append_entries(session: AsyncConnection, entries: Sequence[TimelineEntry]) -> None:
     if entries:
         await session.execute(insert(timeline), [entry_row(e) for e in entries])
 
@@ -339,7 +340,7 @@ def entry_from_row(row: Any) -> TimelineEntry:
 
 
 async def read_entries(
-    executor: Executor, case_id: str, *, after: int = 0, limit: int | None = None, public_only: bool = False
+    executor: AsyncConnection, case_id: str, *, after: int = 0, limit: int | None = None, public_only: bool = False
 ) -> list[TimelineEntry]:
     """Entries after position `after`, in order; `public_only` for customers and partners."""
     query = select(timeline).where(timeline.c.case_id == case_id, timeline.c.position > after)
@@ -351,7 +352,7 @@ async def read_entries(
     return [entry_from_row(row) for row in (await executor.execute(query))]
 
 
-async def read_entry(executor: Executor, case_id: str, position: int) -> TimelineEntry | None:
+async def read_entry(executor: AsyncConnection, case_id: str, position: int) -> TimelineEntry | None:
     query = select(timeline).where(timeline.c.case_id == case_id, timeline.c.position == position)
     row = (await executor.execute(query)).first()
     return entry_from_row(row) if row is not None else None

@@ -8,7 +8,7 @@ from typing import Any
 from aftercare_platform.auth.access import AccessScope
 from aftercare_platform.db.statements import upsert
 from sqlalchemy import ColumnElement, Table, and_, false, func, select, true
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from console.adapters.tables import queue
 from console.domain.queue import Clock, QueueFilter, QueueRow, Urgency
@@ -33,7 +33,7 @@ def row_of(record: Any) -> QueueRow:
         case_seen_at=record.case_seen_at, clocks=_clocks_in(record.clocks))
 
 
-async def load(session: AsyncSession, case_id: str) -> QueueRow | None:
+async def load(session: AsyncConnection, case_id: str) -> QueueRow | None:
     found = (await session.execute(select(queue).where(queue.c.case_id == case_id).with_for_update())).first()
     return row_of(found) if found else None
 
@@ -49,7 +49,7 @@ def record_of(row: QueueRow) -> dict[str, Any]:
     }
 
 
-async def save(session: AsyncSession, row: QueueRow) -> None:
+async def save(session: AsyncConnection, row: QueueRow) -> None:
     await session.execute(upsert(session, queue, ["case_id"], record_of(row)))
 
 
@@ -90,7 +90,7 @@ def filter_clause(chosen: QueueFilter, subject: str) -> ColumnElement[bool]:
     return and_(*clauses)
 
 
-async def page(session: AsyncSession, scope: AccessScope, chosen: QueueFilter, subject: str,
+async def page(session: AsyncConnection, scope: AccessScope, chosen: QueueFilter, subject: str,
                limit: int) -> list[QueueRow]:
     statement = (select(queue).where(scope_clause(scope), filter_clause(chosen, subject))
                  .order_by(queue.c.urgency, queue.c.due_at.asc().nulls_last(), queue.c.priority_rank,
@@ -98,13 +98,13 @@ async def page(session: AsyncSession, scope: AccessScope, chosen: QueueFilter, s
     return [row_of(record) for record in (await session.execute(statement)).all()]
 
 
-async def load_by_assignee(session: AsyncSession, scope: AccessScope) -> list[tuple[str, int]]:
+async def load_by_assignee(session: AsyncConnection, scope: AccessScope) -> list[tuple[str, int]]:
     statement = (select(queue.c.assignee_id, func.count()).where(scope_clause(scope), queue.c.urgency < Urgency.DONE)
                  .group_by(queue.c.assignee_id).order_by(func.count().desc()))
     return [(assignee, int(count)) for assignee, count in (await session.execute(statement)).all()]
 
 
-async def open_created_times(session: AsyncSession, scope: AccessScope) -> list[datetime]:
+async def open_created_times(session: AsyncConnection, scope: AccessScope) -> list[datetime]:
     statement = select(queue.c.created_at).where(scope_clause(scope), queue.c.urgency < Urgency.DONE,
                                                  queue.c.created_at.is_not(None))
     return [created for (created,) in (await session.execute(statement)).all()]

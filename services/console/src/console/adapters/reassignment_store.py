@@ -6,13 +6,13 @@ from typing import Any
 
 from aftercare_platform.auth.access import AccessScope
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from console.adapters.queue_store import scope_clause
 from console.adapters.tables import reassignments
 
 
-async def record(session: AsyncSession, row: dict[str, Any]) -> None:
+async def record(session: AsyncConnection, row: dict[str, Any]) -> None:
     """Once per decision (the inbox already drops a redelivery; a decision seen twice keeps its first row)."""
     found = await session.execute(select(reassignments.c.decision_key).where(
         reassignments.c.decision_key == row["decision_key"]))
@@ -20,7 +20,7 @@ async def record(session: AsyncSession, row: dict[str, Any]) -> None:
         await session.execute(reassignments.insert().values(**row))
 
 
-async def recent(session: AsyncSession, scope: AccessScope, limit: int) -> list[dict[str, Any]]:
+async def recent(session: AsyncConnection, scope: AccessScope, limit: int) -> list[dict[str, Any]]:
     statement = (select(reassignments).where(scope_clause(scope, reassignments))
                  .order_by(reassignments.c.occurred_at.desc()).limit(limit))
     return [dict(record._mapping) for record in (await session.execute(statement)).all()]

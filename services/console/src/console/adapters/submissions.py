@@ -6,12 +6,12 @@ from datetime import datetime
 
 from aftercare_platform.db.statements import insert_ignore, upsert
 from sqlalchemy import delete, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from console.adapters.tables import saved_views, submissions
 
 
-async def claim(session: AsyncSession, request_id: str, subject: str, action: str, case_ref: str,
+async def claim(session: AsyncConnection, request_id: str, subject: str, action: str, case_ref: str,
                 at: datetime) -> bool:
     result = await session.execute(insert_ignore(session, submissions, ["request_id"], {
         "request_id": request_id, "subject": subject, "action": action, "case_ref": case_ref, "outcome": "",
@@ -19,26 +19,26 @@ async def claim(session: AsyncSession, request_id: str, subject: str, action: st
     return bool(getattr(result, "rowcount", 0))
 
 
-async def outcome(session: AsyncSession, request_id: str) -> str | None:
+async def outcome(session: AsyncConnection, request_id: str) -> str | None:
     return (await session.execute(select(submissions.c.outcome).where(
         submissions.c.request_id == request_id))).scalar_one_or_none()
 
 
-async def record_outcome(session: AsyncSession, request_id: str, result: str) -> None:
+async def record_outcome(session: AsyncConnection, request_id: str, result: str) -> None:
     await session.execute(update(submissions).where(submissions.c.request_id == request_id)
                           .values(outcome=result[:400]))
 
 
-async def release(session: AsyncSession, request_id: str) -> None:
+async def release(session: AsyncConnection, request_id: str) -> None:
     await session.execute(delete(submissions).where(submissions.c.request_id == request_id))
 
 
-async def save_view(session: AsyncSession, subject: str, name: str, query: str) -> None:
+async def save_view(session: AsyncConnection, subject: str, name: str, query: str) -> None:
     await session.execute(upsert(session, saved_views, ["subject", "name"],
                                  {"subject": subject, "name": name, "query": query}))
 
 
-async def views_of(session: AsyncSession, subject: str) -> list[tuple[str, str]]:
+async def views_of(session: AsyncConnection, subject: str) -> list[tuple[str, str]]:
     rows = await session.execute(select(saved_views.c.name, saved_views.c.query)
                                  .where(saved_views.c.subject == subject).order_by(saved_views.c.name))
     return [(name, query) for name, query in rows.all()]

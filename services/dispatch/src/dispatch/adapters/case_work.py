@@ -17,7 +17,7 @@ async def of_case(uow: UnitOfWork, table: Any, case_id: str, after: str, limit: 
     query = select(table.c.id, table.c.document, table.c.case_snapshot).where(table.c.case_id == case_id)
     if after:
         query = query.where(table.c.id > after)
-    rows = (await uow.session.execute(query.order_by(table.c.id).limit(limit))).all()
+    rows = (await uow.connection.execute(query.order_by(table.c.id).limit(limit))).all()
     return [(dict(row.document), dict(row.case_snapshot)) for row in rows]
 
 

@@ -18,7 +18,7 @@ async def level_for_update(uow: UnitOfWork, depot: str, part: str) -> tuple[Stoc
     """The level (locked) and whether it is stored yet; an unknown depot/part starts at zero."""
     query = (select(stock_levels).where(stock_levels.c.depot == depot, stock_levels.c.part == part)
              .with_for_update())
-    row = (await uow.session.execute(query)).mappings().first()
+    row = (await uow.connection.execute(query)).mappings().first()
     if row is None:
         return StockLevel(depot, part), False
     return _level(row), True
@@ -34,7 +34,7 @@ async def save(uow: UnitOfWork, before: StockLevel, level: StockLevel, stored: b
               "minimum": level.minimum, "updated_at": uow.clock.now()}
     c = stock_levels.c
     if stored:
-        result = await uow.session.execute(update(stock_levels).where(
+        result = await uow.connection.execute(update(stock_levels).where(
             c.depot == level.depot, c.part == level.part, c.on_hand == before.on_hand,
             c.reserved == before.reserved, c.defective == before.defective, c.minimum == before.minimum,
         ).values(**values))
@@ -42,24 +42,24 @@ async def save(uow: UnitOfWork, before: StockLevel, level: StockLevel, stored: b
             raise StockChanged(f"{level.depot}/{level.part}")
     else:
         try:
-            async with uow.session.begin_nested():
-                await uow.session.execute(insert(stock_levels).values(depot=level.depot, part=level.part, **values))
+            async with uow.connection.begin_nested():
+                await uow.connection.execute(insert(stock_levels).values(depot=level.depot, part=level.part, **values))
         except IntegrityError:
             raise StockChanged(f"{level.depot}/{level.part}") from None
     for move in moves:
-        await uow.session.execute(insert(stock_moves).values(
+        await uow.connection.execute(insert(stock_moves).values(
             kind=move.kind.value, depot=move.depot, part=move.part, quantity=move.quantity, case_id=move.case_id,
             note=move.note, at=move.at))
 
 
 async def levels(uow: UnitOfWork, depot: str) -> list[StockLevel]:
-    rows = await uow.session.execute(select(stock_levels).where(stock_levels.c.depot == depot)
+    rows = await uow.connection.execute(select(stock_levels).where(stock_levels.c.depot == depot)
                                      .order_by(stock_levels.c.part))
     return [_level(r) for r in rows.mappings()]
 
 
 async def moves(uow: UnitOfWork, depot: str, limit: int = 200) -> list[Move]:
-    rows = await uow.session.execute(select(stock_moves).where(stock_moves.c.depot == depot)
+    rows = await uow.connection.execute(select(stock_moves).where(stock_moves.c.depot == depot)
                                      .order_by(stock_moves.c.id.desc()).limit(limit))
     return [Move(MoveKind(r["kind"]), r["depot"], r["part"], r["quantity"], r["at"], r["case_id"], r["note"])
             for r in rows.mappings()]

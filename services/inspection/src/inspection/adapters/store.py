@@ -7,7 +7,7 @@ from typing import Any
 
 from aftercare_platform.db.statements import insert_ignore, upsert
 from sqlalchemy import and_, func, insert, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from inspection.adapters import tables as t
 from inspection.adapters.codec import decode, encode
@@ -25,24 +25,24 @@ def _day(value: date | None) -> str | None:
 
 # ---- plans -------------------------------------------------------------------------------------
 
-async def save_plan(session: AsyncSession, plan: Plan, last_done: date | None = None) -> None:
+async def save_plan(session: AsyncConnection, plan: Plan, last_done: date | None = None) -> None:
     row = {"id": plan.id, "company_id": plan.company_id, "region": plan.region, "active": plan.active,
            "last_done_on": _day(last_done), "doc": encode(plan)}
     await session.execute(upsert(session, t.plans, ["id"], row))
 
 
-async def set_last_done(session: AsyncSession, plan_id: str, day: date) -> None:
+async def set_last_done(session: AsyncConnection, plan_id: str, day: date) -> None:
     await session.execute(update(t.plans).where(t.plans.c.id == plan_id).values(last_done_on=day.isoformat()))
 
 
-async def plan(session: AsyncSession, plan_id: str) -> tuple[Plan, date | None] | None:
+async def plan(session: AsyncConnection, plan_id: str) -> tuple[Plan, date | None] | None:
     row = (await session.execute(select(t.plans).where(t.plans.c.id == plan_id))).first()
     if row is None:
         return None
     return decode(Plan, row.doc), date.fromisoformat(row.last_done_on) if row.last_done_on else None
 
 
-async def plans(session: AsyncSession, companies: list[str] | None, *, active_only: bool = False,
+async def plans(session: AsyncConnection, companies: list[str] | None, *, active_only: bool = False,
                 after: str | None = None, limit: int | None = None) -> list[Plan]:
     query = select(t.plans).order_by(t.plans.c.id).limit(limit)
     if after is not None:
@@ -56,19 +56,19 @@ async def plans(session: AsyncSession, companies: list[str] | None, *, active_on
 
 # ---- checklists ---------------------------------------------------------------------------------
 
-async def latest_checklist(session: AsyncSession, checklist_id: str) -> Checklist | None:
+async def latest_checklist(session: AsyncConnection, checklist_id: str) -> Checklist | None:
     row = (await session.execute(select(t.checklists).where(t.checklists.c.id == checklist_id)
                                  .order_by(t.checklists.c.version.desc()).limit(1))).first()
     return decode(Checklist, row.doc) if row else None
 
 
-async def checklist(session: AsyncSession, checklist_id: str, version: int) -> Checklist | None:
+async def checklist(session: AsyncConnection, checklist_id: str, version: int) -> Checklist | None:
     row = (await session.execute(select(t.checklists).where(t.checklists.c.id == checklist_id,
                                                             t.checklists.c.version == version))).first()
     return decode(Checklist, row.doc) if row else None
 
 
-async def add_checklist(session: AsyncSession, version: Checklist) -> bool:
+async def add_checklist(session: AsyncConnection, version: Checklist) -> bool:
     """False when that version exists already (a concurrent save): the caller tries again."""
     row = {"id": version.id, "version": version.version, "doc": encode(version)}
     result = await session.execute(insert_ignore(session, t.checklists, ["id", "version"], row))
@@ -84,23 +84,23 @@ def _visit_row(visit: Visit) -> dict[str, Any]:
             "doc": encode(visit)}
 
 
-async def add_visit(session: AsyncSession, visit: Visit) -> bool:
+async def add_visit(session: AsyncConnection, visit: Visit) -> bool:
     """True when new: the same occurrence scheduled twice is one visit."""
     result = await session.execute(insert_ignore(session, t.visits, ["id"], _visit_row(visit)))
     return bool(getattr(result, "rowcount", 0))
 
 
-async def save_visit(session: AsyncSession, visit: Visit) -> None:
+async def save_visit(session: AsyncConnection, visit: Visit) -> None:
     await session.execute(upsert(session, t.visits, ["id"], _visit_row(visit)))
 
 
-async def visit(session: AsyncSession, visit_id: str, *, for_update: bool = False) -> Visit | None:
+async def visit(session: AsyncConnection, visit_id: str, *, for_update: bool = False) -> Visit | None:
     query = select(t.visits).where(t.visits.c.id == visit_id)
     row = (await session.execute(query.with_for_update() if for_update else query)).first()
     return decode(Visit, row.doc) if row else None
 
 
-async def visits(session: AsyncSession, *, companies: list[str] | None = None, plan_id: str = "",
+async def visits(session: AsyncConnection, *, companies: list[str] | None = None, plan_id: str = "",
                  status: str = "", scheduled_from: date | None = None, scheduled_until: date | None = None,
                  limit: int = 500, after: tuple[str, str] | None = None) -> list[Visit]:
     query = select(t.visits).order_by(t.visits.c.scheduled_on, t.visits.c.id).limit(limit)
@@ -120,21 +120,21 @@ async def visits(session: AsyncSession, *, companies: list[str] | None = None, p
     return [decode(Visit, row.doc) for row in await session.execute(query)]
 
 
-async def notices_owed(session: AsyncSession, today: date, limit: int = 100) -> list[Visit]:
+async def notices_owed(session: AsyncConnection, today: date, limit: int = 100) -> list[Visit]:
     query = select(t.visits).where(t.visits.c.status == VisitStatus.SCHEDULED.value,
                                    t.visits.c.notice_sent.is_(False), t.visits.c.notice_on <= today.isoformat())
     rows = await session.execute(query.order_by(t.visits.c.notice_on).limit(limit).with_for_update(skip_locked=True))
     return [decode(Visit, row.doc) for row in rows]
 
 
-async def possibly_missed(session: AsyncSession, before: date, limit: int = 100) -> list[Visit]:
+async def possibly_missed(session: AsyncConnection, before: date, limit: int = 100) -> list[Visit]:
     query = select(t.visits).where(t.visits.c.status == VisitStatus.SCHEDULED.value,
                                    t.visits.c.scheduled_on < before.isoformat())
     rows = await session.execute(query.order_by(t.visits.c.scheduled_on).limit(limit).with_for_update(skip_locked=True))
     return [decode(Visit, row.doc) for row in rows]
 
 
-async def next_scheduled(session: AsyncSession, plan_id: str) -> Visit | None:
+async def next_scheduled(session: AsyncConnection, plan_id: str) -> Visit | None:
     found = await visits(session, plan_id=plan_id, status=VisitStatus.SCHEDULED.value, limit=1)
     return found[0] if found else None
 
@@ -147,16 +147,16 @@ def _report_row(report: Report) -> dict[str, Any]:
             "overdue": report.overdue_at is not None, "doc": encode(report)}
 
 
-async def save_report(session: AsyncSession, report: Report) -> None:
+async def save_report(session: AsyncConnection, report: Report) -> None:
     await session.execute(upsert(session, t.reports, ["visit_id"], _report_row(report)))
 
 
-async def report(session: AsyncSession, visit_id: str) -> Report | None:
+async def report(session: AsyncConnection, visit_id: str) -> Report | None:
     row = (await session.execute(select(t.reports).where(t.reports.c.visit_id == visit_id))).first()
     return decode(Report, row.doc) if row else None
 
 
-async def reports_to_flag(session: AsyncSession, now: datetime, limit: int = 100) -> list[Report]:
+async def reports_to_flag(session: AsyncConnection, now: datetime, limit: int = 100) -> list[Report]:
     """Reports still due whose warning or deadline has come (compared in the database: never early)."""
     due = t.reports.c.state == "due"
     query = select(t.reports).where(due, or_(and_(t.reports.c.overdue.is_(False), t.reports.c.due_at <= now),
@@ -165,7 +165,7 @@ async def reports_to_flag(session: AsyncSession, now: datetime, limit: int = 100
     return [decode(Report, row.doc) for row in rows]
 
 
-async def reports_of(session: AsyncSession, visit_ids: list[str]) -> dict[str, Report]:
+async def reports_of(session: AsyncConnection, visit_ids: list[str]) -> dict[str, Report]:
     if not visit_ids:
         return {}
     rows = await session.execute(select(t.reports).where(t.reports.c.visit_id.in_(visit_ids)))
@@ -174,39 +174,39 @@ async def reports_of(session: AsyncSession, visit_ids: list[str]) -> dict[str, R
 
 # ---- findings ---------------------------------------------------------------------------------
 
-async def add_finding(session: AsyncSession, finding: Finding) -> bool:
+async def add_finding(session: AsyncConnection, finding: Finding) -> bool:
     row = {"id": finding.id, "visit_id": finding.visit_id, "company_id": finding.company_id,
            "state": finding.state.value, "doc": encode(finding)}
     result = await session.execute(insert_ignore(session, t.findings, ["id"], row))
     return bool(getattr(result, "rowcount", 0))
 
 
-async def save_finding(session: AsyncSession, finding: Finding) -> None:
+async def save_finding(session: AsyncConnection, finding: Finding) -> None:
     row = {"id": finding.id, "visit_id": finding.visit_id, "company_id": finding.company_id,
            "state": finding.state.value, "doc": encode(finding)}
     await session.execute(upsert(session, t.findings, ["id"], row))
 
 
-async def finding(session: AsyncSession, finding_id: str) -> Finding | None:
+async def finding(session: AsyncConnection, finding_id: str) -> Finding | None:
     row = (await session.execute(select(t.findings).where(t.findings.c.id == finding_id))).first()
     return decode(Finding, row.doc) if row else None
 
 
-async def findings_of_visits(session: AsyncSession, visit_ids: list[str]) -> list[Finding]:
+async def findings_of_visits(session: AsyncConnection, visit_ids: list[str]) -> list[Finding]:
     if not visit_ids:
         return []
     rows = await session.execute(select(t.findings).where(t.findings.c.visit_id.in_(visit_ids)))
     return [decode(Finding, row.doc) for row in rows]
 
 
-async def findings_of(session: AsyncSession, visit_id: str) -> list[Finding]:
+async def findings_of(session: AsyncConnection, visit_id: str) -> list[Finding]:
     rows = await session.execute(select(t.findings).where(t.findings.c.visit_id == visit_id).order_by(t.findings.c.id))
     return [decode(Finding, row.doc) for row in rows]
 
 
 # ---- deliveries --------------------------------------------------------------------------------
 
-async def owe(session: AsyncSession, *, key: str, kind: str, subject_id: str, payload: dict[str, Any],
+async def owe(session: AsyncConnection, *, key: str, kind: str, subject_id: str, payload: dict[str, Any],
               at: datetime) -> None:
     """A call to make once this transaction commits (the same key twice is one delivery)."""
     row = {"id": key, "kind": kind, "subject_id": subject_id, "state": "pending", "attempts": 0, "next_at": at,
@@ -214,7 +214,7 @@ async def owe(session: AsyncSession, *, key: str, kind: str, subject_id: str, pa
     await session.execute(insert_ignore(session, t.deliveries, ["id"], row))
 
 
-async def claim_deliveries(session: AsyncSession, now: datetime, lease_until: datetime,
+async def claim_deliveries(session: AsyncConnection, now: datetime, lease_until: datetime,
                            limit: int = 16) -> list[dict[str, Any]]:
     """Due deliveries, leased (their due time moved on) so no other worker takes them meanwhile."""
     query = select(t.deliveries).where(t.deliveries.c.state == "pending", t.deliveries.c.next_at <= now) \
@@ -226,7 +226,7 @@ async def claim_deliveries(session: AsyncSession, now: datetime, lease_until: da
     return rows
 
 
-async def settle_delivery(session: AsyncSession, key: str, *, state: str, error: str = "",
+async def settle_delivery(session: AsyncConnection, key: str, *, state: str, error: str = "",
                           next_at: datetime | None = None) -> None:
     values: dict[str, Any] = {"state": state, "last_error": error[:2000]}
     if next_at is not None:
@@ -234,14 +234,14 @@ async def settle_delivery(session: AsyncSession, key: str, *, state: str, error:
     await session.execute(update(t.deliveries).where(t.deliveries.c.id == key).values(**values))
 
 
-async def deliveries_pending(session: AsyncSession) -> int:
+async def deliveries_pending(session: AsyncConnection) -> int:
     query = select(func.count()).select_from(t.deliveries).where(t.deliveries.c.state == "pending")
     return int((await session.execute(query)).scalar_one())
 
 
 # ---- data sets -----------------------------------------------------------------------------------
 
-async def add_data_set(session: AsyncSession, data_set_id: str, visit_id: str, content_type: str,
+async def add_data_set(session: AsyncConnection, data_set_id: str, visit_id: str, content_type: str,
                        content: bytes) -> None:
     await session.execute(insert(t.data_sets).values(id=data_set_id, visit_id=visit_id, content_type=content_type,
                                                      content=content))
@@ -249,20 +249,20 @@ async def add_data_set(session: AsyncSession, data_set_id: str, visit_id: str, c
 
 # ---- watches -------------------------------------------------------------------------------------
 
-async def save_watch(session: AsyncSession, watch: Watch) -> None:
+async def save_watch(session: AsyncConnection, watch: Watch) -> None:
     row = {"id": watch.id, "company_id": watch.company_id, "region": watch.region, "doc": encode(watch)}
     await session.execute(upsert(session, t.watches, ["id"], row))
 
 
-async def watch(session: AsyncSession, watch_id: str) -> Watch | None:
+async def watch(session: AsyncConnection, watch_id: str) -> Watch | None:
     row = (await session.execute(select(t.watches).where(t.watches.c.id == watch_id))).first()
     return decode(Watch, row.doc) if row else None
 
 
-async def delivery_payload(session: AsyncSession, key: str) -> dict[str, Any]:
+async def delivery_payload(session: AsyncConnection, key: str) -> dict[str, Any]:
     row = (await session.execute(select(t.deliveries.c.payload).where(t.deliveries.c.id == key))).first()
     return dict(row.payload) if row and row.payload else {}
 
 
-async def update_delivery_payload(session: AsyncSession, key: str, payload: dict[str, Any]) -> None:
+async def update_delivery_payload(session: AsyncConnection, key: str, payload: dict[str, Any]) -> None:
     await session.execute(update(t.deliveries).where(t.deliveries.c.id == key).values(payload=payload))

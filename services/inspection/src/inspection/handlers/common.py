@@ -25,7 +25,7 @@ def require(principal: Principal, roles: tuple[Role, ...], what: str) -> None:
 
 
 async def plan_for(uow: UnitOfWork, principal: Principal, plan_id: str) -> tuple[Plan, date | None]:
-    found = await store.plan(uow.session, plan_id)
+    found = await store.plan(uow.connection, plan_id)
     if found is None:
         raise NotFound(f"no plan {plan_id!r}", plan_id=plan_id)
     ensure_access(principal, found[0].company_id, found[0].region, resource="plan")
@@ -34,7 +34,7 @@ async def plan_for(uow: UnitOfWork, principal: Principal, plan_id: str) -> tuple
 
 async def visit_for(uow: UnitOfWork, principal: Principal, visit_id: str, *, for_update: bool = False) -> Visit:
     """An inspection the caller may see; another company's looks absent."""
-    found = await store.visit(uow.session, visit_id, for_update=for_update)
+    found = await store.visit(uow.connection, visit_id, for_update=for_update)
     if found is None:
         raise NotFound(f"no inspection {visit_id!r}", inspection_id=visit_id)
     ensure_access(principal, found.company_id, found.region, resource="inspection")

@@ -37,7 +37,7 @@ class Deliveries:
     async def run_once(self) -> int:
         async with self._db.unit_of_work() as uow:
             now = uow.clock.now()
-            claimed = await store.claim_deliveries(uow.session, now, now + self._lease)
+            claimed = await store.claim_deliveries(uow.connection, now, now + self._lease)
         for row in claimed:
             await self._deliver(row)
         return len(claimed)
@@ -69,7 +69,7 @@ class Deliveries:
     async def _settle(self, key: str, state: str, error: str, wait: timedelta | None) -> None:
         async with self._db.unit_of_work() as uow:
             next_at = uow.clock.now() + wait if wait is not None else None
-            await store.settle_delivery(uow.session, key, state=state, error=error, next_at=next_at)
+            await store.settle_delivery(uow.connection, key, state=state, error=error, next_at=next_at)
 
     async def _opened(self, report: CaseReport, receipt_id: str) -> ReceiptView:
         receipt = await (self._intake.receipt(receipt_id) if receipt_id else self._intake.submit(report))
@@ -79,7 +79,7 @@ class Deliveries:
 
     async def _finding_case(self, finding_id: str) -> None:
         async with self._db.unit_of_work() as uow:
-            finding = await store.finding(uow.session, finding_id)
+            finding = await store.finding(uow.connection, finding_id)
         if finding is None or finding.case_id:
             return
         report = CaseReport(request_id=f"inspection-finding:{finding.id}", company_id=finding.company_id,
@@ -88,23 +88,23 @@ class Deliveries:
                                         f"(finding {finding.id}, item {finding.item_id}).", defect=True)
         receipt = await self._opened(report, finding.receipt_id)
         async with self._db.unit_of_work() as uow:
-            await store.save_finding(uow.session, finding_rules.reported(finding, receipt.receipt_id, receipt.case_id,
-                                                                         receipt.case_number))
+            reported = finding_rules.reported(finding, receipt.receipt_id, receipt.case_id, receipt.case_number)
+            await store.save_finding(uow.connection, reported)
         if not receipt.case_id:
             raise Waiting(f"receipt {receipt.receipt_id} is {receipt.state}: no case yet")
 
     async def _finding_refused(self, finding_id: str, why: str) -> None:
         async with self._db.unit_of_work() as uow:
-            finding = await store.finding(uow.session, finding_id)
+            finding = await store.finding(uow.connection, finding_id)
             if finding is not None:
-                await store.save_finding(uow.session, finding_rules.refused(finding, why))
+                await store.save_finding(uow.connection, finding_rules.refused(finding, why))
 
     async def _visit_case(self, visit_id: str) -> None:
         """An on-site inspection: a work case through intake (dispatch's visits hang on a case), then
         the field visit requested in dispatch; progress kept in the visit, so a retry resumes."""
         async with self._db.unit_of_work() as uow:
-            visit = await store.visit(uow.session, visit_id)
-            progress = await store.delivery_payload(uow.session, f"visit_case:{visit_id}")
+            visit = await store.visit(uow.connection, visit_id)
+            progress = await store.delivery_payload(uow.connection, f"visit_case:{visit_id}")
         if visit is None or visit.dispatch_visit_id:
             return
         case_id = visit.dispatch_case_id
@@ -116,10 +116,10 @@ class Deliveries:
                                             f"on {visit.scheduled_on} at site {visit.site_id}.", defect=False)
             receipt = await self._opened(report, str(progress.get("receipt_id", "")))
             async with self._db.unit_of_work() as uow:
-                await store.update_delivery_payload(uow.session, f"visit_case:{visit_id}",
+                await store.update_delivery_payload(uow.connection, f"visit_case:{visit_id}",
                                                     {"receipt_id": receipt.receipt_id})
                 if receipt.case_id:
-                    await store.save_visit(uow.session, replace(visit, dispatch_case_id=receipt.case_id))
+                    await store.save_visit(uow.connection, replace(visit, dispatch_case_id=receipt.case_id))
             if not receipt.case_id:
                 raise Waiting(f"receipt {receipt.receipt_id} is {receipt.state}: no case yet")
             case_id = receipt.case_id
@@ -128,14 +128,14 @@ class Deliveries:
             case_id=case_id, site=visit.site_id, reason=f"Scheduled inspection {visit.id} on {visit.scheduled_on}",
             request_id=f"inspection-visit:{visit.id}")
         async with self._db.unit_of_work() as uow:
-            current = await store.visit(uow.session, visit_id)
+            current = await store.visit(uow.connection, visit_id)
             if current is not None:
-                await store.save_visit(uow.session, replace(current, dispatch_case_id=case_id,
+                await store.save_visit(uow.connection, replace(current, dispatch_case_id=case_id,
                                                             dispatch_visit_id=dispatch_visit))
 
     async def _watch_roster(self, watch_id: str) -> None:
         async with self._db.unit_of_work() as uow:
-            watch = await store.watch(uow.session, watch_id)
+            watch = await store.watch(uow.connection, watch_id)
         if watch is None or watch.roster_id or not watch.engineer_ids:
             return
         roster_id = await self._dispatch.put_roster(
@@ -143,6 +143,6 @@ class Deliveries:
             engineer_ids=watch.engineer_ids, start_local=f"{watch.on_site_from.isoformat()}T08:00:00",
             until_local=f"{(watch.ends_on + timedelta(days=1)).isoformat()}T08:00:00", time_zone="Asia/Shanghai")
         async with self._db.unit_of_work() as uow:
-            current = await store.watch(uow.session, watch_id)
+            current = await store.watch(uow.connection, watch_id)
             if current is not None:
-                await store.save_watch(uow.session, replace(current, roster_id=roster_id))
+                await store.save_watch(uow.connection, replace(current, roster_id=roster_id))

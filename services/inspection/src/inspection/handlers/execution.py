@@ -33,7 +33,7 @@ FINDING_CASE = "finding_case"
 async def _pinned(uow: UnitOfWork, visit: Visit) -> Checklist | None:
     if not visit.checklist_id or not visit.checklist_version:
         return None
-    return await store.checklist(uow.session, visit.checklist_id, visit.checklist_version)
+    return await store.checklist(uow.connection, visit.checklist_id, visit.checklist_version)
 
 
 class ExecutionHandlers:
@@ -44,9 +44,9 @@ class ExecutionHandlers:
         require(principal, INSPECTORS, "carry out inspections")
         async with self._db.unit_of_work() as uow:
             visit = await visit_for(uow, principal, visit_id, for_update=True)
-            latest = await store.latest_checklist(uow.session, visit.checklist_id) if visit.checklist_id else None
+            latest = await store.latest_checklist(uow.connection, visit.checklist_id) if visit.checklist_id else None
             visit = visit_rules.start(visit, latest, principal.subject, uow.clock.now())
-            await store.save_visit(uow.session, visit)
+            await store.save_visit(uow.connection, visit)
         return visit
 
     async def record(self, principal: Principal, visit_id: str, item_id: str, *, passed: bool | None,
@@ -61,7 +61,7 @@ class ExecutionHandlers:
             result = checklist_rules.evaluate(checklist.item(item_id), passed=passed, value=value, text=text,
                                               file_ref=file_ref, needs_work=needs_work, by=principal.subject, at=now)
             visit = visit_rules.record(visit, result)
-            await store.save_visit(uow.session, visit)
+            await store.save_visit(uow.connection, visit)
             finding = None
             if result.is_finding:
                 finding = await self._raise(uow, visit, result, now)
@@ -73,9 +73,9 @@ class ExecutionHandlers:
         finding = finding_rules.finding_for(result, visit_id=visit.id, company_id=visit.company_id,
                                             contract_id=visit.contract_id, site_id=visit.site_id,
                                             region=visit.region, at=now)
-        if not await store.add_finding(uow.session, finding):
-            return await store.finding(uow.session, finding.id)  # already raised for this item
-        await store.owe(uow.session, key=f"{FINDING_CASE}:{finding.id}", kind=FINDING_CASE, subject_id=finding.id,
+        if not await store.add_finding(uow.connection, finding):
+            return await store.finding(uow.connection, finding.id)  # already raised for this item
+        await store.owe(uow.connection, key=f"{FINDING_CASE}:{finding.id}", kind=FINDING_CASE, subject_id=finding.id,
                         payload={}, at=now)
         uow.emit(events.FINDING_RAISED, subject=visit.id, region=visit.region,
                  data=events.finding_raised(visit, finding, now))
@@ -86,7 +86,7 @@ class ExecutionHandlers:
         require(principal, INSPECTORS, "complete inspections")
         async with self._db.unit_of_work() as uow:
             visit = await visit_for(uow, principal, visit_id, for_update=True)
-            found = await store.plan(uow.session, visit.plan_id)
+            found = await store.plan(uow.connection, visit.plan_id)
             if found is None:
                 raise NotFound(f"the plan of inspection {visit_id} is gone")
             plan, _ = found
@@ -95,13 +95,13 @@ class ExecutionHandlers:
             assert visit.performed_at is not None
             calendar = plan_calendar(plan)
             # a remote inspection's analysis report counts from its data set, when one came
-            report = await store.report(uow.session, visit.id) or report_rules.new_report(
+            report = await store.report(uow.connection, visit.id) or report_rules.new_report(
                 visit.id, visit.company_id, visit.region, report_rules.deadline(plan, calendar, visit.performed_at))
-            await store.save_visit(uow.session, visit)
-            await store.save_report(uow.session, report)
+            await store.save_visit(uow.connection, visit)
+            await store.save_report(uow.connection, report)
             done_on = calendar.local_date(visit.performed_at)
-            await store.set_last_done(uow.session, plan.id, done_on)
-            findings = await store.findings_of(uow.session, visit.id)
+            await store.set_last_done(uow.connection, plan.id, done_on)
+            findings = await store.findings_of(uow.connection, visit.id)
             uow.emit(events.COMPLETED, subject=visit.id, region=visit.region,
                      data=events.completed(visit, report, len(findings), now))
             if plan.anchoring is Anchoring.FLOATING:
@@ -115,7 +115,7 @@ class ExecutionHandlers:
         require(principal, (Role.CUSTOMER, *INSPECTORS), "upload data sets")
         async with self._db.unit_of_work() as uow:
             visit = await visit_for(uow, principal, visit_id, for_update=True)
-            found = await store.plan(uow.session, visit.plan_id)
+            found = await store.plan(uow.connection, visit.plan_id)
             if found is None:
                 raise NotFound(f"the plan of inspection {visit_id} is gone")
             now = uow.clock.now()
@@ -123,16 +123,17 @@ class ExecutionHandlers:
                                            "application/octet-stream", len(content),
                                            hashlib.sha256(content).hexdigest(), principal.subject, now)
             if visit.status is VisitStatus.SCHEDULED and visit.mode is Mode.REMOTE:
-                latest = await store.latest_checklist(uow.session, visit.checklist_id) if visit.checklist_id else None
+                latest = (await store.latest_checklist(uow.connection, visit.checklist_id)
+                          if visit.checklist_id else None)
                 visit = visit_rules.start(visit, latest, principal.subject, now)
             visit = visit_rules.receive_data(visit, data_set)
-            await store.add_data_set(uow.session, data_set.id, visit.id, data_set.content_type, content)
-            await store.save_visit(uow.session, visit)
-            report = await store.report(uow.session, visit.id)
+            await store.add_data_set(uow.connection, data_set.id, visit.id, data_set.content_type, content)
+            await store.save_visit(uow.connection, visit)
+            report = await store.report(uow.connection, visit.id)
             if report is None:
                 report = report_rules.new_report(visit.id, visit.company_id, visit.region,
                                                  report_rules.deadline(found[0], plan_calendar(found[0]), now))
-                await store.save_report(uow.session, report)
+                await store.save_report(uow.connection, report)
         return visit, report
 
     async def submit_report(self, principal: Principal, visit_id: str, summary: str) -> Report:
@@ -141,7 +142,7 @@ class ExecutionHandlers:
             visit = await visit_for(uow, principal, visit_id)
             report = await self._report(uow, visit)
             report = report_rules.submit(report, summary, principal.subject, uow.clock.now())
-            await store.save_report(uow.session, report)
+            await store.save_report(uow.connection, report)
             uow.emit(events.REPORTED, subject=visit.id, region=visit.region,
                      data=events.reported(visit, report, uow.clock.now()))
         return report
@@ -153,14 +154,14 @@ class ExecutionHandlers:
             visit = await visit_for(uow, principal, visit_id)
             ensure_access(principal, visit.company_id, visit.region, resource="inspection")
             report = report_rules.sign_off(await self._report(uow, visit), principal.subject, uow.clock.now())
-            await store.save_report(uow.session, report)
+            await store.save_report(uow.connection, report)
             uow.emit(events.REPORT_SIGNED_OFF, subject=visit.id, region=visit.region,
                      data=events.report_signed_off(visit, report, uow.clock.now()))
         return report
 
     @staticmethod
     async def _report(uow: UnitOfWork, visit: Visit) -> Report:
-        report = await store.report(uow.session, visit.id)
+        report = await store.report(uow.connection, visit.id)
         if report is None:
             raise FailedPrecondition(f"inspection {visit.id} is {visit.status.value}: no report yet")
         return report

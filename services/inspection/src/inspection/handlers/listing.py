@@ -26,7 +26,7 @@ class Listings:
         after = self._after(token, bound)
         limit = page_size(size)
         async with self._db.unit_of_work() as uow:
-            found = await store.plans(uow.session, _companies(principal, company_id),
+            found = await store.plans(uow.connection, _companies(principal, company_id),
                                       after=str(after[0]) if after else None, limit=limit)
         following = self._next(bound, [found[-1].id]) if len(found) == limit else ""
         return [p for p in found if scope_of(principal).allows(p.company_id, p.region)], following
@@ -37,7 +37,7 @@ class Listings:
         after = self._after(token, bound)
         limit = page_size(size)
         async with self._db.unit_of_work() as uow:
-            found = await store.visits(uow.session, companies=_companies(principal, company_id), plan_id=plan_id,
+            found = await store.visits(uow.connection, companies=_companies(principal, company_id), plan_id=plan_id,
                                        status=status, limit=limit,
                                        after=(str(after[0]), str(after[1])) if after else None)
         last = found[-1] if found else None

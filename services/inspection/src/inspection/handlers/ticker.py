@@ -33,19 +33,19 @@ class Ticker:
         async with self._db.unit_of_work() as uow:
             now = uow.clock.now()
             # the earliest time zone's day: a visit is only picked when its own plan says its day has come
-            for visit in await store.notices_owed(uow.session, now.date() + timedelta(days=1)):
-                found = await store.plan(uow.session, visit.plan_id)
+            for visit in await store.notices_owed(uow.connection, now.date() + timedelta(days=1)):
+                found = await store.plan(uow.connection, visit.plan_id)
                 if found is None:
                     continue
                 plan = found[0]
                 if not visit_rules.notice_owed(visit, plan_calendar(plan).local_date(now)):
                     continue
                 visit = replace(visit, notice_sent_at=now)
-                await store.save_visit(uow.session, visit)
+                await store.save_visit(uow.connection, visit)
                 uow.emit(events.NOTICE_DUE, subject=visit.id, region=visit.region,
                          data=events.notice_due(visit, plan, now))
                 if visit.mode is Mode.ON_SITE:
-                    await store.owe(uow.session, key=f"{VISIT_CASE}:{visit.id}", kind=VISIT_CASE,
+                    await store.owe(uow.connection, key=f"{VISIT_CASE}:{visit.id}", kind=VISIT_CASE,
                                     subject_id=visit.id, payload={}, at=now)
                 sent += 1
         return sent
@@ -54,15 +54,15 @@ class Ticker:
         missed = 0
         async with self._db.unit_of_work() as uow:
             now = uow.clock.now()
-            for visit in await store.possibly_missed(uow.session, now.date()):
-                found = await store.plan(uow.session, visit.plan_id)
+            for visit in await store.possibly_missed(uow.connection, now.date()):
+                found = await store.plan(uow.connection, visit.plan_id)
                 if found is None:
                     continue
                 calendar = plan_calendar(found[0])
                 if not visit_rules.is_missed(calendar, visit, calendar.local_date(now)):
                     continue
                 visit = visit_rules.mark_missed(visit, now)
-                await store.save_visit(uow.session, visit)
+                await store.save_visit(uow.connection, visit)
                 uow.emit(events.MISSED, subject=visit.id, region=visit.region, data=events.missed(visit, now))
                 missed += 1
         return missed
@@ -71,8 +71,8 @@ class Ticker:
         flagged = 0
         async with self._db.unit_of_work() as uow:
             now = uow.clock.now()
-            for report in await store.reports_to_flag(uow.session, now):
-                visit = await store.visit(uow.session, report.visit_id)
+            for report in await store.reports_to_flag(uow.connection, now):
+                visit = await store.visit(uow.connection, report.visit_id)
                 if visit is None:
                     continue
                 if report_rules.breach_due(report, now):
@@ -86,6 +86,6 @@ class Ticker:
                 else:
                     # the warning time passed after the deadline itself: no late warning
                     report = replace(report, warned_at=report.warned_at or now)
-                await store.save_report(uow.session, report)
+                await store.save_report(uow.connection, report)
                 flagged += 1
         return flagged

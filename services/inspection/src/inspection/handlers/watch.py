@@ -50,10 +50,10 @@ class WatchHandlers:
                               mode=Mode.ON_SITE, kind=VisitKind.PRE_EVENT, nominal_on=day, scheduled_on=day,
                               notice_on=None, reason=f"pre-event inspection for {watch.event_name}")
             watch = replace(watch, pre_event_visit_id=pre_event.id)
-            await store.add_visit(uow.session, pre_event)
-            await store.save_watch(uow.session, watch)
+            await store.add_visit(uow.connection, pre_event)
+            await store.save_watch(uow.connection, watch)
             if watch.engineer_ids:
-                await store.owe(uow.session, key=f"{WATCH_ROSTER}:{watch.id}", kind=WATCH_ROSTER,
+                await store.owe(uow.connection, key=f"{WATCH_ROSTER}:{watch.id}", kind=WATCH_ROSTER,
                                 subject_id=watch.id, payload={}, at=now)
             uow.emit(events.SCHEDULED, subject=pre_event.id, region=watch.region,
                      data=events.scheduled(pre_event, now))
@@ -64,12 +64,12 @@ class WatchHandlers:
     async def log_duty(self, principal: Principal, watch_id: str, day: date, text: str) -> Watch:
         require(principal, INSPECTORS, "keep the duty log")
         async with self._db.unit_of_work() as uow:
-            watch = await store.watch(uow.session, watch_id)
+            watch = await store.watch(uow.connection, watch_id)
             if watch is None:
                 raise NotFound(f"no watch {watch_id!r}")
             ensure_access(principal, watch.company_id, watch.region, resource="watch")
             watch = watch_rules.log_duty(watch, day=day, text=text, by=principal.subject, at=uow.clock.now())
-            await store.save_watch(uow.session, watch)
+            await store.save_watch(uow.connection, watch)
             uow.emit(events.WATCH_DUTY_LOGGED, subject=watch.id, region=watch.region,
                      data=events.watch_duty_logged(watch, watch.duty_log[-1], uow.clock.now()))
         return watch

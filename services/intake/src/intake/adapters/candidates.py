@@ -22,7 +22,7 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from intake.adapters.case_index import intervals
 from intake.adapters.registry_rows import asset_of, company_of, contact_of, contract_of, site_of
@@ -123,7 +123,7 @@ def _statement(bind: Bind, shape: _Shape) -> Any:
     return _KINDS.union(branches, markers)
 
 
-async def load_candidates(session: AsyncSession, request: IntakeRequest, claim: KeyClaim | None = None,
+async def load_candidates(session: AsyncConnection, request: IntakeRequest, claim: KeyClaim | None = None,
                           lock: str | None = None) -> Candidates | None:
     """The candidates; with `claim`, the key is claimed first (on PostgreSQL by the same statement), and None
     comes back when another receipt holds it already. With `lock`, the statement also takes that
@@ -168,7 +168,7 @@ async def load_candidates(session: AsyncSession, request: IntakeRequest, claim: 
     )
 
 
-async def _site_assets(session: AsyncSession, found_sites: list[Site]) -> dict[str, tuple[Asset, ...]]:
+async def _site_assets(session: AsyncConnection, found_sites: list[Site]) -> dict[str, tuple[Asset, ...]]:
     """A few assets of each site (a report naming a site but no device may mean the site's only one)."""
     site_assets: dict[str, tuple[Asset, ...]] = {}
     for site in found_sites:

@@ -10,7 +10,7 @@ from typing import Any
 
 from aftercare_platform.db.statements import Bind, is_postgres, prebuilt, upsert
 from sqlalchemy import ColumnElement, and_, bindparam, case, delete, func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from intake.adapters.row_kinds import RowKinds
 from intake.adapters.tables import downtime, known_cases, submissions
@@ -40,12 +40,12 @@ class KnownCase:
     reported_by: str | None = None  # the partner key that reported it, when a partner did
 
 
-async def record_case(session: AsyncSession, case: KnownCase) -> None:
+async def record_case(session: AsyncConnection, case: KnownCase) -> None:
     """Insert, or update the status of, a known case (one statement); an older event never overwrites a newer one."""
     await session.execute(prebuilt(session, _record_known), known_row(case))
 
 
-async def record_opening(session: AsyncSession, case: KnownCase) -> None:
+async def record_opening(session: AsyncConnection, case: KnownCase) -> None:
     """The event that opened a case: the case is known, and a downtime row its resolution wrote first learns the
     case's asset and contract (on PostgreSQL in one statement, the upsert a CTE of the update)."""
     if not is_postgres(session):
@@ -98,7 +98,7 @@ def _merge_known(excluded: Any) -> dict[str, Any]:
     }
 
 
-async def record_event(session: AsyncSession, case_id: str, *, status: str, priority: str | None,
+async def record_event(session: AsyncConnection, case_id: str, *, status: str, priority: str | None,
                        at: datetime) -> bool:
     """A later event of a known case: its status and priority (kept when the event names none), unless a newer
     event was recorded already. False when it changed nothing: the case is not known, or the event is older."""
@@ -117,12 +117,12 @@ _RECORD_EVENT = (
             last_event_at=bindparam("the_at", type_=known_cases.c.last_event_at.type)))
 
 
-async def find_case(session: AsyncSession, case_id: str) -> KnownCase | None:
+async def find_case(session: AsyncConnection, case_id: str) -> KnownCase | None:
     row = (await session.execute(select(known_cases).where(known_cases.c.case_id == case_id))).mappings().first()
     return _known(row) if row is not None else None
 
 
-async def find_by_number(session: AsyncSession, case_number: str) -> KnownCase | None:
+async def find_by_number(session: AsyncConnection, case_number: str) -> KnownCase | None:
     found = await session.execute(select(known_cases).where(known_cases.c.case_number == case_number))
     row = found.mappings().first()
     return _known(row) if row is not None else None
@@ -135,7 +135,7 @@ def _known(row: Any) -> KnownCase:
                      row["caller_phone"], row["reported_by"])
 
 
-async def open_cases_for(session: AsyncSession, asset_key: str) -> list[OpenCase]:
+async def open_cases_for(session: AsyncConnection, asset_key: str) -> list[OpenCase]:
     """Open cases of the asset, and the new cases still being opened for it (by their receipts)."""
     return (await open_cases_and_downtime(session, asset_key=asset_key, downtime_asset=None, contract_id=None,
                                           whole_contract=False))[0]
@@ -145,7 +145,7 @@ async def open_cases_for(session: AsyncSession, asset_key: str) -> list[OpenCase
 _KNOWN_KINDS = RowKinds({"pending": submissions, "known": known_cases, "downtime": downtime})
 
 
-async def open_cases_and_downtime(session: AsyncSession, *, asset_key: str | None, downtime_asset: str | None,
+async def open_cases_and_downtime(session: AsyncConnection, *, asset_key: str | None, downtime_asset: str | None,
                                   contract_id: str | None, whole_contract: bool,
                                   ) -> tuple[list[OpenCase], list[DowntimeInterval]]:
     """The open cases of `asset_key` (known, or being opened by a pending receipt) and the downtime `downtime_for`
@@ -182,7 +182,7 @@ def _open_cases_and_downtime(_bind: Bind, open_cases: bool, of_asset: bool, of_c
     return _KNOWN_KINDS.union(branches)
 
 
-async def record_resolution(session: AsyncSession, *, case_id: str, case_number: str, contract_id: str | None,
+async def record_resolution(session: AsyncConnection, *, case_id: str, case_number: str, contract_id: str | None,
                             outage: DowntimeInterval | None) -> None:
     """A case was resolved: the vendor-fault outage its fault report records is downtime (outage start →
     restoration); without one, whatever an earlier resolution of the case recorded no longer counts."""
@@ -197,7 +197,7 @@ async def record_resolution(session: AsyncSession, *, case_id: str, case_number:
     await session.execute(upsert(session, downtime, ["case_id"], row))
 
 
-async def complete_downtime(session: AsyncSession, case: KnownCase) -> None:
+async def complete_downtime(session: AsyncConnection, case: KnownCase) -> None:
     """A case.created seen after its resolution: the downtime row learns the case's asset and contract."""
     await session.execute(_COMPLETE_DOWNTIME, _downtime_values(case))
 
@@ -215,7 +215,7 @@ _COMPLETE_DOWNTIME = (
                                       bindparam("the_contract", type_=downtime.c.contract_id.type))))
 
 
-async def downtime_for(session: AsyncSession, *, asset_key: str | None, contract_id: str | None,
+async def downtime_for(session: AsyncConnection, *, asset_key: str | None, contract_id: str | None,
                        whole_contract: bool) -> Sequence[DowntimeInterval]:
     """Downtime of the asset, and of its contract's whole system (P1 cases naming no asset); for a
     whole-system warranty (`whole_contract`), of every asset of the contract."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from aftercare_platform.clock import Clock
-from aftercare_platform.db.statements import insert_ignore
+from aftercare_platform.db.statements import insert_ignore, is_postgres
 from aftercare_platform.db.unit_of_work import Database
 from sqlalchemy import delete, select, update
 
@@ -74,11 +74,11 @@ class SharedRateLimiter:
     async def allow(self, client: str) -> tuple[bool, float]:
         key = client[:200]
         async with self._db.unit_of_work() as uow:
-            session, now = uow.session, uow.clock.now().timestamp()
+            session, now = uow.connection, uow.clock.now().timestamp()
             await session.execute(insert_ignore(
                 session, rate_buckets, ["client"], {"client": key, "tokens": self._burst, "updated": now}))
             query = select(rate_buckets.c.tokens, rate_buckets.c.updated).where(rate_buckets.c.client == key)
-            if session.get_bind().dialect.name == "postgresql":
+            if is_postgres(session):
                 query = query.with_for_update()
             row = (await session.execute(query)).one()
             bucket, allowed, wait = take(Bucket(row.tokens, row.updated), now, rate=self._rate, burst=self._burst)

@@ -43,7 +43,7 @@ class Receipt:
 
 
 async def load(database: Database, receipt_id: str) -> Receipt | None:
-    async with database.engine.connect() as connection:
+    async with database.reading() as connection:
         row = (await connection.execute(select(table).where(table.c.receipt_id == receipt_id))).mappings().first()
     if row is None:
         return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aftercare_platform.auth.access import ensure_access
 from aftercare_platform.auth.principal import Principal
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from intake.adapters import registry_repository as repository
 from intake.adapters.proto_mapping import Record
@@ -12,7 +12,7 @@ from intake.adapters.registry_rows import COMPANY, CONTRACT, SITE
 from intake.domain.registry import Asset, Contact, Site
 
 
-async def placement(session: AsyncSession, record: Record) -> tuple[str | None, str | None]:
+async def placement(session: AsyncConnection, record: Record) -> tuple[str | None, str | None]:
     """(company, region) a registry record belongs to: the region of its site, else of its company.
     The platform's access check decides on it for every caller, regional staff included."""
     company_id: str | None = getattr(record, "company_id", None)
@@ -30,6 +30,8 @@ async def placement(session: AsyncSession, record: Record) -> tuple[str | None, 
     return company_id, region
 
 
-async def ensure_visible(session: AsyncSession, principal: Principal, record: Record, resource: str = "record") -> None:
+async def ensure_visible(
+    session: AsyncConnection, principal: Principal, record: Record, resource: str = "record"
+) -> None:
     company_id, region = await placement(session, record)
     ensure_access(principal, company_id or "", region, resource=resource)

@@ -9,7 +9,7 @@ from typing import Any
 from aftercare_platform.db.statements import upsert
 from aftercare_platform.errors import AlreadyExists, NotFound
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from intake.adapters.registry_rows import Kind, Record
 
@@ -17,26 +17,26 @@ from intake.adapters.registry_rows import Kind, Record
 BULK_ROWS = 5_000
 
 
-async def get(session: AsyncSession, kind: Kind, key: str) -> Any | None:
+async def get(session: AsyncConnection, kind: Kind, key: str) -> Any | None:
     row = (await session.execute(select(kind.table).where(kind.table.c[kind.key] == key))).mappings().first()
     return kind.of_row(row) if row is not None else None
 
 
-async def require(session: AsyncSession, kind: Kind, key: str) -> Any:
+async def require(session: AsyncConnection, kind: Kind, key: str) -> Any:
     found = await get(session, kind, key)
     if found is None:
         raise NotFound(f"{kind.name} {key} not found")
     return found
 
 
-async def create(session: AsyncSession, kind: Kind, record: Record, at: datetime) -> None:
+async def create(session: AsyncConnection, kind: Kind, record: Record, at: datetime) -> None:
     key = kind.key_of(record)
     if await get(session, kind, key) is not None:
         raise AlreadyExists(f"{kind.name} {key} already exists")
     await session.execute(kind.table.insert().values(**kind.to_row(record, at)))
 
 
-async def replace(session: AsyncSession, kind: Kind, record: Record, at: datetime) -> Any:
+async def replace(session: AsyncConnection, kind: Kind, record: Record, at: datetime) -> Any:
     """Replace a record; returns the one it replaced (NotFound when there is none)."""
     key = kind.key_of(record)
     previous = await require(session, kind, key)
@@ -46,7 +46,7 @@ async def replace(session: AsyncSession, kind: Kind, record: Record, at: datetim
 
 
 async def page(
-    session: AsyncSession, kind: Kind, *, where: Mapping[str, str | Iterable[str]], after: str | None, size: int
+    session: AsyncConnection, kind: Kind, *, where: Mapping[str, str | Iterable[str]], after: str | None, size: int
 ) -> tuple[list[Any], str | None]:
     """Records in key order after `after`; the next page's last key when there may be more."""
     table = kind.table
@@ -61,7 +61,7 @@ async def page(
     return records, (str(rows[size - 1][kind.key]) if more else None)
 
 
-async def existing_keys(session: AsyncSession, kind: Kind, keys: Iterable[str]) -> set[str]:
+async def existing_keys(session: AsyncConnection, kind: Kind, keys: Iterable[str]) -> set[str]:
     wanted = list(set(keys))
     found: set[str] = set()
     column = kind.table.c[kind.key]
@@ -71,7 +71,7 @@ async def existing_keys(session: AsyncSession, kind: Kind, keys: Iterable[str]) 
     return found
 
 
-async def upsert_many(session: AsyncSession, kind: Kind, records: Sequence[Record], at: datetime) -> None:
+async def upsert_many(session: AsyncConnection, kind: Kind, records: Sequence[Record], at: datetime) -> None:
     rows = [kind.to_row(record, at) for record in records]
     for start in range(0, len(rows), BULK_ROWS):
         batch = rows[start : start + BULK_ROWS]

@@ -11,7 +11,7 @@ from typing import Any
 from aftercare_platform.db.statements import Bind, insert_ignore, is_postgres, prebuilt
 from aftercare_platform.db.unit_of_work import Database
 from sqlalchemy import and_, bindparam, exists, func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from intake.adapters import case_index
 from intake.adapters.case_index import KnownCase
@@ -54,32 +54,32 @@ class Submission:
         return cls(**values)
 
 
-async def insert(session: AsyncSession, row: dict[str, Any]) -> None:
+async def insert(session: AsyncConnection, row: dict[str, Any]) -> None:
     await session.execute(_INSERT, row)
 
 
 _INSERT = submissions.insert()  # built once: the row comes as parameters (see db.statements.prebuilt)
 
 
-async def get(session: AsyncSession, receipt_id: str) -> Submission | None:
+async def get(session: AsyncConnection, receipt_id: str) -> Submission | None:
     row = (await session.execute(select(submissions).where(submissions.c.receipt_id == receipt_id))).mappings().first()
     return Submission.of(row) if row is not None else None
 
 
-async def receipt_for_key(session: AsyncSession, scope: str, key: str) -> str | None:
+async def receipt_for_key(session: AsyncConnection, scope: str, key: str) -> str | None:
     found = await session.execute(select(request_keys.c.receipt_id).where(
         request_keys.c.scope == scope, request_keys.c.key == key))
     return found.scalar_one_or_none()
 
 
-async def claim_key(session: AsyncSession, scope: str, key: str, receipt_id: str, at: datetime) -> bool:
+async def claim_key(session: AsyncConnection, scope: str, key: str, receipt_id: str, at: datetime) -> bool:
     """Record an idempotency key for this receipt; False when another receipt holds it already."""
     row = {"scope": scope, "key": key, "receipt_id": receipt_id, "created_at": at}
     result = await session.execute(prebuilt(session, _claim_key), row)
     return bool(getattr(result, "rowcount", 0))
 
 
-async def claim_due(session: AsyncSession, *, now: datetime, lease_until: datetime, limit: int) -> list[Submission]:
+async def claim_due(session: AsyncConnection, *, now: datetime, lease_until: datetime, limit: int) -> list[Submission]:
     """Lease up to `limit` pending submissions that are due; a note waits until the case it adds to is opened."""
     parent = submissions.alias("parent")
     free = or_(submissions.c.claimed_until.is_(None), submissions.c.claimed_until < now)
@@ -106,13 +106,13 @@ def _claim_key(bind: Bind) -> Any:
     return insert_ignore(bind, request_keys, ["scope", "key"])
 
 
-async def mark_submitted(session: AsyncSession, receipt_id: str, *, case_id: str, case_number: str,
+async def mark_submitted(session: AsyncConnection, receipt_id: str, *, case_id: str, case_number: str,
                          at: datetime, attempts: int) -> Submission:
     return await _mark(session, receipt_id, state=State.SUBMITTED.value, case_id=case_id, case_number=case_number,
                        submitted_at=at, attempts=attempts, claimed_until=None, last_error=None)
 
 
-async def mark_opened(session: AsyncSession, receipt_id: str, *, case_id: str, case_number: str, at: datetime,
+async def mark_opened(session: AsyncConnection, receipt_id: str, *, case_id: str, case_number: str, at: datetime,
                       attempts: int, known: KnownCase) -> tuple[Submission, int]:
     """A delivery opened a case: the receipt is submitted, the case known, and the notes waiting for it know its
     number (how many there were comes back). On PostgreSQL one statement: the other writes are CTEs of it."""
@@ -145,18 +145,18 @@ def _mark_opened(bind: Bind) -> Any:
     return select(marked, notes_due).add_cte(case_index.known_upsert_cte(bind))
 
 
-async def mark_retry(session: AsyncSession, receipt_id: str, *, attempts: int, next_attempt_at: datetime,
+async def mark_retry(session: AsyncConnection, receipt_id: str, *, attempts: int, next_attempt_at: datetime,
                      error: str | None) -> Submission:
     return await _mark(session, receipt_id, attempts=attempts, next_attempt_at=next_attempt_at, claimed_until=None,
                        last_error=error)
 
 
-async def mark_failed(session: AsyncSession, receipt_id: str, *, attempts: int, error: str) -> Submission:
+async def mark_failed(session: AsyncConnection, receipt_id: str, *, attempts: int, error: str) -> Submission:
     return await _mark(session, receipt_id, state=State.FAILED.value, attempts=attempts, claimed_until=None,
                        last_error=error)
 
 
-async def _mark(session: AsyncSession, receipt_id: str, **values: Any) -> Submission:
+async def _mark(session: AsyncConnection, receipt_id: str, **values: Any) -> Submission:
     """Record a delivery attempt's outcome; the row as it now stands is the receipt the caller answers with."""
     updated = await session.execute(_MARK, {"the_receipt": receipt_id, **values})
     return Submission.of(updated.mappings().one())
@@ -166,13 +166,13 @@ async def _mark(session: AsyncSession, receipt_id: str, **values: Any) -> Submis
 _MARK = update(submissions).where(submissions.c.receipt_id == bindparam("the_receipt")).returning(*submissions.c)
 
 
-async def replan(session: AsyncSession, receipt_id: str, *, outcome: str, plan: dict[str, Any]) -> None:
+async def replan(session: AsyncConnection, receipt_id: str, *, outcome: str, plan: dict[str, Any]) -> None:
     """A note whose case is gone becomes a new case (same receipt, so CreateCase stays idempotent)."""
     await session.execute(update(submissions).where(submissions.c.receipt_id == receipt_id).values(
         outcome=outcome, plan=plan, target_case_number=None, target_receipt_id=None))
 
 
-async def settle_target(session: AsyncSession, receipt_id: str, case_number: str) -> int:
+async def settle_target(session: AsyncConnection, receipt_id: str, case_number: str) -> int:
     """Notes waiting on this receipt's case now know its number; how many there were."""
     settled = await session.execute(_SETTLE_TARGET, {"the_receipt": receipt_id, "target_case_number": case_number})
     return int(getattr(settled, "rowcount", 0) or 0)
@@ -184,7 +184,7 @@ _SETTLE_TARGET = update(submissions).where(
 
 async def deliveries_pending(database: Database) -> dict[tuple[tuple[str, str], ...], float]:
     """The gauge of accepted reports not yet handed to cases (growing: cases is down or slow)."""
-    async with database.engine.connect() as connection:
+    async with database.reading() as connection:
         pending = (await connection.execute(
             select(func.count()).select_from(submissions).where(submissions.c.state == State.PENDING.value)
         )).scalar_one()

@@ -44,7 +44,7 @@ class CaseNews:
 async def learn(uow: UnitOfWork, news: CaseNews) -> None:
     snapshot = news.snapshot
     at, status, priority = snapshot.occurred_at, snapshot.status or "new", snapshot.priority
-    session = uow.session
+    session = uow.connection
     # the usual event (a note, an assignment) of a known case: one statement, its row lock orders it
     if news.opening is None and not news.resolved and await case_index.record_event(
             session, snapshot.case_id, status=status, priority=priority, at=at):

@@ -153,7 +153,7 @@ class CaseDeliverer:
     async def _claim(self, limit: int) -> list[Submission]:
         async with self._db.unit_of_work() as uow:
             now = uow.clock.now()
-            return await submissions.claim_due(uow.session, now=now, lease_until=now + self._lease, limit=limit)
+            return await submissions.claim_due(uow.connection, now=now, lease_until=now + self._lease, limit=limit)
 
     def _settled(self, receipt_id: str) -> None:
         for future in self._waiters.pop(receipt_id, []):
@@ -204,13 +204,13 @@ class CaseDeliverer:
         if submission.target_receipt_id is None:
             return None
         async with self._db.unit_of_work() as uow:
-            parent = await submissions.get(uow.session, submission.target_receipt_id)
+            parent = await submissions.get(uow.connection, submission.target_receipt_id)
         return parent.case_number if parent is not None else None
 
     async def _as_new_case(self, submission: Submission, plan: CasePlan, why: str) -> CasePlan:
         new_plan = plan.as_new_case(why)
         async with self._db.unit_of_work() as uow:
-            await submissions.replan(uow.session, submission.receipt_id, outcome=Outcome.NEW_CASE.value,
+            await submissions.replan(uow.connection, submission.receipt_id, outcome=Outcome.NEW_CASE.value,
                                      plan=new_plan.to_json())
         return new_plan
 
@@ -222,12 +222,12 @@ class CaseDeliverer:
             now = uow.clock.now()
             if plan.note_text:  # a note on a case: only the receipt changes
                 recorded, notes_due = await submissions.mark_submitted(
-                    uow.session, submission.receipt_id, case_id=opened.case_id, case_number=opened.case_number,
+                    uow.connection, submission.receipt_id, case_id=opened.case_id, case_number=opened.case_number,
                     at=now, attempts=attempts), 0
             else:  # it opened a case: remember it, and tell the notes waiting for it
                 opened_at = opened.created_at or now
                 recorded, notes_due = await submissions.mark_opened(
-                    uow.session, submission.receipt_id, case_id=opened.case_id, case_number=opened.case_number,
+                    uow.connection, submission.receipt_id, case_id=opened.case_id, case_number=opened.case_number,
                     at=now, attempts=attempts, known=KnownCase(
                         case_id=opened.case_id, case_number=opened.case_number, company_id=plan.company_id,
                         contract_id=plan.contract_id, asset_key=submission.asset_key,
@@ -242,12 +242,13 @@ class CaseDeliverer:
 
     async def _retry(self, submission: Submission, attempts: int, delay: float, error: str) -> Submission:
         async with self._db.unit_of_work(single_statement=True) as uow:
-            return await submissions.mark_retry(uow.session, submission.receipt_id, attempts=attempts,
+            return await submissions.mark_retry(uow.connection, submission.receipt_id, attempts=attempts,
                                          next_attempt_at=uow.clock.now() + timedelta(seconds=delay), error=error)
 
     async def _fail(self, submission: Submission, attempts: int, error: str) -> Submission:
         async with self._db.unit_of_work() as uow:
-            failed = await submissions.mark_failed(uow.session, submission.receipt_id, attempts=attempts, error=error)
+            failed = await submissions.mark_failed(uow.connection, submission.receipt_id, attempts=attempts,
+                                                   error=error)
             await rejections.record_in(uow, Rejection(
                 channel=Channel(submission.channel), reason="cases_refused", detail=error,
                 received_at=submission.received_at, channel_message_id=submission.receipt_id), self._region)

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from aftercare_platform.db.statements import transaction_lock
 from aftercare_platform.db.unit_of_work import Database, UnitOfWork
 from aftercare_platform.errors import InvalidArgument, PermissionDenied
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from intake.adapters import case_index, submissions
 from intake.adapters.attachment_storage import AttachmentStorage
@@ -92,7 +92,7 @@ def _identification(found: Identification, entitled: EntitlementDecision, sugges
     }
 
 
-async def _quoted_case(session: AsyncSession, case_number: str) -> QuotedCase | None:
+async def _quoted_case(session: AsyncConnection, case_number: str) -> QuotedCase | None:
     known = await case_index.find_by_number(session, case_number)
     if known is None:
         return None
@@ -155,8 +155,8 @@ class IntakePipeline:
         return Submitted(receipt, replayed=False)
 
     async def _seen(self, key: tuple[str, str]) -> Receipt | None:
-        async with AsyncSession(self._db.engine) as session:
-            receipt_id = await submissions.receipt_for_key(session, *key)
+        async with self._db.reading() as connection:
+            receipt_id = await submissions.receipt_for_key(connection, *key)
         return await load(self._db, receipt_id) if receipt_id else None
 
     async def _decide(self, uow: UnitOfWork, request: IntakeRequest, receipt_id: str,
@@ -165,7 +165,7 @@ class IntakePipeline:
         """Claim the key and decide and write the submission; with `lease`, written leased to this replica and
         returned (None when it is not leased: not asked for, or a note that waits for its case to be opened).
         Raises `_KeyHeld` when another receipt holds the key (before anything was decided)."""
-        session = uow.session
+        session = uow.connection
         # concurrent repeats of one alarm make one case: one lock per device, taken by the candidates' statement
         # when the report names the device's serial (the usual alarm), else by a statement of its own
         named = device_lock(request.hints.device)

@@ -15,7 +15,7 @@ from aftercare_platform.errors import FieldViolation, InvalidArgument, NotFound
 from aftercare_platform.paging import PageTokens
 from aftercare_platform.paging import page_size as _page_size
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from intake.adapters import registry_repository as repository
 from intake.adapters.proto_mapping import Record, actor_message, record_message, timestamp
@@ -66,7 +66,7 @@ def references(record: Record) -> list[tuple[str, Kind, str | None]]:
     return []
 
 
-async def check_references(session: AsyncSession, record: Record, prefix: str) -> None:
+async def check_references(session: AsyncConnection, record: Record, prefix: str) -> None:
     for field, kind, key in references(record):
         if key and await repository.get(session, kind, key) is None:
             raise InvalidArgument.for_field(f"{prefix}.{field}", f"{kind.name} {key} is not registered")
@@ -97,8 +97,8 @@ class RegistryHandlers:
         require_role(principal, *WRITERS)
         record = validated(kind, values, allocate_id=True)
         async with self._db.unit_of_work() as uow:
-            await check_references(uow.session, record, SINGULAR[kind])
-            await repository.create(uow.session, KINDS[kind], record, uow.clock.now())
+            await check_references(uow.connection, record, SINGULAR[kind])
+            await repository.create(uow.connection, KINDS[kind], record, uow.clock.now())
             _event(kind, True, record, uow, principal, self._region)
         return record
 
@@ -106,8 +106,8 @@ class RegistryHandlers:
         require_role(principal, *WRITERS)
         record = validated(kind, values, allocate_id=False)
         async with self._db.unit_of_work() as uow:
-            await check_references(uow.session, record, SINGULAR[kind])
-            await repository.replace(uow.session, KINDS[kind], record, uow.clock.now())
+            await check_references(uow.connection, record, SINGULAR[kind])
+            await repository.replace(uow.connection, KINDS[kind], record, uow.clock.now())
             _event(kind, False, record, uow, principal, self._region)
         return record
 
@@ -115,10 +115,10 @@ class RegistryHandlers:
         if not (key or "").strip():
             raise InvalidArgument.for_field(ID_FIELD.get(kind, "serial_number"), "is required")
         async with self._db.unit_of_work() as uow:
-            record = await repository.get(uow.session, KINDS[kind], key.strip())
+            record = await repository.get(uow.connection, KINDS[kind], key.strip())
             if record is None:
                 raise NotFound(f"{SINGULAR[kind]} {key} not found")
-            await self._ensure_visible(uow.session, principal, record)
+            await self._ensure_visible(uow.connection, principal, record)
         return record  # type: ignore[no-any-return]
 
     async def get_asset(self, principal: Principal, serial_number: str, manufacturer: str | None) -> Asset:
@@ -126,17 +126,17 @@ class RegistryHandlers:
             raise InvalidArgument.for_field("serial_number", "is required")
         async with self._db.unit_of_work() as uow:
             if manufacturer:
-                found = await repository.get(uow.session, ASSET, asset_key(manufacturer, serial_number))
+                found = await repository.get(uow.connection, ASSET, asset_key(manufacturer, serial_number))
                 matching = [found] if found else []
             else:
-                rows = await uow.session.execute(select(assets).where(assets.c.serial_number == serial_number))
+                rows = await uow.connection.execute(select(assets).where(assets.c.serial_number == serial_number))
                 matching = [ASSET.of_row(row) for row in rows.mappings()]
             if not matching:
                 raise NotFound(f"asset {serial_number} not found", serial_number=serial_number)
             if len(matching) > 1:
                 raise InvalidArgument.for_field("manufacturer", f"{len(matching)} manufacturers use serial number "
                                                 f"{serial_number}: name the manufacturer")
-            await self._ensure_visible(uow.session, principal, matching[0])
+            await self._ensure_visible(uow.connection, principal, matching[0])
         return matching[0]  # type: ignore[no-any-return]
 
     async def list(self, principal: Principal, kind: ImportKind, where: Mapping[str, str], *, page_size: int,
@@ -145,9 +145,9 @@ class RegistryHandlers:
         size, after = _page_size(page_size), self._after(kind, page_token)
         async with self._db.unit_of_work() as uow:
             if not principal.is_staff:
-                company = await self._company_of_filter(uow.session, kind, filters)
+                company = await self._company_of_filter(uow.connection, kind, filters)
                 ensure_access(principal, company, None, resource=SINGULAR[kind])
-            records, last = await repository.page(uow.session, KINDS[kind], where=filters, after=after, size=size)
+            records, last = await repository.page(uow.connection, KINDS[kind], where=filters, after=after, size=size)
         return records, self._tokens.issue({"t": kind.value, "k": last}) if last else ""
 
     def _after(self, kind: ImportKind, token: str) -> str | None:
@@ -160,7 +160,7 @@ class RegistryHandlers:
                                             f"was not issued for a list of {kind.value}; start again")
         return str(body["k"])
 
-    async def _company_of_filter(self, session: AsyncSession, kind: ImportKind, filters: Mapping[str, str]) -> str:
+    async def _company_of_filter(self, session: AsyncConnection, kind: ImportKind, filters: Mapping[str, str]) -> str:
         """A customer or partner lists within one company it may see: named, or found through a site/contract."""
         if kind is ImportKind.COMPANIES:
             raise NotFound("companies not found")
@@ -171,5 +171,5 @@ class RegistryHandlers:
                 return str(found.company_id)
         raise InvalidArgument.for_field("company_id", "is required for a customer or partner")
 
-    async def _ensure_visible(self, session: AsyncSession, principal: Principal, record: Record) -> None:
+    async def _ensure_visible(self, session: AsyncConnection, principal: Principal, record: Record) -> None:
         await ensure_visible(session, principal, record)

@@ -56,7 +56,7 @@ async def _missing_references(uow: UnitOfWork, good: Sequence[tuple[int, Record]
         for _, kind, key in references(record):
             if key:
                 wanted[kind].add(key)
-    existing = {kind: await repository.existing_keys(uow.session, kind, keys) for kind, keys in wanted.items()}
+    existing = {kind: await repository.existing_keys(uow.connection, kind, keys) for kind, keys in wanted.items()}
     errors = []
     for row, record in good:
         for name, kind, key in references(record):
@@ -98,7 +98,7 @@ async def import_csv(database: Database, principal: Principal, kind: ImportKind,
         bad_rows = {error.row for error in missing}
         report.errors.extend(missing)
         kept = [record for row, record in good if row not in bad_rows]
-        await repository.upsert_many(uow.session, KINDS[kind], kept, uow.clock.now())
+        await repository.upsert_many(uow.connection, KINDS[kind], kept, uow.clock.now())
         _announce(uow, kept, principal, region)
     report.rows_imported = len(kept)
     report.errors.sort(key=lambda error: error.row)

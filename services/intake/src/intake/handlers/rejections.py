@@ -40,7 +40,7 @@ def channel_number(channel: Channel) -> intake_pb2.IntakeChannel.ValueType:
 
 async def record_in(uow: UnitOfWork, rejection: Rejection, region: str) -> str:
     rejection_id = str(uuid.uuid4())
-    await uow.session.execute(rejections.insert().values(
+    await uow.connection.execute(rejections.insert().values(
         rejection_id=rejection_id, channel=rejection.channel.value, reason=rejection.reason[:64],
         detail=rejection.detail, field=rejection.field, sender=(rejection.sender or "")[:300] or None,
         channel_message_id=(rejection.channel_message_id or "")[:300] or None, received_at=rejection.received_at))
@@ -87,7 +87,7 @@ async def list_rejections(database: Database, principal: Principal, tokens: Page
         query = query.where(or_(rejections.c.received_at < at,
                                 and_(rejections.c.received_at == at, rejections.c.rejection_id < last_id)))
     query = query.order_by(rejections.c.received_at.desc(), rejections.c.rejection_id.desc()).limit(size + 1)
-    async with database.engine.connect() as connection:
+    async with database.reading() as connection:
         rows = (await connection.execute(query)).mappings().all()
     found = [RecordedRejection(row["rejection_id"], Rejection(
         Channel(row["channel"]), row["reason"], row["detail"], row["received_at"], field=row["field"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from notify.adapters.tables import templates
 from notify.default_templates import default_template
@@ -13,7 +13,7 @@ from notify.domain.vocabulary import Channel
 from notify.templating import MessageTemplate, TemplateKey
 
 
-async def current_template(session: AsyncSession, key: TemplateKey) -> MessageTemplate:
+async def current_template(session: AsyncConnection, key: TemplateKey) -> MessageTemplate:
     row = (await session.execute(
         select(templates).where(templates.c.event_type == key.event_type, templates.c.channel == str(key.channel),
                                 templates.c.language == key.language)
@@ -23,7 +23,7 @@ async def current_template(session: AsyncSession, key: TemplateKey) -> MessageTe
     return MessageTemplate(key, row.version, row.body, row.subject, row.html)
 
 
-async def save_template(session: AsyncSession, template: MessageTemplate, by: str, at: datetime) -> MessageTemplate:
+async def save_template(session: AsyncConnection, template: MessageTemplate, by: str, at: datetime) -> MessageTemplate:
     """Stores the next version (the caller has checked it). Two admins saving at once: one gets a conflict."""
     key = template.key
     latest = (await session.execute(
@@ -37,7 +37,7 @@ async def save_template(session: AsyncSession, template: MessageTemplate, by: st
     return MessageTemplate(key, version, template.body, template.subject, template.html)
 
 
-async def saved_keys(session: AsyncSession) -> list[TemplateKey]:
+async def saved_keys(session: AsyncConnection) -> list[TemplateKey]:
     rows = (await session.execute(select(templates.c.event_type, templates.c.channel, templates.c.language)
                                   .distinct())).all()
     return [TemplateKey(r.event_type, Channel(r.channel), r.language) for r in rows]

@@ -6,7 +6,7 @@ from typing import Any
 
 from aftercare_platform.db.statements import upsert
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from notify.adapters.tables import company_overrides
 from notify.domain.rules import CompanyOverride, ExtraRecipient, RuleBook
@@ -33,7 +33,7 @@ def override_from(company_id: str, event_type: str, d: dict[str, Any]) -> Compan
     )
 
 
-async def overrides(session: AsyncSession, company_id: str | None = None) -> list[CompanyOverride]:
+async def overrides(session: AsyncConnection, company_id: str | None = None) -> list[CompanyOverride]:
     query = select(company_overrides)
     if company_id is not None:
         query = query.where(company_overrides.c.company_id == company_id)
@@ -41,10 +41,10 @@ async def overrides(session: AsyncSession, company_id: str | None = None) -> lis
     return [override_from(r.company_id, r.event_type, r.document) for r in rows]
 
 
-async def rulebook_for(session: AsyncSession, company_id: str) -> RuleBook:
+async def rulebook_for(session: AsyncConnection, company_id: str) -> RuleBook:
     return RuleBook(overrides=await overrides(session, company_id) if company_id else [])
 
 
-async def save_override(session: AsyncSession, o: CompanyOverride) -> None:
+async def save_override(session: AsyncConnection, o: CompanyOverride) -> None:
     await session.execute(upsert(session, company_overrides, ["company_id", "event_type"], {
         "company_id": o.company_id, "event_type": o.event_type, "document": override_document(o)}))

@@ -37,7 +37,7 @@ class StaffDirectory:
 
     async def refresh(self) -> None:
         async with self._database.unit_of_work() as uow:
-            self._rows = list((await uow.session.execute(select(staff))).all())
+            self._rows = list((await uow.connection.execute(select(staff))).all())
         self._loaded_at = self._clock.now()
 
     async def resolve(self, role: Role, notice: Notice) -> list[Recipient]:
@@ -62,5 +62,5 @@ class StaffDirectory:
             QuietHours.parse(member.quiet_hours, member.time_zone)
         values = member.model_dump()
         async with self._database.unit_of_work() as uow:
-            await uow.session.execute(upsert(uow.session, staff, ["staff_id"], values))
+            await uow.connection.execute(upsert(uow.connection, staff, ["staff_id"], values))
         await self.refresh()

@@ -9,7 +9,7 @@ from typing import Any
 from aftercare_platform.contracts.case_snapshot import CaseSnapshot
 from aftercare_platform.db.statements import upsert
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sla_timer.adapters.tables import cases, contract_policies
 from sla_timer.domain.applied_policy import AppliedPolicy
@@ -56,7 +56,7 @@ def _applied(document: Any) -> AppliedPolicy | None:
     return AppliedPolicy(str(document["policy"]), settings)
 
 
-async def remember_applied_policy(session: AsyncSession, case_id: str, applied: AppliedPolicy) -> None:
+async def remember_applied_policy(session: AsyncConnection, case_id: str, applied: AppliedPolicy) -> None:
     """What was announced to cases for the case (its row is locked by `remember_case`)."""
     document = {
         "policy": applied.policy,
@@ -75,7 +75,7 @@ def _terms(row: object) -> CustomerTerms:
 
 
 async def remember_case(
-    session: AsyncSession,
+    session: AsyncConnection,
     snapshot: CaseSnapshot,
     now: datetime,
     *,
@@ -121,13 +121,13 @@ async def remember_case(
     return _info(row)
 
 
-async def find_case(session: AsyncSession, *, case_id: str = "", case_number: str = "") -> CaseInfo | None:
+async def find_case(session: AsyncConnection, *, case_id: str = "", case_number: str = "") -> CaseInfo | None:
     condition = cases.c.case_id == case_id if case_id else cases.c.case_number == case_number
     row = (await session.execute(select(cases).where(condition).limit(1))).first()
     return _info(row) if row is not None else None
 
 
-async def contract_policy(session: AsyncSession, contract_id: str) -> str | None:
+async def contract_policy(session: AsyncConnection, contract_id: str) -> str | None:
     if not contract_id:
         return None
     found = await session.execute(
@@ -137,7 +137,7 @@ async def contract_policy(session: AsyncSession, contract_id: str) -> str | None
 
 
 async def remember_contract_policy(
-    session: AsyncSession, contract_id: str, policy_name: str, occurred_at: datetime, now: datetime
+    session: AsyncConnection, contract_id: str, policy_name: str, occurred_at: datetime, now: datetime
 ) -> None:
     values = {"contract_id": contract_id, "policy_name": policy_name, "occurred_at": occurred_at, "updated_at": now}
     await session.execute(

@@ -14,7 +14,7 @@ from typing import Any
 from aftercare_platform.calendar import Calendar
 from aftercare_platform.db.statements import is_postgres, upsert
 from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sla_timer.adapters.case_repository import CaseInfo
 from sla_timer.adapters.clock_codec import clock_from_dict, clock_to_dict
@@ -61,7 +61,7 @@ def clock_of_row(state: dict[str, Any], fired_times: Sequence[datetime] | None, 
     return replace(clock, version=version)
 
 
-async def load_case_clocks(session: AsyncSession, case_id: str, *, lock: bool) -> dict[ClockKind, SlaClock]:
+async def load_case_clocks(session: AsyncConnection, case_id: str, *, lock: bool) -> dict[ClockKind, SlaClock]:
     """A case's clocks; `lock` holds them (in kind order) against the firing loop until commit."""
     query = (
         select(clocks.c.kind, clocks.c.state, clocks.c.fired_times, clocks.c.version)
@@ -75,7 +75,7 @@ async def load_case_clocks(session: AsyncSession, case_id: str, *, lock: bool) -
 
 
 async def save_case_clocks(
-    session: AsyncSession,
+    session: AsyncConnection,
     case: CaseInfo,
     changed: Mapping[ClockKind, SlaClock],
     now: datetime,
@@ -104,7 +104,7 @@ async def save_case_clocks(
         await session.execute(upsert(session, clocks, ["case_id", "kind"], row))
 
 
-async def stale_plans(session: AsyncSession, case_id: str, assignee_id: str) -> bool:
+async def stale_plans(session: AsyncConnection, case_id: str, assignee_id: str) -> bool:
     """True when an open clock of the case was planned for another assignee (re-plan it)."""
     query = select(clocks.c.kind).where(
         clocks.c.case_id == case_id, clocks.c.next_due_at.is_not(None), clocks.c.assignee_id != assignee_id
@@ -112,7 +112,7 @@ async def stale_plans(session: AsyncSession, case_id: str, assignee_id: str) -> 
     return (await session.execute(query.limit(1))).first() is not None
 
 
-async def claim_due(session: AsyncSession, now: datetime, limit: int) -> list[DueClock]:
+async def claim_due(session: AsyncConnection, now: datetime, limit: int) -> list[DueClock]:
     """Lock up to `limit` clocks due at or before `now`, earliest first, skipping those another replica holds."""
     query = (
         select(
@@ -136,7 +136,7 @@ async def claim_due(session: AsyncSession, now: datetime, limit: int) -> list[Du
     ]
 
 
-async def save_fired(session: AsyncSession, fired_clocks: Sequence[SlaClock], now: datetime) -> None:
+async def save_fired(session: AsyncConnection, fired_clocks: Sequence[SlaClock], now: datetime) -> None:
     """Write back a batch of fired clocks (embedded mode: PostgreSQL fires in one statement, pg_firing.py)."""
     if not fired_clocks:
         return

@@ -12,7 +12,7 @@ from aftercare_platform.auth.access import AccessScope
 from aftercare_platform.calendar import Calendar
 from aftercare_platform.db.statements import is_postgres, upsert
 from sqlalchemy import and_, case, delete, func, literal, select, text, true
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
 from sla_timer.adapters.tables import SCHEMA, compliance_facts
@@ -71,7 +71,7 @@ def fact_of(clock: SlaClock, calendars: Mapping[str, Calendar]) -> dict[str, Any
 
 
 async def record_facts(
-    session: AsyncSession,
+    session: AsyncConnection,
     clocks: Iterable[tuple[Where, SlaClock]],
     calendars: Mapping[str, Calendar],
     now: datetime,
@@ -135,7 +135,7 @@ _UPSERT_MANY = text(
 
 
 async def compliance_report(
-    session: AsyncSession, wanted: ReportFilter, scope: AccessScope, *, by_engineer: bool = True
+    session: AsyncConnection, wanted: ReportFilter, scope: AccessScope, *, by_engineer: bool = True
 ) -> Report:
     """Met and breached per company, region, priority (in force when it happened), clock, month and
     engineer (who held the case then; left out with `by_engineer` False, for customers and partners)."""

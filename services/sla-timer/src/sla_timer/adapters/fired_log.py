@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from aftercare_platform.db.statements import is_postgres
 from sqlalchemy import insert, text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sla_timer.adapters.tables import SCHEMA, fired
 from sla_timer.domain.clock_model import Firing, SlaClock
@@ -20,7 +20,7 @@ class FiredEntry:
     event_id: str
 
 
-async def record_fired(session: AsyncSession, entries: Sequence[FiredEntry]) -> None:
+async def record_fired(session: AsyncConnection, entries: Sequence[FiredEntry]) -> None:
     if not entries:
         return
     rows = [

@@ -15,7 +15,7 @@ from aftercare_platform.calendar import Calendar
 from aftercare_platform.db.statements import transaction_lock
 from aftercare_platform.db.unit_of_work import Database
 from sqlalchemy import delete, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sla_timer.adapters.tables import calendars, policies, policy_set
 from sla_timer.domain.defaults import load_default_policy_set
@@ -63,7 +63,7 @@ class PolicyStore:
     async def seed_defaults(self, database: Database) -> bool:
         """Write the shipped policy set if the database has none yet; True when it did."""
         async with database.unit_of_work() as uow:
-            session = uow.session
+            session = uow.connection
             # replicas starting together seed once
             await transaction_lock(session, "sla_timer.seed")
             if (await session.execute(select(policy_set.c.version))).first() is not None:
@@ -84,32 +84,32 @@ class PolicyStore:
             raise RuntimeError("the policy set is not loaded yet")
         return self._set
 
-    async def current(self, session: AsyncSession) -> PolicySet:
+    async def current(self, session: AsyncConnection) -> PolicySet:
         version = (await session.execute(select(policy_set.c.version))).scalar_one()
         if self._set is None or version != self._version:
             self._set = await self._load(session)
             self._version = version
         return self._set
 
-    async def _load(self, session: AsyncSession) -> PolicySet:
+    async def _load(self, session: AsyncConnection) -> PolicySet:
         head = (await session.execute(select(policy_set))).one()
         calendar_docs = {r.name: r.document for r in await session.execute(select(calendars))}
         policy_docs = {r.name: r.document for r in await session.execute(select(policies))}
         return policy_set_from_documents(calendar_docs, policy_docs, head.default_policy, source=head.source)
 
-    async def _bump(self, session: AsyncSession, now: datetime, **changes: Any) -> None:
+    async def _bump(self, session: AsyncConnection, now: datetime, **changes: Any) -> None:
         await session.execute(
             update(policy_set)
             .where(policy_set.c.id == SET_ROW)
             .values(version=policy_set.c.version + 1, updated_at=now, **changes)
         )
 
-    async def lock(self, session: AsyncSession) -> PolicySet:
+    async def lock(self, session: AsyncConnection) -> PolicySet:
         """The current set, with the set's row locked so changes are made one at a time."""
         await session.execute(select(policy_set.c.id).where(policy_set.c.id == SET_ROW).with_for_update())
         return await self.current(session)
 
-    async def put_calendar(self, session: AsyncSession, calendar: Calendar, now: datetime) -> bool:
+    async def put_calendar(self, session: AsyncConnection, calendar: Calendar, now: datetime) -> bool:
         existed = await self._delete_row(session, calendars, calendar.name)
         await session.execute(
             insert(calendars).values(name=calendar.name, document=calendar_document(calendar), updated_at=now)
@@ -117,7 +117,7 @@ class PolicyStore:
         await self._bump(session, now)
         return not existed
 
-    async def put_policy(self, session: AsyncSession, policy: Policy, now: datetime) -> bool:
+    async def put_policy(self, session: AsyncConnection, policy: Policy, now: datetime) -> bool:
         existed = await self._delete_row(session, policies, policy.name)
         await session.execute(
             insert(policies).values(name=policy.name, document=policy_document(policy), updated_at=now)
@@ -125,27 +125,27 @@ class PolicyStore:
         await self._bump(session, now)
         return not existed
 
-    async def delete_calendar(self, session: AsyncSession, name: str, now: datetime) -> bool:
+    async def delete_calendar(self, session: AsyncConnection, name: str, now: datetime) -> bool:
         existed = await self._delete_row(session, calendars, name)
         await self._bump(session, now)
         return existed
 
-    async def delete_policy(self, session: AsyncSession, name: str, now: datetime) -> bool:
+    async def delete_policy(self, session: AsyncConnection, name: str, now: datetime) -> bool:
         existed = await self._delete_row(session, policies, name)
         await self._bump(session, now)
         return existed
 
-    async def replace_all(self, session: AsyncSession, new_set: PolicySet, now: datetime, source: str) -> None:
+    async def replace_all(self, session: AsyncConnection, new_set: PolicySet, now: datetime, source: str) -> None:
         await session.execute(delete(calendars))
         await session.execute(delete(policies))
         await self._write_all(session, new_set, now, version=None, source=source)
 
-    async def _delete_row(self, session: AsyncSession, table: Any, name: str) -> bool:
+    async def _delete_row(self, session: AsyncConnection, table: Any, name: str) -> bool:
         result = await session.execute(delete(table).where(table.c.name == name))
         return bool(getattr(result, "rowcount", 0))
 
     async def _write_all(
-        self, session: AsyncSession, new_set: PolicySet, now: datetime, *, version: int | None, source: str
+        self, session: AsyncConnection, new_set: PolicySet, now: datetime, *, version: int | None, source: str
     ) -> None:
         if new_set.calendars:
             await session.execute(

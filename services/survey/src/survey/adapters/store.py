@@ -11,8 +11,8 @@ from aftercare_platform.auth.access import ensure_access
 from aftercare_platform.auth.principal import Principal
 from aftercare_platform.db.statements import insert_ignore
 from aftercare_platform.errors import NotFound
-from sqlalchemy import ColumnElement, CursorResult, and_, case, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import ColumnElement, and_, case, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import Select
 
 from survey.adapters.tables import (
@@ -28,7 +28,7 @@ from survey.domain.invitation import Invitation, InvitationStatus
 from survey.domain.return_visit import Outcome, ReturnVisit, ReturnVisitStatus
 
 
-def _insert_new(session: AsyncSession, table: Any, key: list[str], **values: Any) -> Any:
+def _insert_new(session: AsyncConnection, table: Any, key: list[str], **values: Any) -> Any:
     """INSERT … ON CONFLICT DO NOTHING on either database: a repeat of the same fact adds nothing."""
     return insert_ignore(session, table, key, values)
 
@@ -48,25 +48,27 @@ def _invitation_values(invitation: Invitation) -> dict[str, Any]:
                                  "case_id": invitation.case_id or None}
 
 
-async def add_invitation(session: AsyncSession, invitation: Invitation) -> bool:
+async def add_invitation(session: AsyncConnection, invitation: Invitation) -> bool:
     """False when this closing already has its invitation (a redelivered close)."""
     statement = _insert_new(session, invitations, ["case_id", "closed_at"],
                             **(_invitation_values(invitation) | {"attempts": 0}))
-    return bool(cast(CursorResult[Any], await session.execute(statement)).rowcount)
+    return bool((await session.execute(statement)).rowcount)
 
 
-async def save_invitation(session: AsyncSession, invitation: Invitation) -> None:
+async def save_invitation(session: AsyncConnection, invitation: Invitation) -> None:
     await session.execute(update(invitations).where(invitations.c.id == invitation.id)
                           .values(**_invitation_values(invitation)))
 
 
-async def load_invitation(session: AsyncSession, invitation_id: str, *, for_update: bool = False) -> Invitation | None:
+async def load_invitation(
+    session: AsyncConnection, invitation_id: str, *, for_update: bool = False
+) -> Invitation | None:
     query = select(invitations).where(invitations.c.id == invitation_id)
     row = (await session.execute(query.with_for_update() if for_update else query)).first()
     return None if row is None else _invitation(row)
 
 
-async def latest_for_case(session: AsyncSession, case_id: str) -> Invitation | None:
+async def latest_for_case(session: AsyncConnection, case_id: str) -> Invitation | None:
     """The invitation of the case's latest closing (None: survey has heard of no closing of it)."""
     query = (select(invitations).where(invitations.c.case_id == case_id)
              .order_by(invitations.c.closed_at.desc(), invitations.c.id.desc()).limit(1))
@@ -74,7 +76,7 @@ async def latest_for_case(session: AsyncSession, case_id: str) -> Invitation | N
     return None if row is None else _invitation(row)
 
 
-async def case_invitation_for(session: AsyncSession, viewer: Principal, case_id: str) -> Invitation:
+async def case_invitation_for(session: AsyncConnection, viewer: Principal, case_id: str) -> Invitation:
     """The invitation of the case's latest closing, if `viewer` may see it: a case survey has heard of no
     closing of and another company's (or region's) case are the same NotFound."""
     invitation = await latest_for_case(session, case_id)
@@ -84,14 +86,14 @@ async def case_invitation_for(session: AsyncSession, viewer: Principal, case_id:
     return invitation
 
 
-async def scheduled_for_case(session: AsyncSession, case_id: str) -> list[Invitation]:
+async def scheduled_for_case(session: AsyncConnection, case_id: str) -> list[Invitation]:
     query = (select(invitations).where(invitations.c.case_id == case_id,
                                        invitations.c.status == InvitationStatus.SCHEDULED.value)
              .with_for_update())
     return [_invitation(row) for row in await session.execute(query)]
 
 
-async def claim_due_invitations(session: AsyncSession, *, now: datetime, lease_until: datetime,
+async def claim_due_invitations(session: AsyncConnection, *, now: datetime, lease_until: datetime,
                                 limit: int) -> list[str]:
     """Due scheduled invitations, leased (their due time moved on) so no other worker takes them meanwhile."""
     query = (select(invitations.c.id).where(invitations.c.status == InvitationStatus.SCHEDULED.value,
@@ -104,7 +106,7 @@ async def claim_due_invitations(session: AsyncSession, *, now: datetime, lease_u
     return ids
 
 
-async def postpone_invitation(session: AsyncSession, invitation_id: str,
+async def postpone_invitation(session: AsyncConnection, invitation_id: str,
                               due_after: Callable[[int], datetime]) -> None:
     """Cases did not answer: the invitation waits, longer after every failed attempt."""
     attempts = (await session.execute(select(invitations.c.attempts)
@@ -113,7 +115,7 @@ async def postpone_invitation(session: AsyncSession, invitation_id: str,
                           .values(due_at=due_after(int(attempts))))
 
 
-async def surveyed_closing(session: AsyncSession, case_id: str, reopen_count: int, besides: str) -> bool:
+async def surveyed_closing(session: AsyncConnection, case_id: str, reopen_count: int, besides: str) -> bool:
     """Whether this closing of the case was already surveyed (one survey per case)."""
     query = select(func.count()).select_from(invitations).where(
         invitations.c.case_id == case_id, invitations.c.reopen_count == reopen_count, invitations.c.id != besides,
@@ -121,7 +123,7 @@ async def surveyed_closing(session: AsyncSession, case_id: str, reopen_count: in
     return bool((await session.execute(query)).scalar_one())
 
 
-async def last_invited_at(session: AsyncSession, contact_key: str, other_than_case: str) -> datetime | None:
+async def last_invited_at(session: AsyncConnection, contact_key: str, other_than_case: str) -> datetime | None:
     """The contact's last survey about another case (a reopened case's new survey is not fatigue)."""
     query = select(func.max(invitations.c.sent_at)).where(invitations.c.contact_key == contact_key,
                                                           invitations.c.case_id != other_than_case)
@@ -130,36 +132,36 @@ async def last_invited_at(session: AsyncSession, contact_key: str, other_than_ca
 
 # ---- answers and opt-outs ---------------------------------------------------------------------
 
-async def add_answer(session: AsyncSession, invitation_id: str, values: dict[str, Any], unsatisfied: bool,
+async def add_answer(session: AsyncConnection, invitation_id: str, values: dict[str, Any], unsatisfied: bool,
                      at: datetime) -> None:
     await session.execute(insert(answers).values(invitation_id=invitation_id, values=values, unsatisfied=unsatisfied,
                                                  answered_at=at, complaint_filed=False))
 
 
-async def load_answer(session: AsyncSession, invitation_id: str) -> Any:
+async def load_answer(session: AsyncConnection, invitation_id: str) -> Any:
     return (await session.execute(select(answers).where(answers.c.invitation_id == invitation_id))).first()
 
 
-async def mark_complaint_filed(session: AsyncSession, invitation_id: str) -> bool:
+async def mark_complaint_filed(session: AsyncConnection, invitation_id: str) -> bool:
     """True the first time only: one complaint per answered survey."""
     result = await session.execute(update(answers).where(answers.c.invitation_id == invitation_id,
                                                          answers.c.complaint_filed.is_(False))
                                    .values(complaint_filed=True))
-    return bool(cast(CursorResult[Any], result).rowcount)
+    return bool(result.rowcount)
 
 
-async def opt_out(session: AsyncSession, contact_key: str, at: datetime) -> None:
+async def opt_out(session: AsyncConnection, contact_key: str, at: datetime) -> None:
     await session.execute(_insert_new(session, opt_outs, ["contact_key"], contact_key=contact_key, at=at))
 
 
-async def opted_out(session: AsyncSession, contact_key: str) -> bool:
+async def opted_out(session: AsyncConnection, contact_key: str) -> bool:
     query = select(func.count()).select_from(opt_outs).where(opt_outs.c.contact_key == contact_key)
     return bool((await session.execute(query)).scalar_one())
 
 
 # ---- case facts -----------------------------------------------------------------------------
 
-async def bump_fact(session: AsyncSession, case_id: str, **increments: int) -> None:
+async def bump_fact(session: AsyncConnection, case_id: str, **increments: int) -> None:
     """Add to a case's counters (reopen_count, sla_breaches, sla_met), creating its row first."""
     await session.execute(_insert_new(session, case_facts, ["case_id"], case_id=case_id, reopen_count=0,
                                       sla_breaches=0, sla_met=0, field_visit=False))
@@ -168,25 +170,25 @@ async def bump_fact(session: AsyncSession, case_id: str, **increments: int) -> N
             **{name: getattr(case_facts.c, name) + amount for name, amount in increments.items()}))
 
 
-async def mark_field_visit(session: AsyncSession, case_id: str) -> None:
+async def mark_field_visit(session: AsyncConnection, case_id: str) -> None:
     await bump_fact(session, case_id)
     await session.execute(update(case_facts).where(case_facts.c.case_id == case_id).values(field_visit=True))
 
 
-async def had_field_visit(session: AsyncSession, case_id: str) -> bool:
+async def had_field_visit(session: AsyncConnection, case_id: str) -> bool:
     query = select(case_facts.c.field_visit).where(case_facts.c.case_id == case_id)
     return bool((await session.execute(query)).scalar_one_or_none())
 
 
 # ---- calls to cases ---------------------------------------------------------------------------
 
-async def enqueue_call(session: AsyncSession, call_id: str, kind: str, case_id: str, payload: dict[str, Any],
+async def enqueue_call(session: AsyncConnection, call_id: str, kind: str, case_id: str, payload: dict[str, Any],
                        now: datetime) -> None:
     await session.execute(_insert_new(session, case_calls, ["id"], id=call_id, kind=kind, case_id=case_id,
                                       payload=payload, status="pending", due_at=now, attempts=0))
 
 
-async def claim_due_calls(session: AsyncSession, *, now: datetime, lease_until: datetime,
+async def claim_due_calls(session: AsyncConnection, *, now: datetime, lease_until: datetime,
                           limit: int) -> list[Any]:
     query = (select(case_calls).where(case_calls.c.status == "pending", case_calls.c.due_at <= now)
              .order_by(case_calls.c.due_at).limit(limit).with_for_update(skip_locked=True))
@@ -197,7 +199,7 @@ async def claim_due_calls(session: AsyncSession, *, now: datetime, lease_until: 
     return rows
 
 
-async def settle_call(session: AsyncSession, call_id: str, *, status: str, outcome: str,
+async def settle_call(session: AsyncConnection, call_id: str, *, status: str, outcome: str,
                       due_at: datetime | None = None) -> None:
     values: dict[str, Any] = {"status": status, "outcome": outcome}
     if due_at is not None:
@@ -217,26 +219,26 @@ def _visit(row: Any) -> ReturnVisit:
                        ReturnVisitStatus(row.status), row.due_at, row.attempts, outcome, row.region)
 
 
-async def add_return_visit(session: AsyncSession, visit: ReturnVisit, now: datetime) -> None:
+async def add_return_visit(session: AsyncConnection, visit: ReturnVisit, now: datetime) -> None:
     await session.execute(_insert_new(
         session, return_visits, ["id"], id=visit.id, case_id=visit.case_id, case_number=visit.case_number,
         company_id=visit.company_id, region=visit.region, engineer_id=visit.engineer_id, reason=visit.reason,
         status=visit.status.value, due_at=visit.due_at, attempts=visit.attempts, outcome=None, created_at=now))
 
 
-async def save_return_visit(session: AsyncSession, visit: ReturnVisit) -> None:
+async def save_return_visit(session: AsyncConnection, visit: ReturnVisit) -> None:
     await session.execute(update(return_visits).where(return_visits.c.id == visit.id).values(
         status=visit.status.value, due_at=visit.due_at, attempts=visit.attempts,
         outcome=asdict(visit.outcome) if visit.outcome else None))
 
 
-async def load_return_visit(session: AsyncSession, visit_id: str, *, for_update: bool = False) -> ReturnVisit | None:
+async def load_return_visit(session: AsyncConnection, visit_id: str, *, for_update: bool = False) -> ReturnVisit | None:
     query = select(return_visits).where(return_visits.c.id == visit_id)
     row = (await session.execute(query.with_for_update() if for_update else query)).first()
     return None if row is None else _visit(row)
 
 
-async def list_return_visits(session: AsyncSession, status: str | None) -> list[ReturnVisit]:
+async def list_return_visits(session: AsyncConnection, status: str | None) -> list[ReturnVisit]:
     query = select(return_visits).order_by(return_visits.c.due_at, return_visits.c.id)
     if status:
         query = query.where(return_visits.c.status == status)
@@ -245,7 +247,9 @@ async def list_return_visits(session: AsyncSession, status: str | None) -> list[
 
 # ---- statistics ------------------------------------------------------------------------------
 
-async def record_rows(session: AsyncSession, closed_from: datetime | None, closed_until: datetime | None) -> list[Any]:
+async def record_rows(
+    session: AsyncConnection, closed_from: datetime | None, closed_until: datetime | None
+) -> list[Any]:
     """Every closing that was surveyed or skipped (cancelled ones were reopened first), with its answer and facts."""
     counted = [InvitationStatus.SENT.value, InvitationStatus.ANSWERED.value, InvitationStatus.SKIPPED.value]
     conditions: list[ColumnElement[bool]] = [invitations.c.status.in_(counted), invitations.c.campaign_id.is_(None)]
@@ -263,16 +267,16 @@ async def record_rows(session: AsyncSession, closed_from: datetime | None, close
 
 # ---- campaigns --------------------------------------------------------------------------------
 
-async def add_campaign(session: AsyncSession, campaign_id: str, period: str, questionnaire: str, *, by: str,
+async def add_campaign(session: AsyncConnection, campaign_id: str, period: str, questionnaire: str, *, by: str,
                        now: datetime, remind_at: datetime) -> bool:
     """False when the period already has its campaign."""
     statement = _insert_new(session, campaigns, ["period"], id=campaign_id, period=period,
                             questionnaire=questionnaire, started_at=now, started_by=by, remind_at=remind_at,
                             reminded=False)
-    return bool(cast(CursorResult[Any], await session.execute(statement)).rowcount)
+    return bool((await session.execute(statement)).rowcount)
 
 
-async def campaign_contacts(session: AsyncSession, registered: Sequence[Invitation] = ()) -> list[Invitation]:
+async def campaign_contacts(session: AsyncConnection, registered: Sequence[Invitation] = ()) -> list[Invitation]:
     """Every customer contact: those of the registry (`registered`), and those a case survey found that the
     registry does not name (as on their latest case); one per contact key, the registry's word first;
     opted-out contacts left out."""
@@ -285,7 +289,7 @@ async def campaign_contacts(session: AsyncSession, registered: Sequence[Invitati
     return [latest[key] for key in sorted(latest) if key not in out]
 
 
-async def claim_due_reminders(session: AsyncSession, now: datetime) -> list[str]:
+async def claim_due_reminders(session: AsyncConnection, now: datetime) -> list[str]:
     query = (select(campaigns.c.id).where(campaigns.c.reminded.is_(False), campaigns.c.remind_at <= now)
              .with_for_update(skip_locked=True))
     ids = list((await session.execute(query)).scalars())
@@ -294,13 +298,13 @@ async def claim_due_reminders(session: AsyncSession, now: datetime) -> list[str]
     return ids
 
 
-async def unanswered_of(session: AsyncSession, campaign_id: str) -> list[Invitation]:
+async def unanswered_of(session: AsyncConnection, campaign_id: str) -> list[Invitation]:
     query = select(invitations).where(invitations.c.campaign_id == campaign_id,
                                       invitations.c.status == InvitationStatus.SENT.value)
     return [_invitation(row) for row in await session.execute(query)]
 
 
-async def campaign_rows(session: AsyncSession) -> list[Any]:
+async def campaign_rows(session: AsyncConnection) -> list[Any]:
     """Each campaign with how many were asked and how many answered."""
     answered = func.sum(case((invitations.c.status == InvitationStatus.ANSWERED.value, 1), else_=0))
     query = (select(campaigns, func.count(invitations.c.id).label("sent"), answered.label("answered"))

@@ -19,10 +19,10 @@ class ProbeHandlers:
         """Stores a ping and emits `pinged`: both commit together or not at all."""
         async with self.database.unit_of_work() as uow:
             ping = new_ping(str(uuid.uuid4()), text, by, uow.clock.now())
-            await pings.save(uow.session, ping)
+            await pings.save(uow.connection, ping)
             uow.emit(PINGED, subject=ping.id, data={"text": ping.text}, region=self.region)
         return ping
 
     async def on_pinged(self, event_id: str, ping_id: str, uow: UnitOfWork) -> None:
         """A delivered `pinged` event, recorded in the consumer's unit of work (the inbox drops a repeat)."""
-        await pings.record_received(uow.session, event_id, ping_id)
+        await pings.record_received(uow.connection, event_id, ping_id)

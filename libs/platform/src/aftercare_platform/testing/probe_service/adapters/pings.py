@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from sqlalchemy import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from aftercare_platform.testing.probe_service.adapters.tables import pings, received
 from aftercare_platform.testing.probe_service.domain.pings import Ping
 
 
-async def save(session: AsyncSession, ping: Ping) -> None:
+async def save(session: AsyncConnection, ping: Ping) -> None:
     await session.execute(insert(pings).values(id=ping.id, text=ping.text, by=ping.by, at=ping.at))
 
 
-async def record_received(session: AsyncSession, event_id: str, ping_id: str) -> None:
+async def record_received(session: AsyncConnection, event_id: str, ping_id: str) -> None:
     await session.execute(insert(received).values(event_id=event_id, ping_id=ping_id))

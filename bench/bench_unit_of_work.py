@@ -1,0 +1,110 @@
+"""What one unit of work costs the process: CPU µs a transaction for a few shapes (a read, four reads, a
+write that emits an event), on the local PostgreSQL: the platform's own cost around every handler, request
+and window. The reads are also run through an ORM AsyncSession (what a unit of work was built on until it
+took a Core connection), its rounds interleaved with the unit of work's so the box's drift hits both alike.
+
+    uv run python bench/bench_unit_of_work.py [--transactions 1000] [--rounds 5]
+
+Prints figures (the median round); asserts nothing about time."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from contextlib import ExitStack
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+sys.path.insert(0, str(Path(__file__).parent))
+from aftercare_platform.db.unit_of_work import Database, UnitOfWork
+from aftercare_platform.testing.harness import open_database
+from aftercare_platform.testing.infra import create_database, drop_database, start_servers
+from machine import describe
+
+Shape = Callable[[UnitOfWork], Awaitable[None]]
+
+
+def shapes(db: Database) -> dict[str, Shape]:
+    inbox = db.tables.inbox
+    read = select(inbox.c.event_id).where(inbox.c.consumer == "bench", inbox.c.event_id == "none")
+
+    async def one_read(uow: UnitOfWork) -> None:
+        (await uow.connection.execute(read)).all()
+
+    async def four_reads(uow: UnitOfWork) -> None:
+        for _ in range(4):
+            (await uow.connection.execute(read)).all()
+
+    async def read_and_emit(uow: UnitOfWork) -> None:
+        (await uow.connection.execute(read)).all()
+        uow.emit("aftercare.bench.happened.v1", subject=uuid.uuid4().hex, data={"n": 1}, region="east")
+
+    return {"1 read": one_read, "4 reads": four_reads, "1 read + 1 event": read_and_emit}
+
+
+def through_a_session(db: Database, reads: int) -> Callable[[], Awaitable[None]]:
+    inbox = db.tables.inbox
+    read = select(inbox.c.event_id).where(inbox.c.consumer == "bench", inbox.c.event_id == "none")
+
+    async def transaction() -> None:
+        async with AsyncSession(db.engine, expire_on_commit=False) as session, session.begin():
+            for _ in range(reads):
+                (await session.execute(read)).all()
+
+    return transaction
+
+
+def in_a_unit_of_work(db: Database, shape: Shape) -> Callable[[], Awaitable[None]]:
+    async def transaction() -> None:
+        async with db.unit_of_work() as uow:
+            await shape(uow)
+
+    return transaction
+
+
+async def cpu_per_transaction(transaction: Callable[[], Awaitable[None]], transactions: int) -> float:
+    started = time.process_time()
+    for _ in range(transactions):
+        await transaction()
+    return (time.process_time() - started) / transactions * 1e6
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--transactions", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    with ExitStack() as stack:
+        servers = start_servers(stack)
+        name, url = await create_database(servers.pg_admin_url, "aftercare_bench")
+        try:
+            db, _ = await open_database(url, "bench", service_name="bench")
+            print(f"a unit of work's CPU in this process on {describe()}")
+            compared = {"1 read": through_a_session(db, 1), "4 reads": through_a_session(db, 4)}
+            for label, shape in shapes(db).items():
+                kinds = {"unit of work": in_a_unit_of_work(db, shape)}
+                if label in compared:
+                    kinds["ORM session"] = compared[label]
+                rounds: dict[str, list[float]] = {kind: [] for kind in kinds}
+                for transaction in kinds.values():
+                    await cpu_per_transaction(transaction, 100)  # warm: pool, prepared statements, caches
+                for _ in range(args.rounds):
+                    for kind, transaction in kinds.items():
+                        rounds[kind].append(await cpu_per_transaction(transaction, args.transactions))
+                print(f"  {label:<18} " + "; ".join(
+                    f"{kind} {statistics.median(r):,.0f} µs a transaction (rounds {min(r):,.0f}–{max(r):,.0f})"
+                    for kind, r in rounds.items()))
+            await db.close()
+        finally:
+            await drop_database(servers.pg_admin_url, name)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
