@@ -1,25 +1,22 @@
-"""The RabbitMQ broker: aio-pika robust connection, confirmed publishing, quorum work queues."""
+"""The RabbitMQ broker: aio-pika robust connection, confirmed publishing, quorum work queues; deliveries
+as aiormq hands them over (bus/amqp_subscription.py)."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import aio_pika
-from aio_pika.abc import (
-    AbstractChannel,
-    AbstractExchange,
-    AbstractIncomingMessage,
-    AbstractQueue,
-    AbstractRobustConnection,
-)
+from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractRobustConnection
 from aio_pika.exceptions import AMQPError, DeliveryError
+from aiormq import spec
+from aiormq.abc import DeliveredMessage
 
 from aftercare_platform.bus import topology
 from aftercare_platform.bus.amqp_batch import publish_batch
+from aftercare_platform.bus.amqp_subscription import AmqpSubscription, subscribe
 from aftercare_platform.bus.ports import DeliveryHandler, OutgoingMessage, PublishFailed
 
 log = logging.getLogger(__name__)
@@ -27,82 +24,59 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class AmqpDelivery:
-    """An aio-pika message seen through the `Delivery` port."""
+    """A message as aiormq delivered it, seen through the `Delivery` port."""
 
-    raw: AbstractIncomingMessage
+    message: DeliveredMessage
     # set when the delivery came from get(): its channel closes once the message is settled
     own_channel: AbstractChannel | None = None
-    # the AMQP channel it came on (a restored connection brings new ones), read while it was open
-    scope: object = None
-
-    def __post_init__(self) -> None:
-        if self.scope is None:
-            self.scope = self.raw.channel
 
     @property
     def body(self) -> bytes:
-        return self.raw.body
+        return self.message.body
 
     @property
     def message_id(self) -> str | None:
-        return self.raw.message_id
+        return self.message.header.properties.message_id
 
     @property
     def routing_key(self) -> str:
-        return self.raw.routing_key or ""
+        return self.message.routing_key or ""
 
     @property
     def headers(self) -> dict[str, object]:
-        return dict(self.raw.headers or {})
+        return dict(self.message.header.properties.headers or {})
 
     @property
     def redelivered(self) -> bool:
-        return bool(self.raw.redelivered)
+        return bool(self.message.redelivered)
 
     @property
     def delivery_count(self) -> int:
-        count = (self.raw.headers or {}).get("x-delivery-count", 0)
+        count = (self.message.header.properties.headers or {}).get("x-delivery-count", 0)
         return int(count) if isinstance(count, int | str) else 0
 
     @property
     def ack_scope(self) -> object:
-        return self.scope
+        # the AMQP channel it came on (a restored connection brings new ones): a tag means nothing on another
+        return self.message.channel
 
     async def ack(self, *, multiple: bool = False) -> None:
-        await self.raw.ack(multiple=multiple)
+        await self.message.channel.basic_ack(self._tag, multiple=multiple)
         await self._release()
 
     async def reject(self, *, requeue: bool) -> None:
-        await self.raw.reject(requeue=requeue)
+        await self.message.channel.basic_reject(self._tag, requeue=requeue)
         await self._release()
+
+    @property
+    def _tag(self) -> int:
+        tag = self.message.delivery_tag
+        assert tag is not None  # a Deliver or a GetOk frame always carries one
+        return tag
 
     async def _release(self) -> None:
         if self.own_channel is not None:
             await self.own_channel.close()
-
-
-@dataclass
-class _AmqpSubscription:
-    queue: AbstractQueue
-    tag: str
-    channel: AbstractChannel
-
-    @property
-    def active(self) -> bool:
-        # a robust channel reopens and re-attaches its consumers once the connection is back
-        return not self.channel.is_closed
-
-    async def cancel(self) -> None:
-        try:
-            await self.queue.cancel(self.tag)
-        except (AMQPError, asyncio.CancelledError, RuntimeError) as error:
-            log.warning("cancelling consumer on %s failed: %s", self.queue.name, error)
-
-    async def release(self) -> None:
-        try:
-            await self.channel.close()
-        except (AMQPError, asyncio.CancelledError, RuntimeError) as error:
-            log.warning("closing the consumer channel of %s failed: %s", self.queue.name, error)
 
 
 class AmqpBroker:
@@ -113,7 +87,6 @@ class AmqpBroker:
         self._connection: AbstractRobustConnection | None = None
         self._publish_channel: AbstractChannel | None = None
         self._events: AbstractExchange | None = None
-        self._subscriptions: list[_AmqpSubscription] = []
 
     async def connect(self) -> None:
         self._connection = await aio_pika.connect_robust(
@@ -180,27 +153,24 @@ class AmqpBroker:
         finally:
             await channel.close()
 
-    async def consume(self, queue: str, prefetch: int, handler: DeliveryHandler) -> _AmqpSubscription:
+    async def consume(self, queue: str, prefetch: int, handler: DeliveryHandler) -> AmqpSubscription:
         channel = await self.connection.channel()
         await channel.set_qos(prefetch_count=prefetch)
-        amqp_queue = await channel.get_queue(queue, ensure=True)
+        await channel.get_queue(queue, ensure=True)  # a missing queue fails here, not silently later
 
-        async def on_message(raw: AbstractIncomingMessage) -> None:
-            await handler(AmqpDelivery(raw))
+        async def on_message(message: DeliveredMessage) -> None:
+            await handler(AmqpDelivery(message))
 
-        tag = await amqp_queue.consume(on_message, no_ack=False)
-        subscription = _AmqpSubscription(amqp_queue, tag, channel)
-        self._subscriptions.append(subscription)
-        return subscription
+        return await subscribe(channel, queue, on_message, self._name)
 
     async def get(self, queue: str) -> AmqpDelivery | None:
         channel = await self.connection.channel()
-        amqp_queue = await channel.get_queue(queue, ensure=True)
-        raw = await amqp_queue.get(no_ack=False, fail=False)
-        if raw is None:
+        await channel.get_queue(queue, ensure=True)
+        message = await (await channel.get_underlay_channel()).basic_get(queue, no_ack=False)
+        if not isinstance(message.delivery, spec.Basic.GetOk):  # GetEmpty
             await channel.close()
             return None
-        return AmqpDelivery(raw, own_channel=channel)
+        return AmqpDelivery(message, own_channel=channel)
 
     async def queue_depth(self, queue: str) -> int:
         channel = await self.connection.channel()
