@@ -51,25 +51,25 @@ async def check_coverage(database: Database, principal: Principal, *, serial_num
     if not serial_number and not contract_id:
         raise InvalidArgument.for_field("serial_number", "name the asset (serial number) or a contract_id")
     async with database.unit_of_work() as uow:
-        session = uow.connection
+        connection = uow.connection
         asset: Asset | None = None
         if serial_number:
-            rows = (await session.execute(select(assets).where(assets.c.serial_number == serial_number))).mappings()
+            rows = (await connection.execute(select(assets).where(assets.c.serial_number == serial_number))).mappings()
             asset = _pick([asset_of(row) for row in rows], serial_number, manufacturer)
         contract: Contract | None = None
         wanted_contract = (asset.contract_id if asset else None) or contract_id
         if wanted_contract:
-            contract = await registry_repository.get(session, CONTRACT, wanted_contract)
+            contract = await registry_repository.get(connection, CONTRACT, wanted_contract)
             if contract is None and contract_id and not asset:
                 raise NotFound(f"contract {contract_id} not found", contract_id=contract_id)
-        site = await registry_repository.get(session, SITE, asset.site_id) if asset and asset.site_id else None
+        site = await registry_repository.get(connection, SITE, asset.site_id) if asset and asset.site_id else None
         owned: Asset | Contract | None = asset or contract
         assert owned is not None  # an unknown contract was refused above
-        await ensure_visible(session, principal, owned,
+        await ensure_visible(connection, principal, owned,
                              resource=f"asset {serial_number}" if serial_number else f"contract {contract_id}")
         zone = ZoneInfo(site.time_zone) if site else CHINA_TIME
         downtime = await case_index.downtime_for(
-            session, asset_key=asset.key if asset else None,
+            connection, asset_key=asset.key if asset else None,
             contract_id=contract.contract_id if contract else None, whole_contract=asset is None)
         day = on_date or uow.clock.now().astimezone(zone).date()
     return CoverageAnswer(day, coverage(asset, contract, downtime, day, zone),

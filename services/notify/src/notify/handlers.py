@@ -74,28 +74,28 @@ class NotifyHandlers:
     def _fresh(self, read_at: datetime, now: datetime) -> bool:
         return timedelta(0) <= now - read_at <= timedelta(seconds=self._cache_seconds)
 
-    async def _template(self, session: AsyncConnection, key: TemplateKey, now: datetime) -> MessageTemplate:
+    async def _template(self, connection: AsyncConnection, key: TemplateKey, now: datetime) -> MessageTemplate:
         cached = self._templates.get(key)
         if cached is None or not self._fresh(cached[0], now):
-            cached = (now, await current_template(session, key))
+            cached = (now, await current_template(connection, key))
             self._templates[key] = cached
         return cached[1]
 
-    async def _rulebook(self, session: AsyncConnection, company_id: str, now: datetime) -> RuleBook:
+    async def _rulebook(self, connection: AsyncConnection, company_id: str, now: datetime) -> RuleBook:
         cached = self._rulebooks.get(company_id)
         if cached is None or not self._fresh(cached[0], now):
-            cached = (now, await rulebook_for(session, company_id))
+            cached = (now, await rulebook_for(connection, company_id))
             self._rulebooks[company_id] = cached
         return cached[1]
 
     async def on_notice(self, received: Notice, uow: UnitOfWork) -> None:
-        session, now = uow.connection, uow.clock.now()
-        notice = await self._with_caller(session, received)
-        await session.execute(insert_ignore(session, notices, ["event_id"], {
+        connection, now = uow.connection, uow.clock.now()
+        notice = await self._with_caller(connection, received)
+        await connection.execute(insert_ignore(connection, notices, ["event_id"], {
             "event_id": notice.event_id, "event_type": notice.event_type, "case_id": notice.case_id,
             "company_id": notice.company_id, "received_at": now, "document": notice_document(notice)}))
-        await self._track_resolution(session, notice, now)
-        rulebook = await self._rulebook(session, notice.company_id, now)
+        await self._track_resolution(connection, notice, now)
+        rulebook = await self._rulebook(connection, notice.company_id, now)
         targets = rulebook.targets(notice)
         roles = list(dict.fromkeys(t.role for t in targets.by_role))
         recipients, waiting = await self._resolve(notice, roles)
@@ -104,7 +104,7 @@ class NotifyHandlers:
         for role, why in waiting.items():
             log.warning("%s of %s (case %s) not known yet, planned again later: %s", role, notice.event_id,
                         notice.case_number, why)
-            await session.execute(insert_ignore(session, role_waits, ["event_id", "role"], {
+            await connection.execute(insert_ignore(connection, role_waits, ["event_id", "role"], {
                 "event_id": notice.event_id, "role": str(role), "next_try_at": now + retry_delay(0), "attempts": 1,
                 "last_error": why[:2000], "created_at": now}))
         extras = [_extra_recipient(notice, x) for x in targets.extra]
@@ -123,18 +123,18 @@ class NotifyHandlers:
 
     async def _plan(self, uow: UnitOfWork, notice: Notice, targets: Targets, recipients: dict[Role, list[Recipient]],
                     extras: list[Recipient]) -> int:
-        session, now = uow.connection, uow.clock.now()
+        connection, now = uow.connection, uow.clock.now()
         plan = plan_deliveries(notice, targets, recipients, extras, now)
         for refusal in plan.refused:
             self.refused_total += 1
             log.warning("not telling %s of case %s (%s): %s", refusal.recipient.recipient_id, notice.case_number,
                         notice.company_id, refusal.reason)
-        resolved = await self._is_resolved(session, notice.case_id)
-        rows = [await self._row(session, d, now, resolved) for d in plan.deliveries]
+        resolved = await self._is_resolved(connection, notice.case_id)
+        rows = [await self._row(connection, d, now, resolved) for d in plan.deliveries]
         if not rows:
             return 0
         # the rows as executemany parameters of a statement compiled once (rows in .values() are compiled each time)
-        inserted = (await session.execute(prebuilt(session, _new_deliveries), rows)).all()
+        inserted = (await connection.execute(prebuilt(connection, _new_deliveries), rows)).all()
         # a message that could not even be planned (no address, a broken template) is announced as failed
         for row in inserted:
             if row.state == DeliveryState.FAILED.value:
@@ -145,80 +145,83 @@ class NotifyHandlers:
         """Roles that could not be resolved when their event came, whose time to ask again has come: planned
         now (the same delivery keys, so nothing twice), or asked again later with backoff. The deliveries
         planned, and how many roles still wait."""
-        session, now = uow.connection, uow.clock.now()
+        connection, now = uow.connection, uow.clock.now()
         query = (select(role_waits).where(role_waits.c.next_try_at <= now).order_by(role_waits.c.next_try_at)
                  .limit(limit))
-        if is_postgres(session):
+        if is_postgres(connection):
             query = query.with_for_update(skip_locked=True)
         due: dict[str, list[Any]] = {}
-        for wait in (await session.execute(query)).all():
+        for wait in (await connection.execute(query)).all():
             due.setdefault(wait.event_id, []).append(wait)
         planned = 0
         for event_id, waits in due.items():
-            document = (await session.execute(select(notices.c.document).where(notices.c.event_id == event_id))).first()
+            of_event = select(notices.c.document).where(notices.c.event_id == event_id)
+            document = (await connection.execute(of_event)).first()
             roles = [Role(w.role) for w in waits]
             if document is None:  # nothing to plan from (cannot happen: the notice is written with the wait)
-                await session.execute(delete(role_waits).where(role_waits.c.event_id == event_id))
+                await connection.execute(delete(role_waits).where(role_waits.c.event_id == event_id))
                 continue
             notice = notice_from_document(document.document)
-            targets = (await self._rulebook(session, notice.company_id, now)).targets(notice)
+            targets = (await self._rulebook(connection, notice.company_id, now)).targets(notice)
             recipients, waiting = await self._resolve(notice, roles)
             for wait in waits:
                 role = Role(wait.role)
                 where = (role_waits.c.event_id == event_id) & (role_waits.c.role == wait.role)
                 if role in waiting:
-                    await session.execute(update(role_waits).where(where).values(
+                    await connection.execute(update(role_waits).where(where).values(
                         next_try_at=now + retry_delay(wait.attempts), attempts=wait.attempts + 1,
                         last_error=waiting[role][:2000]))
                 else:
-                    await session.execute(delete(role_waits).where(where))
+                    await connection.execute(delete(role_waits).where(where))
             known = Targets(tuple(t for t in targets.by_role if t.role in recipients))
             planned += await self._plan(uow, notice, known, recipients, [])
-        left = (await session.execute(select(func.count()).select_from(role_waits))).scalar_one()
+        left = (await connection.execute(select(func.count()).select_from(role_waits))).scalar_one()
         return planned, int(left)
 
-    async def _with_caller(self, session: AsyncConnection, notice: Notice) -> Notice:
+    async def _with_caller(self, connection: AsyncConnection, notice: Notice) -> Notice:
         """Only the opening event names the caller, and SLA events name no assignee: both are taken from the
         case events notify received before."""
         if not (notice.caller.phone or notice.caller.email):
-            row = (await session.execute(select(notices.c.document).where(
+            row = (await connection.execute(select(notices.c.document).where(
                 notices.c.case_id == notice.case_id, notices.c.event_type == "case.created"))).first()
             if row is not None:
                 notice = replace(notice, caller=notice_from_document(row.document).caller)
         if not notice.assignee_id and not notice.event_type.startswith("case."):
-            row = (await session.execute(select(notices.c.document).where(
+            row = (await connection.execute(select(notices.c.document).where(
                 notices.c.case_id == notice.case_id, notices.c.event_type.like("case.%"))
                 .order_by(notices.c.received_at.desc()).limit(1))).first()
             if row is not None:
                 notice = replace(notice, assignee_id=notice_from_document(row.document).assignee_id)
         return notice
 
-    async def _track_resolution(self, session: AsyncConnection, notice: Notice, now: datetime) -> None:
+    async def _track_resolution(self, connection: AsyncConnection, notice: Notice, now: datetime) -> None:
         if notice.event_type == "case.reopened":
-            await session.execute(delete(resolved_cases).where(resolved_cases.c.case_id == notice.case_id))
+            await connection.execute(delete(resolved_cases).where(resolved_cases.c.case_id == notice.case_id))
         if not notice.resolves_case:
             return
-        await session.execute(insert_ignore(session, resolved_cases, ["case_id"],
+        await connection.execute(insert_ignore(connection, resolved_cases, ["case_id"],
                                             {"case_id": notice.case_id, "resolved_at": now}))
         # what waits for the morning about a case that is now resolved is no longer worth saying
-        await session.execute(
+        await connection.execute(
             update(deliveries)
             .where(deliveries.c.case_id == notice.case_id, deliveries.c.state == DeliveryState.HELD.value,
                    deliveries.c.urgent.is_(False), deliveries.c.event_type.not_in(RESOLVING_TYPES))
             .values(state=DeliveryState.CANCELLED.value, updated_at=now,
                     last_error=f"case {notice.event_type.removeprefix('case.')} while the message was held"))
 
-    async def _is_resolved(self, session: AsyncConnection, case_id: str) -> bool:
-        found = await session.execute(select(resolved_cases.c.case_id).where(resolved_cases.c.case_id == case_id))
+    async def _is_resolved(self, connection: AsyncConnection, case_id: str) -> bool:
+        found = await connection.execute(select(resolved_cases.c.case_id).where(resolved_cases.c.case_id == case_id))
         return found.first() is not None
 
-    async def _row(self, session: AsyncConnection, d: PlannedDelivery, now: datetime, resolved: bool) -> dict[str, Any]:
+    async def _row(
+        self, connection: AsyncConnection, d: PlannedDelivery, now: datetime, resolved: bool
+    ) -> dict[str, Any]:
         n, r = d.notice, d.recipient
         state, error = d.state, d.failure
         if resolved and state is DeliveryState.HELD and not n.urgent and not n.resolves_case:
             state, error = DeliveryState.CANCELLED, "the case was resolved before the message could go"
         key = TemplateKey(n.event_type, d.channel, r.language)
-        template = await self._template(session, key, now)
+        template = await self._template(connection, key, now)
         context = {**n.template_context(), "recipient_name": r.name, "console_url": self._settings.console_url}
         subject = text = html = ""
         segments = 0

@@ -24,18 +24,18 @@ class ReceiptBook:
     async def apply(self, receipt: ProviderReceipt) -> str:
         """'applied', 'unchanged' (a repeat or a receipt that would move it backwards) or 'unknown'."""
         async with self._db.unit_of_work() as uow:
-            session, now = uow.connection, uow.clock.now()
+            connection, now = uow.connection, uow.clock.now()
             match = deliveries.c.provider_message_id == receipt.provider_message_id
             if receipt.delivery_id:
                 match = or_(match, deliveries.c.id == receipt.delivery_id)
             if not receipt.delivery_id:
                 match = match & (deliveries.c.provider == receipt.provider)
-            row: Any = (await session.execute(select(deliveries).where(match).with_for_update())).first()
+            row: Any = (await connection.execute(select(deliveries).where(match).with_for_update())).first()
             if row is None:
                 log.info("receipt from %s for unknown message %s", receipt.provider, receipt.provider_message_id)
                 return "unknown"
             # no conflict target: the same (provider, message, status) twice is stored once, on either database
-            inserted = await session.execute(dialect_insert(session, receipts).values(
+            inserted = await connection.execute(dialect_insert(connection, receipts).values(
                 delivery_id=row.id, provider=receipt.provider, provider_message_id=receipt.provider_message_id,
                 status=receipt.status, detail=receipt.detail[:2000], received_at=now).on_conflict_do_nothing())
             new_state = state_after(receipt, row.receipt_rank)
@@ -46,7 +46,7 @@ class ReceiptBook:
                 values["delivered_at"] = receipt.at
             else:
                 values["last_error"] = f"{receipt.provider} receipt: {receipt.status} {receipt.detail}".strip()
-            updated = (await session.execute(update(deliveries).where(deliveries.c.id == row.id).values(**values)
+            updated = (await connection.execute(update(deliveries).where(deliveries.c.id == row.id).values(**values)
                                              .returning(*deliveries.c))).one()
             (emit_delivered if new_state is DeliveryState.DELIVERED else emit_failed)(uow, updated, now)
             return "applied"

@@ -150,13 +150,13 @@ class DeliverySender:
 
     async def _decide(self, uow: UnitOfWork, recipient_id: str, channel: Channel, group: list[Any],
                       now: datetime) -> list[Any]:
-        session = uow.connection
+        connection = uow.connection
         if self._postgres:
             lock = text("SELECT pg_advisory_xact_lock(hashtext(:k))")
-            await session.execute(lock, {"k": f"{recipient_id}/{channel}"})
+            await connection.execute(lock, {"k": f"{recipient_id}/{channel}"})
         claimed_ids = [r.id for r in group]
         since = now - longest_span(self._limits, channel)
-        history = [SentRecord(r.sending_at, r.template) for r in (await session.execute(
+        history = [SentRecord(r.sending_at, r.template) for r in (await connection.execute(
             select(deliveries.c.sending_at, deliveries.c.template).where(
                 deliveries.c.recipient_id == recipient_id, deliveries.c.channel == str(channel),
                 deliveries.c.state.in_(SENT_STATES), deliveries.c.sending_at > since,
@@ -176,7 +176,7 @@ class DeliverySender:
                 continue
             wait_until = next_allowed(self._limits, channel, history, row.template, now, urgent=row.urgent)
             if wait_until is not None:
-                await session.execute(update(deliveries).where(deliveries.c.id == row.id).values(
+                await connection.execute(update(deliveries).where(deliveries.c.id == row.id).values(
                     state=DeliveryState.HELD.value, hold_reason=RATE_LIMIT, not_before=wait_until, updated_at=now))
                 continue
             if row.hold_reason == RATE_LIMIT:
@@ -189,7 +189,7 @@ class DeliverySender:
             to_mark.append(row.id)
             history.append(SentRecord(now, row.template))
         if to_mark:  # one statement for the group
-            decided += (await session.execute(
+            decided += (await connection.execute(
                 update(deliveries).where(deliveries.c.id.in_(to_mark))
                 .values(state=DeliveryState.SENDING.value, sending_at=now, attempts=deliveries.c.attempts + 1,
                         updated_at=now).returning(*deliveries.c))).all()
@@ -199,7 +199,7 @@ class DeliverySender:
         self, uow: UnitOfWork, first: Any, group: list[Any], now: datetime
     ) -> tuple[Any, set[str]] | None:
         """Every message held back by the limits for this recipient and channel, as one message."""
-        session = uow.connection
+        connection = uow.connection
         held = [r for r in group if r.hold_reason == RATE_LIMIT and r.state == DeliveryState.HELD.value]
         more = select(deliveries).where(
             deliveries.c.recipient_id == first.recipient_id, deliveries.c.channel == first.channel,
@@ -207,7 +207,7 @@ class DeliverySender:
             deliveries.c.not_before <= now, deliveries.c.id.not_in([r.id for r in group]))
         if self._postgres:
             more = more.with_for_update(skip_locked=True)
-        held += (await session.execute(more)).all()
+        held += (await connection.execute(more)).all()
         if len(held) < 2:
             return None
         channel = Channel(first.channel)
@@ -234,11 +234,11 @@ class DeliverySender:
         }
         if row["company_id"] == "" and first.recipient_company_id is not None:
             return None  # a customer's digest spans one company only; never reached: each item passed the check
-        await session.execute(deliveries.insert().values(**row))
+        await connection.execute(deliveries.insert().values(**row))
         ids = {r.id for r in held}
-        await session.execute(update(deliveries).where(deliveries.c.id.in_(ids)).values(
+        await connection.execute(update(deliveries).where(deliveries.c.id.in_(ids)).values(
             state=DeliveryState.DIGESTED.value, digest_id=digest_id, updated_at=now))
-        return (await session.execute(select(deliveries).where(deliveries.c.id == digest_id))).one(), ids
+        return (await connection.execute(select(deliveries).where(deliveries.c.id == digest_id))).one(), ids
 
     # ---- sending and recording ------------------------------------------------------------------
 

@@ -67,9 +67,9 @@ class SlaHandlers:
     ) -> None:
         """A case or dispatch event (`event_type`), as the snapshot of its case it carries; `terms` what the
         customer stated (the created event only); `promised_by` the original vendor's promised answer."""
-        session, now = uow.connection, uow.clock.now()
+        connection, now = uow.connection, uow.clock.now()
         case = await remember_case(
-            session, snapshot, now, says_assignee=event_type.startswith(CASE_EVENTS), terms=terms
+            connection, snapshot, now, says_assignee=event_type.startswith(CASE_EVENTS), terms=terms
         )
         priority = Priority(snapshot.priority) if snapshot.priority else None
         commands = (
@@ -80,25 +80,25 @@ class SlaHandlers:
         if not commands:
             await self._replan_for_assignee(uow, case)
             if case.applied is not None:  # clocks planned before: has another policy come into force?
-                policy_set = await self._policies.current(session)
-                contract = await contract_policy(session, case.contract_id)
+                policy_set = await self._policies.current(connection)
+                contract = await contract_policy(connection, case.contract_id)
                 await self._announce_policy(uow, case, policy_set.policy_for_contract(contract))
             return
-        policy_set = await self._policies.current(session)
-        policy = policy_set.policy_for_contract(await contract_policy(session, case.contract_id))
+        policy_set = await self._policies.current(connection)
+        policy = policy_set.policy_for_contract(await contract_policy(connection, case.contract_id))
         await self._announce_policy(uow, case, policy)
-        existing = await load_case_clocks(session, case.case_id, lock=True)
+        existing = await load_case_clocks(connection, case.case_id, lock=True)
         outcome = apply_commands(
             existing, commands, case_id=case.case_id, policy=policy, calendars=policy_set.calendars, now=now,
             terms=case.terms,
         )
         changed = outcome.changed()
         # open clocks planned for another assignee are re-planned with the rest
-        if await stale_plans(session, case.case_id, case.assignee_id):
+        if await stale_plans(connection, case.case_id, case.assignee_id):
             changed = {**{k: c for k, c in outcome.clocks.items() if c.is_open}, **changed}
-        await save_case_clocks(session, case, changed, now, policy_set.calendars)
+        await save_case_clocks(connection, case, changed, now, policy_set.calendars)
         where = Where(case.company_id, case.region, case.assignee_id)
-        await record_facts(session, [(where, clock) for clock in changed.values()], policy_set.calendars, now)
+        await record_facts(connection, [(where, clock) for clock in changed.values()], policy_set.calendars, now)
         ref = CaseRef(case.case_number, case.region, case.company_id, case.assignee_id)
         before = dict(existing)
         fired: list[FiredEntry] = []
@@ -112,7 +112,7 @@ class SlaHandlers:
                 if event_type == BREACHED:
                     fired.append(FiredEntry(transition.clock, next(breaches), emitted.id))
             before[applied.kind] = transition.clock
-        await record_fired(session, fired)
+        await record_fired(connection, fired)
         # every clock held, changed or not: one the firing loop skipped while we held it may be due now
         due = [c.next_due_at for c in outcome.clocks.values() if c.next_due_at is not None]
         if due and min(due) <= now + self._look_ahead:
@@ -129,13 +129,13 @@ class SlaHandlers:
 
     async def _replan_for_assignee(self, uow: UnitOfWork, case: CaseInfo) -> None:
         """A new assignee (or none): what the open clocks' firings will say and count under changes."""
-        session = uow.connection
-        if not await stale_plans(session, case.case_id, case.assignee_id):
+        connection = uow.connection
+        if not await stale_plans(connection, case.case_id, case.assignee_id):
             return
-        policy_set = await self._policies.current(session)
-        clocks = await load_case_clocks(session, case.case_id, lock=True)
+        policy_set = await self._policies.current(connection)
+        clocks = await load_case_clocks(connection, case.case_id, lock=True)
         open_clocks = {k: c for k, c in clocks.items() if c.is_open}
-        await save_case_clocks(session, case, open_clocks, uow.clock.now(), policy_set.calendars)
+        await save_case_clocks(connection, case, open_clocks, uow.clock.now(), policy_set.calendars)
 
     async def on_contract_policies(self, uow: UnitOfWork, policies: list[ContractPolicy]) -> None:
         """`aftercare.contract.*`: remember the SLA policy each contract selects."""

@@ -137,11 +137,11 @@ def upsert(
     return statement.on_conflict_do_update(index_elements=list(keys), set_=assignments, where=condition)
 
 
-async def transaction_lock(session: AsyncConnection, key: str) -> None:
+async def transaction_lock(connection: AsyncConnection, key: str) -> None:
     """Serialise the transactions about `key` (an asset, a seeding step) until they end: a PostgreSQL
     advisory transaction lock; SQLite serialises writers anyway."""
-    if is_postgres(session):
-        await session.execute(_ADVISORY_LOCK, lock_parameters(key))
+    if is_postgres(connection):
+        await connection.execute(_ADVISORY_LOCK, lock_parameters(key))
 
 
 def lock_parameters(key: str, prefix: str = "") -> dict[str, int]:

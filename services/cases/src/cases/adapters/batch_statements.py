@@ -16,15 +16,15 @@ from cases.adapters.tables import cases, command_requests
 from cases.domain.references import CaseRef
 
 
-async def lock_cases(session: AsyncConnection, refs: Sequence[CaseRef]) -> list[StoredCase]:
+async def lock_cases(connection: AsyncConnection, refs: Sequence[CaseRef]) -> list[StoredCase]:
     """The cases `refs` name (PostgreSQL) that no other transaction holds, each row locked until this one ends.
     A case held elsewhere is skipped, as is a ref naming no case: waiting for nothing, the caller can never be
     part of a deadlock (a consumer's window locks its cases in event order) nor stall behind one slow write."""
     ids = sorted({ref.case_id for ref in refs if ref.case_id is not None})
     numbers = sorted({ref.number for ref in refs if ref.case_id is None and ref.number is not None})
     # one shape per kind of key named: a batch names its cases one way (intake's notes: by number)
-    query = prebuilt(session, _cases_locked, bool(ids), bool(numbers))
-    rows = await session.execute(query, {"the_ids": ids, "the_numbers": numbers})
+    query = prebuilt(connection, _cases_locked, bool(ids), bool(numbers))
+    rows = await connection.execute(query, {"the_ids": ids, "the_numbers": numbers})
     return [stored_case(row) for row in rows]
 
 
@@ -38,9 +38,9 @@ def _cases_locked(_bind: Bind, by_id: bool, by_number: bool) -> Any:
             .with_for_update(skip_locked=True))
 
 
-async def seen_command_requests(session: AsyncConnection, keys: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
+async def seen_command_requests(connection: AsyncConnection, keys: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
     """Which of these (requester, request id) pairs a command already used (PostgreSQL; one statement)."""
-    found = await session.execute(prebuilt(session, _command_requests_among), {
+    found = await connection.execute(prebuilt(connection, _command_requests_among), {
         "the_requesters": [requester for requester, _ in keys], "the_requests": [request for _, request in keys]})
     return {(str(row.requester), str(row.request_id)) for row in found}
 

@@ -62,11 +62,11 @@ def stored_case(row: Any) -> StoredCase:
     return StoredCase(case, ChainHead(case.id, int(row.head_position), str(row.head_hash)))
 
 
-async def next_sequences(session: AsyncConnection, region: str, day: date, count: int) -> int:
+async def next_sequences(connection: AsyncConnection, region: str, day: date, count: int) -> int:
     """The first of the next `count` numbers of (region, day), taken together under the row lock. The row
     stays locked until commit, so concurrent creators queue on it and a rolled-back creation gives its
     numbers back: no duplicates, no gaps."""
-    taken = await session.execute(prebuilt(session, _take_numbers), {"region": region, "day": day, "last": count})
+    taken = await connection.execute(prebuilt(connection, _take_numbers), {"region": region, "day": day, "last": count})
     return int(taken.scalar_one()) - count + 1
 
 
@@ -76,14 +76,14 @@ def _take_numbers(bind: Bind) -> Any:
         "last": table.c.last + excluded.last}).returning(table.c.last)
 
 
-async def claim_requests(session: AsyncConnection, claims: Sequence[dict[str, Any]]) -> set[tuple[str, str]]:
+async def claim_requests(connection: AsyncConnection, claims: Sequence[dict[str, Any]]) -> set[tuple[str, str]]:
     """Record many CreateCase request ids at once (rows as `claim_request` writes them); returns the
     (requester, request_id) pairs that were fresh. The rest were claimed before (or are being claimed by a
     transaction this one waited for). Rows go in key order, so two batches never wait on each other crosswise."""
     rows = sorted(claims, key=lambda c: (c["requester"], c["request_id"]))
     # the rows as executemany parameters: SQLAlchemy renders them into one INSERT from a statement it compiled
     # once (`insertmanyvalues`), where rows in .values() gave a statement with no cache key, compiled per batch
-    claimed = await session.execute(prebuilt(session, _claim_requests), rows)
+    claimed = await connection.execute(prebuilt(connection, _claim_requests), rows)
     return {(str(r.requester), str(r.request_id)) for r in claimed}
 
 
@@ -93,19 +93,19 @@ def _claim_requests(bind: Bind) -> Any:
 
 
 async def claim_request(
-    session: AsyncConnection, *, requester: str, request_id: str, fingerprint: str, case_id: str, at: datetime
+    connection: AsyncConnection, *, requester: str, request_id: str, fingerprint: str, case_id: str, at: datetime
 ) -> RequestClaim:
     """Record `request_id` for `case_id`, or find the case it already names. A concurrent claim of the
     same id waits here until the other transaction ends (PostgreSQL's unique index does that)."""
     table = create_requests
     claim = {"requester": requester, "request_id": request_id, "fingerprint": fingerprint, "case_id": case_id,
              "created_at": at}
-    statement = insert_ignore(session, table, ["requester", "request_id"], claim)
-    result = await session.execute(statement)
+    statement = insert_ignore(connection, table, ["requester", "request_id"], claim)
+    result = await connection.execute(statement)
     if result.rowcount:
         return RequestClaim(case_id, fingerprint, fresh=True)
     row = (
-        await session.execute(
+        await connection.execute(
             select(table.c.case_id, table.c.fingerprint).where(
                 table.c.requester == requester, table.c.request_id == request_id
             )
@@ -121,9 +121,11 @@ class CommandRequest:
     positions: tuple[int, ...]
 
 
-async def find_command_request(session: AsyncConnection, *, requester: str, request_id: str) -> CommandRequest | None:
+async def find_command_request(
+    connection: AsyncConnection, *, requester: str, request_id: str
+) -> CommandRequest | None:
     """What a command sent earlier with this request id did (the caller holds the case's row lock)."""
-    found = await session.execute(_FIND_COMMAND_REQUEST, {"the_requester": requester, "the_request": request_id})
+    found = await connection.execute(_FIND_COMMAND_REQUEST, {"the_requester": requester, "the_request": request_id})
     row = found.one_or_none()
     if row is None:
         return None
@@ -155,7 +157,9 @@ def search_texts(case: Case | None, entries: Sequence[TimelineEntry]) -> tuple[s
     return " ".join(public), " ".join(internal)
 
 
-async def insert_case(session: AsyncConnection, case: Case, entries: Sequence[TimelineEntry], head: ChainHead) -> None:
+async def insert_case(
+    connection: AsyncConnection, case: Case, entries: Sequence[TimelineEntry], head: ChainHead
+) -> None:
     public, internal = search_texts(case, entries)
     values = case_columns(case) | {
         "head_position": head.position,
@@ -163,12 +167,12 @@ async def insert_case(session: AsyncConnection, case: Case, entries: Sequence[Ti
         "search_text": public,
         "internal_text": internal,
     }
-    await session.execute(insert(cases), values)
-    await append_entries(session, entries)
+    await connection.execute(insert(cases), values)
+    await append_entries(connection, entries)
 
 
 async def insert_cases(
-    session: AsyncConnection, opened: Sequence[tuple[Case, Sequence[TimelineEntry], ChainHead]]
+    connection: AsyncConnection, opened: Sequence[tuple[Case, Sequence[TimelineEntry], ChainHead]]
 ) -> None:
     """Many new cases and their first entries: one statement for the cases, one for the entries."""
     rows = []
@@ -176,8 +180,8 @@ async def insert_cases(
         public, internal = search_texts(case, entries)
         rows.append(case_columns(case) | {"head_position": head.position, "head_hash": head.hash,
                                           "search_text": public, "internal_text": internal})
-    await session.execute(insert(cases), rows)
-    await append_entries(session, [entry for _, entries, _ in opened for entry in entries])
+    await connection.execute(insert(cases), rows)
+    await append_entries(connection, [entry for _, entries, _ in opened for entry in entries])
 
 
 @dataclass(frozen=True)
@@ -208,7 +212,7 @@ class CaseSave:
 
 
 async def update_cases(
-    session: AsyncConnection, saves: Sequence[CaseSave], *, notify_channel: str | None = None
+    connection: AsyncConnection, saves: Sequence[CaseSave], *, notify_channel: str | None = None
 ) -> bool:
     """Save cases whose rows this transaction locked, with their new entries (and the request ids that made
     them). True when the statements notified `notify_channel` of the cases themselves (on SQLite the caller
@@ -219,34 +223,34 @@ async def update_cases(
     a writer that did not take the lock). Many (a batch, PostgreSQL): one executemany per shape of update,
     pipelined in one round trip; executemany gives no row counts, and the lock is what keeps each row at its
     expected version."""
-    if len(saves) == 1 or not is_postgres(session):
-        return all([await _update_one(session, save, notify_channel) for save in saves])
+    if len(saves) == 1 or not is_postgres(connection):
+        return all([await _update_one(connection, save, notify_channel) for save in saves])
     by_shape: dict[tuple[bool, bool, bool], list[dict[str, Any]]] = {}
     for save in saves:
         values, shape = _update_values(save, together=True)
         by_shape.setdefault(shape, []).append(values)
     for shape, rows in by_shape.items():
-        await session.execute(prebuilt(session, _case_update, *shape, False), rows)
+        await connection.execute(prebuilt(connection, _case_update, *shape, False), rows)
     return False
 
 
-async def _update_one(session: AsyncConnection, save: CaseSave, notify_channel: str | None) -> bool:
-    together = is_postgres(session)
+async def _update_one(connection: AsyncConnection, save: CaseSave, notify_channel: str | None) -> bool:
+    together = is_postgres(connection)
     values, shape = _update_values(save, together)
     notifies = together and bool(save.entries) and notify_channel is not None
     if notifies:
         values["the_channel"] = notify_channel
-    statement = prebuilt(session, _case_update, *shape, notifies)
-    result = await session.execute(statement, values)
+    statement = prebuilt(connection, _case_update, *shape, notifies)
+    result = await connection.execute(statement, values)
     if (len(result.all()) if notifies else result.rowcount) != 1:
         raise FailedPrecondition(
             f"case {save.case.number} was changed by someone else meanwhile; read it again and retry",
             current_version=save.expected_version,
         )
     if not together:
-        await append_entries(session, save.entries)
+        await append_entries(connection, save.entries)
         if save.command is not None:
-            await session.execute(_RECORD_COMMAND_REQUEST, _command_row(save.command, save.case, save.entries))
+            await connection.execute(_RECORD_COMMAND_REQUEST, _command_row(save.command, save.case, save.entries))
     return notifies
 
 
@@ -304,9 +308,9 @@ def _case_update(bind: Bind, public: bool, internal: bool, with_command: bool, n
     return statement
 
 
-async def append_entries(session: AsyncConnection, entries: Sequence[TimelineEntry]) -> None:
+async def append_entries(connection: AsyncConnection, entries: Sequence[TimelineEntry]) -> None:
     if entries:
-        await session.execute(insert(timeline), [entry_row(e) for e in entries])
+        await connection.execute(insert(timeline), [entry_row(e) for e in entries])
 
 
 def entry_row(entry: TimelineEntry) -> dict[str, Any]:

@@ -12,30 +12,30 @@ from console.adapters.tables import presence
 from console.domain.presence import Watch
 
 
-async def join(session: AsyncConnection, watch: Watch) -> None:
-    await session.execute(presence.insert().values(
+async def join(connection: AsyncConnection, watch: Watch) -> None:
+    await connection.execute(presence.insert().values(
         watch_id=watch.watch_id, case_id=watch.case_id, subject=watch.subject, name=watch.name,
         seen_at=watch.seen_at))
 
 
-async def leave(session: AsyncConnection, watch_id: str) -> None:
-    await session.execute(delete(presence).where(presence.c.watch_id == watch_id))
+async def leave(connection: AsyncConnection, watch_id: str) -> None:
+    await connection.execute(delete(presence).where(presence.c.watch_id == watch_id))
 
 
-async def renew(session: AsyncConnection, watch_ids: Collection[str], now: datetime) -> None:
+async def renew(connection: AsyncConnection, watch_ids: Collection[str], now: datetime) -> None:
     if watch_ids:
-        await session.execute(update(presence).where(presence.c.watch_id.in_(list(watch_ids))).values(seen_at=now))
+        await connection.execute(update(presence).where(presence.c.watch_id.in_(list(watch_ids))).values(seen_at=now))
 
 
-async def purge(session: AsyncConnection, before: datetime) -> set[str]:
+async def purge(connection: AsyncConnection, before: datetime) -> set[str]:
     """Removes the watches last renewed before `before`; the cases they were on."""
     stale = presence.c.seen_at < before
-    cases = {str(row.case_id) for row in (await session.execute(select(presence.c.case_id).where(stale))).all()}
+    cases = {str(row.case_id) for row in (await connection.execute(select(presence.c.case_id).where(stale))).all()}
     if cases:
-        await session.execute(delete(presence).where(stale))
+        await connection.execute(delete(presence).where(stale))
     return cases
 
 
-async def of_case(session: AsyncConnection, case_id: str) -> list[Watch]:
-    rows = await session.execute(select(presence).where(presence.c.case_id == case_id))
+async def of_case(connection: AsyncConnection, case_id: str) -> list[Watch]:
+    rows = await connection.execute(select(presence).where(presence.c.case_id == case_id))
     return [Watch(r.watch_id, r.case_id, r.subject, r.name, r.seen_at) for r in rows.all()]

@@ -33,8 +33,8 @@ def row_of(record: Any) -> QueueRow:
         case_seen_at=record.case_seen_at, clocks=_clocks_in(record.clocks))
 
 
-async def load(session: AsyncConnection, case_id: str) -> QueueRow | None:
-    found = (await session.execute(select(queue).where(queue.c.case_id == case_id).with_for_update())).first()
+async def load(connection: AsyncConnection, case_id: str) -> QueueRow | None:
+    found = (await connection.execute(select(queue).where(queue.c.case_id == case_id).with_for_update())).first()
     return row_of(found) if found else None
 
 
@@ -49,8 +49,8 @@ def record_of(row: QueueRow) -> dict[str, Any]:
     }
 
 
-async def save(session: AsyncConnection, row: QueueRow) -> None:
-    await session.execute(upsert(session, queue, ["case_id"], record_of(row)))
+async def save(connection: AsyncConnection, row: QueueRow) -> None:
+    await connection.execute(upsert(connection, queue, ["case_id"], record_of(row)))
 
 
 def scope_clause(scope: AccessScope, table: Table = queue) -> ColumnElement[bool]:
@@ -90,21 +90,21 @@ def filter_clause(chosen: QueueFilter, subject: str) -> ColumnElement[bool]:
     return and_(*clauses)
 
 
-async def page(session: AsyncConnection, scope: AccessScope, chosen: QueueFilter, subject: str,
+async def page(connection: AsyncConnection, scope: AccessScope, chosen: QueueFilter, subject: str,
                limit: int) -> list[QueueRow]:
     statement = (select(queue).where(scope_clause(scope), filter_clause(chosen, subject))
                  .order_by(queue.c.urgency, queue.c.due_at.asc().nulls_last(), queue.c.priority_rank,
                            queue.c.created_at).limit(limit))
-    return [row_of(record) for record in (await session.execute(statement)).all()]
+    return [row_of(record) for record in (await connection.execute(statement)).all()]
 
 
-async def load_by_assignee(session: AsyncConnection, scope: AccessScope) -> list[tuple[str, int]]:
+async def load_by_assignee(connection: AsyncConnection, scope: AccessScope) -> list[tuple[str, int]]:
     statement = (select(queue.c.assignee_id, func.count()).where(scope_clause(scope), queue.c.urgency < Urgency.DONE)
                  .group_by(queue.c.assignee_id).order_by(func.count().desc()))
-    return [(assignee, int(count)) for assignee, count in (await session.execute(statement)).all()]
+    return [(assignee, int(count)) for assignee, count in (await connection.execute(statement)).all()]
 
 
-async def open_created_times(session: AsyncConnection, scope: AccessScope) -> list[datetime]:
+async def open_created_times(connection: AsyncConnection, scope: AccessScope) -> list[datetime]:
     statement = select(queue.c.created_at).where(scope_clause(scope), queue.c.urgency < Urgency.DONE,
                                                  queue.c.created_at.is_not(None))
-    return [created for (created,) in (await session.execute(statement)).all()]
+    return [created for (created,) in (await connection.execute(statement)).all()]

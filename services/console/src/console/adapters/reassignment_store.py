@@ -12,15 +12,15 @@ from console.adapters.queue_store import scope_clause
 from console.adapters.tables import reassignments
 
 
-async def record(session: AsyncConnection, row: dict[str, Any]) -> None:
+async def record(connection: AsyncConnection, row: dict[str, Any]) -> None:
     """Once per decision (the inbox already drops a redelivery; a decision seen twice keeps its first row)."""
-    found = await session.execute(select(reassignments.c.decision_key).where(
+    found = await connection.execute(select(reassignments.c.decision_key).where(
         reassignments.c.decision_key == row["decision_key"]))
     if found.first() is None:
-        await session.execute(reassignments.insert().values(**row))
+        await connection.execute(reassignments.insert().values(**row))
 
 
-async def recent(session: AsyncConnection, scope: AccessScope, limit: int) -> list[dict[str, Any]]:
+async def recent(connection: AsyncConnection, scope: AccessScope, limit: int) -> list[dict[str, Any]]:
     statement = (select(reassignments).where(scope_clause(scope, reassignments))
                  .order_by(reassignments.c.occurred_at.desc()).limit(limit))
-    return [dict(record._mapping) for record in (await session.execute(statement)).all()]
+    return [dict(record._mapping) for record in (await connection.execute(statement)).all()]

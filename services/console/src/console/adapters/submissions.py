@@ -11,34 +11,34 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from console.adapters.tables import saved_views, submissions
 
 
-async def claim(session: AsyncConnection, request_id: str, subject: str, action: str, case_ref: str,
+async def claim(connection: AsyncConnection, request_id: str, subject: str, action: str, case_ref: str,
                 at: datetime) -> bool:
-    result = await session.execute(insert_ignore(session, submissions, ["request_id"], {
+    result = await connection.execute(insert_ignore(connection, submissions, ["request_id"], {
         "request_id": request_id, "subject": subject, "action": action, "case_ref": case_ref, "outcome": "",
         "at": at}))
     return bool(getattr(result, "rowcount", 0))
 
 
-async def outcome(session: AsyncConnection, request_id: str) -> str | None:
-    return (await session.execute(select(submissions.c.outcome).where(
+async def outcome(connection: AsyncConnection, request_id: str) -> str | None:
+    return (await connection.execute(select(submissions.c.outcome).where(
         submissions.c.request_id == request_id))).scalar_one_or_none()
 
 
-async def record_outcome(session: AsyncConnection, request_id: str, result: str) -> None:
-    await session.execute(update(submissions).where(submissions.c.request_id == request_id)
+async def record_outcome(connection: AsyncConnection, request_id: str, result: str) -> None:
+    await connection.execute(update(submissions).where(submissions.c.request_id == request_id)
                           .values(outcome=result[:400]))
 
 
-async def release(session: AsyncConnection, request_id: str) -> None:
-    await session.execute(delete(submissions).where(submissions.c.request_id == request_id))
+async def release(connection: AsyncConnection, request_id: str) -> None:
+    await connection.execute(delete(submissions).where(submissions.c.request_id == request_id))
 
 
-async def save_view(session: AsyncConnection, subject: str, name: str, query: str) -> None:
-    await session.execute(upsert(session, saved_views, ["subject", "name"],
+async def save_view(connection: AsyncConnection, subject: str, name: str, query: str) -> None:
+    await connection.execute(upsert(connection, saved_views, ["subject", "name"],
                                  {"subject": subject, "name": name, "query": query}))
 
 
-async def views_of(session: AsyncConnection, subject: str) -> list[tuple[str, str]]:
-    rows = await session.execute(select(saved_views.c.name, saved_views.c.query)
+async def views_of(connection: AsyncConnection, subject: str) -> list[tuple[str, str]]:
+    rows = await connection.execute(select(saved_views.c.name, saved_views.c.query)
                                  .where(saved_views.c.subject == subject).order_by(saved_views.c.name))
     return [(name, query) for name, query in rows.all()]

@@ -123,15 +123,15 @@ def _statement(bind: Bind, shape: _Shape) -> Any:
     return _KINDS.union(branches, markers)
 
 
-async def load_candidates(session: AsyncConnection, request: IntakeRequest, claim: KeyClaim | None = None,
+async def load_candidates(connection: AsyncConnection, request: IntakeRequest, claim: KeyClaim | None = None,
                           lock: str | None = None) -> Candidates | None:
     """The candidates; with `claim`, the key is claimed first (on PostgreSQL by the same statement), and None
     comes back when another receipt holds it already. With `lock`, the statement also takes that
     `transaction_lock` on PostgreSQL (SQLite serialises writers: there is nothing to take)."""
-    claims = claim is not None and is_postgres(session)
+    claims = claim is not None and is_postgres(connection)
     # the lock's parameters when the statement takes it (PostgreSQL); none otherwise
-    locked = lock_parameters(lock, "lock_") if lock is not None and is_postgres(session) else {}
-    if claim is not None and not claims and not await claim_key(session, claim.scope, claim.key, claim.receipt_id,
+    locked = lock_parameters(lock, "lock_") if lock is not None and is_postgres(connection) else {}
+    if claim is not None and not claims and not await claim_key(connection, claim.scope, claim.key, claim.receipt_id,
                                                                  claim.at):
         return None
     reporter, hints = request.reporter, request.hints
@@ -147,7 +147,7 @@ async def load_candidates(session: AsyncConnection, request: IntakeRequest, clai
         parameters |= {"claim_scope": claim.scope, "claim_key": claim.key, "claim_receipt": claim.receipt_id,
                        "claim_at": claim.at}
     parameters |= locked
-    found = _KINDS.split((await session.execute(prebuilt(session, _statement, shape), parameters)).mappings())
+    found = _KINDS.split((await connection.execute(prebuilt(connection, _statement, shape), parameters)).mappings())
     if claims and not found["claimed"]:
         return None
     found_sites = [site_of(r) for r in found["site"]]
@@ -159,7 +159,7 @@ async def load_candidates(session: AsyncConnection, request: IntakeRequest, clai
         companies=companies_by_id,
         sites={site.site_id: site for site in found_sites},
         contracts={contract.contract_id: contract for contract in map(contract_of, found["contract"])},
-        site_assets=await _site_assets(session, found_sites) if not serial else {},
+        site_assets=await _site_assets(connection, found_sites) if not serial else {},
         company_sites=_grouped(found_sites, lambda site: site.company_id),
         company_contacts=_grouped(sorted(map(contact_of, found["company_contact"]), key=lambda c: c.contact_id),
                                   lambda contact: contact.company_id),
@@ -168,11 +168,11 @@ async def load_candidates(session: AsyncConnection, request: IntakeRequest, clai
     )
 
 
-async def _site_assets(session: AsyncConnection, found_sites: list[Site]) -> dict[str, tuple[Asset, ...]]:
+async def _site_assets(connection: AsyncConnection, found_sites: list[Site]) -> dict[str, tuple[Asset, ...]]:
     """A few assets of each site (a report naming a site but no device may mean the site's only one)."""
     site_assets: dict[str, tuple[Asset, ...]] = {}
     for site in found_sites:
-        rows = (await session.execute(select(assets).where(assets.c.site_id == site.site_id)
+        rows = (await connection.execute(select(assets).where(assets.c.site_id == site.site_id)
                                       .limit(_SITE_ASSETS_LIMIT))).mappings().all()
         site_assets[site.site_id] = tuple(asset_of(row) for row in rows)
     return site_assets

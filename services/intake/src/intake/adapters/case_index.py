@@ -40,19 +40,20 @@ class KnownCase:
     reported_by: str | None = None  # the partner key that reported it, when a partner did
 
 
-async def record_case(session: AsyncConnection, case: KnownCase) -> None:
+async def record_case(connection: AsyncConnection, case: KnownCase) -> None:
     """Insert, or update the status of, a known case (one statement); an older event never overwrites a newer one."""
-    await session.execute(prebuilt(session, _record_known), known_row(case))
+    await connection.execute(prebuilt(connection, _record_known), known_row(case))
 
 
-async def record_opening(session: AsyncConnection, case: KnownCase) -> None:
+async def record_opening(connection: AsyncConnection, case: KnownCase) -> None:
     """The event that opened a case: the case is known, and a downtime row its resolution wrote first learns the
     case's asset and contract (on PostgreSQL in one statement, the upsert a CTE of the update)."""
-    if not is_postgres(session):
-        await record_case(session, case)
-        await complete_downtime(session, case)
+    if not is_postgres(connection):
+        await record_case(connection, case)
+        await complete_downtime(connection, case)
         return
-    await session.execute(prebuilt(session, _record_opening), {**_downtime_values(case), **as_known(known_row(case))})
+    values = {**_downtime_values(case), **as_known(known_row(case))}
+    await connection.execute(prebuilt(connection, _record_opening), values)
 
 
 def known_row(case: KnownCase) -> dict[str, Any]:
@@ -98,11 +99,11 @@ def _merge_known(excluded: Any) -> dict[str, Any]:
     }
 
 
-async def record_event(session: AsyncConnection, case_id: str, *, status: str, priority: str | None,
+async def record_event(connection: AsyncConnection, case_id: str, *, status: str, priority: str | None,
                        at: datetime) -> bool:
     """A later event of a known case: its status and priority (kept when the event names none), unless a newer
     event was recorded already. False when it changed nothing: the case is not known, or the event is older."""
-    updated = await session.execute(_RECORD_EVENT, {"the_case": case_id, "the_status": status,
+    updated = await connection.execute(_RECORD_EVENT, {"the_case": case_id, "the_status": status,
                                                     "the_priority": priority or None, "the_at": at})
     return bool(getattr(updated, "rowcount", 0))
 
@@ -117,13 +118,13 @@ _RECORD_EVENT = (
             last_event_at=bindparam("the_at", type_=known_cases.c.last_event_at.type)))
 
 
-async def find_case(session: AsyncConnection, case_id: str) -> KnownCase | None:
-    row = (await session.execute(select(known_cases).where(known_cases.c.case_id == case_id))).mappings().first()
+async def find_case(connection: AsyncConnection, case_id: str) -> KnownCase | None:
+    row = (await connection.execute(select(known_cases).where(known_cases.c.case_id == case_id))).mappings().first()
     return _known(row) if row is not None else None
 
 
-async def find_by_number(session: AsyncConnection, case_number: str) -> KnownCase | None:
-    found = await session.execute(select(known_cases).where(known_cases.c.case_number == case_number))
+async def find_by_number(connection: AsyncConnection, case_number: str) -> KnownCase | None:
+    found = await connection.execute(select(known_cases).where(known_cases.c.case_number == case_number))
     row = found.mappings().first()
     return _known(row) if row is not None else None
 
@@ -135,9 +136,9 @@ def _known(row: Any) -> KnownCase:
                      row["caller_phone"], row["reported_by"])
 
 
-async def open_cases_for(session: AsyncConnection, asset_key: str) -> list[OpenCase]:
+async def open_cases_for(connection: AsyncConnection, asset_key: str) -> list[OpenCase]:
     """Open cases of the asset, and the new cases still being opened for it (by their receipts)."""
-    return (await open_cases_and_downtime(session, asset_key=asset_key, downtime_asset=None, contract_id=None,
+    return (await open_cases_and_downtime(connection, asset_key=asset_key, downtime_asset=None, contract_id=None,
                                           whole_contract=False))[0]
 
 
@@ -145,7 +146,7 @@ async def open_cases_for(session: AsyncConnection, asset_key: str) -> list[OpenC
 _KNOWN_KINDS = RowKinds({"pending": submissions, "known": known_cases, "downtime": downtime})
 
 
-async def open_cases_and_downtime(session: AsyncConnection, *, asset_key: str | None, downtime_asset: str | None,
+async def open_cases_and_downtime(connection: AsyncConnection, *, asset_key: str | None, downtime_asset: str | None,
                                   contract_id: str | None, whole_contract: bool,
                                   ) -> tuple[list[OpenCase], list[DowntimeInterval]]:
     """The open cases of `asset_key` (known, or being opened by a pending receipt) and the downtime `downtime_for`
@@ -154,7 +155,7 @@ async def open_cases_and_downtime(session: AsyncConnection, *, asset_key: str | 
     shape = (asset_key is not None, bool(downtime_asset), bool(contract_id), whole_contract)
     if not any(shape[:3]):
         return [], []
-    found = _KNOWN_KINDS.split((await session.execute(prebuilt(session, _open_cases_and_downtime, *shape), {
+    found = _KNOWN_KINDS.split((await connection.execute(prebuilt(connection, _open_cases_and_downtime, *shape), {
         "the_asset": asset_key, "the_downtime_asset": downtime_asset, "the_contract": contract_id})).mappings())
     open_cases = [OpenCase(pending_case_ref(row["receipt_id"]), asset_key or "", row["received_at"],
                            str(row["request"].get("description", "")), tuple(row["plan"].get("error_codes", ())),
@@ -182,24 +183,24 @@ def _open_cases_and_downtime(_bind: Bind, open_cases: bool, of_asset: bool, of_c
     return _KNOWN_KINDS.union(branches)
 
 
-async def record_resolution(session: AsyncConnection, *, case_id: str, case_number: str, contract_id: str | None,
+async def record_resolution(connection: AsyncConnection, *, case_id: str, case_number: str, contract_id: str | None,
                             outage: DowntimeInterval | None) -> None:
     """A case was resolved: the vendor-fault outage its fault report records is downtime (outage start →
     restoration); without one, whatever an earlier resolution of the case recorded no longer counts."""
     if outage is None:
-        await session.execute(delete(downtime).where(downtime.c.case_id == case_id))
+        await connection.execute(delete(downtime).where(downtime.c.case_id == case_id))
         return
-    known = await find_case(session, case_id)
+    known = await find_case(connection, case_id)
     row = {"case_id": case_id, "case_number": case_number,
            "asset_key": known.asset_key if known else None,
            "contract_id": (known.contract_id if known else None) or contract_id,
            "opened_at": outage.opened_at, "restored_at": outage.restored_at}
-    await session.execute(upsert(session, downtime, ["case_id"], row))
+    await connection.execute(upsert(connection, downtime, ["case_id"], row))
 
 
-async def complete_downtime(session: AsyncConnection, case: KnownCase) -> None:
+async def complete_downtime(connection: AsyncConnection, case: KnownCase) -> None:
     """A case.created seen after its resolution: the downtime row learns the case's asset and contract."""
-    await session.execute(_COMPLETE_DOWNTIME, _downtime_values(case))
+    await connection.execute(_COMPLETE_DOWNTIME, _downtime_values(case))
 
 
 def _downtime_values(case: KnownCase) -> dict[str, Any]:
@@ -215,14 +216,14 @@ _COMPLETE_DOWNTIME = (
                                       bindparam("the_contract", type_=downtime.c.contract_id.type))))
 
 
-async def downtime_for(session: AsyncConnection, *, asset_key: str | None, contract_id: str | None,
+async def downtime_for(connection: AsyncConnection, *, asset_key: str | None, contract_id: str | None,
                        whole_contract: bool) -> Sequence[DowntimeInterval]:
     """Downtime of the asset, and of its contract's whole system (P1 cases naming no asset); for a
     whole-system warranty (`whole_contract`), of every asset of the contract."""
     condition = _downtime_condition(asset_key or None, contract_id or None, whole_contract)
     if condition is None:
         return []
-    return intervals((await session.execute(select(downtime).where(condition))).mappings())
+    return intervals((await connection.execute(select(downtime).where(condition))).mappings())
 
 
 def _downtime_condition(asset: Any, contract: Any, whole_contract: bool) -> ColumnElement[bool] | None:

@@ -74,18 +74,18 @@ class SharedRateLimiter:
     async def allow(self, client: str) -> tuple[bool, float]:
         key = client[:200]
         async with self._db.unit_of_work() as uow:
-            session, now = uow.connection, uow.clock.now().timestamp()
-            await session.execute(insert_ignore(
-                session, rate_buckets, ["client"], {"client": key, "tokens": self._burst, "updated": now}))
+            connection, now = uow.connection, uow.clock.now().timestamp()
+            await connection.execute(insert_ignore(
+                connection, rate_buckets, ["client"], {"client": key, "tokens": self._burst, "updated": now}))
             query = select(rate_buckets.c.tokens, rate_buckets.c.updated).where(rate_buckets.c.client == key)
-            if is_postgres(session):
+            if is_postgres(connection):
                 query = query.with_for_update()
-            row = (await session.execute(query)).one()
+            row = (await connection.execute(query)).one()
             bucket, allowed, wait = take(Bucket(row.tokens, row.updated), now, rate=self._rate, burst=self._burst)
-            await session.execute(update(rate_buckets).where(rate_buckets.c.client == key)
+            await connection.execute(update(rate_buckets).where(rate_buckets.c.client == key)
                                   .values(tokens=bucket.tokens, updated=bucket.updated))
             self._calls += 1
             if self._calls % self._sweep_every == 0:  # a bucket idle long enough is full: forget it
-                await session.execute(delete(rate_buckets).where(
+                await connection.execute(delete(rate_buckets).where(
                     rate_buckets.c.updated < now - self._burst / self._rate))
         return allowed, wait

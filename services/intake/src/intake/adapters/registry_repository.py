@@ -17,36 +17,36 @@ from intake.adapters.registry_rows import Kind, Record
 BULK_ROWS = 5_000
 
 
-async def get(session: AsyncConnection, kind: Kind, key: str) -> Any | None:
-    row = (await session.execute(select(kind.table).where(kind.table.c[kind.key] == key))).mappings().first()
+async def get(connection: AsyncConnection, kind: Kind, key: str) -> Any | None:
+    row = (await connection.execute(select(kind.table).where(kind.table.c[kind.key] == key))).mappings().first()
     return kind.of_row(row) if row is not None else None
 
 
-async def require(session: AsyncConnection, kind: Kind, key: str) -> Any:
-    found = await get(session, kind, key)
+async def require(connection: AsyncConnection, kind: Kind, key: str) -> Any:
+    found = await get(connection, kind, key)
     if found is None:
         raise NotFound(f"{kind.name} {key} not found")
     return found
 
 
-async def create(session: AsyncConnection, kind: Kind, record: Record, at: datetime) -> None:
+async def create(connection: AsyncConnection, kind: Kind, record: Record, at: datetime) -> None:
     key = kind.key_of(record)
-    if await get(session, kind, key) is not None:
+    if await get(connection, kind, key) is not None:
         raise AlreadyExists(f"{kind.name} {key} already exists")
-    await session.execute(kind.table.insert().values(**kind.to_row(record, at)))
+    await connection.execute(kind.table.insert().values(**kind.to_row(record, at)))
 
 
-async def replace(session: AsyncConnection, kind: Kind, record: Record, at: datetime) -> Any:
+async def replace(connection: AsyncConnection, kind: Kind, record: Record, at: datetime) -> Any:
     """Replace a record; returns the one it replaced (NotFound when there is none)."""
     key = kind.key_of(record)
-    previous = await require(session, kind, key)
+    previous = await require(connection, kind, key)
     row = kind.to_row(record, at)
-    await session.execute(kind.table.update().where(kind.table.c[kind.key] == key).values(**row))
+    await connection.execute(kind.table.update().where(kind.table.c[kind.key] == key).values(**row))
     return previous
 
 
 async def page(
-    session: AsyncConnection, kind: Kind, *, where: Mapping[str, str | Iterable[str]], after: str | None, size: int
+    connection: AsyncConnection, kind: Kind, *, where: Mapping[str, str | Iterable[str]], after: str | None, size: int
 ) -> tuple[list[Any], str | None]:
     """Records in key order after `after`; the next page's last key when there may be more."""
     table = kind.table
@@ -55,26 +55,26 @@ async def page(
         query = query.where(table.c[column] == value if isinstance(value, str) else table.c[column].in_(list(value)))
     if after is not None:
         query = query.where(table.c[kind.key] > after)
-    rows = (await session.execute(query)).mappings().all()
+    rows = (await connection.execute(query)).mappings().all()
     records = [kind.of_row(row) for row in rows[:size]]
     more = len(rows) > size
     return records, (str(rows[size - 1][kind.key]) if more else None)
 
 
-async def existing_keys(session: AsyncConnection, kind: Kind, keys: Iterable[str]) -> set[str]:
+async def existing_keys(connection: AsyncConnection, kind: Kind, keys: Iterable[str]) -> set[str]:
     wanted = list(set(keys))
     found: set[str] = set()
     column = kind.table.c[kind.key]
     for start in range(0, len(wanted), 5_000):
         chunk = wanted[start : start + 5_000]
-        found.update(str(key) for key in (await session.execute(select(column).where(column.in_(chunk)))).scalars())
+        found.update(str(key) for key in (await connection.execute(select(column).where(column.in_(chunk)))).scalars())
     return found
 
 
-async def upsert_many(session: AsyncConnection, kind: Kind, records: Sequence[Record], at: datetime) -> None:
+async def upsert_many(connection: AsyncConnection, kind: Kind, records: Sequence[Record], at: datetime) -> None:
     rows = [kind.to_row(record, at) for record in records]
     for start in range(0, len(rows), BULK_ROWS):
         batch = rows[start : start + BULK_ROWS]
         # one statement compiled once, executed for every row (executemany): far cheaper than a multi-row VALUES
         changed = [name for name in batch[0] if name != kind.key]
-        await session.execute(upsert(session, kind.table, [kind.key], update=changed), batch)
+        await connection.execute(upsert(connection, kind.table, [kind.key], update=changed), batch)

@@ -54,32 +54,35 @@ class Submission:
         return cls(**values)
 
 
-async def insert(session: AsyncConnection, row: dict[str, Any]) -> None:
-    await session.execute(_INSERT, row)
+async def insert(connection: AsyncConnection, row: dict[str, Any]) -> None:
+    await connection.execute(_INSERT, row)
 
 
 _INSERT = submissions.insert()  # built once: the row comes as parameters (see db.statements.prebuilt)
 
 
-async def get(session: AsyncConnection, receipt_id: str) -> Submission | None:
-    row = (await session.execute(select(submissions).where(submissions.c.receipt_id == receipt_id))).mappings().first()
+async def get(connection: AsyncConnection, receipt_id: str) -> Submission | None:
+    query = select(submissions).where(submissions.c.receipt_id == receipt_id)
+    row = (await connection.execute(query)).mappings().first()
     return Submission.of(row) if row is not None else None
 
 
-async def receipt_for_key(session: AsyncConnection, scope: str, key: str) -> str | None:
-    found = await session.execute(select(request_keys.c.receipt_id).where(
+async def receipt_for_key(connection: AsyncConnection, scope: str, key: str) -> str | None:
+    found = await connection.execute(select(request_keys.c.receipt_id).where(
         request_keys.c.scope == scope, request_keys.c.key == key))
     return found.scalar_one_or_none()
 
 
-async def claim_key(session: AsyncConnection, scope: str, key: str, receipt_id: str, at: datetime) -> bool:
+async def claim_key(connection: AsyncConnection, scope: str, key: str, receipt_id: str, at: datetime) -> bool:
     """Record an idempotency key for this receipt; False when another receipt holds it already."""
     row = {"scope": scope, "key": key, "receipt_id": receipt_id, "created_at": at}
-    result = await session.execute(prebuilt(session, _claim_key), row)
+    result = await connection.execute(prebuilt(connection, _claim_key), row)
     return bool(getattr(result, "rowcount", 0))
 
 
-async def claim_due(session: AsyncConnection, *, now: datetime, lease_until: datetime, limit: int) -> list[Submission]:
+async def claim_due(
+    connection: AsyncConnection, *, now: datetime, lease_until: datetime, limit: int
+) -> list[Submission]:
     """Lease up to `limit` pending submissions that are due; a note waits until the case it adds to is opened."""
     parent = submissions.alias("parent")
     free = or_(submissions.c.claimed_until.is_(None), submissions.c.claimed_until < now)
@@ -91,10 +94,10 @@ async def claim_due(session: AsyncConnection, *, now: datetime, lease_until: dat
            .where(submissions.c.state == State.PENDING.value, submissions.c.next_attempt_at <= now, free,
                   parent_settled)
            .order_by(submissions.c.next_attempt_at).limit(limit))
-    ids = list((await session.execute(due)).scalars())
+    ids = list((await connection.execute(due)).scalars())
     if not ids:
         return []
-    claimed = await session.execute(
+    claimed = await connection.execute(
         update(submissions)
         .where(submissions.c.receipt_id.in_(ids), submissions.c.state == State.PENDING.value, free)
         .values(claimed_until=lease_until)
@@ -106,22 +109,22 @@ def _claim_key(bind: Bind) -> Any:
     return insert_ignore(bind, request_keys, ["scope", "key"])
 
 
-async def mark_submitted(session: AsyncConnection, receipt_id: str, *, case_id: str, case_number: str,
+async def mark_submitted(connection: AsyncConnection, receipt_id: str, *, case_id: str, case_number: str,
                          at: datetime, attempts: int) -> Submission:
-    return await _mark(session, receipt_id, state=State.SUBMITTED.value, case_id=case_id, case_number=case_number,
+    return await _mark(connection, receipt_id, state=State.SUBMITTED.value, case_id=case_id, case_number=case_number,
                        submitted_at=at, attempts=attempts, claimed_until=None, last_error=None)
 
 
-async def mark_opened(session: AsyncConnection, receipt_id: str, *, case_id: str, case_number: str, at: datetime,
+async def mark_opened(connection: AsyncConnection, receipt_id: str, *, case_id: str, case_number: str, at: datetime,
                       attempts: int, known: KnownCase) -> tuple[Submission, int]:
     """A delivery opened a case: the receipt is submitted, the case known, and the notes waiting for it know its
     number (how many there were comes back). On PostgreSQL one statement: the other writes are CTEs of it."""
-    if not marks_opening_in_one_statement(session):
-        recorded = await mark_submitted(session, receipt_id, case_id=case_id, case_number=case_number, at=at,
+    if not marks_opening_in_one_statement(connection):
+        recorded = await mark_submitted(connection, receipt_id, case_id=case_id, case_number=case_number, at=at,
                                         attempts=attempts)
-        await case_index.record_case(session, known)
-        return recorded, await settle_target(session, receipt_id, case_number)
-    row = (await session.execute(prebuilt(session, _mark_opened), {
+        await case_index.record_case(connection, known)
+        return recorded, await settle_target(connection, receipt_id, case_number)
+    row = (await connection.execute(prebuilt(connection, _mark_opened), {
         "the_receipt": receipt_id, "the_case_id": case_id, "the_case_number": case_number, "the_at": at,
         "the_attempts": attempts, **case_index.as_known(case_index.known_row(known))})).mappings().one()
     return Submission.of(row), int(row["notes_due"])
@@ -145,20 +148,20 @@ def _mark_opened(bind: Bind) -> Any:
     return select(marked, notes_due).add_cte(case_index.known_upsert_cte(bind))
 
 
-async def mark_retry(session: AsyncConnection, receipt_id: str, *, attempts: int, next_attempt_at: datetime,
+async def mark_retry(connection: AsyncConnection, receipt_id: str, *, attempts: int, next_attempt_at: datetime,
                      error: str | None) -> Submission:
-    return await _mark(session, receipt_id, attempts=attempts, next_attempt_at=next_attempt_at, claimed_until=None,
+    return await _mark(connection, receipt_id, attempts=attempts, next_attempt_at=next_attempt_at, claimed_until=None,
                        last_error=error)
 
 
-async def mark_failed(session: AsyncConnection, receipt_id: str, *, attempts: int, error: str) -> Submission:
-    return await _mark(session, receipt_id, state=State.FAILED.value, attempts=attempts, claimed_until=None,
+async def mark_failed(connection: AsyncConnection, receipt_id: str, *, attempts: int, error: str) -> Submission:
+    return await _mark(connection, receipt_id, state=State.FAILED.value, attempts=attempts, claimed_until=None,
                        last_error=error)
 
 
-async def _mark(session: AsyncConnection, receipt_id: str, **values: Any) -> Submission:
+async def _mark(connection: AsyncConnection, receipt_id: str, **values: Any) -> Submission:
     """Record a delivery attempt's outcome; the row as it now stands is the receipt the caller answers with."""
-    updated = await session.execute(_MARK, {"the_receipt": receipt_id, **values})
+    updated = await connection.execute(_MARK, {"the_receipt": receipt_id, **values})
     return Submission.of(updated.mappings().one())
 
 
@@ -166,15 +169,15 @@ async def _mark(session: AsyncConnection, receipt_id: str, **values: Any) -> Sub
 _MARK = update(submissions).where(submissions.c.receipt_id == bindparam("the_receipt")).returning(*submissions.c)
 
 
-async def replan(session: AsyncConnection, receipt_id: str, *, outcome: str, plan: dict[str, Any]) -> None:
+async def replan(connection: AsyncConnection, receipt_id: str, *, outcome: str, plan: dict[str, Any]) -> None:
     """A note whose case is gone becomes a new case (same receipt, so CreateCase stays idempotent)."""
-    await session.execute(update(submissions).where(submissions.c.receipt_id == receipt_id).values(
+    await connection.execute(update(submissions).where(submissions.c.receipt_id == receipt_id).values(
         outcome=outcome, plan=plan, target_case_number=None, target_receipt_id=None))
 
 
-async def settle_target(session: AsyncConnection, receipt_id: str, case_number: str) -> int:
+async def settle_target(connection: AsyncConnection, receipt_id: str, case_number: str) -> int:
     """Notes waiting on this receipt's case now know its number; how many there were."""
-    settled = await session.execute(_SETTLE_TARGET, {"the_receipt": receipt_id, "target_case_number": case_number})
+    settled = await connection.execute(_SETTLE_TARGET, {"the_receipt": receipt_id, "target_case_number": case_number})
     return int(getattr(settled, "rowcount", 0) or 0)
 
 

@@ -44,14 +44,14 @@ class CaseNews:
 async def learn(uow: UnitOfWork, news: CaseNews) -> None:
     snapshot = news.snapshot
     at, status, priority = snapshot.occurred_at, snapshot.status or "new", snapshot.priority
-    session = uow.connection
+    connection = uow.connection
     # the usual event (a note, an assignment) of a known case: one statement, its row lock orders it
     if news.opening is None and not news.resolved and await case_index.record_event(
-            session, snapshot.case_id, status=status, priority=priority, at=at):
+            connection, snapshot.case_id, status=status, priority=priority, at=at):
         return
     # events of one case may be handled concurrently: one at a time per case, so each sees the other's effect
     # (a case not known yet may be being recorded by its opening event right now)
-    await transaction_lock(session, f"case:{snapshot.case_id}")
+    await transaction_lock(connection, f"case:{snapshot.case_id}")
     if news.opening is not None:
         opening = news.opening
         serial = opening.serial_number
@@ -62,9 +62,9 @@ async def learn(uow: UnitOfWork, news: CaseNews) -> None:
             description=opening.description, error_codes=opening.error_codes, priority=priority,
             status=status, opened_at=at, event_at=at, caller_email=opening.caller_email or None,
             caller_phone=opening.caller_phone or None)
-        await case_index.record_opening(session, known)
+        await case_index.record_opening(connection, known)
         return
-    await case_index.record_event(session, snapshot.case_id, status=status, priority=priority, at=at)
+    await case_index.record_event(connection, snapshot.case_id, status=status, priority=priority, at=at)
     if news.resolved:  # a resolution again (after a rejection) replaces what the earlier one said
-        await case_index.record_resolution(session, case_id=snapshot.case_id, case_number=snapshot.case_number,
+        await case_index.record_resolution(connection, case_id=snapshot.case_id, case_number=snapshot.case_number,
                                            contract_id=snapshot.contract_id or None, outage=news.vendor_outage)

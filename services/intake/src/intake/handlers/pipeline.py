@@ -92,8 +92,8 @@ def _identification(found: Identification, entitled: EntitlementDecision, sugges
     }
 
 
-async def _quoted_case(session: AsyncConnection, case_number: str) -> QuotedCase | None:
-    known = await case_index.find_by_number(session, case_number)
+async def _quoted_case(connection: AsyncConnection, case_number: str) -> QuotedCase | None:
+    known = await case_index.find_by_number(connection, case_number)
     if known is None:
         return None
     return QuotedCase(known.case_number, known.company_id, known.caller_email, known.caller_phone, known.reported_by)
@@ -165,11 +165,11 @@ class IntakePipeline:
         """Claim the key and decide and write the submission; with `lease`, written leased to this replica and
         returned (None when it is not leased: not asked for, or a note that waits for its case to be opened).
         Raises `_KeyHeld` when another receipt holds the key (before anything was decided)."""
-        session = uow.connection
+        connection = uow.connection
         # concurrent repeats of one alarm make one case: one lock per device, taken by the candidates' statement
         # when the report names the device's serial (the usual alarm), else by a statement of its own
         named = device_lock(request.hints.device)
-        candidates = await load_candidates(session, request, claim, lock=named)
+        candidates = await load_candidates(connection, request, claim, lock=named)
         if candidates is None:
             raise _KeyHeld()
         found = identify(request, candidates, self._region)
@@ -177,19 +177,19 @@ class IntakePipeline:
                 and found.company.company_id not in company_scope:
             raise PermissionDenied(f"this key may not report for company {found.company.company_id}")
         if found.device_lock is not None and found.device_lock != named:  # found another way than by its serial
-            await transaction_lock(session, found.device_lock)
+            await transaction_lock(connection, found.device_lock)
         open_cases: list[OpenCase] = []
         if found.asset_key is None:  # no device: no open case to fold into, the contract's downtime came along
             downtime = list(candidates.contract_downtime.get(found.contract.contract_id, ()) if found.contract else ())
         else:  # the asset's open cases (after the lock: what a concurrent repeat opened is seen) and its downtime
             open_cases, downtime = await case_index.open_cases_and_downtime(
-                session, asset_key=found.asset_key, downtime_asset=found.asset.key if found.asset else None,
+                connection, asset_key=found.asset_key, downtime_asset=found.asset.key if found.asset else None,
                 contract_id=found.contract.contract_id if found.contract else None,
                 whole_contract=found.asset is None)
         routed = route(request, found.asset_key, open_cases, self._rule)
         trust, case_company = NoteTrust.VERIFIED, None
         if routed.outcome is Outcome.NOTE_ON_QUOTED_CASE and routed.target_case_number:
-            quoted = await _quoted_case(session, routed.target_case_number)
+            quoted = await _quoted_case(connection, routed.target_case_number)
             trust = quoted_note_trust(request, found, quoted, company_scope)
             case_company = quoted.company_id if quoted else None
         zone = ZoneInfo(found.site.time_zone) if found.site else CHINA_TIME
@@ -216,5 +216,5 @@ class IntakePipeline:
             "last_error": None, "case_id": None, "case_number": None, "received_at": request.received_at,
             "submitted_at": None,
         }
-        await submissions.insert(session, row)
+        await submissions.insert(connection, row)
         return Submission.of(row) if leased else None

@@ -66,9 +66,9 @@ def references(record: Record) -> list[tuple[str, Kind, str | None]]:
     return []
 
 
-async def check_references(session: AsyncConnection, record: Record, prefix: str) -> None:
+async def check_references(connection: AsyncConnection, record: Record, prefix: str) -> None:
     for field, kind, key in references(record):
-        if key and await repository.get(session, kind, key) is None:
+        if key and await repository.get(connection, kind, key) is None:
             raise InvalidArgument.for_field(f"{prefix}.{field}", f"{kind.name} {key} is not registered")
 
 
@@ -160,16 +160,18 @@ class RegistryHandlers:
                                             f"was not issued for a list of {kind.value}; start again")
         return str(body["k"])
 
-    async def _company_of_filter(self, session: AsyncConnection, kind: ImportKind, filters: Mapping[str, str]) -> str:
+    async def _company_of_filter(
+        self, connection: AsyncConnection, kind: ImportKind, filters: Mapping[str, str]
+    ) -> str:
         """A customer or partner lists within one company it may see: named, or found through a site/contract."""
         if kind is ImportKind.COMPANIES:
             raise NotFound("companies not found")
         if "company_id" in filters:
             return filters["company_id"]
         for field, owner in (("site_id", SITE), ("contract_id", CONTRACT)):
-            if field in filters and (found := await repository.get(session, owner, filters[field])) is not None:
+            if field in filters and (found := await repository.get(connection, owner, filters[field])) is not None:
                 return str(found.company_id)
         raise InvalidArgument.for_field("company_id", "is required for a customer or partner")
 
-    async def _ensure_visible(self, session: AsyncConnection, principal: Principal, record: Record) -> None:
-        await ensure_visible(session, principal, record)
+    async def _ensure_visible(self, connection: AsyncConnection, principal: Principal, record: Record) -> None:
+        await ensure_visible(connection, principal, record)

@@ -13,8 +13,8 @@ from notify.domain.vocabulary import Channel
 from notify.templating import MessageTemplate, TemplateKey
 
 
-async def current_template(session: AsyncConnection, key: TemplateKey) -> MessageTemplate:
-    row = (await session.execute(
+async def current_template(connection: AsyncConnection, key: TemplateKey) -> MessageTemplate:
+    row = (await connection.execute(
         select(templates).where(templates.c.event_type == key.event_type, templates.c.channel == str(key.channel),
                                 templates.c.language == key.language)
         .order_by(templates.c.version.desc()).limit(1))).first()
@@ -23,21 +23,23 @@ async def current_template(session: AsyncConnection, key: TemplateKey) -> Messag
     return MessageTemplate(key, row.version, row.body, row.subject, row.html)
 
 
-async def save_template(session: AsyncConnection, template: MessageTemplate, by: str, at: datetime) -> MessageTemplate:
+async def save_template(
+    connection: AsyncConnection, template: MessageTemplate, by: str, at: datetime
+) -> MessageTemplate:
     """Stores the next version (the caller has checked it). Two admins saving at once: one gets a conflict."""
     key = template.key
-    latest = (await session.execute(
+    latest = (await connection.execute(
         select(func.max(templates.c.version)).where(
             templates.c.event_type == key.event_type, templates.c.channel == str(key.channel),
             templates.c.language == key.language))).scalar()
     version = int(latest or 0) + 1
-    await session.execute(templates.insert().values(
+    await connection.execute(templates.insert().values(
         event_type=key.event_type, channel=str(key.channel), language=key.language, version=version,
         subject=template.subject, body=template.body, html=template.html, created_at=at, created_by=by))
     return MessageTemplate(key, version, template.body, template.subject, template.html)
 
 
-async def saved_keys(session: AsyncConnection) -> list[TemplateKey]:
-    rows = (await session.execute(select(templates.c.event_type, templates.c.channel, templates.c.language)
+async def saved_keys(connection: AsyncConnection) -> list[TemplateKey]:
+    rows = (await connection.execute(select(templates.c.event_type, templates.c.channel, templates.c.language)
                                   .distinct())).all()
     return [TemplateKey(r.event_type, Channel(r.channel), r.language) for r in rows]

@@ -33,18 +33,18 @@ def override_from(company_id: str, event_type: str, d: dict[str, Any]) -> Compan
     )
 
 
-async def overrides(session: AsyncConnection, company_id: str | None = None) -> list[CompanyOverride]:
+async def overrides(connection: AsyncConnection, company_id: str | None = None) -> list[CompanyOverride]:
     query = select(company_overrides)
     if company_id is not None:
         query = query.where(company_overrides.c.company_id == company_id)
-    rows = (await session.execute(query.order_by(company_overrides.c.company_id, company_overrides.c.event_type)))
+    rows = (await connection.execute(query.order_by(company_overrides.c.company_id, company_overrides.c.event_type)))
     return [override_from(r.company_id, r.event_type, r.document) for r in rows]
 
 
-async def rulebook_for(session: AsyncConnection, company_id: str) -> RuleBook:
-    return RuleBook(overrides=await overrides(session, company_id) if company_id else [])
+async def rulebook_for(connection: AsyncConnection, company_id: str) -> RuleBook:
+    return RuleBook(overrides=await overrides(connection, company_id) if company_id else [])
 
 
-async def save_override(session: AsyncConnection, o: CompanyOverride) -> None:
-    await session.execute(upsert(session, company_overrides, ["company_id", "event_type"], {
+async def save_override(connection: AsyncConnection, o: CompanyOverride) -> None:
+    await connection.execute(upsert(connection, company_overrides, ["company_id", "event_type"], {
         "company_id": o.company_id, "event_type": o.event_type, "document": override_document(o)}))

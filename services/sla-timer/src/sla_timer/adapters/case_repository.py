@@ -56,14 +56,14 @@ def _applied(document: Any) -> AppliedPolicy | None:
     return AppliedPolicy(str(document["policy"]), settings)
 
 
-async def remember_applied_policy(session: AsyncConnection, case_id: str, applied: AppliedPolicy) -> None:
+async def remember_applied_policy(connection: AsyncConnection, case_id: str, applied: AppliedPolicy) -> None:
     """What was announced to cases for the case (its row is locked by `remember_case`)."""
     document = {
         "policy": applied.policy,
         "customer_reply_resumes": applied.settings.customer_reply_resumes,
         "reopen_window_days": applied.settings.reopen_window_days,
     }
-    await session.execute(update(cases).where(cases.c.case_id == case_id).values(applied_policy=document))
+    await connection.execute(update(cases).where(cases.c.case_id == case_id).values(applied_policy=document))
 
 
 def _terms(row: object) -> CustomerTerms:
@@ -75,7 +75,7 @@ def _terms(row: object) -> CustomerTerms:
 
 
 async def remember_case(
-    session: AsyncConnection,
+    connection: AsyncConnection,
     snapshot: CaseSnapshot,
     now: datetime,
     *,
@@ -99,9 +99,9 @@ async def remember_case(
         values["customer_severity"] = terms.severity.value if terms.severity else None
         seconds = terms.requested_response.total_seconds() if terms.requested_response else None
         values["requested_response_seconds"] = int(seconds) if seconds else None
-    await session.execute(
+    await connection.execute(
         upsert(
-            session,
+            connection,
             cases,
             ["case_id"],
             values,
@@ -117,32 +117,32 @@ async def remember_case(
             where=lambda excluded: cases.c.snapshot_at <= excluded.snapshot_at,
         )
     )
-    row = (await session.execute(select(cases).where(cases.c.case_id == snapshot.case_id).with_for_update())).one()
+    row = (await connection.execute(select(cases).where(cases.c.case_id == snapshot.case_id).with_for_update())).one()
     return _info(row)
 
 
-async def find_case(session: AsyncConnection, *, case_id: str = "", case_number: str = "") -> CaseInfo | None:
+async def find_case(connection: AsyncConnection, *, case_id: str = "", case_number: str = "") -> CaseInfo | None:
     condition = cases.c.case_id == case_id if case_id else cases.c.case_number == case_number
-    row = (await session.execute(select(cases).where(condition).limit(1))).first()
+    row = (await connection.execute(select(cases).where(condition).limit(1))).first()
     return _info(row) if row is not None else None
 
 
-async def contract_policy(session: AsyncConnection, contract_id: str) -> str | None:
+async def contract_policy(connection: AsyncConnection, contract_id: str) -> str | None:
     if not contract_id:
         return None
-    found = await session.execute(
+    found = await connection.execute(
         select(contract_policies.c.policy_name).where(contract_policies.c.contract_id == contract_id)
     )
     return found.scalar_one_or_none()
 
 
 async def remember_contract_policy(
-    session: AsyncConnection, contract_id: str, policy_name: str, occurred_at: datetime, now: datetime
+    connection: AsyncConnection, contract_id: str, policy_name: str, occurred_at: datetime, now: datetime
 ) -> None:
     values = {"contract_id": contract_id, "policy_name": policy_name, "occurred_at": occurred_at, "updated_at": now}
-    await session.execute(
+    await connection.execute(
         upsert(
-            session,
+            connection,
             contract_policies,
             ["contract_id"],
             values,

@@ -61,7 +61,7 @@ def clock_of_row(state: dict[str, Any], fired_times: Sequence[datetime] | None, 
     return replace(clock, version=version)
 
 
-async def load_case_clocks(session: AsyncConnection, case_id: str, *, lock: bool) -> dict[ClockKind, SlaClock]:
+async def load_case_clocks(connection: AsyncConnection, case_id: str, *, lock: bool) -> dict[ClockKind, SlaClock]:
     """A case's clocks; `lock` holds them (in kind order) against the firing loop until commit."""
     query = (
         select(clocks.c.kind, clocks.c.state, clocks.c.fired_times, clocks.c.version)
@@ -70,12 +70,12 @@ async def load_case_clocks(session: AsyncConnection, case_id: str, *, lock: bool
     )
     if lock:
         query = query.with_for_update()
-    rows = (await session.execute(query)).all()
+    rows = (await connection.execute(query)).all()
     return {ClockKind(row.kind): clock_of_row(row.state, row.fired_times, row.version) for row in rows}
 
 
 async def save_case_clocks(
-    session: AsyncConnection,
+    connection: AsyncConnection,
     case: CaseInfo,
     changed: Mapping[ClockKind, SlaClock],
     now: datetime,
@@ -86,7 +86,7 @@ async def save_case_clocks(
     On PostgreSQL each clock's firing plan is prepared here, so the firing loop has no Python to run."""
     if not changed:
         return
-    on_postgres = is_postgres(session)
+    on_postgres = is_postgres(connection)
     ref = CaseRef(case.case_number, case.region, case.company_id, case.assignee_id)
     for kind, clock in changed.items():
         values = _row_values(clock, now)
@@ -101,18 +101,18 @@ async def save_case_clocks(
             "assignee_id": case.assignee_id,
             **values,
         }
-        await session.execute(upsert(session, clocks, ["case_id", "kind"], row))
+        await connection.execute(upsert(connection, clocks, ["case_id", "kind"], row))
 
 
-async def stale_plans(session: AsyncConnection, case_id: str, assignee_id: str) -> bool:
+async def stale_plans(connection: AsyncConnection, case_id: str, assignee_id: str) -> bool:
     """True when an open clock of the case was planned for another assignee (re-plan it)."""
     query = select(clocks.c.kind).where(
         clocks.c.case_id == case_id, clocks.c.next_due_at.is_not(None), clocks.c.assignee_id != assignee_id
     )
-    return (await session.execute(query.limit(1))).first() is not None
+    return (await connection.execute(query.limit(1))).first() is not None
 
 
-async def claim_due(session: AsyncConnection, now: datetime, limit: int) -> list[DueClock]:
+async def claim_due(connection: AsyncConnection, now: datetime, limit: int) -> list[DueClock]:
     """Lock up to `limit` clocks due at or before `now`, earliest first, skipping those another replica holds."""
     query = (
         select(
@@ -129,14 +129,14 @@ async def claim_due(session: AsyncConnection, now: datetime, limit: int) -> list
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    rows = (await session.execute(query)).all()
+    rows = (await connection.execute(query)).all()
     return [
         DueClock(clock_of_row(r.state, r.fired_times, r.version), r.case_number, r.region, r.company_id, r.assignee_id)
         for r in rows
     ]
 
 
-async def save_fired(session: AsyncConnection, fired_clocks: Sequence[SlaClock], now: datetime) -> None:
+async def save_fired(connection: AsyncConnection, fired_clocks: Sequence[SlaClock], now: datetime) -> None:
     """Write back a batch of fired clocks (embedded mode: PostgreSQL fires in one statement, pg_firing.py)."""
     if not fired_clocks:
         return
@@ -152,7 +152,7 @@ async def save_fired(session: AsyncConnection, fired_clocks: Sequence[SlaClock],
             updated_at=bindparam("updated_at"),
         )
     )
-    await session.execute(
+    await connection.execute(
         statement, [{"b_case_id": c.case_id, "b_kind": c.kind.value, **_row_values(c, now)} for c in fired_clocks]
     )
 

@@ -71,7 +71,7 @@ def fact_of(clock: SlaClock, calendars: Mapping[str, Calendar]) -> dict[str, Any
 
 
 async def record_facts(
-    session: AsyncConnection,
+    connection: AsyncConnection,
     clocks: Iterable[tuple[Where, SlaClock]],
     calendars: Mapping[str, Calendar],
     now: datetime,
@@ -81,7 +81,7 @@ async def record_facts(
     for where, clock in clocks:
         fact = fact_of(clock, calendars)
         if fact is None:
-            await session.execute(
+            await connection.execute(
                 delete(compliance_facts).where(
                     compliance_facts.c.case_id == clock.case_id,
                     compliance_facts.c.kind == clock.kind.value,
@@ -93,11 +93,11 @@ async def record_facts(
             upserts.append({**fact, **placed, "updated_at": now})
     if not upserts:
         return
-    if is_postgres(session):
-        await session.execute(_UPSERT_MANY, {name: [row[name] for row in upserts] for name in _FACT_COLUMNS})
+    if is_postgres(connection):
+        await connection.execute(_UPSERT_MANY, {name: [row[name] for row in upserts] for name in _FACT_COLUMNS})
         return
     changed = [c.name for c in compliance_facts.columns if c.name not in KEPT]
-    await session.execute(upsert(session, compliance_facts, KEY, update=changed), upserts)
+    await connection.execute(upsert(connection, compliance_facts, KEY, update=changed), upserts)
 
 
 KEY = ("case_id", "kind", "cycle")
@@ -135,7 +135,7 @@ _UPSERT_MANY = text(
 
 
 async def compliance_report(
-    session: AsyncConnection, wanted: ReportFilter, scope: AccessScope, *, by_engineer: bool = True
+    connection: AsyncConnection, wanted: ReportFilter, scope: AccessScope, *, by_engineer: bool = True
 ) -> Report:
     """Met and breached per company, region, priority (in force when it happened), clock, month and
     engineer (who held the case then; left out with `by_engineer` False, for customers and partners)."""
@@ -171,7 +171,7 @@ async def compliance_report(
         .group_by(*groups[:5], *((f.engineer_id,) if by_engineer else ()))
         .order_by(*groups[:5], *((f.engineer_id,) if by_engineer else ()))
     )
-    rows = (await session.execute(query)).all()
+    rows = (await connection.execute(query)).all()
     return Report(
         [
             ReportRow(

@@ -20,7 +20,7 @@ class FiredEntry:
     event_id: str
 
 
-async def record_fired(session: AsyncConnection, entries: Sequence[FiredEntry]) -> None:
+async def record_fired(connection: AsyncConnection, entries: Sequence[FiredEntry]) -> None:
     if not entries:
         return
     rows = [
@@ -35,11 +35,11 @@ async def record_fired(session: AsyncConnection, entries: Sequence[FiredEntry]) 
         }
         for e in entries
     ]
-    if not is_postgres(session):
-        await session.execute(insert(fired), rows)
+    if not is_postgres(connection):
+        await connection.execute(insert(fired), rows)
         return
     # one statement for the whole batch (arrays, not one bound row each)
-    await session.execute(_INSERT_MANY, {f"{column}s": [row[column] for row in rows] for column in _COLUMNS})
+    await connection.execute(_INSERT_MANY, {f"{column}s": [row[column] for row in rows] for column in _COLUMNS})
 
 
 _COLUMNS = ("case_id", "kind", "cycle", "item", "due_at", "fired_at", "event_id")

@@ -63,13 +63,13 @@ class PolicyStore:
     async def seed_defaults(self, database: Database) -> bool:
         """Write the shipped policy set if the database has none yet; True when it did."""
         async with database.unit_of_work() as uow:
-            session = uow.connection
+            connection = uow.connection
             # replicas starting together seed once
-            await transaction_lock(session, "sla_timer.seed")
-            if (await session.execute(select(policy_set.c.version))).first() is not None:
+            await transaction_lock(connection, "sla_timer.seed")
+            if (await connection.execute(select(policy_set.c.version))).first() is not None:
                 return False
             defaults = load_default_policy_set()
-            await self._write_all(session, defaults, uow.clock.now(), version=1, source="defaults")
+            await self._write_all(connection, defaults, uow.clock.now(), version=1, source="defaults")
             log.info(
                 "sla-timer: wrote the default policy set (%d calendars, %d policies)",
                 len(defaults.calendars),
@@ -84,71 +84,71 @@ class PolicyStore:
             raise RuntimeError("the policy set is not loaded yet")
         return self._set
 
-    async def current(self, session: AsyncConnection) -> PolicySet:
-        version = (await session.execute(select(policy_set.c.version))).scalar_one()
+    async def current(self, connection: AsyncConnection) -> PolicySet:
+        version = (await connection.execute(select(policy_set.c.version))).scalar_one()
         if self._set is None or version != self._version:
-            self._set = await self._load(session)
+            self._set = await self._load(connection)
             self._version = version
         return self._set
 
-    async def _load(self, session: AsyncConnection) -> PolicySet:
-        head = (await session.execute(select(policy_set))).one()
-        calendar_docs = {r.name: r.document for r in await session.execute(select(calendars))}
-        policy_docs = {r.name: r.document for r in await session.execute(select(policies))}
+    async def _load(self, connection: AsyncConnection) -> PolicySet:
+        head = (await connection.execute(select(policy_set))).one()
+        calendar_docs = {r.name: r.document for r in await connection.execute(select(calendars))}
+        policy_docs = {r.name: r.document for r in await connection.execute(select(policies))}
         return policy_set_from_documents(calendar_docs, policy_docs, head.default_policy, source=head.source)
 
-    async def _bump(self, session: AsyncConnection, now: datetime, **changes: Any) -> None:
-        await session.execute(
+    async def _bump(self, connection: AsyncConnection, now: datetime, **changes: Any) -> None:
+        await connection.execute(
             update(policy_set)
             .where(policy_set.c.id == SET_ROW)
             .values(version=policy_set.c.version + 1, updated_at=now, **changes)
         )
 
-    async def lock(self, session: AsyncConnection) -> PolicySet:
+    async def lock(self, connection: AsyncConnection) -> PolicySet:
         """The current set, with the set's row locked so changes are made one at a time."""
-        await session.execute(select(policy_set.c.id).where(policy_set.c.id == SET_ROW).with_for_update())
-        return await self.current(session)
+        await connection.execute(select(policy_set.c.id).where(policy_set.c.id == SET_ROW).with_for_update())
+        return await self.current(connection)
 
-    async def put_calendar(self, session: AsyncConnection, calendar: Calendar, now: datetime) -> bool:
-        existed = await self._delete_row(session, calendars, calendar.name)
-        await session.execute(
+    async def put_calendar(self, connection: AsyncConnection, calendar: Calendar, now: datetime) -> bool:
+        existed = await self._delete_row(connection, calendars, calendar.name)
+        await connection.execute(
             insert(calendars).values(name=calendar.name, document=calendar_document(calendar), updated_at=now)
         )
-        await self._bump(session, now)
+        await self._bump(connection, now)
         return not existed
 
-    async def put_policy(self, session: AsyncConnection, policy: Policy, now: datetime) -> bool:
-        existed = await self._delete_row(session, policies, policy.name)
-        await session.execute(
+    async def put_policy(self, connection: AsyncConnection, policy: Policy, now: datetime) -> bool:
+        existed = await self._delete_row(connection, policies, policy.name)
+        await connection.execute(
             insert(policies).values(name=policy.name, document=policy_document(policy), updated_at=now)
         )
-        await self._bump(session, now)
+        await self._bump(connection, now)
         return not existed
 
-    async def delete_calendar(self, session: AsyncConnection, name: str, now: datetime) -> bool:
-        existed = await self._delete_row(session, calendars, name)
-        await self._bump(session, now)
+    async def delete_calendar(self, connection: AsyncConnection, name: str, now: datetime) -> bool:
+        existed = await self._delete_row(connection, calendars, name)
+        await self._bump(connection, now)
         return existed
 
-    async def delete_policy(self, session: AsyncConnection, name: str, now: datetime) -> bool:
-        existed = await self._delete_row(session, policies, name)
-        await self._bump(session, now)
+    async def delete_policy(self, connection: AsyncConnection, name: str, now: datetime) -> bool:
+        existed = await self._delete_row(connection, policies, name)
+        await self._bump(connection, now)
         return existed
 
-    async def replace_all(self, session: AsyncConnection, new_set: PolicySet, now: datetime, source: str) -> None:
-        await session.execute(delete(calendars))
-        await session.execute(delete(policies))
-        await self._write_all(session, new_set, now, version=None, source=source)
+    async def replace_all(self, connection: AsyncConnection, new_set: PolicySet, now: datetime, source: str) -> None:
+        await connection.execute(delete(calendars))
+        await connection.execute(delete(policies))
+        await self._write_all(connection, new_set, now, version=None, source=source)
 
-    async def _delete_row(self, session: AsyncConnection, table: Any, name: str) -> bool:
-        result = await session.execute(delete(table).where(table.c.name == name))
+    async def _delete_row(self, connection: AsyncConnection, table: Any, name: str) -> bool:
+        result = await connection.execute(delete(table).where(table.c.name == name))
         return bool(getattr(result, "rowcount", 0))
 
     async def _write_all(
-        self, session: AsyncConnection, new_set: PolicySet, now: datetime, *, version: int | None, source: str
+        self, connection: AsyncConnection, new_set: PolicySet, now: datetime, *, version: int | None, source: str
     ) -> None:
         if new_set.calendars:
-            await session.execute(
+            await connection.execute(
                 insert(calendars),
                 [
                     {"name": n, "document": calendar_document(c), "updated_at": now}
@@ -156,14 +156,14 @@ class PolicyStore:
                 ],
             )
         if new_set.policies:
-            await session.execute(
+            await connection.execute(
                 insert(policies),
                 [{"name": n, "document": policy_document(p), "updated_at": now} for n, p in new_set.policies.items()],
             )
         if version is None:
-            await self._bump(session, now, default_policy=new_set.default_policy, source=source)
+            await self._bump(connection, now, default_policy=new_set.default_policy, source=source)
         else:
-            await session.execute(
+            await connection.execute(
                 insert(policy_set).values(
                     id=SET_ROW, default_policy=new_set.default_policy, version=version, source=source, updated_at=now
                 )

@@ -9,9 +9,9 @@ from aftercare_platform.testing.probe_service.adapters.tables import pings, rece
 from aftercare_platform.testing.probe_service.domain.pings import Ping
 
 
-async def save(session: AsyncConnection, ping: Ping) -> None:
-    await session.execute(insert(pings).values(id=ping.id, text=ping.text, by=ping.by, at=ping.at))
+async def save(connection: AsyncConnection, ping: Ping) -> None:
+    await connection.execute(insert(pings).values(id=ping.id, text=ping.text, by=ping.by, at=ping.at))
 
 
-async def record_received(session: AsyncConnection, event_id: str, ping_id: str) -> None:
-    await session.execute(insert(received).values(event_id=event_id, ping_id=ping_id))
+async def record_received(connection: AsyncConnection, event_id: str, ping_id: str) -> None:
+    await connection.execute(insert(received).values(event_id=event_id, ping_id=ping_id))
