@@ -18,40 +18,42 @@ import uuid
 from collections.abc import Awaitable, Callable
 from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 sys.path.insert(0, str(Path(__file__).parent))
-from aftercare_platform.db.unit_of_work import Database, UnitOfWork
+from aftercare_platform.db.unit_of_work import Database
 from aftercare_platform.testing.harness import open_database
 from aftercare_platform.testing.infra import create_database, drop_database, start_servers
 from machine import describe
 
-Shape = Callable[[UnitOfWork], Awaitable[None]]
+Transaction = Callable[[], Awaitable[None]]
+# label: (reads, whether the transaction also emits an event)
+SHAPES = {"1 read": (1, False), "4 reads": (4, False), "1 read + 1 event": (1, True)}
 
 
-def shapes(db: Database) -> dict[str, Shape]:
+def read_of(db: Database) -> Any:
     inbox = db.tables.inbox
-    read = select(inbox.c.event_id).where(inbox.c.consumer == "bench", inbox.c.event_id == "none")
-
-    async def one_read(uow: UnitOfWork) -> None:
-        (await uow.connection.execute(read)).all()
-
-    async def four_reads(uow: UnitOfWork) -> None:
-        for _ in range(4):
-            (await uow.connection.execute(read)).all()
-
-    async def read_and_emit(uow: UnitOfWork) -> None:
-        (await uow.connection.execute(read)).all()
-        uow.emit("aftercare.bench.happened.v1", subject=uuid.uuid4().hex, data={"n": 1}, region="east")
-
-    return {"1 read": one_read, "4 reads": four_reads, "1 read + 1 event": read_and_emit}
+    return select(inbox.c.event_id).where(inbox.c.consumer == "bench", inbox.c.event_id == "none")
 
 
-def through_a_session(db: Database, reads: int) -> Callable[[], Awaitable[None]]:
-    inbox = db.tables.inbox
-    read = select(inbox.c.event_id).where(inbox.c.consumer == "bench", inbox.c.event_id == "none")
+def in_a_unit_of_work(db: Database, reads: int, *, emit: bool) -> Transaction:
+    read = read_of(db)
+
+    async def transaction() -> None:
+        async with db.unit_of_work() as uow:
+            for _ in range(reads):
+                (await uow.connection.execute(read)).all()
+            if emit:
+                uow.emit("aftercare.bench.happened.v1", subject=uuid.uuid4().hex, data={"n": 1}, region="east")
+
+    return transaction
+
+
+def through_a_session(db: Database, reads: int) -> Transaction:
+    read = read_of(db)
 
     async def transaction() -> None:
         async with AsyncSession(db.engine, expire_on_commit=False) as session, session.begin():
@@ -61,15 +63,7 @@ def through_a_session(db: Database, reads: int) -> Callable[[], Awaitable[None]]
     return transaction
 
 
-def in_a_unit_of_work(db: Database, shape: Shape) -> Callable[[], Awaitable[None]]:
-    async def transaction() -> None:
-        async with db.unit_of_work() as uow:
-            await shape(uow)
-
-    return transaction
-
-
-async def cpu_per_transaction(transaction: Callable[[], Awaitable[None]], transactions: int) -> float:
+async def cpu_per_transaction(transaction: Transaction, transactions: int) -> float:
     started = time.process_time()
     for _ in range(transactions):
         await transaction()
@@ -87,11 +81,10 @@ async def main() -> None:
         try:
             db, _ = await open_database(url, "bench", service_name="bench")
             print(f"a unit of work's CPU in this process on {describe()}")
-            compared = {"1 read": through_a_session(db, 1), "4 reads": through_a_session(db, 4)}
-            for label, shape in shapes(db).items():
-                kinds = {"unit of work": in_a_unit_of_work(db, shape)}
-                if label in compared:
-                    kinds["ORM session"] = compared[label]
+            for label, (reads, emit) in SHAPES.items():
+                kinds = {"unit of work": in_a_unit_of_work(db, reads, emit=emit)}
+                if not emit:
+                    kinds["ORM session"] = through_a_session(db, reads)
                 rounds: dict[str, list[float]] = {kind: [] for kind in kinds}
                 for transaction in kinds.values():
                     await cpu_per_transaction(transaction, 100)  # warm: pool, prepared statements, caches

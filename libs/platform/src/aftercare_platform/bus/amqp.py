@@ -4,7 +4,7 @@ as aiormq hands them over (bus/amqp_subscription.py)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,7 +44,7 @@ class AmqpDelivery:
 
     @property
     def headers(self) -> dict[str, object]:
-        return dict(self.message.header.properties.headers or {})
+        return dict(self._headers)
 
     @property
     def redelivered(self) -> bool:
@@ -52,7 +52,7 @@ class AmqpDelivery:
 
     @property
     def delivery_count(self) -> int:
-        count = (self.message.header.properties.headers or {}).get("x-delivery-count", 0)
+        count = self._headers.get("x-delivery-count", 0)
         return int(count) if isinstance(count, int | str) else 0
 
     @property
@@ -67,6 +67,10 @@ class AmqpDelivery:
     async def reject(self, *, requeue: bool) -> None:
         await self.message.channel.basic_reject(self._tag, requeue=requeue)
         await self._release()
+
+    @property
+    def _headers(self) -> Mapping[str, object]:
+        return self.message.header.properties.headers or {}
 
     @property
     def _tag(self) -> int:

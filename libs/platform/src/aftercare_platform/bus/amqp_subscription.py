@@ -41,9 +41,8 @@ class AmqpSubscription:
 
     @property
     def active(self) -> bool:
-        # registered on a channel that is still open: a restored connection brings a new one
-        attached = self._attached
-        return not self._cancelled and attached is not None and not attached.is_closed
+        # registered on a channel that is still open (a restored connection brings a new one; cancel clears it)
+        return self._attached is not None and not self._attached.is_closed
 
     async def attach(self, *_: Any) -> None:
         """Register the consumer on the robust channel's current aiormq channel (also its reopen callback)."""

@@ -52,7 +52,7 @@ class UnitOfWork:
         self._single_statement = single_statement
         self._engine = database.autocommit_engine if single_statement else database.engine
         # a Core connection, not an ORM session: nothing here maps objects, and the session's bookkeeping cost
-        # ~70 µs a statement (bench/bench_outbox.py's consumer; CPU measured in docs/service-kit.md)
+        # ~250 µs of CPU a transaction (bench/bench_unit_of_work.py)
         self._connection: AsyncConnection | None = None
         self._pending: list[CloudEvent] = []
         self._aggregates: list[str] = []
