@@ -55,6 +55,22 @@ async def test_a_batch_is_confirmed_and_arrives_in_order_with_its_ids_headers_an
     assert got[3].delivery_mode == aio_pika.DeliveryMode.PERSISTENT
 
 
+async def test_batches_one_after_another_are_all_confirmed_and_leave_no_confirmation_pending(channel):
+    name = f"batch-{uuid.uuid4().hex[:8]}"
+    exchange = await channel.declare_exchange(name, aio_pika.ExchangeType.DIRECT, auto_delete=True)
+    queue = await channel.declare_queue(exclusive=True)
+    await queue.bind(exchange, routing_key="to-queue")
+    underlay = await channel.get_underlay_channel()
+
+    outcomes = [await publish_batch(underlay, name, [message(1000 * b + n, "to-queue") for n in range(500)], 10)
+                for b in range(4)]
+
+    assert outcomes == [[None] * 500] * 4
+    # the broker's `multiple` confirms settled every tag they covered: nothing waits in aiormq's bookkeeping
+    assert len(underlay.confirmations) == 0
+    assert len(await received(queue, 2000)) == 2000
+
+
 async def test_an_unroutable_message_fails_alone_and_leaves_no_bookkeeping_behind(channel):
     name = f"batch-{uuid.uuid4().hex[:8]}"
     exchange = await channel.declare_exchange(name, aio_pika.ExchangeType.DIRECT, auto_delete=True)
@@ -77,9 +93,11 @@ async def test_a_channel_the_broker_closes_fails_every_message_without_raising(c
     underlay = await channel.get_underlay_channel()
     missing = f"no-such-exchange-{uuid.uuid4().hex[:8]}"
 
-    outcomes = await publish_batch(underlay, missing, [message(n, "x") for n in range(3)], 10)
+    # settled when the channel closes, long before the minute the confirms are given
+    async with asyncio.timeout(20):
+        outcomes = await publish_batch(underlay, missing, [message(n, "x") for n in range(3)], 60)
 
     assert all(o is not None for o in outcomes)
-    assert all("m-" in str(o) for o in outcomes)
+    assert all("m-" in str(o) and "channel closed" in str(o) for o in outcomes)
     # and a closed channel is refused at once
     assert all(o is not None for o in await publish_batch(underlay, missing, [message(5, "x")], 10))
