@@ -27,7 +27,6 @@ from pamqp.header import ContentHeader
 from aftercare_platform.bus.ports import OutgoingMessage, PublishFailed
 
 log = logging.getLogger(__name__)
-_ANSWERED_HERE = "_aftercare_confirms"
 
 
 def _frames(channel: Any, exchange: str, message: OutgoingMessage) -> list[Any]:
@@ -78,7 +77,7 @@ async def publish_batch(
 
 def _answer_confirms_here(channel: Any) -> None:
     """The channel's Ack and Nack frames settle the confirmations they cover at once, in one pass."""
-    if getattr(channel, _ANSWERED_HERE, False):
+    if "_on_confirm_frame" in vars(channel):  # answered here already (the class's method is aiormq's)
         return
 
     async def on_confirm_frame(frame: Any) -> None:
@@ -93,7 +92,6 @@ def _answer_confirms_here(channel: Any) -> None:
             channel._confirm_delivery(tag, frame)
 
     channel._on_confirm_frame = on_confirm_frame
-    setattr(channel, _ANSWERED_HERE, True)
 
 
 async def _settled(confirmations: list[asyncio.Future[Any]], within: float, closing: asyncio.Future[Any]) -> bool:
