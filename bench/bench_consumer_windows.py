@@ -1,5 +1,6 @@
 """The consumer alone on a full queue: events/s, CPU per event and the windows it forms, with and without
-the window linger, for a no-op handler and a handler writing one row per event.
+the window linger, for a no-op handler, a handler writing one row per event, and a window handler writing a
+window's rows with one statement.
 
     uv run python bench/bench_consumer_windows.py [--events 5000] [--workers 4] [--prefetch 200]
 
@@ -44,8 +45,12 @@ async def drain(url: str, amqp: str, args: argparse.Namespace, handler_kind: str
     async def one_row(event, uow) -> None:
         await uow.connection.execute(record, {"event_id": event.id, "ms": 0.0})
 
-    handler = noop if handler_kind == "no-op" else one_row
-    consumer = EventConsumer(broker, db, EventSubscription(queue, ["bench.#"], handler),
+    async def window_rows(events, uow) -> None:
+        await uow.connection.execute(record, [{"event_id": event.id, "ms": 0.0} for event in events])
+
+    subscription = (EventSubscription(queue, ["bench.#"], window_handler=window_rows) if handler_kind == "window"
+                    else EventSubscription(queue, ["bench.#"], noop if handler_kind == "no-op" else one_row))
+    consumer = EventConsumer(broker, db, subscription,
                              prefetch=args.prefetch, delivery_limit=5, attempts=3, workers=args.workers, linger=linger)
     sizes: list[int] = []
     handle_window = consumer._handle_window
@@ -90,7 +95,7 @@ async def main() -> None:
         servers = start_servers(stack)
         name, url = await create_database(servers.pg_admin_url, "aftercare_bench")
         try:
-            for handler_kind in ("no-op", "one-row"):
+            for handler_kind in ("no-op", "one-row", "window"):
                 for linger in (0.0, 0.05):
                     await drain(url, servers.amqp_url, args, handler_kind, linger)
         finally:

@@ -1,7 +1,11 @@
 """Outbox → RabbitMQ → consumer: throughput (events/s) and latency (commit → handler), with one relay
 and one consumer, then two of each, each in its own process, on the local PostgreSQL and RabbitMQ.
 
-    uv run python bench/bench_outbox.py [--events 20000] [--rate 1000] [--replicas 1,2] [--profile]
+    uv run python bench/bench_outbox.py [--events 20000] [--rate 1000] [--replicas 1,2] [--handler window]
+                                        [--profile]
+
+--handler window: the consumer's handler is a window handler writing a window's rows with one statement
+(the default, `event`, writes each event's row with a statement of its own).
 
 --profile runs the relay and the consumer under cProfile and prints where their time goes.
 
@@ -105,7 +109,7 @@ async def run_relay(url: str, amqp: str) -> None:
     await asyncio.Event().wait()
 
 
-async def run_consumer(url: str, amqp: str) -> None:
+async def run_consumer(url: str, amqp: str, handler_kind: str) -> None:
     db, latencies = await open_bench_database(url)
     broker = await open_broker(amqp, "bench-consumer")
 
@@ -117,7 +121,14 @@ async def run_consumer(url: str, amqp: str) -> None:
         ms = (time.time() - event.time.timestamp()) * 1000
         await uow.connection.execute(record, {"event_id": event.id, "ms": ms})
 
-    consumer = EventConsumer(broker, db, EventSubscription(QUEUE, ["bench.#"], handler),
+    async def window_handler(events, uow):
+        now = time.time()
+        await uow.connection.execute(record, [{"event_id": event.id, "ms": (now - event.time.timestamp()) * 1000}
+                                              for event in events])
+
+    subscription = (EventSubscription(QUEUE, ["bench.#"], window_handler=window_handler) if handler_kind == "window"
+                    else EventSubscription(QUEUE, ["bench.#"], handler))
+    consumer = EventConsumer(broker, db, subscription,
                              prefetch=200, delivery_limit=5, attempts=3)
     await consumer.start()
     print(f"ready {cpu_seconds():.3f}", flush=True)
@@ -127,8 +138,8 @@ async def run_consumer(url: str, amqp: str) -> None:
 class Role:
     """A relay or a consumer in its own process; `cpu_at_ready` is what starting it cost."""
 
-    def __init__(self, role: str, url: str, amqp: str, profile: bool) -> None:
-        extra = ["--profile"] if profile else []
+    def __init__(self, role: str, url: str, amqp: str, profile: bool, handler_kind: str = "event") -> None:
+        extra = ["--profile", "--handler", handler_kind] if profile else ["--handler", handler_kind]
         self.role = role
         self.process = subprocess.Popen(
             [sys.executable, __file__, "--role", role, "--url", url, "--amqp", amqp, *extra], stdout=subprocess.PIPE)
@@ -193,7 +204,8 @@ async def wait_handled(db, latencies, count: int, within: float = 600) -> float:
         await asyncio.sleep(0.05)
 
 
-async def scenario(admin_url: str, amqp: str, replicas: int, events: int, rate: float, profile: bool) -> None:
+async def scenario(admin_url: str, amqp: str, replicas: int, events: int, rate: float, profile: bool,
+                   handler_kind: str) -> None:
     name, url = await create_database(admin_url, "aftercare_bench")
     procs: list[Role] = []
     try:
@@ -210,7 +222,7 @@ async def scenario(admin_url: str, amqp: str, replicas: int, events: int, rate: 
         await wait_sent(db, events)
         relay_seconds = time.perf_counter() - started
         relay_cpu = sum(role.cpu() for role in relays) - cpu_before
-        consumers = [Role("consumer", url, amqp, profile) for _ in range(replicas)]
+        consumers = [Role("consumer", url, amqp, profile, handler_kind) for _ in range(replicas)]
         procs += consumers
         cpu_before = sum(role.cpu() for role in consumers)
         started = time.perf_counter()
@@ -271,18 +283,21 @@ async def main() -> None:
     parser.add_argument("--rate", type=float, default=1000)
     parser.add_argument("--replicas", default="1,2", help="relay+consumer pairs per scenario")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--handler", choices=("event", "window"), default="event",
+                        help="the consumer's handler: a statement per event, or one per window")
     args = parser.parse_args()
     if args.role:
         report_when_terminated(args.profile)
     if args.role == "relay":
         return await run_relay(args.url, args.amqp)
     if args.role == "consumer":
-        return await run_consumer(args.url, args.amqp)
-    print(f"outbox → broker → consumer on {describe()}")
+        return await run_consumer(args.url, args.amqp, args.handler)
+    print(f"outbox → broker → consumer on {describe()}; the consumer's handler: a statement per {args.handler}")
     with ExitStack() as stack:
         servers = start_servers(stack)
         for replicas in (int(r) for r in args.replicas.split(",")):
-            await scenario(servers.pg_admin_url, servers.amqp_url, replicas, args.events, args.rate, args.profile)
+            await scenario(servers.pg_admin_url, servers.amqp_url, replicas, args.events, args.rate, args.profile,
+                           args.handler)
 
 
 if __name__ == "__main__":

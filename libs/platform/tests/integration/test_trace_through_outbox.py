@@ -108,3 +108,45 @@ async def test_grpc_call_trace_reaches_the_consumer_span(database_url, amqp_url,
     telemetry.shutdown()
     await broker.close()
     await db.close()
+
+
+async def test_a_window_handled_at_once_has_one_span_linking_every_events_trace(database_url, amqp_url, spans):
+    db, _ = await open_database(database_url, "bus_trace_window")
+    broker = await open_broker(amqp_url)
+    queue = "tracetest.windows"
+    handled_in: list[tuple[int, int]] = []  # (the span's id, the window's size)
+
+    async def window_handler(events, uow):
+        handled_in.append((trace.get_current_span().get_span_context().span_id, len(events)))
+
+    await broker.declare_work_queue(queue, ["tracewindow.#"], 5)
+    tracer = trace.get_tracer("test-producer")
+    traces: dict[str, int] = {}
+    for n in range(40):  # each event in a trace of its own, all queued before the consumer starts
+        with tracer.start_as_current_span(f"request {n}") as request:
+            async with db.unit_of_work() as uow:
+                event = uow.emit("aftercare.tracewindow.opened.v1", subject=f"t{n}", data={}, region="east")
+            traces[event.id] = request.get_span_context().trace_id
+    await OutboxRelay(db, broker).drain_once()
+    consumer = EventConsumer(broker, db, EventSubscription(queue, ["tracewindow.#"], window_handler=window_handler),
+                             prefetch=40, delivery_limit=5, attempts=2)
+    await consumer.start()
+    await eventually(lambda: asyncio.sleep(0, result=sum(size for _, size in handled_in) == 40),
+                     what="the forty events handled")
+    await consumer.stop()
+    windows = {span_id: size for span_id, size in handled_in if size > 1}
+    assert windows, handled_in
+    finished = {s.context.span_id: s for s in spans.get_finished_spans() if s.context.span_id in windows}
+    assert set(finished) == set(windows)
+    linked: set[int] = set()
+    for span_id, size in windows.items():
+        span = finished[span_id]
+        assert span.kind == SpanKind.CONSUMER and span.name == f"process {queue}"
+        assert span.attributes["messaging.batch.message_count"] == size
+        assert len(span.links) == size  # one link per event, to the trace that produced it
+        linked |= {link.context.trace_id for link in span.links}
+        assert {traces[str(link.attributes["messaging.message.id"])] for link in span.links} == {
+            link.context.trace_id for link in span.links}
+    assert linked <= set(traces.values())
+    await broker.close()
+    await db.close()

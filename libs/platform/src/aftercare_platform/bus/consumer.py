@@ -17,25 +17,26 @@ import asyncio
 import itertools
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 
 from opentelemetry.trace import Status, StatusCode
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential, wait_random
 
-from aftercare_platform.bus import topology
 from aftercare_platform.bus.consumer_metrics import count, count_window, handle_time, handled, outages, window_size
 from aftercare_platform.bus.consumer_spans import event_span
 from aftercare_platform.bus.envelope import CloudEvent, PoisonMessage
 from aftercare_platform.bus.inbox_claim import claim_inbox_rows
 from aftercare_platform.bus.ports import Broker, Delivery, Subscription
 from aftercare_platform.bus.subject_order import SubjectOrder, Turn
-from aftercare_platform.db.unit_of_work import Database, UnitOfWork
+from aftercare_platform.bus.subscription import EventHandler, EventSubscription, WindowHandler
+from aftercare_platform.db.unit_of_work import Database
 from aftercare_platform.errors import DomainError
 from aftercare_platform.outage import GateClosed, OutageGate
 
 log = logging.getLogger(__name__)
-EventHandler = Callable[[CloudEvent, UnitOfWork], Awaitable[None]]
+# the subscription's types are imported from here by every service
+__all__ = ["EventConsumer", "EventHandler", "EventSubscription", "PermanentError", "WindowHandler", "is_transient"]
 
 
 class PermanentError(Exception):
@@ -44,20 +45,6 @@ class PermanentError(Exception):
 
 def is_transient(error: BaseException) -> bool:
     return not isinstance(error, PermanentError | DomainError | PoisonMessage)
-
-
-@dataclass
-class EventSubscription:
-    """A queue `<service>.<purpose>`, the routing-key patterns it binds, and its handler."""
-
-    queue: str
-    bindings: list[str]
-    handler: EventHandler
-    retry_initial_wait: float = 0.05
-    retry_max_wait: float = 2.0
-
-    def __post_init__(self) -> None:
-        topology.validate_queue_name(self.queue)
 
 
 @dataclass
@@ -278,18 +265,16 @@ class EventConsumer:
     async def _run_window(self, window: list[_Received]) -> list[bool]:
         async with self._db.unit_of_work() as uow:
             fresh = await claim_inbox_rows(uow, self._db, self.queue, [r.event for r in window if r.event])
-            duplicates = []
+            duplicates, taken = [], []
             for received in window:
                 event = received.event
                 assert event is not None
-                if event.id not in fresh:
-                    duplicates.append(True)
-                    continue
                 # the same event twice in one window: handled once
-                fresh.discard(event.id)
-                with event_span(self.queue, event, received.delivery):
-                    await self._sub.handler(event, uow)
-                duplicates.append(False)
+                duplicates.append(event.id not in fresh)
+                if event.id in fresh:
+                    fresh.discard(event.id)
+                    taken.append((event, received.delivery))
+            await self._sub.handle_window(taken, uow)
         return duplicates
 
     async def _handle_alone(self, received: _Received) -> None:
@@ -353,7 +338,7 @@ class EventConsumer:
         async with self._db.unit_of_work() as uow:
             if not await uow.claim_inbox(self._sub.queue, event):
                 return True
-            await self._sub.handler(event, uow)
+            await self._sub.handle_one(event, uow)
         return False
 
     async def _wait_database(self) -> None:

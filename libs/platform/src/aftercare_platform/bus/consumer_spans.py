@@ -1,11 +1,13 @@
-"""The consumer's span per event: continues the producer's trace, named by the messaging conventions."""
+"""The consumer's spans: one per event continuing the producer's trace, or one per window linking every event's
+trace (the messaging conventions' batch processing), named by the messaging conventions."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from opentelemetry import propagate, trace
-from opentelemetry.trace import SpanKind
+from opentelemetry.trace import Link, SpanKind
 
 from aftercare_platform.bus.envelope import CloudEvent
 from aftercare_platform.bus.ports import Delivery
@@ -13,22 +15,47 @@ from aftercare_platform.bus.ports import Delivery
 _tracer = trace.get_tracer("aftercare.bus")
 
 
+def _producer_context(delivery: Delivery) -> Any:
+    carrier = {k: str(v) for k, v in delivery.headers.items() if isinstance(v, str | bytes)}
+    return propagate.extract(carrier)
+
+
+def _destination(queue: str) -> dict[str, Any]:
+    return {
+        "messaging.system": "rabbitmq",
+        "messaging.destination.name": queue,
+        "messaging.operation.name": "process",
+        "messaging.operation.type": "process",
+    }
+
+
 def event_span(queue: str, event: CloudEvent, delivery: Delivery) -> Any:
     """A CONSUMER span continuing the producer's trace (from the message headers)."""
-    carrier = {k: str(v) for k, v in delivery.headers.items() if isinstance(v, str | bytes)}
     return _tracer.start_as_current_span(
         f"process {queue}",  # the messaging conventions' "<operation> <destination>"
-        context=propagate.extract(carrier),
+        context=_producer_context(delivery),
         kind=SpanKind.CONSUMER,
         attributes={
-            "messaging.system": "rabbitmq",
-            "messaging.destination.name": queue,
+            **_destination(queue),
             "messaging.rabbitmq.destination.routing_key": delivery.routing_key,
-            "messaging.operation.name": "process",
-            "messaging.operation.type": "process",
             "messaging.message.id": event.id,
             "cloudevents.event_id": event.id,
             "cloudevents.event_type": event.type,
             "cloudevents.event_subject": event.subject,
         },
+    )
+
+
+def window_span(queue: str, taken: Sequence[tuple[CloudEvent, Delivery]]) -> Any:
+    """One CONSUMER span for a window handled at once, linked to each event's producer span; a window of one
+    event gets that event's span."""
+    if len(taken) == 1:
+        return event_span(queue, *taken[0])
+    links = [Link(trace.get_current_span(_producer_context(delivery)).get_span_context(),
+                  {"messaging.message.id": event.id}) for event, delivery in taken]
+    return _tracer.start_as_current_span(
+        f"process {queue}",
+        kind=SpanKind.CONSUMER,
+        links=[link for link in links if link.context.is_valid],
+        attributes={**_destination(queue), "messaging.batch.message_count": len(taken)},
     )

@@ -14,7 +14,7 @@ to the outbox. No network, no waiting, no PostgreSQL.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,15 +24,13 @@ from typing import Any
 import orjson
 from sqlalchemy import select
 
-from aftercare_platform.bus.consumer import EventSubscription
 from aftercare_platform.bus.envelope import CloudEvent
+from aftercare_platform.bus.subscription import EventHandler, EventSubscription
 from aftercare_platform.clock import FakeClock
-from aftercare_platform.db.unit_of_work import Database, UnitOfWork
+from aftercare_platform.db.unit_of_work import Database
 from aftercare_platform.service.assemble import migrate, open_database
 from aftercare_platform.service.definition import ServiceDefinition
 from aftercare_platform.settings import ServiceSettings
-
-EventHandler = Callable[[CloudEvent, UnitOfWork], Awaitable[None]]
 
 
 @dataclass
@@ -69,7 +67,7 @@ class ServiceBench:
         """Hand `event` to a consumer's handler as the platform's consumer does (one unit of work, the
         inbox claimed first); False when the inbox had already seen it (nothing ran)."""
         if isinstance(handler, EventSubscription):
-            consumer, handler = consumer or handler.queue, handler.handler
+            consumer, handler = consumer or handler.queue, handler.handle_one
         async with self.database.unit_of_work() as uow:
             if not await uow.claim_inbox(consumer or f"{self.definition.name}.test", event):
                 return False
