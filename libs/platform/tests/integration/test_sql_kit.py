@@ -3,6 +3,7 @@ through a dropped connection, and the outbox INSERT fragment against what `uow.e
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any, cast
 
@@ -10,7 +11,14 @@ import pytest
 from aftercare_platform.bus.envelope import rfc3339
 from aftercare_platform.clock import FakeClock
 from aftercare_platform.db.listen import ChannelListener
-from aftercare_platform.db.statements import Bind, insert_ignore, prebuilt, transaction_lock, upsert
+from aftercare_platform.db.statements import (
+    Bind,
+    insert_ignore,
+    prebuilt,
+    transaction_lock,
+    transaction_locks,
+    upsert,
+)
 from aftercare_platform.db.unit_of_work import Database, partition_of
 from aftercare_platform.outbox.sql_insert import outbox_insert_sql
 from aftercare_platform.testing.harness import open_database
@@ -215,3 +223,30 @@ async def test_a_read_leaves_its_connection_fit_for_the_next_transaction(pg: Dat
             raise ZeroDivisionError
     async with pg.reading() as connection:
         assert (await connection.execute(select(table))).all() == []
+
+
+async def test_overlapping_lock_sets_taken_in_any_order_wait_for_each_other_without_deadlock(pg: Database) -> None:
+    first_holds, release = asyncio.Event(), asyncio.Event()
+    order: list[str] = []
+
+    async def first() -> None:
+        async with pg.unit_of_work() as uow:
+            await transaction_locks(uow.connection, ["case:b", "case:a", "case:c"])
+            first_holds.set()
+            await release.wait()
+            order.append("first commits")
+
+    async def second() -> None:
+        await first_holds.wait()
+        async with pg.unit_of_work() as uow:
+            # the same keys named in another order, and one more: it waits for the first, then takes them all
+            await transaction_locks(uow.connection, ["case:d", "case:c", "case:a", "case:b", "case:a"])
+            order.append("second locked")
+
+    tasks = [asyncio.create_task(first()), asyncio.create_task(second())]
+    await first_holds.wait()
+    await asyncio.sleep(0.3)
+    assert order == []  # the second is waiting
+    release.set()
+    await asyncio.wait_for(asyncio.gather(*tasks), 10)
+    assert order == ["first commits", "second locked"]

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
-from console.domain.queue import CaseFact, ClockFact, QueueFilter, Urgency, apply_case, apply_clock
+from console.domain.queue import CaseFact, ClockFact, QueueFilter, Urgency, apply_case, apply_clock, apply_facts
 
 T0 = datetime(2026, 11, 21, 2, 0, tzinfo=UTC)
 
@@ -34,6 +34,20 @@ def test_a_clock_event_before_the_created_event_still_makes_one_row() -> None:
                                       case_number="EA-1", region="east", company_id="acme", priority="P1"))
     row = apply_case(row, created(priority="P1"))
     assert (row.case_number, row.urgency, row.priority_rank, row.created_at) == ("EA-1", Urgency.WARNED, 1, T0)
+
+
+def test_a_window_of_facts_applies_each_in_order_to_what_the_earlier_ones_made() -> None:
+    stored = {"c2": apply_case(None, created("c2"))}
+    facts = [created("c1"), clock("warning"), created("c3"), clock("breached"),
+             CaseFact(case_id="c2", verb="resolved", occurred_at=T0 + timedelta(minutes=5), status="resolved")]
+    changed = apply_facts(stored, facts)
+    # one row per case the window touched, each the same as applying its facts one by one
+    assert set(changed) == {"c1", "c2", "c3"}
+    one_by_one = apply_clock(apply_clock(apply_case(None, created("c1")), clock("warning")), clock("breached"))
+    assert changed["c1"] == one_by_one and changed["c1"].urgency == Urgency.BREACHED
+    assert changed["c2"].urgency == Urgency.DONE and changed["c2"].case_number == "EA-1"  # kept from the stored row
+    assert changed["c3"] == apply_case(None, created("c3"))
+    assert apply_facts(stored, []) == {}
 
 
 def test_an_older_case_event_arriving_late_changes_no_status() -> None:
@@ -89,13 +103,13 @@ async def test_the_policy_applied_event_is_no_clock_and_is_skipped() -> None:
     seen: list[object] = []
 
     class Handlers:
-        async def on_clock_fact(self, fact: object, uow: object) -> None:
-            seen.append(fact)
+        async def on_queue_facts(self, facts: list[object], uow: object) -> None:
+            seen.extend(facts)
 
     on_clock = next(s for s in subscriptions(Handlers()) if s.queue == "console.queue-clocks")  # type: ignore[arg-type]
     message = events_pb2.SlaPolicyApplied(case_id="c1", policy="default", customer_reply_resumes=True,
                                           reopen_window_days=14)
     event = CloudEvent(type="aftercare.sla.policy_applied.v1", source="/services/sla-timer", subject="c1",
                        region="east", data=payload_to_dict(message))
-    await on_clock.handler(event, None)  # type: ignore[arg-type]
+    await on_clock.handle_one(event, None)  # type: ignore[arg-type]
     assert seen == []

@@ -62,6 +62,36 @@ async def test_events_build_the_queue_in_urgency_order_within_each_readers_scope
     assert [r.case_number for r in await reads.queue(AGENT, QueueFilter(priority="P1"))] == ["EA-2"]
 
 
+async def test_a_window_of_case_and_clock_events_makes_the_rows_one_by_one_would(bench: ServiceBench) -> None:
+    handlers = ConsoleHandlers(bench.database)
+    on_case, on_clock, _ = subscriptions(handlers)
+    first = bench.event("aftercare.case.created.v1", subject="c1",
+                        data=payload_to_dict(created("c1", "EA-1", "acme", cases_pb2.PRIORITY_P3, 0)))
+    assert await bench.deliver_window(on_case, [first]) == 1
+    assigned = events_pb2.CaseAssigned(case_id="c1", case_number="EA-1", region="east", company_id="acme",
+                                       priority=cases_pb2.PRIORITY_P2, assignee_id="eng-zhao",
+                                       status=cases_pb2.CASE_STATUS_ASSIGNED, occurred_at=stamp(10))
+    window = [first,  # a redelivery: the inbox leaves it out
+              bench.event("aftercare.case.assigned.v1", subject="c1", data=payload_to_dict(assigned)),
+              bench.event("aftercare.case.created.v1", subject="c2",
+                          data=payload_to_dict(created("c2", "EA-2", "acme", cases_pb2.PRIORITY_P1, 1)))]
+    assert await bench.deliver_window(on_case, window) == 2
+    warning = sla_events.SlaWarning(case_id="c2", case_number="EA-2", region="east", company_id="acme",
+                                    priority=cases_pb2.PRIORITY_P1, clock_kind=sla_pb2.CLOCK_KIND_FIRST_RESPONSE,
+                                    cycle=1, deadline=stamp(30))
+    met = sla_events.SlaMet(case_id="c2", case_number="EA-2", region="east", company_id="acme",
+                            priority=cases_pb2.PRIORITY_P1, clock_kind=sla_pb2.CLOCK_KIND_FIRST_RESPONSE, cycle=1)
+    policy = sla_events.SlaPolicyApplied(case_id="c2", policy="default")
+    clocks = [bench.event("aftercare.sla.warning.v1", subject="c2", data=payload_to_dict(warning)),
+              bench.event("aftercare.sla.policy_applied.v1", subject="c2", data=payload_to_dict(policy)),
+              bench.event("aftercare.sla.met.v1", subject="c2", data=payload_to_dict(met))]
+    assert await bench.deliver_window(on_clock, clocks) == 3
+    rows = {row.case_number: row for row in await ConsoleReads(bench.database).queue(AGENT, QueueFilter())}
+    assert (rows["EA-1"].assignee_id, rows["EA-1"].priority, rows["EA-1"].status) == ("eng-zhao", "P2", "assigned")
+    # warned then met in one window: the clock is gone again, the case runs
+    assert (rows["EA-2"].urgency, rows["EA-2"].next_deadline) == (Urgency.RUNNING, None)
+
+
 async def test_a_form_acts_once_per_request_id(bench: ServiceBench) -> None:
     handlers = ConsoleHandlers(bench.database)
     assert await handlers.claim("a" * 32, "agent-1", "note", "c1")

@@ -7,7 +7,7 @@ import zlib
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import BindParameter, ColumnElement, Integer, Table, bindparam, func, select
+from sqlalchemy import BindParameter, ColumnElement, Integer, Table, bindparam, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql.dml import OnConflictDoNothing, OnConflictDoUpdate
 from sqlalchemy.engine import Connection, Dialect, Engine
@@ -144,6 +144,15 @@ async def transaction_lock(connection: AsyncConnection, key: str) -> None:
         await connection.execute(_ADVISORY_LOCK, lock_parameters(key))
 
 
+async def transaction_locks(connection: AsyncConnection, keys: Iterable[str]) -> None:
+    """`transaction_lock` of every key in one statement, taken in one order (the keys' lock numbers, ascending)
+    whoever takes them, so two transactions locking overlapping sets wait for each other instead of deadlocking."""
+    numbers = sorted({lock_parameters(key)["key"] for key in keys})
+    if numbers and is_postgres(connection):
+        # unnest yields the array in order, and each row's lock is taken as the row is produced
+        await connection.execute(_ADVISORY_LOCKS, {"namespace": _LOCK_NAMESPACE, "keys": numbers})
+
+
 def lock_parameters(key: str, prefix: str = "") -> dict[str, int]:
     """The advisory lock of `key` as the parameters of `lock_call` (one derivation of the lock for every caller)."""
     return {f"{prefix}namespace": _LOCK_NAMESPACE, f"{prefix}key": zlib.crc32(key.encode()) - 2**31}
@@ -157,6 +166,8 @@ def lock_call(prefix: str = "") -> ColumnElement[Any]:
 
 
 _ADVISORY_LOCK = select(lock_call())
+_ADVISORY_LOCKS = text("SELECT count(pg_advisory_xact_lock(:namespace, locked.key)) "
+                       "FROM unnest(CAST(:keys AS integer[])) AS locked(key)")
 
 
 # the first half of every advisory key taken by transaction_lock (the migrations' lock is a single bigint)

@@ -14,7 +14,7 @@ to the outbox. No network, no waiting, no PostgreSQL.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -73,6 +73,16 @@ class ServiceBench:
                 return False
             await handler(event, uow)
         return True
+
+    async def deliver_window(self, subscription: EventSubscription, events: Sequence[CloudEvent]) -> int:
+        """Hand `events` to a window handler as one window, as the platform's consumer does (one unit of work,
+        the inbox claimed first; what it had seen is left out); returns how many were handed over."""
+        assert subscription.window_handler is not None, f"{subscription.queue} has no window handler"
+        async with self.database.unit_of_work() as uow:
+            fresh = [event for event in events if await uow.claim_inbox(subscription.queue, event)]
+            if fresh:
+                await subscription.window_handler(fresh, uow)
+        return len(fresh)
 
 
 def _document(envelope: Any) -> dict[str, Any]:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
 from aftercare_platform.auth.access import AccessScope
-from aftercare_platform.db.statements import upsert
-from sqlalchemy import ColumnElement, Table, and_, false, func, select, true
+from aftercare_platform.db.statements import Bind, prebuilt, transaction_locks, upsert
+from sqlalchemy import ColumnElement, Table, and_, bindparam, false, func, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from console.adapters.tables import queue
@@ -33,9 +34,16 @@ def row_of(record: Any) -> QueueRow:
         case_seen_at=record.case_seen_at, clocks=_clocks_in(record.clocks))
 
 
-async def load(connection: AsyncConnection, case_id: str) -> QueueRow | None:
-    found = (await connection.execute(select(queue).where(queue.c.case_id == case_id).with_for_update())).first()
-    return row_of(found) if found else None
+async def load_locked(connection: AsyncConnection, case_ids: Collection[str]) -> dict[str, QueueRow]:
+    """The rows of `case_ids`, locked until the transaction ends, and so are the ids that have none yet: the case
+    and clock streams are consumed apart, and the first event of each must not both write a new row."""
+    await transaction_locks(connection, (f"console-queue:{case_id}" for case_id in case_ids))
+    found = await connection.execute(prebuilt(connection, _load_rows), {"case_ids": sorted(case_ids)})
+    return {record.case_id: row_of(record) for record in found.all()}
+
+
+def _load_rows(_bind: Bind) -> Any:
+    return select(queue).where(queue.c.case_id.in_(bindparam("case_ids", expanding=True)))
 
 
 def record_of(row: QueueRow) -> dict[str, Any]:
@@ -49,8 +57,14 @@ def record_of(row: QueueRow) -> dict[str, Any]:
     }
 
 
-async def save(connection: AsyncConnection, row: QueueRow) -> None:
-    await connection.execute(upsert(connection, queue, ["case_id"], record_of(row)))
+async def save(connection: AsyncConnection, rows: Collection[QueueRow]) -> None:
+    """Write the rows with one statement (executemany)."""
+    if rows:
+        await connection.execute(prebuilt(connection, _save_rows), [record_of(row) for row in rows])
+
+
+def _save_rows(bind: Bind) -> Any:
+    return upsert(bind, queue, ["case_id"], update=[column.name for column in queue.c if column.name != "case_id"])
 
 
 def scope_clause(scope: AccessScope, table: Table = queue) -> ColumnElement[bool]:

@@ -6,7 +6,7 @@ its own part of the row; the urgency is derived from both."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Protocol
@@ -139,6 +139,19 @@ def apply_clock(row: QueueRow | None, fact: ClockFact) -> QueueRow:
     elif fact.verb == "breach_withdrawn" and current is not None:
         clocks[key] = Clock("warned", current.deadline)
     return replace(row, clocks=clocks)
+
+
+QueueFact = CaseFact | ClockFact
+
+
+def apply_facts(rows: Mapping[str, QueueRow], facts: Sequence[QueueFact]) -> dict[str, QueueRow]:
+    """The rows `facts` change, by case: each fact applied, in order, to what the earlier facts made of its case's
+    row (`rows`: the rows as stored, a case without one starting empty)."""
+    changed: dict[str, QueueRow] = {}
+    for fact in facts:
+        row = changed.get(fact.case_id) or rows.get(fact.case_id)
+        changed[fact.case_id] = apply_case(row, fact) if isinstance(fact, CaseFact) else apply_clock(row, fact)
+    return changed
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC
 from typing import Any
 
@@ -61,17 +62,17 @@ def reassignment_row(event: CloudEvent) -> dict[str, Any]:
 
 
 def subscriptions(handlers: ConsoleHandlers) -> list[EventSubscription]:
-    async def on_case(event: CloudEvent, uow: UnitOfWork) -> None:
-        await handlers.on_case_fact(case_fact(event), uow)
+    # the queue is a row per case that every case and clock event rewrites: a window's events are applied together
+    async def on_cases(events: Sequence[CloudEvent], uow: UnitOfWork) -> None:
+        await handlers.on_queue_facts([case_fact(event) for event in events], uow)
 
-    async def on_clock(event: CloudEvent, uow: UnitOfWork) -> None:
-        if event.type in NOT_CLOCK_EVENTS:
-            return
-        await handlers.on_clock_fact(clock_fact(event), uow)
+    async def on_clocks(events: Sequence[CloudEvent], uow: UnitOfWork) -> None:
+        await handlers.on_queue_facts([clock_fact(event) for event in events if event.type not in NOT_CLOCK_EVENTS],
+                                      uow)
 
     async def on_reassigned(event: CloudEvent, uow: UnitOfWork) -> None:
         await handlers.on_reassigned(reassignment_row(event), uow)
 
-    return [EventSubscription("console.queue-cases", ["case.*.*"], on_case),
-            EventSubscription("console.queue-clocks", ["sla.*.*"], on_clock),
+    return [EventSubscription("console.queue-cases", ["case.*.*"], window_handler=on_cases),
+            EventSubscription("console.queue-clocks", ["sla.*.*"], window_handler=on_clocks),
             EventSubscription("console.reassignments", ["dispatch.reassigned.*"], on_reassigned)]
