@@ -2,7 +2,7 @@
 console replica catches up on after a restart, or the SLA burst's breaches), consumed by the console's own
 subscriptions through the platform's consumer on the local PostgreSQL and RabbitMQ.
 
-    uv run python bench/bench_console_projection.py [--cases 5000]
+    uv run python bench/bench_console_projection.py [--cases 5000]   (a multiple of 250)
 
 Each case has four events: created and assigned on the case stream, a warning and a breach on the clock
 stream. Run twice: the subscriptions as the console gives them (window handlers: a window's rows locked,
@@ -15,23 +15,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-import time
-import uuid
 from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
-
-from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).parent))
 from aftercare.cases.v1 import cases_pb2, events_pb2
 from aftercare.sla.v1 import events_pb2 as sla_events
 from aftercare.sla.v1 import sla_pb2
-from aftercare_platform.bus.consumer import EventConsumer, EventSubscription
-from aftercare_platform.clock import SystemClock
-from aftercare_platform.outbox.relay import OutboxRelay
-from aftercare_platform.service.assemble import migrate, open_database
-from aftercare_platform.testing import harness
+from aftercare_platform.bus.consumer import EventSubscription
+from aftercare_platform.testing.backlog import Backlog
 from aftercare_platform.testing.infra import create_database, drop_database, start_servers
 from bench_outbox import cpu_seconds
 from console.bootstrap import definition
@@ -63,48 +56,23 @@ def case_events(uow, case_id: str, n: int) -> None:  # type: ignore[no-untyped-d
 
 
 async def drain(url: str, amqp: str, cases: int, windows: bool) -> None:
-    settings = definition.settings(database_url=url, amqp_url=amqp)
-    console_db = open_database(definition, settings, SystemClock())
-    producer, _ = await harness.open_database(url, "bench_producer")
-    broker = await harness.open_broker(amqp, "bench-console")
-    tag = uuid.uuid4().hex[:8]
-    chosen = [replace(s, queue=f"{s.queue}-{tag}") for s in subscriptions(ConsoleHandlers(console_db))[:2]]
-    if not windows:
-        chosen = [one_at_a_time(s) for s in chosen]
-    for subscription in chosen:
-        await broker.declare_work_queue(subscription.queue, subscription.bindings, 5)
-    for start in range(0, cases, 250):
-        async with producer.unit_of_work() as uow:
-            for n in range(start, min(cases, start + 250)):
-                case_events(uow, f"{tag}-{n}", n)
-    relay = OutboxRelay(producer, broker, batch_size=1000)
-    while await relay.drain_once():
-        pass
-    consumers = [EventConsumer(broker, console_db, s, prefetch=200, delivery_limit=5, attempts=3) for s in chosen]
-    inbox, events = console_db.tables.inbox, 4 * cases
-    cpu, started = cpu_seconds(), time.perf_counter()
-    for consumer in consumers:
-        await consumer.start()
-    while True:
-        async with console_db.engine.connect() as connection:
-            done = (await connection.execute(select(func.count()).select_from(inbox).where(
-                inbox.c.consumer.in_([s.queue for s in chosen])))).scalar_one()
-        if done >= events:
-            break
-        await asyncio.sleep(0.05)
-    seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu
-    for consumer in consumers:
-        await consumer.stop()
+    def chosen(database):  # type: ignore[no-untyped-def]
+        given = subscriptions(ConsoleHandlers(database))[:2]
+        return given if windows else [one_at_a_time(s) for s in given]
+
+    backlog = await Backlog.open(definition, url, amqp, chosen)
+    try:
+        await backlog.publish(lambda uow, n: [case_events(uow, f"c-{m}", m) for m in range(n * 250, n * 250 + 250)],
+                              cases // 250)
+        events = 4 * (cases // 250) * 250
+        cpu = cpu_seconds()
+        seconds = await backlog.consume(events, within=1800)
+        cpu = cpu_seconds() - cpu
+    finally:
+        await backlog.close()
     how = "window handlers        " if windows else "one event at a time    "
-    print(f"  {how}: {events} events on {cases} cases → {events / seconds:,.0f} events/s "
+    print(f"  {how}: {events} events on {events // 4} cases → {events / seconds:,.0f} events/s "
           f"({seconds:.1f} s), {1000 * cpu / events:.3f} CPU ms/event in the consumers' process")
-    channel = await broker.connection.channel()  # type: ignore[attr-defined]
-    for subscription in chosen:
-        await channel.queue_delete(subscription.queue)
-    await channel.close()
-    await broker.close()
-    await producer.close()
-    await console_db.close()
 
 
 async def main() -> None:
@@ -117,7 +85,6 @@ async def main() -> None:
         for windows in (True, False):
             name, url = await create_database(servers.pg_admin_url, "aftercare_bench")
             try:
-                await migrate(definition, definition.settings(database_url=url, amqp_url=servers.amqp_url))
                 await drain(url, servers.amqp_url, args.cases, windows)
             finally:
                 await drop_database(servers.pg_admin_url, name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
@@ -25,6 +26,7 @@ from survey.domain.invitation import Invitation, InvitationStatus, needs_return_
 from survey.domain.open_now import already_open, open_now, refusal
 from survey.domain.questionnaire import Answer, Questionnaire, QuestionnaireCatalog, is_unsatisfied, parse_answer
 from survey.domain.return_visit import Outcome, ReturnVisit, ReturnVisitStatus
+from survey.domain.sla_counts import SlaCount, tally
 from survey.domain.tokens import TokenRefused, link, verify
 from survey.settings import SurveySettings
 
@@ -112,8 +114,9 @@ class SurveyHandlers:
             await store.save_invitation(uow.connection, invitation.cancel())
         await store.bump_fact(uow.connection, reopened.case_id, reopen_count=1)
 
-    async def on_sla(self, case_id: str, *, breaches: int = 0, met: int = 0, uow: UnitOfWork) -> None:
-        await store.bump_fact(uow.connection, case_id, sla_breaches=breaches, sla_met=met)
+    async def on_sla_counts(self, counts: Sequence[SlaCount], uow: UnitOfWork) -> None:
+        """A window of sla-timer's verdicts: one write for all the cases it touches."""
+        await store.add_sla_counts(uow.connection, tally(counts))
 
     async def on_activity(self, recorded: case_events.CaseActivityRecorded, uow: UnitOfWork) -> None:
         if recorded.activity.kind == cases_pb.ACTIVITY_KIND_ON_SITE_VISIT:

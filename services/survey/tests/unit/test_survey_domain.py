@@ -16,6 +16,7 @@ from survey.domain.questionnaire import (
     parse_answer,
 )
 from survey.domain.return_visit import Outcome, ReturnVisit, ReturnVisitStatus
+from survey.domain.sla_counts import SlaCount, tally
 from survey.domain.tokens import TokenRefused, sign, verify
 
 NOW = datetime(2026, 11, 21, 2, 0, tzinfo=UTC)
@@ -119,3 +120,10 @@ def test_a_reached_call_needs_a_satisfaction() -> None:
         visit.record(Outcome(reached=True), NOW)
     done = visit.record(Outcome(reached=True, satisfaction=4, comments="ok", follow_up=True), NOW)
     assert (done.status, done.outcome.follow_up) == (ReturnVisitStatus.DONE, True)  # type: ignore[union-attr]
+
+
+def test_a_window_of_sla_verdicts_is_summed_per_case_in_first_seen_order() -> None:
+    counts = [SlaCount("c2", breaches=1), SlaCount("c1", met=1), SlaCount("c2", breaches=-1), SlaCount("c2", met=1),
+              SlaCount("c3", breaches=1)]
+    assert tally(counts) == [SlaCount("c2", 0, 1), SlaCount("c1", 0, 1), SlaCount("c3", 1, 0)]
+    assert tally([]) == []

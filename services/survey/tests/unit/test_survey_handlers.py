@@ -17,6 +17,7 @@ from google.protobuf import json_format
 from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy import select
 from survey.adapters import events
+from survey.adapters.tables import case_facts
 from survey.bootstrap import definition
 from survey.domain.return_visit import Outcome
 from survey.domain.statistics import Dimension
@@ -341,14 +342,21 @@ async def test_sla_and_reopen_facts_feed_the_engineer_assessment(database: Datab
     token = await sent_token(database, handlers, worker, clock)
     await handlers.submit(token, HAPPY)
     [sla] = [s for s in subscriptions(handlers) if s.queue == "survey.sla"]
-    facts = [("breached", sla_events.SlaBreached(case_id="c1")), ("met", sla_events.SlaMet(case_id="c1"))]
-    for verb, message in facts:
-        event = CloudEvent(type=f"aftercare.sla.{verb}.v1", source="/services/sla-timer", subject="c1",
-                           region="east", data=payload_to_dict(message))
-        for _ in range(2):  # redelivered: counted once
-            async with database.unit_of_work() as uow:
-                if await uow.claim_inbox(sla.queue, event):
-                    await sla.handler(event, uow)
+    facts = [("breached", sla_events.SlaBreached(case_id="c1")), ("met", sla_events.SlaMet(case_id="c1")),
+             ("breached", sla_events.SlaBreached(case_id="c2")), ("breach_withdrawn",
+                                                                   sla_events.SlaBreachWithdrawn(case_id="c2"))]
+    window = [CloudEvent(type=f"aftercare.sla.{verb}.v1", source="/services/sla-timer", subject=message.case_id,
+                         region="east", data=payload_to_dict(message)) for verb, message in facts]
+    for _ in range(2):  # the window redelivered: counted once
+        async with database.unit_of_work() as uow:
+            fresh = [event for event in window if await uow.claim_inbox(sla.queue, event)]
+            if fresh:
+                assert sla.window_handler is not None
+                await sla.window_handler(fresh, uow)
+    async with database.engine.connect() as connection:
+        counters = {row.case_id: (row.sla_breaches, row.sla_met) for row in await connection.execute(
+            select(case_facts))}
+    assert (counters["c1"], counters["c2"]) == ((1, 1), (0, 0))
     await deliver(database, handlers, case_event("reopened", case_events.CaseReopened(case_id="c1"), clock))
     [engineer] = await reads.assessment(None)
     # csat 1 (rating 5); one clock breached -> SLA 0; reopened -> reopen rate 1, first-time fix 0

@@ -9,7 +9,7 @@ from typing import Any, cast
 
 from aftercare_platform.auth.access import ensure_access
 from aftercare_platform.auth.principal import Principal
-from aftercare_platform.db.statements import insert_ignore
+from aftercare_platform.db.statements import Bind, insert_ignore, prebuilt, upsert
 from aftercare_platform.errors import NotFound
 from sqlalchemy import ColumnElement, and_, case, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -26,6 +26,7 @@ from survey.adapters.tables import (
 )
 from survey.domain.invitation import Invitation, InvitationStatus
 from survey.domain.return_visit import Outcome, ReturnVisit, ReturnVisitStatus
+from survey.domain.sla_counts import SlaCount
 
 
 def _insert_new(connection: AsyncConnection, table: Any, key: list[str], **values: Any) -> Any:
@@ -168,6 +169,20 @@ async def bump_fact(connection: AsyncConnection, case_id: str, **increments: int
     if increments:
         await connection.execute(update(case_facts).where(case_facts.c.case_id == case_id).values(
             **{name: getattr(case_facts.c, name) + amount for name, amount in increments.items()}))
+
+
+async def add_sla_counts(connection: AsyncConnection, totals: Sequence[SlaCount]) -> None:
+    """Add each case's SLA changes to its counters, creating the row first, with one statement for them all."""
+    if totals:
+        await connection.execute(prebuilt(connection, _add_sla_counts), [
+            {"case_id": total.case_id, "reopen_count": 0, "sla_breaches": total.breaches, "sla_met": total.met,
+             "field_visit": False} for total in totals])
+
+
+def _add_sla_counts(bind: Bind) -> Any:
+    return upsert(bind, case_facts, ["case_id"], update=[], set_=lambda excluded: {
+        "sla_breaches": case_facts.c.sla_breaches + excluded.sla_breaches,
+        "sla_met": case_facts.c.sla_met + excluded.sla_met})
 
 
 async def mark_field_visit(connection: AsyncConnection, case_id: str) -> None:
