@@ -8,7 +8,10 @@
 3. ListCases p50/p99 over 200,000 cases (seeded straight into the table with COPY), with filters.
 
     uv run python bench/bench_cases.py [--creates 2000] [--notes 3000] [--concurrency 32] [--seed 200000]
-                                       [--lists 400]
+                                       [--lists 400] [--replicas 1]
+
+--replicas N runs N cases processes on the one database (a region scaled out, as Kubernetes would), each
+with its own relay; the client spreads its calls over them in turn.
 
 Prints figures and the machine; asserts nothing about time."""
 
@@ -24,7 +27,7 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
-from contextlib import ExitStack
+from contextlib import AsyncExitStack, ExitStack
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -110,16 +113,16 @@ async def timed_calls(call: Callable[[int], Awaitable[Any]], total: int, concurr
     return time.perf_counter() - started, sorted(latencies)
 
 
-async def bench_creates(stub: Any, metadata: list[tuple[str, str]], regions: list[str], total: int,
+async def bench_creates(stubs: list[Any], metadata: list[tuple[str, str]], regions: list[str], total: int,
                         concurrency: int) -> tuple[float, list[float]]:
-    return await timed_calls(lambda i: stub.CreateCase(create_request(regions[i % len(regions)], i),
-                                                       metadata=metadata), total, concurrency)
+    return await timed_calls(lambda i: stubs[i % len(stubs)].CreateCase(
+        create_request(regions[i % len(regions)], i), metadata=metadata), total, concurrency)
 
 
-async def bench_notes(stub: Any, metadata: list[tuple[str, str]], case_ids: list[str], total: int,
+async def bench_notes(stubs: list[Any], metadata: list[tuple[str, str]], case_ids: list[str], total: int,
                       concurrency: int, tag: str) -> tuple[float, list[float]]:
     def note(i: int) -> Awaitable[Any]:
-        return stub.AddNote(pb.AddNoteRequest(
+        return stubs[i % len(stubs)].AddNote(pb.AddNoteRequest(
             case_id=case_ids[i % len(case_ids)], text=f"video loss (occurrence {i})",
             request_id=f"bench-note-{tag}-{i}", visibility=pb.VISIBILITY_INTERNAL), metadata=metadata)
 
@@ -252,32 +255,41 @@ async def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--seed", type=int, default=200_000)
     parser.add_argument("--lists", type=int, default=60, help="rounds of the 7 listing kinds")
+    parser.add_argument("--replicas", type=int, default=1, help="cases processes on the one database")
     args = parser.parse_args()
     print(f"machine: {describe()}; load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} before the run")
     with ExitStack() as stack:
         servers = start_servers(stack)
         name, database_url = await create_database(servers.pg_admin_url, prefix="aftercare_bench")
-        process = None
+        processes: list[asyncio.subprocess.Process] = []
         try:
-            process, grpc_port, _ = await start_service(database_url, servers.amqp_url)
+            grpc_ports = []
+            for _ in range(args.replicas):
+                process, grpc_port, _ = await start_service(database_url, servers.amqp_url)
+                processes.append(process)
+                grpc_ports.append(grpc_port)
             connection = await asyncpg.connect(asyncpg_dsn(database_url))
             print(f"PostgreSQL {await connection.fetchval('SHOW server_version')}, RabbitMQ ({servers.origin}); "
-                  "the cases service in its own process, the client (grpc.aio) in this one, same machine")
+                  f"the cases service in {args.replicas} process(es) of its own, the client (grpc.aio) in this one, "
+                  "same machine")
             token = mint_token(CasesSettings(), "bench-agent", "agent")
             metadata = [("authorization", f"Bearer {token}")]
-            async with grpc.aio.insecure_channel(f"127.0.0.1:{grpc_port}") as channel:
-                stub = cases_pb2_grpc.CaseServiceStub(channel)
-                await bench_creates(stub, metadata, ["east"], 100, 8)  # warm-up
+            async with AsyncExitStack() as channels:
+                stubs = [cases_pb2_grpc.CaseServiceStub(await channels.enter_async_context(
+                    grpc.aio.insecure_channel(f"127.0.0.1:{port}"))) for port in grpc_ports]
+                stub = stubs[0]
+                await bench_creates(stubs, metadata, ["east"], 100, 8)  # warm-up
                 created = 100
                 print("\nCreateCase (each: request-id claim, number, case row, timeline entry, outbox row; "
                       "relay publishing with confirms)")
                 phases = (("1 region, 1 in flight", ["east"], 1, min(300, args.creates)),
                           (f"1 region, {args.concurrency} in flight", ["east"], args.concurrency, args.creates),
                           (f"5 regions, {args.concurrency} in flight", REGIONS, args.concurrency, args.creates))
-                meter = CpuMeter({"cases": process.pid})
+                meter = CpuMeter({f"cases {n + 1}" if args.replicas > 1 else "cases": p.pid
+                                  for n, p in enumerate(processes)})
                 for label, regions, in_flight, count in phases:
                     cpu_before = meter.read()
-                    elapsed, latencies = await bench_creates(stub, metadata, regions, count, in_flight)
+                    elapsed, latencies = await bench_creates(stubs, metadata, regions, count, in_flight)
                     created += count
                     drained = await outbox_drained(connection, created)
                     print(f"  {label:<24} {count / elapsed:5.0f} cases/s   {figures(latencies)}   "
@@ -291,7 +303,7 @@ async def main() -> None:
                 for label, in_flight, count in (("1 in flight", 1, min(300, args.notes)),
                                                 (f"{args.concurrency} in flight", args.concurrency, args.notes)):
                     cpu_before = meter.read()
-                    elapsed, latencies = await bench_notes(stub, metadata, case_ids, count, in_flight, label)
+                    elapsed, latencies = await bench_notes(stubs, metadata, case_ids, count, in_flight, label)
                     sent += count
                     drained = await outbox_drained(connection, sent)
                     print(f"  {label:<24} {count / elapsed:5.0f} notes/s   {figures(latencies)}   "
@@ -313,9 +325,10 @@ async def main() -> None:
                 print(f"\nload average after the run: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
             await connection.close()
         finally:
-            if process is not None and process.returncode is None:
-                process.terminate()
-                await process.wait()
+            for process in processes:
+                if process.returncode is None:
+                    process.terminate()
+                    await process.wait()
             await drop_database(servers.pg_admin_url, name)
 
 
