@@ -81,9 +81,8 @@ async def test_a_delivery_that_opened_a_case_is_recorded_in_one_statement(engine
                                                                                         "hik:cam-9")
 
 
-async def test_a_case_opening_seen_after_its_resolution_completes_the_downtime_in_one_statement(
-        engine: AsyncEngine) -> None:
-    case_id = f"case-{uuid.uuid4()}"
+async def test_a_windows_openings_and_the_downtime_they_complete_take_one_statement(engine: AsyncEngine) -> None:
+    case_id, other = f"case-{uuid.uuid4()}", f"case-{uuid.uuid4()}"
     number = f"EA-{case_id[5:13]}"
     async with AsyncSession(engine) as session, session.begin():
         await session.execute(insert(downtime).values(case_id=case_id, case_number=number, asset_key=None,
@@ -91,13 +90,15 @@ async def test_a_case_opening_seen_after_its_resolution_completes_the_downtime_i
                                                       restored_at=NOW + timedelta(hours=3)))
     statements = _count_statements(engine)
     async with AsyncSession(engine) as session, session.begin():
-        await case_index.record_opening(session, _known(case_id, number))
+        # the window also opens another case, which no resolution came before
+        await case_index.record_openings(session, [_known(case_id, number), _known(other, f"EA-{other[5:13]}")])
     assert len(statements) == 1
     async with AsyncSession(engine) as session:
         row = (await session.execute(select(downtime).where(downtime.c.case_id == case_id))).one()
-        status = (await session.execute(select(known_cases.c.status).where(known_cases.c.case_id == case_id))).one()
+        known = dict((await session.execute(select(known_cases.c.case_id, known_cases.c.status).where(
+            known_cases.c.case_id.in_([case_id, other])))).all())
     assert (row.asset_key, row.contract_id, row.opened_at) == ("hik:cam-9", "C-1", NOW)
-    assert status == ("new",)
+    assert known == {case_id: "new", other: "new"}
 
 
 async def test_a_reports_key_is_claimed_by_the_statement_that_reads_its_candidates(engine: AsyncEngine) -> None:

@@ -15,7 +15,7 @@ from intake.adapters import case_index
 from intake.domain.identification import asset_key
 from intake.domain.intake_request import IntakeRequest
 from intake.domain.vocabulary import Channel
-from intake.entrypoints.consumers import on_case_event
+from intake.entrypoints.consumers import on_case_events
 from intake.handlers.registry_import import import_csv
 from intake.parsing.csv_import import ImportKind
 from intake.reads import check_coverage
@@ -111,7 +111,7 @@ def lifecycle(opened_days_after: int, down_days: float, *, priority: int = cases
 async def _downtime(service: Service, *events: CloudEvent) -> list[timedelta]:
     for event in events:
         async with service.database.unit_of_work() as uow:
-            await on_case_event(event, uow)
+            await on_case_events([event], uow)
     async with service.database.unit_of_work() as uow:
         spans = await case_index.downtime_for(uow.connection, asset_key=asset_key("Hikvision", "CAM-1"),
                                               contract_id="C-1", whole_contract=False)
@@ -148,7 +148,7 @@ async def test_a_resolved_p1_case_is_downtime_whatever_the_order_and_however_oft
     order = [resolved, created, resolved, created] if resolved_first else [created, resolved, created, resolved]
     for event in order:
         async with service.database.unit_of_work() as uow:
-            await on_case_event(event, uow)
+            await on_case_events([event], uow)
     async with service.database.unit_of_work() as uow:
         key = asset_key("Hikvision", "CAM-1")
         spans = await case_index.downtime_for(uow.connection, asset_key=key, contract_id="C-1", whole_contract=False)
@@ -156,6 +156,24 @@ async def test_a_resolved_p1_case_is_downtime_whatever_the_order_and_however_oft
         still_open = await case_index.open_cases_for(uow.connection, key)
     assert [(s.restored_at - s.opened_at) for s in spans] == [timedelta(days=10)]
     assert known is not None and known.status == "resolved" and still_open == []
+
+
+@pytest.mark.parametrize("resolved_first", [False, True])
+async def test_a_window_holding_a_cases_opening_and_resolution_learns_what_one_by_one_would(
+        service: Service, resolved_first: bool) -> None:
+    created, resolved = lifecycle(0, 10)
+    other = CloudEvent(**{**created.__dict__, "id": "other-created", "subject": "case-2",
+                          "data": {**created.data, "case_id": "case-2", "case_number": "EA-20251017-000002"}})
+    async with service.database.unit_of_work() as uow:
+        await on_case_events([resolved, created, other] if resolved_first else [created, other, resolved], uow)
+    async with service.database.unit_of_work() as uow:
+        key = asset_key("Hikvision", "CAM-1")
+        spans = await case_index.downtime_for(uow.connection, asset_key=key, contract_id="C-1", whole_contract=False)
+        statuses = [(await case_index.find_case(uow.connection, case_id)) for case_id in ("case-1", "case-2")]
+        still_open = await case_index.open_cases_for(uow.connection, key)
+    assert [(s.restored_at - s.opened_at) for s in spans] == [timedelta(days=10)]
+    assert [known.status if known else None for known in statuses] == ["resolved", "new"]
+    assert [case.case_number for case in still_open] == ["EA-20251017-000002"]
 
 
 async def test_coverage_counts_the_downtime_of_the_asset(service: Service) -> None:
@@ -171,7 +189,7 @@ async def test_coverage_counts_the_downtime_of_the_asset(service: Service) -> No
     assert not before.coverage.covered
     for event in lifecycle(50, 10):
         async with service.database.unit_of_work() as uow:
-            await on_case_event(event, uow)
+            await on_case_events([event], uow)
     after = await check_coverage(service.database, AGENT, serial_number="CAM-1", manufacturer=None, contract_id=None,
                                  on_date=None)
     assert after.coverage.covered and after.coverage.extension_days == 10
@@ -257,5 +275,5 @@ async def test_a_report_naming_no_device_is_entitled_through_its_contracts_downt
     for event in (created, resolved):  # the same case, naming no device: the whole system's downtime
         data = {name: value for name, value in event.data.items() if name != "asset"}
         async with service.database.unit_of_work() as uow:
-            await on_case_event(CloudEvent(**{**event.__dict__, "data": data}), uow)
+            await on_case_events([CloudEvent(**{**event.__dict__, "data": data})], uow)
     assert await entitlement_of("the platform is down again") == "in_warranty"  # ten days more

@@ -45,15 +45,17 @@ async def record_case(connection: AsyncConnection, case: KnownCase) -> None:
     await connection.execute(prebuilt(connection, _record_known), known_row(case))
 
 
-async def record_opening(connection: AsyncConnection, case: KnownCase) -> None:
-    """The event that opened a case: the case is known, and a downtime row its resolution wrote first learns the
-    case's asset and contract (on PostgreSQL in one statement, the upsert a CTE of the update)."""
+async def record_openings(connection: AsyncConnection, cases: Sequence[KnownCase]) -> None:
+    """The events that opened cases: each case is known, and a downtime row its resolution wrote first learns the
+    case's asset and contract (on PostgreSQL one statement for them all, the upsert a CTE of the update)."""
     if not is_postgres(connection):
-        await record_case(connection, case)
-        await complete_downtime(connection, case)
+        for case in cases:
+            await record_case(connection, case)
+            await complete_downtime(connection, case)
         return
-    values = {**_downtime_values(case), **as_known(known_row(case))}
-    await connection.execute(prebuilt(connection, _record_opening), values)
+    if cases:
+        await connection.execute(prebuilt(connection, _record_opening),
+                                 [{**_downtime_values(case), **as_known(known_row(case))} for case in cases])
 
 
 def known_row(case: KnownCase) -> dict[str, Any]:

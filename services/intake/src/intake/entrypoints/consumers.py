@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -49,11 +50,10 @@ def _instant(message: Any, name: str) -> datetime | None:
     return getattr(message, name).ToDatetime(tzinfo=UTC) if message.HasField(name) else None
 
 
-async def on_case_event(event: CloudEvent, uow: UnitOfWork) -> None:
-    news = case_news(event)
-    if news is not None:
-        await case_events.learn(uow, news)
+async def on_case_events(events: Sequence[CloudEvent], uow: UnitOfWork) -> None:
+    """Every case event of every case comes here: a window's are learnt together (see `case_events.learn`)."""
+    await case_events.learn(uow, [news for news in map(case_news, events) if news is not None])
 
 
 def subscriptions() -> list[EventSubscription]:
-    return [EventSubscription(QUEUE, BINDINGS, on_case_event)]
+    return [EventSubscription(QUEUE, BINDINGS, window_handler=on_case_events)]

@@ -6,10 +6,11 @@ The events are read in `entrypoints/consumers.py`; this module gets what they sa
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from aftercare_platform.contracts.case_snapshot import CaseSnapshot
-from aftercare_platform.db.statements import transaction_lock
+from aftercare_platform.db.statements import transaction_lock, transaction_locks
 from aftercare_platform.db.unit_of_work import UnitOfWork
 
 from intake.adapters import case_index
@@ -41,29 +42,42 @@ class CaseNews:
     vendor_outage: DowntimeInterval | None = None
 
 
-async def learn(uow: UnitOfWork, news: CaseNews) -> None:
+async def learn(uow: UnitOfWork, window: Sequence[CaseNews]) -> None:
+    """A window of case news in arrival order. The cases it opens are recorded first, together (one lock statement,
+    one write): an opening is its case's first event, so every case's own order is kept. The rest one by one."""
+    openings = [news for news in window if news.opening is not None]
+    if openings:
+        # events of one case may be handled concurrently: one at a time per case (see _learn_event)
+        await transaction_locks(uow.connection, [f"case:{news.snapshot.case_id}" for news in openings])
+        await case_index.record_openings(uow.connection, [_known(news.snapshot, news.opening)
+                                                          for news in openings if news.opening is not None])
+    for news in window:
+        if news.opening is None:
+            await _learn_event(uow, news)
+
+
+def _known(snapshot: CaseSnapshot, opening: CaseOpening) -> KnownCase:
+    at, serial = snapshot.occurred_at, opening.serial_number
+    return KnownCase(
+        case_id=snapshot.case_id, case_number=snapshot.case_number, company_id=snapshot.company_id or None,
+        contract_id=snapshot.contract_id or None,
+        asset_key=asset_key(opening.manufacturer, serial) if serial else None,
+        description=opening.description, error_codes=opening.error_codes, priority=snapshot.priority,
+        status=snapshot.status or "new", opened_at=at, event_at=at, caller_email=opening.caller_email or None,
+        caller_phone=opening.caller_phone or None)
+
+
+async def _learn_event(uow: UnitOfWork, news: CaseNews) -> None:
     snapshot = news.snapshot
     at, status, priority = snapshot.occurred_at, snapshot.status or "new", snapshot.priority
     connection = uow.connection
     # the usual event (a note, an assignment) of a known case: one statement, its row lock orders it
-    if news.opening is None and not news.resolved and await case_index.record_event(
+    if not news.resolved and await case_index.record_event(
             connection, snapshot.case_id, status=status, priority=priority, at=at):
         return
     # events of one case may be handled concurrently: one at a time per case, so each sees the other's effect
     # (a case not known yet may be being recorded by its opening event right now)
     await transaction_lock(connection, f"case:{snapshot.case_id}")
-    if news.opening is not None:
-        opening = news.opening
-        serial = opening.serial_number
-        known = KnownCase(
-            case_id=snapshot.case_id, case_number=snapshot.case_number, company_id=snapshot.company_id or None,
-            contract_id=snapshot.contract_id or None,
-            asset_key=asset_key(opening.manufacturer, serial) if serial else None,
-            description=opening.description, error_codes=opening.error_codes, priority=priority,
-            status=status, opened_at=at, event_at=at, caller_email=opening.caller_email or None,
-            caller_phone=opening.caller_phone or None)
-        await case_index.record_opening(connection, known)
-        return
     await case_index.record_event(connection, snapshot.case_id, status=status, priority=priority, at=at)
     if news.resolved:  # a resolution again (after a rejection) replaces what the earlier one said
         await case_index.record_resolution(connection, case_id=snapshot.case_id, case_number=snapshot.case_number,
