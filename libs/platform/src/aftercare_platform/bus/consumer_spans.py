@@ -3,11 +3,12 @@ trace (the messaging conventions' batch processing), named by the messaging conv
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from opentelemetry import propagate, trace
-from opentelemetry.trace import Link, SpanKind
+from opentelemetry.trace import SpanKind
 
 from aftercare_platform.bus.envelope import CloudEvent
 from aftercare_platform.bus.ports import Delivery
@@ -46,16 +47,19 @@ def event_span(queue: str, event: CloudEvent, delivery: Delivery) -> Any:
     )
 
 
-def window_span(queue: str, taken: Sequence[tuple[CloudEvent, Delivery]]) -> Any:
+@contextmanager
+def window_span(queue: str, taken: Sequence[tuple[CloudEvent, Delivery]]) -> Iterator[Any]:
     """One CONSUMER span for a window handled at once, linked to each event's producer span; a window of one
     event gets that event's span."""
     if len(taken) == 1:
-        return event_span(queue, *taken[0])
-    links = [Link(trace.get_current_span(_producer_context(delivery)).get_span_context(),
-                  {"messaging.message.id": event.id}) for event, delivery in taken]
-    return _tracer.start_as_current_span(
-        f"process {queue}",
-        kind=SpanKind.CONSUMER,
-        links=[link for link in links if link.context.is_valid],
-        attributes={**_destination(queue), "messaging.batch.message_count": len(taken)},
-    )
+        with event_span(queue, *taken[0]) as span:
+            yield span
+        return
+    with _tracer.start_as_current_span(f"process {queue}", kind=SpanKind.CONSUMER, attributes={
+            **_destination(queue), "messaging.batch.message_count": len(taken)}) as span:
+        if span.is_recording():  # reading every event's trace context costs, and nothing records it otherwise
+            for event, delivery in taken:
+                producer = trace.get_current_span(_producer_context(delivery)).get_span_context()
+                if producer.is_valid:
+                    span.add_link(producer, {"messaging.message.id": event.id})
+        yield span
