@@ -50,7 +50,6 @@ def is_transient(error: BaseException) -> bool:
 @dataclass
 class _Received:
     delivery: Delivery
-    done: asyncio.Future[None]
     # arrival order: a `multiple` ack may only cover deliveries that arrived before and are settled
     serial: int = 0
     event: CloudEvent | None = None
@@ -136,9 +135,7 @@ class EventConsumer:
         await asyncio.gather(*self._waiting)
         # anything that arrived after the cancel is left unsettled: release() returns it to the queue
         while not self._arrived.empty():
-            leftover = self._arrived.get_nowait()
-            if leftover is not None and not leftover.done.done():
-                leftover.done.set_result(None)
+            self._arrived.get_nowait()
         self._unsettled.clear()
         self._handled_serials.clear()
         await self.database_gate.close()
@@ -146,11 +143,11 @@ class EventConsumer:
             await subscription.release()
 
     async def _on_delivery(self, delivery: Delivery) -> None:
-        received = _Received(delivery, asyncio.get_running_loop().create_future(), next(self._serials))
+        # queued and returned at once: the broker's per-delivery task ends here, the workers take it from the queue
+        received = _Received(delivery, next(self._serials))
         self._unsettled[received.serial] = received
         self._arrived.put_nowait(received)
         self._more.set()
-        await received.done
 
     async def _work(self) -> None:
         while True:
@@ -210,9 +207,6 @@ class EventConsumer:
             turn.leave()
             # a settled or rejected delivery may have been all that held back the cumulative ack
             await self._ack_window([])
-            for received in window:
-                if not received.done.done():
-                    received.done.set_result(None)
 
     def _subjects(self, window: list[_Received]) -> set[str]:
         """The window's events parsed (kept on each delivery) and the subjects they are about."""
