@@ -10,19 +10,27 @@ from sqlalchemy import func, insert, select
 from .conftest import eventually
 
 
-async def test_window_handler_writes_each_fresh_event_once_in_windows(database_url, amqp_url, topic):
-    db, effects = await open_database(database_url, "bus_window")
+async def window_bus(database_url: str, amqp_url: str, topic, purpose: str):
+    """A database, a broker, the test's queue declared, and a window handler writing a window's rows with one
+    statement (a window holding a poisoned event fails), recording each call's event ids in `calls`."""
+    db, effects = await open_database(database_url, f"bus_{purpose.replace('-', '_')}")
     broker = await open_broker(amqp_url)
-    queue = topic.queue("window")
+    queue = topic.queue(purpose)
+    await broker.declare_work_queue(queue, [topic.binding], 5)
     calls: list[list[str]] = []
 
     async def write_all(events, uow):
         calls.append([event.id for event in events])
-        # the point of a window handler: one statement for the window's rows
         await uow.connection.execute(insert(effects), [{"event_id": e.id, "consumer": queue} for e in events])
+        if any(e.data.get("poison") for e in events):
+            raise PermanentError("this payload breaks a rule")
 
+    return db, effects, broker, queue, calls, write_all
+
+
+async def test_window_handler_writes_each_fresh_event_once_in_windows(database_url, amqp_url, topic):
+    db, effects, broker, queue, calls, write_all = await window_bus(database_url, amqp_url, topic, "window")
     # everything is in the queue before the consumer starts, so the windows fill up
-    await broker.declare_work_queue(queue, [topic.binding], 5)
     async with db.unit_of_work() as uow:
         emitted = [uow.emit(topic.event, subject=f"s{n % 7}", data={"n": n}, region="east") for n in range(300)]
     already = emitted[10]
@@ -58,18 +66,7 @@ async def test_window_handler_writes_each_fresh_event_once_in_windows(database_u
 
 async def test_a_failing_window_is_handled_one_event_at_a_time_and_only_the_bad_one_parked(
         database_url, amqp_url, topic):
-    db, effects = await open_database(database_url, "bus_window_fail")
-    broker = await open_broker(amqp_url)
-    queue = topic.queue("window-fail")
-    calls: list[list[str]] = []
-
-    async def write_all(events, uow):
-        calls.append([e.id for e in events])
-        await uow.connection.execute(insert(effects), [{"event_id": e.id, "consumer": queue} for e in events])
-        if any(e.data.get("poison") for e in events):
-            raise PermanentError("this payload breaks a rule")
-
-    await broker.declare_work_queue(queue, [topic.binding], 5)
+    db, effects, broker, queue, calls, write_all = await window_bus(database_url, amqp_url, topic, "window-fail")
     async with db.unit_of_work() as uow:
         emitted = [uow.emit(topic.event, subject=f"s{n}", data={"poison": n == 4}, region="east") for n in range(9)]
     await OutboxRelay(db, broker).drain_once()
