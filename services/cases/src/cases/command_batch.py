@@ -1,5 +1,6 @@
 """Commands on many cases in one transaction (PostgreSQL): what a burst of notes — an alarm storm folding into
-its cases — costs one transaction each, a batch costs once.
+its cases — costs one transaction each, a batch costs once. And other services' facts on many cases (a
+consumer's window of sla-timer's verdicts) in a few statements (`record_facts_together`).
 
 The batch locks the cases it names that nobody else holds in one statement (SKIP LOCKED: it never waits, so
 it is never in a deadlock), looks up every request id in one more, decides each command exactly as one alone
@@ -19,12 +20,14 @@ from typing import Any
 from aftercare_platform.db.unit_of_work import UnitOfWork
 
 from cases.adapters import batch_statements, repository
-from cases.domain.actors import Actor
+from cases.domain import commands
+from cases.domain.actors import Actor, system_actor
 from cases.domain.case import Case
 from cases.domain.decisions import Decision
 from cases.domain.references import CaseRef
 from cases.domain.timeline import TimelineEntry
 from cases.domain.visibility import visible_to
+from cases.domain.vocabulary import Visibility
 
 # (case, actor, at, **arguments) -> Decision: every command in cases.domain.commands
 CaseCommand = Callable[..., Decision]
@@ -103,3 +106,56 @@ async def apply_together(
     for decision in decisions:
         await emit(uow, decision, notify=not notified)
     return results
+
+
+@dataclass(frozen=True)
+class Fact:
+    """Another service's fact (`source`, e.g. "sla-timer") for a case's timeline: `commands.record_fact`'s input."""
+
+    case_id: str
+    source: str
+    kind: str
+    payload: Mapping[str, Any]
+    visibility: Visibility = Visibility.INTERNAL
+
+
+class UnknownCase(Exception):
+    """A fact names a case cases never had."""
+
+    def __init__(self, fact: Fact) -> None:
+        super().__init__(f"{fact.kind} names case {fact.case_id}, which cases never had")
+        self.fact = fact
+
+
+def rounds(facts: Sequence[Fact]) -> list[list[Fact]]:
+    """The facts in rounds: the first fact of each case, then the second, ...; a case's facts keep their order."""
+    found: list[list[Fact]] = []
+    taken: dict[str, int] = {}
+    for fact in facts:
+        index = taken[fact.case_id] = taken.get(fact.case_id, -1) + 1
+        if index == len(found):
+            found.append([])
+        found[index].append(fact)
+    return found
+
+
+async def record_facts_together(uow: UnitOfWork, facts: Sequence[Fact], emit: Emit, notify_channel: str) -> None:
+    """Record the facts in `uow` as `record_fact` would one by one, with a lock statement and a save per round
+    (PostgreSQL). A case another transaction holds is waited for alone; UnknownCase when a case does not exist."""
+    now = uow.clock.now()
+    for round_ in rounds(facts):
+        refs = [CaseRef(case_id=fact.case_id) for fact in round_]
+        locked = {stored.case.id: stored for stored in await batch_statements.lock_cases(uow.connection, refs)}
+        saves: list[repository.CaseSave] = []
+        decisions: list[Decision] = []
+        for fact, ref in zip(round_, refs, strict=True):
+            stored = locked.get(fact.case_id) or await repository.find_case(uow.connection, ref, for_update=True)
+            if stored is None:
+                raise UnknownCase(fact)
+            decision = commands.record_fact(stored.case, system_actor(fact.source), now, kind=fact.kind,
+                                            payload=fact.payload, visibility=fact.visibility)
+            saves.append(repository.CaseSave.sealed(stored, decision))
+            decisions.append(decision)
+        notified = await repository.update_cases(uow.connection, saves, notify_channel=notify_channel)
+        for decision in decisions:
+            await emit(uow, decision, notify=not notified)

@@ -20,7 +20,15 @@ from cases.adapters import repository
 from cases.adapters.proto_mapping import event_message
 from cases.adapters.tables import COMMAND_REQUEST_KEY
 from cases.adapters.timeline_signals import TimelineSignals
-from cases.command_batch import CaseCommand, CommandCall, Outcome, apply_together
+from cases.command_batch import (
+    CaseCommand,
+    CommandCall,
+    Fact,
+    Outcome,
+    UnknownCase,
+    apply_together,
+    record_facts_together,
+)
 from cases.domain import commands
 from cases.domain.actors import Actor, system_actor
 from cases.domain.case import Case, CasePolicy
@@ -285,6 +293,17 @@ class CaseHandlers:
         # _emit's notification wakes WatchCase streams at commit
         entries = await self._save(uow, stored, decision)
         return Outcome(decision.case, entries)
+
+    async def record_facts(self, uow: UnitOfWork, facts: Sequence[Fact]) -> None:
+        """A consumer's window of facts, in its unit of work: together on PostgreSQL, one by one on SQLite (no row
+        locks to batch). UnknownCase when one names a case cases never had."""
+        if self._batches_commands:  # WatchCase streams wake at commit (the saves' notifications), as alone
+            await record_facts_together(uow, facts, self._emit, self._signals.channel)
+            return
+        for fact in facts:
+            if await self.record_fact(uow, fact.case_id, source=fact.source, kind=fact.kind, payload=fact.payload,
+                                      visibility=fact.visibility) is None:
+                raise UnknownCase(fact)
 
     async def apply_policy(self, uow: UnitOfWork, case_id: str, policy: CasePolicy) -> Outcome | None:
         """sla-timer's word on the case's SLA policy and reply settings, kept on the case in the consumer's

@@ -169,3 +169,30 @@ async def test_an_sla_event_for_an_unknown_case_is_parked_not_retried(cases, bro
         return any(m.message_id == event.id for m in await list_parked(broker, "cases.sla-events", limit=500))
 
     await eventually(parked, what="the event on cases.sla-events' parking queue")
+
+
+async def test_a_burst_of_verdicts_on_many_cases_lands_in_order_and_every_chain_verifies(cases, broker):
+    agent = cases.auth(*AGENT)
+    created = [(await cases.stub.CreateCase(create_request(f"sla-burst-{n}"), metadata=agent)).case
+               for n in range(12)]
+    # each case's verdicts in its order, the cases' interleaved, as a burst of deadlines fires them
+    burst = [verdict(case) for verdict in (warning, breached, withdrawn, met) for case in created]
+    ghost = warning(pb.Case(case_id=str(uuid.uuid4()), case_number="EAST-20260302-0002"))
+    burst.insert(len(burst) // 2, ghost)  # fails its window: alone, only it is parked
+    outcomes = await broker.publish_many([OutgoingMessage(e.to_json(), e.id, e.routing_key) for e in burst])
+    assert outcomes == [None] * len(burst)
+
+    async def all_recorded() -> bool:
+        return all([len(await sla_entries(cases, case.case_id, agent)) == 4 for case in created])
+
+    await eventually(all_recorded, what="four sla entries on each of the twelve cases")
+    for case in created:
+        kinds = [e.kind for e in await sla_entries(cases, case.case_id, agent)]
+        assert kinds == ["sla.warning", "sla.breached", "sla.breach_withdrawn", "sla.met"], kinds
+        verified = await cases.stub.VerifyTimeline(pb.VerifyTimelineRequest(case_id=case.case_id), metadata=agent)
+        assert verified.ok and verified.entries_checked == 5
+
+    async def parked() -> bool:
+        return any(m.message_id == ghost.id for m in await list_parked(broker, "cases.sla-events", limit=500))
+
+    await eventually(parked, what="the unknown case's event parked")

@@ -26,7 +26,7 @@ Decisions:
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, timedelta
 from typing import Any
@@ -42,6 +42,7 @@ from aftercare_platform.errors import InvalidArgument
 from google.protobuf.duration_pb2 import Duration
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from cases.command_batch import Fact, UnknownCase
 from cases.domain.case import CasePolicy
 from cases.domain.vocabulary import Visibility
 from cases.entrypoints.notification_events import notification_events
@@ -182,24 +183,33 @@ def applied_policy(event: CloudEvent) -> tuple[str, CasePolicy]:
 
 
 def sla_events(handlers: CaseHandlers) -> EventSubscription:
-    async def on_sla_event(event: CloudEvent, uow: UnitOfWork) -> None:
-        if event.type == POLICY_APPLIED:
-            case_id, policy = applied_policy(event)
-            if await handlers.apply_policy(uow, case_id, policy) is None:
-                raise PermanentError(f"{event.type} {event.id} names case {case_id}, which cases never had")
-            return
-        fact = SLA_FACTS.get(event.type)
-        if fact is None:
-            log.info("skipping %s %s: not a fact the timeline records", event.type, event.id)
-            return
-        case_id, payload = sla_fact_payload(event, fact)
-        outcome = await handlers.record_fact(
-            uow, case_id, source=SLA_SOURCE, kind=fact.kind, payload=payload, visibility=fact.visibility
-        )
-        if outcome is None:
-            raise PermanentError(f"{event.type} {event.id} names case {case_id}, which cases never had")
+    async def record(uow: UnitOfWork, facts: list[Fact]) -> None:
+        try:
+            await handlers.record_facts(uow, facts)
+        except UnknownCase as unknown:  # alone, as a window fails, the event naming it is parked
+            raise PermanentError(f"{unknown.fact.payload.get('event_id')}: {unknown}") from unknown
+        facts.clear()
 
-    return EventSubscription(SLA_QUEUE, SLA_BINDINGS, on_sla_event)
+    async def on_sla_events(events: Sequence[CloudEvent], uow: UnitOfWork) -> None:
+        """A window of sla-timer's events (a burst of breaches among them): its facts recorded together, a policy
+        in its place among them."""
+        facts: list[Fact] = []
+        for event in events:
+            if event.type == POLICY_APPLIED:
+                await record(uow, facts)
+                case_id, policy = applied_policy(event)
+                if await handlers.apply_policy(uow, case_id, policy) is None:
+                    raise PermanentError(f"{event.type} {event.id} names case {case_id}, which cases never had")
+                continue
+            fact = SLA_FACTS.get(event.type)
+            if fact is None:
+                log.info("skipping %s %s: not a fact the timeline records", event.type, event.id)
+                continue
+            case_id, payload = sla_fact_payload(event, fact)
+            facts.append(Fact(case_id, SLA_SOURCE, fact.kind, payload, fact.visibility))
+        await record(uow, facts)
+
+    return EventSubscription(SLA_QUEUE, SLA_BINDINGS, window_handler=on_sla_events)
 
 
 def subscriptions(handlers: CaseHandlers) -> list[EventSubscription]:
