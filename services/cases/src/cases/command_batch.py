@@ -127,35 +127,32 @@ class UnknownCase(Exception):
         self.fact = fact
 
 
-def rounds(facts: Sequence[Fact]) -> list[list[Fact]]:
-    """The facts in rounds: the first fact of each case, then the second, ...; a case's facts keep their order."""
-    found: list[list[Fact]] = []
-    taken: dict[str, int] = {}
-    for fact in facts:
-        index = taken[fact.case_id] = taken.get(fact.case_id, -1) + 1
-        if index == len(found):
-            found.append([])
-        found[index].append(fact)
-    return found
-
-
 async def record_facts_together(uow: UnitOfWork, facts: Sequence[Fact], emit: Emit, notify_channel: str) -> None:
-    """Record the facts in `uow` as `record_fact` would one by one, with a lock statement and a save per round
-    (PostgreSQL). A case another transaction holds is waited for alone; UnknownCase when a case does not exist."""
+    """Record the facts in `uow` as `record_fact` would one by one (PostgreSQL): every case they name locked in one
+    statement, each case's facts decided in their order and saved at once (`Decision.then`: one save, every entry
+    chained in order), all the saves in one more. A case another transaction holds is waited for alone;
+    UnknownCase when a case does not exist."""
+    by_case: dict[str, list[Fact]] = {}
+    for fact in facts:
+        by_case.setdefault(fact.case_id, []).append(fact)
+    refs = {case_id: CaseRef(case_id=case_id) for case_id in by_case}
+    held = await batch_statements.lock_cases(uow.connection, list(refs.values()))
+    locked = {stored.case.id: stored for stored in held}
     now = uow.clock.now()
-    for round_ in rounds(facts):
-        refs = [CaseRef(case_id=fact.case_id) for fact in round_]
-        locked = {stored.case.id: stored for stored in await batch_statements.lock_cases(uow.connection, refs)}
-        saves: list[repository.CaseSave] = []
-        decisions: list[Decision] = []
-        for fact, ref in zip(round_, refs, strict=True):
-            stored = locked.get(fact.case_id) or await repository.find_case(uow.connection, ref, for_update=True)
-            if stored is None:
-                raise UnknownCase(fact)
-            decision = commands.record_fact(stored.case, system_actor(fact.source), now, kind=fact.kind,
-                                            payload=fact.payload, visibility=fact.visibility)
-            saves.append(repository.CaseSave.sealed(stored, decision))
-            decisions.append(decision)
-        notified = await repository.update_cases(uow.connection, saves, notify_channel=notify_channel)
-        for decision in decisions:
-            await emit(uow, decision, notify=not notified)
+    saves: list[repository.CaseSave] = []
+    decisions: list[Decision] = []
+    for case_id, case_facts in by_case.items():
+        stored = locked.get(case_id) or await repository.find_case(uow.connection, refs[case_id], for_update=True)
+        if stored is None:
+            raise UnknownCase(case_facts[0])
+        decision: Decision | None = None
+        for fact in case_facts:
+            later = commands.record_fact(decision.case if decision else stored.case, system_actor(fact.source), now,
+                                         kind=fact.kind, payload=fact.payload, visibility=fact.visibility)
+            decision = decision.then(later) if decision else later
+        assert decision is not None
+        saves.append(repository.CaseSave.sealed(stored, decision))
+        decisions.append(decision)
+    notified = await repository.update_cases(uow.connection, saves, notify_channel=notify_channel)
+    for decision in decisions:
+        await emit(uow, decision, notify=not notified)

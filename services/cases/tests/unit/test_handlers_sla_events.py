@@ -59,12 +59,3 @@ async def test_a_withdrawn_met_is_a_customer_visible_entry_after_the_met(cases: 
     assert (withdrawn.payload["clock_kind"], withdrawn.payload["met_reason"], withdrawn.payload["reason"]) == (
         "RESTORE", "resolved", "resolution rejected")
 
-
-def test_a_windows_facts_go_in_rounds_each_case_in_its_order() -> None:
-    from cases.command_batch import Fact, rounds
-
-    facts = [Fact("a", "sla-timer", f"sla.{n}", {}) for n in ("w", "b")] + [Fact("b", "sla-timer", "sla.w", {}),
-                                                                              Fact("a", "sla-timer", "sla.m", {})]
-    assert [[(f.case_id, f.kind) for f in round_] for round_ in rounds(facts)] == [
-        [("a", "sla.w"), ("b", "sla.w")], [("a", "sla.b")], [("a", "sla.m")]]
-    assert rounds([]) == []
