@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
 
@@ -25,12 +24,11 @@ from aftercare.sla.v1 import events_pb2 as sla_events
 from aftercare.sla.v1 import sla_pb2
 from aftercare_platform.bus.consumer import EventSubscription
 from aftercare_platform.testing.backlog import Backlog
-from aftercare_platform.testing.infra import create_database, drop_database, start_servers
 from bench_outbox import cpu_seconds
 from console.bootstrap import definition
 from console.entrypoints.consumers import subscriptions
 from console.handlers import ConsoleHandlers
-from machine import describe
+from machine import bench_database, local_servers
 
 
 def one_at_a_time(subscription: EventSubscription) -> EventSubscription:
@@ -79,15 +77,10 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int, default=5000)
     args = parser.parse_args()
-    print(f"the console's queue projection catching up on a backlog, on {describe()}")
-    with ExitStack() as stack:
-        servers = start_servers(stack)
+    with local_servers("the console's queue projection catching up on a backlog") as servers:
         for windows in (True, False):
-            name, url = await create_database(servers.pg_admin_url, "aftercare_bench")
-            try:
+            async with bench_database(servers) as url:
                 await drain(url, servers.amqp_url, args.cases, windows)
-            finally:
-                await drop_database(servers.pg_admin_url, name)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ import argparse
 import asyncio
 import sys
 import time
-from contextlib import ExitStack
 from pathlib import Path
 
 import asyncpg
@@ -27,10 +26,9 @@ from aftercare_platform.bus.envelope import CloudEvent, payload_to_dict
 from aftercare_platform.bus.ports import OutgoingMessage
 from aftercare_platform.db.listen import asyncpg_dsn
 from aftercare_platform.testing.harness import open_broker
-from aftercare_platform.testing.infra import create_database, drop_database, start_servers
 from bench_cases import bench_creates, start_service
 from cases.settings import CasesSettings
-from machine import CpuMeter, describe
+from machine import CpuMeter, bench_database, local_servers
 
 VERDICTS = (("warning", events_pb2.SlaWarning), ("breached", events_pb2.SlaBreached),
             ("breach_withdrawn", events_pb2.SlaBreachWithdrawn), ("met", events_pb2.SlaMet))
@@ -56,41 +54,40 @@ async def recorded(connection: asyncpg.Connection, count: int) -> None:
         await asyncio.sleep(0.05)
 
 
+async def burst(process: asyncio.subprocess.Process, grpc_port: int, url: str, amqp: str, count: int) -> None:
+    """`count` cases opened, then their verdicts published at once and timed until all are on the timelines."""
+    metadata = [("authorization", f"Bearer {mint_token(CasesSettings(), 'bench-agent', 'agent')}")]
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{grpc_port}") as channel:
+        await bench_creates([cases_pb2_grpc.CaseServiceStub(channel)], metadata, ["east"], count, 32)
+    connection = await asyncpg.connect(asyncpg_dsn(url))
+    case_ids = [row["id"] for row in await connection.fetch("SELECT id FROM cases.cases")]
+    messages = verdicts(case_ids)
+    broker = await open_broker(amqp, "bench-sla-facts")
+    meter = CpuMeter({"cases": process.pid})
+    before, started = meter.read(), time.perf_counter()
+    for start in range(0, len(messages), 1000):
+        await broker.publish_many(messages[start:start + 1000])
+    await recorded(connection, len(messages))
+    seconds = time.perf_counter() - started
+    print(f"  {len(messages):,} verdicts on {len(case_ids):,} cases → {len(messages) / seconds:,.0f} "
+          f"verdicts/s on the timelines ({seconds:.1f} s)")
+    print(f"    {meter.since(before, len(messages), 'verdict', per=1000)}")
+    await broker.close()
+    await connection.close()
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int, default=2000)
     args = parser.parse_args()
-    print(f"cases recording a burst of SLA verdicts on {describe()}")
-    with ExitStack() as stack:
-        servers = start_servers(stack)
-        name, url = await create_database(servers.pg_admin_url, prefix="aftercare_bench")
-        process = None
-        try:
+    with local_servers("cases recording a burst of SLA verdicts") as servers:
+        async with bench_database(servers) as url:
             process, grpc_port, _ = await start_service(url, servers.amqp_url)
-            metadata = [("authorization", f"Bearer {mint_token(CasesSettings(), 'bench-agent', 'agent')}")]
-            async with grpc.aio.insecure_channel(f"127.0.0.1:{grpc_port}") as channel:
-                await bench_creates([cases_pb2_grpc.CaseServiceStub(channel)], metadata, ["east"], args.cases, 32)
-            connection = await asyncpg.connect(asyncpg_dsn(url))
-            case_ids = [row["id"] for row in await connection.fetch("SELECT id FROM cases.cases")]
-            messages = verdicts(case_ids)
-            broker = await open_broker(servers.amqp_url, "bench-sla-facts")
-            meter = CpuMeter({"cases": process.pid})
-            before, started = meter.read(), time.perf_counter()
-            for start in range(0, len(messages), 1000):
-                await broker.publish_many(messages[start:start + 1000])
-            await recorded(connection, len(messages))
-            seconds = time.perf_counter() - started
-            print(f"  {len(messages):,} verdicts on {len(case_ids):,} cases → {len(messages) / seconds:,.0f} "
-                  f"verdicts/s on the timelines ({seconds:.1f} s)")
-            print(f"    {meter.since(before, len(messages), 'verdict', per=1000)}")
-            await broker.close()
-            await connection.close()
-        finally:
-            if process is not None and process.returncode is None:
+            try:
+                await burst(process, grpc_port, url, servers.amqp_url, args.cases)
+            finally:
                 process.terminate()
                 await process.wait()
-            await drop_database(servers.pg_admin_url, name)
-
 
 if __name__ == "__main__":
     asyncio.run(main())

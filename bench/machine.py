@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import os
 import platform
+from collections.abc import AsyncIterator, Iterator
+from contextlib import ExitStack, asynccontextmanager, contextmanager
+
+from aftercare_platform.testing.infra import Servers, create_database, drop_database, start_servers
 
 
 def describe() -> str:
@@ -80,3 +84,21 @@ class CpuMeter:
         cores = os.cpu_count() or 1
         ceiling = f"; so at most ~{per * cores / served:,.0f} {unit}s/s on {cores} cores" if served > 0 else ""
         return f"CPU ms per {measure}: {parts}; {total * 1000 / units:.1f} in all{ceiling}"
+
+
+@asynccontextmanager
+async def bench_database(servers: Servers) -> AsyncIterator[str]:
+    """A fresh PostgreSQL database for one bench run (its URL), dropped after."""
+    name, url = await create_database(servers.pg_admin_url, "aftercare_bench")
+    try:
+        yield url
+    finally:
+        await drop_database(servers.pg_admin_url, name)
+
+
+@contextmanager
+def local_servers(title: str) -> Iterator[Servers]:
+    """Say what the bench measures and on what machine, and find (or start) the local PostgreSQL and RabbitMQ."""
+    print(f"{title} on {describe()}")
+    with ExitStack() as stack:
+        yield start_servers(stack)
