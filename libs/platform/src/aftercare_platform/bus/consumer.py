@@ -1,7 +1,8 @@
 """The one way a service consumes events: inbox-deduplicated, acked after commit, parked when hopeless.
 
 Deliveries are handled in windows: what has arrived (up to `batch_size`) is claimed in the inbox
-together, handled in one transaction, committed once and acknowledged with one `multiple` ack. A
+together, handled in one transaction (by the subscription's handler one event at a time, or by its window
+handler all at once), committed once and acknowledged with one `multiple` ack. A
 window that fails is rolled back and handled again one event at a time, so one bad event never
 blocks or parks the others. Windows run side by side, except that a window holding an event of a
 subject (an aggregate, which the outbox publishes in order) waits for the earlier windows holding it,
