@@ -45,12 +45,11 @@ class CaseNews:
 async def learn(uow: UnitOfWork, window: Sequence[CaseNews]) -> None:
     """A window of case news in arrival order. The cases it opens are recorded first, together (one lock statement,
     one write): an opening is its case's first event, so every case's own order is kept. The rest one by one."""
-    openings = [news for news in window if news.opening is not None]
+    openings = [_known(news.snapshot, news.opening) for news in window if news.opening is not None]
     if openings:
         # events of one case may be handled concurrently: one at a time per case (see _learn_event)
-        await transaction_locks(uow.connection, [f"case:{news.snapshot.case_id}" for news in openings])
-        await case_index.record_openings(uow.connection, [_known(news.snapshot, news.opening)
-                                                          for news in openings if news.opening is not None])
+        await transaction_locks(uow.connection, [f"case:{known.case_id}" for known in openings])
+        await case_index.record_openings(uow.connection, openings)
     for news in window:
         if news.opening is None:
             await _learn_event(uow, news)
