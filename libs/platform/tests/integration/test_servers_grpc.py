@@ -172,6 +172,18 @@ async def test_the_callers_principal_reaches_the_handler(channel: grpc.aio.Chann
     assert await call(channel, "WhoAmI", {}) == {"subject": "alice", "role": "customer"}
 
 
+async def test_each_call_is_authenticated_by_its_own_token_though_the_method_is_wrapped_once(
+        server: GrpcServer, channel: grpc.aio.Channel) -> None:
+    as_bob = bearer(mint_token(SETTINGS, "bob", Role.AGENT))
+    answers = [await call(channel, "WhoAmI", {}, metadata=metadata) for metadata in (bearer(token()), as_bob,
+                                                                                       bearer(token()), as_bob)]
+    with pytest.raises(grpc.aio.AioRpcError) as refused:  # right after authorized calls of the same method
+        await call(channel, "WhoAmI", {}, metadata=())
+
+    assert [answer["subject"] for answer in answers] == ["alice", "bob", "alice", "bob"]
+    assert refused.value.code() is grpc.StatusCode.UNAUTHENTICATED
+
+
 async def test_a_call_without_a_token_is_unauthenticated(channel: grpc.aio.Channel) -> None:
     with pytest.raises(grpc.aio.AioRpcError) as refused:
         await call(channel, "WhoAmI", {}, metadata=())

@@ -13,6 +13,7 @@ from aftercare_platform.clock import FakeClock
 from aftercare_platform.db.listen import ChannelListener
 from aftercare_platform.db.statements import (
     Bind,
+    among,
     insert_ignore,
     prebuilt,
     transaction_lock,
@@ -119,6 +120,22 @@ async def test_a_prebuilt_statement_is_built_once_per_database_and_runs_with_eac
     from sqlalchemy.dialects import postgresql, sqlite
     other_dialect = postgresql.dialect() if other == "postgresql" else sqlite.dialect()
     assert prebuilt(other_dialect, _count_up) is not statement  # each database its own INSERT … ON CONFLICT
+
+
+async def test_among_binds_each_constant_so_the_sql_is_fixed_and_filters_alike(db: Database) -> None:
+    table = await create_kv(db)
+    async with db.unit_of_work() as uow:
+        for k in ("a", "b", "c", "d"):
+            await uow.connection.execute(table.insert().values(k=k, v=k.upper(), n=1))
+    chosen = select(table.c.k).where(among(table.c.v, frozenset({"C", "A"}))).order_by(table.c.k)
+    others = select(table.c.k).where(among(table.c.v, ("C", "A"), negated=True)).order_by(table.c.k)
+    compiled = chosen.compile(dialect=db.engine.dialect)
+    # no "expanding" parameter: SQLAlchemy would render the SQL again on every execution
+    assert not compiled.post_compile_params and not compiled.literal_execute_params
+    assert select(table.c.k).where(table.c.v.in_(["C", "A"])).compile(dialect=db.engine.dialect).post_compile_params
+    async with db.engine.connect() as connection:
+        assert list((await connection.execute(chosen)).scalars()) == ["a", "c"]
+        assert list((await connection.execute(others)).scalars()) == ["b", "d"]
 
 
 async def test_insert_ignore_says_whether_the_row_was_new(db: Database) -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from aftercare_platform.db.statements import Bind, insert_ignore, is_postgres, prebuilt
+from aftercare_platform.db.statements import Bind, among, insert_ignore, is_postgres, prebuilt
 from aftercare_platform.db.unit_of_work import UnitOfWork
 from jinja2 import TemplateError
 from sqlalchemy import delete, func, select, update
@@ -205,7 +205,7 @@ class NotifyHandlers:
         await connection.execute(
             update(deliveries)
             .where(deliveries.c.case_id == notice.case_id, deliveries.c.state == DeliveryState.HELD.value,
-                   deliveries.c.urgent.is_(False), deliveries.c.event_type.not_in(RESOLVING_TYPES))
+                   deliveries.c.urgent.is_(False), among(deliveries.c.event_type, RESOLVING_TYPES, negated=True))
             .values(state=DeliveryState.CANCELLED.value, updated_at=now,
                     last_error=f"case {notice.event_type.removeprefix('case.')} while the message was held"))
 

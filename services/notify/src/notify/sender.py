@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from aftercare_platform.clock import Clock
+from aftercare_platform.db.statements import among
 from aftercare_platform.db.unit_of_work import Database, UnitOfWork
 from sqlalchemy import and_, func, or_, select, text, update
 
@@ -130,7 +131,7 @@ class DeliverySender:
         now = self._clock.now()
         lease = now - timedelta(seconds=self._s.sending_lease_seconds)
         due = or_(
-            and_(deliveries.c.state.in_([DeliveryState.PENDING.value, DeliveryState.HELD.value]),
+            and_(among(deliveries.c.state, (DeliveryState.PENDING.value, DeliveryState.HELD.value)),
                  deliveries.c.not_before <= now),
             and_(deliveries.c.state == DeliveryState.SENDING.value, deliveries.c.sending_at < lease),
         )
@@ -159,7 +160,7 @@ class DeliverySender:
         history = [SentRecord(r.sending_at, r.template) for r in (await connection.execute(
             select(deliveries.c.sending_at, deliveries.c.template).where(
                 deliveries.c.recipient_id == recipient_id, deliveries.c.channel == str(channel),
-                deliveries.c.state.in_(SENT_STATES), deliveries.c.sending_at > since,
+                among(deliveries.c.state, SENT_STATES), deliveries.c.sending_at > since,
                 deliveries.c.id.not_in(claimed_ids)))).all()]
         decided: list[Any] = []
         to_mark: list[str] = []

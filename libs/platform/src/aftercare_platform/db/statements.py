@@ -7,7 +7,7 @@ import zlib
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import BindParameter, ColumnElement, Integer, Table, bindparam, func, select, text
+from sqlalchemy import BindParameter, ColumnElement, Integer, Table, bindparam, func, literal, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql.dml import OnConflictDoNothing, OnConflictDoUpdate
 from sqlalchemy.engine import Connection, Dialect, Engine
@@ -176,6 +176,14 @@ _LOCK_NAMESPACE = 4_242
 
 T = TypeVar("T")
 _PREBUILT: dict[tuple[str, Callable[..., Any], tuple[Hashable, ...]], Any] = {}
+
+
+def among(column: Any, values: Iterable[Any], *, negated: bool = False) -> ColumnElement[bool]:
+    """`column IN (…)` (`NOT IN` when `negated`) of constants, each bound on its own, so the statement's SQL is
+    fixed when it is built. `in_` of a Python list makes one "expanding" parameter instead, whose SQL SQLAlchemy
+    renders again on every execution (and PostgreSQL prepares once per list length)."""
+    bound = [literal(value, type_=column.type) for value in sorted(values)]
+    return column.not_in(bound) if negated else column.in_(bound)
 
 
 def prebuilt(bind: Bind, build: Callable[..., T], *shape: Hashable) -> T:

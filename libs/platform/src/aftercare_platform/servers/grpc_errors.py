@@ -13,7 +13,7 @@ from google.rpc import error_details_pb2, status_pb2
 from aftercare_platform.errors import DomainError, FieldViolation, Unavailable
 from aftercare_platform.outage import RETRY_AFTER_SECONDS, is_outage_error
 from aftercare_platform.servers.error_statuses import kind_for_grpc_status, statuses_of
-from aftercare_platform.servers.grpc_handlers import Behavior, wrap_handler
+from aftercare_platform.servers.grpc_handlers import Behavior, PerMethodInterceptor, wrap_handler
 from aftercare_platform.telemetry.propagation import current_trace_id
 
 log = logging.getLogger(__name__)
@@ -70,13 +70,10 @@ def domain_error_from_rpc_error(rpc_error: grpc.aio.AioRpcError) -> DomainError 
     return domain_error_from_status(rpc_error.code(), rpc_error.details() or "", rpc_error.trailing_metadata())
 
 
-class ErrorMappingInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
+class ErrorMappingInterceptor(PerMethodInterceptor):
     """The one place a handler's exceptions become statuses; stack traces go to the log, never the wire."""
 
-    async def intercept_service(self, continuation: Any, handler_call_details: Any) -> Any:
-        handler = await continuation(handler_call_details)
-        method = handler_call_details.method
-
+    def wrap(self, method: str, handler: Any) -> Any:
         def wrap_single(behavior: Behavior) -> Behavior:
             async def single(request: Any, context: Any) -> Any:
                 try:

@@ -12,11 +12,10 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
-import grpc
 from google.protobuf.message import Message
 
 from aftercare_platform.errors import InvalidArgument
-from aftercare_platform.servers.grpc_handlers import Behavior, wrap_handler
+from aftercare_platform.servers.grpc_handlers import Behavior, PerMethodInterceptor, wrap_handler
 from aftercare_platform.servers.request_guard import check_message
 
 
@@ -81,11 +80,8 @@ def _guard_requests(behavior: Behavior) -> Behavior:
     return single
 
 
-class RequestGuardInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
-    async def intercept_service(self, continuation: Any, handler_call_details: Any) -> Any:
-        handler = await continuation(handler_call_details)
-        if handler is None:
-            return None
+class RequestGuardInterceptor(PerMethodInterceptor):
+    def wrap(self, method: str, handler: Any) -> Any:
         if handler.request_streaming:
             guarded = wrap_handler(handler, _guard_requests, _guard_requests)
         else:

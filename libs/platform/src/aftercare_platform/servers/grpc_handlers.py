@@ -18,6 +18,30 @@ def is_public_method(method: str, extra_public: frozenset[str] = frozenset()) ->
     return method in extra_public or method.startswith(PUBLIC_SERVICE_PREFIXES)
 
 
+class PerMethodInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
+    """An interceptor whose wrapping depends on the method alone (what varies per call is read from the call's
+    context): a method's wrapped handler is made once and reused, not rebuilt — closures and a handler tuple — on
+    every call. Only registered methods are kept (an unknown path has no handler), so the memo stays bounded."""
+
+    def __init__(self) -> None:
+        self._wrapped: dict[str, tuple[Any, Any]] = {}
+
+    async def intercept_service(self, continuation: Any, handler_call_details: Any) -> Any:
+        handler = await continuation(handler_call_details)
+        if handler is None:
+            return None
+        method = handler_call_details.method
+        known = self._wrapped.get(method)
+        if known is not None and known[0] is handler:
+            return known[1]
+        wrapped = self.wrap(method, handler)
+        self._wrapped[method] = (handler, wrapped)
+        return wrapped
+
+    def wrap(self, method: str, handler: Any) -> Any:
+        raise NotImplementedError
+
+
 def wrap_handler(handler: Any, wrap_single: Callable[[Behavior], Behavior],
                  wrap_stream: Callable[[Behavior], Behavior]) -> Any:
     """A copy of `handler` whose behaviour went through `wrap_stream` if it yields responses, else `wrap_single`.

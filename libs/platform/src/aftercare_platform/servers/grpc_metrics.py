@@ -10,25 +10,30 @@ from typing import Any
 import grpc
 from opentelemetry import metrics
 
-from aftercare_platform.servers.grpc_handlers import PUBLIC_SERVICE_PREFIXES, Behavior, wrap_handler
+from aftercare_platform.servers.grpc_handlers import (
+    PUBLIC_SERVICE_PREFIXES,
+    Behavior,
+    PerMethodInterceptor,
+    wrap_handler,
+)
 from aftercare_platform.telemetry.setup import Telemetry
 
 
-class GrpcMetricsInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
+class GrpcMetricsInterceptor(PerMethodInterceptor):
     """`rpc.server.duration` (seconds) by service, method and status code; /metrics shows it as
     `rpc_server_duration_seconds_{bucket,count,sum}`. Sits outside error mapping, so it sees the final status."""
 
     def __init__(self, telemetry: Telemetry | None) -> None:
+        super().__init__()
         meter = telemetry.meter("aftercare.grpc") if telemetry else metrics.get_meter("aftercare.grpc")
         self._duration = meter.create_histogram(
             "rpc.server.duration", unit="s", description="time to answer a gRPC call, by method and status"
         )
 
-    async def intercept_service(self, continuation: Any, handler_call_details: Any) -> Any:
-        handler = await continuation(handler_call_details)
-        if handler_call_details.method.startswith(PUBLIC_SERVICE_PREFIXES):
+    def wrap(self, path: str, handler: Any) -> Any:
+        if path.startswith(PUBLIC_SERVICE_PREFIXES):
             return handler  # health probes and reflection would drown the API's own figures
-        service, _, method = handler_call_details.method.lstrip("/").partition("/")
+        service, _, method = path.lstrip("/").partition("/")
         record = self._recorder(service, method)
 
         def wrap_single(behavior: Behavior) -> Behavior:
@@ -60,10 +65,14 @@ class GrpcMetricsInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         return wrap_handler(handler, wrap_single, wrap_stream)
 
     def _recorder(self, service: str, method: str) -> Any:
+        by_status: dict[str, dict[str, str]] = {}  # the attributes, made once per status (a handful per method)
+
         def record(started: float, status: str) -> None:
-            self._duration.record(time.perf_counter() - started, {
-                "rpc.system": "grpc", "rpc.service": service, "rpc.method": method, "rpc.grpc.status": status,
-            })
+            attributes = by_status.get(status)
+            if attributes is None:
+                attributes = by_status[status] = {
+                    "rpc.system": "grpc", "rpc.service": service, "rpc.method": method, "rpc.grpc.status": status}
+            self._duration.record(time.perf_counter() - started, attributes)
 
         return record
 

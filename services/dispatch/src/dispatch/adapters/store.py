@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from aftercare_platform.db.statements import insert_ignore, is_postgres, upsert
+from aftercare_platform.db.statements import among, insert_ignore, is_postgres, upsert
 from aftercare_platform.db.unit_of_work import UnitOfWork
 from sqlalchemy import func, select, text, update
 
@@ -76,7 +76,7 @@ async def workload(uow: UnitOfWork, engineer_ids: Sequence[str], day: str) -> Wo
     given = await uow.connection.execute(
         select(decisions.c.chosen, func.count(), func.max(decisions.c.decided_at))
         .where(decisions.c.chosen.in_(engineer_ids), decisions.c.day == day,
-               decisions.c.purpose.in_(("route", "replace")))
+               among(decisions.c.purpose, ("route", "replace")))
         .group_by(decisions.c.chosen)
     )  # fmt: skip
     today = {row[0]: (int(row[1]), row[2]) for row in given}

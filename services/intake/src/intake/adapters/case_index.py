@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from aftercare_platform.db.statements import Bind, is_postgres, prebuilt, upsert
+from aftercare_platform.db.statements import Bind, among, is_postgres, prebuilt, upsert
 from sqlalchemy import ColumnElement, and_, bindparam, case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from intake.adapters.row_kinds import RowKinds
-from intake.adapters.tables import downtime, known_cases, submissions
+from intake.adapters.tables import OPENING, downtime, known_cases, submissions
 from intake.domain.downtime import DowntimeInterval
 from intake.domain.duplicates import OpenCase
 from intake.domain.routing import pending_case_ref
@@ -172,11 +172,10 @@ def _open_cases_and_downtime(_bind: Bind, open_cases: bool, of_asset: bool, of_c
     branches: list[tuple[str, Any]] = []
     if open_cases:
         the_asset = bindparam("the_asset", type_=submissions.c.asset_key.type)
-        branches.append(("pending", select(submissions).where(
-            submissions.c.asset_key == the_asset, submissions.c.outcome == "new_case",
-            submissions.c.state == "pending").subquery()))
+        branches.append(("pending", select(submissions).where(submissions.c.asset_key == the_asset, *OPENING)
+                         .subquery()))
         branches.append(("known", select(known_cases).where(
-            known_cases.c.asset_key == the_asset, known_cases.c.status.in_(OPEN_STATUSES)).subquery()))
+            known_cases.c.asset_key == the_asset, among(known_cases.c.status, OPEN_STATUSES)).subquery()))
     condition = _downtime_condition(
         bindparam("the_downtime_asset", type_=downtime.c.asset_key.type) if of_asset else None,
         bindparam("the_contract", type_=downtime.c.contract_id.type) if of_contract else None, whole_contract)

@@ -9,7 +9,7 @@ from typing import Any, cast
 
 from aftercare_platform.auth.access import ensure_access
 from aftercare_platform.auth.principal import Principal
-from aftercare_platform.db.statements import Bind, insert_ignore, prebuilt, upsert
+from aftercare_platform.db.statements import Bind, among, insert_ignore, prebuilt, upsert
 from aftercare_platform.errors import NotFound
 from sqlalchemy import ColumnElement, and_, case, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -120,7 +120,7 @@ async def surveyed_closing(connection: AsyncConnection, case_id: str, reopen_cou
     """Whether this closing of the case was already surveyed (one survey per case)."""
     query = select(func.count()).select_from(invitations).where(
         invitations.c.case_id == case_id, invitations.c.reopen_count == reopen_count, invitations.c.id != besides,
-        invitations.c.status.in_([InvitationStatus.SENT.value, InvitationStatus.ANSWERED.value]))
+        among(invitations.c.status, (InvitationStatus.SENT.value, InvitationStatus.ANSWERED.value)))
     return bool((await connection.execute(query)).scalar_one())
 
 
