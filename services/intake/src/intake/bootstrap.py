@@ -59,7 +59,8 @@ async def build(infra: Infrastructure[IntakeSettings], gateway: CasesGateway | N
     storage = attachment_storage(settings)
     pipeline = IntakePipeline(database, storage, deliverer, region=region,
                               duplicate_rule=DuplicateRule(window=timedelta(hours=settings.duplicate_window_hours)),
-                              submit_wait_seconds=settings.submit_wait_seconds)
+                              submit_wait_seconds=settings.submit_wait_seconds,
+                              alarm_fold_seconds=settings.alarm_fold_seconds)
     page_tokens = PageTokens(settings.page_token_secret)
     registry = RegistryHandlers(database, region, page_tokens)
     attachment_limits = AttachmentLimits(settings.max_attachments, settings.max_attachment_bytes)

@@ -62,6 +62,9 @@ class IntakeSettings(ServiceSettings):
     delivery_poll_seconds: float = Field(default=1.0, gt=0)
     # a synchronous channel waits this long for the first delivery, to answer with the case number
     submit_wait_seconds: float = Field(default=5.0, ge=0)
+    # a repeated alarm goes onto its case this long after it came, with the repeats that came meanwhile: one note
+    # for a storm's repeats every few seconds, not one for each (domain.note_batches)
+    alarm_fold_seconds: float = Field(default=5.0, ge=0, le=300)
 
     # duplicates: same asset and symptom within this many hours is noted on the open case
     duplicate_window_hours: float = Field(default=24.0, gt=0)

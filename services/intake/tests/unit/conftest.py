@@ -41,6 +41,7 @@ class FakeCases:
     internal_notes: list[tuple[str, str]] = field(default_factory=list)  # agent-only: never shown to customers
     note_authors: list[Any] = field(default_factory=list)  # the on_behalf_of of each note added
     calls: int = 0
+    lose_answers: int = 0  # so many AddNote answers are lost after the note was added (a timeout, say)
     gate: asyncio.Event | None = None  # when set here, CreateCase answers only once the gate opens
     called: asyncio.Event = field(default_factory=asyncio.Event)  # set on every call (a test clears it to wait)
 
@@ -72,6 +73,9 @@ class FakeCases:
                     self.note_requests.add(request_id)
                     (self.internal_notes if internal else self.notes).append((case_number, text))
                     self.note_authors.append(on_behalf)
+                if self.lose_answers:
+                    self.lose_answers -= 1
+                    raise CasesUnavailable("DEADLINE_EXCEEDED: the answer never came")
                 return opened
         raise CaseGone(f"NOT_FOUND: case {case_number} not found")
 

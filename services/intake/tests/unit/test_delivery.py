@@ -81,16 +81,20 @@ async def test_the_same_partner_request_id_is_one_submission(service: Service) -
     assert not other.replayed  # request ids are per partner
 
 
-async def test_twenty_alarms_before_any_delivery_make_one_case_and_nineteen_notes(service: Service) -> None:
+async def test_twenty_alarms_before_any_delivery_make_one_case_and_one_note_of_the_nineteen_repeats(
+        service: Service) -> None:
     await register(service)
     outcomes = [(await service.pipeline.submit(alarm(n))).receipt.outcome for n in range(20)]
     assert outcomes == ["new_case"] + ["alarm_folded"] * 19
     assert await service.deliverer.deliver_due() == 1  # the notes wait for their case to exist
-    assert await service.deliverer.deliver_due() == 16  # the deliverer's concurrency
-    assert await service.deliverer.deliver_due() == 3
+    assert await service.deliverer.deliver_due() == 19  # one batch: more than the deliverer's concurrency of 16
+    assert await service.deliverer.deliver_due() == 0
     assert len(service.cases.created) == 1
     (opened, _), = service.cases.created.values()
-    assert [number for number, _ in service.cases.notes] == [opened.case_number] * 19
+    (number, text), = service.cases.notes
+    assert number == opened.case_number
+    repeats = [line for line in text.splitlines() if line.startswith("video loss")]
+    assert sorted(repeats) == sorted(f"video loss {n}" for n in range(1, 20))  # every repeat, once
     assert (await service.pipeline.submit(alarm(99))).receipt.outcome == "alarm_folded"  # still open
 
 
@@ -179,16 +183,24 @@ async def test_a_leased_delivery_that_finds_cases_down_leaves_the_report_to_the_
 async def test_alarms_waiting_for_their_case_are_not_leased_and_fold_into_one_case(service: Service) -> None:
     await register(service)
     service.cases.up = False  # the first alarm's case cannot be opened yet: the rest wait for it
-    pipeline = waiting_pipeline(service, wait=0.05)  # no pump runs here: a folded alarm waits out its wait
+    pipeline = waiting_pipeline(service, wait=0.05)  # no pump runs here
     outcomes = [(await pipeline.submit(alarm(n))).receipt.outcome for n in range(5)]
     assert outcomes == ["new_case"] + ["alarm_folded"] * 4
     service.cases.up = True
     service.clock.advance(timedelta(seconds=2))
     assert await service.deliverer.deliver_due() == 1
     assert await service.deliverer.deliver_due() == 4
-    assert len(service.cases.created) == 1 and len(service.cases.notes) == 4
-    folded = await pipeline.submit(alarm(99))  # its case is known now: leased and added at once
-    assert folded.receipt.outcome == "alarm_folded" and len(service.cases.notes) == 5
+    assert len(service.cases.created) == 1 and len(service.cases.notes) == 1
+    (opened, _), = service.cases.created.values()
+    folded = await pipeline.submit(alarm(99))  # its case is known now: answered with it at once, not leased
+    assert folded.receipt.outcome == "alarm_folded" and folded.receipt.state == "pending"
+    assert folded.receipt.case_number == opened.case_number and len(service.cases.notes) == 1
+    assert await service.deliverer.deliver_due() == 1  # the pump adds it
+    assert service.cases.notes[-1] == (opened.case_number, folded_note(service, 99))
+
+
+def folded_note(service: Service, n: int) -> str:
+    return f"Monitoring alarm VIDEO-LOSS repeated at {NOW.isoformat()}:\nvideo loss {n}"
 
 
 async def until(service: Service, condition: Callable[[], bool], within: float = 5.0) -> None:
@@ -219,6 +231,80 @@ async def test_the_running_pump_delivers_alarms_the_moment_their_case_opens_not_
         outcomes = [(await pipeline.submit(alarm(n))).receipt.outcome for n in (1, 2, 3)]
         assert outcomes == ["alarm_folded"] * 3  # they wait for the first alarm's case
         service.cases.gate.set()
-        await until(service, lambda: len(service.cases.notes) == 3)  # well before the pump's next poll, a minute away
+        # well before the pump's next poll, a minute away
+        await until(service, lambda: "".join(text for _, text in service.cases.notes).count("video loss") == 3)
     finally:
         await deliverer.stop()
+
+
+async def opened_with_repeats(service: Service, repeats: range) -> str:
+    """The first alarm's case opened, and `repeats` alarms waiting for the pump: the case's number."""
+    await register(service)
+    await service.pipeline.submit(alarm(0))
+    assert await service.deliverer.deliver_due() == 1
+    for n in repeats:
+        assert (await service.pipeline.submit(alarm(n))).receipt.outcome == "alarm_folded"
+    (opened, _), = service.cases.created.values()
+    return opened.case_number
+
+
+def repeats_noted(service: Service) -> list[str]:
+    return sorted(line for _, text in service.cases.notes for line in text.splitlines() if line.startswith("video"))
+
+
+async def test_a_batch_whose_answer_was_lost_is_sent_again_as_the_same_note_and_added_once(service: Service) -> None:
+    number = await opened_with_repeats(service, range(1, 4))
+    service.cases.lose_answers = 1
+    assert await service.deliverer.deliver_due() == 3  # added, but the answer was lost: retried later
+    assert (await service.pipeline.submit(alarm(4))).receipt.outcome == "alarm_folded"  # arrives meanwhile
+    service.clock.advance(timedelta(seconds=2))
+    assert await service.deliverer.deliver_due() == 4  # the same batch again, and a new one for the newcomer
+    assert [n for n, _ in service.cases.notes] == [number, number]
+    assert repeats_noted(service) == [f"video loss {n}" for n in range(1, 5)]  # each repeat once
+    async with service.database.unit_of_work() as uow:
+        for n in range(1, 5):
+            receipt = await submissions.receipt_for_key(uow.connection, "alarm:nms", f"alarm-{n}")
+            kept = await submissions.get(uow.connection, receipt or "")
+            assert kept is not None and kept.state == "submitted" and kept.case_number == number
+
+
+async def test_a_batch_left_by_a_crashed_deliverer_is_sent_as_it_was_formed_once_its_lease_expires(
+        service: Service) -> None:
+    await opened_with_repeats(service, range(1, 4))
+    lost = await service.deliverer._claim(16)  # the deliverer dies right after its claim committed
+    assert len(lost) == 1 and not service.cases.notes
+    await service.pipeline.submit(alarm(4))
+    assert await service.deliverer.deliver_due() == 1  # only the newcomer is free: its own batch
+    assert repeats_noted(service) == ["video loss 4"]
+    service.clock.advance(timedelta(seconds=61))  # the lease expires
+    assert await service.deliverer.deliver_due() == 3
+    assert len(service.cases.notes) == 2 and repeats_noted(service) == [f"video loss {n}" for n in range(1, 5)]
+
+
+async def test_repeats_for_a_case_that_is_gone_each_open_a_case_as_a_lone_one_would(service: Service) -> None:
+    await opened_with_repeats(service, range(1, 3))
+    service.cases.created.clear()  # the case no longer takes notes
+    assert await service.deliverer.deliver_due() == 2
+    assert not service.cases.notes and len(service.cases.created) == 2
+    assert all(plan.description.startswith("Case EA-") for _, plan in service.cases.created.values())
+    assert await service.deliverer.deliver_due() == 0
+
+
+async def test_a_repeat_waits_its_fold_time_and_then_takes_the_repeats_that_came_meanwhile(service: Service) -> None:
+    from intake.adapters.attachment_storage import InMemoryAttachmentStorage
+    from intake.domain.duplicates import DuplicateRule
+    from intake.handlers.pipeline import IntakePipeline
+
+    pipeline = IntakePipeline(service.database, InMemoryAttachmentStorage(), service.deliverer, region="east",
+                              duplicate_rule=DuplicateRule(), submit_wait_seconds=0, alarm_fold_seconds=5)
+    await register(service)
+    await pipeline.submit(alarm(0))
+    assert await service.deliverer.deliver_due() == 1  # the first alarm opens its case at once
+    first = await pipeline.submit(alarm(1))
+    assert first.receipt.case_number  # answered at once with the case it goes onto
+    service.clock.advance(timedelta(seconds=4))
+    await pipeline.submit(alarm(2))
+    assert await service.deliverer.deliver_due() == 0 and not service.cases.notes  # not due yet
+    service.clock.advance(timedelta(seconds=1))
+    assert await service.deliverer.deliver_due() == 2  # the first repeat is due, and the later one comes along
+    assert len(service.cases.notes) == 1 and repeats_noted(service) == ["video loss 1", "video loss 2"]

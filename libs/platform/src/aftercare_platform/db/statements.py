@@ -178,7 +178,7 @@ T = TypeVar("T")
 _PREBUILT: dict[tuple[str, Callable[..., Any], tuple[Hashable, ...]], Any] = {}
 
 
-def among(column: Any, values: Iterable[Any], *, negated: bool = False) -> ColumnElement[bool]:
+def among(column: ColumnElement[Any], values: Iterable[Any], *, negated: bool = False) -> ColumnElement[bool]:
     """`column IN (…)` (`NOT IN` when `negated`) of constants, each bound on its own, so the statement's SQL is
     fixed when it is built. `in_` of a Python list makes one "expanding" parameter instead, whose SQL SQLAlchemy
     renders again on every execution (and PostgreSQL prepares once per list length)."""

@@ -35,7 +35,9 @@ class Receipt:
     def of(cls, submission: Submission) -> Receipt:
         return cls(
             receipt_id=submission.receipt_id, channel=submission.channel, state=submission.state.value,
-            outcome=submission.outcome, case_id=submission.case_id, case_number=submission.case_number,
+            # a pending note names the case it goes onto already (a repeated alarm is answered before it is added)
+            outcome=submission.outcome, case_id=submission.case_id,
+            case_number=submission.case_number or submission.target_case_number,
             received_at=submission.received_at, submitted_at=submission.submitted_at,
             attempts=submission.attempts, last_error=submission.last_error, identification=submission.identification,
             attachments=tuple(submission.request.get("attachments", ())), partner_id=submission.partner_id,

@@ -45,6 +45,7 @@ class Submission:
     received_at: datetime
     submitted_at: datetime | None
     identification: dict[str, Any]
+    note_batch: str | None = None
 
     @classmethod
     def of(cls, row: Mapping[Any, Any]) -> Submission:
@@ -84,25 +85,33 @@ async def claim_due(
     connection: AsyncConnection, *, now: datetime, lease_until: datetime, limit: int
 ) -> list[Submission]:
     """Lease up to `limit` pending submissions that are due; a note waits until the case it adds to is opened."""
+    return (await claim_due_rows(connection, now=now, lease_until=lease_until, limit=limit))[0]
+
+
+async def claim_due_rows(
+    connection: AsyncConnection, *, now: datetime, lease_until: datetime, limit: int
+) -> tuple[list[Submission], set[str]]:
+    """`claim_due`, and which of the leased rows no deliverer ever leased before (nothing sent them yet)."""
     parent = submissions.alias("parent")
     free = or_(submissions.c.claimed_until.is_(None), submissions.c.claimed_until < now)
     parent_settled = or_(
         submissions.c.target_receipt_id.is_(None),
         exists().where(parent.c.receipt_id == submissions.c.target_receipt_id, parent.c.state != State.PENDING.value),
     )
-    due = (select(submissions.c.receipt_id)
+    due = (select(submissions.c.receipt_id, submissions.c.claimed_until.is_(None).label("never_leased"))
            .where(submissions.c.state == State.PENDING.value, submissions.c.next_attempt_at <= now, free,
                   parent_settled)
            .order_by(submissions.c.next_attempt_at).limit(limit))
-    ids = list((await connection.execute(due)).scalars())
-    if not ids:
-        return []
+    found = (await connection.execute(due)).all()
+    if not found:
+        return [], set()
+    ids = [row[0] for row in found]
     claimed = await connection.execute(
         update(submissions)
         .where(submissions.c.receipt_id.in_(ids), submissions.c.state == State.PENDING.value, free)
         .values(claimed_until=lease_until)
         .returning(*submissions.c))
-    return [Submission.of(row) for row in claimed.mappings()]
+    return [Submission.of(row) for row in claimed.mappings()], {row[0] for row in found if row[1]}
 
 
 def _claim_key(bind: Bind) -> Any:
@@ -172,7 +181,7 @@ _MARK = update(submissions).where(submissions.c.receipt_id == bindparam("the_rec
 async def replan(connection: AsyncConnection, receipt_id: str, *, outcome: str, plan: dict[str, Any]) -> None:
     """A note whose case is gone becomes a new case (same receipt, so CreateCase stays idempotent)."""
     await connection.execute(update(submissions).where(submissions.c.receipt_id == receipt_id).values(
-        outcome=outcome, plan=plan, target_case_number=None, target_receipt_id=None))
+        outcome=outcome, plan=plan, target_case_number=None, target_receipt_id=None, note_batch=None))
 
 
 async def settle_target(connection: AsyncConnection, receipt_id: str, case_number: str) -> int:

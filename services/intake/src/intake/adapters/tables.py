@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from aftercare_platform.db.types import JsonDocument, UtcDateTime
 from aftercare_platform.outbox.tables import define_platform_tables
-from sqlalchemy import Column, Date, Float, Index, Integer, MetaData, PrimaryKeyConstraint, String, Table, Text
+from sqlalchemy import (
+    Column,
+    Date,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    literal_column,
+)
 
 SCHEMA = "intake"
 metadata = MetaData(schema=SCHEMA)
@@ -98,10 +110,18 @@ submissions = Table(
     Column("case_number", String(32)),
     Column("received_at", UtcDateTime, nullable=False),
     Column("submitted_at", UtcDateTime),
+    # the batch of repeated alarms this one travels to its case in (its first alarm's receipt id; see
+    # domain.note_batches): fixed when the deliverer first claims it, so a batch sent again is the same batch
+    Column("note_batch", String(36)),
 )
 Index("ix_submissions_due", submissions.c.state, submissions.c.next_attempt_at)
-Index("ix_submissions_asset_pending", submissions.c.asset_key, submissions.c.state)
+# the cases still being opened for a device (what a repeat folds into before its case has a number): partial, so
+# the many writes of other pending rows (a storm's repeats) add nothing to it; the query spells the same constants
+OPENING = (submissions.c.state == literal_column("'pending'"), submissions.c.outcome == literal_column("'new_case'"))
+Index("ix_submissions_opening", submissions.c.asset_key, postgresql_where=OPENING[0] & OPENING[1],
+      sqlite_where=OPENING[0] & OPENING[1])
 Index("ix_submissions_target_receipt", submissions.c.target_receipt_id)
+Index("ix_submissions_note_batch", submissions.c.note_batch)
 
 # idempotency keys: a partner's request id, an email's Message-ID, an SMS gateway's message id
 request_keys = Table(

@@ -14,14 +14,15 @@ import contextlib
 import logging
 import random
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from aftercare_platform.clock import Clock
 from aftercare_platform.db.unit_of_work import Database
 from aftercare_platform.outage import retry_through_blips
 
-from intake.adapters import submissions
+from intake.adapters import note_batches, submissions
 from intake.adapters.case_index import KnownCase
 from intake.adapters.cases_gateway import (
     CaseGone,
@@ -31,12 +32,14 @@ from intake.adapters.cases_gateway import (
     OpenedCase,
     on_behalf_of,
 )
-from intake.adapters.submissions import Submission
+from intake.adapters.submissions import State, Submission
 from intake.domain.case_plan import CasePlan
 from intake.domain.delivery_backoff import retry_delay
+from intake.domain.note_batches import MAX_ALARMS_PER_NOTE, batch_note, form_batches
 from intake.domain.routing import Outcome
 from intake.domain.vocabulary import Channel
 from intake.handlers import rejections
+from intake.handlers.note_batch_units import Delivery, NoteBatch, as_deliveries, foldable_view, joins_a_batch
 from intake.handlers.rejections import Rejection
 
 log = logging.getLogger(__name__)
@@ -61,7 +64,7 @@ class CaseDeliverer:
         self._wake = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
-        self._in_flight: set[asyncio.Task[Submission | None]] = set()
+        self._in_flight: set[asyncio.Task[Any]] = set()
         # the pump's last round left due work unclaimed (it was full): a delivery that ends frees a slot for it
         self._more_due = False
         self._waiters: dict[str, list[asyncio.Future[None]]] = {}
@@ -122,8 +125,8 @@ class CaseDeliverer:
         """Deliver what is due now and wait for it (what the pump does continuously; tests and tools
         call it to step delivery deterministically). Returns how many submissions were attempted."""
         claimed = await self._claim(self._concurrency)
-        await asyncio.gather(*(self._deliver(submission) for submission in claimed))
-        return len(claimed)
+        await asyncio.gather(*(self._deliver_one(delivery) for delivery in claimed))
+        return sum(len(delivery.claimed) if isinstance(delivery, NoteBatch) else 1 for delivery in claimed)
 
     # ---- the pump -------------------------------------------------------------------------
 
@@ -136,8 +139,8 @@ class CaseDeliverer:
                 try:
                     claimed = await self._claim(free)
                     self._more_due = len(claimed) == free
-                    for submission in claimed:
-                        task = asyncio.create_task(self._deliver(submission))
+                    for delivery in claimed:
+                        task = asyncio.create_task(self._deliver_one(delivery))
                         self._in_flight.add(task)
                         task.add_done_callback(self._done)
                 except Exception:
@@ -145,20 +148,103 @@ class CaseDeliverer:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._poll)
 
-    def _done(self, task: asyncio.Task[Submission | None]) -> None:
+    def _done(self, task: asyncio.Task[Any]) -> None:
         self._in_flight.discard(task)
         if self._more_due:  # otherwise nothing waits for the slot: no claim round that would find nothing
             self._wake.set()
 
-    async def _claim(self, limit: int) -> list[Submission]:
+    async def _claim(self, limit: int) -> list[Delivery]:
+        """Lease up to `limit` due deliveries. Repeated alarms for one case join a batch here, with the others
+        waiting for that case, and the batch is recorded in the same transaction: from then on it is fixed."""
         async with self._db.unit_of_work() as uow:
             now = uow.clock.now()
-            return await submissions.claim_due(uow.connection, now=now, lease_until=now + self._lease, limit=limit)
+            lease_until = now + self._lease
+            claimed, never_leased = await submissions.claim_due_rows(uow.connection, now=now,
+                                                                     lease_until=lease_until, limit=limit)
+            joining = [submission for submission in claimed if joins_a_batch(submission, never_leased)]
+            pulled: list[Submission] = []
+            joined: dict[str, str] = {}
+            if joining:  # its case's other waiting alarms come along (a storm's backlog goes as a few notes)
+                pulled = await note_batches.pull_waiting_alarms(
+                    uow.connection, {s.target_case_number or "" for s in joining}, per_case=MAX_ALARMS_PER_NOTE)
+                formed = form_batches(joining + pulled, foldable_view)
+                await note_batches.record_batches(uow.connection, formed, lease_until)
+                joined = {member.receipt_id: batch[0].receipt_id for batch in formed for member in batch}
+        return as_deliveries(claimed + pulled, joined)
 
     def _settled(self, receipt_id: str) -> None:
         for future in self._waiters.pop(receipt_id, []):
             if not future.done():
                 future.set_result(None)
+
+    # ---- one delivery ---------------------------------------------------------------------
+
+    async def _deliver_one(self, delivery: Delivery) -> Submission | None:
+        if isinstance(delivery, NoteBatch):
+            try:
+                await self._deliver_batch(delivery)
+            finally:
+                for member in delivery.claimed:
+                    self._settled(member.receipt_id)
+            return None
+        return await self._deliver(delivery)
+
+    async def _deliver_batch(self, batch: NoteBatch) -> None:
+        """One note for the whole batch, the batch id its request id; every member's receipt records the outcome."""
+        everyone = await self._guarded(lambda: self._batch_members(batch.batch_id))
+        pending = [member for member in everyone or () if member.state is State.PENDING]
+        if not everyone or not pending:
+            return  # read failed (the lease expires and it is retried), or another deliverer finished it
+        first = everyone[0]
+        plan = CasePlan.from_json(first.plan)
+        attempts = max(member.attempts for member in pending) + 1
+        try:
+            text = batch_note([foldable_view(member).note_text for member in everyone])
+            opened = await self._gateway.add_note(batch.batch_id, first.target_case_number or "", text,
+                                                  internal=plan.note_internal, on_behalf=on_behalf_of(plan))
+        except CaseGone as gone:  # nothing was added: each alarm becomes a case, as a lone one would
+            why = f"Case {first.target_case_number} could not take this note ({gone})."
+            await asyncio.gather(*(self._deliver_alone(member, why) for member in pending))
+        except CasesRefused as refused:
+            log.warning("cases refused the alarms of batch %s for good: %s", batch.batch_id, refused)
+            refusal = str(refused)
+            await self._guarded(lambda: self._fail_batch(batch.batch_id, refusal))
+        except Exception as failed:
+            if not isinstance(failed, CasesUnavailable):
+                log.exception("delivering batch %s failed unexpectedly", batch.batch_id)
+            delay = retry_delay(attempts, initial=self._initial, cap=self._cap, jitter=random.random())
+            error = str(failed) if isinstance(failed, CasesUnavailable) else f"{type(failed).__name__}: {failed}"
+            await self._guarded(lambda: self._mark_batch(batch.batch_id, delay=delay, error=error))
+        else:
+            await self._guarded(lambda: self._mark_batch(batch.batch_id, opened=opened))
+
+    async def _batch_members(self, batch_id: str) -> list[Submission]:
+        async with self._db.reading() as connection:
+            return await note_batches.members(connection, batch_id)
+
+    async def _deliver_alone(self, member: Submission, why: str) -> Submission | None:
+        plan = await self._as_new_case(member, CasePlan.from_json(member.plan), why)
+        return await self._deliver(replace(member, outcome=Outcome.NEW_CASE.value, plan=plan.to_json(),
+                                           target_case_number=None, note_batch=None))
+
+    async def _mark_batch(self, batch_id: str, *, opened: OpenedCase | None = None, delay: float = 0.0,
+                          error: str | None = None) -> list[Submission]:
+        async with self._db.unit_of_work(single_statement=True) as uow:
+            now = uow.clock.now()
+            if opened is None:
+                return await note_batches.mark_batch(uow.connection, batch_id, last_error=error,
+                                                     next_attempt_at=now + timedelta(seconds=delay))
+            return await note_batches.mark_batch(uow.connection, batch_id, state=State.SUBMITTED.value,
+                                                 case_id=opened.case_id, case_number=opened.case_number,
+                                                 submitted_at=now, last_error=None)
+
+    async def _fail_batch(self, batch_id: str, error: str) -> None:
+        async with self._db.unit_of_work() as uow:
+            for member in await note_batches.mark_batch(uow.connection, batch_id, state=State.FAILED.value,
+                                                        last_error=error):
+                await rejections.record_in(uow, Rejection(
+                    channel=Channel(member.channel), reason="cases_refused", detail=error,
+                    received_at=member.received_at, channel_message_id=member.receipt_id), self._region)
 
     # ---- one submission -------------------------------------------------------------------
 
@@ -264,3 +350,4 @@ class CaseDeliverer:
         except Exception:
             log.exception("recording a delivery outcome failed; the lease will expire and it is retried")
             return None
+

@@ -101,13 +101,15 @@ async def _quoted_case(connection: AsyncConnection, case_number: str) -> QuotedC
 
 class IntakePipeline:
     def __init__(self, database: Database, storage: AttachmentStorage, delivery: DeliveryTrigger, *,
-                 region: str, duplicate_rule: DuplicateRule, submit_wait_seconds: float) -> None:
+                 region: str, duplicate_rule: DuplicateRule, submit_wait_seconds: float,
+                 alarm_fold_seconds: float = 0.0) -> None:
         self._db = database
         self._storage = storage
         self._delivery = delivery
         self._region = region
         self._rule = duplicate_rule
         self._wait = submit_wait_seconds
+        self._fold_delay = timedelta(seconds=alarm_fold_seconds)
 
     async def _store(self, request: IntakeRequest, uploads: Sequence[Upload]) -> IntakeRequest:
         if not uploads:
@@ -130,12 +132,15 @@ class IntakePipeline:
         request = await self._store(request, uploads)
         receipt_id = str(uuid.uuid4())
         # a caller that waits for the case number has its submission delivered right here, leased in
-        # the transaction that writes it; the rest (and a note waiting for its case) go by the pump
+        # the transaction that writes it; the rest (and a note waiting for its case) go by the pump. A repeated
+        # alarm is answered at once (it names its case already) and goes by the pump with the case's other
+        # repeats, as one note (domain.note_batches)
         waiting = wait and self._wait > 0
         try:
             async with self._db.unit_of_work() as uow:
                 claim = KeyClaim(*key, receipt_id, uow.clock.now()) if key is not None else None
-                leased = await self._decide(uow, request, receipt_id, company_scope, lease=waiting, claim=claim)
+                written, leased = await self._decide(uow, request, receipt_id, company_scope, lease=waiting,
+                                                     claim=claim)
         except _KeyHeld:  # rolled back: another receipt has this key (a retransmission)
             assert key is not None
             seen = await self._seen(key)
@@ -143,14 +148,16 @@ class IntakePipeline:
                 raise RuntimeError(f"idempotency key {key} held by no receipt") from None
             return Submitted(seen, replayed=True)
         attempted = None
-        if leased is not None:
-            attempted = await self._delivery.deliver_leased(leased, self._wait)
-        else:
+        folded = written.outcome == Outcome.ALARM_FOLDED.value
+        if leased:  # delivered right here
+            attempted = await self._delivery.deliver_leased(written, self._wait)
+        elif not folded:  # a repeated alarm is not due yet: the pump's poll finds it when it is
             self._delivery.wake()
             if waiting:
                 await self._delivery.attempt_now(receipt_id, self._wait)
         # the attempt's recorded outcome is the receipt; read it back only when the attempt did not end in time
-        receipt = Receipt.of(attempted) if attempted is not None else await load(self._db, receipt_id)
+        receipt = (Receipt.of(attempted) if attempted is not None else Receipt.of(written) if folded
+                   else await load(self._db, receipt_id))
         assert receipt is not None
         return Submitted(receipt, replayed=False)
 
@@ -161,10 +168,11 @@ class IntakePipeline:
 
     async def _decide(self, uow: UnitOfWork, request: IntakeRequest, receipt_id: str,
                       company_scope: frozenset[str] | None, *, lease: bool = False,
-                      claim: KeyClaim | None = None) -> Submission | None:
-        """Claim the key and decide and write the submission; with `lease`, written leased to this replica and
-        returned (None when it is not leased: not asked for, or a note that waits for its case to be opened).
-        Raises `_KeyHeld` when another receipt holds the key (before anything was decided)."""
+                      claim: KeyClaim | None = None) -> tuple[Submission, bool]:
+        """Claim the key and decide and write the submission, returned as written and whether it is leased: with
+        `lease`, written leased to this replica, unless it is a note that waits for its case to be opened or a
+        repeated alarm (both go by the pump). Raises `_KeyHeld` when another receipt holds the key (before
+        anything was decided)."""
         connection = uow.connection
         # concurrent repeats of one alarm make one case: one lock per device, taken by the candidates' statement
         # when the report names the device's serial (the usual alarm), else by a statement of its own
@@ -204,17 +212,20 @@ class IntakePipeline:
             caller = Caller()
         plan = plan_case(request, found, entitled, suggestion, routed, caller, trust, case_company)
         now = uow.clock.now()
-        leased = lease and routed.target_receipt_id is None  # a note for a case not opened yet waits for it
+        leased = lease and routed.target_receipt_id is None and routed.outcome is not Outcome.ALARM_FOLDED
         row: dict[str, Any] = {
             "receipt_id": receipt_id, "channel": request.channel.value, "outcome": routed.outcome.value,
             "state": State.PENDING.value, "request": request.model_dump(mode="json"), "plan": plan.to_json(),
             "identification": _identification(found, entitled, suggestion, routed),
             "target_case_number": routed.target_case_number, "target_receipt_id": routed.target_receipt_id,
             "asset_key": found.asset_key, "alarm_code": request.alarm_code, "partner_id": request.partner_id,
-            "attempts": 0, "next_attempt_at": now - timedelta(seconds=1),
+            "attempts": 0,
+            # a repeated alarm waits for the repeats that come meanwhile (the pump then takes them all together)
+            "next_attempt_at": now + self._fold_delay if routed.outcome is Outcome.ALARM_FOLDED
+            else now - timedelta(seconds=1),
             "claimed_until": self._delivery.lease_until(now) if leased else None,
             "last_error": None, "case_id": None, "case_number": None, "received_at": request.received_at,
-            "submitted_at": None,
+            "submitted_at": None, "note_batch": None,
         }
         await submissions.insert(connection, row)
-        return Submission.of(row) if leased else None
+        return Submission.of(row), leased

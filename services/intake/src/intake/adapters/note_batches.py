@@ -1,0 +1,67 @@
+"""The rows of a batch of repeated alarms (see `domain.note_batches`): pulled in, recorded, read and marked together."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from intake.adapters.submissions import State, Submission
+from intake.adapters.tables import submissions
+from intake.domain.routing import Outcome
+
+_ORDER = (submissions.c.received_at, submissions.c.receipt_id)
+
+
+async def pull_waiting_alarms(connection: AsyncConnection, case_numbers: Iterable[str], *,
+                              per_case: int) -> list[Submission]:
+    """Lock the other repeated alarms waiting for these cases (the first `per_case` received of each), so they
+    go in the batch being formed: only ones no deliverer ever leased or batched (nothing sent them yet), due or
+    not (a repeat that came a moment ago goes with the ones before it rather than wait to make a note alone)."""
+    wanted = sorted(set(case_numbers))
+    if not wanted:
+        return []
+    ranked = select(submissions.c.receipt_id, func.row_number().over(
+        partition_by=submissions.c.target_case_number, order_by=_ORDER).label("n")).where(
+        submissions.c.state == State.PENDING.value, submissions.c.outcome == Outcome.ALARM_FOLDED.value,
+        submissions.c.claimed_until.is_(None), submissions.c.note_batch.is_(None), submissions.c.attempts == 0,
+        submissions.c.target_case_number.in_(wanted)).subquery()
+    # locked, not written: `record_batches` leases them with their batch, one write each (another replica skips them)
+    pulled = await connection.execute(
+        select(submissions)
+        .where(submissions.c.receipt_id.in_(select(ranked.c.receipt_id).where(ranked.c.n <= per_case)))
+        .with_for_update(skip_locked=True))
+    return [Submission.of(row) for row in pulled.mappings()]
+
+
+async def record_batches(connection: AsyncConnection, batches: Sequence[Sequence[Submission]],
+                         lease_until: datetime) -> None:
+    """Each batch's members now belong to it, for good (its id is its first member's receipt id), and are leased."""
+    rows = [{"the_receipt": member.receipt_id, "the_batch": batch[0].receipt_id, "the_lease": lease_until}
+            for batch in batches for member in batch]
+    if rows:
+        await connection.execute(_RECORD, rows)
+
+
+_RECORD = update(submissions).where(submissions.c.receipt_id == bindparam("the_receipt")).values(
+    note_batch=bindparam("the_batch", type_=submissions.c.note_batch.type),
+    claimed_until=bindparam("the_lease", type_=submissions.c.claimed_until.type))
+
+
+async def members(connection: AsyncConnection, batch_id: str) -> list[Submission]:
+    """Every member of the batch, whatever its state, in the order received (the order of the note)."""
+    found = await connection.execute(select(submissions).where(submissions.c.note_batch == batch_id).order_by(*_ORDER))
+    return [Submission.of(row) for row in found.mappings()]
+
+
+async def mark_batch(connection: AsyncConnection, batch_id: str, **values: Any) -> list[Submission]:
+    """Record one delivery attempt of the batch on each of its pending members (their attempts counted)."""
+    marked = await connection.execute(
+        update(submissions)
+        .where(submissions.c.note_batch == batch_id, submissions.c.state == State.PENDING.value)
+        .values(attempts=submissions.c.attempts + 1, claimed_until=None, **values)
+        .returning(*submissions.c))
+    return [Submission.of(row) for row in marked.mappings()]
