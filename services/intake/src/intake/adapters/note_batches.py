@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -51,17 +52,40 @@ _RECORD = update(submissions).where(submissions.c.receipt_id == bindparam("the_r
     claimed_until=bindparam("the_lease", type_=submissions.c.claimed_until.type))
 
 
-async def members(connection: AsyncConnection, batch_id: str) -> list[Submission]:
+@dataclass(frozen=True)
+class Member:
+    """What delivering a batch reads of each member (not the request and identification it has no use for)."""
+
+    receipt_id: str
+    channel: str
+    state: State
+    attempts: int
+    target_case_number: str | None
+    received_at: datetime
+    plan: dict[str, Any]
+
+    @property
+    def note_text(self) -> str:
+        return str(self.plan.get("note_text", ""))
+
+
+_MEMBER_COLUMNS = [submissions.c[name] for name in Member.__dataclass_fields__]
+
+
+async def members(connection: AsyncConnection, batch_id: str) -> list[Member]:
     """Every member of the batch, whatever its state, in the order received (the order of the note)."""
-    found = await connection.execute(select(submissions).where(submissions.c.note_batch == batch_id).order_by(*_ORDER))
-    return [Submission.of(row) for row in found.mappings()]
+    found = await connection.execute(_MEMBERS, {"the_batch": batch_id})
+    return [Member(**{**row, "state": State(row["state"])}) for row in found.mappings()]
 
 
-async def mark_batch(connection: AsyncConnection, batch_id: str, **values: Any) -> list[Submission]:
+_MEMBERS = select(*_MEMBER_COLUMNS).where(submissions.c.note_batch == bindparam("the_batch")).order_by(*_ORDER)
+
+
+async def mark_batch(connection: AsyncConnection, batch_id: str, **values: Any) -> list[Member]:
     """Record one delivery attempt of the batch on each of its pending members (their attempts counted)."""
     marked = await connection.execute(
         update(submissions)
         .where(submissions.c.note_batch == batch_id, submissions.c.state == State.PENDING.value)
         .values(attempts=submissions.c.attempts + 1, claimed_until=None, **values)
-        .returning(*submissions.c))
-    return [Submission.of(row) for row in marked.mappings()]
+        .returning(*_MEMBER_COLUMNS))
+    return [Member(**{**row, "state": State(row["state"])}) for row in marked.mappings()]

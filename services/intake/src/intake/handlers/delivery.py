@@ -32,6 +32,7 @@ from intake.adapters.cases_gateway import (
     OpenedCase,
     on_behalf_of,
 )
+from intake.adapters.note_batches import Member
 from intake.adapters.submissions import State, Submission
 from intake.domain.case_plan import CasePlan
 from intake.domain.delivery_backoff import retry_delay
@@ -199,7 +200,7 @@ class CaseDeliverer:
         plan = CasePlan.from_json(first.plan)
         attempts = max(member.attempts for member in pending) + 1
         try:
-            text = batch_note([foldable_view(member).note_text for member in everyone])
+            text = batch_note([member.note_text for member in everyone])
             opened = await self._gateway.add_note(batch.batch_id, first.target_case_number or "", text,
                                                   internal=plan.note_internal, on_behalf=on_behalf_of(plan))
         except CaseGone as gone:  # nothing was added: each alarm becomes a case, as a lone one would
@@ -218,17 +219,21 @@ class CaseDeliverer:
         else:
             await self._guarded(lambda: self._mark_batch(batch.batch_id, opened=opened))
 
-    async def _batch_members(self, batch_id: str) -> list[Submission]:
+    async def _batch_members(self, batch_id: str) -> list[Member]:
         async with self._db.reading() as connection:
             return await note_batches.members(connection, batch_id)
 
-    async def _deliver_alone(self, member: Submission, why: str) -> Submission | None:
-        plan = await self._as_new_case(member, CasePlan.from_json(member.plan), why)
-        return await self._deliver(replace(member, outcome=Outcome.NEW_CASE.value, plan=plan.to_json(),
+    async def _deliver_alone(self, member: Member, why: str) -> Submission | None:
+        async with self._db.reading() as connection:
+            submission = await submissions.get(connection, member.receipt_id)
+        if submission is None:  # pragma: no cover - a member's row is never deleted
+            return None
+        plan = await self._as_new_case(submission, CasePlan.from_json(submission.plan), why)
+        return await self._deliver(replace(submission, outcome=Outcome.NEW_CASE.value, plan=plan.to_json(),
                                            target_case_number=None, note_batch=None))
 
     async def _mark_batch(self, batch_id: str, *, opened: OpenedCase | None = None, delay: float = 0.0,
-                          error: str | None = None) -> list[Submission]:
+                          error: str | None = None) -> list[Member]:
         async with self._db.unit_of_work(single_statement=True) as uow:
             now = uow.clock.now()
             if opened is None:
