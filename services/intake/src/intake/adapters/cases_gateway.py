@@ -80,9 +80,14 @@ def create_case_request(request_id: str, plan: CasePlan) -> pb.CreateCaseRequest
 
 def on_behalf_of(plan: CasePlan) -> common_pb2.Actor | None:
     """The person the channel acted for, as cases records it (the role in the wire's words)."""
-    if not plan.on_behalf:
+    return actor_of(plan.on_behalf)
+
+
+def actor_of(on_behalf: dict[str, str] | None) -> common_pb2.Actor | None:
+    """A plan's `on_behalf` as cases' Actor (None: nobody, a machine or an unverified sender)."""
+    if not on_behalf:
         return None
-    fields = dict(plan.on_behalf)
+    fields = dict(on_behalf)
     role = ACTOR_ROLES.number(fields.pop("role"), "on_behalf_of.role")
     return common_pb2.Actor(role=role, **fields)  # type: ignore[arg-type]
 

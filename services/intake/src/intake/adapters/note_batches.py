@@ -10,15 +10,16 @@ from typing import Any
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from intake.adapters.submissions import State, Submission
+from intake.adapters.submissions import State
 from intake.adapters.tables import submissions
+from intake.domain.note_batches import Foldable
 from intake.domain.routing import Outcome
 
 _ORDER = (submissions.c.received_at, submissions.c.receipt_id)
 
 
 async def pull_waiting_alarms(connection: AsyncConnection, case_numbers: Iterable[str], *,
-                              per_case: int) -> list[Submission]:
+                              per_case: int) -> list[Foldable]:
     """Lock the other repeated alarms waiting for these cases (the first `per_case` received of each), so they
     go in the batch being formed: only ones no deliverer ever leased or batched (nothing sent them yet), due or
     not (a repeat that came a moment ago goes with the ones before it rather than wait to make a note alone)."""
@@ -32,13 +33,17 @@ async def pull_waiting_alarms(connection: AsyncConnection, case_numbers: Iterabl
         submissions.c.target_case_number.in_(wanted)).subquery()
     # locked, not written: `record_batches` leases them with their batch, one write each (another replica skips them)
     pulled = await connection.execute(
-        select(submissions)
+        select(submissions.c.receipt_id, submissions.c.target_case_number, submissions.c.received_at, _NOTE_TEXT)
         .where(submissions.c.receipt_id.in_(select(ranked.c.receipt_id).where(ranked.c.n <= per_case)))
         .with_for_update(skip_locked=True))
-    return [Submission.of(row) for row in pulled.mappings()]
+    return [Foldable(*row) for row in pulled.all()]
 
 
-async def record_batches(connection: AsyncConnection, batches: Sequence[Sequence[Submission]],
+# read out of the plan by the database: the rest of the plan is not decoded for it
+_NOTE_TEXT = submissions.c.plan["note_text"].as_string().label("note_text")
+
+
+async def record_batches(connection: AsyncConnection, batches: Sequence[Sequence[Foldable]],
                          lease_until: datetime) -> None:
     """Each batch's members now belong to it, for good (its id is its first member's receipt id), and are leased."""
     rows = [{"the_receipt": member.receipt_id, "the_batch": batch[0].receipt_id, "the_lease": lease_until}
@@ -62,14 +67,14 @@ class Member:
     attempts: int
     target_case_number: str | None
     received_at: datetime
-    plan: dict[str, Any]
-
-    @property
-    def note_text(self) -> str:
-        return str(self.plan.get("note_text", ""))
+    note_text: str
+    note_internal: bool | None
+    on_behalf: dict[str, str] | None
 
 
-_MEMBER_COLUMNS = [submissions.c[name] for name in Member.__dataclass_fields__]
+_MEMBER_COLUMNS = [*(submissions.c[name] for name in list(Member.__dataclass_fields__)[:6]), _NOTE_TEXT,
+                   submissions.c.plan["note_internal"].as_boolean().label("note_internal"),
+                   submissions.c.plan["on_behalf"].label("on_behalf")]
 
 
 async def members(connection: AsyncConnection, batch_id: str) -> list[Member]:

@@ -30,13 +30,14 @@ from intake.adapters.cases_gateway import (
     CasesRefused,
     CasesUnavailable,
     OpenedCase,
+    actor_of,
     on_behalf_of,
 )
 from intake.adapters.note_batches import Member
 from intake.adapters.submissions import State, Submission
 from intake.domain.case_plan import CasePlan
 from intake.domain.delivery_backoff import retry_delay
-from intake.domain.note_batches import MAX_ALARMS_PER_NOTE, batch_note, form_batches
+from intake.domain.note_batches import MAX_ALARMS_PER_NOTE, Foldable, batch_note, form_batches
 from intake.domain.routing import Outcome
 from intake.domain.vocabulary import Channel
 from intake.handlers import rejections
@@ -163,15 +164,15 @@ class CaseDeliverer:
             claimed, never_leased = await submissions.claim_due_rows(uow.connection, now=now,
                                                                      lease_until=lease_until, limit=limit)
             joining = [submission for submission in claimed if joins_a_batch(submission, never_leased)]
-            pulled: list[Submission] = []
+            pulled: list[Foldable] = []
             joined: dict[str, str] = {}
             if joining:  # its case's other waiting alarms come along (a storm's backlog goes as a few notes)
                 pulled = await note_batches.pull_waiting_alarms(
                     uow.connection, {s.target_case_number or "" for s in joining}, per_case=MAX_ALARMS_PER_NOTE)
-                formed = form_batches(joining + pulled, foldable_view)
+                formed = form_batches([*map(foldable_view, joining), *pulled], lambda repeat: repeat)
                 await note_batches.record_batches(uow.connection, formed, lease_until)
                 joined = {member.receipt_id: batch[0].receipt_id for batch in formed for member in batch}
-        return as_deliveries(claimed + pulled, joined)
+        return as_deliveries(claimed, pulled, joined)
 
     def _settled(self, receipt_id: str) -> None:
         for future in self._waiters.pop(receipt_id, []):
@@ -185,8 +186,8 @@ class CaseDeliverer:
             try:
                 await self._deliver_batch(delivery)
             finally:
-                for member in delivery.claimed:
-                    self._settled(member.receipt_id)
+                for receipt_id in delivery.claimed:
+                    self._settled(receipt_id)
             return None
         return await self._deliver(delivery)
 
@@ -197,12 +198,12 @@ class CaseDeliverer:
         if not everyone or not pending:
             return  # read failed (the lease expires and it is retried), or another deliverer finished it
         first = everyone[0]
-        plan = CasePlan.from_json(first.plan)
         attempts = max(member.attempts for member in pending) + 1
         try:
             text = batch_note([member.note_text for member in everyone])
             opened = await self._gateway.add_note(batch.batch_id, first.target_case_number or "", text,
-                                                  internal=plan.note_internal, on_behalf=on_behalf_of(plan))
+                                                  internal=bool(first.note_internal),
+                                                  on_behalf=actor_of(first.on_behalf))
         except CaseGone as gone:  # nothing was added: each alarm becomes a case, as a lone one would
             why = f"Case {first.target_case_number} could not take this note ({gone})."
             await asyncio.gather(*(self._deliver_alone(member, why) for member in pending))

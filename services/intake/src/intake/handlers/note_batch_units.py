@@ -16,7 +16,7 @@ class NoteBatch:
     deliverer leased (another may hold the rest after a crash: both send the same note, cases adds it once)."""
 
     batch_id: str
-    claimed: tuple[Submission, ...]
+    claimed: tuple[str, ...]  # their receipt ids
 
 
 Delivery = Submission | NoteBatch
@@ -34,14 +34,17 @@ def joins_a_batch(submission: Submission, never_leased: set[str]) -> bool:
                          foldable_view(submission).note_text))
 
 
-def as_deliveries(claimed: Sequence[Submission], joined: dict[str, str]) -> list[Delivery]:
-    """The leased rows as deliveries: a batch's members (joined now, or before a crash) together, the rest alone."""
+def as_deliveries(claimed: Sequence[Submission], pulled: Sequence[Foldable], joined: dict[str, str]) -> list[Delivery]:
+    """The leased rows as deliveries: a batch's members (joined now, or before a crash) together, the rest alone;
+    `pulled`: the repeats leased to join a batch now."""
     alone: list[Delivery] = []
-    batches: dict[str, list[Submission]] = defaultdict(list)
+    batches: dict[str, list[str]] = defaultdict(list)
     for submission in claimed:
         batch_id = joined.get(submission.receipt_id, submission.note_batch)
         if batch_id is None:
             alone.append(submission)
         else:
-            batches[batch_id].append(submission)
+            batches[batch_id].append(submission.receipt_id)
+    for repeat in pulled:
+        batches[joined[repeat.receipt_id]].append(repeat.receipt_id)
     return alone + [NoteBatch(batch_id, tuple(members)) for batch_id, members in batches.items()]
