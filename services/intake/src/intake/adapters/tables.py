@@ -4,19 +4,8 @@ from __future__ import annotations
 
 from aftercare_platform.db.types import JsonDocument, UtcDateTime
 from aftercare_platform.outbox.tables import define_platform_tables
-from sqlalchemy import (
-    Column,
-    Date,
-    Float,
-    Index,
-    Integer,
-    MetaData,
-    PrimaryKeyConstraint,
-    String,
-    Table,
-    Text,
-    literal_column,
-)
+from sqlalchemy import Column, Date, Float, Index, Integer, MetaData, PrimaryKeyConstraint, String, Table, Text
+from sqlalchemy.sql import literal_column
 
 SCHEMA = "intake"
 metadata = MetaData(schema=SCHEMA)
