@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from intake.adapters.submissions import Submission
 from intake.adapters.tables import submissions as table
+from intake.domain.routing import Outcome
 
 
 @dataclass(frozen=True)
@@ -35,9 +36,10 @@ class Receipt:
     def of(cls, submission: Submission) -> Receipt:
         return cls(
             receipt_id=submission.receipt_id, channel=submission.channel, state=submission.state.value,
-            # a pending note names the case it goes onto already (a repeated alarm is answered before it is added)
-            outcome=submission.outcome, case_id=submission.case_id,
-            case_number=submission.case_number or submission.target_case_number,
+            outcome=submission.outcome, case_id=submission.case_id, case_number=submission.case_number or (
+                # a pending note folded onto a case intake knows names it already (a repeated alarm is answered
+                # before it is added); a quoted number is the sender's word until cases takes the note
+                submission.target_case_number if submission.outcome != Outcome.NOTE_ON_QUOTED_CASE.value else None),
             received_at=submission.received_at, submitted_at=submission.submitted_at,
             attempts=submission.attempts, last_error=submission.last_error, identification=submission.identification,
             attachments=tuple(submission.request.get("attachments", ())), partner_id=submission.partner_id,
