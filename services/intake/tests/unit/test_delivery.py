@@ -308,3 +308,20 @@ async def test_a_repeat_waits_its_fold_time_and_then_takes_the_repeats_that_came
     service.clock.advance(timedelta(seconds=1))
     assert await service.deliverer.deliver_due() == 2  # the first repeat is due, and the later one comes along
     assert len(service.cases.notes) == 1 and repeats_noted(service) == ["video loss 1", "video loss 2"]
+
+
+async def test_an_alarm_reads_only_its_companys_designated_contact_however_many_it_has(service: Service) -> None:
+    from intake.adapters.candidates import load_candidates
+
+    await register(service)  # K-1: the company's contact with a phone
+    for n in range(2, 40):  # more contacts, all after K-1 by id
+        await service.registry.create(AGENT, ImportKind.CONTACTS, {
+            "contact_id": f"K-{n}", "company_id": "ACME", "name": f"Staff {n}", "email": f"s{n}@acme.example"})
+    async with service.database.unit_of_work() as uow:
+        found = await load_candidates(uow.connection, alarm(1))
+    assert found is not None
+    assert [contact.contact_id for contact in found.company_contacts["ACME"]] == ["K-1"]
+    done = await service.pipeline.submit(alarm(1))
+    assert await service.deliverer.deliver_due() == 1
+    (_, plan), = service.cases.created.values()
+    assert done.receipt.outcome == "new_case" and plan.caller.phone == "+8613800138000"  # K-1 answers

@@ -106,10 +106,13 @@ def _statement(bind: Bind, shape: _Shape) -> Any:
         branches.append(("downtime", select(downtime).where(
             downtime.c.contract_id.in_(select(found_contracts.c.contract_id)),
             downtime.c.opened_at.is_not(None)).cte("contract_downtime")))
-    if shape.lists_contacts:
-        listed = select(contacts).where(contacts.c.company_id.in_(
-            ids(hinted.c.company_id, others.c.company_id))).cte("company_contacts")
-        branches.append(("company_contact", listed))
+    if shape.lists_contacts:  # each company's designated contact: its first (by id) with a phone or an email
+        reachable = or_(func.coalesce(contacts.c.phone, "") != "", func.coalesce(contacts.c.email, "") != "")
+        ranked = select(contacts, func.row_number().over(partition_by=contacts.c.company_id,
+                                                         order_by=contacts.c.contact_id).label("rank")).where(
+            contacts.c.company_id.in_(ids(hinted.c.company_id, others.c.company_id)), reachable).subquery()
+        listed = select(*[ranked.c[column.name] for column in contacts.c]).where(ranked.c.rank == 1)
+        branches.append(("company_contact", listed.cte("company_contacts")))
     if shape.claims:  # a row comes back when the key was free, and is this receipt's now
         # insert_ignore's INSERT has a cache key: PostgreSQL's own would compile the whole statement every time
         claimed = insert_ignore(bind, request_keys, ["scope", "key"], {

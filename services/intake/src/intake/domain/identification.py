@@ -52,7 +52,8 @@ class Candidates:
     contracts: Mapping[str, Contract] = field(default_factory=dict)  # by id: hinted, the assets', the companies'
     site_assets: Mapping[str, tuple[Asset, ...]] = field(default_factory=dict)  # site id -> its assets
     company_sites: Mapping[str, tuple[Site, ...]] = field(default_factory=dict)  # company id -> its sites
-    company_contacts: Mapping[str, tuple[Contact, ...]] = field(default_factory=dict)  # company id -> contacts
+    # company id -> its designated contact (a report with no way back to anyone is answered to it; see caller_for)
+    company_contacts: Mapping[str, tuple[Contact, ...]] = field(default_factory=dict)
     # contract id -> its vendor-fault downtime, for the entitlement of a report that names no device
     contract_downtime: Mapping[str, tuple[DowntimeInterval, ...]] = field(default_factory=dict)
 
