@@ -271,7 +271,7 @@ async def test_a_batch_whose_answer_was_lost_is_sent_again_as_the_same_note_and_
 async def test_a_batch_left_by_a_crashed_deliverer_is_sent_as_it_was_formed_once_its_lease_expires(
         service: Service) -> None:
     await opened_with_repeats(service, range(1, 4))
-    lost = await service.deliverer._claim(16)  # the deliverer dies right after its claim committed
+    lost, _ = await service.deliverer._claim(16)  # the deliverer dies right after its claim committed
     assert len(lost) == 1 and not service.cases.notes
     await service.pipeline.submit(alarm(4))
     assert await service.deliverer.deliver_due() == 1  # only the newcomer is free: its own batch
@@ -325,3 +325,32 @@ async def test_an_alarm_reads_only_its_companys_designated_contact_however_many_
     assert await service.deliverer.deliver_due() == 1
     (_, plan), = service.cases.created.values()
     assert done.receipt.outcome == "new_case" and plan.caller.phone == "+8613800138000"  # K-1 answers
+
+
+async def test_the_pump_claims_again_at_once_when_a_batch_took_a_full_claim_in_one_slot(service: Service) -> None:
+    from intake.handlers.delivery import CaseDeliverer
+
+    await register(service)
+    await service.registry.create(AGENT, ImportKind.ASSETS, {"serial_number": "CAM-2", "manufacturer": "Hikvision",
+                                                             "site_id": "S-1", "contract_id": "C-1"})
+
+    def on_cam2(n: int) -> IntakeRequest:
+        return IntakeRequest.create(channel=Channel.ALARM, received_at=NOW, partner_id="nms", alarm_code="VIDEO-LOSS",
+                                    channel_message_id=f"cam2-{n}", description=f"video loss {n}",
+                                    hints={"serial_number": "CAM-2"})
+
+    for report in (alarm(0), on_cam2(10)):
+        await service.pipeline.submit(report)
+    assert await service.deliverer.deliver_due() == 2  # both cases open
+    for report in (alarm(1), alarm(2)):
+        await service.pipeline.submit(report)
+    service.clock.advance(timedelta(seconds=1))  # CAM-2's repeats are due after CAM-1's
+    for report in (on_cam2(11), on_cam2(12)):
+        await service.pipeline.submit(report)
+    pump = CaseDeliverer(service.database, service.cases, service.clock, region="east", concurrency=2,
+                         poll_seconds=60)
+    await pump.start()
+    try:  # its first claim (2 rows) is CAM-1's batch in one slot: CAM-2's must not wait for the poll, a minute away
+        await until(service, lambda: repeats_noted(service) == [f"video loss {n}" for n in (1, 11, 12, 2)])
+    finally:
+        await pump.stop()

@@ -126,7 +126,7 @@ class CaseDeliverer:
     async def deliver_due(self) -> int:
         """Deliver what is due now and wait for it (what the pump does continuously; tests and tools
         call it to step delivery deterministically). Returns how many submissions were attempted."""
-        claimed = await self._claim(self._concurrency)
+        claimed, _ = await self._claim(self._concurrency)
         await asyncio.gather(*(self._deliver_one(delivery) for delivery in claimed))
         return sum(len(delivery.claimed) if isinstance(delivery, NoteBatch) else 1 for delivery in claimed)
 
@@ -139,12 +139,14 @@ class CaseDeliverer:
             self._more_due = free <= 0
             if free > 0:
                 try:
-                    claimed = await self._claim(free)
-                    self._more_due = len(claimed) == free
+                    claimed, rows = await self._claim(free)
+                    self._more_due = rows == free  # a full claim: more may be due
                     for delivery in claimed:
                         task = asyncio.create_task(self._deliver_one(delivery))
                         self._in_flight.add(task)
                         task.add_done_callback(self._done)
+                    if self._more_due and len(self._in_flight) < self._concurrency:
+                        self._wake.set()  # a batch took several rows in one slot: slots are left for the rest
                 except Exception:
                     log.exception("claiming pending submissions failed; trying again shortly")
             with contextlib.suppress(TimeoutError):
@@ -155,9 +157,10 @@ class CaseDeliverer:
         if self._more_due:  # otherwise nothing waits for the slot: no claim round that would find nothing
             self._wake.set()
 
-    async def _claim(self, limit: int) -> list[Delivery]:
-        """Lease up to `limit` due deliveries. Repeated alarms for one case join a batch here, with the others
-        waiting for that case, and the batch is recorded in the same transaction: from then on it is fixed."""
+    async def _claim(self, limit: int) -> tuple[list[Delivery], int]:
+        """Lease up to `limit` due rows, as deliveries, and how many rows were due and leased (the repeats a
+        batch pulls in besides). Repeated alarms for one case join a batch here, with the others waiting for
+        that case, and the batch is recorded in the same transaction: from then on it is fixed."""
         async with self._db.unit_of_work() as uow:
             now = uow.clock.now()
             lease_until = now + self._lease
@@ -172,7 +175,7 @@ class CaseDeliverer:
                 formed = form_batches([*map(foldable_view, joining), *pulled], lambda repeat: repeat)
                 await note_batches.record_batches(uow.connection, formed, lease_until)
                 joined = {member.receipt_id: batch[0].receipt_id for batch in formed for member in batch}
-        return as_deliveries(claimed, pulled, joined)
+        return as_deliveries(claimed, pulled, joined), len(claimed)
 
     def _settled(self, receipt_id: str) -> None:
         for future in self._waiters.pop(receipt_id, []):
