@@ -125,9 +125,11 @@ async def test_a_lease_keeps_a_second_deliverer_off_until_it_expires(service: Se
     await register(service)
     await service.pipeline.submit(partner_report("NMS-4"))
     async with service.database.unit_of_work() as uow:
-        first = await submissions.claim_due(uow.connection, now=NOW, lease_until=NOW + timedelta(seconds=30), limit=5)
+        first, _ = await submissions.claim_due(uow.connection, now=NOW, lease_until=NOW + timedelta(seconds=30),
+                                               limit=5)
     async with service.database.unit_of_work() as uow:
-        second = await submissions.claim_due(uow.connection, now=NOW, lease_until=NOW + timedelta(seconds=30), limit=5)
+        second, _ = await submissions.claim_due(uow.connection, now=NOW, lease_until=NOW + timedelta(seconds=30),
+                                                limit=5)
     assert len(first) == 1 and second == []
     service.clock.advance(timedelta(seconds=31))  # the first deliverer died holding it
     assert await service.deliverer.deliver_due() == 1

@@ -19,20 +19,20 @@ def ids(batches: list[list[Foldable]]) -> list[list[str]]:
 
 def test_alarms_are_grouped_per_case_in_the_order_received() -> None:
     alarms = [alarm("c", "EA-1", 3), alarm("a", "EA-1", 1), alarm("x", "EA-2", 2), alarm("b", "EA-1", 2)]
-    assert ids(form_batches(alarms, lambda a: a)) == [["a", "b", "c"], ["x"]]
+    assert ids(form_batches(alarms)) == [["a", "b", "c"], ["x"]]
 
 
 def test_a_batch_is_cut_at_its_size_and_at_the_notes_length() -> None:
     many = [alarm(f"r{n:02d}", "EA-1", n) for n in range(7)]
-    assert ids(form_batches(many, lambda a: a, max_members=3)) == [["r00", "r01", "r02"], ["r03", "r04", "r05"],
+    assert ids(form_batches(many, max_members=3)) == [["r00", "r01", "r02"], ["r03", "r04", "r05"],
                                                                    ["r06"]]
     long = [alarm(f"r{n}", "EA-1", n, "x" * 40) for n in range(5)]
     # 40 + 2 + 40 = 82 fits in 90; a third would make 124
-    assert ids(form_batches(long, lambda a: a, max_chars=90)) == [["r0", "r1"], ["r2", "r3"], ["r4"]]
+    assert ids(form_batches(long, max_chars=90)) == [["r0", "r1"], ["r2", "r3"], ["r4"]]
 
 
 def test_an_alarm_longer_than_a_note_still_travels_alone() -> None:
-    assert ids(form_batches([alarm("big", "EA-1", 0, "x" * 100)], lambda a: a, max_chars=50)) == [["big"]]
+    assert ids(form_batches([alarm("big", "EA-1", 0, "x" * 100)], max_chars=50)) == [["big"]]
 
 
 def test_the_note_of_one_alarm_is_its_own_note_and_of_several_each_in_turn() -> None:

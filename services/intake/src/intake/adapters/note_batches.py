@@ -72,7 +72,8 @@ class Member:
     on_behalf: dict[str, str] | None
 
 
-_MEMBER_COLUMNS = [*(submissions.c[name] for name in list(Member.__dataclass_fields__)[:6]), _NOTE_TEXT,
+_MEMBER_COLUMNS = [*(submissions.c[name] for name in ("receipt_id", "channel", "state", "attempts",
+                                                       "target_case_number", "received_at")), _NOTE_TEXT,
                    submissions.c.plan["note_internal"].as_boolean().label("note_internal"),
                    submissions.c.plan["on_behalf"].label("on_behalf")]
 

@@ -83,15 +83,9 @@ async def claim_key(connection: AsyncConnection, scope: str, key: str, receipt_i
 
 async def claim_due(
     connection: AsyncConnection, *, now: datetime, lease_until: datetime, limit: int
-) -> list[Submission]:
-    """Lease up to `limit` pending submissions that are due; a note waits until the case it adds to is opened."""
-    return (await claim_due_rows(connection, now=now, lease_until=lease_until, limit=limit))[0]
-
-
-async def claim_due_rows(
-    connection: AsyncConnection, *, now: datetime, lease_until: datetime, limit: int
 ) -> tuple[list[Submission], set[str]]:
-    """`claim_due`, and which of the leased rows no deliverer ever leased before (nothing sent them yet)."""
+    """Lease up to `limit` pending submissions that are due (a note waits until the case it adds to is opened),
+    and which of them no deliverer ever leased before (nothing sent them yet)."""
     parent = submissions.alias("parent")
     free = or_(submissions.c.claimed_until.is_(None), submissions.c.claimed_until < now)
     parent_settled = or_(

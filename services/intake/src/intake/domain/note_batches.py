@@ -8,10 +8,9 @@ claims them, and recorded; a batch sent again after a crash is the same batch, s
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
 
 from intake.domain.case_plan import MAX_CASE_TEXT
 from intake.domain.routing import Outcome
@@ -30,35 +29,31 @@ class Foldable:
     note_text: str
 
 
-T = TypeVar("T")
-
-
 def foldable(outcome: str, target_case_number: str | None, note_batch: str | None, note_text: str) -> bool:
     """A repeated alarm onto a known case, not in a batch yet, with a note to add: it may join a batch."""
     return (outcome == Outcome.ALARM_FOLDED.value and bool(target_case_number) and note_batch is None
             and bool(note_text))
 
 
-def form_batches(items: Sequence[T], describe: Callable[[T], Foldable], *, max_members: int = MAX_ALARMS_PER_NOTE,
-                 max_chars: int = MAX_CASE_TEXT) -> list[list[T]]:
-    """The items grouped per case, in the order they were received, each group cut where one more alarm would
+def form_batches(alarms: Sequence[Foldable], *, max_members: int = MAX_ALARMS_PER_NOTE,
+                 max_chars: int = MAX_CASE_TEXT) -> list[list[Foldable]]:
+    """The alarms grouped per case, in the order they were received, each group cut where one more alarm would
     pass `max_members` or make the note longer than `max_chars`."""
-    by_case: dict[str, list[tuple[Foldable, T]]] = defaultdict(list)
-    for item in items:
-        described = describe(item)
-        by_case[described.target_case_number].append((described, item))
-    batches: list[list[T]] = []
+    by_case: dict[str, list[Foldable]] = defaultdict(list)
+    for alarm in alarms:
+        by_case[alarm.target_case_number].append(alarm)
+    batches: list[list[Foldable]] = []
     for members in by_case.values():
-        members.sort(key=lambda pair: (pair[0].received_at, pair[0].receipt_id))
-        current: list[T] = []
+        members.sort(key=lambda alarm: (alarm.received_at, alarm.receipt_id))
+        current: list[Foldable] = []
         length = 0
-        for described, item in members:
-            added = len(described.note_text) + (len(_SEPARATOR) if current else 0)
+        for alarm in members:
+            added = len(alarm.note_text) + (len(_SEPARATOR) if current else 0)
             if current and (len(current) >= max_members or length + added > max_chars):
                 batches.append(current)
                 current, length = [], 0
-                added = len(described.note_text)
-            current.append(item)
+                added = len(alarm.note_text)
+            current.append(alarm)
             length += added
         if current:
             batches.append(current)

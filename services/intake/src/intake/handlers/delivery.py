@@ -164,15 +164,15 @@ class CaseDeliverer:
         async with self._db.unit_of_work() as uow:
             now = uow.clock.now()
             lease_until = now + self._lease
-            claimed, never_leased = await submissions.claim_due_rows(uow.connection, now=now,
-                                                                     lease_until=lease_until, limit=limit)
+            claimed, never_leased = await submissions.claim_due(uow.connection, now=now, lease_until=lease_until,
+                                                                limit=limit)
             joining = [submission for submission in claimed if joins_a_batch(submission, never_leased)]
             pulled: list[Foldable] = []
             joined: dict[str, str] = {}
             if joining:  # its case's other waiting alarms come along (a storm's backlog goes as a few notes)
                 pulled = await note_batches.pull_waiting_alarms(
                     uow.connection, {s.target_case_number or "" for s in joining}, per_case=MAX_ALARMS_PER_NOTE)
-                formed = form_batches([*map(foldable_view, joining), *pulled], lambda repeat: repeat)
+                formed = form_batches([*map(foldable_view, joining), *pulled])
                 await note_batches.record_batches(uow.connection, formed, lease_until)
                 joined = {member.receipt_id: batch[0].receipt_id for batch in formed for member in batch}
         return as_deliveries(claimed, pulled, joined), len(claimed)
