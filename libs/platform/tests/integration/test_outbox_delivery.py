@@ -268,3 +268,45 @@ async def test_a_stopping_relay_publishes_what_committed_before_it_stopped(datab
     await eventually(lambda: _depth_equals(broker, queue, 10), within=10, what="every event on the queue")
     await broker.close()
     await db.close()
+
+
+async def test_the_relay_deletes_what_the_broker_confirmed_and_prunes_what_an_older_relay_marked_sent(
+    database_url, amqp_url, topic
+):
+    """The outbox holds unsent rows only. A relay of before platform revision p0002 (still running during a
+    rolling upgrade) marked its rows sent instead: they are never published again, and the hourly prune
+    deletes them."""
+    from datetime import timedelta
+
+    from aftercare_platform.bus.envelope import CloudEvent
+    from aftercare_platform.clock import FakeClock
+    from aftercare_platform.db.unit_of_work import outbox_row
+
+    clock = FakeClock()
+    db, _ = await open_database(database_url, "bus_sent_rows", clock=clock, partitions=4)
+    broker = await open_broker(amqp_url)
+    queue = topic.queue("sent-rows")
+    await broker.declare_work_queue(queue, [topic.binding], 5)
+    older = [CloudEvent(type=topic.event, source="/tests", subject=f"old-{n}", region="east", data={"n": n})
+             for n in range(3)]
+    async with db.engine.begin() as connection:
+        await connection.execute(db.tables.outbox.insert(), [
+            {**outbox_row(event, event.subject, db.partitions, {}), "sent_at": clock.now()} for event in older])
+    async with db.unit_of_work() as uow:
+        for n in range(5):
+            uow.emit(topic.event, subject=f"agg-{n}", data={"n": n}, region="east")
+
+    relay = OutboxRelay(db, broker, poll_interval=0.05)
+    await relay.start()
+    await eventually(lambda: _depth_equals(broker, queue, 5), within=10, what="the five unsent events published")
+    assert await count(db, db.tables.outbox) == 3, "published rows deleted; the older relay's sent rows untouched"
+    clock.advance(timedelta(hours=1, seconds=1))
+
+    async def pruned() -> bool:
+        return await count(db, db.tables.outbox) == 0
+
+    await eventually(pruned, within=10, what="the older relay's sent rows pruned")
+    await relay.stop()
+    assert await broker.queue_depth(queue) == 5, "nothing published twice"
+    await broker.close()
+    await db.close()

@@ -3,6 +3,7 @@ reached through its real gRPC and HTTP ports."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -101,6 +102,22 @@ class EventTap:
 
         await eventually(enough, within=seconds, what=f"{count} events on {self.queue}")
         return matching()
+
+    async def emitted(self, event_type: str, count: int, settle: float = 0.5) -> int:
+        """How many events of `event_type` were emitted, once `count` came and a moment more passed for any other:
+        distinct ids, so a relay's second publish of one counts once (the outbox keeps unsent rows only)."""
+
+        def ids() -> set[str]:
+            return {e["id"] for _, e in self.received if e["type"] == event_type}
+
+        async def enough() -> bool:
+            await self.collect(0)
+            return len(ids()) >= count
+
+        await eventually(enough, within=30, what=f"{count} {event_type} events on {self.queue}")
+        await asyncio.sleep(settle)
+        await self.collect(0)
+        return len(ids())
 
     def routing_keys(self, subject: str) -> list[str]:
         return [key for key, e in self.received if e["subject"] == subject]

@@ -33,12 +33,6 @@ from .conftest import (
 from .test_http import bearer
 
 
-async def outbox_count(stack: Stack, event_type: str, case_id: str) -> int:
-    rows = await stack.query("SELECT count(*) AS n FROM dispatch.outbox WHERE event_type = $1 AND aggregate_id = $2",
-                             event_type, case_id)
-    return int(rows[0]["n"])
-
-
 async def _case_the_vendor_may_take(stack: Stack) -> cases_pb.Case:
     """A P3 case escalated to the expert panel, whose expert confirmed that only the vendor can fix it."""
     for person in (engineer("once-duty"), engineer("once-expert", tier=pb.ENGINEER_TIER_EXPERT),
@@ -79,7 +73,7 @@ async def test_twice_at_once_records_once(stack: Stack) -> None:
         assert answers[0].engagement == answers[1].engagement
         again = (await stack.dispatch_api.EngageVendor(engage, metadata=SUPERVISOR)).engagement
         assert again == answers[0].engagement  # a later retry too
-        assert await outbox_count(stack, "aftercare.vendor.engaged.v1", case.case_id) == 1
+        assert await stack.events.emitted(case.case_id, "aftercare.vendor.engaged.v1") == 1
         other = pb.EngageVendorRequest(case_id=case.case_id, vendor_ticket="HK-OTHER", promised_response=seconds(60),
                                        reason="x")
         with pytest.raises(grpc.aio.AioRpcError) as refused:
@@ -94,7 +88,7 @@ async def test_twice_at_once_records_once(stack: Stack) -> None:
         assert issued[0].loaner.loaner_id == issued[1].loaner.loaner_id
         rows = await stack.query("SELECT id FROM dispatch.loaners WHERE case_id = $1", case.case_id)
         assert [r["id"] for r in rows] == [issued[0].loaner.loaner_id]
-        assert await outbox_count(stack, "aftercare.loaner.delivered.v1", case.case_id) == 1
+        assert await stack.events.emitted(case.case_id, "aftercare.loaner.delivered.v1") == 1
         shown = (await stack.cases_api.GetCase(cases_pb.GetCaseRequest(case_id=case.case_id), metadata=AGENT)).case
         assert list(shown.open_loaner_serials) == ["NVR-ONCE-1"]
         listed = (await stack.dispatch_api.ListLoaners(pb.ListLoanersRequest(case_id=case.case_id),
@@ -125,7 +119,7 @@ async def test_twice_at_once_records_once(stack: Stack) -> None:
     by_grpc = (await stack.dispatch_api.RequestVisit(pb.RequestVisitRequest(
         case_id=case.case_id, reason="replace the board", request_id="desk-1/visit/1"), metadata=AGENT)).visit
     assert by_grpc.visit_id == made[0].json()["visit_id"]
-    assert await outbox_count(stack, "aftercare.visit.requested.v1", case.case_id) == 1
+    assert await stack.events.emitted(case.case_id, "aftercare.visit.requested.v1") == 1
 
 
 async def test_a_cases_loaners_are_read_through_an_index(database_url: str) -> None:

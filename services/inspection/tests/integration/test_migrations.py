@@ -10,6 +10,7 @@ from aftercare_platform.db.migrations import upgrade
 from aftercare_platform.testing.migrations import (
     applied_version,
     own_tables_drift,
+    platform_head,
     platform_tables_drift,
     platform_version,
 )
@@ -22,7 +23,7 @@ async def test_a_fresh_schema_matches_the_tables_the_code_describes(database_url
     try:
         await upgrade(engine, definition.migrations, definition.schema)
         async with engine.connect() as connection:
-            assert await connection.run_sync(platform_version, SCHEMA) == "p0001"
+            assert await connection.run_sync(platform_version, SCHEMA) == platform_head()
             assert await connection.run_sync(applied_version, SCHEMA) == "0001"
             assert await connection.run_sync(platform_tables_drift, SCHEMA) == []
             assert await connection.run_sync(own_tables_drift, SCHEMA, metadata) == []

@@ -12,6 +12,7 @@ import signal
 import sys
 import time
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -156,6 +157,13 @@ class Bus:
     def of(self, case: Case, *types: str) -> list[dict[str, Any]]:
         wanted = {f"aftercare.sla.{t}.v1" for t in (types or SLA_EVENTS)}
         return [r.event for r in self.received if r.event["subject"] == case.case_id and r.event["type"] in wanted]
+
+    def emitted(self, case: Case | None = None) -> Counter[str]:
+        """Events sla-timer emitted, by type: distinct event ids, so a relay's second publish of one is not counted
+        (the outbox keeps unsent rows only, so the tap is where what was emitted is counted)."""
+        ids = {(r.event["id"], r.event["type"]) for r in self.received + self.applied
+               if case is None or r.event["subject"] == case.case_id}
+        return Counter(event_type for _, event_type in ids)
 
     def kinds(self, case: Case) -> list[str]:
         return [e["type"].split(".")[2] for e in self.of(case)]

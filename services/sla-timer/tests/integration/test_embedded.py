@@ -46,6 +46,8 @@ async def test_the_service_fires_on_sqlite_and_the_in_process_bus(tmp_path: Path
     try:
         await eventually(lambda: _ready(settings.http_port, running), what="the embedded service ready")
         database, broker = built[0].infra.database, built[0].infra.broker
+        tap = "test.sla-warnings"  # what sla-timer emits, counted where it arrives (the relay deletes sent rows)
+        await broker.declare_work_queue(tap, ["sla.warning.#"], 5)
         case = new_case(900)
         at = utc_now()
         for event in (case.event("created", at),):
@@ -67,10 +69,16 @@ async def test_the_service_fires_on_sqlite_and_the_in_process_bus(tmp_path: Path
 
         await eventually(met, within=30, what="the clock met")
         assert await count("SELECT count(*) FROM sla_timer.fired") == 1
-        assert await count("SELECT count(*) FROM sla_timer.outbox WHERE event_type = 'aftercare.sla.warning.v1'") == 1
+        await eventually(lambda: _depth_is(broker, tap, 1), within=10, what="the warning published")
+        await asyncio.sleep(0.2)
+        assert await broker.queue_depth(tap) == 1, "one warning emitted"
     finally:
         runner.request_shutdown("test over")
         await running
+
+
+async def _depth_is(broker: Any, queue: str, depth: int) -> bool:
+    return await broker.queue_depth(queue) == depth
 
 
 async def _ready(port: int, running: asyncio.Task[None]) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Integer, Table, Text, any_, bindparam, select, text, update
+from sqlalchemy import BigInteger, Boolean, Integer, Table, Text, any_, bindparam, delete, select, text
 from sqlalchemy.dialects import postgresql
 
 _ROW_COLUMNS = ("id", "event_id", "event_type", "aggregate_id", "partition", "routing_key", "envelope", "headers")
@@ -25,18 +25,17 @@ class RelayStatements:
     # `partitions` (an array) with `locked` per partition (a row of NULLs but `partition` and `locked` for one
     # that has none or is held); on SQLite of the one partition `partition`
     read: Any
-    mark_sent: Any  # parameters: ids, sent_time
+    remove_sent: Any  # parameter: ids
     locks: bool  # PostgreSQL: `read` takes the partitions' advisory locks (parameter lock_key)
 
 
 def relay_statements(outbox: Table, *, postgres: bool) -> RelayStatements:
-    sent_at = bindparam("sent_time", type_=outbox.c.sent_at.type)
     if not postgres:
         unsent = (select(*[outbox.c[name] for name in _ROW_COLUMNS])
                   .where(outbox.c.partition == bindparam("partition", type_=Integer), outbox.c.sent_at.is_(None))
                   .order_by(outbox.c.id).limit(bindparam("per_partition", type_=Integer)))
-        return RelayStatements(unsent, update(outbox).where(outbox.c.id.in_(bindparam("ids", expanding=True)))
-                               .values(sent_at=sent_at), locks=False)
+        return RelayStatements(unsent, delete(outbox).where(outbox.c.id.in_(bindparam("ids", expanding=True))),
+                               locks=False)
     table = postgresql.dialect().identifier_preparer.format_table(outbox)  # type: ignore[no-untyped-call]
     columns = [name for name in _ROW_COLUMNS if name != "partition"]  # the partition comes from p
     read = text(f"""
@@ -52,4 +51,4 @@ def relay_statements(outbox: Table, *, postgres: bool) -> RelayStatements:
         locked=Boolean(), **{name: Text() if name in _AS_TEXT else outbox.c[name].type for name in _ROW_COLUMNS})
     # one array parameter, whatever the count: one prepared statement, not one per batch size
     sent = outbox.c.id == any_(bindparam("ids", type_=postgresql.ARRAY(BigInteger)))
-    return RelayStatements(read, update(outbox).where(sent).values(sent_at=sent_at), locks=True)
+    return RelayStatements(read, delete(outbox).where(sent), locks=True)

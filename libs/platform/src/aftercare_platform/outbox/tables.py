@@ -47,6 +47,7 @@ def define_platform_tables(metadata: MetaData) -> PlatformTables:
         Column("envelope", JsonDocument, nullable=False),
         Column("headers", JsonDocument, nullable=False),
         Column("created_at", UtcDateTime, nullable=False),
+        # set only by relays of before platform revision p0002 (rolling upgrade); today's delete what they sent
         Column("sent_at", UtcDateTime, nullable=True),
         Column("attempts", Integer, nullable=False, server_default=text("0")),
         Column("last_error", Text, nullable=True),
@@ -58,7 +59,6 @@ def define_platform_tables(metadata: MetaData) -> PlatformTables:
         postgresql_where=outbox.c.sent_at.is_(None),
         sqlite_where=outbox.c.sent_at.is_(None),
     )
-    Index(f"ix_{OUTBOX}_sent_at", outbox.c.sent_at)
     inbox = Table(
         INBOX,
         metadata,

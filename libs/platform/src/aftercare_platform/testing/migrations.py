@@ -7,10 +7,11 @@ from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, inspect, text
 from sqlalchemy.engine import Connection
 
-from aftercare_platform.db.migrations import PLATFORM_VERSION_TABLE
+from aftercare_platform.db.migrations import PLATFORM_MIGRATIONS, PLATFORM_VERSION_TABLE, alembic_config
 from aftercare_platform.outbox.tables import INBOX, OUTBOX, define_platform_tables
 
 
@@ -23,6 +24,13 @@ def applied_version(connection: Connection, schema: str, version_table: str = "a
 
 def platform_version(connection: Connection, schema: str) -> str | None:
     return applied_version(connection, schema, PLATFORM_VERSION_TABLE)
+
+
+def platform_head() -> str:
+    """The platform history's newest revision: what every migrated schema records."""
+    head = ScriptDirectory.from_config(alembic_config(PLATFORM_MIGRATIONS, "")).get_current_head()
+    assert head is not None
+    return head
 
 
 def platform_tables_drift(connection: Connection, schema: str) -> list[Any]:

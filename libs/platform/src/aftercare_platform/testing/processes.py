@@ -150,6 +150,14 @@ class EventTap:
         await eventually(enough, within=within, what=f"{count} {prefix}* events about {subject}")
         return self.of(subject, prefix)
 
+    async def emitted(self, subject: str, event_type: str, within: float = 30, settle: float = 0.5) -> int:
+        """How many events of `event_type` about `subject` were emitted, once the first came and a moment more
+        passed for any other: distinct ids, so a relay's second publish of one event counts once (the outbox
+        keeps unsent rows only: this is where what a service emitted is counted)."""
+        await self.wait_for(subject, event_type, 1, within=within)
+        await asyncio.sleep(settle)
+        return len({e.id for e in self.of(subject, event_type)})
+
     async def close(self) -> None:
         if self._subscription is not None:
             await self._subscription.cancel()

@@ -61,3 +61,12 @@ def inbox_columns_v1() -> list[Any]:
         Column("handled_at", DateTime(timezone=True), nullable=False),
         PrimaryKeyConstraint("consumer", "event_id", name=f"pk_{INBOX}"),
     ]
+
+
+def target_schema() -> str:
+    """The service schema db/migrations.py is applying this history into (inside a revision)."""
+    from alembic import op
+
+    config = op.get_context().config
+    assert config is not None
+    return str(config.attributes["schema"])

@@ -9,6 +9,7 @@ from aftercare_platform.db.platform_migrations.shapes import (
     inbox_columns_v1,
     outbox_columns_v1,
     outbox_indexes_v1,
+    target_schema,
 )
 from alembic import op
 
@@ -18,15 +19,8 @@ branch_labels = None
 depends_on = None
 
 
-def _schema() -> str:
-    """The service schema db/migrations.py is applying this history into."""
-    config = op.get_context().config
-    assert config is not None
-    return str(config.attributes["schema"])
-
-
 def upgrade() -> None:
-    schema = _schema()
+    schema = target_schema()
     op.create_table(OUTBOX, *outbox_columns_v1(), schema=schema)
     for name, columns, options in outbox_indexes_v1():
         op.create_index(name, OUTBOX, columns, schema=schema, **options)
@@ -34,6 +28,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    schema = _schema()
+    schema = target_schema()
     op.drop_table(INBOX, schema=schema)
     op.drop_table(OUTBOX, schema=schema)
