@@ -23,7 +23,7 @@ from aftercare_platform.db.statements import (
 from aftercare_platform.db.unit_of_work import Database, partition_of
 from aftercare_platform.outbox.sql_insert import outbox_insert_sql
 from aftercare_platform.testing.harness import open_database
-from sqlalchemy import Column, CursorResult, Integer, MetaData, String, Table, select, text
+from sqlalchemy import Column, CursorResult, Integer, MetaData, String, Table, bindparam, select, text
 
 from .conftest import eventually
 
@@ -120,6 +120,39 @@ async def test_a_prebuilt_statement_is_built_once_per_database_and_runs_with_eac
     from sqlalchemy.dialects import postgresql, sqlite
     other_dialect = postgresql.dialect() if other == "postgresql" else sqlite.dialect()
     assert prebuilt(other_dialect, _count_up) is not statement  # each database its own INSERT … ON CONFLICT
+
+
+def _kv_update(_bind: Bind) -> Any:
+    return KV_PREBUILT.update().where(KV_PREBUILT.c.k == bindparam("the_k"))
+
+
+def _kv_above(_bind: Bind) -> Any:
+    return select(KV_PREBUILT.c.k, KV_PREBUILT.c.n).where(KV_PREBUILT.c.n >= bindparam("least")).order_by(
+        KV_PREBUILT.c.k)
+
+
+async def test_a_prebuilt_statement_is_compiled_once_per_set_of_columns_and_never_walked_again(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Which columns an UPDATE sets depends on the keys of its parameters: each set of keys (one row or many)
+    is compiled on its own and writes just those columns. After that no execution walks the statement for a
+    cache key: SQLAlchemy's per-execution lookup is what the compiled-once statement saves."""
+    await create_kv(db)
+    async with db.unit_of_work() as uow:
+        await uow.connection.execute(KV_PREBUILT.insert(), [{"k": k, "v": k, "n": 1} for k in "abc"])
+        update, above = prebuilt(uow.connection, _kv_update), prebuilt(uow.connection, _kv_above)
+        await uow.connection.execute(update, {"the_k": "a", "v": "A"})  # v alone
+        await uow.connection.execute(update, {"the_k": "b", "n": 5})  # n alone
+        await uow.connection.execute(update, [{"the_k": "c", "v": "C", "n": 7}, {"the_k": "a", "v": "AA", "n": 2}])
+        assert [tuple(r) for r in await uow.connection.execute(above, {"least": 2})] == [("a", 2), ("b", 5), ("c", 7)]
+        walked: list[object] = []
+        for statement in (update.statement, above.statement):
+            monkeypatch.setattr(statement, "_generate_cache_key", lambda: walked.append(statement))
+        await uow.connection.execute(update, {"the_k": "b", "v": "B"})
+        assert [tuple(r) for r in await uow.connection.execute(above, {"least": 6})] == [("c", 7)]
+        assert walked == [], "a compiled-once statement looked up its cache key"
+    assert await rows(db, KV_PREBUILT.to_metadata(MetaData(), schema=db.schema)) == {
+        "a": ("AA", 2), "b": ("B", 5), "c": ("C", 7)}
 
 
 async def test_among_binds_each_constant_so_the_sql_is_fixed_and_filters_alike(db: Database) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import BindParameter, ColumnElement, Integer, Table, bindparam, func, literal, select, text
 from sqlalchemy.dialects import postgresql, sqlite
@@ -13,7 +13,10 @@ from sqlalchemy.dialects.postgresql.dml import OnConflictDoNothing, OnConflictDo
 from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.base import Executable
 from sqlalchemy.sql.visitors import InternalTraversal
+
+from aftercare_platform.db.compiled_once import CompiledOnce
 
 # whatever a statement runs on: an engine, a connection, a session (sync or async), or its dialect
 Bind = AsyncEngine | AsyncConnection | AsyncSession | Engine | Connection | Session | Dialect
@@ -174,8 +177,7 @@ _ADVISORY_LOCKS = text("SELECT count(pg_advisory_xact_lock(:namespace, locked.ke
 _LOCK_NAMESPACE = 4_242
 
 
-T = TypeVar("T")
-_PREBUILT: dict[tuple[str, Callable[..., Any], tuple[Hashable, ...]], Any] = {}
+_PREBUILT: dict[tuple[str, Callable[..., Any], tuple[Hashable, ...]], CompiledOnce] = {}
 
 
 def among(column: ColumnElement[Any], values: Iterable[Any], *, negated: bool = False) -> ColumnElement[bool]:
@@ -186,15 +188,16 @@ def among(column: ColumnElement[Any], values: Iterable[Any], *, negated: bool = 
     return column.not_in(bound) if negated else column.in_(bound)
 
 
-def prebuilt(bind: Bind, build: Callable[..., T], *shape: Hashable) -> T:
+def prebuilt(bind: Bind, build: Callable[..., Executable], *shape: Hashable) -> CompiledOnce:
     """The statement `build(bind, *shape)` makes for the bind's kind of database, built on first use and reused
     after: its values come as parameters at execute time. A statement built per call cost more CPU than running
-    it — building the construct and walking it for its cache key — on the hottest paths (a reused one memoises
-    its cache key). `shape` picks among a few forms of one statement (which conditions, which CTEs): one is
-    built per shape. `build` is a module-level function of the dialect and the shape alone: the statement is
-    shared by every engine of that kind, so it may name only tables whose schema is fixed."""
+    it — building the construct and walking it for its cache key — on the hottest paths; it is compiled once
+    too (`CompiledOnce`), so no execution walks or hashes it. `shape` picks among a few forms of one statement
+    (which conditions, which CTEs): one is built per shape. `build` is a module-level function of the dialect
+    and the shape alone: the statement is shared by every engine of that kind, so it may name only tables
+    whose schema is fixed."""
     key = (dialect_of(bind).name, build, shape)
     statement = _PREBUILT.get(key)
     if statement is None:
-        statement = _PREBUILT[key] = build(bind, *shape)
-    return statement  # type: ignore[no-any-return]
+        statement = _PREBUILT[key] = CompiledOnce(build(bind, *shape))
+    return statement
