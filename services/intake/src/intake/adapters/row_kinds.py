@@ -18,6 +18,9 @@ class RowKinds:
         self.kinds = dict(kinds)
         tables = list(dict.fromkeys(self.kinds.values()))  # each table's slots once, in first-named order
         self._slots = [(table, column) for table in tables for column in table.c]
+        # each kind's (column, slot) names, made once: split reads every row of every report through them
+        self._names = {kind: [(column.name, _slot(table, column.name)) for column in table.c]
+                       for kind, table in self.kinds.items()}
 
     def select(self, kind: str, source: FromClause) -> Any:
         """The rows of `kind` from `source` (its table, or a CTE or subquery with the table's columns)."""
@@ -42,11 +45,10 @@ class RowKinds:
         """The statement's rows by kind, each as its own table's columns."""
         found: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for row in rows:
-            kind = row["kind"]
-            if kind not in self.kinds:  # a marker's row: its source ran, and there is nothing to read
+            names = self._names.get(row["kind"])
+            if names is None:  # a marker's row: its source ran, and there is nothing to read
                 continue
-            found[kind].append({column.name: row[_slot(self.kinds[kind], column.name)]
-                                for column in self.kinds[kind].c})
+            found[row["kind"]].append({column: row[slot] for column, slot in names})
         return found
 
 
