@@ -250,7 +250,7 @@ class OutboxRelay:
             confirmed, failed = await self._publish_rows(rows)
             if self._crash_after_publish and confirmed:
                 os.kill(os.getpid(), signal.SIGKILL)
-            if confirmed:  # deleted, not marked: a non-HOT update of four indexes cost more than the delete
+            if confirmed:  # deleted, not marked: marking was a non-HOT update writing three index entries
                 await connection.execute(statements.remove_sent, {"ids": confirmed})
             outbox = self._db.tables.outbox
             for row_id, error in failed.items():  # rare: built when needed
