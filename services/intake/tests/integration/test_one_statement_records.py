@@ -25,7 +25,7 @@ from intake.domain.intake_request import IntakeRequest
 from intake.domain.vocabulary import Channel
 from intake.handlers.pipeline import IntakePipeline
 from sqlalchemy import event, insert, select, text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 NOW = datetime(2026, 12, 5, 8, 0, tzinfo=UTC)
 
@@ -61,21 +61,21 @@ def _count_statements(engine: AsyncEngine) -> list[str]:
 async def test_a_delivery_that_opened_a_case_is_recorded_in_one_statement(engine: AsyncEngine) -> None:
     parent, note, other = (str(uuid.uuid4()) for _ in range(3))
     case_id, number = f"case-{parent}", f"EA-{parent[:8]}"
-    async with AsyncSession(engine) as session, session.begin():
-        await submissions.insert(session, _submission(parent))
-        await submissions.insert(session, _submission(note, outcome="note_on_quoted_case", target_receipt_id=parent))
-        await submissions.insert(session, _submission(other, outcome="note_on_quoted_case", target_receipt_id=note))
+    async with engine.begin() as connection:
+        await submissions.insert(connection, _submission(parent))
+        await submissions.insert(connection, _submission(note, outcome="note_on_quoted_case", target_receipt_id=parent))
+        await submissions.insert(connection, _submission(other, outcome="note_on_quoted_case", target_receipt_id=note))
     statements = _count_statements(engine)
-    async with AsyncSession(engine) as session, session.begin():
+    async with engine.begin() as connection:
         recorded, notes_due = await submissions.mark_opened(
-            session, parent, case_id=case_id, case_number=number, at=NOW + timedelta(seconds=1), attempts=1,
+            connection, parent, case_id=case_id, case_number=number, at=NOW + timedelta(seconds=1), attempts=1,
             known=_known(case_id, number))
     assert len(statements) == 1
     assert (recorded.state, recorded.case_number, recorded.attempts, notes_due) == (State.SUBMITTED, number, 1, 1)
-    async with AsyncSession(engine) as session:
-        waiting = {r.receipt_id: r.target_case_number for r in await session.execute(
+    async with engine.connect() as connection:
+        waiting = {r.receipt_id: r.target_case_number for r in await connection.execute(
             select(submissions.submissions).where(submissions.submissions.c.receipt_id.in_([note, other])))}
-        case = await case_index.find_case(session, case_id)
+        case = await case_index.find_case(connection, case_id)
     assert waiting == {note: number, other: None}  # only the notes waiting for this receipt learn the number
     assert case is not None and (case.reported_by, case.alarm_code, case.asset_key) == ("nms", "VIDEO-LOSS",
                                                                                         "hik:cam-9")
@@ -84,18 +84,18 @@ async def test_a_delivery_that_opened_a_case_is_recorded_in_one_statement(engine
 async def test_a_windows_openings_and_the_downtime_they_complete_take_one_statement(engine: AsyncEngine) -> None:
     case_id, other = f"case-{uuid.uuid4()}", f"case-{uuid.uuid4()}"
     number = f"EA-{case_id[5:13]}"
-    async with AsyncSession(engine) as session, session.begin():
-        await session.execute(insert(downtime).values(case_id=case_id, case_number=number, asset_key=None,
+    async with engine.begin() as connection:
+        await connection.execute(insert(downtime).values(case_id=case_id, case_number=number, asset_key=None,
                                                       contract_id=None, opened_at=None,
                                                       restored_at=NOW + timedelta(hours=3)))
     statements = _count_statements(engine)
-    async with AsyncSession(engine) as session, session.begin():
+    async with engine.begin() as connection:
         # the window also opens another case, which no resolution came before
-        await case_index.record_openings(session, [_known(case_id, number), _known(other, f"EA-{other[5:13]}")])
+        await case_index.record_openings(connection, [_known(case_id, number), _known(other, f"EA-{other[5:13]}")])
     assert len(statements) == 1
-    async with AsyncSession(engine) as session:
-        row = (await session.execute(select(downtime).where(downtime.c.case_id == case_id))).one()
-        known = dict((await session.execute(select(known_cases.c.case_id, known_cases.c.status).where(
+    async with engine.connect() as connection:
+        row = (await connection.execute(select(downtime).where(downtime.c.case_id == case_id))).one()
+        known = dict((await connection.execute(select(known_cases.c.case_id, known_cases.c.status).where(
             known_cases.c.case_id.in_([case_id, other])))).all())
     assert (row.asset_key, row.contract_id, row.opened_at) == ("hik:cam-9", "C-1", NOW)
     assert known == {case_id: "new", other: "new"}
@@ -106,11 +106,11 @@ async def test_a_reports_key_is_claimed_by_the_statement_that_reads_its_candidat
                                    hints={"serial_number": "NO-SUCH-SERIAL"})
     scope, key = "alarm:nms", f"alarm-{uuid.uuid4()}"
     statements = _count_statements(engine)
-    async with AsyncSession(engine) as session, session.begin():
-        first = await load_candidates(session, request, KeyClaim(scope, key, str(uuid.uuid4()), NOW))
+    async with engine.begin() as connection:
+        first = await load_candidates(connection, request, KeyClaim(scope, key, str(uuid.uuid4()), NOW))
     assert first is not None and len(statements) == 1
-    async with AsyncSession(engine) as session, session.begin():  # the same key again: held by the first receipt
-        assert await load_candidates(session, request, KeyClaim(scope, key, str(uuid.uuid4()), NOW)) is None
+    async with engine.begin() as connection:  # the same key again: held by the first receipt
+        assert await load_candidates(connection, request, KeyClaim(scope, key, str(uuid.uuid4()), NOW)) is None
 
 
 async def test_a_devices_lock_is_taken_by_the_statement_that_reads_its_candidates(engine: AsyncEngine) -> None:
@@ -121,13 +121,13 @@ async def test_a_devices_lock_is_taken_by_the_statement_that_reads_its_candidate
     assert lock is not None
     probe = text("SELECT pg_try_advisory_xact_lock(:namespace, :key)")
     statements = _count_statements(engine)
-    async with AsyncSession(engine) as session, session.begin():
-        assert await load_candidates(session, request, lock=lock) is not None
+    async with engine.begin() as connection:
+        assert await load_candidates(connection, request, lock=lock) is not None
         assert len(statements) == 1
-        async with AsyncSession(engine) as other, other.begin():  # held: another report of the device waits
+        async with engine.begin() as other:  # held: another report of the device waits
             assert (await other.execute(probe, lock_parameters(lock))).scalar_one() is False
             assert (await other.execute(probe, lock_parameters(device_lock("ANOTHER-CAM")))).scalar_one() is True
-    async with AsyncSession(engine) as other, other.begin():  # released at commit
+    async with engine.begin() as other:  # released at commit
         assert (await other.execute(probe, lock_parameters(lock))).scalar_one() is True
 
 

@@ -195,7 +195,8 @@ def prebuilt(bind: Bind, build: Callable[..., Executable], *shape: Hashable) -> 
     too (`CompiledOnce`), so no execution walks or hashes it. `shape` picks among a few forms of one statement
     (which conditions, which CTEs): one is built per shape. `build` is a module-level function of the dialect
     and the shape alone: the statement is shared by every engine of that kind, so it may name only tables
-    whose schema is fixed."""
+    whose schema is fixed. It runs on a Core connection (`uow.connection`, `engine.connect()`); an ORM
+    session's `execute` takes SQL constructs only."""
     key = (dialect_of(bind).name, build, shape)
     statement = _PREBUILT.get(key)
     if statement is None:
