@@ -17,11 +17,6 @@ class CompiledOnce(Executable):
     each dialect and each set of parameter keys (which columns an INSERT or UPDATE writes depends on them) and
     executemany or not: what SQLAlchemy's own compiled cache keys on besides the statement."""
 
-    supports_execution = True
-    is_select = False
-    is_dml = False
-    is_text = False
-
     def __init__(self, statement: Executable) -> None:
         self.statement = statement
         self._compiled: dict[tuple[Dialect, tuple[str, ...], bool], Compiled] = {}

@@ -3,6 +3,7 @@ live metadata (outbox/tables.py) — a change there without a platform revision 
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from alembic.autogenerate import compare_metadata
@@ -26,6 +27,7 @@ def platform_version(connection: Connection, schema: str) -> str | None:
     return applied_version(connection, schema, PLATFORM_VERSION_TABLE)
 
 
+@cache  # the history's files are read once a process
 def platform_head() -> str:
     """The platform history's newest revision: what every migrated schema records."""
     head = ScriptDirectory.from_config(alembic_config(PLATFORM_MIGRATIONS, "")).get_current_head()
