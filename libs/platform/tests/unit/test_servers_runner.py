@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 
 import pytest
+from aftercare_platform.servers.heap import YOUNG_GENERATION_THRESHOLD
 from aftercare_platform.servers.runner import Closer, RunnerParts, ServiceRunner
 from aftercare_platform.settings import ServiceSettings
 from aftercare_platform.telemetry import Telemetry, setup_telemetry
@@ -107,3 +109,29 @@ async def test_the_builder_gets_the_telemetry_the_runner_uses(telemetry: Telemet
     await runner.run(build)
 
     assert seen == [telemetry]
+
+
+@pytest.fixture
+def collector_restored() -> Iterator[None]:
+    threshold = gc.get_threshold()
+    yield
+    gc.unfreeze()
+    gc.set_threshold(*threshold)
+
+
+@pytest.mark.parametrize("settle", [True, False])
+async def test_a_service_process_settles_its_heap_once_started(telemetry: Telemetry, collector_restored: None,
+                                                                settle: bool) -> None:
+    gc.unfreeze()
+    threshold = gc.get_threshold()
+    parts = RunnerParts(background=[Part("relay", [])])
+    runner = ServiceRunner(SETTINGS, telemetry=telemetry, handle_signals=False, settle_heap_after_start=settle)
+
+    await run_until_started(runner, parts)
+
+    if settle:  # what start-up built is out of the collector's sight; young collections are rarer
+        assert gc.get_freeze_count() > 0
+        assert gc.get_threshold() == (YOUNG_GENERATION_THRESHOLD, *threshold[1:])
+    else:  # a test's process, shared with everything else it runs, is left as it was
+        assert gc.get_freeze_count() == 0
+        assert gc.get_threshold() == threshold

@@ -80,4 +80,4 @@ async def run_embedded(definitions: list[ServiceDefinition], data_dir: Path) -> 
     async def build(telemetry: Telemetry) -> RunnerParts:
         return await build_embedded(definitions, data_dir, telemetry)
 
-    await ServiceRunner(settings).run(build)
+    await ServiceRunner(settings, settle_heap_after_start=True).run(build)

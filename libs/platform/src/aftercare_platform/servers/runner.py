@@ -14,6 +14,7 @@ from typing import Protocol
 
 from aftercare_platform.lifecycle import Component
 from aftercare_platform.servers.banner import print_banner
+from aftercare_platform.servers.heap import settle_heap
 from aftercare_platform.settings import ServiceSettings
 from aftercare_platform.telemetry.logs import configure_logging
 from aftercare_platform.telemetry.setup import Telemetry, setup_telemetry
@@ -83,6 +84,7 @@ class ServiceRunner:
         telemetry: Telemetry | None = None,
         drain_seconds: float | None = None,
         handle_signals: bool = True,
+        settle_heap_after_start: bool = False,
     ) -> None:
         """`drain_seconds` (default AFTERCARE_DRAIN_SECONDS): how long to stay up but not-ready before
         stopping, so load balancers notice."""
@@ -90,6 +92,8 @@ class ServiceRunner:
         self.telemetry = telemetry
         self._drain_seconds = settings.drain_seconds if drain_seconds is None else drain_seconds
         self._handle_signals = handle_signals
+        # a service's own process (not a test's, whose heap is shared with everything else it runs)
+        self._settle_heap = settle_heap_after_start
         self._stop_requested = asyncio.Event()
         self._stopping = False
         self._first_signal_at = 0.0
@@ -116,6 +120,8 @@ class ServiceRunner:
                 raise
             try:
                 await self._start(built)
+                if self._settle_heap:
+                    settle_heap()
                 print_banner(self.settings, built)
                 await self._stop_requested.wait()
             finally:
@@ -230,4 +236,4 @@ class ServiceRunner:
 def run_service(settings: ServiceSettings, build: PartsBuilder, *, drain_seconds: float | None = None) -> None:
     """The whole `main()` of a service process: JSON logs, then run until SIGTERM."""
     configure_logging(settings)
-    asyncio.run(ServiceRunner(settings, drain_seconds=drain_seconds).run(build))
+    asyncio.run(ServiceRunner(settings, drain_seconds=drain_seconds, settle_heap_after_start=True).run(build))

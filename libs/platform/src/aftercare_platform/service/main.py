@@ -48,4 +48,4 @@ def service_main(definition: ServiceDefinition[Any], argv: list[str] | None = No
     async def build(telemetry: Telemetry) -> RunnerParts:
         return runner_parts(await build_service(definition, settings, telemetry))
 
-    asyncio.run(ServiceRunner(settings, drain_seconds=settings.drain_seconds).run(build))
+    asyncio.run(ServiceRunner(settings, drain_seconds=settings.drain_seconds, settle_heap_after_start=True).run(build))
