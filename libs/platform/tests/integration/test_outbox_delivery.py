@@ -1,5 +1,6 @@
 """The outbox → broker → consumer path on real PostgreSQL and RabbitMQ."""
 
+import json
 import signal
 
 from aftercare_platform.outbox.relay import OutboxRelay
@@ -308,5 +309,59 @@ async def test_the_relay_deletes_what_the_broker_confirmed_and_prunes_what_an_ol
     await eventually(pruned, within=10, what="the older relay's sent rows pruned")
     await relay.stop()
     assert await broker.queue_depth(queue) == 5, "nothing published twice"
+    await broker.close()
+    await db.close()
+
+
+async def test_a_row_the_broker_refuses_stays_as_it_was_with_its_attempt_counted(any_database_url, amqp_url, topic):
+    """The relay takes a batch (on PostgreSQL by deleting it, committed once confirmed). A row the broker refuses
+    stays for the next pass, same id, same envelope and created_at, its attempt and error kept; the rest are gone
+    and are not published again."""
+    from aftercare_platform.bus.ports import PublishFailed
+
+    db, _ = await open_database(any_database_url, "bus_refused", partitions=1)
+    broker = await open_broker(amqp_url)
+    queue = topic.queue("refused")
+    await broker.declare_work_queue(queue, [topic.binding], 5)
+    async with db.unit_of_work() as uow:
+        ids = [uow.emit(topic.event, subject="agg", data={"n": n, "big": 2**70 + 1}, region="east").id
+               for n in range(3)]
+    outbox = db.tables.outbox
+    async with db.engine.connect() as connection:
+        before = (await connection.execute(select(outbox).where(outbox.c.event_id == ids[1]))).one()._mapping
+
+    class RefusingBroker:
+        def __getattr__(self, name):
+            return getattr(broker, name)
+
+        async def publish_many(self, messages):
+            kept = [m for m in messages if m.message_id != ids[1]]
+            outcomes = iter(await broker.publish_many(kept))
+            return [PublishFailed("refused: test") if m.message_id == ids[1] else next(outcomes) for m in messages]
+
+    refusing = OutboxRelay(db, RefusingBroker(), poll_interval=60)
+    try:
+        await refusing.drain_once()
+        raise AssertionError("a refused publish is reported")
+    except PublishFailed:
+        pass
+    async with db.engine.connect() as connection:
+        left = (await connection.execute(select(outbox))).all()
+    assert [row.event_id for row in left] == [ids[1]]
+    after = left[0]._mapping
+    assert (after["attempts"], after["last_error"]) == (1, "refused: test")
+    assert {k: after[k] for k in before if k not in ("attempts", "last_error")} == \
+        {k: before[k] for k in before if k not in ("attempts", "last_error")}
+    await eventually(lambda: _depth_equals(broker, queue, 2), within=5, what="the two confirmed events published")
+
+    assert await OutboxRelay(db, broker, poll_interval=60).drain_once() == 1
+    await eventually(lambda: _depth_equals(broker, queue, 3), within=5, what="the refused event, on the next pass")
+    assert await count(db, outbox) == 0
+    published = []
+    while (delivery := await broker.get(queue)) is not None:
+        published.append(json.loads(delivery.body))
+        await delivery.ack()
+    assert [e["id"] for e in published] == [ids[0], ids[2], ids[1]]
+    assert all(e["data"]["big"] == 2**70 + 1 for e in published), "a number past 64 bits published as it was"
     await broker.close()
     await db.close()

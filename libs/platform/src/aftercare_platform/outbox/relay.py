@@ -1,4 +1,4 @@
-"""The outbox relay: claims unsent rows, publishes them with confirms, deletes them once confirmed.
+"""The outbox relay: takes unsent rows, publishes them with confirms, and commits their deletion once confirmed.
 
 Rows are split into partitions by aggregate. A relay drains a partition only while holding its
 advisory lock, in id order, so any number of replicas run at once without duplicating or
@@ -7,6 +7,7 @@ reordering one aggregate's events."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import random
@@ -50,8 +51,14 @@ PARTITIONS_PER_TRANSACTION = 4
 
 
 def _envelope_body(envelope: Any) -> bytes:
-    """The stored envelope as the message body (compact UTF-8 JSON; on PostgreSQL it is read as jsonb's text)."""
-    return orjson.dumps(orjson.loads(envelope) if isinstance(envelope, str) else envelope)
+    """The stored envelope as the message body, UTF-8 JSON. On PostgreSQL it is read as jsonb's text, which is JSON
+    already: parsed again, orjson would read an integer past 64 bits as a float and change the event."""
+    if isinstance(envelope, str):
+        return envelope.encode()
+    try:
+        return orjson.dumps(envelope)
+    except TypeError:  # an integer past 64 bits, which orjson does not write
+        return json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:
@@ -250,19 +257,31 @@ class OutboxRelay:
             confirmed, failed = await self._publish_rows(rows)
             if self._crash_after_publish and confirmed:
                 os.kill(os.getpid(), signal.SIGKILL)
-            if confirmed:  # deleted, not marked: marking was a non-HOT update writing three index entries
+            # deleted, not marked: marking was a non-HOT update writing three index entries
+            if confirmed and statements.remove_sent is not None:  # PostgreSQL's read deleted them already
                 await connection.execute(statements.remove_sent, {"ids": confirmed})
-            outbox = self._db.tables.outbox
-            for row_id, error in failed.items():  # rare: built when needed
-                await connection.execute(
-                    update(outbox).where(outbox.c.id == row_id)
-                    .values(attempts=outbox.c.attempts + 1, last_error=error[:2000])
-                )
+            if failed:  # rare
+                await self._count_refusals(connection, rows, failed)
         _published.add(len(confirmed))
         if failed:
             _failures.add(len(failed))
             raise PublishFailed(next(iter(failed.values())))
         return len(confirmed), full, held
+
+    async def _count_refusals(self, connection: Any, rows: list[Any], failed: dict[int, str]) -> None:
+        """The refused rows stay for the next pass, their attempts counted and their error kept (on PostgreSQL, whose
+        read deleted them, they are put back as they were: same id, so still in their aggregate's order)."""
+        restore, outbox = self._statements.restore, self._db.tables.outbox
+        for row in rows:
+            error = failed.get(row.id)
+            if error is None:
+                continue
+            if restore is not None:
+                taken = {name: value for name, value in row._mapping.items() if name != "locked"}
+                await connection.execute(restore, {**taken, "attempts": row.attempts + 1, "last_error": error[:2000]})
+            else:
+                await connection.execute(update(outbox).where(outbox.c.id == row.id)
+                                         .values(attempts=outbox.c.attempts + 1, last_error=error[:2000]))
 
     async def _publish_rows(self, rows: list[Any]) -> tuple[list[int], dict[int, str]]:
         """Pipelined: the batch is written to the channel in id order at once, then the confirms are awaited
