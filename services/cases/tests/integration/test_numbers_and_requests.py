@@ -264,3 +264,31 @@ async def test_a_batch_of_creations_runs_statements_compiled_once(cases):
             await asyncio.gather(*(cases.stub.CreateCase(create_request(f"compiled-{burst}-{i}"), metadata=agent)
                                    for i in range(12)))
     assert uncached == []
+
+
+async def test_a_batch_of_creations_writes_its_cases_and_their_first_entries_in_one_statement(cases):
+    """On PostgreSQL each new case's row carries its first entries as a CTE, and a batch's rows go as one
+    executemany (pipelined: one round trip), not a statement for the cases and another for the entries."""
+    from aftercare.cases.v1 import cases_pb2 as pb
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    agent = cases.auth(*AGENT)
+    written: list[tuple[str, bool]] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany) -> None:
+        if "cases.timeline" in statement or "INSERT INTO cases.cases" in statement:
+            written.append((statement, executemany))
+
+    event.listen(Engine, "before_cursor_execute", seen)
+    try:
+        replies = await asyncio.gather(*(cases.stub.CreateCase(create_request(f"together-{i}"), metadata=agent)
+                                         for i in range(12)))
+    finally:
+        event.remove(Engine, "before_cursor_execute", seen)
+    assert written and all("INSERT INTO cases.timeline" in s and "INSERT INTO cases.cases" in s for s, _ in written)
+    assert any(many for _, many in written), "a batch of several creations"
+    for reply in replies:
+        timeline = await cases.stub.VerifyTimeline(pb.VerifyTimelineRequest(case_id=reply.case.case_id),
+                                                   metadata=agent)
+        assert timeline.ok and timeline.entries_checked == 1

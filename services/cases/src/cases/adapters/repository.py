@@ -160,28 +160,45 @@ def search_texts(case: Case | None, entries: Sequence[TimelineEntry]) -> tuple[s
 async def insert_case(
     connection: AsyncConnection, case: Case, entries: Sequence[TimelineEntry], head: ChainHead
 ) -> None:
-    public, internal = search_texts(case, entries)
-    values = case_columns(case) | {
-        "head_position": head.position,
-        "head_hash": head.hash,
-        "search_text": public,
-        "internal_text": internal,
-    }
-    await connection.execute(insert(cases), values)
-    await append_entries(connection, entries)
+    await insert_cases(connection, [(case, entries, head)])
 
 
 async def insert_cases(
     connection: AsyncConnection, opened: Sequence[tuple[Case, Sequence[TimelineEntry], ChainHead]]
 ) -> None:
-    """Many new cases and their first entries: one statement for the cases, one for the entries."""
+    """Many new cases and their first entries. PostgreSQL: each case's row with its entries as a CTE, an
+    executemany pipelined in one round trip; SQLite: one statement for the cases, one for the entries."""
+    together = is_postgres(connection)
     rows = []
     for case, entries, head in opened:
         public, internal = search_texts(case, entries)
-        rows.append(case_columns(case) | {"head_position": head.position, "head_hash": head.hash,
-                                          "search_text": public, "internal_text": internal})
+        row = case_columns(case) | {"head_position": head.position, "head_hash": head.hash,
+                                    "search_text": public, "internal_text": internal}
+        rows.append(row | _entry_arrays(entries) if together else row)
+    if together:
+        await connection.execute(prebuilt(connection, _case_insert), rows)
+        return
     await connection.execute(insert(cases), rows)
     await append_entries(connection, [entry for _, entries, _ in opened for entry in entries])
+
+
+def _case_insert(_bind: Bind) -> Any:
+    """A new case's row, its columns as parameters, with its entries (`_entry_arrays`) inserted by a CTE."""
+    values = {column.name: bindparam(column.name, type_=column.type) for column in cases.c}
+    return insert(cases).values(values).add_cte(_entries_cte())
+
+
+def _entry_arrays(entries: Sequence[TimelineEntry]) -> dict[str, list[Any]]:
+    """Entries as one array per timeline column, the parameters of `_entries_cte`."""
+    rows = [entry_row(entry) for entry in entries]
+    return {f"entry_{column.name}": [row[column.name] for row in rows] for column in timeline.c}
+
+
+def _entries_cte() -> Any:
+    """Entries inserted from one array per column (any count, one statement), unnested in parallel."""
+    arrays = [func.unnest(bindparam(f"entry_{column.name}", type_=postgresql.ARRAY(column.type)))
+              for column in timeline.c]
+    return insert(timeline).from_select(list(timeline.c), select(*arrays)).returning(timeline.c.position).cte("entries")
 
 
 @dataclass(frozen=True)
@@ -266,8 +283,7 @@ def _update_values(save: CaseSave, together: bool) -> tuple[dict[str, Any], tupl
     if internal:
         values["the_internal"] = internal
     if together:
-        rows = [entry_row(entry) for entry in entries]
-        values |= {f"entry_{column.name}": [row[column.name] for row in rows] for column in timeline.c}
+        values |= _entry_arrays(entries)
         if command is not None:
             values |= {f"request_{name}": value for name, value in _command_row(command, case, entries).items()}
     return values, (bool(public), bool(internal), command is not None)
@@ -295,10 +311,7 @@ def _case_update(bind: Bind, public: bool, internal: bool, with_command: bool, n
     if appended:
         statement = statement.values(appended)
     if with_entries:
-        arrays = [func.unnest(bindparam(f"entry_{column.name}", type_=postgresql.ARRAY(column.type)))
-                  for column in timeline.c]
-        statement = statement.add_cte(insert(timeline).from_select(list(timeline.c), select(*arrays)).returning(
-            timeline.c.position).cte("entries"))
+        statement = statement.add_cte(_entries_cte())
     if with_command:
         statement = statement.add_cte(insert(command_requests).values({
             column.name: bindparam(f"request_{column.name}", type_=column.type) for column in command_requests.c
