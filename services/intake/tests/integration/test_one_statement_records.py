@@ -11,13 +11,14 @@ import pytest_asyncio
 from aftercare_platform.clock import FakeClock
 from aftercare_platform.db.engine import create_engine
 from aftercare_platform.db.statements import lock_parameters
+from aftercare_platform.db.unit_of_work import Database
 from aftercare_platform.service.assemble import open_database
 from intake.adapters import case_index, submissions
 from intake.adapters.attachment_storage import InMemoryAttachmentStorage
 from intake.adapters.candidates import KeyClaim, load_candidates
 from intake.adapters.case_index import KnownCase
 from intake.adapters.submissions import State
-from intake.adapters.tables import companies, contacts, contracts, downtime, known_cases
+from intake.adapters.tables import assets, companies, contacts, contracts, downtime, known_cases, sites
 from intake.bootstrap import definition
 from intake.domain.duplicates import DuplicateRule
 from intake.domain.identification import device_lock
@@ -150,34 +151,92 @@ class _CountingTrigger:
         raise AssertionError("nothing is leased without waiting")
 
 
-async def test_a_report_is_decided_in_the_statements_its_route_needs(database_url: str) -> None:
-    """Between BEGIN and COMMIT: a report naming no device reads its candidates (and its contract's downtime) and
-    writes its submission; an alarm naming a serial also reads the device's open cases, after the lock the
-    candidates' statement took. Each of those was one statement more before."""
-    database = open_database(definition, definition.settings(database_url=database_url, amqp_url=""), FakeClock(NOW))
-    statements = _count_statements(database.engine)
-    trigger = _CountingTrigger(statements)
-    pipeline = IntakePipeline(database, InMemoryAttachmentStorage(), trigger, region="east",
-                              duplicate_rule=DuplicateRule(), submit_wait_seconds=0)
+def _count_statements_and_transactions(engine: AsyncEngine) -> list[tuple[str, bool]]:
+    """(statement, whether it ran inside a transaction): an AUTOCOMMIT connection sends no BEGIN or COMMIT."""
+    seen: list[tuple[str, bool]] = []
+    event.listen(engine.sync_engine, "before_cursor_execute", lambda conn, cursor, statement, *rest: seen.append(
+        (statement, conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT")))
+    return seen
+
+
+async def _known_caller(database: Database, *, at_site_with_one_asset: bool = False) -> str:
+    """A known caller (their phone, returned) of a company with one contract; at a site that has one asset."""
     company, phone = f"CO-{uuid.uuid4().hex[:8]}", f"139{uuid.uuid4().int % 10**8:08d}"
-    async with database.engine.begin() as connection:  # a known caller of a company with one contract
+    site = f"S-{company}" if at_site_with_one_asset else None
+    async with database.engine.begin() as connection:
         await connection.execute(insert(companies).values(company_id=company, name=company, name_key=company.casefold(),
                                                           region="east", updated_at=NOW))
         await connection.execute(insert(contacts).values(contact_id=f"K-{company}", company_id=company, name="Li",
-                                                         phone=f"+86{phone}", updated_at=NOW))
+                                                         phone=f"+86{phone}", site_id=site, updated_at=NOW))
         await connection.execute(insert(contracts).values(contract_id=f"C-{company}", company_id=company,
                                                           sla_policy="default", start_on=NOW.date(),
                                                           warranty_months=24, updated_at=NOW))
+        if site is not None:
+            await connection.execute(insert(sites).values(site_id=site, company_id=company, name="plant",
+                                                          address="1 Road", region="east",
+                                                          time_zone="Asia/Shanghai", updated_at=NOW))
+            await connection.execute(insert(assets).values(asset_key=f"hik:{company}", serial_number=company,
+                                                           manufacturer="Hik", site_id=site,
+                                                           contract_id=f"C-{company}", updated_at=NOW))
+    return phone
+
+
+async def test_a_report_is_decided_in_the_statements_its_route_needs(database_url: str) -> None:
+    """A report naming no device reads its candidates (and its contract's downtime) and writes its submission with
+    its key claimed: two statements, with no transaction around them. An alarm naming a serial takes the
+    device's lock with its candidates' read, and also reads the device's open cases: three, between BEGIN and
+    COMMIT. Each of those was one statement more before, and the first two round trips more."""
+    database = open_database(definition, definition.settings(database_url=database_url, amqp_url=""), FakeClock(NOW))
+    statements = _count_statements_and_transactions(database.engine)
+    trigger = _CountingTrigger(statements)
+    pipeline = IntakePipeline(database, InMemoryAttachmentStorage(), trigger, region="east",
+                              duplicate_rule=DuplicateRule(), submit_wait_seconds=0)
+    phone = await _known_caller(database)
     statements.clear()
     try:
-        await pipeline.submit(IntakeRequest.create(channel=Channel.SMS, received_at=NOW, description="all dark",
-                                                   reporter={"phone": phone}), wait=False)
+        sms = IntakeRequest.create(channel=Channel.SMS, received_at=NOW, description="all dark",
+                                   reporter={"phone": phone}, channel_message_id=f"sms-{uuid.uuid4()}")
+        first = await pipeline.submit(sms, wait=False)
         assert trigger.decided_in == 2, statements
+        assert not any(in_transaction for _, in_transaction in statements)
+        assert "request_keys" in statements[1][0] and "INSERT INTO intake.submissions" in statements[1][0]
+        again = await pipeline.submit(sms, wait=False)  # the gateway sent it twice: one receipt
+        assert again.replayed and again.receipt.receipt_id == first.receipt.receipt_id
         statements.clear()
         await pipeline.submit(IntakeRequest.create(channel=Channel.ALARM, received_at=NOW, description="video loss",
                                                    alarm_code="VL", hints={"serial_number": f"CAM-{uuid.uuid4()}"},
                                                    reporter={"email": "noc@example.com"}),
                               wait=False)
         assert trigger.decided_in == 3, statements
+        assert all(in_transaction for _, in_transaction in statements[:trigger.decided_in])
+    finally:
+        await database.close()
+
+
+async def test_a_report_whose_device_is_found_without_being_named_is_decided_again_under_its_lock(
+        database_url: str) -> None:
+    """The caller's site has one asset, so identification finds the device the report does not name: the read
+    made with no transaction is set aside, and the report decided again in a transaction holding the device's
+    lock (what keeps two concurrent reports of one device from opening two cases)."""
+    database = open_database(definition, definition.settings(database_url=database_url, amqp_url=""), FakeClock(NOW))
+    statements = _count_statements_and_transactions(database.engine)
+    trigger = _CountingTrigger(statements)
+    pipeline = IntakePipeline(database, InMemoryAttachmentStorage(), trigger, region="east",
+                              duplicate_rule=DuplicateRule(), submit_wait_seconds=0)
+    phone = await _known_caller(database, at_site_with_one_asset=True)
+    statements.clear()
+    try:
+        submitted = await pipeline.submit(IntakeRequest.create(channel=Channel.SMS, received_at=NOW,
+                                                               description="all dark", reporter={"phone": phone},
+                                                               channel_message_id=f"sms-{uuid.uuid4()}"), wait=False)
+        first_locked = next(n for n, (_, in_transaction) in enumerate(statements) if in_transaction)
+        set_aside, decided = statements[:first_locked], statements[first_locked:]
+        assert set_aside and not any("INSERT" in statement for statement, _ in set_aside)  # nothing written
+        in_transaction = [statement for statement, inside in decided if inside]
+        assert any("pg_advisory_xact_lock" in statement for statement in in_transaction), in_transaction
+        assert any("INSERT INTO intake.submissions" in statement for statement in in_transaction)
+        async with database.reading() as connection:
+            row = await submissions.get(connection, submitted.receipt.receipt_id)
+        assert row is not None and row.asset_key is not None and row.asset_key.startswith("hik:CO-")
     finally:
         await database.close()

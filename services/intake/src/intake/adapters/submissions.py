@@ -62,6 +62,28 @@ async def insert(connection: AsyncConnection, row: dict[str, Any]) -> None:
 _INSERT = submissions.insert()  # built once: the row comes as parameters (see db.statements.prebuilt)
 
 
+async def insert_claiming(connection: AsyncConnection, row: dict[str, Any], scope: str, key: str,
+                          at: datetime) -> bool:
+    """Claim the idempotency key for the row's receipt and insert the row, in one statement (PostgreSQL), so it
+    needs no transaction around it; False (nothing written) when another receipt holds the key."""
+    claim = {"claim_scope": scope, "claim_key": key, "claim_receipt": row["receipt_id"], "claim_at": at}
+    written = await connection.execute(prebuilt(connection, _insert_claiming), row | claim)
+    return written.first() is not None
+
+
+def _insert_claiming(bind: Bind) -> Any:
+    claimed = insert_ignore(bind, request_keys, ["scope", "key"], {
+        "scope": bindparam("claim_scope", type_=request_keys.c.scope.type),
+        "key": bindparam("claim_key", type_=request_keys.c.key.type),
+        "receipt_id": bindparam("claim_receipt", type_=request_keys.c.receipt_id.type),
+        "created_at": bindparam("claim_at", type_=request_keys.c.created_at.type)}).returning(
+        request_keys.c.receipt_id).cte("claimed")
+    row = select(*[bindparam(column.name, type_=column.type) for column in submissions.c]).where(
+        exists(select(claimed.c.receipt_id)))
+    return submissions.insert().from_select(list(submissions.c), row).add_cte(claimed).returning(
+        submissions.c.receipt_id)
+
+
 async def get(connection: AsyncConnection, receipt_id: str) -> Submission | None:
     query = select(submissions).where(submissions.c.receipt_id == receipt_id)
     row = (await connection.execute(query)).mappings().first()
