@@ -183,9 +183,10 @@ async def _known_caller(database: Database, *, at_site_with_one_asset: bool = Fa
 
 async def test_a_report_is_decided_in_the_statements_its_route_needs(database_url: str) -> None:
     """A report naming no device reads its candidates (and its contract's downtime) and writes its submission with
-    its key claimed: two statements, with no transaction around them. An alarm naming a serial takes the
-    device's lock with its candidates' read, and also reads the device's open cases: three, between BEGIN and
-    COMMIT. Each of those was one statement more before, and the first two round trips more."""
+    its key claimed: two statements, with no transaction around them. An alarm that opens its device's case is
+    decided again after two such reads: its device's lock taken with its candidates' read, its open cases read,
+    its submission written, between BEGIN and COMMIT. A repeat that folds into that case reads and writes with
+    no transaction and no lock."""
     database = open_database(definition, definition.settings(database_url=database_url, amqp_url=""), FakeClock(NOW))
     statements = _count_statements_and_transactions(database.engine)
     trigger = _CountingTrigger(statements)
@@ -202,13 +203,22 @@ async def test_a_report_is_decided_in_the_statements_its_route_needs(database_ur
         assert "request_keys" in statements[1][0] and "INSERT INTO intake.submissions" in statements[1][0]
         again = await pipeline.submit(sms, wait=False)  # the gateway sent it twice: one receipt
         assert again.replayed and again.receipt.receipt_id == first.receipt.receipt_id
+        alarm = IntakeRequest.create(channel=Channel.ALARM, received_at=NOW, description="video loss",
+                                     alarm_code="VL", hints={"serial_number": f"CAM-{uuid.uuid4()}"},
+                                     reporter={"email": "noc@example.com"})
         statements.clear()
-        await pipeline.submit(IntakeRequest.create(channel=Channel.ALARM, received_at=NOW, description="video loss",
-                                                   alarm_code="VL", hints={"serial_number": f"CAM-{uuid.uuid4()}"},
-                                                   reporter={"email": "noc@example.com"}),
-                              wait=False)
-        assert trigger.decided_in == 3, statements
-        assert all(in_transaction for _, in_transaction in statements[:trigger.decided_in])
+        opened = await pipeline.submit(alarm, wait=False)  # opens the device's case: decided again under its lock
+        decided = statements[:trigger.decided_in]
+        assert [inside for _, inside in decided] == [False, False, True, True, True], statements
+        assert "pg_advisory_xact_lock" in decided[2][0] and "INSERT INTO intake.submissions" in decided[4][0]
+        statements.clear()
+        repeat = await pipeline.submit(alarm.model_copy(update={"received_at": NOW + timedelta(seconds=5)}),
+                                       wait=False)  # folds into the case being opened: no lock, no transaction
+        assert repeat.receipt.outcome == "alarm_folded", repeat
+        # a folded repeat is answered from what was written: its candidates, its device's open cases, the insert
+        assert len(statements) == 3 and "INSERT INTO intake.submissions" in statements[2][0], statements
+        assert not any(inside for _, inside in statements), statements
+        assert opened.receipt.outcome == "new_case"
     finally:
         await database.close()
 

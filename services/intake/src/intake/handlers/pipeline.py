@@ -165,11 +165,12 @@ class IntakePipeline:
 
     async def _write(self, request: IntakeRequest, receipt_id: str, company_scope: frozenset[str] | None,
                      lease: bool, key: tuple[str, str] | None) -> tuple[Submission, bool]:
-        """Decide and write the submission. A report that names no device is decided (on PostgreSQL) on reads that
-        need no lock, and written with its key claimed by one statement: no transaction around them, two round
-        trips, not four. The rest, and a report in which identification finds a device after all, are decided
-        again in a transaction that holds the device's lock from its first read."""
-        if device_lock(request.hints.device) is None and is_postgres(self._db.engine):
+        """Decide and write the submission. On PostgreSQL a report is first decided on reads with no transaction
+        around them, and written with its key claimed by one statement: two round trips for a report naming no
+        device, not four; three for a repeated alarm folding into its device's case, not five. A report that would
+        open a device's case is decided again in a transaction holding the device's lock from its first read, so
+        two reports of one device never open two cases (the second waits, then sees the first)."""
+        if is_postgres(self._db.engine):
             async with self._db.unit_of_work(single_statement=True) as uow:
                 decided = await self._decide(uow, request, receipt_id, company_scope, lease=lease, key=key,
                                              unlocked=True)
@@ -187,7 +188,7 @@ class IntakePipeline:
         `lease`, written leased to this replica, unless it is a note that waits for its case to be opened or a
         repeated alarm (both go by the pump). Raises `_KeyHeld` when another receipt holds the key (before
         anything was decided, or, `unlocked`, when writing). `unlocked` (no transaction, PostgreSQL): None when
-        the report turns out to be about a device, which needs its lock."""
+        the report would open a case for a device, which needs the device's lock."""
         connection = uow.connection
         claim = KeyClaim(*key, receipt_id, uow.clock.now()) if key is not None else None
         # concurrent repeats of one alarm make one case: one lock per device, taken by the candidates' statement
@@ -201,19 +202,19 @@ class IntakePipeline:
         if company_scope is not None and found.company is not None and "*" not in company_scope \
                 and found.company.company_id not in company_scope:
             raise PermissionDenied(f"this key may not report for company {found.company.company_id}")
-        if found.device_lock is not None and unlocked:
-            return None
-        if found.device_lock is not None and found.device_lock != named:  # found another way than by its serial
+        if found.device_lock is not None and found.device_lock != named and not unlocked:  # found, not named
             await transaction_lock(connection, found.device_lock)
         open_cases: list[OpenCase] = []
         if found.asset_key is None:  # no device: no open case to fold into, the contract's downtime came along
             downtime = list(candidates.contract_downtime.get(found.contract.contract_id, ()) if found.contract else ())
-        else:  # the asset's open cases (after the lock: what a concurrent repeat opened is seen) and its downtime
+        else:  # the asset's open cases (after the lock, if taken: what a concurrent repeat opened is seen), downtime
             open_cases, downtime = await case_index.open_cases_and_downtime(
                 connection, asset_key=found.asset_key, downtime_asset=found.asset.key if found.asset else None,
                 contract_id=found.contract.contract_id if found.contract else None,
                 whole_contract=found.asset is None)
         routed = route(request, found.asset_key, open_cases, self._rule)
+        if unlocked and found.device_lock is not None and routed.outcome is Outcome.NEW_CASE:
+            return None  # folding into what exists needs no lock; opening a device's case does
         trust, case_company = NoteTrust.VERIFIED, None
         if routed.outcome is Outcome.NOTE_ON_QUOTED_CASE and routed.target_case_number:
             quoted = await _quoted_case(connection, routed.target_case_number)
