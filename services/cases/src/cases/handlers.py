@@ -17,6 +17,7 @@ from aftercare_platform.errors import FailedPrecondition, FieldViolation, Invali
 from sqlalchemy.exc import IntegrityError
 
 from cases.adapters import repository
+from cases.adapters.creation_claims import claim_and_number
 from cases.adapters.proto_mapping import event_message
 from cases.adapters.tables import COMMAND_REQUEST_KEY
 from cases.adapters.timeline_signals import TimelineSignals
@@ -113,22 +114,25 @@ class CaseHandlers:
         return Created(case, created=True)
 
     async def _create_batch(self, batch: Sequence[_Creation]) -> list[Created | None]:
-        """Open the batch's cases in one transaction: claim every request id, take consecutive numbers of each
-        (region, day) in arrival order (one update of each number row, in key order, as late as the rows
-        allow), insert every case, entry and event together. A request id already claimed, or twice in the
-        batch, is left to `_create_alone` (None), after this commits: it finds the case the claim names."""
+        """Open the batch's cases in one transaction: claim every request id and take consecutive numbers of each
+        (region, day) (one statement on PostgreSQL: an update of each number row, in key order, counted from the
+        fresh claims), number the cases in arrival order, insert every case, entry and event together. A request id
+        already claimed, or twice in the batch, is left to `_create_alone` (None), after this commits: it finds the
+        case the claim names."""
         firsts: dict[tuple[str, str], _Creation] = {}
         for creation in batch:
             firsts.setdefault((creation.actor.subject, creation.key), creation)
         async with self._db.unit_of_work() as uow:
             now = uow.clock.now()
-            fresh = await repository.claim_requests(uow.connection, [
+            claimed = await claim_and_number(uow.connection, [
                 {"requester": c.actor.subject, "request_id": c.key, "fingerprint": c.fingerprint,
-                 "case_id": c.case_id, "created_at": now} for c in firsts.values()])
-            opening = [c for c in batch if (c.actor.subject, c.key) in fresh and firsts[(c.actor.subject, c.key)] is c]
+                 "case_id": c.case_id, "created_at": now} for c in firsts.values()],
+                {c.case_id: (c.report.region, self._day(c.report.region, now)) for c in firsts.values()})
+            opening = [c for c in batch
+                       if (c.actor.subject, c.key) in claimed.fresh and firsts[(c.actor.subject, c.key)] is c]
             if not opening:
                 return [None] * len(batch)
-            numbers = await self._numbers(uow, opening, now)
+            numbers = self._numbers(opening, claimed.first_numbers, now)
             opened: dict[str, Case] = {}
             rows = []
             for creation in opening:
@@ -143,17 +147,17 @@ class CaseHandlers:
             self._signals.appended(case_id)
         return [Created(opened[c.case_id], created=True) if c.case_id in opened else None for c in batch]
 
-    async def _numbers(self, uow: UnitOfWork, opening: Sequence[_Creation], now: datetime) -> dict[str, str]:
-        """Each creation's case number: consecutive in its (region, day), in arrival order. The number rows
-        are taken in key order, so batches of two replicas never wait on each other crosswise."""
+    def _numbers(self, opening: Sequence[_Creation], first_numbers: dict[tuple[str, date], int],
+                 now: datetime) -> dict[str, str]:
+        """Each creation's case number: consecutive in its (region, day) from the first one taken, in arrival
+        order."""
         by_day: dict[tuple[str, date], list[_Creation]] = {}
         for creation in opening:
             region = creation.report.region
             by_day.setdefault((region, self._day(region, now)), []).append(creation)
         numbers: dict[str, str] = {}
-        for (region, day), creations in sorted(by_day.items()):
-            first = await repository.next_sequences(uow.connection, region, day, len(creations))
-            for sequence, creation in enumerate(creations, start=first):
+        for (region, day), creations in by_day.items():
+            for sequence, creation in enumerate(creations, start=first_numbers[(region, day)]):
                 numbers[creation.case_id] = format_case_number(region, day, sequence)
         return numbers
 

@@ -268,7 +268,8 @@ async def test_a_batch_of_creations_runs_statements_compiled_once(cases):
 
 async def test_a_batch_of_creations_writes_its_cases_and_their_first_entries_in_one_statement(cases):
     """On PostgreSQL each new case's row carries its first entries as a CTE, and a batch's rows go as one
-    executemany (pipelined: one round trip), not a statement for the cases and another for the entries."""
+    executemany (pipelined: one round trip), not a statement for the cases and another for the entries; the
+    request ids are claimed and the numbers taken by one statement, not two."""
     from aftercare.cases.v1 import cases_pb2 as pb
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
@@ -276,9 +277,13 @@ async def test_a_batch_of_creations_writes_its_cases_and_their_first_entries_in_
     agent = cases.auth(*AGENT)
     written: list[tuple[str, bool]] = []
 
+    claimed: list[str] = []
+
     def seen(conn, cursor, statement, parameters, context, executemany) -> None:
         if "cases.timeline" in statement or "INSERT INTO cases.cases" in statement:
             written.append((statement, executemany))
+        if "create_requests" in statement or "case_number_sequences" in statement:
+            claimed.append(statement)
 
     event.listen(Engine, "before_cursor_execute", seen)
     try:
@@ -288,6 +293,8 @@ async def test_a_batch_of_creations_writes_its_cases_and_their_first_entries_in_
         event.remove(Engine, "before_cursor_execute", seen)
     assert written and all("INSERT INTO cases.timeline" in s and "INSERT INTO cases.cases" in s for s, _ in written)
     assert any(many for _, many in written), "a batch of several creations"
+    assert len(claimed) < len(replies) and all("cases.create_requests" in s and "cases.case_number_sequences" in s
+                                               for s in claimed)
     for reply in replies:
         timeline = await cases.stub.VerifyTimeline(pb.VerifyTimelineRequest(case_id=reply.case.case_id),
                                                    metadata=agent)
