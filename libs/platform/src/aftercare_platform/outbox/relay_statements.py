@@ -27,9 +27,9 @@ _RESTORED = ("created_at", "attempts")
 
 @dataclass(frozen=True)
 class RelayStatements:
-    # the unsent rows (`_ROW_COLUMNS`), at most `per_partition` of each: on PostgreSQL of the partitions
-    # `partitions` (an array) with `locked` per partition (a row of NULLs but `partition` and `locked` for one
-    # that has none or is held); on SQLite of the one partition `partition`
+    # the unsent rows (`_ROW_COLUMNS`), at most `per_partition` of each: on PostgreSQL taken (deleted, with
+    # `_RESTORED` too) from the partitions `partitions` (an array), with `locked` per partition (a row of NULLs
+    # but `partition` and `locked` for one that has none or is held); on SQLite read from the one `partition`
     read: Any
     # SQLite: deletes the confirmed rows (parameter: ids); PostgreSQL: None, `read` deleted them already
     remove_sent: Any | None
