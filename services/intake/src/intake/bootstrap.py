@@ -50,7 +50,7 @@ async def build(infra: Infrastructure[IntakeSettings], gateway: CasesGateway | N
         grpc_gateway = GrpcCasesGateway(settings, target=settings.cases_grpc_target,
                                         timeout=settings.cases_call_timeout_seconds,
                                         reconnect_max_seconds=settings.cases_reconnect_max_seconds,
-                                        telemetry=infra.telemetry)
+                                        telemetry=infra.telemetry, creation_calls=settings.cases_creation_calls)
         gateway = grpc_gateway
     deliverer = CaseDeliverer(
         database, gateway, clock, region=region, concurrency=settings.delivery_concurrency,

@@ -22,6 +22,8 @@ class IntakeSettings(ServiceSettings):
     cases_call_timeout_seconds: float = Field(default=10.0, gt=0)
     # the gRPC channel's reconnect backoff cap: how soon a restarted cases is noticed
     cases_reconnect_max_seconds: float = Field(default=2.0, gt=0)
+    # CreateCases calls out at once: creations that arrive meanwhile wait and go together in the next
+    cases_creation_calls: int = Field(default=1, ge=1, le=64)
 
     # the inbound SMTP listener (the support address's MX points here); port 0 disables it
     smtp_host: str = "0.0.0.0"

@@ -20,9 +20,10 @@ log = logging.getLogger(__name__)
 
 STATUS_DETAILS_KEY = "grpc-status-details-bin"
 ERROR_DOMAIN = "aftercare.dev"
+_CODES = {code.value[0]: code for code in grpc.StatusCode}
 
-def status_details(error: DomainError) -> bytes:
-    """A serialized google.rpc.Status: ErrorInfo names the error, BadRequest lists the fields."""
+def domain_status(error: DomainError) -> status_pb2.Status:
+    """The google.rpc.Status of a refusal: ErrorInfo names the error, BadRequest lists the fields."""
     info = error_details_pb2.ErrorInfo(
         reason=error.code,
         domain=ERROR_DOMAIN,
@@ -39,19 +40,40 @@ def status_details(error: DomainError) -> bytes:
             error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description)
             for v in error.violations
         ])))
-    status = status_pb2.Status(code=statuses_of(error).grpc.value[0], message=error.detail, details=details)
-    return bytes(status.SerializeToString())
+    return status_pb2.Status(code=statuses_of(error).grpc.value[0], message=error.detail, details=details)
+
+
+def status_details(error: DomainError) -> bytes:
+    """A serialized google.rpc.Status, as grpc-status-details-bin carries it."""
+    return bytes(domain_status(error).SerializeToString())
+
+
+def refusal_of(error: Exception) -> DomainError | None:
+    """What a handler's error is answered with: itself when a refusal, Unavailable for an outage, None for a
+    bug (INTERNAL). An answer per item of a batch call (CreateCases) reads it too."""
+    if isinstance(error, DomainError):
+        return error
+    if is_outage_error(error):
+        return Unavailable("the service cannot reach what it depends on right now; retry shortly")
+    return None
 
 
 def domain_error_from_status(code: grpc.StatusCode, message: str,
                              trailing_metadata: Iterable[tuple[str, Any]] | None) -> DomainError | None:
     """Rebuild the DomainError a server sent (to re-raise it at our own edge); None if it was not one."""
+    status = _status_from_metadata(trailing_metadata) or status_pb2.Status(code=code.value[0], message=message)
+    return domain_error_from_status_message(status, code=code, message=message)
+
+
+def domain_error_from_status_message(status: status_pb2.Status, *, code: grpc.StatusCode | None = None,
+                                     message: str | None = None) -> DomainError | None:
+    """The DomainError a google.rpc.Status stands for (a batch call's answer per item); None if not one."""
+    code = code or _CODES.get(status.code, grpc.StatusCode.UNKNOWN)
     error_class = kind_for_grpc_status(code)
     if error_class is None:
         return None
-    status = _status_from_metadata(trailing_metadata)
     reason, violations, extra = None, [], {}
-    for detail in status.details if status else ():
+    for detail in status.details:
         if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
             info = error_details_pb2.ErrorInfo()
             detail.Unpack(info)
@@ -60,7 +82,7 @@ def domain_error_from_status(code: grpc.StatusCode, message: str,
             bad_request = error_details_pb2.BadRequest()
             detail.Unpack(bad_request)
             violations = [FieldViolation(v.field, v.description) for v in bad_request.field_violations]
-    error = error_class(message, violations=violations, **extra)
+    error = error_class(status.message if message is None else message, violations=violations, **extra)
     if reason:
         error.code = reason
     return error
@@ -100,18 +122,17 @@ async def _abort_for(error: Exception, context: Any, method: str) -> None:
     if isinstance(error, grpc.aio.AbortError):
         # the handler (or an inner interceptor) already chose the status
         raise error
-    if isinstance(error, DomainError):
-        grpc_status = statuses_of(error).grpc
-        log.info("rpc refused", extra={"rpc_method": method, "error_code": error.code,
-                                       "grpc_status": grpc_status.name})
-        await context.abort(grpc_status, error.detail,
-                            trailing_metadata=((STATUS_DETAILS_KEY, status_details(error)),))
-    if is_outage_error(error):
-        log.warning("rpc refused during an outage: %s: %s", type(error).__name__, error,
-                    extra={"rpc_method": method})
-        unavailable = Unavailable("the service cannot reach what it depends on right now; retry shortly")
-        await context.abort(statuses_of(unavailable).grpc, unavailable.detail,
-                            trailing_metadata=((STATUS_DETAILS_KEY, status_details(unavailable)),))
+    refusal = refusal_of(error)
+    if refusal is not None:
+        grpc_status = statuses_of(refusal).grpc
+        if refusal is error:
+            log.info("rpc refused", extra={"rpc_method": method, "error_code": refusal.code,
+                                           "grpc_status": grpc_status.name})
+        else:
+            log.warning("rpc refused during an outage: %s: %s", type(error).__name__, error,
+                        extra={"rpc_method": method})
+        await context.abort(grpc_status, refusal.detail,
+                            trailing_metadata=((STATUS_DETAILS_KEY, status_details(refusal)),))
     trace_id = current_trace_id()
     log.exception("rpc failed unexpectedly", extra={"rpc_method": method})
     reference = f" (trace {trace_id})" if trace_id else ""

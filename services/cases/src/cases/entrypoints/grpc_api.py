@@ -4,6 +4,7 @@ The caller is the token's principal; errors are DomainErrors, mapped to statuses
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
@@ -14,6 +15,7 @@ from aftercare.common.v1 import common_pb2
 from aftercare_platform.auth.context import current_principal
 from aftercare_platform.errors import InvalidArgument
 from aftercare_platform.paging import page_size
+from aftercare_platform.servers.grpc_errors import refusal_of, status_details
 
 from cases.adapters.proto_mapping import case_message, timeline_entry_message
 from cases.command_batch import CaseCommand, Outcome
@@ -28,6 +30,7 @@ from cases.handlers import CaseHandlers
 from cases.reads import CasePage, CaseReads, timeline_page_start
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["CaseService"].full_name
+MAX_CREATIONS_PER_CALL = 100
 
 
 def _actor() -> Actor:
@@ -56,6 +59,26 @@ class CaseServicer(cases_pb2_grpc.CaseServiceServicer):
         actor = _actor()
         created = await self._handlers.create_case(actor, request.request_id, read.new_case(request))
         return pb.CreateCaseResponse(case=case_message(created.case), created=created.created)
+
+    async def CreateCases(self, request: pb.CreateCasesRequest, context: Any) -> pb.CreateCasesResponse:
+        if not 1 <= len(request.requests) <= MAX_CREATIONS_PER_CALL:
+            raise InvalidArgument.for_field("requests", f"1 to {MAX_CREATIONS_PER_CALL} creations a call, "
+                                                        f"not {len(request.requests)}")
+        actor = _actor()
+        # together, they join the creations' group commit as one batch (or a few)
+        results = await asyncio.gather(*(self._create_one(actor, each) for each in request.requests))
+        return pb.CreateCasesResponse(results=results)
+
+    async def _create_one(self, actor: Actor, request: pb.CreateCaseRequest) -> pb.CreateCaseResult:
+        try:
+            created = await self._handlers.create_case(actor, request.request_id, read.new_case(request))
+        except Exception as error:
+            refusal = refusal_of(error)
+            if refusal is None:
+                raise  # a bug fails the call, as it fails CreateCase alone
+            return pb.CreateCaseResult(error=status_details(refusal))
+        return pb.CreateCaseResult(created=pb.CreateCaseResponse(case=case_message(created.case),
+                                                                 created=created.created))
 
     async def GetCase(self, request: pb.GetCaseRequest, context: Any) -> pb.GetCaseResponse:
         case: Case = await self._reads.get(_actor(), read.case_ref(request))

@@ -6,6 +6,8 @@ more notes), `CasesRefused` (the report itself is refused: retrying cannot help)
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -14,9 +16,11 @@ import grpc
 from aftercare.cases.v1 import cases_pb2 as pb
 from aftercare.cases.v1 import cases_pb2_grpc
 from aftercare.common.v1 import common_pb2
+from aftercare_platform.batching import GroupCommitter
 from aftercare_platform.servers.grpc_client import SystemTokenSource, create_channel
 from aftercare_platform.settings import ServiceSettings
 from aftercare_platform.telemetry.setup import Telemetry
+from google.rpc import status_pb2
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from intake.adapters.proto_mapping import ACTOR_ROLES, CASE_CHANNELS, CATEGORIES, ENTITLEMENTS, KINDS, PRIORITIES
@@ -98,8 +102,26 @@ _TRANSIENT = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, gr
               grpc.StatusCode.UNIMPLEMENTED}
 
 
+_CODES = {code.value[0]: code for code in grpc.StatusCode}
+# cases' cap on one CreateCases call
+MAX_CREATIONS_PER_CALL = 100
+
+
 def _describe(error: grpc.aio.AioRpcError) -> str:
     return f"{error.code().name}: {error.details()}"
+
+
+def _opened(response: pb.CreateCaseResponse) -> OpenedCase:
+    case = response.case
+    created_at = case.created_at.ToDatetime(tzinfo=UTC) if case.HasField("created_at") else None
+    return OpenedCase(case.case_id, case.case_number, response.created, created_at)
+
+
+def _creation_refused(code: grpc.StatusCode, description: str) -> Exception:
+    return CasesUnavailable(description) if code in _TRANSIENT else CasesRefused(description)
+
+
+Creation = tuple[str, CasePlan]  # (request id, plan)
 
 
 class GrpcCasesGateway:
@@ -107,7 +129,7 @@ class GrpcCasesGateway:
     (tenacity, a few tries), an outage is left to the durable retry of the deliverer."""
 
     def __init__(self, settings: ServiceSettings, *, target: str, timeout: float, reconnect_max_seconds: float,
-                 telemetry: Telemetry | None = None) -> None:
+                 telemetry: Telemetry | None = None, creation_calls: int = 1) -> None:
         backoff_ms = int(reconnect_max_seconds * 1000)
         self._channel = create_channel(target, telemetry=telemetry, token=SystemTokenSource(settings), options=[
             ("grpc.initial_reconnect_backoff_ms", min(200, backoff_ms)),
@@ -116,6 +138,12 @@ class GrpcCasesGateway:
         ])
         self._stub = cases_pb2_grpc.CaseServiceStub(self._channel)
         self._timeout = timeout
+        # creations that arrive while a lane's call is out go together in its next CreateCases: one call, one
+        # token check, one socket write for a busy hour's reports; a quiet service sends each at once. One lane
+        # by default: with 4, at 16 submissions in flight, calls averaged 1.02 creations and saved nothing
+        self._lanes = itertools.cycle(range(max(1, creation_calls)))
+        self._creations: GroupCommitter[Creation, OpenedCase | Exception] = GroupCommitter(
+            self._create_together, self._create_alone, max_batch=MAX_CREATIONS_PER_CALL)
 
     async def _call(self, method: Any, request: Any) -> Any:
         retrying = AsyncRetrying(stop=stop_after_attempt(2), wait=wait_exponential(multiplier=0.05, max=0.2),
@@ -134,15 +162,37 @@ class GrpcCasesGateway:
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def create_case(self, request_id: str, plan: CasePlan) -> OpenedCase:
+        outcome = await self._creations.submit(next(self._lanes), (request_id, plan))
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    async def _create_alone(self, creation: Creation) -> OpenedCase | Exception:
         try:
-            response = await self._call(self._stub.CreateCase, create_case_request(request_id, plan))
+            response = await self._call(self._stub.CreateCase, create_case_request(*creation))
         except grpc.aio.AioRpcError as error:
-            if error.code() in _TRANSIENT:
-                raise CasesUnavailable(_describe(error)) from None
-            raise CasesRefused(_describe(error)) from None
-        case = response.case
-        created_at = case.created_at.ToDatetime(tzinfo=UTC) if case.HasField("created_at") else None
-        return OpenedCase(case.case_id, case.case_number, response.created, created_at)
+            return _creation_refused(error.code(), _describe(error))
+        return _opened(response)
+
+    async def _create_together(self, creations: Sequence[Creation]) -> list[OpenedCase | Exception | None]:
+        """One CreateCases for a batch; None for what goes alone (CreateCase, with its retry of a blip): a batch
+        of one, a failed call (an older cases, an outage: alone says which), an item cases could not take now."""
+        if len(creations) == 1:
+            return [None]
+        request = pb.CreateCasesRequest(requests=[create_case_request(*creation) for creation in creations])
+        try:
+            response = await self._stub.CreateCases(request, timeout=self._timeout)
+        except grpc.aio.AioRpcError:
+            return [None] * len(creations)
+        return [self._result_of(result) for result in response.results]
+
+    @staticmethod
+    def _result_of(result: pb.CreateCaseResult) -> OpenedCase | Exception | None:
+        if result.WhichOneof("result") == "created":
+            return _opened(result.created)
+        status = status_pb2.Status.FromString(result.error)
+        code = _CODES.get(status.code, grpc.StatusCode.UNKNOWN)
+        return None if code in _TRANSIENT else _creation_refused(code, f"{code.name}: {status.message}")
 
     async def add_note(self, request_id: str, case_number: str, text: str, *, internal: bool = False,
                        on_behalf: common_pb2.Actor | None = None) -> OpenedCase:
@@ -161,6 +211,7 @@ class GrpcCasesGateway:
         return OpenedCase(response.case.case_id, response.case.case_number)
 
     async def close(self) -> None:
+        await self._creations.wait_idle()
         await self._channel.close()
 
 

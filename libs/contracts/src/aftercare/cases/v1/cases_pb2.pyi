@@ -1224,6 +1224,80 @@ class CreateCaseResponse(_message.Message):
 Global___CreateCaseResponse: _TypeAlias = CreateCaseResponse  # noqa: Y015
 
 @_typing.final
+class CreateCasesRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REQUESTS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def requests(self) -> _containers.RepeatedCompositeFieldContainer[Global___CreateCaseRequest]:
+        """1 to 100 creations; each keeps its own request_id."""
+
+    def __init__(
+        self,
+        *,
+        requests: _abc.Iterable[Global___CreateCaseRequest] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["requests", b"requests"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreateCasesRequest: _TypeAlias = CreateCasesRequest  # noqa: Y015
+
+@_typing.final
+class CreateCasesResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RESULTS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def results(self) -> _containers.RepeatedCompositeFieldContainer[Global___CreateCaseResult]:
+        """One per request, in the order sent."""
+
+    def __init__(
+        self,
+        *,
+        results: _abc.Iterable[Global___CreateCaseResult] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["results", b"results"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreateCasesResponse: _TypeAlias = CreateCasesResponse  # noqa: Y015
+
+@_typing.final
+class CreateCaseResult(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CREATED_FIELD_NUMBER: _builtins.int
+    ERROR_FIELD_NUMBER: _builtins.int
+    error: _builtins.bytes
+    """What CreateCase alone would have refused it with: a serialized google.rpc.Status (code, message
+    and the ErrorInfo / BadRequest details that grpc-status-details-bin carries).
+    """
+    @_builtins.property
+    def created(self) -> Global___CreateCaseResponse:
+        """What CreateCase alone would have answered."""
+
+    def __init__(
+        self,
+        *,
+        created: Global___CreateCaseResponse | None = ...,
+        error: _builtins.bytes = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["created", b"created", "error", b"error", "result", b"result"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["created", b"created", "error", b"error", "result", b"result"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType_result: _TypeAlias = _typing.Literal["created", "error"]  # noqa: Y015
+    _WhichOneofArgType_result: _TypeAlias = _typing.Literal["result", b"result"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType_result) -> _WhichOneofReturnType_result | None: ...
+
+Global___CreateCaseResult: _TypeAlias = CreateCaseResult  # noqa: Y015
+
+@_typing.final
 class GetCaseRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 

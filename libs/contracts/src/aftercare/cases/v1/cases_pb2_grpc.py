@@ -39,6 +39,11 @@ class CaseServiceStub:
                 request_serializer=aftercare_dot_cases_dot_v1_dot_cases__pb2.CreateCaseRequest.SerializeToString,
                 response_deserializer=aftercare_dot_cases_dot_v1_dot_cases__pb2.CreateCaseResponse.FromString,
                 _registered_method=True)
+        self.CreateCases = channel.unary_unary(
+                '/aftercare.cases.v1.CaseService/CreateCases',
+                request_serializer=aftercare_dot_cases_dot_v1_dot_cases__pb2.CreateCasesRequest.SerializeToString,
+                response_deserializer=aftercare_dot_cases_dot_v1_dot_cases__pb2.CreateCasesResponse.FromString,
+                _registered_method=True)
         self.GetCase = channel.unary_unary(
                 '/aftercare.cases.v1.CaseService/GetCase',
                 request_serializer=aftercare_dot_cases_dot_v1_dot_cases__pb2.GetCaseRequest.SerializeToString,
@@ -177,6 +182,14 @@ class CaseServiceServicer:
     def CreateCase(self, request, context):
         """Opens a case (called by intake, agents and partners). Idempotent on
         `request_id`: the same request id again returns the same case with created = false.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateCases(self, request, context):
+        """Several creations in one call (a channel relaying a busy hour): each is opened, checked and
+        answered exactly as CreateCase alone would, and one refused never fails the others.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -370,6 +383,11 @@ def add_CaseServiceServicer_to_server(servicer, server):
                     request_deserializer=aftercare_dot_cases_dot_v1_dot_cases__pb2.CreateCaseRequest.FromString,
                     response_serializer=aftercare_dot_cases_dot_v1_dot_cases__pb2.CreateCaseResponse.SerializeToString,
             ),
+            'CreateCases': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateCases,
+                    request_deserializer=aftercare_dot_cases_dot_v1_dot_cases__pb2.CreateCasesRequest.FromString,
+                    response_serializer=aftercare_dot_cases_dot_v1_dot_cases__pb2.CreateCasesResponse.SerializeToString,
+            ),
             'GetCase': grpc.unary_unary_rpc_method_handler(
                     servicer.GetCase,
                     request_deserializer=aftercare_dot_cases_dot_v1_dot_cases__pb2.GetCaseRequest.FromString,
@@ -528,6 +546,33 @@ class CaseService:
             '/aftercare.cases.v1.CaseService/CreateCase',
             aftercare_dot_cases_dot_v1_dot_cases__pb2.CreateCaseRequest.SerializeToString,
             aftercare_dot_cases_dot_v1_dot_cases__pb2.CreateCaseResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateCases(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aftercare.cases.v1.CaseService/CreateCases',
+            aftercare_dot_cases_dot_v1_dot_cases__pb2.CreateCasesRequest.SerializeToString,
+            aftercare_dot_cases_dot_v1_dot_cases__pb2.CreateCasesResponse.FromString,
             options,
             channel_credentials,
             insecure,

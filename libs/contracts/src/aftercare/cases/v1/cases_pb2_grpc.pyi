@@ -51,6 +51,10 @@ class CaseServiceStub:
     """Opens a case (called by intake, agents and partners). Idempotent on
     `request_id`: the same request id again returns the same case with created = false.
     """
+    CreateCases: _grpc.UnaryUnaryMultiCallable[_cases_pb2.CreateCasesRequest, _cases_pb2.CreateCasesResponse]
+    """Several creations in one call (a channel relaying a busy hour): each is opened, checked and
+    answered exactly as CreateCase alone would, and one refused never fails the others.
+    """
     GetCase: _grpc.UnaryUnaryMultiCallable[_cases_pb2.GetCaseRequest, _cases_pb2.GetCaseResponse]
     ListCases: _grpc.UnaryUnaryMultiCallable[_cases_pb2.ListCasesRequest, _cases_pb2.ListCasesResponse]
     """Filtered, sorted, cursor-paged listing; closed cases stay listed (the archive)."""
@@ -112,6 +116,10 @@ class CaseServiceAsyncStub(CaseServiceStub):
     CreateCase: _aio.UnaryUnaryMultiCallable[_cases_pb2.CreateCaseRequest, _cases_pb2.CreateCaseResponse]  # type: ignore[assignment]
     """Opens a case (called by intake, agents and partners). Idempotent on
     `request_id`: the same request id again returns the same case with created = false.
+    """
+    CreateCases: _aio.UnaryUnaryMultiCallable[_cases_pb2.CreateCasesRequest, _cases_pb2.CreateCasesResponse]  # type: ignore[assignment]
+    """Several creations in one call (a channel relaying a busy hour): each is opened, checked and
+    answered exactly as CreateCase alone would, and one refused never fails the others.
     """
     GetCase: _aio.UnaryUnaryMultiCallable[_cases_pb2.GetCaseRequest, _cases_pb2.GetCaseResponse]  # type: ignore[assignment]
     ListCases: _aio.UnaryUnaryMultiCallable[_cases_pb2.ListCasesRequest, _cases_pb2.ListCasesResponse]  # type: ignore[assignment]
@@ -177,6 +185,16 @@ class CaseServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_cases_pb2.CreateCaseResponse, _abc.Awaitable[_cases_pb2.CreateCaseResponse]]:
         """Opens a case (called by intake, agents and partners). Idempotent on
         `request_id`: the same request id again returns the same case with created = false.
+        """
+
+    @_abc_1.abstractmethod
+    def CreateCases(
+        self,
+        request: _cases_pb2.CreateCasesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_cases_pb2.CreateCasesResponse, _abc.Awaitable[_cases_pb2.CreateCasesResponse]]:
+        """Several creations in one call (a channel relaying a busy hour): each is opened, checked and
+        answered exactly as CreateCase alone would, and one refused never fails the others.
         """
 
     @_abc_1.abstractmethod
