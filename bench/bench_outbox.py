@@ -30,6 +30,8 @@ from sqlalchemy import Column, Float, MetaData, String, Table, func, insert, sel
 sys.path.insert(0, str(Path(__file__).parent))
 from aftercare_platform.bus.consumer import EventConsumer, EventSubscription
 from aftercare_platform.outbox.relay import OutboxRelay
+from aftercare_platform.servers.event_loop import run_on
+from aftercare_platform.settings import ServiceSettings
 from aftercare_platform.testing.harness import open_broker, open_database
 from aftercare_platform.testing.infra import create_database, drop_database, start_servers
 from machine import CpuMeter, describe, percentile
@@ -302,4 +304,5 @@ async def main() -> None:
 
 if __name__ == "__main__":
     os.environ.setdefault("AFTERCARE_LOG_LEVEL", "WARNING")
-    asyncio.run(main())
+    # the relay and the consumer processes run on the loop a service runs on (AFTERCARE_EVENT_LOOP)
+    run_on(ServiceSettings().event_loop, main())

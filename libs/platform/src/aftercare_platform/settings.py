@@ -64,6 +64,8 @@ class ServiceSettings(BaseSettings):
     migrate_on_start: bool = True
     # how long to stay up but not-ready after SIGTERM so load balancers stop sending work
     drain_seconds: float = 0.0
+    # the event loop a service process runs on: uvloop (libuv) spends less CPU a request than asyncio's own
+    event_loop: Literal["uvloop", "asyncio"] = "uvloop"
 
     @property
     def is_development(self) -> bool:

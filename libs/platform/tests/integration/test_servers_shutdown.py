@@ -1,5 +1,5 @@
-"""SIGTERM on a real service process: health goes NOT_SERVING before the server stops, in-flight calls
-finish, and the shutdown runs its steps in order. Run as a script, this file is that service."""
+"""SIGTERM on a real service process (on uvloop, as services run): health goes NOT_SERVING before the server
+stops, in-flight calls finish, and the shutdown runs its steps in order. Run as a script, this file is that service."""
 
 from __future__ import annotations
 
@@ -46,6 +46,7 @@ def serve() -> None:
     import logging
 
     from aftercare_platform.auth import Authenticator
+    from aftercare_platform.servers.event_loop import run_on
     from aftercare_platform.servers.grpc import build_grpc_server
     from aftercare_platform.servers.http import HttpServer, build_http_app
     from aftercare_platform.servers.runner import RunnerParts, ServiceRunner
@@ -79,7 +80,7 @@ def serve() -> None:
             closers=[close_database],
         )
 
-    asyncio.run(ServiceRunner(settings, drain_seconds=DRAIN_SECONDS).run(build))
+    run_on(settings.event_loop, ServiceRunner(settings, drain_seconds=DRAIN_SECONDS).run(build))
 
 
 # ---- the test ------------------------------------------------------------------------------------
@@ -143,6 +144,7 @@ async def service() -> AsyncIterator[ServiceProcess]:
 
 async def test_sigterm_turns_health_not_serving_before_the_server_stops(service: ServiceProcess) -> None:
     started = service.entry("service started")
+    assert started["event_loop"] == "uvloop"  # what a service runs on unless AFTERCARE_EVENT_LOOP says otherwise
     target = f"127.0.0.1:{started['grpc_port']}"
     readyz = f"http://127.0.0.1:{started['http_port']}/readyz"
     observed: list[str] = []

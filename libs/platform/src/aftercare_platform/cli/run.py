@@ -145,5 +145,6 @@ def run_command(
     _console.print(_table([(d, d.settings(), "starting") for d in definitions], "Aftercare (embedded)"))
     _front_doors(definitions)
     from aftercare_platform.embedded.runner import run_embedded
+    from aftercare_platform.servers.event_loop import run_on
 
-    asyncio.run(run_embedded(definitions, data_dir))
+    run_on(settings.event_loop, run_embedded(definitions, data_dir))

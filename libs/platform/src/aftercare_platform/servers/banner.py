@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 from typing import TYPE_CHECKING
@@ -27,6 +28,8 @@ def print_banner(settings: ServiceSettings, parts: RunnerParts) -> None:
             "grpc_services": grpc_services,
             "consumers": [component.name for component in parts.consumers],
             "background": [component.name for component in parts.background],
+            # "uvloop" or "asyncio": which AFTERCARE_EVENT_LOOP the process runs on
+            "event_loop": type(asyncio.get_running_loop()).__module__.partition(".")[0],
         },
     )
     if not sys.stderr.isatty():

@@ -14,6 +14,7 @@ from typing import Protocol
 
 from aftercare_platform.lifecycle import Component
 from aftercare_platform.servers.banner import print_banner
+from aftercare_platform.servers.event_loop import run_on
 from aftercare_platform.servers.heap import settle_heap
 from aftercare_platform.settings import ServiceSettings
 from aftercare_platform.telemetry.logs import configure_logging
@@ -236,4 +237,5 @@ class ServiceRunner:
 def run_service(settings: ServiceSettings, build: PartsBuilder, *, drain_seconds: float | None = None) -> None:
     """The whole `main()` of a service process: JSON logs, then run until SIGTERM."""
     configure_logging(settings)
-    asyncio.run(ServiceRunner(settings, drain_seconds=drain_seconds, settle_heap_after_start=True).run(build))
+    run_on(settings.event_loop,
+           ServiceRunner(settings, drain_seconds=drain_seconds, settle_heap_after_start=True).run(build))

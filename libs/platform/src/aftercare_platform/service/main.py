@@ -6,6 +6,7 @@ import asyncio
 import sys
 from typing import Any
 
+from aftercare_platform.servers.event_loop import run_on
 from aftercare_platform.servers.runner import RunnerParts, ServiceRunner
 from aftercare_platform.service.assemble import AssembledService, assemble, migrate, open_infrastructure
 from aftercare_platform.service.definition import ServiceDefinition
@@ -48,4 +49,5 @@ def service_main(definition: ServiceDefinition[Any], argv: list[str] | None = No
     async def build(telemetry: Telemetry) -> RunnerParts:
         return runner_parts(await build_service(definition, settings, telemetry))
 
-    asyncio.run(ServiceRunner(settings, drain_seconds=settings.drain_seconds, settle_heap_after_start=True).run(build))
+    run_on(settings.event_loop,
+           ServiceRunner(settings, drain_seconds=settings.drain_seconds, settle_heap_after_start=True).run(build))
