@@ -26,9 +26,9 @@ pytestmark = pytest.mark.asyncio(loop_scope=LOOP)
 
 
 def plan(company: str, **overrides: Any) -> CasePlan:
-    caller = overrides.pop("caller", Caller(name="Wang Fang", phone="+86 139 0000 0000"))
-    return CasePlan(region="east", company_id=company, contract_id=None, caller=caller,
-                    description="NVR 4 lost every camera after the power cut", **overrides)
+    fields: dict[str, Any] = {"caller": Caller(name="Wang Fang", phone="+86 139 0000 0000"),
+                              "description": "NVR 4 lost every camera after the power cut", **overrides}
+    return CasePlan(region="east", company_id=company, contract_id=None, **fields)
 
 
 async def rpc_counts(stack: Stack) -> dict[str, float]:
@@ -111,3 +111,19 @@ async def test_a_cases_without_create_cases_gets_each_creation_alone(stack):
         await server.stop(None)
     assert [case.case_id for case in opened] == keys
     assert len({case.case_number for case in opened}) == 12 and servicer.calls == 12
+
+
+async def test_long_chinese_descriptions_go_in_calls_small_enough_for_grpc(stack, gateway):
+    """Two dozen descriptions of 20,000 Chinese characters (60 kB each) would make one call of 1.4 MB
+    and an answer as large: they go in calls of at most 1 MiB, none refused, none sent twice."""
+    company = f"gw-{uuid.uuid4().hex[:8]}"
+    long = ("摄像机十二号自八点起无图像，" * 1500)[:20_000]
+    before = await rpc_counts(stack)
+    opened = await asyncio.gather(*(gateway.create_case(str(uuid.uuid4()), plan(company, description=long))
+                                    for _ in range(24)))
+    after = await rpc_counts(stack)
+    calls = {method: after[method] - before[method] for method in after}
+    assert len({case.case_number for case in opened}) == 24 and all(case.created for case in opened)
+    assert calls["CreateCases"] >= 2 and calls["CreateCase"] <= 2, calls
+    stored = await stack.intake.case(opened[-1].case_number)
+    assert stored.description == long

@@ -6,6 +6,7 @@ more notes), `CasesRefused` (the report itself is refused: retrying cannot help)
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -105,6 +106,25 @@ _TRANSIENT = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, gr
 _CODES = {code.value[0]: code for code in grpc.StatusCode}
 # cases' cap on one CreateCases call
 MAX_CREATIONS_PER_CALL = 100
+# a call's requests (and its answer: each case carries its description back) stay well under gRPC's 4 MiB:
+# a hundred descriptions of 20,000 Chinese characters would be 6 MB
+MAX_CALL_BYTES = 1024 * 1024
+
+
+def calls_within(creations: Sequence[pb.CreateCaseRequest],
+                 max_bytes: int = MAX_CALL_BYTES) -> list[Sequence[pb.CreateCaseRequest]]:
+    """The creations split, in order, into calls of at most `max_bytes` of requests (one alone may exceed it)."""
+    calls: list[Sequence[pb.CreateCaseRequest]] = []
+    start, size = 0, 0
+    for index, creation in enumerate(creations):
+        item = creation.ByteSize()
+        if index > start and size + item > max_bytes:
+            calls.append(creations[start:index])
+            start, size = index, 0
+        size += item
+    if start < len(creations):
+        calls.append(creations[start:])
+    return calls
 
 
 def _describe(error: grpc.aio.AioRpcError) -> str:
@@ -175,13 +195,17 @@ class GrpcCasesGateway:
         return _opened(response)
 
     async def _create_together(self, creations: Sequence[pb.CreateCaseRequest]) -> list[OpenedCase | Exception | None]:
-        """One CreateCases for a batch; None for what goes alone (CreateCase, with its retry of a blip): a batch
-        of one, a failed call (an older cases, an outage: alone says which), an item cases could not take now."""
+        """CreateCases for a batch (several calls for a large one); None for what goes alone (CreateCase, with its
+        retry of a blip): a call of one, a failed call (an older cases, an outage: alone says which), an item
+        cases could not take now."""
+        answers = await asyncio.gather(*(self._send_together(call) for call in calls_within(creations)))
+        return [answer for answered in answers for answer in answered]
+
+    async def _send_together(self, creations: Sequence[pb.CreateCaseRequest]) -> list[OpenedCase | Exception | None]:
         if len(creations) == 1:
             return [None]
-        request = pb.CreateCasesRequest(requests=creations)
         try:
-            response = await self._stub.CreateCases(request, timeout=self._timeout)
+            response = await self._stub.CreateCases(pb.CreateCasesRequest(requests=creations), timeout=self._timeout)
         except grpc.aio.AioRpcError:
             return [None] * len(creations)
         return [self._result_of(result) for result in response.results]
