@@ -22,6 +22,11 @@ STATUS_DETAILS_KEY = "grpc-status-details-bin"
 ERROR_DOMAIN = "aftercare.dev"
 _CODES = {code.value[0]: code for code in grpc.StatusCode}
 
+def status_code_of(number: int) -> grpc.StatusCode:
+    """The StatusCode a google.rpc.Status's `code` number names (UNKNOWN for a number gRPC has not)."""
+    return _CODES.get(number, grpc.StatusCode.UNKNOWN)
+
+
 def domain_status(error: DomainError) -> status_pb2.Status:
     """The google.rpc.Status of a refusal: ErrorInfo names the error, BadRequest lists the fields."""
     info = error_details_pb2.ErrorInfo(
@@ -68,7 +73,7 @@ def domain_error_from_status(code: grpc.StatusCode, message: str,
 def domain_error_from_status_message(status: status_pb2.Status, *, code: grpc.StatusCode | None = None,
                                      message: str | None = None) -> DomainError | None:
     """The DomainError a google.rpc.Status stands for (a batch call's answer per item); None if not one."""
-    code = code or _CODES.get(status.code, grpc.StatusCode.UNKNOWN)
+    code = code or status_code_of(status.code)
     error_class = kind_for_grpc_status(code)
     if error_class is None:
         return None

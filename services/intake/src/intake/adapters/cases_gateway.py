@@ -19,6 +19,7 @@ from aftercare.cases.v1 import cases_pb2_grpc
 from aftercare.common.v1 import common_pb2
 from aftercare_platform.batching import GroupCommitter
 from aftercare_platform.servers.grpc_client import SystemTokenSource, create_channel
+from aftercare_platform.servers.grpc_errors import status_code_of
 from aftercare_platform.settings import ServiceSettings
 from aftercare_platform.telemetry.setup import Telemetry
 from google.rpc import status_pb2
@@ -103,7 +104,6 @@ _TRANSIENT = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, gr
               grpc.StatusCode.UNIMPLEMENTED}
 
 
-_CODES = {code.value[0]: code for code in grpc.StatusCode}
 # cases' cap on one CreateCases call
 MAX_CREATIONS_PER_CALL = 100
 # a call's requests (and its answer: each case carries its description back) stay well under gRPC's 4 MiB:
@@ -215,7 +215,7 @@ class GrpcCasesGateway:
         if result.WhichOneof("result") == "created":
             return _opened(result.created)
         status = status_pb2.Status.FromString(result.error)
-        code = _CODES.get(status.code, grpc.StatusCode.UNKNOWN)
+        code = status_code_of(status.code)
         return None if code in _TRANSIENT else _creation_refused(code, f"{code.name}: {status.message}")
 
     async def add_note(self, request_id: str, case_number: str, text: str, *, internal: bool = False,
