@@ -138,7 +138,7 @@ async def burst(admin: str, amqp: str, count: int, replicas: int) -> None:
         services = [await Service(url, amqp).start() for _ in range(replicas)]
         due = datetime.now(UTC) + timedelta(seconds=8)
         await seed(url, clock_rows((due for _ in range(count)), "B"))
-        meter = CpuMeter({f"sla-timer {n + 1}": s.process.pid for n, s in enumerate(services) if s.process})
+        meter = CpuMeter({name: pid for n, s in enumerate(services) for name, pid in s.pids(n + 1).items()})
         await asyncio.sleep(max(0.0, (due - datetime.now(UTC)).total_seconds()))
         cpu_before = meter.read()
         conn = await asyncpg.connect(asyncpg_dsn(url))

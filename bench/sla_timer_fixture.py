@@ -163,24 +163,25 @@ class Service:
             **{f"AFTERCARE_{k.upper()}": v for k, v in {**SERVICE_SETTINGS, **settings}.items()},
         }
         self.process: asyncio.subprocess.Process | None = None
+        # --set relay_in_process=false: the relay runs beside it (`python -m sla_timer relay`), as a sidecar would
+        self.sidecar: asyncio.subprocess.Process | None = None
 
     async def start(self) -> Service:
         self.process = await asyncio.create_subprocess_exec(sys.executable, "-m", "sla_timer", env=self.env)
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            if self.process.returncode is not None:
-                raise RuntimeError("sla-timer exited at start")
-            try:
-                reader, writer = await asyncio.open_connection("127.0.0.1", self.http_port)
-                writer.write(b"GET /readyz HTTP/1.0\r\n\r\n")
-                status = await reader.readline()
-                writer.close()
-                if b" 200 " in status:
-                    return self
-            except OSError:
-                pass
-            await asyncio.sleep(0.2)
-        raise RuntimeError("sla-timer did not become ready")
+        await _ready(self.process, self.http_port)
+        if self.env.get("AFTERCARE_RELAY_IN_PROCESS", "true").lower() == "false":
+            port = free_port()
+            self.sidecar = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "sla_timer", "relay", env={**self.env, "AFTERCARE_HTTP_PORT": str(port)})
+            await _ready(self.sidecar, port)
+        return self
+
+    def pids(self, n: int) -> dict[str, int]:
+        """The processes whose CPU a run counts: the service and its relay sidecar, if any."""
+        found = {f"sla-timer {n}": self.process.pid} if self.process else {}
+        if self.sidecar is not None:
+            found[f"relay {n}"] = self.sidecar.pid
+        return found
 
     def memory_mib(self) -> tuple[float, float]:
         assert self.process is not None
@@ -192,13 +193,32 @@ class Service:
         return int(fields["VmRSS"][0]) / 1024, int(fields["VmHWM"][0]) / 1024
 
     async def stop(self) -> None:
-        if self.process is not None and self.process.returncode is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(self.process.wait(), 30)
-            except TimeoutError:
-                self.process.kill()
-                await self.process.wait()
+        for process in (self.process, self.sidecar):
+            if process is not None and process.returncode is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    await asyncio.wait_for(process.wait(), 30)
+                except TimeoutError:
+                    process.kill()
+                    await process.wait()
+
+
+async def _ready(process: asyncio.subprocess.Process, http_port: int) -> None:
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        if process.returncode is not None:
+            raise RuntimeError("sla-timer exited at start")
+        try:
+            reader, writer = await asyncio.open_connection("127.0.0.1", http_port)
+            writer.write(b"GET /readyz HTTP/1.0\r\n\r\n")
+            status = await reader.readline()
+            writer.close()
+            if b" 200 " in status:
+                return
+        except OSError:
+            pass
+        await asyncio.sleep(0.2)
+    raise RuntimeError("sla-timer did not become ready")
 
 
 async def fresh_database(admin: str, amqp: str) -> tuple[str, str]:

@@ -10,6 +10,7 @@ from aftercare_platform.servers.event_loop import run_on
 from aftercare_platform.servers.runner import RunnerParts, ServiceRunner
 from aftercare_platform.service.assemble import AssembledService, assemble, migrate, open_infrastructure
 from aftercare_platform.service.definition import ServiceDefinition
+from aftercare_platform.service.relay_process import relay_parts
 from aftercare_platform.settings import ServiceSettings
 from aftercare_platform.telemetry.logs import configure_logging
 from aftercare_platform.telemetry.setup import Telemetry
@@ -43,10 +44,12 @@ def service_main(definition: ServiceDefinition[Any], argv: list[str] | None = No
         asyncio.run(migrate(definition, settings))
         print(f"{definition.name}: migrations applied to schema {definition.schema}")
         return
-    if args:
-        raise SystemExit(f"usage: python -m {definition.package} [migrate]")
+    if args[1:] or args[:1] not in ([], ["relay"]):
+        raise SystemExit(f"usage: python -m {definition.package} [migrate | relay]")
 
     async def build(telemetry: Telemetry) -> RunnerParts:
+        if args == ["relay"]:  # the outbox relay alone: a sidecar to the service run with relay_in_process=false
+            return await relay_parts(definition, settings, telemetry)
         return runner_parts(await build_service(definition, settings, telemetry))
 
     run_on(settings.event_loop,

@@ -34,8 +34,9 @@ class ServiceProcess:
     """One service as `python -m <module>`, configured by AFTERCARE_* variables only; its output goes to a
     log file (never a pipe nobody reads), whose tail is shown when it fails."""
 
-    def __init__(self, module: str, settings: dict[str, str], log_dir: Path) -> None:
+    def __init__(self, module: str, settings: dict[str, str], log_dir: Path, *, args: tuple[str, ...] = ()) -> None:
         self.module = module
+        self.args = args  # ("relay",): the service's outbox relay alone
         self.http_port, self.grpc_port = free_port(), free_port()
         environment = {k: v for k, v in os.environ.items()
                        if not k.startswith("AFTERCARE_") and k != "PYTHONDONTWRITEBYTECODE"}
@@ -43,7 +44,7 @@ class ServiceProcess:
         environment["PYTHONPYCACHEPREFIX"] = str(Path(tempfile.gettempdir()) / "aftercare-e2e-pycache")
         settings = {**settings, "http_port": str(self.http_port), "grpc_port": str(self.grpc_port)}
         self.env = {**environment, **{f"AFTERCARE_{k.upper()}": v for k, v in settings.items()}}
-        self.log = log_dir / f"{module}.log"
+        self.log = log_dir / f"{'-'.join((module, *args))}.log"
         self.process: asyncio.subprocess.Process | None = None
         self.exit_codes: list[int] = []
 
@@ -62,7 +63,7 @@ class ServiceProcess:
         assert self.process is None, f"{self.module} is already running"
         with self.log.open("ab") as log:
             self.process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", self.module, env=self.env, stdin=asyncio.subprocess.DEVNULL,
+                sys.executable, "-m", self.module, *self.args, env=self.env, stdin=asyncio.subprocess.DEVNULL,
                 stdout=log, stderr=log)
         process = self.process
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{self.http_port}", timeout=2) as http:
