@@ -16,11 +16,12 @@ import pytest
 import pytest_asyncio
 from aftercare.cases.v1 import cases_pb2 as pb
 from aftercare.cases.v1 import cases_pb2_grpc
+from aftercare.intake.v1 import intake_pb2 as pb_intake
 from aftercare_platform.testing.ports import free_port
 from intake.adapters.cases_gateway import CasesRefused, GrpcCasesGateway
 from intake.domain.case_plan import Caller, CasePlan
 
-from .conftest import LOOP, Stack
+from .conftest import LOOP, Customer, Stack
 
 pytestmark = pytest.mark.asyncio(loop_scope=LOOP)
 
@@ -127,3 +128,27 @@ async def test_long_chinese_descriptions_go_in_calls_small_enough_for_grpc(stack
     assert calls["CreateCases"] >= 2 and calls["CreateCase"] <= 2, calls
     stored = await stack.intake.case(opened[-1].case_number)
     assert stored.description == long
+
+
+async def creations_histogram(stack: Stack) -> tuple[float, float]:
+    """intake's aftercare_intake_cases_creations_per_call: (calls, creations) so far."""
+    text = (await stack.intake.http.get("/metrics")).text
+    figures = {"count": 0.0, "sum": 0.0}
+    for line in text.splitlines():
+        found = re.match(r"aftercare_intake_cases_creations_per_call_(count|sum)(?:\{.*\})? (\S+)", line)
+        if found:
+            figures[found.group(1)] += float(found.group(2))
+    return figures["count"], figures["sum"]
+
+
+async def test_intake_says_on_metrics_how_many_creations_each_call_to_cases_carried(stack):
+    intake = stack.intake
+    customer = await intake.register(Customer.make("per-call"))
+    partner = intake.auth("partner-itsm", "partner", companies=(customer.company_id,))
+    calls_before, creations_before = await creations_histogram(stack)
+    answers = await asyncio.gather(*(intake.stub.SubmitCase(pb_intake.SubmitCaseRequest(
+        partner_request_id=f"PER-CALL-{n}", description=f"ticket {n}: printer {n} jams",
+        hints=pb_intake.ReportHints(company=customer.company_id)), metadata=partner) for n in range(30)))
+    assert all(a.receipt.case_number for a in answers)
+    calls, creations = await creations_histogram(stack)
+    assert creations - creations_before == 30 and 1 <= calls - calls_before <= 30
