@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import signal
 import sys
 import time
 import uuid
@@ -19,6 +18,7 @@ from aftercare_platform.db.listen import asyncpg_dsn
 from aftercare_platform.service.assemble import migrate, open_database
 from aftercare_platform.testing.infra import create_database
 from aftercare_platform.testing.ports import free_port
+from aftercare_platform.testing.processes import terminate
 from sla_timer.adapters.clock_codec import clock_from_dict, clock_to_dict
 from sla_timer.adapters.firing_plan import firing_plan
 from sla_timer.adapters.policy_store import PolicyStore
@@ -194,13 +194,8 @@ class Service:
 
     async def stop(self) -> None:
         for process in (self.process, self.sidecar):
-            if process is not None and process.returncode is None:
-                process.send_signal(signal.SIGTERM)
-                try:
-                    await asyncio.wait_for(process.wait(), 30)
-                except TimeoutError:
-                    process.kill()
-                    await process.wait()
+            if process is not None:
+                await terminate(process)
 
 
 async def _ready(process: asyncio.subprocess.Process, http_port: int) -> None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import sys
 import tempfile
 from pathlib import Path
 
 import httpx
 from aftercare_platform.testing.ports import free_port
+from aftercare_platform.testing.processes import terminate
 from aftercare_platform.testing.waiting import eventually
 
 
@@ -60,11 +60,4 @@ class Process:
         process, self.process = self.process, None
         if process is None:
             return 0
-        if process.returncode is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(process.wait(), 30)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
-        return process.returncode or 0
+        return await terminate(process) or 0

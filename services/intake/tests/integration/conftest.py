@@ -7,7 +7,6 @@ import asyncio
 import contextlib
 import itertools
 import os
-import signal
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from aftercare_platform.auth.tokens import mint_token
 from aftercare_platform.testing.in_process import service_in_process
 from aftercare_platform.testing.infra import Servers, create_database, drop_database
 from aftercare_platform.testing.ports import free_port
+from aftercare_platform.testing.processes import terminate
 from aftercare_platform.testing.waiting import eventually
 from intake.bootstrap import definition
 from intake.settings import IntakeSettings
@@ -75,12 +75,7 @@ class CasesProcess:
     async def stop(self) -> None:
         if self.process is None or self.process.returncode is not None:
             return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            await asyncio.wait_for(self.process.wait(), 30)
-        except TimeoutError:
-            self.process.kill()
-            await self.process.wait()
+        await terminate(self.process)
         self.process = None
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import sys
 
 import grpc
@@ -19,6 +18,7 @@ from aftercare.notify.v1 import notify_pb2
 from aftercare.sla.v1 import sla_pb2
 from aftercare_platform.auth.tokens import mint_token
 from aftercare_platform.testing.ports import free_port
+from aftercare_platform.testing.processes import terminate
 from google.protobuf.duration_pb2 import Duration
 
 from .conftest import SUPERVISOR, Case, World, barrier, eventually, sql
@@ -80,9 +80,8 @@ class DispatchProcess:
         await eventually(ready, within=120, what="the dispatch process ready")
 
     async def stop(self) -> None:
-        if self.process is not None and self.process.returncode is None:
-            self.process.send_signal(signal.SIGTERM)
-            await self.process.wait()
+        if self.process is not None:
+            await terminate(self.process)
 
 
 async def test_the_supervisor_on_duty_comes_from_dispatch_and_a_breach_waits_while_dispatch_is_down(

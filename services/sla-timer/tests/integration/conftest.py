@@ -32,6 +32,7 @@ from aftercare_platform.clock import SystemClock
 from aftercare_platform.service.assemble import migrate, open_database
 from aftercare_platform.testing.in_process import service_in_process
 from aftercare_platform.testing.ports import free_port
+from aftercare_platform.testing.processes import terminate
 from aftercare_platform.testing.waiting import eventually
 from google.protobuf.timestamp_pb2 import Timestamp
 from sla_timer.adapters.policy_store import PolicyStore
@@ -288,12 +289,8 @@ class ServiceProcess:
             await self.process.wait()
 
     async def stop(self) -> None:
-        if self.process is not None and self.process.returncode is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(self.process.wait(), 30)
-            except TimeoutError:
-                await self.kill()
+        if self.process is not None:
+            await terminate(self.process)
 
 
 @pytest.fixture

@@ -30,6 +30,19 @@ M = TypeVar("M", bound=Message)
 # ---- processes ------------------------------------------------------------------------------------
 
 
+async def terminate(process: asyncio.subprocess.Process, within: float = 30) -> int:
+    """SIGTERM, as Kubernetes stops a pod, then SIGKILL after `within` s; the exit status (-9 when killed)."""
+    if process.returncode is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(process.wait(), within)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+    assert process.returncode is not None
+    return process.returncode
+
+
 class ServiceProcess:
     """One service as `python -m <module>`, configured by AFTERCARE_* variables only; its output goes to a
     log file (never a pipe nobody reads), whose tail is shown when it fails."""
@@ -83,16 +96,8 @@ class ServiceProcess:
         """SIGTERM, as Kubernetes stops a pod; the exit status (killed after `within` s: -9)."""
         process, self.process = self.process, None
         assert process is not None, f"{self.module} is not running"
-        if process.returncode is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(process.wait(), within)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
-        assert process.returncode is not None
-        self.exit_codes.append(process.returncode)
-        return process.returncode
+        self.exit_codes.append(await terminate(process, within))
+        return self.exit_codes[-1]
 
 
 # ---- the broker -----------------------------------------------------------------------------------
