@@ -16,7 +16,11 @@ from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
+from opentelemetry import trace
+from opentelemetry.trace import Link, SpanContext
+
 log = logging.getLogger(__name__)
+_tracer = trace.get_tracer("aftercare.batching")
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -30,10 +34,15 @@ AloneRun = Callable[[Item], Awaitable[Result]]
 class _Queued(Generic[Item, Result]):
     item: Item
     future: asyncio.Future[Result] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+    # the submitter's span: the batch's span links to it, so each request's trace shows the batch it went in
+    origin: SpanContext = field(default_factory=lambda: trace.get_current_span().get_span_context())
 
 
 class GroupCommitter(Generic[Item, Result]):
-    def __init__(self, batch: BatchRun[Item, Result], alone: AloneRun[Item, Result], *, max_batch: int = 64) -> None:
+    def __init__(self, batch: BatchRun[Item, Result], alone: AloneRun[Item, Result], *, max_batch: int = 64,
+                 name: str = "batch", tracer: trace.Tracer | None = None) -> None:
+        self._name = name  # the batch span's: "group-commit <name>"
+        self._tracer = tracer or _tracer
         self._batch = batch
         self._alone = alone
         self._max = max_batch
@@ -61,8 +70,11 @@ class GroupCommitter(Generic[Item, Result]):
                 queued.future.cancel()
 
     async def _run(self, taken: list[_Queued[Item, Result]]) -> None:
+        links = [Link(q.origin) for q in taken if q.origin.is_valid]
         try:
-            results: Sequence[Result | None] = await self._batch([q.item for q in taken])
+            with self._tracer.start_as_current_span(f"group-commit {self._name}", links=links,
+                                               attributes={"aftercare.batch.size": len(taken)}):
+                results: Sequence[Result | None] = await self._batch([q.item for q in taken])
             self.batches += 1
             self.batched_items += sum(r is not None for r in results)
         except Exception:

@@ -1,6 +1,6 @@
 """Group commit (aftercare_platform.batching): what queues while a batch runs goes in the next one, in
 arrival order; a failing batch, or an item a batch leaves undone, is done alone; a caller that gives up
-does not stop the others."""
+does not stop the others; the batch's span links to every request in it."""
 
 from __future__ import annotations
 
@@ -9,6 +9,9 @@ from collections.abc import Sequence
 
 import pytest
 from aftercare_platform.batching import GroupCommitter
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 
 class Recorder:
@@ -83,3 +86,25 @@ async def test_a_caller_that_gives_up_leaves_its_batch_running_for_the_others():
     assert await first == "batch:0" and await patient == "batch:2"
     assert recorder.batches == [[0], [1, 2]]  # the request was still made: its retry finds it by its id
     await committer.wait_idle()
+
+
+async def test_the_batch_runs_in_a_span_linked_to_every_request_it_carries():
+    spans = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(spans))
+    tracer = provider.get_tracer("test")
+    recorder = Recorder()
+    committer: GroupCommitter[int, str] = GroupCommitter(recorder.batch, recorder.one, name="creations",
+                                                         tracer=tracer)
+
+    async def request(n: int) -> int:
+        with tracer.start_as_current_span(f"request {n}") as span:
+            await committer.submit("east", n)
+            return span.get_span_context().span_id
+
+    requests = await asyncio.gather(*(request(n) for n in range(5)))
+    batches = [s for s in spans.get_finished_spans() if s.name == "group-commit creations"]
+    assert [b.attributes["aftercare.batch.size"] for b in batches] == [len(b) for b in recorder.batches]
+    linked = [link.context.span_id for b in batches for link in b.links]
+    assert sorted(linked) == sorted(requests)
+    provider.shutdown()

@@ -81,10 +81,12 @@ class CaseHandlers:
         self._zones = {**REGION_TIME_ZONES, **(region_time_zones or {})}
         self.reply_policy = reply_policy or ReplyPolicy()
         # creations that arrive while a batch runs are opened together in the next, whatever their regions
-        self.creations: GroupCommitter[_Creation, Created] = GroupCommitter(self._create_batch, self._create_alone)
+        self.creations: GroupCommitter[_Creation, Created] = GroupCommitter(self._create_batch, self._create_alone,
+                                                                           name="creations")
         # commands that arrive while a batch of them runs go in the next, one transaction for all (PostgreSQL:
         # the batch locks many rows in one statement; SQLite has one writer and no row locks)
-        self.commands: GroupCommitter[CommandCall, Outcome] = GroupCommitter(self._command_batch, self._command_alone)
+        self.commands: GroupCommitter[CommandCall, Outcome] = GroupCommitter(self._command_batch, self._command_alone,
+                                                                            name="commands")
         self._batches_commands = is_postgres(database.engine)
 
     async def create_case(self, actor: Actor, request_id: str, report: NewCase) -> Created:

@@ -169,7 +169,7 @@ class GrpcCasesGateway:
         # by default: with 4, at 16 submissions in flight, calls averaged 1.02 creations and saved nothing
         self._lanes = itertools.cycle(range(max(1, creation_calls)))
         self._creations: GroupCommitter[pb.CreateCaseRequest, OpenedCase | Exception] = GroupCommitter(
-            self._create_together, self._create_alone, max_batch=MAX_CREATIONS_PER_CALL)
+            self._create_together, self._create_alone, max_batch=MAX_CREATIONS_PER_CALL, name="CreateCases")
 
     async def _call(self, method: Any, request: Any) -> Any:
         retrying = AsyncRetrying(stop=stop_after_attempt(2), wait=wait_exponential(multiplier=0.05, max=0.2),
