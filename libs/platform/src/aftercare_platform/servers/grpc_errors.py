@@ -66,8 +66,9 @@ def refusal_of(error: Exception) -> DomainError | None:
 def domain_error_from_status(code: grpc.StatusCode, message: str,
                              trailing_metadata: Iterable[tuple[str, Any]] | None) -> DomainError | None:
     """Rebuild the DomainError a server sent (to re-raise it at our own edge); None if it was not one."""
-    status = _status_from_metadata(trailing_metadata) or status_pb2.Status(code=code.value[0], message=message)
-    return domain_error_from_status_message(status, code=code, message=message)
+    # the call's own code and message stand; the details (when sent) say which error and which fields
+    return domain_error_from_status_message(_status_from_metadata(trailing_metadata) or status_pb2.Status(),
+                                            code=code, message=message)
 
 
 def domain_error_from_status_message(status: status_pb2.Status, *, code: grpc.StatusCode | None = None,

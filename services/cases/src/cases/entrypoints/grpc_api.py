@@ -13,6 +13,7 @@ from aftercare.cases.v1 import cases_pb2 as pb
 from aftercare.cases.v1 import cases_pb2_grpc
 from aftercare.common.v1 import common_pb2
 from aftercare_platform.auth.context import current_principal
+from aftercare_platform.contracts.limits import MAX_CREATIONS_PER_CALL
 from aftercare_platform.errors import InvalidArgument
 from aftercare_platform.paging import page_size
 from aftercare_platform.servers.grpc_errors import refusal_of, status_details
@@ -30,7 +31,6 @@ from cases.handlers import CaseHandlers
 from cases.reads import CasePage, CaseReads, timeline_page_start
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["CaseService"].full_name
-MAX_CREATIONS_PER_CALL = 100
 
 
 def _actor() -> Actor:
@@ -56,7 +56,9 @@ class CaseServicer(cases_pb2_grpc.CaseServiceServicer):
     # ---- reading -------------------------------------------------------------------
 
     async def CreateCase(self, request: pb.CreateCaseRequest, context: Any) -> pb.CreateCaseResponse:
-        actor = _actor()
+        return await self._create(_actor(), request)
+
+    async def _create(self, actor: Actor, request: pb.CreateCaseRequest) -> pb.CreateCaseResponse:
         created = await self._handlers.create_case(actor, request.request_id, read.new_case(request))
         return pb.CreateCaseResponse(case=case_message(created.case), created=created.created)
 
@@ -71,14 +73,12 @@ class CaseServicer(cases_pb2_grpc.CaseServiceServicer):
 
     async def _create_one(self, actor: Actor, request: pb.CreateCaseRequest) -> pb.CreateCaseResult:
         try:
-            created = await self._handlers.create_case(actor, request.request_id, read.new_case(request))
+            return pb.CreateCaseResult(created=await self._create(actor, request))
         except Exception as error:
             refusal = refusal_of(error)
             if refusal is None:
                 raise  # a bug fails the call, as it fails CreateCase alone
             return pb.CreateCaseResult(error=status_details(refusal))
-        return pb.CreateCaseResult(created=pb.CreateCaseResponse(case=case_message(created.case),
-                                                                 created=created.created))
 
     async def GetCase(self, request: pb.GetCaseRequest, context: Any) -> pb.GetCaseResponse:
         case: Case = await self._reads.get(_actor(), read.case_ref(request))

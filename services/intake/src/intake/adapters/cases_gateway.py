@@ -18,6 +18,7 @@ from aftercare.cases.v1 import cases_pb2 as pb
 from aftercare.cases.v1 import cases_pb2_grpc
 from aftercare.common.v1 import common_pb2
 from aftercare_platform.batching import GroupCommitter
+from aftercare_platform.contracts.limits import MAX_CREATIONS_PER_CALL
 from aftercare_platform.servers.grpc_client import SystemTokenSource, create_channel
 from aftercare_platform.servers.grpc_errors import status_code_of
 from aftercare_platform.settings import ServiceSettings
@@ -105,8 +106,6 @@ _TRANSIENT = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, gr
               grpc.StatusCode.UNIMPLEMENTED}
 
 
-# cases' cap on one CreateCases call
-MAX_CREATIONS_PER_CALL = 100
 # a call's requests (and its answer: each case carries its description back) stay well under gRPC's 4 MiB:
 # a hundred descriptions of 20,000 Chinese characters would be 6 MB
 MAX_CALL_BYTES = 1024 * 1024
@@ -140,8 +139,6 @@ def _opened(response: pb.CreateCaseResponse) -> OpenedCase:
 
 def _creation_refused(code: grpc.StatusCode, description: str) -> Exception:
     return CasesUnavailable(description) if code in _TRANSIENT else CasesRefused(description)
-
-
 
 
 class GrpcCasesGateway:
@@ -224,7 +221,7 @@ class GrpcCasesGateway:
             return _opened(result.created)
         status = status_pb2.Status.FromString(result.error)
         code = status_code_of(status.code)
-        return None if code in _TRANSIENT else _creation_refused(code, f"{code.name}: {status.message}")
+        return None if code in _TRANSIENT else CasesRefused(f"{code.name}: {status.message}")
 
     async def add_note(self, request_id: str, case_number: str, text: str, *, internal: bool = False,
                        on_behalf: common_pb2.Actor | None = None) -> OpenedCase:
