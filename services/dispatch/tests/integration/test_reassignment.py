@@ -53,7 +53,7 @@ async def _assert_replaced_once(stack: Stack, case_id: str) -> None:
                                                   metadata=AGENT)).entries
     assert len([e for e in timeline if e.kind == "assigned"]) == 2
     assert (await _case(stack, case_id)).assignee_id == "eng-b"
-    assert len(stack.events.of(case_id, "aftercare.dispatch.reassigned")) == 1
+    assert len(stack.events.ids(case_id, "aftercare.dispatch.reassigned")) == 1
     rows = await stack.query("SELECT count(*) AS n FROM dispatch.decisions WHERE case_id = $1 AND purpose = $2",
                              case_id, "replace")
     assert rows[0]["n"] == 1

@@ -149,6 +149,11 @@ class EventTap:
         """The events about `subject` (a case id, a contract id) whose type starts with `prefix`."""
         return [e for e in self.seen if e.subject == subject and e.type.startswith(prefix)]
 
+    def ids(self, subject: str, prefix: str = "aftercare.") -> set[str]:
+        """The distinct ids among `of`: a relay killed between publishing and marking sent publishes the same
+        event again, which consumers drop by id, so an exactly-once check counts ids, not deliveries."""
+        return {e.id for e in self.of(subject, prefix)}
+
     async def wait_for(self, subject: str, prefix: str, count: int, within: float = 30) -> list[Seen]:
         async def enough() -> bool:
             return len(self.of(subject, prefix)) >= count
@@ -162,7 +167,7 @@ class EventTap:
         keeps unsent rows only: this is where what a service emitted is counted)."""
         await self.wait_for(subject, event_type, 1, within=within)
         await asyncio.sleep(settle)
-        return len({e.id for e in self.of(subject, event_type)})
+        return len(self.ids(subject, event_type))
 
     async def close(self) -> None:
         if self._subscription is not None:
