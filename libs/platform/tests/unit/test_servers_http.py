@@ -13,13 +13,14 @@ import pytest
 from aftercare_platform.auth import Authenticator, Principal, Role, current_principal, ensure_access, mint_token
 from aftercare_platform.auth.fastapi import require_principal
 from aftercare_platform.errors import FailedPrecondition
-from aftercare_platform.servers.http import build_http_app, readiness_of
+from aftercare_platform.servers.http import HttpServer, build_http_app, readiness_of
 from aftercare_platform.servers.readiness import ReadinessCheck
 from aftercare_platform.settings import ServiceSettings
 from aftercare_platform.telemetry import setup_telemetry
 from fastapi import APIRouter, Depends, FastAPI, HTTPException
 from prometheus_client import CollectorRegistry, Counter
 from pydantic import BaseModel, Field
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 SETTINGS = ServiceSettings(service_name="intake", jwt_secret="http-test-secret-0123456789-0123456789")
 # the app's own providers, so every request is traced whatever another test did to the global ones
@@ -236,3 +237,20 @@ async def test_a_customer_of_company_a_cannot_act_for_company_b(client: httpx.As
                                  headers=auth(company="A"))
 
     assert response.status_code == 404 and response.json()["detail"] == "company not found"
+
+
+async def test_the_server_reads_requests_with_the_c_parser() -> None:
+    """uvicorn on httptools, not its pure-Python h11 fallback: a request served, and a broken one refused, by it."""
+    server = HttpServer(make_app(), SETTINGS, host="127.0.0.1", port=0)
+    await server.start()
+    try:
+        assert server._config.http_protocol_class is HttpToolsProtocol
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.port}") as http:
+            assert (await http.get("/healthz")).status_code == HTTPStatus.OK
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(b"GET /healthz HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n")
+        await writer.drain()
+        assert (await reader.readline()).startswith(b"HTTP/1.1 400")
+        writer.close()
+    finally:
+        await server.stop()

@@ -29,6 +29,8 @@ from aftercare_platform.telemetry.setup import Telemetry
 log = logging.getLogger(__name__)
 
 READINESS_STATE = "readiness"
+# uvicorn's C parser (httptools), named so a missing one fails at start: the pure-Python h11 cost more CPU a request
+HTTP_PARSER = "httptools"
 
 
 def build_http_app(
@@ -111,6 +113,7 @@ class HttpServer:
             host=host or settings.http_host,
             port=settings.http_port if port is None else port,
             lifespan="off",  # resources belong to the runner, not to the app
+            http=HTTP_PARSER,
             log_config=None,  # log through the service's JSON root handler
             access_log=False,
             # X-Forwarded-For is believed only from the proxies configured, never from any local peer
