@@ -102,12 +102,14 @@ def _run_distributed(definitions: list[ServiceDefinition], log_dir: Path) -> int
         [Supervised(d.name, [sys.executable, "-m", d.package], env, log_dir / f"{d.name}.log") for d in definitions],
         say=lambda line: _console.print(f"[yellow]{line}[/]"),
     )
+    supervisor.install_signals()
     supervisor.start_all()
     rows = [(definition, definition.settings()) for definition in definitions]
     processes = {service.name: service for service in supervisor.services}
     deadline = time.monotonic() + 60
     states = {d.name: "starting" for d in definitions}
-    while time.monotonic() < deadline and any(s == "starting" for s in states.values()):
+    while (time.monotonic() < deadline and any(s == "starting" for s in states.values())
+           and not supervisor.stop_requested):
         for definition, settings in rows:
             process = processes[definition.name].process
             if process is not None and process.poll() is not None:
@@ -120,7 +122,7 @@ def _run_distributed(definitions: list[ServiceDefinition], log_dir: Path) -> int
     _front_doors(definitions)
     _console.print(f"logs in {log_dir}/<service>.log · a crashed service is restarted with backoff · "
                    "Ctrl-C stops every service gracefully")
-    return supervisor.run()
+    return supervisor.run(install_signals=False)
 
 
 def run_command(

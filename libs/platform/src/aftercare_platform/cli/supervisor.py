@@ -60,6 +60,17 @@ class Supervisor:
     def request_stop(self, *_: object) -> None:
         self._stop_requested = True
 
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop_requested
+
+    def install_signals(self) -> None:
+        """Ctrl-C and SIGTERM ask for a graceful stop. The children run in sessions of their own (so a terminal's
+        Ctrl-C reaches only this process): installed before the first starts, a signal while they come up cannot
+        kill this process and leave them running."""
+        signal.signal(signal.SIGINT, self.request_stop)
+        signal.signal(signal.SIGTERM, self.request_stop)
+
     def start_all(self) -> None:
         for service in self.services:
             service.start()
@@ -84,8 +95,7 @@ class Supervisor:
 
     def run(self, *, poll_seconds: float = 0.3, install_signals: bool = True) -> int:
         if install_signals:
-            signal.signal(signal.SIGINT, self.request_stop)
-            signal.signal(signal.SIGTERM, self.request_stop)
+            self.install_signals()
         while not self._stop_requested:
             self.watch_once()
             time.sleep(poll_seconds)
