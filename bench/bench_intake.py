@@ -4,10 +4,11 @@ import rows/s for a large asset file — with intake and cases each in its own p
 and RabbitMQ.
 
     uv run python bench/bench_intake.py [--submissions 400] [--concurrency 16] [--assets 100000]
-                                        [--alarms 20000] [--devices 200] [--rate 250]
+                                        [--alarms 20000] [--devices 200] [--rate 250] [--profile]
 
 --rate R offers the submissions at R a second (open loop, at most --concurrency in flight) instead of as fast
 as --concurrency callers can send them: the issue's "p99 at 250/s" is `--rate 250 --concurrency 256`.
+--profile samples intake and cases with py-spy in each phase and prints where their time went (profiling.py).
 
 "Case created" means the receipt carries the case number cases allocated (intake answers with it
 when the first delivery succeeds within its wait; otherwise the bench polls the receipt). In the storm a
@@ -43,8 +44,10 @@ from aftercare_platform.settings import ServiceSettings
 from aftercare_platform.testing.infra import create_database, drop_database, start_servers
 from aftercare_platform.testing.ports import free_port
 from machine import CpuMeter, describe, percentile
+from profiling import Profiles
 
 COMPANY = "BENCH"
+PROFILES = Profiles({}, enabled=False)  # set by run(): py-spy on the services with --profile
 SITES = 50
 
 
@@ -118,6 +121,14 @@ def report(channel: str, count: int, concurrency: int, seconds: float, latencies
           f"end to end ({seconds:.1f} s); channel → case created p50 {percentile(values, .5) * 1000:.0f} ms, "
           f"p99 {percentile(values, .99) * 1000:.0f} ms")
     print(f"    {cpu}")
+    print_profiles()
+
+
+def print_profiles() -> None:
+    """Where the services' time went in the phase just reported (with --profile)."""
+    profile = PROFILES.stop()
+    if profile:
+        print(profile)
 
 
 async def bench_grpc(stub: intake_pb2_grpc.IntakeServiceStub, meter: CpuMeter, count: int, concurrency: int,
@@ -139,6 +150,8 @@ async def bench_grpc(stub: intake_pb2_grpc.IntakeServiceStub, meter: CpuMeter, c
                 created[reply.receipt.receipt_id] = time.perf_counter()
 
     before = meter.read()
+    if not quiet:
+        PROFILES.start()
     started = time.perf_counter()
     await asyncio.gather(*(one(n) for n in range(count)))
     await wait_all_created(stub, sent, created)
@@ -172,6 +185,7 @@ async def bench_http(stub: intake_pb2_grpc.IntakeServiceStub, meter: CpuMeter, h
                     created[body["receipt_id"]] = time.perf_counter()
 
         before = meter.read()
+        PROFILES.start()
         started = time.perf_counter()
         await asyncio.gather(*(one(n) for n in range(count)))
     await wait_all_created(stub, sent, created)
@@ -236,6 +250,7 @@ async def bench_storm(stub: intake_pb2_grpc.IntakeServiceStub, meter: CpuMeter, 
             answered.append(time.perf_counter() - started)
 
     cpu_before = meter.read()
+    PROFILES.start()
     started = time.perf_counter()
     await asyncio.gather(*(one(n) for n in range(alarms)))
     accepted = time.perf_counter() - started
@@ -264,6 +279,7 @@ async def bench_storm(stub: intake_pb2_grpc.IntakeServiceStub, meter: CpuMeter, 
           f"all delivered after {delivered:.1f} s; folded into {cases} cases, the repeats in {notes:,} notes "
           f"({by_outcome})")
     print(f"    {meter.since(cpu_before, alarms, 'alarm')}")
+    print_profiles()
 
 
 async def run(admin_url: str, amqp_url: str, args: argparse.Namespace) -> None:
@@ -283,7 +299,10 @@ async def run(admin_url: str, amqp_url: str, args: argparse.Namespace) -> None:
             "AFTERCARE_SMTP_PORT": str(free_port()), "AFTERCARE_CASES_GRPC_TARGET": f"127.0.0.1:{cases_grpc}",
             "AFTERCARE_ATTACHMENT_DIR": str(workdir / "attachments"), "AFTERCARE_MAX_REQUEST_BYTES": str(64 << 20),
         }, intake_http, workdir / "intake.log"))
-        meter = CpuMeter({"cases": processes[0].pid, "intake": processes[1].pid})
+        pids = {"cases": processes[0].pid, "intake": processes[1].pid}
+        meter = CpuMeter(pids)
+        global PROFILES
+        PROFILES = Profiles(pids, args.profile)
         options = [("grpc.max_send_message_length", 64 << 20)]
         async with grpc.aio.insecure_channel(f"127.0.0.1:{intake_grpc}", options=options) as channel:
             stub = intake_pb2_grpc.IntakeServiceStub(channel)
@@ -313,6 +332,7 @@ async def main() -> None:
     parser.add_argument("--assets", type=int, default=100_000, help="the CSV import's size (0: none)")
     parser.add_argument("--alarms", type=int, default=20_000, help="the alarm storm's size (0: none)")
     parser.add_argument("--devices", type=int, default=200)
+    parser.add_argument("--profile", action="store_true", help="sample intake and cases with py-spy, phase by phase")
     parser.add_argument("--rate", type=float, default=0.0, help="submissions offered a second (0: closed loop)")
     args = parser.parse_args()
     global RATE
