@@ -5,6 +5,7 @@ are seeded straight into its database with COPY (as the consumer would leave the
 
     uv run python bench/bench_sla_timer.py [--pending 10000,1000000] [--steady 5000 --over 20]
                                            [--burst 20000] [--only memory,steady,burst] [--replicas 1]
+                                           [--profile]
 
 - memory: resident memory (VmRSS, and the peak VmHWM) of the service with N pending clocks;
 - steady: N deadlines spread evenly over S seconds: lateness (fired - due) p50 / p99 / max, and how
@@ -35,6 +36,7 @@ from aftercare_platform.bus.amqp import declare_topology
 from aftercare_platform.db.listen import asyncpg_dsn
 from aftercare_platform.testing.infra import drop_database, start_servers
 from machine import CpuMeter, describe, percentile
+from profiling import Profiles
 from sla_timer_fixture import SERVICE_SETTINGS, Service, clock_rows, fresh_database, scalar, seed
 
 
@@ -131,7 +133,7 @@ def seconds(value: float | None) -> str:
     return "never (within the wait)" if value is None else f"{value:.2f} s"
 
 
-async def burst(admin: str, amqp: str, count: int, replicas: int) -> None:
+async def burst(admin: str, amqp: str, count: int, replicas: int, profile: bool = False) -> None:
     name, url = await fresh_database(admin, amqp)
     services: list[Service] = []
     try:
@@ -139,6 +141,8 @@ async def burst(admin: str, amqp: str, count: int, replicas: int) -> None:
         due = datetime.now(UTC) + timedelta(seconds=8)
         await seed(url, clock_rows((due for _ in range(count)), "B"))
         meter = CpuMeter({name: pid for n, s in enumerate(services) for name, pid in s.pids(n + 1).items()})
+        profiles = Profiles(meter.processes, profile, package="sla_timer")
+        profiles.start()  # from before the instant: the claim ahead of it counts too
         await asyncio.sleep(max(0.0, (due - datetime.now(UTC)).total_seconds()))
         cpu_before = meter.read()
         conn = await asyncpg.connect(asyncpg_dsn(url))
@@ -160,6 +164,7 @@ async def burst(admin: str, amqp: str, count: int, replicas: int) -> None:
             await asyncio.sleep(0.02)
         # where the time goes: firing and publishing the burst, by process (the bench polls every 20 ms)
         cpu = meter.since(cpu_before, count, "deadline", per=1000)
+        where = profiles.stop()
         early = await conn.fetchval("SELECT count(*) FROM sla_timer.fired WHERE fired_at < due_at")
         await conn.close()
         print(
@@ -175,6 +180,8 @@ async def burst(admin: str, amqp: str, count: int, replicas: int) -> None:
                   f"{published_s:.2f} s after: {count / (published_s - first_s):,.0f} events/s while it published",
                   flush=True)
         print(f"    {cpu}", flush=True)
+        if where:
+            print(where, flush=True)
     finally:
         for service in services:
             await service.stop()
@@ -196,6 +203,7 @@ async def main() -> None:
         metavar="SETTING=VALUE",
         help="a service setting for every run, e.g. --set claim_batch_size=1000",
     )
+    parser.add_argument("--profile", action="store_true", help="sample the burst's sla-timer with py-spy")
     args = parser.parse_args()
     only = set(args.only.split(","))
     SERVICE_SETTINGS.update(dict(item.split("=", 1) for item in args.set))
@@ -208,7 +216,7 @@ async def main() -> None:
         if "steady" in only:
             await steady(admin, amqp, args.steady, args.over, args.replicas)
         if "burst" in only:
-            await burst(admin, amqp, args.burst, args.replicas)
+            await burst(admin, amqp, args.burst, args.replicas, args.profile)
 
 
 if __name__ == "__main__":

@@ -63,6 +63,7 @@ class CpuMeter:
     two readings: where the time of one unit of work goes (unlike wall time, it barely moves with load)."""
 
     def __init__(self, processes: dict[str, int]) -> None:
+        self.processes = processes  # the services measured (without the bench itself)
         self._processes = {**processes, "bench client": os.getpid()}
 
     def read(self) -> dict[str, float]:

@@ -37,11 +37,12 @@ def _short(frame: str) -> str:
 class Sampled:
     """py-spy recording one process from `start()` until `stop()`."""
 
-    def __init__(self, name: str, pid: int, rate: int = 100) -> None:
+    def __init__(self, name: str, pid: int, rate: int = 100, package: str | None = None) -> None:
         self.name, self.pid, self.rate = name, pid, rate
+        package = package or name.split()[0].replace("-", "_")  # "sla-timer 1" is sla_timer's
         # the code whose inclusive time is listed: the service's package and the platform's (py-spy names a file
         # by its path under its sys.path entry)
-        self._own = re.compile(rf"\((.*/)?({re.escape(name.replace('-', '_'))}|aftercare_platform)/")
+        self._own = re.compile(rf"\((.*/)?({re.escape(package)}|aftercare_platform)/")
         self._out = Path(tempfile.mkdtemp(prefix="bench-profile-")) / f"{name}.txt"
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -97,12 +98,13 @@ class Sampled:
 class Profiles:
     """The services of a bench, sampled phase by phase when `enabled` (`--profile`)."""
 
-    def __init__(self, pids: dict[str, int], enabled: bool) -> None:
+    def __init__(self, pids: dict[str, int], enabled: bool, package: str | None = None) -> None:
         self._pids = pids if enabled else {}
+        self._package = package
         self._running: list[Sampled] = []
 
     def start(self) -> None:
-        self._running = [Sampled(name, pid) for name, pid in self._pids.items()]
+        self._running = [Sampled(name, pid, package=self._package) for name, pid in self._pids.items()]
         for sampled in self._running:
             sampled.start()
 
