@@ -11,13 +11,15 @@ import os
 import signal
 import socket
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 from aftercare_platform.service.definition import ServiceDefinition
 from aftercare_platform.service.registry import installed_services
-from aftercare_platform.testing.infra import Servers, create_database, drop_database
+from aftercare_platform.testing.infra import Servers, create_database, drop_database, drop_vhost, own_vhost
 from aftercare_platform.testing.waiting import eventually
 
 from .conftest import LOOP, bearer
@@ -108,17 +110,33 @@ async def test_make_run_embedded_serves_every_service_in_one_process(tmp_path: P
     await _walk(process, log)
 
 
-async def test_make_run_distributed_supervises_a_process_per_service(servers: Servers, tmp_path: Path) -> None:
-    name, url = await create_database(servers.pg_admin_url, prefix="aftercare_run")
-    log = tmp_path / "run.log"
+@asynccontextmanager
+async def _distributed(servers: Servers, tmp_path: Path) -> AsyncIterator[tuple[asyncio.subprocess.Process, str]]:
+    """`aftercare run --mode distributed` on a database and a vhost of its own, as a machine's first `make run` has
+    them: in the session's vhost the package's stack of services runs throughout, consuming the same queues, so
+    its sla-timer could take this run's case.created. Yields the process and the database URL."""
+    name, database_url = await create_database(servers.pg_admin_url, prefix="aftercare_run")
+    amqp_url, vhost = own_vhost(servers.amqp_url)
+    process = None
     try:
         process = await _start(["--mode", "distributed", "--log-dir", str(tmp_path / "logs")],
-                               {"AFTERCARE_DATABASE_URL": url, "AFTERCARE_AMQP_URL": servers.amqp_url}, log)
-        await _walk(process, log)
+                               {"AFTERCARE_DATABASE_URL": database_url, "AFTERCARE_AMQP_URL": amqp_url},
+                               tmp_path / "run.log")
+        yield process, database_url
+    finally:
+        if process is not None and process.returncode is None:  # a failed test leaves no service running
+            process.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(process.wait(), 90)
+        if vhost is not None:
+            drop_vhost(vhost)
+        await drop_database(servers.pg_admin_url, name)
+
+
+async def test_make_run_distributed_supervises_a_process_per_service(servers: Servers, tmp_path: Path) -> None:
+    async with _distributed(servers, tmp_path) as (process, _):
+        await _walk(process, tmp_path / "run.log")
         logs = sorted(path.name for path in (tmp_path / "logs").iterdir())
         assert logs == sorted(f"{d.name}.log" for d in installed_services())
-    finally:
-        await drop_database(servers.pg_admin_url, name)
 
 
 def _processes_on(database_url: str) -> list[int]:
@@ -137,11 +155,8 @@ def _processes_on(database_url: str) -> list[int]:
 async def test_a_signal_while_the_services_start_stops_them_all(servers: Servers, tmp_path: Path) -> None:
     """The services run in sessions of their own (a terminal's Ctrl-C reaches only `aftercare run`): a SIGTERM
     before they are ready must still stop every one of them, not leave them running without a supervisor."""
-    name, url = await create_database(servers.pg_admin_url, prefix="aftercare_run")
     log, logs = tmp_path / "run.log", tmp_path / "logs"
-    try:
-        process = await _start(["--mode", "distributed", "--log-dir", str(logs)],
-                               {"AFTERCARE_DATABASE_URL": url, "AFTERCARE_AMQP_URL": servers.amqp_url}, log)
+    async with _distributed(servers, tmp_path) as (process, database_url):
 
         async def starting() -> bool:
             assert process.returncode is None, _tail(log)
@@ -150,6 +165,4 @@ async def test_a_signal_while_the_services_start_stops_them_all(servers: Servers
         await eventually(starting, within=120, what="every service process started")
         process.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(process.wait(), 90) == 0, _tail(log)
-        assert _processes_on(url) == []
-    finally:
-        await drop_database(servers.pg_admin_url, name)
+        assert _processes_on(database_url) == []
