@@ -147,13 +147,14 @@ async def burst(admin: str, amqp: str, count: int, replicas: int, profile: bool 
         cpu_before = meter.read()
         conn = await asyncpg.connect(asyncpg_dsn(url))
         fired_s = published_s = first_s = None
+        cpu_fired: dict[str, float] | None = None
         while published_s is None:
             elapsed = (datetime.now(UTC) - due).total_seconds()
             # the relay deletes an outbox row once the broker confirmed it: fired minus unsent is published
             fired, unsent = await conn.fetchrow(
                 "SELECT (SELECT count(*) FROM sla_timer.fired), (SELECT count(*) FROM sla_timer.outbox)")
             if fired_s is None and fired >= count:
-                fired_s = elapsed
+                fired_s, cpu_fired = elapsed, meter.read()
             published = fired - unsent
             if first_s is None and published > 0:
                 first_s = elapsed
@@ -163,7 +164,8 @@ async def burst(admin: str, amqp: str, count: int, replicas: int, profile: bool 
                 break
             await asyncio.sleep(0.02)
         # where the time goes: firing and publishing the burst, by process (the bench polls every 20 ms)
-        cpu = meter.since(cpu_before, count, "deadline", per=1000)
+        cpu_end = meter.read()
+        cpu = meter.since(cpu_before, count, "deadline", per=1000, until=cpu_end)
         where = profiles.stop()
         early = await conn.fetchval("SELECT count(*) FROM sla_timer.fired WHERE fired_at < due_at")
         await conn.close()
@@ -180,6 +182,10 @@ async def burst(admin: str, amqp: str, count: int, replicas: int, profile: bool 
                   f"{published_s:.2f} s after: {count / (published_s - first_s):,.0f} events/s while it published",
                   flush=True)
         print(f"    {cpu}", flush=True)
+        if cpu_fired is not None:  # the same split at the moment the last was fired (the relay waits for it)
+            print(f"      until all fired: {meter.since(cpu_before, count, 'deadline', per=1000, until=cpu_fired)}\n"
+                  f"      after (publishing): {meter.since(cpu_fired, count, 'deadline', per=1000, until=cpu_end)}",
+                  flush=True)
         if where:
             print(where, flush=True)
     finally:

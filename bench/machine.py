@@ -73,10 +73,12 @@ class CpuMeter:
         seconds["RabbitMQ"] = sum(_cpu_seconds_of(pid) for pid in _pids_named("beam.smp"))
         return seconds
 
-    def since(self, before: dict[str, float], units: int, unit: str, *, per: int = 1) -> str:
-        """CPU ms per `per` units of work (`units` of them done) by each since the reading `before`, and in all."""
+    def since(self, before: dict[str, float], units: int, unit: str, *, per: int = 1,
+              until: dict[str, float] | None = None) -> str:
+        """CPU ms per `per` units of work (`units` of them done) by each since the reading `before` (until the
+        reading `until`, or now), and in all."""
         units, measure = max(1, units // per), (f"{per:,} {unit}s" if per > 1 else unit)
-        after = self.read()
+        after = until if until is not None else self.read()
         spent = {label: max(0.0, after[label] - before.get(label, 0.0)) for label in after}
         total = sum(spent.values())
         parts = ", ".join(f"{label} {seconds * 1000 / units:.1f}" for label, seconds in spent.items())
