@@ -215,6 +215,23 @@ async def test_a_commit_woken_relay_drains_its_partitions_past_one_batch_without
     await db.close()
 
 
+async def test_a_pass_reads_a_backlogged_partition_again_at_once_up_to_its_rounds(database_url, amqp_url, topic):
+    """A lane whose partitions gave full batches reads them again at once, not after the pass's other lanes: one
+    pass takes up to LANE_ROUNDS batches of a backlog (here 8 of 5), the next pass the rest."""
+    from aftercare_platform.outbox.relay import LANE_ROUNDS
+
+    db, broker, queue = await open_bus(database_url, amqp_url, topic, "bus_rounds", "rounds", partitions=4)
+    relay = OutboxRelay(db, broker, batch_size=5, poll_interval=60)
+    async with db.unit_of_work() as uow:
+        for n in range(5 * LANE_ROUNDS + 10):
+            uow.emit(topic.event, subject="agg-1", data={"n": n}, region="east")
+    assert await relay.drain_once() == 5 * LANE_ROUNDS
+    assert await relay.drain_once() == 10
+    await eventually(lambda: _depth_equals(broker, queue, 5 * LANE_ROUNDS + 10), within=10, what="all on the queue")
+    await broker.close()
+    await db.close()
+
+
 async def test_another_processes_notify_has_the_relay_look_in_every_partition(database_url, amqp_url, topic):
     """Rows another process committed are not among this process's partitions: its NOTIFY has the relay
     look everywhere, even while this process's own commits keep naming one partition."""

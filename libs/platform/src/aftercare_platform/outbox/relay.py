@@ -46,6 +46,9 @@ BUSY_RETRY_SECONDS = 0.05
 COALESCE_SECONDS = 0.01
 # a stopping relay publishes what committed before it stopped for at most this long (the rest waits for the next)
 FINAL_PASS_SECONDS = 5.0
+# a lane of a pass reads its partitions again at once while they give full batches, at most this many times (the
+# pass ends when every lane is done: the partitions hinted meanwhile wait for it)
+LANE_ROUNDS = 8
 # partitions drained in one transaction, at least: a few at once overlap one's round trips with another's confirms
 PARTITIONS_PER_TRANSACTION = 4
 
@@ -222,9 +225,18 @@ class OutboxRelay:
         lanes = [partitions[n::groups] for n in range(groups)]
 
         async def drain(lane: list[int]) -> tuple[int, frozenset[int], frozenset[int]]:
-            if self._yield_to is not None:
-                await self._yield_to()
-            return await self._drain_partitions(lane)
+            """The lane's partitions again while they give full batches, up to LANE_ROUNDS: a lane does not wait
+            for the pass's slowest before its next read (one's read overlaps another's confirms)."""
+            published, held = 0, frozenset[int]()
+            for _ in range(LANE_ROUNDS):
+                if self._yield_to is not None:
+                    await self._yield_to()
+                confirmed, full, busy = await self._drain_partitions(lane)
+                published, held = published + confirmed, held | busy
+                lane = [p for p in lane if p in full]
+                if not lane or self._stopping:
+                    break
+            return published, frozenset(lane), held
 
         outcomes = await asyncio.gather(*(drain(lane) for lane in lanes if lane), return_exceptions=True)
         published, full, busy = 0, frozenset[int](), frozenset[int]()
