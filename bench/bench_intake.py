@@ -48,6 +48,7 @@ from profiling import Profiles
 
 COMPANY = "BENCH"
 PROFILES = Profiles({}, enabled=False)  # set by run(): py-spy on the services with --profile
+INTAKE_HTTP = 0  # set by run(): intake's HTTP port, where its /metrics are
 SITES = 50
 
 
@@ -114,14 +115,33 @@ async def pace(started: float, n: int) -> float | None:
     return offered
 
 
-def report(channel: str, count: int, concurrency: int, seconds: float, latencies: list[float], cpu: str) -> None:
+def report(channel: str, count: int, concurrency: int, seconds: float, latencies: list[float], cpu: str,
+           batching: str = "") -> None:
     values = sorted(latencies)
     offered = f"offered at {RATE:,.0f}/s, at most {concurrency}" if RATE else str(concurrency)
     print(f"  {channel:<24} {count} submissions, {offered} concurrent → {count / seconds:,.1f} submissions/s "
           f"end to end ({seconds:.1f} s); channel → case created p50 {percentile(values, .5) * 1000:.0f} ms, "
           f"p99 {percentile(values, .99) * 1000:.0f} ms")
     print(f"    {cpu}")
+    if batching:
+        print(batching)
     print_profiles()
+
+
+def creation_calls(http_port: int) -> tuple[float, float]:
+    """(creations, calls) intake has sent cases so far, from its /metrics."""
+    found = {"sum": 0.0, "count": 0.0}
+    for line in httpx.get(f"http://127.0.0.1:{http_port}/metrics", timeout=10).text.splitlines():
+        for kind in found:
+            if line.startswith(f"aftercare_intake_cases_creations_per_call_{kind}"):
+                found[kind] += float(line.rsplit(" ", 1)[1])
+    return found["sum"], found["count"]
+
+
+def batching_since(before: tuple[float, float]) -> str:
+    """How intake's creations went to cases since `before`: how many a call carried."""
+    creations, calls = (now - then for now, then in zip(creation_calls(INTAKE_HTTP), before, strict=True))
+    return f"    creations per call to cases: {creations / calls:.1f} ({calls:,.0f} calls)" if calls else ""
 
 
 def print_profiles() -> None:
@@ -149,7 +169,7 @@ async def bench_grpc(stub: intake_pb2_grpc.IntakeServiceStub, meter: CpuMeter, c
             if reply.receipt.case_number:
                 created[reply.receipt.receipt_id] = time.perf_counter()
 
-    before = meter.read()
+    before, calls_before = meter.read(), creation_calls(INTAKE_HTTP)
     if not quiet:
         PROFILES.start()
     started = time.perf_counter()
@@ -157,7 +177,8 @@ async def bench_grpc(stub: intake_pb2_grpc.IntakeServiceStub, meter: CpuMeter, c
     await wait_all_created(stub, sent, created)
     if not quiet:
         report("gRPC SubmitCase", count, concurrency, time.perf_counter() - started,
-               [created[r] - sent[r] for r in sent], meter.since(before, count, "submission"))
+               [created[r] - sent[r] for r in sent], meter.since(before, count, "submission"),
+               batching_since(calls_before))
 
 
 async def bench_http(stub: intake_pb2_grpc.IntakeServiceStub, meter: CpuMeter, http_port: int, count: int,
@@ -184,13 +205,14 @@ async def bench_http(stub: intake_pb2_grpc.IntakeServiceStub, meter: CpuMeter, h
                 if body["case_number"]:
                     created[body["receipt_id"]] = time.perf_counter()
 
-        before = meter.read()
+        before, calls_before = meter.read(), creation_calls(INTAKE_HTTP)
         PROFILES.start()
         started = time.perf_counter()
         await asyncio.gather(*(one(n) for n in range(count)))
     await wait_all_created(stub, sent, created)
     report("HTTP agent entry", count, concurrency, time.perf_counter() - started,
-           [created[r] - sent[r] for r in sent], meter.since(before, count, "submission"))
+           [created[r] - sent[r] for r in sent], meter.since(before, count, "submission"),
+           batching_since(calls_before))
 
 
 def asset_csv(count: int) -> bytes:
@@ -301,8 +323,8 @@ async def run(admin_url: str, amqp_url: str, args: argparse.Namespace) -> None:
         }, intake_http, workdir / "intake.log"))
         pids = {"cases": processes[0].pid, "intake": processes[1].pid}
         meter = CpuMeter(pids)
-        global PROFILES
-        PROFILES = Profiles(pids, args.profile)
+        global PROFILES, INTAKE_HTTP
+        PROFILES, INTAKE_HTTP = Profiles(pids, args.profile), intake_http
         options = [("grpc.max_send_message_length", 64 << 20)]
         async with grpc.aio.insecure_channel(f"127.0.0.1:{intake_grpc}", options=options) as channel:
             stub = intake_pb2_grpc.IntakeServiceStub(channel)
