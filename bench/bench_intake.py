@@ -330,8 +330,9 @@ async def run(admin_url: str, amqp_url: str, args: argparse.Namespace) -> None:
             stub = intake_pb2_grpc.IntakeServiceStub(channel)
             await register(stub)
             await bench_grpc(stub, meter, 20, 4, "warm-up", quiet=True)  # both services' connections and caches
-            await bench_grpc(stub, meter, args.submissions, args.concurrency)
-            await bench_http(stub, meter, intake_http, args.submissions, args.concurrency)
+            if args.submissions:  # 0: the storm or the import alone
+                await bench_grpc(stub, meter, args.submissions, args.concurrency)
+                await bench_http(stub, meter, intake_http, args.submissions, args.concurrency)
             if args.alarms:
                 await bench_storm(stub, meter, url, args.alarms, args.devices, args.concurrency * 2)
             if args.assets:
