@@ -12,5 +12,7 @@ if [[ $kind == unit ]]; then
 else
   for d in services/*/tests/browser; do [[ -d $d ]] && paths+=("$d"); done
   [[ -d tests/integration ]] && paths+=(tests/integration)
+  # `make run` on its fixed ports, with no other folder's services up (tests/make_run/test_make_run.py)
+  [[ -d tests/make_run ]] && paths+=(tests/make_run)
 fi
 printf '%s\n' "${paths[@]}"

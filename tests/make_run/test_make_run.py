@@ -16,16 +16,17 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
-import pytest
+from aftercare_platform.auth.tokens import mint_token
 from aftercare_platform.service.definition import ServiceDefinition
 from aftercare_platform.service.registry import installed_services
+from aftercare_platform.settings import ServiceSettings
 from aftercare_platform.testing.infra import Servers, create_database, drop_database, drop_vhost, own_vhost
 from aftercare_platform.testing.waiting import eventually
 
-from .conftest import LOOP, bearer
-
-pytestmark = pytest.mark.asyncio(loop_scope=LOOP)
-AGENT = bearer("desk-run", "agent")
+# a folder of its own, run in a pytest process of its own (scripts/test-paths.sh): `make run` binds the
+# services' fixed ports, and 50051-50058 lie in the kernel's ephemeral range, where another folder's
+# services, listening on free ports for the whole package, could hold one of them
+AGENT = {"authorization": f"Bearer {mint_token(ServiceSettings(), 'desk-run', 'agent')}"}
 
 
 def _ports(definitions: list[ServiceDefinition]) -> dict[str, int]:
@@ -39,7 +40,8 @@ def _free(port: int) -> bool:
 
 async def _start(args: list[str], env: dict[str, str], log: Path) -> asyncio.subprocess.Process:
     definitions = installed_services()
-    taken = [port for port in _ports(definitions).values() if not _free(port)]
+    bound = [p for d in definitions for p in (d.settings().http_port, d.settings().grpc_port)]
+    taken = [port for port in bound if not _free(port)]
     assert not taken, f"`make run`'s ports are in use here: {taken} (another `make run`?)"
     with log.open("wb") as out:
         return await asyncio.create_subprocess_exec(
