@@ -27,6 +27,7 @@ import sys
 import tempfile
 import time
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
@@ -39,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from aftercare.intake.v1 import intake_pb2 as pb
 from aftercare.intake.v1 import intake_pb2_grpc
 from aftercare_platform.auth.tokens import mint_token
+from aftercare_platform.cli.run import is_ready
 from aftercare_platform.servers.event_loop import run_on
 from aftercare_platform.settings import ServiceSettings
 from aftercare_platform.testing.infra import create_database, drop_database, start_servers
@@ -47,23 +49,66 @@ from machine import CpuMeter, describe, percentile
 from profiling import Profiles
 
 COMPANY = "BENCH"
-PROFILES = Profiles({}, enabled=False)  # set by run(): py-spy on the services with --profile
-INTAKE_HTTP = 0  # set by run(): intake's HTTP port, where its /metrics are
 SITES = 50
 
 
-def ready(port: int) -> bool:
-    try:
-        return httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200
-    except httpx.HTTPError:
-        return False
+@dataclass
+class Phases:
+    """What every phase of one run shares: the CPU meter, the profiles (py-spy with --profile), intake's HTTP port
+    (its /metrics say how creations were batched) and --rate (submissions offered a second; 0: closed loop)."""
+
+    meter: CpuMeter
+    profiles: Profiles
+    intake_http: int
+    rate: float
+
+    async def pace(self, started: float, n: int) -> float | None:
+        """At --rate, the n-th submission waits for its turn, n / rate seconds after the start, and its latency
+        counts from then (a submission held back by --concurrency waited too); None without --rate."""
+        if not self.rate:
+            return None
+        offered = started + n / self.rate
+        await asyncio.sleep(max(0.0, offered - time.perf_counter()))
+        return offered
+
+    def creation_calls(self) -> tuple[float, float]:
+        """(creations, calls) intake has sent cases so far, from its /metrics."""
+        found = {"sum": 0.0, "count": 0.0}
+        for line in httpx.get(f"http://127.0.0.1:{self.intake_http}/metrics", timeout=10).text.splitlines():
+            for kind in found:
+                if line.startswith(f"aftercare_intake_cases_creations_per_call_{kind}"):
+                    found[kind] += float(line.rsplit(" ", 1)[1])
+        return found["sum"], found["count"]
+
+    def batching_since(self, before: tuple[float, float]) -> str:
+        """How intake's creations went to cases since `before`: how many a call carried."""
+        creations, calls = (now - then for now, then in zip(self.creation_calls(), before, strict=True))
+        return f"    creations per call to cases: {creations / calls:.1f} ({calls:,.0f} calls)" if calls else ""
+
+    def print_profiles(self) -> None:
+        """Where the services' time went in the phase just reported (with --profile)."""
+        profile = self.profiles.stop()
+        if profile:
+            print(profile)
+
+    def report(self, channel: str, count: int, concurrency: int, seconds: float, latencies: list[float], cpu: str,
+               batching: str) -> None:
+        values = sorted(latencies)
+        offered = f"offered at {self.rate:,.0f}/s, at most {concurrency}" if self.rate else str(concurrency)
+        print(f"  {channel:<24} {count} submissions, {offered} concurrent → {count / seconds:,.1f} submissions/s "
+              f"end to end ({seconds:.1f} s); channel → case created p50 {percentile(values, .5) * 1000:.0f} ms, "
+              f"p99 {percentile(values, .99) * 1000:.0f} ms")
+        print(f"    {cpu}")
+        if batching:
+            print(batching)
+        self.print_profiles()
 
 
 def spawn(package: str, env: dict[str, str], http_port: int, log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:
         process = subprocess.Popen([sys.executable, "-m", package], env=env, stdout=subprocess.DEVNULL, stderr=out)
     deadline = time.monotonic() + 120
-    while not ready(http_port):
+    while not is_ready(http_port):
         if process.poll() is not None or time.monotonic() > deadline:
             raise RuntimeError(f"{package} did not start: {log.read_text()[-2000:]}")
         time.sleep(0.2)
@@ -102,64 +147,16 @@ async def wait_all_created(stub: intake_pb2_grpc.IntakeServiceStub, receipts: di
         await asyncio.sleep(0.05)
 
 
-RATE = 0.0  # --rate: submissions offered a second (0: as fast as the callers go)
-
-
-async def pace(started: float, n: int) -> float | None:
-    """At --rate, the n-th submission waits for its turn, n / rate seconds after the start, and its latency counts
-    from then (a submission held back by --concurrency waited too); None without --rate."""
-    if not RATE:
-        return None
-    offered = started + n / RATE
-    await asyncio.sleep(max(0.0, offered - time.perf_counter()))
-    return offered
-
-
-def report(channel: str, count: int, concurrency: int, seconds: float, latencies: list[float], cpu: str,
-           batching: str = "") -> None:
-    values = sorted(latencies)
-    offered = f"offered at {RATE:,.0f}/s, at most {concurrency}" if RATE else str(concurrency)
-    print(f"  {channel:<24} {count} submissions, {offered} concurrent → {count / seconds:,.1f} submissions/s "
-          f"end to end ({seconds:.1f} s); channel → case created p50 {percentile(values, .5) * 1000:.0f} ms, "
-          f"p99 {percentile(values, .99) * 1000:.0f} ms")
-    print(f"    {cpu}")
-    if batching:
-        print(batching)
-    print_profiles()
-
-
-def creation_calls(http_port: int) -> tuple[float, float]:
-    """(creations, calls) intake has sent cases so far, from its /metrics."""
-    found = {"sum": 0.0, "count": 0.0}
-    for line in httpx.get(f"http://127.0.0.1:{http_port}/metrics", timeout=10).text.splitlines():
-        for kind in found:
-            if line.startswith(f"aftercare_intake_cases_creations_per_call_{kind}"):
-                found[kind] += float(line.rsplit(" ", 1)[1])
-    return found["sum"], found["count"]
-
-
-def batching_since(before: tuple[float, float]) -> str:
-    """How intake's creations went to cases since `before`: how many a call carried."""
-    creations, calls = (now - then for now, then in zip(creation_calls(INTAKE_HTTP), before, strict=True))
-    return f"    creations per call to cases: {creations / calls:.1f} ({calls:,.0f} calls)" if calls else ""
-
-
-def print_profiles() -> None:
-    """Where the services' time went in the phase just reported (with --profile)."""
-    profile = PROFILES.stop()
-    if profile:
-        print(profile)
-
-
-async def bench_grpc(stub: intake_pb2_grpc.IntakeServiceStub, meter: CpuMeter, count: int, concurrency: int,
-                     tag: str = "grpc", quiet: bool = False) -> None:
+async def bench_grpc(stub: intake_pb2_grpc.IntakeServiceStub, phases: Phases | None, count: int, concurrency: int,
+                     tag: str = "grpc") -> None:
+    """`count` partner submissions over gRPC; reported unless `phases` is None (a warm-up)."""
     partner = auth("bench-partner", "partner", companies=[COMPANY])
     gate = asyncio.Semaphore(concurrency)
     sent: dict[str, float] = {}
     created: dict[str, float] = {}
 
     async def one(n: int) -> None:
-        offered = await pace(started, n)
+        offered = await phases.pace(started, n) if phases else None
         async with gate:
             sent_at = offered or time.perf_counter()
             reply = await stub.SubmitCase(pb.SubmitCaseRequest(
@@ -169,20 +166,19 @@ async def bench_grpc(stub: intake_pb2_grpc.IntakeServiceStub, meter: CpuMeter, c
             if reply.receipt.case_number:
                 created[reply.receipt.receipt_id] = time.perf_counter()
 
-    before, calls_before = meter.read(), creation_calls(INTAKE_HTTP)
-    if not quiet:
-        PROFILES.start()
+    if phases:
+        before, calls_before = phases.meter.read(), phases.creation_calls()
+        phases.profiles.start()
     started = time.perf_counter()
     await asyncio.gather(*(one(n) for n in range(count)))
     await wait_all_created(stub, sent, created)
-    if not quiet:
-        report("gRPC SubmitCase", count, concurrency, time.perf_counter() - started,
-               [created[r] - sent[r] for r in sent], meter.since(before, count, "submission"),
-               batching_since(calls_before))
+    if phases:
+        phases.report("gRPC SubmitCase", count, concurrency, time.perf_counter() - started,
+                      [created[r] - sent[r] for r in sent], phases.meter.since(before, count, "submission"),
+                      phases.batching_since(calls_before))
 
 
-async def bench_http(stub: intake_pb2_grpc.IntakeServiceStub, meter: CpuMeter, http_port: int, count: int,
-                     concurrency: int) -> None:
+async def bench_http(stub: intake_pb2_grpc.IntakeServiceStub, phases: Phases, count: int, concurrency: int) -> None:
     """Through aiohttp's client: httpx spent 2–13 CPU ms a request here, taken from the services on 2 cores."""
     headers = dict(auth("bench-agent", "agent"))
     gate = asyncio.Semaphore(concurrency)
@@ -190,10 +186,11 @@ async def bench_http(stub: intake_pb2_grpc.IntakeServiceStub, meter: CpuMeter, h
     created: dict[str, float] = {}
     connector = aiohttp.TCPConnector(limit=concurrency)
     timeout = aiohttp.ClientTimeout(total=120)
-    async with aiohttp.ClientSession(f"http://127.0.0.1:{http_port}", connector=connector, timeout=timeout) as http:
+    base_url = f"http://127.0.0.1:{phases.intake_http}"
+    async with aiohttp.ClientSession(base_url, connector=connector, timeout=timeout) as http:
 
         async def one(n: int) -> None:
-            offered = await pace(started, n)
+            offered = await phases.pace(started, n)
             async with gate:
                 sent_at = offered or time.perf_counter()
                 async with http.post("/v1/intake/agent-entries", headers=headers, json={
@@ -205,14 +202,14 @@ async def bench_http(stub: intake_pb2_grpc.IntakeServiceStub, meter: CpuMeter, h
                 if body["case_number"]:
                     created[body["receipt_id"]] = time.perf_counter()
 
-        before, calls_before = meter.read(), creation_calls(INTAKE_HTTP)
-        PROFILES.start()
+        before, calls_before = phases.meter.read(), phases.creation_calls()
+        phases.profiles.start()
         started = time.perf_counter()
         await asyncio.gather(*(one(n) for n in range(count)))
     await wait_all_created(stub, sent, created)
-    report("HTTP agent entry", count, concurrency, time.perf_counter() - started,
-           [created[r] - sent[r] for r in sent], meter.since(before, count, "submission"),
-           batching_since(calls_before))
+    phases.report("HTTP agent entry", count, concurrency, time.perf_counter() - started,
+                  [created[r] - sent[r] for r in sent], phases.meter.since(before, count, "submission"),
+                  phases.batching_since(calls_before))
 
 
 def asset_csv(count: int) -> bytes:
@@ -248,7 +245,7 @@ async def bench_import(stub: intake_pb2_grpc.IntakeServiceStub, http_port: int, 
           f"{reply.json()['rows_imported']:,} rows in {seconds:.1f} s → {count / seconds:,.0f} rows/s")
 
 
-async def bench_storm(stub: intake_pb2_grpc.IntakeServiceStub, meter: CpuMeter, url: str, alarms: int, devices: int,
+async def bench_storm(stub: intake_pb2_grpc.IntakeServiceStub, phases: Phases, url: str, alarms: int, devices: int,
                       concurrency: int) -> None:
     """An alarm storm from a regional outage: `alarms` alarms from `devices` devices, every device repeating
     one alarm code, as fast as the monitoring system can send them. Each device's alarms must fold into one
@@ -271,8 +268,8 @@ async def bench_storm(stub: intake_pb2_grpc.IntakeServiceStub, meter: CpuMeter, 
                 metadata=monitoring)
             answered.append(time.perf_counter() - started)
 
-    cpu_before = meter.read()
-    PROFILES.start()
+    cpu_before = phases.meter.read()
+    phases.profiles.start()
     started = time.perf_counter()
     await asyncio.gather(*(one(n) for n in range(alarms)))
     accepted = time.perf_counter() - started
@@ -300,8 +297,8 @@ async def bench_storm(stub: intake_pb2_grpc.IntakeServiceStub, meter: CpuMeter, 
           f"p50 {percentile(values, .5) * 1000:.0f} ms, p99 {percentile(values, .99) * 1000:.0f} ms), "
           f"all delivered after {delivered:.1f} s; folded into {cases} cases, the repeats in {notes:,} notes "
           f"({by_outcome})")
-    print(f"    {meter.since(cpu_before, alarms, 'alarm')}")
-    print_profiles()
+    print(f"    {phases.meter.since(cpu_before, alarms, 'alarm')}")
+    phases.print_profiles()
 
 
 async def run(admin_url: str, amqp_url: str, args: argparse.Namespace) -> None:
@@ -322,19 +319,17 @@ async def run(admin_url: str, amqp_url: str, args: argparse.Namespace) -> None:
             "AFTERCARE_ATTACHMENT_DIR": str(workdir / "attachments"), "AFTERCARE_MAX_REQUEST_BYTES": str(64 << 20),
         }, intake_http, workdir / "intake.log"))
         pids = {"cases": processes[0].pid, "intake": processes[1].pid}
-        meter = CpuMeter(pids)
-        global PROFILES, INTAKE_HTTP
-        PROFILES, INTAKE_HTTP = Profiles(pids, args.profile), intake_http
+        phases = Phases(CpuMeter(pids), Profiles(pids, args.profile), intake_http, args.rate)
         options = [("grpc.max_send_message_length", 64 << 20)]
         async with grpc.aio.insecure_channel(f"127.0.0.1:{intake_grpc}", options=options) as channel:
             stub = intake_pb2_grpc.IntakeServiceStub(channel)
             await register(stub)
-            await bench_grpc(stub, meter, 20, 4, "warm-up", quiet=True)  # both services' connections and caches
+            await bench_grpc(stub, None, 20, 4, "warm-up")  # both services' connections and caches
             if args.submissions:  # 0: the storm or the import alone
-                await bench_grpc(stub, meter, args.submissions, args.concurrency)
-                await bench_http(stub, meter, intake_http, args.submissions, args.concurrency)
+                await bench_grpc(stub, phases, args.submissions, args.concurrency)
+                await bench_http(stub, phases, args.submissions, args.concurrency)
             if args.alarms:
-                await bench_storm(stub, meter, url, args.alarms, args.devices, args.concurrency * 2)
+                await bench_storm(stub, phases, url, args.alarms, args.devices, args.concurrency * 2)
             if args.assets:
                 await bench_import(stub, intake_http, args.assets)
     finally:
@@ -358,8 +353,6 @@ async def main() -> None:
     parser.add_argument("--profile", action="store_true", help="sample intake and cases with py-spy, phase by phase")
     parser.add_argument("--rate", type=float, default=0.0, help="submissions offered a second (0: closed loop)")
     args = parser.parse_args()
-    global RATE
-    RATE = args.rate
     print(f"intake → cases end to end on {describe()}")
     with ExitStack() as stack:
         servers = start_servers(stack)

@@ -146,7 +146,7 @@ async def burst(admin: str, amqp: str, count: int, replicas: int, profile: bool 
         await asyncio.sleep(max(0.0, (due - datetime.now(UTC)).total_seconds()))
         cpu_before = meter.read()
         conn = await asyncpg.connect(asyncpg_dsn(url))
-        fired_s = published_s = first_s = None
+        fired_s = published_s = first_s = half_s = None
         cpu_fired: dict[str, float] | None = None
         while published_s is None:
             elapsed = (datetime.now(UTC) - due).total_seconds()
@@ -158,6 +158,8 @@ async def burst(admin: str, amqp: str, count: int, replicas: int, profile: bool 
             published = fired - unsent
             if first_s is None and published > 0:
                 first_s = elapsed
+            if half_s is None and published >= count / 2:
+                half_s = elapsed
             if fired_s is not None and published >= count:
                 published_s = elapsed
             if elapsed > 300 or (fired_s is not None and elapsed > fired_s + 60):
@@ -178,9 +180,9 @@ async def burst(admin: str, amqp: str, count: int, replicas: int, profile: bool 
         if first_s is not None and published_s is not None and published_s > first_s:
             # where the publishing time goes: waiting for firing to finish, then the relay's own rate (seen by a
             # poll every 20 ms)
-            print(f"    the relay confirmed its first event {first_s:.2f} s after the instant, its last "
-                  f"{published_s:.2f} s after: {count / (published_s - first_s):,.0f} events/s while it published",
-                  flush=True)
+            print(f"    the relay confirmed its first event {first_s:.2f} s after the instant, half of them "
+                  f"{seconds(half_s)} after, its last {published_s:.2f} s after: "
+                  f"{count / (published_s - first_s):,.0f} events/s while it published", flush=True)
         print(f"    {cpu}", flush=True)
         if cpu_fired is not None:  # the same split at the moment the last was fired (the relay waits for it)
             print(f"      until all fired: {meter.since(cpu_before, count, 'deadline', per=1000, until=cpu_fired)}\n"

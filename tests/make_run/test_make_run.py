@@ -17,7 +17,6 @@ from pathlib import Path
 
 import httpx
 from aftercare_platform.auth.tokens import mint_token
-from aftercare_platform.service.definition import ServiceDefinition
 from aftercare_platform.service.registry import installed_services
 from aftercare_platform.settings import ServiceSettings
 from aftercare_platform.testing.infra import Servers, create_database, drop_database, drop_vhost, own_vhost
@@ -29,8 +28,13 @@ from aftercare_platform.testing.waiting import eventually
 AGENT = {"authorization": f"Bearer {mint_token(ServiceSettings(), 'desk-run', 'agent')}"}
 
 
-def _ports(definitions: list[ServiceDefinition]) -> dict[str, int]:
-    return {definition.name: definition.settings().http_port for definition in definitions}
+def _ports() -> dict[str, tuple[int, int]]:
+    """Each installed service's HTTP and gRPC port, by name (its defaults: what `make run` binds)."""
+    return {d.name: (d.settings().http_port, d.settings().grpc_port) for d in installed_services()}
+
+
+def _taken() -> list[int]:
+    return [port for pair in _ports().values() for port in pair if not _free(port)]
 
 
 def _free(port: int) -> bool:
@@ -39,9 +43,7 @@ def _free(port: int) -> bool:
 
 
 async def _start(args: list[str], env: dict[str, str], log: Path) -> asyncio.subprocess.Process:
-    definitions = installed_services()
-    bound = [p for d in definitions for p in (d.settings().http_port, d.settings().grpc_port)]
-    taken = [port for port in bound if not _free(port)]
+    taken = _taken()
     assert not taken, f"`make run`'s ports are in use here: {taken} (another `make run`?)"
     with log.open("wb") as out:
         return await asyncio.create_subprocess_exec(
@@ -59,7 +61,7 @@ def _print_logs(log: Path) -> None:
 
 
 async def _walk(process: asyncio.subprocess.Process, log: Path) -> None:
-    ports = _ports(installed_services())
+    ports = {name: http for name, (http, _) in _ports().items()}
     try:
         async with httpx.AsyncClient(timeout=10) as http:
 
@@ -103,7 +105,7 @@ async def _walk(process: asyncio.subprocess.Process, log: Path) -> None:
         if process.returncode is None:
             process.send_signal(signal.SIGTERM)
     assert await asyncio.wait_for(process.wait(), 90) == 0, _tail(log)
-    assert all(_free(port) for port in ports.values())
+    assert _taken() == []
 
 
 async def test_make_run_embedded_serves_every_service_in_one_process(tmp_path: Path) -> None:

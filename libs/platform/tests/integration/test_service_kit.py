@@ -8,8 +8,8 @@ import signal
 import sys
 
 import grpc
-import httpx
 from aftercare_platform.auth.tokens import mint_token
+from aftercare_platform.cli.run import is_ready
 from aftercare_platform.service.assemble import open_database
 from aftercare_platform.settings import ServiceSettings
 from aftercare_platform.testing.ports import free_port
@@ -62,13 +62,6 @@ async def test_embedded_mode_runs_the_service_on_sqlite_and_the_in_process_bus(e
                 assert "text" in error.details()
 
 
-def _ready(port: int) -> bool:
-    try:
-        return httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
 async def test_distributed_service_process_serves_consumes_and_stops_gracefully(database_url, amqp_url):
     http_port, grpc_port = free_port(), free_port()
     env = {**os.environ, "AFTERCARE_DATABASE_URL": database_url, "AFTERCARE_AMQP_URL": amqp_url,
@@ -78,7 +71,7 @@ async def test_distributed_service_process_serves_consumes_and_stops_gracefully(
         sys.executable, "-m", "aftercare_platform.testing.probe_service", env=env,
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
     try:
-        await eventually(lambda: asyncio.to_thread(_ready, http_port), what="service process ready")
+        await eventually(lambda: asyncio.to_thread(is_ready, http_port), what="service process ready")
         token = mint_token(ProbeSettings(), "agent-1", "agent", regions=["east"])
         await ping(grpc_port, token, "over the wire")
         settings = definition.settings(database_url=database_url, amqp_url=amqp_url)

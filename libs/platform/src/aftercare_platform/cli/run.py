@@ -66,7 +66,8 @@ async def _ensure_database(database_url: str) -> None:
         await connection.close()
 
 
-def _ready(port: int) -> bool:
+def is_ready(port: int) -> bool:
+    """Whether the service on HTTP `port` of this host answers its readiness probe."""
     try:
         return httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200
     except httpx.HTTPError:
@@ -114,7 +115,7 @@ def _run_distributed(definitions: list[ServiceDefinition], log_dir: Path) -> int
             process = processes[definition.name].process
             if process is not None and process.poll() is not None:
                 states[definition.name] = f"exited {process.returncode} (restarting)"
-            elif states[definition.name] == "starting" and _ready(settings.http_port):
+            elif states[definition.name] == "starting" and is_ready(settings.http_port):
                 states[definition.name] = "ready"
         supervisor.watch_once()
         time.sleep(0.3)
