@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from aftercare_platform.settings import ServiceSettings
 from aftercare_platform.telemetry import extract_context, inject_headers, setup_telemetry
+from aftercare_platform.telemetry.sampling import spans_recorded
+from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from prometheus_client import CollectorRegistry
@@ -56,3 +58,11 @@ def test_the_environments_sampler_decides_once_spans_are_exported(monkeypatch: p
         assert not span.is_recording()
     assert exported.get_finished_spans() == ()
     assert "AlwaysOff" in telemetry.tracer_provider.sampler.get_description()
+
+
+def test_spans_are_counted_recorded_only_once_something_exports_them_or_the_provider_is_not_ours():
+    telemetry = _telemetry()
+    assert not spans_recorded(telemetry.tracer_provider)
+    telemetry.tracer_provider.add_span_processor(SimpleSpanProcessor(InMemorySpanExporter()))
+    assert spans_recorded(telemetry.tracer_provider)
+    assert spans_recorded(TracerProvider())  # somebody else's provider: its sampler decides, so assume recorded

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.sampling import Decision, Sampler, SamplingResult
@@ -54,3 +55,9 @@ class ExportAwareTracerProvider(TracerProvider):
     def add_span_processor(self, span_processor: SpanProcessor) -> None:
         super().add_span_processor(span_processor)
         self._gate.exporting = True
+
+
+def spans_recorded(provider: trace.TracerProvider | None = None) -> bool:
+    """False only while the (global) provider is this one and nothing exports: a span would be built and dropped."""
+    provider = provider or trace.get_tracer_provider()
+    return not isinstance(provider, ExportAwareTracerProvider) or provider.exporting
