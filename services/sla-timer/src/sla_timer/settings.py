@@ -26,8 +26,9 @@ class SlaTimerSettings(ServiceSettings):
     # every 100 ms -> p99 lateness ~170 ms, every 1 s -> ~30 ms
     outbox_notify_interval_ms: float = Field(default=1000.0, ge=0, le=5000)
     # the outbox relay holds back while the firing loop drains a burst of due clocks, at most this long at a
-    # time (0: never); a 20,000 burst fired in 1.6-1.9 s without holding back, 0.8-0.9 s with, and all published in
-    # 2.5-2.9 s either way (bench/bench_sla_timer.py --only burst)
-    relay_yield_max_seconds: float = Field(default=10.0, ge=0, le=60)
+    # time (0: never). Off: in a 20,000 burst the last event reached a subscriber as soon either way, and half of
+    # them 0.4 s sooner without holding back (the first 1.4 s sooner); holding back fires (stamps) them ~1.6 s
+    # sooner but delivers them no sooner (bench/bench_sla_timer.py --only burst, four alternating pairs, stop 34)
+    relay_yield_max_seconds: float = Field(default=0.0, ge=0, le=60)
     # false runs a replica that only consumes and serves (no firing)
     firing_enabled: bool = True
