@@ -149,7 +149,9 @@ async def burst(admin: str, amqp: str, count: int, replicas: int, profile: bool 
     events = f"benchsla.burst-{uuid.uuid4().hex[:8]}"
     channel = await connection.channel()
     try:
-        queue = await channel.declare_queue(events, durable=True, arguments={"x-queue-type": "quorum"})
+        # gone by itself ten minutes after a bench that died before deleting it
+        queue = await channel.declare_queue(events, durable=True,
+                                            arguments={"x-queue-type": "quorum", "x-expires": 600_000})
         await queue.bind(await declare_topology(channel), routing_key="sla.#")
         services = [await Service(url, amqp).start() for _ in range(replicas)]
         due = datetime.now(UTC) + timedelta(seconds=8)
@@ -193,7 +195,7 @@ async def burst(admin: str, amqp: str, count: int, replicas: int, profile: bool 
             flush=True,
         )
         if first_s is not None and published_s is not None and published_s > first_s:
-            # where the publishing time goes: waiting for firing to finish, then the relay's own rate
+            # how the burst reached subscribers: the first, half, the last, and the rate in between
             print(f"    the first event reached the queue {first_s:.2f} s after the instant, half of them "
                   f"{seconds(half_s)} after, the last {published_s:.2f} s after: "
                   f"{count / (published_s - first_s):,.0f} events/s while the relay published", flush=True)
