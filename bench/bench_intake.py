@@ -275,16 +275,20 @@ async def bench_storm(stub: intake_pb2_grpc.IntakeServiceStub, phases: Phases, u
     accepted = time.perf_counter() - started
     engine = create_async_engine(url)
     try:
+        # every alarm was accepted (stored) above: delivered when none is pending. Counted through the deliverer's
+        # index, not by grouping the table, so the bench takes little of PostgreSQL from the services it measures
         while True:
             async with engine.connect() as connection:
-                rows = (await connection.execute(text(
-                    "SELECT state, outcome, count(*), count(DISTINCT case_number) FROM intake.submissions "
-                    "WHERE channel = 'alarm' GROUP BY state, outcome"))).all()
-            if sum(r[2] for r in rows if r[0] != "pending") >= alarms:
+                pending = (await connection.execute(text(
+                    "SELECT count(*) FROM intake.submissions WHERE state = 'pending'"))).scalar_one()
+            if not pending:
                 break
             await asyncio.sleep(0.2)
         delivered = time.perf_counter() - started
         async with engine.connect() as connection:
+            rows = (await connection.execute(text(
+                "SELECT state, outcome, count(*), count(DISTINCT case_number) FROM intake.submissions "
+                "WHERE channel = 'alarm' GROUP BY state, outcome"))).all()
             cases, notes = (await connection.execute(text(
                 "SELECT count(DISTINCT case_number), count(DISTINCT note_batch) FROM intake.submissions "
                 "WHERE channel = 'alarm'"))).one()
