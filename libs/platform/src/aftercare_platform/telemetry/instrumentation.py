@@ -6,6 +6,7 @@ from __future__ import annotations
 import inspect
 import weakref
 from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any
 
 from fastapi import FastAPI
@@ -18,7 +19,7 @@ from opentelemetry.metrics import CallbackOptions, Observation
 from opentelemetry.semconv.metrics import MetricInstruments
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from aftercare_platform.telemetry.sampling import ExportAwareTracerProvider
+from aftercare_platform.telemetry.sampling import spans_recorded
 from aftercare_platform.telemetry.setup import Telemetry
 
 # the tracer already listening on an engine: a second one would write every statement's span twice
@@ -107,9 +108,7 @@ class _StatementTracer(EngineTracer):  # type: ignore[misc]
 
 def _recording(telemetry: Telemetry | None) -> Callable[[], bool]:
     provider = telemetry.tracer_provider if telemetry else None
-    if isinstance(provider, ExportAwareTracerProvider):
-        return lambda: provider.exporting
-    return lambda: True
+    return (lambda: True) if provider is None else partial(spans_recorded, provider)
 
 
 def instrument_database(engine: AsyncEngine, telemetry: Telemetry | None) -> Any:
