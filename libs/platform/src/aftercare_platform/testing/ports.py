@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import random
 import socket
 from pathlib import Path
 
 EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+# "i/n": this pytest process is lane i of n running at once (scripts/run-tests.sh), and draws from slice i
+SLOT_VARIABLE = "AFTERCARE_TEST_PORT_SLOT"
 
 
 def _below_ephemeral() -> range:
@@ -19,6 +22,16 @@ def _below_ephemeral() -> range:
     return range(max(1024, low - 12000), low)
 
 
+def _slot(ports: range, lane: str) -> range:
+    """The slice of `ports` of lane "i/n" when test folders run side by side: a port one lane probed free and has
+    not bound yet is never probed by another lane (each remembers only its own, see _HANDED_OUT)."""
+    slot, _, lanes = lane.partition("/")
+    if not (slot.isdigit() and lanes.isdigit() and int(slot) < int(lanes)):
+        return ports
+    width = len(ports) // int(lanes)
+    return ports[int(slot) * width:(int(slot) + 1) * width]
+
+
 # every port this process handed out: two taken before either is bound (a service's HTTP and gRPC ports) were
 # the same one about once in 12,000 pairs, and the second bind failed with "address already in use"
 _HANDED_OUT: set[int] = set()
@@ -26,7 +39,7 @@ _HANDED_OUT: set[int] = set()
 
 def free_port() -> int:
     """A port free now, never one this process handed out before."""
-    candidates = _below_ephemeral()
+    candidates = _slot(_below_ephemeral(), os.environ.get(SLOT_VARIABLE, ""))
     for _ in range(200):
         port = random.choice(candidates)
         if port in _HANDED_OUT:
