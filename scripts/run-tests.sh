@@ -5,16 +5,19 @@
 #
 # Folders run in AFTERCARE_TEST_LANES lanes at once (2 by default; 1 runs them one after another): unit
 # folders use one core each, integration folders mostly wait (on processes starting, on seconds-long SLA
-# targets). A folder that
-# scripts/test-paths.sh marks "alone" (the chaos suite's load, `make run`'s fixed ports) runs after
-# the others, by itself. Each lane draws its services' ports from a slice of its own
-# (AFTERCARE_TEST_PORT_SLOT, testing/ports.py), and a folder's output is printed whole when it ends.
+# targets). A folder that scripts/test-paths.sh marks "alone" (the chaos suite's load, `make run`'s
+# fixed ports) runs after the others, by itself. Each lane draws its services' ports from a slice of its
+# own (AFTERCARE_TEST_PORT_SLOT, testing/ports.py), and a folder's output is printed whole when it ends.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 kind=${1:?unit or integration}
 shift
 UV=${UV:-$(command -v uv || echo "$HOME/.local/bin/uv")}
 lanes=${AFTERCARE_TEST_LANES:-2}
+if [[ ! $lanes =~ ^[1-9][0-9]*$ ]]; then
+  echo "AFTERCARE_TEST_LANES must be a whole number of lanes, 1 or more (got '$lanes')" >&2
+  exit 2
+fi
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
 failed=()
