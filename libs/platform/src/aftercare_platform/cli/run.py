@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
-import subprocess
 import sys
 import time
 from enum import StrEnum
@@ -93,11 +92,20 @@ def _front_doors(definitions: list[ServiceDefinition]) -> None:
                            f"({definition.name}: {what})")
 
 
-def _run_distributed(definitions: list[ServiceDefinition], log_dir: Path) -> int:
-    asyncio.run(_ensure_database(ServiceSettings().database_url))
-    log_dir.mkdir(parents=True, exist_ok=True)
+async def _prepare_database(definitions: list[ServiceDefinition]) -> None:
+    """The database created if missing, then every service's schema migrated, here in one process: a
+    `python -m <service> migrate` each imports its whole service first, 32 s for the eight, against 2 s."""
+    from aftercare_platform.service.assemble import migrate  # here: the CLI's other commands need none of it
+
+    await _ensure_database(ServiceSettings().database_url)
     for definition in definitions:
-        subprocess.run([sys.executable, "-m", definition.package, "migrate"], check=True)
+        await migrate(definition, definition.settings())
+        _console.print(f"{definition.name}: migrations applied to schema {definition.schema}")
+
+
+def _run_distributed(definitions: list[ServiceDefinition], log_dir: Path) -> int:
+    asyncio.run(_prepare_database(definitions))
+    log_dir.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "AFTERCARE_MIGRATE_ON_START": "false"}
     supervisor = Supervisor(
         [Supervised(d.name, [sys.executable, "-m", d.package], env, log_dir / f"{d.name}.log") for d in definitions],
