@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 import zlib
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager, suppress
 from types import TracebackType
 from typing import Any
 
@@ -17,6 +19,20 @@ from aftercare_platform.bus.envelope import CloudEvent, payload_to_dict
 from aftercare_platform.clock import Clock
 from aftercare_platform.db.statements import insert_ignore, is_postgres
 from aftercare_platform.outbox.tables import PlatformTables
+
+
+async def checked_out(connection: AsyncConnection) -> AsyncConnection:
+    """`connection` started; a cancellation during the checkout (a stream whose client went away) gives it back
+    before passing on. SQLAlchemy's own `async with` leaves a connection checked out when its start is
+    cancelled, until the garbage collector finds it ("non-checked-in connection")."""
+    start = asyncio.ensure_future(connection.start())
+    try:
+        return await asyncio.shield(start)
+    except asyncio.CancelledError:
+        with suppress(Exception, asyncio.CancelledError):  # a checkout that failed holds nothing
+            await start
+            await connection.close()
+        raise
 
 
 def partition_of(aggregate_id: str, partitions: int) -> int:
@@ -253,12 +269,17 @@ class Database:
         and COMMIT round trips); such a unit can neither emit events nor notify."""
         return UnitOfWork(self, single_statement=single_statement)
 
-    def reading(self) -> AsyncConnection:
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncConnection]:
         """`async with database.reading() as connection:` for reads that change nothing: each statement sees
         what was committed when it started, as it would inside a READ COMMITTED transaction, without the
         BEGIN and ROLLBACK round trips around it (reads that must share one snapshot open a REPEATABLE READ
         transaction of their own)."""
-        return self.autocommit_engine.connect()
+        connection = await checked_out(self.autocommit_engine.connect())
+        try:
+            yield connection
+        finally:
+            await connection.__aexit__(None, None, None)  # SQLAlchemy's close, carried through a cancellation
 
     @property
     def autocommit_engine(self) -> AsyncEngine:
