@@ -33,14 +33,16 @@ declare -A dir_of=() slot_of=() started=()
 free_slots=()
 for ((s = 0; s < lanes; s++)); do free_slots+=("$s"); done
 
+log_of() { echo "$logs/${1//\//_}.log"; } # dir
+
 start() { # dir slot lanes
-  local log="$logs/${1//\//_}.log"
-  AFTERCARE_TEST_PORT_SLOT="$2/$3" "$UV" run pytest -q "$1" "${extra[@]}" >"$log" 2>&1 &
+  AFTERCARE_TEST_PORT_SLOT="$2/$3" "$UV" run pytest -q "$1" "${extra[@]}" >"$(log_of "$1")" 2>&1 &
   dir_of[$!]=$1 slot_of[$!]=$2 started[$!]=$SECONDS
 }
 
 finish() { # pid status
-  local dir=${dir_of[$1]} log="$logs/${dir_of[$1]//\//_}.log"
+  local dir=${dir_of[$1]} log
+  log=$(log_of "$dir")
   echo "== $kind: $dir ($((SECONDS - started[$1])) s)"
   cat "$log"
   local summary p f e
