@@ -86,6 +86,10 @@ class CpuMeter:
         served = (total - spent["bench client"]) / units
         cores = os.cpu_count() or 1
         ceiling = f"; so at most ~{per * cores / served:,.0f} {unit}s/s on {cores} cores" if served > 0 else ""
+        # the floor no service code can lower: the database's and the broker's share alone
+        servers = (spent["PostgreSQL"] + spent["RabbitMQ"]) / units
+        if served > 0 and servers > 0:
+            ceiling += f", ~{per * cores / servers:,.0f} if the services cost nothing (PostgreSQL and RabbitMQ alone)"
         return f"CPU ms per {measure}: {parts}; {total * 1000 / units:.1f} in all{ceiling}"
 
 
