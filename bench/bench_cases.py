@@ -278,14 +278,17 @@ async def main() -> None:
                     grpc.aio.insecure_channel(f"127.0.0.1:{port}"))) for port in grpc_ports]
                 stub = stubs[0]
                 await bench_creates(stubs, metadata, ["east"], 100, 8)  # warm-up
-                print("\nCreateCase (each: request-id claim, number, case row, timeline entry, outbox row; "
-                      "relay publishing with confirms)")
+                if args.creates:
+                    print("\nCreateCase (each: request-id claim, number, case row, timeline entry, outbox row; "
+                          "relay publishing with confirms)")
                 phases = (("1 region, 1 in flight", ["east"], 1, min(300, args.creates)),
                           (f"1 region, {args.concurrency} in flight", ["east"], args.concurrency, args.creates),
                           (f"5 regions, {args.concurrency} in flight", REGIONS, args.concurrency, args.creates))
                 meter = CpuMeter({f"cases {n + 1}" if args.replicas > 1 else "cases": p.pid
                                   for n, p in enumerate(processes)})
                 for label, regions, in_flight, count in phases:
+                    if count == 0:  # a part asked for none (--creates 0) prints nothing, not empty figures
+                        continue
                     cpu_before = meter.read()
                     elapsed, latencies = await bench_creates(stubs, metadata, regions, count, in_flight)
                     drained = await outbox_drained(connection)
@@ -293,30 +296,34 @@ async def main() -> None:
                           f"outbox drained {drained:.2f} s after the last reply")
                     # where the time goes: the service's own CPU bounds it at one core (one event loop)
                     print(f"      {meter.since(cpu_before, count, 'case')}")
-                case_ids = [r["id"] for r in await connection.fetch("SELECT id FROM cases.cases ORDER BY id LIMIT 200")]
-                print(f"\nAddNote with a request id on {len(case_ids)} cases (each: case row locked, request id "
-                      "looked up, case updated with the entry and the request id, outbox row)")
-                for label, in_flight, count in (("1 in flight", 1, min(300, args.notes)),
-                                                (f"{args.concurrency} in flight", args.concurrency, args.notes)):
-                    cpu_before = meter.read()
-                    elapsed, latencies = await bench_notes(stubs, metadata, case_ids, count, in_flight, label)
-                    drained = await outbox_drained(connection)
-                    print(f"  {label:<24} {count / elapsed:5.0f} notes/s   {figures(latencies)}   "
-                          f"outbox drained {drained:.2f} s after the last reply")
-                    print(f"      {meter.since(cpu_before, count, 'note')}")
+                if args.notes:
+                    case_ids = [r["id"] for r in
+                                await connection.fetch("SELECT id FROM cases.cases ORDER BY id LIMIT 200")]
+                    print(f"\nAddNote with a request id on {len(case_ids)} cases (each: case row locked, request id "
+                          "looked up, case updated with the entry and the request id, outbox row)")
+                    for label, in_flight, count in (("1 in flight", 1, min(300, args.notes)),
+                                                    (f"{args.concurrency} in flight", args.concurrency, args.notes)):
+                        cpu_before = meter.read()
+                        elapsed, latencies = await bench_notes(stubs, metadata, case_ids, count, in_flight, label)
+                        drained = await outbox_drained(connection)
+                        print(f"  {label:<24} {count / elapsed:5.0f} notes/s   {figures(latencies)}   "
+                              f"outbox drained {drained:.2f} s after the last reply")
+                        print(f"      {meter.since(cpu_before, count, 'note')}")
                 await connection.execute("DELETE FROM cases.outbox")
-                print(f"\nseeding {args.seed:,} cases with COPY ...", flush=True)
-                started = time.perf_counter()
-                await seed(connection, args.seed)
-                total = await connection.fetchval("SELECT count(*) FROM cases.cases")
-                print(f"  {total:,} cases in the table ({time.perf_counter() - started:.0f} s to seed)")
-                print(f"\nListCases over {total:,} cases (50 a page unless said; one call at a time; "
-                      "each kind with fresh random values every round)")
-                timings = await bench_lists(stub, metadata, args.lists)
-                for kind, values in timings.items():
-                    print(f"  {kind:<38} {figures(values)}")
-                everything = [v for values in timings.values() for v in values]
-                print(f"  {'all listings':<38} {figures(everything)}")
+                if args.seed:
+                    print(f"\nseeding {args.seed:,} cases with COPY ...", flush=True)
+                    started = time.perf_counter()
+                    await seed(connection, args.seed)
+                    print(f"  seeded in {time.perf_counter() - started:.0f} s")
+                if args.lists:
+                    total = await connection.fetchval("SELECT count(*) FROM cases.cases")
+                    print(f"\nListCases over {total:,} cases (50 a page unless said; one call at a time; "
+                          "each kind with fresh random values every round)")
+                    timings = await bench_lists(stub, metadata, args.lists)
+                    for kind, values in timings.items():
+                        print(f"  {kind:<38} {figures(values)}")
+                    everything = [v for values in timings.values() for v in values]
+                    print(f"  {'all listings':<38} {figures(everything)}")
                 print(f"\nload average after the run: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
             await connection.close()
         finally:
