@@ -7,8 +7,9 @@ batches: the time PostgreSQL spent in it and the write-ahead log it wrote, per 1
 
     uv run python bench/bench_firing_statement.py [--deadlines 20000] [--batch 500]
 
-EXPLAIN ANALYZE times every row it passes, so the statement takes longer here than in the service; what it
-shows is the parts' shares. Prints figures; asserts nothing."""
+EXPLAIN ANALYZE times every row it passes, so the statement takes longer here than in the service: read the
+parts' shares of the time, and the write-ahead log each part writes (counted exactly). Prints figures; asserts
+nothing."""
 
 from __future__ import annotations
 
@@ -32,8 +33,8 @@ from machine import local_servers
 from sla_timer.adapters.pg_firing import CLAIM, FIRE_QUIETLY
 from sla_timer_fixture import clock_rows, fresh_database, seed
 
-# the statement's parts, by the name its WITH gives each (the outer SELECT counts what was fired)
-# (`items` is where the claimed clocks are read and their plans expanded: PostgreSQL runs a CTE where it is first read)
+# the statement's parts, by the names its WITH gives them; `items` includes reading the claimed clocks
+# (PostgreSQL runs a CTE where it is first read)
 _PARTS = {"items": "read and expand the plans", "saved": "update the clocks",
           "logged": "insert the fired log", "facts": "upsert the breach facts", "outboxed": "insert the outbox rows"}
 
