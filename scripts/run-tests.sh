@@ -12,6 +12,7 @@ set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 kind=${1:?unit or integration}
 shift
+extra=("$@") # passed on to every folder's pytest
 UV=${UV:-$(command -v uv || echo "$HOME/.local/bin/uv")}
 lanes=${AFTERCARE_TEST_LANES:-2}
 if [[ ! $lanes =~ ^[1-9][0-9]*$ ]]; then
@@ -35,8 +36,8 @@ for ((s = 0; s < lanes; s++)); do free_slots+=("$s"); done
 
 log_of() { echo "$logs/${1//\//_}.log"; } # dir
 
-start() { # dir slot lanes
-  AFTERCARE_TEST_PORT_SLOT="$2/$3" "$UV" run pytest -q "$1" "${extra[@]}" >"$(log_of "$1")" 2>&1 &
+start() { # dir slot
+  AFTERCARE_TEST_PORT_SLOT="$2/$lanes" "$UV" run pytest -q "$1" "${extra[@]}" >"$(log_of "$1")" 2>&1 &
   dir_of[$!]=$1 slot_of[$!]=$2 started[$!]=$SECONDS
 }
 
@@ -72,12 +73,11 @@ run_folders() { # lanes dir...
     while ((${#dir_of[@]} >= width)); do wait_one; done
     local slot=${free_slots[0]}
     free_slots=("${free_slots[@]:1}")
-    start "$dir" "$slot" "$lanes"
+    start "$dir" "$slot"
   done
   while ((${#dir_of[@]})); do wait_one; done
 }
 
-extra=("$@")
 began=$SECONDS
 run_folders "$lanes" "${shared[@]}"
 ((${#alone[@]})) && run_folders 1 "${alone[@]}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import random
 import socket
+from functools import cache
 from pathlib import Path
 
 EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
@@ -12,6 +13,7 @@ EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
 SLOT_VARIABLE = "AFTERCARE_TEST_PORT_SLOT"
 
 
+@cache  # the kernel's range is read once a process, not on every port drawn
 def _below_ephemeral() -> range:
     """Ports the kernel never hands to an outgoing connection: a port probed free and bound a moment later
     by the service cannot meanwhile become some client socket's local port (which the ephemeral range can)."""
